@@ -1,0 +1,61 @@
+// Benchmark of the baseline scenario: cost per replicate and per lab-step, and the speed-up of
+// the replicate-parallel ensemble. Usage: bench_baseline [SCENARIO] [REPLICATES] [MAX_THREADS]
+#include <oneapi/tbb/info.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "sim/ensemble.hpp"
+
+using namespace airace;
+
+namespace {
+double seconds_for(const Scenario& s, int threads, int repeats) {
+  double best = 1e300;
+  for (int i = 0; i < repeats; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const RunResult r = run_ensemble(s, {threads, nullptr}, {});
+    const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::min(best, t);
+  }
+  return best;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string file = argc > 1 ? argv[1] : "scenarios/baseline.yaml";
+  const int replicates = argc > 2 ? std::atoi(argv[2]) : 200;
+  const int max_threads = argc > 3 ? std::atoi(argv[3]) : tbb::info::default_concurrency();
+  try {
+    const Scenario s = load_scenario(file, {"run.replicates=" + std::to_string(replicates)});
+    const auto labs = static_cast<double>(s.labs.size());
+    const auto compute_ticks =
+        static_cast<double>(tick_dates(s.schedule.compute, s.info.start, s.info.end).size());
+    const auto lab_ticks =
+        static_cast<double>(tick_dates(s.schedule.labs, s.info.start, s.info.end).size());
+    const double lab_steps = labs * (compute_ticks + lab_ticks);  // per replicate
+
+    std::printf("scenario %s: %zu labs, %zu chips, %s to %s, %d replicates\n", file.c_str(),
+                s.labs.size(), s.chips.size(), s.info.start.iso().c_str(),
+                s.info.end.iso().c_str(), replicates);
+    std::printf("lab-steps per replicate: %.0f (%.0f compute ticks + %.0f research ticks, x %.0f labs)\n",
+                lab_steps, compute_ticks, lab_ticks, labs);
+    const double t1 = seconds_for(s, 1, 3);
+    std::printf("threads  seconds  ms/replicate  ns/lab-step  speed-up\n");
+    std::vector<int> counts;
+    for (int threads = 1; threads < max_threads; threads *= 2) counts.push_back(threads);
+    counts.push_back(max_threads);
+    for (int threads : counts) {
+      const double t = threads == 1 ? t1 : seconds_for(s, threads, 3);
+      std::printf("%7d  %7.3f  %12.3f  %11.1f  %8.2f\n", threads, t, 1e3 * t / replicates,
+                  1e9 * t / (replicates * lab_steps), t1 / t);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,79 @@
+#pragma once
+// Shared by the HDF5 writer and reader (private to output/): owned HDF5 handles, HDF5 errors
+// turned into exceptions with HDF5's own reason, and silence on HDF5's error stack.
+
+#include <hdf5.h>
+
+#include <string>
+#include <utility>
+
+namespace airace::h5 {
+
+// A failed HDF5 operation; the writer turns it into an OutputError, the reader into an
+// InputError, each naming the file.
+struct Failure {
+  std::string what;
+  std::string hint = {};
+};
+
+// The most specific line of HDF5's error stack ("truncated file: eof = ...", "Permission
+// denied"), so that a message says why and not only which call failed. Clears the stack.
+std::string error_detail();
+
+// Throws Failure{what (detail)}.
+[[noreturn]] void fail(const std::string& what);
+
+template <class T>
+T check(T status, const std::string& what) {
+  if (status < 0) fail(what);
+  return status;
+}
+
+// Owns one HDF5 identifier and closes it with the matching H5?close.
+class Handle {
+ public:
+  Handle() = default;
+  Handle(hid_t id, herr_t (*closer)(hid_t), const std::string& what) : id_(id), close_(closer) {
+    if (id_ < 0) fail(what);
+  }
+  Handle(Handle&& o) noexcept : id_(std::exchange(o.id_, -1)), close_(o.close_) {}
+  Handle& operator=(Handle&& o) noexcept {
+    std::swap(id_, o.id_);
+    std::swap(close_, o.close_);
+    return *this;
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle() {
+    if (id_ >= 0) close_(id_);
+  }
+  hid_t get() const { return id_; }
+  // Closes now and reports failure: closing a file is where buffered data reaches the disk.
+  void close(const std::string& what) {
+    const herr_t status = close_(std::exchange(id_, -1));
+    if (status < 0) fail(what);
+  }
+
+ private:
+  hid_t id_ = -1;
+  herr_t (*close_)(hid_t) = nullptr;
+};
+
+// Keeps HDF5 from printing its error stack to stderr while it lives: failures become
+// exceptions instead. Restores the previous setting afterwards.
+class QuietErrors {
+ public:
+  QuietErrors() {
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+  QuietErrors(const QuietErrors&) = delete;
+  QuietErrors& operator=(const QuietErrors&) = delete;
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
+}  // namespace airace::h5

@@ -1,0 +1,539 @@
+#include "output/h5_writer.hpp"
+
+#include "output/h5_detail.hpp"
+
+#include <fcntl.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace airace {
+
+OutputError::OutputError(const std::filesystem::path& path, const std::string& what)
+    : std::runtime_error("cannot write '" + path.string() + "': " + what), path_(path) {}
+
+namespace {
+
+constexpr int kLayoutVersion = 1;
+constexpr std::size_t kChunkBytesMax = 512 * 1024;
+constexpr unsigned kDeflateLevel = 4;
+
+using h5::check;
+using h5::fail;
+using h5::Handle;
+
+// Variable-length UTF-8: h5py then returns attributes as str, and netCDF readers see NC_STRING.
+Handle utf8_string_type() {
+  Handle t(H5Tcopy(H5T_C_S1), H5Tclose, "creating a string type");
+  check(H5Tset_size(t.get(), H5T_VARIABLE), "creating a string type");
+  check(H5Tset_cset(t.get(), H5T_CSET_UTF8), "creating a string type");
+  return t;
+}
+
+Handle scalar_space() { return Handle(H5Screate(H5S_SCALAR), H5Sclose, "creating a dataspace"); }
+
+Handle simple_space(const std::vector<hsize_t>& dims) {
+  return Handle(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose,
+                "creating a dataspace");
+}
+
+// Tracking creation order keeps h5dump and h5py listings in the order written, and netCDF-C
+// wants it indexed when it is tracked.
+constexpr unsigned kCreationOrder = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+
+Handle create_group(hid_t parent, const std::string& name) {
+  Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "creating group properties");
+  check(H5Pset_link_creation_order(gcpl.get(), kCreationOrder), "creating group properties");
+  check(H5Pset_attr_creation_order(gcpl.get(), kCreationOrder), "creating group properties");
+  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose,
+                "creating group " + name);
+}
+
+Handle dataset_properties() {
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "creating dataset properties");
+  check(H5Pset_attr_creation_order(dcpl.get(), kCreationOrder), "creating dataset properties");
+  return dcpl;
+}
+
+void set_string_attr(hid_t obj, const std::string& name, const std::string& value) {
+  const Handle type = utf8_string_type();
+  const Handle space = scalar_space();
+  const Handle attr(
+      H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+      "creating attribute " + name);
+  const char* text = value.c_str();
+  check(H5Awrite(attr.get(), type.get(), &text), "writing attribute " + name);
+}
+
+void set_uint64_attr(hid_t obj, const std::string& name, unsigned long long value) {
+  const Handle space = scalar_space();
+  const Handle attr(
+      H5Acreate2(obj, name.c_str(), H5T_STD_U64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+      "creating attribute " + name);
+  check(H5Awrite(attr.get(), H5T_NATIVE_ULLONG, &value), "writing attribute " + name);
+}
+
+void set_int32_attr(hid_t obj, const std::string& name, int value) {
+  const Handle space = scalar_space();
+  const Handle attr(
+      H5Acreate2(obj, name.c_str(), H5T_STD_I32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+      "creating attribute " + name);
+  check(H5Awrite(attr.get(), H5T_NATIVE_INT, &value), "writing attribute " + name);
+}
+
+Handle write_strings(hid_t parent, const std::string& name,
+                     const std::vector<std::string>& values) {
+  const Handle type = utf8_string_type();
+  const Handle space = simple_space({values.size()});
+  const Handle dcpl = dataset_properties();
+  Handle ds(H5Dcreate2(parent, name.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(),
+                       H5P_DEFAULT),
+            H5Dclose, "creating dataset " + name);
+  std::vector<const char*> texts;
+  texts.reserve(values.size());
+  for (const std::string& v : values) texts.push_back(v.c_str());
+  if (!texts.empty())
+    check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, texts.data()),
+          "writing dataset " + name);
+  return ds;
+}
+
+Handle write_numbers(hid_t parent, const std::string& name, hid_t file_type, hid_t memory_type,
+                     const void* data, std::size_t count) {
+  const Handle space = simple_space({count});
+  const Handle dcpl = dataset_properties();
+  Handle ds(H5Dcreate2(parent, name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(),
+                       H5P_DEFAULT),
+            H5Dclose, "creating dataset " + name);
+  if (count > 0)
+    check(H5Dwrite(ds.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
+          "writing dataset " + name);
+  return ds;
+}
+
+Handle write_int64s(hid_t parent, const std::string& name, const std::vector<int64_t>& values) {
+  return write_numbers(parent, name, H5T_STD_I64LE, H5T_NATIVE_INT64, values.data(), values.size());
+}
+
+Handle write_doubles(hid_t parent, const std::string& name, const std::vector<double>& values) {
+  return write_numbers(parent, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, values.data(),
+                       values.size());
+}
+
+void make_scale(hid_t ds, const std::string& name) {
+  check(H5DSset_scale(ds, name.c_str()), "making " + name + " a dimension scale");
+}
+
+void attach(hid_t ds, hid_t scale, unsigned dim, const std::string& what) {
+  check(H5DSattach_scale(ds, scale, dim), "attaching a dimension scale to " + what);
+}
+
+void label(hid_t ds, unsigned dim, const std::string& text, const std::string& what) {
+  check(H5DSset_label(ds, dim, text.c_str()), "labelling the dimensions of " + what);
+}
+
+std::string time_coordinate_name(Cadence c) { return "time_" + std::string(cadence_name(c)); }
+
+// Chunks of at most kChunkBytesMax holding whole time series (and whole entity rows) where they
+// fit: readers usually want a series over all of time, for several replicates at once.
+std::vector<hsize_t> chunk_shape(const std::vector<hsize_t>& shape) {
+  const hsize_t budget = kChunkBytesMax / sizeof(double);
+  const hsize_t replicates = shape[0];
+  const hsize_t times = shape[1];
+  const hsize_t entities = shape.size() == 3 ? shape[2] : 1;
+  hsize_t chunk_entities = std::min(entities, budget);
+  hsize_t chunk_times = std::min(times, std::max<hsize_t>(1, budget / chunk_entities));
+  hsize_t chunk_replicates =
+      std::min(replicates, std::max<hsize_t>(1, budget / (chunk_times * chunk_entities)));
+  std::vector<hsize_t> chunk = {chunk_replicates, chunk_times};
+  if (shape.size() == 3) chunk.push_back(chunk_entities);
+  return chunk;
+}
+
+// Everything a group of series needs to be read as one netCDF group: its coordinate copies.
+struct GroupCoordinates {
+  std::set<Cadence> cadences;
+  std::set<AxisId> foreign_axes;  // entity axes defined in another group
+};
+
+class RunFileWriter {
+ public:
+  RunFileWriter(hid_t file, const RunResult& result) : file_(file), result_(result) {}
+
+  void write() {
+    write_meta();
+    write_canonical_axes();
+    // Every entity axis before any series: a series may use the axis of a later group.
+    for (const std::string& group : group_order()) {
+      const Handle g = create_group(file_, group);
+      for (AxisId a = 0; a < result_.catalog.axes().size(); ++a)
+        if (result_.catalog.axes()[a].group == group) write_entity_axis(g.get(), a);
+    }
+    for (const std::string& group : group_order()) write_series_group(group);
+  }
+
+ private:
+  void write_meta() {
+    const RunMetadata& m = result_.meta;
+    const Handle meta = create_group(file_, "meta");
+    set_string_attr(meta.get(), "program_version", m.program_version);
+    set_string_attr(meta.get(), "git_revision", m.git_revision);
+    set_string_attr(meta.get(), "scenario_name", m.scenario_name);
+    set_string_attr(meta.get(), "scenario_file", m.scenario_file);
+    set_string_attr(meta.get(), "command_line", m.command_line);
+    set_string_attr(meta.get(), "created_utc", m.created_utc);
+    set_uint64_attr(meta.get(), "seed", m.seed);
+    set_uint64_attr(meta.get(), "replicates", result_.replicates.size());
+    set_int32_attr(meta.get(), "layout_version", kLayoutVersion);
+
+    const Handle type = utf8_string_type();
+    const Handle space = scalar_space();
+    const Handle dcpl = dataset_properties();
+    const Handle yaml(H5Dcreate2(meta.get(), "scenario_yaml", type.get(), space.get(), H5P_DEFAULT,
+                                 dcpl.get(), H5P_DEFAULT),
+                      H5Dclose, "creating /meta/scenario_yaml");
+    const char* text = m.resolved_scenario_yaml.c_str();
+    check(H5Dwrite(yaml.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &text),
+          "writing /meta/scenario_yaml");
+    set_string_attr(yaml.get(), "description", "the resolved scenario, as YAML");
+  }
+
+  void write_canonical_axes() {
+    replicate_scale_ = write_replicate_axis(file_, "replicate");
+    set_string_attr(replicate_scale_.get(), "description", "replicate number");
+
+    const Handle time = create_group(file_, "time");
+    for (const TimeAxis& axis : result_.catalog.time_axes()) {
+      const std::string name(cadence_name(axis.cadence));
+      std::vector<std::string> iso;
+      iso.reserve(axis.dates.size());
+      for (Date d : axis.dates) iso.push_back(d.iso());
+      Handle scale = write_strings(time.get(), name, iso);
+      make_scale(scale.get(), name);
+      set_string_attr(scale.get(), "description",
+                      "dates on which the " + name + " cadence ticks, ISO 8601");
+      time_scales_.emplace(axis.cadence, std::move(scale));
+    }
+  }
+
+  Handle write_replicate_axis(hid_t parent, const std::string& name) {
+    std::vector<int64_t> numbers(result_.replicates.size());
+    for (std::size_t r = 0; r < numbers.size(); ++r) numbers[r] = static_cast<int64_t>(r);
+    Handle scale = write_int64s(parent, name, numbers);
+    make_scale(scale.get(), name);
+    return scale;
+  }
+
+  // Groups in the order the catalog first names them.
+  std::vector<std::string> group_order() const {
+    std::vector<std::string> order;
+    auto note = [&](const std::string& g) {
+      if (std::find(order.begin(), order.end(), g) == order.end()) order.push_back(g);
+    };
+    for (const EntityAxis& a : result_.catalog.axes()) note(a.group);
+    for (const SeriesSpec& s : result_.catalog.series()) note(s.group);
+    return order;
+  }
+
+  void write_series_group(const std::string& group) {
+    const SeriesCatalog& cat = result_.catalog;
+    GroupCoordinates needs;
+    for (const SeriesSpec& s : cat.series()) {
+      if (s.group != group) continue;
+      needs.cadences.insert(s.cadence);
+      if (s.entity_axis != kNoAxis && cat.axes()[s.entity_axis].group != group)
+        needs.foreign_axes.insert(s.entity_axis);
+    }
+    if (needs.cadences.empty()) return;  // entity axes only: no series, no coordinates
+    const Handle g(H5Gopen2(file_, group.c_str(), H5P_DEFAULT), H5Gclose, "opening group " + group);
+
+    Handle replicate = write_replicate_axis(g.get(), "replicate");
+    set_string_attr(replicate.get(), "description", "replicate number");
+    set_string_attr(replicate.get(), "canonical_axis", "/replicate");
+
+    std::map<Cadence, Handle> times;
+    for (Cadence c : needs.cadences) {
+      const std::string name = time_coordinate_name(c);
+      std::vector<int64_t> days;
+      for (Date d : cat.time_axis(c).dates) days.push_back(d.days_since_epoch());
+      Handle t = write_int64s(g.get(), name, days);
+      make_scale(t.get(), name);
+      // CF conventions: xarray decodes these to datetime64.
+      set_string_attr(t.get(), "units", "days since 1970-01-01");
+      set_string_attr(t.get(), "calendar", "proleptic_gregorian");
+      set_string_attr(t.get(), "standard_name", "time");
+      set_string_attr(t.get(), "description",
+                      "dates on which the " + std::string(cadence_name(c)) + " cadence ticks");
+      set_string_attr(t.get(), "canonical_axis", "/time/" + std::string(cadence_name(c)));
+      times.emplace(c, std::move(t));
+    }
+    for (AxisId a : needs.foreign_axes) {
+      const EntityAxis& axis = cat.axes()[a];
+      Handle copy = write_strings(g.get(), axis.name, axis.ids);
+      make_scale(copy.get(), axis.name);
+      set_string_attr(copy.get(), "description", axis.description);
+      set_string_attr(copy.get(), "canonical_axis", "/" + axis.group + "/" + axis.name);
+      foreign_scales_.emplace(a, std::move(copy));
+    }
+
+    for (SeriesId s = 0; s < cat.series().size(); ++s)
+      if (cat.series()[s].group == group)
+        write_series(g.get(), s, replicate.get(), times.at(cat.series()[s].cadence).get());
+    foreign_scales_.clear();
+  }
+
+  void write_entity_axis(hid_t group, AxisId a) {
+    const EntityAxis& axis = result_.catalog.axes()[a];
+    const std::string where = axis.group + "/" + axis.name;
+    Handle ids = write_strings(group, axis.name, axis.ids);
+    make_scale(ids.get(), axis.name);
+    set_string_attr(ids.get(), "description", axis.description);
+
+    for (const EntityAttribute& attr : axis.attributes) {
+      const std::string attr_where = axis.group + "/" + attr.name;
+      const Handle ds = std::visit(
+          [&](const auto& values) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(values)>, std::vector<double>>)
+              return write_doubles(group, attr.name, values);
+            else
+              return write_strings(group, attr.name, values);
+          },
+          attr.values);
+      set_string_attr(ds.get(), "units", attr.units);
+      set_string_attr(ds.get(), "description", attr.description);
+      attach(ds.get(), ids.get(), 0, attr_where);
+      label(ds.get(), 0, axis.name, attr_where);
+    }
+    own_scales_.emplace(a, std::move(ids));
+  }
+
+  void write_series(hid_t group, SeriesId id, hid_t local_replicate, hid_t local_time) {
+    const SeriesCatalog& cat = result_.catalog;
+    const SeriesSpec& spec = cat.series()[id];
+    const std::string where = spec.group + "/" + spec.name;
+    const std::size_t replicates = result_.replicates.size();
+    const std::size_t times = cat.time_count(spec);
+    const std::size_t entities = cat.entity_count(spec);
+    const std::size_t per_replicate = times * entities;
+
+    for (std::size_t r = 0; r < replicates; ++r)
+      if (result_.replicates[r].values(id).size() != per_replicate)
+        throw h5::Failure{"replicate " + std::to_string(r) + " holds " +
+                           std::to_string(result_.replicates[r].values(id).size()) + " values of " +
+                           where + " where its catalog says " + std::to_string(times) +
+                           " times x " + std::to_string(entities) + " entities"};
+
+    std::vector<hsize_t> shape = {replicates, times};
+    if (spec.entity_axis != kNoAxis) shape.push_back(entities);
+    const Handle space = simple_space(shape);
+    const Handle dcpl = dataset_properties();
+    const double nan = std::nan("");
+    check(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &nan), "setting the fill value");
+    // A chunk may not be larger than a fixed dimension, so empty datasets stay contiguous.
+    const bool empty = replicates == 0 || per_replicate == 0;
+    const std::vector<hsize_t> chunk = empty ? shape : chunk_shape(shape);
+    if (!empty) {
+      check(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()),
+            "setting the chunks of " + where);
+      check(H5Pset_shuffle(dcpl.get()), "setting the shuffle filter of " + where);
+      check(H5Pset_deflate(dcpl.get(), kDeflateLevel), "setting compression of " + where);
+    }
+    const Handle ds(H5Dcreate2(group, spec.name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                               dcpl.get(), H5P_DEFAULT),
+                    H5Dclose, "creating dataset " + where);
+
+    // Whole chunks at a time, so that no compressed chunk is ever read back and rewritten.
+    if (!empty) {
+      const std::size_t block = static_cast<std::size_t>(chunk[0]);
+      std::vector<double> buffer;
+      for (std::size_t r0 = 0; r0 < replicates; r0 += block) {
+        const std::size_t n = std::min(block, replicates - r0);
+        const double* data = result_.replicates[r0].values(id).data();
+        if (n > 1) {
+          buffer.resize(n * per_replicate);
+          for (std::size_t k = 0; k < n; ++k) {
+            const auto v = result_.replicates[r0 + k].values(id);
+            std::copy(v.begin(), v.end(),
+                      buffer.begin() + static_cast<std::ptrdiff_t>(k * per_replicate));
+          }
+          data = buffer.data();
+        }
+        std::vector<hsize_t> start(shape.size(), 0);
+        std::vector<hsize_t> count = shape;
+        start[0] = r0;
+        count[0] = n;
+        const Handle file_space(H5Dget_space(ds.get()), H5Sclose, "selecting in " + where);
+        check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr,
+                                  count.data(), nullptr),
+              "selecting in " + where);
+        const Handle memory_space = simple_space(count);
+        check(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, memory_space.get(), file_space.get(),
+                       H5P_DEFAULT, data),
+              "writing dataset " + where);
+      }
+    }
+
+    set_string_attr(ds.get(), "units", spec.units);
+    set_string_attr(ds.get(), "description", spec.description);
+    set_string_attr(ds.get(), "long_name", spec.description);  // xarray's plots label with it
+    set_string_attr(ds.get(), "cadence", std::string(cadence_name(spec.cadence)));
+
+    // Canonical scales first: netCDF readers take the last one attached to a dimension.
+    attach(ds.get(), replicate_scale_.get(), 0, where);
+    attach(ds.get(), local_replicate, 0, where);
+    attach(ds.get(), time_scales_.at(spec.cadence).get(), 1, where);
+    attach(ds.get(), local_time, 1, where);
+    label(ds.get(), 0, "replicate", where);
+    label(ds.get(), 1, "time", where);
+    if (spec.entity_axis != kNoAxis) {
+      attach(ds.get(), own_scales_.at(spec.entity_axis).get(), 2, where);
+      if (const auto copy = foreign_scales_.find(spec.entity_axis); copy != foreign_scales_.end())
+        attach(ds.get(), copy->second.get(), 2, where);
+      label(ds.get(), 2, cat.axes()[spec.entity_axis].name, where);
+    }
+  }
+
+  hid_t file_;
+  const RunResult& result_;
+  Handle replicate_scale_;
+  std::map<Cadence, Handle> time_scales_;
+  std::map<AxisId, Handle> own_scales_;      // /<axis group>/<axis name>, kept open for series
+  std::map<AxisId, Handle> foreign_scales_;  // copies in the group being written
+};
+
+// Names HDF5 would misread (a path) or that the layout above already uses.
+void check_layout(const RunResult& result) {
+  const SeriesCatalog& cat = result.catalog;
+  auto check_name = [](const std::string& name, const std::string& kind) {
+    if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+      throw h5::Failure{kind + " name '" + name + "' is not a valid HDF5 name"};
+  };
+  std::map<std::string, std::set<std::string>> names;  // group -> names of its datasets
+  for (const EntityAxis& a : cat.axes()) {
+    check_name(a.group, "group");
+    check_name(a.name, "entity axis");
+    names[a.group].insert(a.name);
+    for (const EntityAttribute& attr : a.attributes) {
+      check_name(attr.name, "entity attribute");
+      names[a.group].insert(attr.name);
+      const std::size_t n = std::visit([](const auto& v) { return v.size(); }, attr.values);
+      if (n != a.ids.size())
+        throw h5::Failure{"entity attribute " + a.group + "/" + attr.name + " has " +
+                           std::to_string(n) + " values for " + std::to_string(a.ids.size()) +
+                           " entities"};
+    }
+  }
+  for (const SeriesSpec& s : cat.series()) {
+    check_name(s.group, "group");
+    check_name(s.name, "series");
+    names[s.group].insert(s.name);
+    if (!cat.has_time_axis(s.cadence))
+      throw h5::Failure{"series " + s.group + "/" + s.name + " has cadence " +
+                         std::string(cadence_name(s.cadence)) +
+                         " but the catalog has no time axis for it"};
+  }
+  for (const auto& [group, taken] : names) {
+    if (group == "meta" || group == "time" || group == "replicate")
+      throw h5::Failure{"group name '" + group + "' is reserved by the file layout"};
+    // The coordinates write_series_group adds to a group of series must not shadow its own datasets.
+    std::map<std::string, std::string> added;  // name -> what it is
+    for (const SeriesSpec& s : cat.series()) {
+      if (s.group != group) continue;
+      added.emplace("replicate", "the replicate coordinate");
+      added.emplace(time_coordinate_name(s.cadence), "a time coordinate");
+      if (s.entity_axis != kNoAxis && cat.axes()[s.entity_axis].group != group) {
+        const EntityAxis& axis = cat.axes()[s.entity_axis];
+        const std::string what = "a copy of entity axis " + axis.group + "/" + axis.name;
+        const auto [it, inserted] = added.emplace(axis.name, what);
+        if (!inserted && it->second != what)
+          throw h5::Failure{"group " + group + " needs both " + it->second + " and " + what +
+                             " under the name '" + axis.name + "'"};
+      }
+    }
+    for (const auto& [name, what] : added)
+      if (taken.count(name) != 0)
+        throw h5::Failure{"dataset " + group + "/" + name + " clashes with " + what +
+                           " that the file layout puts there"};
+  }
+}
+
+std::filesystem::path temporary_path(const std::filesystem::path& path) {
+  std::filesystem::path tmp = path;
+  tmp += ".tmp-" + std::to_string(static_cast<long long>(getpid()));
+  return tmp;
+}
+
+// Closing an HDF5 file leaves its data in the page cache; a rename that reaches the disk
+// before the data could show a finished-looking file after a power cut.
+void sync_to_disk(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw h5::Failure{"reopening the temporary file to flush it: " +
+                       std::error_code(errno, std::generic_category()).message()};
+  const int status = ::fsync(fd);
+  const int saved = errno;
+  ::close(fd);
+  if (status != 0)
+    throw h5::Failure{"flushing the temporary file to disk: " +
+                       std::error_code(saved, std::generic_category()).message()};
+}
+
+void write_temporary(const std::filesystem::path& tmp, const RunResult& result) {
+  Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "creating file properties");
+  check(H5Pset_link_creation_order(fcpl.get(), kCreationOrder), "creating file properties");
+  check(H5Pset_attr_creation_order(fcpl.get(), kCreationOrder), "creating file properties");
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating file access properties");
+  // Strong: closing the file closes anything an exception left open, so it can be removed.
+  check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "creating file access properties");
+  Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose,
+              "creating the temporary file " + tmp.string());
+  {
+    RunFileWriter writer(file.get(), result);
+    writer.write();
+  }
+  file.close("closing the temporary file " + tmp.string());
+}
+
+}  // namespace
+
+void write_run_file(const std::filesystem::path& path, const RunResult& result) {
+  const h5::QuietErrors quiet;
+  try {
+    check_layout(result);
+  } catch (const h5::Failure& f) {
+    throw OutputError(path, f.what);
+  }
+
+  const std::filesystem::path tmp = temporary_path(path);
+  auto discard = [&] {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+  };
+  try {
+    write_temporary(tmp, result);
+    sync_to_disk(tmp);
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) throw h5::Failure{"renaming " + tmp.string() + " onto it: " + ec.message()};
+  } catch (const h5::Failure& f) {
+    discard();
+    throw OutputError(path, f.what);
+  } catch (const std::exception& e) {
+    discard();
+    throw OutputError(path, e.what());
+  }
+}
+
+}  // namespace airace

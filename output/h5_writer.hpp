@@ -1,0 +1,66 @@
+#pragma once
+// Writes a run's result as one HDF5 file that h5py, xarray (h5netcdf and netcdf4 engines) and
+// pandas (through xarray) read without custom code.
+//
+// Layout (R replicates; <c> a cadence name such as "monthly"; T_c its number of dates):
+//
+//   /meta                          string attrs program_version, git_revision, scenario_name,
+//                                  scenario_file, command_line, created_utc; uint64 attrs seed,
+//                                  replicates; int32 attr layout_version (= 1)
+//   /meta/scenario_yaml            scalar string: the resolved scenario
+//   /replicate          [R]        int64 0..R-1, dimension scale (the canonical replicate axis)
+//   /time/<c>           [T_c]      ISO dates "YYYY-MM-DD", dimension scale (the canonical axes)
+//   /<group>/<axis>     [E]        entity ids, dimension scale (e.g. /labs/lab)
+//   /<group>/<attr>     [E]        one per entity attribute (string or float64), attrs units,
+//                                  description
+//   /<group>/<series>   [R,T_c]    float64, or [R,T_c,E] for a series per entity; attrs units,
+//                                  description, long_name (= description), cadence; dimension
+//                                  labels "replicate", "time", <axis>; NaN where never set
+//
+// netCDF readers (netCDF-C and h5netcdf, hence xarray) only see a dimension defined in the
+// variable's own group or an ancestor, so /time/<c> cannot name a dimension of /labs/x. Each
+// group that holds series therefore also carries its own coordinates, which are the dimension
+// scales those readers use:
+//
+//   /<group>/replicate  [R]        int64 0..R-1
+//   /<group>/time_<c>   [T_c]      int64 days since 1970-01-01 with CF attrs (units, calendar),
+//                                  so that xarray decodes it to datetime64
+//   /<group>/<axis>     [E]        ids of an entity axis that lives in another group (e.g.
+//                                  /indicators/country for per-country indicators)
+//
+// Each copy names its canonical axis in the attribute `canonical_axis`. On a series both scales
+// are attached to a dimension, the canonical one first: netCDF-C and h5netcdf take the last one
+// attached, h5py lists both (ds.dims[1][0] is /time/<c>, ds.dims[1][1] the group's copy).
+// So xr.open_dataset(f, group="labs") has dimensions (replicate, time_monthly, lab).
+//
+// Compression: series are chunked (at most 512 KiB a chunk, whole time series and entity rows
+// where they fit), shuffled and deflated at level 4. Coordinates are small and contiguous.
+//
+// HDF5 as packaged by Debian must be called from one thread at a time; write_run_file makes
+// every HDF5 call from the calling thread.
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+#include "sim/core/series.hpp"
+
+namespace airace {
+
+// Writing the output failed; the message names the file and what failed. Nothing is left at the
+// target path that was not there before.
+class OutputError : public std::runtime_error {
+ public:
+  OutputError(const std::filesystem::path& path, const std::string& what);
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Writes `result` to `path` through a temporary file in the same directory ("<path>.tmp-<pid>"),
+// renamed onto `path` only once complete, so that a crash never leaves a file that looks
+// finished; an existing file at `path` is replaced only then. Throws OutputError.
+void write_run_file(const std::filesystem::path& path, const RunResult& result);
+
+}  // namespace airace

@@ -1,0 +1,64 @@
+#include "output/summary.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace airace {
+
+double quantile(std::vector<double> values, double q) {
+  std::erase_if(values, [](double v) { return std::isnan(v); });
+  if (values.empty()) return std::nan("");
+  std::sort(values.begin(), values.end());
+  const double pos = q * static_cast<double>(values.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const std::size_t hi = std::min(lo + 1, values.size() - 1);
+  const double w = pos - static_cast<double>(lo);
+  return values[lo] * (1.0 - w) + values[hi] * w;
+}
+
+QuantileBand band_at(const RunResult& run, SeriesId s, std::size_t t, std::size_t entity) {
+  std::vector<double> v;
+  v.reserve(run.replicates.size());
+  for (const SeriesBuffer& b : run.replicates) v.push_back(b.get(s, t, entity));
+  return {quantile(v, 0.05), quantile(v, 0.5), quantile(v, 0.95)};
+}
+
+namespace {
+std::string number(double v) {
+  char buf[32];
+  if (std::isnan(v)) return "n/a";
+  const double a = std::fabs(v);
+  if (a != 0.0 && (a >= 1e6 || a < 1e-2))
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+}  // namespace
+
+std::string summarise_group(const RunResult& run, const std::string& group) {
+  const SeriesCatalog& cat = run.catalog;
+  std::string out;
+  char line[512];
+  for (SeriesId s = 0; s < cat.series().size(); ++s) {
+    const SeriesSpec& spec = cat.series()[s];
+    if (spec.group != group) continue;
+    const std::vector<Date>& dates = cat.time_axis(spec.cadence).dates;
+    if (dates.empty()) continue;
+    const std::size_t t = dates.size() - 1;
+    for (std::size_t e = 0; e < cat.entity_count(spec); ++e) {
+      const std::string entity =
+          spec.entity_axis == kNoAxis ? "" : cat.axes()[spec.entity_axis].ids[e];
+      const QuantileBand b = band_at(run, s, t, e);
+      std::snprintf(line, sizeof line, "  %-18s %-4s %10s  [%s .. %s]  %s  (%s)\n",
+                    e == 0 ? spec.name.c_str() : "", entity.c_str(), number(b.median).c_str(),
+                    number(b.p05).c_str(), number(b.p95).c_str(), spec.units.c_str(),
+                    dates[t].iso().c_str());
+      out += line;
+    }
+  }
+  return out;
+}
+
+}  // namespace airace

@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""Draws PNG charts of an airace run file.
+
+    python3 scripts/plot.py RUN.h5 [-o OUTDIR] [--all]
+
+One chart per headline indicator (every series in /indicators), and overview.png with all of
+them; --all adds every series of every other group (labs, chips, ...). Each chart shows the
+median over replicates with a shaded 5-95% band, one colour per entity for per-entity series.
+Charts go to OUTDIR, by default <run-file-stem>_plots/ next to the run file.
+
+Needs h5py, numpy and matplotlib: Debian's python3-h5py and python3-matplotlib, which
+`bash scripts/setup.sh` installs. Launched with another python3 that lacks them (a pyenv or
+virtualenv one), the script runs itself again with /usr/bin/python3.
+"""
+
+import argparse
+import datetime
+import os
+import sys
+import textwrap
+import warnings
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+REEXEC_MARK = "AIRACE_PLOT_REEXEC"  # set in the re-run, so that it never loops
+PACKAGES = {"h5py": "python3-h5py", "numpy": "python3-numpy",
+            "matplotlib": "python3-matplotlib"}
+
+
+def missing_modules():
+    missing = []
+    for module in PACKAGES:
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(module)
+    return missing
+
+
+def ensure_dependencies():
+    missing = missing_modules()
+    if not missing:
+        return
+    here = os.path.realpath(sys.executable) if sys.executable else ""
+    if (os.environ.get(REEXEC_MARK) != "1" and os.access(SYSTEM_PYTHON, os.X_OK)
+            and os.path.realpath(SYSTEM_PYTHON) != here):
+        os.environ[REEXEC_MARK] = "1"
+        os.execv(SYSTEM_PYTHON, [SYSTEM_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
+    packages = " ".join(PACKAGES[m] for m in missing)
+    print("plot.py: %s cannot import %s.\n"
+          "Install the Debian packages %s (`bash scripts/setup.sh` installs them),\n"
+          "then run: %s %s"
+          % (sys.executable or "python3", ", ".join(missing), packages, SYSTEM_PYTHON,
+             " ".join(["scripts/plot.py"] + sys.argv[1:])), file=sys.stderr)
+    sys.exit(2)
+
+
+def text(value):
+    """An attribute as str, whether stored as a variable-length or a fixed-length string."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if hasattr(value, "item") and not isinstance(value, str):
+        return text(value.item())
+    return "" if value is None else str(value)
+
+
+class Series:
+    """One series read from the file: values [replicate, time(, entity)] and what labels them."""
+
+    def __init__(self, f, path):
+        import numpy as np
+
+        ds = f[path]
+        self.path = path
+        self.group, self.name = path.split("/", 1)
+        self.units = text(ds.attrs.get("units", ""))
+        self.description = text(ds.attrs.get("description", "")) or path
+        self.cadence = text(ds.attrs.get("cadence", ""))
+        self.values = np.asarray(ds[()], dtype=float)
+        axis = "time/" + self.cadence
+        if axis not in f:
+            raise ValueError("its cadence %r has no /%s time axis" % (self.cadence, axis))
+        self.dates = [datetime.date.fromisoformat(d) for d in f[axis].asstr()[()]]
+        if self.values.ndim not in (2, 3) or self.values.shape[1] != len(self.dates):
+            raise ValueError("shape %s does not match [replicate, %d times(, entity)]"
+                             % (self.values.shape, len(self.dates)))
+        self.entities = None
+        if self.values.ndim == 3:
+            dim = ds.dims[2]
+            if len(dim):  # the last scale attached is the group's own copy of the ids
+                self.entities = list(dim[len(dim) - 1].asstr()[()])
+            else:
+                self.entities = [str(i) for i in range(self.values.shape[2])]
+
+    @property
+    def replicates(self):
+        return self.values.shape[0]
+
+    def ylabel(self):
+        return "%s [%s]" % (self.name, self.units) if self.units else self.name
+
+
+def series_paths(f, groups):
+    """group/name of every series (a dataset with a cadence attribute) in the given groups."""
+    import h5py
+
+    paths = []
+    for group in groups:
+        if group not in f or not isinstance(f[group], h5py.Group):
+            continue
+        for name, obj in f[group].items():
+            if isinstance(obj, h5py.Dataset) and "cadence" in obj.attrs:
+                paths.append(group + "/" + name)
+    return paths
+
+
+def draw(ax, s, compact=False):
+    """Median and 5-95% band over replicates on ax; one colour per entity."""
+    import numpy as np
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: nothing to draw there
+        low, median, high = np.nanpercentile(s.values, [5, 50, 95], axis=0)
+    if s.entities is None:
+        low, median, high = low[:, None], median[:, None], high[:, None]
+        labels = [None]
+    else:
+        labels = s.entities
+    if len(labels) > 10:  # the default cycle repeats after 10 colours
+        import matplotlib.pyplot as plt
+
+        ax.set_prop_cycle(color=plt.get_cmap("tab20").colors)
+    marker = "o" if len(s.dates) == 1 else None
+    for e, label in enumerate(labels):
+        line, = ax.plot(s.dates, median[:, e], label=label, marker=marker, linewidth=1.6)
+        if s.replicates > 1:
+            ax.fill_between(s.dates, low[:, e], high[:, e], color=line.get_color(), alpha=0.2,
+                            linewidth=0)
+    finite = np.concatenate([low[np.isfinite(low)], high[np.isfinite(high)]])
+    if finite.size and finite.min() > 0 and finite.max() / finite.min() > 1e3:
+        ax.set_yscale("log")  # exponential growth (compute, FLOP) reads best on a log scale
+    ax.set_ylabel(s.ylabel())
+    width = 45 if compact else 80
+    ax.set_title("\n".join(textwrap.wrap(s.description, width)), fontsize=9 if compact else 11)
+    ax.grid(True, alpha=0.3)
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    if s.entities is not None and s.entities:
+        ax.legend(fontsize=7 if compact else 8, ncol=1 if len(s.entities) <= 12 else 2,
+                  loc="best", framealpha=0.7)
+    band = "median, 5-95%% over %d replicates" % s.replicates if s.replicates > 1 else (
+        "%d replicate" % s.replicates)
+    ax.text(0.01, 0.01, band, transform=ax.transAxes, fontsize=7, color="0.4",
+            va="bottom", ha="left")
+
+
+def plot_one(s, outdir):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
+    draw(ax, s)
+    path = os.path.join(outdir, "%s_%s.png" % (s.group, s.name))
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_overview(series, outdir, title):
+    import matplotlib.pyplot as plt
+
+    columns = 1 if len(series) == 1 else 2
+    rows = (len(series) + columns - 1) // columns
+    fig, axes = plt.subplots(rows, columns, figsize=(7 * columns, 3.8 * rows), squeeze=False,
+                             layout="constrained")
+    for ax, s in zip(axes.flat, series):
+        draw(ax, s, compact=True)
+    for ax in list(axes.flat)[len(series):]:
+        ax.set_visible(False)
+    fig.suptitle(title)
+    path = os.path.join(outdir, "overview.png")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description="Draw PNG charts of an airace run file: median and 5-95% band over "
+                    "replicates, one chart per indicator, plus overview.png.")
+    parser.add_argument("run_file", help="an airace run file (.h5)")
+    parser.add_argument("-o", "--outdir",
+                        help="where to write the charts (default: <run-file-stem>_plots/ next "
+                             "to the run file)")
+    parser.add_argument("--all", action="store_true",
+                        help="also chart every series of every other group (labs, ...)")
+    args = parser.parse_args()
+
+    ensure_dependencies()
+    import h5py
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display needed, none used
+
+    run_file = args.run_file
+    if not os.path.isfile(run_file):
+        print("plot.py: %s: no such file" % run_file, file=sys.stderr)
+        return 2
+    if not h5py.is_hdf5(run_file):
+        print("plot.py: %s: not an HDF5 file (an airace run file is written by 'airace run')"
+              % run_file, file=sys.stderr)
+        return 2
+    try:
+        f = h5py.File(run_file, "r")
+    except OSError as e:
+        print("plot.py: %s: cannot open it: %s" % (run_file, e), file=sys.stderr)
+        return 2
+
+    with f:
+        groups = ["indicators"]
+        if args.all:
+            groups += [g for g in f if g not in ("indicators", "meta", "time")]
+        paths = series_paths(f, groups)
+        if not paths:
+            hint = "" if args.all else "; --all charts the series of every group"
+            print("plot.py: %s: no series in %s%s" % (run_file, ", ".join("/" + g for g in groups),
+                                                        hint), file=sys.stderr)
+            return 1
+        meta = f["meta"].attrs if "meta" in f else {}
+        scenario = text(meta.get("scenario_name", "")) or os.path.basename(run_file)
+
+        outdir = args.outdir or os.path.join(
+            os.path.dirname(os.path.abspath(run_file)),
+            os.path.splitext(os.path.basename(run_file))[0] + "_plots")
+        os.makedirs(outdir, exist_ok=True)
+
+        written, indicators = [], []
+        for path in paths:
+            try:
+                s = Series(f, path)
+            except (KeyError, ValueError, OSError) as e:
+                print("plot.py: skipping %s: %s" % (path, e), file=sys.stderr)
+                continue
+            if s.replicates == 0 or s.values.shape[1] == 0 or (
+                    s.entities is not None and not s.entities):
+                print("plot.py: skipping %s: it holds no values (shape %s)"
+                      % (path, s.values.shape), file=sys.stderr)
+                continue
+            written.append(plot_one(s, outdir))
+            if s.group == "indicators":
+                indicators.append(s)
+        if indicators:
+            written.append(plot_overview(indicators, outdir, "%s: headline indicators" % scenario))
+
+    for path in written:
+        print(path)
+    if not written:
+        print("plot.py: %s: nothing to plot" % run_file, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

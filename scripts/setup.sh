@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every Debian package airace needs to build, run, test and plot, when missing.
+# Idempotent and non-interactive (CI runs it with no input). Needs root or sudo.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake g++ make git pkg-config
+  # libraries
+  libeigen3-dev libtbb-dev libyaml-cpp-dev libhdf5-dev libcli11-dev librandom123-dev
+  # tests and output tools
+  doctest-dev hdf5-tools
+  # plots and reading results from Python
+  python3 python3-numpy python3-h5py python3-matplotlib python3-pandas python3-xarray
+  python3-h5netcdf
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages are installed"
+  exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "setup: run as root or install sudo" >&2; exit 1; }
+  sudo=(sudo)
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"

@@ -1,0 +1,364 @@
+#include "sim/core/config_tree.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+namespace airace {
+
+const ConfigNode* ConfigNode::find(std::string_view key) const {
+  for (const auto& [k, v] : entries)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+ConfigNode* ConfigNode::find(std::string_view key) {
+  for (auto& [k, v] : entries)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+SourceLocation ConfigNode::key_location(std::string_view key) const {
+  for (std::size_t i = 0; i < entries.size(); ++i)
+    if (entries[i].first == key) return key_locations[i];
+  return where;
+}
+
+std::string ConfigNode::describe() const {
+  switch (kind) {
+    case Kind::null: return "nothing";
+    case Kind::map: return "a mapping";
+    case Kind::sequence: return "a list";
+    case Kind::scalar: return "'" + scalar + "'";
+  }
+  return "?";
+}
+
+namespace {
+
+SourceLocation location_of(const YAML::Mark& m, const std::string& file,
+                           const SourceLocation& fallback) {
+  if (m.line < 0 || m.column < 0) return fallback;
+  return {file, m.line + 1, m.column + 1};
+}
+
+ConfigNode convert(const YAML::Node& n, const std::string& file, const SourceLocation& fallback,
+                   const std::string& path, Diagnostics& diags) {
+  ConfigNode out;
+  out.where = location_of(n.Mark(), file, fallback);
+  switch (n.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null:
+      out.kind = ConfigNode::Kind::null;
+      break;
+    case YAML::NodeType::Scalar:
+      out.kind = ConfigNode::Kind::scalar;
+      out.scalar = n.Scalar();
+      out.quoted = n.Tag() == "!";
+      break;
+    case YAML::NodeType::Sequence: {
+      out.kind = ConfigNode::Kind::sequence;
+      std::size_t i = 0;
+      for (const YAML::Node& item : n) {
+        out.items.push_back(
+            convert(item, file, out.where, path + "[" + std::to_string(i) + "]", diags));
+        ++i;
+      }
+      break;
+    }
+    case YAML::NodeType::Map:
+      out.kind = ConfigNode::Kind::map;
+      for (const auto& kv : n) {
+        const SourceLocation key_where = location_of(kv.first.Mark(), file, out.where);
+        if (!kv.first.IsScalar()) {
+          diags.error(key_where, path, "a key must be plain text, found a mapping or list");
+          continue;
+        }
+        const std::string key = kv.first.Scalar();
+        const std::string child_path = path.empty() ? key : path + "." + key;
+        if (out.find(key) != nullptr) {
+          diags.error(key_where, child_path,
+                      "duplicate key; it was already given at line " +
+                          std::to_string(out.key_location(key).line));
+          continue;
+        }
+        out.entries.emplace_back(key, convert(kv.second, file, key_where, child_path, diags));
+        out.key_locations.push_back(key_where);
+      }
+      break;
+  }
+  return out;
+}
+
+bool all_items_have_ids(const ConfigNode& list) {
+  if (!list.is_sequence() || list.items.empty()) return false;
+  return std::all_of(list.items.begin(), list.items.end(), [](const ConfigNode& item) {
+    const ConfigNode* id = item.is_map() ? item.find("id") : nullptr;
+    return id != nullptr && id->is_scalar();
+  });
+}
+
+bool is_removal(const ConfigNode& item) {
+  const ConfigNode* r = item.find("remove");
+  return r != nullptr && r->is_scalar() && r->scalar == "true";
+}
+
+ConfigNode* find_item_by_id(ConfigNode& list, const std::string& id) {
+  for (ConfigNode& item : list.items)
+    if (const ConfigNode* i = item.find("id"); i != nullptr && i->scalar == id) return &item;
+  return nullptr;
+}
+
+void merge_lists_by_id(ConfigNode& base, const ConfigNode& overlay) {
+  for (const ConfigNode& item : overlay.items) {
+    const std::string id = item.find("id")->scalar;
+    ConfigNode* existing = find_item_by_id(base, id);
+    if (is_removal(item)) {
+      if (existing != nullptr)
+        base.items.erase(base.items.begin() + (existing - base.items.data()));
+      continue;
+    }
+    if (existing != nullptr)
+      merge_config(*existing, item);
+    else
+      base.items.push_back(item);
+  }
+}
+
+ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags,
+                          std::vector<std::filesystem::path>& chain,
+                          const SourceLocation& named_at) {
+  const std::string file = path.string();
+  std::error_code ec;
+  const std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
+  if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
+    diags.error(named_at, "extends", "'" + file + "' extends itself through a cycle of files");
+    return {};
+  }
+  if (std::filesystem::is_directory(path, ec)) {
+    diags.error(named_at, "", "'" + file + "' is a directory, expected a scenario file (.yaml)");
+    return {};
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diags.error(named_at, named_at.line > 0 ? "extends" : "",
+                "cannot read scenario file '" + file + "': " +
+                    std::make_error_code(static_cast<std::errc>(errno)).message());
+    return {};
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  ConfigNode root = parse_yaml_text(text.str(), file, diags);
+  if (root.is_null()) {
+    root.kind = ConfigNode::Kind::map;
+    root.where = {file, 1, 1};
+  }
+  if (!root.is_map()) {
+    diags.error(root.where, "", "a scenario must be a mapping of keys to values, found " +
+                                    root.describe());
+    return {};
+  }
+  const ConfigNode* ext = root.find("extends");
+  if (ext == nullptr) return root;
+
+  const SourceLocation ext_where = ext->where;
+  if (!ext->is_scalar() || ext->scalar.empty()) {
+    diags.error(ext_where, "extends", "expected the path of a scenario file, found " +
+                                          ext->describe());
+    return root;
+  }
+  const std::filesystem::path base_path = path.parent_path() / ext->scalar;
+  chain.push_back(canonical);
+  ConfigNode base = load_recursive(base_path, diags, chain, ext_where);
+  chain.pop_back();
+  const auto it = std::find_if(root.entries.begin(), root.entries.end(),
+                               [](const auto& kv) { return kv.first == "extends"; });
+  root.key_locations.erase(root.key_locations.begin() + (it - root.entries.begin()));
+  root.entries.erase(it);
+  if (!base.is_map()) return root;
+  merge_config(base, root);
+  return base;
+}
+
+void emit(YAML::Emitter& e, const ConfigNode& n) {
+  switch (n.kind) {
+    case ConfigNode::Kind::null: e << YAML::Null; break;
+    case ConfigNode::Kind::scalar:
+      if (n.quoted)
+        e << YAML::DoubleQuoted << n.scalar;
+      else
+        e << n.scalar;
+      break;
+    case ConfigNode::Kind::sequence: {
+      const bool flat = std::all_of(n.items.begin(), n.items.end(),
+                                    [](const ConfigNode& i) { return i.is_scalar(); });
+      if (flat) e << YAML::Flow;
+      e << YAML::BeginSeq;
+      for (const ConfigNode& i : n.items) emit(e, i);
+      e << YAML::EndSeq;
+      break;
+    }
+    case ConfigNode::Kind::map:
+      e << YAML::BeginMap;
+      for (const auto& [k, v] : n.entries) {
+        e << YAML::Key << k << YAML::Value;
+        emit(e, v);
+      }
+      e << YAML::EndMap;
+      break;
+  }
+}
+
+std::vector<std::string> item_ids(const ConfigNode& list) {
+  std::vector<std::string> ids;
+  for (const ConfigNode& item : list.items)
+    if (const ConfigNode* id = item.find("id")) ids.push_back(id->scalar);
+  return ids;
+}
+
+}  // namespace
+
+ConfigNode parse_yaml_text(const std::string& text, const std::string& file_name,
+                           Diagnostics& diags) {
+  const SourceLocation top{file_name, 1, 1};
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    diags.error(location_of(e.mark, file_name, top), "",
+                "malformed YAML: " + e.msg);
+    return {};
+  }
+  if (docs.empty()) return {};
+  if (docs.size() > 1) {
+    diags.error(top, "", "expected one YAML document, found " + std::to_string(docs.size()) +
+                             " (separated by '---')");
+  }
+  ConfigNode root = convert(docs.front(), file_name, top, "", diags);
+  if (root.is_null()) root.where = top;
+  return root;
+}
+
+ConfigNode load_config_file(const std::filesystem::path& path, Diagnostics& diags) {
+  std::vector<std::filesystem::path> chain;
+  return load_recursive(path, diags, chain, SourceLocation{path.string(), 0, 0});
+}
+
+void merge_config(ConfigNode& base, const ConfigNode& overlay) {
+  if (base.is_map() && overlay.is_map()) {
+    for (std::size_t i = 0; i < overlay.entries.size(); ++i) {
+      const auto& [key, value] = overlay.entries[i];
+      if (ConfigNode* existing = base.find(key)) {
+        merge_config(*existing, value);
+      } else {
+        base.entries.emplace_back(key, value);
+        base.key_locations.push_back(overlay.key_locations[i]);
+      }
+    }
+    return;
+  }
+  if (all_items_have_ids(base) && all_items_have_ids(overlay)) {
+    merge_lists_by_id(base, overlay);
+    return;
+  }
+  base = overlay;
+}
+
+void apply_override(ConfigNode& root, const std::string& assignment, int arg_index,
+                    Diagnostics& diags) {
+  (void)arg_index;
+  const SourceLocation where{"--set '" + assignment + "'", 0, 0};
+  const std::size_t eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    diags.error(where, "", "expected path.to.key=value");
+    return;
+  }
+  const std::string path = assignment.substr(0, eq);
+  std::vector<std::string> segments;
+  for (std::size_t start = 0;;) {
+    const std::size_t dot = path.find('.', start);
+    segments.push_back(path.substr(start, dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  if (std::any_of(segments.begin(), segments.end(), [](const auto& s) { return s.empty(); })) {
+    diags.error(where, path, "a key path has an empty segment; expected e.g. run.seed=7");
+    return;
+  }
+  Diagnostics value_diags;
+  ConfigNode value = parse_yaml_text(assignment.substr(eq + 1), where.file, value_diags);
+  if (!value_diags.empty()) {
+    diags.error(where, path, "the value is not valid YAML");
+    return;
+  }
+  value.where = where;
+
+  ConfigNode* node = &root;
+  std::string walked;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const std::string& seg = segments[i];
+    const bool last = i + 1 == segments.size();
+    if (node->is_sequence()) {
+      ConfigNode* item = nullptr;
+      if (all_items_have_ids(*node)) {
+        item = find_item_by_id(*node, seg);
+        if (item == nullptr) {
+          diags.error(where, walked,
+                      "no item with id '" + seg + "' in this list",
+                      did_you_mean(seg, item_ids(*node)));
+          return;
+        }
+      } else {
+        std::size_t index = 0;
+        const bool numeric = std::all_of(seg.begin(), seg.end(), ::isdigit);
+        if (numeric) index = std::stoul(seg);
+        if (!numeric || index >= node->items.size()) {
+          diags.error(where, walked, "expected an index below " +
+                                         std::to_string(node->items.size()) + ", found '" +
+                                         seg + "'");
+          return;
+        }
+        item = &node->items[index];
+      }
+      walked += "[" + seg + "]";
+      if (last) {
+        *item = value;
+        return;
+      }
+      node = item;
+      continue;
+    }
+    if (node->is_null()) {
+      node->kind = ConfigNode::Kind::map;
+      node->where = where;
+    }
+    if (!node->is_map()) {
+      diags.error(where, walked, "cannot set a key inside " + node->describe());
+      return;
+    }
+    walked += walked.empty() ? seg : "." + seg;
+    ConfigNode* child = node->find(seg);
+    if (child == nullptr) {
+      node->entries.emplace_back(seg, ConfigNode{});
+      node->key_locations.push_back(where);
+      child = &node->entries.back().second;
+      child->where = where;
+    }
+    if (last) {
+      *child = value;
+      return;
+    }
+    node = child;
+  }
+}
+
+std::string to_yaml(const ConfigNode& node) {
+  YAML::Emitter e;
+  emit(e, node);
+  return std::string(e.c_str()) + "\n";
+}
+
+}  // namespace airace

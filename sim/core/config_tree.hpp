@@ -1,0 +1,63 @@
+#pragma once
+// Scenario text as a tree that remembers where every value came from (file, line, column),
+// so that errors found long after parsing still point at the right place. Handles
+// `extends:` (a scenario built on another one), deep merging, and `--set key=value` overrides.
+// docs/scenarios.md describes the merge rules.
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/core/diagnostics.hpp"
+
+namespace airace {
+
+struct ConfigNode {
+  enum class Kind { null, scalar, sequence, map };
+  Kind kind = Kind::null;
+  std::string scalar;     // the text of a scalar, as written
+  bool quoted = false;    // a quoted scalar is always a string
+  std::vector<std::pair<std::string, ConfigNode>> entries;  // map, in file order
+  std::vector<SourceLocation> key_locations;                // where each map key was written
+  std::vector<ConfigNode> items;                            // sequence
+  SourceLocation where;
+
+  bool is_map() const { return kind == Kind::map; }
+  bool is_sequence() const { return kind == Kind::sequence; }
+  bool is_scalar() const { return kind == Kind::scalar; }
+  bool is_null() const { return kind == Kind::null; }
+  // The value at key in a map, or nullptr.
+  const ConfigNode* find(std::string_view key) const;
+  ConfigNode* find(std::string_view key);
+  SourceLocation key_location(std::string_view key) const;
+  // "a mapping", "a list", "the text 'abc'", "nothing": for "found ..." in messages.
+  std::string describe() const;
+};
+
+// Parses one YAML document. Malformed YAML, duplicate keys, anchors/aliases/tags we do not
+// accept, and more than one document are reported as errors with their location.
+ConfigNode parse_yaml_text(const std::string& text, const std::string& file_name,
+                           Diagnostics& diags);
+
+// Loads a scenario file and, recursively, the files named by `extends:` (relative to the file
+// that names them). The result is the base merged with each overlay; the `extends` key is
+// removed. A missing file, a cycle, or errors in any file are reported in diags.
+ConfigNode load_config_file(const std::filesystem::path& path, Diagnostics& diags);
+
+// Deep merge of overlay into base: maps merge key by key; a list whose items are all maps with
+// an `id` merges item by item by id (new ids are appended; an item with `remove: true` is
+// dropped); any other list, and every scalar, is replaced.
+void merge_config(ConfigNode& base, const ConfigNode& overlay);
+
+// Applies one "path.to.key=value" override. Path segments are map keys; in a list of items
+// with ids, a segment selects the item by id (labs.deepseek.efficiency_growth_per_year=4), and
+// in other lists by index. The value is parsed as YAML (so lists and maps may be given).
+// `arg_index` is used as the column of the "<command line>" location.
+void apply_override(ConfigNode& root, const std::string& assignment, int arg_index,
+                    Diagnostics& diags);
+
+// Writes the tree back as YAML text (the resolved scenario stored in every output file).
+std::string to_yaml(const ConfigNode& node);
+
+}  // namespace airace

@@ -1,0 +1,144 @@
+#include "sim/core/params.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+namespace airace {
+
+std::string format_number(double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+std::string Range::text() const {
+  const bool has_min = std::isfinite(min);
+  const bool has_max = std::isfinite(max);
+  if (!has_min && !has_max) return "any";
+  if (has_min && !has_max) return (min_open ? "> " : ">= ") + format_number(min);
+  if (!has_min) return (max_open ? "< " : "<= ") + format_number(max);
+  return std::string(min_open ? "(" : "[") + format_number(min) + ", " + format_number(max) +
+         (max_open ? ")" : "]");
+}
+
+std::string child_path(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+std::string item_path(const std::string& path, const ConfigNode& item, std::size_t index) {
+  if (const ConfigNode* id = item.is_map() ? item.find("id") : nullptr; id && id->is_scalar())
+    return path + "[" + id->scalar + "]";
+  return path + "[" + std::to_string(index) + "]";
+}
+
+namespace {
+// " in [0, 1]", " >= 0", or "" for an unbounded range.
+std::string range_phrase(const Range& r) {
+  const std::string t = r.text();
+  if (t == "any") return "";
+  return (t[0] == '[' || t[0] == '(' ? " in " : " ") + t;
+}
+
+bool expect_scalar(const ConfigNode& n, const std::string& path, const std::string& expected,
+                   Diagnostics& diags) {
+  if (n.is_scalar()) return true;
+  diags.error(n.where, path, "expected " + expected + ", found " + n.describe());
+  return false;
+}
+}  // namespace
+
+std::optional<double> read_number(const ConfigNode& n, const std::string& path, const Range& r,
+                                  const std::string& unit, Diagnostics& diags) {
+  const std::string expected =
+      "a number" + range_phrase(r) + (unit.empty() ? "" : " (" + unit + ")");
+  if (!expect_scalar(n, path, expected, diags)) return std::nullopt;
+  double v = 0;
+  const char* b = n.scalar.data();
+  const char* e = b + n.scalar.size();
+  if (!n.scalar.empty() && *b == '+') ++b;
+  auto [p, ec] = std::from_chars(b, e, v);
+  if (n.quoted || ec != std::errc() || p != e || n.scalar.empty()) {
+    diags.error(n.where, path, "expected " + expected + ", found '" + n.scalar + "'");
+    return std::nullopt;
+  }
+  if (!std::isfinite(v)) {
+    diags.error(n.where, path, "expected a finite number, found '" + n.scalar + "'");
+    return std::nullopt;
+  }
+  if (!r.contains(v)) {
+    diags.error(n.where, path, n.scalar + " is out of range: expected " + expected);
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<int64_t> read_integer(const ConfigNode& n, const std::string& path, const Range& r,
+                                    Diagnostics& diags) {
+  const std::string expected = "a whole number" + range_phrase(r);
+  if (!expect_scalar(n, path, expected, diags)) return std::nullopt;
+  int64_t v = 0;
+  const char* b = n.scalar.data();
+  const char* e = b + n.scalar.size();
+  auto [p, ec] = std::from_chars(b, e, v);
+  if (n.quoted || ec != std::errc() || p != e || n.scalar.empty()) {
+    diags.error(n.where, path, "expected " + expected + ", found '" + n.scalar + "'");
+    return std::nullopt;
+  }
+  if (!r.contains(static_cast<double>(v))) {
+    diags.error(n.where, path, n.scalar + " is out of range: expected " + expected);
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<std::string> read_text(const ConfigNode& n, const std::string& path,
+                                     Diagnostics& diags) {
+  if (!expect_scalar(n, path, "text", diags)) return std::nullopt;
+  return n.scalar;
+}
+
+std::optional<bool> read_flag(const ConfigNode& n, const std::string& path, Diagnostics& diags) {
+  if (!expect_scalar(n, path, "true or false", diags)) return std::nullopt;
+  if (!n.quoted && n.scalar == "true") return true;
+  if (!n.quoted && n.scalar == "false") return false;
+  diags.error(n.where, path, "expected true or false, found '" + n.scalar + "'");
+  return std::nullopt;
+}
+
+std::optional<Date> read_date(const ConfigNode& n, const std::string& path, Diagnostics& diags) {
+  if (!expect_scalar(n, path, "a date YYYY-MM-DD", diags)) return std::nullopt;
+  if (auto d = Date::parse(n.scalar)) return d;
+  diags.error(n.where, path,
+              "expected a date as YYYY-MM-DD or YYYY-MM, found '" + n.scalar + "'");
+  return std::nullopt;
+}
+
+std::optional<std::string> read_choice(const ConfigNode& n, const std::string& path,
+                                       const std::vector<std::string>& options,
+                                       Diagnostics& diags) {
+  std::string list;
+  for (const std::string& o : options) list += (list.empty() ? "" : ", ") + o;
+  if (!expect_scalar(n, path, "one of " + list, diags)) return std::nullopt;
+  for (const std::string& o : options)
+    if (o == n.scalar) return n.scalar;
+  diags.error(n.where, path, "expected one of " + list + ", found '" + n.scalar + "'",
+              did_you_mean(n.scalar, options));
+  return std::nullopt;
+}
+
+std::optional<std::size_t> resolve_reference(const EntityRef& ref, const std::string& path,
+                                             const std::vector<std::string>& ids,
+                                             const std::string& target, Diagnostics& diags) {
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    if (ids[i] == ref.id) return i;
+  std::string hint = did_you_mean(ref.id, ids);
+  if (hint.empty()) {
+    hint = "known ids:";
+    for (const std::string& id : ids) hint += " " + id;
+  }
+  diags.error(ref.where, path, "unknown " + target + " id '" + ref.id + "'", hint);
+  return std::nullopt;
+}
+
+}  // namespace airace

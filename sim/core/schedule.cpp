@@ -1,0 +1,48 @@
+#include "sim/core/schedule.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace airace {
+
+Schedule::Schedule(Date start, Date end) : start_(start), end_(end), today_(start) {
+  if (end < start) throw std::invalid_argument("the end date is before the start date");
+}
+
+void Schedule::add(Process p) {
+  if (today_ != start_) throw std::logic_error("processes must be added before the run starts");
+  Entry e{std::move(p), entries_.size(), 0, start_};
+  entries_.push_back(std::move(e));
+  std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+    return a.process.phase < b.process.phase;
+  });
+}
+
+void Schedule::step_day() {
+  if (finished()) return;
+  for (Entry& e : entries_) {
+    if (!ticks_on(e.process.cadence, today_)) continue;
+    const Tick tick{today_, e.last, e.next_index, years_between(e.last, today_)};
+    e.process.step(tick);
+    e.last = today_;
+    ++e.next_index;
+  }
+  today_ = today_.plus_days(1);
+}
+
+void Schedule::advance_to(Date until) {
+  const Date stop = std::min(until, end_);
+  while (!finished() && today_ <= stop) step_day();
+}
+
+std::vector<TimeAxis> Schedule::time_axes() const {
+  std::vector<TimeAxis> axes;
+  for (const Entry& e : entries_) {
+    const Cadence c = e.process.cadence;
+    if (std::none_of(axes.begin(), axes.end(), [c](const TimeAxis& t) { return t.cadence == c; }))
+      axes.push_back({c, tick_dates(c, start_, end_)});
+  }
+  return axes;
+}
+
+}  // namespace airace

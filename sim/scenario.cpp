@@ -1,0 +1,208 @@
+#include "sim/scenario.hpp"
+
+#include <algorithm>
+
+namespace airace {
+namespace {
+
+std::vector<std::pair<std::string, Cadence>> cadence_options() {
+  std::vector<std::pair<std::string, Cadence>> o;
+  for (Cadence c : kAllCadences) o.emplace_back(std::string(cadence_name(c)), c);
+  return o;
+}
+
+const Schema<ScenarioInfo>& info_schema() {
+  using I = ScenarioInfo;
+  static const Schema<ScenarioInfo> s(
+      "scenario", {
+                      text("name", &I::name, {"short name (default: the file name)"}),
+                      text("description", &I::description, {"what the scenario asks"}),
+                      date("start", &I::start, {"first simulated day"}),
+                      date("end", &I::end, {"last simulated day"}),
+                  });
+  return s;
+}
+
+const Schema<RunSettings>& run_schema() {
+  using R = RunSettings;
+  static const Schema<RunSettings> s(
+      "run",
+      {
+          integer("seed", &R::seed, "-", at_least(0),
+                  {"root of every random stream; the same seed gives the same output"}),
+          integer("replicates", &R::replicates, "runs",
+                  between(1, static_cast<double>(kMaxReplicates)),
+                  {"number of replicate runs in the ensemble (uncertainty bands)"}),
+      });
+  return s;
+}
+
+const Schema<ScheduleSettings>& schedule_schema() {
+  using S = ScheduleSettings;
+  static const Schema<ScheduleSettings> s(
+      "schedule",
+      {
+          choice("compute", &S::compute, cadence_options(),
+                 {"cadence of chip deliveries and depreciation"}),
+          choice("labs", &S::labs, cadence_options(),
+                 {"cadence of lab research (efficiency) and model capability"}),
+          choice("indicators", &S::indicators, cadence_options(),
+                 {"cadence of the headline indicators"}),
+      });
+  return s;
+}
+
+const Schema<IndicatorParams>& indicator_schema() {
+  using P = IndicatorParams;
+  static const Schema<IndicatorParams> s(
+      "indicators",
+      {
+          number("frontier_growth_per_year", &P::frontier_growth_per_year, "x/year",
+                 Range{1, 1000, true, false},
+                 {"growth of frontier effective training compute, used to convert a capability "
+                  "difference into months where the simulated history is too short",
+                  "physical 4-5x/year (Epoch) x algorithmic ~2.8x/year (Ho et al. 2024)"}),
+      });
+  return s;
+}
+
+const Schema<CountrySpec>& country_schema() {
+  using C = CountrySpec;
+  static const Schema<CountrySpec> s(
+      "countries[]", {
+                         text("id", &C::id, {"short code, e.g. US, CN", "", true}),
+                         text("name", &C::name, {"display name"}),
+                     });
+  return s;
+}
+
+template <class T>
+auto section(const Schema<T>& schema, T Scenario::*member) {
+  return [&schema, member](const ConfigNode& n, const std::string& path, Scenario& out,
+                           Diagnostics& d) { schema.read(n, path, out.*member, d); };
+}
+
+template <class T>
+auto entity_list(const Schema<T>& schema, std::vector<T> Scenario::*member) {
+  return [&schema, member](const ConfigNode& n, const std::string& path, Scenario& out,
+                           Diagnostics& d) { out.*member = read_entity_list(n, path, schema, T{}, d); };
+}
+
+ParamInfo section_info(std::string key, std::string type, std::string description,
+                       bool required = false) {
+  return {std::move(key), std::move(type), "", "", "", std::move(description), "", required};
+}
+
+const Schema<Scenario>& scenario_schema() {
+  static const Schema<Scenario> s(
+      "",
+      {
+          custom<Scenario>(section_info("scenario", "section", "name, description and dates"),
+                           section(info_schema(), &Scenario::info)),
+          custom<Scenario>(section_info("run", "section", "seed and number of replicates"),
+                           section(run_schema(), &Scenario::run)),
+          custom<Scenario>(section_info("schedule", "section", "cadence of each actor kind"),
+                           section(schedule_schema(), &Scenario::schedule)),
+          custom<Scenario>(section_info("indicators", "section", "headline indicator settings"),
+                           section(indicator_schema(), &Scenario::indicators)),
+          custom<Scenario>(section_info("lab_model", "section", "parameters shared by all labs"),
+                           section(lab_model_schema(), &Scenario::lab_model)),
+          custom<Scenario>(section_info("countries", "list", "countries, by id", true),
+                           entity_list(country_schema(), &Scenario::countries)),
+          custom<Scenario>(section_info("chips", "list", "the chip catalogue", true),
+                           entity_list(chip_schema(), &Scenario::chips)),
+          custom<Scenario>(section_info("labs", "list", "AI labs"),
+                           entity_list(lab_schema(), &Scenario::labs)),
+      });
+  return s;
+}
+
+void validate_whole(Scenario& s, const ConfigNode& tree, Diagnostics& diags) {
+  const SourceLocation info_where =
+      tree.find("scenario") ? tree.find("scenario")->where : tree.where;
+  if (!(s.info.start < s.info.end))
+    diags.error(info_where, "scenario.end",
+                "the end date " + s.info.end.iso() + " must be after the start date " +
+                    s.info.start.iso());
+  else if (s.info.end.year() - s.info.start.year() > kMaxHorizonYears)
+    diags.error(info_where, "scenario.end",
+                "a horizon of " + std::to_string(s.info.end.year() - s.info.start.year()) +
+                    " years is over the limit of " + std::to_string(kMaxHorizonYears));
+
+  const std::vector<std::string> ids = s.country_ids();
+  const SourceLocation countries_where =
+      tree.find("countries") ? tree.find("countries")->where : tree.where;
+  for (const char* needed : {"US", "CN"})
+    if (std::find(ids.begin(), ids.end(), needed) == ids.end())
+      diags.error(countries_where, "countries",
+                  std::string("the country '") + needed +
+                      "' is missing; the US-China indicators need both US and CN");
+  validate_chips(s.chips, ids, diags);
+  s.labs_setup = resolve_labs(s.labs, s.chips, ids, s.lab_model, diags);
+}
+
+}  // namespace
+
+std::vector<std::string> Scenario::country_ids() const {
+  std::vector<std::string> ids;
+  for (const CountrySpec& c : countries) ids.push_back(c.id);
+  return ids;
+}
+
+Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name) {
+  Diagnostics diags;
+  Scenario s;
+  s.file = file_name;
+  scenario_schema().read(tree, "", s, diags);
+  validate_whole(s, tree, diags);
+  diags.throw_if_any();
+  if (s.info.name.empty()) s.info.name = std::filesystem::path(file_name).stem().string();
+  s.resolved = std::move(tree);
+  return s;
+}
+
+namespace {
+Scenario finish_loading(ConfigNode tree, Diagnostics& diags, const std::string& file_name,
+                        const std::vector<std::string>& overrides) {
+  diags.throw_if_any();
+  for (std::size_t i = 0; i < overrides.size(); ++i)
+    apply_override(tree, overrides[i], static_cast<int>(i), diags);
+  diags.throw_if_any();
+  return scenario_from_tree(std::move(tree), file_name);
+}
+}  // namespace
+
+Scenario load_scenario(const std::filesystem::path& file,
+                       const std::vector<std::string>& overrides) {
+  Diagnostics diags;
+  ConfigNode tree = load_config_file(file, diags);
+  return finish_loading(std::move(tree), diags, file.string(), overrides);
+}
+
+Scenario load_scenario_text(const std::string& text, const std::string& file_name,
+                            const std::vector<std::string>& overrides) {
+  Diagnostics diags;
+  ConfigNode tree = parse_yaml_text(text, file_name, diags);
+  if (diags.empty() && tree.is_null()) tree.kind = ConfigNode::Kind::map;
+  if (diags.empty() && !tree.is_map())
+    diags.error(tree.where, "", "a scenario must be a mapping of keys to values, found " +
+                                    tree.describe());
+  return finish_loading(std::move(tree), diags, file_name, overrides);
+}
+
+std::vector<ParamInfo> all_parameters() {
+  std::vector<ParamInfo> all = scenario_schema().describe();
+  auto add = [&all](std::vector<ParamInfo> more) { all.insert(all.end(), more.begin(), more.end()); };
+  add(info_schema().describe());
+  add(run_schema().describe());
+  add(schedule_schema().describe());
+  add(indicator_schema().describe());
+  add(lab_model_schema().describe());
+  add(country_schema().describe());
+  add(chip_schema().describe());
+  add(lab_schema().describe());
+  add(purchase_schema().describe());
+  return all;
+}
+
+}  // namespace airace

@@ -1,0 +1,79 @@
+#pragma once
+// A scenario: the typed, validated form of a YAML file (after `extends:` and `--set`).
+// The engine never sees raw YAML; every value here has passed its range and reference checks.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "agents/chips.hpp"
+#include "agents/labs.hpp"
+#include "sim/core/calendar.hpp"
+#include "sim/core/config_tree.hpp"
+#include "sim/core/params.hpp"
+
+namespace airace {
+
+struct ScenarioInfo {
+  std::string name;
+  std::string description;
+  Date start = Date::from_ymd(2022, 1, 1);
+  Date end = Date::from_ymd(2030, 12, 31);
+};
+
+struct RunSettings {
+  int64_t seed = 1;
+  int64_t replicates = 20;
+};
+
+// The cadence of each actor kind (docs/model.md §"Process overview and scheduling").
+struct ScheduleSettings {
+  Cadence compute = Cadence::weekly;
+  Cadence labs = Cadence::monthly;
+  Cadence indicators = Cadence::monthly;
+};
+
+struct IndicatorParams {
+  double frontier_growth_per_year = 12.0;  // x/year of frontier effective compute
+};
+
+struct CountrySpec {
+  std::string id;
+  std::string name;
+  SourceLocation where;
+};
+
+struct Scenario {
+  std::string file;     // the file it was loaded from
+  ConfigNode resolved;  // the merged tree after extends and overrides
+  ScenarioInfo info;
+  RunSettings run;
+  ScheduleSettings schedule;
+  IndicatorParams indicators;
+  LabModelParams lab_model;
+  std::vector<CountrySpec> countries;
+  std::vector<ChipSpec> chips;
+  std::vector<LabConfig> labs;
+  LabsSetup labs_setup;  // labs resolved against chips and countries
+
+  std::vector<std::string> country_ids() const;
+};
+
+// Loads, merges and validates. Throws InputError listing every problem found.
+Scenario load_scenario(const std::filesystem::path& file,
+                       const std::vector<std::string>& overrides = {});
+// The same from text (tests, and scenarios held in memory); `file_name` is used in messages.
+Scenario load_scenario_text(const std::string& text, const std::string& file_name,
+                            const std::vector<std::string>& overrides = {});
+// Validates an already merged tree.
+Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name);
+
+// Every parameter of every section, for `airace describe` and the documentation check.
+std::vector<ParamInfo> all_parameters();
+
+// The hard limits on run size that keep a typo from exhausting memory.
+inline constexpr int64_t kMaxReplicates = 100000;
+inline constexpr int kMaxHorizonYears = 200;
+
+}  // namespace airace

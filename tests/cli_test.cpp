@@ -1,0 +1,149 @@
+// End-to-end tests of the `airace` program: exit status, messages and files written.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+const std::string kSource = AIRACE_SOURCE_DIR;
+const std::string kBinary = AIRACE_BINARY;
+
+struct Outcome {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A fresh directory per test case, removed afterwards.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() / ("airace_cli_" + std::to_string(getpid()) + "_" +
+                                        std::to_string(counter++));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  static inline int counter = 0;
+};
+
+Outcome run(const std::string& args, const TempDir& dir) {
+  const fs::path out = dir.path / "stdout.txt";
+  const fs::path err = dir.path / "stderr.txt";
+  const std::string cmd = "cd '" + kSource + "' && '" + kBinary + "' " + args + " >'" +
+                          out.string() + "' 2>'" + err.string() + "'";
+  const int raw = std::system(cmd.c_str());
+  Outcome o;
+  o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  o.out = slurp(out);
+  o.err = slurp(err);
+  return o;
+}
+
+bool only_logs_in(const TempDir& dir) {
+  for (const auto& e : fs::directory_iterator(dir.path)) {
+    const std::string name = e.path().filename().string();
+    if (name != "stdout.txt" && name != "stderr.txt") return false;
+  }
+  return true;
+}
+}  // namespace
+
+TEST_CASE("airace run writes an HDF5 file and prints a summary") {
+  TempDir dir;
+  const fs::path file = dir.path / "small.h5";
+  const Outcome o = run("run tests/data/small.yaml -o '" + file.string() + "'", dir);
+  CHECK(o.status == 0);
+  CHECK(fs::exists(file));
+  CHECK(o.out.find("us_cn_gap_months") != std::string::npos);
+  CHECK(o.out.find("wrote " + file.string()) != std::string::npos);
+  for (const auto& e : fs::directory_iterator(dir.path))
+    CHECK(e.path().filename().string().find(".tmp") == std::string::npos);
+}
+
+TEST_CASE("output is bit-identical for one and two threads") {
+  TempDir dir;
+  const std::string a = (dir.path / "t1.h5").string();
+  const std::string b = (dir.path / "t2.h5").string();
+  REQUIRE(run("run tests/data/small.yaml -q --threads 1 -o '" + a + "'", dir).status == 0);
+  REQUIRE(run("run tests/data/small.yaml -q --threads 2 -o '" + b + "'", dir).status == 0);
+  // /meta differs only in its creation time and command line.
+  const std::string diff = "h5diff --exclude-path /meta '" + a + "' '" + b + "' >/dev/null";
+  CHECK(std::system(diff.c_str()) == 0);
+  const std::string differs = "h5diff --exclude-path /meta '" + a + "' '" + kSource +
+                              "/tests/data/small.yaml' >/dev/null 2>&1";
+  CHECK(std::system(differs.c_str()) != 0);  // h5diff really compares
+}
+
+TEST_CASE("bad scenarios exit with status 2 and a file line column message and write nothing") {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"bad_misspelt_key.yaml", "bad_misspelt_key.yaml:4:5: error"},
+      {"bad_wrong_type.yaml", "bad_wrong_type.yaml:3:15: error"},
+      {"bad_negative_compute.yaml", "bad_negative_compute.yaml:4:19: error"},
+      {"bad_unknown_chip.yaml", "bad_unknown_chip.yaml:4:13: error"},
+      {"bad_missing_extends.yaml", "bad_missing_extends.yaml:1:10: error"},
+      {"bad_malformed.yaml", "bad_malformed.yaml:"},
+      {"bad_many.yaml", "4 errors"},
+  };
+  for (const auto& [file, expected] : cases) {
+    CAPTURE(file);
+    TempDir dir;
+    const fs::path out = dir.path / "out.h5";
+    const Outcome o = run("run tests/data/" + file + " -o '" + out.string() + "'", dir);
+    CHECK(o.status == 2);
+    CHECK(o.err.find(expected) != std::string::npos);
+    CHECK(o.err.find("nothing was written") != std::string::npos);
+    CHECK(only_logs_in(dir));
+    CHECK(run("check tests/data/" + file, dir).status == 2);
+  }
+}
+
+TEST_CASE("a failing run leaves an existing output file untouched") {
+  TempDir dir;
+  const fs::path out = dir.path / "keep.h5";
+  { std::ofstream(out) << "precious"; }
+  CHECK(run("run tests/data/bad_many.yaml -o '" + out.string() + "'", dir).status == 2);
+  CHECK(run("run tests/data/small.yaml --set run.replicates=0 -o '" + out.string() + "'", dir)
+            .status == 2);
+  CHECK(slurp(out) == "precious");
+}
+
+TEST_CASE("bad options and paths exit with status 2") {
+  TempDir dir;
+  CHECK(run("run tests/data/small.yaml --threads 0", dir).status == 2);
+  CHECK(run("run tests/data/small.yaml --replicates -3", dir).status == 2);
+  CHECK(run("run tests/data/small.yaml --no-such-option", dir).status == 2);
+  CHECK(run("run tests/data/small.yaml --set nonsense", dir).status == 2);
+  CHECK(run("run tests/data/small.yaml -o /no/such/dir/x.h5", dir).status == 2);
+  CHECK(run("run tests/data/no_such_file.yaml", dir).status == 2);
+  CHECK(run("run tests/data", dir).status == 2);
+  CHECK(run("frobnicate", dir).status == 2);
+  CHECK(run("", dir).status == 2);
+}
+
+TEST_CASE("check validates without writing and describe lists parameters") {
+  TempDir dir;
+  const Outcome ok = run("check scenarios/baseline.yaml", dir);
+  CHECK(ok.status == 0);
+  CHECK(ok.out.find("OK") != std::string::npos);
+  const Outcome d = run("describe efficiency_growth_per_year", dir);
+  CHECK(d.status == 0);
+  CHECK(d.out.find("x/year") != std::string::npos);
+  const Outcome miss = run("describe efficency", dir);
+  CHECK(miss.status == 2);
+  CHECK(run("--help", dir).status == 0);
+}

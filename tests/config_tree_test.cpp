@@ -1,0 +1,126 @@
+#include <doctest/doctest.h>
+
+#include "sim/core/config_tree.hpp"
+
+using namespace airace;
+
+namespace {
+ConfigNode parse(const std::string& text) {
+  Diagnostics d;
+  ConfigNode n = parse_yaml_text(text, "t.yaml", d);
+  REQUIRE(d.empty());
+  return n;
+}
+const std::string kDataDir = std::string(AIRACE_SOURCE_DIR) + "/tests/data/";
+}  // namespace
+
+TEST_CASE("parsed values remember their file line and column") {
+  const ConfigNode n = parse("a: 1\nb:\n  c: hello\n  d: [1, 2]\n");
+  const ConfigNode* c = n.find("b")->find("c");
+  REQUIRE(c != nullptr);
+  CHECK(c->scalar == "hello");
+  CHECK(c->where.file == "t.yaml");
+  CHECK(c->where.line == 3);
+  CHECK(c->where.column == 6);
+  CHECK(n.key_location("b").line == 2);
+  CHECK(n.find("b")->find("d")->items.size() == 2);
+}
+
+TEST_CASE("malformed YAML is an error with a position") {
+  Diagnostics d;
+  parse_yaml_text("a: [1, 2\nb: 3\n", "bad.yaml", d);
+  REQUIRE(d.size() == 1);
+  CHECK(d.all()[0].where.file == "bad.yaml");
+  CHECK(d.all()[0].where.line >= 1);
+  CHECK(d.all()[0].message.find("malformed YAML") != std::string::npos);
+}
+
+TEST_CASE("duplicate keys are reported") {
+  Diagnostics d;
+  parse_yaml_text("a: 1\nb: 2\na: 3\n", "dup.yaml", d);
+  REQUIRE(d.size() == 1);
+  CHECK(d.all()[0].where.line == 3);
+  CHECK(d.all()[0].message.find("duplicate key") != std::string::npos);
+}
+
+TEST_CASE("merging maps is deep and lists of items with ids merge by id") {
+  ConfigNode base = parse(
+      "run: {seed: 1, replicates: 5}\n"
+      "labs:\n  - {id: a, x: 1, y: 2}\n  - {id: b, x: 3}\n"
+      "tags: [p, q]\n");
+  const ConfigNode overlay = parse(
+      "run: {seed: 2}\n"
+      "labs:\n  - {id: b, x: 30}\n  - {id: c, x: 4}\n  - {id: a, remove: true}\n"
+      "tags: [r]\n");
+  merge_config(base, overlay);
+  CHECK(base.find("run")->find("seed")->scalar == "2");
+  CHECK(base.find("run")->find("replicates")->scalar == "5");
+  const ConfigNode& labs = *base.find("labs");
+  REQUIRE(labs.items.size() == 2);
+  CHECK(labs.items[0].find("id")->scalar == "b");
+  CHECK(labs.items[0].find("x")->scalar == "30");
+  CHECK(labs.items[1].find("id")->scalar == "c");
+  REQUIRE(base.find("tags")->items.size() == 1);  // plain lists are replaced
+  CHECK(base.find("tags")->items[0].scalar == "r");
+}
+
+TEST_CASE("extends loads the base file and applies the overlay") {
+  Diagnostics d;
+  const ConfigNode n = load_config_file(kDataDir + "extends_small.yaml", d);
+  REQUIRE(d.empty());
+  CHECK(n.find("extends") == nullptr);
+  CHECK(n.find("run")->find("replicates")->scalar == "2");
+  CHECK(n.find("run")->find("seed")->scalar == "7");
+  const ConfigNode& labs = *n.find("labs");
+  REQUIRE(labs.items.size() == 3);
+  // Values keep the file they came from.
+  CHECK(n.find("run")->find("seed")->where.file.find("small.yaml") != std::string::npos);
+  CHECK(labs.items[1].find("training_share")->where.file.find("extends_small.yaml") !=
+        std::string::npos);
+}
+
+TEST_CASE("extends to a missing file names the extends line") {
+  Diagnostics d;
+  load_config_file(kDataDir + "bad_missing_extends.yaml", d);
+  REQUIRE(d.size() == 1);
+  CHECK(d.all()[0].where.file.find("bad_missing_extends.yaml") != std::string::npos);
+  CHECK(d.all()[0].where.line == 1);
+  CHECK(d.all()[0].message.find("no_such_base.yaml") != std::string::npos);
+}
+
+TEST_CASE("a missing scenario file is an error not a crash") {
+  Diagnostics d;
+  load_config_file(kDataDir + "does_not_exist.yaml", d);
+  REQUIRE(d.size() == 1);
+  CHECK(d.all()[0].message.find("cannot read") != std::string::npos);
+}
+
+TEST_CASE("overrides set values by key path and by list id") {
+  ConfigNode n = parse("run: {seed: 1}\nlabs:\n  - {id: a, x: 1}\n  - {id: b, x: 2}\n");
+  Diagnostics d;
+  apply_override(n, "run.seed=99", 0, d);
+  apply_override(n, "labs.b.x=5.5", 1, d);
+  apply_override(n, "run.new_key=[1, 2]", 2, d);
+  REQUIRE(d.empty());
+  CHECK(n.find("run")->find("seed")->scalar == "99");
+  CHECK(n.find("labs")->items[1].find("x")->scalar == "5.5");
+  CHECK(n.find("run")->find("new_key")->items.size() == 2);
+  CHECK(n.find("run")->find("seed")->where.file == "--set 'run.seed=99'");
+}
+
+TEST_CASE("bad overrides are errors with a suggestion") {
+  ConfigNode n = parse("labs:\n  - {id: alpha, x: 1}\n");
+  Diagnostics d;
+  apply_override(n, "labs.alpah.x=2", 0, d);
+  apply_override(n, "no_equals_sign", 1, d);
+  apply_override(n, "a..b=1", 2, d);
+  REQUIRE(d.size() == 3);
+  CHECK(d.all()[0].hint == "did you mean 'alpha'?");
+}
+
+TEST_CASE("the resolved tree is written back as YAML that parses to the same tree") {
+  const ConfigNode n = parse("a: 1\nb: {c: 'quoted text', d: [1, 2, 3]}\ne:\n  - {id: x}\n");
+  const ConfigNode again = parse(to_yaml(n));
+  CHECK(to_yaml(again) == to_yaml(n));
+  CHECK(again.find("b")->find("c")->quoted);
+}

@@ -1,0 +1,47 @@
+"""Runs scripts/plot.py on a run file and checks that it drew every headline indicator.
+
+Usage: /usr/bin/python3 tests/python/check_plots.py RUN.h5 OUTDIR
+"""
+import pathlib
+import subprocess
+import sys
+
+import h5py
+import matplotlib.image
+
+
+def main() -> int:
+    run_file, out_dir = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+    root = pathlib.Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, str(root / "scripts" / "plot.py"), str(run_file),
+                           "-o", str(out_dir)], capture_output=True, text=True)
+    if done.returncode != 0:
+        print(done.stdout, done.stderr)
+        print(f"plot.py exited with {done.returncode}")
+        return 1
+    with h5py.File(run_file, "r") as f:
+        indicators = [name for name, obj in f["indicators"].items()
+                      if isinstance(obj, h5py.Dataset) and "units" in obj.attrs
+                      and obj.ndim >= 2]
+    pngs = sorted(out_dir.glob("*.png"))
+    failures = []
+    for name in indicators:
+        matches = [p for p in pngs if name in p.stem]
+        if not matches:
+            failures.append(f"no chart for indicator {name}")
+            continue
+        image = matplotlib.image.imread(matches[0])
+        if image.shape[0] < 200 or image.shape[1] < 300:
+            failures.append(f"{matches[0]} is only {image.shape[1]}x{image.shape[0]} pixels")
+        if image.std() < 0.01:
+            failures.append(f"{matches[0]} is blank")
+        if str(matches[0]) not in done.stdout:
+            failures.append(f"plot.py did not print the path of {matches[0]}")
+    for f in failures:
+        print(f)
+    print(f"{len(indicators)} indicators, {len(pngs)} charts, {len(failures)} problems")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

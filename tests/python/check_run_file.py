@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Checks that an airace run file reads well from Python without custom code.
+
+Usage: /usr/bin/python3 tests/python/check_run_file.py FILE.h5 [--xarray]
+
+Checks the layout that output/h5_writer.hpp documents: /meta attributes, units on every
+series, ISO dates on every time axis, the headline indicator; with --xarray, that every group
+opens with xarray (h5netcdf engine) with real dimension names, never phony_dim_*.
+Prints every problem found and exits 1 if there is any, 2 on a usage error, 0 when all is well.
+"""
+
+import argparse
+import datetime
+import sys
+
+try:
+    import h5py
+except ImportError:
+    sys.exit("check_run_file.py: h5py is missing from " + sys.executable +
+             "; run it with /usr/bin/python3 (Debian package python3-h5py)")
+
+META_STRINGS = ("program_version", "git_revision", "scenario_name", "scenario_file",
+                "command_line", "created_utc")
+META_INTEGERS = ("seed", "replicates")
+HEADLINE = "indicators/us_cn_gap_months"
+
+
+def is_iso_date(text):
+    if not isinstance(text, str) or len(text) != 10:
+        return False
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def series_datasets(f):
+    """(path, dataset) of every series: a dataset with a `cadence` attribute."""
+    found = []
+    for group_name, group in f.items():
+        if group_name in ("meta", "time") or not isinstance(group, h5py.Group):
+            continue
+        for name, obj in group.items():
+            if isinstance(obj, h5py.Dataset) and "cadence" in obj.attrs:
+                found.append((group_name + "/" + name, obj))
+    return found
+
+
+def check_meta(f, problems):
+    if "meta" not in f:
+        problems.append("no /meta group")
+        return
+    attrs = f["meta"].attrs
+    for key in META_STRINGS:
+        if key not in attrs:
+            problems.append("/meta has no attribute " + key)
+        elif not isinstance(attrs[key], str):
+            problems.append("/meta attribute %s is %s, not str" % (key, type(attrs[key]).__name__))
+    for key in META_INTEGERS:
+        if key not in attrs:
+            problems.append("/meta has no attribute " + key)
+        elif not hasattr(attrs[key], "__index__"):
+            problems.append("/meta attribute %s is %s, not an integer"
+                            % (key, type(attrs[key]).__name__))
+    if "scenario_yaml" not in f["meta"]:
+        problems.append("no /meta/scenario_yaml dataset")
+
+
+def check_time_axes(f, problems):
+    if "time" not in f or not isinstance(f["time"], h5py.Group) or not len(f["time"]):
+        problems.append("no time axes under /time")
+        return
+    for cadence, ds in f["time"].items():
+        where = "/time/" + cadence
+        if not isinstance(ds, h5py.Dataset) or ds.ndim != 1:
+            problems.append(where + " is not a one-dimensional dataset")
+            continue
+        if ds.dtype.kind not in ("O", "S", "U"):
+            problems.append(where + " holds %s, not date strings" % ds.dtype)
+            continue
+        dates = list(ds.asstr()[()])
+        bad = [d for d in dates if not is_iso_date(d)]
+        if bad:
+            problems.append(where + " holds values that are not ISO dates (YYYY-MM-DD), e.g. %r"
+                            % bad[0])
+        elif dates != sorted(dates):
+            problems.append(where + " is not in increasing order")
+
+
+def check_series(f, problems):
+    replicates = f["meta"].attrs.get("replicates") if "meta" in f else None
+    series = series_datasets(f)
+    if not series:
+        problems.append("no series (datasets with a cadence attribute) in any group")
+    for path, ds in series:
+        units = ds.attrs.get("units")
+        if not isinstance(units, str):
+            problems.append("%s has no str units attribute (found %r)" % (path, units))
+        elif not units:
+            problems.append(path + " has empty units")
+        if not isinstance(ds.attrs.get("description"), str):
+            problems.append(path + " has no str description attribute")
+        if ds.ndim not in (2, 3):
+            problems.append("%s has %d dimensions, not [replicate, time(, entity)]"
+                            % (path, ds.ndim))
+            continue
+        if replicates is not None and ds.shape[0] != replicates:
+            problems.append("%s has %d replicates where /meta says %d"
+                            % (path, ds.shape[0], replicates))
+        cadence = ds.attrs["cadence"]
+        axis = "time/" + str(cadence)
+        if axis not in f:
+            problems.append("%s has cadence %r but there is no /%s" % (path, cadence, axis))
+        elif f[axis].shape[0] != ds.shape[1]:
+            problems.append("%s has %d times where /%s has %d"
+                            % (path, ds.shape[1], axis, f[axis].shape[0]))
+        for i, dim in enumerate(ds.dims):
+            if len(dim) == 0:
+                problems.append("%s dimension %d has no dimension scale attached" % (path, i))
+    # Entity attributes (datasets that are neither series nor dimension scales) need units too.
+    for group_name, group in f.items():
+        if group_name in ("meta", "time") or not isinstance(group, h5py.Group):
+            continue
+        for name, ds in group.items():
+            if (isinstance(ds, h5py.Dataset) and ds.attrs.get("CLASS") != b"DIMENSION_SCALE"
+                    and "cadence" not in ds.attrs and "units" not in ds.attrs):
+                problems.append("%s/%s has no units attribute" % (group_name, name))
+
+
+def check_headline(f, problems):
+    if HEADLINE not in f:
+        problems.append("no /" + HEADLINE)
+        return
+    units = f[HEADLINE].attrs.get("units")
+    if not isinstance(units, str):
+        problems.append("/%s has no str units attribute (found %r)" % (HEADLINE, units))
+
+
+def check_xarray(path, f, problems):
+    try:
+        import xarray
+    except ImportError:
+        problems.append("--xarray: xarray is missing (Debian packages python3-xarray "
+                        "python3-h5netcdf)")
+        return
+    groups = [None] + [name for name, g in f.items() if isinstance(g, h5py.Group)]
+    for group in groups:
+        where = "/" + (group or "")
+        try:
+            with xarray.open_dataset(path, group=group, engine="h5netcdf") as ds:
+                phony = [d for d in ds.dims if str(d).startswith("phony_dim")]
+                if phony:
+                    problems.append("xarray gives group %s phony dimensions %s"
+                                    % (where, ", ".join(map(str, phony))))
+                for name, var in ds.data_vars.items():
+                    if "cadence" in var.attrs and not isinstance(var.attrs.get("units"), str):
+                        problems.append("xarray: %s/%s has no str units" % (where, name))
+                for name, coord in ds.coords.items():
+                    if str(name).startswith("time_") and coord.dtype.kind != "M":
+                        problems.append("xarray: %s/%s decodes to %s, not datetime64"
+                                        % (where, name, coord.dtype))
+        except Exception as e:  # any failure to open is what this check exists to report
+            problems.append("xarray cannot open group %s: %s: %s"
+                            % (where, type(e).__name__, e))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file", help="an airace run file (.h5)")
+    parser.add_argument("--xarray", action="store_true",
+                        help="also open every group with xarray (h5netcdf engine)")
+    args = parser.parse_args()
+
+    try:
+        f = h5py.File(args.file, "r")
+    except (OSError, ValueError) as e:
+        print("check_run_file.py: %s: cannot open as HDF5: %s" % (args.file, e), file=sys.stderr)
+        return 2
+
+    problems = []
+    with f:
+        series_count = len(series_datasets(f))
+        check_meta(f, problems)
+        check_time_axes(f, problems)
+        check_headline(f, problems)
+        check_series(f, problems)
+        if args.xarray:
+            check_xarray(args.file, f, problems)
+
+    if problems:
+        print("%s: %d problem(s):" % (args.file, len(problems)), file=sys.stderr)
+        for p in problems:
+            print("  - " + p, file=sys.stderr)
+        return 1
+    print("%s: OK (%d series)" % (args.file, series_count))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
