@@ -152,6 +152,7 @@ LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const std::vector<Chi
   }
   s.initial_chips.assign(s.n_labs * s.n_chips, 0.0);
   s.purchases.resize(s.n_labs);
+  std::size_t plan_id = 0;
   for (std::size_t i = 0; i < labs.size(); ++i) {
     const LabConfig& lab = labs[i];
     const std::string path = "labs[" + lab.id + "]";
@@ -163,7 +164,7 @@ LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const std::vector<Chi
       const PurchasePlan& p = lab.purchases[k];
       const std::string ppath = path + ".purchases[" + std::to_string(k) + "].chip";
       if (auto c = resolve_reference(p.chip, ppath, chip_ids, "chip", diags))
-        s.purchases[i].push_back({*c, p.units_per_year, p.growth_per_year,
+        s.purchases[i].push_back({plan_id++, *c, p.units_per_year, p.growth_per_year,
                                   std::max(p.start, chips[*c].launch), p.end});
     }
     s.initial_efficiency.push_back(lab.initial_efficiency);
@@ -205,9 +206,13 @@ double planned_deliveries(const LabsSetup::Purchase& p, Date from, Date to) {
   return p.units_per_year * (std::exp(k * t1) - std::exp(k * t0)) / k;
 }
 
+// Labs per task: a lab's step costs well under a microsecond, so a handful of labs runs as one
+// task and the parallelism comes from the replicates; hundreds of labs split across threads.
+constexpr std::size_t kLabGrain = 32;
+
 template <class F>
 void for_each_lab(std::size_t n, F&& f) {
-  oneapi::tbb::parallel_for(oneapi::tbb::blocked_range<std::size_t>(0, n),
+  oneapi::tbb::parallel_for(oneapi::tbb::blocked_range<std::size_t>(0, n, kLabGrain),
                             [&](const oneapi::tbb::blocked_range<std::size_t>& r) {
                               for (std::size_t i = r.begin(); i != r.end(); ++i) f(i);
                             });
@@ -239,15 +244,15 @@ void step_lab_compute(const LabsSetup& s, const LabState& prev, LabState& next, 
   const double sigma = s.params.purchase_noise_sigma * std::sqrt(dt);
   next = prev;
   for_each_lab(s.n_labs, [&](std::size_t i) {
-    RandomStream rng(key, tick.index, i);
     for (std::size_t c = 0; c < s.n_chips; ++c)
       next.chips[i * s.n_chips + c] = prev.chips[i * s.n_chips + c] * survive;
     for (const LabsSetup::Purchase& p : s.purchases[i]) {
       const double planned = planned_deliveries(p, tick.previous, tick.date);
-      // Mean-preserving lognormal: E[exp(σZ - σ²/2)] = 1. Drawn for every plan so that the
-      // stream's position never depends on whether a plan delivered this period.
-      const double noise = std::exp(sigma * rng.normal() - 0.5 * sigma * sigma);
-      next.chips[i * s.n_chips + p.chip] += planned * noise;
+      if (planned == 0.0) continue;
+      // Mean-preserving lognormal: E[exp(σZ - σ²/2)] = 1. Each plan has its own stream, so a
+      // draw never depends on which other plans delivered this period.
+      const double z = sigma > 0.0 ? RandomStream(key, tick.index, p.id).normal() : 0.0;
+      next.chips[i * s.n_chips + p.chip] += planned * std::exp(sigma * z - 0.5 * sigma * sigma);
     }
     next.compute_h100e[i] = installed_h100e(s, next.chips, i);
   });

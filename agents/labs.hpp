@@ -75,6 +75,7 @@ struct LabsSetup {
   std::vector<double> efficiency_growth_per_year;
   std::vector<double> training_share;
   struct Purchase {
+    std::size_t id;  // position among all labs' plans: the entity of its random stream
     std::size_t chip;
     double units_per_year;
     double growth_per_year;

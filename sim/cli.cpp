@@ -162,8 +162,10 @@ int command_describe(const std::string& key, bool markdown) {
     std::vector<std::string> keys;
     for (const ParamInfo& p : all_parameters()) keys.push_back(p.key);
     const std::string hint = did_you_mean(key, keys);
-    throw InputError({{{"describe", 0, 0}, key, "no parameter matches",
-                       hint.empty() ? "run 'airace describe' for the full list" : hint}});
+    Diagnostics diags;
+    diags.error({"describe", 0, 0}, key, "no parameter matches",
+                hint.empty() ? "run 'airace describe' for the full list" : hint);
+    diags.throw_if_any();
   }
   std::cout << (markdown ? describe_markdown(found) : describe_text(found));
   return 0;
@@ -179,6 +181,14 @@ int run_cli(int argc, char** argv) {
       "airace"};
   app.set_version_flag("--version", std::string(kProgramVersion) + " (" + kGitRevision + ")");
   app.require_subcommand(1);
+  app.footer(
+      "\nExamples:\n"
+      "  airace run                                 run scenarios/baseline.yaml\n"
+      "  airace run my.yaml -r 100 -o out.h5        100 replicates into out.h5\n"
+      "  airace run --set labs.deepseek.efficiency_growth_per_year=4\n"
+      "  airace check my.yaml                       find every error, run nothing\n"
+      "  airace describe labs[]                     parameters of labs, with units\n"
+      "\nExit status: 0 success, 2 bad input (nothing written), 1 internal error.");
 
   RunArgs run;
   CLI::App* run_cmd = app.add_subcommand("run", "Run a scenario and write an HDF5 file of its time series");
@@ -191,16 +201,19 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   run_cmd->add_option("-t,--threads", run.threads, "most threads to use (default: all cores)")
       ->check(CLI::Range(1, 4096));
-  run_cmd->add_option("--set", run.sets,
-                      "override a scenario value, e.g. --set labs.deepseek.training_share=0.5 "
-                      "(repeatable)");
+  run_cmd
+      ->add_option("--set", run.sets,
+                   "override a scenario value, e.g. --set labs.deepseek.training_share=0.5 "
+                   "(repeat for several)")
+      ->allow_extra_args(false);
   run_cmd->add_flag("-q,--quiet", run.quiet, "print only the output path (for batch jobs)");
 
   std::string check_file;
   std::vector<std::string> check_sets;
   CLI::App* check_cmd = app.add_subcommand("check", "Validate a scenario without running it");
   check_cmd->add_option("scenario", check_file, "scenario file")->required();
-  check_cmd->add_option("--set", check_sets, "override a scenario value (repeatable)");
+  check_cmd->add_option("--set", check_sets, "override a scenario value (repeat for several)")
+      ->allow_extra_args(false);
 
   std::string describe_key;
   bool markdown = false;

@@ -86,7 +86,7 @@ int Date::weekday() const {
 
 std::string Date::iso() const {
   const Civil c = civil_from_days(days_);
-  char buf[16];
+  char buf[32];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(c.y), c.m, c.d);
   return buf;
 }
@@ -142,10 +142,24 @@ double nominal_period_years(Cadence c) {
   return 0.0;
 }
 
+Date next_tick_after(Cadence c, Date d) {
+  switch (c) {
+    case Cadence::daily: return d.plus_days(1);
+    case Cadence::trading_daily: return d.plus_days(d.weekday() >= 5 ? 8 - d.weekday() : 1);
+    case Cadence::weekly: return d.plus_days(8 - d.weekday());
+    case Cadence::monthly: return Date::from_ymd(d.year(), d.month(), 1).plus_months(1);
+    case Cadence::quarterly: {
+      const int first_month = (d.month() - 1) / 3 * 3 + 1;
+      return Date::from_ymd(d.year(), first_month, 1).plus_months(3);
+    }
+    case Cadence::yearly: return Date::from_ymd(d.year() + 1, 1, 1);
+  }
+  return d.plus_days(1);
+}
+
 std::vector<Date> tick_dates(Cadence c, Date start, Date end) {
   std::vector<Date> out;
-  for (Date d = start; d <= end; d = d.plus_days(1))
-    if (ticks_on(c, d)) out.push_back(d);
+  for (Date d = first_tick_from(c, start); d <= end; d = next_tick_after(c, d)) out.push_back(d);
   return out;
 }
 

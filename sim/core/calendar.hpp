@@ -62,6 +62,11 @@ bool ticks_on(Cadence c, Date d);
 // rates are applied per elapsed calendar time, see years_between).
 double nominal_period_years(Cadence c);
 
+// The first date after d on which cadence c ticks.
+Date next_tick_after(Cadence c, Date d);
+// The first date on or after d on which cadence c ticks.
+inline Date first_tick_from(Cadence c, Date d) { return ticks_on(c, d) ? d : next_tick_after(c, d); }
+
 // The dates on which a cadence ticks in [start, end], in order.
 std::vector<Date> tick_dates(Cadence c, Date start, Date end);
 

@@ -10,8 +10,8 @@ namespace airace {
 std::string format_diagnostic(const Diagnostic& d) {
   std::string out = d.where.file.empty() ? std::string("<input>") : d.where.file;
   if (d.where.line > 0) {
-    out += ":" + std::to_string(d.where.line);
-    if (d.where.column > 0) out += ":" + std::to_string(d.where.column);
+    out.append(":").append(std::to_string(d.where.line));
+    if (d.where.column > 0) out.append(":").append(std::to_string(d.where.column));
   }
   out += ": error: ";
   if (!d.key_path.empty()) out += d.key_path + ": ";

@@ -16,8 +16,8 @@ std::string Range::text() const {
   const bool has_min = std::isfinite(min);
   const bool has_max = std::isfinite(max);
   if (!has_min && !has_max) return "any";
-  if (has_min && !has_max) return (min_open ? "> " : ">= ") + format_number(min);
-  if (!has_min) return (max_open ? "< " : "<= ") + format_number(max);
+  if (has_min && !has_max) return std::string(min_open ? "> " : ">= ").append(format_number(min));
+  if (!has_min) return std::string(max_open ? "< " : "<= ").append(format_number(max));
   return std::string(min_open ? "(" : "[") + format_number(min) + ", " + format_number(max) +
          (max_open ? ")" : "]");
 }

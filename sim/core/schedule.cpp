@@ -11,7 +11,8 @@ Schedule::Schedule(Date start, Date end) : start_(start), end_(end), today_(star
 
 void Schedule::add(Process p) {
   if (today_ != start_) throw std::logic_error("processes must be added before the run starts");
-  Entry e{std::move(p), entries_.size(), 0, start_};
+  const Date first = first_tick_from(p.cadence, start_);
+  Entry e{std::move(p), entries_.size(), 0, start_, first};
   entries_.push_back(std::move(e));
   std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
     return a.process.phase < b.process.phase;
@@ -21,10 +22,11 @@ void Schedule::add(Process p) {
 void Schedule::step_day() {
   if (finished()) return;
   for (Entry& e : entries_) {
-    if (!ticks_on(e.process.cadence, today_)) continue;
+    if (e.next != today_) continue;
     const Tick tick{today_, e.last, e.next_index, years_between(e.last, today_)};
     e.process.step(tick);
     e.last = today_;
+    e.next = next_tick_after(e.process.cadence, today_);
     ++e.next_index;
   }
   today_ = today_.plus_days(1);
@@ -32,7 +34,16 @@ void Schedule::step_day() {
 
 void Schedule::advance_to(Date until) {
   const Date stop = std::min(until, end_);
-  while (!finished() && today_ <= stop) step_day();
+  while (!finished() && today_ <= stop) {
+    Date next = stop.plus_days(1);
+    for (const Entry& e : entries_) next = std::min(next, e.next);
+    if (next > stop) {
+      today_ = stop.plus_days(1);
+      return;
+    }
+    today_ = next;
+    step_day();
+  }
 }
 
 std::vector<TimeAxis> Schedule::time_axes() const {

@@ -37,7 +37,8 @@ class Schedule {
 
   void add(Process p);
 
-  // Runs every day up to and including `until` (clamped to the end date).
+  // Runs every day up to and including `until` (clamped to the end date). Days on which no
+  // process ticks are skipped at no cost.
   void advance_to(Date until);
   // Runs one day: the processes that tick today, in phase order.
   void step_day();
@@ -57,6 +58,7 @@ class Schedule {
     std::size_t order = 0;
     std::size_t next_index = 0;
     Date last;  // date of the previous tick, or the start date
+    Date next;  // date of the next tick
   };
   Date start_;
   Date end_;
