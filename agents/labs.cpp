@@ -1,9 +1,8 @@
 #include "agents/labs.hpp"
 
-#include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/parallel_for.h>
-
 #include <cmath>
+
+#include "sim/core/parallel.hpp"
 
 namespace airace {
 
@@ -212,10 +211,7 @@ constexpr std::size_t kLabGrain = 32;
 
 template <class F>
 void for_each_lab(std::size_t n, F&& f) {
-  oneapi::tbb::parallel_for(oneapi::tbb::blocked_range<std::size_t>(0, n, kLabGrain),
-                            [&](const oneapi::tbb::blocked_range<std::size_t>& r) {
-                              for (std::size_t i = r.begin(); i != r.end(); ++i) f(i);
-                            });
+  parallel_for_each_index(n, kLabGrain, std::forward<F>(f));
 }
 
 }  // namespace

@@ -1,12 +1,12 @@
 #include "sim/ensemble.hpp"
 
 #include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/parallel_for.h>
 
 #include <memory>
 #include <optional>
 
 #include "airace/version.hpp"
+#include "sim/core/parallel.hpp"
 #include "sim/model.hpp"
 
 namespace airace {
@@ -28,7 +28,7 @@ RunResult run_ensemble(const Scenario& s, const EnsembleOptions& options, RunMet
   const auto n = static_cast<std::size_t>(s.run.replicates);
   result.replicates.resize(n);
 
-  oneapi::tbb::parallel_for(std::size_t{0}, n, [&](std::size_t r) {
+  parallel_for_each_index(n, 1, [&](std::size_t r) {
     Simulation sim(s, result.catalog, ids, static_cast<uint32_t>(r));
     // Advance a month at a time so that progress is visible on long runs.
     Date last = s.info.start;

@@ -1,10 +1,10 @@
 #include <doctest/doctest.h>
 #include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/parallel_for.h>
 
 #include <cmath>
 #include <vector>
 
+#include "sim/core/parallel.hpp"
 #include "sim/core/random.hpp"
 
 using namespace airace;
@@ -15,7 +15,7 @@ std::vector<double> draw_all(std::size_t n, int threads) {
                                   static_cast<std::size_t>(threads));
   std::vector<double> out(n);
   const StreamKey key{42, 3, Stream::test};
-  oneapi::tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
+  parallel_for_each_index(n, 1, [&](std::size_t i) {
     RandomStream rng(key, 17, i);
     out[i] = rng.normal() + rng.uniform();
   });
