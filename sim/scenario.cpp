@@ -1,6 +1,7 @@
 #include "sim/scenario.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace airace {
 namespace {
@@ -129,14 +130,26 @@ void validate_whole(Scenario& s, const ConfigNode& tree, Diagnostics& diags) {
                 "a horizon of " + std::to_string(s.info.end.year() - s.info.start.year()) +
                     " years is over the limit of " + std::to_string(kMaxHorizonYears));
 
+  // The name becomes the default output file name: keep it to one plain path component.
+  const std::string& name = s.info.name;
+  const bool plain = std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
+  if (!plain || name.starts_with('.')) {
+    const ConfigNode* info = tree.find("scenario");
+    const ConfigNode* n = info != nullptr && info->is_map() ? info->find("name") : nullptr;
+    diags.error(n != nullptr ? n->where : info_where, "scenario.name",
+                "expected a name of letters, digits, '_', '-' and '.' (not starting with '.'), "
+                "found '" + name + "'");
+  }
+
   const std::vector<std::string> ids = s.country_ids();
-  const SourceLocation countries_where =
-      tree.find("countries") ? tree.find("countries")->where : tree.where;
-  for (const char* needed : {"US", "CN"})
-    if (std::find(ids.begin(), ids.end(), needed) == ids.end())
-      diags.error(countries_where, "countries",
-                  std::string("the country '") + needed +
-                      "' is missing; the US-China indicators need both US and CN");
+  if (const ConfigNode* countries = tree.find("countries"))
+    for (const char* needed : {"US", "CN"})
+      if (std::find(ids.begin(), ids.end(), needed) == ids.end())
+        diags.error(countries->where, "countries",
+                    std::string("the country '") + needed +
+                        "' is missing; the US-China indicators need both US and CN");
   validate_chips(s.chips, ids, diags);
   s.labs_setup = resolve_labs(s.labs, s.chips, ids, s.lab_model, diags);
 }

@@ -148,3 +148,10 @@ TEST_CASE("every numeric parameter declares a unit") {
     CHECK_FALSE(p.description.empty());
   }
 }
+
+TEST_CASE("a scenario name cannot steer the output path") {
+  const std::string base = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
+  CHECK_THROWS_AS(load_scenario(base, {"scenario.name=../../tmp/evil"}), InputError);
+  CHECK_THROWS_AS(load_scenario(base, {"scenario.name=.hidden"}), InputError);
+  CHECK(load_scenario(base, {"scenario.name=what-if_2.1"}).info.name == "what-if_2.1");
+}
