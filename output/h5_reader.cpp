@@ -255,10 +255,9 @@ StoredSeries read_series(const std::filesystem::path& path, std::string_view ser
       throw h5::Failure{"series " + wanted + " does not hold numbers", {}};
     const Handle space(H5Dget_space(ds.get()), H5Sclose, "reading " + wanted);
     const int rank = check(H5Sget_simple_extent_ndims(space.get()), "reading " + wanted);
-    if (rank != 2 && rank != 3)
+    if (rank < 2)
       throw h5::Failure{"series " + wanted + " has " + std::to_string(rank) +
-                            " dimensions where [replicate, time] or [replicate, time, entity] "
-                            "was expected",
+                            " dimensions where [replicate, time, ...] was expected",
                         {}};
     std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
     check(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr), "reading " + wanted);
@@ -277,9 +276,10 @@ StoredSeries read_series(const std::filesystem::path& path, std::string_view ser
     s.cadence = read_string_attr(ds.get(), "cadence");
     for (unsigned d = 0; d < static_cast<unsigned>(rank); ++d)
       s.dimensions.push_back(dimension_label(ds.get(), d));
-    if (rank == 3) {
-      const std::string ids = last_scale_path(ds.get(), 2);
-      if (!ids.empty()) s.entity_ids = read_string_dataset(file, ids);
+    for (unsigned d = 2; d < static_cast<unsigned>(rank); ++d) {
+      const std::string ids = last_scale_path(ds.get(), d);
+      s.entity_ids.push_back(ids.empty() ? std::vector<std::string>{}
+                                         : read_string_dataset(file, ids));
     }
     return s;
   });

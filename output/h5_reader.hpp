@@ -15,18 +15,18 @@
 
 namespace airace {
 
-// One series as stored: values row-major over `shape` ([replicate, time] or
-// [replicate, time, entity]).
+// One series as stored: values row-major over `shape`: [replicate, time], then one dimension
+// per entity axis ([replicate, time, lab], [replicate, time, lab, chip]).
 struct StoredSeries {
   std::string group;
   std::string name;
   std::string units;
   std::string description;
   std::string cadence;                  // e.g. "monthly": read its dates with read_time_axis
-  std::vector<std::string> dimensions;  // the dimension labels: "replicate", "time", "lab"
+  std::vector<std::string> dimensions;  // the dimension labels: "replicate", "time", "lab", ...
   std::vector<std::size_t> shape;
   std::vector<double> values;
-  std::vector<std::string> entity_ids;  // empty for a series without an entity axis
+  std::vector<std::vector<std::string>> entity_ids;  // the ids of each entity axis, in order
 };
 
 struct RunFile {

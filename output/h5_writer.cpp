@@ -148,17 +148,16 @@ std::string time_coordinate_name(Cadence c) { return "time_" + std::string(caden
 
 // Chunks of at most kChunkBytesMax holding whole time series (and whole entity rows) where they
 // fit: readers usually want a series over all of time, for several replicates at once.
+// Whole entity rows, then whole time series, then replicates, as far as the budget allows:
+// each dimension from the last one back takes what is left of it.
 std::vector<hsize_t> chunk_shape(const std::vector<hsize_t>& shape) {
   const hsize_t budget = kChunkBytesMax / sizeof(double);
-  const hsize_t replicates = shape[0];
-  const hsize_t times = shape[1];
-  const hsize_t entities = shape.size() == 3 ? shape[2] : 1;
-  hsize_t chunk_entities = std::min(entities, budget);
-  hsize_t chunk_times = std::min(times, std::max<hsize_t>(1, budget / chunk_entities));
-  hsize_t chunk_replicates =
-      std::min(replicates, std::max<hsize_t>(1, budget / (chunk_times * chunk_entities)));
-  std::vector<hsize_t> chunk = {chunk_replicates, chunk_times};
-  if (shape.size() == 3) chunk.push_back(chunk_entities);
+  std::vector<hsize_t> chunk(shape.size(), 1);
+  hsize_t used = 1;
+  for (std::size_t d = shape.size(); d-- > 0;) {
+    chunk[d] = std::min(shape[d], std::max<hsize_t>(1, budget / used));
+    used *= chunk[d];
+  }
   return chunk;
 }
 
@@ -253,8 +252,8 @@ class RunFileWriter {
     for (const SeriesSpec& s : cat.series()) {
       if (s.group != group) continue;
       needs.cadences.insert(s.cadence);
-      if (s.entity_axis != kNoAxis && cat.axes()[s.entity_axis].group != group)
-        needs.foreign_axes.insert(s.entity_axis);
+      for (AxisId a : s.entity_axes)
+        if (cat.axes()[a].group != group) needs.foreign_axes.insert(a);
     }
     if (needs.cadences.empty()) return;  // entity axes only: no series, no coordinates
     const Handle g(H5Gopen2(file_, group.c_str(), H5P_DEFAULT), H5Gclose, "opening group " + group);
@@ -336,7 +335,7 @@ class RunFileWriter {
                            " times x " + std::to_string(entities) + " entities"};
 
     std::vector<hsize_t> shape = {replicates, times};
-    if (spec.entity_axis != kNoAxis) shape.push_back(entities);
+    for (AxisId a : spec.entity_axes) shape.push_back(cat.axes()[a].ids.size());
     const Handle space = simple_space(shape);
     const Handle dcpl = dataset_properties();
     const double nan = std::nan("");
@@ -397,11 +396,13 @@ class RunFileWriter {
     attach(ds.get(), local_time, 1, where);
     label(ds.get(), 0, "replicate", where);
     label(ds.get(), 1, "time", where);
-    if (spec.entity_axis != kNoAxis) {
-      attach(ds.get(), own_scales_.at(spec.entity_axis).get(), 2, where);
-      if (const auto copy = foreign_scales_.find(spec.entity_axis); copy != foreign_scales_.end())
-        attach(ds.get(), copy->second.get(), 2, where);
-      label(ds.get(), 2, cat.axes()[spec.entity_axis].name, where);
+    for (std::size_t k = 0; k < spec.entity_axes.size(); ++k) {
+      const AxisId a = spec.entity_axes[k];
+      const auto dim = static_cast<unsigned>(2 + k);
+      attach(ds.get(), own_scales_.at(a).get(), dim, where);
+      if (const auto copy = foreign_scales_.find(a); copy != foreign_scales_.end())
+        attach(ds.get(), copy->second.get(), dim, where);
+      label(ds.get(), dim, cat.axes()[a].name, where);
     }
   }
 
@@ -453,8 +454,9 @@ void check_layout(const RunResult& result) {
       if (s.group != group) continue;
       added.emplace("replicate", "the replicate coordinate");
       added.emplace(time_coordinate_name(s.cadence), "a time coordinate");
-      if (s.entity_axis != kNoAxis && cat.axes()[s.entity_axis].group != group) {
-        const EntityAxis& axis = cat.axes()[s.entity_axis];
+      for (AxisId a : s.entity_axes) {
+        if (cat.axes()[a].group == group) continue;
+        const EntityAxis& axis = cat.axes()[a];
         const std::string what = "a copy of entity axis " + axis.group + "/" + axis.name;
         const auto [it, inserted] = added.emplace(axis.name, what);
         if (!inserted && it->second != what)

@@ -13,9 +13,10 @@
 //   /<group>/<axis>     [E]        entity ids, dimension scale (e.g. /labs/lab)
 //   /<group>/<attr>     [E]        one per entity attribute (string or float64), attrs units,
 //                                  description
-//   /<group>/<series>   [R,T_c]    float64, or [R,T_c,E] for a series per entity; attrs units,
-//                                  description, long_name (= description), cadence; dimension
-//                                  labels "replicate", "time", <axis>; NaN where never set
+//   /<group>/<series>   [R,T_c]    float64; [R,T_c,E1,...] with one dimension per entity axis
+//                                  of the series; attrs units, description, long_name
+//                                  (= description), cadence; dimension labels "replicate",
+//                                  "time", then each axis name; NaN where never set
 //
 // netCDF readers (netCDF-C and h5netcdf, hence xarray) only see a dimension defined in the
 // variable's own group or an ancestor, so /time/<c> cannot name a dimension of /labs/x. Each

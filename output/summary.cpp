@@ -48,8 +48,7 @@ std::string summarise_group(const RunResult& run, const std::string& group) {
     if (dates.empty()) continue;
     const std::size_t t = dates.size() - 1;
     for (std::size_t e = 0; e < cat.entity_count(spec); ++e) {
-      const std::string entity =
-          spec.entity_axis == kNoAxis ? "" : cat.axes()[spec.entity_axis].ids[e];
+      const std::string entity = cat.entity_label(spec, e);
       const QuantileBand b = band_at(run, s, t, e);
       std::snprintf(line, sizeof line, "  %-18s %-4s %10s  [%s .. %s]  %s  (%s)\n",
                     e == 0 ? spec.name.c_str() : "", entity.c_str(), number(b.median).c_str(),

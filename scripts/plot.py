@@ -72,6 +72,7 @@ class Series:
         ds = f[path]
         self.path = path
         self.group, self.name = path.split("/", 1)
+        self.stem = self.name  # the chart's file name, without the group
         self.units = text(ds.attrs.get("units", ""))
         self.description = text(ds.attrs.get("description", "")) or path
         self.cadence = text(ds.attrs.get("cadence", ""))
@@ -80,16 +81,41 @@ class Series:
         if axis not in f:
             raise ValueError("its cadence %r has no /%s time axis" % (self.cadence, axis))
         self.dates = [datetime.date.fromisoformat(d) for d in f[axis].asstr()[()]]
-        if self.values.ndim not in (2, 3) or self.values.shape[1] != len(self.dates):
-            raise ValueError("shape %s does not match [replicate, %d times(, entity)]"
+        if self.values.ndim < 2 or self.values.shape[1] != len(self.dates):
+            raise ValueError("shape %s does not match [replicate, %d times, entity...]"
                              % (self.values.shape, len(self.dates)))
+        # The ids of each entity axis: the last scale attached is the group's own copy.
+        self.axes = []
+        for d in range(2, self.values.ndim):
+            dim = ds.dims[d]
+            self.axes.append(list(dim[len(dim) - 1].asstr()[()]) if len(dim)
+                             else [str(i) for i in range(self.values.shape[d])])
         self.entities = None
-        if self.values.ndim == 3:
-            dim = ds.dims[2]
-            if len(dim):  # the last scale attached is the group's own copy of the ids
-                self.entities = list(dim[len(dim) - 1].asstr()[()])
-            else:
-                self.entities = [str(i) for i in range(self.values.shape[2])]
+        if self.values.ndim >= 3:
+            # One line per combination of the entity axes ("lab/chip"), last axis fastest.
+            import itertools
+
+            self.entities = ["/".join(c) for c in itertools.product(*self.axes)]
+            self.values = self.values.reshape(self.values.shape[:2] + (-1,))
+
+    def split(self):
+        """For a series over several entity axes: one Series per id of the first axis, with a
+        line per combination of the others (a chart per lab, a line per chip type)."""
+        import copy
+
+        if len(self.axes) < 2:
+            return [self]
+        first, rest = self.axes[0], len(self.entities) // max(1, len(self.axes[0]))
+        parts = []
+        for k, entity in enumerate(first):
+            part = copy.copy(self)
+            part.stem = "%s_%s" % (self.stem, entity)
+            part.description = "%s: %s" % (self.description, entity)
+            part.values = self.values[:, :, k * rest:(k + 1) * rest]
+            part.entities = [e.split("/", 1)[1] for e in self.entities[k * rest:(k + 1) * rest]]
+            part.axes = self.axes[1:]
+            parts.append(part)
+        return parts
 
     @property
     def replicates(self):
@@ -161,7 +187,7 @@ def plot_one(s, outdir):
 
     fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
     draw(ax, s)
-    path = os.path.join(outdir, "%s_%s.png" % (s.group, s.name))
+    path = os.path.join(outdir, "%s_%s.png" % (s.group, s.stem))
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
@@ -247,8 +273,9 @@ def main():
                 print("plot.py: skipping %s: it holds no values (shape %s)"
                       % (path, s.values.shape), file=sys.stderr)
                 continue
-            written.append(plot_one(s, outdir))
-            if s.group == "indicators":
+            for part in s.split():
+                written.append(plot_one(part, outdir))
+            if s.group == "indicators" and len(s.axes) < 2:
                 indicators.append(s)
         if indicators:
             written.append(plot_overview(indicators, outdir, "%s: headline indicators" % scenario))

@@ -68,32 +68,35 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
 
   ids.lab_compute_h100e = cat.add_series(
       {"labs", "compute_h100e", "H100e", "installed AI compute of each lab in H100-equivalents",
-       s.schedule.compute, ids.labs});
+       s.schedule.compute, {ids.labs}});
+  ids.lab_chips = cat.add_series(
+      {"labs", "chips_installed", "chips", "chips installed at each lab, by chip type",
+       s.schedule.compute, {ids.labs, ids.chips}});
   ids.lab_efficiency = cat.add_series(
       {"labs", "algorithmic_efficiency", "x 2022-01 algorithms",
        "effective compute per physical FLOP, relative to 2022-01 algorithms", s.schedule.labs,
-       ids.labs});
+       {ids.labs}});
   ids.lab_effective_compute = cat.add_series(
       {"labs", "effective_training_compute", "FLOP (2022-01 algorithms)",
        "effective compute of the frontier training run the lab can afford now", s.schedule.labs,
-       ids.labs});
+       {ids.labs}});
   ids.lab_capability = cat.add_series(
       {"labs", "capability", "log10 FLOP (effective)",
        "capability of the lab's best model: log10 of its effective training compute",
-       s.schedule.labs, ids.labs});
+       s.schedule.labs, {ids.labs}});
   ids.country_compute_h100e = cat.add_series(
       {"indicators", "compute_h100e", "H100e",
        "installed AI compute of the country's labs in H100-equivalents", s.schedule.indicators,
-       ids.countries});
+       {ids.countries}});
   ids.country_best_capability = cat.add_series(
       {"indicators", "best_capability", "log10 FLOP (effective)",
        "capability of the country's best model (NaN when it has no lab)", s.schedule.indicators,
-       ids.countries});
+       {ids.countries}});
   ids.us_cn_gap_months = cat.add_series(
       {"indicators", "us_cn_gap_months", "months",
        "months of frontier progress between the best US and the best Chinese model (positive: "
        "the US leads)",
-       s.schedule.indicators, kNoAxis});
+       s.schedule.indicators, {}});
   return cat;
 }
 
@@ -125,6 +128,9 @@ void Simulation::step_compute(const Tick& t) {
   std::swap(labs_, scratch_);
   for (std::size_t i = 0; i < labs_.compute_h100e.size(); ++i)
     series_.set(ids_.lab_compute_h100e, t.index, i, labs_.compute_h100e[i]);
+  // [lab][chip], the layout of both the state and the series.
+  for (std::size_t k = 0; k < labs_.chips.size(); ++k)
+    series_.set(ids_.lab_chips, t.index, k, labs_.chips[k]);
 }
 
 void Simulation::step_labs(const Tick& t) {

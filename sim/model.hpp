@@ -20,10 +20,11 @@ inline constexpr int kPhaseIndicators = 90;  // headline indicators, after every
 
 // Where each recorded quantity goes in the output.
 struct ModelOutputs {
-  AxisId countries = kNoAxis;
-  AxisId chips = kNoAxis;
-  AxisId labs = kNoAxis;
+  AxisId countries = 0;
+  AxisId chips = 0;
+  AxisId labs = 0;
   SeriesId lab_compute_h100e = 0;
+  SeriesId lab_chips = 0;
   SeriesId lab_efficiency = 0;
   SeriesId lab_effective_compute = 0;
   SeriesId lab_capability = 0;

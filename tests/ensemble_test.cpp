@@ -38,7 +38,7 @@ TEST_CASE("replicates differ from each other and seeds change results") {
   const Scenario s = load_scenario(kSmall);
   const RunResult a = run(s, 2);
   const SeriesId cap = a.catalog.find("labs", "capability");
-  REQUIRE(cap != kNoAxis);
+  REQUIRE(cap != kNoSeries);
   const std::size_t last = a.catalog.time_count(a.catalog.series()[cap]) - 1;
   CHECK(a.replicates[0].get(cap, last, 0) != a.replicates[1].get(cap, last, 0));
   const RunResult b = run(load_scenario(kSmall, {"run.seed=8"}), 2);

@@ -94,11 +94,11 @@ RunResult sample_run(SampleIds& ids, std::size_t replicates = 2,
                     {{"lab_country", "", "home country", lab_country},
                      {"compute_share", "fraction", "share of world compute", share}}});
   ids.gap = cat.add_series({"indicators", "us_cn_gap_months", "months", "months the US leads",
-                            Cadence::monthly, kNoAxis});
+                            Cadence::monthly, {}});
   ids.capability = cat.add_series({"labs", "capability", "log10 FLOP",
-                                   "capability of the best model", Cadence::weekly, lab_axis});
+                                   "capability of the best model", Cadence::weekly, {lab_axis}});
   ids.country = cat.add_series(
-      {"indicators", "compute_h100e", "H100e", "installed compute", Cadence::monthly, countries});
+      {"indicators", "compute_h100e", "H100e", "installed compute", Cadence::monthly, {countries}});
 
   for (std::size_t r = 0; r < replicates; ++r) {
     SeriesBuffer b(cat);
@@ -163,7 +163,8 @@ TEST_CASE("series values and shapes round-trip exactly") {
   const std::size_t weeks = run.catalog.time_axis(Cadence::weekly).dates.size();
   CHECK(cap.shape == std::vector<std::size_t>{2, weeks, 3});
   CHECK(cap.dimensions == std::vector<std::string>{"replicate", "time", "lab"});
-  CHECK(cap.entity_ids == std::vector<std::string>{"openai", "deepseek", "anthropic"});
+  REQUIRE(cap.entity_ids.size() == 1);
+  CHECK(cap.entity_ids[0] == std::vector<std::string>{"openai", "deepseek", "anthropic"});
   REQUIRE(cap.values.size() == 2 * weeks * 3);
   for (std::size_t r = 0; r < 2; ++r)
     for (std::size_t t = 0; t < weeks; ++t)
@@ -185,7 +186,8 @@ TEST_CASE("a series on an entity axis of another group keeps its entity ids") {
 
   const StoredSeries s = read_series(file, "indicators/compute_h100e");
   CHECK(s.dimensions == std::vector<std::string>{"replicate", "time", "country"});
-  CHECK(s.entity_ids == std::vector<std::string>{"US", "CN"});
+  REQUIRE(s.entity_ids.size() == 1);
+  CHECK(s.entity_ids[0] == std::vector<std::string>{"US", "CN"});
   CHECK(s.values[1] == 2e5);
 }
 
@@ -199,14 +201,15 @@ TEST_CASE("a series may use the entity axis of a group named later") {
   cat.add_axis({"labs", "lab", "AI labs", {"a", "b"}, {}});
   const AxisId country = cat.add_axis({"countries", "country", "countries", {"US", "CN"}, {}});
   const SeriesId s =
-      cat.add_series({"labs", "spend_usd", "USD", "spending", Cadence::yearly, country});
+      cat.add_series({"labs", "spend_usd", "USD", "spending", Cadence::yearly, {country}});
   SeriesBuffer b(cat);
   b.set(s, 2, 1, 42.0);
   run.replicates.push_back(b);
   const fs::path file = dir / "run.h5";
   write_run_file(file, run);
   const StoredSeries stored = read_series(file, "labs/spend_usd");
-  CHECK(stored.entity_ids == std::vector<std::string>{"US", "CN"});
+  REQUIRE(stored.entity_ids.size() == 1);
+  CHECK(stored.entity_ids[0] == std::vector<std::string>{"US", "CN"});
   CHECK(stored.values.back() == 42.0);
 }
 
@@ -351,13 +354,13 @@ TEST_CASE("names that clash with the file layout are refused before anything is 
   SampleIds ids;
   RunResult run = sample_run(ids);
   run.catalog.add_series({"labs", "replicate", "1", "clashes with the replicate coordinate",
-                          Cadence::monthly, kNoAxis});
+                          Cadence::monthly, {}});
   CHECK_THROWS_AS(write_run_file(dir / "run.h5", run), OutputError);
   CHECK(fs::is_empty(dir.path()));
 
   RunResult reserved = sample_run(ids);
   reserved.catalog.add_series(
-      {"time", "x", "1", "a group named like the time axes", Cadence::monthly, kNoAxis});
+      {"time", "x", "1", "a group named like the time axes", Cadence::monthly, {}});
   CHECK_THROWS_AS(write_run_file(dir / "run.h5", reserved), OutputError);
 }
 
@@ -369,7 +372,8 @@ TEST_CASE("zero entities and zero replicates do not crash") {
   const StoredSeries cap = read_series(file, "labs/capability");
   CHECK(cap.shape[2] == 0);
   CHECK(cap.values.empty());
-  CHECK(cap.entity_ids.empty());
+  REQUIRE(cap.entity_ids.size() == 1);
+  CHECK(cap.entity_ids[0].empty());
 
   write_run_file(file, sample_run(ids, 0));
   const StoredSeries gap = read_series(file, "indicators/us_cn_gap_months");
@@ -404,7 +408,7 @@ TEST_CASE("series larger than one chunk round-trip") {
         all_equal =
             all_equal && wide.values[(r * weeks + t) * 10000 + e] == capability_value(r, t, e);
   CHECK(all_equal);
-  CHECK(wide.entity_ids.back() == "lab9999");
+  CHECK(wide.entity_ids.at(0).back() == "lab9999");
 }
 
 TEST_CASE("reading a missing file throws InputError naming it") {
@@ -470,4 +474,33 @@ TEST_CASE("asking for a series or time axis that is absent suggests the nearest"
         std::string::npos);
   CHECK(input_error_of([&] { read_time_axis(file, "monthy"); }).find("did you mean 'monthly'") !=
         std::string::npos);
+}
+
+TEST_CASE("a series over two entity axes round-trips with a dimension per axis") {
+  TempDir dir;
+  RunResult run;
+  run.meta.program_version = "0.1.0";
+  SeriesCatalog& cat = run.catalog;
+  cat.set_time_axis({Cadence::monthly, tick_dates(Cadence::monthly, Date::from_ymd(2024, 1, 1),
+                                                  Date::from_ymd(2024, 3, 31))});
+  const AxisId chips = cat.add_axis({"chips", "chip", "chips", {"H100", "H20"}, {}});
+  const AxisId labs = cat.add_axis({"labs", "lab", "labs", {"a", "b", "c"}, {}});
+  const SeriesId id = cat.add_series(
+      {"labs", "chips_installed", "chips", "chips by lab and type", Cadence::monthly, {labs, chips}});
+  CHECK(cat.entity_count(cat.series()[id]) == 6);
+  CHECK(cat.entity_label(cat.series()[id], 3) == "b/H20");
+  SeriesBuffer b(cat);
+  for (std::size_t t = 0; t < 3; ++t)
+    for (std::size_t e = 0; e < 6; ++e) b.set(id, t, e, static_cast<double>(100 * t + e));
+  run.replicates = {b};
+
+  const fs::path file = dir / "two_axes.h5";
+  write_run_file(file, run);
+  const StoredSeries s = read_series(file, "labs/chips_installed");
+  CHECK(s.shape == std::vector<std::size_t>{1, 3, 3, 2});
+  CHECK(s.dimensions == std::vector<std::string>{"replicate", "time", "lab", "chip"});
+  REQUIRE(s.entity_ids.size() == 2);
+  CHECK(s.entity_ids[0] == std::vector<std::string>{"a", "b", "c"});
+  CHECK(s.entity_ids[1] == std::vector<std::string>{"H100", "H20"});
+  CHECK(s.values[2 * 6 + 1 * 2 + 1] == 203.0);  // t = 2, lab b (1), H20 (1): entity 3
 }

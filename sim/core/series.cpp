@@ -32,8 +32,13 @@ AxisId SeriesCatalog::add_axis(EntityAxis axis) {
 
 SeriesId SeriesCatalog::add_series(SeriesSpec spec) {
   check_name_free(spec.group, spec.name);
-  if (spec.entity_axis != kNoAxis && spec.entity_axis >= axes_.size())
-    throw std::logic_error("series " + spec.name + " names an unknown entity axis");
+  for (std::size_t k = 0; k < spec.entity_axes.size(); ++k) {
+    if (spec.entity_axes[k] >= axes_.size())
+      throw std::logic_error("series " + spec.name + " names an unknown entity axis");
+    for (std::size_t j = 0; j < k; ++j)
+      if (spec.entity_axes[j] == spec.entity_axes[k])
+        throw std::logic_error("series " + spec.name + " names an entity axis twice");
+  }
   if (spec.units.empty()) throw std::logic_error("series " + spec.name + " has no units");
   series_.push_back(std::move(spec));
   return series_.size() - 1;
@@ -60,10 +65,21 @@ bool SeriesCatalog::has_time_axis(Cadence c) const {
   return false;
 }
 
+std::string SeriesCatalog::entity_label(const SeriesSpec& s, std::size_t entity) const {
+  std::string label;
+  for (std::size_t k = s.entity_axes.size(); k-- > 0;) {
+    const std::vector<std::string>& ids = axes_.at(s.entity_axes[k]).ids;
+    const std::string id = ids.at(entity % ids.size());
+    entity /= ids.size();
+    label = label.empty() ? id : id + "/" + label;
+  }
+  return label;
+}
+
 SeriesId SeriesCatalog::find(std::string_view group, std::string_view name) const {
   for (std::size_t i = 0; i < series_.size(); ++i)
     if (series_[i].group == group && series_[i].name == name) return i;
-  return kNoAxis;
+  return kNoSeries;
 }
 
 SeriesBuffer::SeriesBuffer(const SeriesCatalog& catalog) {

@@ -42,7 +42,7 @@ struct TimeAxis {
 
 using AxisId = std::size_t;
 using SeriesId = std::size_t;
-inline constexpr AxisId kNoAxis = std::numeric_limits<AxisId>::max();
+inline constexpr SeriesId kNoSeries = std::numeric_limits<SeriesId>::max();
 
 struct SeriesSpec {
   std::string group;  // "labs", "indicators", ...
@@ -50,7 +50,9 @@ struct SeriesSpec {
   std::string units;
   std::string description;
   Cadence cadence = Cadence::monthly;
-  AxisId entity_axis = kNoAxis;  // kNoAxis: one value per time; otherwise one per entity
+  // None: one value per time. One axis: a value per entity. Several: a value per combination,
+  // the last axis varying fastest (e.g. {lab, chip} for chips installed by lab and chip type).
+  std::vector<AxisId> entity_axes = {};
 };
 
 // The layout of a run's output. Built once by the model, before any replicate runs.
@@ -67,11 +69,16 @@ class SeriesCatalog {
   const TimeAxis& time_axis(Cadence c) const;  // throws std::out_of_range when absent
   bool has_time_axis(Cadence c) const;
 
+  // Values per time step: the product of the sizes of the entity axes (1 for none).
   std::size_t entity_count(const SeriesSpec& s) const {
-    return s.entity_axis == kNoAxis ? 1 : axes_.at(s.entity_axis).ids.size();
+    std::size_t n = 1;
+    for (AxisId a : s.entity_axes) n *= axes_.at(a).ids.size();
+    return n;
   }
+  // "US", or "openai/H100" for a series over several axes; "" for none.
+  std::string entity_label(const SeriesSpec& s, std::size_t entity) const;
   std::size_t time_count(const SeriesSpec& s) const { return time_axis(s.cadence).dates.size(); }
-  // Finds a series by group and name; kNoAxis when absent.
+  // Finds a series by group and name; kNoSeries when absent.
   SeriesId find(std::string_view group, std::string_view name) const;
 
  private:

@@ -101,8 +101,8 @@ def check_series(f, problems):
             problems.append(path + " has empty units")
         if not isinstance(ds.attrs.get("description"), str):
             problems.append(path + " has no str description attribute")
-        if ds.ndim not in (2, 3):
-            problems.append("%s has %d dimensions, not [replicate, time(, entity)]"
+        if ds.ndim < 2:
+            problems.append("%s has %d dimensions, not [replicate, time, entity...]"
                             % (path, ds.ndim))
             continue
         if replicates is not None and ds.shape[0] != replicates:
@@ -118,6 +118,9 @@ def check_series(f, problems):
         for i, dim in enumerate(ds.dims):
             if len(dim) == 0:
                 problems.append("%s dimension %d has no dimension scale attached" % (path, i))
+            elif dim[len(dim) - 1].shape[0] != ds.shape[i]:
+                problems.append("%s dimension %d has %d values but its scale has %d"
+                                % (path, i, ds.shape[i], dim[len(dim) - 1].shape[0]))
     # Entity attributes (datasets that are neither series nor dimension scales) need units too.
     for group_name, group in f.items():
         if group_name in ("meta", "time") or not isinstance(group, h5py.Group):
