@@ -137,7 +137,7 @@ const Schema<LabModelParams>& lab_model_schema() {
 
 LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const std::vector<ChipSpec>& chips,
                        const std::vector<std::string>& country_ids, const LabModelParams& params,
-                       Diagnostics& diags) {
+                       Date start, Diagnostics& diags) {
   std::vector<std::string> chip_ids;
   for (const ChipSpec& c : chips) chip_ids.push_back(c.id);
 
@@ -156,15 +156,28 @@ LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const std::vector<Chi
     const LabConfig& lab = labs[i];
     const std::string path = "labs[" + lab.id + "]";
     resolve_reference(lab.country, path + ".country", country_ids, "country", diags);
-    for (const ChipQuantity& q : lab.initial_chips)
-      if (auto c = resolve_reference(q.chip, path + ".chips." + q.chip.id, chip_ids, "chip", diags))
+    for (const ChipQuantity& q : lab.initial_chips) {
+      const std::string qpath = path + ".chips." + q.chip.id;
+      if (auto c = resolve_reference(q.chip, qpath, chip_ids, "chip", diags)) {
+        if (q.units > 0.0 && start < chips[*c].launch)
+          diags.error(q.chip.where, qpath,
+                      "the " + q.chip.id + " launches on " + chips[*c].launch.iso() +
+                          ", after the scenario starts (" + start.iso() +
+                          "): it cannot be installed then");
         s.initial_chips[i * s.n_chips + *c] += q.units;
+      }
+    }
     for (std::size_t k = 0; k < lab.purchases.size(); ++k) {
       const PurchasePlan& p = lab.purchases[k];
       const std::string ppath = path + ".purchases[" + std::to_string(k) + "].chip";
-      if (auto c = resolve_reference(p.chip, ppath, chip_ids, "chip", diags))
+      if (auto c = resolve_reference(p.chip, ppath, chip_ids, "chip", diags)) {
+        if (p.end < chips[*c].launch)
+          diags.error(p.where, path + ".purchases[" + std::to_string(k) + "]",
+                      "the plan ends on " + p.end.iso() + ", before the " + p.chip.id +
+                          " launches (" + chips[*c].launch.iso() + "): it would deliver nothing");
         s.purchases[i].push_back({plan_id++, *c, p.units_per_year, p.growth_per_year,
                                   std::max(p.start, chips[*c].launch), p.end});
+      }
     }
     s.initial_efficiency.push_back(lab.initial_efficiency);
     s.efficiency_growth_per_year.push_back(lab.efficiency_growth_per_year);

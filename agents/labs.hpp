@@ -85,10 +85,12 @@ struct LabsSetup {
   std::vector<std::vector<Purchase>> purchases;  // [lab]
 };
 
-// Resolves chip and country references; reports unknown ids into diags.
+// Resolves chip and country references and checks dates against the chips' launches: unknown
+// ids, chips installed at `start` that launch later, and plans that end before their chip
+// launches are reported into diags.
 LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const std::vector<ChipSpec>& chips,
                        const std::vector<std::string>& country_ids, const LabModelParams& params,
-                       Diagnostics& diags);
+                       Date start, Diagnostics& diags);
 
 struct LabState {
   std::vector<double> chips;                   // [lab * n_chips + chip] chips installed

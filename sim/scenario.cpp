@@ -151,7 +151,7 @@ void validate_whole(Scenario& s, const ConfigNode& tree, Diagnostics& diags) {
                     std::string("the country '") + needed +
                         "' is missing; the US-China indicators need both US and CN");
   validate_chips(s.chips, ids, diags);
-  s.labs_setup = resolve_labs(s.labs, s.chips, ids, s.lab_model, diags);
+  s.labs_setup = resolve_labs(s.labs, s.chips, ids, s.lab_model, s.info.start, diags);
 }
 
 }  // namespace

@@ -155,3 +155,22 @@ TEST_CASE("a scenario name cannot steer the output path") {
   CHECK_THROWS_AS(load_scenario(base, {"scenario.name=.hidden"}), InputError);
   CHECK(load_scenario(base, {"scenario.name=what-if_2.1"}).info.name == "what-if_2.1");
 }
+
+TEST_CASE("chips cannot be installed or bought before they launch") {
+  const std::string base = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
+  // Ascend 910B launches 2023-06; the scenario starts 2022-01.
+  try {
+    load_scenario(base, {"labs.cn_lab.chips.Ascend910B=100"});
+    FAIL("expected an error");
+  } catch (const InputError& e) {
+    REQUIRE(e.diagnostics().size() == 1);
+    CHECK(e.diagnostics()[0].message.find("launches on 2023-06-01") != std::string::npos);
+  }
+  try {
+    load_scenario(base, {"labs.cn_lab.purchases=[{chip: Ascend910B, units_per_year: 5, end: 2023-01}]"});
+    FAIL("expected an error");
+  } catch (const InputError& e) {
+    REQUIRE(e.diagnostics().size() == 1);
+    CHECK(e.diagnostics()[0].message.find("would deliver nothing") != std::string::npos);
+  }
+}
