@@ -178,8 +178,7 @@ namespace {
 Scenario finish_loading(ConfigNode tree, Diagnostics& diags, const std::string& file_name,
                         const std::vector<std::string>& overrides) {
   diags.throw_if_any();
-  for (std::size_t i = 0; i < overrides.size(); ++i)
-    apply_override(tree, overrides[i], static_cast<int>(i), diags);
+  for (const std::string& o : overrides) apply_override(tree, o, diags);
   diags.throw_if_any();
   return scenario_from_tree(std::move(tree), file_name);
 }

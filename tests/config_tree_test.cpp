@@ -98,9 +98,9 @@ TEST_CASE("a missing scenario file is an error not a crash") {
 TEST_CASE("overrides set values by key path and by list id") {
   ConfigNode n = parse("run: {seed: 1}\nlabs:\n  - {id: a, x: 1}\n  - {id: b, x: 2}\n");
   Diagnostics d;
-  apply_override(n, "run.seed=99", 0, d);
-  apply_override(n, "labs.b.x=5.5", 1, d);
-  apply_override(n, "run.new_key=[1, 2]", 2, d);
+  apply_override(n, "run.seed=99", d);
+  apply_override(n, "labs.b.x=5.5", d);
+  apply_override(n, "run.new_key=[1, 2]", d);
   REQUIRE(d.empty());
   CHECK(n.find("run")->find("seed")->scalar == "99");
   CHECK(n.find("labs")->items[1].find("x")->scalar == "5.5");
@@ -111,9 +111,9 @@ TEST_CASE("overrides set values by key path and by list id") {
 TEST_CASE("bad overrides are errors with a suggestion") {
   ConfigNode n = parse("labs:\n  - {id: alpha, x: 1}\n");
   Diagnostics d;
-  apply_override(n, "labs.alpah.x=2", 0, d);
-  apply_override(n, "no_equals_sign", 1, d);
-  apply_override(n, "a..b=1", 2, d);
+  apply_override(n, "labs.alpah.x=2", d);
+  apply_override(n, "no_equals_sign", d);
+  apply_override(n, "a..b=1", d);
   REQUIRE(d.size() == 3);
   CHECK(d.all()[0].hint == "did you mean 'alpha'?");
 }

@@ -267,9 +267,7 @@ void merge_config(ConfigNode& base, const ConfigNode& overlay) {
   base = overlay;
 }
 
-void apply_override(ConfigNode& root, const std::string& assignment, int arg_index,
-                    Diagnostics& diags) {
-  (void)arg_index;
+void apply_override(ConfigNode& root, const std::string& assignment, Diagnostics& diags) {
   const SourceLocation where{"--set '" + assignment + "'", 0, 0};
   const std::size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {

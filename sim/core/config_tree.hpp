@@ -53,9 +53,8 @@ void merge_config(ConfigNode& base, const ConfigNode& overlay);
 // Applies one "path.to.key=value" override. Path segments are map keys; in a list of items
 // with ids, a segment selects the item by id (labs.deepseek.efficiency_growth_per_year=4), and
 // in other lists by index. The value is parsed as YAML (so lists and maps may be given).
-// `arg_index` is used as the column of the "<command line>" location.
-void apply_override(ConfigNode& root, const std::string& assignment, int arg_index,
-                    Diagnostics& diags);
+// Errors, and the values set, are located at "--set 'path=value'".
+void apply_override(ConfigNode& root, const std::string& assignment, Diagnostics& diags);
 
 // Writes the tree back as YAML text (the resolved scenario stored in every output file).
 std::string to_yaml(const ConfigNode& node);
