@@ -104,6 +104,22 @@ class ProgressBar {
   std::thread thread_;
 };
 
+// Refuses, before anything runs, an ensemble whose series would not fit in memory.
+void check_memory(const Scenario& s) {
+  const double need = static_cast<double>(ensemble_series_bytes(s));
+  const double have = static_cast<double>(sysconf(_SC_PHYS_PAGES)) *
+                      static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  if (have > 0 && need > 0.75 * have) {
+    char message[256];
+    std::snprintf(message, sizeof message,
+                  "%lld replicates would hold %.1f GiB of series in memory, more than 3/4 of "
+                  "this machine's %.1f GiB; run fewer replicates (or several runs)",
+                  static_cast<long long>(s.run.replicates), need / 1073741824.0,
+                  have / 1073741824.0);
+    throw InputError({s.file, 0, 0}, message);
+  }
+}
+
 std::vector<std::string> overrides_of(const RunArgs& a) {
   std::vector<std::string> o = a.sets;
   if (a.replicates > 0) o.push_back("run.replicates=" + std::to_string(a.replicates));
@@ -120,6 +136,7 @@ int command_run(const RunArgs& a, const std::string& command_line) {
   if (!out.parent_path().empty() && !std::filesystem::is_directory(out.parent_path()))
     throw InputError({"--output", 0, 0},
                      "the directory '" + out.parent_path().string() + "' does not exist");
+  check_memory(s);
   if (!a.quiet)
     std::cout << "airace " << kProgramVersion << ": scenario '" << s.info.name << "', "
               << s.info.start.iso() << " to " << s.info.end.iso() << ", " << s.run.replicates

@@ -21,6 +21,10 @@ struct EnsembleOptions {
 // Simulated days in the whole ensemble: the denominator of a progress bar.
 std::size_t ensemble_days(const Scenario& s);
 
+// Memory the recorded series of the whole ensemble take, in bytes (what a run holds until it
+// writes its file).
+std::size_t ensemble_series_bytes(const Scenario& s);
+
 // Runs every replicate and returns the series with `meta` filled in (seed, replicates,
 // versions, resolved scenario text). The caller supplies the command line and creation time.
 RunResult run_ensemble(const Scenario& s, const EnsembleOptions& options, RunMetadata meta);
