@@ -11,8 +11,7 @@ const Schema<ChipSpec>& chip_schema() {
           text("name", &C::name, {"full product name"}),
           text("designer", &C::designer, {"company that designs the chip, e.g. Nvidia"}),
           text("fab", &C::fab, {"foundry that manufactures it, e.g. TSMC"}),
-          reference("origin", &C::origin, "countries[]",
-                    {"country of the designer", "", true}),
+          reference("origin", &C::origin, "countries[]", {"country of the designer", "", true}),
           date("launch", &C::launch, {"date of first volume shipments"}),
           number("bf16_dense_tflops", &C::bf16_dense_tflops, "TFLOP/s", above(0),
                  {"dense BF16/FP16 throughput, without 2:4 sparsity", "vendor datasheets", true}),
@@ -38,8 +37,8 @@ double performance_density(const ChipSpec& c) {
 
 double h100_equivalents(const ChipSpec& c) { return c.bf16_dense_tflops / kH100DenseBf16Tflops; }
 
-void validate_chips(const std::vector<ChipSpec>& chips,
-                    const std::vector<std::string>& country_ids, Diagnostics& diags) {
+void validate_chips(const std::vector<ChipSpec>& chips, const std::vector<std::string>& country_ids,
+                    Diagnostics& diags) {
   for (const ChipSpec& c : chips)
     if (!c.origin.id.empty())
       resolve_reference(c.origin, "chips[" + c.id + "].origin", country_ids, "country", diags);

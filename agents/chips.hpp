@@ -20,7 +20,7 @@ struct ChipSpec {
   std::string name;
   std::string designer;
   std::string fab;
-  EntityRef origin;  // country id of the designer
+  EntityRef origin;                          // country id of the designer
   Date launch = Date::from_ymd(2020, 1, 1);  // first volume shipments
   double bf16_dense_tflops = 0.0;            // TFLOP/s, dense (no sparsity)
   double memory_gb = 0.0;                    // GB of on-package memory
@@ -43,7 +43,7 @@ double performance_density(const ChipSpec& c);
 double h100_equivalents(const ChipSpec& c);
 
 // Cross-references: every chip's origin names a known country.
-void validate_chips(const std::vector<ChipSpec>& chips,
-                    const std::vector<std::string>& country_ids, Diagnostics& diags);
+void validate_chips(const std::vector<ChipSpec>& chips, const std::vector<std::string>& country_ids,
+                    Diagnostics& diags);
 
 }  // namespace airace

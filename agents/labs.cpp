@@ -23,8 +23,8 @@ namespace {
 void read_chip_quantities(const ConfigNode& n, const std::string& path, LabConfig& lab,
                           Diagnostics& diags) {
   if (!n.is_map()) {
-    diags.error(n.where, path, "expected a mapping of chip id to number of chips, found " +
-                                   n.describe());
+    diags.error(n.where, path,
+                "expected a mapping of chip id to number of chips, found " + n.describe());
     return;
   }
   lab.initial_chips.clear();
@@ -91,8 +91,8 @@ const Schema<LabConfig>& lab_schema() {
           custom<L>({"chips", "mapping of chip id to number", "chips", "{}", ">= 0",
                      "chips installed at the start date, by chip type", "", false},
                     read_chip_quantities),
-          custom<L>({"purchases", "list of purchase plans (see labs[].purchases[])", "", "[]",
-                     "", "scheduled chip deliveries", "", false},
+          custom<L>({"purchases", "list of purchase plans (see labs[].purchases[])", "", "[]", "",
+                     "scheduled chip deliveries", "", false},
                     read_purchases),
           number("initial_efficiency", &L::initial_efficiency, "x 2022-01 algorithms", above(0),
                  {"algorithmic efficiency at the start date relative to the 2022-01 reference"}),
@@ -120,12 +120,10 @@ const Schema<LabModelParams>& lab_model_schema() {
                  Range{0, 1, true, false},
                  {"achieved share of peak throughput during training",
                   "typical 30-50% for large runs (DeepSeek-V3 and Llama 3 reports)"}),
-          number("depreciation_per_year", &M::depreciation_per_year, "1/year",
-                 between(0, 10),
+          number("depreciation_per_year", &M::depreciation_per_year, "1/year", between(0, 10),
                  {"continuous rate at which installed chips leave service",
                   "a 4-5 year accelerator life (hyperscaler depreciation schedules)"}),
-          number("purchase_noise_sigma", &M::purchase_noise_sigma, "1/sqrt(year)",
-                 between(0, 5),
+          number("purchase_noise_sigma", &M::purchase_noise_sigma, "1/sqrt(year)", between(0, 5),
                  {"standard deviation of the log of deliveries over one year (mean-preserving "
                   "lognormal)"}),
           number("efficiency_noise_sigma", &M::efficiency_noise_sigma, "1/sqrt(year)",
@@ -189,8 +187,8 @@ LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const std::vector<Chi
 double effective_training_compute_flop(double compute_h100e, double efficiency,
                                        double training_share, const LabModelParams& p) {
   const double seconds = p.training_run_days * 86400.0;
-  return compute_h100e * kH100DenseBf16Tflops * 1e12 * p.model_flops_utilization *
-         training_share * seconds * efficiency;
+  return compute_h100e * kH100DenseBf16Tflops * 1e12 * p.model_flops_utilization * training_share *
+         seconds * efficiency;
 }
 
 double capability_from_compute(double effective_flop) {
@@ -267,17 +265,16 @@ void step_lab_compute(const LabsSetup& s, const LabState& prev, LabState& next, 
   });
 }
 
-void step_lab_research(const LabsSetup& s, const LabState& prev, LabState& next,
-                       const Tick& tick, StreamKey key) {
+void step_lab_research(const LabsSetup& s, const LabState& prev, LabState& next, const Tick& tick,
+                       StreamKey key) {
   const double dt = tick.dt_years;
   const double sigma = s.params.efficiency_noise_sigma * std::sqrt(dt);
   next = prev;
   for_each_lab(s.n_labs, [&](std::size_t i) {
     RandomStream rng(key, tick.index, i);
     // docs/model.md §"Labs: capability": A' = A·g^dt·exp(σ√dt·Z)
-    next.efficiency[i] =
-        prev.efficiency[i] * std::pow(s.efficiency_growth_per_year[i], dt) *
-        std::exp(sigma * rng.normal());
+    next.efficiency[i] = prev.efficiency[i] * std::pow(s.efficiency_growth_per_year[i], dt) *
+                         std::exp(sigma * rng.normal());
     next.effective_compute_flop[i] = effective_training_compute_flop(
         prev.compute_h100e[i], next.efficiency[i], s.training_share[i], s.params);
     // The best model never gets worse: capability is a running maximum.

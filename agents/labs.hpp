@@ -18,7 +18,13 @@
 
 namespace airace {
 
-enum class LabArchetype { closed_frontier, big_tech, open_weight, efficient_challenger, state_backed };
+enum class LabArchetype {
+  closed_frontier,
+  big_tech,
+  open_weight,
+  efficient_challenger,
+  state_backed
+};
 std::string_view archetype_name(LabArchetype a);
 
 struct ChipQuantity {
@@ -52,11 +58,11 @@ struct LabConfig {
 
 // Parameters shared by all labs (scenario section `lab_model`).
 struct LabModelParams {
-  double training_run_days = 90.0;        // days
-  double model_flops_utilization = 0.4;   // fraction of peak
-  double depreciation_per_year = 0.2;     // 1/year, continuous rate
-  double purchase_noise_sigma = 0.2;      // 1/sqrt(year), lognormal
-  double efficiency_noise_sigma = 0.1;    // 1/sqrt(year), lognormal
+  double training_run_days = 90.0;       // days
+  double model_flops_utilization = 0.4;  // fraction of peak
+  double depreciation_per_year = 0.2;    // 1/year, continuous rate
+  double purchase_noise_sigma = 0.2;     // 1/sqrt(year), lognormal
+  double efficiency_noise_sigma = 0.1;   // 1/sqrt(year), lognormal
 };
 
 const Schema<LabConfig>& lab_schema();
@@ -68,9 +74,9 @@ struct LabsSetup {
   std::size_t n_labs = 0;
   std::size_t n_chips = 0;
   LabModelParams params;
-  std::vector<double> chip_h100e;       // [chip] H100e per chip
-  std::vector<Date> chip_launch;        // [chip]
-  std::vector<double> initial_chips;    // [lab * n_chips + chip] chips
+  std::vector<double> chip_h100e;     // [chip] H100e per chip
+  std::vector<Date> chip_launch;      // [chip]
+  std::vector<double> initial_chips;  // [lab * n_chips + chip] chips
   std::vector<double> initial_efficiency;
   std::vector<double> efficiency_growth_per_year;
   std::vector<double> training_share;

@@ -39,10 +39,11 @@ int main(int argc, char** argv) {
     const double lab_steps = labs * (compute_ticks + lab_ticks);  // per replicate
 
     std::printf("scenario %s: %zu labs, %zu chips, %s to %s, %d replicates\n", file.c_str(),
-                s.labs.size(), s.chips.size(), s.info.start.iso().c_str(),
-                s.info.end.iso().c_str(), replicates);
-    std::printf("lab-steps per replicate: %.0f (%.0f compute ticks + %.0f research ticks, x %.0f labs)\n",
-                lab_steps, compute_ticks, lab_ticks, labs);
+                s.labs.size(), s.chips.size(), s.info.start.iso().c_str(), s.info.end.iso().c_str(),
+                replicates);
+    std::printf(
+        "lab-steps per replicate: %.0f (%.0f compute ticks + %.0f research ticks, x %.0f labs)\n",
+        lab_steps, compute_ticks, lab_ticks, labs);
     const double t1 = seconds_for(s, 1, 3);
     std::printf("threads  seconds  ms/replicate  ns/lab-step  speed-up\n");
     std::vector<int> counts;

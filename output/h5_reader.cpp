@@ -1,7 +1,5 @@
 #include "output/h5_reader.hpp"
 
-#include "output/h5_detail.hpp"
-
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
@@ -9,6 +7,7 @@
 #include <system_error>
 #include <utility>
 
+#include "output/h5_detail.hpp"
 #include "sim/core/diagnostics.hpp"
 
 namespace airace {

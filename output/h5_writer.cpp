@@ -1,7 +1,5 @@
 #include "output/h5_writer.hpp"
 
-#include "output/h5_detail.hpp"
-
 #include <fcntl.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -18,6 +16,8 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "output/h5_detail.hpp"
 
 namespace airace {
 
@@ -330,9 +330,9 @@ class RunFileWriter {
     for (std::size_t r = 0; r < replicates; ++r)
       if (result_.replicates[r].values(id).size() != per_replicate)
         throw h5::Failure{"replicate " + std::to_string(r) + " holds " +
-                           std::to_string(result_.replicates[r].values(id).size()) + " values of " +
-                           where + " where its catalog says " + std::to_string(times) +
-                           " times x " + std::to_string(entities) + " entities"};
+                          std::to_string(result_.replicates[r].values(id).size()) + " values of " +
+                          where + " where its catalog says " + std::to_string(times) + " times x " +
+                          std::to_string(entities) + " entities"};
 
     std::vector<hsize_t> shape = {replicates, times};
     for (AxisId a : spec.entity_axes) shape.push_back(cat.axes()[a].ids.size());
@@ -432,8 +432,8 @@ void check_layout(const RunResult& result) {
       const std::size_t n = std::visit([](const auto& v) { return v.size(); }, attr.values);
       if (n != a.ids.size())
         throw h5::Failure{"entity attribute " + a.group + "/" + attr.name + " has " +
-                           std::to_string(n) + " values for " + std::to_string(a.ids.size()) +
-                           " entities"};
+                          std::to_string(n) + " values for " + std::to_string(a.ids.size()) +
+                          " entities"};
     }
   }
   for (const SeriesSpec& s : cat.series()) {
@@ -442,13 +442,14 @@ void check_layout(const RunResult& result) {
     names[s.group].insert(s.name);
     if (!cat.has_time_axis(s.cadence))
       throw h5::Failure{"series " + s.group + "/" + s.name + " has cadence " +
-                         std::string(cadence_name(s.cadence)) +
-                         " but the catalog has no time axis for it"};
+                        std::string(cadence_name(s.cadence)) +
+                        " but the catalog has no time axis for it"};
   }
   for (const auto& [group, taken] : names) {
     if (group == "meta" || group == "time" || group == "replicate")
       throw h5::Failure{"group name '" + group + "' is reserved by the file layout"};
-    // The coordinates write_series_group adds to a group of series must not shadow its own datasets.
+    // The coordinates write_series_group adds to a group of series must not shadow its own
+    // datasets.
     std::map<std::string, std::string> added;  // name -> what it is
     for (const SeriesSpec& s : cat.series()) {
       if (s.group != group) continue;
@@ -461,13 +462,13 @@ void check_layout(const RunResult& result) {
         const auto [it, inserted] = added.emplace(axis.name, what);
         if (!inserted && it->second != what)
           throw h5::Failure{"group " + group + " needs both " + it->second + " and " + what +
-                             " under the name '" + axis.name + "'"};
+                            " under the name '" + axis.name + "'"};
       }
     }
     for (const auto& [name, what] : added)
       if (taken.count(name) != 0)
         throw h5::Failure{"dataset " + group + "/" + name + " clashes with " + what +
-                           " that the file layout puts there"};
+                          " that the file layout puts there"};
   }
 }
 
@@ -483,13 +484,13 @@ void sync_to_disk(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     throw h5::Failure{"reopening the temporary file to flush it: " +
-                       std::error_code(errno, std::generic_category()).message()};
+                      std::error_code(errno, std::generic_category()).message()};
   const int status = ::fsync(fd);
   const int saved = errno;
   ::close(fd);
   if (status != 0)
     throw h5::Failure{"flushing the temporary file to disk: " +
-                       std::error_code(saved, std::generic_category()).message()};
+                      std::error_code(saved, std::generic_category()).message()};
 }
 
 void write_temporary(const std::filesystem::path& tmp, const RunResult& result) {

@@ -1,8 +1,8 @@
 #include "sim/cli.hpp"
 
-#include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -107,8 +107,8 @@ class ProgressBar {
 // Refuses, before anything runs, an ensemble whose series would not fit in memory.
 void check_memory(const Scenario& s) {
   const double need = static_cast<double>(ensemble_series_bytes(s));
-  const double have = static_cast<double>(sysconf(_SC_PHYS_PAGES)) *
-                      static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  const double have =
+      static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
   if (have > 0 && need > 0.75 * have) {
     char message[256];
     std::snprintf(message, sizeof message,
@@ -129,9 +129,9 @@ std::vector<std::string> overrides_of(const RunArgs& a) {
 
 int command_run(const RunArgs& a, const std::string& command_line) {
   const Scenario s = load_scenario(a.scenario, overrides_of(a));
-  const std::filesystem::path out =
-      a.output.empty() ? std::filesystem::path("results") / (s.info.name + ".h5")
-                       : std::filesystem::path(a.output);
+  const std::filesystem::path out = a.output.empty()
+                                        ? std::filesystem::path("results") / (s.info.name + ".h5")
+                                        : std::filesystem::path(a.output);
   if (a.output.empty()) std::filesystem::create_directories(out.parent_path());
   if (!out.parent_path().empty() && !std::filesystem::is_directory(out.parent_path()))
     throw InputError({"--output", 0, 0},
@@ -152,7 +152,8 @@ int command_run(const RunArgs& a, const std::string& command_line) {
     meta.created_utc = utc_now();
     result = run_ensemble(s, {a.threads, &days}, std::move(meta));
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   write_run_file(out, result);
   if (!a.quiet) {
     std::printf("ran %lld replicates in %.2f s\n\n", static_cast<long long>(s.run.replicates),
@@ -166,10 +167,10 @@ int command_run(const RunArgs& a, const std::string& command_line) {
 
 int command_check(const std::string& file, const std::vector<std::string>& sets) {
   const Scenario s = load_scenario(file, sets);
-  std::printf("%s: OK: scenario '%s', %s to %s, %zu countries, %zu chips, %zu labs, %lld replicates\n",
-              file.c_str(), s.info.name.c_str(), s.info.start.iso().c_str(),
-              s.info.end.iso().c_str(), s.countries.size(), s.chips.size(), s.labs.size(),
-              static_cast<long long>(s.run.replicates));
+  std::printf(
+      "%s: OK: scenario '%s', %s to %s, %zu countries, %zu chips, %zu labs, %lld replicates\n",
+      file.c_str(), s.info.name.c_str(), s.info.start.iso().c_str(), s.info.end.iso().c_str(),
+      s.countries.size(), s.chips.size(), s.labs.size(), static_cast<long long>(s.run.replicates));
   return 0;
 }
 
@@ -208,11 +209,14 @@ int run_cli(int argc, char** argv) {
       "\nExit status: 0 success, 2 bad input (nothing written), 1 internal error.");
 
   RunArgs run;
-  CLI::App* run_cmd = app.add_subcommand("run", "Run a scenario and write an HDF5 file of its time series");
+  CLI::App* run_cmd =
+      app.add_subcommand("run", "Run a scenario and write an HDF5 file of its time series");
   run_cmd->add_option("scenario", run.scenario, "scenario file")->capture_default_str();
   run_cmd->add_option("-o,--output", run.output,
                       "output file (default: results/<scenario name>.h5)");
-  run_cmd->add_option("-r,--replicates", run.replicates, "number of replicates (overrides run.replicates)")
+  run_cmd
+      ->add_option("-r,--replicates", run.replicates,
+                   "number of replicates (overrides run.replicates)")
       ->check(CLI::Range(1, static_cast<int>(kMaxReplicates)));
   run_cmd->add_option("--seed", run.seed, "random seed (overrides run.seed)")
       ->check(CLI::NonNegativeNumber);

@@ -37,8 +37,8 @@ std::string describe_markdown(const std::vector<ParamInfo>& params) {
   out += "|---|---|---|---|---|---|---|\n";
   for (const ParamInfo& p : params) {
     out += "| `" + p.key + "` | " + p.type + " | " + or_dash(p.unit) + " | " +
-           (p.required ? "required" : or_dash(p.default_value)) + " | " + or_dash(p.range) +
-           " | " + p.description + " | " + or_dash(p.source) + " |\n";
+           (p.required ? "required" : or_dash(p.default_value)) + " | " + or_dash(p.range) + " | " +
+           p.description + " | " + or_dash(p.source) + " |\n";
   }
   return out;
 }

@@ -19,7 +19,9 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
 
   std::vector<std::string> country_names;
   for (const CountrySpec& c : s.countries) country_names.push_back(c.name.empty() ? c.id : c.name);
-  ids.countries = cat.add_axis({"countries", "country", "countries in the scenario",
+  ids.countries = cat.add_axis({"countries",
+                                "country",
+                                "countries in the scenario",
                                 s.country_ids(),
                                 {{"country_name", "", "display name", country_names}}});
 
@@ -40,7 +42,10 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
     h100e.push_back(h100_equivalents(c));
   }
   ids.chips = cat.add_axis(
-      {"chips", "chip", "the chip catalogue", chip_ids,
+      {"chips",
+       "chip",
+       "the chip catalogue",
+       chip_ids,
        {{"chip_name", "", "product name", chip_names},
         {"designer", "", "designing company", designers},
         {"fab", "", "manufacturing foundry", fabs},
@@ -51,8 +56,7 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
         {"price_usd", "USD", "price per chip", price},
         {"tpp", "TOPS x bit", "Total Processing Performance (ECCN 3A090)", tpp},
         {"performance_density", "TPP/mm^2", "TPP per mm^2 of die (0: unknown)", density},
-        {"h100e", "H100e/chip", "H100-equivalents per chip (dense BF16 / 989 TFLOP/s)",
-         h100e}}});
+        {"h100e", "H100e/chip", "H100-equivalents per chip (dense BF16 / 989 TFLOP/s)", h100e}}});
 
   std::vector<std::string> lab_ids, lab_names, lab_countries, archetypes;
   for (const LabConfig& l : s.labs) {
@@ -61,42 +65,69 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
     lab_countries.push_back(l.country.id);
     archetypes.push_back(std::string(archetype_name(l.archetype)));
   }
-  ids.labs = cat.add_axis({"labs", "lab", "AI labs", lab_ids,
+  ids.labs = cat.add_axis({"labs",
+                           "lab",
+                           "AI labs",
+                           lab_ids,
                            {{"lab_name", "", "display name", lab_names},
                             {"lab_country", "", "home country", lab_countries},
                             {"archetype", "", "kind of lab", archetypes}}});
 
-  ids.lab_compute_h100e = cat.add_series(
-      {"labs", "compute_h100e", "H100e", "installed AI compute of each lab in H100-equivalents",
-       s.schedule.compute, {ids.labs}});
-  ids.lab_chips = cat.add_series(
-      {"labs", "chips_installed", "chips", "chips installed at each lab, by chip type",
-       s.schedule.compute, {ids.labs, ids.chips}});
-  ids.lab_efficiency = cat.add_series(
-      {"labs", "algorithmic_efficiency", "x 2022-01 algorithms",
-       "effective compute per physical FLOP, relative to 2022-01 algorithms", s.schedule.labs,
-       {ids.labs}});
-  ids.lab_effective_compute = cat.add_series(
-      {"labs", "effective_training_compute", "FLOP (2022-01 algorithms)",
-       "effective compute of the frontier training run the lab can afford now", s.schedule.labs,
-       {ids.labs}});
-  ids.lab_capability = cat.add_series(
-      {"labs", "capability", "log10 FLOP (effective)",
-       "capability of the lab's best model: log10 of its effective training compute",
-       s.schedule.labs, {ids.labs}});
-  ids.country_compute_h100e = cat.add_series(
-      {"indicators", "compute_h100e", "H100e",
-       "installed AI compute of the country's labs in H100-equivalents", s.schedule.indicators,
-       {ids.countries}});
-  ids.country_best_capability = cat.add_series(
-      {"indicators", "best_capability", "log10 FLOP (effective)",
-       "capability of the country's best model (NaN when it has no lab)", s.schedule.indicators,
-       {ids.countries}});
+  ids.lab_compute_h100e = cat.add_series({"labs",
+                                          "compute_h100e",
+                                          "H100e",
+                                          "installed AI compute of each lab in H100-equivalents",
+                                          s.schedule.compute,
+                                          {ids.labs}});
+  ids.lab_chips = cat.add_series({"labs",
+                                  "chips_installed",
+                                  "chips",
+                                  "chips installed at each lab, by chip type",
+                                  s.schedule.compute,
+                                  {ids.labs, ids.chips}});
+  ids.lab_efficiency =
+      cat.add_series({"labs",
+                      "algorithmic_efficiency",
+                      "x 2022-01 algorithms",
+                      "effective compute per physical FLOP, relative to 2022-01 algorithms",
+                      s.schedule.labs,
+                      {ids.labs}});
+  ids.lab_effective_compute =
+      cat.add_series({"labs",
+                      "effective_training_compute",
+                      "FLOP (2022-01 algorithms)",
+                      "effective compute of the frontier training run the lab can afford now",
+                      s.schedule.labs,
+                      {ids.labs}});
+  ids.lab_capability =
+      cat.add_series({"labs",
+                      "capability",
+                      "log10 FLOP (effective)",
+                      "capability of the lab's best model: log10 of its effective training compute",
+                      s.schedule.labs,
+                      {ids.labs}});
+  ids.country_compute_h100e =
+      cat.add_series({"indicators",
+                      "compute_h100e",
+                      "H100e",
+                      "installed AI compute of the country's labs in H100-equivalents",
+                      s.schedule.indicators,
+                      {ids.countries}});
+  ids.country_best_capability =
+      cat.add_series({"indicators",
+                      "best_capability",
+                      "log10 FLOP (effective)",
+                      "capability of the country's best model (NaN when it has no lab)",
+                      s.schedule.indicators,
+                      {ids.countries}});
   ids.us_cn_gap_months = cat.add_series(
-      {"indicators", "us_cn_gap_months", "months",
+      {"indicators",
+       "us_cn_gap_months",
+       "months",
        "months of frontier progress between the best US and the best Chinese model (positive: "
        "the US leads)",
-       s.schedule.indicators, {}});
+       s.schedule.indicators,
+       {}});
   return cat;
 }
 
@@ -112,8 +143,8 @@ Simulation::Simulation(const Scenario& s, const SeriesCatalog& catalog, const Mo
   for (const LabConfig& l : s.labs) lab_country_.push_back(index_of(countries, l.country.id));
   us_ = index_of(countries, "US");
   cn_ = index_of(countries, "CN");
-  schedule_.add({"compute", s.schedule.compute, kPhaseCompute,
-                 [this](const Tick& t) { step_compute(t); }});
+  schedule_.add(
+      {"compute", s.schedule.compute, kPhaseCompute, [this](const Tick& t) { step_compute(t); }});
   schedule_.add({"labs", s.schedule.labs, kPhaseLabs, [this](const Tick& t) { step_labs(t); }});
   schedule_.add({"indicators", s.schedule.indicators, kPhaseIndicators,
                  [this](const Tick& t) { step_indicators(t); }});
@@ -161,7 +192,8 @@ void Simulation::step_indicators(const Tick& t) {
   if (std::isfinite(best[us_])) us_history_.add(now, best[us_]);
   if (std::isfinite(best[cn_])) cn_history_.add(now, best[cn_]);
   const double rate = std::log10(scenario_.indicators.frontier_growth_per_year);
-  series_.set(ids_.us_cn_gap_months, t.index, us_cn_gap_months(us_history_, cn_history_, now, rate));
+  series_.set(ids_.us_cn_gap_months, t.index,
+              us_cn_gap_months(us_history_, cn_history_, now, rate));
 }
 
 }  // namespace airace

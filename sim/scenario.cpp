@@ -27,29 +27,27 @@ const Schema<ScenarioInfo>& info_schema() {
 const Schema<RunSettings>& run_schema() {
   using R = RunSettings;
   static const Schema<RunSettings> s(
-      "run",
-      {
-          integer("seed", &R::seed, "-", at_least(0),
-                  {"root of every random stream; the same seed gives the same output"}),
-          integer("replicates", &R::replicates, "runs",
-                  between(1, static_cast<double>(kMaxReplicates)),
-                  {"number of replicate runs in the ensemble (uncertainty bands)"}),
-      });
+      "run", {
+                 integer("seed", &R::seed, "-", at_least(0),
+                         {"root of every random stream; the same seed gives the same output"}),
+                 integer("replicates", &R::replicates, "runs",
+                         between(1, static_cast<double>(kMaxReplicates)),
+                         {"number of replicate runs in the ensemble (uncertainty bands)"}),
+             });
   return s;
 }
 
 const Schema<ScheduleSettings>& schedule_schema() {
   using S = ScheduleSettings;
   static const Schema<ScheduleSettings> s(
-      "schedule",
-      {
-          choice("compute", &S::compute, cadence_options(),
-                 {"cadence of chip deliveries and depreciation"}),
-          choice("labs", &S::labs, cadence_options(),
-                 {"cadence of lab research (efficiency) and model capability"}),
-          choice("indicators", &S::indicators, cadence_options(),
-                 {"cadence of the headline indicators"}),
-      });
+      "schedule", {
+                      choice("compute", &S::compute, cadence_options(),
+                             {"cadence of chip deliveries and depreciation"}),
+                      choice("labs", &S::labs, cadence_options(),
+                             {"cadence of lab research (efficiency) and model capability"}),
+                      choice("indicators", &S::indicators, cadence_options(),
+                             {"cadence of the headline indicators"}),
+                  });
   return s;
 }
 
@@ -69,11 +67,11 @@ const Schema<IndicatorParams>& indicator_schema() {
 
 const Schema<CountrySpec>& country_schema() {
   using C = CountrySpec;
-  static const Schema<CountrySpec> s(
-      "countries[]", {
-                         text("id", &C::id, {"short code, e.g. US, CN", "", true}),
-                         text("name", &C::name, {"display name"}),
-                     });
+  static const Schema<CountrySpec> s("countries[]",
+                                     {
+                                         text("id", &C::id, {"short code, e.g. US, CN", "", true}),
+                                         text("name", &C::name, {"display name"}),
+                                     });
   return s;
 }
 
@@ -86,7 +84,9 @@ auto section(const Schema<T>& schema, T Scenario::*member) {
 template <class T>
 auto entity_list(const Schema<T>& schema, std::vector<T> Scenario::*member) {
   return [&schema, member](const ConfigNode& n, const std::string& path, Scenario& out,
-                           Diagnostics& d) { out.*member = read_entity_list(n, path, schema, T{}, d); };
+                           Diagnostics& d) {
+    out.*member = read_entity_list(n, path, schema, T{}, d);
+  };
 }
 
 ParamInfo section_info(std::string key, std::string type, std::string description,
@@ -122,9 +122,9 @@ void validate_whole(Scenario& s, const ConfigNode& tree, Diagnostics& diags) {
   const SourceLocation info_where =
       tree.find("scenario") ? tree.find("scenario")->where : tree.where;
   if (!(s.info.start < s.info.end))
-    diags.error(info_where, "scenario.end",
-                "the end date " + s.info.end.iso() + " must be after the start date " +
-                    s.info.start.iso());
+    diags.error(
+        info_where, "scenario.end",
+        "the end date " + s.info.end.iso() + " must be after the start date " + s.info.start.iso());
   else if (s.info.end.year() - s.info.start.year() > kMaxHorizonYears)
     diags.error(info_where, "scenario.end",
                 "a horizon of " + std::to_string(s.info.end.year() - s.info.start.year()) +
@@ -140,7 +140,8 @@ void validate_whole(Scenario& s, const ConfigNode& tree, Diagnostics& diags) {
     const ConfigNode* n = info != nullptr && info->is_map() ? info->find("name") : nullptr;
     diags.error(n != nullptr ? n->where : info_where, "scenario.name",
                 "expected a name of letters, digits, '_', '-' and '.' (not starting with '.'), "
-                "found '" + name + "'");
+                "found '" +
+                    name + "'");
   }
 
   const std::vector<std::string> ids = s.country_ids();
@@ -197,14 +198,16 @@ Scenario load_scenario_text(const std::string& text, const std::string& file_nam
   ConfigNode tree = parse_yaml_text(text, file_name, diags);
   if (diags.empty() && tree.is_null()) tree.kind = ConfigNode::Kind::map;
   if (diags.empty() && !tree.is_map())
-    diags.error(tree.where, "", "a scenario must be a mapping of keys to values, found " +
-                                    tree.describe());
+    diags.error(tree.where, "",
+                "a scenario must be a mapping of keys to values, found " + tree.describe());
   return finish_loading(std::move(tree), diags, file_name, overrides);
 }
 
 std::vector<ParamInfo> all_parameters() {
   std::vector<ParamInfo> all = scenario_schema().describe();
-  auto add = [&all](std::vector<ParamInfo> more) { all.insert(all.end(), more.begin(), more.end()); };
+  auto add = [&all](std::vector<ParamInfo> more) {
+    all.insert(all.end(), more.begin(), more.end());
+  };
   add(info_schema().describe());
   add(run_schema().describe());
   add(schedule_schema().describe());

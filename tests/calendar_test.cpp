@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "sim/core/calendar.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace airace;
 
@@ -65,7 +65,8 @@ TEST_CASE("cadence names parse back to cadences") {
 TEST_CASE("the next tick is the first later day on which the cadence ticks") {
   for (Cadence c : kAllCadences) {
     CAPTURE(cadence_name(c));
-    for (Date d = Date::from_ymd(2023, 11, 20); d < Date::from_ymd(2025, 3, 10); d = d.plus_days(1)) {
+    for (Date d = Date::from_ymd(2023, 11, 20); d < Date::from_ymd(2025, 3, 10);
+         d = d.plus_days(1)) {
       Date scan = d.plus_days(1);
       while (!ticks_on(c, scan)) scan = scan.plus_days(1);
       REQUIRE(next_tick_after(c, d) == scan);

@@ -32,8 +32,8 @@ std::string slurp(const fs::path& p) {
 struct TempDir {
   fs::path path;
   TempDir() {
-    path = fs::temp_directory_path() / ("airace_cli_" + std::to_string(getpid()) + "_" +
-                                        std::to_string(counter++));
+    path = fs::temp_directory_path() /
+           ("airace_cli_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
     fs::remove_all(path);
     fs::create_directories(path);
   }

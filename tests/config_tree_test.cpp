@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "sim/core/config_tree.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace airace;
 

@@ -24,8 +24,9 @@ TEST_CASE("the parameter table in docs/scenarios.md matches airace describe") {
   const std::string table = describe_markdown(all_parameters());
   const bool found = doc.find(table) != std::string::npos;
   if (!found)
-    MESSAGE("regenerate it with: build/debug/airace describe --markdown, and paste it under "
-            "'Parameter reference' in docs/scenarios.md");
+    MESSAGE(
+        "regenerate it with: build/debug/airace describe --markdown, and paste it under "
+        "'Parameter reference' in docs/scenarios.md");
   CHECK(found);
 }
 

@@ -1,9 +1,10 @@
+#include "sim/ensemble.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <cstring>
 
-#include "sim/ensemble.hpp"
 #include "sim/model.hpp"
 
 using namespace airace;

@@ -93,10 +93,14 @@ RunResult sample_run(SampleIds& ids, std::size_t replicates = 2,
                     labs,
                     {{"lab_country", "", "home country", lab_country},
                      {"compute_share", "fraction", "share of world compute", share}}});
-  ids.gap = cat.add_series({"indicators", "us_cn_gap_months", "months", "months the US leads",
-                            Cadence::monthly, {}});
-  ids.capability = cat.add_series({"labs", "capability", "log10 FLOP",
-                                   "capability of the best model", Cadence::weekly, {lab_axis}});
+  ids.gap = cat.add_series(
+      {"indicators", "us_cn_gap_months", "months", "months the US leads", Cadence::monthly, {}});
+  ids.capability = cat.add_series({"labs",
+                                   "capability",
+                                   "log10 FLOP",
+                                   "capability of the best model",
+                                   Cadence::weekly,
+                                   {lab_axis}});
   ids.country = cat.add_series(
       {"indicators", "compute_h100e", "H100e", "installed compute", Cadence::monthly, {countries}});
 
@@ -353,8 +357,8 @@ TEST_CASE("names that clash with the file layout are refused before anything is 
   TempDir dir;
   SampleIds ids;
   RunResult run = sample_run(ids);
-  run.catalog.add_series({"labs", "replicate", "1", "clashes with the replicate coordinate",
-                          Cadence::monthly, {}});
+  run.catalog.add_series(
+      {"labs", "replicate", "1", "clashes with the replicate coordinate", Cadence::monthly, {}});
   CHECK_THROWS_AS(write_run_file(dir / "run.h5", run), OutputError);
   CHECK(fs::is_empty(dir.path()));
 
@@ -485,8 +489,12 @@ TEST_CASE("a series over two entity axes round-trips with a dimension per axis")
                                                   Date::from_ymd(2024, 3, 31))});
   const AxisId chips = cat.add_axis({"chips", "chip", "chips", {"H100", "H20"}, {}});
   const AxisId labs = cat.add_axis({"labs", "lab", "labs", {"a", "b", "c"}, {}});
-  const SeriesId id = cat.add_series(
-      {"labs", "chips_installed", "chips", "chips by lab and type", Cadence::monthly, {labs, chips}});
+  const SeriesId id = cat.add_series({"labs",
+                                      "chips_installed",
+                                      "chips",
+                                      "chips by lab and type",
+                                      Cadence::monthly,
+                                      {labs, chips}});
   CHECK(cat.entity_count(cat.series()[id]) == 6);
   CHECK(cat.entity_label(cat.series()[id], 3) == "b/H20");
   SeriesBuffer b(cat);

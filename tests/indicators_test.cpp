@@ -1,8 +1,8 @@
+#include "sim/indicators.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
-
-#include "sim/indicators.hpp"
 
 using namespace airace;
 

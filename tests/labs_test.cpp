@@ -1,8 +1,9 @@
+#include "agents/labs.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
 
-#include "agents/labs.hpp"
 #include "sim/scenario.hpp"
 
 using namespace airace;
@@ -36,7 +37,8 @@ TEST_CASE("capability is log10 of effective training compute and rises with comp
 }
 
 TEST_CASE("installed chips depreciate at the configured rate") {
-  const Scenario s = quiet_small({"labs.us_lab.purchases=[]", "lab_model.depreciation_per_year=0.25"});
+  const Scenario s =
+      quiet_small({"labs.us_lab.purchases=[]", "lab_model.depreciation_per_year=0.25"});
   const LabsSetup& setup = s.labs_setup;
   const LabState start = initial_lab_state(setup);
   LabState next;
@@ -63,7 +65,8 @@ TEST_CASE("deliveries follow the growing purchase plan and respect its dates") {
   CHECK(later.chips[1] == doctest::Approx(30000 * (std::pow(2.0, t) - 1) / std::log(2.0)));
   // cn_lab's Ascend 910B plan starts at the chip's launch, 2023-06.
   CHECK(later.chips[1 * 3 + 2] ==
-        doctest::Approx(8000 * years_between(Date::from_ymd(2023, 6, 1), Date::from_ymd(2023, 10, 1))));
+        doctest::Approx(8000 *
+                        years_between(Date::from_ymd(2023, 6, 1), Date::from_ymd(2023, 10, 1))));
 }
 
 TEST_CASE("deliveries are the same whatever the step length") {
@@ -86,8 +89,8 @@ TEST_CASE("deliveries are the same whatever the step length") {
 }
 
 TEST_CASE("purchase noise preserves the mean delivery") {
-  const Scenario s = load_scenario(kSmall, {"lab_model.depreciation_per_year=0",
-                                            "lab_model.purchase_noise_sigma=0.5"});
+  const Scenario s = load_scenario(
+      kSmall, {"lab_model.depreciation_per_year=0", "lab_model.purchase_noise_sigma=0.5"});
   const LabsSetup& setup = s.labs_setup;
   const LabState start = initial_lab_state(setup);
   const Tick year = tick_between(Date::from_ymd(2023, 1, 1), Date::from_ymd(2024, 1, 1));
@@ -95,7 +98,8 @@ TEST_CASE("purchase noise preserves the mean delivery") {
   const int n = 4000;
   LabState next;
   for (int r = 0; r < n; ++r) {
-    step_lab_compute(setup, start, next, year, {5, static_cast<uint32_t>(r), Stream::lab_purchases});
+    step_lab_compute(setup, start, next, year,
+                     {5, static_cast<uint32_t>(r), Stream::lab_purchases});
     sum += next.chips[1] - start.chips[1];
   }
   LabState exact;

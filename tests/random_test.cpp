@@ -1,3 +1,5 @@
+#include "sim/core/random.hpp"
+
 #include <doctest/doctest.h>
 #include <oneapi/tbb/global_control.h>
 
@@ -5,7 +7,6 @@
 #include <vector>
 
 #include "sim/core/parallel.hpp"
-#include "sim/core/random.hpp"
 
 using namespace airace;
 

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "sim/scenario.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace airace;
 
@@ -167,7 +167,8 @@ TEST_CASE("chips cannot be installed or bought before they launch") {
     CHECK(e.diagnostics()[0].message.find("launches on 2023-06-01") != std::string::npos);
   }
   try {
-    load_scenario(base, {"labs.cn_lab.purchases=[{chip: Ascend910B, units_per_year: 5, end: 2023-01}]"});
+    load_scenario(base,
+                  {"labs.cn_lab.purchases=[{chip: Ascend910B, units_per_year: 5, end: 2023-01}]"});
     FAIL("expected an error");
   } catch (const InputError& e) {
     REQUIRE(e.diagnostics().size() == 1);

@@ -1,9 +1,9 @@
+#include "sim/core/schedule.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
-
-#include "sim/core/schedule.hpp"
 
 using namespace airace;
 
@@ -20,9 +20,9 @@ TEST_CASE("processes on several cadences run in phase order on shared days") {
   s.add({"supply", Cadence::weekly, 20, logger("supply")});
   s.add({"government", Cadence::quarterly, 10, logger("government")});
   s.advance_to(Date::from_ymd(2024, 1, 2));
-  const std::vector<std::string> expected = {
-      "2024-01-01 government", "2024-01-01 supply",     "2024-01-01 labs",
-      "2024-01-01 market",     "2024-01-01 indicators", "2024-01-02 market"};
+  const std::vector<std::string> expected = {"2024-01-01 government", "2024-01-01 supply",
+                                             "2024-01-01 labs",       "2024-01-01 market",
+                                             "2024-01-01 indicators", "2024-01-02 market"};
   CHECK(log == expected);
 }
 
@@ -59,10 +59,10 @@ TEST_CASE("the time step is the calendar time since the previous tick") {
            CHECK(t.dt_years == doctest::Approx(years_between(t.previous, t.date)));
          }});
   s.run_to_end();
-  CHECK(dts.front() == 0.0);                          // the first tick records the start
-  CHECK(dts[1] == doctest::Approx(31.0 / 365.25));    // January
-  CHECK(dts[2] == doctest::Approx(28.0 / 365.25));    // February 2022
-  CHECK(total == doctest::Approx(334.0 / 365.25));    // 2022-01-01 .. 2022-12-01
+  CHECK(dts.front() == 0.0);                        // the first tick records the start
+  CHECK(dts[1] == doctest::Approx(31.0 / 365.25));  // January
+  CHECK(dts[2] == doctest::Approx(28.0 / 365.25));  // February 2022
+  CHECK(total == doctest::Approx(334.0 / 365.25));  // 2022-01-01 .. 2022-12-01
 }
 
 TEST_CASE("a run can be stopped at a date and resumed with the same result") {

@@ -21,8 +21,8 @@ class Date {
   static std::optional<Date> parse(std::string_view text);
 
   int year() const;
-  int month() const;  // 1..12
-  int day() const;    // 1..31
+  int month() const;    // 1..12
+  int day() const;      // 1..31
   int weekday() const;  // ISO: 1 = Monday .. 7 = Sunday
   constexpr int64_t days_since_epoch() const { return days_; }
   std::string iso() const;  // "YYYY-MM-DD"
@@ -50,8 +50,8 @@ inline double years_between(Date from, Date to) {
 // every day; every weekday (Monday–Friday, the trading calendar without holidays);
 // every Monday; the 1st of each month; 1 January, April, July and October; 1 January.
 enum class Cadence { daily, trading_daily, weekly, monthly, quarterly, yearly };
-inline constexpr Cadence kAllCadences[] = {Cadence::daily,   Cadence::trading_daily,
-                                           Cadence::weekly,  Cadence::monthly,
+inline constexpr Cadence kAllCadences[] = {Cadence::daily,     Cadence::trading_daily,
+                                           Cadence::weekly,    Cadence::monthly,
                                            Cadence::quarterly, Cadence::yearly};
 
 std::string_view cadence_name(Cadence c);
@@ -65,7 +65,9 @@ double nominal_period_years(Cadence c);
 // The first date after d on which cadence c ticks.
 Date next_tick_after(Cadence c, Date d);
 // The first date on or after d on which cadence c ticks.
-inline Date first_tick_from(Cadence c, Date d) { return ticks_on(c, d) ? d : next_tick_after(c, d); }
+inline Date first_tick_from(Cadence c, Date d) {
+  return ticks_on(c, d) ? d : next_tick_after(c, d);
+}
 
 // The dates on which a cadence ticks in [start, end], in order.
 std::vector<Date> tick_dates(Cadence c, Date start, Date end);

@@ -51,9 +51,7 @@ ConfigNode convert(const YAML::Node& n, const std::string& file, const SourceLoc
   out.where = location_of(n.Mark(), file, fallback);
   switch (n.Type()) {
     case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      out.kind = ConfigNode::Kind::null;
-      break;
+    case YAML::NodeType::Null: out.kind = ConfigNode::Kind::null; break;
     case YAML::NodeType::Scalar:
       out.kind = ConfigNode::Kind::scalar;
       out.scalar = n.Scalar();
@@ -145,8 +143,8 @@ ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags,
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diags.error(named_at, named_at.line > 0 ? "extends" : "",
-                "cannot read scenario file '" + file + "': " +
-                    std::make_error_code(static_cast<std::errc>(errno)).message());
+                "cannot read scenario file '" + file +
+                    "': " + std::make_error_code(static_cast<std::errc>(errno)).message());
     return {};
   }
   std::ostringstream text;
@@ -157,8 +155,8 @@ ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags,
     root.where = {file, 1, 1};
   }
   if (!root.is_map()) {
-    diags.error(root.where, "", "a scenario must be a mapping of keys to values, found " +
-                                    root.describe());
+    diags.error(root.where, "",
+                "a scenario must be a mapping of keys to values, found " + root.describe());
     return {};
   }
   const ConfigNode* ext = root.find("extends");
@@ -166,8 +164,8 @@ ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags,
 
   const SourceLocation ext_where = ext->where;
   if (!ext->is_scalar() || ext->scalar.empty()) {
-    diags.error(ext_where, "extends", "expected the path of a scenario file, found " +
-                                          ext->describe());
+    diags.error(ext_where, "extends",
+                "expected the path of a scenario file, found " + ext->describe());
     return root;
   }
   const std::filesystem::path base_path = path.parent_path() / ext->scalar;
@@ -228,14 +226,14 @@ ConfigNode parse_yaml_text(const std::string& text, const std::string& file_name
   try {
     docs = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
-    diags.error(location_of(e.mark, file_name, top), "",
-                "malformed YAML: " + e.msg);
+    diags.error(location_of(e.mark, file_name, top), "", "malformed YAML: " + e.msg);
     return {};
   }
   if (docs.empty()) return {};
   if (docs.size() > 1) {
-    diags.error(top, "", "expected one YAML document, found " + std::to_string(docs.size()) +
-                             " (separated by '---')");
+    diags.error(top, "",
+                "expected one YAML document, found " + std::to_string(docs.size()) +
+                    " (separated by '---')");
   }
   ConfigNode root = convert(docs.front(), file_name, top, "", diags);
   if (root.is_null()) root.where = top;
@@ -304,8 +302,7 @@ void apply_override(ConfigNode& root, const std::string& assignment, Diagnostics
       if (all_items_have_ids(*node)) {
         item = find_item_by_id(*node, seg);
         if (item == nullptr) {
-          diags.error(where, walked,
-                      "no item with id '" + seg + "' in this list",
+          diags.error(where, walked, "no item with id '" + seg + "' in this list",
                       did_you_mean(seg, item_ids(*node)));
           return;
         }
@@ -314,9 +311,9 @@ void apply_override(ConfigNode& root, const std::string& assignment, Diagnostics
         const bool numeric = std::all_of(seg.begin(), seg.end(), ::isdigit);
         if (numeric) index = std::stoul(seg);
         if (!numeric || index >= node->items.size()) {
-          diags.error(where, walked, "expected an index below " +
-                                         std::to_string(node->items.size()) + ", found '" +
-                                         seg + "'");
+          diags.error(where, walked,
+                      "expected an index below " + std::to_string(node->items.size()) +
+                          ", found '" + seg + "'");
           return;
         }
         item = &node->items[index];

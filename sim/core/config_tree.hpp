@@ -16,8 +16,8 @@ namespace airace {
 struct ConfigNode {
   enum class Kind { null, scalar, sequence, map };
   Kind kind = Kind::null;
-  std::string scalar;     // the text of a scalar, as written
-  bool quoted = false;    // a quoted scalar is always a string
+  std::string scalar;                                       // the text of a scalar, as written
+  bool quoted = false;                                      // a quoted scalar is always a string
   std::vector<std::pair<std::string, ConfigNode>> entries;  // map, in file order
   std::vector<SourceLocation> key_locations;                // where each map key was written
   std::vector<ConfigNode> items;                            // sequence

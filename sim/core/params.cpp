@@ -109,8 +109,7 @@ std::optional<bool> read_flag(const ConfigNode& n, const std::string& path, Diag
 std::optional<Date> read_date(const ConfigNode& n, const std::string& path, Diagnostics& diags) {
   if (!expect_scalar(n, path, "a date YYYY-MM-DD", diags)) return std::nullopt;
   if (auto d = Date::parse(n.scalar)) return d;
-  diags.error(n.where, path,
-              "expected a date as YYYY-MM-DD or YYYY-MM, found '" + n.scalar + "'");
+  diags.error(n.where, path, "expected a date as YYYY-MM-DD or YYYY-MM, found '" + n.scalar + "'");
   return std::nullopt;
 }
 

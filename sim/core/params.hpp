@@ -23,7 +23,7 @@ namespace airace {
 
 // What `airace describe` prints for one key.
 struct ParamInfo {
-  std::string key;  // full path pattern, e.g. "labs[].efficiency_growth_per_year"
+  std::string key;   // full path pattern, e.g. "labs[].efficiency_growth_per_year"
   std::string type;  // "number", "integer", "text", "date", "one of: a, b", ...
   std::string unit;  // "" only for text, dates, choices and counts of things named in the key
   std::string default_value;  // "" when the key is required
@@ -60,8 +60,7 @@ std::optional<std::string> read_text(const ConfigNode& n, const std::string& pat
 std::optional<bool> read_flag(const ConfigNode& n, const std::string& path, Diagnostics& diags);
 std::optional<Date> read_date(const ConfigNode& n, const std::string& path, Diagnostics& diags);
 std::optional<std::string> read_choice(const ConfigNode& n, const std::string& path,
-                                       const std::vector<std::string>& options,
-                                       Diagnostics& diags);
+                                       const std::vector<std::string>& options, Diagnostics& diags);
 
 // Joins a path and a key: "labs[openai]" + "compute" -> "labs[openai].compute".
 std::string child_path(const std::string& path, std::string_view key);
@@ -91,8 +90,7 @@ class Schema {
       const auto& [key, value] = node.entries[i];
       const Field<T>* f = field(key);
       if (f == nullptr) {
-        diags.error(node.key_locations[i], child_path(path, key), "unknown key",
-                    suggestion(key));
+        diags.error(node.key_locations[i], child_path(path, key), "unknown key", suggestion(key));
         continue;
       }
       f->read(value, child_path(path, key), out, diags);
@@ -147,20 +145,23 @@ struct Doc {
 
 template <class T>
 Field<T> number(std::string key, double T::*member, std::string unit, Range range, Doc doc) {
-  ParamInfo info{std::move(key), "number", std::move(unit), format_number(T{}.*member),
-                 range.text(), std::move(doc.description), std::move(doc.source), doc.required};
+  ParamInfo info{std::move(key),        "number",
+                 std::move(unit),       format_number(T{}.*member),
+                 range.text(),          std::move(doc.description),
+                 std::move(doc.source), doc.required};
   if (doc.required) info.default_value.clear();
   const std::string u = info.unit;
-  return {std::move(info), [member, range, u](const ConfigNode& n, const std::string& path, T& out,
-                                              Diagnostics& d) {
+  return {std::move(info),
+          [member, range, u](const ConfigNode& n, const std::string& path, T& out, Diagnostics& d) {
             if (auto v = read_number(n, path, range, u, d)) out.*member = *v;
           }};
 }
 
 template <class T, std::integral I>
 Field<T> integer(std::string key, I T::*member, std::string unit, Range range, Doc doc) {
-  ParamInfo info{std::move(key), "integer", std::move(unit),
-                 std::to_string(T{}.*member), range.text(), std::move(doc.description),
+  ParamInfo info{std::move(key),        "integer",
+                 std::move(unit),       std::to_string(T{}.*member),
+                 range.text(),          std::move(doc.description),
                  std::move(doc.source), doc.required};
   if (doc.required) info.default_value.clear();
   return {std::move(info),
@@ -171,7 +172,8 @@ Field<T> integer(std::string key, I T::*member, std::string unit, Range range, D
 
 template <class T>
 Field<T> text(std::string key, std::string T::*member, Doc doc) {
-  ParamInfo info{std::move(key), "text", "", T{}.*member, "", std::move(doc.description),
+  ParamInfo info{std::move(key),        "text",      "",
+                 T{}.*member,           "",          std::move(doc.description),
                  std::move(doc.source), doc.required};
   return {std::move(info),
           [member](const ConfigNode& n, const std::string& path, T& out, Diagnostics& d) {
@@ -181,8 +183,14 @@ Field<T> text(std::string key, std::string T::*member, Doc doc) {
 
 template <class T>
 Field<T> flag(std::string key, bool T::*member, Doc doc) {
-  ParamInfo info{std::move(key), "true or false", "", T{}.*member ? "true" : "false", "",
-                 std::move(doc.description), std::move(doc.source), doc.required};
+  ParamInfo info{std::move(key),
+                 "true or false",
+                 "",
+                 T{}.*member ? "true" : "false",
+                 "",
+                 std::move(doc.description),
+                 std::move(doc.source),
+                 doc.required};
   return {std::move(info),
           [member](const ConfigNode& n, const std::string& path, T& out, Diagnostics& d) {
             if (auto v = read_flag(n, path, d)) out.*member = *v;
@@ -191,8 +199,14 @@ Field<T> flag(std::string key, bool T::*member, Doc doc) {
 
 template <class T>
 Field<T> date(std::string key, Date T::*member, Doc doc) {
-  ParamInfo info{std::move(key), "date (YYYY-MM-DD or YYYY-MM)", "", (T{}.*member).iso(), "",
-                 std::move(doc.description), std::move(doc.source), doc.required};
+  ParamInfo info{std::move(key),
+                 "date (YYYY-MM-DD or YYYY-MM)",
+                 "",
+                 (T{}.*member).iso(),
+                 "",
+                 std::move(doc.description),
+                 std::move(doc.source),
+                 doc.required};
   if (doc.required) info.default_value.clear();
   return {std::move(info),
           [member](const ConfigNode& n, const std::string& path, T& out, Diagnostics& d) {
@@ -212,8 +226,9 @@ Field<T> choice(std::string key, E T::*member, std::vector<std::pair<std::string
   }
   std::string type = "one of:";
   for (const std::string& w : words) type += " " + w;
-  ParamInfo info{std::move(key), type, "", doc.required ? "" : def, "",
-                 std::move(doc.description), std::move(doc.source), doc.required};
+  ParamInfo info{std::move(key),          type,        "",
+                 doc.required ? "" : def, "",          std::move(doc.description),
+                 std::move(doc.source),   doc.required};
   return {std::move(info), [member, options, words](const ConfigNode& n, const std::string& path,
                                                     T& out, Diagnostics& d) {
             if (auto w = read_choice(n, path, words, d))
@@ -231,8 +246,14 @@ struct EntityRef {
 
 template <class T>
 Field<T> reference(std::string key, EntityRef T::*member, std::string target, Doc doc) {
-  ParamInfo info{std::move(key), "id of an entry in " + target, "", (T{}.*member).id, "",
-                 std::move(doc.description), std::move(doc.source), doc.required};
+  ParamInfo info{std::move(key),
+                 "id of an entry in " + target,
+                 "",
+                 (T{}.*member).id,
+                 "",
+                 std::move(doc.description),
+                 std::move(doc.source),
+                 doc.required};
   return {std::move(info),
           [member](const ConfigNode& n, const std::string& path, T& out, Diagnostics& d) {
             if (auto v = read_text(n, path, d)) out.*member = EntityRef{*v, n.where};
@@ -259,8 +280,8 @@ std::vector<T> read_entity_list(const ConfigNode& n, const std::string& path,
   std::vector<T> out;
   if (n.is_null()) return out;
   if (!n.is_sequence()) {
-    diags.error(n.where, path, "expected a list of items (each starting with '- id: ...'), found " +
-                                   n.describe());
+    diags.error(n.where, path,
+                "expected a list of items (each starting with '- id: ...'), found " + n.describe());
     return out;
   }
   std::vector<std::pair<std::string, int>> seen;
@@ -273,8 +294,9 @@ std::vector<T> read_entity_list(const ConfigNode& n, const std::string& path,
     if (item.is_map()) {
       for (const auto& [id, line] : seen)
         if (id == value.id)
-          diags.error(item.where, p, "duplicate id '" + id + "'; it was first used at line " +
-                                         std::to_string(line));
+          diags.error(
+              item.where, p,
+              "duplicate id '" + id + "'; it was first used at line " + std::to_string(line));
       seen.emplace_back(value.id, item.where.line);
     }
     out.push_back(std::move(value));
