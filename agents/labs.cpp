@@ -28,10 +28,11 @@ void read_chip_quantities(const ConfigNode& n, const std::string& path, LabConfi
     return;
   }
   lab.initial_chips.clear();
-  for (std::size_t i = 0; i < n.entries.size(); ++i) {
-    const auto& [chip, count] = n.entries[i];
+  for (const ConfigEntry& entry : n.entries) {
+    const std::string& chip = entry.key;
+    const ConfigNode& count = entry.value;
     if (auto v = read_number(count, child_path(path, chip), at_least(0), "chips", diags))
-      lab.initial_chips.push_back({EntityRef{chip, n.key_locations[i]}, *v});
+      lab.initial_chips.push_back({EntityRef{chip, entry.key_where}, *v});
   }
 }
 

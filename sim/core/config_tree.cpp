@@ -10,20 +10,20 @@
 namespace airace {
 
 const ConfigNode* ConfigNode::find(std::string_view key) const {
-  for (const auto& [k, v] : entries)
-    if (k == key) return &v;
+  for (const ConfigEntry& e : entries)
+    if (e.key == key) return &e.value;
   return nullptr;
 }
 
 ConfigNode* ConfigNode::find(std::string_view key) {
-  for (auto& [k, v] : entries)
-    if (k == key) return &v;
+  for (ConfigEntry& e : entries)
+    if (e.key == key) return &e.value;
   return nullptr;
 }
 
 SourceLocation ConfigNode::key_location(std::string_view key) const {
-  for (std::size_t i = 0; i < entries.size(); ++i)
-    if (entries[i].first == key) return key_locations[i];
+  for (const ConfigEntry& e : entries)
+    if (e.key == key) return e.key_where;
   return where;
 }
 
@@ -83,8 +83,8 @@ ConfigNode convert(const YAML::Node& n, const std::string& file, const SourceLoc
                           std::to_string(out.key_location(key).line));
           continue;
         }
-        out.entries.emplace_back(key, convert(kv.second, file, key_where, child_path, diags));
-        out.key_locations.push_back(key_where);
+        out.entries.push_back(
+            {key, convert(kv.second, file, key_where, child_path, diags), key_where});
       }
       break;
   }
@@ -172,10 +172,7 @@ ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags,
   chain.push_back(canonical);
   ConfigNode base = load_recursive(base_path, diags, chain, ext_where);
   chain.pop_back();
-  const auto it = std::find_if(root.entries.begin(), root.entries.end(),
-                               [](const auto& kv) { return kv.first == "extends"; });
-  root.key_locations.erase(root.key_locations.begin() + (it - root.entries.begin()));
-  root.entries.erase(it);
+  std::erase_if(root.entries, [](const ConfigEntry& e) { return e.key == "extends"; });
   if (!base.is_map()) return root;
   merge_config(base, root);
   return base;
@@ -201,9 +198,9 @@ void emit(YAML::Emitter& e, const ConfigNode& n) {
     }
     case ConfigNode::Kind::map:
       e << YAML::BeginMap;
-      for (const auto& [k, v] : n.entries) {
-        e << YAML::Key << k << YAML::Value;
-        emit(e, v);
+      for (const ConfigEntry& entry : n.entries) {
+        e << YAML::Key << entry.key << YAML::Value;
+        emit(e, entry.value);
       }
       e << YAML::EndMap;
       break;
@@ -247,14 +244,11 @@ ConfigNode load_config_file(const std::filesystem::path& path, Diagnostics& diag
 
 void merge_config(ConfigNode& base, const ConfigNode& overlay) {
   if (base.is_map() && overlay.is_map()) {
-    for (std::size_t i = 0; i < overlay.entries.size(); ++i) {
-      const auto& [key, value] = overlay.entries[i];
-      if (ConfigNode* existing = base.find(key)) {
-        merge_config(*existing, value);
-      } else {
-        base.entries.emplace_back(key, value);
-        base.key_locations.push_back(overlay.key_locations[i]);
-      }
+    for (const ConfigEntry& entry : overlay.entries) {
+      if (ConfigNode* existing = base.find(entry.key))
+        merge_config(*existing, entry.value);
+      else
+        base.entries.push_back(entry);
     }
     return;
   }
@@ -337,9 +331,8 @@ void apply_override(ConfigNode& root, const std::string& assignment, Diagnostics
     walked += walked.empty() ? seg : "." + seg;
     ConfigNode* child = node->find(seg);
     if (child == nullptr) {
-      node->entries.emplace_back(seg, ConfigNode{});
-      node->key_locations.push_back(where);
-      child = &node->entries.back().second;
+      node->entries.push_back({seg, ConfigNode{}, where});
+      child = &node->entries.back().value;
       child->where = where;
     }
     if (last) {

@@ -13,14 +13,15 @@
 
 namespace airace {
 
+struct ConfigEntry;
+
 struct ConfigNode {
   enum class Kind { null, scalar, sequence, map };
   Kind kind = Kind::null;
-  std::string scalar;                                       // the text of a scalar, as written
-  bool quoted = false;                                      // a quoted scalar is always a string
-  std::vector<std::pair<std::string, ConfigNode>> entries;  // map, in file order
-  std::vector<SourceLocation> key_locations;                // where each map key was written
-  std::vector<ConfigNode> items;                            // sequence
+  std::string scalar;                // the text of a scalar, as written
+  bool quoted = false;               // a quoted scalar is always a string
+  std::vector<ConfigEntry> entries;  // map, in file order
+  std::vector<ConfigNode> items;     // sequence
   SourceLocation where;
 
   bool is_map() const { return kind == Kind::map; }
@@ -33,6 +34,13 @@ struct ConfigNode {
   SourceLocation key_location(std::string_view key) const;
   // "a mapping", "a list", "the text 'abc'", "nothing": for "found ..." in messages.
   std::string describe() const;
+};
+
+// One key of a mapping, its value, and where the key was written.
+struct ConfigEntry {
+  std::string key;
+  ConfigNode value;
+  SourceLocation key_where;
 };
 
 // Parses one YAML document. Malformed YAML, duplicate keys, anchors/aliases/tags we do not

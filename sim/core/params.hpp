@@ -86,11 +86,12 @@ class Schema {
       diags.error(node.where, path, "expected a mapping of keys, found " + node.describe());
       return;
     }
-    for (std::size_t i = 0; i < node.entries.size(); ++i) {
-      const auto& [key, value] = node.entries[i];
+    for (const ConfigEntry& entry : node.entries) {
+      const std::string& key = entry.key;
+      const ConfigNode& value = entry.value;
       const Field<T>* f = field(key);
       if (f == nullptr) {
-        diags.error(node.key_locations[i], child_path(path, key), "unknown key", suggestion(key));
+        diags.error(entry.key_where, child_path(path, key), "unknown key", suggestion(key));
         continue;
       }
       f->read(value, child_path(path, key), out, diags);
