@@ -97,6 +97,7 @@ TEST_CASE("bad scenarios exit with status 2 and a file line column message and w
       {"bad_unknown_chip.yaml", "bad_unknown_chip.yaml:4:13: error"},
       {"bad_missing_extends.yaml", "bad_missing_extends.yaml:1:10: error"},
       {"bad_malformed.yaml", "bad_malformed.yaml:"},
+      {"bad_two_documents.yaml", "bad_two_documents.yaml:1:1: error"},
       {"bad_many.yaml", "4 errors"},
   };
   for (const auto& [file, expected] : cases) {

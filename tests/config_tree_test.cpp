@@ -124,3 +124,17 @@ TEST_CASE("the resolved tree is written back as YAML that parses to the same tre
   CHECK(to_yaml(again) == to_yaml(n));
   CHECK(again.find("b")->find("c")->quoted);
 }
+
+TEST_CASE("several YAML documents in one file are an error") {
+  Diagnostics d;
+  parse_yaml_text("a: 1\n---\nb: 2\n", "two.yaml", d);
+  REQUIRE(d.size() == 1);
+  CHECK(d.all()[0].message.find("expected one YAML document") != std::string::npos);
+}
+
+TEST_CASE("input on which yaml-cpp reports documents without end is refused quickly") {
+  // Found by fuzzing: YAML::LoadAll never returns on this input.
+  Diagnostics d;
+  load_config_file(kDataDir + "regressions/yaml_cpp_endless_documents.yaml", d);
+  CHECK_FALSE(d.empty());
+}

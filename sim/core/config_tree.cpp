@@ -1,5 +1,6 @@
 #include "sim/core/config_tree.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -214,25 +215,46 @@ std::vector<std::string> item_ids(const ConfigNode& list) {
   return ids;
 }
 
+// A parser pass that only counts documents.
+struct IgnoreEvents : YAML::EventHandler {
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 }  // namespace
 
 ConfigNode parse_yaml_text(const std::string& text, const std::string& file_name,
                            Diagnostics& diags) {
   const SourceLocation top{file_name, 1, 1};
-  std::vector<YAML::Node> docs;
+  YAML::Node doc;
+  bool several = false;
   try {
-    docs = YAML::LoadAll(text);
+    doc = YAML::Load(text);
+    // Not YAML::LoadAll: on some malformed input yaml-cpp 0.7 reports empty documents without
+    // end and LoadAll never returns. Asking for at most two documents always ends.
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    IgnoreEvents ignore;
+    several = parser.HandleNextDocument(ignore) && parser.HandleNextDocument(ignore);
   } catch (const YAML::Exception& e) {
     diags.error(location_of(e.mark, file_name, top), "", "malformed YAML: " + e.msg);
     return {};
   }
-  if (docs.empty()) return {};
-  if (docs.size() > 1) {
+  if (several)
     diags.error(top, "",
-                "expected one YAML document, found " + std::to_string(docs.size()) +
-                    " (separated by '---')");
-  }
-  ConfigNode root = convert(docs.front(), file_name, top, "", diags);
+                "expected one YAML document, found more (a '---' separator, or text after the "
+                "end of the first document)");
+  ConfigNode root = convert(doc, file_name, top, "", diags);
   if (root.is_null()) root.where = top;
   return root;
 }
