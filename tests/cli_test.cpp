@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "output/h5_reader.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -87,6 +89,21 @@ TEST_CASE("output is bit-identical for one and two threads") {
   const std::string differs = "h5diff --exclude-path /meta '" + a + "' '" + kSource +
                               "/tests/data/small.yaml' >/dev/null 2>&1";
   CHECK(std::system(differs.c_str()) != 0);  // h5diff really compares
+}
+
+TEST_CASE("the scenario stored in an output file reproduces that output") {
+  TempDir dir;
+  const std::string first = (dir.path / "first.h5").string();
+  REQUIRE(run("run tests/data/extends_small.yaml -q --set labs.cn_lab.training_share=0.7 -o '" +
+                  first + "'",
+              dir)
+              .status == 0);
+  const fs::path stored = dir.path / "stored.yaml";
+  std::ofstream(stored) << airace::open_run_file(first).meta.resolved_scenario_yaml;
+  const std::string second = (dir.path / "second.h5").string();
+  REQUIRE(run("run '" + stored.string() + "' -q -o '" + second + "'", dir).status == 0);
+  const std::string diff = "h5diff --exclude-path /meta '" + first + "' '" + second + "'";
+  CHECK(std::system(diff.c_str()) == 0);
 }
 
 TEST_CASE("bad scenarios exit with status 2 and a file line column message and write nothing") {
