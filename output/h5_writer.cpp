@@ -11,13 +11,16 @@
 #include <cstdint>
 #include <map>
 #include <set>
+#include <span>
 #include <system_error>
 #include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "output/chunk_codec.hpp"
 #include "output/h5_detail.hpp"
+#include "sim/core/parallel.hpp"
 
 namespace airace {
 
@@ -319,6 +322,45 @@ class RunFileWriter {
     own_scales_.emplace(a, std::move(ids));
   }
 
+  // The values of chunk k of series id, [replicate, time, entity...] row-major, padded with
+  // NaN (the fill value) where the chunk reaches past the edge of the dataset.
+  std::vector<double> gather_chunk(SeriesId id, const ChunkGrid& grid, std::size_t k) const {
+    const std::vector<std::uint64_t>& shape = grid.shape();
+    const std::vector<std::uint64_t>& chunk = grid.chunk();
+    const std::size_t rank = shape.size();  // >= 2: replicate, time, entities
+    const std::vector<std::uint64_t> at = grid.offset(k);
+    std::vector<std::uint64_t> in_stride(rank, 1);   // within one replicate's values
+    std::vector<std::uint64_t> out_stride(rank, 1);  // within the chunk
+    for (std::size_t d = rank - 1; d-- > 0;) {
+      in_stride[d] = in_stride[d + 1] * shape[d + 1];
+      out_stride[d] = out_stride[d + 1] * chunk[d + 1];
+    }
+    std::vector<double> out(grid.chunk_elements(), std::nan(""));
+    const std::uint64_t run = std::min(chunk[rank - 1], shape[rank - 1] - at[rank - 1]);
+    // Every row of the chunk along the last dimension, odometer-style over the others.
+    std::vector<std::uint64_t> local(rank - 1, 0);
+    while (true) {
+      bool inside = true;
+      std::uint64_t from = at[rank - 1];
+      std::uint64_t to = 0;
+      for (std::size_t d = 0; d + 1 < rank; ++d) {
+        const std::uint64_t g = at[d] + local[d];
+        inside = inside && g < shape[d];
+        if (d > 0) from += g * in_stride[d];
+        to += local[d] * out_stride[d];
+      }
+      if (inside) {
+        const std::span<const double> v = result_.replicates[at[0] + local[0]].values(id);
+        std::copy_n(v.begin() + static_cast<std::ptrdiff_t>(from), run,
+                    out.begin() + static_cast<std::ptrdiff_t>(to));
+      }
+      std::size_t d = rank - 1;
+      while (d-- > 0 && ++local[d] == chunk[d]) local[d] = 0;
+      if (d == static_cast<std::size_t>(-1)) break;
+    }
+    return out;
+  }
+
   void write_series(hid_t group, SeriesId id, hid_t local_replicate, hid_t local_time) {
     const SeriesCatalog& cat = result_.catalog;
     const SeriesSpec& spec = cat.series()[id];
@@ -354,34 +396,25 @@ class RunFileWriter {
                                dcpl.get(), H5P_DEFAULT),
                     H5Dclose, "creating dataset " + where);
 
-    // Whole chunks at a time, so that no compressed chunk is ever read back and rewritten.
+    // Chunks are gathered and compressed on every core, then handed to HDF5 as they are
+    // (H5Dwrite_chunk) from this thread: zlib, not the model, is what a large run waits for.
     if (!empty) {
-      const std::size_t block = static_cast<std::size_t>(chunk[0]);
-      std::vector<double> buffer;
-      for (std::size_t r0 = 0; r0 < replicates; r0 += block) {
-        const std::size_t n = std::min(block, replicates - r0);
-        const double* data = result_.replicates[r0].values(id).data();
-        if (n > 1) {
-          buffer.resize(n * per_replicate);
-          for (std::size_t k = 0; k < n; ++k) {
-            const auto v = result_.replicates[r0 + k].values(id);
-            std::copy(v.begin(), v.end(),
-                      buffer.begin() + static_cast<std::ptrdiff_t>(k * per_replicate));
-          }
-          data = buffer.data();
+      const ChunkGrid grid(std::vector<std::uint64_t>(shape.begin(), shape.end()),
+                           std::vector<std::uint64_t>(chunk.begin(), chunk.end()));
+      constexpr std::size_t kBatch = 64;  // chunks held at once: at most 64 x 512 KiB raw
+      std::vector<std::vector<unsigned char>> packed(std::min(kBatch, grid.chunk_count()));
+      for (std::size_t first = 0; first < grid.chunk_count(); first += kBatch) {
+        const std::size_t n = std::min(kBatch, grid.chunk_count() - first);
+        parallel_for_each_index(n, 1, [&](std::size_t j) {
+          packed[j] = shuffle_deflate(gather_chunk(id, grid, first + j), kDeflateLevel);
+        });
+        for (std::size_t j = 0; j < n; ++j) {
+          const std::vector<std::uint64_t> at = grid.offset(first + j);
+          const std::vector<hsize_t> offset(at.begin(), at.end());
+          check(H5Dwrite_chunk(ds.get(), H5P_DEFAULT, 0, offset.data(), packed[j].size(),
+                               packed[j].data()),
+                "writing dataset " + where);
         }
-        std::vector<hsize_t> start(shape.size(), 0);
-        std::vector<hsize_t> count = shape;
-        start[0] = r0;
-        count[0] = n;
-        const Handle file_space(H5Dget_space(ds.get()), H5Sclose, "selecting in " + where);
-        check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr,
-                                  count.data(), nullptr),
-              "selecting in " + where);
-        const Handle memory_space = simple_space(count);
-        check(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, memory_space.get(), file_space.get(),
-                       H5P_DEFAULT, data),
-              "writing dataset " + where);
       }
     }
 

@@ -35,10 +35,11 @@
 // So xr.open_dataset(f, group="labs") has dimensions (replicate, time_monthly, lab).
 //
 // Compression: series are chunked (at most 512 KiB a chunk, whole time series and entity rows
-// where they fit), shuffled and deflated at level 1. Coordinates are small and contiguous.
+// where they fit), shuffled and deflated at level 1: the chunks are compressed on every core
+// (output/chunk_codec.hpp) and handed to HDF5 ready-made. Coordinates are small and contiguous.
 //
 // HDF5 as packaged by Debian must be called from one thread at a time; write_run_file makes
-// every HDF5 call from the calling thread.
+// every HDF5 call from the calling thread (other threads only compress memory buffers).
 
 #include <filesystem>
 #include <stdexcept>

@@ -7,7 +7,7 @@ packages=(
   # build
   cmake g++ make git pkg-config
   # libraries
-  libeigen3-dev libtbb-dev libyaml-cpp-dev libhdf5-dev libcli11-dev librandom123-dev
+  libeigen3-dev libtbb-dev libyaml-cpp-dev libhdf5-dev libcli11-dev librandom123-dev zlib1g-dev
   # tests and output tools
   doctest-dev hdf5-tools
   # plots and reading results from Python

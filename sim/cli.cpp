@@ -1,5 +1,6 @@
 #include "sim/cli.hpp"
 
+#include <oneapi/tbb/global_control.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "airace/version.hpp"
@@ -128,6 +130,11 @@ std::vector<std::string> overrides_of(const RunArgs& a) {
 }
 
 int command_run(const RunArgs& a, const std::string& command_line) {
+  // --threads caps the whole command: the ensemble and the compression of the output.
+  std::optional<oneapi::tbb::global_control> cap;
+  if (a.threads > 0)
+    cap.emplace(oneapi::tbb::global_control::max_allowed_parallelism,
+                static_cast<std::size_t>(a.threads));
   const Scenario s = load_scenario(a.scenario, overrides_of(a));
   const std::filesystem::path out = a.output.empty()
                                         ? std::filesystem::path("results") / (s.info.name + ".h5")
@@ -154,13 +161,15 @@ int command_run(const RunArgs& a, const std::string& command_line) {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  write_run_file(out, result);
   if (!a.quiet) {
     std::printf("ran %lld replicates in %.2f s\n\n", static_cast<long long>(s.run.replicates),
                 seconds);
     std::printf("Headline indicators at the last date, median [5%% .. 95%%] over replicates:\n%s\n",
                 summarise_group(result, "indicators").c_str());
+    std::printf("writing %s ...\n", out.string().c_str());
+    std::fflush(stdout);
   }
+  write_run_file(out, result);
   std::printf("wrote %s\n", out.string().c_str());
   return 0;
 }

@@ -1,0 +1,71 @@
+#include "output/chunk_codec.hpp"
+
+#include <zlib.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace airace {
+
+std::vector<unsigned char> shuffle_bytes(std::span<const double> values) {
+  const std::size_t n = values.size();
+  std::vector<unsigned char> out(n * sizeof(double));
+  const auto* in = reinterpret_cast<const unsigned char*>(values.data());
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t b = 0; b < sizeof(double); ++b) out[b * n + i] = in[i * sizeof(double) + b];
+  return out;
+}
+
+std::vector<double> unshuffle_bytes(std::span<const unsigned char> bytes) {
+  const std::size_t n = bytes.size() / sizeof(double);
+  std::vector<double> out(n);
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t b = 0; b < sizeof(double); ++b) o[i * sizeof(double) + b] = bytes[b * n + i];
+  return out;
+}
+
+std::vector<unsigned char> shuffle_deflate(std::span<const double> values, int level) {
+  const std::vector<unsigned char> shuffled = shuffle_bytes(values);
+  uLongf size = compressBound(static_cast<uLong>(shuffled.size()));
+  std::vector<unsigned char> out(size);
+  if (compress2(out.data(), &size, shuffled.data(), static_cast<uLong>(shuffled.size()), level) !=
+      Z_OK)
+    throw std::runtime_error("zlib could not compress a chunk");
+  out.resize(size);
+  return out;
+}
+
+std::vector<double> inflate_unshuffle(std::span<const unsigned char> compressed,
+                                      std::size_t count) {
+  std::vector<unsigned char> shuffled(count * sizeof(double));
+  uLongf size = static_cast<uLongf>(shuffled.size());
+  if (uncompress(shuffled.data(), &size, compressed.data(),
+                 static_cast<uLong>(compressed.size())) != Z_OK ||
+      size != shuffled.size())
+    throw std::runtime_error("zlib could not inflate a chunk");
+  return unshuffle_bytes(shuffled);
+}
+
+ChunkGrid::ChunkGrid(std::vector<std::uint64_t> shape, std::vector<std::uint64_t> chunk)
+    : shape_(std::move(shape)), chunk_(std::move(chunk)) {
+  if (shape_.size() != chunk_.size()) throw std::logic_error("chunk rank differs from the shape");
+  for (std::size_t d = 0; d < shape_.size(); ++d) {
+    if (chunk_[d] == 0) throw std::logic_error("a chunk dimension is zero");
+    grid_.push_back((shape_[d] + chunk_[d] - 1) / chunk_[d]);
+    count_ *= grid_.back();
+    elements_ *= chunk_[d];
+  }
+}
+
+std::vector<std::uint64_t> ChunkGrid::offset(std::size_t k) const {
+  std::vector<std::uint64_t> o(shape_.size());
+  for (std::size_t d = shape_.size(); d-- > 0;) {
+    o[d] = (k % grid_[d]) * chunk_[d];
+    k /= grid_[d];
+  }
+  return o;
+}
+
+}  // namespace airace

@@ -1,0 +1,39 @@
+#include "output/chunk_codec.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+using namespace airace;
+
+TEST_CASE("the byte shuffle puts byte b of element i at b times n plus i and inverts") {
+  const std::vector<double> v = {1.0, -2.5, 1e300, std::nan(""), 0.0};
+  const std::vector<unsigned char> s = shuffle_bytes(v);
+  REQUIRE(s.size() == v.size() * 8);
+  unsigned char bytes[8];
+  std::memcpy(bytes, &v[2], 8);
+  for (int b = 0; b < 8; ++b) CHECK(s[static_cast<std::size_t>(b) * v.size() + 2] == bytes[b]);
+  const std::vector<double> back = unshuffle_bytes(s);
+  CHECK(std::memcmp(back.data(), v.data(), v.size() * sizeof(double)) == 0);
+}
+
+TEST_CASE("shuffled and deflated chunks inflate back bit for bit and shrink regular data") {
+  std::vector<double> v(65536);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = 1000.0 + static_cast<double>(i % 97);
+  const std::vector<unsigned char> packed = shuffle_deflate(v, 1);
+  CHECK(packed.size() < v.size() * sizeof(double) / 4);
+  const std::vector<double> back = inflate_unshuffle(packed, v.size());
+  CHECK(std::memcmp(back.data(), v.data(), v.size() * sizeof(double)) == 0);
+}
+
+TEST_CASE("the chunk grid covers a shape with partial chunks at the edges") {
+  const ChunkGrid g({5, 7, 3}, {2, 7, 2});
+  CHECK(g.chunk_count() == 3 * 1 * 2);
+  CHECK(g.chunk_elements() == 2 * 7 * 2);
+  CHECK(g.offset(0) == std::vector<std::uint64_t>{0, 0, 0});
+  CHECK(g.offset(1) == std::vector<std::uint64_t>{0, 0, 2});
+  CHECK(g.offset(5) == std::vector<std::uint64_t>{4, 0, 2});
+  CHECK_THROWS(ChunkGrid({4}, {0}));
+}
