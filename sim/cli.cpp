@@ -157,7 +157,7 @@ int command_run(const RunArgs& a, const std::string& command_line) {
     RunMetadata meta;
     meta.command_line = command_line;
     meta.created_utc = utc_now();
-    result = run_ensemble(s, {a.threads, &days}, std::move(meta));
+    result = run_ensemble(s, {0, &days}, std::move(meta));  // capped above
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
