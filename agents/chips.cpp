@@ -1,5 +1,8 @@
 #include "agents/chips.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace airace {
 
 const Schema<ChipSpec>& chip_schema() {
@@ -23,7 +26,21 @@ const Schema<ChipSpec>& chip_schema() {
           number("die_area_mm2", &C::die_area_mm2, "mm^2", at_least(0),
                  {"die area, for performance density; 0 when unknown"}),
           number("price_usd", &C::price_usd, "USD", at_least(0),
-                 {"typical price per chip", "calibration/facts.md §2a"}),
+                 {"list price per chip; scarcity and the producer's unit cost move it during a run",
+                  "calibration/facts.md §2a"}),
+          reference("producer", &C::producer, "producers[]",
+                    {"designer + fab pair that makes it; empty: not sold during the run (only "
+                     "installed at the start)"}),
+          number("capacity_per_chip", &C::capacity_per_chip, "chip starts", above(0),
+                 {"units of the producer's capacity one chip takes (2 for a two-die package such "
+                  "as the B200 or Ascend 910C)"}),
+          number("node_nm", &C::node_nm, "nm", at_least(0),
+                 {"process node the chip needs; the producer makes it only once its own node is "
+                  "this small (0: any node)"}),
+          date("end_of_sale", &C::end_of_sale, {"last day the chip is sold"}),
+          reference_list("offered_to", &C::offered_to, "countries[] or an export tier",
+                         {"where the designer sells it (country ids or tiers us, ally, china, "
+                          "rest); empty: everywhere. China variants such as the H20 list [china]"}),
           text("source", &C::source, {"where the figures come from"}),
       });
   return schema;
@@ -36,6 +53,35 @@ double performance_density(const ChipSpec& c) {
 }
 
 double h100_equivalents(const ChipSpec& c) { return c.bf16_dense_tflops / kH100DenseBf16Tflops; }
+
+double training_h100e(const ChipSpec& c, double interconnect_exponent) {
+  const double link = std::min(1.0, c.interconnect_gbps / kH100InterconnectGbps);
+  return h100_equivalents(c) * std::pow(link, interconnect_exponent);
+}
+
+double inference_h100e(const ChipSpec& c) {
+  return c.memory_bandwidth_tbps / kH100MemoryBandwidthTbps;
+}
+
+const std::vector<std::string>& chip_metric_names() {
+  static const std::vector<std::string> names = {
+      "tpp",          "performance_density",   "interconnect_gbps", "memory_bandwidth_tbps",
+      "memory_gb",    "bf16_dense_tflops",     "h100e",             "die_area_mm2",
+      "price_usd"};
+  return names;
+}
+
+std::vector<double> chip_metrics(const ChipSpec& c) {
+  return {total_processing_performance(c),
+          performance_density(c),
+          c.interconnect_gbps,
+          c.memory_bandwidth_tbps,
+          c.memory_gb,
+          c.bf16_dense_tflops,
+          h100_equivalents(c),
+          c.die_area_mm2,
+          c.price_usd};
+}
 
 void validate_chips(const std::vector<ChipSpec>& chips, const std::vector<std::string>& country_ids,
                     Diagnostics& diags) {

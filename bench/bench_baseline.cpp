@@ -1,4 +1,4 @@
-// Benchmark of the baseline scenario: cost per replicate and per lab-step, and the speed-up of
+// Benchmark of the baseline scenario: cost per replicate and per agent-step, and the speed-up of
 // the replicate-parallel ensemble. Usage: bench_baseline [SCENARIO] [REPLICATES] [MAX_THREADS]
 #include <oneapi/tbb/info.h>
 
@@ -32,27 +32,33 @@ int main(int argc, char** argv) {
   try {
     const Scenario s = load_scenario(file, {"run.replicates=" + std::to_string(replicates)});
     const auto labs = static_cast<double>(s.labs.size());
-    const auto compute_ticks =
-        static_cast<double>(tick_dates(s.schedule.compute, s.info.start, s.info.end).size());
+    const auto buyers = static_cast<double>(s.supply_setup.n_buyers);
+    const auto supply_ticks =
+        static_cast<double>(tick_dates(s.schedule.supply, s.info.start, s.info.end).size());
     const auto lab_ticks =
         static_cast<double>(tick_dates(s.schedule.labs, s.info.start, s.info.end).size());
-    const double lab_steps = labs * (compute_ticks + lab_ticks);  // per replicate
+    // An agent-step: one buyer in one supply tick (its choice, allocation and fleet), or one lab
+    // in one research tick.
+    const double agent_steps = buyers * supply_ticks + labs * lab_ticks;  // per replicate
 
-    std::printf("scenario %s: %zu labs, %zu chips, %s to %s, %d replicates\n", file.c_str(),
-                s.labs.size(), s.chips.size(), s.info.start.iso().c_str(), s.info.end.iso().c_str(),
+    std::printf("scenario %s: %zu labs, %zu clouds, %zu chips, %zu producers, %zu rules, %s to %s, "
+                "%d replicates\n",
+                file.c_str(), s.labs.size(), s.clouds.size(), s.chips.size(), s.producers.size(),
+                s.export_rules.size(), s.info.start.iso().c_str(), s.info.end.iso().c_str(),
                 replicates);
     std::printf(
-        "lab-steps per replicate: %.0f (%.0f compute ticks + %.0f research ticks, x %.0f labs)\n",
-        lab_steps, compute_ticks, lab_ticks, labs);
+        "agent-steps per replicate: %.0f (%.0f supply ticks x %.0f buyers + %.0f research ticks "
+        "x %.0f labs)\n",
+        agent_steps, supply_ticks, buyers, lab_ticks, labs);
     const double t1 = seconds_for(s, 1, 3);
-    std::printf("threads  seconds  ms/replicate  ns/lab-step  speed-up\n");
+    std::printf("threads  seconds  ms/replicate  ns/agent-step  speed-up\n");
     std::vector<int> counts;
     for (int threads = 1; threads < max_threads; threads *= 2) counts.push_back(threads);
     counts.push_back(max_threads);
     for (int threads : counts) {
       const double t = threads == 1 ? t1 : seconds_for(s, threads, 3);
-      std::printf("%7d  %7.3f  %12.3f  %11.1f  %8.2f\n", threads, t, 1e3 * t / replicates,
-                  1e9 * t / (replicates * lab_steps), t1 / t);
+      std::printf("%7d  %7.3f  %12.3f  %13.1f  %8.2f\n", threads, t, 1e3 * t / replicates,
+                  1e9 * t / (replicates * agent_steps), t1 / t);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());

@@ -177,9 +177,11 @@ int command_run(const RunArgs& a, const std::string& command_line) {
 int command_check(const std::string& file, const std::vector<std::string>& sets) {
   const Scenario s = load_scenario(file, sets);
   std::printf(
-      "%s: OK: scenario '%s', %s to %s, %zu countries, %zu chips, %zu labs, %lld replicates\n",
+      "%s: OK: scenario '%s', %s to %s, %zu countries, %zu chips, %zu producers, %zu labs, "
+      "%zu clouds, %zu export rules, %lld replicates\n",
       file.c_str(), s.info.name.c_str(), s.info.start.iso().c_str(), s.info.end.iso().c_str(),
-      s.countries.size(), s.chips.size(), s.labs.size(), static_cast<long long>(s.run.replicates));
+      s.countries.size(), s.chips.size(), s.producers.size(), s.labs.size(), s.clouds.size(),
+      s.export_rules.size(), static_cast<long long>(s.run.replicates));
   return 0;
 }
 

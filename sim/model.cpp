@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace airace {
 namespace {
@@ -10,29 +11,51 @@ std::size_t index_of(const std::vector<std::string>& ids, const std::string& id)
   return static_cast<std::size_t>(std::find(ids.begin(), ids.end(), id) - ids.begin());
 }
 
+std::vector<std::string> ids_of(const auto& list) {
+  std::vector<std::string> ids;
+  for (const auto& x : list) ids.push_back(x.id);
+  return ids;
+}
+
+std::vector<std::string> names_of(const auto& list) {
+  std::vector<std::string> names;
+  for (const auto& x : list) names.push_back(x.name.empty() ? x.id : x.name);
+  return names;
+}
+
+// Unit cost of a chip: the list price less the producer's margin at launch, falling as the
+// producer's yield rises (docs/model.md §"Chip supply: prices").
+double unit_cost_usd(const SupplySetup& s, const SupplyState& st, std::size_t c) {
+  const std::size_t p = s.chip_producer[c];
+  if (p == kNoProducer || st.yield[p] <= 0.0) return std::nan("");
+  return s.chip_price_usd[c] * (1.0 - s.producers[p].gross_margin) *
+         st.chip_reference_yield[c] / st.yield[p];
+}
+
 }  // namespace
 
 SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
   SeriesCatalog cat;
-  for (Cadence c : {s.schedule.compute, s.schedule.labs, s.schedule.indicators})
+  for (Cadence c : {s.schedule.governments, s.schedule.supply, s.schedule.labs,
+                    s.schedule.indicators})
     cat.set_time_axis({c, tick_dates(c, s.info.start, s.info.end)});
 
-  std::vector<std::string> country_names;
-  for (const CountrySpec& c : s.countries) country_names.push_back(c.name.empty() ? c.id : c.name);
+  std::vector<std::string> tiers;
+  for (const CountrySpec& c : s.countries) tiers.push_back(std::string(tier_name(c.tier)));
   ids.countries = cat.add_axis({"countries",
                                 "country",
                                 "countries in the scenario",
                                 s.country_ids(),
-                                {{"country_name", "", "display name", country_names}}});
+                                {{"country_name", "", "display name", names_of(s.countries)},
+                                 {"tier", "", "export-control tier", tiers}}});
 
-  std::vector<std::string> chip_ids, chip_names, designers, fabs, origins;
-  std::vector<double> tflops, mem_bw, interconnect, price, tpp, density, h100e;
+  std::vector<std::string> designers, fabs, origins, producers;
+  std::vector<double> tflops, mem_bw, interconnect, price, tpp, density, h100e, train, infer;
   for (const ChipSpec& c : s.chips) {
-    chip_ids.push_back(c.id);
-    chip_names.push_back(c.name);
     designers.push_back(c.designer);
     fabs.push_back(c.fab);
     origins.push_back(c.origin.id);
+    producers.push_back(c.producer.id);
     tflops.push_back(c.bf16_dense_tflops);
     mem_bw.push_back(c.memory_bandwidth_tbps);
     interconnect.push_back(c.interconnect_gbps);
@@ -40,94 +63,197 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
     tpp.push_back(total_processing_performance(c));
     density.push_back(performance_density(c));
     h100e.push_back(h100_equivalents(c));
+    train.push_back(training_h100e(c, s.supply_model.interconnect_exponent));
+    infer.push_back(inference_h100e(c));
   }
   ids.chips = cat.add_axis(
       {"chips",
        "chip",
        "the chip catalogue",
-       chip_ids,
-       {{"chip_name", "", "product name", chip_names},
+       ids_of(s.chips),
+       {{"chip_name", "", "product name", names_of(s.chips)},
         {"designer", "", "designing company", designers},
         {"fab", "", "manufacturing foundry", fabs},
         {"origin", "", "country of the designer", origins},
+        {"producer", "", "producer that makes it (empty: not sold)", producers},
         {"bf16_dense_tflops", "TFLOP/s", "dense BF16 throughput", tflops},
         {"memory_bandwidth_tbps", "TB/s", "memory bandwidth", mem_bw},
         {"interconnect_gbps", "GB/s", "bidirectional chip-to-chip bandwidth", interconnect},
-        {"price_usd", "USD", "price per chip", price},
+        {"list_price_usd", "USD", "list price per chip", price},
         {"tpp", "TOPS x bit", "Total Processing Performance (ECCN 3A090)", tpp},
         {"performance_density", "TPP/mm^2", "TPP per mm^2 of die (0: unknown)", density},
-        {"h100e", "H100e/chip", "H100-equivalents per chip (dense BF16 / 989 TFLOP/s)", h100e}}});
+        {"h100e", "H100e/chip", "H100-equivalents per chip (dense BF16 / 989 TFLOP/s)", h100e},
+        {"training_h100e", "H100e/chip", "worth for training, after the interconnect penalty",
+         train},
+        {"inference_h100e", "H100e/chip", "worth for inference (memory bandwidth / 3.35 TB/s)",
+         infer}}});
 
-  std::vector<std::string> lab_ids, lab_names, lab_countries, archetypes;
+  std::vector<std::string> producer_countries;
+  for (const ProducerConfig& p : s.producers) producer_countries.push_back(p.country.id);
+  ids.producers = cat.add_axis({"producers",
+                                "producer",
+                                "chip producers (designer + fab)",
+                                ids_of(s.producers),
+                                {{"producer_name", "", "display name", names_of(s.producers)},
+                                 {"producer_country", "", "country of the fab",
+                                  producer_countries}}});
+
+  std::vector<std::string> lab_countries, archetypes;
   for (const LabConfig& l : s.labs) {
-    lab_ids.push_back(l.id);
-    lab_names.push_back(l.name.empty() ? l.id : l.name);
     lab_countries.push_back(l.country.id);
     archetypes.push_back(std::string(archetype_name(l.archetype)));
   }
   ids.labs = cat.add_axis({"labs",
                            "lab",
                            "AI labs",
-                           lab_ids,
-                           {{"lab_name", "", "display name", lab_names},
+                           ids_of(s.labs),
+                           {{"lab_name", "", "display name", names_of(s.labs)},
                             {"lab_country", "", "home country", lab_countries},
                             {"archetype", "", "kind of lab", archetypes}}});
+  std::vector<std::string> cloud_countries;
+  for (const BuyerSpec& c : s.clouds) cloud_countries.push_back(c.country.id);
+  ids.clouds = cat.add_axis({"clouds",
+                             "cloud",
+                             "other buyers of chips (clouds, firms) by country",
+                             ids_of(s.clouds),
+                             {{"cloud_name", "", "display name", names_of(s.clouds)},
+                              {"cloud_country", "", "home country", cloud_countries}}});
+  ids.origins = cat.add_axis({"indicators",
+                              "origin",
+                              "origin of installed compute: imported legally, made at home, "
+                              "smuggled in",
+                              {"imported", "domestic", "smuggled"},
+                              {}});
+  ids.rules = cat.add_axis({"policy",
+                            "rule",
+                            "export-control rules",
+                            ids_of(s.export_rules),
+                            {{"rule_name", "", "display name", names_of(s.export_rules)}}});
+  std::vector<std::string> levers, lever_units;
+  for (std::size_t l = 0; l < kLeverCount; ++l) {
+    levers.push_back(lever_info(static_cast<Lever>(l)).name);
+    lever_units.push_back(lever_info(static_cast<Lever>(l)).unit);
+  }
+  ids.levers = cat.add_axis({"policy",
+                             "lever",
+                             "government levers, named by the scenario key of their initial value",
+                             levers,
+                             {{"lever_unit", "", "unit of the lever's value", lever_units}}});
+  ids.adaptive = cat.add_axis({"policy",
+                               "adaptive_rule",
+                               "the US government's adaptive rules",
+                               s.governments_setup.adaptive_ids,
+                               {}});
 
-  ids.lab_compute_h100e = cat.add_series({"labs",
-                                          "compute_h100e",
-                                          "H100e",
-                                          "installed AI compute of each lab in H100-equivalents",
-                                          s.schedule.compute,
-                                          {ids.labs}});
-  ids.lab_chips = cat.add_series({"labs",
-                                  "chips_installed",
-                                  "chips",
-                                  "chips installed at each lab, by chip type",
-                                  s.schedule.compute,
-                                  {ids.labs, ids.chips}});
-  ids.lab_efficiency =
-      cat.add_series({"labs",
-                      "algorithmic_efficiency",
-                      "x 2022-01 algorithms",
-                      "effective compute per physical FLOP, relative to 2022-01 algorithms",
-                      s.schedule.labs,
-                      {ids.labs}});
+  const Cadence supply = s.schedule.supply;
+  const Cadence labs = s.schedule.labs;
+  const Cadence ind = s.schedule.indicators;
+  auto add = [&cat](std::string group, std::string name, std::string units, std::string what,
+                    Cadence cadence, std::vector<AxisId> axes) {
+    return cat.add_series({std::move(group), std::move(name), std::move(units), std::move(what),
+                           cadence, std::move(axes)});
+  };
+  const bool any_chips_sold = !s.producers.empty();
+  if (any_chips_sold) {
+    ids.chip_price = add("chips", "price_usd", "USD",
+                         "price of a chip: cost-based price times the producer's scarcity markup",
+                         supply, {ids.chips});
+    ids.chip_unit_cost = add("chips", "unit_cost_usd", "USD",
+                             "producer's cost of a working chip (falls as its yield rises; NaN: "
+                             "not sold)",
+                             supply, {ids.chips});
+    ids.chip_sales = add("chips", "sales", "chips",
+                         "chips sold legally to buyers in each country during the period ending "
+                         "on the date",
+                         supply, {ids.chips, ids.countries});
+    ids.chip_smuggled = add("chips", "smuggled", "chips",
+                            "chips smuggled to buyers in each country during the period",
+                            supply, {ids.chips, ids.countries});
+    ids.producer_capacity = add("producers", "capacity_chips_per_year", "chip starts/year",
+                                "production capacity before yield", supply, {ids.producers});
+    ids.producer_yield = add("producers", "yield", "fraction",
+                             "share of chip starts that work (learning curve)", supply,
+                             {ids.producers});
+    ids.producer_output = add("producers", "output_chips", "chips",
+                              "working chips delivered during the period", supply,
+                              {ids.producers});
+    ids.producer_revenue = add("producers", "revenue_usd", "USD",
+                               "revenue from chips delivered during the period", supply,
+                               {ids.producers});
+    ids.producer_node = add("producers", "node_nm", "nm", "best process node the producer makes",
+                            supply, {ids.producers});
+    ids.producer_markup = add("producers", "scarcity_markup", "x",
+                              "price markup from demand exceeding supply", supply,
+                              {ids.producers});
+  }
+  ids.chip_legal_share = add("chips", "legal_share", "fraction",
+                             "share of demand for a chip that may be sold legally in each country "
+                             "(1 allowed, the approval rate under licence, 0 banned)",
+                             supply, {ids.chips, ids.countries});
+  ids.lab_compute_h100e = add("labs", "compute_h100e", "H100e",
+                              "installed AI compute of each lab in H100-equivalents (bought and "
+                              "smuggled)",
+                              supply, {ids.labs});
+  ids.lab_chips = add("labs", "chips_installed", "chips",
+                      "chips installed at each lab, by chip type", supply, {ids.labs, ids.chips});
+  ids.lab_training_h100e = add("labs", "training_compute_h100e", "H100e (training value)",
+                               "compute the lab trains on: its chips at their training value, "
+                               "rented remote compute and compute lent by a national pool",
+                               labs, {ids.labs});
+  ids.lab_efficiency = add("labs", "algorithmic_efficiency", "x 2022-01 algorithms",
+                           "effective compute per physical FLOP, relative to 2022-01 algorithms",
+                           labs, {ids.labs});
   ids.lab_effective_compute =
-      cat.add_series({"labs",
-                      "effective_training_compute",
-                      "FLOP (2022-01 algorithms)",
-                      "effective compute of the frontier training run the lab can afford now",
-                      s.schedule.labs,
-                      {ids.labs}});
+      add("labs", "effective_training_compute", "FLOP (2022-01 algorithms)",
+          "effective compute of the frontier training run the lab can afford now", labs,
+          {ids.labs});
   ids.lab_capability =
-      cat.add_series({"labs",
-                      "capability",
-                      "log10 FLOP (effective)",
-                      "capability of the lab's best model: log10 of its effective training compute",
-                      s.schedule.labs,
-                      {ids.labs}});
-  ids.country_compute_h100e =
-      cat.add_series({"indicators",
-                      "compute_h100e",
-                      "H100e",
-                      "installed AI compute of the country's labs in H100-equivalents",
-                      s.schedule.indicators,
-                      {ids.countries}});
+      add("labs", "capability", "log10 FLOP (effective)",
+          "capability of the lab's best model: log10 of its effective training compute", labs,
+          {ids.labs});
+  if (!s.clouds.empty())
+    ids.cloud_compute_h100e = add("clouds", "compute_h100e", "H100e",
+                                  "installed AI compute of each cloud (bought and smuggled)",
+                                  supply, {ids.clouds});
+  ids.country_compute_h100e = add("indicators", "compute_h100e", "H100e",
+                                  "installed AI compute of the country's labs and clouds",
+                                  ind, {ids.countries});
+  ids.country_compute_by_origin =
+      add("indicators", "compute_by_origin_h100e", "H100e",
+          "installed AI compute by origin: imported legally, domestic (designed at home), "
+          "smuggled",
+          ind, {ids.countries, ids.origins});
+  ids.country_remote_access = add("indicators", "remote_access_h100e", "H100e",
+                                  "compute the country's buyers rent abroad because rules block "
+                                  "their purchases (leakage, not installed at home)",
+                                  ind, {ids.countries});
+  ids.country_blocked_usd = add("indicators", "blocked_usd", "USD",
+                                "spending on chips the rules blocked during the indicator period",
+                                ind, {ids.countries});
+  ids.cn_domestic_share = add("indicators", "cn_domestic_share", "fraction",
+                              "share of China's installed AI compute (H100e) that is domestic",
+                              ind, {});
+  ids.cn_smuggled_h100e = add("indicators", "cn_smuggled_h100e", "H100e",
+                              "H100e smuggled into China since the start (cumulative, not "
+                              "depreciated)",
+                              ind, {});
   ids.country_best_capability =
-      cat.add_series({"indicators",
-                      "best_capability",
-                      "log10 FLOP (effective)",
-                      "capability of the country's best model (NaN when it has no lab)",
-                      s.schedule.indicators,
-                      {ids.countries}});
-  ids.us_cn_gap_months = cat.add_series(
-      {"indicators",
-       "us_cn_gap_months",
-       "months",
-       "months of frontier progress between the best US and the best Chinese model (positive: "
-       "the US leads)",
-       s.schedule.indicators,
-       {}});
+      add("indicators", "best_capability", "log10 FLOP (effective)",
+          "capability of the country's best model (NaN when it has no lab)", ind, {ids.countries});
+  ids.us_cn_gap_months =
+      add("indicators", "us_cn_gap_months", "months",
+          "months of frontier progress between the best US and the best Chinese model (positive: "
+          "the US leads)",
+          ind, {});
+  if (!s.export_rules.empty())
+    ids.rule_status = add("policy", "rule_status", "code",
+                          "0 not announced, 1 announced, 2 in force, 3 ended or superseded", ind,
+                          {ids.rules});
+  ids.lever_values = add("policy", "levers", "unit of each lever (lever_unit)",
+                         "value of each government lever", ind, {ids.levers});
+  if (!s.governments_setup.adaptive.empty())
+    ids.adaptive_fired = add("policy", "adaptive_fired", "0 or 1",
+                             "1 once the adaptive rule's condition has held", ind, {ids.adaptive});
   return cat;
 }
 
@@ -137,14 +263,21 @@ Simulation::Simulation(const Scenario& s, const SeriesCatalog& catalog, const Mo
       ids_(ids),
       replicate_(replicate),
       schedule_(s.info.start, s.info.end),
-      labs_(initial_lab_state(s.labs_setup)),
+      governments_(initial_government_state(s.governments_setup, s.rule_book)),
+      supply_(initial_supply_state(s.supply_setup)),
+      cap_used_h100e_(s.rule_book.n_rules * s.countries.size(), 0.0),
+      blocked_since_indicators_(s.countries.size(), 0.0),
+      world_(world_indicator_names().size(), std::nan("")),
       series_(catalog) {
   const std::vector<std::string> countries = s.country_ids();
   for (const LabConfig& l : s.labs) lab_country_.push_back(index_of(countries, l.country.id));
   us_ = index_of(countries, "US");
   cn_ = index_of(countries, "CN");
+  labs_ = initial_lab_state(s.labs_setup, lab_training_h100e(s.info.start));
+  schedule_.add({"governments", s.schedule.governments, kPhaseGovernments,
+                 [this](const Tick& t) { step_governments(t); }});
   schedule_.add(
-      {"compute", s.schedule.compute, kPhaseCompute, [this](const Tick& t) { step_compute(t); }});
+      {"supply", s.schedule.supply, kPhaseSupply, [this](const Tick& t) { step_supply(t); }});
   schedule_.add({"labs", s.schedule.labs, kPhaseLabs, [this](const Tick& t) { step_labs(t); }});
   schedule_.add({"indicators", s.schedule.indicators, kPhaseIndicators,
                  [this](const Tick& t) { step_indicators(t); }});
@@ -154,20 +287,108 @@ StreamKey Simulation::key(Stream stream) const {
   return {static_cast<uint64_t>(scenario_.run.seed), replicate_, stream};
 }
 
-void Simulation::step_compute(const Tick& t) {
-  step_lab_compute(scenario_.labs_setup, labs_, scratch_, t, key(Stream::lab_purchases));
-  std::swap(labs_, scratch_);
-  for (std::size_t i = 0; i < labs_.compute_h100e.size(); ++i)
-    series_.set(ids_.lab_compute_h100e, t.index, i, labs_.compute_h100e[i]);
-  // [lab][chip], the layout of both the state and the series.
-  for (std::size_t k = 0; k < labs_.chips.size(); ++k)
-    series_.set(ids_.lab_chips, t.index, k, labs_.chips[k]);
+void Simulation::step_governments(const Tick& t) {
+  world_[static_cast<std::size_t>(WorldIndicator::years_elapsed)] =
+      years_between(scenario_.info.start, t.date);
+  airace::step_governments(scenario_.governments_setup, governments_, world_, t);
+}
+
+SupplyPolicy Simulation::supply_policy(Date d) {
+  const SupplySetup& s = scenario_.supply_setup;
+  const LeverValues lever = levers_at(scenario_.governments_setup, governments_, d);
+  auto value = [&lever](Lever l) { return lever[static_cast<std::size_t>(l)]; };
+  compute_trade_policy(scenario_.rule_book, governments_.rule_times, d, cap_used_h100e_, trade_);
+  SupplyPolicy p;
+  p.trade = &trade_;
+  p.enforcement = value(Lever::us_enforcement);
+  p.domestic_preference.assign(s.n_countries, 0.0);
+  if (cn_ < s.n_countries) p.domestic_preference[cn_] = value(Lever::cn_domestic_preference);
+  // China's chip funds go to its producers in proportion to their capacity.
+  p.subsidy_usd_per_year.assign(s.n_producers, 0.0);
+  double cn_capacity = 0.0;
+  for (std::size_t q = 0; q < s.n_producers; ++q)
+    if (s.producer_country[q] == cn_) cn_capacity += supply_.capacity[q];
+  for (std::size_t q = 0; q < s.n_producers; ++q)
+    if (s.producer_country[q] == cn_ && cn_capacity > 0.0)
+      p.subsidy_usd_per_year[q] = value(Lever::cn_chip_subsidy) * supply_.capacity[q] / cn_capacity;
+  // docs/model.md §"Export controls: equipment": allies decide how much of a control holds.
+  const double share = s.params.us_equipment_share;
+  const double effectiveness = share + (1.0 - share) * value(Lever::ally_alignment);
+  equipment_limits(scenario_.rule_book, d, effectiveness, p.capex_multiplier, p.node_floor_nm);
+  return p;
+}
+
+std::vector<double> Simulation::lab_training_h100e(Date d) const {
+  const SupplySetup& s = scenario_.supply_setup;
+  std::vector<double> out(s.n_labs, 0.0);
+  for (std::size_t i = 0; i < s.n_labs; ++i) out[i] = buyer_training_h100e(s, supply_, i);
+  // docs/model.md §"Governments: computing pool": a share of state-linked cloud compute in
+  // China, lent in equal parts to the Chinese labs.
+  const LeverValues lever = levers_at(scenario_.governments_setup, governments_, d);
+  const double pool_share = lever[static_cast<std::size_t>(Lever::cn_compute_pool_share)];
+  if (pool_share <= 0.0) return out;
+  double pool = 0.0;
+  std::size_t cn_labs = 0;
+  for (std::size_t b = s.n_labs; b < s.n_buyers; ++b)
+    if (s.buyer_country[b] == cn_ && s.buyer_state_linked[b])
+      pool += pool_share * buyer_training_h100e(s, supply_, b);
+  for (std::size_t i = 0; i < s.n_labs; ++i) cn_labs += s.buyer_country[i] == cn_;
+  for (std::size_t i = 0; i < s.n_labs; ++i)
+    if (s.buyer_country[i] == cn_) out[i] += pool / static_cast<double>(cn_labs);
+  return out;
+}
+
+void Simulation::step_supply(const Tick& t) {
+  const SupplySetup& s = scenario_.supply_setup;
+  const SupplyPolicy policy = supply_policy(t.date);
+  airace::step_supply(s, supply_, supply_scratch_, policy, t, key(Stream::buyer_demand));
+  std::swap(supply_, supply_scratch_);
+  count_against_caps(scenario_.rule_book, governments_.rule_times, t.date, supply_.sales,
+                     s.chip_h100e, cap_used_h100e_);
+
+  const std::size_t nc = s.n_chips;
+  const std::size_t nk = s.n_countries;
+  for (std::size_t i = 0; i < nc * nk; ++i) {
+    series_.set(ids_.chip_legal_share, t.index, i, trade_.legal_share[i]);
+    if (ids_.chip_sales == kNoSeries) continue;
+    series_.set(ids_.chip_sales, t.index, i, supply_.sales[i]);
+    series_.set(ids_.chip_smuggled, t.index, i, supply_.smuggled_sales[i]);
+  }
+  if (ids_.chip_price != kNoSeries) {
+    for (std::size_t c = 0; c < nc; ++c) {
+      series_.set(ids_.chip_price, t.index, c, supply_.price_usd[c]);
+      series_.set(ids_.chip_unit_cost, t.index, c, unit_cost_usd(s, supply_, c));
+    }
+    for (std::size_t p = 0; p < s.n_producers; ++p) {
+      series_.set(ids_.producer_capacity, t.index, p, supply_.capacity[p]);
+      series_.set(ids_.producer_yield, t.index, p, supply_.yield[p]);
+      series_.set(ids_.producer_output, t.index, p, supply_.output_chips[p]);
+      series_.set(ids_.producer_revenue, t.index, p, supply_.revenue_usd[p]);
+      series_.set(ids_.producer_node, t.index, p, supply_.node_nm[p]);
+      series_.set(ids_.producer_markup, t.index, p, supply_.scarcity[p]);
+    }
+  }
+  for (std::size_t i = 0; i < s.n_labs; ++i) {
+    series_.set(ids_.lab_compute_h100e, t.index, i, buyer_compute_h100e(s, supply_, i));
+    for (std::size_t c = 0; c < nc; ++c)
+      series_.set(ids_.lab_chips, t.index, i * nc + c,
+                  supply_.installed[i * nc + c] + supply_.smuggled[i * nc + c]);
+  }
+  if (ids_.cloud_compute_h100e != kNoSeries)
+    for (std::size_t b = s.n_labs; b < s.n_buyers; ++b)
+      series_.set(ids_.cloud_compute_h100e, t.index, b - s.n_labs,
+                  buyer_compute_h100e(s, supply_, b));
+  for (std::size_t b = 0; b < s.n_buyers; ++b)
+    blocked_since_indicators_[s.buyer_country[b]] += supply_.blocked_usd[b];
 }
 
 void Simulation::step_labs(const Tick& t) {
-  step_lab_research(scenario_.labs_setup, labs_, scratch_, t, key(Stream::lab_efficiency));
+  const std::vector<double> training = lab_training_h100e(t.date);
+  step_lab_research(scenario_.labs_setup, labs_, scratch_, training, t,
+                    key(Stream::lab_efficiency));
   std::swap(labs_, scratch_);
   for (std::size_t i = 0; i < labs_.capability.size(); ++i) {
+    series_.set(ids_.lab_training_h100e, t.index, i, training[i]);
     series_.set(ids_.lab_efficiency, t.index, i, labs_.efficiency[i]);
     series_.set(ids_.lab_effective_compute, t.index, i, labs_.effective_compute_flop[i]);
     series_.set(ids_.lab_capability, t.index, i, labs_.capability[i]);
@@ -175,25 +396,74 @@ void Simulation::step_labs(const Tick& t) {
 }
 
 void Simulation::step_indicators(const Tick& t) {
+  const SupplySetup& s = scenario_.supply_setup;
   const std::size_t n = scenario_.countries.size();
-  std::vector<double> compute(n, 0.0);
+  const std::size_t nc = s.n_chips;
+  // Serial, in buyer and chip order: sums are identical whatever the thread count.
+  std::vector<double> by_origin(n * 3, 0.0);
+  std::vector<double> remote(n, 0.0);
+  for (std::size_t b = 0; b < s.n_buyers; ++b) {
+    const std::size_t k = s.buyer_country[b];
+    for (std::size_t c = 0; c < nc; ++c) {
+      const Origin legal = s.chip_origin[c] == k ? Origin::domestic : Origin::imported;
+      by_origin[k * 3 + static_cast<std::size_t>(legal)] +=
+          supply_.installed[b * nc + c] * s.chip_h100e[c];
+      by_origin[k * 3 + static_cast<std::size_t>(Origin::smuggled)] +=
+          supply_.smuggled[b * nc + c] * s.chip_h100e[c];
+    }
+    remote[k] += supply_.remote_h100e[b];
+  }
   std::vector<double> best(n, -std::numeric_limits<double>::infinity());
-  // Serial, in lab order: sums are identical whatever the thread count.
-  for (std::size_t i = 0; i < lab_country_.size(); ++i) {
-    compute[lab_country_[i]] += labs_.compute_h100e[i];
+  for (std::size_t i = 0; i < lab_country_.size(); ++i)
     best[lab_country_[i]] = std::max(best[lab_country_[i]], labs_.capability[i]);
+  std::vector<double> compute(n, 0.0);
+  for (std::size_t k = 0; k < n; ++k) {
+    for (std::size_t o = 0; o < 3; ++o) {
+      compute[k] += by_origin[k * 3 + o];
+      series_.set(ids_.country_compute_by_origin, t.index, k * 3 + o, by_origin[k * 3 + o]);
+    }
+    series_.set(ids_.country_compute_h100e, t.index, k, compute[k]);
+    series_.set(ids_.country_remote_access, t.index, k, remote[k]);
+    series_.set(ids_.country_blocked_usd, t.index, k, blocked_since_indicators_[k]);
+    series_.set(ids_.country_best_capability, t.index, k,
+                std::isfinite(best[k]) ? best[k] : std::nan(""));
   }
-  for (std::size_t c = 0; c < n; ++c) {
-    series_.set(ids_.country_compute_h100e, t.index, c, compute[c]);
-    series_.set(ids_.country_best_capability, t.index, c,
-                std::isfinite(best[c]) ? best[c] : std::nan(""));
-  }
+  std::fill(blocked_since_indicators_.begin(), blocked_since_indicators_.end(), 0.0);
+  const double cn_domestic =
+      compute[cn_] > 0.0
+          ? by_origin[cn_ * 3 + static_cast<std::size_t>(Origin::domestic)] / compute[cn_]
+          : std::nan("");
+  series_.set(ids_.cn_domestic_share, t.index, cn_domestic);
+  series_.set(ids_.cn_smuggled_h100e, t.index, supply_.cumulative_smuggled_h100e[cn_]);
+
   const double now = years_between(scenario_.info.start, t.date);
   if (std::isfinite(best[us_])) us_history_.add(now, best[us_]);
   if (std::isfinite(best[cn_])) cn_history_.add(now, best[cn_]);
   const double rate = std::log10(scenario_.indicators.frontier_growth_per_year);
-  series_.set(ids_.us_cn_gap_months, t.index,
-              us_cn_gap_months(us_history_, cn_history_, now, rate));
+  const double gap = us_cn_gap_months(us_history_, cn_history_, now, rate);
+  series_.set(ids_.us_cn_gap_months, t.index, gap);
+
+  // What governments observe at their next tick.
+  auto publish = [this](WorldIndicator w, double v) { world_[static_cast<std::size_t>(w)] = v; };
+  publish(WorldIndicator::us_cn_gap_months, gap);
+  publish(WorldIndicator::us_compute_h100e, compute[us_]);
+  publish(WorldIndicator::cn_compute_h100e, compute[cn_]);
+  publish(WorldIndicator::cn_domestic_share, cn_domestic);
+  publish(WorldIndicator::cn_smuggled_h100e, supply_.cumulative_smuggled_h100e[cn_]);
+  publish(WorldIndicator::cn_remote_access_h100e, remote[cn_]);
+  publish(WorldIndicator::years_elapsed, now);
+
+  const RuleBook& book = scenario_.rule_book;
+  if (ids_.rule_status != kNoSeries)
+    for (std::size_t r = 0; r < book.n_rules; ++r)
+      series_.set(ids_.rule_status, t.index, r,
+                  static_cast<double>(rule_status(book, governments_.rule_times, r, t.date)));
+  const LeverValues lever = levers_at(scenario_.governments_setup, governments_, t.date);
+  for (std::size_t l = 0; l < kLeverCount; ++l)
+    series_.set(ids_.lever_values, t.index, l, lever[l]);
+  if (ids_.adaptive_fired != kNoSeries)
+    for (std::size_t a = 0; a < governments_.fired.size(); ++a)
+      series_.set(ids_.adaptive_fired, t.index, a, governments_.fired[a]);
 }
 
 }  // namespace airace

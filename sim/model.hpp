@@ -14,24 +14,55 @@
 namespace airace {
 
 // Phase order within a day (docs/model.md §"Process overview and scheduling").
-inline constexpr int kPhaseCompute = 20;     // chip deliveries and depreciation
-inline constexpr int kPhaseLabs = 30;        // research, efficiency, capability
-inline constexpr int kPhaseIndicators = 90;  // headline indicators, after every actor
+inline constexpr int kPhaseGovernments = 10;  // adaptive rules read the latest indicators
+inline constexpr int kPhaseSupply = 20;       // production, allocation, deliveries, depreciation
+inline constexpr int kPhaseLabs = 30;         // research, efficiency, capability
+inline constexpr int kPhaseIndicators = 90;   // headline indicators, after every actor
 
-// Where each recorded quantity goes in the output.
+// Where each recorded quantity goes in the output (kNoSeries: not recorded in this scenario).
 struct ModelOutputs {
   AxisId countries = 0;
   AxisId chips = 0;
+  AxisId producers = 0;
   AxisId labs = 0;
-  SeriesId lab_compute_h100e = 0;
-  SeriesId lab_chips = 0;
-  SeriesId lab_efficiency = 0;
-  SeriesId lab_effective_compute = 0;
-  SeriesId lab_capability = 0;
-  SeriesId country_compute_h100e = 0;
-  SeriesId country_best_capability = 0;
-  SeriesId us_cn_gap_months = 0;
+  AxisId clouds = 0;
+  AxisId origins = 0;
+  AxisId rules = 0;
+  AxisId levers = 0;
+  AxisId adaptive = 0;
+  SeriesId chip_price = kNoSeries;
+  SeriesId chip_unit_cost = kNoSeries;
+  SeriesId chip_sales = kNoSeries;
+  SeriesId chip_smuggled = kNoSeries;
+  SeriesId chip_legal_share = kNoSeries;
+  SeriesId producer_capacity = kNoSeries;
+  SeriesId producer_yield = kNoSeries;
+  SeriesId producer_output = kNoSeries;
+  SeriesId producer_revenue = kNoSeries;
+  SeriesId producer_node = kNoSeries;
+  SeriesId producer_markup = kNoSeries;
+  SeriesId lab_compute_h100e = kNoSeries;
+  SeriesId lab_training_h100e = kNoSeries;
+  SeriesId lab_chips = kNoSeries;
+  SeriesId lab_efficiency = kNoSeries;
+  SeriesId lab_effective_compute = kNoSeries;
+  SeriesId lab_capability = kNoSeries;
+  SeriesId cloud_compute_h100e = kNoSeries;
+  SeriesId country_compute_h100e = kNoSeries;
+  SeriesId country_compute_by_origin = kNoSeries;
+  SeriesId country_remote_access = kNoSeries;
+  SeriesId country_blocked_usd = kNoSeries;
+  SeriesId cn_domestic_share = kNoSeries;
+  SeriesId cn_smuggled_h100e = kNoSeries;
+  SeriesId country_best_capability = kNoSeries;
+  SeriesId us_cn_gap_months = kNoSeries;
+  SeriesId rule_status = kNoSeries;
+  SeriesId lever_values = kNoSeries;
+  SeriesId adaptive_fired = kNoSeries;
 };
+
+// Origins of installed compute, the last axis of /indicators/compute_by_origin_h100e.
+enum class Origin : std::size_t { imported, domestic, smuggled };
 
 // The output layout of a scenario: entity axes, series and time axes.
 SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids);
@@ -49,14 +80,21 @@ class Simulation {
   Date today() const { return schedule_.today(); }
 
   const LabState& labs() const { return labs_; }
+  const SupplyState& supply() const { return supply_; }
+  const GovernmentState& governments() const { return governments_; }
+  // Changes a lever from today on (a seminar turn, a what-if mid-run).
+  void set_lever(Lever lever, double value) { airace::set_lever(governments_, lever, value, today()); }
   const SeriesBuffer& series() const { return series_; }
   SeriesBuffer take_series() { return std::move(series_); }
 
  private:
-  void step_compute(const Tick& t);
+  void step_governments(const Tick& t);
+  void step_supply(const Tick& t);
   void step_labs(const Tick& t);
   void step_indicators(const Tick& t);
   StreamKey key(Stream stream) const;
+  SupplyPolicy supply_policy(Date d);
+  std::vector<double> lab_training_h100e(Date d) const;
 
   const Scenario& scenario_;
   const ModelOutputs ids_;
@@ -65,8 +103,15 @@ class Simulation {
   std::size_t us_ = 0;
   std::size_t cn_ = 0;
   Schedule schedule_;
+  GovernmentState governments_;
+  SupplyState supply_;
+  SupplyState supply_scratch_;
+  TradePolicy trade_;
+  std::vector<double> cap_used_h100e_;  // [rule * n_countries + country]
+  std::vector<double> blocked_since_indicators_;  // [country] USD
   LabState labs_;
   LabState scratch_;  // the next state while a step runs
+  std::vector<double> world_;  // world_indicator_names(), as last published
   SeriesBuffer series_;
   CapabilityHistory us_history_;
   CapabilityHistory cn_history_;

@@ -41,8 +41,11 @@ const Schema<ScheduleSettings>& schedule_schema() {
   using S = ScheduleSettings;
   static const Schema<ScheduleSettings> s(
       "schedule", {
-                      choice("compute", &S::compute, cadence_options(),
-                             {"cadence of chip deliveries and depreciation"}),
+                      choice("governments", &S::governments, cadence_options(),
+                             {"cadence at which governments check their adaptive rules"}),
+                      choice("supply", &S::supply, cadence_options(),
+                             {"cadence of chip production, allocation, deliveries and "
+                              "depreciation"}),
                       choice("labs", &S::labs, cadence_options(),
                              {"cadence of lab research (efficiency) and model capability"}),
                       choice("indicators", &S::indicators, cadence_options(),
@@ -71,6 +74,10 @@ const Schema<CountrySpec>& country_schema() {
                                      {
                                          text("id", &C::id, {"short code, e.g. US, CN", "", true}),
                                          text("name", &C::name, {"display name"}),
+                                         choice("tier", &C::tier, tier_options(),
+                                                {"export-control tier: us, ally (aligns with US "
+                                                 "controls), china (arms-embargoed destinations), "
+                                                 "rest (the rest of the world)"}),
                                      });
   return s;
 }
@@ -108,12 +115,35 @@ const Schema<Scenario>& scenario_schema() {
                            section(indicator_schema(), &Scenario::indicators)),
           custom<Scenario>(section_info("lab_model", "section", "parameters shared by all labs"),
                            section(lab_model_schema(), &Scenario::lab_model)),
+          custom<Scenario>(
+              section_info("supply_model", "section", "parameters of chip supply and allocation"),
+              section(supply_model_schema(), &Scenario::supply_model)),
           custom<Scenario>(section_info("countries", "list", "countries, by id", true),
                            entity_list(country_schema(), &Scenario::countries)),
           custom<Scenario>(section_info("chips", "list", "the chip catalogue", true),
                            entity_list(chip_schema(), &Scenario::chips)),
+          custom<Scenario>(section_info("producers", "list", "chip producers (designer + fab)"),
+                           entity_list(producer_schema(), &Scenario::producers)),
           custom<Scenario>(section_info("labs", "list", "AI labs"),
                            entity_list(lab_schema(), &Scenario::labs)),
+          custom<Scenario>(section_info("clouds", "list", "other buyers of chips, by country"),
+                           entity_list(cloud_schema(), &Scenario::clouds)),
+          custom<Scenario>(section_info("export_rules", "list", "US export-control rules on chips"),
+                           entity_list(export_rule_schema(), &Scenario::export_rules)),
+          custom<Scenario>(
+              section_info("equipment_controls", "list", "controls on chip-making equipment"),
+              entity_list(equipment_control_schema(), &Scenario::equipment_controls)),
+          custom<Scenario>(section_info("us_government", "section",
+                                        "US enforcement and adaptive rules"),
+                           section(us_government_schema(), &Scenario::us_government)),
+          custom<Scenario>(section_info("china_government", "section",
+                                        "China's chip subsidies, procurement preference and "
+                                        "computing pool"),
+                           section(china_government_schema(), &Scenario::china_government)),
+          custom<Scenario>(section_info("allies", "section", "allies' alignment with US controls"),
+                           section(allies_schema(), &Scenario::allies)),
+          custom<Scenario>(section_info("policy_events", "list", "dated changes of a lever"),
+                           entity_list(policy_event_schema(), &Scenario::policy_events)),
       });
   return s;
 }
@@ -152,7 +182,23 @@ void validate_whole(Scenario& s, const ConfigNode& tree, Diagnostics& diags) {
                     std::string("the country '") + needed +
                         "' is missing; the US-China indicators need both US and CN");
   validate_chips(s.chips, ids, diags);
-  s.labs_setup = resolve_labs(s.labs, s.chips, ids, s.lab_model, s.info.start, diags);
+  const std::vector<Country> countries = s.country_tiers();
+  s.labs_setup = resolve_labs(s.labs, s.lab_model);
+  std::vector<BuyerSpec> buyers(s.labs.begin(), s.labs.end());
+  buyers.insert(buyers.end(), s.clouds.begin(), s.clouds.end());
+  for (std::size_t i = 0; i < s.clouds.size(); ++i)
+    for (const LabConfig& l : s.labs)
+      if (l.id == s.clouds[i].id)
+        diags.error(s.clouds[i].where, "clouds[" + l.id + "]",
+                    "the id '" + l.id + "' is also a lab's; buyers need distinct ids");
+  s.supply_setup = resolve_supply(s.supply_model, s.chips, s.producers, buyers, s.labs.size(),
+                                  countries, s.info.start, diags);
+  std::vector<std::string> producer_ids;
+  for (const ProducerConfig& p : s.producers) producer_ids.push_back(p.id);
+  s.rule_book = resolve_rules(s.export_rules, s.equipment_controls, s.chips, countries,
+                              producer_ids, s.supply_setup.producer_country, diags);
+  s.governments_setup = resolve_governments(s.us_government, s.china_government, s.allies,
+                                            s.policy_events, s.rule_book, diags);
 }
 
 }  // namespace
@@ -161,6 +207,12 @@ std::vector<std::string> Scenario::country_ids() const {
   std::vector<std::string> ids;
   for (const CountrySpec& c : countries) ids.push_back(c.id);
   return ids;
+}
+
+std::vector<Country> Scenario::country_tiers() const {
+  std::vector<Country> out;
+  for (const CountrySpec& c : countries) out.push_back({c.id, c.tier});
+  return out;
 }
 
 Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name) {
@@ -213,10 +265,22 @@ std::vector<ParamInfo> all_parameters() {
   add(schedule_schema().describe());
   add(indicator_schema().describe());
   add(lab_model_schema().describe());
+  add(supply_model_schema().describe());
   add(country_schema().describe());
   add(chip_schema().describe());
+  add(producer_schema().describe());
+  add(disruption_schema().describe());
   add(lab_schema().describe());
-  add(purchase_schema().describe());
+  add(demand_plan_schema().describe());
+  add(cloud_schema().describe());
+  add(export_rule_schema().describe());
+  add(rule_destination_schema().describe());
+  add(equipment_control_schema().describe());
+  add(us_government_schema().describe());
+  add(adaptive_rule_schema().describe());
+  add(china_government_schema().describe());
+  add(allies_schema().describe());
+  add(policy_event_schema().describe());
   return all;
 }
 

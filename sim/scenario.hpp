@@ -8,7 +8,10 @@
 #include <vector>
 
 #include "agents/chips.hpp"
+#include "agents/export_rules.hpp"
+#include "agents/governments.hpp"
 #include "agents/labs.hpp"
+#include "agents/supply.hpp"
 #include "sim/core/calendar.hpp"
 #include "sim/core/config_tree.hpp"
 #include "sim/core/params.hpp"
@@ -29,7 +32,8 @@ struct RunSettings {
 
 // The cadence of each actor kind (docs/model.md §"Process overview and scheduling").
 struct ScheduleSettings {
-  Cadence compute = Cadence::weekly;
+  Cadence governments = Cadence::quarterly;
+  Cadence supply = Cadence::weekly;
   Cadence labs = Cadence::monthly;
   Cadence indicators = Cadence::monthly;
 };
@@ -41,6 +45,7 @@ struct IndicatorParams {
 struct CountrySpec {
   std::string id;
   std::string name;
+  ExportTier tier = ExportTier::rest;
   SourceLocation where;
 };
 
@@ -52,12 +57,27 @@ struct Scenario {
   ScheduleSettings schedule;
   IndicatorParams indicators;
   LabModelParams lab_model;
+  SupplyModelParams supply_model;
   std::vector<CountrySpec> countries;
   std::vector<ChipSpec> chips;
+  std::vector<ProducerConfig> producers;
   std::vector<LabConfig> labs;
-  LabsSetup labs_setup;  // labs resolved against chips and countries
+  std::vector<BuyerSpec> clouds;
+  std::vector<ExportRule> export_rules;
+  std::vector<EquipmentControl> equipment_controls;
+  UsGovernment us_government;
+  ChinaGovernment china_government;
+  Allies allies;
+  std::vector<PolicyEvent> policy_events;
+
+  // Resolved against each other: indices instead of ids, fixed for a run.
+  LabsSetup labs_setup;
+  SupplySetup supply_setup;  // buyers: the labs, then the clouds
+  RuleBook rule_book;
+  GovernmentsSetup governments_setup;
 
   std::vector<std::string> country_ids() const;
+  std::vector<Country> country_tiers() const;
 };
 
 // Loads, merges and validates. Throws InputError listing every problem found.

@@ -60,17 +60,20 @@ TEST_CASE("every series is filled on its own cadence") {
   CHECK(r.catalog.series()[r.catalog.find("labs", "capability")].cadence == Cadence::monthly);
 }
 
-TEST_CASE("country indicators add up the labs of each country") {
-  const Scenario s = load_scenario(kSmall, {"schedule.compute=monthly"});
+TEST_CASE("country indicators add up the labs and clouds of each country") {
+  const Scenario s = load_scenario(kSmall, {"schedule.supply=monthly"});
   const RunResult r = run(s, 2);
   const SeriesId lab = r.catalog.find("labs", "compute_h100e");
+  const SeriesId cloud = r.catalog.find("clouds", "compute_h100e");
   const SeriesId country = r.catalog.find("indicators", "compute_h100e");
   const SeriesId best = r.catalog.find("indicators", "best_capability");
   const SeriesId cap = r.catalog.find("labs", "capability");
+  const SeriesBuffer& x = r.replicates[1];
   for (std::size_t t = 0; t < 24; ++t) {
-    CHECK(r.replicates[1].get(country, t, 0) == r.replicates[1].get(lab, t, 0));  // US = us_lab
-    CHECK(r.replicates[1].get(country, t, 1) == r.replicates[1].get(lab, t, 1));  // CN = cn_lab
-    CHECK(r.replicates[1].get(best, t, 1) == r.replicates[1].get(cap, t, 1));
+    CHECK(x.get(country, t, 0) == doctest::Approx(x.get(lab, t, 0)));  // US = us_lab
+    CHECK(x.get(country, t, 1) ==
+          doctest::Approx(x.get(lab, t, 1) + x.get(cloud, t, 0)));  // CN = cn_lab + cn_cloud
+    CHECK(x.get(best, t, 1) == x.get(cap, t, 1));
   }
 }
 

@@ -32,7 +32,9 @@ TEST_CASE("a valid scenario loads into typed values") {
   CHECK(s.labs[1].archetype == LabArchetype::efficient_challenger);
   CHECK(s.labs[1].efficiency_growth_per_year == 3.5);
   CHECK(s.labs[0].efficiency_growth_per_year == 2.8);  // the documented default
-  CHECK(s.labs_setup.initial_chips[0 * 3 + 0] == 20000);
+  CHECK(s.supply_setup.initial_chips[0 * 3 + 0] == 20000);
+  CHECK(s.export_rules.size() == 1);
+  CHECK(s.countries[1].tier == ExportTier::china);
 }
 
 TEST_CASE("the baseline scenario is valid") {
@@ -167,11 +169,10 @@ TEST_CASE("chips cannot be installed or bought before they launch") {
     CHECK(e.diagnostics()[0].message.find("launches on 2023-06-01") != std::string::npos);
   }
   try {
-    load_scenario(base,
-                  {"labs.cn_lab.purchases=[{chip: Ascend910B, units_per_year: 5, end: 2023-01}]"});
+    load_scenario(base, {"chips.Ascend910B.end_of_sale=2023-01-01"});
     FAIL("expected an error");
   } catch (const InputError& e) {
     REQUIRE(e.diagnostics().size() == 1);
-    CHECK(e.diagnostics()[0].message.find("would deliver nothing") != std::string::npos);
+    CHECK(e.diagnostics()[0].message.find("before it launches") != std::string::npos);
   }
 }

@@ -261,6 +261,30 @@ Field<T> reference(std::string key, EntityRef T::*member, std::string target, Do
           }};
 }
 
+// A list of references: `[US, ally]`, or a single id written without brackets.
+template <class T>
+Field<T> reference_list(std::string key, std::vector<EntityRef> T::*member, std::string target,
+                        Doc doc) {
+  ParamInfo info{std::move(key),  "list of ids of entries in " + target,
+                 "",              "[]",
+                 "",              std::move(doc.description),
+                 std::move(doc.source), doc.required};
+  return {std::move(info),
+          [member](const ConfigNode& n, const std::string& path, T& out, Diagnostics& d) {
+            std::vector<EntityRef> refs;
+            if (n.is_scalar() || n.is_null()) {
+              if (auto v = read_text(n, path, d)) refs.push_back({*v, n.where});
+            } else if (n.is_sequence()) {
+              for (std::size_t i = 0; i < n.items.size(); ++i)
+                if (auto v = read_text(n.items[i], path + "[" + std::to_string(i) + "]", d))
+                  refs.push_back({*v, n.items[i].where});
+            } else {
+              d.error(n.where, path, "expected a list of ids such as [US, CN], found " + n.describe());
+            }
+            out.*member = std::move(refs);
+          }};
+}
+
 // Resolves a reference against the ids of its target list; reports an unknown id with a
 // suggestion and returns nullopt.
 std::optional<std::size_t> resolve_reference(const EntityRef& ref, const std::string& path,

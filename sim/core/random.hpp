@@ -17,7 +17,7 @@ namespace airace {
 // results would no longer reproduce.
 enum class Stream : uint32_t {
   test = 0,
-  lab_purchases = 1,
+  buyer_demand = 1,  // spending of each demand plan (was lab_purchases)
   lab_efficiency = 2,
   lab_training = 3,
 };

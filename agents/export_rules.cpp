@@ -1,0 +1,390 @@
+#include "agents/export_rules.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace airace {
+
+std::string_view tier_name(ExportTier t) {
+  switch (t) {
+    case ExportTier::us: return "us";
+    case ExportTier::ally: return "ally";
+    case ExportTier::china: return "china";
+    case ExportTier::rest: return "rest";
+  }
+  return "?";
+}
+
+std::vector<std::pair<std::string, ExportTier>> tier_options() {
+  return {{"us", ExportTier::us},
+          {"ally", ExportTier::ally},
+          {"china", ExportTier::china},
+          {"rest", ExportTier::rest}};
+}
+
+namespace {
+
+void read_destinations(const ConfigNode& n, const std::string& path, ExportRule& rule,
+                       Diagnostics& diags) {
+  rule.destinations.clear();
+  if (!n.is_sequence()) {
+    diags.error(n.where, path,
+                "expected a list of destinations such as [{to: china, treatment: banned}], found " +
+                    n.describe());
+    return;
+  }
+  for (std::size_t i = 0; i < n.items.size(); ++i) {
+    RuleDestination d;
+    d.where = n.items[i].where;
+    const std::string item = path + "[" + std::to_string(i) + "]";
+    rule_destination_schema().read(n.items[i], item, d, diags);
+    if (d.treatment != Treatment::licence && n.items[i].is_map() &&
+        n.items[i].find("approval_rate") != nullptr)
+      diags.error(n.items[i].key_location("approval_rate"), item + ".approval_rate",
+                  "an approval rate applies only to treatment 'licence'");
+    rule.destinations.push_back(std::move(d));
+  }
+}
+
+void read_covers(const ConfigNode& n, const std::string& path, ExportRule& rule,
+                 Diagnostics& diags) {
+  if (auto c = parse_condition(n, path, chip_metric_names(), diags)) rule.covers = std::move(*c);
+}
+
+std::string metric_list() {
+  std::string s;
+  for (const std::string& m : chip_metric_names()) s += (s.empty() ? "" : ", ") + m;
+  return s;
+}
+
+}  // namespace
+
+const Schema<RuleDestination>& rule_destination_schema() {
+  using D = RuleDestination;
+  static const Schema<RuleDestination> schema(
+      "export_rules[].destinations[]",
+      {
+          reference("to", &D::to, "countries[] or an export tier",
+                    {"destination: a country id or a tier (us, ally, china, rest)", "", true}),
+          choice("treatment", &D::treatment,
+                 {{"allowed", Treatment::allowed},
+                  {"licence", Treatment::licence},
+                  {"banned", Treatment::banned}},
+                 {"what an exporter needs to sell a covered chip there"}),
+          number("approval_rate", &D::approval_rate, "fraction", between(0, 1),
+                 {"share of licence applications granted (treatment licence)"}),
+          number("cap_h100e", &D::cap_h100e, "H100e", above(0),
+                 {"legal deliveries of covered chips per destination country while the rule is in "
+                  "force; beyond it the chips are banned there (AI Diffusion rule: 49,901 H100e per "
+                  "tier-2 country, 2025-2027)",
+                  "calibration/facts.md §1b"}),
+      });
+  return schema;
+}
+
+const Schema<ExportRule>& export_rule_schema() {
+  using R = ExportRule;
+  static const Schema<ExportRule> schema(
+      "export_rules[]",
+      {
+          text("id", &R::id, {"unique identifier", "", true}),
+          text("name", &R::name, {"display name"}),
+          date("announced", &R::announced,
+               {"date the rule is published; buyers stockpile until it is in force (required "
+                "unless adaptive)"}),
+          date("effective", &R::effective,
+               {"date the rule comes into force (required unless adaptive)"}),
+          date("ends", &R::ends, {"date the rule is rescinded or lapses"}),
+          flag("adaptive", &R::adaptive,
+               {"the rule has no dates of its own: a government's adaptive rule announces it when "
+                "its condition holds"}),
+          custom<R>({"covers", "condition over chip metrics", "", "", "",
+                     "which chips the rule controls, e.g. 'tpp >= 4800 and interconnect_gbps >= "
+                     "600'; metrics: " +
+                         metric_list(),
+                     "", true},
+                    read_covers),
+          reference_list("chip_origins", &R::chip_origins, "countries[] or an export tier",
+                         {"countries or tiers whose chips the rule controls; empty: chips designed "
+                          "in tiers us and ally"}),
+          custom<R>({"destinations", "list of destinations (see export_rules[].destinations[])", "",
+                     "", "", "where the rule applies and how", "", true},
+                    read_destinations),
+          reference_list("supersedes", &R::supersedes, "export_rules[]",
+                         {"rules this one replaces from its effective date (a loosening such as "
+                          "the 2025-08 H20 licences)"}),
+          text("source", &R::source, {"Federal Register citation or report"}),
+      });
+  return schema;
+}
+
+const Schema<EquipmentControl>& equipment_control_schema() {
+  using E = EquipmentControl;
+  static const Schema<EquipmentControl> schema(
+      "equipment_controls[]",
+      {
+          text("id", &E::id, {"unique identifier", "", true}),
+          text("name", &E::name, {"display name"}),
+          date("announced", &E::announced, {"date the control is published", "", true}),
+          date("effective", &E::effective, {"date it comes into force", "", true}),
+          date("ends", &E::ends, {"date it lapses"}),
+          reference_list("producers_in", &E::producers_in, "countries[] or an export tier",
+                         {"countries or tiers whose chip producers lose access to the equipment "
+                          "(empty: tier china)"}),
+          number("capex_multiplier", &E::capex_multiplier, "x", at_least(1),
+                 {"cost of new chip-making capacity relative to an unrestricted fab, at full "
+                  "effect (allies fully aligned)"}),
+          number("node_floor_nm", &E::node_floor_nm, "nm", at_least(0),
+                 {"process node the restricted fabs cannot pass at full effect (0: none)"}),
+          text("source", &E::source, {"Federal Register citation or report"}),
+      });
+  return schema;
+}
+
+std::vector<std::size_t> countries_named(const EntityRef& ref, const std::string& path,
+                                         const std::vector<Country>& countries,
+                                         Diagnostics& diags) {
+  std::vector<std::size_t> out;
+  for (std::size_t k = 0; k < countries.size(); ++k)
+    if (countries[k].id == ref.id) return {k};
+  for (const auto& [name, tier] : tier_options())
+    if (name == ref.id) {
+      for (std::size_t k = 0; k < countries.size(); ++k)
+        if (countries[k].tier == tier) out.push_back(k);
+      return out;
+    }
+  std::vector<std::string> names;
+  for (const Country& c : countries) names.push_back(c.id);
+  for (const auto& [name, tier] : tier_options()) names.push_back(name);
+  std::string hint = did_you_mean(ref.id, names);
+  if (hint.empty()) {
+    hint = "known countries and tiers: ";
+    for (std::size_t i = 0; i < names.size(); ++i) hint += (i ? ", " : "") + names[i];
+  }
+  diags.error(ref.where, path, "unknown country or export tier '" + ref.id + "'", hint);
+  return out;
+}
+
+namespace {
+
+void check_dates(Date announced, Date effective, Date ends, const SourceLocation& where,
+                 const std::string& path, Diagnostics& diags) {
+  if (effective < announced)
+    diags.error(where, path + ".effective",
+                "the effective date " + effective.iso() + " is before the announcement " +
+                    announced.iso() + "; a rule cannot be in force before it is published");
+  if (!(announced < ends))
+    diags.error(where, path + ".ends",
+                "the rule ends on " + ends.iso() + ", not after it is announced (" +
+                    announced.iso() + ")");
+}
+
+const Date kNever = Date::from_ymd(9999, 12, 31);
+
+}  // namespace
+
+RuleBook resolve_rules(const std::vector<ExportRule>& rules,
+                       const std::vector<EquipmentControl>& controls,
+                       const std::vector<ChipSpec>& chips, const std::vector<Country>& countries,
+                       const std::vector<std::string>& producer_ids,
+                       const std::vector<std::size_t>& producer_country, Diagnostics& diags) {
+  RuleBook b;
+  b.n_rules = rules.size();
+  b.n_chips = chips.size();
+  b.n_countries = countries.size();
+  b.covers.assign(b.n_rules * b.n_chips, 0);
+  b.destination.assign(b.n_rules * b.n_countries, {});
+  b.supersedes.resize(b.n_rules);
+  std::vector<std::string> rule_ids;
+  for (const ExportRule& r : rules) rule_ids.push_back(r.id);
+
+  std::vector<std::vector<double>> metrics;
+  for (const ChipSpec& c : chips) metrics.push_back(chip_metrics(c));
+
+  for (std::size_t r = 0; r < rules.size(); ++r) {
+    const ExportRule& rule = rules[r];
+    const std::string path = "export_rules[" + rule.id + "]";
+    b.ids.push_back(rule.id);
+    b.adaptive.push_back(rule.adaptive ? 1 : 0);
+    if (rule.adaptive) {
+      b.initial_times.push_back({kNever, kNever, kNever});
+    } else {
+      if (rule.announced == kNever)
+        diags.error(rule.where, path,
+                    "missing required key 'announced' (a rule that is not adaptive needs dates)");
+      if (rule.effective == kNever)
+        diags.error(rule.where, path,
+                    "missing required key 'effective' (a rule that is not adaptive needs dates)");
+      if (rule.announced != kNever && rule.effective != kNever)
+        check_dates(rule.announced, rule.effective, rule.ends, rule.where, path, diags);
+      b.initial_times.push_back({rule.announced, rule.effective, rule.ends});
+    }
+
+    // Chips whose designer's country is among the origins (default: tiers us and ally).
+    std::vector<uint8_t> origin_ok(countries.size(), 0);
+    if (rule.chip_origins.empty()) {
+      for (std::size_t k = 0; k < countries.size(); ++k)
+        origin_ok[k] = countries[k].tier == ExportTier::us || countries[k].tier == ExportTier::ally;
+    } else {
+      for (std::size_t i = 0; i < rule.chip_origins.size(); ++i)
+        for (std::size_t k : countries_named(rule.chip_origins[i],
+                                             path + ".chip_origins[" + std::to_string(i) + "]",
+                                             countries, diags))
+          origin_ok[k] = 1;
+    }
+    for (std::size_t c = 0; c < chips.size(); ++c) {
+      std::size_t origin = countries.size();
+      for (std::size_t k = 0; k < countries.size(); ++k)
+        if (countries[k].id == chips[c].origin.id) origin = k;
+      const bool from_origin = origin < countries.size() && origin_ok[origin] != 0;
+      b.covers[r * b.n_chips + c] = from_origin && rule.covers.evaluate(metrics[c]) ? 1 : 0;
+    }
+
+    // A destination naming a country beats one naming its tier, whatever the order.
+    for (int pass = 0; pass < 2; ++pass)
+      for (std::size_t i = 0; i < rule.destinations.size(); ++i) {
+        const RuleDestination& d = rule.destinations[i];
+        bool names_country = false;
+        for (const Country& c : countries) names_country = names_country || c.id == d.to.id;
+        if ((pass == 0) == names_country) continue;
+        const std::string dpath = path + ".destinations[" + std::to_string(i) + "]";
+        for (std::size_t k : countries_named(d.to, dpath + ".to", countries, diags)) {
+          RuleBook::Destination& dest = b.destination[r * b.n_countries + k];
+          dest = {true, d.treatment,
+                  d.treatment == Treatment::licence   ? d.approval_rate
+                  : d.treatment == Treatment::allowed ? 1.0
+                                                      : 0.0,
+                  d.cap_h100e};
+        }
+      }
+    for (const EntityRef& s : rule.supersedes)
+      if (auto q = resolve_reference(s, path + ".supersedes", rule_ids, "export rule", diags)) {
+        if (*q == r)
+          diags.error(s.where, path + ".supersedes", "a rule cannot supersede itself");
+        else
+          b.supersedes[r].push_back(*q);
+      }
+  }
+
+  b.n_controls = controls.size();
+  b.n_producers = producer_ids.size();
+  b.control_affects.assign(b.n_controls * b.n_producers, 0);
+  for (std::size_t e = 0; e < controls.size(); ++e) {
+    const EquipmentControl& ctl = controls[e];
+    const std::string path = "equipment_controls[" + ctl.id + "]";
+    check_dates(ctl.announced, ctl.effective, ctl.ends, ctl.where, path, diags);
+    b.control_times.push_back({ctl.announced, ctl.effective, ctl.ends});
+    b.capex_multiplier.push_back(ctl.capex_multiplier);
+    b.node_floor_nm.push_back(ctl.node_floor_nm);
+    std::vector<uint8_t> hit(countries.size(), 0);
+    if (ctl.producers_in.empty()) {
+      for (std::size_t k = 0; k < countries.size(); ++k)
+        hit[k] = countries[k].tier == ExportTier::china;
+    } else {
+      for (std::size_t i = 0; i < ctl.producers_in.size(); ++i)
+        for (std::size_t k :
+             countries_named(ctl.producers_in[i],
+                             path + ".producers_in[" + std::to_string(i) + "]", countries, diags))
+          hit[k] = 1;
+    }
+    for (std::size_t p = 0; p < producer_ids.size(); ++p)
+      b.control_affects[e * b.n_producers + p] =
+          producer_country[p] < countries.size() && hit[producer_country[p]] != 0;
+  }
+  return b;
+}
+
+RuleStatus rule_status(const RuleBook& book, const std::vector<RuleTimes>& times, std::size_t rule,
+                       Date d) {
+  const RuleTimes& t = times[rule];
+  if (d < t.announced) return RuleStatus::pending;
+  if (!(d < t.ends)) return RuleStatus::ended;  // possibly withdrawn before it came into force
+  if (d < t.effective) return RuleStatus::announced;
+  // Superseded once a rule that replaces it is in force.
+  for (std::size_t q = 0; q < book.n_rules; ++q)
+    for (std::size_t s : book.supersedes[q])
+      if (s == rule && !(d < times[q].effective)) return RuleStatus::ended;
+  return RuleStatus::in_force;
+}
+
+namespace {
+
+// The legal share a rule gives (chip, country) when in force, counting an exhausted cap as a ban.
+double rule_share(const RuleBook::Destination& dest, double cap_used) {
+  if (cap_used >= dest.cap_h100e) return 0.0;
+  return dest.approval_rate;
+}
+
+}  // namespace
+
+void compute_trade_policy(const RuleBook& book, const std::vector<RuleTimes>& times, Date d,
+                          const std::vector<double>& cap_used_h100e, TradePolicy& out) {
+  const std::size_t nc = book.n_chips;
+  const std::size_t nk = book.n_countries;
+  out.n_chips = nc;
+  out.n_countries = nk;
+  out.legal_share.assign(nc * nk, 1.0);
+  out.tightening_soon.assign(nc * nk, 0);
+  std::vector<RuleStatus> status(book.n_rules);
+  for (std::size_t r = 0; r < book.n_rules; ++r) status[r] = rule_status(book, times, r, d);
+  // docs/model.md §"Export controls: treatment": the most restrictive rule in force wins.
+  for (std::size_t r = 0; r < book.n_rules; ++r) {
+    if (status[r] != RuleStatus::in_force) continue;
+    for (std::size_t c = 0; c < nc; ++c) {
+      if (!book.covers[r * nc + c]) continue;
+      for (std::size_t k = 0; k < nk; ++k) {
+        const RuleBook::Destination& dest = book.destination[r * nk + k];
+        if (!dest.applies) continue;
+        double& share = out.legal_share[c * nk + k];
+        share = std::min(share, rule_share(dest, cap_used_h100e[r * nk + k]));
+      }
+    }
+  }
+  // An announced rule that would lower the legal share makes buyers stockpile.
+  for (std::size_t r = 0; r < book.n_rules; ++r) {
+    if (status[r] != RuleStatus::announced) continue;
+    for (std::size_t c = 0; c < nc; ++c) {
+      if (!book.covers[r * nc + c]) continue;
+      for (std::size_t k = 0; k < nk; ++k) {
+        const RuleBook::Destination& dest = book.destination[r * nk + k];
+        if (dest.applies && dest.approval_rate < out.legal_share[c * nk + k])
+          out.tightening_soon[c * nk + k] = 1;
+      }
+    }
+  }
+}
+
+void count_against_caps(const RuleBook& book, const std::vector<RuleTimes>& times, Date d,
+                        const std::vector<double>& deliveries,
+                        const std::vector<double>& chip_h100e,
+                        std::vector<double>& cap_used_h100e) {
+  const std::size_t nc = book.n_chips;
+  const std::size_t nk = book.n_countries;
+  for (std::size_t r = 0; r < book.n_rules; ++r) {
+    if (rule_status(book, times, r, d) != RuleStatus::in_force) continue;
+    for (std::size_t k = 0; k < nk; ++k) {
+      if (!std::isfinite(book.destination[r * nk + k].cap_h100e)) continue;
+      for (std::size_t c = 0; c < nc; ++c)
+        if (book.covers[r * nc + c])
+          cap_used_h100e[r * nk + k] += deliveries[c * nk + k] * chip_h100e[c];
+    }
+  }
+}
+
+void equipment_limits(const RuleBook& book, Date d, double effectiveness,
+                      std::vector<double>& capex_multiplier, std::vector<double>& node_floor_nm) {
+  capex_multiplier.assign(book.n_producers, 1.0);
+  node_floor_nm.assign(book.n_producers, 0.0);
+  for (std::size_t e = 0; e < book.n_controls; ++e) {
+    const RuleTimes& t = book.control_times[e];
+    if (d < t.effective || !(d < t.ends)) continue;
+    for (std::size_t p = 0; p < book.n_producers; ++p) {
+      if (!book.control_affects[e * book.n_producers + p]) continue;
+      // docs/model.md §"Export controls: equipment": effects scale with effectiveness.
+      capex_multiplier[p] *= 1.0 + (book.capex_multiplier[e] - 1.0) * effectiveness;
+      node_floor_nm[p] = std::max(node_floor_nm[p], book.node_floor_nm[e] * effectiveness);
+    }
+  }
+}
+
+}  // namespace airace

@@ -1,0 +1,152 @@
+#pragma once
+// The export-control regime: rules on AI chips (which chips, by metrics computed from the
+// catalogue; which destinations; what treatment) and controls on chip-making equipment.
+// docs/model.md §"Export controls" gives the semantics, parameters and sources.
+//
+// The regime produces one record for the supply model each period, TradePolicy: for every chip
+// and destination country the share of demand that may be sold legally, and whether a tighter
+// rule has been announced but is not yet in force (buyers stockpile).
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "agents/chips.hpp"
+#include "sim/core/condition.hpp"
+#include "sim/core/params.hpp"
+
+namespace airace {
+
+// Destination tiers (docs/model.md §"Export controls: tiers"): the US itself, allies that
+// align with its controls, China and other arms-embargoed destinations, the rest of the world.
+enum class ExportTier { us, ally, china, rest };
+std::string_view tier_name(ExportTier t);
+std::vector<std::pair<std::string, ExportTier>> tier_options();
+
+enum class Treatment { allowed, licence, banned };
+
+struct RuleDestination {
+  EntityRef to;  // a country id or a tier name
+  Treatment treatment = Treatment::banned;
+  double approval_rate = 0.0;  // fraction of licence applications granted
+  double cap_h100e = std::numeric_limits<double>::infinity();  // H100e per country, rule's life
+  SourceLocation where;
+};
+
+struct ExportRule {
+  std::string id;
+  std::string name;
+  Date announced = Date::from_ymd(9999, 12, 31);
+  Date effective = Date::from_ymd(9999, 12, 31);
+  Date ends = Date::from_ymd(9999, 12, 31);
+  bool adaptive = false;  // dates come from a government's adaptive rule, not from the file
+  Condition covers;                      // over chip_metric_names()
+  std::vector<EntityRef> chip_origins;   // countries or tiers whose chips it controls
+  std::vector<RuleDestination> destinations;
+  std::vector<EntityRef> supersedes;  // rules it replaces once in force
+  std::string source;
+  SourceLocation where;
+};
+
+struct EquipmentControl {
+  std::string id;
+  std::string name;
+  Date announced = Date::from_ymd(9999, 12, 31);
+  Date effective = Date::from_ymd(9999, 12, 31);
+  Date ends = Date::from_ymd(9999, 12, 31);
+  std::vector<EntityRef> producers_in;  // countries or tiers whose fabs it restricts
+  double capex_multiplier = 1.0;        // x cost of new capacity, at full effect
+  double node_floor_nm = 0.0;           // nm the fabs cannot pass, at full effect
+  std::string source;
+  SourceLocation where;
+};
+
+const Schema<ExportRule>& export_rule_schema();
+const Schema<RuleDestination>& rule_destination_schema();
+const Schema<EquipmentControl>& equipment_control_schema();
+
+// When a rule is announced, comes into force and ends. Adaptive rules start "never" and get
+// dates when a government triggers them.
+struct RuleTimes {
+  Date announced = Date::from_ymd(9999, 12, 31);
+  Date effective = Date::from_ymd(9999, 12, 31);
+  Date ends = Date::from_ymd(9999, 12, 31);
+};
+
+// Recorded per rule: 0 not announced, 1 announced, 2 in force, 3 ended or superseded.
+enum class RuleStatus : uint8_t { pending = 0, announced = 1, in_force = 2, ended = 3 };
+
+// The regime resolved against the catalogue and the countries: plain arrays, fixed for a run.
+struct RuleBook {
+  std::size_t n_rules = 0;
+  std::size_t n_chips = 0;
+  std::size_t n_countries = 0;
+  std::vector<std::string> ids;              // [rule]
+  std::vector<RuleTimes> initial_times;      // [rule]
+  std::vector<uint8_t> adaptive;             // [rule]
+  std::vector<uint8_t> covers;                 // [rule * n_chips + chip]
+  struct Destination {
+    bool applies = false;
+    Treatment treatment = Treatment::allowed;
+    double approval_rate = 1.0;
+    double cap_h100e = std::numeric_limits<double>::infinity();
+  };
+  std::vector<Destination> destination;          // [rule * n_countries + country]
+  std::vector<std::vector<std::size_t>> supersedes;  // [rule]
+
+  std::size_t n_controls = 0;
+  std::size_t n_producers = 0;
+  std::vector<RuleTimes> control_times;   // [control]
+  std::vector<uint8_t> control_affects;   // [control * n_producers + producer]
+  std::vector<double> capex_multiplier;   // [control]
+  std::vector<double> node_floor_nm;      // [control]
+};
+
+struct Country {
+  std::string id;
+  ExportTier tier = ExportTier::rest;
+};
+
+// Checks references (chips' producers and offered_to are checked by the supply model), date
+// order, and resolves every id; reports into diags.
+RuleBook resolve_rules(const std::vector<ExportRule>& rules,
+                       const std::vector<EquipmentControl>& controls,
+                       const std::vector<ChipSpec>& chips, const std::vector<Country>& countries,
+                       const std::vector<std::string>& producer_ids,
+                       const std::vector<std::size_t>& producer_country, Diagnostics& diags);
+
+// Resolves "US", "china", ... against country ids and tier names: every country it names.
+// Reports an unknown name and returns an empty list.
+std::vector<std::size_t> countries_named(const EntityRef& ref, const std::string& path,
+                                         const std::vector<Country>& countries,
+                                         Diagnostics& diags);
+
+RuleStatus rule_status(const RuleBook& book, const std::vector<RuleTimes>& times, std::size_t rule,
+                       Date d);
+
+// What the supply model needs from the regime on date d.
+struct TradePolicy {
+  std::size_t n_chips = 0;
+  std::size_t n_countries = 0;
+  std::vector<double> legal_share;       // [chip * n_countries + country] 1 allowed ... 0 banned
+  std::vector<uint8_t> tightening_soon;  // [chip * n_countries + country] announced, not in force
+};
+
+// docs/model.md §"Export controls: treatment". cap_used_h100e is [rule * n_countries + country].
+void compute_trade_policy(const RuleBook& book, const std::vector<RuleTimes>& times, Date d,
+                          const std::vector<double>& cap_used_h100e, TradePolicy& out);
+
+// Adds legal deliveries ([chip * n_countries + country], chips) of covered chips to the caps of
+// the rules in force on date d.
+void count_against_caps(const RuleBook& book, const std::vector<RuleTimes>& times, Date d,
+                        const std::vector<double>& deliveries,
+                        const std::vector<double>& chip_h100e,
+                        std::vector<double>& cap_used_h100e);
+
+// Equipment controls on date d for each producer: the multiplier on the cost of new capacity
+// and the node floor, scaled by effectiveness = us_share + (1 - us_share) × allies' alignment.
+void equipment_limits(const RuleBook& book, Date d, double effectiveness,
+                      std::vector<double>& capex_multiplier, std::vector<double>& node_floor_nm);
+
+}  // namespace airace

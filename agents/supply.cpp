@@ -1,0 +1,589 @@
+#include "agents/supply.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace airace {
+
+void read_chip_quantities(const ConfigNode& n, const std::string& path, BuyerSpec& buyer,
+                          Diagnostics& diags) {
+  if (!n.is_map()) {
+    diags.error(n.where, path,
+                "expected a mapping of chip id to number of chips, found " + n.describe());
+    return;
+  }
+  buyer.initial_chips.clear();
+  for (const ConfigEntry& entry : n.entries)
+    if (auto v = read_number(entry.value, child_path(path, entry.key), at_least(0), "chips", diags))
+      buyer.initial_chips.push_back({EntityRef{entry.key, entry.key_where}, *v});
+}
+
+void read_demand_plans(const ConfigNode& n, const std::string& path, BuyerSpec& buyer,
+                       Diagnostics& diags) {
+  buyer.demand.clear();
+  if (n.is_null()) return;
+  if (!n.is_sequence()) {
+    diags.error(n.where, path, "expected a list of spending plans, found " + n.describe());
+    return;
+  }
+  for (std::size_t i = 0; i < n.items.size(); ++i) {
+    DemandPlan p;
+    p.where = n.items[i].where;
+    const std::string item = path + "[" + std::to_string(i) + "]";
+    demand_plan_schema().read(n.items[i], item, p, diags);
+    if (p.end < p.start)
+      diags.error(p.where, item, "end " + p.end.iso() + " is before start " + p.start.iso());
+    buyer.demand.push_back(std::move(p));
+  }
+}
+
+const Schema<DemandPlan>& demand_plan_schema() {
+  using P = DemandPlan;
+  static const Schema<DemandPlan> schema(
+      "labs[].demand[]",
+      {
+          number("usd_per_year", &P::usd_per_year, "USD/year", at_least(0),
+                 {"spending on chips at the start of the plan", "", true}),
+          number("growth_per_year", &P::growth_per_year, "x/year", above(0),
+                 {"multiplicative growth of the spending per year (1 = flat)"}),
+          date("start", &P::start,
+               {"first day of spending; usd_per_year is the rate on this day (default: the "
+                "scenario's start)"}),
+          date("end", &P::end, {"last day of spending"}),
+      });
+  return schema;
+}
+
+const Schema<BuyerSpec>& cloud_schema() {
+  static const Schema<BuyerSpec> schema("clouds[]", buyer_fields<BuyerSpec>());
+  return schema;
+}
+
+const Schema<Disruption>& disruption_schema() {
+  using D = Disruption;
+  static const Schema<Disruption> schema(
+      "producers[].disruptions[]",
+      {
+          text("id", &D::id, {"unique identifier", "", true}),
+          date("start", &D::start, {"first day of the disruption", "", true}),
+          date("end", &D::end, {"last day of the disruption", "", true}),
+          number("capacity_lost", &D::capacity_lost, "fraction", between(0, 1),
+                 {"share of the producer's capacity out of service meanwhile"}),
+          text("source", &D::source, {"what the event is"}),
+      });
+  return schema;
+}
+
+const Schema<ProducerConfig>& producer_schema() {
+  using P = ProducerConfig;
+  static const Schema<ProducerConfig> schema(
+      "producers[]",
+      {
+          text("id", &P::id, {"unique identifier used by chips[].producer", "", true}),
+          text("name", &P::name, {"display name"}),
+          text("designer", &P::designer, {"chip designer, e.g. Nvidia"}),
+          text("fab", &P::fab, {"foundry, e.g. TSMC"}),
+          reference("country", &P::country, "countries[]",
+                    {"country of the fab (equipment controls act on it)", "", true}),
+          number("capacity_chips_per_year", &P::capacity_chips_per_year, "chip starts/year",
+                 at_least(0),
+                 {"chips the pair can start per year at the start date (before yield)", "",
+                  true}),
+          number("reinvestment_share", &P::reinvestment_share, "fraction", between(0, 1),
+                 {"share of revenue invested in new capacity, scaled by utilisation"}),
+          number("capex_usd_per_chip_per_year", &P::capex_usd_per_chip_per_year,
+                 "USD per chip start/year", above(0),
+                 {"investment needed for one more chip start per year of capacity"}),
+          number("initial_yield", &P::initial_yield, "fraction", Range{0, 1, true, false},
+                 {"share of chip starts that work at the start date",
+                  "SMIC 910B ~20% (2024), TSMC mature nodes ~90% (calibration §2b)"}),
+          number("progress_ratio", &P::progress_ratio, "fraction", Range{0, 1, true, false},
+                 {"learning curve: the defect fraction is multiplied by this at each doubling of "
+                  "cumulative output (1 = no learning)",
+                  "Wright's law; 0.7-0.9 typical for semiconductors"}),
+          number("experience_chips", &P::experience_chips, "chips", above(0),
+                 {"chips made before the start date: the origin of the learning curve"}),
+          number("gross_margin", &P::gross_margin, "fraction", Range{0, 1, false, true},
+                 {"share of the list price above unit cost at launch"}),
+          number("node_nm", &P::node_nm, "nm", above(0), {"best process node at the start date"}),
+          number("node_shrink_per_year", &P::node_shrink_per_year, "x/year", between(0.1, 1),
+                 {"yearly factor on the best node without equipment controls"}),
+          custom<P>({"disruptions", "list of disruptions (see producers[].disruptions[])", "", "[]",
+                     "", "events that take capacity out of service (a fab outage)", "", false},
+                    [](const ConfigNode& n, const std::string& path, P& out, Diagnostics& d) {
+                      out.disruptions =
+                          read_entity_list(n, path, disruption_schema(), Disruption{}, d);
+                    }),
+          text("source", &P::source, {"where the figures come from"}),
+      });
+  return schema;
+}
+
+const Schema<SupplyModelParams>& supply_model_schema() {
+  using M = SupplyModelParams;
+  static const Schema<SupplyModelParams> schema(
+      "supply_model",
+      {
+          number("depreciation_per_year", &M::depreciation_per_year, "1/year", between(0, 10),
+                 {"continuous rate at which installed chips leave service",
+                  "a 4-5 year accelerator life (hyperscaler depreciation schedules)"}),
+          number("demand_noise_sigma", &M::demand_noise_sigma, "1/sqrt(year)", between(0, 5),
+                 {"standard deviation of the log of spending over one year (mean-preserving "
+                  "lognormal)"}),
+          number("interconnect_exponent", &M::interconnect_exponent, "-", between(0, 5),
+                 {"how much a chip's training value falls with chip-to-chip bandwidth below an "
+                  "H100's 900 GB/s: value x min(1, I/900)^exponent",
+                  "assumption; DeepSeek-V3 trained efficiently on 400 GB/s H800 (calibration §3)"}),
+          number("substitution_elasticity", &M::substitution_elasticity, "-", between(0, 50),
+                 {"logit exponent on value per USD: how strongly buyers concentrate on the "
+                  "best-value chip (0: spread evenly)"}),
+          number("scarcity_price_elasticity", &M::scarcity_price_elasticity, "1/year",
+                 between(0, 100),
+                 {"speed at which the scarcity markup follows demand over supply"}),
+          number("max_scarcity_markup", &M::max_scarcity_markup, "x", at_least(1),
+                 {"highest price relative to the cost-based price"}),
+          number("stockpile_boost", &M::stockpile_boost, "fraction", at_least(0),
+                 {"extra buying of a chip between the announcement and the effective date of a "
+                  "rule that will restrict it",
+                  "A800 orders of $5B before the 2023-10 rule; ~$12-16B of H20 in 2025-Q1 "
+                  "(calibration §2b, SF10)"}),
+          number("smuggling_share_unenforced", &M::smuggling_share_unenforced, "fraction",
+                 between(0, 1),
+                 {"share of blocked spending that buys smuggled chips when enforcement is 0"}),
+          number("remote_access_share_unenforced", &M::remote_access_share_unenforced,
+                 "fraction", between(0, 1),
+                 {"share of blocked spending that rents compute in third countries when "
+                  "enforcement is 0"}),
+          number("enforcement_effectiveness", &M::enforcement_effectiveness, "1/index",
+                 between(0, 100),
+                 {"leakage shares fall as exp(-effectiveness x enforcement)",
+                  "CNAS 2025: ~140k chips smuggled in 2024 (calibration §2b)"}),
+          number("smuggling_price_premium", &M::smuggling_price_premium, "fraction", at_least(0),
+                 {"extra paid for a smuggled chip over its price",
+                  "racks at ~50% premium (FT 2025-07, calibration §2b)"}),
+          number("remote_rental_usd_per_h100e_year", &M::remote_rental_usd_per_h100e_year,
+                 "USD per H100e-year", above(0),
+                 {"cost of renting compute abroad",
+                  "$2 per H800-hour (DeepSeek-V3 report) x 8,766 hours"}),
+          number("remote_rental_years", &M::remote_rental_years, "years", above(0),
+                 {"mean length of a remote rental"}),
+          number("us_equipment_share", &M::us_equipment_share, "fraction", between(0, 1),
+                 {"share of an equipment control's effect that holds whatever the allies do; "
+                  "the rest scales with allies.alignment"}),
+      });
+  return schema;
+}
+
+namespace {
+
+std::size_t country_index(const std::vector<Country>& countries, const std::string& id) {
+  for (std::size_t k = 0; k < countries.size(); ++k)
+    if (countries[k].id == id) return k;
+  return countries.size();
+}
+
+// Spending of plan p over [from, to): the integral of the growing rate (USD).
+double planned_spending(const SupplySetup::Plan& p, Date from, Date to) {
+  const Date a = std::max(from, p.start);
+  const Date b = std::min(to, p.end.plus_days(1));
+  if (!(a < b)) return 0.0;
+  const double t0 = years_between(p.start, a);
+  const double t1 = years_between(p.start, b);
+  if (p.growth_per_year == 1.0) return p.usd_per_year * (t1 - t0);
+  const double k = std::log(p.growth_per_year);
+  return p.usd_per_year * (std::exp(k * t1) - std::exp(k * t0)) / k;
+}
+
+// Share of the period [from, to) during which disruptions hold capacity out of service.
+double capacity_lost(const ProducerConfig& p, Date from, Date to) {
+  const double days = static_cast<double>(to.days_since_epoch() - from.days_since_epoch());
+  if (days <= 0.0) return 0.0;
+  double lost = 0.0;
+  for (const Disruption& d : p.disruptions) {
+    const Date a = std::max(from, d.start);
+    const Date b = std::min(to, d.end.plus_days(1));
+    if (a < b)
+      lost += d.capacity_lost * static_cast<double>(b.days_since_epoch() - a.days_since_epoch()) /
+              days;
+  }
+  return std::min(1.0, lost);
+}
+
+constexpr int kAllocationRounds = 3;
+constexpr double kTiny = 1e-12;
+
+}  // namespace
+
+double learning_yield(const ProducerConfig& p, double cumulative) {
+  // docs/model.md §"Chip supply: yield": 1 - y = (1 - y0) (Q / Q0)^log2(PR)
+  const double ratio = std::max(1.0, cumulative / p.experience_chips);
+  return 1.0 - (1.0 - p.initial_yield) * std::pow(ratio, std::log2(p.progress_ratio));
+}
+
+double smuggling_share(const SupplyModelParams& p, double enforcement) {
+  return p.smuggling_share_unenforced * std::exp(-p.enforcement_effectiveness * enforcement);
+}
+
+double remote_access_share(const SupplyModelParams& p, double enforcement) {
+  return p.remote_access_share_unenforced * std::exp(-p.enforcement_effectiveness * enforcement);
+}
+
+SupplySetup resolve_supply(const SupplyModelParams& params, const std::vector<ChipSpec>& chips,
+                           const std::vector<ProducerConfig>& producers,
+                           const std::vector<BuyerSpec>& buyers, std::size_t n_labs,
+                           const std::vector<Country>& countries, Date start, Diagnostics& diags) {
+  SupplySetup s;
+  s.params = params;
+  s.n_chips = chips.size();
+  s.n_producers = producers.size();
+  s.n_buyers = buyers.size();
+  s.n_labs = n_labs;
+  s.n_countries = countries.size();
+  std::vector<std::string> country_ids, chip_ids, producer_ids;
+  for (const Country& c : countries) country_ids.push_back(c.id);
+  for (const ChipSpec& c : chips) chip_ids.push_back(c.id);
+  for (const ProducerConfig& p : producers) producer_ids.push_back(p.id);
+
+  s.producers = producers;
+  for (const ProducerConfig& p : producers) {
+    const std::string path = "producers[" + p.id + "]";
+    resolve_reference(p.country, path + ".country", country_ids, "country", diags);
+    s.producer_country.push_back(country_index(countries, p.country.id));
+    for (const Disruption& d : p.disruptions)
+      if (d.end < d.start)
+        diags.error(d.where, path + ".disruptions[" + d.id + "]",
+                    "end " + d.end.iso() + " is before start " + d.start.iso());
+  }
+
+  s.chip_offered.assign(s.n_chips * s.n_countries, 0);
+  for (std::size_t c = 0; c < chips.size(); ++c) {
+    const ChipSpec& chip = chips[c];
+    const std::string path = "chips[" + chip.id + "]";
+    s.chip_h100e.push_back(h100_equivalents(chip));
+    s.chip_training_h100e.push_back(training_h100e(chip, params.interconnect_exponent));
+    s.chip_inference_h100e.push_back(inference_h100e(chip));
+    s.chip_price_usd.push_back(chip.price_usd);
+    s.chip_capacity_per_chip.push_back(chip.capacity_per_chip);
+    s.chip_node_nm.push_back(chip.node_nm);
+    s.chip_launch.push_back(chip.launch);
+    s.chip_end_of_sale.push_back(chip.end_of_sale);
+    s.chip_origin.push_back(country_index(countries, chip.origin.id));
+    std::size_t producer = kNoProducer;
+    if (!chip.producer.id.empty())
+      if (auto p = resolve_reference(chip.producer, path + ".producer", producer_ids, "producer",
+                                     diags))
+        producer = *p;
+    s.chip_producer.push_back(producer);
+    if (producer != kNoProducer && chip.price_usd <= 0.0)
+      diags.error(chip.where, path + ".price_usd",
+                  "a chip that is sold needs a price above 0 (found " +
+                      format_number(chip.price_usd) + ")");
+    if (chip.offered_to.empty())
+      for (std::size_t k = 0; k < s.n_countries; ++k) s.chip_offered[c * s.n_countries + k] = 1;
+    for (std::size_t i = 0; i < chip.offered_to.size(); ++i)
+      for (std::size_t k : countries_named(chip.offered_to[i],
+                                           path + ".offered_to[" + std::to_string(i) + "]",
+                                           countries, diags))
+        s.chip_offered[c * s.n_countries + k] = 1;
+    if (chip.end_of_sale < chip.launch)
+      diags.error(chip.where, path + ".end_of_sale",
+                  "the chip stops selling (" + chip.end_of_sale.iso() + ") before it launches (" +
+                      chip.launch.iso() + ")");
+  }
+
+  s.initial_chips.assign(s.n_buyers * s.n_chips, 0.0);
+  s.plans.resize(s.n_buyers);
+  std::size_t plan_id = 0;
+  for (std::size_t b = 0; b < buyers.size(); ++b) {
+    const BuyerSpec& buyer = buyers[b];
+    const std::string path = (b < n_labs ? "labs[" : "clouds[") + buyer.id + "]";
+    resolve_reference(buyer.country, path + ".country", country_ids, "country", diags);
+    s.buyer_ids.push_back(buyer.id);
+    s.buyer_country.push_back(country_index(countries, buyer.country.id));
+    s.buyer_training_weight.push_back(buyer.training_weight);
+    s.buyer_state_linked.push_back(buyer.state_linked ? 1 : 0);
+    for (const ChipQuantity& q : buyer.initial_chips) {
+      const std::string qpath = path + ".chips." + q.chip.id;
+      if (auto c = resolve_reference(q.chip, qpath, chip_ids, "chip", diags)) {
+        if (q.units > 0.0 && start < chips[*c].launch)
+          diags.error(q.chip.where, qpath,
+                      "the " + q.chip.id + " launches on " + chips[*c].launch.iso() +
+                          ", after the scenario starts (" + start.iso() +
+                          "): it cannot be installed then");
+        s.initial_chips[b * s.n_chips + *c] += q.units;
+      }
+    }
+    // A plan without a start date starts with the scenario: its rate is the rate then.
+    for (const DemandPlan& p : buyer.demand)
+      s.plans[b].push_back(
+          {plan_id++, p.usd_per_year, p.growth_per_year, std::max(p.start, start), p.end});
+  }
+  return s;
+}
+
+SupplyState initial_supply_state(const SupplySetup& s) {
+  SupplyState st;
+  st.installed = s.initial_chips;
+  st.smuggled.assign(s.n_buyers * s.n_chips, 0.0);
+  st.remote_h100e.assign(s.n_buyers, 0.0);
+  for (const ProducerConfig& p : s.producers) {
+    st.capacity.push_back(p.capacity_chips_per_year);
+    st.yield.push_back(p.initial_yield);
+    st.cumulative_output.push_back(p.experience_chips);
+    st.node_nm.push_back(p.node_nm);
+  }
+  st.scarcity.assign(s.n_producers, 1.0);
+  st.revenue_usd_per_year.assign(s.n_producers, 0.0);
+  st.utilisation.assign(s.n_producers, 1.0);
+  st.chip_reference_yield.assign(s.n_chips, 0.0);
+  st.price_usd = s.chip_price_usd;
+  for (std::size_t c = 0; c < s.n_chips; ++c)
+    if (s.chip_producer[c] != kNoProducer)
+      st.chip_reference_yield[c] = st.yield[s.chip_producer[c]];
+  st.sales.assign(s.n_chips * s.n_countries, 0.0);
+  st.smuggled_sales.assign(s.n_chips * s.n_countries, 0.0);
+  st.output_chips.assign(s.n_producers, 0.0);
+  st.revenue_usd.assign(s.n_producers, 0.0);
+  st.blocked_usd.assign(s.n_buyers, 0.0);
+  st.unmet_usd.assign(s.n_buyers, 0.0);
+  st.cumulative_smuggled_h100e.assign(s.n_countries, 0.0);
+  return st;
+}
+
+void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& next,
+                 const SupplyPolicy& policy, const Tick& tick, StreamKey key) {
+  const SupplyModelParams& m = s.params;
+  const std::size_t nc = s.n_chips;
+  const std::size_t nk = s.n_countries;
+  const double dt = tick.dt_years;
+  next = prev;
+  std::fill(next.sales.begin(), next.sales.end(), 0.0);
+  std::fill(next.smuggled_sales.begin(), next.smuggled_sales.end(), 0.0);
+  std::fill(next.output_chips.begin(), next.output_chips.end(), 0.0);
+  std::fill(next.revenue_usd.begin(), next.revenue_usd.end(), 0.0);
+  std::fill(next.blocked_usd.begin(), next.blocked_usd.end(), 0.0);
+  std::fill(next.unmet_usd.begin(), next.unmet_usd.end(), 0.0);
+  if (dt <= 0.0) return;
+
+  // docs/model.md §"Chip supply: producers": capacity grows with last period's investment,
+  // the node shrinks down to the equipment-control floor, disruptions take capacity out.
+  std::vector<double> supply_starts(s.n_producers, 0.0);
+  for (std::size_t p = 0; p < s.n_producers; ++p) {
+    const ProducerConfig& cfg = s.producers[p];
+    const double invest = cfg.reinvestment_share * prev.revenue_usd_per_year[p] *
+                              prev.utilisation[p] +
+                          policy.subsidy_usd_per_year[p];
+    next.capacity[p] = prev.capacity[p] + dt * invest / (cfg.capex_usd_per_chip_per_year *
+                                                         policy.capex_multiplier[p]);
+    const double shrunk = prev.node_nm[p] * std::pow(cfg.node_shrink_per_year, dt);
+    next.node_nm[p] = std::max(shrunk, std::min(prev.node_nm[p], policy.node_floor_nm[p]));
+    supply_starts[p] = prev.capacity[p] * (1.0 - capacity_lost(cfg, tick.previous, tick.date)) *
+                       prev.yield[p] * dt;
+  }
+
+  // Chips on sale this period, and their prices: cost-based (unit cost falls as yield rises)
+  // times the producer's scarcity markup.
+  std::vector<uint8_t> on_sale(nc, 0);
+  for (std::size_t c = 0; c < nc; ++c) {
+    const std::size_t p = s.chip_producer[c];
+    if (p == kNoProducer) continue;
+    const bool launched = !(tick.date < s.chip_launch[c]);
+    const bool selling = tick.previous < s.chip_end_of_sale[c].plus_days(1);
+    const bool makeable = s.chip_node_nm[c] == 0.0 || prev.node_nm[p] <= s.chip_node_nm[c] + 1e-9;
+    if (launched && tick.previous < s.chip_launch[c].plus_days(1))
+      next.chip_reference_yield[c] = prev.yield[p];  // launch price set at launch yield
+    on_sale[c] = launched && selling && makeable;
+    next.price_usd[c] =
+        s.chip_price_usd[c] * next.chip_reference_yield[c] / prev.yield[p] * prev.scarcity[p];
+  }
+
+  // Buyers' choices (docs/model.md §"Chip supply: demand"): a logit over value per USD; the
+  // rules block part of it; blocked spending leaks or substitutes toward legal chips.
+  const TradePolicy& trade = *policy.trade;
+  const double leak_smuggle = smuggling_share(m, policy.enforcement);
+  const double leak_remote = remote_access_share(m, policy.enforcement);
+  std::vector<double> attract(s.n_buyers * nc, 0.0);  // (value / price)^lambda
+  std::vector<double> legal_spend(s.n_buyers * nc, 0.0);
+  std::vector<double> smuggle_spend(s.n_buyers * nc, 0.0);
+  std::vector<double> remote_spend(s.n_buyers, 0.0);
+  for (std::size_t b = 0; b < s.n_buyers; ++b) {
+    double budget = 0.0;
+    const double sigma = m.demand_noise_sigma * std::sqrt(dt);
+    for (const SupplySetup::Plan& plan : s.plans[b]) {
+      const double planned = planned_spending(plan, tick.previous, tick.date);
+      if (planned == 0.0) continue;
+      // Mean-preserving lognormal, one stream per plan.
+      const double z = sigma > 0.0 ? RandomStream(key, tick.index, plan.id).normal() : 0.0;
+      budget += planned * std::exp(sigma * z - 0.5 * sigma * sigma);
+    }
+    if (budget <= 0.0) continue;
+    const std::size_t k = s.buyer_country[b];
+    const double w = s.buyer_training_weight[b];
+    double total = 0.0;
+    double legal_total = 0.0;
+    for (std::size_t c = 0; c < nc; ++c) {
+      if (!on_sale[c] || !s.chip_offered[c * nk + k]) continue;
+      double value = w * s.chip_training_h100e[c] + (1.0 - w) * s.chip_inference_h100e[c];
+      if (s.buyer_state_linked[b] && s.chip_origin[c] == k)
+        value *= 1.0 + policy.domestic_preference[k];
+      const double a = std::pow(value / next.price_usd[c], m.substitution_elasticity);
+      attract[b * nc + c] = a;
+      total += a;
+      legal_total += a * trade.legal_share[c * nk + k];
+    }
+    if (total <= 0.0) {
+      next.unmet_usd[b] += budget;
+      continue;
+    }
+    double blocked = 0.0;
+    for (std::size_t c = 0; c < nc; ++c) {
+      const double want = budget * attract[b * nc + c] / total;
+      if (want == 0.0) continue;
+      const double legal = trade.legal_share[c * nk + k];
+      const double boost = trade.tightening_soon[c * nk + k] ? 1.0 + m.stockpile_boost : 1.0;
+      legal_spend[b * nc + c] += want * legal * boost;
+      blocked += want * (1.0 - legal);
+      smuggle_spend[b * nc + c] = want * (1.0 - legal) * leak_smuggle;
+    }
+    next.blocked_usd[b] = blocked;
+    remote_spend[b] = blocked * leak_remote;
+    const double substitute = blocked * (1.0 - leak_smuggle - leak_remote);
+    if (legal_total > 0.0) {
+      for (std::size_t c = 0; c < nc; ++c)
+        legal_spend[b * nc + c] +=
+            substitute * attract[b * nc + c] * trade.legal_share[c * nk + k] / legal_total;
+    } else {
+      next.unmet_usd[b] += substitute;
+    }
+  }
+
+  // docs/model.md §"Chip supply: allocation": producers fill orders pro rata when demand
+  // exceeds supply; money left unspent goes, in the next round, to legal chips of producers
+  // with supply left. Smuggled orders are placed once.
+  std::vector<double> remaining = supply_starts;
+  std::vector<double> first_demand(s.n_producers, 0.0);
+  std::vector<double> legal_units(s.n_buyers * nc, 0.0);
+  std::vector<double> smuggled_units(s.n_buyers * nc, 0.0);
+  const double smuggle_price = 1.0 + m.smuggling_price_premium;
+  for (int round = 0; round < kAllocationRounds; ++round) {
+    std::vector<double> demand(s.n_producers, 0.0);
+    for (std::size_t b = 0; b < s.n_buyers; ++b)
+      for (std::size_t c = 0; c < nc; ++c) {
+        const std::size_t p = s.chip_producer[c];
+        if (p == kNoProducer) continue;
+        double units = legal_spend[b * nc + c] / next.price_usd[c];
+        if (round == 0) units += smuggle_spend[b * nc + c] / (next.price_usd[c] * smuggle_price);
+        demand[p] += units * s.chip_capacity_per_chip[c];
+      }
+    if (round == 0) first_demand = demand;
+    std::vector<double> fill(s.n_producers, 1.0);
+    for (std::size_t p = 0; p < s.n_producers; ++p)
+      if (demand[p] > remaining[p]) fill[p] = demand[p] > 0.0 ? remaining[p] / demand[p] : 0.0;
+
+    std::vector<double> leftover(s.n_buyers, 0.0);
+    for (std::size_t b = 0; b < s.n_buyers; ++b)
+      for (std::size_t c = 0; c < nc; ++c) {
+        const std::size_t p = s.chip_producer[c];
+        if (p == kNoProducer) continue;
+        const double price = next.price_usd[c];
+        const double legal = legal_spend[b * nc + c] / price * fill[p];
+        legal_units[b * nc + c] += legal;
+        next.revenue_usd[p] += legal * price;
+        leftover[b] += legal_spend[b * nc + c] * (1.0 - fill[p]);
+        if (round == 0) {
+          const double smuggled = smuggle_spend[b * nc + c] / (price * smuggle_price) * fill[p];
+          smuggled_units[b * nc + c] += smuggled;
+          next.revenue_usd[p] += smuggled * price;  // the premium goes to the smugglers
+          next.unmet_usd[b] += smuggle_spend[b * nc + c] * (1.0 - fill[p]);
+        }
+      }
+    for (std::size_t p = 0; p < s.n_producers; ++p)
+      remaining[p] = std::max(0.0, remaining[p] - demand[p] * fill[p]);
+
+    // Re-offer unspent money to legal chips whose producer has supply left.
+    std::fill(legal_spend.begin(), legal_spend.end(), 0.0);
+    for (std::size_t b = 0; b < s.n_buyers; ++b) {
+      if (leftover[b] <= 0.0) continue;
+      const std::size_t k = s.buyer_country[b];
+      double total = 0.0;
+      for (std::size_t c = 0; c < nc; ++c) {
+        const std::size_t p = s.chip_producer[c];
+        if (p != kNoProducer && remaining[p] > kTiny * supply_starts[p] && remaining[p] > 0.0)
+          total += attract[b * nc + c] * trade.legal_share[c * nk + k];
+      }
+      if (total <= 0.0 || round + 1 == kAllocationRounds) {
+        next.unmet_usd[b] += leftover[b];
+        continue;
+      }
+      for (std::size_t c = 0; c < nc; ++c) {
+        const std::size_t p = s.chip_producer[c];
+        if (p != kNoProducer && remaining[p] > kTiny * supply_starts[p] && remaining[p] > 0.0)
+          legal_spend[b * nc + c] =
+              leftover[b] * attract[b * nc + c] * trade.legal_share[c * nk + k] / total;
+      }
+    }
+  }
+
+  // Fleets: depreciation, then deliveries (docs/model.md §"Chip supply: fleets").
+  const double survive = std::exp(-m.depreciation_per_year * dt);
+  const double rental_keep = std::exp(-dt / m.remote_rental_years);
+  for (std::size_t b = 0; b < s.n_buyers; ++b) {
+    const std::size_t k = s.buyer_country[b];
+    for (std::size_t c = 0; c < nc; ++c) {
+      const std::size_t i = b * nc + c;
+      next.installed[i] = prev.installed[i] * survive + legal_units[i];
+      next.smuggled[i] = prev.smuggled[i] * survive + smuggled_units[i];
+      next.sales[c * nk + k] += legal_units[i];
+      next.smuggled_sales[c * nk + k] += smuggled_units[i];
+      next.cumulative_smuggled_h100e[k] += smuggled_units[i] * s.chip_h100e[c];
+      if (s.chip_producer[c] != kNoProducer)
+        next.output_chips[s.chip_producer[c]] += legal_units[i] + smuggled_units[i];
+    }
+    next.remote_h100e[b] = prev.remote_h100e[b] * rental_keep +
+                           remote_spend[b] / (m.remote_rental_usd_per_h100e_year *
+                                              m.remote_rental_years);
+  }
+
+  // Producers learn from output; the markup follows demand over supply.
+  for (std::size_t p = 0; p < s.n_producers; ++p) {
+    double starts_used = 0.0;
+    for (std::size_t c = 0; c < nc; ++c)
+      if (s.chip_producer[c] == p) {
+        double units = 0.0;
+        for (std::size_t k = 0; k < nk; ++k)
+          units += next.sales[c * nk + k] + next.smuggled_sales[c * nk + k];
+        starts_used += units * s.chip_capacity_per_chip[c];
+      }
+    next.cumulative_output[p] = prev.cumulative_output[p] + starts_used;
+    next.yield[p] = learning_yield(s.producers[p], next.cumulative_output[p]);
+    next.revenue_usd_per_year[p] = next.revenue_usd[p] / dt;
+    next.utilisation[p] = supply_starts[p] > 0.0 ? std::min(1.0, starts_used / supply_starts[p])
+                                                 : 0.0;
+    // docs/model.md §"Chip supply: prices": s' = clamp(s (D/S)^(kappa dt), 1, max)
+    double ratio = 1.0;
+    if (supply_starts[p] > 0.0)
+      ratio = first_demand[p] / supply_starts[p];
+    else if (first_demand[p] > 0.0)
+      ratio = m.max_scarcity_markup;
+    const double moved =
+        ratio > 0.0 ? prev.scarcity[p] * std::pow(ratio, m.scarcity_price_elasticity * dt) : 1.0;
+    next.scarcity[p] = std::clamp(moved, 1.0, m.max_scarcity_markup);
+  }
+}
+
+double buyer_compute_h100e(const SupplySetup& s, const SupplyState& st, std::size_t b) {
+  double sum = 0.0;
+  for (std::size_t c = 0; c < s.n_chips; ++c)
+    sum += (st.installed[b * s.n_chips + c] + st.smuggled[b * s.n_chips + c]) * s.chip_h100e[c];
+  return sum;
+}
+
+double buyer_training_h100e(const SupplySetup& s, const SupplyState& st, std::size_t b) {
+  double sum = st.remote_h100e[b];
+  for (std::size_t c = 0; c < s.n_chips; ++c)
+    sum += (st.installed[b * s.n_chips + c] + st.smuggled[b * s.n_chips + c]) *
+           s.chip_training_h100e[c];
+  return sum;
+}
+
+}  // namespace airace

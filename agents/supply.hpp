@@ -1,0 +1,235 @@
+#pragma once
+// Chip supply: producers (designer + fab pairs) with capacity, yields and prices; buyers (labs
+// and clouds) with budgets; and the allocation that sells chips to buyers under the export
+// rules, with leakage through smuggling and remote cloud access. Installed chips depreciate.
+// docs/model.md §"Chip supply" gives the equations, parameters, units and sources.
+//
+// The allocation interface: buyers state demand as budgets (USD) and value chips by what they
+// are worth to them; the export regime gives a TradePolicy; step_supply returns deliveries by
+// buyer and chip (legal and smuggled), which every buyer's fleet receives. Labs are buyers
+// 0..n_labs-1, in lab order.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "agents/chips.hpp"
+#include "agents/export_rules.hpp"
+#include "sim/core/params.hpp"
+#include "sim/core/random.hpp"
+#include "sim/core/schedule.hpp"
+
+namespace airace {
+
+struct ChipQuantity {
+  EntityRef chip;
+  double units = 0.0;  // chips
+};
+
+// Spending on chips: usd_per_year at `start`, growing by growth_per_year, until `end`.
+struct DemandPlan {
+  double usd_per_year = 0.0;     // USD/year at the start of the plan
+  double growth_per_year = 1.0;  // x/year (1 = flat)
+  Date start = Date::from_ymd(1900, 1, 1);
+  Date end = Date::from_ymd(9999, 12, 31);
+  SourceLocation where;
+};
+
+// What labs and clouds share as buyers of chips.
+struct BuyerSpec {
+  std::string id;
+  std::string name;
+  EntityRef country;
+  std::vector<ChipQuantity> initial_chips;  // installed at the start date
+  std::vector<DemandPlan> demand;
+  double training_weight = 0.3;  // fraction of a chip's value that comes from training
+  bool state_linked = false;     // follows its government's procurement preference
+  std::string source;
+  SourceLocation where;
+};
+
+const Schema<BuyerSpec>& cloud_schema();
+const Schema<DemandPlan>& demand_plan_schema();
+
+// `chips: {H100: 20000}` and `demand: [...]`, for any buyer.
+void read_chip_quantities(const ConfigNode& n, const std::string& path, BuyerSpec& buyer,
+                          Diagnostics& diags);
+void read_demand_plans(const ConfigNode& n, const std::string& path, BuyerSpec& buyer,
+                       Diagnostics& diags);
+
+// The keys every buyer has, for the schemas of labs and clouds (T derives from BuyerSpec).
+template <class T>
+std::vector<Field<T>> buyer_fields() {
+  auto chips = [](const ConfigNode& n, const std::string& p, T& out, Diagnostics& d) {
+    read_chip_quantities(n, p, out, d);
+  };
+  auto demand = [](const ConfigNode& n, const std::string& p, T& out, Diagnostics& d) {
+    read_demand_plans(n, p, out, d);
+  };
+  return {
+      text<T>("id", &T::id, {"unique identifier", "", true}),
+      text<T>("name", &T::name, {"display name"}),
+      reference<T>("country", &T::country, "countries[]", {"home country", "", true}),
+      custom<T>({"chips", "mapping of chip id to number", "chips", "{}", ">= 0",
+                 "chips installed at the start date, by chip type", "", false},
+                chips),
+      custom<T>({"demand", "list of spending plans (see labs[].demand[])", "", "[]", "",
+                 "money spent on chips over time; the allocation turns it into chips", "", false},
+                demand),
+      number<T>("training_weight", &T::training_weight, "fraction", between(0, 1),
+                {"share of a chip's value to this buyer that comes from training (the rest from "
+                 "inference); sets which chips it prefers"}),
+      flag<T>("state_linked", &T::state_linked,
+              {"the buyer follows its government's procurement preference for domestic chips"}),
+      text<T>("source", &T::source, {"where the buyer's figures come from"}),
+  };
+}
+
+struct Disruption {
+  std::string id;
+  Date start = Date::from_ymd(9999, 12, 31);
+  Date end = Date::from_ymd(9999, 12, 31);
+  double capacity_lost = 1.0;  // fraction of capacity out of service
+  std::string source;
+  SourceLocation where;
+};
+
+struct ProducerConfig {
+  std::string id;
+  std::string name;
+  std::string designer;
+  std::string fab;
+  EntityRef country;
+  double capacity_chips_per_year = 0.0;        // chip starts per year at the start date
+  double reinvestment_share = 0.2;             // fraction of revenue invested in capacity
+  double capex_usd_per_chip_per_year = 10000;  // USD per chip start/year of new capacity
+  double initial_yield = 0.9;                  // fraction of chip starts that work
+  double progress_ratio = 0.8;                 // defect fraction x per doubling of output
+  double experience_chips = 1e6;               // chips made before the start date
+  double gross_margin = 0.6;                   // fraction of the list price over unit cost
+  double node_nm = 5.0;                        // best process node at the start date, nm
+  double node_shrink_per_year = 0.85;          // x/year
+  std::vector<Disruption> disruptions;
+  std::string source;
+  SourceLocation where;
+};
+
+const Schema<ProducerConfig>& producer_schema();
+const Schema<Disruption>& disruption_schema();
+
+// Parameters of the allocation shared by all buyers (scenario section `supply_model`).
+struct SupplyModelParams {
+  double depreciation_per_year = 0.2;          // 1/year, continuous
+  double demand_noise_sigma = 0.2;             // 1/sqrt(year), lognormal
+  double interconnect_exponent = 0.25;         // training value vs chip-to-chip bandwidth
+  double substitution_elasticity = 4.0;        // logit exponent on value per USD
+  double scarcity_price_elasticity = 2.0;      // 1/year
+  double max_scarcity_markup = 3.0;            // x list price
+  double stockpile_boost = 1.5;                // extra fraction bought before a rule bites
+  double smuggling_share_unenforced = 0.3;     // fraction of blocked spending, enforcement 0
+  double remote_access_share_unenforced = 0.2; // fraction of blocked spending, enforcement 0
+  double enforcement_effectiveness = 1.0;      // 1/index
+  double smuggling_price_premium = 0.5;        // fraction over the list price
+  double remote_rental_usd_per_h100e_year = 17500;  // USD per H100e-year
+  double remote_rental_years = 1.0;            // years, mean length of a rental
+  double us_equipment_share = 0.4;             // fraction of equipment controls allies can't undo
+};
+
+const Schema<SupplyModelParams>& supply_model_schema();
+
+inline constexpr std::size_t kNoProducer = static_cast<std::size_t>(-1);
+
+// Everything resolved to indices, fixed for a run.
+struct SupplySetup {
+  SupplyModelParams params;
+  std::size_t n_chips = 0;
+  std::size_t n_producers = 0;
+  std::size_t n_buyers = 0;
+  std::size_t n_labs = 0;
+  std::size_t n_countries = 0;
+  // chips
+  std::vector<double> chip_h100e, chip_training_h100e, chip_inference_h100e;
+  std::vector<double> chip_price_usd, chip_capacity_per_chip, chip_node_nm;
+  std::vector<std::size_t> chip_producer;  // kNoProducer: never sold
+  std::vector<std::size_t> chip_origin;    // country index
+  std::vector<Date> chip_launch, chip_end_of_sale;
+  std::vector<uint8_t> chip_offered;  // [chip * n_countries + country]
+  // producers
+  std::vector<ProducerConfig> producers;
+  std::vector<std::size_t> producer_country;
+  // buyers
+  std::vector<std::string> buyer_ids;
+  std::vector<std::size_t> buyer_country;
+  std::vector<double> buyer_training_weight;
+  std::vector<uint8_t> buyer_state_linked;
+  std::vector<double> initial_chips;  // [buyer * n_chips + chip]
+  struct Plan {
+    std::size_t id;  // entity of its random stream
+    double usd_per_year;
+    double growth_per_year;
+    Date start;
+    Date end;
+  };
+  std::vector<std::vector<Plan>> plans;  // [buyer]
+};
+
+// Buyers are the labs followed by the clouds. Reports unknown ids and impossible dates.
+SupplySetup resolve_supply(const SupplyModelParams& params, const std::vector<ChipSpec>& chips,
+                           const std::vector<ProducerConfig>& producers,
+                           const std::vector<BuyerSpec>& buyers, std::size_t n_labs,
+                           const std::vector<Country>& countries, Date start, Diagnostics& diags);
+
+struct SupplyState {
+  // fleets
+  std::vector<double> installed;      // [buyer * n_chips + chip] chips bought legally
+  std::vector<double> smuggled;       // [buyer * n_chips + chip] chips smuggled in
+  std::vector<double> remote_h100e;   // [buyer] H100e rented abroad (remote access)
+  // producers
+  std::vector<double> capacity;             // [producer] chip starts/year
+  std::vector<double> yield;                // [producer] fraction
+  std::vector<double> cumulative_output;    // [producer] chips, including experience
+  std::vector<double> node_nm;              // [producer] nm
+  std::vector<double> scarcity;             // [producer] x list price
+  std::vector<double> revenue_usd_per_year; // [producer] over the last tick
+  std::vector<double> utilisation;          // [producer] fraction of supply sold, last tick
+  std::vector<double> chip_reference_yield; // [chip] producer's yield when the chip launched
+  std::vector<double> price_usd;            // [chip] price in force, USD
+  // flows over the last tick
+  std::vector<double> sales;           // [chip * n_countries + country] chips sold legally
+  std::vector<double> smuggled_sales;  // [chip * n_countries + country] chips smuggled
+  std::vector<double> output_chips;    // [producer] chips
+  std::vector<double> revenue_usd;     // [producer] USD
+  std::vector<double> blocked_usd;     // [buyer] spending the rules blocked
+  std::vector<double> unmet_usd;       // [buyer] spending that found no chip
+  std::vector<double> cumulative_smuggled_h100e;  // [country] H100e, never depreciated
+};
+
+SupplyState initial_supply_state(const SupplySetup& setup);
+
+// What governments and the export regime set for one supply step.
+struct SupplyPolicy {
+  const TradePolicy* trade = nullptr;
+  double enforcement = 1.0;                  // index
+  std::vector<double> domestic_preference;   // [country] bonus for its own chips, state-linked
+  std::vector<double> subsidy_usd_per_year;  // [producer]
+  std::vector<double> capex_multiplier;      // [producer]
+  std::vector<double> node_floor_nm;         // [producer]
+};
+
+// docs/model.md §"Chip supply": one period of production, allocation and depreciation.
+void step_supply(const SupplySetup& setup, const SupplyState& prev, SupplyState& next,
+                 const SupplyPolicy& policy, const Tick& tick, StreamKey key);
+
+// Leakage shares of blocked spending at an enforcement level (docs/model.md §"Leakage").
+double smuggling_share(const SupplyModelParams& p, double enforcement);
+double remote_access_share(const SupplyModelParams& p, double enforcement);
+
+// Yield after `cumulative` chips made (Wright's law on the defect fraction).
+double learning_yield(const ProducerConfig& p, double cumulative);
+
+// Installed H100e of a buyer (raw, legal + smuggled) and its worth for training, including
+// rented remote compute.
+double buyer_compute_h100e(const SupplySetup& s, const SupplyState& st, std::size_t buyer);
+double buyer_training_h100e(const SupplySetup& s, const SupplyState& st, std::size_t buyer);
+
+}  // namespace airace
