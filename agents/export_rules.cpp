@@ -51,6 +51,18 @@ void read_covers(const ConfigNode& n, const std::string& path, ExportRule& rule,
   if (auto c = parse_condition(n, path, chip_metric_names(), diags)) rule.covers = std::move(*c);
 }
 
+// A date whose location is kept, so that an error about date order points at it.
+template <class T>
+Field<T> located_date(std::string key, Date T::*member, SourceLocation T::*where, Doc doc) {
+  Field<T> f = date(std::move(key), member, std::move(doc));
+  auto read = f.read;
+  f.read = [read, where](const ConfigNode& n, const std::string& path, T& out, Diagnostics& d) {
+    read(n, path, out, d);
+    out.*where = n.where;
+  };
+  return f;
+}
+
 std::string metric_list() {
   std::string s;
   for (const std::string& m : chip_metric_names()) s += (s.empty() ? "" : ", ") + m;
@@ -92,9 +104,10 @@ const Schema<ExportRule>& export_rule_schema() {
           date("announced", &R::announced,
                {"date the rule is published; buyers stockpile until it is in force (required "
                 "unless adaptive)"}),
-          date("effective", &R::effective,
-               {"date the rule comes into force (required unless adaptive)"}),
-          date("ends", &R::ends, {"date the rule is rescinded or lapses"}),
+          located_date("effective", &R::effective, &R::effective_where,
+                       {"date the rule comes into force (required unless adaptive)"}),
+          located_date("ends", &R::ends, &R::ends_where,
+                       {"date the rule is rescinded or lapses"}),
           flag("adaptive", &R::adaptive,
                {"the rule has no dates of its own: a government's adaptive rule announces it when "
                 "its condition holds"}),
@@ -126,8 +139,9 @@ const Schema<EquipmentControl>& equipment_control_schema() {
           text("id", &E::id, {"unique identifier", "", true}),
           text("name", &E::name, {"display name"}),
           date("announced", &E::announced, {"date the control is published", "", true}),
-          date("effective", &E::effective, {"date it comes into force", "", true}),
-          date("ends", &E::ends, {"date it lapses"}),
+          located_date("effective", &E::effective, &E::effective_where,
+                       {"date it comes into force", "", true}),
+          located_date("ends", &E::ends, &E::ends_where, {"date it lapses"}),
           reference_list("producers_in", &E::producers_in, "countries[] or an export tier",
                          {"countries or tiers whose chip producers lose access to the equipment "
                           "(empty: tier china)"}),
@@ -167,14 +181,18 @@ std::vector<std::size_t> countries_named(const EntityRef& ref, const std::string
 
 namespace {
 
-void check_dates(Date announced, Date effective, Date ends, const SourceLocation& where,
-                 const std::string& path, Diagnostics& diags) {
+// Dates are reported where they were written (the item itself when a date was not written).
+template <class T>
+void check_dates(const T& x, const std::string& path, Diagnostics& diags) {
+  const Date announced = x.announced, effective = x.effective, ends = x.ends;
+  const SourceLocation& at_effective = x.effective_where.file.empty() ? x.where : x.effective_where;
+  const SourceLocation& at_ends = x.ends_where.file.empty() ? x.where : x.ends_where;
   if (effective < announced)
-    diags.error(where, path + ".effective",
+    diags.error(at_effective, path + ".effective",
                 "the effective date " + effective.iso() + " is before the announcement " +
                     announced.iso() + "; a rule cannot be in force before it is published");
   if (!(announced < ends))
-    diags.error(where, path + ".ends",
+    diags.error(at_ends, path + ".ends",
                 "the rule ends on " + ends.iso() + ", not after it is announced (" +
                     announced.iso() + ")");
 }
@@ -216,7 +234,7 @@ RuleBook resolve_rules(const std::vector<ExportRule>& rules,
         diags.error(rule.where, path,
                     "missing required key 'effective' (a rule that is not adaptive needs dates)");
       if (rule.announced != kNever && rule.effective != kNever)
-        check_dates(rule.announced, rule.effective, rule.ends, rule.where, path, diags);
+        check_dates(rule, path, diags);
       b.initial_times.push_back({rule.announced, rule.effective, rule.ends});
     }
 
@@ -272,7 +290,7 @@ RuleBook resolve_rules(const std::vector<ExportRule>& rules,
   for (std::size_t e = 0; e < controls.size(); ++e) {
     const EquipmentControl& ctl = controls[e];
     const std::string path = "equipment_controls[" + ctl.id + "]";
-    check_dates(ctl.announced, ctl.effective, ctl.ends, ctl.where, path, diags);
+    check_dates(ctl, path, diags);
     b.control_times.push_back({ctl.announced, ctl.effective, ctl.ends});
     b.capex_multiplier.push_back(ctl.capex_multiplier);
     b.node_floor_nm.push_back(ctl.node_floor_nm);

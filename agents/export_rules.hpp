@@ -41,6 +41,8 @@ struct ExportRule {
   Date effective = Date::from_ymd(9999, 12, 31);
   Date ends = Date::from_ymd(9999, 12, 31);
   bool adaptive = false;  // dates come from a government's adaptive rule, not from the file
+  SourceLocation effective_where;  // where the dates were written, for errors about them
+  SourceLocation ends_where;
   Condition covers;                      // over chip_metric_names()
   std::vector<EntityRef> chip_origins;   // countries or tiers whose chips it controls
   std::vector<RuleDestination> destinations;
@@ -55,6 +57,8 @@ struct EquipmentControl {
   Date announced = Date::from_ymd(9999, 12, 31);
   Date effective = Date::from_ymd(9999, 12, 31);
   Date ends = Date::from_ymd(9999, 12, 31);
+  SourceLocation effective_where;
+  SourceLocation ends_where;
   std::vector<EntityRef> producers_in;  // countries or tiers whose fabs it restricts
   double capex_multiplier = 1.0;        // x cost of new capacity, at full effect
   double node_floor_nm = 0.0;           // nm the fabs cannot pass, at full effect

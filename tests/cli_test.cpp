@@ -116,6 +116,10 @@ TEST_CASE("bad scenarios exit with status 2 and a file line column message and w
       {"bad_malformed.yaml", "bad_malformed.yaml:"},
       {"bad_two_documents.yaml", "bad_two_documents.yaml:1:1: error"},
       {"bad_many.yaml", "4 errors"},
+      {"bad_rules.yaml", "bad_rules.yaml:7:28: error: export_rules[typo_metric].covers"},
+      {"bad_rules.yaml", "bad_rules.yaml:11:16: error: export_rules[backwards].effective"},
+      {"bad_rules.yaml", "bad_rules.yaml:18:25: error: export_rules[unknown_tier]"},
+      {"bad_rules.yaml", "bad_rules.yaml:22:55: error: export_rules[broken_condition].covers"},
   };
   for (const auto& [file, expected] : cases) {
     CAPTURE(file);

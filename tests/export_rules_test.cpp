@@ -190,8 +190,7 @@ TEST_CASE("a rule in force before its announcement is refused") {
   REQUIRE(e.size() == 1);
   CHECK(e[0].key_path == "export_rules[r2023].effective");
   CHECK(e[0].message.find("before the announcement 2023-10-17") != std::string::npos);
-  CHECK(e[0].where.file == "rules.yaml");
-  CHECK(e[0].where.line == 22);  // the rule r2023
+  CHECK(e[0].where.file == "--set 'export_rules.r2023.effective=2023-10-01'");
 }
 
 TEST_CASE("an unknown destination tier is refused with a suggestion") {

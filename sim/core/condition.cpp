@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cassert>
 #include <cctype>
 #include <charconv>
+#include <limits>
 #include <cstdio>
 #include <utility>
 
@@ -90,7 +90,13 @@ class ConditionParser {
       return std::nullopt;
     }
     if (failed_) return std::nullopt;
-    assert(max_stack_ <= kStackCapacity);
+    // The bound above holds by construction; checked anyway, so that evaluate() can never
+    // write past its fixed stack whatever the text.
+    if (max_stack_ > kStackCapacity) {
+      diags_.error(origin_, path_, "condition too complex to evaluate",
+                   "split the rule, or name an intermediate quantity");
+      return std::nullopt;
+    }
     std::sort(cond_.variables_used_.begin(), cond_.variables_used_.end());
     cond_.variables_used_.erase(
         std::unique(cond_.variables_used_.begin(), cond_.variables_used_.end()),
@@ -398,9 +404,9 @@ bool Condition::evaluate(std::span<const double> values) const {
   for (const Instruction& in : code_) {
     switch (in.op) {
       case Op::number: stack[n++] = in.number; continue;
-      case Op::variable:
-        assert(in.variable < values.size());
-        stack[n++] = values[in.variable];
+      case Op::variable:  // a value the caller did not supply is unknown: NaN
+        stack[n++] = in.variable < values.size() ? values[in.variable]
+                                                 : std::numeric_limits<double>::quiet_NaN();
         continue;
       case Op::negate: stack[n - 1] = -stack[n - 1]; continue;
       case Op::negation: stack[n - 1] = stack[n - 1] == 0; continue;
