@@ -314,6 +314,11 @@ SupplySetup resolve_supply(const SupplyModelParams& params, const std::vector<Ch
       }
     }
     // A plan without a start date starts with the scenario: its rate is the rate then.
+    for (std::size_t c = 0; c < s.n_chips; ++c) {
+      const double w = buyer.training_weight;
+      const double value = w * s.chip_training_h100e[c] + (1.0 - w) * s.chip_inference_h100e[c];
+      s.buyer_value_pow.push_back(std::pow(value, params.substitution_elasticity));
+    }
     for (const DemandPlan& p : buyer.demand)
       s.plans[b].push_back(
           {plan_id++, p.usd_per_year, p.growth_per_year, std::max(p.start, start), p.end});
@@ -352,6 +357,13 @@ SupplyState initial_supply_state(const SupplySetup& s) {
 
 void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& next,
                  const SupplyPolicy& policy, const Tick& tick, StreamKey key) {
+  SupplyWorkspace work;
+  step_supply(s, prev, next, policy, tick, key, work);
+}
+
+void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& next,
+                 const SupplyPolicy& policy, const Tick& tick, StreamKey key,
+                 SupplyWorkspace& work) {
   const SupplyModelParams& m = s.params;
   const std::size_t nc = s.n_chips;
   const std::size_t nk = s.n_countries;
@@ -367,7 +379,8 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
 
   // docs/model.md §"Chip supply: producers": capacity grows with last period's investment,
   // the node shrinks down to the equipment-control floor, disruptions take capacity out.
-  std::vector<double> supply_starts(s.n_producers, 0.0);
+  std::vector<double>& supply_starts = work.supply_starts;
+  supply_starts.assign(s.n_producers, 0.0);
   for (std::size_t p = 0; p < s.n_producers; ++p) {
     const ProducerConfig& cfg = s.producers[p];
     const double invest = cfg.reinvestment_share * prev.revenue_usd_per_year[p] *
@@ -383,7 +396,8 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
 
   // Chips on sale this period, and their prices: cost-based (unit cost falls as yield rises)
   // times the producer's scarcity markup.
-  std::vector<uint8_t> on_sale(nc, 0);
+  std::vector<uint8_t>& on_sale = work.on_sale;
+  on_sale.assign(nc, 0);
   for (std::size_t c = 0; c < nc; ++c) {
     const std::size_t p = s.chip_producer[c];
     if (p == kNoProducer) continue;
@@ -399,13 +413,22 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
 
   // Buyers' choices (docs/model.md §"Chip supply: demand"): a logit over value per USD; the
   // rules block part of it; blocked spending leaks or substitutes toward legal chips.
+  // a = (v (1 + pi) / P)^lambda = v^lambda (1 + pi)^lambda P^-lambda: one pow per chip.
   const TradePolicy& trade = *policy.trade;
+  const double lambda = m.substitution_elasticity;
   const double leak_smuggle = smuggling_share(m, policy.enforcement);
   const double leak_remote = remote_access_share(m, policy.enforcement);
-  std::vector<double> attract(s.n_buyers * nc, 0.0);  // (value / price)^lambda
-  std::vector<double> legal_spend(s.n_buyers * nc, 0.0);
-  std::vector<double> smuggle_spend(s.n_buyers * nc, 0.0);
-  std::vector<double> remote_spend(s.n_buyers, 0.0);
+  SupplyWorkspace& w = work;
+  w.price_factor.assign(nc, 0.0);
+  for (std::size_t c = 0; c < nc; ++c)
+    if (on_sale[c]) w.price_factor[c] = std::pow(next.price_usd[c], -lambda);
+  w.preference_factor.resize(nk);
+  for (std::size_t k = 0; k < nk; ++k)
+    w.preference_factor[k] = std::pow(1.0 + policy.domestic_preference[k], lambda);
+  w.attract.assign(s.n_buyers * nc, 0.0);
+  w.legal_spend.assign(s.n_buyers * nc, 0.0);
+  w.smuggle_spend.assign(s.n_buyers * nc, 0.0);
+  w.remote_spend.assign(s.n_buyers, 0.0);
   for (std::size_t b = 0; b < s.n_buyers; ++b) {
     double budget = 0.0;
     const double sigma = m.demand_noise_sigma * std::sqrt(dt);
@@ -418,16 +441,14 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
     }
     if (budget <= 0.0) continue;
     const std::size_t k = s.buyer_country[b];
-    const double w = s.buyer_training_weight[b];
+    double* attract = &w.attract[b * nc];
     double total = 0.0;
     double legal_total = 0.0;
     for (std::size_t c = 0; c < nc; ++c) {
-      if (!on_sale[c] || !s.chip_offered[c * nk + k]) continue;
-      double value = w * s.chip_training_h100e[c] + (1.0 - w) * s.chip_inference_h100e[c];
-      if (s.buyer_state_linked[b] && s.chip_origin[c] == k)
-        value *= 1.0 + policy.domestic_preference[k];
-      const double a = std::pow(value / next.price_usd[c], m.substitution_elasticity);
-      attract[b * nc + c] = a;
+      if (!s.chip_offered[c * nk + k]) continue;
+      double a = s.buyer_value_pow[b * nc + c] * w.price_factor[c];
+      if (s.buyer_state_linked[b] && s.chip_origin[c] == k) a *= w.preference_factor[k];
+      attract[c] = a;
       total += a;
       legal_total += a * trade.legal_share[c * nk + k];
     }
@@ -437,21 +458,21 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
     }
     double blocked = 0.0;
     for (std::size_t c = 0; c < nc; ++c) {
-      const double want = budget * attract[b * nc + c] / total;
+      const double want = budget * attract[c] / total;
       if (want == 0.0) continue;
       const double legal = trade.legal_share[c * nk + k];
       const double boost = trade.tightening_soon[c * nk + k] ? 1.0 + m.stockpile_boost : 1.0;
-      legal_spend[b * nc + c] += want * legal * boost;
+      w.legal_spend[b * nc + c] = want * legal * boost;
       blocked += want * (1.0 - legal);
-      smuggle_spend[b * nc + c] = want * (1.0 - legal) * leak_smuggle;
+      w.smuggle_spend[b * nc + c] = want * (1.0 - legal) * leak_smuggle;
     }
     next.blocked_usd[b] = blocked;
-    remote_spend[b] = blocked * leak_remote;
+    w.remote_spend[b] = blocked * leak_remote;
     const double substitute = blocked * (1.0 - leak_smuggle - leak_remote);
     if (legal_total > 0.0) {
       for (std::size_t c = 0; c < nc; ++c)
-        legal_spend[b * nc + c] +=
-            substitute * attract[b * nc + c] * trade.legal_share[c * nk + k] / legal_total;
+        w.legal_spend[b * nc + c] +=
+            substitute * attract[c] * trade.legal_share[c * nk + k] / legal_total;
     } else {
       next.unmet_usd[b] += substitute;
     }
@@ -460,68 +481,89 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
   // docs/model.md §"Chip supply: allocation": producers fill orders pro rata when demand
   // exceeds supply; money left unspent goes, in the next round, to legal chips of producers
   // with supply left. Smuggled orders are placed once.
-  std::vector<double> remaining = supply_starts;
-  std::vector<double> first_demand(s.n_producers, 0.0);
-  std::vector<double> legal_units(s.n_buyers * nc, 0.0);
-  std::vector<double> smuggled_units(s.n_buyers * nc, 0.0);
+  std::vector<double>& remaining = w.remaining;
+  remaining = supply_starts;
+  w.first_demand.assign(s.n_producers, 0.0);
+  w.legal_units.assign(s.n_buyers * nc, 0.0);
+  w.smuggled_units.assign(s.n_buyers * nc, 0.0);
+  w.leftover.assign(s.n_buyers, 0.0);
   const double smuggle_price = 1.0 + m.smuggling_price_premium;
   for (int round = 0; round < kAllocationRounds; ++round) {
-    std::vector<double> demand(s.n_producers, 0.0);
-    for (std::size_t b = 0; b < s.n_buyers; ++b)
-      for (std::size_t c = 0; c < nc; ++c) {
-        const std::size_t p = s.chip_producer[c];
-        if (p == kNoProducer) continue;
-        double units = legal_spend[b * nc + c] / next.price_usd[c];
-        if (round == 0) units += smuggle_spend[b * nc + c] / (next.price_usd[c] * smuggle_price);
-        demand[p] += units * s.chip_capacity_per_chip[c];
+    // Orders per chip, then per producer (in chip starts).
+    w.demand.assign(s.n_producers, 0.0);
+    for (std::size_t c = 0; c < nc; ++c) {
+      if (s.chip_producer[c] == kNoProducer) continue;
+      double legal = 0.0;
+      double smuggled = 0.0;
+      for (std::size_t b = 0; b < s.n_buyers; ++b) {
+        legal += w.legal_spend[b * nc + c];
+        smuggled += w.smuggle_spend[b * nc + c];
       }
-    if (round == 0) first_demand = demand;
-    std::vector<double> fill(s.n_producers, 1.0);
+      double units = legal / next.price_usd[c];
+      if (round == 0) units += smuggled / (next.price_usd[c] * smuggle_price);
+      w.demand[s.chip_producer[c]] += units * s.chip_capacity_per_chip[c];
+    }
+    if (round == 0) w.first_demand = w.demand;
+    w.fill.assign(s.n_producers, 1.0);
     for (std::size_t p = 0; p < s.n_producers; ++p)
-      if (demand[p] > remaining[p]) fill[p] = demand[p] > 0.0 ? remaining[p] / demand[p] : 0.0;
+      if (w.demand[p] > remaining[p]) w.fill[p] = remaining[p] / w.demand[p];
 
-    std::vector<double> leftover(s.n_buyers, 0.0);
-    for (std::size_t b = 0; b < s.n_buyers; ++b)
+    bool any_left = false;
+    for (std::size_t b = 0; b < s.n_buyers; ++b) {
+      double leftover = 0.0;
+      double unmet = 0.0;
       for (std::size_t c = 0; c < nc; ++c) {
         const std::size_t p = s.chip_producer[c];
         if (p == kNoProducer) continue;
         const double price = next.price_usd[c];
-        const double legal = legal_spend[b * nc + c] / price * fill[p];
-        legal_units[b * nc + c] += legal;
-        next.revenue_usd[p] += legal * price;
-        leftover[b] += legal_spend[b * nc + c] * (1.0 - fill[p]);
+        const double spend = w.legal_spend[b * nc + c];
+        w.legal_units[b * nc + c] += spend / price * w.fill[p];
+        leftover += spend * (1.0 - w.fill[p]);
         if (round == 0) {
-          const double smuggled = smuggle_spend[b * nc + c] / (price * smuggle_price) * fill[p];
-          smuggled_units[b * nc + c] += smuggled;
-          next.revenue_usd[p] += smuggled * price;  // the premium goes to the smugglers
-          next.unmet_usd[b] += smuggle_spend[b * nc + c] * (1.0 - fill[p]);
+          const double smuggle = w.smuggle_spend[b * nc + c];
+          w.smuggled_units[b * nc + c] = smuggle / (price * smuggle_price) * w.fill[p];
+          unmet += smuggle * (1.0 - w.fill[p]);
         }
       }
+      w.leftover[b] = leftover;
+      next.unmet_usd[b] += unmet;
+      any_left = any_left || leftover > 0.0;
+    }
     for (std::size_t p = 0; p < s.n_producers; ++p)
-      remaining[p] = std::max(0.0, remaining[p] - demand[p] * fill[p]);
+      remaining[p] = std::max(0.0, remaining[p] - w.demand[p] * w.fill[p]);
+    if (!any_left) break;
 
     // Re-offer unspent money to legal chips whose producer has supply left.
-    std::fill(legal_spend.begin(), legal_spend.end(), 0.0);
+    std::fill(w.legal_spend.begin(), w.legal_spend.end(), 0.0);
     for (std::size_t b = 0; b < s.n_buyers; ++b) {
-      if (leftover[b] <= 0.0) continue;
+      const double leftover = w.leftover[b];
+      if (leftover <= 0.0) continue;
       const std::size_t k = s.buyer_country[b];
-      double total = 0.0;
-      for (std::size_t c = 0; c < nc; ++c) {
+      auto has_supply = [&](std::size_t c) {
         const std::size_t p = s.chip_producer[c];
-        if (p != kNoProducer && remaining[p] > kTiny * supply_starts[p] && remaining[p] > 0.0)
-          total += attract[b * nc + c] * trade.legal_share[c * nk + k];
-      }
+        return p != kNoProducer && remaining[p] > kTiny * supply_starts[p] && remaining[p] > 0.0;
+      };
+      double total = 0.0;
+      for (std::size_t c = 0; c < nc; ++c)
+        if (has_supply(c)) total += w.attract[b * nc + c] * trade.legal_share[c * nk + k];
       if (total <= 0.0 || round + 1 == kAllocationRounds) {
-        next.unmet_usd[b] += leftover[b];
+        next.unmet_usd[b] += leftover;
         continue;
       }
-      for (std::size_t c = 0; c < nc; ++c) {
-        const std::size_t p = s.chip_producer[c];
-        if (p != kNoProducer && remaining[p] > kTiny * supply_starts[p] && remaining[p] > 0.0)
-          legal_spend[b * nc + c] =
-              leftover[b] * attract[b * nc + c] * trade.legal_share[c * nk + k] / total;
-      }
+      for (std::size_t c = 0; c < nc; ++c)
+        if (has_supply(c))
+          w.legal_spend[b * nc + c] =
+              leftover * w.attract[b * nc + c] * trade.legal_share[c * nk + k] / total;
     }
+  }
+  // Producers' revenue: legal and smuggled chips at the price (the premium goes to smugglers).
+  for (std::size_t c = 0; c < nc; ++c) {
+    const std::size_t p = s.chip_producer[c];
+    if (p == kNoProducer) continue;
+    double units = 0.0;
+    for (std::size_t b = 0; b < s.n_buyers; ++b)
+      units += w.legal_units[b * nc + c] + w.smuggled_units[b * nc + c];
+    next.revenue_usd[p] += units * next.price_usd[c];
   }
 
   // Fleets: depreciation, then deliveries (docs/model.md §"Chip supply: fleets").
@@ -531,17 +573,17 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
     const std::size_t k = s.buyer_country[b];
     for (std::size_t c = 0; c < nc; ++c) {
       const std::size_t i = b * nc + c;
-      next.installed[i] = prev.installed[i] * survive + legal_units[i];
-      next.smuggled[i] = prev.smuggled[i] * survive + smuggled_units[i];
-      next.sales[c * nk + k] += legal_units[i];
-      next.smuggled_sales[c * nk + k] += smuggled_units[i];
-      next.cumulative_smuggled_h100e[k] += smuggled_units[i] * s.chip_h100e[c];
+      next.installed[i] = prev.installed[i] * survive + w.legal_units[i];
+      next.smuggled[i] = prev.smuggled[i] * survive + w.smuggled_units[i];
+      next.sales[c * nk + k] += w.legal_units[i];
+      next.smuggled_sales[c * nk + k] += w.smuggled_units[i];
+      next.cumulative_smuggled_h100e[k] += w.smuggled_units[i] * s.chip_h100e[c];
       if (s.chip_producer[c] != kNoProducer)
-        next.output_chips[s.chip_producer[c]] += legal_units[i] + smuggled_units[i];
+        next.output_chips[s.chip_producer[c]] += w.legal_units[i] + w.smuggled_units[i];
     }
     next.remote_h100e[b] = prev.remote_h100e[b] * rental_keep +
-                           remote_spend[b] / (m.remote_rental_usd_per_h100e_year *
-                                              m.remote_rental_years);
+                           w.remote_spend[b] / (m.remote_rental_usd_per_h100e_year *
+                                                m.remote_rental_years);
   }
 
   // Producers learn from output; the markup follows demand over supply.
@@ -562,8 +604,8 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
     // docs/model.md §"Chip supply: prices": s' = clamp(s (D/S)^(kappa dt), 1, max)
     double ratio = 1.0;
     if (supply_starts[p] > 0.0)
-      ratio = first_demand[p] / supply_starts[p];
-    else if (first_demand[p] > 0.0)
+      ratio = w.first_demand[p] / supply_starts[p];
+    else if (w.first_demand[p] > 0.0)
       ratio = m.max_scarcity_markup;
     const double moved =
         ratio > 0.0 ? prev.scarcity[p] * std::pow(ratio, m.scarcity_price_elasticity * dt) : 1.0;

@@ -162,6 +162,7 @@ struct SupplySetup {
   std::vector<std::size_t> buyer_country;
   std::vector<double> buyer_training_weight;
   std::vector<uint8_t> buyer_state_linked;
+  std::vector<double> buyer_value_pow;  // [buyer * n_chips + chip] (value to the buyer)^lambda
   std::vector<double> initial_chips;  // [buyer * n_chips + chip]
   struct Plan {
     std::size_t id;  // entity of its random stream
@@ -216,7 +217,18 @@ struct SupplyPolicy {
   std::vector<double> node_floor_nm;         // [producer]
 };
 
+// Scratch arrays of one supply step, kept between steps so that a step allocates nothing.
+struct SupplyWorkspace {
+  std::vector<double> supply_starts, price_factor, preference_factor, attract, legal_spend,
+      smuggle_spend, remote_spend, remaining, first_demand, legal_units, smuggled_units,
+      leftover, demand, fill;
+  std::vector<uint8_t> on_sale;
+};
+
 // docs/model.md §"Chip supply": one period of production, allocation and depreciation.
+void step_supply(const SupplySetup& setup, const SupplyState& prev, SupplyState& next,
+                 const SupplyPolicy& policy, const Tick& tick, StreamKey key,
+                 SupplyWorkspace& work);
 void step_supply(const SupplySetup& setup, const SupplyState& prev, SupplyState& next,
                  const SupplyPolicy& policy, const Tick& tick, StreamKey key);
 

@@ -227,8 +227,9 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
                                   "compute the country's buyers rent abroad because rules block "
                                   "their purchases (leakage, not installed at home)",
                                   ind, {ids.countries});
-  ids.country_blocked_usd = add("indicators", "blocked_usd", "USD",
-                                "spending on chips the rules blocked during the indicator period",
+  ids.country_blocked_usd = add("indicators", "blocked_usd_per_year", "USD/year",
+                                "spending on chips the rules blocked, averaged over the period "
+                                "since the previous indicator date",
                                 ind, {ids.countries});
   ids.cn_domestic_share = add("indicators", "cn_domestic_share", "fraction",
                               "share of China's installed AI compute (H100e) that is domestic",
@@ -293,12 +294,12 @@ void Simulation::step_governments(const Tick& t) {
   airace::step_governments(scenario_.governments_setup, governments_, world_, t);
 }
 
-SupplyPolicy Simulation::supply_policy(Date d) {
+const SupplyPolicy& Simulation::supply_policy(Date d) {
   const SupplySetup& s = scenario_.supply_setup;
   const LeverValues lever = levers_at(scenario_.governments_setup, governments_, d);
   auto value = [&lever](Lever l) { return lever[static_cast<std::size_t>(l)]; };
   compute_trade_policy(scenario_.rule_book, governments_.rule_times, d, cap_used_h100e_, trade_);
-  SupplyPolicy p;
+  SupplyPolicy& p = policy_;
   p.trade = &trade_;
   p.enforcement = value(Lever::us_enforcement);
   p.domestic_preference.assign(s.n_countries, 0.0);
@@ -340,8 +341,9 @@ std::vector<double> Simulation::lab_training_h100e(Date d) const {
 
 void Simulation::step_supply(const Tick& t) {
   const SupplySetup& s = scenario_.supply_setup;
-  const SupplyPolicy policy = supply_policy(t.date);
-  airace::step_supply(s, supply_, supply_scratch_, policy, t, key(Stream::buyer_demand));
+  const SupplyPolicy& policy = supply_policy(t.date);
+  airace::step_supply(s, supply_, supply_scratch_, policy, t, key(Stream::buyer_demand),
+                      supply_work_);
   std::swap(supply_, supply_scratch_);
   count_against_caps(scenario_.rule_book, governments_.rule_times, t.date, supply_.sales,
                      s.chip_h100e, cap_used_h100e_);
@@ -380,6 +382,7 @@ void Simulation::step_supply(const Tick& t) {
                   buyer_compute_h100e(s, supply_, b));
   for (std::size_t b = 0; b < s.n_buyers; ++b)
     blocked_since_indicators_[s.buyer_country[b]] += supply_.blocked_usd[b];
+  blocked_years_ += t.dt_years;
 }
 
 void Simulation::step_labs(const Tick& t) {
@@ -424,11 +427,13 @@ void Simulation::step_indicators(const Tick& t) {
     }
     series_.set(ids_.country_compute_h100e, t.index, k, compute[k]);
     series_.set(ids_.country_remote_access, t.index, k, remote[k]);
-    series_.set(ids_.country_blocked_usd, t.index, k, blocked_since_indicators_[k]);
+    series_.set(ids_.country_blocked_usd, t.index, k,
+                blocked_years_ > 0.0 ? blocked_since_indicators_[k] / blocked_years_ : 0.0);
     series_.set(ids_.country_best_capability, t.index, k,
                 std::isfinite(best[k]) ? best[k] : std::nan(""));
   }
   std::fill(blocked_since_indicators_.begin(), blocked_since_indicators_.end(), 0.0);
+  blocked_years_ = 0.0;
   const double cn_domestic =
       compute[cn_] > 0.0
           ? by_origin[cn_ * 3 + static_cast<std::size_t>(Origin::domestic)] / compute[cn_]

@@ -93,7 +93,7 @@ class Simulation {
   void step_labs(const Tick& t);
   void step_indicators(const Tick& t);
   StreamKey key(Stream stream) const;
-  SupplyPolicy supply_policy(Date d);
+  const SupplyPolicy& supply_policy(Date d);
   std::vector<double> lab_training_h100e(Date d) const;
 
   const Scenario& scenario_;
@@ -107,8 +107,11 @@ class Simulation {
   SupplyState supply_;
   SupplyState supply_scratch_;
   TradePolicy trade_;
+  SupplyPolicy policy_;
+  SupplyWorkspace supply_work_;
   std::vector<double> cap_used_h100e_;  // [rule * n_countries + country]
   std::vector<double> blocked_since_indicators_;  // [country] USD
+  double blocked_years_ = 0.0;                    // supply time they cover
   LabState labs_;
   LabState scratch_;  // the next state while a step runs
   std::vector<double> world_;  // world_indicator_names(), as last published

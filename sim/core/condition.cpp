@@ -129,10 +129,17 @@ class ConditionParser {
     const std::string t = text_.substr(s.begin, s.end - s.begin);
     return t.size() <= 40 ? t : t.substr(0, 37) + "...";
   }
-  std::string quoted(const Sub& s) const { return "'" + snippet(s) + "'"; }
+  // Built by appending: GCC 12 warns falsely (-Wrestrict) on "'" + std::string&&.
+  static std::string in_quotes(std::string_view x) {
+    std::string q(1, '\'');
+    q.append(x);
+    q.push_back('\'');
+    return q;
+  }
+  std::string quoted(const Sub& s) const { return in_quotes(snippet(s)); }
   std::string describe(const Token& t) const {
     if (t.kind == Tok::end) return "the end of the condition";
-    return "'" + text_.substr(t.begin, t.end - t.begin) + "'";
+    return in_quotes(std::string_view(text_).substr(t.begin, t.end - t.begin));
   }
   std::string trailing_hint(const Token& t) const {
     std::string word = text_.substr(t.begin, t.end - t.begin);
