@@ -84,7 +84,8 @@ const Schema<RuleDestination>& rule_destination_schema() {
                   {"banned", Treatment::banned}},
                  {"what an exporter needs to sell a covered chip there"}),
           number("approval_rate", &D::approval_rate, "fraction", between(0, 1),
-                 {"share of licence applications granted (treatment licence)"}),
+                 {"share of licence applications granted (treatment licence)",
+                  "per rule: its source field"}),
           number("cap_h100e", &D::cap_h100e, "H100e", above(0),
                  {"legal deliveries of covered chips per destination country while the rule is in "
                   "force; beyond it the chips are banned there (AI Diffusion rule: 49,901 H100e per "
@@ -147,9 +148,11 @@ const Schema<EquipmentControl>& equipment_control_schema() {
                           "(empty: tier china)"}),
           number("capex_multiplier", &E::capex_multiplier, "x", at_least(1),
                  {"cost of new chip-making capacity relative to an unrestricted fab, at full "
-                  "effect (allies fully aligned)"}),
+                  "effect (allies fully aligned)",
+                  "assumption, see docs/model.md §3.3.2"}),
           number("node_floor_nm", &E::node_floor_nm, "nm", at_least(0),
-                 {"process node the restricted fabs cannot pass at full effect (0: none)"}),
+                 {"process node the restricted fabs cannot pass at full effect (0: none)",
+                  "BIS 2022-10-07: logic at 16/14 nm and below (calibration §1a)"}),
           text("source", &E::source, {"Federal Register citation or report"}),
       });
   return schema;

@@ -78,7 +78,8 @@ const Schema<AdaptiveRule>& adaptive_rule_schema() {
                      "", true},
                     read_when),
           number("lag_days", &A::lag_days, "days", between(0, 3650),
-                 {"days from the condition holding to the measure taking effect"}),
+                 {"days from the condition holding to the measure taking effect",
+                  "per rule: its source field"}),
           reference("announces", &A::announces, "export_rules[]",
                     {"an adaptive export rule announced when the condition holds; it comes into "
                      "force after the lag"}),
@@ -90,7 +91,8 @@ const Schema<AdaptiveRule>& adaptive_rule_schema() {
                  }(),
                  {"a lever changed after the lag"}),
           number("to", &A::to, "unit of the lever", Range{},
-                 {"the lever's new value (within the lever's range)"}),
+                 {"the lever's new value (within the lever's range)",
+                  "per rule: its source field"}),
           text("source", &A::source, {"where the rule comes from"}),
       });
   return schema;
@@ -122,9 +124,12 @@ const Schema<ChinaGovernment>& china_government_schema() {
                  {lever_info(Lever::cn_chip_subsidy).description,
                   "Big Fund III: 344B yuan (~$47.5B) registered 2024-05 (calibration §6)"}),
           number("domestic_preference", &C::domestic_preference, "fraction", between(0, 10),
-                 {lever_info(Lever::cn_domestic_preference).description}),
+                 {lever_info(Lever::cn_domestic_preference).description,
+                  "assumption; raised in the baseline when Beijing discouraged H20 purchases "
+                  "(2025-07, calibration §1a)"}),
           number("compute_pool_share", &C::compute_pool_share, "fraction", between(0, 1),
-                 {lever_info(Lever::cn_compute_pool_share).description}),
+                 {lever_info(Lever::cn_compute_pool_share).description,
+                  "assumption; China's national computing network (2022)"}),
       });
   return schema;
 }
@@ -134,7 +139,9 @@ const Schema<Allies>& allies_schema() {
   static const Schema<Allies> schema(
       "allies", {
                     number("alignment", &A::alignment, "fraction", between(0, 1),
-                           {lever_info(Lever::ally_alignment).description}),
+                           {lever_info(Lever::ally_alignment).description,
+                            "assumption; raised in the baseline by Dutch DUV licensing "
+                            "(2023-09, calibration §1a)"}),
                 });
   return schema;
 }
@@ -148,7 +155,8 @@ const Schema<PolicyEvent>& policy_event_schema() {
           date("date", &P::date, {"date the lever changes", "", true}),
           choice("set", &P::set, lever_options(), {"the lever", "", true}),
           number("to", &P::to, "unit of the lever", Range{},
-                 {"the lever's new value (within the lever's range)", "", true}),
+                 {"the lever's new value (within the lever's range)",
+                  "per event: its source field", true}),
           text("source", &P::source, {"where the event comes from"}),
       });
   return schema;

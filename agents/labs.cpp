@@ -31,14 +31,16 @@ const Schema<LabConfig>& lab_schema() {
     f.push_back(number("initial_efficiency", &L::initial_efficiency, "x 2022-01 algorithms",
                        above(0),
                        {"algorithmic efficiency at the start date relative to the 2022-01 "
-                        "reference"}));
+                        "reference",
+                        "1 by definition at 2022-01"}));
     f.push_back(number("efficiency_growth_per_year", &L::efficiency_growth_per_year, "x/year",
                        between(0.1, 100),
                        {"growth of algorithmic efficiency from the lab's research",
                         "Ho et al. 2024 (Epoch): compute for fixed performance halves every ~8 "
                         "months, ~2.8x/year (95% CI 5-14 months)"}));
     f.push_back(number("training_share", &L::training_share, "fraction", between(0, 1),
-                       {"share of the lab's compute used for its frontier training run"}));
+                       {"share of the lab's compute used for its frontier training run",
+                        "assumption, see docs/model.md §3.3.4"}));
     return f;
   }());
   return schema;
