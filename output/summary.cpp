@@ -39,21 +39,40 @@ std::string number(double v) {
 
 std::string summarise_group(const RunResult& run, const std::string& group) {
   const SeriesCatalog& cat = run.catalog;
+  std::size_t name_width = 18;
+  for (const SeriesSpec& spec : cat.series())
+    if (spec.group == group) name_width = std::max(name_width, spec.name.size());
   std::string out;
   char line[512];
+  const int w = static_cast<int>(name_width);
   for (SeriesId s = 0; s < cat.series().size(); ++s) {
     const SeriesSpec& spec = cat.series()[s];
     if (spec.group != group) continue;
     const std::vector<Date>& dates = cat.time_axis(spec.cadence).dates;
     if (dates.empty()) continue;
     const std::size_t t = dates.size() - 1;
-    for (std::size_t e = 0; e < cat.entity_count(spec); ++e) {
-      const std::string entity = cat.entity_label(spec, e);
+    const std::size_t n = cat.entity_count(spec);
+    std::size_t shown = 0;
+    std::size_t quiet = 0;  // entities at 0 or n/a in every replicate: left out of a long list
+    for (std::size_t e = 0; e < n; ++e) {
       const QuantileBand b = band_at(run, s, t, e);
-      std::snprintf(line, sizeof line, "  %-18s %-4s %10s  [%s .. %s]  %s  (%s)\n",
-                    e == 0 ? spec.name.c_str() : "", entity.c_str(), number(b.median).c_str(),
+      const bool all_zero = b.p05 == 0.0 && b.p95 == 0.0;
+      const bool all_nan = std::isnan(b.median);
+      if (n > 2 && (all_zero || all_nan)) {
+        ++quiet;
+        continue;
+      }
+      const std::string entity = cat.entity_label(spec, e);
+      std::snprintf(line, sizeof line, "  %-*s %-12s %10s  [%s .. %s]  %s  (%s)\n", w,
+                    shown == 0 ? spec.name.c_str() : "", entity.c_str(), number(b.median).c_str(),
                     number(b.p05).c_str(), number(b.p95).c_str(), spec.units.c_str(),
                     dates[t].iso().c_str());
+      out += line;
+      ++shown;
+    }
+    if (quiet > 0) {
+      std::snprintf(line, sizeof line, "  %-*s (%zu more at 0 or n/a)\n", w,
+                    shown == 0 ? spec.name.c_str() : "", quiet);
       out += line;
     }
   }
