@@ -200,10 +200,11 @@ Field<T> flag(std::string key, bool T::*member, Doc doc) {
 
 template <class T>
 Field<T> date(std::string key, Date T::*member, Doc doc) {
+  const Date def = T{}.*member;
   ParamInfo info{std::move(key),
                  "date (YYYY-MM-DD or YYYY-MM)",
                  "",
-                 (T{}.*member).iso(),
+                 def.year() >= 9999 ? "never" : def.year() <= 1900 ? "the start" : def.iso(),
                  "",
                  std::move(doc.description),
                  std::move(doc.source),
