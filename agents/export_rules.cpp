@@ -63,12 +63,6 @@ Field<T> located_date(std::string key, Date T::*member, SourceLocation T::*where
   return f;
 }
 
-std::string metric_list() {
-  std::string s;
-  for (const std::string& m : chip_metric_names()) s += (s.empty() ? "" : ", ") + m;
-  return s;
-}
-
 }  // namespace
 
 const Schema<RuleDestination>& rule_destination_schema() {
@@ -115,7 +109,7 @@ const Schema<ExportRule>& export_rule_schema() {
           custom<R>({"covers", "condition over chip metrics", "", "", "",
                      "which chips the rule controls, e.g. 'tpp >= 4800 and interconnect_gbps >= "
                      "600'; metrics: " +
-                         metric_list(),
+                         join_words(chip_metric_names()),
                      "", true},
                     read_covers),
           reference_list("chip_origins", &R::chip_origins, "countries[] or an export tier",
@@ -173,12 +167,8 @@ std::vector<std::size_t> countries_named(const EntityRef& ref, const std::string
   std::vector<std::string> names;
   for (const Country& c : countries) names.push_back(c.id);
   for (const auto& [name, tier] : tier_options()) names.push_back(name);
-  std::string hint = did_you_mean(ref.id, names);
-  if (hint.empty()) {
-    hint = "known countries and tiers: ";
-    for (std::size_t i = 0; i < names.size(); ++i) hint += (i ? ", " : "") + names[i];
-  }
-  diags.error(ref.where, path, "unknown country or export tier '" + ref.id + "'", hint);
+  diags.error(ref.where, path, "unknown country or export tier '" + ref.id + "'",
+              suggest(ref.id, names, "known countries and tiers"));
   return out;
 }
 

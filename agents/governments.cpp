@@ -39,12 +39,6 @@ void read_adaptive_rules(const ConfigNode& n, const std::string& path, UsGovernm
   us.adaptive_rules = read_entity_list(n, path, adaptive_rule_schema(), AdaptiveRule{}, diags);
 }
 
-std::string indicator_list() {
-  std::string s;
-  for (const std::string& m : world_indicator_names()) s += (s.empty() ? "" : ", ") + m;
-  return s;
-}
-
 // A lever's new value must lie in the lever's own range.
 void check_lever_value(Lever lever, double value, const SourceLocation& where,
                        const std::string& path, Diagnostics& diags) {
@@ -74,7 +68,7 @@ const Schema<AdaptiveRule>& adaptive_rule_schema() {
           custom<A>({"when", "condition over world indicators", "", "", "",
                      "condition on the latest indicators, e.g. 'us_cn_gap_months < 3'; "
                      "indicators: " +
-                         indicator_list(),
+                         join_words(world_indicator_names()),
                      "", true},
                     read_when),
           number("lag_days", &A::lag_days, "days", between(0, 3650),

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace airace {
 
@@ -199,10 +200,14 @@ std::size_t country_index(const std::vector<Country>& countries, const std::stri
   return countries.size();
 }
 
+// The part of the period [from, to) that falls within the days first..last (inclusive).
+std::pair<Date, Date> clip(Date from, Date to, Date first, Date last) {
+  return {std::max(from, first), std::min(to, last.plus_days(1))};
+}
+
 // Spending of plan p over [from, to): the integral of the growing rate (USD).
 double planned_spending(const SupplySetup::Plan& p, Date from, Date to) {
-  const Date a = std::max(from, p.start);
-  const Date b = std::min(to, p.end.plus_days(1));
+  const auto [a, b] = clip(from, to, p.start, p.end);
   if (!(a < b)) return 0.0;
   const double t0 = years_between(p.start, a);
   const double t1 = years_between(p.start, b);
@@ -217,8 +222,7 @@ double capacity_lost(const ProducerConfig& p, Date from, Date to) {
   if (days <= 0.0) return 0.0;
   double lost = 0.0;
   for (const Disruption& d : p.disruptions) {
-    const Date a = std::max(from, d.start);
-    const Date b = std::min(to, d.end.plus_days(1));
+    const auto [a, b] = clip(from, to, d.start, d.end);
     if (a < b)
       lost += d.capacity_lost * static_cast<double>(b.days_since_epoch() - a.days_since_epoch()) /
               days;

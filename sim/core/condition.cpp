@@ -373,12 +373,8 @@ class ConditionParser {
     const std::string name = text_.substr(t.begin, t.end - t.begin);
     const auto it = std::find(variables_.begin(), variables_.end(), name);
     if (it == variables_.end()) {
-      std::string hint = did_you_mean(name, variables_);
-      if (hint.empty()) {
-        hint = variables_.empty() ? "no variables are available here" : "known variables: ";
-        for (std::size_t i = 0; i < variables_.size(); ++i)
-          hint += (i == 0 ? "" : ", ") + variables_[i];
-      }
+      const std::string hint = variables_.empty() ? "no variables are available here"
+                                                  : suggest(name, variables_, "known variables");
       type_error(t.begin, "unknown variable '" + name + "'", hint);
       emit(Op::number, 0, 0);  // keeps the stack count right while parsing goes on
       return {Type::invalid, t.begin, t.end};

@@ -99,4 +99,24 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
   return m.empty() ? std::string() : "did you mean '" + m + "'?";
 }
 
+std::string join_words(const std::vector<std::string>& words) {
+  std::string s;
+  for (const std::string& w : words) {
+    if (!s.empty()) s += ", ";
+    s += w;
+  }
+  return s;
+}
+
+std::string suggest(std::string_view word, const std::vector<std::string>& candidates,
+                    std::string_view known) {
+  std::string hint = did_you_mean(word, candidates);
+  if (hint.empty()) {
+    hint = known;
+    hint += ": ";
+    hint += join_words(candidates);
+  }
+  return hint;
+}
+
 }  // namespace airace

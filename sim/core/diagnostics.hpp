@@ -57,5 +57,10 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
 // "did you mean 'x'?" or "" when nothing is close.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+// "a, b, c".
+std::string join_words(const std::vector<std::string>& words);
+// The hint for an unknown name: "did you mean 'x'?", else "<known>: a, b, c".
+std::string suggest(std::string_view word, const std::vector<std::string>& candidates,
+                    std::string_view known);
 
 }  // namespace airace

@@ -131,12 +131,8 @@ std::optional<std::size_t> resolve_reference(const EntityRef& ref, const std::st
                                              const std::string& target, Diagnostics& diags) {
   for (std::size_t i = 0; i < ids.size(); ++i)
     if (ids[i] == ref.id) return i;
-  std::string hint = did_you_mean(ref.id, ids);
-  if (hint.empty()) {
-    hint = "known ids:";
-    for (const std::string& id : ids) hint += " " + id;
-  }
-  diags.error(ref.where, path, "unknown " + target + " id '" + ref.id + "'", hint);
+  diags.error(ref.where, path, "unknown " + target + " id '" + ref.id + "'",
+              suggest(ref.id, ids, "known ids"));
   return std::nullopt;
 }
 

@@ -125,12 +125,7 @@ class Schema {
     return nullptr;
   }
   std::string suggestion(const std::string& key) const {
-    std::string s = did_you_mean(key, keys());
-    if (s.empty()) {
-      s = "known keys here: ";
-      for (std::size_t i = 0; i < fields_.size(); ++i) s += (i ? ", " : "") + fields_[i].info.key;
-    }
-    return s;
+    return suggest(key, keys(), "known keys here");
   }
   std::string section_;
   std::vector<Field<T>> fields_;
