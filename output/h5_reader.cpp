@@ -4,6 +4,7 @@
 #include <hdf5_hl.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <system_error>
 #include <utility>
 
@@ -66,6 +67,17 @@ std::string read_string_attr(hid_t obj, const std::string& name) {
 
 std::string read_string_attr_or_empty(hid_t obj, const std::string& name) {
   return has_attr(obj, name) ? read_string_attr(obj, name) : std::string();
+}
+
+std::vector<std::string> read_string_array_attr(hid_t obj, const std::string& name) {
+  const Handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
+  const Handle type(H5Aget_type(attr.get()), H5Tclose, "reading attribute " + name);
+  const Handle space(H5Aget_space(attr.get()), H5Sclose, "reading attribute " + name);
+  const auto n = static_cast<std::size_t>(
+      check(H5Sget_simple_extent_npoints(space.get()), "reading attribute " + name));
+  return read_strings(
+      type.get(), space.get(), n, [&](hid_t t, void* buf) { return H5Aread(attr.get(), t, buf); },
+      "attribute " + name);
 }
 
 unsigned long long read_uint64_attr(hid_t obj, const std::string& name) {
@@ -182,6 +194,64 @@ std::vector<std::string> list_series(hid_t file) {
   return paths;
 }
 
+// An event table's rows are a dimension scale carrying the attribute `event_columns`.
+bool is_event_table(hid_t group, const std::string& name) {
+  if (object_type(group, name) != H5I_DATASET) return false;
+  const Handle ds(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
+  return has_attr(ds.get(), "event_columns");
+}
+
+std::vector<std::string> list_event_tables(hid_t file) {
+  std::vector<std::string> paths;
+  for (const std::string& group : link_names(file, "/")) {
+    if (group == "meta" || group == "time" || object_type(file, group) != H5I_GROUP) continue;
+    const Handle g(H5Gopen2(file, group.c_str(), H5P_DEFAULT), H5Gclose, "opening " + group);
+    for (const std::string& name : link_names(g.get(), group))
+      if (is_event_table(g.get(), name)) paths.push_back(group + "/" + name);
+  }
+  return paths;
+}
+
+// A one-dimensional dataset of `rows` numbers, converted to double.
+std::vector<double> read_numbers(hid_t group, const std::string& name, std::size_t rows,
+                                 const std::string& where) {
+  const Handle ds(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + where);
+  const Handle type(H5Dget_type(ds.get()), H5Tclose, "reading " + where);
+  const H5T_class_t kind = H5Tget_class(type.get());
+  if (kind != H5T_FLOAT && kind != H5T_INTEGER)
+    throw h5::Failure{where + " does not hold numbers", {}};
+  const Handle space(H5Dget_space(ds.get()), H5Sclose, "reading " + where);
+  const auto n = static_cast<std::size_t>(
+      check(H5Sget_simple_extent_npoints(space.get()), "reading " + where));
+  if (check(H5Sget_simple_extent_ndims(space.get()), "reading " + where) != 1 || n != rows)
+    throw h5::Failure{
+        where + " does not hold one value per row (" + std::to_string(rows) + " rows)", {}};
+  std::vector<double> values(n);
+  if (n > 0)
+    check(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+          "reading " + where);
+  return values;
+}
+
+std::vector<std::string> read_texts(hid_t group, const std::string& name, std::size_t rows,
+                                    const std::string& where) {
+  if (!has_link(group, name)) throw h5::Failure{"no dataset " + where, {}};
+  std::vector<std::string> texts = read_string_dataset(group, name);
+  if (texts.size() != rows)
+    throw h5::Failure{where + " holds " + std::to_string(texts.size()) + " values for " +
+                          std::to_string(rows) + " rows",
+                      {}};
+  return texts;
+}
+
+EventColumn::Kind parse_event_kind(const std::string& text, const std::string& where) {
+  for (EventColumn::Kind k : {EventColumn::Kind::number, EventColumn::Kind::date,
+                              EventColumn::Kind::entity, EventColumn::Kind::flag})
+    if (event_kind_name(k) == text) return k;
+  throw h5::Failure{
+      where + " has event_kind '" + text + "' where number, date, entity or flag was expected", {}};
+}
+
 std::vector<std::string> list_cadences(hid_t file) {
   if (!has_link(file, "time")) return {};
   const Handle time(H5Gopen2(file, "time", H5P_DEFAULT), H5Gclose, "opening /time");
@@ -222,7 +292,78 @@ RunFile open_run_file(const std::filesystem::path& path) {
     run.meta = read_meta(file);
     run.series_paths = list_series(file);
     run.cadences = list_cadences(file);
+    run.event_tables = list_event_tables(file);
     return run;
+  });
+}
+
+const StoredEventColumn& StoredEvents::column(std::string_view column_name) const {
+  for (const StoredEventColumn& c : columns)
+    if (c.name == column_name) return c;
+  throw std::out_of_range("event table " + group + "/" + name + " has no column " +
+                          std::string(column_name));
+}
+
+StoredEvents read_events(const std::filesystem::path& path, std::string_view group,
+                         std::string_view name) {
+  return with_run_file(path, [&](hid_t file) {
+    StoredEvents e;
+    e.group = group;
+    e.name = name;
+    const std::string wanted = e.group + "/" + e.name;
+    const bool found = !e.group.empty() && !e.name.empty() &&
+                       e.group.find('/') == std::string::npos &&
+                       e.name.find('/') == std::string::npos && has_link(file, e.group) &&
+                       object_type(file, e.group) == H5I_GROUP && has_link(file, wanted) &&
+                       is_event_table(file, wanted);
+    if (!found) {
+      const std::vector<std::string> all = list_event_tables(file);
+      throw h5::Failure{"no event table '" + wanted + "'",
+                        all.empty() ? std::string("the file has no event tables")
+                                    : suggest(wanted, all, "the file's event tables")};
+    }
+
+    const Handle g(H5Gopen2(file, e.group.c_str(), H5P_DEFAULT), H5Gclose, "opening " + e.group);
+    const Handle rows(H5Dopen2(g.get(), e.name.c_str(), H5P_DEFAULT), H5Dclose,
+                      "opening " + wanted);
+    e.description = read_string_attr_or_empty(rows.get(), "description");
+    const std::vector<std::string> columns = read_string_array_attr(rows.get(), "event_columns");
+    const Handle space(H5Dget_space(rows.get()), H5Sclose, "reading " + wanted);
+    const auto n = static_cast<std::size_t>(
+        check(H5Sget_simple_extent_npoints(space.get()), "reading " + wanted));
+
+    const std::string replicate = e.name + "_replicate";
+    if (!has_link(g.get(), replicate)) throw h5::Failure{"no dataset " + wanted + "_replicate", {}};
+    for (double r : read_numbers(g.get(), replicate, n, wanted + "_replicate"))
+      e.replicate.push_back(static_cast<std::int64_t>(r));
+
+    for (const std::string& column : columns) {
+      const std::string where = e.group + "/" + column;
+      if (!has_link(g.get(), column))
+        throw h5::Failure{"event table " + wanted + " names column " + column +
+                              " but there is no dataset " + where,
+                          {}};
+      StoredEventColumn c;
+      c.name = column;
+      {
+        const Handle ds(H5Dopen2(g.get(), column.c_str(), H5P_DEFAULT), H5Dclose,
+                        "opening " + where);
+        c.kind = parse_event_kind(read_string_attr_or_empty(ds.get(), "event_kind"), where);
+        c.units = read_string_attr_or_empty(ds.get(), "units");
+        c.description = read_string_attr_or_empty(ds.get(), "description");
+      }
+      switch (c.kind) {
+        case EventColumn::Kind::number:
+        case EventColumn::Kind::flag: c.numbers = read_numbers(g.get(), column, n, where); break;
+        case EventColumn::Kind::date:
+          c.numbers = read_numbers(g.get(), column, n, where);
+          c.texts = read_texts(g.get(), column + "_iso", n, where + "_iso");
+          break;
+        case EventColumn::Kind::entity: c.texts = read_texts(g.get(), column, n, where); break;
+      }
+      e.columns.push_back(std::move(c));
+    }
+    return e;
   });
 }
 

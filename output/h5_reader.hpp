@@ -6,6 +6,7 @@
 // is wrong; HDF5's own error stack is never printed.
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -29,16 +30,47 @@ struct StoredSeries {
   std::vector<std::vector<std::string>> entity_ids;  // the ids of each entity axis, in order
 };
 
+// One column of an event table as stored, a value per row.
+struct StoredEventColumn {
+  std::string name;
+  EventColumn::Kind kind = EventColumn::Kind::number;
+  std::string units;  // "days since 1970-01-01" for dates, "" for entity ids
+  std::string description;
+  // number and flag: the values; date: days since 1970-01-01; entity: empty.
+  std::vector<double> numbers;
+  // entity: the ids ("deepseek"); date: the ISO dates ("2025-01-20"); number and flag: empty.
+  std::vector<std::string> texts;
+};
+
+// One event table as stored: the rows of every replicate, replicate by replicate, each in the
+// order the model recorded them.
+struct StoredEvents {
+  std::string group;
+  std::string name;  // the row dimension, e.g. "release"
+  std::string description;
+  std::vector<std::int64_t> replicate;  // the replicate of each row
+  std::vector<StoredEventColumn> columns;
+
+  std::size_t rows() const { return replicate.size(); }
+  // The column of that name; throws std::out_of_range when there is none.
+  const StoredEventColumn& column(std::string_view column_name) const;
+};
+
 struct RunFile {
   RunMetadata meta;                       // meta.resolved_scenario_yaml holds /meta/scenario_yaml
   std::vector<std::string> series_paths;  // "group/name" of every series, in file order
   std::vector<std::string> cadences;      // the time axes under /time
+  std::vector<std::string> event_tables;  // "group/name" of every event table, in file order
 };
 
 RunFile open_run_file(const std::filesystem::path& path);
 
 // `series_path` is "group/name", e.g. "indicators/us_cn_gap_months".
 StoredSeries read_series(const std::filesystem::path& path, std::string_view series_path);
+
+// The event table `name` of `group`, e.g. ("releases", "release").
+StoredEvents read_events(const std::filesystem::path& path, std::string_view group,
+                         std::string_view name);
 
 // The ISO dates ("YYYY-MM-DD") of the time axis of a cadence, e.g. "monthly".
 std::vector<std::string> read_time_axis(const std::filesystem::path& path,

@@ -81,6 +81,20 @@ void set_string_attr(hid_t obj, const std::string& name, const std::string& valu
   check(H5Awrite(attr.get(), type.get(), &text), "writing attribute " + name);
 }
 
+void set_string_array_attr(hid_t obj, const std::string& name,
+                           const std::vector<std::string>& values) {
+  const Handle type = utf8_string_type();
+  const Handle space = simple_space({values.size()});
+  const Handle attr(
+      H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+      "creating attribute " + name);
+  std::vector<const char*> texts;
+  texts.reserve(values.size());
+  for (const std::string& v : values) texts.push_back(v.c_str());
+  if (!texts.empty())
+    check(H5Awrite(attr.get(), type.get(), texts.data()), "writing attribute " + name);
+}
+
 void set_uint64_attr(hid_t obj, const std::string& name, unsigned long long value) {
   const Handle space = scalar_space();
   const Handle attr(
@@ -136,6 +150,18 @@ Handle write_doubles(hid_t parent, const std::string& name, const std::vector<do
                        values.size());
 }
 
+// Dates as CF conventions want them, so that xarray decodes them to datetime64.
+Handle write_days(hid_t parent, const std::string& name, const std::vector<int64_t>& days) {
+  Handle ds = write_int64s(parent, name, days);
+  set_string_attr(ds.get(), "units", "days since 1970-01-01");
+  set_string_attr(ds.get(), "calendar", "proleptic_gregorian");
+  return ds;
+}
+
+Handle write_int8s(hid_t parent, const std::string& name, const std::vector<int8_t>& values) {
+  return write_numbers(parent, name, H5T_STD_I8LE, H5T_NATIVE_INT8, values.data(), values.size());
+}
+
 void make_scale(hid_t ds, const std::string& name) {
   check(H5DSset_scale(ds, name.c_str()), "making " + name + " a dimension scale");
 }
@@ -185,6 +211,7 @@ class RunFileWriter {
         if (result_.catalog.axes()[a].group == group) write_entity_axis(g.get(), a);
     }
     for (const std::string& group : group_order()) write_series_group(group);
+    for (EventTableId t = 0; t < result_.catalog.event_tables().size(); ++t) write_event_table(t);
   }
 
  private:
@@ -247,6 +274,7 @@ class RunFileWriter {
     };
     for (const EntityAxis& a : result_.catalog.axes()) note(a.group);
     for (const SeriesSpec& s : result_.catalog.series()) note(s.group);
+    for (const EventTableSpec& t : result_.catalog.event_tables()) note(t.group);
     return order;
   }
 
@@ -271,11 +299,8 @@ class RunFileWriter {
       const std::string name = time_coordinate_name(c);
       std::vector<int64_t> days;
       for (Date d : cat.time_axis(c).dates) days.push_back(d.days_since_epoch());
-      Handle t = write_int64s(g.get(), name, days);
+      Handle t = write_days(g.get(), name, days);
       make_scale(t.get(), name);
-      // CF conventions: xarray decodes these to datetime64.
-      set_string_attr(t.get(), "units", "days since 1970-01-01");
-      set_string_attr(t.get(), "calendar", "proleptic_gregorian");
       set_string_attr(t.get(), "standard_name", "time");
       set_string_attr(t.get(), "description",
                       "dates on which the " + std::string(cadence_name(c)) + " cadence ticks");
@@ -440,6 +465,133 @@ class RunFileWriter {
     }
   }
 
+  // The rows of every replicate, replicate by replicate, as one table: what the file stores.
+  struct EventRows {
+    std::vector<int64_t> replicate;
+    std::vector<double> values;  // [row][column]
+  };
+
+  EventRows gather_events(EventTableId t) const {
+    const EventTableSpec& spec = result_.catalog.event_tables()[t];
+    const std::size_t width = spec.columns.size();
+    EventRows rows;
+    for (std::size_t r = 0; r < result_.replicates.size(); ++r) {
+      const SeriesBuffer& b = result_.replicates[r];
+      if (t >= b.event_table_count() || b.event_columns(t) != width)
+        throw h5::Failure{"replicate " + std::to_string(r) + " holds no event table " + spec.group +
+                          "/" + spec.name + " of " + std::to_string(width) +
+                          " columns: its buffer was built from another catalog"};
+      const std::span<const double> v = b.events(t);
+      rows.values.insert(rows.values.end(), v.begin(), v.end());
+      rows.replicate.insert(rows.replicate.end(), b.event_count(t), static_cast<int64_t>(r));
+    }
+    return rows;
+  }
+
+  void write_event_table(EventTableId t) {
+    const SeriesCatalog& cat = result_.catalog;
+    const EventTableSpec& spec = cat.event_tables()[t];
+    const std::string where = spec.group + "/" + spec.name;
+    const EventRows rows = gather_events(t);
+    const std::size_t n = rows.replicate.size();
+    const std::size_t width = spec.columns.size();
+    const Handle g(H5Gopen2(file_, spec.group.c_str(), H5P_DEFAULT), H5Gclose,
+                   "opening group " + spec.group);
+
+    std::vector<int64_t> numbers(n);
+    for (std::size_t i = 0; i < n; ++i) numbers[i] = static_cast<int64_t>(i);
+    const Handle row = write_int64s(g.get(), spec.name, numbers);
+    make_scale(row.get(), spec.name);
+    set_string_attr(row.get(), "description", spec.description);
+    set_string_attr(row.get(), "long_name", spec.description);
+    std::vector<std::string> column_names;
+    for (const EventColumn& c : spec.columns) column_names.push_back(c.name);
+    set_string_array_attr(row.get(), "event_columns", column_names);
+
+    // Units come first, set by the caller: write_days sets those of dates.
+    auto describe = [&](hid_t ds, const std::string& name, const std::string& description,
+                        const std::string& kind) {
+      set_string_attr(ds, "description", description);
+      set_string_attr(ds, "long_name", description);
+      set_string_attr(ds, "event_kind", kind);
+      attach(ds, row.get(), 0, spec.group + "/" + name);
+      label(ds, 0, spec.name, spec.group + "/" + name);
+    };
+
+    const Handle replicate = write_int64s(g.get(), spec.name + "_replicate", rows.replicate);
+    set_string_attr(replicate.get(), "units", "");
+    describe(replicate.get(), spec.name + "_replicate",
+             "the replicate in which each " + spec.name + " happened", "replicate");
+
+    for (std::size_t k = 0; k < width; ++k) {
+      const EventColumn& c = spec.columns[k];
+      std::vector<double> v(n);
+      for (std::size_t i = 0; i < n; ++i) v[i] = rows.values[i * width + k];
+      // Names the row of the first bad value, so that a model author finds the event.
+      auto bad = [&](std::size_t i, const std::string& what) {
+        return h5::Failure{"event table " + where + " column " + c.name + " holds " +
+                           std::to_string(v[i]) + " in row " + std::to_string(i) + " (replicate " +
+                           std::to_string(rows.replicate[i]) + "), " + what};
+      };
+      const std::string kind(event_kind_name(c.kind));
+      switch (c.kind) {
+        case EventColumn::Kind::number: {
+          const Handle ds = write_doubles(g.get(), c.name, v);
+          set_string_attr(ds.get(), "units", c.units);
+          describe(ds.get(), c.name, c.description, kind);
+          break;
+        }
+        case EventColumn::Kind::flag: {
+          std::vector<int8_t> flags(n);
+          for (std::size_t i = 0; i < n; ++i) {
+            if (v[i] != 0.0 && v[i] != 1.0) throw bad(i, "not a flag (0 or 1)");
+            flags[i] = static_cast<int8_t>(v[i]);
+          }
+          const Handle ds = write_int8s(g.get(), c.name, flags);
+          set_string_attr(ds.get(), "units", c.units);
+          describe(ds.get(), c.name, c.description, kind);
+          break;
+        }
+        case EventColumn::Kind::date: {
+          std::vector<int64_t> days(n);
+          std::vector<std::string> iso(n);
+          // ISO dates have four-digit years.
+          const auto first = static_cast<double>(Date::from_ymd(1, 1, 1).days_since_epoch());
+          const auto last = static_cast<double>(Date::from_ymd(9999, 12, 31).days_since_epoch());
+          for (std::size_t i = 0; i < n; ++i) {
+            if (!(v[i] >= first && v[i] <= last) || v[i] != std::floor(v[i]))
+              throw bad(i, "not a whole number of days since 1970-01-01 in years 1 to 9999");
+            days[i] = static_cast<int64_t>(v[i]);
+            iso[i] = Date::from_days(days[i]).iso();
+          }
+          const Handle ds = write_days(g.get(), c.name, days);
+          describe(ds.get(), c.name, c.description, kind);
+          const Handle text = write_strings(g.get(), c.name + "_iso", iso);
+          set_string_attr(text.get(), "units", "");
+          describe(text.get(), c.name + "_iso", c.description + ", ISO 8601 (YYYY-MM-DD)",
+                   "iso_date");
+          break;
+        }
+        case EventColumn::Kind::entity: {
+          const EntityAxis& axis = cat.axes()[c.axis];
+          std::vector<std::string> ids(n);
+          for (std::size_t i = 0; i < n; ++i) {
+            if (!(v[i] >= 0.0 && v[i] < static_cast<double>(axis.ids.size())) ||
+                v[i] != std::floor(v[i]))
+              throw bad(i, "not an index into the " + std::to_string(axis.ids.size()) +
+                               " ids of entity axis " + axis.group + "/" + axis.name);
+            ids[i] = axis.ids[static_cast<std::size_t>(v[i])];
+          }
+          const Handle ds = write_strings(g.get(), c.name, ids);
+          set_string_attr(ds.get(), "units", "");
+          describe(ds.get(), c.name, c.description, kind);
+          set_string_attr(ds.get(), "entity_axis", "/" + axis.group + "/" + axis.name);
+          break;
+        }
+      }
+    }
+  }
+
   hid_t file_;
   const RunResult& result_;
   Handle replicate_scale_;
@@ -478,6 +630,24 @@ void check_layout(const RunResult& result) {
       throw h5::Failure{"series " + s.group + "/" + s.name + " has cadence " +
                         std::string(cadence_name(s.cadence)) +
                         " but the catalog has no time axis for it"};
+  }
+  for (const EventTableSpec& t : cat.event_tables()) {
+    check_name(t.group, "group");
+    for (const std::string& name : event_table_dataset_names(t)) {
+      check_name(name, "event table " + t.group + "/" + t.name + " dataset");
+      // Rows carry their replicate in <name>_replicate; a dataset named replicate would read
+      // as the replicate dimension of the group.
+      if (name == "replicate")
+        throw h5::Failure{"event table " + t.group + "/" + t.name +
+                          " may not use the name 'replicate': the file layout reserves it"};
+      if (!names[t.group].insert(name).second)
+        throw h5::Failure{"event table " + t.group + "/" + t.name + " uses the name '" + name +
+                          "' that another dataset of the group already has"};
+    }
+    for (const EventColumn& c : t.columns)
+      if (c.kind == EventColumn::Kind::entity && c.axis >= cat.axes().size())
+        throw h5::Failure{"event table " + t.group + "/" + t.name + " column " + c.name +
+                          " names an unknown entity axis"};
   }
   for (const auto& [group, taken] : names) {
     if (group == "meta" || group == "time" || group == "replicate")

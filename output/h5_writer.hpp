@@ -34,6 +34,33 @@
 // attached, h5py lists both (ds.dims[1][0] is /time/<c>, ds.dims[1][1] the group's copy).
 // So xr.open_dataset(f, group="labs") has dimensions (replicate, time_monthly, lab).
 //
+// Event tables (a variable number of rows per replicate, e.g. model releases; <t> the table's
+// name, the name of its row dimension; N its rows over all replicates, replicate by replicate,
+// each replicate's in the order the model recorded them). In the table's group, which may also
+// hold series and entity axes:
+//
+//   /<group>/<t>             [N]  int64 0..N-1, dimension scale (the row dimension); attrs
+//                                 description, long_name, event_columns (string array: the
+//                                 columns in order)
+//   /<group>/<t>_replicate   [N]  int64: the replicate of each row
+//   /<group>/<column>        [N]  one per column, by kind:
+//                                   number  float64, NaN allowed
+//                                   flag    int8, 0 or 1
+//                                   date    int64 days since 1970-01-01 with CF attrs units
+//                                           "days since 1970-01-01" and calendar
+//                                           "proleptic_gregorian" (xarray decodes datetime64)
+//                                   entity  the entity ids as strings ("deepseek"), attr
+//                                           entity_axis = "/<axis group>/<axis name>"
+//   /<group>/<column>_iso    [N]  for each date column: ISO dates "YYYY-MM-DD", strings
+//
+// Every dataset of a table carries attrs units ("" for ids, replicates and ISO dates),
+// description, long_name and event_kind (number, flag, date, entity; "replicate" and
+// "iso_date" on the two derived kinds), has the row scale attached and its dimension labelled
+// <t>. They are contiguous, not compressed: tables are small, and a table with no rows is a set
+// of datasets of length 0. So xr.open_dataset(f, group="releases") has the dimension release.
+// layout_version stays 1: event tables only add datasets, and they carry no `cadence`, so a
+// reader that knows only series skips them.
+//
 // Compression: series are chunked (at most 512 KiB a chunk, whole time series and entity rows
 // where they fit), shuffled and deflated at level 1: the chunks are compressed on every core
 // (output/chunk_codec.hpp) and handed to HDF5 ready-made. Coordinates are small and contiguous.

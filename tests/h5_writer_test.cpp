@@ -4,11 +4,16 @@
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <span>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "output/h5_reader.hpp"
@@ -511,4 +516,317 @@ TEST_CASE("a series over two entity axes round-trips with a dimension per axis")
   CHECK(s.entity_ids[0] == std::vector<std::string>{"a", "b", "c"});
   CHECK(s.entity_ids[1] == std::vector<std::string>{"H100", "H20"});
   CHECK(s.values[2 * 6 + 1 * 2 + 1] == 203.0);  // t = 2, lab b (1), H20 (1): entity 3
+}
+
+namespace {
+
+struct ReleaseIds {
+  AxisId labs = 0;
+  SeriesId capability = 0;   // <group>/best_capability: weekly
+  EventTableId release = 0;  // <group>/release
+};
+
+const std::vector<std::string> kReleaseLabs = {"openai", "deepseek", "anthropic"};
+
+// Release i of replicate r: lab, date, capability, training compute, effective compute, open.
+std::vector<double> release_row(std::size_t r, std::size_t i) {
+  const Date date = Date::from_ymd(2024, 1, 20).plus_days(static_cast<int64_t>(40 * i + r));
+  return {static_cast<double>((r + i) % kReleaseLabs.size()),
+          static_cast<double>(date.days_since_epoch()),
+          25.5 + static_cast<double>(i) + 0.125 * static_cast<double>(r),
+          1e25 * static_cast<double>(i + 1),
+          3.3e25 * static_cast<double>(i + 1) + static_cast<double>(r),
+          static_cast<double>(i % 2)};
+}
+
+// One replicate per entry of `releases`, holding that many releases; the release table lives
+// in `group`, next to a weekly series in the same group: per lab in "labs", where the lab axis
+// lives, else scalar (a per-lab series would bring a copy of the lab axis, named like the lab
+// column). In "labs" the lab column needs another name than the axis.
+RunResult release_run(ReleaseIds& ids, const std::vector<std::size_t>& releases,
+                      const std::string& group = "releases",
+                      const std::string& lab_column = "lab") {
+  RunResult run;
+  run.meta.program_version = "0.1.0";
+  run.meta.replicates = releases.size();
+  SeriesCatalog& cat = run.catalog;
+  cat.set_time_axis({Cadence::weekly, tick_dates(Cadence::weekly, Date::from_ymd(2024, 1, 1),
+                                                 Date::from_ymd(2024, 1, 31))});
+  ids.labs = cat.add_axis({"labs", "lab", "AI labs", kReleaseLabs, {}});
+  std::vector<AxisId> per_lab;
+  if (group == "labs") per_lab.push_back(ids.labs);
+  ids.capability = cat.add_series(
+      {group, "best_capability", "log10 FLOP", "capability", Cadence::weekly, per_lab});
+  using Kind = EventColumn::Kind;
+  ids.release = cat.add_event_table(
+      {group,
+       "release",
+       "model releases",
+       {{lab_column, "", "the releasing lab", Kind::entity, ids.labs},
+        {"date", "", "release date", Kind::date},
+        {"capability", "log10 FLOP", "capability of the model", Kind::number},
+        {"training_compute_flop", "FLOP", "training compute", Kind::number},
+        {"effective_compute_flop", "FLOP", "effective training compute", Kind::number},
+        {"open", "", "open weights", Kind::flag}}});
+  for (std::size_t r = 0; r < releases.size(); ++r) {
+    SeriesBuffer b(cat);
+    b.set(ids.capability, 0, 0, 24.0 + static_cast<double>(r));
+    for (std::size_t i = 0; i < releases[r]; ++i) b.add_event(ids.release, release_row(r, i));
+    run.replicates.push_back(std::move(b));
+  }
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("the buffer appends events in the order recorded") {
+  ReleaseIds ids;
+  const RunResult run = release_run(ids, {2, 0});
+  CHECK(run.catalog.find_event_table("releases", "release") == ids.release);
+  CHECK(run.catalog.find_event_table("releases", "releases") == kNoEventTable);
+  CHECK(run.replicates[0].event_count(ids.release) == 2);
+  CHECK(run.replicates[1].event_count(ids.release) == 0);
+  const std::span<const double> rows = run.replicates[0].events(ids.release);
+  REQUIRE(rows.size() == 12);
+  const std::vector<double> second = release_row(0, 1);
+  CHECK(std::equal(second.begin(), second.end(), rows.begin() + 6));
+
+  SeriesBuffer b(run.catalog);
+  b.add_event(ids.release, {0.0, 19800.0, 26.0, 1e25, 2e25, 1.0});
+  CHECK(b.event_count(ids.release) == 1);
+  CHECK(b.events(ids.release)[1] == 19800.0);
+}
+
+TEST_CASE("event tables round-trip with replicates and dates and entity ids") {
+  TempDir dir;
+  ReleaseIds ids;
+  const std::vector<std::size_t> per_replicate = {3, 0, 2};
+  const fs::path file = dir / "events.h5";
+  write_run_file(file, release_run(ids, per_replicate));
+
+  const StoredEvents e = read_events(file, "releases", "release");
+  CHECK(e.group == "releases");
+  CHECK(e.name == "release");
+  CHECK(e.description == "model releases");
+  CHECK(e.replicate == std::vector<std::int64_t>{0, 0, 0, 2, 2});
+  REQUIRE(e.rows() == 5);
+  REQUIRE(e.columns.size() == 6);
+  std::vector<std::string> names;
+  for (const StoredEventColumn& c : e.columns) names.push_back(c.name);
+  CHECK(names == std::vector<std::string>{"lab", "date", "capability", "training_compute_flop",
+                                          "effective_compute_flop", "open"});
+
+  const StoredEventColumn& lab = e.column("lab");
+  const StoredEventColumn& date = e.column("date");
+  CHECK(lab.kind == EventColumn::Kind::entity);
+  CHECK(lab.numbers.empty());
+  CHECK(date.kind == EventColumn::Kind::date);
+  CHECK(date.units == "days since 1970-01-01");
+  CHECK(e.column("capability").units == "log10 FLOP");
+  CHECK(e.column("capability").description == "capability of the model");
+  CHECK(e.column("open").kind == EventColumn::Kind::flag);
+
+  std::size_t row = 0;
+  for (std::size_t r = 0; r < per_replicate.size(); ++r)
+    for (std::size_t i = 0; i < per_replicate[r]; ++i, ++row) {
+      const std::vector<double> want = release_row(r, i);
+      CHECK(lab.texts[row] == kReleaseLabs[static_cast<std::size_t>(want[0])]);
+      CHECK(date.numbers[row] == want[1]);
+      CHECK(date.texts[row] == Date::from_days(static_cast<int64_t>(want[1])).iso());
+      CHECK(e.column("capability").numbers[row] == want[2]);
+      CHECK(e.column("training_compute_flop").numbers[row] == want[3]);
+      CHECK(e.column("effective_compute_flop").numbers[row] == want[4]);
+      CHECK(e.column("open").numbers[row] == want[5]);
+    }
+  CHECK(lab.texts ==
+        std::vector<std::string>{"openai", "deepseek", "anthropic", "anthropic", "openai"});
+  CHECK(date.texts == std::vector<std::string>{"2024-01-20", "2024-02-29", "2024-04-09",
+                                               "2024-01-22", "2024-03-02"});
+  CHECK_THROWS_AS(e.column("price_usd"), std::out_of_range);
+
+  const RunFile f = open_run_file(file);
+  CHECK(f.event_tables == std::vector<std::string>{"releases/release"});
+  CHECK(f.series_paths == std::vector<std::string>{"releases/best_capability"});
+}
+
+TEST_CASE("an event table with no rows in any replicate reads back empty") {
+  TempDir dir;
+  ReleaseIds ids;
+  const fs::path file = dir / "no_events.h5";
+  write_run_file(file, release_run(ids, {0, 0}));
+  const StoredEvents e = read_events(file, "releases", "release");
+  CHECK(e.rows() == 0);
+  REQUIRE(e.columns.size() == 6);
+  for (const StoredEventColumn& c : e.columns) {
+    CHECK(c.numbers.empty());
+    CHECK(c.texts.empty());
+  }
+  CHECK(read_series(file, "releases/best_capability").values[0] == 24.0);
+
+  write_run_file(file, release_run(ids, {}));  // no replicates at all
+  CHECK(read_events(file, "releases", "release").rows() == 0);
+}
+
+TEST_CASE("an event table may share a group with series and entity axes") {
+  TempDir dir;
+  ReleaseIds ids;
+  const fs::path file = dir / "labs.h5";
+  CHECK_THROWS_AS(release_run(ids, {1}, "labs"), std::logic_error);  // lab: the axis's name
+  write_run_file(file, release_run(ids, {1, 2}, "labs", "releasing_lab"));
+  const StoredEvents e = read_events(file, "labs", "release");
+  CHECK(e.replicate == std::vector<std::int64_t>{0, 1, 1});
+  CHECK(e.column("releasing_lab").texts ==
+        std::vector<std::string>{"openai", "deepseek", "anthropic"});
+  const StoredSeries s = read_series(file, "labs/best_capability");
+  CHECK(s.dimensions == std::vector<std::string>{"replicate", "time", "lab"});
+  CHECK(s.values[0] == 24.0);
+}
+
+TEST_CASE("event table names taken in their group throw logic_error") {
+  using Kind = EventColumn::Kind;
+  ReleaseIds ids;
+  SeriesCatalog cat = release_run(ids, {}).catalog;
+  const EventColumn number{"x_usd", "USD", "a number", Kind::number};
+  auto table = [&](std::string group, std::string name, std::vector<EventColumn> columns) {
+    return EventTableSpec{std::move(group), std::move(name), "a table", std::move(columns)};
+  };
+  // The same table twice, and a table named like a series, an axis or a column of a table.
+  CHECK_THROWS_AS(cat.add_event_table(table("releases", "release", {number})), std::logic_error);
+  CHECK_THROWS_AS(cat.add_event_table(table("releases", "best_capability", {number})),
+                  std::logic_error);
+  CHECK_THROWS_AS(cat.add_event_table(table("labs", "lab", {number})), std::logic_error);
+  CHECK_THROWS_AS(cat.add_event_table(table("releases", "open", {number})), std::logic_error);
+  // Columns named like a series, like the derived <name>_replicate and <column>_iso, or twice.
+  CHECK_THROWS_AS(cat.add_event_table(
+                      table("releases", "deal", {{"best_capability", "1", "clash", Kind::number}})),
+                  std::logic_error);
+  CHECK_THROWS_AS(cat.add_event_table(table("releases", "release_replicate", {number})),
+                  std::logic_error);
+  CHECK_THROWS_AS(cat.add_event_table(table("releases", "date_iso", {number})), std::logic_error);
+  CHECK_THROWS_AS(
+      cat.add_event_table(table("other", "deal", {{"deal_replicate", "1", "clash", Kind::number}})),
+      std::logic_error);
+  CHECK_THROWS_AS(cat.add_event_table(table("other", "deal",
+                                            {{"signed", "", "a date", Kind::date},
+                                             {"signed_iso", "1", "clash", Kind::number}})),
+                  std::logic_error);
+  CHECK_THROWS_AS(cat.add_event_table(table("other", "deal", {number, number})), std::logic_error);
+  // A series or an axis added later may not take a table's name either.
+  CHECK_THROWS_AS(cat.add_series({"releases", "date_iso", "1", "clash", Cadence::weekly, {}}),
+                  std::logic_error);
+  CHECK_THROWS_AS(cat.add_axis({"releases", "release_replicate", "clash", {}, {}}),
+                  std::logic_error);
+  // The table itself is fine in another group.
+  CHECK(cat.add_event_table(table("other", "release", {number})) == 1);
+  CHECK(cat.find_event_table("other", "release") == 1);
+}
+
+TEST_CASE("event columns of the wrong shape throw logic_error") {
+  using Kind = EventColumn::Kind;
+  ReleaseIds ids;
+  SeriesCatalog cat = release_run(ids, {}).catalog;
+  auto one_column = [&](EventColumn c) {
+    return cat.add_event_table({"other", "deal", "a table", {std::move(c)}});
+  };
+  CHECK_THROWS_AS(cat.add_event_table({"other", "deal", "no columns", {}}), std::logic_error);
+  CHECK_THROWS_AS(one_column({"size", "", "a number without units", Kind::number}),
+                  std::logic_error);
+  CHECK_THROWS_AS(one_column({"day", "days", "a date with its own units", Kind::date}),
+                  std::logic_error);
+  CHECK_THROWS_AS(one_column({"lab", "", "an unknown axis", Kind::entity, 7}), std::logic_error);
+  CHECK_THROWS_AS(one_column({"lab", "labs", "ids with units", Kind::entity, ids.labs}),
+                  std::logic_error);
+  CHECK(cat.event_tables().size() == 1);
+}
+
+TEST_CASE("an event row of the wrong width throws logic_error") {
+  ReleaseIds ids;
+  const RunResult run = release_run(ids, {1});
+  SeriesBuffer b(run.catalog);
+  CHECK_THROWS_AS(b.add_event(ids.release, {1.0, 2.0}), std::logic_error);
+  const std::vector<double> too_long(7, 0.0);
+  CHECK_THROWS_AS(b.add_event(ids.release, too_long), std::logic_error);
+  CHECK(b.event_count(ids.release) == 0);
+  CHECK_THROWS_AS(b.add_event(ids.release + 1, release_row(0, 0)), std::out_of_range);
+  CHECK_THROWS_AS(SeriesBuffer().events(0), std::out_of_range);
+}
+
+TEST_CASE("event values the file cannot hold throw OutputError and leave no file") {
+  TempDir dir;
+  ReleaseIds ids;
+  const fs::path file = dir / "bad.h5";
+  auto with = [&](std::size_t column, double value) {
+    RunResult run = release_run(ids, {0, 0});
+    std::vector<double> row = release_row(1, 0);
+    row[column] = value;
+    run.replicates[1].add_event(ids.release, row);
+    return run;
+  };
+  for (const auto& [column, value] : std::vector<std::pair<std::size_t, double>>{
+           {0, 3.0}, {0, -1.0}, {0, 0.5}, {1, 19800.5}, {1, std::nan("")}, {1, 1e12}, {5, 2.0}}) {
+    CAPTURE(column);
+    CAPTURE(value);
+    try {
+      write_run_file(file, with(column, value));
+      FAIL("no OutputError");
+    } catch (const OutputError& e) {
+      CHECK(std::string(e.what()).find("releases/release") != std::string::npos);
+      CHECK(std::string(e.what()).find("row 0 (replicate 1)") != std::string::npos);
+    }
+    CHECK(fs::is_empty(dir.path()));
+  }
+  // NaN is a number like any other in a number column.
+  write_run_file(file, with(2, std::nan("")));
+  CHECK(std::isnan(read_events(file, "releases", "release").column("capability").numbers[0]));
+
+  // Buffers built from a catalog without the table.
+  RunResult stale = release_run(ids, {1});
+  SampleIds sample;
+  stale.replicates[0] = SeriesBuffer(sample_run(sample).catalog);
+  CHECK_THROWS_AS(write_run_file(dir / "stale.h5", stale), OutputError);
+}
+
+TEST_CASE("event names that clash with the file layout throw OutputError") {
+  TempDir dir;
+  using Kind = EventColumn::Kind;
+  for (const char* column : {"replicate", "time_weekly"}) {
+    CAPTURE(column);
+    ReleaseIds ids;
+    RunResult run = release_run(ids, {1});
+    run.catalog.add_event_table(
+        {"releases", "deal", "deals", {{column, "1", "clash", Kind::number}}});
+    run.replicates = {SeriesBuffer(run.catalog)};
+    CHECK_THROWS_AS(write_run_file(dir / "run.h5", run), OutputError);
+    CHECK(fs::is_empty(dir.path()));
+  }
+  // A per-lab series in the group of the table brings a copy of the lab axis: /releases/lab.
+  ReleaseIds ids;
+  RunResult run = release_run(ids, {1});
+  run.catalog.add_series(
+      {"releases", "releases_count", "1", "releases so far", Cadence::weekly, {ids.labs}});
+  run.replicates = {SeriesBuffer(run.catalog)};
+  CHECK_THROWS_AS(write_run_file(dir / "run.h5", run), OutputError);
+  CHECK(fs::is_empty(dir.path()));
+}
+
+TEST_CASE("asking for an event table that is absent suggests the nearest") {
+  TempDir dir;
+  ReleaseIds ids;
+  const fs::path file = dir / "run.h5";
+  write_run_file(file, release_run(ids, {1}));
+  const std::string typo = input_error_of([&] { read_events(file, "releases", "relase"); });
+  CHECK(typo.find(file.string()) != std::string::npos);
+  CHECK(typo.find("did you mean 'releases/release'") != std::string::npos);
+  CHECK(input_error_of([&] {
+          read_events(file, "releases", "best_capability");
+        }).find("no event table") != std::string::npos);
+  CHECK(input_error_of([&] {
+          read_events(file, "meta", "scenario_yaml");
+        }).find("no event table") != std::string::npos);
+
+  SampleIds sample;
+  write_run_file(file, sample_run(sample));
+  CHECK(open_run_file(file).event_tables.empty());
+  CHECK(input_error_of([&] { read_events(file, "labs", "lab"); }).find("no event tables") !=
+        std::string::npos);
 }

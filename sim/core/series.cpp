@@ -5,7 +5,33 @@
 
 namespace airace {
 
+std::string_view event_kind_name(EventColumn::Kind k) {
+  switch (k) {
+    case EventColumn::Kind::number: return "number";
+    case EventColumn::Kind::date: return "date";
+    case EventColumn::Kind::entity: return "entity";
+    case EventColumn::Kind::flag: return "flag";
+  }
+  return "?";
+}
+
+std::vector<std::string> event_table_dataset_names(const EventTableSpec& spec) {
+  std::vector<std::string> names = {spec.name, spec.name + "_replicate"};
+  for (const EventColumn& c : spec.columns) {
+    names.push_back(c.name);
+    if (c.kind == EventColumn::Kind::date) names.push_back(c.name + "_iso");
+  }
+  return names;
+}
+
 void SeriesCatalog::check_name_free(const std::string& group, const std::string& name) const {
+  for (const EventTableSpec& t : event_tables_) {
+    if (t.group != group) continue;
+    for (const std::string& taken : event_table_dataset_names(t))
+      if (taken == name)
+        throw std::logic_error("duplicate dataset " + group + "/" + name + " (event table " +
+                               t.name + " uses it)");
+  }
   for (const EntityAxis& a : axes_) {
     if (a.group != group) continue;
     if (a.name == name) throw std::logic_error("duplicate dataset " + group + "/" + name);
@@ -42,6 +68,40 @@ SeriesId SeriesCatalog::add_series(SeriesSpec spec) {
   if (spec.units.empty()) throw std::logic_error("series " + spec.name + " has no units");
   series_.push_back(std::move(spec));
   return series_.size() - 1;
+}
+
+EventTableId SeriesCatalog::add_event_table(EventTableSpec spec) {
+  const std::string where = "event table " + spec.group + "/" + spec.name;
+  if (spec.columns.empty()) throw std::logic_error(where + " has no columns");
+  const std::vector<std::string> names = event_table_dataset_names(spec);
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    for (std::size_t j = 0; j < k; ++j)
+      if (names[j] == names[k])
+        throw std::logic_error(where + " uses the name " + names[k] + " twice");
+    check_name_free(spec.group, names[k]);
+  }
+  for (const EventColumn& c : spec.columns) {
+    const std::string column = where + " column " + c.name;
+    switch (c.kind) {
+      case EventColumn::Kind::number:
+        if (c.units.empty()) throw std::logic_error(column + " has no units");
+        break;
+      case EventColumn::Kind::date:
+        if (!c.units.empty())
+          throw std::logic_error(column +
+                                 " is a date: its units are days since 1970-01-01, "
+                                 "set by the file layout; leave them empty");
+        break;
+      case EventColumn::Kind::entity:
+        if (c.axis >= axes_.size())
+          throw std::logic_error(column + " names an unknown entity axis");
+        if (!c.units.empty()) throw std::logic_error(column + " holds entity ids: no units");
+        break;
+      case EventColumn::Kind::flag: break;
+    }
+  }
+  event_tables_.push_back(std::move(spec));
+  return event_tables_.size() - 1;
 }
 
 void SeriesCatalog::set_time_axis(TimeAxis axis) {
@@ -82,12 +142,31 @@ SeriesId SeriesCatalog::find(std::string_view group, std::string_view name) cons
   return kNoSeries;
 }
 
+EventTableId SeriesCatalog::find_event_table(std::string_view group, std::string_view name) const {
+  for (std::size_t i = 0; i < event_tables_.size(); ++i)
+    if (event_tables_[i].group == group && event_tables_[i].name == name) return i;
+  return kNoEventTable;
+}
+
 SeriesBuffer::SeriesBuffer(const SeriesCatalog& catalog) {
   for (const SeriesSpec& s : catalog.series()) {
     const std::size_t w = catalog.entity_count(s);
     width_.push_back(w);
     data_.emplace_back(catalog.time_count(s) * w, std::nan(""));
   }
+  for (const EventTableSpec& t : catalog.event_tables()) {
+    columns_.push_back(t.columns.size());
+    events_.emplace_back();
+  }
+}
+
+void SeriesBuffer::add_event(EventTableId t, std::span<const double> row) {
+  std::vector<double>& rows = events_.at(t);
+  if (row.size() != columns_[t])
+    throw std::logic_error("an event of table " + std::to_string(t) + " has " +
+                           std::to_string(row.size()) + " values for " +
+                           std::to_string(columns_[t]) + " columns");
+  rows.insert(rows.end(), row.begin(), row.end());
 }
 
 }  // namespace airace

@@ -1,15 +1,18 @@
 #pragma once
 // Series recording: named time series with units and a description, per entity or per
-// indicator, each on its cadence's time axis, buffered in memory for the run.
+// indicator, each on its cadence's time axis, buffered in memory for the run; and event tables,
+// a variable number of rows per replicate for things that happen at a date (a model release).
 //
 // A SeriesCatalog describes the layout once per run (shared by all replicates); each replicate
 // fills its own SeriesBuffer, so replicates never share mutable state. output/ writes a
 // RunResult (catalog + time axes + all buffers + metadata) without knowing any actor.
 
 #include <cstddef>
+#include <initializer_list>
 #include <limits>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -43,6 +46,8 @@ struct TimeAxis {
 using AxisId = std::size_t;
 using SeriesId = std::size_t;
 inline constexpr SeriesId kNoSeries = std::numeric_limits<SeriesId>::max();
+using EventTableId = std::size_t;
+inline constexpr EventTableId kNoEventTable = std::numeric_limits<EventTableId>::max();
 
 struct SeriesSpec {
   std::string group;  // "labs", "indicators", ...
@@ -55,16 +60,50 @@ struct SeriesSpec {
   std::vector<AxisId> entity_axes = {};
 };
 
+// One column of an event table. Every value is held as a double in the buffer:
+//   number  the value itself, in `units` (NaN allowed);
+//   date    days since 1970-01-01 (Date::days_since_epoch), a whole number; `units` stays empty
+//           (the file states "days since 1970-01-01");
+//   entity  an index into the ids of entity axis `axis`; `units` stays empty;
+//   flag    0 or 1 (open or closed weights); `units` may stay empty.
+struct EventColumn {
+  enum class Kind { number, date, entity, flag };
+  std::string name;
+  std::string units;
+  std::string description;
+  Kind kind = Kind::number;
+  AxisId axis = 0;  // entity columns only: the axis whose ids the column indexes
+};
+
+std::string_view event_kind_name(EventColumn::Kind k);  // "number", "date", "entity", "flag"
+
+// Discrete events, a variable number per replicate: e.g. group "releases", name "release" (the
+// name of the row dimension in the file), columns lab, date, capability, open.
+struct EventTableSpec {
+  std::string group;
+  std::string name;
+  std::string description;
+  std::vector<EventColumn> columns;
+};
+
+// The names an event table takes in its group: the row dimension <name>, <name>_replicate, each
+// column, and <column>_iso for each date column.
+std::vector<std::string> event_table_dataset_names(const EventTableSpec& spec);
+
 // The layout of a run's output. Built once by the model, before any replicate runs.
 class SeriesCatalog {
  public:
-  // Throws std::logic_error on a duplicate name within a group: a programming error.
+  // Throws std::logic_error on a duplicate name within a group: a programming error. An event
+  // table takes every name event_table_dataset_names lists; it needs at least one column, units
+  // on number columns, none on date and entity columns, and an existing axis for entity columns.
   AxisId add_axis(EntityAxis axis);
   SeriesId add_series(SeriesSpec spec);
+  EventTableId add_event_table(EventTableSpec spec);
   void set_time_axis(TimeAxis axis);
 
   const std::vector<EntityAxis>& axes() const { return axes_; }
   const std::vector<SeriesSpec>& series() const { return series_; }
+  const std::vector<EventTableSpec>& event_tables() const { return event_tables_; }
   const std::vector<TimeAxis>& time_axes() const { return time_axes_; }
   const TimeAxis& time_axis(Cadence c) const;  // throws std::out_of_range when absent
   bool has_time_axis(Cadence c) const;
@@ -80,15 +119,19 @@ class SeriesCatalog {
   std::size_t time_count(const SeriesSpec& s) const { return time_axis(s.cadence).dates.size(); }
   // Finds a series by group and name; kNoSeries when absent.
   SeriesId find(std::string_view group, std::string_view name) const;
+  // Finds an event table by group and name; kNoEventTable when absent.
+  EventTableId find_event_table(std::string_view group, std::string_view name) const;
 
  private:
   void check_name_free(const std::string& group, const std::string& name) const;
   std::vector<EntityAxis> axes_;
   std::vector<SeriesSpec> series_;
+  std::vector<EventTableSpec> event_tables_;
   std::vector<TimeAxis> time_axes_;
 };
 
-// One replicate's recorded values: for each series a [time][entity] array, NaN until set.
+// One replicate's recorded values: for each series a [time][entity] array, NaN until set; for
+// each event table its rows in the order recorded, none at first.
 class SeriesBuffer {
  public:
   SeriesBuffer() = default;
@@ -106,9 +149,24 @@ class SeriesBuffer {
   std::span<const double> values(SeriesId s) const { return data_.at(s); }
   std::size_t series_count() const { return data_.size(); }
 
+  // Appends one event: a value per column, in the table's column order (see EventColumn for
+  // what each kind holds). Throws std::logic_error when the row has the wrong width and
+  // std::out_of_range for a table the buffer does not hold.
+  void add_event(EventTableId t, std::span<const double> row);
+  void add_event(EventTableId t, std::initializer_list<double> row) {
+    add_event(t, std::span<const double>(row.begin(), row.size()));
+  }
+  std::size_t event_count(EventTableId t) const { return events_.at(t).size() / columns_.at(t); }
+  // All events of table t, [row][column] row-major. Throws std::out_of_range like values().
+  std::span<const double> events(EventTableId t) const { return events_.at(t); }
+  std::size_t event_table_count() const { return events_.size(); }
+  std::size_t event_columns(EventTableId t) const { return columns_.at(t); }
+
  private:
   std::vector<std::vector<double>> data_;
   std::vector<std::size_t> width_;
+  std::vector<std::vector<double>> events_;
+  std::vector<std::size_t> columns_;  // per event table
 };
 
 // Everything a run writes: what output/ needs, nothing about actors.
