@@ -16,6 +16,8 @@ const LeverInfo& lever_info(Lever l) {
        "value bonus state-linked buyers give domestic chips"},
       {"china_government.compute_pool_share", "fraction", between(0, 1),
        "share of state-linked cloud compute the national computing pool lends to labs"},
+      {"china_government.open_encouragement", "index", between(0, 10),
+       "state encouragement of open-weight releases by Chinese labs (0 none, 1 strong)"},
   }};
   return info[static_cast<std::size_t>(l)];
 }
@@ -121,6 +123,9 @@ const Schema<ChinaGovernment>& china_government_schema() {
                  {lever_info(Lever::cn_domestic_preference).description,
                   "assumption; raised in the baseline when Beijing discouraged H20 purchases "
                   "(2025-07, calibration §1a)"}),
+          number("open_encouragement", &C::open_encouragement, "index", between(0, 10),
+                 {lever_info(Lever::cn_open_encouragement).description,
+                  "assumption; China's AI plans promote open-source models (2024-25)"}),
           number("compute_pool_share", &C::compute_pool_share, "fraction", between(0, 1),
                  {lever_info(Lever::cn_compute_pool_share).description,
                   "assumption; China's national computing network (2022)"}),
@@ -165,6 +170,7 @@ GovernmentsSetup resolve_governments(const UsGovernment& us, const ChinaGovernme
   g.initial[static_cast<std::size_t>(Lever::cn_chip_subsidy)] = cn.chip_subsidy_usd_per_year;
   g.initial[static_cast<std::size_t>(Lever::cn_domestic_preference)] = cn.domestic_preference;
   g.initial[static_cast<std::size_t>(Lever::cn_compute_pool_share)] = cn.compute_pool_share;
+  g.initial[static_cast<std::size_t>(Lever::cn_open_encouragement)] = cn.open_encouragement;
 
   for (const PolicyEvent& e : events) {
     check_lever_value(e.set, e.to, e.where, "policy_events[" + e.id + "].to", diags);

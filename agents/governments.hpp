@@ -26,6 +26,7 @@ enum class Lever : std::size_t {
   cn_chip_subsidy,
   cn_domestic_preference,
   cn_compute_pool_share,
+  cn_open_encouragement,
   none,  // an adaptive rule that only announces an export rule
 };
 inline constexpr std::size_t kLeverCount = static_cast<std::size_t>(Lever::none);
@@ -59,6 +60,7 @@ struct ChinaGovernment {
   double chip_subsidy_usd_per_year = 0.0;  // USD/year to domestic chip producers' capacity
   double domestic_preference = 0.0;        // value bonus of domestic chips, state-linked buyers
   double compute_pool_share = 0.0;         // share of state-linked cloud compute lent to labs
+  double open_encouragement = 0.0;         // index: state encouragement of open-weight releases
 };
 
 struct Allies {

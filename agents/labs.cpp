@@ -1,33 +1,51 @@
 #include "agents/labs.hpp"
 
+#include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 
 #include "sim/core/parallel.hpp"
 
 namespace airace {
 
-std::string_view archetype_name(LabArchetype a) {
-  switch (a) {
-    case LabArchetype::closed_frontier: return "closed_frontier";
-    case LabArchetype::big_tech: return "big_tech";
-    case LabArchetype::open_weight: return "open_weight";
-    case LabArchetype::efficient_challenger: return "efficient_challenger";
-    case LabArchetype::state_backed: return "state_backed";
-  }
-  return "?";
+namespace {
+
+constexpr double kSecondsPerYear = 365.25 * 86400.0;
+
+void read_funding_rounds(const ConfigNode& n, const std::string& path, LabConfig& lab,
+                         Diagnostics& diags) {
+  lab.funding_rounds = read_entity_list(n, path, funding_round_schema(), FundingRound{}, diags);
+}
+
+// Keys of labs[] that belong to one lab, not to a kind of lab.
+bool own_key(const std::string& key) {
+  return key == "id" || key == "name" || key == "country" || key == "archetype" ||
+         key == "chips" || key == "demand" || key == "source";
+}
+
+}  // namespace
+
+const Schema<FundingRound>& funding_round_schema() {
+  using F = FundingRound;
+  static const Schema<FundingRound> schema(
+      "labs[].funding_rounds[]",
+      {
+          text("id", &F::id, {"unique identifier", "", true}),
+          date("date", &F::date, {"date the money arrives", "", true}),
+          number("usd", &F::usd, "USD", at_least(0),
+                 {"amount added to the lab's capital", "per round: its source field", true}),
+          text("source", &F::source, {"where the round is reported"}),
+      });
+  return schema;
 }
 
 const Schema<LabConfig>& lab_schema() {
   using L = LabConfig;
   static const Schema<LabConfig> schema("labs[]", [] {
+    const std::string A = "assumption, see docs/model.md §3.3.4";
     std::vector<Field<L>> f = buyer_fields<L>();
-    f.push_back(choice("archetype", &L::archetype,
-                       {{"closed_frontier", LabArchetype::closed_frontier},
-                        {"big_tech", LabArchetype::big_tech},
-                        {"open_weight", LabArchetype::open_weight},
-                        {"efficient_challenger", LabArchetype::efficient_challenger},
-                        {"state_backed", LabArchetype::state_backed}},
-                       {"kind of lab (sets defaults in later model versions)"}));
+    f.push_back(reference("archetype", &L::archetype, "archetypes[]",
+                          {"kind of lab whose values are this lab's defaults"}));
     f.push_back(number("initial_efficiency", &L::initial_efficiency, "x 2022-01 algorithms",
                        above(0),
                        {"algorithmic efficiency at the start date relative to the 2022-01 "
@@ -35,24 +53,91 @@ const Schema<LabConfig>& lab_schema() {
                         "1 by definition at 2022-01"}));
     f.push_back(number("efficiency_growth_per_year", &L::efficiency_growth_per_year, "x/year",
                        between(0.1, 100),
-                       {"growth of algorithmic efficiency from the lab's research",
+                       {"growth of algorithmic efficiency from the lab's research at full talent",
                         "Ho et al. 2024 (Epoch): compute for fixed performance halves every ~8 "
                         "months, ~2.8x/year (95% CI 5-14 months)"}));
+    f.push_back(number("talent", &L::talent, "index", above(0),
+                       {"research talent (1 = a typical frontier lab); sets absorptive capacity "
+                        "talent/(1+talent)",
+                        A}));
     f.push_back(number("training_share", &L::training_share, "fraction", between(0, 1),
-                       {"share of the lab's compute used for its frontier training run",
-                        "assumption, see docs/model.md §3.3.4"}));
+                       {"share of the lab's compute used for its frontier training run", A}));
+    f.push_back(number("research_share", &L::research_share, "fraction", between(0, 1),
+                       {"share of the lab's compute used for research experiments (the rest "
+                        "serves users)",
+                        A}));
+    f.push_back(number("capital_usd", &L::capital_usd, "USD", Range{},
+                       {"money available at the start date", "per lab: its source field"}));
+    f.push_back(number("parent_budget_usd_per_year", &L::parent_budget_usd_per_year, "USD/year",
+                       at_least(0),
+                       {"money from a parent company (big-tech labs)",
+                        "per lab: its source field"}));
+    f.push_back(number("state_funding_usd_per_year", &L::state_funding_usd_per_year,
+                       "USD/year", at_least(0),
+                       {"money from the state", "per lab: its source field"}));
+    f.push_back(number("talent_cost_usd_per_year", &L::talent_cost_usd_per_year, "USD/year",
+                       at_least(0),
+                       {"staff cost at the lab's configured talent",
+                        "Cottier et al. 2024: staff 29-49% of frontier development cost "
+                        "(calibration §5)"}));
+    f.push_back(number("complement_value", &L::complement_value, "fraction", between(0, 1),
+                       {"share of the value of its open models the lab captures by selling "
+                        "complements (cloud, hardware, ads)",
+                        A}));
+    f.push_back(custom<L>({"funding_rounds", "list of funding rounds (see labs[].funding_rounds[])",
+                           "", "[]", "", "venture rounds and investment pledges", "", false},
+                          read_funding_rounds));
+    f.push_back(choice("release_policy", &L::release_policy,
+                       {{"decide", ReleasePolicy::decide},
+                        {"open", ReleasePolicy::open},
+                        {"closed", ReleasePolicy::closed}},
+                       {"decide at each release, or always release open weights or closed"}));
+    f.push_back(flag("initially_open", &L::initially_open,
+                     {"the lab's best model at the start date has open weights"}));
+    f.push_back(number("open_bias", &L::open_bias, "utility", Range{},
+                       {"utility of open weights, everything else equal", A}));
+    f.push_back(number("open_api_weight", &L::open_api_weight, "utility per market share",
+                       at_least(0),
+                       {"utility lost per unit of model-market share a closed model would earn",
+                        A}));
+    f.push_back(number("open_complement_weight", &L::open_complement_weight,
+                       "utility per unit of complement_value", at_least(0),
+                       {"utility of the complements open weights sell", A}));
+    f.push_back(number("open_talent_weight", &L::open_talent_weight, "utility", at_least(0),
+                       {"utility of attracting researchers with open weights", A}));
+    f.push_back(number("open_state_weight", &L::open_state_weight,
+                       "utility per unit of encouragement", at_least(0),
+                       {"utility per unit of the home state's encouragement of open weights", A}));
+    f.push_back(number("open_spillover_weight", &L::open_spillover_weight,
+                       "utility per log10 FLOP of lead", at_least(0),
+                       {"utility lost per unit of capability lead over the best lab of another "
+                        "country (the cost of handing rivals a spillover)",
+                        A}));
+    f.push_back(number("open_rivals_weight", &L::open_rivals_weight, "utility per unit share",
+                       at_least(0),
+                       {"utility per unit of the share of other labs whose latest release was "
+                        "open (labs follow rivals)",
+                        A}));
     return f;
   }());
   return schema;
 }
 
+std::vector<std::string> archetype_keys() {
+  std::vector<std::string> keys;
+  for (const std::string& k : lab_schema().keys())
+    if (!own_key(k)) keys.push_back(k);
+  return keys;
+}
+
 const Schema<LabModelParams>& lab_model_schema() {
   using M = LabModelParams;
+  const std::string A = "assumption, see docs/model.md §3.3.4";
   static const Schema<LabModelParams> schema(
       "lab_model",
       {
           number("training_run_days", &M::training_run_days, "days", between(1, 1000),
-                 {"length of a frontier training run",
+                 {"length of a frontier training run; a lab releases a model when one ends",
                   "Epoch: frontier LLM runs ~90-100 days, +1.4x/year (calibration §5)"}),
           number("model_flops_utilization", &M::model_flops_utilization, "fraction",
                  Range{0, 1, true, false},
@@ -60,20 +145,57 @@ const Schema<LabModelParams>& lab_model_schema() {
                   "typical 30-50% for large runs (DeepSeek-V3 and Llama 3 reports)"}),
           number("efficiency_noise_sigma", &M::efficiency_noise_sigma, "1/sqrt(year)",
                  between(0, 5),
-                 {"standard deviation of the log of efficiency growth over one year"}),
+                 {"standard deviation of the log of efficiency growth over one year", A}),
+          number("scarcity_elasticity", &M::scarcity_elasticity, "-", between(0, 20),
+                 {"HYPOTHESIS UNDER TEST: efficiency growth rises by this factor times the share "
+                  "of a lab's wanted chip spending it could not make (0 turns it off)",
+                  "claims in ../shared/seeds/ that export controls spur efficiency; no "
+                  "measured value"}),
+          number("open_spillover_per_year", &M::open_spillover_per_year, "1/year",
+                 between(0, 100),
+                 {"rate at which a lab with absorptive capacity 1 closes the efficiency gap to "
+                  "an open model",
+                  A}),
+          number("closed_spillover_per_year", &M::closed_spillover_per_year, "1/year",
+                 between(0, 100),
+                 {"the same for a closed model (papers, staff moving)", A}),
+          number("spillover_lag_months", &M::spillover_lag_months, "months", between(0, 120),
+                 {"months before a release starts to spill over", A}),
+          number("market_usd_per_year", &M::market_usd_per_year, "USD/year", at_least(0),
+                 {"what users pay for models at the start date (the demand curve until the "
+                  "adoption model exists)",
+                  "OpenAI revenue ~$1B/year in 2022-23 (reported); assumption"}),
+          number("market_growth_per_year", &M::market_growth_per_year, "x/year", above(0),
+                 {"growth of the model market", A}),
+          number("market_capability_sensitivity", &M::market_capability_sensitivity,
+                 "1/log10 FLOP", at_least(0),
+                 {"logit weight of capability in market shares", A}),
+          number("open_market_share", &M::open_market_share, "fraction", between(0, 1),
+                 {"revenue of an open model relative to a closed one of the same capability "
+                  "(the rest of its value is commoditised away)",
+                  A}),
+          number("opex_usd_per_h100e_year", &M::opex_usd_per_h100e_year, "USD per H100e-year",
+                 at_least(0),
+                 {"running cost of installed compute: power, data centre, serving",
+                  "~700 W x $0.1/kWh x PUE 1.3 plus facilities; assumption"}),
+          number("shrink_per_year", &M::shrink_per_year, "1/year", between(0, 100),
+                 {"rate at which talent leaves while capital is negative (and returns once it "
+                  "is positive)",
+                  A}),
       });
   return schema;
 }
 
-LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const LabModelParams& params) {
+LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const LabModelParams& params,
+                       const std::vector<std::string>& country_ids, Date start) {
   LabsSetup s;
+  s.start = start;
   s.n_labs = labs.size();
   s.params = params;
-  for (const LabConfig& lab : labs) {
-    s.initial_efficiency.push_back(lab.initial_efficiency);
-    s.efficiency_growth_per_year.push_back(lab.efficiency_growth_per_year);
-    s.training_share.push_back(lab.training_share);
-  }
+  s.labs = labs;
+  for (const LabConfig& lab : labs)
+    s.country.push_back(static_cast<std::size_t>(
+        std::find(country_ids.begin(), country_ids.end(), lab.country.id) - country_ids.begin()));
   return s;
 }
 
@@ -99,37 +221,227 @@ void for_each_lab(std::size_t n, F&& f) {
   parallel_for_each_index(n, kLabGrain, std::forward<F>(f));
 }
 
+// FLOP/s of training per H100e: dense BF16 peak times utilisation.
+double flop_per_second(double training_h100e, double share, const LabModelParams& p) {
+  return training_h100e * kH100DenseBf16Tflops * 1e12 * p.model_flops_utilization * share;
+}
+
 }  // namespace
 
-LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_h100e) {
+LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_h100e,
+                           Date start, StreamKey key) {
   LabState st;
-  st.efficiency = s.initial_efficiency;
-  st.effective_compute_flop.resize(s.n_labs);
-  st.capability.resize(s.n_labs);
-  for (std::size_t i = 0; i < s.n_labs; ++i) {
-    st.effective_compute_flop[i] = effective_training_compute_flop(
-        training_h100e[i], st.efficiency[i], s.training_share[i], s.params);
-    st.capability[i] = capability_from_compute(st.effective_compute_flop[i]);
+  const std::size_t n = s.n_labs;
+  st.efficiency.resize(n);
+  st.talent.resize(n);
+  st.capability.resize(n);
+  st.best_open.resize(n);
+  st.capital_usd.resize(n);
+  st.revenue_usd_per_year.assign(n, 0.0);
+  st.run_flop.resize(n);
+  st.run_start.resize(n);
+  st.released_log_efficiency.resize(n);
+  st.released_on.resize(n);
+  st.released_open.resize(n);
+  st.releases.assign(n, 0.0);
+  st.open_releases.assign(n, 0.0);
+  st.scarcity.assign(n, 0.0);
+  const LabModelParams& p = s.params;
+  for (std::size_t i = 0; i < n; ++i) {
+    const LabConfig& lab = s.labs[i];
+    st.efficiency[i] = lab.initial_efficiency;
+    st.talent[i] = lab.talent;
+    st.capability[i] = capability_from_compute(effective_training_compute_flop(
+        training_h100e[i], lab.initial_efficiency, lab.training_share, p));
+    st.best_open[i] = lab.initially_open;
+    st.capital_usd[i] = lab.capital_usd;
+    // Runs are staggered: each lab is part-way through its first run at the start date.
+    const double elapsed_days = p.training_run_days * RandomStream(key, 0, i).uniform();
+    st.run_start[i] = start.plus_days(-static_cast<int64_t>(elapsed_days));
+    st.run_flop[i] = flop_per_second(training_h100e[i], lab.training_share, p) *
+                     static_cast<double>(start.days_since_epoch() -
+                                         st.run_start[i].days_since_epoch()) *
+                     86400.0;
+    // The model it holds at the start was released before it, and spills over from then.
+    st.released_log_efficiency[i] = std::log(lab.initial_efficiency);
+    st.released_on[i] = start.plus_days(-365);
+    st.released_open[i] = lab.initially_open;
   }
   return st;
 }
 
-void step_lab_research(const LabsSetup& s, const LabState& prev, LabState& next,
-                       std::span<const double> training_h100e, const Tick& tick, StreamKey key) {
+void apply_spillovers(const LabsSetup& s, const LabState& prev, LabState& next,
+                      const Tick& tick) {
+  const std::size_t n = s.n_labs;
+  if (n < 2) return;
+  const LabModelParams& p = s.params;
+  const int64_t lag_days = static_cast<int64_t>(p.spillover_lag_months * 30.4375 + 0.5);
+  // R_ij (1/year): absorptive capacity of i times the rate for j's latest release.
+  Eigen::MatrixXd rate = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n),
+                                               static_cast<Eigen::Index>(n));
+  Eigen::VectorXd level(static_cast<Eigen::Index>(n));
+  Eigen::VectorXd a(static_cast<Eigen::Index>(n));
+  for (std::size_t j = 0; j < n; ++j) {
+    const auto J = static_cast<Eigen::Index>(j);
+    level(J) = prev.released_log_efficiency[j];
+    a(J) = std::log(next.efficiency[j]);
+    const bool visible = !(tick.date < prev.released_on[j].plus_days(lag_days));
+    if (!visible) continue;
+    const double r = prev.released_open[j] ? p.open_spillover_per_year : p.closed_spillover_per_year;
+    for (std::size_t i = 0; i < n; ++i)
+      if (i != j) {
+        const double absorptive = prev.talent[i] / (1.0 + prev.talent[i]);
+        rate(static_cast<Eigen::Index>(i), J) = absorptive * r;
+      }
+  }
+  // docs/model.md §"Labs: spillovers": the gap to each released level, closed at its rate.
+  const Eigen::MatrixXd gap =
+      (level.transpose().replicate(static_cast<Eigen::Index>(n), 1) -
+       a.replicate(1, static_cast<Eigen::Index>(n)))
+          .cwiseMax(0.0);
+  const Eigen::MatrixXd share = (-rate * tick.dt_years).array().exp().matrix();
+  const Eigen::VectorXd gain =
+      (Eigen::MatrixXd::Ones(share.rows(), share.cols()) - share).cwiseProduct(gap).rowwise().sum();
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto I = static_cast<Eigen::Index>(i);
+    if (gain(I) <= 0.0) continue;
+    // Never beyond the best level it learns from.
+    double ceiling = a(I);
+    for (std::size_t j = 0; j < n; ++j)
+      if (rate(I, static_cast<Eigen::Index>(j)) > 0.0)
+        ceiling = std::max(ceiling, level(static_cast<Eigen::Index>(j)));
+    next.efficiency[i] = std::exp(std::min(a(I) + gain(I), ceiling));
+  }
+}
+
+std::vector<double> market_shares(const LabsSetup& s, const std::vector<double>& capability,
+                                  const std::vector<uint8_t>& open) {
+  const LabModelParams& p = s.params;
+  std::vector<double> share(s.n_labs, 0.0);
+  if (s.n_labs == 0) return share;
+  const double top = *std::max_element(capability.begin(), capability.end());
+  double total = 0.0;
+  for (std::size_t i = 0; i < s.n_labs; ++i) {
+    share[i] = std::exp(p.market_capability_sensitivity * (capability[i] - top));
+    total += share[i];
+  }
+  for (std::size_t i = 0; i < s.n_labs; ++i)
+    share[i] = share[i] / total * (open[i] ? p.open_market_share : 1.0);
+  return share;
+}
+
+double open_probability(const LabsSetup& s, const LabState& st, std::size_t i,
+                        double new_capability, double market_share, double encouragement) {
+  const LabConfig& lab = s.labs[i];
+  if (lab.release_policy == ReleasePolicy::open) return 1.0;
+  if (lab.release_policy == ReleasePolicy::closed) return 0.0;
+  // Lead over the best lab of another country, in log10 FLOP (0 when behind).
+  double best_foreign = -1e300;
+  double rivals = 0.0;
+  double rivals_open = 0.0;
+  for (std::size_t j = 0; j < s.n_labs; ++j) {
+    if (j == i) continue;
+    rivals += 1.0;
+    rivals_open += st.released_open[j];
+    if (s.country[j] != s.country[i]) best_foreign = std::max(best_foreign, st.capability[j]);
+  }
+  const double lead = best_foreign > -1e300 ? std::max(0.0, new_capability - best_foreign) : 0.0;
+  const double rivals_share = rivals > 0.0 ? rivals_open / rivals : 0.0;
+  // docs/model.md §"Labs: open or closed": the utility of open weights over closed access.
+  const double du = lab.open_bias - lab.open_api_weight * market_share +
+                    lab.open_complement_weight * lab.complement_value + lab.open_talent_weight +
+                    lab.open_state_weight * encouragement - lab.open_spillover_weight * lead +
+                    lab.open_rivals_weight * (rivals_share - 0.5);
+  return 1.0 / (1.0 + std::exp(-du));
+}
+
+void step_labs(const LabsSetup& s, const LabState& prev, LabState& next,
+               const LabInputs& in, const Tick& tick, StreamKey key,
+               std::vector<Release>& released) {
+  const LabModelParams& p = s.params;
   const double dt = tick.dt_years;
-  const double sigma = s.params.efficiency_noise_sigma * std::sqrt(dt);
+  const double sigma = p.efficiency_noise_sigma * std::sqrt(dt);
   next = prev;
+  if (dt <= 0.0) return;
+  const double market = p.market_usd_per_year *
+                        std::pow(p.market_growth_per_year, years_between(s.start, tick.date));
+  // Market shares of the labs' current best models, before this tick's releases.
+  const std::vector<double> share = market_shares(s, prev.capability, prev.best_open);
+  std::vector<double> share_if_closed(s.n_labs);
+  {
+    std::vector<uint8_t> closed(s.n_labs, 0);
+    share_if_closed = market_shares(s, prev.capability, closed);
+  }
+
   for_each_lab(s.n_labs, [&](std::size_t i) {
+    const LabConfig& lab = s.labs[i];
+    // Money (docs/model.md §"Labs: money").
+    double revenue = market * share[i];
+    if (prev.best_open[i])
+      revenue += market * share_if_closed[i] * (1.0 - p.open_market_share) * lab.complement_value;
+    next.revenue_usd_per_year[i] = revenue;
+    double capital = prev.capital_usd[i] +
+                     dt * (revenue + lab.parent_budget_usd_per_year +
+                           lab.state_funding_usd_per_year -
+                           lab.talent_cost_usd_per_year * prev.talent[i] / lab.talent -
+                           p.opex_usd_per_h100e_year * in.compute_h100e[i]);
+    for (const FundingRound& r : lab.funding_rounds)
+      if (tick.previous < r.date && !(tick.date < r.date)) capital += r.usd;
+    next.capital_usd[i] = capital;
+    const double target = capital >= 0.0 ? lab.talent : 0.0;
+    next.talent[i] = prev.talent[i] + (target - prev.talent[i]) * (1.0 - std::exp(-p.shrink_per_year * dt));
+
+    // Research (docs/model.md §"Labs: efficiency"): ln A grows by ln g per year at full talent,
+    // more when compute is scarce (the hypothesis scarcity_elasticity), plus noise.
+    next.scarcity[i] = in.scarcity[i];
     RandomStream rng(key, tick.index, i);
-    // docs/model.md §"Labs: capability": A' = A·g^dt·exp(σ√dt·Z)
-    next.efficiency[i] = prev.efficiency[i] * std::pow(s.efficiency_growth_per_year[i], dt) *
-                         std::exp(sigma * rng.normal());
-    next.effective_compute_flop[i] = effective_training_compute_flop(
-        training_h100e[i], next.efficiency[i], s.training_share[i], s.params);
-    // The best model never gets worse: capability is a running maximum.
-    next.capability[i] =
-        std::max(prev.capability[i], capability_from_compute(next.effective_compute_flop[i]));
+    const double growth = std::log(lab.efficiency_growth_per_year) * (prev.talent[i] / lab.talent) *
+                          (1.0 + p.scarcity_elasticity * in.scarcity[i]);
+    next.efficiency[i] = prev.efficiency[i] * std::exp(growth * dt + sigma * rng.normal());
   });
+
+  apply_spillovers(s, prev, next, tick);
+
+  // Training runs and releases, in lab order (records are appended deterministically).
+  for (std::size_t i = 0; i < s.n_labs; ++i) {
+    const LabConfig& lab = s.labs[i];
+    next.run_flop[i] = prev.run_flop[i] +
+                       flop_per_second(in.training_h100e[i], lab.training_share, p) * dt *
+                           kSecondsPerYear;
+    const double run_days =
+        static_cast<double>(tick.date.days_since_epoch() - prev.run_start[i].days_since_epoch());
+    if (run_days < p.training_run_days) continue;
+    Release r;
+    r.lab = i;
+    r.date = tick.date;
+    r.training_flop = next.run_flop[i];
+    r.efficiency = next.efficiency[i];
+    r.effective_flop = r.training_flop * r.efficiency;
+    r.capability = capability_from_compute(r.effective_flop);
+    const double encouragement = in.open_encouragement[s.country[i]];
+    std::vector<double> caps = prev.capability;
+    caps[i] = std::max(caps[i], r.capability);
+    std::vector<uint8_t> closed(s.n_labs, 0);
+    const double market_share = market_shares(s, caps, closed)[i];
+    const double p_open = open_probability(s, prev, i, r.capability, market_share, encouragement);
+    r.open = RandomStream(key, tick.index, s.n_labs + i).uniform() < p_open;
+    released.push_back(r);
+    if (r.capability > prev.capability[i]) {
+      next.capability[i] = r.capability;
+      next.best_open[i] = r.open;
+    }
+    next.released_log_efficiency[i] = std::log(r.efficiency);
+    next.released_on[i] = r.date;
+    next.released_open[i] = r.open;
+    next.releases[i] += 1.0;
+    next.open_releases[i] += r.open ? 1.0 : 0.0;
+    next.run_start[i] = tick.date;
+    next.run_flop[i] = 0.0;
+  }
+}
+
+void charge_chip_spending(LabState& state, std::span<const double> spent_usd) {
+  for (std::size_t i = 0; i < state.capital_usd.size(); ++i) state.capital_usd[i] -= spent_usd[i];
 }
 
 }  // namespace airace

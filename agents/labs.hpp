@@ -1,11 +1,12 @@
 #pragma once
-// AI labs: algorithmic efficiency and the capability of their best model as a function of
-// effective training compute. Labs buy chips as buyers of the supply model.
+// AI labs: money, training runs and releases, the choice between open weights and closed
+// access, algorithmic efficiency (research, spillovers from others' releases, and scarcity),
+// and the capability of their best model. Labs buy chips as buyers of the supply model.
 // docs/model.md §"Labs" gives the equations, parameters, units and sources.
 //
 // State is a structure of arrays (one entry per lab). Each step reads the previous state and
 // writes the next, so labs are stepped in parallel without races, and a lab's step may read
-// any other lab's previous state.
+// any other lab's previous state (spillovers read every lab's released models).
 
 #include <cstdint>
 #include <span>
@@ -19,22 +20,46 @@
 
 namespace airace {
 
-enum class LabArchetype {
-  closed_frontier,
-  big_tech,
-  open_weight,
-  efficient_challenger,
-  state_backed
+enum class ReleasePolicy { decide, open, closed };
+
+// A dated payment into a lab's capital: a venture round, an investment pledge.
+struct FundingRound {
+  std::string id;
+  Date date = Date::from_ymd(9999, 12, 31);
+  double usd = 0.0;
+  std::string source;
+  SourceLocation where;
 };
-std::string_view archetype_name(LabArchetype a);
 
 // A lab is a buyer of chips (its fleet lives in the supply model) with research of its own.
+// Its archetype (archetypes[]) supplies defaults for any of these keys.
 struct LabConfig : BuyerSpec {
   LabConfig() { training_weight = 0.8; }  // labs buy chips mostly to train
-  LabArchetype archetype = LabArchetype::closed_frontier;
+  EntityRef archetype;
+  // research
   double initial_efficiency = 1.0;          // × 2022-01 algorithms
   double efficiency_growth_per_year = 2.8;  // × per year
-  double training_share = 0.3;              // fraction of its compute used for the frontier run
+  double talent = 1.0;                      // index, 1 = a typical frontier lab
+  // compute split
+  double training_share = 0.3;  // fraction of its compute used for the frontier run
+  double research_share = 0.2;  // fraction used for experiments
+  // money
+  double capital_usd = 1e9;                     // USD at the start date
+  double parent_budget_usd_per_year = 0.0;      // USD/year from a parent company
+  double state_funding_usd_per_year = 0.0;      // USD/year from the state
+  double talent_cost_usd_per_year = 2e8;        // USD/year of staff at talent 1
+  double complement_value = 0.0;                // fraction of open-model value it captures
+  std::vector<FundingRound> funding_rounds;
+  // releases
+  ReleasePolicy release_policy = ReleasePolicy::decide;
+  bool initially_open = false;   // its best model at the start date has open weights
+  double open_bias = 0.0;        // utility of open weights, everything else equal
+  double open_api_weight = 4.0;  // utility lost per unit of model-market share given up
+  double open_complement_weight = 2.0;  // utility per unit of complement_value
+  double open_talent_weight = 0.5;      // utility of attracting researchers
+  double open_state_weight = 1.0;       // utility per unit of state encouragement
+  double open_spillover_weight = 2.0;   // utility lost per log10 unit of lead over rivals
+  double open_rivals_weight = 1.0;      // utility per unit of rivals' open share
 };
 
 // Parameters shared by all labs (scenario section `lab_model`).
@@ -42,40 +67,107 @@ struct LabModelParams {
   double training_run_days = 90.0;       // days
   double model_flops_utilization = 0.4;  // fraction of peak
   double efficiency_noise_sigma = 0.1;   // 1/sqrt(year), lognormal
+  double scarcity_elasticity = 0.0;      // growth boost per unit of compute scarcity
+  double open_spillover_per_year = 1.5;  // 1/year, rate of catching up with an open model
+  double closed_spillover_per_year = 0.1;  // 1/year, with a closed one (papers, staff moving)
+  double spillover_lag_months = 3.0;     // months before a release spills over
+  double market_usd_per_year = 2e9;      // USD/year paid for models at the start date
+  double market_growth_per_year = 2.5;   // x/year
+  double market_capability_sensitivity = 3.0;  // logit weight per log10 unit of capability
+  double open_market_share = 0.2;        // fraction of a closed model's revenue an open one earns
+  double opex_usd_per_h100e_year = 3000; // USD per H100e-year: power, data centre, serving
+  double shrink_per_year = 0.5;          // 1/year, talent lost while capital is negative
 };
 
 const Schema<LabConfig>& lab_schema();
 const Schema<LabModelParams>& lab_model_schema();
+const Schema<FundingRound>& funding_round_schema();
+
+// The lab keys an archetype may set (every key of labs[] except id, name, country, archetype,
+// chips, demand and source).
+std::vector<std::string> archetype_keys();
 
 // Labs resolved for a run (their chips are resolved by the supply model).
 struct LabsSetup {
   std::size_t n_labs = 0;
+  Date start;
   LabModelParams params;
-  std::vector<double> initial_efficiency;
-  std::vector<double> efficiency_growth_per_year;
-  std::vector<double> training_share;
+  std::vector<LabConfig> labs;  // the resolved configuration, lab order
+  std::vector<std::size_t> country;  // [lab] country index
 };
 
-LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const LabModelParams& params);
+LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const LabModelParams& params,
+                       const std::vector<std::string>& country_ids, Date start);
+
+// A model release: the record other actors (adoption, markets) read.
+struct Release {
+  std::size_t lab = 0;
+  Date date;
+  double capability = 0.0;         // log10 FLOP (effective)
+  double training_flop = 0.0;      // FLOP, physical
+  double effective_flop = 0.0;     // FLOP at 2022-01 algorithms
+  double efficiency = 1.0;         // × 2022-01 algorithms, at release
+  bool open = false;
+};
 
 struct LabState {
-  std::vector<double> efficiency;              // [lab] × 2022-01 algorithms
-  std::vector<double> effective_compute_flop;  // [lab] FLOP at 2022-01 algorithms
-  std::vector<double> capability;              // [lab] log10 FLOP, best model so far
+  std::vector<double> efficiency;        // [lab] × 2022-01 algorithms
+  std::vector<double> talent;            // [lab] index
+  std::vector<double> capability;        // [lab] log10 FLOP, best model so far
+  std::vector<uint8_t> best_open;        // [lab] 1 when its best model has open weights
+  std::vector<double> capital_usd;       // [lab] USD
+  std::vector<double> revenue_usd_per_year;  // [lab] over the last tick
+  std::vector<double> run_flop;          // [lab] FLOP done in the current run
+  std::vector<Date> run_start;           // [lab]
+  std::vector<double> released_log_efficiency;  // [lab] ln efficiency of its latest release
+  std::vector<Date> released_on;         // [lab] date of the latest release (never: none yet)
+  std::vector<uint8_t> released_open;    // [lab] its latest release was open
+  std::vector<double> releases;          // [lab] count since the start
+  std::vector<double> open_releases;     // [lab] count since the start
+  std::vector<double> scarcity;          // [lab] fraction of wanted spending not met, last tick
 };
 
-// training_h100e: [lab] compute the lab can train on, in H100e of training value.
-LabState initial_lab_state(const LabsSetup& setup, std::span<const double> training_h100e);
+// The world as labs see it in one research tick (from the supply model and governments).
+struct LabInputs {
+  std::span<const double> training_h100e;  // [lab] compute to train on (training value)
+  std::span<const double> compute_h100e;   // [lab] installed compute (for running costs)
+  std::span<const double> scarcity;        // [lab] fraction of wanted spending not met
+  std::span<const double> open_encouragement;  // [country] state encouragement of open weights
+};
 
-// docs/model.md §"Labs: capability": effective training compute of a frontier run,
-// E = H100e × 989 TFLOP/s × MFU × training_share × run length × efficiency.
+// At the start date each lab holds a model trained on its initial compute.
+LabState initial_lab_state(const LabsSetup& setup, std::span<const double> training_h100e,
+                           Date start, StreamKey key);
+
+// docs/model.md §"Labs: capability": effective compute of a run of `days` on compute H (H100e),
+// E = H × 989 TFLOP/s × MFU × training_share × days × efficiency.
 double effective_training_compute_flop(double compute_h100e, double efficiency,
                                        double training_share, const LabModelParams& p);
 // Capability of a model trained with E effective FLOP: log10(E).
 double capability_from_compute(double effective_flop);
 
-// Algorithmic efficiency and best-model capability (docs/model.md §"Labs: capability").
-void step_lab_research(const LabsSetup& setup, const LabState& prev, LabState& next,
-                       std::span<const double> training_h100e, const Tick& tick, StreamKey key);
+// docs/model.md §"Labs: spillovers": Δ ln A = Σ_j (1 − e^{−R_ij dt}) · max(0, L_j − ln A_i),
+// bounded by the highest released level a lab learns from. R is labs × labs (1/year).
+void apply_spillovers(const LabsSetup& setup, const LabState& prev, LabState& next,
+                      const Tick& tick);
+
+// The probability that lab i releases its new model with open weights (docs/model.md
+// §"Labs: open or closed").
+double open_probability(const LabsSetup& setup, const LabState& state, std::size_t lab,
+                        double new_capability, double market_share, double encouragement);
+
+// One research tick: money, efficiency (research, scarcity, spillovers), training runs and
+// releases. Releases completed in this tick are appended to `released`, in lab order.
+void step_labs(const LabsSetup& setup, const LabState& prev, LabState& next,
+               const LabInputs& inputs, const Tick& tick, StreamKey key,
+               std::vector<Release>& released);
+
+// Capital spent on chips by the supply model since the last call (USD per lab).
+void charge_chip_spending(LabState& state, std::span<const double> spent_usd);
+
+// Model-market share of each lab's best model: a logit on capability over the labs' best
+// models; open models count with weight open_market_share.
+std::vector<double> market_shares(const LabsSetup& setup, const std::vector<double>& capability,
+                                  const std::vector<uint8_t>& open);
 
 }  // namespace airace

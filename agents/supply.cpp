@@ -370,6 +370,10 @@ SupplyState initial_supply_state(const SupplySetup& s) {
   st.smuggled_sales.assign(s.n_chips * s.n_countries, 0.0);
   st.output_chips.assign(s.n_producers, 0.0);
   st.revenue_usd.assign(s.n_producers, 0.0);
+  st.budget_usd.assign(s.n_buyers, 0.0);
+  st.wanted_value.assign(s.n_buyers, 0.0);
+  st.obtained_value.assign(s.n_buyers, 0.0);
+  st.spent_usd.assign(s.n_buyers, 0.0);
   st.blocked_usd.assign(s.n_buyers, 0.0);
   st.unmet_usd.assign(s.n_buyers, 0.0);
   st.cumulative_smuggled_h100e.assign(s.n_countries, 0.0);
@@ -394,6 +398,10 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
   std::fill(next.smuggled_sales.begin(), next.smuggled_sales.end(), 0.0);
   std::fill(next.output_chips.begin(), next.output_chips.end(), 0.0);
   std::fill(next.revenue_usd.begin(), next.revenue_usd.end(), 0.0);
+  std::fill(next.budget_usd.begin(), next.budget_usd.end(), 0.0);
+  std::fill(next.wanted_value.begin(), next.wanted_value.end(), 0.0);
+  std::fill(next.obtained_value.begin(), next.obtained_value.end(), 0.0);
+  std::fill(next.spent_usd.begin(), next.spent_usd.end(), 0.0);
   std::fill(next.blocked_usd.begin(), next.blocked_usd.end(), 0.0);
   std::fill(next.unmet_usd.begin(), next.unmet_usd.end(), 0.0);
   if (dt <= 0.0) return;
@@ -460,6 +468,9 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
       const double z = sigma > 0.0 ? RandomStream(key, tick.index, plan.id).normal() : 0.0;
       budget += planned * std::exp(sigma * z - 0.5 * sigma * sigma);
     }
+    // A buyer cannot spend money it does not have (labs: their capital).
+    if (!policy.budget_cap_usd.empty()) budget = std::min(budget, policy.budget_cap_usd[b]);
+    next.budget_usd[b] = std::max(0.0, budget);
     if (budget <= 0.0) continue;
     const std::size_t k = s.buyer_country[b];
     double* attract = &w.attract[b * nc];
@@ -478,9 +489,13 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
       continue;
     }
     double blocked = 0.0;
+    const double w_train = s.buyer_training_weight[b];
     for (std::size_t c = 0; c < nc; ++c) {
       const double want = budget * attract[c] / total;
       if (want == 0.0) continue;
+      next.wanted_value[b] += want / next.price_usd[c] *
+                              (w_train * s.chip_training_h100e[c] +
+                               (1.0 - w_train) * s.chip_inference_h100e[c]);
       const double legal = trade.legal_share[c * nk + k];
       const double boost = trade.tightening_soon[c * nk + k] ? 1.0 + m.stockpile_boost : 1.0;
       w.legal_spend[b * nc + c] = want * legal * boost;
@@ -602,6 +617,18 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
       if (s.chip_producer[c] != kNoProducer)
         next.output_chips[s.chip_producer[c]] += w.legal_units[i] + w.smuggled_units[i];
     }
+    double spent = w.remote_spend[b];
+    const double w_train = s.buyer_training_weight[b];
+    double obtained = w.remote_spend[b] / m.remote_rental_usd_per_h100e_year;  // H100-class
+    for (std::size_t c = 0; c < nc; ++c) {
+      const double units = w.legal_units[b * nc + c] + w.smuggled_units[b * nc + c];
+      spent += (w.legal_units[b * nc + c] + w.smuggled_units[b * nc + c] * smuggle_price) *
+               next.price_usd[c];
+      obtained += units * (w_train * s.chip_training_h100e[c] +
+                           (1.0 - w_train) * s.chip_inference_h100e[c]);
+    }
+    next.spent_usd[b] = spent;
+    next.obtained_value[b] = obtained;
     next.remote_h100e[b] = prev.remote_h100e[b] * rental_keep +
                            w.remote_spend[b] / (m.remote_rental_usd_per_h100e_year *
                                                 m.remote_rental_years);

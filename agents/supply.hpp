@@ -202,6 +202,10 @@ struct SupplyState {
   std::vector<double> smuggled_sales;  // [chip * n_countries + country] chips smuggled
   std::vector<double> output_chips;    // [producer] chips
   std::vector<double> revenue_usd;     // [producer] USD
+  std::vector<double> budget_usd;      // [buyer] spending wanted (within its cap)
+  std::vector<double> wanted_value;    // [buyer] H100e of value its budget would buy, unhindered
+  std::vector<double> obtained_value;  // [buyer] H100e of value it received (bought, smuggled)
+  std::vector<double> spent_usd;       // [buyer] spending made: chips bought, smuggled, rented
   std::vector<double> blocked_usd;     // [buyer] spending the rules blocked
   std::vector<double> unmet_usd;       // [buyer] spending that found no chip
   std::vector<double> cumulative_smuggled_h100e;  // [country] H100e, never depreciated
@@ -217,6 +221,7 @@ struct SupplyPolicy {
   std::vector<double> subsidy_usd_per_year;  // [producer]
   std::vector<double> capex_multiplier;      // [producer]
   std::vector<double> node_floor_nm;         // [producer]
+  std::vector<double> budget_cap_usd;        // [buyer] most it may spend this tick; empty: none
 };
 
 // Scratch arrays of one supply step, kept between steps so that a step allocates nothing.

@@ -101,7 +101,7 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
   std::vector<std::string> lab_countries, archetypes;
   for (const LabConfig& l : s.labs) {
     lab_countries.push_back(l.country.id);
-    archetypes.push_back(std::string(archetype_name(l.archetype)));
+    archetypes.push_back(l.archetype.id);
   }
   ids.labs = cat.add_axis({"labs",
                            "lab",
@@ -203,14 +203,54 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
   ids.lab_efficiency = add("labs", "algorithmic_efficiency", "x 2022-01 algorithms",
                            "effective compute per physical FLOP, relative to 2022-01 algorithms",
                            labs, {ids.labs});
-  ids.lab_effective_compute =
-      add("labs", "effective_training_compute", "FLOP (2022-01 algorithms)",
-          "effective compute of the frontier training run the lab can afford now", labs,
-          {ids.labs});
-  ids.lab_capability =
-      add("labs", "capability", "log10 FLOP (effective)",
-          "capability of the lab's best model: log10 of its effective training compute", labs,
-          {ids.labs});
+  ids.lab_capability = add("labs", "capability", "log10 FLOP (effective)",
+                           "capability of the lab's best released model: log10 of its effective "
+                           "training compute",
+                           labs, {ids.labs});
+  ids.lab_best_open = add("labs", "best_model_open", "0 or 1",
+                          "1 when the lab's best model has open weights", labs, {ids.labs});
+  ids.lab_capital = add("labs", "capital_usd", "USD", "money the lab holds", labs, {ids.labs});
+  ids.lab_revenue = add("labs", "revenue_usd_per_year", "USD/year",
+                        "revenue from its models (API, or complements of open models)", labs,
+                        {ids.labs});
+  ids.lab_talent = add("labs", "talent", "index", "research talent (falls while capital is "
+                       "negative)", labs, {ids.labs});
+  ids.lab_scarcity = add("labs", "compute_scarcity", "fraction",
+                         "share of the compute value (H100e) the lab's spending would have bought "
+                         "that it did not get: blocked by rules, rationed, or replaced by worse "
+                         "chips; since the last research tick",
+                         labs, {ids.labs});
+  ids.lab_releases = add("labs", "releases", "models", "models released since the start", labs,
+                         {ids.labs});
+  ids.lab_open_releases = add("labs", "open_releases", "models",
+                              "open-weight models released since the start", labs, {ids.labs});
+  ids.openness = cat.add_axis({"indicators", "openness", "open weights or closed access",
+                               {"open", "closed"}, {}});
+  ids.best_by_openness = add("indicators", "best_capability_by_openness", "log10 FLOP (effective)",
+                             "capability of the best open and the best closed model (NaN when there is none)", ind,
+                             {ids.openness});
+  ids.release_count = add("indicators", "releases", "models",
+                          "models released since the start, by country and openness", ind,
+                          {ids.countries, ids.openness});
+  ids.open_closed_gap_months =
+      add("indicators", "open_closed_gap_months", "months",
+          "months of frontier progress between the best closed and the best open model "
+          "(positive: closed leads)",
+          ind, {});
+  ids.releases = cat.add_event_table(
+      {"releases",
+       "release",
+       "model releases: one row per model a lab released",
+       {{"lab", "", "the releasing lab", EventColumn::Kind::entity, ids.labs},
+        {"country", "", "the lab's country", EventColumn::Kind::entity, ids.countries},
+        {"date", "", "release date", EventColumn::Kind::date, 0},
+        {"capability", "log10 FLOP (effective)", "capability of the model",
+         EventColumn::Kind::number, 0},
+        {"training_flop", "FLOP", "physical compute of its training run",
+         EventColumn::Kind::number, 0},
+        {"effective_flop", "FLOP (2022-01 algorithms)",
+         "training compute times the lab's algorithmic efficiency", EventColumn::Kind::number, 0},
+        {"open", "0 or 1", "1: open weights, 0: closed access", EventColumn::Kind::flag, 0}}});
   if (!s.clouds.empty())
     ids.cloud_compute_h100e = add("clouds", "compute_h100e", "H100e",
                                   "installed AI compute of each cloud (bought and smuggled)",
@@ -274,7 +314,10 @@ Simulation::Simulation(const Scenario& s, const SeriesCatalog& catalog, const Mo
   for (const LabConfig& l : s.labs) lab_country_.push_back(index_of(countries, l.country.id));
   us_ = index_of(countries, "US");
   cn_ = index_of(countries, "CN");
-  labs_ = initial_lab_state(s.labs_setup, lab_training_h100e(s.info.start));
+  labs_ = initial_lab_state(s.labs_setup, lab_training_h100e(s.info.start), s.info.start,
+                            key(Stream::lab_training));
+  wanted_value_.assign(s.labs.size(), 0.0);
+  obtained_value_.assign(s.labs.size(), 0.0);
   schedule_.add({"governments", s.schedule.governments, kPhaseGovernments,
                  [this](const Tick& t) { step_governments(t); }});
   schedule_.add(
@@ -316,6 +359,9 @@ const SupplyPolicy& Simulation::supply_policy(Date d) {
   const double share = s.params.us_equipment_share;
   const double effectiveness = share + (1.0 - share) * value(Lever::ally_alignment);
   equipment_limits(scenario_.rule_book, d, effectiveness, p.capex_multiplier, p.node_floor_nm);
+  // Labs spend only money they have; clouds' spending is their plans'.
+  p.budget_cap_usd.assign(s.n_buyers, std::numeric_limits<double>::infinity());
+  for (std::size_t i = 0; i < s.n_labs; ++i) p.budget_cap_usd[i] = std::max(0.0, labs_.capital_usd[i]);
   return p;
 }
 
@@ -347,6 +393,11 @@ void Simulation::step_supply(const Tick& t) {
   std::swap(supply_, supply_scratch_);
   count_against_caps(scenario_.rule_book, governments_.rule_times, t.date, supply_.sales,
                      s.chip_h100e, cap_used_h100e_);
+  charge_chip_spending(labs_, std::span<const double>(supply_.spent_usd).first(s.n_labs));
+  for (std::size_t i = 0; i < s.n_labs; ++i) {
+    wanted_value_[i] += supply_.wanted_value[i];
+    obtained_value_[i] += supply_.obtained_value[i];
+  }
 
   const std::size_t nc = s.n_chips;
   const std::size_t nk = s.n_countries;
@@ -386,16 +437,52 @@ void Simulation::step_supply(const Tick& t) {
 }
 
 void Simulation::step_labs(const Tick& t) {
+  const SupplySetup& s = scenario_.supply_setup;
   const std::vector<double> training = lab_training_h100e(t.date);
-  step_lab_research(scenario_.labs_setup, labs_, scratch_, training, t,
-                    key(Stream::lab_efficiency));
+  std::vector<double> compute(s.n_labs), scarcity(s.n_labs);
+  for (std::size_t i = 0; i < s.n_labs; ++i) {
+    compute[i] = buyer_compute_h100e(s, supply_, i);
+    // docs/model.md §"Labs: efficiency": the share of the compute value it wanted that it
+    // did not get (blocked, rationed, or substituted by worse chips).
+    scarcity[i] = wanted_value_[i] > 0.0
+                      ? std::clamp(1.0 - obtained_value_[i] / wanted_value_[i], 0.0, 1.0)
+                      : 0.0;
+  }
+  std::fill(wanted_value_.begin(), wanted_value_.end(), 0.0);
+  std::fill(obtained_value_.begin(), obtained_value_.end(), 0.0);
+  const LeverValues lever = levers_at(scenario_.governments_setup, governments_, t.date);
+  std::vector<double> encouragement(scenario_.countries.size(), 0.0);
+  if (cn_ < encouragement.size())
+    encouragement[cn_] = lever[static_cast<std::size_t>(Lever::cn_open_encouragement)];
+  const LabInputs in{training, compute, scarcity, encouragement};
+  released_.clear();
+  airace::step_labs(scenario_.labs_setup, labs_, scratch_, in, t, key(Stream::lab_efficiency),
+                    released_);
   std::swap(labs_, scratch_);
+  for (const Release& r : released_) record_release(r);
   for (std::size_t i = 0; i < labs_.capability.size(); ++i) {
     series_.set(ids_.lab_training_h100e, t.index, i, training[i]);
     series_.set(ids_.lab_efficiency, t.index, i, labs_.efficiency[i]);
-    series_.set(ids_.lab_effective_compute, t.index, i, labs_.effective_compute_flop[i]);
     series_.set(ids_.lab_capability, t.index, i, labs_.capability[i]);
+    series_.set(ids_.lab_best_open, t.index, i, labs_.best_open[i]);
+    series_.set(ids_.lab_capital, t.index, i, labs_.capital_usd[i]);
+    series_.set(ids_.lab_revenue, t.index, i, labs_.revenue_usd_per_year[i]);
+    series_.set(ids_.lab_talent, t.index, i, labs_.talent[i]);
+    series_.set(ids_.lab_scarcity, t.index, i, labs_.scarcity[i]);
+    series_.set(ids_.lab_releases, t.index, i, labs_.releases[i]);
+    series_.set(ids_.lab_open_releases, t.index, i, labs_.open_releases[i]);
   }
+}
+
+void Simulation::record_release(const Release& r) {
+  const double row[] = {static_cast<double>(r.lab),
+                        static_cast<double>(lab_country_[r.lab]),
+                        static_cast<double>(r.date.days_since_epoch()),
+                        r.capability,
+                        r.training_flop,
+                        r.effective_flop,
+                        r.open ? 1.0 : 0.0};
+  series_.add_event(ids_.releases, row);
 }
 
 void Simulation::step_indicators(const Tick& t) {
@@ -417,8 +504,20 @@ void Simulation::step_indicators(const Tick& t) {
     remote[k] += supply_.remote_h100e[b];
   }
   std::vector<double> best(n, -std::numeric_limits<double>::infinity());
-  for (std::size_t i = 0; i < lab_country_.size(); ++i)
+  double best_open = -std::numeric_limits<double>::infinity();
+  double best_closed = best_open;
+  std::vector<double> count(n * 2, 0.0);  // [country][open, closed]
+  for (std::size_t i = 0; i < lab_country_.size(); ++i) {
     best[lab_country_[i]] = std::max(best[lab_country_[i]], labs_.capability[i]);
+    double& b = labs_.best_open[i] ? best_open : best_closed;
+    b = std::max(b, labs_.capability[i]);
+    count[lab_country_[i] * 2] += labs_.open_releases[i];
+    count[lab_country_[i] * 2 + 1] += labs_.releases[i] - labs_.open_releases[i];
+  }
+  for (std::size_t k = 0; k < 2 * n; ++k) series_.set(ids_.release_count, t.index, k, count[k]);
+  series_.set(ids_.best_by_openness, t.index, 0, std::isfinite(best_open) ? best_open : std::nan(""));
+  series_.set(ids_.best_by_openness, t.index, 1,
+              std::isfinite(best_closed) ? best_closed : std::nan(""));
   std::vector<double> compute(n, 0.0);
   for (std::size_t k = 0; k < n; ++k) {
     for (std::size_t o = 0; o < 3; ++o) {
@@ -447,6 +546,10 @@ void Simulation::step_indicators(const Tick& t) {
   const double rate = std::log10(scenario_.indicators.frontier_growth_per_year);
   const double gap = us_cn_gap_months(us_history_, cn_history_, now, rate);
   series_.set(ids_.us_cn_gap_months, t.index, gap);
+  if (std::isfinite(best_closed)) closed_history_.add(now, best_closed);
+  if (std::isfinite(best_open)) open_history_.add(now, best_open);
+  series_.set(ids_.open_closed_gap_months, t.index,
+              us_cn_gap_months(closed_history_, open_history_, now, rate));
 
   // What governments observe at their next tick.
   auto publish = [this](WorldIndicator w, double v) { world_[static_cast<std::size_t>(w)] = v; };

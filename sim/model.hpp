@@ -45,8 +45,19 @@ struct ModelOutputs {
   SeriesId lab_training_h100e = kNoSeries;
   SeriesId lab_chips = kNoSeries;
   SeriesId lab_efficiency = kNoSeries;
-  SeriesId lab_effective_compute = kNoSeries;
   SeriesId lab_capability = kNoSeries;
+  SeriesId lab_best_open = kNoSeries;
+  SeriesId lab_capital = kNoSeries;
+  SeriesId lab_revenue = kNoSeries;
+  SeriesId lab_talent = kNoSeries;
+  SeriesId lab_scarcity = kNoSeries;
+  SeriesId lab_releases = kNoSeries;
+  SeriesId lab_open_releases = kNoSeries;
+  SeriesId best_by_openness = kNoSeries;
+  SeriesId release_count = kNoSeries;
+  SeriesId open_closed_gap_months = kNoSeries;
+  AxisId openness = 0;
+  EventTableId releases = 0;
   SeriesId cloud_compute_h100e = kNoSeries;
   SeriesId country_compute_h100e = kNoSeries;
   SeriesId country_compute_by_origin = kNoSeries;
@@ -95,6 +106,7 @@ class Simulation {
   StreamKey key(Stream stream) const;
   const SupplyPolicy& supply_policy(Date d);
   std::vector<double> lab_training_h100e(Date d) const;
+  void record_release(const Release& r);
 
   const Scenario& scenario_;
   const ModelOutputs ids_;
@@ -118,6 +130,11 @@ class Simulation {
   SeriesBuffer series_;
   CapabilityHistory us_history_;
   CapabilityHistory cn_history_;
+  CapabilityHistory closed_history_;
+  CapabilityHistory open_history_;
+  std::vector<double> wanted_value_;    // [lab] H100e its spending wanted since the last tick
+  std::vector<double> obtained_value_;  // [lab] H100e of it obtained
+  std::vector<Release> released_;     // this research tick's releases
 };
 
 }  // namespace airace

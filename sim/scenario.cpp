@@ -96,6 +96,38 @@ auto entity_list(const Schema<T>& schema, std::vector<T> Scenario::*member) {
   };
 }
 
+// archetypes[]: a list of mappings with a unique id; their other keys are checked against the
+// lab keys by with_archetypes.
+void read_archetypes(const ConfigNode& n, const std::string& path, Scenario& out,
+                     Diagnostics& diags) {
+  out.archetype_ids.clear();
+  if (n.is_null()) return;
+  if (!n.is_sequence()) {
+    diags.error(n.where, path, "expected a list of archetypes (each '- id: ...'), found " +
+                                   n.describe());
+    return;
+  }
+  for (std::size_t i = 0; i < n.items.size(); ++i) {
+    const ConfigNode& a = n.items[i];
+    const std::string p = item_path(path, a, i);
+    if (!a.is_map()) {
+      diags.error(a.where, p, "expected a mapping of lab keys, found " + a.describe());
+      continue;
+    }
+    const ConfigNode* id = a.find("id");
+    if (id == nullptr) {
+      diags.error(a.where, p, "missing required key 'id'");
+      continue;
+    }
+    if (auto v = read_text(*id, p + ".id", diags)) {
+      if (std::find(out.archetype_ids.begin(), out.archetype_ids.end(), *v) !=
+          out.archetype_ids.end())
+        diags.error(a.where, p, "duplicate id '" + *v + "'");
+      out.archetype_ids.push_back(*v);
+    }
+  }
+}
+
 ParamInfo section_info(std::string key, std::string type, std::string description,
                        bool required = false) {
   return {std::move(key), std::move(type), "", "", "", std::move(description), "", required};
@@ -124,6 +156,10 @@ const Schema<Scenario>& scenario_schema() {
                            entity_list(chip_schema(), &Scenario::chips)),
           custom<Scenario>(section_info("producers", "list", "chip producers (designer + fab)"),
                            entity_list(producer_schema(), &Scenario::producers)),
+          custom<Scenario>(section_info("archetypes", "list",
+                                        "kinds of lab: defaults for labs[] keys, by id"),
+                           [](const ConfigNode& n, const std::string& path, Scenario& out,
+                              Diagnostics& d) { read_archetypes(n, path, out, d); }),
           custom<Scenario>(section_info("labs", "list", "AI labs"),
                            entity_list(lab_schema(), &Scenario::labs)),
           custom<Scenario>(section_info("clouds", "list", "other buyers of chips, by country"),
@@ -146,6 +182,52 @@ const Schema<Scenario>& scenario_schema() {
                            entity_list(policy_event_schema(), &Scenario::policy_events)),
       });
   return s;
+}
+
+// docs/scenarios.md §"Archetypes": each lab's archetype supplies defaults for the keys the lab
+// does not set. Done on the tree, so that every value keeps the location it was written at.
+ConfigNode with_archetypes(const ConfigNode& tree, Diagnostics& diags) {
+  ConfigNode out = tree;
+  const ConfigNode* archetypes = tree.is_map() ? tree.find("archetypes") : nullptr;
+  std::vector<std::string> ids;
+  if (archetypes != nullptr && archetypes->is_sequence()) {
+    const std::vector<std::string> keys = archetype_keys();
+    for (std::size_t i = 0; i < archetypes->items.size(); ++i) {
+      const ConfigNode& a = archetypes->items[i];
+      const std::string path = item_path("archetypes", a, i);
+      if (!a.is_map()) continue;  // reported by the schema
+      for (const ConfigEntry& e : a.entries)
+        if (e.key != "id" && e.key != "description" &&
+            std::find(keys.begin(), keys.end(), e.key) == keys.end())
+          diags.error(e.key_where, child_path(path, e.key),
+                      "not a key an archetype can set",
+                      suggest(e.key, keys, "archetypes set these labs[] keys"));
+      if (const ConfigNode* id = a.find("id"); id != nullptr && id->is_scalar())
+        ids.push_back(id->scalar);
+    }
+  }
+  ConfigNode* labs = out.is_map() ? out.find("labs") : nullptr;
+  if (labs == nullptr || !labs->is_sequence()) return out;
+  for (std::size_t i = 0; i < labs->items.size(); ++i) {
+    ConfigNode& lab = labs->items[i];
+    const ConfigNode* name = lab.is_map() ? lab.find("archetype") : nullptr;
+    if (name == nullptr || !name->is_scalar()) continue;
+    const auto at = std::find(ids.begin(), ids.end(), name->scalar);
+    if (at == ids.end()) {
+      diags.error(name->where, item_path("labs", lab, i) + ".archetype",
+                  "unknown archetype '" + name->scalar + "'",
+                  ids.empty() ? "define it under archetypes:" : suggest(name->scalar, ids, "known archetypes"));
+      continue;
+    }
+    ConfigNode merged = archetypes->items[static_cast<std::size_t>(at - ids.begin())];
+    std::erase_if(merged.entries, [](const ConfigEntry& e) {
+      return e.key == "id" || e.key == "description";
+    });
+    merge_config(merged, lab);  // the lab's own values win
+    merged.where = lab.where;
+    lab = std::move(merged);
+  }
+  return out;
 }
 
 void validate_whole(Scenario& s, const ConfigNode& tree, Diagnostics& diags) {
@@ -183,7 +265,7 @@ void validate_whole(Scenario& s, const ConfigNode& tree, Diagnostics& diags) {
                         "' is missing; the US-China indicators need both US and CN");
   validate_chips(s.chips, ids, diags);
   const std::vector<Country> countries = s.country_tiers();
-  s.labs_setup = resolve_labs(s.labs, s.lab_model);
+  s.labs_setup = resolve_labs(s.labs, s.lab_model, ids, s.info.start);
   std::vector<BuyerSpec> buyers(s.labs.begin(), s.labs.end());
   buyers.insert(buyers.end(), s.clouds.begin(), s.clouds.end());
   for (std::size_t i = 0; i < s.clouds.size(); ++i)
@@ -219,8 +301,9 @@ Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name) {
   Diagnostics diags;
   Scenario s;
   s.file = file_name;
-  scenario_schema().read(tree, "", s, diags);
-  validate_whole(s, tree, diags);
+  const ConfigNode expanded = with_archetypes(tree, diags);
+  scenario_schema().read(expanded, "", s, diags);
+  validate_whole(s, expanded, diags);
   diags.throw_if_any();
   if (s.info.name.empty()) s.info.name = std::filesystem::path(file_name).stem().string();
   s.resolved = std::move(tree);
@@ -270,7 +353,15 @@ std::vector<ParamInfo> all_parameters() {
   add(chip_schema().describe());
   add(producer_schema().describe());
   add(disruption_schema().describe());
+  all.push_back({"archetypes[].id", "text", "", "", "", "unique identifier named by labs[].archetype",
+                 "", true});
+  all.push_back({"archetypes[].description", "text", "", "", "", "what kind of lab it is", "",
+                 false});
+  all.push_back({"archetypes[].<key>", "any labs[] key except id, name, country, archetype, chips, "
+                 "demand, source", "", "", "", "the default of that key for labs of this kind; a "
+                 "lab's own value wins", "", false});
   add(lab_schema().describe());
+  add(funding_round_schema().describe());
   add(demand_plan_schema().describe());
   add(cloud_schema().describe());
   add(export_rule_schema().describe());

@@ -61,6 +61,7 @@ struct Scenario {
   std::vector<CountrySpec> countries;
   std::vector<ChipSpec> chips;
   std::vector<ProducerConfig> producers;
+  std::vector<std::string> archetype_ids;
   std::vector<LabConfig> labs;
   std::vector<BuyerSpec> clouds;
   std::vector<ExportRule> export_rules;

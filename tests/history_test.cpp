@@ -17,8 +17,9 @@ namespace {
 const std::string kBaseline = std::string(AIRACE_SOURCE_DIR) + "/scenarios/baseline.yaml";
 const std::string kWhatIf = std::string(AIRACE_SOURCE_DIR) + "/scenarios/whatif/";
 
-RunResult run_baseline(std::vector<std::string> sets = {}, const std::string& file = kBaseline) {
-  sets.push_back("run.replicates=4");
+RunResult run_baseline(std::vector<std::string> sets = {}, const std::string& file = kBaseline,
+                       int replicates = 4) {
+  sets.push_back("run.replicates=" + std::to_string(replicates));
   sets.push_back("scenario.end=2027-12-31");
   return run_ensemble(load_scenario(file, sets), {}, {});
 }
@@ -165,4 +166,115 @@ TEST_CASE("doubled enforcement cuts China's smuggled and rented compute") {
                        at(whatif, "indicators", "remote_access_h100e", rep, d, cn);
       CHECK(b < a);
     }
+}
+
+namespace {
+const std::string kTeaching = std::string(AIRACE_SOURCE_DIR) + "/scenarios/teaching/";
+
+struct Rel {
+  std::string lab;
+  Date date;
+  double capability;
+  double training_flop;
+  bool open;
+};
+
+std::vector<Rel> releases_of(const RunResult& r, std::size_t rep) {
+  const EventTableId t = r.catalog.find_event_table("releases", "release");
+  const std::vector<std::string>& labs = r.catalog.axes()[r.catalog.event_tables()[t].columns[0].axis].ids;
+  const auto rows = r.replicates[rep].events(t);
+  const std::size_t width = r.catalog.event_tables()[t].columns.size();
+  std::vector<Rel> out;
+  for (std::size_t i = 0; i + width <= rows.size(); i += width)
+    out.push_back({labs[static_cast<std::size_t>(rows[i])],
+                   Date::from_days(static_cast<int64_t>(rows[i + 2])), rows[i + 3], rows[i + 4],
+                   rows[i + 6] != 0.0});
+  return out;
+}
+
+bool is_us(const std::string& lab) {
+  return lab == "openai" || lab == "google_deepmind" || lab == "anthropic" || lab == "meta";
+}
+
+// DeepSeek's smallest lag behind the US frontier (months, at 12x/year) among its releases of
+// 2024-10..2025-04, and that release's training compute relative to the US frontier run.
+std::pair<double, double> challenger_lag(const RunResult& r, std::size_t rep) {
+  const std::vector<Rel> rel = releases_of(r, rep);
+  std::pair<double, double> best{1e9, 0.0};
+  for (const Rel& x : rel) {
+    if (x.lab != "deepseek" || x.date < ymd(2024, 10, 1) || ymd(2025, 5, 1) < x.date) continue;
+    double us_cap = 0.0, us_flop = 0.0;
+    for (const Rel& y : rel)
+      if (is_us(y.lab) && !(x.date < y.date)) {
+        us_cap = std::max(us_cap, y.capability);
+        us_flop = std::max(us_flop, y.training_flop);
+      }
+    const double lag = (us_cap - x.capability) / std::log10(12.0) * 12.0;
+    if (lag < best.first) best = {lag, x.training_flop / us_flop};
+  }
+  return best;
+}
+
+double mean_over(const RunResult& r, const char* name, std::size_t rep, int year) {
+  double sum = 0.0;
+  for (int m = 1; m <= 12; ++m) sum += at(r, "indicators", name, rep, ymd(year, m, 1));
+  return sum / 12.0;
+}
+}  // namespace
+
+TEST_CASE("an efficient challenger with a fraction of the compute nears the frontier in 2025") {
+  const RunResult r = run_baseline();
+  // The same lab with plain research (no head start in algorithms) stays further behind.
+  const RunResult plain = run_baseline({"labs.deepseek.efficiency_growth_per_year=2.8"});
+  for (std::size_t rep = 0; rep < r.replicates.size(); ++rep) {
+    CAPTURE(rep);
+    const auto [lag, compute] = challenger_lag(r, rep);
+    CHECK(lag <= 9.0);
+    CHECK(compute <= 0.25);
+    CHECK(challenger_lag(plain, rep).first > lag + 3.0);
+  }
+  // Its releases are mostly open, the US frontier labs' mostly closed (calibration SF5).
+  double cn_open = 0, cn = 0, us_closed = 0, us = 0;
+  for (std::size_t rep = 0; rep < r.replicates.size(); ++rep)
+    for (const Rel& x : releases_of(r, rep)) {
+      if (x.date < ymd(2024, 1, 1) || ymd(2026, 1, 1) < x.date) continue;
+      if (x.lab == "deepseek" || x.lab == "alibaba") cn_open += x.open, cn += 1;
+      if (x.lab == "openai" || x.lab == "anthropic") us_closed += !x.open, us += 1;
+    }
+  CHECK(cn_open / cn >= 2.0 / 3.0);
+  CHECK(us_closed / us >= 2.0 / 3.0);
+}
+
+TEST_CASE("the gap between closed and open models narrows over 2023-2025") {
+  const RunResult r = run_baseline({}, kBaseline, 20);
+  std::vector<double> y2023, y2025;
+  int narrower = 0;
+  for (std::size_t rep = 0; rep < r.replicates.size(); ++rep) {
+    y2023.push_back(mean_over(r, "open_closed_gap_months", rep, 2023));
+    y2025.push_back(mean_over(r, "open_closed_gap_months", rep, 2025));
+    narrower += y2025.back() < y2023.back();
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+  };
+  CHECK(median(y2023) > 0.0);
+  CHECK(median(y2025) < 0.8 * median(y2023));
+  CHECK(narrower >= 14);  // most replicates, not every one: releases are random events
+}
+
+TEST_CASE("teaching scenarios move the gaps the way docs/teaching.md says") {
+  const RunResult base = run_baseline();
+  const RunResult open = run_baseline({}, kTeaching + "leading_lab_goes_open.yaml");
+  const RunResult off = run_baseline({}, kTeaching + "scarcity_off.yaml");
+  const RunResult strong = run_baseline({}, kTeaching + "scarcity_strong.yaml");
+  const Date d = ymd(2025, 12, 1);
+  for (std::size_t rep = 0; rep < base.replicates.size(); ++rep) {
+    CAPTURE(rep);
+    CHECK(at(base, "indicators", "open_closed_gap_months", rep, d) > 0.0);
+    CHECK(at(open, "indicators", "open_closed_gap_months", rep, d) < 0.0);
+    const double gap = at(base, "indicators", "us_cn_gap_months", rep, d);
+    CHECK(at(off, "indicators", "us_cn_gap_months", rep, d) > gap);
+    CHECK(at(strong, "indicators", "us_cn_gap_months", rep, d) < gap);
+  }
 }

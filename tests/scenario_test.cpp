@@ -29,7 +29,7 @@ TEST_CASE("a valid scenario loads into typed values") {
   CHECK(s.run.replicates == 4);
   CHECK(s.chips.size() == 3);
   REQUIRE(s.labs.size() == 2);
-  CHECK(s.labs[1].archetype == LabArchetype::efficient_challenger);
+  CHECK(s.labs[1].archetype.id == "efficient_challenger");
   CHECK(s.labs[1].efficiency_growth_per_year == 3.5);
   CHECK(s.labs[0].efficiency_growth_per_year == 2.8);  // the documented default
   CHECK(s.supply_setup.initial_chips[0 * 3 + 0] == 20000);
