@@ -31,7 +31,10 @@ const Schema<FundingRound>& funding_round_schema() {
       "labs[].funding_rounds[]",
       {
           text("id", &F::id, {"unique identifier", "", true}),
-          date("date", &F::date, {"date the money arrives", "", true}),
+          date("date", &F::date,
+               {"date the money arrives, after the start date (money already there belongs in "
+                "capital_usd)",
+                "", true}),
           number("usd", &F::usd, "USD", at_least(0),
                  {"amount added to the lab's capital", "per round: its source field", true}),
           text("source", &F::source, {"where the round is reported"}),
