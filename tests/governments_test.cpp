@@ -6,6 +6,7 @@
 
 #include "sim/model.hpp"
 #include "sim/scenario.hpp"
+#include "tests/scenario_errors.hpp"
 
 using namespace airace;
 
@@ -122,14 +123,8 @@ TEST_CASE("a lever set from outside mid-run changes what follows and only that")
 }
 
 TEST_CASE("bad government input is refused with its location") {
-  auto first_error = [](std::vector<std::string> sets) {
-    try {
-      load_scenario(kSmall, sets);
-    } catch (const InputError& e) {
-      return e.diagnostics().front();
-    }
-    FAIL("expected an error");
-    return Diagnostic{};
+  auto first_error = [](const std::vector<std::string>& sets) {
+    return testing::first_scenario_error(kSmall, sets);
   };
   Diagnostic d = first_error({"us_government.adaptive_rules=[{id: a, when: 'gap < 3', "
                               "set: us_government.enforcement, to: 2}]"});

@@ -6,6 +6,7 @@
 
 #include "sim/model.hpp"
 #include "sim/scenario.hpp"
+#include "tests/scenario_errors.hpp"
 
 using namespace airace;
 
@@ -264,14 +265,8 @@ TEST_CASE("an archetype supplies defaults that a lab can override") {
 }
 
 TEST_CASE("an unknown archetype or an archetype key labs do not have is refused") {
-  auto first_error = [](std::vector<std::string> sets) {
-    try {
-      load_scenario(kSmall, sets);
-    } catch (const InputError& e) {
-      return e.diagnostics().front();
-    }
-    FAIL("expected an error");
-    return Diagnostic{};
+  auto first_error = [](const std::vector<std::string>& sets) {
+    return testing::first_scenario_error(kSmall, sets);
   };
   Diagnostic d = first_error({"labs.cn_lab.archetype=efficient_challengr"});
   CHECK(d.message.find("unknown archetype 'efficient_challengr'") != std::string::npos);

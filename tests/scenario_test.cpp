@@ -1,4 +1,5 @@
 #include "sim/scenario.hpp"
+#include "tests/scenario_errors.hpp"
 
 #include <doctest/doctest.h>
 
@@ -9,12 +10,7 @@ const std::string kDataDir = std::string(AIRACE_SOURCE_DIR) + "/tests/data/";
 
 std::vector<Diagnostic> errors_of(const std::string& file,
                                   const std::vector<std::string>& overrides = {}) {
-  try {
-    load_scenario(kDataDir + file, overrides);
-  } catch (const InputError& e) {
-    return e.diagnostics();
-  }
-  return {};
+  return testing::scenario_errors(kDataDir + file, overrides);
 }
 
 bool mentions(const Diagnostic& d, const std::string& text) {
