@@ -224,19 +224,6 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
                          {ids.labs});
   ids.lab_open_releases = add("labs", "open_releases", "models",
                               "open-weight models released since the start", labs, {ids.labs});
-  ids.openness = cat.add_axis({"indicators", "openness", "open weights or closed access",
-                               {"open", "closed"}, {}});
-  ids.best_by_openness = add("indicators", "best_capability_by_openness", "log10 FLOP (effective)",
-                             "capability of the best open and the best closed model (NaN when there is none)", ind,
-                             {ids.openness});
-  ids.release_count = add("indicators", "releases", "models",
-                          "models released since the start, by country and openness", ind,
-                          {ids.countries, ids.openness});
-  ids.open_closed_gap_months =
-      add("indicators", "open_closed_gap_months", "months",
-          "months of frontier progress between the best closed and the best open model "
-          "(positive: closed leads)",
-          ind, {});
   ids.releases = cat.add_event_table(
       {"releases",
        "release",
@@ -285,6 +272,19 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
       add("indicators", "us_cn_gap_months", "months",
           "months of frontier progress between the best US and the best Chinese model (positive: "
           "the US leads)",
+          ind, {});
+  ids.openness = cat.add_axis({"indicators", "openness", "open weights or closed access",
+                               {"open", "closed"}, {}});
+  ids.best_by_openness = add("indicators", "best_capability_by_openness", "log10 FLOP (effective)",
+                             "capability of the best open and the best closed model (NaN when there is none)", ind,
+                             {ids.openness});
+  ids.release_count = add("indicators", "releases", "models",
+                          "models released since the start, by country and openness", ind,
+                          {ids.countries, ids.openness});
+  ids.open_closed_gap_months =
+      add("indicators", "open_closed_gap_months", "months",
+          "months of frontier progress between the best closed and the best open model "
+          "(positive: closed leads)",
           ind, {});
   if (!s.export_rules.empty())
     ids.rule_status = add("policy", "rule_status", "code",
