@@ -202,11 +202,17 @@ LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const LabModelParams&
   return s;
 }
 
+namespace {
+// FLOP/s a lab's frontier run gets: dense BF16 peak times utilisation times its share.
+double flop_per_second(double training_h100e, double share, const LabModelParams& p) {
+  return training_h100e * kH100DenseBf16Tflops * 1e12 * p.model_flops_utilization * share;
+}
+}  // namespace
+
 double effective_training_compute_flop(double compute_h100e, double efficiency,
                                        double training_share, const LabModelParams& p) {
-  const double seconds = p.training_run_days * 86400.0;
-  return compute_h100e * kH100DenseBf16Tflops * 1e12 * p.model_flops_utilization * training_share *
-         seconds * efficiency;
+  return flop_per_second(compute_h100e, training_share, p) * p.training_run_days * 86400.0 *
+         efficiency;
 }
 
 double capability_from_compute(double effective_flop) {
@@ -222,11 +228,6 @@ constexpr std::size_t kLabGrain = 32;
 template <class F>
 void for_each_lab(std::size_t n, F&& f) {
   parallel_for_each_index(n, kLabGrain, std::forward<F>(f));
-}
-
-// FLOP/s of training per H100e: dense BF16 peak times utilisation.
-double flop_per_second(double training_h100e, double share, const LabModelParams& p) {
-  return training_h100e * kH100DenseBf16Tflops * 1e12 * p.model_flops_utilization * share;
 }
 
 }  // namespace

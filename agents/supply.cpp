@@ -230,6 +230,10 @@ double capacity_lost(const ProducerConfig& p, Date from, Date to) {
   return std::min(1.0, lost);
 }
 
+// Unit cost relative to launch: a chip launched at yield y0 costs y0 / y as much per working
+// chip once the producer's yield is y. Prices and unit costs both follow it.
+double cost_index(double launch_yield, double yield) { return launch_yield / yield; }
+
 constexpr int kAllocationRounds = 3;
 constexpr double kTiny = 1e-12;
 
@@ -370,7 +374,6 @@ SupplyState initial_supply_state(const SupplySetup& s) {
   st.smuggled_sales.assign(s.n_chips * s.n_countries, 0.0);
   st.output_chips.assign(s.n_producers, 0.0);
   st.revenue_usd.assign(s.n_producers, 0.0);
-  st.budget_usd.assign(s.n_buyers, 0.0);
   st.wanted_value.assign(s.n_buyers, 0.0);
   st.obtained_value.assign(s.n_buyers, 0.0);
   st.spent_usd.assign(s.n_buyers, 0.0);
@@ -398,7 +401,6 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
   std::fill(next.smuggled_sales.begin(), next.smuggled_sales.end(), 0.0);
   std::fill(next.output_chips.begin(), next.output_chips.end(), 0.0);
   std::fill(next.revenue_usd.begin(), next.revenue_usd.end(), 0.0);
-  std::fill(next.budget_usd.begin(), next.budget_usd.end(), 0.0);
   std::fill(next.wanted_value.begin(), next.wanted_value.end(), 0.0);
   std::fill(next.obtained_value.begin(), next.obtained_value.end(), 0.0);
   std::fill(next.spent_usd.begin(), next.spent_usd.end(), 0.0);
@@ -436,8 +438,8 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
     if (launched && tick.previous < s.chip_launch[c].plus_days(1))
       next.chip_reference_yield[c] = prev.yield[p];  // launch price set at launch yield
     on_sale[c] = launched && selling && makeable;
-    next.price_usd[c] =
-        s.chip_price_usd[c] * next.chip_reference_yield[c] / prev.yield[p] * prev.scarcity[p];
+    next.price_usd[c] = s.chip_price_usd[c] * cost_index(next.chip_reference_yield[c], prev.yield[p]) *
+                        prev.scarcity[p];
   }
 
   // Buyers' choices (docs/model.md §"Chip supply: demand"): a logit over value per USD; the
@@ -470,7 +472,6 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
     }
     // A buyer cannot spend money it does not have (labs: their capital).
     if (!policy.budget_cap_usd.empty()) budget = std::min(budget, policy.budget_cap_usd[b]);
-    next.budget_usd[b] = std::max(0.0, budget);
     if (budget <= 0.0) continue;
     const std::size_t k = s.buyer_country[b];
     double* attract = &w.attract[b * nc];
@@ -659,6 +660,13 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
         ratio > 0.0 ? prev.scarcity[p] * std::pow(ratio, m.scarcity_price_elasticity * dt) : 1.0;
     next.scarcity[p] = std::clamp(moved, 1.0, m.max_scarcity_markup);
   }
+}
+
+double unit_cost_usd(const SupplySetup& s, const SupplyState& st, std::size_t c) {
+  const std::size_t p = s.chip_producer[c];
+  if (p == kNoProducer || st.yield[p] <= 0.0) return std::nan("");
+  return s.chip_price_usd[c] * (1.0 - s.producers[p].gross_margin) *
+         cost_index(st.chip_reference_yield[c], st.yield[p]);
 }
 
 double buyer_compute_h100e(const SupplySetup& s, const SupplyState& st, std::size_t b) {

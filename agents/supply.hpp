@@ -202,7 +202,6 @@ struct SupplyState {
   std::vector<double> smuggled_sales;  // [chip * n_countries + country] chips smuggled
   std::vector<double> output_chips;    // [producer] chips
   std::vector<double> revenue_usd;     // [producer] USD
-  std::vector<double> budget_usd;      // [buyer] spending wanted (within its cap)
   std::vector<double> wanted_value;    // [buyer] H100e of value its budget would buy, unhindered
   std::vector<double> obtained_value;  // [buyer] H100e of value it received (bought, smuggled)
   std::vector<double> spent_usd;       // [buyer] spending made: chips bought, smuggled, rented
@@ -245,6 +244,11 @@ double remote_access_share(const SupplyModelParams& p, double enforcement);
 
 // Yield after `cumulative` chips made (Wright's law on the defect fraction).
 double learning_yield(const ProducerConfig& p, double cumulative);
+
+// Unit cost of a working chip: the list price less the producer's margin, at the yield the chip
+// launched with, falling as the producer's yield rises (docs/model.md §"Chip supply"). NaN for
+// a chip no producer makes.
+double unit_cost_usd(const SupplySetup& s, const SupplyState& st, std::size_t chip);
 
 // Installed H100e of a buyer (raw, legal + smuggled) and its worth for training, including
 // rented remote compute.

@@ -23,15 +23,6 @@ std::vector<std::string> names_of(const auto& list) {
   return names;
 }
 
-// Unit cost of a chip: the list price less the producer's margin at launch, falling as the
-// producer's yield rises (docs/model.md §"Chip supply: prices").
-double unit_cost_usd(const SupplySetup& s, const SupplyState& st, std::size_t c) {
-  const std::size_t p = s.chip_producer[c];
-  if (p == kNoProducer || st.yield[p] <= 0.0) return std::nan("");
-  return s.chip_price_usd[c] * (1.0 - s.producers[p].gross_margin) *
-         st.chip_reference_yield[c] / st.yield[p];
-}
-
 }  // namespace
 
 SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
