@@ -250,6 +250,12 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
   st.releases.assign(n, 0.0);
   st.open_releases.assign(n, 0.0);
   st.scarcity.assign(n, 0.0);
+  st.closed_capability.assign(n, std::nan(""));
+  st.closed_training_flop.assign(n, std::nan(""));
+  st.open_capability.assign(n, std::nan(""));
+  st.open_training_flop.assign(n, std::nan(""));
+  st.closed_efficiency.assign(n, std::nan(""));
+  st.open_efficiency.assign(n, std::nan(""));
   const LabModelParams& p = s.params;
   for (std::size_t i = 0; i < n; ++i) {
     const LabConfig& lab = s.labs[i];
@@ -258,6 +264,10 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
     st.capability[i] = capability_from_compute(effective_training_compute_flop(
         training_h100e[i], lab.initial_efficiency, lab.training_share, p));
     st.best_open[i] = lab.initially_open;
+    (lab.initially_open ? st.open_capability : st.closed_capability)[i] = st.capability[i];
+    (lab.initially_open ? st.open_training_flop : st.closed_training_flop)[i] =
+        effective_training_compute_flop(training_h100e[i], 1.0, lab.training_share, p);
+    (lab.initially_open ? st.open_efficiency : st.closed_efficiency)[i] = lab.initial_efficiency;
     st.capital_usd[i] = lab.capital_usd;
     // Runs are staggered: each lab is part-way through its first run at the start date.
     const double elapsed_days = p.training_run_days * RandomStream(key, 0, i).uniform();
@@ -380,9 +390,14 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next,
   for_each_lab(s.n_labs, [&](std::size_t i) {
     const LabConfig& lab = s.labs[i];
     // Money (docs/model.md §"Labs: money").
-    double revenue = market * share[i];
-    if (prev.best_open[i])
-      revenue += market * share_if_closed[i] * (1.0 - p.open_market_share) * lab.complement_value;
+    double revenue = 0.0;
+    if (!in.api_revenue_usd_per_year.empty()) {
+      revenue = in.api_revenue_usd_per_year[i] + lab.complement_value * in.open_spend_usd_per_year[i];
+    } else {
+      revenue = market * share[i];
+      if (prev.best_open[i])
+        revenue += market * share_if_closed[i] * (1.0 - p.open_market_share) * lab.complement_value;
+    }
     next.revenue_usd_per_year[i] = revenue;
     double capital = prev.capital_usd[i] +
                      dt * (revenue + lab.parent_budget_usd_per_year +
@@ -433,6 +448,12 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next,
     if (r.capability > prev.capability[i]) {
       next.capability[i] = r.capability;
       next.best_open[i] = r.open;
+    }
+    double& best_of_kind = (r.open ? next.open_capability : next.closed_capability)[i];
+    if (!(r.capability <= best_of_kind)) {  // also when it has none of this kind yet (NaN)
+      best_of_kind = r.capability;
+      (r.open ? next.open_training_flop : next.closed_training_flop)[i] = r.training_flop;
+      (r.open ? next.open_efficiency : next.closed_efficiency)[i] = r.efficiency;
     }
     next.released_log_efficiency[i] = std::log(r.efficiency);
     next.released_on[i] = r.date;

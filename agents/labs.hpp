@@ -125,6 +125,13 @@ struct LabState {
   std::vector<double> releases;          // [lab] count since the start
   std::vector<double> open_releases;     // [lab] count since the start
   std::vector<double> scarcity;          // [lab] fraction of wanted spending not met, last tick
+  // The models adopters can use: its best closed and best open-weight model (NaN: none yet).
+  std::vector<double> closed_capability;     // [lab] log10 FLOP (effective)
+  std::vector<double> closed_training_flop;  // [lab] FLOP, physical
+  std::vector<double> closed_efficiency;     // [lab] × 2022-01 algorithms, when released
+  std::vector<double> open_capability;       // [lab] log10 FLOP (effective)
+  std::vector<double> open_training_flop;    // [lab] FLOP, physical
+  std::vector<double> open_efficiency;       // [lab] × 2022-01 algorithms, when released
 };
 
 // The world as labs see it in one research tick (from the supply model and governments).
@@ -133,6 +140,10 @@ struct LabInputs {
   std::span<const double> compute_h100e;   // [lab] installed compute (for running costs)
   std::span<const double> scarcity;        // [lab] fraction of wanted spending not met
   std::span<const double> open_encouragement;  // [country] state encouragement of open weights
+  // From adoption (docs/model.md §"Adoption: feedback"); both empty: revenue from the demand
+  // curve of lab_model instead.
+  std::span<const double> api_revenue_usd_per_year;  // [lab] paid for its closed models
+  std::span<const double> open_spend_usd_per_year;   // [lab] spent running its open models
 };
 
 // At the start date each lab holds a model trained on its initial compute.

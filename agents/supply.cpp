@@ -433,11 +433,9 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
     const std::size_t p = s.chip_producer[c];
     if (p == kNoProducer) continue;
     const bool launched = !(tick.date < s.chip_launch[c]);
-    const bool selling = tick.previous < s.chip_end_of_sale[c].plus_days(1);
-    const bool makeable = s.chip_node_nm[c] == 0.0 || prev.node_nm[p] <= s.chip_node_nm[c] + 1e-9;
     if (launched && tick.previous < s.chip_launch[c].plus_days(1))
       next.chip_reference_yield[c] = prev.yield[p];  // launch price set at launch yield
-    on_sale[c] = launched && selling && makeable;
+    on_sale[c] = chip_on_sale(s, prev, c, tick.previous, tick.date);
     next.price_usd[c] = s.chip_price_usd[c] * cost_index(next.chip_reference_yield[c], prev.yield[p]) *
                         prev.scarcity[p];
   }
@@ -470,6 +468,7 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
       const double z = sigma > 0.0 ? RandomStream(key, tick.index, plan.id).normal() : 0.0;
       budget += planned * std::exp(sigma * z - 0.5 * sigma * sigma);
     }
+    if (!policy.added_usd_per_year.empty()) budget += policy.added_usd_per_year[b] * dt;
     // A buyer cannot spend money it does not have (labs: their capital).
     if (!policy.budget_cap_usd.empty()) budget = std::min(budget, policy.budget_cap_usd[b]);
     if (budget <= 0.0) continue;
@@ -682,6 +681,33 @@ double buyer_training_h100e(const SupplySetup& s, const SupplyState& st, std::si
     sum += (st.installed[b * s.n_chips + c] + st.smuggled[b * s.n_chips + c]) *
            s.chip_training_h100e[c];
   return sum;
+}
+
+bool chip_on_sale(const SupplySetup& s, const SupplyState& st, std::size_t c, Date previous,
+                  Date date) {
+  const std::size_t p = s.chip_producer[c];
+  if (p == kNoProducer) return false;
+  const bool launched = !(date < s.chip_launch[c]);
+  const bool selling = previous < s.chip_end_of_sale[c].plus_days(1);
+  const bool makeable = s.chip_node_nm[c] == 0.0 || st.node_nm[p] <= s.chip_node_nm[c] + 1e-9;
+  return launched && selling && makeable;
+}
+
+void chip_usd_per_h100e_year(const SupplySetup& s, const SupplyState& st,
+                             const TradePolicy& trade, Date date, std::vector<double>& out) {
+  const std::size_t nk = s.n_countries;
+  out.assign(nk, s.params.remote_rental_usd_per_h100e_year);
+  for (std::size_t k = 0; k < nk; ++k)
+    for (std::size_t c = 0; c < s.n_chips; ++c) {
+      const double legal = trade.legal_share.empty() ? 1.0 : trade.legal_share[c * nk + k];
+      if (legal <= 0.0 || !s.chip_offered[c * nk + k] || s.chip_inference_h100e[c] <= 0.0 ||
+          !chip_on_sale(s, st, c, date, date))
+        continue;
+      // docs/model.md §"Chip supply: cost of compute": the chip's price per H100e of inference,
+      // written off at the depreciation rate; a licence's approval rate makes it dearer.
+      out[k] = std::min(out[k], st.price_usd[c] / (s.chip_inference_h100e[c] * legal) *
+                                    s.params.depreciation_per_year);
+    }
 }
 
 }  // namespace airace

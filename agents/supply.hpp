@@ -221,6 +221,8 @@ struct SupplyPolicy {
   std::vector<double> capex_multiplier;      // [producer]
   std::vector<double> node_floor_nm;         // [producer]
   std::vector<double> budget_cap_usd;        // [buyer] most it may spend this tick; empty: none
+  std::vector<double> added_usd_per_year;    // [buyer] spending beyond its plans (adoption's
+                                             // inference demand); empty: none
 };
 
 // Scratch arrays of one supply step, kept between steps so that a step allocates nothing.
@@ -254,5 +256,16 @@ double unit_cost_usd(const SupplySetup& s, const SupplyState& st, std::size_t ch
 // rented remote compute.
 double buyer_compute_h100e(const SupplySetup& s, const SupplyState& st, std::size_t buyer);
 double buyer_training_h100e(const SupplySetup& s, const SupplyState& st, std::size_t buyer);
+
+// Whether a chip is made and sold in the period (previous, date]: launched, not past its end of
+// sale, and on a node its producer reaches.
+bool chip_on_sale(const SupplySetup& s, const SupplyState& st, std::size_t chip, Date previous,
+                  Date date);
+
+// Cost of inference compute in each country (USD per H100e-year): the cheapest chip on sale
+// there legally, per H100e of inference value, written off at the depreciation rate; the remote
+// rental rate where no chip may be bought.
+void chip_usd_per_h100e_year(const SupplySetup& s, const SupplyState& st,
+                             const TradePolicy& trade, Date date, std::vector<double>& out);
 
 }  // namespace airace

@@ -25,9 +25,112 @@ std::vector<std::string> names_of(const auto& list) {
 
 }  // namespace
 
+std::vector<std::size_t> provider_countries(const Scenario& s) {
+  std::vector<std::size_t> out;
+  for (std::size_t k = 0; k < s.countries.size(); ++k)
+    if (std::find(s.labs_setup.country.begin(), s.labs_setup.country.end(), k) !=
+        s.labs_setup.country.end())
+      out.push_back(k);
+  return out;
+}
+
+namespace {
+
+void add_adoption_series(const Scenario& s, SeriesCatalog& cat, ModelOutputs& ids) {
+  std::vector<std::string> options{"none"}, lab{""}, openness{""}, origin{""};
+  for (const LabConfig& l : s.labs)
+    for (const char* kind : {"closed", "open"}) {
+      options.push_back(l.id + "_" + kind);
+      lab.push_back(l.id);
+      openness.push_back(kind);
+      origin.push_back(l.country.id);
+    }
+  ids.options =
+      cat.add_axis({"adoption",
+                    "option",
+                    "what an adopter uses: no model, a lab's best closed model through "
+                    "its API, or the lab's best open-weight model run on its own compute",
+                    options,
+                    {{"option_lab", "", "the lab that made the model (empty: none)", lab},
+                     {"option_openness", "", "closed (API) or open (self-hosted)", openness},
+                     {"option_origin", "", "country of the lab", origin}}});
+  std::vector<std::string> sector_ids, sector_names;
+  for (const SectorSpec& x : s.sectors) {
+    sector_ids.push_back(x.id);
+    sector_names.push_back(x.name.empty() ? x.id : x.name);
+  }
+  ids.sectors = cat.add_axis({"adoption",
+                              "sector",
+                              "sectors of the adopting economy",
+                              sector_ids,
+                              {{"sector_name", "", "display name", sector_names}}});
+  std::vector<std::string> providers;
+  for (std::size_t k : provider_countries(s)) providers.push_back(s.countries[k].id);
+  ids.providers =
+      cat.add_axis({"adoption", "provider", "countries whose labs make models", providers, {}});
+  const Cadence ad = s.schedule.adoption;
+  const Cadence ind = s.schedule.indicators;
+  auto add = [&cat](std::string group, std::string name, std::string units, std::string what,
+                    Cadence cadence, std::vector<AxisId> axes) {
+    return cat.add_series({std::move(group), std::move(name), std::move(units), std::move(what),
+                           cadence, std::move(axes)});
+  };
+  ids.adoption_share = add("adoption", "share", "fraction",
+                           "share of the country's adopting units (organisations and users) using "
+                           "each option, no model included",
+                           ad, {ids.countries, ids.options});
+  ids.adoption_usage =
+      add("adoption", "usage_mtokens_per_year", "M tokens/year",
+          "tokens the country's adopters use on each option", ad, {ids.countries, ids.options});
+  ids.sector_share = add("adoption", "sector_share", "fraction",
+                         "share of each sector's adopting units worldwide using each option", ad,
+                         {ids.sectors, ids.options});
+  ids.share_by_provider = add("adoption", "share_by_provider", "fraction",
+                              "share of the country's adopting units using a model from each "
+                              "provider country, open or closed",
+                              ad, {ids.countries, ids.providers, ids.openness});
+  ids.sector_share_by_provider = add("adoption", "sector_share_by_provider", "fraction",
+                                     "share of each sector's adopting units worldwide using a "
+                                     "model from each provider country, open or closed",
+                                     ad, {ids.sectors, ids.providers, ids.openness});
+  ids.adoption_price = add("adoption", "price_usd_per_mtoken", "USD/M tokens",
+                           "price of each option in each country: the API price, or the cost of "
+                           "running the open model there (NaN: not on offer)",
+                           ad, {ids.countries, ids.options});
+  ids.api_margin =
+      add("adoption", "api_margin", "fraction",
+          "API price over serving cost, minus 1; falls as open models spread", ad, {ids.labs});
+  ids.api_revenue = add("adoption", "api_revenue_usd_per_year", "USD/year",
+                        "paid by adopters for the lab's closed models", ad, {ids.labs});
+  ids.open_spend = add("adoption", "open_model_spend_usd_per_year", "USD/year",
+                       "spent by adopters running the lab's open models on their own compute (the "
+                       "lab earns complement_value of it)",
+                       ad, {ids.labs});
+  ids.chip_cost = add("adoption", "chip_usd_per_h100e_year", "USD/H100e-year",
+                      "cost of inference chips in each country, written off over their life", ad,
+                      {ids.countries});
+  ids.inference_demand = add("indicators", "inference_demand_h100e", "H100e",
+                             "serving compute adoption needs in each country (closed models are "
+                             "served from their maker's country, open ones where they are used)",
+                             ind, {ids.countries});
+  ids.country_adoption_share =
+      add("indicators", "adoption_share", "fraction",
+          "share of the country's adopting units that use any model", ind, {ids.countries});
+  ids.cn_open_share_abroad = add("indicators", "cn_open_share_abroad", "fraction",
+                                 "share of adopting units outside the US and China that use a "
+                                 "Chinese open-weight model (NaN while none adopts)",
+                                 ind, {});
+  ids.open_usage_share = add("indicators", "open_usage_share", "fraction",
+                             "share of the world's tokens used on open-weight models (NaN while "
+                             "none are used)",
+                             ind, {});
+}
+
+}  // namespace
+
 SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
   SeriesCatalog cat;
-  for (Cadence c : {s.schedule.governments, s.schedule.supply, s.schedule.labs,
+  for (Cadence c : {s.schedule.governments, s.schedule.supply, s.schedule.adoption, s.schedule.labs,
                     s.schedule.indicators})
     cat.set_time_axis({c, tick_dates(c, s.info.start, s.info.end)});
 
@@ -81,13 +184,13 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
 
   std::vector<std::string> producer_countries;
   for (const ProducerConfig& p : s.producers) producer_countries.push_back(p.country.id);
-  ids.producers = cat.add_axis({"producers",
-                                "producer",
-                                "chip producers (designer + fab)",
-                                ids_of(s.producers),
-                                {{"producer_name", "", "display name", names_of(s.producers)},
-                                 {"producer_country", "", "country of the fab",
-                                  producer_countries}}});
+  ids.producers =
+      cat.add_axis({"producers",
+                    "producer",
+                    "chip producers (designer + fab)",
+                    ids_of(s.producers),
+                    {{"producer_name", "", "display name", names_of(s.producers)},
+                     {"producer_country", "", "country of the fab", producer_countries}}});
 
   std::vector<std::string> lab_countries, archetypes;
   for (const LabConfig& l : s.labs) {
@@ -158,24 +261,22 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
                          "on the date",
                          supply, {ids.chips, ids.countries});
     ids.chip_smuggled = add("chips", "smuggled", "chips",
-                            "chips smuggled to buyers in each country during the period",
-                            supply, {ids.chips, ids.countries});
+                            "chips smuggled to buyers in each country during the period", supply,
+                            {ids.chips, ids.countries});
     ids.producer_capacity = add("producers", "capacity_chips_per_year", "chip starts/year",
                                 "production capacity before yield", supply, {ids.producers});
-    ids.producer_yield = add("producers", "yield", "fraction",
-                             "share of chip starts that work (learning curve)", supply,
-                             {ids.producers});
+    ids.producer_yield =
+        add("producers", "yield", "fraction", "share of chip starts that work (learning curve)",
+            supply, {ids.producers});
     ids.producer_output = add("producers", "output_chips", "chips",
-                              "working chips delivered during the period", supply,
-                              {ids.producers});
-    ids.producer_revenue = add("producers", "revenue_usd", "USD",
-                               "revenue from chips delivered during the period", supply,
-                               {ids.producers});
+                              "working chips delivered during the period", supply, {ids.producers});
+    ids.producer_revenue =
+        add("producers", "revenue_usd", "USD", "revenue from chips delivered during the period",
+            supply, {ids.producers});
     ids.producer_node = add("producers", "node_nm", "nm", "best process node the producer makes",
                             supply, {ids.producers});
     ids.producer_markup = add("producers", "scarcity_markup", "x",
-                              "price markup from demand exceeding supply", supply,
-                              {ids.producers});
+                              "price markup from demand exceeding supply", supply, {ids.producers});
   }
   ids.chip_legal_share = add("chips", "legal_share", "fraction",
                              "share of demand for a chip that may be sold legally in each country "
@@ -191,9 +292,9 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
                                "compute the lab trains on: its chips at their training value, "
                                "rented remote compute and compute lent by a national pool",
                                labs, {ids.labs});
-  ids.lab_efficiency = add("labs", "algorithmic_efficiency", "x 2022-01 algorithms",
-                           "effective compute per physical FLOP, relative to 2022-01 algorithms",
-                           labs, {ids.labs});
+  ids.lab_efficiency =
+      add("labs", "algorithmic_efficiency", "x 2022-01 algorithms",
+          "effective compute per physical FLOP, relative to 2022-01 algorithms", labs, {ids.labs});
   ids.lab_capability = add("labs", "capability", "log10 FLOP (effective)",
                            "capability of the lab's best released model: log10 of its effective "
                            "training compute",
@@ -201,18 +302,20 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
   ids.lab_best_open = add("labs", "best_model_open", "0 or 1",
                           "1 when the lab's best model has open weights", labs, {ids.labs});
   ids.lab_capital = add("labs", "capital_usd", "USD", "money the lab holds", labs, {ids.labs});
-  ids.lab_revenue = add("labs", "revenue_usd_per_year", "USD/year",
-                        "revenue from its models (API, or complements of open models)", labs,
-                        {ids.labs});
-  ids.lab_talent = add("labs", "talent", "index", "research talent (falls while capital is "
-                       "negative)", labs, {ids.labs});
+  ids.lab_revenue =
+      add("labs", "revenue_usd_per_year", "USD/year",
+          "revenue from its models (API, or complements of open models)", labs, {ids.labs});
+  ids.lab_talent = add("labs", "talent", "index",
+                       "research talent (falls while capital is "
+                       "negative)",
+                       labs, {ids.labs});
   ids.lab_scarcity = add("labs", "compute_scarcity", "fraction",
                          "share of the compute value (H100e) the lab's spending would have bought "
                          "that it did not get: blocked by rules, rationed, or replaced by worse "
                          "chips; since the last research tick",
                          labs, {ids.labs});
-  ids.lab_releases = add("labs", "releases", "models", "models released since the start", labs,
-                         {ids.labs});
+  ids.lab_releases =
+      add("labs", "releases", "models", "models released since the start", labs, {ids.labs});
   ids.lab_open_releases = add("labs", "open_releases", "models",
                               "open-weight models released since the start", labs, {ids.labs});
   ids.releases = cat.add_event_table(
@@ -224,18 +327,18 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
         {"date", "", "release date", EventColumn::Kind::date, 0},
         {"capability", "log10 FLOP (effective)", "capability of the model",
          EventColumn::Kind::number, 0},
-        {"training_flop", "FLOP", "physical compute of its training run",
-         EventColumn::Kind::number, 0},
+        {"training_flop", "FLOP", "physical compute of its training run", EventColumn::Kind::number,
+         0},
         {"effective_flop", "FLOP (2022-01 algorithms)",
          "training compute times the lab's algorithmic efficiency", EventColumn::Kind::number, 0},
         {"open", "0 or 1", "1: open weights, 0: closed access", EventColumn::Kind::flag, 0}}});
   if (!s.clouds.empty())
-    ids.cloud_compute_h100e = add("clouds", "compute_h100e", "H100e",
-                                  "installed AI compute of each cloud (bought and smuggled)",
-                                  supply, {ids.clouds});
-  ids.country_compute_h100e = add("indicators", "compute_h100e", "H100e",
-                                  "installed AI compute of the country's labs and clouds",
-                                  ind, {ids.countries});
+    ids.cloud_compute_h100e =
+        add("clouds", "compute_h100e", "H100e",
+            "installed AI compute of each cloud (bought and smuggled)", supply, {ids.clouds});
+  ids.country_compute_h100e =
+      add("indicators", "compute_h100e", "H100e",
+          "installed AI compute of the country's labs and clouds", ind, {ids.countries});
   ids.country_compute_by_origin =
       add("indicators", "compute_by_origin_h100e", "H100e",
           "installed AI compute by origin: imported legally, domestic (designed at home), "
@@ -249,9 +352,9 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
                                 "spending on chips the rules blocked, averaged over the period "
                                 "since the previous indicator date",
                                 ind, {ids.countries});
-  ids.cn_domestic_share = add("indicators", "cn_domestic_share", "fraction",
-                              "share of China's installed AI compute (H100e) that is domestic",
-                              ind, {});
+  ids.cn_domestic_share =
+      add("indicators", "cn_domestic_share", "fraction",
+          "share of China's installed AI compute (H100e) that is domestic", ind, {});
   ids.cn_smuggled_h100e = add("indicators", "cn_smuggled_h100e", "H100e",
                               "H100e smuggled into China since the start (cumulative, not "
                               "depreciated)",
@@ -264,11 +367,12 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
           "months of frontier progress between the best US and the best Chinese model (positive: "
           "the US leads)",
           ind, {});
-  ids.openness = cat.add_axis({"indicators", "openness", "open weights or closed access",
-                               {"open", "closed"}, {}});
-  ids.best_by_openness = add("indicators", "best_capability_by_openness", "log10 FLOP (effective)",
-                             "capability of the best open and the best closed model (NaN when there is none)", ind,
-                             {ids.openness});
+  ids.openness = cat.add_axis(
+      {"indicators", "openness", "open weights or closed access", {"open", "closed"}, {}});
+  ids.best_by_openness =
+      add("indicators", "best_capability_by_openness", "log10 FLOP (effective)",
+          "capability of the best open and the best closed model (NaN when there is none)", ind,
+          {ids.openness});
   ids.release_count = add("indicators", "releases", "models",
                           "models released since the start, by country and openness", ind,
                           {ids.countries, ids.openness});
@@ -278,14 +382,15 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
           "(positive: closed leads)",
           ind, {});
   if (!s.export_rules.empty())
-    ids.rule_status = add("policy", "rule_status", "code",
-                          "0 not announced, 1 announced, 2 in force, 3 ended or superseded", ind,
-                          {ids.rules});
+    ids.rule_status =
+        add("policy", "rule_status", "code",
+            "0 not announced, 1 announced, 2 in force, 3 ended or superseded", ind, {ids.rules});
   ids.lever_values = add("policy", "levers", "unit of each lever (lever_unit)",
                          "value of each government lever", ind, {ids.levers});
   if (!s.governments_setup.adaptive.empty())
     ids.adaptive_fired = add("policy", "adaptive_fired", "0 or 1",
                              "1 once the adaptive rule's condition has held", ind, {ids.adaptive});
+  if (s.adoption_setup.enabled()) add_adoption_series(s, cat, ids);
   return cat;
 }
 
@@ -309,10 +414,25 @@ Simulation::Simulation(const Scenario& s, const SeriesCatalog& catalog, const Mo
                             key(Stream::lab_training));
   wanted_value_.assign(s.labs.size(), 0.0);
   obtained_value_.assign(s.labs.size(), 0.0);
+  const AdoptionSetup& a = s.adoption_setup;
+  if (a.enabled()) {
+    population_ = generate_population(a, key(Stream::adoption_population));
+    adoption_ = initial_adoption_state(a);
+    adoption_outcome_.api_revenue_usd_per_year.assign(a.n_labs, 0.0);
+    adoption_outcome_.open_spend_usd_per_year.assign(a.n_labs, 0.0);
+    adoption_outcome_.inference_chip_usd_per_year.assign(a.n_countries, 0.0);
+    const std::vector<std::size_t> providers = provider_countries(s);
+    for (std::size_t k : s.labs_setup.country)
+      lab_provider_.push_back(static_cast<std::size_t>(
+          std::find(providers.begin(), providers.end(), k) - providers.begin()));
+  }
   schedule_.add({"governments", s.schedule.governments, kPhaseGovernments,
                  [this](const Tick& t) { step_governments(t); }});
   schedule_.add(
       {"supply", s.schedule.supply, kPhaseSupply, [this](const Tick& t) { step_supply(t); }});
+  if (a.enabled())
+    schedule_.add({"adoption", s.schedule.adoption, kPhaseAdoption,
+                   [this](const Tick& t) { step_adoption(t); }});
   schedule_.add({"labs", s.schedule.labs, kPhaseLabs, [this](const Tick& t) { step_labs(t); }});
   schedule_.add({"indicators", s.schedule.indicators, kPhaseIndicators,
                  [this](const Tick& t) { step_indicators(t); }});
@@ -352,7 +472,19 @@ const SupplyPolicy& Simulation::supply_policy(Date d) {
   equipment_limits(scenario_.rule_book, d, effectiveness, p.capex_multiplier, p.node_floor_nm);
   // Labs spend only money they have; clouds' spending is their plans'.
   p.budget_cap_usd.assign(s.n_buyers, std::numeric_limits<double>::infinity());
-  for (std::size_t i = 0; i < s.n_labs; ++i) p.budget_cap_usd[i] = std::max(0.0, labs_.capital_usd[i]);
+  for (std::size_t i = 0; i < s.n_labs; ++i)
+    p.budget_cap_usd[i] = std::max(0.0, labs_.capital_usd[i]);
+  // docs/model.md §"Adoption: feedback": the chips that serve adoption are bought by the clouds
+  // of the country where it is served, in equal parts.
+  p.added_usd_per_year.clear();
+  const std::vector<double>& inference = adoption_outcome_.inference_chip_usd_per_year;
+  if (!inference.empty()) {
+    p.added_usd_per_year.assign(s.n_buyers, 0.0);
+    std::vector<double> clouds(s.n_countries, 0.0);
+    for (std::size_t b = s.n_labs; b < s.n_buyers; ++b) clouds[s.buyer_country[b]] += 1.0;
+    for (std::size_t b = s.n_labs; b < s.n_buyers; ++b)
+      p.added_usd_per_year[b] = inference[s.buyer_country[b]] / clouds[s.buyer_country[b]];
+  }
   return p;
 }
 
@@ -427,6 +559,67 @@ void Simulation::step_supply(const Tick& t) {
   blocked_years_ += t.dt_years;
 }
 
+void Simulation::step_adoption(const Tick& t) {
+  const AdoptionSetup& a = scenario_.adoption_setup;
+  chip_usd_per_h100e_year(scenario_.supply_setup, supply_, trade_, t.date, chip_cost_);
+  const ModelsOnOffer models{labs_.closed_capability,  labs_.closed_training_flop,
+                             labs_.closed_efficiency,  labs_.open_capability,
+                             labs_.open_training_flop, labs_.open_efficiency};
+  offer_ = build_offer(a, models, chip_cost_, adoption_.open_usage_share);
+  airace::step_adoption(a, population_, offer_, adoption_, t, key(Stream::adoption_choice),
+                        adoption_work_);
+  adoption_outcome_ = summarise_adoption(a, adoption_, offer_, chip_cost_,
+                                         years_between(scenario_.info.start, t.date));
+  adoption_.open_usage_share = adoption_outcome_.open_usage_share;
+
+  const AdoptionOutcome& o = adoption_outcome_;
+  const std::size_t nk = a.n_countries;
+  const std::size_t no = a.n_options;
+  const std::size_t np = provider_countries(scenario_).size();
+  std::vector<double> country_units(nk, 0.0), sector_units(a.n_sectors, 0.0);
+  for (std::size_t k = 0; k < nk; ++k)
+    for (std::size_t opt = 0; opt < no; ++opt) country_units[k] += o.units[k * no + opt];
+  for (std::size_t j = 0; j < a.n_sectors; ++j)
+    for (std::size_t opt = 0; opt < no; ++opt) sector_units[j] += o.sector_units[j * no + opt];
+  auto share = [](double x, double total) { return total > 0.0 ? x / total : std::nan(""); };
+  std::vector<double> by_provider(nk * np * 2, 0.0), sector_by_provider(a.n_sectors * np * 2, 0.0);
+  for (std::size_t opt = 1; opt < no; ++opt) {
+    const std::size_t lab = (opt - 1) / 2;
+    const std::size_t open = opt == open_option(lab) ? 0 : 1;  // the openness axis: open, closed
+    for (std::size_t k = 0; k < nk; ++k)
+      by_provider[(k * np + lab_provider_[lab]) * 2 + open] += o.units[k * no + opt];
+    for (std::size_t j = 0; j < a.n_sectors; ++j)
+      sector_by_provider[(j * np + lab_provider_[lab]) * 2 + open] += o.sector_units[j * no + opt];
+  }
+  for (std::size_t k = 0; k < nk; ++k) {
+    for (std::size_t opt = 0; opt < no; ++opt) {
+      series_.set(ids_.adoption_share, t.index, k * no + opt,
+                  share(o.units[k * no + opt], country_units[k]));
+      series_.set(ids_.adoption_usage, t.index, k * no + opt,
+                  o.usage_mtokens_per_year[k * no + opt]);
+      series_.set(ids_.adoption_price, t.index, k * no + opt,
+                  offer_.price_usd_per_mtoken[k * no + opt]);
+    }
+    for (std::size_t i = 0; i < np * 2; ++i)
+      series_.set(ids_.share_by_provider, t.index, k * np * 2 + i,
+                  share(by_provider[k * np * 2 + i], country_units[k]));
+    series_.set(ids_.chip_cost, t.index, k, chip_cost_[k]);
+  }
+  for (std::size_t j = 0; j < a.n_sectors; ++j) {
+    for (std::size_t opt = 0; opt < no; ++opt)
+      series_.set(ids_.sector_share, t.index, j * no + opt,
+                  share(o.sector_units[j * no + opt], sector_units[j]));
+    for (std::size_t i = 0; i < np * 2; ++i)
+      series_.set(ids_.sector_share_by_provider, t.index, j * np * 2 + i,
+                  share(sector_by_provider[j * np * 2 + i], sector_units[j]));
+  }
+  for (std::size_t l = 0; l < a.n_labs; ++l) {
+    series_.set(ids_.api_margin, t.index, l, offer_.margin[l]);
+    series_.set(ids_.api_revenue, t.index, l, o.api_revenue_usd_per_year[l]);
+    series_.set(ids_.open_spend, t.index, l, o.open_spend_usd_per_year[l]);
+  }
+}
+
 void Simulation::step_labs(const Tick& t) {
   const SupplySetup& s = scenario_.supply_setup;
   const std::vector<double> training = lab_training_h100e(t.date);
@@ -445,7 +638,12 @@ void Simulation::step_labs(const Tick& t) {
   std::vector<double> encouragement(scenario_.countries.size(), 0.0);
   if (cn_ < encouragement.size())
     encouragement[cn_] = lever[static_cast<std::size_t>(Lever::cn_open_encouragement)];
-  const LabInputs in{training, compute, scarcity, encouragement};
+  const LabInputs in{training,
+                     compute,
+                     scarcity,
+                     encouragement,
+                     adoption_outcome_.api_revenue_usd_per_year,
+                     adoption_outcome_.open_spend_usd_per_year};
   released_.clear();
   airace::step_labs(scenario_.labs_setup, labs_, scratch_, in, t, key(Stream::lab_efficiency),
                     released_);
@@ -506,7 +704,8 @@ void Simulation::step_indicators(const Tick& t) {
     count[lab_country_[i] * 2 + 1] += labs_.releases[i] - labs_.open_releases[i];
   }
   for (std::size_t k = 0; k < 2 * n; ++k) series_.set(ids_.release_count, t.index, k, count[k]);
-  series_.set(ids_.best_by_openness, t.index, 0, std::isfinite(best_open) ? best_open : std::nan(""));
+  series_.set(ids_.best_by_openness, t.index, 0,
+              std::isfinite(best_open) ? best_open : std::nan(""));
   series_.set(ids_.best_by_openness, t.index, 1,
               std::isfinite(best_closed) ? best_closed : std::nan(""));
   std::vector<double> compute(n, 0.0);
@@ -541,6 +740,26 @@ void Simulation::step_indicators(const Tick& t) {
   if (std::isfinite(best_open)) open_history_.add(now, best_open);
   series_.set(ids_.open_closed_gap_months, t.index,
               us_cn_gap_months(closed_history_, open_history_, now, rate));
+
+  if (scenario_.adoption_setup.enabled()) {
+    const AdoptionSetup& a = scenario_.adoption_setup;
+    const AdoptionOutcome& o = adoption_outcome_;
+    for (std::size_t k = 0; k < n; ++k) {
+      double adopting = 0.0, all = 0.0;
+      for (std::size_t opt = 0; opt < a.n_options; ++opt) {
+        const double units = o.units.empty() ? 0.0 : o.units[k * a.n_options + opt];
+        all += units;
+        if (opt != kNoModel) adopting += units;
+      }
+      series_.set(ids_.country_adoption_share, t.index, k,
+                  all > 0.0 ? adopting / all : std::nan(""));
+      series_.set(ids_.inference_demand, t.index, k,
+                  o.inference_h100e.empty() ? 0.0 : o.inference_h100e[k]);
+    }
+    const bool used = !o.units.empty();  // before the first adoption tick nobody uses a model
+    series_.set(ids_.cn_open_share_abroad, t.index, used ? o.cn_open_share_abroad : std::nan(""));
+    series_.set(ids_.open_usage_share, t.index, used ? o.open_usage_share : std::nan(""));
+  }
 
   // What governments observe at their next tick.
   auto publish = [this](WorldIndicator w, double v) { world_[static_cast<std::size_t>(w)] = v; };

@@ -16,6 +16,7 @@ namespace airace {
 // Phase order within a day (docs/model.md §"Process overview and scheduling").
 inline constexpr int kPhaseGovernments = 10;  // adaptive rules read the latest indicators
 inline constexpr int kPhaseSupply = 20;       // production, allocation, deliveries, depreciation
+inline constexpr int kPhaseAdoption = 25;     // adopters choose; labs are paid at their tick
 inline constexpr int kPhaseLabs = 30;         // research, efficiency, capability
 inline constexpr int kPhaseIndicators = 90;   // headline indicators, after every actor
 
@@ -70,7 +71,28 @@ struct ModelOutputs {
   SeriesId rule_status = kNoSeries;
   SeriesId lever_values = kNoSeries;
   SeriesId adaptive_fired = kNoSeries;
+  // adoption (only when the scenario has adopters)
+  AxisId options = 0;
+  AxisId sectors = 0;
+  AxisId providers = 0;
+  SeriesId adoption_share = kNoSeries;
+  SeriesId adoption_usage = kNoSeries;
+  SeriesId sector_share = kNoSeries;
+  SeriesId share_by_provider = kNoSeries;
+  SeriesId sector_share_by_provider = kNoSeries;
+  SeriesId adoption_price = kNoSeries;
+  SeriesId api_margin = kNoSeries;
+  SeriesId api_revenue = kNoSeries;
+  SeriesId open_spend = kNoSeries;
+  SeriesId chip_cost = kNoSeries;
+  SeriesId inference_demand = kNoSeries;
+  SeriesId country_adoption_share = kNoSeries;
+  SeriesId cn_open_share_abroad = kNoSeries;
+  SeriesId open_usage_share = kNoSeries;
 };
+
+// Countries whose labs make models (the provider axis of the adoption series), in country order.
+std::vector<std::size_t> provider_countries(const Scenario& s);
 
 // Origins of installed compute, the last axis of /indicators/compute_by_origin_h100e.
 enum class Origin : std::size_t { imported, domestic, smuggled };
@@ -93,6 +115,10 @@ class Simulation {
   const LabState& labs() const { return labs_; }
   const SupplyState& supply() const { return supply_; }
   const GovernmentState& governments() const { return governments_; }
+  const Population& population() const { return population_; }
+  const AdoptionState& adoption() const { return adoption_; }
+  const AdoptionOutcome& adoption_outcome() const { return adoption_outcome_; }
+  const Offer& offer() const { return offer_; }
   // Changes a lever from today on (a seminar turn, a what-if mid-run).
   void set_lever(Lever lever, double value) { airace::set_lever(governments_, lever, value, today()); }
   const SeriesBuffer& series() const { return series_; }
@@ -101,6 +127,7 @@ class Simulation {
  private:
   void step_governments(const Tick& t);
   void step_supply(const Tick& t);
+  void step_adoption(const Tick& t);
   void step_labs(const Tick& t);
   void step_indicators(const Tick& t);
   StreamKey key(Stream stream) const;
@@ -135,6 +162,13 @@ class Simulation {
   std::vector<double> wanted_value_;    // [lab] H100e its spending wanted since the last tick
   std::vector<double> obtained_value_;  // [lab] H100e of it obtained
   std::vector<Release> released_;     // this research tick's releases
+  Population population_;
+  AdoptionState adoption_;
+  AdoptionWorkspace adoption_work_;
+  AdoptionOutcome adoption_outcome_;
+  Offer offer_;
+  std::vector<double> chip_cost_;          // [country] USD per H100e-year of inference
+  std::vector<std::size_t> lab_provider_;  // [lab] index on the provider axis
 };
 
 }  // namespace airace

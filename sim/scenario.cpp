@@ -48,6 +48,8 @@ const Schema<ScheduleSettings>& schedule_schema() {
                               "depreciation"}),
                       choice("labs", &S::labs, cadence_options(),
                              {"cadence of lab research (efficiency) and model capability"}),
+                      choice("adoption", &S::adoption, cadence_options(),
+                             {"cadence at which adopters reconsider and labs are paid"}),
                       choice("indicators", &S::indicators, cadence_options(),
                              {"cadence of the headline indicators"}),
                   });
@@ -180,6 +182,17 @@ const Schema<Scenario>& scenario_schema() {
                            section(allies_schema(), &Scenario::allies)),
           custom<Scenario>(section_info("policy_events", "list", "dated changes of a lever"),
                            entity_list(policy_event_schema(), &Scenario::policy_events)),
+          custom<Scenario>(section_info("adoption_model", "section",
+                                        "parameters shared by all adopters"),
+                           [](const ConfigNode& n, const std::string& path, Scenario& out,
+                              Diagnostics& d) {
+                             out.adoption_model.where = n.where;
+                             adoption_model_schema().read(n, path, out.adoption_model, d);
+                           }),
+          custom<Scenario>(section_info("sectors", "list", "sectors of the adopting economy"),
+                           entity_list(sector_schema(), &Scenario::sectors)),
+          custom<Scenario>(section_info("populations", "list", "adopters by country"),
+                           entity_list(population_schema(), &Scenario::populations)),
       });
   return s;
 }
@@ -281,6 +294,9 @@ void validate_whole(Scenario& s, const ConfigNode& tree, Diagnostics& diags) {
                               producer_ids, s.supply_setup.producer_country, diags);
   s.governments_setup = resolve_governments(s.us_government, s.china_government, s.allies,
                                             s.policy_events, s.rule_book, diags);
+  if (s.adoption_model.where.line == 0) s.adoption_model.where = tree.where;
+  s.adoption_setup = resolve_adoption(s.adoption_model, s.sectors, s.populations, ids,
+                                      s.labs_setup.country, diags);
 }
 
 }  // namespace
@@ -372,6 +388,9 @@ std::vector<ParamInfo> all_parameters() {
   add(china_government_schema().describe());
   add(allies_schema().describe());
   add(policy_event_schema().describe());
+  add(adoption_model_schema().describe());
+  add(sector_schema().describe());
+  add(population_schema().describe());
   return all;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/adoption.hpp"
 #include "agents/chips.hpp"
 #include "agents/export_rules.hpp"
 #include "agents/governments.hpp"
@@ -35,6 +36,7 @@ struct ScheduleSettings {
   Cadence governments = Cadence::quarterly;
   Cadence supply = Cadence::weekly;
   Cadence labs = Cadence::monthly;
+  Cadence adoption = Cadence::monthly;
   Cadence indicators = Cadence::monthly;
 };
 
@@ -70,12 +72,16 @@ struct Scenario {
   ChinaGovernment china_government;
   Allies allies;
   std::vector<PolicyEvent> policy_events;
+  AdoptionModelParams adoption_model;
+  std::vector<SectorSpec> sectors;
+  std::vector<PopulationSpec> populations;
 
   // Resolved against each other: indices instead of ids, fixed for a run.
   LabsSetup labs_setup;
   SupplySetup supply_setup;  // buyers: the labs, then the clouds
   RuleBook rule_book;
   GovernmentsSetup governments_setup;
+  AdoptionSetup adoption_setup;
 
   std::vector<std::string> country_ids() const;
   std::vector<Country> country_tiers() const;

@@ -36,8 +36,8 @@ Run run_months(const LabsSetup& s, LabState st, const LabInputs& in, int months)
   LabState next;
   Date d = kStart;
   for (int m = 1; m <= months; ++m) {
-    step_labs(s, st, next, in, tick_between(d, d.plus_months(1), static_cast<std::size_t>(m)),
-              kKey, r.releases);
+    step_labs(s, st, next, in, tick_between(d, d.plus_months(1), static_cast<std::size_t>(m)), kKey,
+              r.releases);
     std::swap(st, next);
     d = d.plus_months(1);
   }
@@ -50,7 +50,7 @@ struct Inputs {
   std::vector<double> compute{10000.0, 2000.0};
   std::vector<double> scarcity{0.0, 0.0};
   std::vector<double> encouragement{0.0, 0.0};
-  LabInputs view() const { return {training, compute, scarcity, encouragement}; }
+  LabInputs view() const { return {training, compute, scarcity, encouragement, {}, {}}; }
 };
 }  // namespace
 
@@ -66,9 +66,9 @@ TEST_CASE("capability is log10 of effective training compute and rises with comp
 }
 
 TEST_CASE("efficiency grows at the plain rate when the scarcity elasticity is 0") {
-  const Scenario s = quiet_small({"lab_model.scarcity_elasticity=0",
-                                  "lab_model.open_spillover_per_year=0",
-                                  "lab_model.closed_spillover_per_year=0"});
+  const Scenario s =
+      quiet_small({"lab_model.scarcity_elasticity=0", "lab_model.open_spillover_per_year=0",
+                   "lab_model.closed_spillover_per_year=0"});
   Inputs in;
   in.scarcity = {0.0, 0.8};  // scarce compute changes nothing at elasticity 0
   const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
@@ -148,10 +148,10 @@ TEST_CASE("spillover never lifts a lab beyond the releaser's level") {
 
 TEST_CASE("a lab without money cannot buy compute") {
   // us_lab starts with no money and no income: it buys nothing, whatever its plans.
-  const Scenario s = quiet_small({"labs.us_lab.capital_usd=-1", "lab_model.market_usd_per_year=0",
-                                  "labs.us_lab.talent_cost_usd_per_year=0",
-                                  "lab_model.opex_usd_per_h100e_year=0",
-                                  "supply_model.depreciation_per_year=0"});
+  const Scenario s =
+      quiet_small({"labs.us_lab.capital_usd=-1", "lab_model.market_usd_per_year=0",
+                   "adoption_model.adopters=0", "labs.us_lab.talent_cost_usd_per_year=0",
+                   "lab_model.opex_usd_per_h100e_year=0", "supply_model.depreciation_per_year=0"});
   ModelOutputs ids;
   const SeriesCatalog cat = build_catalog(s, ids);
   Simulation sim(s, cat, ids, 0);
@@ -161,9 +161,9 @@ TEST_CASE("a lab without money cannot buy compute") {
   for (std::size_t t = 0; t < n; ++t)
     CHECK(x.get(ids.lab_compute_h100e, t, 0) == doctest::Approx(20000 * 312 / 989.0));
   // With money it buys its plan, and pays for it from its capital.
-  const std::vector<std::string> no_income = {"labs.us_lab.capital_usd=1e12",
-                                              "lab_model.market_usd_per_year=0",
-                                              "lab_model.opex_usd_per_h100e_year=0"};
+  const std::vector<std::string> no_income = {
+      "labs.us_lab.capital_usd=1e12", "lab_model.market_usd_per_year=0",
+      "adoption_model.adopters=0", "lab_model.opex_usd_per_h100e_year=0"};
   const Scenario rich = quiet_small(no_income);
   Simulation sim2(rich, cat, ids, 0);
   sim2.run_to_end();
@@ -182,7 +182,7 @@ TEST_CASE("a lab without money cannot buy compute") {
 
 TEST_CASE("a lab whose capital runs out loses talent and it comes back with money") {
   const Scenario s = quiet_small({"labs.us_lab.capital_usd=-1e9", "lab_model.shrink_per_year=1",
-                                  "lab_model.market_usd_per_year=0"});
+                                  "lab_model.market_usd_per_year=0", "adoption_model.adopters=0"});
   Inputs in;
   const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
   const Run poor = run_months(s.labs_setup, start, in.view(), 12);
@@ -195,8 +195,8 @@ TEST_CASE("a lab whose capital runs out loses talent and it comes back with mone
 }
 
 TEST_CASE("funding rounds add capital on their date") {
-  const Scenario s = quiet_small(
-      {"labs.us_lab.funding_rounds=[{id: seed, date: 2022-03-15, usd: 5e9}]"});
+  const Scenario s =
+      quiet_small({"labs.us_lab.funding_rounds=[{id: seed, date: 2022-03-15, usd: 5e9}]"});
   Inputs in;
   const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
   const Run two = run_months(s.labs_setup, start, in.view(), 2);

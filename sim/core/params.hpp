@@ -281,6 +281,37 @@ Field<T> reference_list(std::string key, std::vector<EntityRef> T::*member, std:
           }};
 }
 
+// A number per entity: `reach: {US: 0.9, CN: 0.3}`. Keys are ids of `target`, resolved later
+// with resolve_reference so that an unknown id is reported where it was written.
+struct KeyedNumber {
+  EntityRef key;
+  double value = 0.0;
+};
+
+template <class T>
+Field<T> number_map(std::string key, std::vector<KeyedNumber> T::*member, std::string target,
+                    std::string unit, Range range, Doc doc) {
+  ParamInfo info{std::move(key),        "mapping of ids of entries in " + target + " to numbers",
+                 std::move(unit),       "{}",
+                 range.text(),          std::move(doc.description),
+                 std::move(doc.source), doc.required};
+  const std::string u = info.unit;
+  return {std::move(info), [member, range, u, target](const ConfigNode& n, const std::string& path,
+                                                     T& out, Diagnostics& d) {
+            std::vector<KeyedNumber> values;
+            if (!n.is_map() && !n.is_null()) {
+              d.error(n.where, path,
+                      "expected a mapping of " + target + " ids to numbers, such as {US: 1}, found " +
+                          n.describe());
+              return;
+            }
+            for (const ConfigEntry& e : n.entries)
+              if (auto v = read_number(e.value, child_path(path, e.key), range, u, d))
+                values.push_back({EntityRef{e.key, e.key_where}, *v});
+            out.*member = std::move(values);
+          }};
+}
+
 // Resolves a reference against the ids of its target list; reports an unknown id with a
 // suggestion and returns nullopt.
 std::optional<std::size_t> resolve_reference(const EntityRef& ref, const std::string& path,

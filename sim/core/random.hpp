@@ -20,6 +20,8 @@ enum class Stream : uint32_t {
   buyer_demand = 1,  // spending of each demand plan (was lab_purchases)
   lab_efficiency = 2,
   lab_training = 3,
+  adoption_population = 4,  // adopters' preferences (step 0) and peer links (step 1)
+  adoption_choice = 5,      // revision and taste shocks, per adopter and tick
 };
 
 struct StreamKey {

@@ -1,0 +1,725 @@
+#include "agents/adoption.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "agents/chips.hpp"
+#include "sim/core/parallel.hpp"
+
+namespace airace {
+namespace {
+
+constexpr double kSecondsPerYear = 365.25 * 86400.0;
+// Adopters per task of the parallel loops; also the blocks whose tallies are summed in order.
+constexpr std::size_t kAdopterBlock = 16384;
+constexpr int64_t kMaxAdopters = 100'000'000;
+// How many adopters ahead the hot loop prefetches the choices of peers (hides a cache miss).
+constexpr std::size_t kPrefetchAhead = 16;
+
+}  // namespace
+
+const Schema<SectorSpec>& sector_schema() {
+  using S = SectorSpec;
+  static const Schema<SectorSpec> s(
+      "sectors[]",
+      {
+          text("id", &S::id, {"unique identifier, e.g. healthcare", "", true}),
+          text("name", &S::name, {"display name"}),
+          number("usage_mtokens_per_year", &S::usage_mtokens_per_year, "M tokens/year", at_least(0),
+                 {"tokens an adopter of average size uses in a year at the start date",
+                  "per sector: its source field"}),
+          number("capability_need", &S::capability_need, "log10 FLOP (effective)", between(15, 40),
+                 {"capability at which a model is worth as much as no model to a typical adopter "
+                  "(before prices and trust)",
+                  "per sector: its source field"}),
+          number("price_sensitivity", &S::price_sensitivity, "utility per ln(USD/M tokens)",
+                 at_least(0), {"utility lost when a model's price per token doubles, ÷ ln 2"}),
+          number("local_need", &S::local_need, "utility", at_least(0),
+                 {"value of keeping data in house: privacy, regulation, local deployment"}),
+          number("self_hosting_effort", &S::self_hosting_effort, "utility", at_least(0),
+                 {"cost in skills and effort of running an open model on one's own compute"}),
+          text("source", &S::source, {"where the sector's figures come from"}),
+      });
+  return s;
+}
+
+const Schema<PopulationSpec>& population_schema() {
+  using P = PopulationSpec;
+  static const Schema<PopulationSpec> s(
+      "populations[]",
+      {
+          text("id", &P::id, {"unique identifier, e.g. the country's id", "", true}),
+          reference("country", &P::country, "countries[]",
+                    {"the country the adopters are in", "", true}),
+          number("adopting_units", &P::adopting_units, "adopters", above(0),
+                 {"organisations and users the population stands for (each simulated adopter "
+                  "stands for a share of them)",
+                  "per population: its source field", true}),
+          number_map("sectors", &P::sectors, "sectors[]", "fraction", between(0, 1),
+                     {"share of the adopting units in each sector; the shares add up to 1",
+                      "per population: its source field", true}),
+          number("usage_growth_per_year", &P::usage_growth_per_year, "x/year", above(0),
+                 {"growth of the tokens each adopter uses while far below saturation",
+                  "per population: its source field"}),
+          number("usage_saturation", &P::usage_saturation, "x", at_least(1),
+                 {"most tokens an adopter comes to use, as a multiple of its start-date use "
+                  "(logistic saturation of the growth)"}),
+          number_map("trust", &P::trust, "countries[]", "utility", between(-20, 20),
+                     {"mean trust of adopters in providers from each country (missing: 0)",
+                      "per population: its source field"}),
+          number("trust_sd", &P::trust_sd, "utility", at_least(0),
+                 {"spread of trust in US and Chinese providers across adopters"}),
+          number("trust_correlation", &P::trust_correlation, "-", between(-1, 1),
+                 {"correlation between an adopter's trust in US and in Chinese providers "
+                  "(negative: geopolitical alignment)"}),
+          number("censorship_aversion", &P::censorship_aversion, "utility", at_least(0),
+                 {"utility lost per unit of content controls built into a model"}),
+          number_map("reach", &P::reach, "countries[]", "fraction", between(0, 1),
+                     {"distribution reach of closed-model providers from each country here: sales "
+                      "presence, app stores, payment, not being blocked (missing: 1; 0: not "
+                      "offered)",
+                      "per population: its source field"}),
+          text("source", &P::source, {"where the population's figures come from"}),
+      });
+  return s;
+}
+
+const Schema<AdoptionModelParams>& adoption_model_schema() {
+  using M = AdoptionModelParams;
+  static const Schema<AdoptionModelParams> s(
+      "adoption_model",
+      {
+          integer("adopters", &M::adopters, "agents", between(0, static_cast<double>(kMaxAdopters)),
+                  {"adopter agents simulated per replicate (0: no adoption model); totals do not "
+                   "depend on it, only their sampling noise"}),
+          integer("min_adopters_per_segment", &M::min_adopters_per_segment, "agents",
+                  between(3, 1e6),
+                  {"fewest agents in a country × sector segment with any adopting units"}),
+          integer("peers_per_adopter", &M::peers_per_adopter, "links", between(0, 64),
+                  {"adopters whose choices each adopter sees"}),
+          number("peer_same_segment_share", &M::peer_same_segment_share, "fraction", between(0, 1),
+                 {"share of peer links inside the adopter's country and sector"}),
+          number("peer_same_country_share", &M::peer_same_country_share, "fraction", between(0, 1),
+                 {"share of peer links to random adopters of the same country, any sector (the "
+                  "rest go to random adopters anywhere in the world)"}),
+          number("revision_rate_per_year", &M::revision_rate_per_year, "1/year", at_least(0),
+                 {"rate at which an adopter reconsiders its choice (Poisson)"}),
+          number("taste_noise", &M::taste_noise, "utility", above(0),
+                 {"scale of the Gumbel taste shocks (logit scale)"}),
+          number("capability_weight", &M::capability_weight, "utility per log10 FLOP", at_least(0),
+                 {"median weight of capability above the adopter's need"}),
+          number("peer_weight", &M::peer_weight, "utility", at_least(0),
+                 {"utility of an option all of an adopter's peers use"}),
+          number("switching_cost", &M::switching_cost, "utility", at_least(0),
+                 {"median utility of staying with the option in use"}),
+          number("preference_sigma", &M::preference_sigma, "-", at_least(0),
+                 {"lognormal sigma of each adopter's weights around the medians"}),
+          number("capability_need_sd", &M::capability_need_sd, "log10 FLOP", at_least(0),
+                 {"spread of capability needs within a sector"}),
+          number("size_sigma", &M::size_sigma, "-", between(0, 5),
+                 {"lognormal sigma of adopter size (usage relative to the sector's average)"}),
+          number("price_reference_usd_per_mtoken", &M::price_reference_usd_per_mtoken,
+                 "USD/M tokens", above(0), {"price at which the price term of utility is zero"}),
+          number("self_hosted_trust_share", &M::self_hosted_trust_share, "fraction", between(0, 1),
+                 {"share of trust in a model's maker that still counts when the adopter runs the "
+                  "weights itself (no data leaves it)"}),
+          number_map("content_controls", &M::content_controls, "countries[]", "fraction",
+                     between(0, 1),
+                     {"content controls built into models from each country (missing: 0)",
+                      "China's generative-AI measures (2023) require them"}),
+          number_map("reach_abroad_multiplier", &M::reach_abroad_multiplier, "countries[]", "x",
+                     at_least(0),
+                     {"factor on the reach of each country's closed-model providers outside "
+                      "their home country, capped at 1 (what-ifs; missing: 1)"}),
+          number("inference_active_fraction", &M::inference_active_fraction, "fraction",
+                 Range{0, 1, true, false},
+                 {"parameters active per token relative to a dense Chinchilla-optimal model of "
+                  "the same training compute",
+                  "DeepSeek-V3: 37B active of a ~160B dense equivalent (V3 report)"}),
+          number("inference_utilization", &M::inference_utilization, "fraction",
+                 Range{0, 1, true, false},
+                 {"fraction of peak FLOP/s reached when serving",
+                  "DeepSeek's 2025-02 serving disclosure (calibration §3) fits 0.3 with 0.25 "
+                  "active"}),
+          number(
+              "inference_efficiency_exponent", &M::inference_efficiency_exponent, "-", at_least(0),
+              {"serving FLOP per token falls as algorithmic efficiency^-exponent (distillation, "
+               "sparsity, quantisation)",
+               "SF20: at fixed capability inference gets 10-50x cheaper a year (calibration §5); "
+               "1 with ~3x/year algorithms gives ~5x from algorithms, more with cheaper chips"}),
+          number("serving_opex_usd_per_h100e_year", &M::serving_opex_usd_per_h100e_year,
+                 "USD/H100e-year", at_least(0),
+                 {"running cost of serving capacity besides the chips: power, data centre",
+                  "~700 W × $0.1/kWh plus facility; assumption"}),
+          number("api_margin_max", &M::api_margin_max, "fraction", at_least(0),
+                 {"API price over serving cost, minus 1, with no open competition",
+                  "DeepSeek's disclosed theoretical margin 545% (calibration §3); indicative"}),
+          number("commoditisation", &M::commoditisation, "fraction", between(0, 1),
+                 {"fraction of the API margin removed when all adopted usage is on open "
+                  "models (commoditising the complement)"}),
+          number("self_hosting_overhead", &M::self_hosting_overhead, "fraction", at_least(0),
+                 {"cost of self-hosting over its compute cost: staff, idle capacity"}),
+      });
+  return s;
+}
+
+AdoptionSetup resolve_adoption(const AdoptionModelParams& params,
+                               const std::vector<SectorSpec>& sectors,
+                               const std::vector<PopulationSpec>& populations,
+                               const std::vector<std::string>& country_ids,
+                               const std::vector<std::size_t>& lab_country, Diagnostics& diags) {
+  AdoptionSetup s;
+  s.params = params;
+  s.n_countries = country_ids.size();
+  s.n_sectors = sectors.size();
+  s.n_labs = lab_country.size();
+  s.n_options = 1 + 2 * s.n_labs;
+  s.lab_country = lab_country;
+  s.sectors = sectors;
+  s.populations = populations;
+  s.us = static_cast<std::size_t>(std::find(country_ids.begin(), country_ids.end(), "US") -
+                                  country_ids.begin());
+  s.cn = static_cast<std::size_t>(std::find(country_ids.begin(), country_ids.end(), "CN") -
+                                  country_ids.begin());
+  const std::size_t nk = s.n_countries;
+  std::vector<std::string> sector_ids;
+  for (const SectorSpec& x : sectors) sector_ids.push_back(x.id);
+
+  auto by_country = [&](const std::vector<KeyedNumber>& values, const std::string& path,
+                        std::vector<double>& out, std::size_t offset) {
+    for (const KeyedNumber& v : values)
+      if (auto k = resolve_reference(v.key, path + "." + v.key.id, country_ids, "country", diags))
+        out[offset + *k] = v.value;
+  };
+  s.content_controls.assign(nk, 0.0);
+  by_country(params.content_controls, "adoption_model.content_controls", s.content_controls, 0);
+  std::vector<double> abroad(nk, 1.0);
+  by_country(params.reach_abroad_multiplier, "adoption_model.reach_abroad_multiplier", abroad, 0);
+
+  s.reach.assign(nk * nk, 1.0);
+  s.trust_mean.assign(nk * nk, 0.0);
+  std::vector<uint8_t> has_population(nk, 0);
+  for (std::size_t p = 0; p < populations.size(); ++p) {
+    const PopulationSpec& pop = populations[p];
+    const std::string path = "populations[" + pop.id + "]";
+    const auto k = resolve_reference(pop.country, path + ".country", country_ids, "country", diags);
+    if (!k) continue;
+    if (has_population[*k])
+      diags.error(pop.country.where, path + ".country",
+                  "the country '" + pop.country.id +
+                      "' already has a population; give each "
+                      "country one population with its sectors");
+    has_population[*k] = 1;
+    s.population_country.push_back(*k);
+    by_country(pop.reach, path + ".reach", s.reach, *k * nk);
+    by_country(pop.trust, path + ".trust", s.trust_mean, *k * nk);
+    double total = 0.0;
+    for (const KeyedNumber& x : pop.sectors) {
+      resolve_reference(x.key, path + ".sectors." + x.key.id, sector_ids, "sector", diags);
+      total += x.value;
+    }
+    if (std::abs(total - 1.0) > 1e-6)
+      diags.error(pop.where, path + ".sectors",
+                  "the sector shares add up to " + format_number(total) + ", expected 1");
+  }
+  for (std::size_t k = 0; k < nk; ++k)
+    for (std::size_t q = 0; q < nk; ++q)
+      if (q != k) s.reach[k * nk + q] = std::min(1.0, s.reach[k * nk + q] * abroad[q]);
+
+  if (params.peer_same_segment_share + params.peer_same_country_share > 1.0 + 1e-12)
+    diags.error(params.where, "adoption_model.peer_same_country_share",
+                "peer_same_segment_share + peer_same_country_share is " +
+                    format_number(params.peer_same_segment_share + params.peer_same_country_share) +
+                    ", expected at most 1");
+  if (params.adopters == 0) return s;  // no adoption model in this scenario
+  if (populations.empty() || sectors.empty()) {
+    diags.error(params.where, "adoption_model.adopters",
+                "adopters is " + std::to_string(params.adopters) +
+                    " but the scenario has no populations[] or no sectors[]; set adopters: 0 or "
+                    "describe the adopters");
+    return s;
+  }
+  if (s.n_options > kMaxOptions)
+    diags.error(params.where, "labs",
+                "adoption handles at most " + std::to_string((kMaxOptions - 1) / 2) +
+                    " labs, found " + std::to_string(s.n_labs));
+  if (!diags.empty()) return s;
+
+  // Segments, and agents spread over them in proportion to their tokens at the start
+  // (stratified sampling: the segments that carry usage and revenue are sampled most densely),
+  // with at least min_adopters_per_segment in each; largest remainders make the total exact.
+  s.n_segments = populations.size() * s.n_sectors;
+  if (s.n_segments > std::numeric_limits<uint16_t>::max()) {
+    diags.error(params.where, "populations", "too many country × sector segments");
+    return s;
+  }
+  s.segment_country.resize(s.n_segments);
+  s.segment_sector.resize(s.n_segments);
+  s.segment_population.resize(s.n_segments);
+  s.segment_units.assign(s.n_segments, 0.0);
+  std::vector<double> weight(s.n_segments, 0.0);
+  std::size_t occupied = 0;
+  for (std::size_t p = 0; p < populations.size(); ++p)
+    for (std::size_t j = 0; j < s.n_sectors; ++j) {
+      const std::size_t seg = p * s.n_sectors + j;
+      s.segment_country[seg] = s.population_country[p];
+      s.segment_sector[seg] = j;
+      s.segment_population[seg] = p;
+      for (const KeyedNumber& x : populations[p].sectors)
+        if (x.key.id == sectors[j].id)
+          s.segment_units[seg] = x.value * populations[p].adopting_units;
+      weight[seg] = s.segment_units[seg] * std::max(sectors[j].usage_mtokens_per_year, 1e-12);
+      occupied += s.segment_units[seg] > 0.0;
+    }
+  const auto n = static_cast<std::size_t>(params.adopters);
+  const auto floor_n = static_cast<std::size_t>(params.min_adopters_per_segment);
+  if (n < occupied * floor_n) {
+    diags.error(params.where, "adoption_model.adopters",
+                std::to_string(n) + " adopters cannot give " + std::to_string(floor_n) +
+                    " to each of the " + std::to_string(occupied) +
+                    " segments with adopting units; expected at least " +
+                    std::to_string(occupied * floor_n));
+    return s;
+  }
+  const double total_weight = std::accumulate(weight.begin(), weight.end(), 0.0);
+  const std::size_t spare = n - occupied * floor_n;
+  std::vector<std::size_t> agents(s.n_segments, 0);
+  std::vector<std::pair<double, std::size_t>> remainder;
+  std::size_t given = 0;
+  for (std::size_t seg = 0; seg < s.n_segments; ++seg) {
+    if (s.segment_units[seg] <= 0.0) continue;
+    const double exact = static_cast<double>(spare) * weight[seg] / total_weight;
+    agents[seg] = floor_n + static_cast<std::size_t>(exact);
+    given += agents[seg];
+    remainder.emplace_back(exact - std::floor(exact), seg);
+  }
+  std::stable_sort(remainder.begin(), remainder.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t i = 0; given < n; ++i, ++given) ++agents[remainder[i % remainder.size()].second];
+  s.segment_begin.assign(s.n_segments + 1, 0);
+  s.units_per_adopter.assign(s.n_segments, 0.0);
+  for (std::size_t seg = 0; seg < s.n_segments; ++seg) {
+    s.segment_begin[seg + 1] = s.segment_begin[seg] + static_cast<uint32_t>(agents[seg]);
+    if (agents[seg] > 0)
+      s.units_per_adopter[seg] = s.segment_units[seg] / static_cast<double>(agents[seg]);
+  }
+  s.n_adopters = n;
+  return s;
+}
+
+std::size_t Population::bytes() const {
+  auto b = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
+  return b(segment) + b(size) + b(capability_weight) + b(need_utility) + b(price_weight) +
+         b(self_hosting) + b(trust_us) + b(trust_cn) + b(censorship) + b(switching) +
+         b(peer_begin) + b(peers);
+}
+
+Population generate_population(const AdoptionSetup& s, StreamKey key) {
+  const AdoptionModelParams& m = s.params;
+  const std::size_t n = s.n_adopters;
+  Population pop;
+  pop.segment.resize(n);
+  pop.size.resize(n);
+  pop.capability_weight.resize(n);
+  pop.need_utility.resize(n);
+  pop.price_weight.resize(n);
+  pop.self_hosting.resize(n);
+  pop.trust_us.resize(n);
+  pop.trust_cn.resize(n);
+  pop.censorship.resize(n);
+  pop.switching.resize(n);
+  const auto degree = static_cast<uint32_t>(m.peers_per_adopter);
+  pop.peer_begin.resize(n + 1);
+  for (std::size_t a = 0; a <= n; ++a) pop.peer_begin[a] = static_cast<uint32_t>(a) * degree;
+  pop.peers.resize(n * degree);
+
+  key.stream = Stream::adoption_population;
+  const std::size_t blocks = (n + kAdopterBlock - 1) / kAdopterBlock;
+  parallel_for_each_index(blocks, 1, [&](std::size_t block) {
+    const std::size_t begin = block * kAdopterBlock;
+    const std::size_t end = std::min(n, begin + kAdopterBlock);
+    std::size_t seg = static_cast<std::size_t>(
+        std::upper_bound(s.segment_begin.begin(), s.segment_begin.end(), begin) -
+        s.segment_begin.begin() - 1);
+    for (std::size_t a = begin; a < end; ++a) {
+      while (a >= s.segment_begin[seg + 1]) ++seg;
+      const SectorSpec& sector = s.sectors[s.segment_sector[seg]];
+      const PopulationSpec& p = s.populations[s.segment_population[seg]];
+      // docs/model.md §"Adoption: population": every weight is its median × a lognormal factor.
+      RandomStream rng(key, 0, a);
+      const double sigma = m.preference_sigma;
+      pop.segment[a] = static_cast<uint16_t>(seg);
+      pop.size[a] = static_cast<float>(
+          std::exp(m.size_sigma * rng.normal() - 0.5 * m.size_sigma * m.size_sigma));
+      const double capability_weight = m.capability_weight * rng.lognormal_factor(sigma);
+      const double need = sector.capability_need + m.capability_need_sd * rng.normal();
+      pop.capability_weight[a] = static_cast<float>(capability_weight);
+      pop.need_utility[a] = static_cast<float>(-capability_weight * need);
+      pop.price_weight[a] =
+          static_cast<float>(sector.price_sensitivity * rng.lognormal_factor(sigma));
+      pop.self_hosting[a] =
+          static_cast<float>(sector.local_need * rng.lognormal_factor(sigma) -
+                             sector.self_hosting_effort * rng.lognormal_factor(sigma));
+      const double z1 = rng.normal();
+      const double z2 = rng.normal();
+      const double rho = p.trust_correlation;
+      pop.trust_us[a] = static_cast<float>(p.trust_sd * z1);
+      pop.trust_cn[a] = static_cast<float>(p.trust_sd * (rho * z1 + std::sqrt(1 - rho * rho) * z2));
+      pop.censorship[a] = static_cast<float>(p.censorship_aversion * rng.lognormal_factor(sigma));
+      pop.switching[a] = static_cast<float>(m.switching_cost * rng.lognormal_factor(sigma));
+
+      // docs/model.md §"Adoption: peers": blocks by segment and country with fixed out-degree.
+      // A link inside the segment goes to a neighbour on the segment's ring (within `degree`
+      // places either side: local clusters, as in a Watts–Strogatz lattice); the others go to
+      // a random adopter of the same country or of the world (the shortcuts).
+      RandomStream links(key, 1, a);
+      const std::size_t first = s.segment_population[seg] * s.n_sectors;
+      const std::size_t seg_begin = s.segment_begin[seg];
+      const std::size_t seg_size = s.segment_begin[seg + 1] - seg_begin;
+      for (uint32_t l = 0; l < degree; ++l) {
+        const double kind = links.uniform();
+        const double where = links.uniform();
+        std::size_t peer = a;
+        if (kind < m.peer_same_segment_share) {
+          const std::size_t width = std::min<std::size_t>(degree, (seg_size - 1) / 2);
+          if (width > 0) {
+            const auto step =
+                1 + std::min(2 * width - 1,
+                             static_cast<std::size_t>(where * 2.0 * static_cast<double>(width)));
+            // steps 1..width go forward, width+1..2 width go back
+            const std::size_t offset = step <= width ? step : seg_size - (step - width);
+            peer = seg_begin + (a - seg_begin + offset) % seg_size;
+          }
+        } else {
+          const bool home = kind < m.peer_same_segment_share + m.peer_same_country_share;
+          const std::size_t lo = home ? s.segment_begin[first] : 0;
+          const std::size_t hi = home ? s.segment_begin[first + s.n_sectors] : n;
+          peer = lo + std::min(hi - lo - 1,
+                               static_cast<std::size_t>(where * static_cast<double>(hi - lo)));
+          if (peer == a && hi - lo > 1) peer = peer + 1 < hi ? peer + 1 : lo;  // not oneself
+        }
+        pop.peers[a * degree + l] = static_cast<uint32_t>(peer);
+      }
+    }
+  });
+  return pop;
+}
+
+double serving_h100e_seconds_per_mtoken(const AdoptionModelParams& p, double training_flop,
+                                        double efficiency) {
+  // Chinchilla (Hoffmann et al. 2022): C = 6 N D with D = 20 N, so N = sqrt(C / 120); a forward
+  // pass costs 2 N FLOP per token, of which the active fraction is used (mixture of experts).
+  const double params = std::sqrt(std::max(training_flop, 0.0) / 120.0);
+  const double flop_per_mtoken =
+      1e6 * 2.0 * p.inference_active_fraction * params /
+      std::pow(std::max(efficiency, 1e-9), p.inference_efficiency_exponent);
+  return flop_per_mtoken / (kH100DenseBf16Tflops * 1e12 * p.inference_utilization);
+}
+
+double usage_multiplier(double growth_per_year, double saturation, double years) {
+  const double g = std::pow(growth_per_year, years);
+  return saturation * g / (saturation + g - 1.0);
+}
+
+Offer build_offer(const AdoptionSetup& s, const ModelsOnOffer& models,
+                  std::span<const double> chip_usd_per_h100e_year, double open_usage_share) {
+  const AdoptionModelParams& m = s.params;
+  const std::size_t nk = s.n_countries;
+  const std::size_t no = s.n_options;
+  const double nan = std::nan("");
+  Offer o;
+  o.n_options = no;
+  o.capability.assign(no, nan);
+  o.serving_h100e_seconds.assign(no, 0.0);
+  o.price_usd_per_mtoken.assign(nk * no, nan);
+  o.margin.assign(s.n_labs, 0.0);
+  o.n_available.assign(nk, 0);
+  o.option_slot.assign(nk * no, 0);
+  o.slot_option.assign(nk * no, 0);
+  for (auto* v : {&o.base_utility, &o.slot_capability, &o.log_price, &o.self_hosted,
+                  &o.trust_us_weight, &o.trust_cn_weight, &o.content_controls})
+    v->assign(nk * no, 0.0f);
+
+  // docs/model.md §"Adoption: prices": serving cost per M tokens = H100e·s per M tokens × the
+  // cost of an H100e-second; APIs add a margin that open adoption erodes.
+  auto usd_per_h100e_second = [&](std::size_t k) {
+    return (chip_usd_per_h100e_year[k] + m.serving_opex_usd_per_h100e_year) / kSecondsPerYear;
+  };
+  // Before anyone uses a model the open share is undefined (NaN): no competition yet.
+  const double open_share = std::isfinite(open_usage_share) ? open_usage_share : 0.0;
+  const double margin = m.api_margin_max * (1.0 - m.commoditisation * open_share);
+  for (std::size_t l = 0; l < s.n_labs; ++l) {
+    o.margin[l] = margin;
+    if (std::isfinite(models.closed_capability[l])) {
+      o.capability[closed_option(l)] = models.closed_capability[l];
+      o.serving_h100e_seconds[closed_option(l)] = serving_h100e_seconds_per_mtoken(
+          m, models.closed_training_flop[l], models.closed_efficiency[l]);
+    }
+    if (std::isfinite(models.open_capability[l])) {
+      o.capability[open_option(l)] = models.open_capability[l];
+      o.serving_h100e_seconds[open_option(l)] = serving_h100e_seconds_per_mtoken(
+          m, models.open_training_flop[l], models.open_efficiency[l]);
+    }
+  }
+  for (std::size_t k = 0; k < nk; ++k) {
+    std::size_t slot = 0;
+    for (std::size_t opt = 1; opt < no; ++opt) {
+      if (!std::isfinite(o.capability[opt])) continue;
+      const std::size_t lab = (opt - 1) / 2;
+      const bool open = opt == open_option(lab);
+      const std::size_t maker = s.lab_country[lab];
+      const double reach = s.reach[k * nk + maker];
+      if (!open && reach <= 0.0) continue;  // not sold here
+      const double price =
+          open ? o.serving_h100e_seconds[opt] * usd_per_h100e_second(k) *
+                     (1.0 + m.self_hosting_overhead)
+               : o.serving_h100e_seconds[opt] * usd_per_h100e_second(maker) * (1.0 + margin);
+      o.price_usd_per_mtoken[k * no + opt] = price;
+      ++slot;
+      const std::size_t i = k * no + slot;
+      o.option_slot[k * no + opt] = static_cast<uint8_t>(slot);
+      o.slot_option[i] = static_cast<uint8_t>(opt);
+      const double trust_share = open ? m.self_hosted_trust_share : 1.0;
+      o.base_utility[i] = static_cast<float>((open ? 0.0 : std::log(reach)) +
+                                             trust_share * s.trust_mean[k * nk + maker]);
+      o.slot_capability[i] = static_cast<float>(o.capability[opt]);
+      o.log_price[i] =
+          static_cast<float>(std::log(std::max(price, 1e-12) / m.price_reference_usd_per_mtoken));
+      o.self_hosted[i] = open ? 1.0f : 0.0f;
+      o.trust_us_weight[i] = maker == s.us ? static_cast<float>(trust_share) : 0.0f;
+      o.trust_cn_weight[i] = maker == s.cn ? static_cast<float>(trust_share) : 0.0f;
+      o.content_controls[i] = static_cast<float>(s.content_controls[maker]);
+    }
+    o.n_available[k] = static_cast<uint8_t>(slot);
+  }
+  return o;
+}
+
+AdoptionState initial_adoption_state(const AdoptionSetup& s) {
+  AdoptionState st;
+  st.choice.assign(s.n_adopters, static_cast<uint8_t>(kNoModel));
+  st.adopters.assign(s.n_segments * s.n_options, 0.0);
+  st.size.assign(s.n_segments * s.n_options, 0.0);
+  for (std::size_t seg = 0; seg < s.n_segments; ++seg)
+    st.adopters[seg * s.n_options] =
+        static_cast<double>(s.segment_begin[seg + 1] - s.segment_begin[seg]);
+  return st;
+}
+
+namespace {
+
+// e^x for x <= 0 in single precision, written so that the compiler vectorises the loops that
+// call it (no library call): x = n ln 2 + r with |r| <= ln2/2, e^r by its Taylor polynomial
+// (degree 5: relative error < 3e-6, far below what a choice probability needs).
+inline float exp_nonpositive(float x) {
+  const float keep = x > -87.0f ? 1.0f : 0.0f;  // e^x below e^-87 counts as 0
+  x = x > -87.0f ? x : -87.0f;
+  const float t = x * 1.44269504088896341f;
+  constexpr float kRound = 12582912.0f;  // 1.5 × 2^23: adding it rounds to an integer
+  const float n = (t + kRound) - kRound;
+  const float r = (t - n) * 0.693147180559945309f;
+  const float p =
+      1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120)))));
+  const int32_t e = static_cast<int32_t>(n) + 127;
+  return keep * p * std::bit_cast<float>(e << 23);
+}
+
+}  // namespace
+
+namespace {
+
+// What every block of one step shares.
+struct ChoiceStep {
+  const AdoptionSetup& s;
+  const Population& pop;
+  const Offer& offer;
+  const uint8_t* prev;  // [adopter] choices of the previous tick
+  uint8_t* next;        // [adopter] choices of this tick
+  StreamKey key;
+  const Tick& tick;
+  double p_revise;
+  float inv_noise;
+};
+
+// One block of adopters: choices, and the block's tallies ([segment * n_options + option]).
+void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, double* adopters,
+                  double* sizes) {
+  const AdoptionSetup& s = c.s;
+  const Population& pop = c.pop;
+  const Offer& offer = c.offer;
+  const AdoptionModelParams& m = s.params;
+  const std::size_t no = s.n_options;
+  const uint8_t* const prev = c.prev;
+  const float inv_noise = c.inv_noise;
+  float peer_count[kMaxOptions + 4] = {};
+  float u[kMaxOptions + 4];
+  float cum[kMaxOptions + 4];
+  for (std::size_t a = begin; a < end; ++a) {
+    // Peers outside the neighbourhood sit anywhere in memory: fetch their choices early.
+    if (a + kPrefetchAhead < end)
+      for (uint32_t q = pop.peer_begin[a + kPrefetchAhead];
+           q < pop.peer_begin[a + kPrefetchAhead + 1]; ++q)
+        __builtin_prefetch(&prev[pop.peers[q]]);
+    const std::size_t seg = pop.segment[a];
+    const std::size_t k = s.segment_country[seg];
+    const std::size_t row = k * no;
+    const uint8_t* const slot_of = &offer.option_slot[row];
+    const uint8_t current = prev[a];
+    uint8_t chosen = current;
+    RandomStream rng(c.key, c.tick.index, a);
+    const bool withdrawn = current != kNoModel && slot_of[current] == 0;
+    if (withdrawn || rng.uniform() < c.p_revise) {
+      // docs/model.md §"Adoption: choice": U = base + w_cap·C − w_price·ln p + self-hosting
+      // + trust − censorship × controls + peer_weight × peer share (+ switching cost if in use)
+      const std::size_t m_opts = offer.n_available[k];
+      const uint32_t p0 = pop.peer_begin[a];
+      const uint32_t p1 = pop.peer_begin[a + 1];
+      for (uint32_t q = p0; q < p1; ++q) peer_count[slot_of[prev[pop.peers[q]]]] += 1.0f;
+      const float peer_w =
+          p1 > p0 ? static_cast<float>(m.peer_weight) / static_cast<float>(p1 - p0) : 0.0f;
+      const float wc = pop.capability_weight[a], need = pop.need_utility[a];
+      const float wp = pop.price_weight[a], sh = pop.self_hosting[a];
+      const float tu = pop.trust_us[a], tc = pop.trust_cn[a], ce = pop.censorship[a];
+      const float* base = &offer.base_utility[row];
+      const float* cap = &offer.slot_capability[row];
+      const float* lp = &offer.log_price[row];
+      const float* self = &offer.self_hosted[row];
+      const float* wus = &offer.trust_us_weight[row];
+      const float* wcn = &offer.trust_cn_weight[row];
+      const float* cc = &offer.content_controls[row];
+      u[0] = 0.0f;
+      for (std::size_t j = 1; j <= m_opts; ++j)
+        u[j] = base[j] + wc * cap[j] + need - wp * lp[j] + sh * self[j] + tu * wus[j] +
+               tc * wcn[j] - ce * cc[j] + peer_w * peer_count[j];
+      if (current != kNoModel && !withdrawn) u[slot_of[current]] += pop.switching[a];
+      // Slots past the last option are padding (probability 0), so that the loops below run
+      // over whole vectors; maxima and sums go in four fixed lanes, the same for every adopter.
+      const std::size_t padded = (m_opts + 4) & ~std::size_t{3};
+      for (std::size_t j = m_opts + 1; j < padded; ++j) u[j] = -1e30f;
+      float top4[4] = {u[0], u[1 % padded], u[2 % padded], u[3 % padded]};
+      for (std::size_t j = 4; j < padded; j += 4)
+        for (std::size_t l = 0; l < 4; ++l) top4[l] = top4[l] < u[j + l] ? u[j + l] : top4[l];
+      const float top = std::max(std::max(top4[0], top4[1]), std::max(top4[2], top4[3]));
+      for (std::size_t j = 0; j < padded; ++j) u[j] = exp_nonpositive((u[j] - top) * inv_noise);
+      // Cumulative weights, block of four by block of four (short dependency chains), then an
+      // inverse-CDF draw: the same distribution as the argmax of utility plus Gumbel(0,
+      // taste_noise) shocks, with one uniform instead of one per option.
+      float base_sum = 0.0f;
+      for (std::size_t j = 0; j < padded; j += 4) {
+        const float c0 = u[j], c1 = c0 + u[j + 1], c2 = c1 + u[j + 2], c3 = c2 + u[j + 3];
+        cum[j] = base_sum + c0;
+        cum[j + 1] = base_sum + c1;
+        cum[j + 2] = base_sum + c2;
+        cum[j + 3] = base_sum + c3;
+        base_sum += c3;
+      }
+      const float pick = static_cast<float>(rng.uniform()) * base_sum;
+      uint32_t below = 0;
+      for (std::size_t j = 0; j < m_opts; ++j) below += cum[j] <= pick ? 1u : 0u;
+      chosen = offer.slot_option[row + below];
+      for (std::size_t j = 0; j < padded; ++j) peer_count[j] = 0.0f;
+    }
+    c.next[a] = chosen;
+    adopters[seg * no + chosen] += 1.0;
+    sizes[seg * no + chosen] += pop.size[a];
+  }
+}
+
+}  // namespace
+
+void step_adoption(const AdoptionSetup& s, const Population& pop, const Offer& offer,
+                   AdoptionState& state, const Tick& tick, StreamKey key, AdoptionWorkspace& work) {
+  const AdoptionModelParams& m = s.params;
+  const std::size_t n = s.n_adopters;
+  const std::size_t no = s.n_options;
+  const std::size_t tally = s.n_segments * no;
+  const std::size_t blocks = (n + kAdopterBlock - 1) / kAdopterBlock;
+  work.next_choice.resize(n);
+  work.block_adopters.assign(blocks * tally, 0.0);
+  work.block_size.assign(blocks * tally, 0.0);
+  key.stream = Stream::adoption_choice;
+
+  const ChoiceStep step{s,
+                        pop,
+                        offer,
+                        state.choice.data(),
+                        work.next_choice.data(),
+                        key,
+                        tick,
+                        1.0 - std::exp(-m.revision_rate_per_year * tick.dt_years),
+                        static_cast<float>(1.0 / m.taste_noise)};
+  parallel_for_each_index(blocks, 1, [&](std::size_t block) {
+    choose_block(step, block * kAdopterBlock, std::min(n, (block + 1) * kAdopterBlock),
+                 &work.block_adopters[block * tally], &work.block_size[block * tally]);
+  });
+
+  std::swap(state.choice, work.next_choice);
+  std::fill(state.adopters.begin(), state.adopters.end(), 0.0);
+  std::fill(state.size.begin(), state.size.end(), 0.0);
+  for (std::size_t b = 0; b < blocks; ++b)  // block order: the same sums for any thread count
+    for (std::size_t i = 0; i < tally; ++i) {
+      state.adopters[i] += work.block_adopters[b * tally + i];
+      state.size[i] += work.block_size[b * tally + i];
+    }
+}
+
+AdoptionOutcome summarise_adoption(const AdoptionSetup& s, const AdoptionState& state,
+                                   const Offer& offer,
+                                   std::span<const double> chip_usd_per_h100e_year,
+                                   double years_since_start) {
+  const std::size_t nk = s.n_countries;
+  const std::size_t no = s.n_options;
+  AdoptionOutcome out;
+  out.units.assign(nk * no, 0.0);
+  out.usage_mtokens_per_year.assign(nk * no, 0.0);
+  out.sector_units.assign(s.n_sectors * no, 0.0);
+  out.api_revenue_usd_per_year.assign(s.n_labs, 0.0);
+  out.open_spend_usd_per_year.assign(s.n_labs, 0.0);
+  out.inference_h100e.assign(nk, 0.0);
+  out.inference_chip_usd_per_year.assign(nk, 0.0);
+  for (std::size_t seg = 0; seg < s.n_segments; ++seg) {
+    const std::size_t k = s.segment_country[seg];
+    const PopulationSpec& pop = s.populations[s.segment_population[seg]];
+    // docs/model.md §"Adoption: feedback": tokens = size × units per agent × sector usage,
+    // growing at the population's rate.
+    const double mtokens_per_size =
+        s.units_per_adopter[seg] * s.sectors[s.segment_sector[seg]].usage_mtokens_per_year *
+        usage_multiplier(pop.usage_growth_per_year, pop.usage_saturation, years_since_start);
+    for (std::size_t opt = 0; opt < no; ++opt) {
+      const double units = state.adopters[seg * no + opt] * s.units_per_adopter[seg];
+      out.units[k * no + opt] += units;
+      out.sector_units[s.segment_sector[seg] * no + opt] += units;
+      out.usage_mtokens_per_year[k * no + opt] += state.size[seg * no + opt] * mtokens_per_size;
+    }
+  }
+  double open_usage = 0.0, adopted_usage = 0.0, abroad_cn_open = 0.0, abroad_adopting = 0.0;
+  for (std::size_t k = 0; k < nk; ++k)
+    for (std::size_t opt = 1; opt < no; ++opt) {
+      const double usage = out.usage_mtokens_per_year[k * no + opt];
+      const std::size_t lab = (opt - 1) / 2;
+      const bool open = opt == open_option(lab);
+      const double price = offer.price_usd_per_mtoken[k * no + opt];
+      if (usage > 0.0) {
+        (open ? out.open_spend_usd_per_year : out.api_revenue_usd_per_year)[lab] += usage * price;
+        const std::size_t served_in = open ? k : s.lab_country[lab];
+        const double h100e = usage * offer.serving_h100e_seconds[opt] / kSecondsPerYear;
+        out.inference_h100e[served_in] += h100e;
+        out.inference_chip_usd_per_year[served_in] += h100e * chip_usd_per_h100e_year[served_in];
+      }
+      adopted_usage += usage;
+      if (open) open_usage += usage;
+      if (k != s.us && k != s.cn) {
+        abroad_adopting += out.units[k * no + opt];
+        if (open && s.lab_country[lab] == s.cn) abroad_cn_open += out.units[k * no + opt];
+      }
+    }
+  out.open_usage_share = adopted_usage > 0.0 ? open_usage / adopted_usage : std::nan("");
+  out.cn_open_share_abroad =
+      abroad_adopting > 0.0 ? abroad_cn_open / abroad_adopting : std::nan("");
+  return out;
+}
+
+}  // namespace airace

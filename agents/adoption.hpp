@@ -1,0 +1,235 @@
+#pragma once
+// Adoption: a large population of adopters (organisations and users) in many countries and
+// sectors, each using a closed model through its maker's API, an open-weight model run on
+// compute it rents or owns, or no model. docs/model.md §3.3.6 "Adoption" gives the equations,
+// parameters, units and sources.
+//
+// The population is a structure of arrays with no object per adopter, stored segment by segment
+// (a segment is one country × sector). The peer network is in CSR form. A step reads the
+// previous tick's choices and writes the next ones in fixed blocks of adopters; each block keeps
+// its own tallies, which are summed in block order, so results do not depend on the thread count.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sim/core/params.hpp"
+#include "sim/core/random.hpp"
+#include "sim/core/schedule.hpp"
+
+namespace airace {
+
+// A sector of the economy (education, healthcare, ...): what its adopters use and need.
+struct SectorSpec {
+  std::string id;
+  std::string name;
+  double usage_mtokens_per_year = 1.0;  // M tokens/year of an adopter of size 1 at the start
+  double capability_need = 24.0;        // log10 FLOP (effective) at which a model is worth using
+  double price_sensitivity = 1.0;       // utility per unit of ln(price / reference price)
+  double local_need = 0.0;              // utility of keeping data in house (privacy, local use)
+  double self_hosting_effort = 2.0;     // utility cost of running a model on its own compute
+  std::string source;
+  SourceLocation where;
+};
+
+// The adopters of one country.
+struct PopulationSpec {
+  std::string id;
+  EntityRef country;
+  double adopting_units = 1e6;         // organisations and users it stands for
+  std::vector<KeyedNumber> sectors;    // sector id -> fraction of the units
+  double usage_growth_per_year = 1.5;  // x/year, usage per adopter while it is small
+  double usage_saturation = 1000.0;    // x start usage per adopter, the most it reaches
+  std::vector<KeyedNumber> trust;      // provider country -> utility (mean)
+  double trust_sd = 0.5;               // utility, spread of trust across adopters
+  double trust_correlation = -0.5;     // between trust in US and in Chinese providers
+  double censorship_aversion = 0.0;    // utility per unit of a model's content controls
+  std::vector<KeyedNumber> reach;      // provider country -> fraction (default 1)
+  std::string source;
+  SourceLocation where;
+};
+
+// Parameters shared by all adopters (scenario section `adoption_model`).
+struct AdoptionModelParams {
+  int64_t adopters = 0;                         // agents simulated; 0: no adoption model
+  int64_t min_adopters_per_segment = 20;        // agents
+  int64_t peers_per_adopter = 8;                // links
+  double peer_same_segment_share = 0.7;         // fraction of links inside the country × sector
+  double peer_same_country_share = 0.2;         // fraction of links to other sectors, same country
+  double revision_rate_per_year = 4.0;          // 1/year, rate at which an adopter reconsiders
+  double taste_noise = 1.0;                     // utility, scale of the Gumbel taste shocks
+  double capability_weight = 1.5;               // utility per log10 FLOP above the need
+  double peer_weight = 2.0;                     // utility per unit share of peers using the option
+  double switching_cost = 1.0;                  // utility of staying with the current option
+  double preference_sigma = 0.5;                // lognormal sigma of individual weights
+  double capability_need_sd = 0.5;              // log10 FLOP, spread of needs within a sector
+  double size_sigma = 1.0;                      // lognormal sigma of adopter size (mean 1)
+  double price_reference_usd_per_mtoken = 1.0;  // USD per M tokens
+  double self_hosted_trust_share = 0.3;       // fraction of provider trust that counts self-hosted
+  std::vector<KeyedNumber> content_controls;  // provider country -> fraction
+  std::vector<KeyedNumber> reach_abroad_multiplier;  // provider country -> x reach abroad
+  // serving economics
+  double inference_active_fraction = 0.25;        // active parameters / dense-equivalent parameters
+  double inference_utilization = 0.3;             // fraction of peak FLOP/s reached when serving
+  double inference_efficiency_exponent = 1.0;     // serving FLOP per token ∝ efficiency^-exponent
+  double serving_opex_usd_per_h100e_year = 3000;  // USD per H100e-year: power, data centre
+  double api_margin_max = 3.0;         // price / serving cost − 1 with no open competition
+  double commoditisation = 0.8;        // fraction of that margin open adoption removes
+  double self_hosting_overhead = 0.5;  // fraction over the compute cost of self-hosting
+  SourceLocation where;                // of the adoption_model section, for messages
+};
+
+const Schema<SectorSpec>& sector_schema();
+const Schema<PopulationSpec>& population_schema();
+const Schema<AdoptionModelParams>& adoption_model_schema();
+
+// Options: 0 is "no model"; lab l offers option 1 + 2l (its best closed model, by API) and
+// option 2 + 2l (its best open-weight model, self-hosted). Choices are stored in one byte.
+inline constexpr std::size_t kNoModel = 0;
+inline constexpr std::size_t kMaxOptions = 255;
+inline std::size_t closed_option(std::size_t lab) { return 1 + 2 * lab; }
+inline std::size_t open_option(std::size_t lab) { return 2 + 2 * lab; }
+
+// Everything resolved to indices and fixed for a run.
+struct AdoptionSetup {
+  AdoptionModelParams params;
+  std::size_t n_countries = 0;
+  std::size_t n_sectors = 0;
+  std::size_t n_labs = 0;
+  std::size_t n_options = 1;
+  std::size_t n_adopters = 0;
+  std::vector<std::size_t> lab_country;  // [lab] provider country
+  // segments: population p, sector s is segment p * n_sectors + s
+  std::size_t n_segments = 0;
+  std::vector<std::size_t> segment_country;     // [segment]
+  std::vector<std::size_t> segment_sector;      // [segment]
+  std::vector<std::size_t> segment_population;  // [segment]
+  std::vector<uint32_t> segment_begin;          // [segment + 1] first adopter of each
+  std::vector<double> segment_units;            // [segment] real adopting units
+  std::vector<double> units_per_adopter;        // [segment] units each agent stands for
+  std::vector<std::size_t> population_country;  // [population]
+  std::vector<PopulationSpec> populations;
+  std::vector<SectorSpec> sectors;
+  // by adopter country × provider country
+  std::vector<double> reach;             // [country * n_countries + provider] fraction
+  std::vector<double> trust_mean;        // [country * n_countries + provider] utility
+  std::vector<double> content_controls;  // [provider] fraction
+  std::size_t us = 0;
+  std::size_t cn = 0;
+
+  bool enabled() const { return n_adopters > 0; }
+};
+
+AdoptionSetup resolve_adoption(const AdoptionModelParams& params,
+                               const std::vector<SectorSpec>& sectors,
+                               const std::vector<PopulationSpec>& populations,
+                               const std::vector<std::string>& country_ids,
+                               const std::vector<std::size_t>& lab_country, Diagnostics& diags);
+
+// The adopters: one entry per agent, segment by segment.
+struct Population {
+  std::vector<uint16_t> segment;         // [adopter]
+  std::vector<float> size;               // [adopter] relative usage, mean 1
+  std::vector<float> capability_weight;  // [adopter] utility per log10 FLOP
+  std::vector<float> need_utility;       // [adopter] − capability_weight × need
+  std::vector<float> price_weight;       // [adopter] utility per ln price
+  std::vector<float> self_hosting;       // [adopter] local need − self-hosting effort
+  std::vector<float> trust_us;           // [adopter] deviation from the country's mean
+  std::vector<float> trust_cn;           // [adopter] deviation from the country's mean
+  std::vector<float> censorship;         // [adopter] utility per unit of content controls
+  std::vector<float> switching;          // [adopter] utility of staying
+  std::vector<uint32_t> peer_begin;      // [adopter + 1] CSR offsets into peers
+  std::vector<uint32_t> peers;           // adopters whose choices each one sees
+  std::size_t bytes() const;             // memory held, for the benchmark
+};
+
+// docs/model.md §"Adoption: population and peers": preferences drawn per adopter and a
+// stochastic block network, deterministic for (seed, replicate).
+Population generate_population(const AdoptionSetup& setup, StreamKey key);
+
+// What is on offer in one tick (built by build_offer). Per country, the options on offer sit
+// in slots 1..n_available (slot 0 is "no model"), so that the hot loop runs over contiguous
+// arrays; an option not on offer has slot 0.
+struct Offer {
+  std::size_t n_options = 1;
+  std::vector<double> capability;             // [option] log10 FLOP; NaN: not released
+  std::vector<double> serving_h100e_seconds;  // [option] H100e·s per M tokens
+  std::vector<double> price_usd_per_mtoken;   // [country * n_options + option]; NaN: not offered
+  std::vector<double> margin;                 // [lab] API price / serving cost − 1
+  std::vector<uint8_t> n_available;           // [country]
+  std::vector<uint8_t> option_slot;           // [country * n_options + option]
+  std::vector<uint8_t> slot_option;           // [country * n_options + slot]
+  // utility terms by [country * n_options + slot]
+  std::vector<float> base_utility;  // ln reach, mean trust of the country in the provider
+  std::vector<float> slot_capability, log_price, self_hosted, trust_us_weight, trust_cn_weight,
+      content_controls;
+};
+
+// The labs' models as adopters see them: best closed and open model per lab (NaN: none).
+struct ModelsOnOffer {
+  std::span<const double> closed_capability;     // [lab] log10 FLOP (effective)
+  std::span<const double> closed_training_flop;  // [lab] FLOP, physical
+  std::span<const double> closed_efficiency;     // [lab] × 2022-01 algorithms
+  std::span<const double> open_capability;
+  std::span<const double> open_training_flop;
+  std::span<const double> open_efficiency;
+};
+
+// docs/model.md §"Adoption: prices": API prices (serving cost at home × (1 + margin)) and the
+// cost of self-hosting in each country, from the cost of chips there (USD per H100e-year of
+// inference capacity, from the supply model).
+Offer build_offer(const AdoptionSetup& setup, const ModelsOnOffer& models,
+                  std::span<const double> chip_usd_per_h100e_year, double open_usage_share);
+
+// H100e-seconds of serving compute per M tokens for a model trained with `training_flop` by a lab
+// whose algorithms were `efficiency` × those of 2022-01: 2 × active parameters per token, the
+// parameters from Chinchilla scaling N = sqrt(C / 120), divided by efficiency^exponent
+// (distillation, sparsity and serving tricks progress with the rest of the algorithms).
+double serving_h100e_seconds_per_mtoken(const AdoptionModelParams& p, double training_flop,
+                                        double efficiency);
+// Tokens per adopter relative to the start: g^t, saturating at `saturation` (logistic in g^t).
+double usage_multiplier(double growth_per_year, double saturation, double years);
+
+struct AdoptionState {
+  std::vector<uint8_t> choice;    // [adopter] option in use
+  double open_usage_share = 0.0;  // world usage share of open models, last tick (NaN: no use)
+  // tallies of the last tick: [segment * n_options + option]
+  std::vector<double> adopters;  // agents
+  std::vector<double> size;      // sum of sizes
+};
+
+AdoptionState initial_adoption_state(const AdoptionSetup& setup);
+
+// Scratch of one step, kept between steps so that a step allocates nothing.
+struct AdoptionWorkspace {
+  std::vector<uint8_t> next_choice;
+  std::vector<double> block_adopters, block_size;  // [block][segment * n_options + option]
+};
+
+// docs/model.md §"Adoption: choice": each adopter reconsiders at rate revision_rate_per_year
+// (or when its option is withdrawn) and picks by multinomial logit among what its country is
+// offered, with Gumbel taste shocks from the counter-based streams.
+void step_adoption(const AdoptionSetup& setup, const Population& pop, const Offer& offer,
+                   AdoptionState& state, const Tick& tick, StreamKey key, AdoptionWorkspace& work);
+
+// What the tallies mean in money, tokens and compute (docs/model.md §"Adoption: feedback").
+struct AdoptionOutcome {
+  std::vector<double> units;                        // [country * n_options + option] adopting units
+  std::vector<double> usage_mtokens_per_year;       // [country * n_options + option]
+  std::vector<double> sector_units;                 // [sector * n_options + option]
+  std::vector<double> api_revenue_usd_per_year;     // [lab]
+  std::vector<double> open_spend_usd_per_year;      // [lab] spent self-hosting its open model
+  std::vector<double> inference_h100e;              // [country] serving compute needed there
+  std::vector<double> inference_chip_usd_per_year;  // [country] chips for it, annualised
+  // Both NaN while nobody uses a model (there).
+  double open_usage_share = 0.0;      // world usage share of open models among adopters
+  double cn_open_share_abroad = 0.0;  // units outside US and CN on Chinese open models / adopting
+};
+
+AdoptionOutcome summarise_adoption(const AdoptionSetup& setup, const AdoptionState& state,
+                                   const Offer& offer,
+                                   std::span<const double> chip_usd_per_h100e_year,
+                                   double years_since_start);
+
+}  // namespace airace

@@ -1,0 +1,148 @@
+// Benchmark of the adoption hot loop: ns per adopter-tick on 1..N threads and memory per adopter.
+// Usage: bench_adoption [ADOPTERS] [MODELS_PER_KIND] [PEERS] [TICKS] [MAX_THREADS]
+// Defaults: 1,000,000 adopters, 10 labs (20 model options + "no model"), 8 peers, 12 monthly
+// ticks. Every adopter reconsiders at every tick (the costly case); a second line gives the cost
+// at the baseline's revision rate.
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/info.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "agents/adoption.hpp"
+
+using namespace airace;
+
+namespace {
+
+struct Bench {
+  AdoptionSetup setup;
+  Population population;
+  Offer offer;
+};
+
+Bench make(int64_t adopters, std::size_t labs, int64_t peers, double revision_rate) {
+  const std::vector<std::string> countries{"US", "CN", "EU", "IN", "AE", "SG", "BR", "NG", "JP"};
+  const std::vector<std::string> sectors{"education", "healthcare", "manufacturing",
+                                         "finance",   "government", "consumer"};
+  AdoptionModelParams params;
+  params.adopters = adopters;
+  params.peers_per_adopter = peers;
+  params.revision_rate_per_year = revision_rate;
+  std::vector<SectorSpec> sector_specs;
+  for (std::size_t j = 0; j < sectors.size(); ++j) {
+    SectorSpec x;
+    x.id = sectors[j];
+    x.usage_mtokens_per_year = 1.0 + static_cast<double>(j);
+    x.capability_need = 23.5 + 0.2 * static_cast<double>(j);
+    x.local_need = 0.2 * static_cast<double>(j);
+    sector_specs.push_back(x);
+  }
+  std::vector<PopulationSpec> populations;
+  for (const std::string& c : countries) {
+    PopulationSpec p;
+    p.id = c;
+    p.country = {c, {}};
+    p.adopting_units = 1e7;
+    for (const std::string& j : sectors) p.sectors.push_back({{j, {}}, 1.0 / 6.0});
+    p.trust = {{{"US", {}}, c == "CN" ? -1.0 : 0.5}, {{"CN", {}}, c == "CN" ? 1.0 : -0.5}};
+    p.censorship_aversion = c == "CN" ? 0.0 : 1.0;
+    populations.push_back(p);
+  }
+  std::vector<std::size_t> lab_country;
+  for (std::size_t l = 0; l < labs; ++l) lab_country.push_back(l % 2);  // US and CN labs
+  Diagnostics diags;
+  Bench b;
+  b.setup = resolve_adoption(params, sector_specs, populations, countries, lab_country, diags);
+  diags.throw_if_any();
+  b.population = generate_population(b.setup, {1, 0, Stream::test});
+  std::vector<double> cap(labs), flop(labs);
+  for (std::size_t l = 0; l < labs; ++l) {
+    cap[l] = 24.0 + 0.1 * static_cast<double>(l);
+    flop[l] = std::pow(10.0, cap[l] - 0.3);
+  }
+  const std::vector<double> chip_usd(countries.size(), 6000.0);
+  const std::vector<double> efficiency(labs, 2.0);
+  b.offer = build_offer(b.setup, {cap, flop, efficiency, cap, flop, efficiency}, chip_usd, 0.1);
+  return b;
+}
+
+// Seconds per tick, the best of `ticks` ticks; `checksum` gets a digest of the final choices.
+double seconds_per_tick(const Bench& b, int threads, int ticks, uint64_t& checksum) {
+  oneapi::tbb::global_control cap(oneapi::tbb::global_control::max_allowed_parallelism,
+                                  static_cast<std::size_t>(threads));
+  AdoptionState state = initial_adoption_state(b.setup);
+  AdoptionWorkspace work;
+  Date previous = Date::from_ymd(2024, 1, 1);
+  double best = 1e300;
+  for (int t = 0; t < ticks; ++t) {
+    const Date date = previous.plus_days(30);
+    const Tick tick{date, previous, static_cast<std::size_t>(t), 30.0 / 365.25};
+    const auto t0 = std::chrono::steady_clock::now();
+    step_adoption(b.setup, b.population, b.offer, state, tick, {1, 0, Stream::test}, work);
+    best = std::min(best,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    previous = date;
+  }
+  checksum = 1469598103934665603ULL;  // FNV-1a
+  for (uint8_t c : state.choice) checksum = (checksum ^ c) * 1099511628211ULL;
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int64_t adopters = argc > 1 ? std::atoll(argv[1]) : 1'000'000;
+  const auto labs = static_cast<std::size_t>(argc > 2 ? std::atoi(argv[2]) : 10);
+  const int64_t peers = argc > 3 ? std::atoll(argv[3]) : 8;
+  const int ticks = argc > 4 ? std::atoi(argv[4]) : 12;
+  const int max_threads = argc > 5 ? std::atoi(argv[5]) : tbb::info::default_concurrency();
+  try {
+    std::vector<int> counts;
+    for (int t = 1; t < max_threads; t *= 2) counts.push_back(t);
+    counts.push_back(max_threads);
+    // One population at a time, so that peak memory is that of one simulation.
+    std::vector<double> all(counts.size()), some(counts.size());
+    std::vector<uint64_t> digest(counts.size()), digest_usual(counts.size());
+    double n = 0.0;
+    {
+      const auto t0 = std::chrono::steady_clock::now();
+      const Bench every = make(adopters, labs, peers, 1e9);  // p(revise) = 1 each tick
+      const double generate =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      n = static_cast<double>(every.setup.n_adopters);
+      const double bytes = static_cast<double>(every.population.bytes()) + 2.0 * n;  // + choices
+      std::printf(
+          "adopters %.0f, options %zu (%zu labs x closed/open + none), peers %lld, "
+          "segments %zu, %d ticks (best tick timed)\n",
+          n, every.setup.n_options, labs, static_cast<long long>(peers), every.setup.n_segments,
+          ticks);
+      std::printf("population + network generated in %.2f s (%.0f ns per adopter)\n", generate,
+                  1e9 * generate / n);
+      std::printf("memory: %.1f bytes per adopter (population, network, choices), %.0f MiB\n",
+                  bytes / n, bytes / (1024.0 * 1024.0));
+      for (std::size_t i = 0; i < counts.size(); ++i)
+        all[i] = seconds_per_tick(every, counts[i], ticks, digest[i]);
+    }
+    {
+      const Bench usual = make(adopters, labs, peers, 4.0);
+      for (std::size_t i = 0; i < counts.size(); ++i)
+        some[i] = seconds_per_tick(usual, counts[i], ticks, digest_usual[i]);
+    }
+    std::printf(
+        "threads  ns/adopter-tick (all reconsider)  speed-up  ns/adopter-tick (rate 4/yr)"
+        "  digest of choices\n");
+    for (std::size_t i = 0; i < counts.size(); ++i)
+      std::printf("%7d  %32.1f  %8.2f  %26.1f  %016llx %016llx\n", counts[i], 1e9 * all[i] / n,
+                  all[0] / all[i], 1e9 * some[i] / n, static_cast<unsigned long long>(digest[i]),
+                  static_cast<unsigned long long>(digest_usual[i]));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_adoption: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}
