@@ -3,6 +3,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "sim/core/parallel.hpp"
 
@@ -19,8 +20,32 @@ void read_funding_rounds(const ConfigNode& n, const std::string& path, LabConfig
 
 // Keys of labs[] that belong to one lab, not to a kind of lab.
 bool own_key(const std::string& key) {
-  return key == "id" || key == "name" || key == "country" || key == "archetype" ||
-         key == "chips" || key == "demand" || key == "source";
+  return key == "id" || key == "name" || key == "country" || key == "archetype" || key == "chips" ||
+         key == "demand" || key == "source" || key == "release_dates";
+}
+
+void read_release_dates(const ConfigNode& n, const std::string& path, LabConfig& lab,
+                        Diagnostics& diags) {
+  lab.release_dates.clear();
+  if (n.is_null()) return;
+  if (!n.is_sequence()) {
+    diags.error(n.where, path,
+                "expected a list of dates such as [2024-12-26, 2025-01-20], found " + n.describe());
+    return;
+  }
+  for (std::size_t i = 0; i < n.items.size(); ++i)
+    if (auto d = read_date(n.items[i], path + "[" + std::to_string(i) + "]", diags))
+      lab.release_dates.push_back(*d);
+  std::sort(lab.release_dates.begin(), lab.release_dates.end());
+}
+
+// A dated release of this lab in [date, date + days]: its current run waits for it (on the
+// date itself the dated_releases process releases it).
+bool dated_release_within(const LabConfig& lab, Date date, double days) {
+  for (Date d : lab.release_dates)
+    if (!(d < date) && static_cast<double>(d.days_since_epoch() - date.days_since_epoch()) <= days)
+      return true;
+  return false;
 }
 
 }  // namespace
@@ -71,13 +96,11 @@ const Schema<LabConfig>& lab_schema() {
                         A}));
     f.push_back(number("capital_usd", &L::capital_usd, "USD", Range{},
                        {"money available at the start date", "per lab: its source field"}));
-    f.push_back(number("parent_budget_usd_per_year", &L::parent_budget_usd_per_year, "USD/year",
-                       at_least(0),
-                       {"money from a parent company (big-tech labs)",
-                        "per lab: its source field"}));
-    f.push_back(number("state_funding_usd_per_year", &L::state_funding_usd_per_year,
-                       "USD/year", at_least(0),
-                       {"money from the state", "per lab: its source field"}));
+    f.push_back(number(
+        "parent_budget_usd_per_year", &L::parent_budget_usd_per_year, "USD/year", at_least(0),
+        {"money from a parent company (big-tech labs)", "per lab: its source field"}));
+    f.push_back(number("state_funding_usd_per_year", &L::state_funding_usd_per_year, "USD/year",
+                       at_least(0), {"money from the state", "per lab: its source field"}));
     f.push_back(number("talent_cost_usd_per_year", &L::talent_cost_usd_per_year, "USD/year",
                        at_least(0),
                        {"staff cost at the lab's configured talent",
@@ -95,14 +118,18 @@ const Schema<LabConfig>& lab_schema() {
                         {"open", ReleasePolicy::open},
                         {"closed", ReleasePolicy::closed}},
                        {"decide at each release, or always release open weights or closed"}));
+    f.push_back(custom<L>({"release_dates", "list of dates", "", "[]", "",
+                           "dates on which the lab releases a model (historical release dates; "
+                           "the model's capability still comes from its compute and algorithms)",
+                           "per lab: its source field", false},
+                          read_release_dates));
     f.push_back(flag("initially_open", &L::initially_open,
                      {"the lab's best model at the start date has open weights"}));
     f.push_back(number("open_bias", &L::open_bias, "utility", Range{},
                        {"utility of open weights, everything else equal", A}));
-    f.push_back(number("open_api_weight", &L::open_api_weight, "utility per market share",
-                       at_least(0),
-                       {"utility lost per unit of model-market share a closed model would earn",
-                        A}));
+    f.push_back(
+        number("open_api_weight", &L::open_api_weight, "utility per market share", at_least(0),
+               {"utility lost per unit of model-market share a closed model would earn", A}));
     f.push_back(number("open_complement_weight", &L::open_complement_weight,
                        "utility per unit of complement_value", at_least(0),
                        {"utility of the complements open weights sell", A}));
@@ -154,14 +181,12 @@ const Schema<LabModelParams>& lab_model_schema() {
                   "of a lab's wanted chip spending it could not make (0 turns it off)",
                   "claims in ../shared/seeds/ that export controls spur efficiency; no "
                   "measured value"}),
-          number("open_spillover_per_year", &M::open_spillover_per_year, "1/year",
-                 between(0, 100),
+          number("open_spillover_per_year", &M::open_spillover_per_year, "1/year", between(0, 100),
                  {"rate at which a lab with absorptive capacity 1 closes the efficiency gap to "
                   "an open model",
                   A}),
           number("closed_spillover_per_year", &M::closed_spillover_per_year, "1/year",
-                 between(0, 100),
-                 {"the same for a closed model (papers, staff moving)", A}),
+                 between(0, 100), {"the same for a closed model (papers, staff moving)", A}),
           number("spillover_lag_months", &M::spillover_lag_months, "months", between(0, 120),
                  {"months before a release starts to spill over", A}),
           number("market_usd_per_year", &M::market_usd_per_year, "USD/year", at_least(0),
@@ -170,9 +195,8 @@ const Schema<LabModelParams>& lab_model_schema() {
                   "OpenAI revenue ~$1B/year in 2022-23 (reported); assumption"}),
           number("market_growth_per_year", &M::market_growth_per_year, "x/year", above(0),
                  {"growth of the model market", A}),
-          number("market_capability_sensitivity", &M::market_capability_sensitivity,
-                 "1/log10 FLOP", at_least(0),
-                 {"logit weight of capability in market shares", A}),
+          number("market_capability_sensitivity", &M::market_capability_sensitivity, "1/log10 FLOP",
+                 at_least(0), {"logit weight of capability in market shares", A}),
           number("open_market_share", &M::open_market_share, "fraction", between(0, 1),
                  {"revenue of an open model relative to a closed one of the same capability "
                   "(the rest of its value is commoditised away)",
@@ -232,8 +256,8 @@ void for_each_lab(std::size_t n, F&& f) {
 
 }  // namespace
 
-LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_h100e,
-                           Date start, StreamKey key) {
+LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_h100e, Date start,
+                           StreamKey key) {
   LabState st;
   const std::size_t n = s.n_labs;
   st.efficiency.resize(n);
@@ -244,6 +268,8 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
   st.revenue_usd_per_year.assign(n, 0.0);
   st.run_flop.resize(n);
   st.run_start.resize(n);
+  st.run_flop_per_second.assign(n, 0.0);
+  st.run_flop_until.assign(n, start);
   st.released_log_efficiency.resize(n);
   st.released_on.resize(n);
   st.released_open.resize(n);
@@ -272,10 +298,11 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
     // Runs are staggered: each lab is part-way through its first run at the start date.
     const double elapsed_days = p.training_run_days * RandomStream(key, 0, i).uniform();
     st.run_start[i] = start.plus_days(-static_cast<int64_t>(elapsed_days));
-    st.run_flop[i] = flop_per_second(training_h100e[i], lab.training_share, p) *
-                     static_cast<double>(start.days_since_epoch() -
-                                         st.run_start[i].days_since_epoch()) *
-                     86400.0;
+    st.run_flop_per_second[i] = flop_per_second(training_h100e[i], lab.training_share, p);
+    st.run_flop[i] =
+        flop_per_second(training_h100e[i], lab.training_share, p) *
+        static_cast<double>(start.days_since_epoch() - st.run_start[i].days_since_epoch()) *
+        86400.0;
     // The model it holds at the start was released before it, and spills over from then.
     st.released_log_efficiency[i] = std::log(lab.initial_efficiency);
     st.released_on[i] = start.plus_days(-365);
@@ -284,15 +311,14 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
   return st;
 }
 
-void apply_spillovers(const LabsSetup& s, const LabState& prev, LabState& next,
-                      const Tick& tick) {
+void apply_spillovers(const LabsSetup& s, const LabState& prev, LabState& next, const Tick& tick) {
   const std::size_t n = s.n_labs;
   if (n < 2) return;
   const LabModelParams& p = s.params;
   const int64_t lag_days = static_cast<int64_t>(p.spillover_lag_months * 30.4375 + 0.5);
   // R_ij (1/year): absorptive capacity of i times the rate for j's latest release.
-  Eigen::MatrixXd rate = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n),
-                                               static_cast<Eigen::Index>(n));
+  Eigen::MatrixXd rate =
+      Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
   Eigen::VectorXd level(static_cast<Eigen::Index>(n));
   Eigen::VectorXd a(static_cast<Eigen::Index>(n));
   for (std::size_t j = 0; j < n; ++j) {
@@ -301,7 +327,8 @@ void apply_spillovers(const LabsSetup& s, const LabState& prev, LabState& next,
     a(J) = std::log(next.efficiency[j]);
     const bool visible = !(tick.date < prev.released_on[j].plus_days(lag_days));
     if (!visible) continue;
-    const double r = prev.released_open[j] ? p.open_spillover_per_year : p.closed_spillover_per_year;
+    const double r =
+        prev.released_open[j] ? p.open_spillover_per_year : p.closed_spillover_per_year;
     for (std::size_t i = 0; i < n; ++i)
       if (i != j) {
         const double absorptive = prev.talent[i] / (1.0 + prev.talent[i]);
@@ -309,10 +336,9 @@ void apply_spillovers(const LabsSetup& s, const LabState& prev, LabState& next,
       }
   }
   // docs/model.md §"Labs: spillovers": the gap to each released level, closed at its rate.
-  const Eigen::MatrixXd gap =
-      (level.transpose().replicate(static_cast<Eigen::Index>(n), 1) -
-       a.replicate(1, static_cast<Eigen::Index>(n)))
-          .cwiseMax(0.0);
+  const Eigen::MatrixXd gap = (level.transpose().replicate(static_cast<Eigen::Index>(n), 1) -
+                               a.replicate(1, static_cast<Eigen::Index>(n)))
+                                  .cwiseMax(0.0);
   const Eigen::MatrixXd share = (-rate * tick.dt_years).array().exp().matrix();
   const Eigen::VectorXd gain =
       (Eigen::MatrixXd::Ones(share.rows(), share.cols()) - share).cwiseProduct(gap).rowwise().sum();
@@ -369,16 +395,57 @@ double open_probability(const LabsSetup& s, const LabState& st, std::size_t i,
   return 1.0 / (1.0 + std::exp(-du));
 }
 
-void step_labs(const LabsSetup& s, const LabState& prev, LabState& next,
-               const LabInputs& in, const Tick& tick, StreamKey key,
-               std::vector<Release>& released) {
+namespace {
+
+// docs/model.md §"Labs: training runs and releases": lab i ends its run on `date` and releases
+// the model, open or closed (one uniform from `draw`); `prev` is the state the choice reads.
+void release_model(const LabsSetup& s, const LabState& prev, LabState& next, std::size_t i,
+                   Date date, double encouragement, RandomStream draw,
+                   std::vector<Release>& released) {
+  Release r;
+  r.lab = i;
+  r.date = date;
+  r.training_flop = next.run_flop[i];
+  r.efficiency = next.efficiency[i];
+  r.effective_flop = r.training_flop * r.efficiency;
+  r.capability = capability_from_compute(r.effective_flop);
+  std::vector<double> caps = prev.capability;
+  caps[i] = std::max(caps[i], r.capability);
+  std::vector<uint8_t> closed(s.n_labs, 0);
+  const double market_share = market_shares(s, caps, closed)[i];
+  const double p_open = open_probability(s, prev, i, r.capability, market_share, encouragement);
+  r.open = draw.uniform() < p_open;
+  released.push_back(r);
+  if (r.capability > prev.capability[i]) {
+    next.capability[i] = r.capability;
+    next.best_open[i] = r.open;
+  }
+  double& best_of_kind = (r.open ? next.open_capability : next.closed_capability)[i];
+  if (!(r.capability <= best_of_kind)) {  // also when it has none of this kind yet (NaN)
+    best_of_kind = r.capability;
+    (r.open ? next.open_training_flop : next.closed_training_flop)[i] = r.training_flop;
+    (r.open ? next.open_efficiency : next.closed_efficiency)[i] = r.efficiency;
+  }
+  next.released_log_efficiency[i] = std::log(r.efficiency);
+  next.released_on[i] = r.date;
+  next.released_open[i] = r.open;
+  next.releases[i] += 1.0;
+  next.open_releases[i] += r.open ? 1.0 : 0.0;
+  next.run_start[i] = date;
+  next.run_flop[i] = 0.0;
+}
+
+}  // namespace
+
+void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const LabInputs& in,
+               const Tick& tick, StreamKey key, std::vector<Release>& released) {
   const LabModelParams& p = s.params;
   const double dt = tick.dt_years;
   const double sigma = p.efficiency_noise_sigma * std::sqrt(dt);
   next = prev;
   if (dt <= 0.0) return;
-  const double market = p.market_usd_per_year *
-                        std::pow(p.market_growth_per_year, years_between(s.start, tick.date));
+  const double market =
+      p.market_usd_per_year * std::pow(p.market_growth_per_year, years_between(s.start, tick.date));
   // Market shares of the labs' current best models, before this tick's releases.
   const std::vector<double> share = market_shares(s, prev.capability, prev.best_open);
   std::vector<double> share_if_closed(s.n_labs);
@@ -392,23 +459,25 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next,
     // Money (docs/model.md §"Labs: money").
     double revenue = 0.0;
     if (!in.api_revenue_usd_per_year.empty()) {
-      revenue = in.api_revenue_usd_per_year[i] + lab.complement_value * in.open_spend_usd_per_year[i];
+      revenue =
+          in.api_revenue_usd_per_year[i] + lab.complement_value * in.open_spend_usd_per_year[i];
     } else {
       revenue = market * share[i];
       if (prev.best_open[i])
         revenue += market * share_if_closed[i] * (1.0 - p.open_market_share) * lab.complement_value;
     }
     next.revenue_usd_per_year[i] = revenue;
-    double capital = prev.capital_usd[i] +
-                     dt * (revenue + lab.parent_budget_usd_per_year +
-                           lab.state_funding_usd_per_year -
-                           lab.talent_cost_usd_per_year * prev.talent[i] / lab.talent -
-                           p.opex_usd_per_h100e_year * in.compute_h100e[i]);
+    double capital =
+        prev.capital_usd[i] +
+        dt * (revenue + lab.parent_budget_usd_per_year + lab.state_funding_usd_per_year -
+              lab.talent_cost_usd_per_year * prev.talent[i] / lab.talent -
+              p.opex_usd_per_h100e_year * in.compute_h100e[i]);
     for (const FundingRound& r : lab.funding_rounds)
       if (tick.previous < r.date && !(tick.date < r.date)) capital += r.usd;
     next.capital_usd[i] = capital;
     const double target = capital >= 0.0 ? lab.talent : 0.0;
-    next.talent[i] = prev.talent[i] + (target - prev.talent[i]) * (1.0 - std::exp(-p.shrink_per_year * dt));
+    next.talent[i] =
+        prev.talent[i] + (target - prev.talent[i]) * (1.0 - std::exp(-p.shrink_per_year * dt));
 
     // Research (docs/model.md §"Labs: efficiency"): ln A grows by ln g per year at full talent,
     // more when compute is scarce (the hypothesis scarcity_elasticity), plus noise.
@@ -424,44 +493,41 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next,
   // Training runs and releases, in lab order (records are appended deterministically).
   for (std::size_t i = 0; i < s.n_labs; ++i) {
     const LabConfig& lab = s.labs[i];
-    next.run_flop[i] = prev.run_flop[i] +
-                       flop_per_second(in.training_h100e[i], lab.training_share, p) * dt *
-                           kSecondsPerYear;
+    const double rate = flop_per_second(in.training_h100e[i], lab.training_share, p);
+    const Date from = std::max(tick.previous, prev.run_flop_until[i]);
+    if (from < tick.date)
+      next.run_flop[i] = prev.run_flop[i] + rate * 86400.0 *
+                                                static_cast<double>(tick.date.days_since_epoch() -
+                                                                    from.days_since_epoch());
+    next.run_flop_per_second[i] = rate;
+    next.run_flop_until[i] = tick.date;
+    if (dated_release_within(lab, tick.date, p.training_run_days)) continue;  // it waits
     const double run_days =
         static_cast<double>(tick.date.days_since_epoch() - prev.run_start[i].days_since_epoch());
     if (run_days < p.training_run_days) continue;
-    Release r;
-    r.lab = i;
-    r.date = tick.date;
-    r.training_flop = next.run_flop[i];
-    r.efficiency = next.efficiency[i];
-    r.effective_flop = r.training_flop * r.efficiency;
-    r.capability = capability_from_compute(r.effective_flop);
-    const double encouragement = in.open_encouragement[s.country[i]];
-    std::vector<double> caps = prev.capability;
-    caps[i] = std::max(caps[i], r.capability);
-    std::vector<uint8_t> closed(s.n_labs, 0);
-    const double market_share = market_shares(s, caps, closed)[i];
-    const double p_open = open_probability(s, prev, i, r.capability, market_share, encouragement);
-    r.open = RandomStream(key, tick.index, s.n_labs + i).uniform() < p_open;
-    released.push_back(r);
-    if (r.capability > prev.capability[i]) {
-      next.capability[i] = r.capability;
-      next.best_open[i] = r.open;
+    release_model(s, prev, next, i, tick.date, in.open_encouragement[s.country[i]],
+                  RandomStream(key, tick.index, s.n_labs + i), released);
+  }
+}
+
+void release_on_schedule(const LabsSetup& s, LabState& state, const LabInputs& in, Date date,
+                         StreamKey key, std::vector<Release>& released) {
+  std::optional<LabState> before;  // every release reads the state as it was this morning
+  for (std::size_t i = 0; i < s.n_labs; ++i) {
+    const std::vector<Date>& dates = s.labs[i].release_dates;
+    if (std::find(dates.begin(), dates.end(), date) == dates.end()) continue;
+    if (!before) before = state;
+    if (state.run_flop_until[i] < date) {
+      state.run_flop[i] +=
+          state.run_flop_per_second[i] * 86400.0 *
+          static_cast<double>(date.days_since_epoch() - state.run_flop_until[i].days_since_epoch());
+      state.run_flop_until[i] = date;
     }
-    double& best_of_kind = (r.open ? next.open_capability : next.closed_capability)[i];
-    if (!(r.capability <= best_of_kind)) {  // also when it has none of this kind yet (NaN)
-      best_of_kind = r.capability;
-      (r.open ? next.open_training_flop : next.closed_training_flop)[i] = r.training_flop;
-      (r.open ? next.open_efficiency : next.closed_efficiency)[i] = r.efficiency;
-    }
-    next.released_log_efficiency[i] = std::log(r.efficiency);
-    next.released_on[i] = r.date;
-    next.released_open[i] = r.open;
-    next.releases[i] += 1.0;
-    next.open_releases[i] += r.open ? 1.0 : 0.0;
-    next.run_start[i] = tick.date;
-    next.run_flop[i] = 0.0;
+    LabState& next = state;
+    release_model(
+        s, *before, next, i, date, in.open_encouragement[s.country[i]],
+        RandomStream(key, static_cast<uint64_t>(date.days_since_epoch()), 2 * s.n_labs + i),
+        released);
   }
 }
 

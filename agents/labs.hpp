@@ -44,17 +44,19 @@ struct LabConfig : BuyerSpec {
   double training_share = 0.3;  // fraction of its compute used for the frontier run
   double research_share = 0.2;  // fraction used for experiments
   // money
-  double capital_usd = 1e9;                     // USD at the start date
-  double parent_budget_usd_per_year = 0.0;      // USD/year from a parent company
-  double state_funding_usd_per_year = 0.0;      // USD/year from the state
-  double talent_cost_usd_per_year = 2e8;        // USD/year of staff at talent 1
-  double complement_value = 0.0;                // fraction of open-model value it captures
+  double capital_usd = 1e9;                 // USD at the start date
+  double parent_budget_usd_per_year = 0.0;  // USD/year from a parent company
+  double state_funding_usd_per_year = 0.0;  // USD/year from the state
+  double talent_cost_usd_per_year = 2e8;    // USD/year of staff at talent 1
+  double complement_value = 0.0;            // fraction of open-model value it captures
   std::vector<FundingRound> funding_rounds;
   // releases
   ReleasePolicy release_policy = ReleasePolicy::decide;
-  bool initially_open = false;   // its best model at the start date has open weights
-  double open_bias = 0.0;        // utility of open weights, everything else equal
-  double open_api_weight = 4.0;  // utility lost per unit of model-market share given up
+  std::vector<Date> release_dates;      // dated releases (historical dates); between them, runs
+                                        // end after lab_model.training_run_days as usual
+  bool initially_open = false;          // its best model at the start date has open weights
+  double open_bias = 0.0;               // utility of open weights, everything else equal
+  double open_api_weight = 4.0;         // utility lost per unit of model-market share given up
   double open_complement_weight = 2.0;  // utility per unit of complement_value
   double open_talent_weight = 0.5;      // utility of attracting researchers
   double open_state_weight = 1.0;       // utility per unit of state encouragement
@@ -64,19 +66,19 @@ struct LabConfig : BuyerSpec {
 
 // Parameters shared by all labs (scenario section `lab_model`).
 struct LabModelParams {
-  double training_run_days = 90.0;       // days
-  double model_flops_utilization = 0.4;  // fraction of peak
-  double efficiency_noise_sigma = 0.1;   // 1/sqrt(year), lognormal
-  double scarcity_elasticity = 0.0;      // growth boost per unit of compute scarcity
-  double open_spillover_per_year = 1.5;  // 1/year, rate of catching up with an open model
-  double closed_spillover_per_year = 0.1;  // 1/year, with a closed one (papers, staff moving)
-  double spillover_lag_months = 3.0;     // months before a release spills over
-  double market_usd_per_year = 2e9;      // USD/year paid for models at the start date
-  double market_growth_per_year = 2.5;   // x/year
+  double training_run_days = 90.0;             // days
+  double model_flops_utilization = 0.4;        // fraction of peak
+  double efficiency_noise_sigma = 0.1;         // 1/sqrt(year), lognormal
+  double scarcity_elasticity = 0.0;            // growth boost per unit of compute scarcity
+  double open_spillover_per_year = 1.5;        // 1/year, rate of catching up with an open model
+  double closed_spillover_per_year = 0.1;      // 1/year, with a closed one (papers, staff moving)
+  double spillover_lag_months = 3.0;           // months before a release spills over
+  double market_usd_per_year = 2e9;            // USD/year paid for models at the start date
+  double market_growth_per_year = 2.5;         // x/year
   double market_capability_sensitivity = 3.0;  // logit weight per log10 unit of capability
-  double open_market_share = 0.2;        // fraction of a closed model's revenue an open one earns
-  double opex_usd_per_h100e_year = 3000; // USD per H100e-year: power, data centre, serving
-  double shrink_per_year = 0.5;          // 1/year, talent lost while capital is negative
+  double open_market_share = 0.2;         // fraction of a closed model's revenue an open one earns
+  double opex_usd_per_h100e_year = 3000;  // USD per H100e-year: power, data centre, serving
+  double shrink_per_year = 0.5;           // 1/year, talent lost while capital is negative
 };
 
 const Schema<LabConfig>& lab_schema();
@@ -92,7 +94,7 @@ struct LabsSetup {
   std::size_t n_labs = 0;
   Date start;
   LabModelParams params;
-  std::vector<LabConfig> labs;  // the resolved configuration, lab order
+  std::vector<LabConfig> labs;       // the resolved configuration, lab order
   std::vector<std::size_t> country;  // [lab] country index
 };
 
@@ -103,28 +105,30 @@ LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const LabModelParams&
 struct Release {
   std::size_t lab = 0;
   Date date;
-  double capability = 0.0;         // log10 FLOP (effective)
-  double training_flop = 0.0;      // FLOP, physical
-  double effective_flop = 0.0;     // FLOP at 2022-01 algorithms
-  double efficiency = 1.0;         // × 2022-01 algorithms, at release
+  double capability = 0.0;      // log10 FLOP (effective)
+  double training_flop = 0.0;   // FLOP, physical
+  double effective_flop = 0.0;  // FLOP at 2022-01 algorithms
+  double efficiency = 1.0;      // × 2022-01 algorithms, at release
   bool open = false;
 };
 
 struct LabState {
-  std::vector<double> efficiency;        // [lab] × 2022-01 algorithms
-  std::vector<double> talent;            // [lab] index
-  std::vector<double> capability;        // [lab] log10 FLOP, best model so far
-  std::vector<uint8_t> best_open;        // [lab] 1 when its best model has open weights
-  std::vector<double> capital_usd;       // [lab] USD
-  std::vector<double> revenue_usd_per_year;  // [lab] over the last tick
-  std::vector<double> run_flop;          // [lab] FLOP done in the current run
-  std::vector<Date> run_start;           // [lab]
+  std::vector<double> efficiency;               // [lab] × 2022-01 algorithms
+  std::vector<double> talent;                   // [lab] index
+  std::vector<double> capability;               // [lab] log10 FLOP, best model so far
+  std::vector<uint8_t> best_open;               // [lab] 1 when its best model has open weights
+  std::vector<double> capital_usd;              // [lab] USD
+  std::vector<double> revenue_usd_per_year;     // [lab] over the last tick
+  std::vector<double> run_flop;                 // [lab] FLOP done in the current run
+  std::vector<Date> run_start;                  // [lab]
+  std::vector<double> run_flop_per_second;      // [lab] rate of the current run, last research tick
+  std::vector<Date> run_flop_until;             // [lab] date up to which run_flop is counted
   std::vector<double> released_log_efficiency;  // [lab] ln efficiency of its latest release
-  std::vector<Date> released_on;         // [lab] date of the latest release (never: none yet)
-  std::vector<uint8_t> released_open;    // [lab] its latest release was open
-  std::vector<double> releases;          // [lab] count since the start
-  std::vector<double> open_releases;     // [lab] count since the start
-  std::vector<double> scarcity;          // [lab] fraction of wanted spending not met, last tick
+  std::vector<Date> released_on;       // [lab] date of the latest release (never: none yet)
+  std::vector<uint8_t> released_open;  // [lab] its latest release was open
+  std::vector<double> releases;        // [lab] count since the start
+  std::vector<double> open_releases;   // [lab] count since the start
+  std::vector<double> scarcity;        // [lab] fraction of wanted spending not met, last tick
   // The models adopters can use: its best closed and best open-weight model (NaN: none yet).
   std::vector<double> closed_capability;     // [lab] log10 FLOP (effective)
   std::vector<double> closed_training_flop;  // [lab] FLOP, physical
@@ -136,9 +140,9 @@ struct LabState {
 
 // The world as labs see it in one research tick (from the supply model and governments).
 struct LabInputs {
-  std::span<const double> training_h100e;  // [lab] compute to train on (training value)
-  std::span<const double> compute_h100e;   // [lab] installed compute (for running costs)
-  std::span<const double> scarcity;        // [lab] fraction of wanted spending not met
+  std::span<const double> training_h100e;      // [lab] compute to train on (training value)
+  std::span<const double> compute_h100e;       // [lab] installed compute (for running costs)
+  std::span<const double> scarcity;            // [lab] fraction of wanted spending not met
   std::span<const double> open_encouragement;  // [country] state encouragement of open weights
   // From adoption (docs/model.md §"Adoption: feedback"); both empty: revenue from the demand
   // curve of lab_model instead.
@@ -168,10 +172,17 @@ double open_probability(const LabsSetup& setup, const LabState& state, std::size
                         double new_capability, double market_share, double encouragement);
 
 // One research tick: money, efficiency (research, scarcity, spillovers), training runs and
-// releases. Releases completed in this tick are appended to `released`, in lab order.
+// releases. Releases completed in this tick are appended to `released`, in lab order. A lab
+// with a dated release within the next training_run_days waits for it.
 void step_labs(const LabsSetup& setup, const LabState& prev, LabState& next,
                const LabInputs& inputs, const Tick& tick, StreamKey key,
                std::vector<Release>& released);
+
+// The dated releases (labs[].release_dates) falling on `date`: each ends the lab's current run
+// (with the compute done since its last research tick) and releases its model, open or closed
+// by the same choice as any release. Appended to `released`, in lab order.
+void release_on_schedule(const LabsSetup& setup, LabState& state, const LabInputs& inputs,
+                         Date date, StreamKey key, std::vector<Release>& released);
 
 // Capital spent on chips by the supply model since the last call (USD per lab).
 void charge_chip_spending(LabState& state, std::span<const double> spent_usd);

@@ -126,12 +126,86 @@ void add_adoption_series(const Scenario& s, SeriesCatalog& cat, ModelOutputs& id
                              ind, {});
 }
 
+void add_market_series(const Scenario& s, SeriesCatalog& cat, ModelOutputs& ids) {
+  std::vector<std::string> firm_ids, names, countries, index;
+  for (const FirmSpec& f : s.firms) {
+    firm_ids.push_back(f.id);
+    names.push_back(f.name.empty() ? f.id : f.name);
+    countries.push_back(f.country.id);
+    index.push_back(f.in_index ? "1" : "0");
+  }
+  ids.firms = cat.add_axis({"markets",
+                            "firm",
+                            "listed firms",
+                            firm_ids,
+                            {{"firm_name", "", "display name", names},
+                             {"firm_country", "", "where it is listed", countries},
+                             {"in_index", "0 or 1", "member of the US index", index}}});
+  ids.factors = cat.add_axis({"markets",
+                              "factor",
+                              "factors firms are exposed to",
+                              {kFactorNames.begin(), kFactorNames.end()},
+                              {}});
+  ids.investors = cat.add_axis(
+      {"markets", "investor", "types of investor", {"fundamental", "jevons", "trend"}, {}});
+  const Cadence m = s.schedule.markets;
+  auto add = [&cat](std::string name, std::string units, std::string what, Cadence cadence,
+                    std::vector<AxisId> axes) {
+    return cat.add_series(
+        {"markets", std::move(name), std::move(units), std::move(what), cadence, std::move(axes)});
+  };
+  ids.market_cap =
+      add("market_cap_usd", "USD", "market capitalisation of each firm", m, {ids.firms});
+  ids.daily_return = add("daily_return", "fraction",
+                         "change of market capitalisation since the "
+                         "previous trading day",
+                         m, {ids.firms});
+  ids.index_usd =
+      add("index_usd", "USD", "sum of the market capitalisations of the index members", m, {});
+  ids.index_return = add("index_return", "fraction",
+                         "change of the index since the previous "
+                         "trading day",
+                         m, {});
+  ids.believed_efficiency =
+      add("believed_efficiency_log10", "log10 (x 2022-01 algorithms)",
+          "investors' belief about frontier algorithmic efficiency (effective "
+          "FLOP per physical FLOP)",
+          m, {});
+  ids.efficiency_sd = add("efficiency_sd_log10", "log10", "investors' uncertainty about it", m, {});
+  ids.efficiency_gap = add("efficiency_gap_log10", "log10",
+                           "believed efficiency minus the trend investors anchor on (positive: "
+                           "less compute needed than expected)",
+                           m, {});
+  ids.investor_belief =
+      add("investor_belief", "ln (x expected compute demand)",
+          "each investor type's revision of expected AI compute demand", m, {ids.investors});
+  ids.factor_level = add("factors", "ln", "level of each factor (the firms' loadings multiply it)",
+                         m, {ids.factors});
+  ids.release_moves = cat.add_event_table(
+      {"release_market_moves",
+       "move",
+       "how each firm fared after each release: one row per release and firm",
+       {{"lab", "", "the releasing lab", EventColumn::Kind::entity, ids.labs},
+        {"date", "", "release date", EventColumn::Kind::date, 0},
+        {"firm", "", "the firm", EventColumn::Kind::entity, ids.firms},
+        {"open", "0 or 1", "1: open weights", EventColumn::Kind::flag, 0},
+        {"surprise_log10", "log10", "efficiency the release revealed minus investors' belief",
+         EventColumn::Kind::number, 0},
+        {"salience", "fraction", "attention the release drew (1: at the frontier)",
+         EventColumn::Kind::number, 0},
+        {"day_return", "fraction", "change of market capitalisation on the release's trading day",
+         EventColumn::Kind::number, 0},
+        {"max_drawdown", "fraction",
+         "worst market capitalisation over the following window relative to the day before",
+         EventColumn::Kind::number, 0}}});
+}
+
 }  // namespace
 
 SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
   SeriesCatalog cat;
   for (Cadence c : {s.schedule.governments, s.schedule.supply, s.schedule.adoption, s.schedule.labs,
-                    s.schedule.indicators})
+                    s.schedule.markets, s.schedule.indicators})
     cat.set_time_axis({c, tick_dates(c, s.info.start, s.info.end)});
 
   std::vector<std::string> tiers;
@@ -391,6 +465,7 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
     ids.adaptive_fired = add("policy", "adaptive_fired", "0 or 1",
                              "1 once the adaptive rule's condition has held", ind, {ids.adaptive});
   if (s.adoption_setup.enabled()) add_adoption_series(s, cat, ids);
+  if (s.markets_setup.enabled()) add_market_series(s, cat, ids);
   return cat;
 }
 
@@ -434,6 +509,16 @@ Simulation::Simulation(const Scenario& s, const SeriesCatalog& catalog, const Mo
     schedule_.add({"adoption", s.schedule.adoption, kPhaseAdoption,
                    [this](const Tick& t) { step_adoption(t); }});
   schedule_.add({"labs", s.schedule.labs, kPhaseLabs, [this](const Tick& t) { step_labs(t); }});
+  const bool dated = std::any_of(s.labs.begin(), s.labs.end(),
+                                 [](const LabConfig& l) { return !l.release_dates.empty(); });
+  if (dated)
+    schedule_.add({"dated_releases", Cadence::daily, kPhaseDatedReleases,
+                   [this](const Tick& t) { step_dated_releases(t); }});
+  if (s.markets_setup.enabled()) {
+    markets_ = initial_market_state(s.markets_setup);
+    schedule_.add(
+        {"markets", s.schedule.markets, kPhaseMarkets, [this](const Tick& t) { step_markets(t); }});
+  }
   schedule_.add({"indicators", s.schedule.indicators, kPhaseIndicators,
                  [this](const Tick& t) { step_indicators(t); }});
 }
@@ -648,7 +733,7 @@ void Simulation::step_labs(const Tick& t) {
   airace::step_labs(scenario_.labs_setup, labs_, scratch_, in, t, key(Stream::lab_efficiency),
                     released_);
   std::swap(labs_, scratch_);
-  for (const Release& r : released_) record_release(r);
+  for (const Release& r : released_) released(r);
   for (std::size_t i = 0; i < labs_.capability.size(); ++i) {
     series_.set(ids_.lab_training_h100e, t.index, i, training[i]);
     series_.set(ids_.lab_efficiency, t.index, i, labs_.efficiency[i]);
@@ -661,6 +746,69 @@ void Simulation::step_labs(const Tick& t) {
     series_.set(ids_.lab_releases, t.index, i, labs_.releases[i]);
     series_.set(ids_.lab_open_releases, t.index, i, labs_.open_releases[i]);
   }
+}
+
+void Simulation::released(const Release& r) {
+  record_release(r);
+  if (scenario_.markets_setup.enabled())
+    news_.push_back({r.lab, r.date, r.capability, r.training_flop, r.open});
+}
+
+void Simulation::step_dated_releases(const Tick& t) {
+  const LeverValues lever = levers_at(scenario_.governments_setup, governments_, t.date);
+  std::vector<double> encouragement(scenario_.countries.size(), 0.0);
+  if (cn_ < encouragement.size())
+    encouragement[cn_] = lever[static_cast<std::size_t>(Lever::cn_open_encouragement)];
+  LabInputs in{};
+  in.open_encouragement = encouragement;
+  released_.clear();
+  release_on_schedule(scenario_.labs_setup, labs_, in, t.date, key(Stream::lab_efficiency),
+                      released_);
+  for (const Release& r : released_) released(r);
+}
+
+void Simulation::step_markets(const Tick& t) {
+  const MarketsSetup& m = scenario_.markets_setup;
+  double frontier = -std::numeric_limits<double>::infinity();
+  for (double c : labs_.capability) frontier = std::max(frontier, c);
+  double spend = 0.0;
+  for (double r : supply_.revenue_usd_per_year) spend += r;
+  MarketInputs in;
+  in.releases = news_;
+  in.frontier_capability = frontier;
+  in.ai_chip_spend_usd_per_year = spend;
+  in.api_margin = offer_.margin.empty() ? 0.0 : offer_.margin[0];
+  in.cn_domestic_share = world_[static_cast<std::size_t>(WorldIndicator::cn_domestic_share)];
+  watch_releases(m, markets_, news_, frontier, watches_);
+  airace::step_markets(m, markets_, in, t, key(Stream::markets));
+  news_.clear();
+  watched_.clear();
+  update_watches(m, markets_, watches_, watched_);
+  for (const ReleaseWatch& w : watched_)
+    for (std::size_t i = 0; i < m.n_firms; ++i) {
+      const double row[] = {static_cast<double>(w.release.lab),
+                            static_cast<double>(w.release.date.days_since_epoch()),
+                            static_cast<double>(i),
+                            w.release.open ? 1.0 : 0.0,
+                            w.surprise_log10,
+                            w.salience,
+                            w.day_return[i],
+                            w.worst[i]};
+      series_.add_event(ids_.release_moves, row);
+    }
+  for (std::size_t i = 0; i < m.n_firms; ++i) {
+    series_.set(ids_.market_cap, t.index, i, std::exp(markets_.log_cap[i]));
+    series_.set(ids_.daily_return, t.index, i, markets_.daily_return[i]);
+  }
+  series_.set(ids_.index_usd, t.index, markets_.index_usd);
+  series_.set(ids_.index_return, t.index, markets_.index_return);
+  series_.set(ids_.believed_efficiency, t.index, markets_.efficiency_log10);
+  series_.set(ids_.efficiency_sd, t.index, std::sqrt(markets_.efficiency_var));
+  series_.set(ids_.efficiency_gap, t.index, markets_.efficiency_log10 - markets_.trend_log10);
+  for (std::size_t k = 0; k < kInvestorCount; ++k)
+    series_.set(ids_.investor_belief, t.index, k, markets_.type_belief[k]);
+  for (std::size_t f = 0; f < kFactorCount; ++f)
+    series_.set(ids_.factor_level, t.index, f, markets_.factor[f]);
 }
 
 void Simulation::record_release(const Release& r) {

@@ -14,11 +14,13 @@
 namespace airace {
 
 // Phase order within a day (docs/model.md §"Process overview and scheduling").
-inline constexpr int kPhaseGovernments = 10;  // adaptive rules read the latest indicators
-inline constexpr int kPhaseSupply = 20;       // production, allocation, deliveries, depreciation
-inline constexpr int kPhaseAdoption = 25;     // adopters choose; labs are paid at their tick
-inline constexpr int kPhaseLabs = 30;         // research, efficiency, capability
-inline constexpr int kPhaseIndicators = 90;   // headline indicators, after every actor
+inline constexpr int kPhaseGovernments = 10;    // adaptive rules read the latest indicators
+inline constexpr int kPhaseSupply = 20;         // production, allocation, deliveries, depreciation
+inline constexpr int kPhaseAdoption = 25;       // adopters choose; labs are paid at their tick
+inline constexpr int kPhaseLabs = 30;           // research, efficiency, capability
+inline constexpr int kPhaseDatedReleases = 31;  // releases on historical dates
+inline constexpr int kPhaseMarkets = 40;        // investors see the day's releases, prices move
+inline constexpr int kPhaseIndicators = 90;     // headline indicators, after every actor
 
 // Where each recorded quantity goes in the output (kNoSeries: not recorded in this scenario).
 struct ModelOutputs {
@@ -89,6 +91,20 @@ struct ModelOutputs {
   SeriesId country_adoption_share = kNoSeries;
   SeriesId cn_open_share_abroad = kNoSeries;
   SeriesId open_usage_share = kNoSeries;
+  // markets (only when the scenario has firms)
+  AxisId firms = 0;
+  AxisId factors = 0;
+  AxisId investors = 0;
+  SeriesId market_cap = kNoSeries;
+  SeriesId daily_return = kNoSeries;
+  SeriesId index_usd = kNoSeries;
+  SeriesId index_return = kNoSeries;
+  SeriesId believed_efficiency = kNoSeries;
+  SeriesId efficiency_sd = kNoSeries;
+  SeriesId efficiency_gap = kNoSeries;
+  SeriesId investor_belief = kNoSeries;
+  SeriesId factor_level = kNoSeries;
+  EventTableId release_moves = 0;
 };
 
 // Countries whose labs make models (the provider axis of the adoption series), in country order.
@@ -119,8 +135,11 @@ class Simulation {
   const AdoptionState& adoption() const { return adoption_; }
   const AdoptionOutcome& adoption_outcome() const { return adoption_outcome_; }
   const Offer& offer() const { return offer_; }
+  const MarketState& markets() const { return markets_; }
   // Changes a lever from today on (a seminar turn, a what-if mid-run).
-  void set_lever(Lever lever, double value) { airace::set_lever(governments_, lever, value, today()); }
+  void set_lever(Lever lever, double value) {
+    airace::set_lever(governments_, lever, value, today());
+  }
   const SeriesBuffer& series() const { return series_; }
   SeriesBuffer take_series() { return std::move(series_); }
 
@@ -129,6 +148,9 @@ class Simulation {
   void step_supply(const Tick& t);
   void step_adoption(const Tick& t);
   void step_labs(const Tick& t);
+  void step_dated_releases(const Tick& t);
+  void step_markets(const Tick& t);
+  void released(const Release& r);  // records it and tells investors
   void step_indicators(const Tick& t);
   StreamKey key(Stream stream) const;
   const SupplyPolicy& supply_policy(Date d);
@@ -148,11 +170,11 @@ class Simulation {
   TradePolicy trade_;
   SupplyPolicy policy_;
   SupplyWorkspace supply_work_;
-  std::vector<double> cap_used_h100e_;  // [rule * n_countries + country]
+  std::vector<double> cap_used_h100e_;            // [rule * n_countries + country]
   std::vector<double> blocked_since_indicators_;  // [country] USD
   double blocked_years_ = 0.0;                    // supply time they cover
   LabState labs_;
-  LabState scratch_;  // the next state while a step runs
+  LabState scratch_;           // the next state while a step runs
   std::vector<double> world_;  // world_indicator_names(), as last published
   SeriesBuffer series_;
   CapabilityHistory us_history_;
@@ -161,7 +183,7 @@ class Simulation {
   CapabilityHistory open_history_;
   std::vector<double> wanted_value_;    // [lab] H100e its spending wanted since the last tick
   std::vector<double> obtained_value_;  // [lab] H100e of it obtained
-  std::vector<Release> released_;     // this research tick's releases
+  std::vector<Release> released_;       // this research tick's releases
   Population population_;
   AdoptionState adoption_;
   AdoptionWorkspace adoption_work_;
@@ -169,6 +191,9 @@ class Simulation {
   Offer offer_;
   std::vector<double> chip_cost_;          // [country] USD per H100e-year of inference
   std::vector<std::size_t> lab_provider_;  // [lab] index on the provider axis
+  MarketState markets_;
+  std::vector<ReleaseNews> news_;  // releases since the last trading day
+  std::vector<ReleaseWatch> watches_, watched_;
 };
 
 }  // namespace airace

@@ -40,19 +40,22 @@ const Schema<RunSettings>& run_schema() {
 const Schema<ScheduleSettings>& schedule_schema() {
   using S = ScheduleSettings;
   static const Schema<ScheduleSettings> s(
-      "schedule", {
-                      choice("governments", &S::governments, cadence_options(),
-                             {"cadence at which governments check their adaptive rules"}),
-                      choice("supply", &S::supply, cadence_options(),
-                             {"cadence of chip production, allocation, deliveries and "
-                              "depreciation"}),
-                      choice("labs", &S::labs, cadence_options(),
-                             {"cadence of lab research (efficiency) and model capability"}),
-                      choice("adoption", &S::adoption, cadence_options(),
-                             {"cadence at which adopters reconsider and labs are paid"}),
-                      choice("indicators", &S::indicators, cadence_options(),
-                             {"cadence of the headline indicators"}),
-                  });
+      "schedule",
+      {
+          choice("governments", &S::governments, cadence_options(),
+                 {"cadence at which governments check their adaptive rules"}),
+          choice("supply", &S::supply, cadence_options(),
+                 {"cadence of chip production, allocation, deliveries and "
+                  "depreciation"}),
+          choice("labs", &S::labs, cadence_options(),
+                 {"cadence of lab research (efficiency) and model capability"}),
+          choice("adoption", &S::adoption, cadence_options(),
+                 {"cadence at which adopters reconsider and labs are paid"}),
+          choice("markets", &S::markets, cadence_options(),
+                 {"cadence of stock prices (trading_daily: the 2025 rout was one day)"}),
+          choice("indicators", &S::indicators, cadence_options(),
+                 {"cadence of the headline indicators"}),
+      });
   return s;
 }
 
@@ -105,8 +108,8 @@ void read_archetypes(const ConfigNode& n, const std::string& path, Scenario& out
   out.archetype_ids.clear();
   if (n.is_null()) return;
   if (!n.is_sequence()) {
-    diags.error(n.where, path, "expected a list of archetypes (each '- id: ...'), found " +
-                                   n.describe());
+    diags.error(n.where, path,
+                "expected a list of archetypes (each '- id: ...'), found " + n.describe());
     return;
   }
   for (std::size_t i = 0; i < n.items.size(); ++i) {
@@ -158,10 +161,11 @@ const Schema<Scenario>& scenario_schema() {
                            entity_list(chip_schema(), &Scenario::chips)),
           custom<Scenario>(section_info("producers", "list", "chip producers (designer + fab)"),
                            entity_list(producer_schema(), &Scenario::producers)),
-          custom<Scenario>(section_info("archetypes", "list",
-                                        "kinds of lab: defaults for labs[] keys, by id"),
-                           [](const ConfigNode& n, const std::string& path, Scenario& out,
-                              Diagnostics& d) { read_archetypes(n, path, out, d); }),
+          custom<Scenario>(
+              section_info("archetypes", "list", "kinds of lab: defaults for labs[] keys, by id"),
+              [](const ConfigNode& n, const std::string& path, Scenario& out, Diagnostics& d) {
+                read_archetypes(n, path, out, d);
+              }),
           custom<Scenario>(section_info("labs", "list", "AI labs"),
                            entity_list(lab_schema(), &Scenario::labs)),
           custom<Scenario>(section_info("clouds", "list", "other buyers of chips, by country"),
@@ -171,9 +175,9 @@ const Schema<Scenario>& scenario_schema() {
           custom<Scenario>(
               section_info("equipment_controls", "list", "controls on chip-making equipment"),
               entity_list(equipment_control_schema(), &Scenario::equipment_controls)),
-          custom<Scenario>(section_info("us_government", "section",
-                                        "US enforcement and adaptive rules"),
-                           section(us_government_schema(), &Scenario::us_government)),
+          custom<Scenario>(
+              section_info("us_government", "section", "US enforcement and adaptive rules"),
+              section(us_government_schema(), &Scenario::us_government)),
           custom<Scenario>(section_info("china_government", "section",
                                         "China's chip subsidies, procurement preference and "
                                         "computing pool"),
@@ -182,17 +186,25 @@ const Schema<Scenario>& scenario_schema() {
                            section(allies_schema(), &Scenario::allies)),
           custom<Scenario>(section_info("policy_events", "list", "dated changes of a lever"),
                            entity_list(policy_event_schema(), &Scenario::policy_events)),
-          custom<Scenario>(section_info("adoption_model", "section",
-                                        "parameters shared by all adopters"),
-                           [](const ConfigNode& n, const std::string& path, Scenario& out,
-                              Diagnostics& d) {
-                             out.adoption_model.where = n.where;
-                             adoption_model_schema().read(n, path, out.adoption_model, d);
-                           }),
+          custom<Scenario>(
+              section_info("adoption_model", "section", "parameters shared by all adopters"),
+              [](const ConfigNode& n, const std::string& path, Scenario& out, Diagnostics& d) {
+                out.adoption_model.where = n.where;
+                adoption_model_schema().read(n, path, out.adoption_model, d);
+              }),
           custom<Scenario>(section_info("sectors", "list", "sectors of the adopting economy"),
                            entity_list(sector_schema(), &Scenario::sectors)),
           custom<Scenario>(section_info("populations", "list", "adopters by country"),
                            entity_list(population_schema(), &Scenario::populations)),
+          custom<Scenario>(
+              section_info("market_model", "section",
+                           "investors' beliefs and the factors that price firms"),
+              [](const ConfigNode& n, const std::string& path, Scenario& out, Diagnostics& d) {
+                out.market_model.where = n.where;
+                market_model_schema().read(n, path, out.market_model, d);
+              }),
+          custom<Scenario>(section_info("firms", "list", "listed firms priced by the markets"),
+                           entity_list(firm_schema(), &Scenario::firms)),
       });
   return s;
 }
@@ -212,8 +224,7 @@ ConfigNode with_archetypes(const ConfigNode& tree, Diagnostics& diags) {
       for (const ConfigEntry& e : a.entries)
         if (e.key != "id" && e.key != "description" &&
             std::find(keys.begin(), keys.end(), e.key) == keys.end())
-          diags.error(e.key_where, child_path(path, e.key),
-                      "not a key an archetype can set",
+          diags.error(e.key_where, child_path(path, e.key), "not a key an archetype can set",
                       suggest(e.key, keys, "archetypes set these labs[] keys"));
       if (const ConfigNode* id = a.find("id"); id != nullptr && id->is_scalar())
         ids.push_back(id->scalar);
@@ -229,13 +240,13 @@ ConfigNode with_archetypes(const ConfigNode& tree, Diagnostics& diags) {
     if (at == ids.end()) {
       diags.error(name->where, item_path("labs", lab, i) + ".archetype",
                   "unknown archetype '" + name->scalar + "'",
-                  ids.empty() ? "define it under archetypes:" : suggest(name->scalar, ids, "known archetypes"));
+                  ids.empty() ? "define it under archetypes:"
+                              : suggest(name->scalar, ids, "known archetypes"));
       continue;
     }
     ConfigNode merged = archetypes->items[static_cast<std::size_t>(at - ids.begin())];
-    std::erase_if(merged.entries, [](const ConfigEntry& e) {
-      return e.key == "id" || e.key == "description";
-    });
+    std::erase_if(merged.entries,
+                  [](const ConfigEntry& e) { return e.key == "id" || e.key == "description"; });
     merge_config(merged, lab);  // the lab's own values win
     merged.where = lab.where;
     lab = std::move(merged);
@@ -297,6 +308,9 @@ void validate_whole(Scenario& s, const ConfigNode& tree, Diagnostics& diags) {
   if (s.adoption_model.where.line == 0) s.adoption_model.where = tree.where;
   s.adoption_setup = resolve_adoption(s.adoption_model, s.sectors, s.populations, ids,
                                       s.labs_setup.country, diags);
+  if (s.market_model.where.line == 0) s.market_model.where = tree.where;
+  s.markets_setup =
+      resolve_markets(s.market_model, s.firms, ids, s.labs.size(), s.info.start, diags);
 }
 
 }  // namespace
@@ -369,13 +383,17 @@ std::vector<ParamInfo> all_parameters() {
   add(chip_schema().describe());
   add(producer_schema().describe());
   add(disruption_schema().describe());
-  all.push_back({"archetypes[].id", "text", "", "", "", "unique identifier named by labs[].archetype",
-                 "", true});
-  all.push_back({"archetypes[].description", "text", "", "", "", "what kind of lab it is", "",
-                 false});
-  all.push_back({"archetypes[].<key>", "any labs[] key except id, name, country, archetype, chips, "
-                 "demand, source", "", "", "", "the default of that key for labs of this kind; a "
-                 "lab's own value wins", "", false});
+  all.push_back({"archetypes[].id", "text", "", "", "",
+                 "unique identifier named by labs[].archetype", "", true});
+  all.push_back(
+      {"archetypes[].description", "text", "", "", "", "what kind of lab it is", "", false});
+  all.push_back({"archetypes[].<key>",
+                 "any labs[] key except id, name, country, archetype, chips, "
+                 "demand, source",
+                 "", "", "",
+                 "the default of that key for labs of this kind; a "
+                 "lab's own value wins",
+                 "", false});
   add(lab_schema().describe());
   add(funding_round_schema().describe());
   add(demand_plan_schema().describe());
@@ -391,6 +409,8 @@ std::vector<ParamInfo> all_parameters() {
   add(adoption_model_schema().describe());
   add(sector_schema().describe());
   add(population_schema().describe());
+  add(market_model_schema().describe());
+  add(firm_schema().describe());
   return all;
 }
 

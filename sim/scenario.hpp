@@ -12,6 +12,7 @@
 #include "agents/export_rules.hpp"
 #include "agents/governments.hpp"
 #include "agents/labs.hpp"
+#include "agents/markets.hpp"
 #include "agents/supply.hpp"
 #include "sim/core/calendar.hpp"
 #include "sim/core/config_tree.hpp"
@@ -37,6 +38,7 @@ struct ScheduleSettings {
   Cadence supply = Cadence::weekly;
   Cadence labs = Cadence::monthly;
   Cadence adoption = Cadence::monthly;
+  Cadence markets = Cadence::trading_daily;
   Cadence indicators = Cadence::monthly;
 };
 
@@ -75,6 +77,8 @@ struct Scenario {
   AdoptionModelParams adoption_model;
   std::vector<SectorSpec> sectors;
   std::vector<PopulationSpec> populations;
+  MarketModelParams market_model;
+  std::vector<FirmSpec> firms;
 
   // Resolved against each other: indices instead of ids, fixed for a run.
   LabsSetup labs_setup;
@@ -82,6 +86,7 @@ struct Scenario {
   RuleBook rule_book;
   GovernmentsSetup governments_setup;
   AdoptionSetup adoption_setup;
+  MarketsSetup markets_setup;
 
   std::vector<std::string> country_ids() const;
   std::vector<Country> country_tiers() const;

@@ -1,0 +1,426 @@
+#include "agents/markets.hpp"
+
+#include <Eigen/Cholesky>
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+namespace airace {
+namespace {
+
+const double kLn10 = std::numbers::ln10;
+const double kLn2 = std::numbers::ln2;
+
+void read_factor_volatility(const ConfigNode& n, const std::string& path, MarketModelParams& out,
+                            Diagnostics& diags) {
+  if (!n.is_map()) {
+    diags.error(n.where, path,
+                "expected a mapping of factor to volatility, such as {compute: "
+                "0.25, market: 0.18}, found " +
+                    n.describe());
+    return;
+  }
+  const std::vector<std::string> names(kFactorNames.begin(), kFactorNames.end());
+  for (const ConfigEntry& e : n.entries) {
+    const auto at = std::find(names.begin(), names.end(), e.key);
+    if (at == names.end()) {
+      diags.error(e.key_where, child_path(path, e.key), "unknown factor",
+                  suggest(e.key, names, "factors"));
+      continue;
+    }
+    if (auto v = read_number(e.value, child_path(path, e.key), at_least(0), "1/sqrt(year)", diags))
+      out.factor_volatility_per_year[static_cast<std::size_t>(at - names.begin())] = *v;
+  }
+}
+
+void read_factor_correlation(const ConfigNode& n, const std::string& path, MarketModelParams& out,
+                             Diagnostics& diags) {
+  out.factor_correlation.clear();
+  out.correlation_where = n.where;
+  const std::string expected = "a list of " + std::to_string(kFactorCount) + " rows of " +
+                               std::to_string(kFactorCount) + " numbers (factors " +
+                               join_words({kFactorNames.begin(), kFactorNames.end()}) + ")";
+  if (!n.is_sequence() || n.items.size() != kFactorCount) {
+    diags.error(n.where, path, "expected " + expected + ", found " + n.describe());
+    return;
+  }
+  for (std::size_t i = 0; i < kFactorCount; ++i) {
+    const ConfigNode& row = n.items[i];
+    const std::string p = path + "[" + std::to_string(i) + "]";
+    if (!row.is_sequence() || row.items.size() != kFactorCount) {
+      diags.error(row.where, p, "expected " + expected + ", found " + row.describe());
+      out.factor_correlation.clear();
+      return;
+    }
+    std::vector<double> values;
+    for (std::size_t j = 0; j < kFactorCount; ++j)
+      if (auto v = read_number(row.items[j], p + "[" + std::to_string(j) + "]", between(-1, 1), "-",
+                               diags))
+        values.push_back(*v);
+    out.factor_correlation.push_back(values);
+  }
+  for (const std::vector<double>& row : out.factor_correlation)
+    if (row.size() != kFactorCount) {  // an entry was refused above: no matrix to check
+      out.factor_correlation.clear();
+      break;
+    }
+}
+
+}  // namespace
+
+const Schema<FirmSpec>& firm_schema() {
+  using F = FirmSpec;
+  const std::string S = "per firm: its source field";
+  static const Schema<FirmSpec> s(
+      "firms[]",
+      {
+          text("id", &F::id, {"unique identifier, e.g. nvidia", "", true}),
+          text("name", &F::name, {"display name"}),
+          reference("country", &F::country, "countries[]", {"where the firm is listed", "", true}),
+          flag("index", &F::in_index,
+               {"member of the US index (a Nasdaq-100-like sum of market capitalisations)"}),
+          number("market_cap_usd", &F::market_cap_usd, "USD", above(0),
+                 {"market capitalisation at the start date", S, true}),
+          number("compute_exposure", &F::compute_exposure, "-", between(-10, 10),
+                 {"loading on the compute factor: ln change of value per ln change of expected AI "
+                  "compute demand",
+                  S}),
+          number("margins_exposure", &F::margins_exposure, "-", between(-10, 10),
+                 {"loading on the model-layer margins factor (ln of the mean API margin)", S}),
+          number("china_substitution_exposure", &F::china_substitution_exposure, "-",
+                 between(-10, 10),
+                 {"loading on Chinese substitution (change of the domestic share of China's "
+                  "compute)",
+                  S}),
+          number("market_exposure", &F::market_exposure, "-", between(-10, 10),
+                 {"loading on the broad market (beta)", S}),
+          number("idiosyncratic_volatility_per_year", &F::idiosyncratic_volatility_per_year,
+                 "1/sqrt(year)", at_least(0), {"firm-specific noise of ln value", S}),
+          text("source", &F::source, {"where the firm's figures come from"}),
+      });
+  return s;
+}
+
+const Schema<MarketModelParams>& market_model_schema() {
+  using M = MarketModelParams;
+  const std::string A = "assumption, docs/model.md §3.3.7";
+  static const Schema<MarketModelParams> s(
+      "market_model",
+      {
+          number("efficiency_trend_per_year", &M::efficiency_trend_per_year, "x/year", above(0),
+                 {"growth of algorithmic efficiency investors expect",
+                  "~2.8x/year (Ho et al. 2024, calibration §5)"}),
+          number("efficiency_prior_sd", &M::efficiency_prior_sd, "log10", at_least(0),
+                 {"investors' uncertainty about efficiency at the start", A}),
+          number("efficiency_process_sd_per_year", &M::efficiency_process_sd_per_year,
+                 "log10/sqrt(year)", at_least(0),
+                 {"growth of that uncertainty between releases (keeps investors learning)", A}),
+          number("growth_prior_sd", &M::growth_prior_sd, "log10/year", at_least(0),
+                 {"investors' uncertainty about each lab's pace of algorithmic progress", A}),
+          number("growth_process_sd_per_year", &M::growth_process_sd_per_year,
+                 "log10/year/sqrt(year)", at_least(0),
+                 {"how fast a lab's pace may change, as investors see it", A}),
+          number("open_observation_sd", &M::open_observation_sd, "log10", above(0),
+                 {"noise of what an open-weight release reveals about efficiency (anyone can "
+                  "check it)",
+                  A}),
+          number("closed_observation_sd", &M::closed_observation_sd, "log10", above(0),
+                 {"noise of what a closed release reveals (its compute is a claim)", A}),
+          number("salience_log10", &M::salience_log10, "log10 FLOP", above(0),
+                 {"capability behind the frontier at which a release draws 1/e of the attention "
+                  "of a frontier release",
+                  A}),
+          number("belief_half_life_years", &M::belief_half_life_years, "years", above(0),
+                 {"time for the trend investors expect to absorb a surprise", A}),
+          number("fundamental_share", &M::fundamental_share, "fraction", between(0, 1),
+                 {"weight of investors for whom less compute per capability means less compute "
+                  "demand",
+                  A}),
+          number("jevons_share", &M::jevons_share, "fraction", between(0, 1),
+                 {"weight of investors who expect cheaper AI to raise total demand", A}),
+          number("trend_share", &M::trend_share, "fraction", between(0, 1),
+                 {"weight of investors who follow recent moves", A}),
+          number("compute_demand_elasticity", &M::compute_demand_elasticity, "-", at_least(0),
+                 {"fundamental investors: ln expected compute demand lost per ln of efficiency "
+                  "surprise",
+                  A}),
+          number("jevons_elasticity", &M::jevons_elasticity, "-", at_least(0),
+                 {"Jevons investors: ln expected compute demand gained per ln of efficiency "
+                  "surprise",
+                  A}),
+          number("jevons_half_life_days", &M::jevons_half_life_days, "days", above(0),
+                 {"how long Jevons investors take to come round (partial recovery)", A}),
+          integer("trend_window_days", &M::trend_window_days, "trading days", between(1, 250),
+                  {"window of the trend followers' momentum", A}),
+          number(
+              "trend_strength", &M::trend_strength, "-", at_least(0),
+              {"trend followers: ln value per ln move of the compute factor over the window", A}),
+          number("spend_smoothing_years", &M::spend_smoothing_years, "years", above(0),
+                 {"averaging time of observed AI chip spending (producers' revenue)", A}),
+          number("spend_elasticity", &M::spend_elasticity, "-", at_least(0),
+                 {"ln expected compute demand per ln of observed AI chip spending (below 1: "
+                  "investors expect part of today's growth to fade)",
+                  A}),
+          number("market_drift_per_year", &M::market_drift_per_year, "1/year", Range{},
+                 {"drift of the ln broad-market factor", "long-run equity return ~7%/year"}),
+          custom<M>({"factor_volatility_per_year", "mapping of factor to number", "1/sqrt(year)",
+                     "{compute: 0.25, margins: 0.15, china_substitution: 0.1, market: 0.18}",
+                     ">= 0", "volatility of each factor's noise (0: no noise)", A, false},
+                    read_factor_volatility),
+          custom<M>({"factor_correlation", "4 x 4 matrix (list of rows)", "-", "identity",
+                     "[-1, 1], positive definite",
+                     "correlation of the factors' daily noise, in the order compute, margins, "
+                     "china_substitution, market",
+                     A, false},
+                    read_factor_correlation),
+          integer("drawdown_window_days", &M::drawdown_window_days, "trading days", between(1, 250),
+                  {"days after a release over which each firm's drawdown counts"}),
+      });
+  return s;
+}
+
+MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<FirmSpec>& firms,
+                             const std::vector<std::string>& country_ids, std::size_t n_labs,
+                             Date start, Diagnostics& diags) {
+  MarketsSetup s;
+  s.n_labs = n_labs;
+  s.params = params;
+  s.firms = firms;
+  s.n_firms = firms.size();
+  s.start = start;
+  for (const FirmSpec& f : firms)
+    resolve_reference(f.country, "firms[" + f.id + "].country", country_ids, "country", diags);
+  const double shares = params.fundamental_share + params.jevons_share + params.trend_share;
+  if (std::abs(shares - 1.0) > 1e-6)
+    diags.error(params.where, "market_model.fundamental_share",
+                "fundamental_share + jevons_share + trend_share is " + format_number(shares) +
+                    ", expected 1");
+  Eigen::Matrix4d corr = Eigen::Matrix4d::Identity();
+  if (!params.factor_correlation.empty()) {
+    bool symmetric = true;
+    for (std::size_t i = 0; i < kFactorCount; ++i)
+      for (std::size_t j = 0; j < kFactorCount; ++j) {
+        corr(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
+            params.factor_correlation[i][j];
+        symmetric = symmetric && params.factor_correlation[i][j] == params.factor_correlation[j][i];
+      }
+    for (std::size_t i = 0; i < kFactorCount; ++i)
+      if (params.factor_correlation[i][i] != 1.0)
+        diags.error(params.correlation_where, "market_model.factor_correlation",
+                    "the diagonal must be 1 (a factor's correlation with itself), found " +
+                        format_number(params.factor_correlation[i][i]) + " for " + kFactorNames[i]);
+    if (!symmetric)
+      diags.error(params.correlation_where, "market_model.factor_correlation",
+                  "the matrix must be symmetric (row i, column j equal to row j, column i)");
+  }
+  Eigen::LLT<Eigen::Matrix4d> llt(corr);
+  if (llt.info() != Eigen::Success)
+    diags.error(params.correlation_where, "market_model.factor_correlation",
+                "the correlation matrix is not positive definite (no set of factors can have these "
+                "correlations); lower the largest correlations");
+  else
+    Eigen::Map<Eigen::Matrix<double, 4, 4, Eigen::RowMajor>>(s.factor_cholesky.data()) =
+        llt.matrixL();
+  for (const FirmSpec& f : firms) {
+    s.loadings.insert(s.loadings.end(), {f.compute_exposure, f.margins_exposure,
+                                         f.china_substitution_exposure, f.market_exposure});
+    s.in_index.push_back(f.in_index ? 1 : 0);
+  }
+  return s;
+}
+
+MarketState initial_market_state(const MarketsSetup& s) {
+  MarketState st;
+  st.efficiency_var = s.params.efficiency_prior_sd * s.params.efficiency_prior_sd;
+  // A common prior: 2022-01 algorithms, improving at the expected trend.
+  st.lab_efficiency_log10.assign(s.n_labs, 0.0);
+  st.lab_growth_log10.assign(s.n_labs, std::log10(s.params.efficiency_trend_per_year));
+  st.lab_cov.assign(s.n_labs,
+                    {st.efficiency_var, 0.0, s.params.growth_prior_sd * s.params.growth_prior_sd});
+  st.idiosyncratic.assign(s.n_firms, 0.0);
+  st.log_cap.resize(s.n_firms);
+  st.daily_return.assign(s.n_firms, 0.0);
+  for (std::size_t i = 0; i < s.n_firms; ++i) {
+    st.log_cap[i] = std::log(s.firms[i].market_cap_usd);
+    if (s.in_index[i]) st.index_usd += s.firms[i].market_cap_usd;
+  }
+  return st;
+}
+
+double release_efficiency_log10(const ReleaseNews& r) {
+  // C = log10(FLOP × efficiency), so the efficiency a release reveals is C − log10 FLOP.
+  return r.capability - std::log10(std::max(r.training_flop, 1.0));
+}
+
+double release_salience(const MarketModelParams& p, const ReleaseNews& r,
+                        double frontier_capability) {
+  return std::exp(-std::max(0.0, frontier_capability - r.capability) / p.salience_log10);
+}
+
+double firm_log_value(const MarketsSetup& s, std::size_t firm,
+                      const std::array<double, kFactorCount>& factor) {
+  double v = std::log(s.firms[firm].market_cap_usd);
+  for (std::size_t f = 0; f < kFactorCount; ++f)
+    v += s.loadings[firm * kFactorCount + f] * factor[f];
+  return v;
+}
+
+void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in, const Tick& tick,
+                  StreamKey key) {
+  const MarketModelParams& p = s.params;
+  const double dt = tick.dt_years;
+  const double days =
+      static_cast<double>(tick.date.days_since_epoch() - tick.previous.days_since_epoch());
+
+  // docs/model.md §"Markets: beliefs": a Kalman filter per lab on its log10 efficiency and its
+  // pace (a local linear trend), so a lab that keeps outpacing the trend stops surprising.
+  // Between releases beliefs follow each lab's believed pace and grow more uncertain.
+  const double trend = std::log10(p.efficiency_trend_per_year);
+  const double q_level = p.efficiency_process_sd_per_year * p.efficiency_process_sd_per_year;
+  const double q_pace = p.growth_process_sd_per_year * p.growth_process_sd_per_year;
+  for (std::size_t l = 0; l < s.n_labs; ++l) {
+    std::array<double, 3>& c = st.lab_cov[l];
+    st.lab_efficiency_log10[l] += st.lab_growth_log10[l] * dt;
+    c = {c[0] + 2.0 * dt * c[1] + dt * dt * c[2] + q_level * dt, c[1] + dt * c[2],
+         c[2] + q_pace * dt};
+  }
+  st.trend_log10 += trend * dt;
+  double frontier = in.frontier_capability;
+  for (const ReleaseNews& r : in.releases) {
+    frontier = std::max(frontier, r.capability);
+    const double salience = release_salience(p, r, frontier);
+    const double sd = r.open ? p.open_observation_sd : p.closed_observation_sd;
+    const double noise_var = sd * sd / salience;  // attention: an unnoticed release tells little
+    std::array<double, 3>& c = st.lab_cov[r.lab];
+    const double innovation_var = c[0] + noise_var;
+    const double k_level = c[0] / innovation_var;
+    const double k_pace = c[1] / innovation_var;
+    const double surprise = release_efficiency_log10(r) - st.lab_efficiency_log10[r.lab];
+    st.lab_efficiency_log10[r.lab] += k_level * surprise;
+    st.lab_growth_log10[r.lab] += k_pace * surprise;
+    c = {c[0] - k_level * c[0], c[1] - k_level * c[1], c[2] - k_pace * c[1]};
+  }
+  // The compute a capability needs is set by the best algorithms anyone has shown.
+  if (s.n_labs > 0) {
+    const auto best = static_cast<std::size_t>(
+        std::max_element(st.lab_efficiency_log10.begin(), st.lab_efficiency_log10.end()) -
+        st.lab_efficiency_log10.begin());
+    st.efficiency_log10 = st.lab_efficiency_log10[best];
+    st.efficiency_var = st.lab_cov[best][0];
+  } else {
+    st.efficiency_log10 += trend * dt;
+  }
+  // The trend investors anchor on absorbs surprises over belief_half_life_years.
+  st.trend_log10 += (st.efficiency_log10 - st.trend_log10) *
+                    (1.0 - std::exp(-kLn2 * dt / p.belief_half_life_years));
+  const double gap = st.efficiency_log10 - st.trend_log10;  // > 0: less compute needed
+
+  // Investor types (docs/model.md §"Markets: investors"): ln expected compute demand.
+  auto& b = st.type_belief;
+  b[static_cast<std::size_t>(Investor::fundamental)] = -p.compute_demand_elasticity * kLn10 * gap;
+  double& jevons = b[static_cast<std::size_t>(Investor::jevons)];
+  jevons += (p.jevons_elasticity * kLn10 * gap - jevons) *
+            (1.0 - std::exp(-kLn2 * days / p.jevons_half_life_days));
+  const auto window = static_cast<std::size_t>(p.trend_window_days);
+  const std::vector<double>& h = st.compute_history;
+  b[static_cast<std::size_t>(Investor::trend)] =
+      h.size() > window ? p.trend_strength * (h.back() - h[h.size() - 1 - window]) : 0.0;
+
+  // Observed fundamentals, relative to their first observation.
+  if (in.ai_chip_spend_usd_per_year > 0.0) {
+    const double spend = std::log(in.ai_chip_spend_usd_per_year);
+    if (!st.observed) {
+      st.observed = true;
+      st.spend_log = st.spend_log0 = spend;
+      st.cn_domestic0 = std::isfinite(in.cn_domestic_share) ? in.cn_domestic_share : 0.0;
+    }
+    st.spend_log += (spend - st.spend_log) * (1.0 - std::exp(-dt / p.spend_smoothing_years));
+  }
+
+  // Correlated factor noise (docs/model.md §"Markets: prices"): Cholesky factor of the
+  // correlation matrix times independent normals, scaled by each factor's volatility.
+  RandomStream rng(key, tick.index, 0);
+  Eigen::Vector4d z;
+  for (Eigen::Index f = 0; f < 4; ++f) z(f) = rng.normal();
+  const Eigen::Vector4d shock =
+      Eigen::Map<const Eigen::Matrix<double, 4, 4, Eigen::RowMajor>>(s.factor_cholesky.data()) * z;
+  for (std::size_t f = 0; f < kFactorCount; ++f)
+    st.factor_noise[f] +=
+        p.factor_volatility_per_year[f] * std::sqrt(dt) * shock(static_cast<Eigen::Index>(f));
+
+  const double years = years_between(s.start, tick.date);
+  auto factor = [](Factor f) { return static_cast<std::size_t>(f); };
+  st.factor[factor(Factor::compute)] =
+      p.spend_elasticity * (st.spend_log - st.spend_log0) +
+      p.fundamental_share * b[static_cast<std::size_t>(Investor::fundamental)] +
+      p.jevons_share * b[static_cast<std::size_t>(Investor::jevons)] +
+      p.trend_share * b[static_cast<std::size_t>(Investor::trend)] +
+      st.factor_noise[factor(Factor::compute)];
+  if (in.api_margin > 0.0 && !st.margin_observed) {
+    st.margin_observed = true;
+    st.margin_log0 = std::log(in.api_margin);
+  }
+  st.factor[factor(Factor::margins)] =
+      (st.margin_observed && in.api_margin > 0.0 ? std::log(in.api_margin) - st.margin_log0 : 0.0) +
+      st.factor_noise[factor(Factor::margins)];
+  st.factor[factor(Factor::china_substitution)] =
+      (std::isfinite(in.cn_domestic_share) && st.observed ? in.cn_domestic_share - st.cn_domestic0
+                                                          : 0.0) +
+      st.factor_noise[factor(Factor::china_substitution)];
+  st.factor[factor(Factor::market)] =
+      p.market_drift_per_year * years + st.factor_noise[factor(Factor::market)];
+  // Momentum looks at the compute factor without the trend followers' own contribution.
+  st.compute_history.push_back(st.factor[factor(Factor::compute)] -
+                               p.trend_share * b[static_cast<std::size_t>(Investor::trend)]);
+  if (st.compute_history.size() > window + 1) st.compute_history.erase(st.compute_history.begin());
+
+  double index = 0.0;
+  for (std::size_t i = 0; i < s.n_firms; ++i) {
+    RandomStream firm_rng(key, tick.index, 1 + i);
+    st.idiosyncratic[i] +=
+        s.firms[i].idiosyncratic_volatility_per_year * std::sqrt(dt) * firm_rng.normal();
+    const double log_cap = firm_log_value(s, i, st.factor) + st.idiosyncratic[i];
+    st.daily_return[i] = std::expm1(log_cap - st.log_cap[i]);
+    st.log_cap[i] = log_cap;
+    if (s.in_index[i]) index += std::exp(log_cap);
+  }
+  st.index_return = st.index_usd > 0.0 ? index / st.index_usd - 1.0 : 0.0;
+  st.index_usd = index;
+}
+
+void watch_releases(const MarketsSetup& s, const MarketState& st,
+                    std::span<const ReleaseNews> releases, double frontier_capability,
+                    std::vector<ReleaseWatch>& watches) {
+  double frontier = frontier_capability;
+  for (const ReleaseNews& r : releases) {
+    frontier = std::max(frontier, r.capability);
+    ReleaseWatch w;
+    w.release = r;
+    w.surprise_log10 = release_efficiency_log10(r) - st.lab_efficiency_log10[r.lab];
+    w.salience = release_salience(s.params, r, frontier);
+    w.log_cap_before = st.log_cap;
+    w.day_return.assign(s.n_firms, 0.0);
+    w.worst.assign(s.n_firms, 0.0);
+    watches.push_back(std::move(w));
+  }
+}
+
+void update_watches(const MarketsSetup& s, const MarketState& st,
+                    std::vector<ReleaseWatch>& watches, std::vector<ReleaseWatch>& finished) {
+  for (ReleaseWatch& w : watches) {
+    for (std::size_t i = 0; i < s.n_firms; ++i) {
+      const double change = std::expm1(st.log_cap[i] - w.log_cap_before[i]);
+      if (w.days == 0) w.day_return[i] = change;
+      w.worst[i] = std::min(w.worst[i], change);
+    }
+    ++w.days;
+  }
+  const auto done = [&s](const ReleaseWatch& w) {
+    return w.days >= static_cast<int>(s.params.drawdown_window_days);
+  };
+  for (ReleaseWatch& w : watches)
+    if (done(w)) finished.push_back(std::move(w));
+  std::erase_if(watches, done);
+}
+
+}  // namespace airace

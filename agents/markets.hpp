@@ -1,0 +1,181 @@
+#pragma once
+// Markets: listed firms whose market capitalisations follow factors driven by investors'
+// beliefs about AI compute demand, plus correlated noise. Investors learn from the model's own
+// events — how much compute released models needed, what adopters pay, how much China buys at
+// home — so a repricing such as the one of 2025-01-27 comes out of the mechanism; no scenario
+// writes a price. docs/model.md §3.3.7 "Markets" gives the equations, parameters and sources.
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sim/core/params.hpp"
+#include "sim/core/random.hpp"
+#include "sim/core/schedule.hpp"
+
+namespace airace {
+
+// The factors firms are exposed to, in this order everywhere (loadings, correlation matrix).
+enum class Factor : std::size_t { compute, margins, china_substitution, market };
+inline constexpr std::size_t kFactorCount = 4;
+inline constexpr std::array<const char*, kFactorCount> kFactorNames = {
+    "compute", "margins", "china_substitution", "market"};
+
+// A listed firm: its value at the start date and its exposures (loadings) to the factors.
+struct FirmSpec {
+  std::string id;
+  std::string name;
+  EntityRef country;
+  bool in_index = false;                     // member of the US index (a Nasdaq-100-like sum)
+  double market_cap_usd = 0.0;               // USD at the start date
+  double compute_exposure = 0.0;             // d ln cap / d compute factor
+  double margins_exposure = 0.0;             // d ln cap / d margins factor
+  double china_substitution_exposure = 0.0;  // d ln cap / d substitution factor
+  double market_exposure = 1.0;              // d ln cap / d broad-market factor
+  double idiosyncratic_volatility_per_year = 0.25;  // 1/sqrt(year), firm-specific noise
+  std::string source;
+  SourceLocation where;
+};
+
+// Parameters of investors and prices (scenario section `market_model`).
+struct MarketModelParams {
+  // beliefs about algorithmic efficiency (log10 effective FLOP per physical FLOP)
+  double efficiency_trend_per_year = 2.8;       // x/year investors expect
+  double efficiency_prior_sd = 0.3;             // log10, uncertainty at the start
+  double efficiency_process_sd_per_year = 0.2;  // log10/sqrt(year), how fast it regrows
+  double growth_prior_sd = 0.2;                 // log10/year, uncertainty about a lab's pace
+  double growth_process_sd_per_year = 0.1;      // log10/year/sqrt(year), drift of that pace
+  double open_observation_sd = 0.15;            // log10, what an open release reveals
+  double closed_observation_sd = 0.6;           // log10, a closed release's unverifiable claims
+  double salience_log10 = 0.3;                  // log10 FLOP behind the frontier: attention / e
+  double belief_half_life_years = 1.0;          // years for a surprise to fade into the trend
+  // investor types
+  double fundamental_share = 0.6;          // fraction of the market's weight
+  double jevons_share = 0.25;              // fraction: cheaper AI raises total demand
+  double trend_share = 0.15;               // fraction: follow recent moves
+  double compute_demand_elasticity = 1.0;  // fundamental: ln demand per ln compute needed
+  double jevons_elasticity = 0.6;          // Jevons: ln demand per ln efficiency surprise
+  double jevons_half_life_days = 3.0;      // days, how slowly Jevons investors come round
+  int64_t trend_window_days = 5;           // trading days of momentum
+  double trend_strength = 1.0;             // ln value per ln move over the window
+  // observed fundamentals
+  double spend_smoothing_years = 0.5;  // years, averaging of observed AI chip spending
+  double spend_elasticity = 1.0;       // ln expected demand per ln observed spending
+  // noise
+  double market_drift_per_year = 0.07;  // 1/year, ln broad market
+  std::array<double, kFactorCount> factor_volatility_per_year = {0.25, 0.15, 0.1, 0.18};
+  std::vector<std::vector<double>> factor_correlation;  // kFactorCount rows; empty: identity
+  int64_t drawdown_window_days = 20;  // trading days after a release over which drawdowns count
+  SourceLocation where;               // of the section, for messages
+  SourceLocation correlation_where;   // of factor_correlation
+};
+
+const Schema<FirmSpec>& firm_schema();
+const Schema<MarketModelParams>& market_model_schema();
+
+// Resolved for a run.
+struct MarketsSetup {
+  MarketModelParams params;
+  std::vector<FirmSpec> firms;
+  std::size_t n_firms = 0;
+  std::vector<double> loadings;  // [firm * kFactorCount + factor]
+  std::array<double, kFactorCount * kFactorCount> factor_cholesky{};  // lower, row-major
+  std::vector<uint8_t> in_index;                                      // [firm]
+  std::size_t n_labs = 0;  // labs whose efficiency investors track
+  Date start;
+  bool enabled() const { return n_firms > 0; }
+};
+
+MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<FirmSpec>& firms,
+                             const std::vector<std::string>& country_ids, std::size_t n_labs,
+                             Date start, Diagnostics& diags);
+
+// What investors see of a release (from the labs' Release record).
+struct ReleaseNews {
+  std::size_t lab = 0;
+  Date date;
+  double capability = 0.0;     // log10 FLOP (effective)
+  double training_flop = 0.0;  // FLOP, physical
+  bool open = false;
+};
+
+// What markets observe of the rest of the world on a trading day.
+struct MarketInputs {
+  std::span<const ReleaseNews> releases;    // since the previous trading day
+  double frontier_capability = 0.0;         // log10 FLOP, best model released so far
+  double ai_chip_spend_usd_per_year = 0.0;  // producers' revenue, last supply tick
+  double api_margin = 0.0;         // API margin of closed labs, the same for all (0: no adoption)
+  double cn_domestic_share = 0.0;  // fraction of China's compute on domestic chips
+};
+
+// Investor types, in the order of MarketState::type_belief.
+enum class Investor : std::size_t { fundamental, jevons, trend };
+inline constexpr std::size_t kInvestorCount = 3;
+
+struct MarketState {
+  // beliefs: each lab's algorithmic efficiency (log10 × 2022-01 algorithms) and its variance,
+  // and the best of them, which sets the compute investors believe a capability needs
+  std::vector<double> lab_efficiency_log10;    // [lab] level
+  std::vector<double> lab_growth_log10;        // [lab] believed pace, log10/year
+  std::vector<std::array<double, 3>> lab_cov;  // [lab] covariance: level², level·pace, pace²
+  double efficiency_log10 = 0.0;  // max over labs: the best algorithms anyone has shown
+  double efficiency_var = 0.0;    // variance of the lab that holds the max
+  double trend_log10 = 0.0;       // the trend investors anchor on (log10)
+  std::array<double, kInvestorCount> type_belief{};  // ln expected compute demand, by type
+  // factors
+  double spend_log = 0.0;  // ln observed AI chip spending, smoothed
+  double spend_log0 = 0.0;
+  double margin_log0 = 0.0;
+  double cn_domestic0 = 0.0;
+  bool observed = false;                            // spending seen at least once
+  bool margin_observed = false;                     // an API margin seen at least once
+  std::array<double, kFactorCount> factor{};        // factor levels
+  std::array<double, kFactorCount> factor_noise{};  // correlated random walks
+  std::vector<double> compute_history;  // compute factor on past trading days (trend window)
+  std::vector<double> idiosyncratic;    // [firm] random walks
+  std::vector<double> log_cap;          // [firm] ln USD
+  std::vector<double> daily_return;     // [firm] fraction, last trading day
+  double index_usd = 0.0;
+  double index_return = 0.0;
+};
+
+MarketState initial_market_state(const MarketsSetup& setup);
+
+// The efficiency (log10) a release reveals, and the weight investors give it (salience:
+// near-frontier releases draw attention).
+double release_efficiency_log10(const ReleaseNews& r);
+double release_salience(const MarketModelParams& p, const ReleaseNews& r,
+                        double frontier_capability);
+
+// docs/model.md §"Markets": one trading day. Beliefs take in the releases, investors revalue,
+// factors move, firms are repriced.
+void step_markets(const MarketsSetup& setup, MarketState& state, const MarketInputs& in,
+                  const Tick& tick, StreamKey key);
+
+// How each firm fared after a release: its return on the release's trading day and its worst
+// fall over the next drawdown_window_days trading days, both relative to the day before.
+struct ReleaseWatch {
+  ReleaseNews release;
+  double surprise_log10 = 0.0;  // efficiency revealed minus the belief about its lab before it
+  double salience = 0.0;
+  std::vector<double> log_cap_before;  // [firm]
+  std::vector<double> day_return;      // [firm] fraction
+  std::vector<double> worst;           // [firm] fraction, most negative cap / cap before − 1
+  int days = 0;                        // trading days watched
+};
+
+// Starts watching the releases of this trading day (call before step_markets) ...
+void watch_releases(const MarketsSetup& setup, const MarketState& state,
+                    std::span<const ReleaseNews> releases, double frontier_capability,
+                    std::vector<ReleaseWatch>& watches);
+// ... and updates the watches after it; those that have run their window move to `finished`.
+void update_watches(const MarketsSetup& setup, const MarketState& state,
+                    std::vector<ReleaseWatch>& watches, std::vector<ReleaseWatch>& finished);
+
+// Market value (ln USD) of each firm implied by the factor levels, before firm noise.
+double firm_log_value(const MarketsSetup& setup, std::size_t firm,
+                      const std::array<double, kFactorCount>& factor);
+
+}  // namespace airace
