@@ -37,19 +37,28 @@ int main(int argc, char** argv) {
         static_cast<double>(tick_dates(s.schedule.supply, s.info.start, s.info.end).size());
     const auto lab_ticks =
         static_cast<double>(tick_dates(s.schedule.labs, s.info.start, s.info.end).size());
-    // An agent-step: one buyer in one supply tick (its choice, allocation and fleet), or one lab
-    // in one research tick.
-    const double agent_steps = buyers * supply_ticks + labs * lab_ticks;  // per replicate
+    const double adopters = static_cast<double>(s.adoption_setup.n_adopters);
+    const auto adoption_ticks =
+        static_cast<double>(tick_dates(s.schedule.adoption, s.info.start, s.info.end).size());
+    const double firms = static_cast<double>(s.markets_setup.n_firms);
+    const auto market_ticks =
+        static_cast<double>(tick_dates(s.schedule.markets, s.info.start, s.info.end).size());
+    // An agent-step: one buyer in one supply tick (its choice, allocation and fleet), one lab in
+    // one research tick, one adopter in one adoption tick, or one firm on one trading day.
+    const double agent_steps = buyers * supply_ticks + labs * lab_ticks +
+                               adopters * adoption_ticks + firms * market_ticks;  // per replicate
 
-    std::printf("scenario %s: %zu labs, %zu clouds, %zu chips, %zu producers, %zu rules, %s to %s, "
-                "%d replicates\n",
-                file.c_str(), s.labs.size(), s.clouds.size(), s.chips.size(), s.producers.size(),
-                s.export_rules.size(), s.info.start.iso().c_str(), s.info.end.iso().c_str(),
-                replicates);
     std::printf(
-        "agent-steps per replicate: %.0f (%.0f supply ticks x %.0f buyers + %.0f research ticks "
-        "x %.0f labs)\n",
-        agent_steps, supply_ticks, buyers, lab_ticks, labs);
+        "scenario %s: %zu labs, %zu clouds, %zu chips, %zu producers, %zu rules, %s to %s, "
+        "%d replicates\n",
+        file.c_str(), s.labs.size(), s.clouds.size(), s.chips.size(), s.producers.size(),
+        s.export_rules.size(), s.info.start.iso().c_str(), s.info.end.iso().c_str(), replicates);
+    std::printf(
+        "agent-steps per replicate: %.0f (%.0f supply ticks x %.0f buyers + %.0f research "
+        "ticks x %.0f labs + %.0f adoption ticks x %.0f adopters + %.0f trading days x %.0f "
+        "firms)\n",
+        agent_steps, supply_ticks, buyers, lab_ticks, labs, adoption_ticks, adopters, market_ticks,
+        firms);
     const double t1 = seconds_for(s, 1, 3);
     std::printf("threads  seconds  ms/replicate  ns/agent-step  speed-up\n");
     std::vector<int> counts;
