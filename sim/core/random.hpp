@@ -22,6 +22,7 @@ enum class Stream : uint32_t {
   lab_training = 3,
   adoption_population = 4,  // adopters' preferences (step 0) and peer links (step 1)
   adoption_choice = 5,      // revision and taste shocks, per adopter and tick
+  sweep_design = 100,       // sweep designs, bootstrap resamples and uncertain-parameter draws
 };
 
 struct StreamKey {
