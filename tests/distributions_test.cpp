@@ -92,7 +92,8 @@ TEST_CASE("inverse normal cdf inverts the normal cdf across the whole range") {
     const double x = inverse_normal_cdf(p);
     CHECK(normal_cdf(x) == doctest::Approx(p).epsilon(1e-13));
     // The upper tail: Phi(-x) is the same small probability.
-    CHECK(normal_cdf(-inverse_normal_cdf(1.0 - p)) == doctest::Approx(1.0 - (1.0 - p)).epsilon(1e-13));
+    CHECK(normal_cdf(-inverse_normal_cdf(1.0 - p)) ==
+          doctest::Approx(1.0 - (1.0 - p)).epsilon(1e-13));
   }
   for (double p = 0.02; p < 0.98; p += 0.01) {
     CHECK(normal_cdf(inverse_normal_cdf(p)) == doctest::Approx(p).epsilon(1e-14));
@@ -108,7 +109,8 @@ TEST_CASE("distribution quantiles give the defining values") {
   CHECK(quantile(n, 0.975) == doctest::Approx(10.0 + 2.0 * 1.959963984540054).epsilon(1e-13));
   const Distribution ln = lognormal_distribution(3.0, 0.5);
   CHECK(quantile(ln, 0.5) == doctest::Approx(3.0).epsilon(1e-15));
-  CHECK(quantile(ln, 0.975) == doctest::Approx(3.0 * std::exp(0.5 * 1.959963984540054)).epsilon(1e-13));
+  CHECK(quantile(ln, 0.975) ==
+        doctest::Approx(3.0 * std::exp(0.5 * 1.959963984540054)).epsilon(1e-13));
   for (const Distribution& d : {u, n, ln}) {
     for (double p : {1e-9, 0.01, 0.3, 0.5, 0.8, 0.999999}) {
       CHECK(cdf(d, quantile(d, p)) == doctest::Approx(p).epsilon(1e-9));
@@ -126,7 +128,8 @@ TEST_CASE("lognormal from an 80 percent interval returns p10 and p90 at 0.1 and 
 }
 
 TEST_CASE("truncated distributions stay inside their bounds and keep their shape") {
-  const Distribution n = truncated(normal_distribution(0.0, 1.0), 0.0, std::numeric_limits<double>::infinity());
+  const Distribution n =
+      truncated(normal_distribution(0.0, 1.0), 0.0, std::numeric_limits<double>::infinity());
   // The half-normal: its median is Phi^-1(0.75).
   CHECK(quantile(n, 0.5) == doctest::Approx(inverse_normal_cdf(0.75)).epsilon(1e-13));
   // Far in the upper tail the bounds keep their precision.
@@ -256,7 +259,8 @@ TEST_CASE("a replicate's uncertain values do not depend on the thread that draws
 TEST_CASE("uncertain values reject a count of uniforms that does not match") {
   const UncertainParameters p = three_correlated();
   const std::vector<double> two{0.5, 0.5};
-  CHECK(contains(error_text([&] { uncertain_values(p, two); }), "2 uniforms for 3 uncertain parameters"));
+  CHECK(contains(error_text([&] { uncertain_values(p, two); }),
+                 "2 uniforms for 3 uncertain parameters"));
   const std::vector<double> mid{0.5, 0.5, 0.5};
   const std::vector<double> v = uncertain_values(p, mid);
   CHECK(v[0] == doctest::Approx(0.3));

@@ -32,7 +32,8 @@ bool contains(const std::string& text, const std::string& part) {
 std::vector<double> evaluate(const SaltelliDesign& d,
                              const std::function<double(const Eigen::RowVectorXd&)>& f) {
   std::vector<double> y(static_cast<std::size_t>(d.runs.rows()));
-  for (Eigen::Index r = 0; r < d.runs.rows(); ++r) y[static_cast<std::size_t>(r)] = f(d.runs.row(r));
+  for (Eigen::Index r = 0; r < d.runs.rows(); ++r)
+    y[static_cast<std::size_t>(r)] = f(d.runs.row(r));
   return y;
 }
 
@@ -175,8 +176,8 @@ TEST_CASE("sobol indices are bit identical for the same call and any thread coun
 
 TEST_CASE("sobol indices reject outcomes that do not fit the design or cannot be analysed") {
   const std::vector<double> short_y(10, 1.0);
-  CHECK(contains(error_text([&] { sobol_indices(short_y, 4, 2); }),
-                 "has 16 runs; got 10 outcomes"));
+  CHECK(
+      contains(error_text([&] { sobol_indices(short_y, 4, 2); }), "has 16 runs; got 10 outcomes"));
   std::vector<double> y(16);
   for (std::size_t r = 0; r < y.size(); ++r) y[r] = static_cast<double>(r % 5);
   y[7] = std::nan("");

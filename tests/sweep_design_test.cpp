@@ -1,5 +1,3 @@
-#include "sim/sweep/design.hpp"
-
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -7,6 +5,8 @@
 #include <set>
 #include <string>
 #include <vector>
+
+#include "sim/sweep/design.hpp"
 
 using namespace airace;
 
@@ -41,8 +41,8 @@ bool is_zero_net(const DesignMatrix& d, Eigen::Index c0, Eigen::Index c1, int m)
   for (int a = 0; a <= m; ++a) {
     std::set<std::pair<long, long>> boxes;
     for (Eigen::Index r = 0; r < d.rows(); ++r) {
-      boxes.insert({stratum(d(r, c0), std::size_t{1} << a),
-                    stratum(d(r, c1), std::size_t{1} << (m - a))});
+      boxes.insert(
+          {stratum(d(r, c0), std::size_t{1} << a), stratum(d(r, c1), std::size_t{1} << (m - a))});
     }
     if (boxes.size() != static_cast<std::size_t>(d.rows())) return false;
   }
@@ -74,8 +74,8 @@ TEST_CASE("full grid lists every combination once with the last parameter fastes
 TEST_CASE("evenly spaced levels run from 0 to 1 and a single level is the centre") {
   CHECK(evenly_spaced_levels(5) == std::vector<double>{0.0, 0.25, 0.5, 0.75, 1.0});
   CHECK(evenly_spaced_levels(1) == std::vector<double>{0.5});
-  const DesignMatrix d = full_grid({evenly_spaced_levels(3), evenly_spaced_levels(4),
-                                    evenly_spaced_levels(2)});
+  const DesignMatrix d =
+      full_grid({evenly_spaced_levels(3), evenly_spaced_levels(4), evenly_spaced_levels(2)});
   CHECK(d.rows() == 24);
 }
 
@@ -90,8 +90,9 @@ TEST_CASE("full grid rejects missing and repeated and non finite levels together
   CHECK(text.find("repeats") != std::string::npos);
   CHECK(text.find("no levels") != std::string::npos);
   const std::vector<double> thousand = evenly_spaced_levels(1000);
-  CHECK(error_text([&] { full_grid({thousand, thousand, thousand}); }).find("more than") !=
-        std::string::npos);
+  CHECK(error_text([&] {
+          full_grid({thousand, thousand, thousand});
+        }).find("more than") != std::string::npos);
 }
 
 TEST_CASE("latin hypercube hits each stratum exactly once in every dimension") {
@@ -255,8 +256,9 @@ TEST_CASE("saltelli A_B matrices equal A except column i taken from B") {
 TEST_CASE("saltelli design rejects too few base points and too many parameters") {
   CHECK(error_text([] { saltelli_design(1, 1); }).find("at least 2 base points") !=
         std::string::npos);
-  CHECK(error_text([] { saltelli_design(6, 4); }).find("at least 8 base points (2 per parameter); got 6") !=
-        std::string::npos);
+  CHECK(error_text([] {
+          saltelli_design(6, 4);
+        }).find("at least 8 base points (2 per parameter); got 6") != std::string::npos);
   CHECK(error_text([] { saltelli_design(1024, 33); }).find("at most 32 parameters") !=
         std::string::npos);
   CHECK(saltelli_problems(0, 0).size() == 2);

@@ -286,8 +286,8 @@ DesignMatrix latin_hypercube(std::size_t n_points, std::size_t dimensions, uint6
   const double n = static_cast<double>(n_points);
   std::vector<uint64_t> stratum(n_points);
   for (std::size_t d = 0; d < dimensions; ++d) {
-    RandomStream rng = sweep_stream(seed, 0, SweepDraw::latin_hypercube,
-                                    static_cast<uint32_t>(d), 0);
+    RandomStream rng =
+        sweep_stream(seed, 0, SweepDraw::latin_hypercube, static_cast<uint32_t>(d), 0);
     std::iota(stratum.begin(), stratum.end(), uint64_t{0});
     for (std::size_t i = n_points; i-- > 1;) {  // Fisher-Yates
       std::swap(stratum[i], stratum[uniform_index(rng, i + 1)]);
@@ -317,8 +317,9 @@ std::vector<std::string> sobol_problems(std::size_t n_points, std::size_t dimens
     problems.push_back("a Sobol design of " + count_text(n_points) + " points is more than " +
                        count_text(kMaxDesignPoints) + "; split the sweep");
   } else if (options.skip > kSobolMaxIndex - n_points) {
-    problems.push_back("skipping " + std::to_string(options.skip) + " Sobol points leaves fewer than " +
-                       count_text(n_points) + " of the 2^32 this generator provides");
+    problems.push_back("skipping " + std::to_string(options.skip) +
+                       " Sobol points leaves fewer than " + count_text(n_points) +
+                       " of the 2^32 this generator provides");
   }
   if (dimensions == 0) problems.push_back("a Sobol design needs at least one parameter; got 0");
   if (dimensions > kSobolMaxDimensions) {
@@ -393,8 +394,9 @@ std::vector<std::string> saltelli_problems(std::size_t base_rows, std::size_t pa
                        count_text(parameters) + " parameters makes more than " +
                        count_text(kMaxDesignPoints) + " runs; split the sweep");
   } else if (options.skip > kSobolMaxIndex - base_rows) {
-    problems.push_back("skipping " + std::to_string(options.skip) + " Sobol points leaves fewer than " +
-                       count_text(base_rows) + " of the 2^32 this generator provides");
+    problems.push_back("skipping " + std::to_string(options.skip) +
+                       " Sobol points leaves fewer than " + count_text(base_rows) +
+                       " of the 2^32 this generator provides");
   }
   return problems;
 }
@@ -405,8 +407,9 @@ SaltelliDesign saltelli_design(std::size_t base_rows, std::size_t parameters,
   const DesignMatrix base = sobol_points(base_rows, 2 * parameters, options);
   const auto n = static_cast<Eigen::Index>(base_rows);
   const auto k = static_cast<Eigen::Index>(parameters);
-  SaltelliDesign design{base_rows, parameters,
-                        DesignMatrix(static_cast<Eigen::Index>(saltelli_run_count(base_rows, parameters)), k)};
+  SaltelliDesign design{
+      base_rows, parameters,
+      DesignMatrix(static_cast<Eigen::Index>(saltelli_run_count(base_rows, parameters)), k)};
   design.runs.middleRows(saltelli_row_a(base_rows, 0), n) = base.leftCols(k);
   design.runs.middleRows(saltelli_row_b(base_rows, 0), n) = base.rightCols(k);
   for (Eigen::Index i = 0; i < k; ++i) {

@@ -12,7 +12,6 @@
 // same sentences without throwing.
 
 #include <Eigen/Core>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -55,8 +54,8 @@ enum class SobolScramble {
 
 struct SobolOptions {
   SobolScramble scramble = SobolScramble::owen;
-  uint64_t seed = 0;     // for the scrambling; ignored without it
-  uint64_t skip = 0;     // leading points to leave out
+  uint64_t seed = 0;  // for the scrambling; ignored without it
+  uint64_t skip = 0;  // leading points to leave out
 };
 
 // Points skip .. skip + n_points - 1. Unscrambled points are exact multiples of 2^-52 in [0, 1);

@@ -2,7 +2,6 @@
 
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
-
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -23,7 +22,7 @@ constexpr double kZ90 = 1.2815515655446004;
 // P. J. Acklam, "An algorithm for computing the inverse normal cumulative distribution
 // function" (2003): rational approximations with relative error below 1.15e-9, for p <= 0.5.
 double acklam_lower(double p) {
-  constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+  constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
                           1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
   constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
                           6.680131188771972e+01, -1.328068155288572e+01};
@@ -167,7 +166,8 @@ Distribution uniform_distribution(double low, double high) {
 
 Distribution normal_distribution(double mean, double sd) {
   std::vector<std::string> problems;
-  if (!std::isfinite(mean)) problems.push_back("a normal distribution needs a finite mean; got " + number(mean));
+  if (!std::isfinite(mean))
+    problems.push_back("a normal distribution needs a finite mean; got " + number(mean));
   if (!std::isfinite(sd) || !(sd > 0.0)) {
     problems.push_back("a normal distribution needs a finite sd > 0; got " + number(sd));
   }
@@ -294,9 +294,12 @@ GaussianCopula gaussian_copula(const Eigen::MatrixXd& rank_correlation,
     for (Eigen::Index j = 0; j < n; ++j) {
       const double r = rank_correlation(i, j);
       if (i == j) {
-        if (r != 1.0) problems.push_back(what + ": " + entry(i, j) + " is " + number(r) + "; a diagonal entry must be 1");
+        if (r != 1.0)
+          problems.push_back(what + ": " + entry(i, j) + " is " + number(r) +
+                             "; a diagonal entry must be 1");
       } else if (!std::isfinite(r) || r < -1.0 || r > 1.0) {
-        problems.push_back(what + ": " + entry(i, j) + " is " + number(r) + "; it must lie in [-1, 1]");
+        problems.push_back(what + ": " + entry(i, j) + " is " + number(r) +
+                           "; it must lie in [-1, 1]");
       } else if (j > i && std::abs(r - rank_correlation(j, i)) > 1e-12) {
         problems.push_back(what + ": " + entry(i, j) + " is " + number(r) + " but " + entry(j, i) +
                            " is " + number(rank_correlation(j, i)) + "; it must be symmetric");
@@ -319,12 +322,15 @@ GaussianCopula gaussian_copula(const Eigen::MatrixXd& rank_correlation,
   // An eigenvalue this close to 0 means one parameter is (almost) a combination of others:
   // the Cholesky factor would turn rounding noise into correlations.
   constexpr double kSmallestEigenvalue = 1e-10;
-  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(copula.pearson, Eigen::EigenvaluesOnly);
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(copula.pearson,
+                                                             Eigen::EigenvaluesOnly);
   const double smallest = eigen.eigenvalues().minCoeff();
   const Eigen::LLT<Eigen::MatrixXd> llt(copula.pearson);
   if (!(smallest > kSmallestEigenvalue) || llt.info() != Eigen::Success) {
-    throw SweepError({what + " is not positive definite (as the normal copula's correlation "
-                      "2 sin(pi rho / 6), smallest eigenvalue " + number(smallest) +
+    throw SweepError({what +
+                      " is not positive definite (as the normal copula's correlation "
+                      "2 sin(pi rho / 6), smallest eigenvalue " +
+                      number(smallest) +
                       "): these correlations cannot hold together; weaken some of them"});
   }
   copula.cholesky = llt.matrixL();
@@ -336,8 +342,8 @@ std::vector<double> uncertain_values(const UncertainParameters& parameters,
   const std::size_t n = parameters.distributions.size();
   std::vector<std::string> problems;
   if (!parameters.names.empty() && parameters.names.size() != n) {
-    problems.push_back(std::to_string(parameters.names.size()) + " names for " +
-                       std::to_string(n) + " uncertain parameters");
+    problems.push_back(std::to_string(parameters.names.size()) + " names for " + std::to_string(n) +
+                       " uncertain parameters");
   }
   if (independent_uniforms.size() != n) {
     problems.push_back(std::to_string(independent_uniforms.size()) + " uniforms for " +

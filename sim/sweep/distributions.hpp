@@ -12,7 +12,6 @@
 // Invalid parameters throw SweepError listing every problem.
 
 #include <Eigen/Core>
-
 #include <cstdint>
 #include <limits>
 #include <optional>

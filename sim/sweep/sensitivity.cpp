@@ -79,7 +79,8 @@ double percentile(std::vector<double> values, double probability) {
 std::vector<std::string> problems_of(std::span<const double> y, std::size_t n, std::size_t k,
                                      const BootstrapOptions& bootstrap) {
   std::vector<std::string> problems;
-  if (n < 2) problems.push_back("Sobol indices need at least 2 base rows; got " + std::to_string(n));
+  if (n < 2)
+    problems.push_back("Sobol indices need at least 2 base rows; got " + std::to_string(n));
   if (k == 0) problems.push_back("Sobol indices need at least one parameter; got 0");
   if (y.size() != saltelli_run_count(n, k)) {
     problems.push_back("a Saltelli design with " + std::to_string(n) + " base rows and " +
@@ -96,9 +97,11 @@ std::vector<std::string> problems_of(std::span<const double> y, std::size_t n, s
     }
   }
   if (not_finite > 5) {
-    problems.push_back("... and " + std::to_string(not_finite - 5) + " more runs without a finite outcome");
+    problems.push_back("... and " + std::to_string(not_finite - 5) +
+                       " more runs without a finite outcome");
   }
-  if (bootstrap.resamples == 0) problems.push_back("the bootstrap needs at least 1 resample; got 0");
+  if (bootstrap.resamples == 0)
+    problems.push_back("the bootstrap needs at least 1 resample; got 0");
   if (!(bootstrap.confidence > 0.0 && bootstrap.confidence < 1.0)) {
     problems.push_back("the confidence level must lie strictly between 0 and 1; got " +
                        format_number(bootstrap.confidence));
@@ -116,8 +119,9 @@ SobolIndices sobol_indices(std::span<const double> outcomes, std::size_t base_ro
 
   const Estimates all = estimate(outcomes, n, k, [](std::size_t j) { return j; });
   if (!(all.variance > 0.0)) {
-    throw SweepError({"the outcome is the same in every run of A and B (variance 0): it has no "
-                      "variance to apportion to the parameters"});
+    throw SweepError(
+        {"the outcome is the same in every run of A and B (variance 0): it has no "
+         "variance to apportion to the parameters"});
   }
 
   // Each resample writes its own slot; a resample whose rows happen not to vary gives NaN
