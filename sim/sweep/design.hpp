@@ -60,7 +60,8 @@ struct SobolOptions {
 
 // Points skip .. skip + n_points - 1. Unscrambled points are exact multiples of 2^-52 in [0, 1);
 // scrambled ones lie strictly inside (0, 1). The first 2^m points of a design put exactly one
-// point in each interval [j/2^m, (j+1)/2^m) of every dimension, scrambled or not.
+// point in each interval [j/2^m, (j+1)/2^m) of every dimension, scrambled or not. Scramble (the
+// default) when columns feed unbounded distributions: the origin's quantiles are infinite.
 DesignMatrix sobol_points(std::size_t n_points, std::size_t dimensions,
                           const SobolOptions& options = {});
 std::vector<std::string> sobol_problems(std::size_t n_points, std::size_t dimensions,
