@@ -80,8 +80,8 @@ void u64_attr(hid_t obj, const std::string& name, uint64_t v) {
   number_attr(obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &v);
 }
 
-Handle dataset(hid_t parent, const std::string& name, hid_t type,
-               const std::vector<hsize_t>& dims, bool compress) {
+Handle dataset(hid_t parent, const std::string& name, hid_t type, const std::vector<hsize_t>& dims,
+               bool compress) {
   const Handle space = space_of(dims);
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "creating dataset properties");
   hsize_t total = 1;
@@ -96,9 +96,9 @@ Handle dataset(hid_t parent, const std::string& name, hid_t type,
     check(H5Pset_shuffle(dcpl.get()), "compressing");
     check(H5Pset_deflate(dcpl.get(), 1), "compressing");
   }
-  return Handle(H5Dcreate2(parent, name.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(),
-                           H5P_DEFAULT),
-                H5Dclose, "creating dataset " + name);
+  return Handle(
+      H5Dcreate2(parent, name.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      H5Dclose, "creating dataset " + name);
 }
 
 Handle write_doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
@@ -172,8 +172,7 @@ void write_table(hid_t file, const SweepTable& t) {
     check(H5DSattach_scale(ds, replicate.get(), 1), "attaching /replicate");
   };
   {
-    const Handle design =
-        write_doubles(file, "design", {t.points, t.parameters.size()}, t.design);
+    const Handle design = write_doubles(file, "design", {t.points, t.parameters.size()}, t.design);
     strings_attr(design.get(), "parameters", t.parameters);
     strings_attr(design.get(), "units", t.parameter_units);
     check(H5DSattach_scale(design.get(), point.get(), 0), "attaching /point");
@@ -181,16 +180,14 @@ void write_table(hid_t file, const SweepTable& t) {
   }
   {
     const Handle runs = group(file, "runs");
-    const Handle status = dataset(runs.get(), "status", H5T_STD_I8LE, {t.points, t.replicates},
-                                  true);
+    const Handle status =
+        dataset(runs.get(), "status", H5T_STD_I8LE, {t.points, t.replicates}, true);
     if (!t.status.empty())
-      check(H5Dwrite(status.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                     t.status.data()),
+      check(H5Dwrite(status.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.status.data()),
             "writing /runs/status");
     string_attr(status.get(), "meaning", "0 not run (another shard's run), 1 ok, 2 failed");
     label_pr(status.get());
-    const Handle reason =
-        write_strings(runs.get(), "reason", {t.points, t.replicates}, t.reason);
+    const Handle reason = write_strings(runs.get(), "reason", {t.points, t.replicates}, t.reason);
     label_pr(reason.get());
   }
   {
@@ -290,9 +287,9 @@ std::vector<std::string> read_strings(hid_t obj_type_owner, hid_t type, std::siz
   const Handle mem = string_type();
   std::vector<char*> p(n, nullptr);
   if (n > 0) {
-    const herr_t status = attribute ? H5Aread(obj_type_owner, mem.get(), p.data())
-                                    : H5Dread(obj_type_owner, mem.get(), H5S_ALL, H5S_ALL,
-                                              H5P_DEFAULT, p.data());
+    const herr_t status =
+        attribute ? H5Aread(obj_type_owner, mem.get(), p.data())
+                  : H5Dread(obj_type_owner, mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data());
     check(status, "reading " + what);
   }
   std::vector<std::string> out;
@@ -399,8 +396,7 @@ SweepTable read_table(hid_t file) {
     if (extent(status.get(), false) != n) throw h5::Failure{"/runs/status has the wrong size"};
     t.status.resize(n);
     if (n > 0)
-      check(H5Dread(status.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                    t.status.data()),
+      check(H5Dread(status.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.status.data()),
             "reading /runs/status");
     t.reason = get_strings(runs.get(), "reason");
     if (t.reason.size() != n) throw h5::Failure{"/runs/reason has the wrong size"};
@@ -449,7 +445,8 @@ SweepTable read_table(hid_t file) {
 }  // namespace
 
 void write_sweep_file(const std::filesystem::path& path, const SweepTable& table) {
-  replace_atomically(path, [&](hid_t file) { write_table(file, table); }, false);
+  replace_atomically(
+      path, [&](hid_t file) { write_table(file, table); }, false);
 }
 
 SweepTable read_sweep_file(const std::filesystem::path& path) {
@@ -596,8 +593,7 @@ bool is_batch_name(const std::string& name, std::size_t* number) {
 
 }  // namespace
 
-BatchStore::BatchStore(std::filesystem::path dir, const std::string& stamp)
-    : dir_(std::move(dir)) {
+BatchStore::BatchStore(std::filesystem::path dir, const std::string& stamp) : dir_(std::move(dir)) {
   std::error_code ec;
   const std::filesystem::path stamp_file = dir_ / "STAMP";
   if (std::filesystem::exists(stamp_file, ec)) {

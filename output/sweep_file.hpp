@@ -80,8 +80,8 @@ struct SweepTable {
   std::vector<double> design;  // [point][parameter]
   std::vector<SweepMetricInfo> metrics;
   std::vector<SweepSeriesInfo> series;
-  std::vector<RunStatus> status;                 // [run]
-  std::vector<std::string> reason;               // [run]
+  std::vector<RunStatus> status;                   // [run]
+  std::vector<std::string> reason;                 // [run]
   std::vector<std::vector<double>> metric_values;  // [metric][run]
   std::vector<std::vector<double>> series_values;  // [series][run * values_per_run]
 

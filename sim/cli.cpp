@@ -3,11 +3,11 @@
 #include <oneapi/tbb/global_control.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -107,9 +107,10 @@ class ProgressBar {
       const auto done = static_cast<double>(done_.load());
       const double rate = elapsed > 0 ? done / elapsed : 0.0;
       const double left = rate > 0 ? (static_cast<double>(total_) - done) / rate : 0.0;
-      std::fprintf(stderr, "\r  [%s%s] %zu/%zu %s  %.2f %s/s  %s  ", std::string(filled, '#').c_str(),
-                   std::string(width - filled, ' ').c_str(), done_.load(), total_, unit_, rate,
-                   unit_, rate > 0 ? ("~" + std::to_string(static_cast<long long>(left)) + " s left").c_str() : "");
+      std::fprintf(
+          stderr, "\r  [%s%s] %zu/%zu %s  %.2f %s/s  %s  ", std::string(filled, '#').c_str(),
+          std::string(width - filled, ' ').c_str(), done_.load(), total_, unit_, rate, unit_,
+          rate > 0 ? ("~" + std::to_string(static_cast<long long>(left)) + " s left").c_str() : "");
     }
     std::fflush(stderr);
   }
@@ -338,18 +339,17 @@ int command_sweep(const SweepArgs& a, const std::string& command_line, const Mpi
   check_directory(out);
   const bool talk = !a.quiet && world.rank == 0;
   if (talk)
-    std::printf("airace %s: sweep '%s', %s design, %zu points x %zu replicates = %zu runs, "
-                "seed %llu\n",
-                kProgramVersion, plan.name.c_str(), design_type_name(plan.design).c_str(),
-                plan.points(), plan.replicates, plan.runs(),
-                static_cast<unsigned long long>(plan.seed));
+    std::printf(
+        "airace %s: sweep '%s', %s design, %zu points x %zu replicates = %zu runs, "
+        "seed %llu\n",
+        kProgramVersion, plan.name.c_str(), design_type_name(plan.design).c_str(), plan.points(),
+        plan.replicates, plan.runs(), static_cast<unsigned long long>(plan.seed));
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
 
   if (world.size <= 1) {
     const Shard s = shard.value_or(Shard{});
-    const std::filesystem::path target =
-        shard && a.output.empty() ? part_path(out, s) : out;
+    const std::filesystem::path target = shard && a.output.empty() ? part_path(out, s) : out;
     return sweep_into(plan, a, s, target, talk, command_line);
   }
   // MPI: each rank is a shard and writes its part; rank 0 merges them once every rank is done.
@@ -412,15 +412,17 @@ int command_analyse(const AnalyseArgs& a) {
                          t.meta.design + " design" +
                          (t.meta.shard_count != 1 ? " shard (merge the parts first)" : ""));
   if (t.points != saltelli_run_count(n, k))
-    throw InputError({a.file, 0, 0}, "the design has " + std::to_string(t.points) +
-                                         " points, not N(k + 2) = " +
-                                         std::to_string(saltelli_run_count(n, k)));
+    throw InputError({a.file, 0, 0},
+                     "the design has " + std::to_string(t.points) +
+                         " points, not N(k + 2) = " + std::to_string(saltelli_run_count(n, k)));
   std::vector<SensitivityRecord> records;
-  std::string csv = "metric,parameter,first_order,first_order_low,first_order_high,total,"
-                    "total_low,total_high\n";
-  std::printf("Sobol indices (bootstrap %.0f%% intervals, %zu resamples), N = %zu base rows, "
-              "outcome = mean over %zu replicates\n",
-              a.confidence * 100, a.resamples, n, t.replicates);
+  std::string csv =
+      "metric,parameter,first_order,first_order_low,first_order_high,total,"
+      "total_low,total_high\n";
+  std::printf(
+      "Sobol indices (bootstrap %.0f%% intervals, %zu resamples), N = %zu base rows, "
+      "outcome = mean over %zu replicates\n",
+      a.confidence * 100, a.resamples, n, t.replicates);
 
   for (std::size_t m = 0; m < t.metrics.size(); ++m) {
     std::vector<double> outcome(t.points, 0.0);
@@ -431,8 +433,7 @@ int command_analyse(const AnalyseArgs& a) {
     }
     SobolIndices s;
     try {
-      s = sobol_indices(outcome, n, k,
-                        {a.resamples, a.confidence, static_cast<uint64_t>(a.seed)});
+      s = sobol_indices(outcome, n, k, {a.resamples, a.confidence, static_cast<uint64_t>(a.seed)});
     } catch (const SweepError& e) {
       std::printf("\n%s: not analysed: %s\n", t.metrics[m].name.c_str(), e.what());
 
@@ -452,9 +453,8 @@ int command_analyse(const AnalyseArgs& a) {
       rec.total.push_back(tt.estimate);
       rec.total_low.push_back(tt.low);
       rec.total_high.push_back(tt.high);
-      std::printf("  %-48s %6.3f [%6.3f, %6.3f]   %6.3f [%6.3f, %6.3f]\n",
-                  t.parameters[i].c_str(), f.estimate, f.low, f.high, tt.estimate, tt.low,
-                  tt.high);
+      std::printf("  %-48s %6.3f [%6.3f, %6.3f]   %6.3f [%6.3f, %6.3f]\n", t.parameters[i].c_str(),
+                  f.estimate, f.low, f.high, tt.estimate, tt.low, tt.high);
       char line[512];
       std::snprintf(line, sizeof line, "%s,%s,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n",
                     rec.metric.c_str(), t.parameters[i].c_str(), f.estimate, f.low, f.high,
@@ -463,8 +463,7 @@ int command_analyse(const AnalyseArgs& a) {
     }
     records.push_back(std::move(rec));
   }
-  if (records.empty())
-    throw InputError({a.file, 0, 0}, "no metric could be analysed (see above)");
+  if (records.empty()) throw InputError({a.file, 0, 0}, "no metric could be analysed (see above)");
   write_sensitivity(a.file, records, a.confidence, a.resamples);
   std::printf("\nwrote /sensitivity into %s\n", a.file.c_str());
   if (!a.csv.empty()) {

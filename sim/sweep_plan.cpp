@@ -90,17 +90,17 @@ struct SweepDefinition {
 const Schema<SweepSection>& sweep_section_schema() {
   using S = SweepSection;
   static const Schema<SweepSection> s(
-      "sweep", {
-                   text("name", &S::name, {"short name (default: the file name)"}),
-                   text("description", &S::description, {"what the sweep asks"}),
-                   text("base", &S::base,
-                        {"the base scenario file, relative to the sweep file", "", true}),
-                   integer("seed", &S::seed, "-", at_least(0),
-                           {"seed of the design's scrambling and of every run's random streams"}),
-                   integer("replicates", &S::replicates, "runs",
-                           between(1, static_cast<double>(kMaxReplicates)),
-                           {"replicates of the base scenario per design point"}),
-               });
+      "sweep",
+      {
+          text("name", &S::name, {"short name (default: the file name)"}),
+          text("description", &S::description, {"what the sweep asks"}),
+          text("base", &S::base, {"the base scenario file, relative to the sweep file", "", true}),
+          integer("seed", &S::seed, "-", at_least(0),
+                  {"seed of the design's scrambling and of every run's random streams"}),
+          integer("replicates", &S::replicates, "runs",
+                  between(1, static_cast<double>(kMaxReplicates)),
+                  {"replicates of the base scenario per design point"}),
+      });
   return s;
 }
 
@@ -121,7 +121,8 @@ const Schema<DesignSection>& design_section_schema() {
                   {"design points of a latin_hypercube or sobol design"}),
           integer("levels", &D::levels, "levels", between(1, 1000),
                   {"grid: evenly spaced levels of each parameter given by a range"}),
-          integer("base_rows", &D::base_rows, "rows", between(1, static_cast<double>(kMaxDesignPoints)),
+          integer("base_rows", &D::base_rows, "rows",
+                  between(1, static_cast<double>(kMaxDesignPoints)),
                   {"saltelli: base rows N; the design has N(k + 2) points for k parameters"}),
       });
   return s;
@@ -160,9 +161,9 @@ const Schema<ParameterEntry>& parameter_schema() {
                       auto v = read_numbers(n, path, d);
                       if (!v) return;
                       if (v->size() != 2) {
-                        d.error(n.where, path,
-                                "expected two numbers [low, high], found " +
-                                    std::to_string(v->size()));
+                        d.error(
+                            n.where, path,
+                            "expected two numbers [low, high], found " + std::to_string(v->size()));
                         return;
                       }
                       out.has_range = true;
@@ -249,8 +250,9 @@ const Schema<MetricEntry>& metric_schema() {
                         if (auto v = read_text(e.value, child_path(path, e.key), d))
                           out.metric.entity.emplace_back(e.key, *v);
                     }),
-          custom<M>(info("value_at", "date", "the value at a date (the last one recorded on or "
-                                             "before it)"),
+          custom<M>(info("value_at", "date",
+                         "the value at a date (the last one recorded on or "
+                         "before it)"),
                     [](const ConfigNode& n, const std::string& path, M& out, Diagnostics& d) {
                       out.kinds.push_back(MetricKind::value_at);
                       out.metric.kind = MetricKind::value_at;
@@ -271,12 +273,12 @@ const Schema<MetricEntry>& metric_schema() {
 
 template <class T>
 std::vector<std::pair<T, SourceLocation>> read_list(const ConfigNode& n, const std::string& path,
-                                                     const Schema<T>& schema, Diagnostics& diags) {
+                                                    const Schema<T>& schema, Diagnostics& diags) {
   std::vector<std::pair<T, SourceLocation>> out;
   if (n.is_null()) return out;
   if (!n.is_sequence()) {
-    diags.error(n.where, path, "expected a list of items (each starting with '- '), found " +
-                                   n.describe());
+    diags.error(n.where, path,
+                "expected a list of items (each starting with '- '), found " + n.describe());
     return out;
   }
   for (std::size_t i = 0; i < n.items.size(); ++i) {
@@ -392,7 +394,8 @@ double parameter_value(const SweepParameter& p, double u) {
   double v;
   if (!p.values.empty()) {
     const auto n = p.values.size();
-    const auto i = std::min(n - 1, static_cast<std::size_t>(std::floor(u * static_cast<double>(n))));
+    const auto i =
+        std::min(n - 1, static_cast<std::size_t>(std::floor(u * static_cast<double>(n))));
     return p.values[i];
   }
   if (p.log_scale)
@@ -500,9 +503,9 @@ void resolve_metric(SweepMetric& m, const SweepPlan& plan, Diagnostics& diags) {
   const std::string last = dates.empty() ? "?" : dates.back().iso();
   if (m.kind == MetricKind::value_at) {
     if (dates.empty() || m.at < dates.front() || m.at > plan.base.info.end)
-      diags.error(m.where, path + ".value_at",
-                  "the date " + m.at.iso() + " is outside the series' dates, " + first + " to " +
-                      last);
+      diags.error(
+          m.where, path + ".value_at",
+          "the date " + m.at.iso() + " is outside the series' dates, " + first + " to " + last);
     return;
   }
   if (m.from > m.to) {
@@ -510,8 +513,8 @@ void resolve_metric(SweepMetric& m, const SweepPlan& plan, Diagnostics& diags) {
                 "the window runs backwards: from " + m.from.iso() + " to " + m.to.iso());
     return;
   }
-  const bool any = std::any_of(dates.begin(), dates.end(),
-                               [&](Date d) { return d >= m.from && d <= m.to; });
+  const bool any =
+      std::any_of(dates.begin(), dates.end(), [&](Date d) { return d >= m.from && d <= m.to; });
   if (!any)
     diags.error(m.where, path + "." + metric_kind_name(m.kind),
                 "the window " + (m.from == kOpenStart ? std::string("start") : m.from.iso()) +
@@ -585,7 +588,8 @@ void build_parameters(SweepPlan& plan, const SweepDefinition& def,
         p.integer = info.type == "integer";
       }
     plan.parameters.push_back(std::move(p));
-    if (ok && plan.base_file.empty() == false) check_parameter_loads(plan, plan.parameters.back(), diags);
+    if (ok && plan.base_file.empty() == false)
+      check_parameter_loads(plan, plan.parameters.back(), diags);
   }
 }
 
@@ -630,8 +634,8 @@ DesignMatrix unit_design(const SweepPlan& plan, const DesignSection& d, Diagnost
       refuse(d.levels > 0, "levels", "levels belong to a grid design");
       refuse(d.base_rows > 0, "base_rows", "base_rows belongs to a saltelli design");
       if (d.points == 0) {
-        diags.error(d.where, "design.points", "a " + design_type_name(d.type) +
-                                                  " design needs points: how many to draw");
+        diags.error(d.where, "design.points",
+                    "a " + design_type_name(d.type) + " design needs points: how many to draw");
         return {};
       }
       const auto n = static_cast<std::size_t>(d.points);
@@ -674,8 +678,8 @@ SweepPlan load_sweep(const std::filesystem::path& file) {
   ConfigNode root = parse_yaml_text(plan.text, plan.file, diags);
   diags.throw_if_any();
   if (!root.is_map()) {
-    diags.error(root.where, "", "a sweep must be a mapping of keys to values, found " +
-                                    root.describe());
+    diags.error(root.where, "",
+                "a sweep must be a mapping of keys to values, found " + root.describe());
     diags.throw_if_any();
   }
   SweepDefinition def;
@@ -728,7 +732,9 @@ SweepPlan load_sweep(const std::filesystem::path& file) {
   if (root.find("parameters") != nullptr && def.parameters.empty())
     diags.error(root.find("parameters")->where, "parameters",
                 "expected at least one parameter to vary");
+  const std::size_t before_parameters = diags.size();
   build_parameters(plan, def, param_where, diags);
+  const bool parameters_ok = diags.size() == before_parameters && !plan.parameters.empty();
 
   std::vector<std::string> names;
   for (MetricEntry& e : def.metrics) {
@@ -772,24 +778,25 @@ SweepPlan load_sweep(const std::filesystem::path& file) {
     plan.keep_series_ids.push_back(id);
   }
 
-  // The design, once the parameters are sound.
-  if (diags.empty()) {
+  // The design, once the parameters are sound (its own errors are reported with the rest).
+  if (parameters_ok) {
+    const std::size_t before_design = diags.size();
     const DesignMatrix u = unit_design(plan, def.design, diags);
-    if (diags.empty()) {
+    if (diags.size() == before_design) {
       if (plan.design == DesignType::grid) {
         plan.values = u;
       } else {
         plan.values.resize(u.rows(), u.cols());
         for (Eigen::Index i = 0; i < u.rows(); ++i)
           for (Eigen::Index j = 0; j < u.cols(); ++j)
-            plan.values(i, j) = parameter_value(plan.parameters[static_cast<std::size_t>(j)],
-                                                u(i, j));
+            plan.values(i, j) =
+                parameter_value(plan.parameters[static_cast<std::size_t>(j)], u(i, j));
       }
       if (plan.runs() > kMaxDesignPoints)
         diags.error(def.design.where, "design",
-                    std::to_string(plan.points()) + " points x " +
-                        std::to_string(plan.replicates) + " replicates is more than " +
-                        std::to_string(kMaxDesignPoints) + " runs; split the sweep");
+                    std::to_string(plan.points()) + " points x " + std::to_string(plan.replicates) +
+                        " replicates is more than " + std::to_string(kMaxDesignPoints) +
+                        " runs; split the sweep");
     }
   }
   diags.throw_if_any();
@@ -801,9 +808,9 @@ std::vector<std::string> point_overrides(const SweepPlan& plan, std::size_t poin
   std::vector<std::string> out;
   out.reserve(plan.parameters.size() + 1);
   for (std::size_t j = 0; j < plan.parameters.size(); ++j)
-    out.push_back(plan.parameters[j].key + "=" +
-                  format_value(plan.values(static_cast<Eigen::Index>(point),
-                                           static_cast<Eigen::Index>(j))));
+    out.push_back(
+        plan.parameters[j].key + "=" +
+        format_value(plan.values(static_cast<Eigen::Index>(point), static_cast<Eigen::Index>(j))));
   out.push_back("run.seed=" + std::to_string(plan.seed));
   return out;
 }

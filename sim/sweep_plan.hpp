@@ -28,8 +28,8 @@ enum class DesignType { grid, latin_hypercube, sobol, saltelli };
 std::string design_type_name(DesignType t);
 
 struct SweepParameter {
-  std::string key;   // a --set path, e.g. labs.deepseek.efficiency_growth_per_year
-  std::string unit;  // from the scenario schema; "" when it has none
+  std::string key;       // a --set path, e.g. labs.deepseek.efficiency_growth_per_year
+  std::string unit;      // from the scenario schema; "" when it has none
   bool integer = false;  // an integer parameter: design values are rounded
   bool has_range = false;
   double low = 0.0;
@@ -44,11 +44,11 @@ std::string metric_kind_name(MetricKind k);
 
 struct SweepMetric {
   std::string name;
-  std::string series;  // "group/name"
+  std::string series;                                       // "group/name"
   std::vector<std::pair<std::string, std::string>> entity;  // axis name -> id
   MetricKind kind = MetricKind::value_at;
-  Date at;                 // value_at
-  Date from;               // window of max_drawdown, first_crossing, mean
+  Date at;    // value_at
+  Date from;  // window of max_drawdown, first_crossing, mean
   Date to;
   double threshold = 0.0;  // first_crossing
   bool upward = true;      // first_crossing: crossing from below (true) or from above
@@ -63,9 +63,9 @@ struct SweepMetric {
 };
 
 struct SweepPlan {
-  std::string file;         // the sweep file, as named
-  std::string text;         // its text, stored in every output
-  std::string hash;         // 16 hex digits over the sweep text and the resolved base scenario
+  std::string file;  // the sweep file, as named
+  std::string text;  // its text, stored in every output
+  std::string hash;  // 16 hex digits over the sweep text and the resolved base scenario
   std::string name;
   std::string description;
   std::filesystem::path base_file;  // the base scenario, resolved against the sweep file

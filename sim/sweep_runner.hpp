@@ -40,9 +40,9 @@ struct RunnerOptions {
 };
 
 struct RunnerReport {
-  std::size_t shard_runs = 0;  // runs in this shard
-  std::size_t resumed = 0;     // found already done in the store
-  std::size_t computed = 0;    // done by this call
+  std::size_t shard_runs = 0;        // runs in this shard
+  std::size_t resumed = 0;           // found already done in the store
+  std::size_t computed = 0;          // done by this call
   std::vector<std::string> dropped;  // damaged batches found and discarded
   bool interrupted = false;          // stopped before every run of the shard was done
   std::vector<RunRecord> records;    // every finished run of the shard

@@ -116,8 +116,8 @@ TEST_CASE("a sweep file expands into points with units and the key paths it vari
 TEST_CASE("metrics reduce a series to value at a date mean drawdown and first crossing") {
   SeriesCatalog catalog;
   const Date start = Date::from_ymd(2022, 1, 1);
-  catalog.set_time_axis({Cadence::monthly, tick_dates(Cadence::monthly, start,
-                                                      Date::from_ymd(2022, 6, 30))});
+  catalog.set_time_axis(
+      {Cadence::monthly, tick_dates(Cadence::monthly, start, Date::from_ymd(2022, 6, 30))});
   const SeriesId id = catalog.add_series({"g", "x", "u", "d", Cadence::monthly, {}});
   SeriesBuffer run(catalog);
   const double xs[] = {10, 20, 15, 5, 30, 25};  // Jan .. Jun
@@ -168,27 +168,30 @@ TEST_CASE("shards split the runs without overlap and parse only I/N") {
 TEST_CASE("bad sweep files list every error with line and column and write nothing") {
   TempDir dir;
   const fs::path file = dir.path / "bad.yaml";
-  write(file, "sweep:\n"
-              "  base: " + kSource + "/tests/data/small.yaml\n"
-              "  replicate: 2\n"
-              "design:\n"
-              "  type: saltelli\n"
-              "  base_rows: 2\n"
-              "parameters:\n"
-              "  - key: labs.cn_lab.efficiency_growth_per_yer\n"
-              "    range: [1, 2]\n"
-              "  - key: lab_model.open_spillover_per_year\n"
-              "    range: [3, 1]\n"
-              "  - key: lab_model.closed_spillover_per_year\n"
-              "    range: [0.2, 0.2]\n"
-              "metrics:\n"
-              "  - name: gap\n"
-              "    series: indicators/us_cn_gap_month\n"
-              "    value_at: 2023-01-01\n"
-              "  - name: cn\n"
-              "    series: indicators/compute_h100e\n"
-              "    entity: {country: XX}\n"
-              "    mean: {}\n");
+  write(file,
+        "sweep:\n"
+        "  base: " +
+            kSource +
+            "/tests/data/small.yaml\n"
+            "  replicate: 2\n"
+            "design:\n"
+            "  type: saltelli\n"
+            "  base_rows: 2\n"
+            "parameters:\n"
+            "  - key: labs.cn_lab.efficiency_growth_per_yer\n"
+            "    range: [1, 2]\n"
+            "  - key: lab_model.open_spillover_per_year\n"
+            "    range: [3, 1]\n"
+            "  - key: lab_model.closed_spillover_per_year\n"
+            "    range: [0.2, 0.2]\n"
+            "metrics:\n"
+            "  - name: gap\n"
+            "    series: indicators/us_cn_gap_month\n"
+            "    value_at: 2023-01-01\n"
+            "  - name: cn\n"
+            "    series: indicators/compute_h100e\n"
+            "    entity: {country: XX}\n"
+            "    mean: {}\n");
   const fs::path out = dir.path / "out.h5";
   const Outcome o = run_airace("sweep '" + file.string() + "' -o '" + out.string() + "'", dir);
   CHECK(o.status == 2);
@@ -209,21 +212,22 @@ TEST_CASE("bad sweep files list every error with line and column and write nothi
   CHECK(!fs::exists(dir.path / "out.h5.partial"));
 
   // A Saltelli design with too few base rows, once the rest is right.
-  write(file, "sweep: {base: " + kSource + "/tests/data/small.yaml}\n"
-              "design: {type: saltelli, base_rows: 2}\n"
-              "parameters:\n"
-              "  - {key: lab_model.open_spillover_per_year, range: [1, 2]}\n"
-              "  - {key: lab_model.closed_spillover_per_year, range: [0.1, 0.2]}\n"
-              "metrics:\n"
-              "  - {name: gap, series: indicators/us_cn_gap_months, value_at: 2023-01-01}\n");
+  write(file, "sweep: {base: " + kSource +
+                  "/tests/data/small.yaml}\n"
+                  "design: {type: saltelli, base_rows: 2}\n"
+                  "parameters:\n"
+                  "  - {key: lab_model.open_spillover_per_year, range: [1, 2]}\n"
+                  "  - {key: lab_model.closed_spillover_per_year, range: [0.1, 0.2]}\n"
+                  "metrics:\n"
+                  "  - {name: gap, series: indicators/us_cn_gap_months, value_at: 2023-01-01}\n");
   const Outcome s = run_airace("sweep '" + file.string() + "' -o '" + out.string() + "'", dir);
   CHECK(s.status == 2);
   CHECK(s.err.find(f + ":2:9: error: design:") != std::string::npos);
   CHECK(s.err.find("at least") != std::string::npos);
   CHECK(!fs::exists(out));
 
-  const Outcome shard = run_airace("sweep '" + kSmallSweep + "' --shard 4/4 -o '" + out.string() + "'",
-                               dir);
+  const Outcome shard =
+      run_airace("sweep '" + kSmallSweep + "' --shard 4/4 -o '" + out.string() + "'", dir);
   CHECK(shard.status == 2);
   CHECK(shard.err.find("expected I/N with 0 <= I < N") != std::string::npos);
   CHECK(!fs::exists(out));
@@ -244,8 +248,8 @@ TEST_CASE("a sweep gives the same metrics on one or two threads and as four merg
   for (int i = 0; i < 4; ++i) {
     const std::string part = (dir.path / ("part" + std::to_string(i) + ".h5")).string();
     REQUIRE(run_airace("sweep '" + kSmallSweep + "' -q --shard " + std::to_string(i) + "/4 -o '" +
-                       part + "'",
-                   dir)
+                           part + "'",
+                       dir)
                 .status == 0);
     const SweepTable t = read_sweep_file(part);
     CHECK(t.meta.shard_count == 4);
@@ -265,8 +269,8 @@ TEST_CASE("merge refuses parts of another sweep or version and missing or repeat
   auto part = [&](int i, const std::string& sweep) {
     const std::string p =
         (dir.path / (fs::path(sweep).stem().string() + std::to_string(i) + ".h5")).string();
-    REQUIRE(run_airace("sweep '" + sweep + "' -q --shard " + std::to_string(i) + "/2 -o '" + p + "'",
-                   dir)
+    REQUIRE(run_airace(
+                "sweep '" + sweep + "' -q --shard " + std::to_string(i) + "/2 -o '" + p + "'", dir)
                 .status == 0);
     return p;
   };
@@ -314,13 +318,13 @@ TEST_CASE("a sweep killed half way resumes without redoing saved runs and redoes
 
   const fs::path out = dir.path / "killed.h5";
   const fs::path partial = dir.path / "killed.h5.partial";
-  const std::string args = "sweep '" + kSmallSweep + "' -q -t 1 --batch-runs 2 -o '" +
-                           out.string() + "'";
+  const std::string args =
+      "sweep '" + kSmallSweep + "' -q -t 1 --batch-runs 2 -o '" + out.string() + "'";
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    const std::string cmd = "cd '" + kSource + "' && exec '" + kBinary + "' " + args +
-                            " >/dev/null 2>&1";
+    const std::string cmd =
+        "cd '" + kSource + "' && exec '" + kBinary + "' " + args + " >/dev/null 2>&1";
     execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -360,8 +364,8 @@ TEST_CASE("a sweep killed half way resumes without redoing saved runs and redoes
   fs::resize_file(last, fs::file_size(last) - 5);
   const std::size_t kept = saved - 2;
 
-  const Outcome resumed = run_airace(args.substr(0, args.find(" -q")) + args.substr(args.find(" -q") + 3),
-                                 dir);
+  const Outcome resumed =
+      run_airace(args.substr(0, args.find(" -q")) + args.substr(args.find(" -q") + 3), dir);
   REQUIRE(resumed.status == 0);
   CHECK(resumed.out.find("discarded the damaged batch") != std::string::npos);
   CHECK(resumed.out.find("resuming: " + std::to_string(kept) + " of 20 runs already done") !=
@@ -379,9 +383,9 @@ TEST_CASE("SIGINT stops a sweep after its current runs and says how to resume") 
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    const std::string cmd = "cd '" + kSource + "' && exec '" + kBinary + "' sweep '" +
-                            kSmallSweep + "' -q -t 1 --batch-runs 2 -o '" + out.string() +
-                            "' >/dev/null 2>'" + err.string() + "'";
+    const std::string cmd = "cd '" + kSource + "' && exec '" + kBinary + "' sweep '" + kSmallSweep +
+                            "' -q -t 1 --batch-runs 2 -o '" + out.string() + "' >/dev/null 2>'" +
+                            err.string() + "'";
     execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
