@@ -180,8 +180,21 @@ int command_run(const RunArgs& a, const std::string& command_line) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!a.quiet) {
-    std::printf("ran %lld replicates in %.2f s\n\n", static_cast<long long>(s.run.replicates),
+    std::printf("ran %lld replicates in %.2f s\n", static_cast<long long>(s.run.replicates),
                 seconds);
+    if (!result.draws.empty()) {
+      const std::size_t failed = result.draws.failed();
+      std::printf("%zu uncertain parameters drawn per replicate; %zu of %lld replicates failed\n",
+                  result.draws.parameters.size(), failed,
+                  static_cast<long long>(s.run.replicates));
+      for (std::size_t r = 0; r < result.draws.failures.size(); ++r)
+        if (!result.draws.failures[r].empty()) {
+          std::printf("  first failure, replicate %zu: %s\n", r,
+                      result.draws.failures[r].c_str());
+          break;
+        }
+    }
+    std::printf("\n");
     std::printf("Headline indicators at the last date, median [5%% .. 95%%] over replicates:\n%s\n",
                 summarise_group(result, "indicators").c_str());
     std::printf("writing %s ...\n", out.string().c_str());

@@ -38,14 +38,6 @@ bool same_shape(const SeriesCatalog& a, const SeriesCatalog& b, SeriesId id) {
          a.entity_count(x) == b.entity_count(y);
 }
 
-std::string reason_of(const InputError& e) {
-  const auto& d = e.diagnostics();
-  if (d.empty()) return e.what();
-  std::string r = (d[0].key_path.empty() ? "" : d[0].key_path + ": ") + d[0].message;
-  if (d.size() > 1) r += " (and " + std::to_string(d.size() - 1) + " more)";
-  return r;
-}
-
 }  // namespace
 
 RunRecord run_one(const SweepPlan& plan, uint64_t run) {
@@ -58,6 +50,11 @@ RunRecord run_one(const SweepPlan& plan, uint64_t run) {
     Diagnostics diags;
     for (const std::string& o : point_overrides(plan, point)) apply_override(tree, o, diags);
     diags.throw_if_any();
+    // The base scenario's uncertain parameters: replicate r draws the same values at every
+    // point (common random numbers), from the sweep's seed.
+    if (!plan.base.uncertainty.empty())
+      tree = with_values(std::move(tree), plan.base.uncertainty,
+                         draw_uncertain(plan.base.uncertainty, plan.seed, replicate));
     const Scenario s = scenario_from_tree(std::move(tree), plan.base_file.string());
     ModelOutputs ids;
     const SeriesCatalog catalog = build_catalog(s, ids);
@@ -79,7 +76,7 @@ RunRecord run_one(const SweepPlan& plan, uint64_t run) {
     rec.status = RunStatus::ok;
   } catch (const InputError& e) {
     rec.status = RunStatus::failed;
-    rec.reason = reason_of(e);
+    rec.reason = first_problem(e);
     rec.values.clear();
   } catch (const std::exception& e) {
     rec.status = RunStatus::failed;
