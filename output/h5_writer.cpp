@@ -263,9 +263,9 @@ class RunFileWriter {
                                    dcpl.get(), H5P_DEFAULT),
                         H5Dclose, "creating dataset /uncertainty/values");
     if (n * k > 0)
-      check(H5Dwrite(values.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                     d.values.data()),
-            "writing dataset /uncertainty/values");
+      check(
+          H5Dwrite(values.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, d.values.data()),
+          "writing dataset /uncertainty/values");
     set_string_attr(values.get(), "description", "the value each replicate drew, per parameter");
     set_string_array_attr(values.get(), "units", d.units);
     attach(values.get(), replicate_scale_.get(), 0, "/uncertainty/values");

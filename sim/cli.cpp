@@ -185,12 +185,10 @@ int command_run(const RunArgs& a, const std::string& command_line) {
     if (!result.draws.empty()) {
       const std::size_t failed = result.draws.failed();
       std::printf("%zu uncertain parameters drawn per replicate; %zu of %lld replicates failed\n",
-                  result.draws.parameters.size(), failed,
-                  static_cast<long long>(s.run.replicates));
+                  result.draws.parameters.size(), failed, static_cast<long long>(s.run.replicates));
       for (std::size_t r = 0; r < result.draws.failures.size(); ++r)
         if (!result.draws.failures[r].empty()) {
-          std::printf("  first failure, replicate %zu: %s\n", r,
-                      result.draws.failures[r].c_str());
+          std::printf("  first failure, replicate %zu: %s\n", r, result.draws.failures[r].c_str());
           break;
         }
     }

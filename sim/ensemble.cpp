@@ -78,7 +78,8 @@ RunResult run_ensemble(const Scenario& s, const EnsembleOptions& options, RunMet
       // docs/scenarios.md §"Uncertain parameters": drawn from (seed, replicate), never redrawn.
       const std::vector<double> values =
           draw_uncertain(s.uncertainty, static_cast<uint64_t>(s.run.seed), replicate);
-      std::copy(values.begin(), values.end(), result.draws.values.begin() + static_cast<std::ptrdiff_t>(r * k));
+      std::copy(values.begin(), values.end(),
+                result.draws.values.begin() + static_cast<std::ptrdiff_t>(r * k));
       std::string failure;
       try {
         own.emplace(scenario_with_values(s, values));

@@ -422,6 +422,18 @@ std::vector<ParamInfo> all_parameters() {
   add(adoption_model_schema().describe());
   add(sector_schema().describe());
   add(population_schema().describe());
+  // docs/scenarios.md §"Uncertain parameters": read by extract_uncertainty, not by a schema.
+  all.push_back({"<any number>", "{distribution: NAME, ...}", "the parameter's", "", "",
+                 "any number may be a distribution drawn once per replicate: uniform (low, high), "
+                 "normal (mean, sd), lognormal (median, sigma), lognormal_80 (p10, p90); all but "
+                 "uniform take optional truncation bounds low and high",
+                 "", false});
+  all.push_back(
+      section_info("uncertainty", "section", "rank correlations between uncertain parameters"));
+  all.push_back({"uncertainty.correlations[].between", "list of two key paths", "", "", "",
+                 "two uncertain parameters, by their --set paths", "", true});
+  all.push_back({"uncertainty.correlations[].rank_correlation", "number", "-", "", "[-1, 1]",
+                 "their rank (Spearman) correlation, imposed through a Gaussian copula", "", true});
   return all;
 }
 
