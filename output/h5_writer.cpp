@@ -212,6 +212,7 @@ class RunFileWriter {
     }
     for (const std::string& group : group_order()) write_series_group(group);
     for (EventTableId t = 0; t < result_.catalog.event_tables().size(); ++t) write_event_table(t);
+    if (!result_.draws.empty()) write_draws();
   }
 
  private:
@@ -238,6 +239,52 @@ class RunFileWriter {
     check(H5Dwrite(yaml.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &text),
           "writing /meta/scenario_yaml");
     set_string_attr(yaml.get(), "description", "the resolved scenario, as YAML");
+  }
+
+  // /uncertainty: the values drawn per replicate for the uncertain parameters, and which
+  // replicates failed and why (docs/scenarios.md §"Uncertain parameters").
+  void write_draws() {
+    const ReplicateDraws& d = result_.draws;
+    const std::size_t n = result_.replicates.size();
+    const std::size_t k = d.parameters.size();
+    if (d.values.size() != n * k || d.failures.size() != n || d.units.size() != k ||
+        d.distributions.size() != k)
+      fail("the uncertain parameters' draws do not match the replicates");
+    const Handle g = create_group(file_, "uncertainty");
+    const Handle parameter = write_strings(g.get(), "parameter", d.parameters);
+    make_scale(parameter.get(), "parameter");
+    set_string_attr(parameter.get(), "description", "key path of each uncertain parameter");
+    set_string_array_attr(parameter.get(), "units", d.units);
+    set_string_array_attr(parameter.get(), "distribution", d.distributions);
+
+    const Handle space = simple_space({n, k});
+    const Handle dcpl = dataset_properties();
+    const Handle values(H5Dcreate2(g.get(), "values", H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                                   dcpl.get(), H5P_DEFAULT),
+                        H5Dclose, "creating dataset /uncertainty/values");
+    if (n * k > 0)
+      check(
+          H5Dwrite(values.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, d.values.data()),
+          "writing dataset /uncertainty/values");
+    set_string_attr(values.get(), "description", "the value each replicate drew, per parameter");
+    set_string_array_attr(values.get(), "units", d.units);
+    attach(values.get(), replicate_scale_.get(), 0, "/uncertainty/values");
+    attach(values.get(), parameter.get(), 1, "/uncertainty/values");
+    label(values.get(), 0, "replicate", "/uncertainty/values");
+    label(values.get(), 1, "parameter", "/uncertainty/values");
+
+    std::vector<int8_t> status(n);
+    for (std::size_t r = 0; r < n; ++r) status[r] = d.failures[r].empty() ? 0 : 1;
+    const Handle st = write_int8s(g.get(), "status", status);
+    set_string_attr(st.get(), "description",
+                    "0: the replicate ran; 1: it failed (a draw outside its parameter's range), "
+                    "its series are NaN");
+    const Handle reason = write_strings(g.get(), "reason", d.failures);
+    set_string_attr(reason.get(), "description", "why the replicate failed, else empty");
+    for (const Handle* ds : {&st, &reason}) {
+      attach(ds->get(), replicate_scale_.get(), 0, "/uncertainty");
+      label(ds->get(), 0, "replicate", "/uncertainty");
+    }
   }
 
   void write_canonical_axes() {
@@ -650,7 +697,7 @@ void check_layout(const RunResult& result) {
                           " names an unknown entity axis"};
   }
   for (const auto& [group, taken] : names) {
-    if (group == "meta" || group == "time" || group == "replicate")
+    if (group == "meta" || group == "time" || group == "replicate" || group == "uncertainty")
       throw h5::Failure{"group name '" + group + "' is reserved by the file layout"};
     // The coordinates write_series_group adds to a group of series must not shadow its own
     // datasets.

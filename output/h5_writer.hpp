@@ -18,6 +18,13 @@
 //                                  (= description), cadence; dimension labels "replicate",
 //                                  "time", then each axis name; NaN where never set
 //
+// When the scenario has uncertain parameters (P of them):
+//
+//   /uncertainty/parameter [P]     key paths, dimension scale; attrs units, distribution
+//   /uncertainty/values    [R,P]   float64: the value each replicate drew; attr units
+//   /uncertainty/status    [R]     int8: 0 the replicate ran, 1 it failed (its series are NaN)
+//   /uncertainty/reason    [R]     why it failed, else ""
+//
 // netCDF readers (netCDF-C and h5netcdf, hence xarray) only see a dimension defined in the
 // variable's own group or an ancestor, so /time/<c> cannot name a dimension of /labs/x. Each
 // group that holds series therefore also carries its own coordinates, which are the dimension

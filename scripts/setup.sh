@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
 # Installs every Debian package airace needs to build, run, test and plot, when missing.
 # Idempotent and non-interactive (CI runs it with no input). Needs root or sudo.
+#
+#   bash scripts/setup.sh          what every build needs
+#   bash scripts/setup.sh --mpi    also Open MPI (libopenmpi-dev openmpi-bin), for
+#                                  `mpirun -n K airace sweep` (docs/sweeps.md); or AIRACE_MPI=1
 set -euo pipefail
+
+with_mpi=${AIRACE_MPI:-0}
+for arg in "$@"; do
+  case "$arg" in
+    --mpi) with_mpi=1 ;;
+    *) echo "setup: unknown option '$arg' (known: --mpi)" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   # build
@@ -14,6 +26,9 @@ packages=(
   python3 python3-numpy python3-h5py python3-matplotlib python3-pandas python3-xarray
   python3-h5netcdf
 )
+if [[ "$with_mpi" == 1 ]]; then
+  packages+=(libopenmpi-dev openmpi-bin)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

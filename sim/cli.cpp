@@ -7,9 +7,11 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -20,7 +22,10 @@
 #include "output/summary.hpp"
 #include "sim/describe.hpp"
 #include "sim/ensemble.hpp"
+#include "sim/mpi_world.hpp"
 #include "sim/scenario.hpp"
+#include "sim/sweep/sensitivity.hpp"
+#include "sim/sweep_runner.hpp"
 
 namespace airace {
 namespace {
@@ -65,8 +70,10 @@ void print_input_error(const InputError& e) {
 // Draws a progress bar on stderr while the ensemble runs, when stderr is a terminal.
 class ProgressBar {
  public:
-  ProgressBar(std::size_t total, const std::atomic<std::size_t>& done, bool enabled)
-      : total_(total), done_(done) {
+  // `unit`: null for a plain bar; e.g. "runs" to show counts, rate and time left.
+  ProgressBar(std::size_t total, const std::atomic<std::size_t>& done, bool enabled,
+              const char* unit = nullptr)
+      : total_(total), done_(done), unit_(unit) {
     if (enabled && total > 0) thread_ = std::thread([this] { loop(); });
   }
   ~ProgressBar() {
@@ -93,12 +100,23 @@ class ProgressBar {
     const int filled = static_cast<int>(f * width);
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    std::fprintf(stderr, "\r  [%s%s] %3.0f%%  %.1f s", std::string(filled, '#').c_str(),
-                 std::string(width - filled, ' ').c_str(), f * 100.0, elapsed);
+    if (unit_ == nullptr) {
+      std::fprintf(stderr, "\r  [%s%s] %3.0f%%  %.1f s", std::string(filled, '#').c_str(),
+                   std::string(width - filled, ' ').c_str(), f * 100.0, elapsed);
+    } else {
+      const auto done = static_cast<double>(done_.load());
+      const double rate = elapsed > 0 ? done / elapsed : 0.0;
+      const double left = rate > 0 ? (static_cast<double>(total_) - done) / rate : 0.0;
+      std::fprintf(
+          stderr, "\r  [%s%s] %zu/%zu %s  %.2f %s/s  %s  ", std::string(filled, '#').c_str(),
+          std::string(width - filled, ' ').c_str(), done_.load(), total_, unit_, rate, unit_,
+          rate > 0 ? ("~" + std::to_string(static_cast<long long>(left)) + " s left").c_str() : "");
+    }
     std::fflush(stderr);
   }
   std::size_t total_;
   const std::atomic<std::size_t>& done_;
+  const char* unit_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::mutex mutex_;
   std::condition_variable cv_;
@@ -162,8 +180,19 @@ int command_run(const RunArgs& a, const std::string& command_line) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!a.quiet) {
-    std::printf("ran %lld replicates in %.2f s\n\n", static_cast<long long>(s.run.replicates),
+    std::printf("ran %lld replicates in %.2f s\n", static_cast<long long>(s.run.replicates),
                 seconds);
+    if (!result.draws.empty()) {
+      const std::size_t failed = result.draws.failed();
+      std::printf("%zu uncertain parameters drawn per replicate; %zu of %lld replicates failed\n",
+                  result.draws.parameters.size(), failed, static_cast<long long>(s.run.replicates));
+      for (std::size_t r = 0; r < result.draws.failures.size(); ++r)
+        if (!result.draws.failures[r].empty()) {
+          std::printf("  first failure, replicate %zu: %s\n", r, result.draws.failures[r].c_str());
+          break;
+        }
+    }
+    std::printf("\n");
     std::printf("Headline indicators at the last date, median [5%% .. 95%%] over replicates:\n%s\n",
                 summarise_group(result, "indicators").c_str());
     std::printf("writing %s ...\n", out.string().c_str());
@@ -200,9 +229,275 @@ int command_describe(const std::string& key, bool markdown) {
   return 0;
 }
 
+// ---- Sweeps -------------------------------------------------------------------------------------
+
+std::atomic<bool> g_stop{false};
+std::atomic<int> g_stop_signal{0};
+static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
+
+extern "C" void on_stop_signal(int sig) {
+  g_stop.store(true);
+  g_stop_signal.store(sig);
+  std::signal(sig, SIG_DFL);  // a second Ctrl-C ends the program at once
+}
+
+struct SweepArgs {
+  std::string file;
+  std::string output;
+  std::string shard;
+  std::size_t batch_runs = 64;
+  int threads = 0;
+  bool quiet = false;
+};
+
+// results/x.h5 -> results/x.part-2-of-4.h5
+std::filesystem::path part_path(const std::filesystem::path& out, const Shard& s) {
+  std::filesystem::path p = out;
+  p.replace_filename(out.stem().string() + ".part-" + std::to_string(s.index) + "-of-" +
+                     std::to_string(s.count) + out.extension().string());
+  return p;
+}
+
+std::filesystem::path partial_dir(const std::filesystem::path& target) {
+  std::filesystem::path p = target;
+  p += ".partial";
+  return p;
+}
+
+void check_directory(const std::filesystem::path& out) {
+  if (!out.parent_path().empty() && !std::filesystem::is_directory(out.parent_path()))
+    throw InputError({"--output", 0, 0},
+                     "the directory '" + out.parent_path().string() + "' does not exist");
+}
+
+// Runs this process's runs (all, a --shard, or an MPI rank's) into `target`. Returns the exit
+// status: 0 done, 130 stopped by a signal (resumable).
+int sweep_into(const SweepPlan& plan, const SweepArgs& a, const Shard& shard,
+               const std::filesystem::path& target, bool talk, const std::string& command_line) {
+  const std::filesystem::path dir = partial_dir(target);
+  const std::string stamp = plan.hash + " " + kProgramVersion + " (" + kGitRevision + ") shard " +
+                            std::to_string(shard.index) + "/" + std::to_string(shard.count);
+  BatchStore store(dir, stamp);
+  std::atomic<std::size_t> done{0};
+  RunnerOptions options;
+  options.shard = shard;
+  options.batch_runs = a.batch_runs;
+  options.runs_done = &done;
+  options.stop = &g_stop;
+  std::size_t todo = 0;
+  std::optional<ProgressBar> bar;
+  const RunnerReport report = run_sweep(plan, store, options, [&](const RunnerReport& r) {
+    for (const std::string& d : r.dropped)
+      std::printf("discarded the damaged batch %s/%s; its runs will be done again\n",
+                  dir.string().c_str(), d.c_str());
+    todo = r.shard_runs - r.resumed;
+    if (talk) {
+      if (r.resumed > 0)
+        std::printf("resuming: %zu of %zu runs already done in %s; running %zu\n", r.resumed,
+                    r.shard_runs, dir.string().c_str(), todo);
+      else
+        std::printf("running %zu runs\n", todo);
+      std::fflush(stdout);
+    }
+    bar.emplace(todo, done, talk && !a.quiet && isatty(STDERR_FILENO), "runs");
+  });
+  bar.reset();
+  if (report.interrupted) {
+    std::fprintf(stderr,
+                 "\nstopped by %s: %zu of %zu runs are done and saved in %s.\n"
+                 "Run the same command again to resume.\n",
+                 g_stop_signal.load() == SIGTERM ? "SIGTERM" : "SIGINT", report.records.size(),
+                 report.shard_runs, dir.string().c_str());
+    return 130;
+  }
+  SweepTable table = sweep_table(plan, shard, command_line, utc_now());
+  fill_table(table, report.records);
+  write_sweep_file(target, table);
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  std::size_t failed = 0;
+  for (RunStatus st : table.status) failed += st == RunStatus::failed;
+  if (talk || !a.quiet) {
+    if (failed > 0)
+      std::printf("%zu of %zu runs failed; /runs/reason in the file says why\n", failed,
+                  report.shard_runs);
+    std::printf("computed %zu runs this time (%zu resumed)\n", report.computed, report.resumed);
+  }
+  std::printf("wrote %s\n", target.string().c_str());
+  return 0;
+}
+
+int command_sweep(const SweepArgs& a, const std::string& command_line, const MpiWorld& world) {
+  std::optional<oneapi::tbb::global_control> cap;
+  if (a.threads > 0)
+    cap.emplace(oneapi::tbb::global_control::max_allowed_parallelism,
+                static_cast<std::size_t>(a.threads));
+  const SweepPlan plan = load_sweep(a.file);
+  std::optional<Shard> shard;
+  if (!a.shard.empty()) {
+    shard = parse_shard(a.shard);
+    if (!shard)
+      throw InputError({"--shard '" + a.shard + "'", 0, 0},
+                       "expected I/N with 0 <= I < N, e.g. --shard 0/4");
+    if (world.size > 1)
+      throw InputError({"--shard", 0, 0},
+                       "under mpirun the ranks are the shards; leave out --shard");
+  }
+  const std::filesystem::path out = a.output.empty()
+                                        ? std::filesystem::path("results") / (plan.name + ".h5")
+                                        : std::filesystem::path(a.output);
+  if (a.output.empty()) std::filesystem::create_directories(out.parent_path());
+  check_directory(out);
+  const bool talk = !a.quiet && world.rank == 0;
+  if (talk)
+    std::printf(
+        "airace %s: sweep '%s', %s design, %zu points x %zu replicates = %zu runs, "
+        "seed %llu\n",
+        kProgramVersion, plan.name.c_str(), design_type_name(plan.design).c_str(), plan.points(),
+        plan.replicates, plan.runs(), static_cast<unsigned long long>(plan.seed));
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+
+  if (world.size <= 1) {
+    const Shard s = shard.value_or(Shard{});
+    const std::filesystem::path target = shard && a.output.empty() ? part_path(out, s) : out;
+    return sweep_into(plan, a, s, target, talk, command_line);
+  }
+  // MPI: each rank is a shard and writes its part; rank 0 merges them once every rank is done.
+  const Shard s{static_cast<std::size_t>(world.rank), static_cast<std::size_t>(world.size)};
+  int status = 1;
+  try {
+    status = sweep_into(plan, a, s, part_path(out, s), talk, command_line);
+  } catch (const InputError& e) {
+    print_input_error(e);
+    status = kExitInput;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rank %d: error: %s\n", world.rank, e.what());
+  }
+  const int worst = mpi_max(world, status);
+  if (worst != 0) {
+    if (world.rank == 0)
+      std::fprintf(stderr, "not every rank finished; the part files stay (rerun to resume)\n");
+    return worst;
+  }
+  if (world.rank != 0) return 0;
+  std::vector<std::pair<std::string, SweepTable>> parts;
+  for (int r = 0; r < world.size; ++r) {
+    const std::filesystem::path p =
+        part_path(out, {static_cast<std::size_t>(r), static_cast<std::size_t>(world.size)});
+    parts.emplace_back(p.string(), read_sweep_file(p));
+  }
+  write_sweep_file(out, merge_parts(parts, command_line, utc_now()));
+  for (const auto& [p, t] : parts) std::filesystem::remove(p);
+  std::printf("merged %d parts into %s\n", world.size, out.string().c_str());
+  return 0;
+}
+
+int command_merge(const std::vector<std::string>& files, const std::string& output,
+                  const std::string& command_line) {
+  const std::filesystem::path out(output);
+  check_directory(out);
+  std::vector<std::pair<std::string, SweepTable>> parts;
+  for (const std::string& f : files) parts.emplace_back(f, read_sweep_file(f));
+  const SweepTable merged = merge_parts(parts, command_line, utc_now());
+  write_sweep_file(out, merged);
+  std::printf("merged %zu parts into %s\n", parts.size(), out.string().c_str());
+  return 0;
+}
+
+struct AnalyseArgs {
+  std::string file;
+  std::string csv;
+  std::size_t resamples = 1000;
+  double confidence = 0.95;
+  long long seed = 0;
+};
+
+int command_analyse(const AnalyseArgs& a) {
+  const SweepTable t = read_sweep_file(a.file);
+  const std::size_t n = t.meta.base_rows;
+  const std::size_t k = t.parameters.size();
+  if (t.meta.design != "saltelli" || t.meta.shard_count != 1)
+    throw InputError({a.file, 0, 0},
+                     "Sobol indices need a whole saltelli sweep; this file holds a " +
+                         t.meta.design + " design" +
+                         (t.meta.shard_count != 1 ? " shard (merge the parts first)" : ""));
+  if (t.points != saltelli_run_count(n, k))
+    throw InputError({a.file, 0, 0},
+                     "the design has " + std::to_string(t.points) +
+                         " points, not N(k + 2) = " + std::to_string(saltelli_run_count(n, k)));
+  std::vector<SensitivityRecord> records;
+  std::string csv =
+      "metric,parameter,first_order,first_order_low,first_order_high,total,"
+      "total_low,total_high\n";
+  std::printf(
+      "Sobol indices (bootstrap %.0f%% intervals, %zu resamples), N = %zu base rows, "
+      "outcome = mean over %zu replicates\n",
+      a.confidence * 100, a.resamples, n, t.replicates);
+
+  for (std::size_t m = 0; m < t.metrics.size(); ++m) {
+    std::vector<double> outcome(t.points, 0.0);
+    for (std::size_t p = 0; p < t.points; ++p) {
+      for (std::size_t r = 0; r < t.replicates; ++r)
+        outcome[p] += t.metric_values[m][p * t.replicates + r];
+      outcome[p] /= static_cast<double>(t.replicates);
+    }
+    SobolIndices s;
+    try {
+      s = sobol_indices(outcome, n, k, {a.resamples, a.confidence, static_cast<uint64_t>(a.seed)});
+    } catch (const SweepError& e) {
+      std::printf("\n%s: not analysed: %s\n", t.metrics[m].name.c_str(), e.what());
+
+      continue;
+    }
+    SensitivityRecord rec;
+    rec.metric = t.metrics[m].name;
+    rec.outcome_variance = s.outcome_variance;
+    std::printf("\n%s (variance %.4g)\n  %-48s %-26s %s\n", rec.metric.c_str(), s.outcome_variance,
+                "parameter", "first order S1 [CI]", "total ST [CI]");
+    for (std::size_t i = 0; i < k; ++i) {
+      const SensitivityIndex& f = s.first_order[i];
+      const SensitivityIndex& tt = s.total[i];
+      rec.first_order.push_back(f.estimate);
+      rec.first_low.push_back(f.low);
+      rec.first_high.push_back(f.high);
+      rec.total.push_back(tt.estimate);
+      rec.total_low.push_back(tt.low);
+      rec.total_high.push_back(tt.high);
+      std::printf("  %-48s %6.3f [%6.3f, %6.3f]   %6.3f [%6.3f, %6.3f]\n", t.parameters[i].c_str(),
+                  f.estimate, f.low, f.high, tt.estimate, tt.low, tt.high);
+      char line[512];
+      std::snprintf(line, sizeof line, "%s,%s,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n",
+                    rec.metric.c_str(), t.parameters[i].c_str(), f.estimate, f.low, f.high,
+                    tt.estimate, tt.low, tt.high);
+      csv += line;
+    }
+    records.push_back(std::move(rec));
+  }
+  if (records.empty()) throw InputError({a.file, 0, 0}, "no metric could be analysed (see above)");
+  write_sensitivity(a.file, records, a.confidence, a.resamples);
+  std::printf("\nwrote /sensitivity into %s\n", a.file.c_str());
+  if (!a.csv.empty()) {
+    const std::filesystem::path tmp = a.csv + ".tmp";
+    {
+      std::ofstream o(tmp);
+      o << csv;
+      if (!o) throw OutputError(a.csv, "cannot write the CSV file");
+    }
+    std::filesystem::rename(tmp, a.csv);
+    std::printf("wrote %s\n", a.csv.c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
+  const MpiWorld world = mpi_start(&argc, &argv);
+  struct Finish {
+    const MpiWorld& w;
+    ~Finish() { mpi_finish(w); }
+  } finish{world};
   CLI::App app{
       "airace: an agent-based simulator of the US-China AI race.\n"
       "Scenarios are YAML files (see docs/scenarios.md); results are HDF5 files of time series\n"
@@ -217,6 +512,10 @@ int run_cli(int argc, char** argv) {
       "  airace run --set labs.deepseek.efficiency_growth_per_year=4\n"
       "  airace check my.yaml                       find every error, run nothing\n"
       "  airace describe labs[]                     parameters of labs, with units\n"
+      "  airace sweep scenarios/sweeps/x.yaml       run a parameter sweep (docs/sweeps.md)\n"
+      "  airace sweep x.yaml --shard 3/8            one slice of it, for a Slurm array\n"
+      "  airace merge results/x.part-*.h5 -o x.h5   join the slices\n"
+      "  airace analyse x.h5                        Sobol indices of a saltelli sweep\n"
       "\nExit status: 0 success, 2 bad input (nothing written), 1 internal error.");
 
   RunArgs run;
@@ -255,6 +554,46 @@ int run_cli(int argc, char** argv) {
                            "show only keys containing this text, e.g. labs[] or seed");
   describe_cmd->add_flag("--markdown", markdown, "print a Markdown table");
 
+  SweepArgs sweep;
+  CLI::App* sweep_cmd = app.add_subcommand(
+      "sweep", "Run a parameter sweep (resumable; --shard or mpirun for clusters)");
+  sweep_cmd->add_option("sweep", sweep.file, "sweep file (docs/sweeps.md)")->required();
+  sweep_cmd->add_option("-o,--output", sweep.output,
+                        "output file (default: results/<sweep name>.h5; with --shard "
+                        "results/<name>.part-I-of-N.h5)");
+  sweep_cmd->add_option("-t,--threads", sweep.threads, "most threads to use (default: all cores)")
+      ->check(CLI::Range(1, 4096));
+  sweep_cmd->add_option("--shard", sweep.shard,
+                        "run only slice I of N (0 <= I < N) and write a part file, e.g. "
+                        "--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT");
+  sweep_cmd
+      ->add_option("--batch-runs", sweep.batch_runs,
+                   "save finished runs every this many runs (a kill loses at most one batch)")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "no progress bar or summary (for batch jobs)");
+
+  std::vector<std::string> merge_files;
+  std::string merge_output;
+  CLI::App* merge_cmd =
+      app.add_subcommand("merge", "Join the part files of a sharded sweep into one file");
+  merge_cmd->add_option("parts", merge_files, "part files")->required();
+  merge_cmd->add_option("-o,--output", merge_output, "the merged file")->required();
+
+  AnalyseArgs analyse;
+  CLI::App* analyse_cmd = app.add_subcommand(
+      "analyse", "Sobol first-order and total indices of a saltelli sweep's metrics");
+  analyse_cmd->add_option("file", analyse.file, "sweep result file")->required();
+  analyse_cmd->add_option("--csv", analyse.csv, "also write the indices to this CSV file");
+  analyse_cmd->add_option("--resamples", analyse.resamples, "bootstrap resamples")
+      ->check(CLI::Range(10, 1000000))
+      ->capture_default_str();
+  analyse_cmd->add_option("--confidence", analyse.confidence, "level of the intervals")
+      ->check(CLI::Range(0.5, 0.999))
+      ->capture_default_str();
+  analyse_cmd->add_option("--seed", analyse.seed, "seed of the bootstrap")
+      ->check(CLI::NonNegativeNumber);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -266,8 +605,11 @@ int run_cli(int argc, char** argv) {
     if (*run_cmd) return command_run(run, join_command_line(argc, argv));
     if (*check_cmd) return command_check(check_file, check_sets);
     if (*describe_cmd) return command_describe(describe_key, markdown);
+    if (*sweep_cmd) return command_sweep(sweep, join_command_line(argc, argv), world);
+    if (*merge_cmd) return command_merge(merge_files, merge_output, join_command_line(argc, argv));
+    if (*analyse_cmd) return command_analyse(analyse);
   } catch (const InputError& e) {
-    print_input_error(e);
+    if (world.rank == 0) print_input_error(e);
     return kExitInput;
   } catch (const OutputError& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -2,6 +2,7 @@
 
 #include <oneapi/tbb/global_control.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -25,6 +26,25 @@ std::size_t ensemble_series_bytes(const Scenario& s) {
   return per_replicate * static_cast<std::size_t>(s.run.replicates);
 }
 
+namespace {
+
+// Whether a replicate's own catalog lays its values out as the ensemble's does: only numbers
+// change between replicates, but a number (e.g. adoption_model.adopters) might change a layout.
+bool same_layout(const SeriesCatalog& a, const SeriesCatalog& b) {
+  if (a.series().size() != b.series().size() || a.event_tables().size() != b.event_tables().size())
+    return false;
+  for (std::size_t i = 0; i < a.series().size(); ++i) {
+    const SeriesSpec& x = a.series()[i];
+    const SeriesSpec& y = b.series()[i];
+    if (x.group != y.group || x.name != y.name || a.time_count(x) != b.time_count(y) ||
+        a.entity_count(x) != b.entity_count(y))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 RunResult run_ensemble(const Scenario& s, const EnsembleOptions& options, RunMetadata meta) {
   std::optional<oneapi::tbb::global_control> cap;
   if (options.threads > 0)
@@ -36,9 +56,49 @@ RunResult run_ensemble(const Scenario& s, const EnsembleOptions& options, RunMet
   result.catalog = build_catalog(s, ids);
   const auto n = static_cast<std::size_t>(s.run.replicates);
   result.replicates.resize(n);
+  const std::vector<UncertainParameter>& uncertain = s.uncertainty.parameters;
+  const std::size_t k = uncertain.size();
+  if (k > 0) {
+    for (const UncertainParameter& p : uncertain) {
+      result.draws.parameters.push_back(p.key);
+      result.draws.units.push_back(p.unit);
+      result.draws.distributions.push_back(describe(p.distribution));
+    }
+    result.draws.values.resize(n * k);
+    result.draws.failures.resize(n);
+  }
+  const auto days_per_replicate =
+      static_cast<std::size_t>(s.info.end.days_since_epoch() - s.info.start.days_since_epoch() + 1);
 
   parallel_for_each_index(n, 1, [&](std::size_t r) {
-    Simulation sim(s, result.catalog, ids, static_cast<uint32_t>(r));
+    const auto replicate = static_cast<uint32_t>(r);
+    const Scenario* scenario = &s;
+    std::optional<Scenario> own;
+    if (k > 0) {
+      // docs/scenarios.md §"Uncertain parameters": drawn from (seed, replicate), never redrawn.
+      const std::vector<double> values =
+          draw_uncertain(s.uncertainty, static_cast<uint64_t>(s.run.seed), replicate);
+      std::copy(values.begin(), values.end(),
+                result.draws.values.begin() + static_cast<std::ptrdiff_t>(r * k));
+      std::string failure;
+      try {
+        own.emplace(scenario_with_values(s, values));
+        ModelOutputs own_ids;
+        if (!same_layout(build_catalog(*own, own_ids), result.catalog))
+          failure = "the drawn values change the layout of the output";
+      } catch (const InputError& e) {
+        failure = first_problem(e);
+      }
+      if (!failure.empty()) {
+        result.draws.failures[r] = std::move(failure);
+        result.replicates[r] = SeriesBuffer(result.catalog);  // NaN throughout
+        if (options.days_done != nullptr)
+          options.days_done->fetch_add(days_per_replicate, std::memory_order_relaxed);
+        return;
+      }
+      scenario = &*own;
+    }
+    Simulation sim(*scenario, result.catalog, ids, replicate);
     // Advance a month at a time so that progress is visible on long runs.
     Date last = s.info.start;
     while (!sim.finished()) {

@@ -25,6 +25,9 @@ std::size_t ensemble_days(const Scenario& s);
 // writes its file).
 std::size_t ensemble_series_bytes(const Scenario& s);
 
+// With uncertain parameters, each replicate draws its values from (seed, replicate) and runs its
+// own scenario; a replicate whose draw is out of range is recorded in the result's draws as
+// failed, with NaN series, and the others run.
 // Runs every replicate and returns the series with `meta` filled in (seed, replicates,
 // versions, resolved scenario text). The caller supplies the command line and creation time.
 RunResult run_ensemble(const Scenario& s, const EnsembleOptions& options, RunMetadata meta);

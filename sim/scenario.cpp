@@ -327,17 +327,48 @@ std::vector<Country> Scenario::country_tiers() const {
   return out;
 }
 
+namespace {
+// Errors of a scenario validated at its distributions' medians say so where they point at one.
+void explain_medians(Diagnostics& diags, const Uncertainty& u) {
+  Diagnostics explained;
+  for (const Diagnostic& d : diags.all()) {
+    std::string hint = d.hint;
+    for (const UncertainParameter& p : u.parameters)
+      if (p.where.file == d.where.file && p.where.line == d.where.line &&
+          p.where.column == d.where.column && hint.empty())
+        hint = "checked at the distribution's median, " + format_number(p.median);
+    explained.error(d.where, d.key_path, d.message, hint);
+  }
+  diags = std::move(explained);
+}
+}  // namespace
+
 Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name) {
   Diagnostics diags;
   Scenario s;
   s.file = file_name;
-  const ConfigNode expanded = with_archetypes(tree, diags);
+  ConfigNode at_medians;
+  static const std::vector<ParamInfo> schema = all_parameters();
+  s.uncertainty = extract_uncertainty(tree, at_medians, schema, diags);
+  // A distribution's own errors first: the schema would only repeat them at its median.
+  diags.throw_if_any();
+  const ConfigNode expanded = with_archetypes(at_medians, diags);
   scenario_schema().read(expanded, "", s, diags);
   validate_whole(s, expanded, diags);
+  if (!s.uncertainty.empty()) explain_medians(diags, s.uncertainty);
   diags.throw_if_any();
   if (s.info.name.empty()) s.info.name = std::filesystem::path(file_name).stem().string();
   s.resolved = std::move(tree);
   return s;
+}
+
+Scenario scenario_with_values(const Scenario& s, std::span<const double> values) {
+  Scenario out = scenario_from_tree(with_values(s.resolved, s.uncertainty, values), s.file);
+  // The replicate keeps the ensemble's name and its record of what was uncertain.
+  out.info.name = s.info.name;
+  out.resolved = s.resolved;
+  out.uncertainty = s.uncertainty;
+  return out;
 }
 
 namespace {
@@ -411,6 +442,18 @@ std::vector<ParamInfo> all_parameters() {
   add(population_schema().describe());
   add(market_model_schema().describe());
   add(firm_schema().describe());
+  // docs/scenarios.md §"Uncertain parameters": read by extract_uncertainty, not by a schema.
+  all.push_back({"<any number>", "{distribution: NAME, ...}", "the parameter's", "", "",
+                 "any number may be a distribution drawn once per replicate: uniform (low, high), "
+                 "normal (mean, sd), lognormal (median, sigma), lognormal_80 (p10, p90); all but "
+                 "uniform take optional truncation bounds low and high",
+                 "", false});
+  all.push_back(
+      section_info("uncertainty", "section", "rank correlations between uncertain parameters"));
+  all.push_back({"uncertainty.correlations[].between", "list of two key paths", "", "", "",
+                 "two uncertain parameters, by their --set paths", "", true});
+  all.push_back({"uncertainty.correlations[].rank_correlation", "number", "-", "", "[-1, 1]",
+                 "their rank (Spearman) correlation, imposed through a Gaussian copula", "", true});
   return all;
 }
 

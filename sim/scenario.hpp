@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "sim/core/calendar.hpp"
 #include "sim/core/config_tree.hpp"
 #include "sim/core/params.hpp"
+#include "sim/uncertainty.hpp"
 
 namespace airace {
 
@@ -55,7 +57,9 @@ struct CountrySpec {
 
 struct Scenario {
   std::string file;     // the file it was loaded from
-  ConfigNode resolved;  // the merged tree after extends and overrides
+  ConfigNode resolved;  // the merged tree after extends and overrides, distributions included
+  // The parameters given as distributions; the values above hold their medians.
+  Uncertainty uncertainty;
   ScenarioInfo info;
   RunSettings run;
   ScheduleSettings schedule;
@@ -98,8 +102,13 @@ Scenario load_scenario(const std::filesystem::path& file,
 // The same from text (tests, and scenarios held in memory); `file_name` is used in messages.
 Scenario load_scenario_text(const std::string& text, const std::string& file_name,
                             const std::vector<std::string>& overrides = {});
-// Validates an already merged tree.
+// Validates an already merged tree. Distributions are validated at their medians.
 Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name);
+
+// The scenario of one replicate: `s` with its uncertain parameters set to `values` (from
+// draw_uncertain), validated again. Throws InputError when a value is outside its parameter's
+// valid range: the replicate fails, it is not redrawn.
+Scenario scenario_with_values(const Scenario& s, std::span<const double> values);
 
 // Every parameter of every section, for `airace describe` and the documentation check.
 std::vector<ParamInfo> all_parameters();

@@ -91,6 +91,32 @@ TEST_CASE("output is bit-identical for one and two threads") {
   CHECK(std::system(differs.c_str()) != 0);  // h5diff really compares
 }
 
+TEST_CASE("uncertain parameters are drawn per replicate and failed replicates are reported") {
+  TempDir dir;
+  const std::string a = (dir.path / "t1.h5").string();
+  const std::string b = (dir.path / "t2.h5").string();
+  const Outcome o = run("run tests/data/small_uncertain.yaml --threads 1 -o '" + a + "'", dir);
+  REQUIRE(o.status == 0);
+  CHECK(o.out.find("3 uncertain parameters drawn per replicate") != std::string::npos);
+  CHECK(o.out.find(" of 6 replicates failed") != std::string::npos);
+  CHECK(o.out.find("allies.alignment") != std::string::npos);
+  // The draws, status and reasons are stored, and are the same on two threads.
+  REQUIRE(run("run tests/data/small_uncertain.yaml -q --threads 2 -o '" + b + "'", dir).status ==
+          0);
+  const std::string diff = "h5diff --exclude-path /meta '" + a + "' '" + b + "' >/dev/null";
+  CHECK(std::system(diff.c_str()) == 0);
+  const fs::path dump = dir.path / "dump.txt";
+  const std::string h5dump =
+      "h5dump -d /uncertainty/values -d /uncertainty/status -d "
+      "/uncertainty/reason -d /uncertainty/parameter '" +
+      a + "' >'" + dump.string() + "'";
+  REQUIRE(std::system(h5dump.c_str()) == 0);
+  const std::string text = slurp(dump);
+  CHECK(text.find("SIMPLE { ( 6, 3 ) / ( 6, 3 ) }") != std::string::npos);
+  CHECK(text.find("labs.cn_lab.efficiency_growth_per_year") != std::string::npos);
+  CHECK(text.find("is out of range") != std::string::npos);
+}
+
 TEST_CASE("the scenario stored in an output file reproduces that output") {
   TempDir dir;
   const std::string first = (dir.path / "first.h5").string();
@@ -116,6 +142,8 @@ TEST_CASE("bad scenarios exit with status 2 and a file line column message and w
       {"bad_malformed.yaml", "bad_malformed.yaml:"},
       {"bad_two_documents.yaml", "bad_two_documents.yaml:1:1: error"},
       {"bad_many.yaml", "4 errors"},
+      {"bad_uncertain.yaml", "bad_uncertain.yaml:4:29: error: allies.alignment.distribution"},
+      {"bad_uncertain.yaml", "bad_uncertain.yaml:7:18: error: uncertainty.correlations[0]"},
       {"bad_rules.yaml", "bad_rules.yaml:7:28: error: export_rules[typo_metric].covers"},
       {"bad_rules.yaml", "bad_rules.yaml:11:16: error: export_rules[backwards].effective"},
       {"bad_rules.yaml", "bad_rules.yaml:18:25: error: export_rules[unknown_tier]"},

@@ -119,4 +119,12 @@ std::string suggest(std::string_view word, const std::vector<std::string>& candi
   return hint;
 }
 
+std::string first_problem(const InputError& e) {
+  const auto& d = e.diagnostics();
+  if (d.empty()) return e.what();
+  std::string r = (d[0].key_path.empty() ? "" : d[0].key_path + ": ") + d[0].message;
+  if (d.size() > 1) r += " (and " + std::to_string(d.size() - 1) + " more)";
+  return r;
+}
+
 }  // namespace airace

@@ -51,6 +51,9 @@ class InputError : public std::runtime_error {
   std::vector<Diagnostic> diagnostics_;
 };
 
+// One line for a record of a failed run: "key: message", "(and N more)" when there are more.
+std::string first_problem(const InputError& e);
+
 // Edit distance, for "did you mean" suggestions.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 // The closest candidate within a small edit distance, or "" when none is close.

@@ -23,6 +23,7 @@ enum class Stream : uint32_t {
   adoption_population = 4,  // adopters' preferences (step 0) and peer links (step 1)
   adoption_choice = 5,      // revision and taste shocks, per adopter and tick
   markets = 6,              // factor (entity 0) and firm (entity 1 + firm) noise per trading day
+  sweep_design = 100,       // sweep designs, bootstrap resamples and uncertain-parameter draws
 };
 
 struct StreamKey {

@@ -182,10 +182,28 @@ struct RunMetadata {
   std::size_t replicates = 0;
 };
 
+// The values each replicate drew for the scenario's uncertain parameters, and the replicates
+// that failed (a draw outside its parameter's range): their series stay NaN.
+struct ReplicateDraws {
+  std::vector<std::string> parameters;     // key paths, e.g. labs.cn_lab.talent
+  std::vector<std::string> units;          // one per parameter; "" when it has none
+  std::vector<std::string> distributions;  // one per parameter, e.g. "uniform(low=1, high=2)"
+  std::vector<double> values;              // [replicate][parameter]
+  std::vector<std::string> failures;       // one per replicate: why it failed, "" when it ran
+
+  bool empty() const { return parameters.empty(); }
+  std::size_t failed() const {
+    std::size_t n = 0;
+    for (const std::string& f : failures) n += f.empty() ? 0 : 1;
+    return n;
+  }
+};
+
 struct RunResult {
   RunMetadata meta;
   SeriesCatalog catalog;
   std::vector<SeriesBuffer> replicates;  // one per replicate, in replicate order
+  ReplicateDraws draws;                  // empty when no parameter is uncertain
 };
 
 }  // namespace airace

@@ -1,0 +1,665 @@
+#include "output/sweep_file.hpp"
+
+#include <fcntl.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <system_error>
+
+#include "output/h5_detail.hpp"
+#include "output/h5_writer.hpp"
+#include "sim/core/diagnostics.hpp"
+
+namespace airace {
+
+void SweepTable::allocate() {
+  const std::size_t n = runs();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  status.assign(n, RunStatus::not_run);
+  reason.assign(n, std::string());
+  metric_values.assign(metrics.size(), std::vector<double>(n, nan));
+  series_values.clear();
+  for (const SweepSeriesInfo& s : series) series_values.emplace_back(n * s.values_per_run, nan);
+}
+
+namespace {
+
+using h5::check;
+using h5::Handle;
+
+constexpr int kSweepLayoutVersion = 1;
+
+Handle string_type() {
+  Handle t(H5Tcopy(H5T_C_S1), H5Tclose, "creating a string type");
+  check(H5Tset_size(t.get(), H5T_VARIABLE), "creating a string type");
+  check(H5Tset_cset(t.get(), H5T_CSET_UTF8), "creating a string type");
+  return t;
+}
+
+Handle space_of(const std::vector<hsize_t>& dims) {
+  if (dims.empty()) return Handle(H5Screate(H5S_SCALAR), H5Sclose, "creating a dataspace");
+  return Handle(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose,
+                "creating a dataspace");
+}
+
+void string_attr(hid_t obj, const std::string& name, const std::string& value) {
+  const Handle type = string_type();
+  const Handle space = space_of({});
+  const Handle a(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                 H5Aclose, "creating attribute " + name);
+  const char* p = value.c_str();
+  check(H5Awrite(a.get(), type.get(), &p), "writing attribute " + name);
+}
+
+void strings_attr(hid_t obj, const std::string& name, const std::vector<std::string>& values) {
+  const Handle type = string_type();
+  const Handle space = space_of({values.size()});
+  const Handle a(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                 H5Aclose, "creating attribute " + name);
+  std::vector<const char*> p;
+  for (const std::string& v : values) p.push_back(v.c_str());
+  if (!p.empty()) check(H5Awrite(a.get(), type.get(), p.data()), "writing attribute " + name);
+}
+
+void number_attr(hid_t obj, const std::string& name, hid_t file_type, hid_t mem_type,
+                 const void* value) {
+  const Handle space = space_of({});
+  const Handle a(H5Acreate2(obj, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                 H5Aclose, "creating attribute " + name);
+  check(H5Awrite(a.get(), mem_type, value), "writing attribute " + name);
+}
+
+void u64_attr(hid_t obj, const std::string& name, uint64_t v) {
+  number_attr(obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &v);
+}
+
+Handle dataset(hid_t parent, const std::string& name, hid_t type, const std::vector<hsize_t>& dims,
+               bool compress) {
+  const Handle space = space_of(dims);
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "creating dataset properties");
+  hsize_t total = 1;
+  for (hsize_t d : dims) total *= d;
+  if (compress && total > 0) {
+    // Chunks of whole rows after the first dimension, at most ~256 KiB.
+    std::vector<hsize_t> chunk = dims;
+    hsize_t row = 1;
+    for (std::size_t i = 1; i < dims.size(); ++i) row *= dims[i];
+    chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(dims[0], 32768 / std::max<hsize_t>(1, row)));
+    check(H5Pset_chunk(dcpl.get(), static_cast<int>(dims.size()), chunk.data()), "chunking");
+    check(H5Pset_shuffle(dcpl.get()), "compressing");
+    check(H5Pset_deflate(dcpl.get(), 1), "compressing");
+  }
+  return Handle(
+      H5Dcreate2(parent, name.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      H5Dclose, "creating dataset " + name);
+}
+
+Handle write_doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
+                     const std::vector<double>& values) {
+  Handle ds = dataset(parent, name, H5T_IEEE_F64LE, dims, true);
+  if (!values.empty())
+    check(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+          "writing " + name);
+  return ds;
+}
+
+Handle write_strings(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
+                     const std::vector<std::string>& values) {
+  const Handle type = string_type();
+  Handle ds = dataset(parent, name, type.get(), dims, false);
+  std::vector<const char*> p;
+  for (const std::string& v : values) p.push_back(v.c_str());
+  if (!p.empty())
+    check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data()),
+          "writing " + name);
+  return ds;
+}
+
+Handle write_int64s(hid_t parent, const std::string& name, std::size_t n) {
+  Handle ds = dataset(parent, name, H5T_STD_I64LE, {n}, false);
+  std::vector<int64_t> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<int64_t>(i);
+  if (n > 0)
+    check(H5Dwrite(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
+          "writing " + name);
+  return ds;
+}
+
+Handle group(hid_t parent, const std::string& name) {
+  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                "creating group " + name);
+}
+
+void write_table(hid_t file, const SweepTable& t) {
+  const SweepMeta& m = t.meta;
+  {
+    const Handle meta = group(file, "meta");
+    string_attr(meta.get(), "sweep_name", m.sweep_name);
+    string_attr(meta.get(), "sweep_file", m.sweep_file);
+    string_attr(meta.get(), "sweep_hash", m.sweep_hash);
+    string_attr(meta.get(), "program_version", m.program_version);
+    string_attr(meta.get(), "git_revision", m.git_revision);
+    string_attr(meta.get(), "base_scenario_file", m.base_scenario_file);
+    string_attr(meta.get(), "design", m.design);
+    string_attr(meta.get(), "command_line", m.command_line);
+    string_attr(meta.get(), "created_utc", m.created_utc);
+    u64_attr(meta.get(), "seed", m.seed);
+    u64_attr(meta.get(), "points", t.points);
+    u64_attr(meta.get(), "replicates", t.replicates);
+    u64_attr(meta.get(), "base_rows", m.base_rows);
+    u64_attr(meta.get(), "shard_index", m.shard_index);
+    u64_attr(meta.get(), "shard_count", m.shard_count);
+    const int layout = kSweepLayoutVersion;
+    number_attr(meta.get(), "layout_version", H5T_STD_I32LE, H5T_NATIVE_INT, &layout);
+    write_strings(meta.get(), "sweep_yaml", {}, {m.sweep_yaml});
+    write_strings(meta.get(), "base_scenario_yaml", {}, {m.base_scenario_yaml});
+  }
+  const Handle point = write_int64s(file, "point", t.points);
+  const Handle replicate = write_int64s(file, "replicate", t.replicates);
+  const Handle parameter = write_strings(file, "parameter", {t.parameters.size()}, t.parameters);
+  check(H5DSset_scale(point.get(), "point"), "making /point a dimension scale");
+  check(H5DSset_scale(replicate.get(), "replicate"), "making /replicate a dimension scale");
+  check(H5DSset_scale(parameter.get(), "parameter"), "making /parameter a dimension scale");
+  auto label_pr = [&](hid_t ds) {
+    check(H5DSattach_scale(ds, point.get(), 0), "attaching /point");
+    check(H5DSattach_scale(ds, replicate.get(), 1), "attaching /replicate");
+  };
+  {
+    const Handle design = write_doubles(file, "design", {t.points, t.parameters.size()}, t.design);
+    strings_attr(design.get(), "parameters", t.parameters);
+    strings_attr(design.get(), "units", t.parameter_units);
+    check(H5DSattach_scale(design.get(), point.get(), 0), "attaching /point");
+    check(H5DSattach_scale(design.get(), parameter.get(), 1), "attaching /parameter");
+  }
+  {
+    const Handle runs = group(file, "runs");
+    const Handle status =
+        dataset(runs.get(), "status", H5T_STD_I8LE, {t.points, t.replicates}, true);
+    if (!t.status.empty())
+      check(H5Dwrite(status.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.status.data()),
+            "writing /runs/status");
+    string_attr(status.get(), "meaning", "0 not run (another shard's run), 1 ok, 2 failed");
+    label_pr(status.get());
+    const Handle reason = write_strings(runs.get(), "reason", {t.points, t.replicates}, t.reason);
+    label_pr(reason.get());
+  }
+  {
+    const Handle metrics = group(file, "metrics");
+    for (std::size_t i = 0; i < t.metrics.size(); ++i) {
+      const SweepMetricInfo& info = t.metrics[i];
+      const Handle ds =
+          write_doubles(metrics.get(), info.name, {t.points, t.replicates}, t.metric_values[i]);
+      string_attr(ds.get(), "units", info.units);
+      string_attr(ds.get(), "description", info.description);
+      string_attr(ds.get(), "kind", info.kind);
+      string_attr(ds.get(), "series", info.series);
+      label_pr(ds.get());
+    }
+  }
+  if (!t.series.empty()) {
+    const Handle series = group(file, "series");
+    std::vector<std::string> cadences;
+    for (std::size_t i = 0; i < t.series.size(); ++i) {
+      const SweepSeriesInfo& s = t.series[i];
+      const std::string time_name = "time_" + s.cadence;
+      if (std::find(cadences.begin(), cadences.end(), s.cadence) == cadences.end()) {
+        cadences.push_back(s.cadence);
+        write_strings(series.get(), time_name, {s.dates.size()}, s.dates);
+      }
+      if (check(H5Lexists(series.get(), s.group.c_str(), H5P_DEFAULT), "looking up") <= 0)
+        group(series.get(), s.group);
+      const Handle g(H5Gopen2(series.get(), s.group.c_str(), H5P_DEFAULT), H5Gclose,
+                     "opening group " + s.group);
+      std::vector<hsize_t> dims = {t.points, t.replicates, s.dates.size()};
+      for (std::size_t e : s.entity_shape) dims.push_back(e);
+      const Handle ds = write_doubles(g.get(), s.name, dims, t.series_values[i]);
+      std::vector<std::string> names = {"point", "replicate", time_name};
+      names.insert(names.end(), s.dimensions.begin(), s.dimensions.end());
+      strings_attr(ds.get(), "dimensions", names);
+      string_attr(ds.get(), "units", s.units);
+      string_attr(ds.get(), "description", s.description);
+      string_attr(ds.get(), "cadence", s.cadence);
+      label_pr(ds.get());
+    }
+  }
+}
+
+std::filesystem::path temporary_path(const std::filesystem::path& path) {
+  std::filesystem::path tmp = path;
+  tmp += ".tmp-" + std::to_string(static_cast<long long>(getpid()));
+  return tmp;
+}
+
+void sync_file(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw h5::Failure{"reopening " + path.string() + " to flush it"};
+  const int status = ::fsync(fd);
+  ::close(fd);
+  if (status != 0) throw h5::Failure{"flushing " + path.string() + " to disk"};
+}
+
+// Runs `fill` on a temporary file, then renames it onto `path`. With `copy_from`, the temporary
+// file starts as a copy of that file and is opened for writing instead of created.
+template <class Fill>
+void replace_atomically(const std::filesystem::path& path, Fill fill, bool copy_existing) {
+  const h5::QuietErrors quiet;
+  const std::filesystem::path tmp = temporary_path(path);
+  try {
+    Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating file access properties");
+    check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "creating file access properties");
+    Handle file;
+    if (copy_existing) {
+      std::filesystem::copy_file(path, tmp, std::filesystem::copy_options::overwrite_existing);
+      file = Handle(H5Fopen(tmp.c_str(), H5F_ACC_RDWR, fapl.get()), H5Fclose,
+                    "opening " + tmp.string());
+    } else {
+      file = Handle(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose,
+                    "creating " + tmp.string());
+    }
+    fill(file.get());
+    file.close("closing " + tmp.string());
+    sync_file(tmp);
+    std::filesystem::rename(tmp, path);
+  } catch (const h5::Failure& f) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw OutputError(path, f.what);
+  } catch (const std::exception& e) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw OutputError(path, e.what());
+  }
+}
+
+// ---- Reading --------------------------------------------------------------------------------
+
+std::vector<std::string> read_strings(hid_t obj_type_owner, hid_t type, std::size_t n,
+                                      bool attribute, const std::string& what) {
+  if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) <= 0)
+    throw h5::Failure{what + " is not variable-length text"};
+  const Handle mem = string_type();
+  std::vector<char*> p(n, nullptr);
+  if (n > 0) {
+    const herr_t status =
+        attribute ? H5Aread(obj_type_owner, mem.get(), p.data())
+                  : H5Dread(obj_type_owner, mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data());
+    check(status, "reading " + what);
+  }
+  std::vector<std::string> out;
+  for (char* s : p) {
+    out.emplace_back(s != nullptr ? s : "");
+    std::free(s);
+  }
+  return out;
+}
+
+std::size_t extent(hid_t obj, bool attribute, std::vector<hsize_t>* dims = nullptr) {
+  const Handle space(attribute ? H5Aget_space(obj) : H5Dget_space(obj), H5Sclose, "reading");
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> d(static_cast<std::size_t>(std::max(rank, 0)));
+  if (rank > 0) H5Sget_simple_extent_dims(space.get(), d.data(), nullptr);
+  if (dims != nullptr) *dims = d;
+  return static_cast<std::size_t>(check(H5Sget_simple_extent_npoints(space.get()), "reading"));
+}
+
+std::vector<std::string> get_strings_attr(hid_t obj, const std::string& name) {
+  const Handle a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
+  const Handle type(H5Aget_type(a.get()), H5Tclose, "reading attribute " + name);
+  return read_strings(a.get(), type.get(), extent(a.get(), true), true, "attribute " + name);
+}
+
+std::string get_string_attr(hid_t obj, const std::string& name) {
+  const auto v = get_strings_attr(obj, name);
+  return v.empty() ? std::string() : v.front();
+}
+
+uint64_t get_u64_attr(hid_t obj, const std::string& name) {
+  const Handle a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
+  uint64_t v = 0;
+  check(H5Aread(a.get(), H5T_NATIVE_UINT64, &v), "reading attribute " + name);
+  return v;
+}
+
+std::vector<std::string> get_strings(hid_t parent, const std::string& name) {
+  const Handle ds(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
+  const Handle type(H5Dget_type(ds.get()), H5Tclose, "reading " + name);
+  return read_strings(ds.get(), type.get(), extent(ds.get(), false), false, name);
+}
+
+std::vector<double> get_doubles(hid_t parent, const std::string& name, std::size_t expected) {
+  const Handle ds(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
+  const std::size_t n = extent(ds.get(), false);
+  if (n != expected)
+    throw h5::Failure{name + " holds " + std::to_string(n) + " values, expected " +
+                      std::to_string(expected)};
+  std::vector<double> v(n);
+  if (n > 0)
+    check(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
+          "reading " + name);
+  return v;
+}
+
+std::vector<std::string> child_names(hid_t g) {
+  std::vector<std::string> names;
+  H5Literate(
+      g, H5_INDEX_NAME, H5_ITER_INC, nullptr,
+      [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
+        static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+        return 0;
+      },
+      &names);
+  return names;
+}
+
+SweepTable read_table(hid_t file) {
+  SweepTable t;
+  {
+    const Handle meta(H5Gopen2(file, "meta", H5P_DEFAULT), H5Gclose, "opening /meta");
+    if (H5Aexists(meta.get(), "sweep_hash") <= 0)
+      throw h5::Failure{"it is not an airace sweep file (no /meta sweep_hash)"};
+    SweepMeta& m = t.meta;
+    m.sweep_name = get_string_attr(meta.get(), "sweep_name");
+    m.sweep_file = get_string_attr(meta.get(), "sweep_file");
+    m.sweep_hash = get_string_attr(meta.get(), "sweep_hash");
+    m.program_version = get_string_attr(meta.get(), "program_version");
+    m.git_revision = get_string_attr(meta.get(), "git_revision");
+    m.base_scenario_file = get_string_attr(meta.get(), "base_scenario_file");
+    m.design = get_string_attr(meta.get(), "design");
+    m.command_line = get_string_attr(meta.get(), "command_line");
+    m.created_utc = get_string_attr(meta.get(), "created_utc");
+    m.seed = get_u64_attr(meta.get(), "seed");
+    m.base_rows = get_u64_attr(meta.get(), "base_rows");
+    m.shard_index = get_u64_attr(meta.get(), "shard_index");
+    m.shard_count = get_u64_attr(meta.get(), "shard_count");
+    t.points = get_u64_attr(meta.get(), "points");
+    t.replicates = get_u64_attr(meta.get(), "replicates");
+    m.sweep_yaml = get_strings(meta.get(), "sweep_yaml").at(0);
+    m.base_scenario_yaml = get_strings(meta.get(), "base_scenario_yaml").at(0);
+  }
+  t.parameters = get_strings(file, "parameter");
+  {
+    const Handle design(H5Dopen2(file, "design", H5P_DEFAULT), H5Dclose, "opening /design");
+    t.parameter_units = get_strings_attr(design.get(), "units");
+  }
+  t.design = get_doubles(file, "design", t.points * t.parameters.size());
+  const std::size_t n = t.runs();
+  {
+    const Handle runs(H5Gopen2(file, "runs", H5P_DEFAULT), H5Gclose, "opening /runs");
+    const Handle status(H5Dopen2(runs.get(), "status", H5P_DEFAULT), H5Dclose, "opening status");
+    if (extent(status.get(), false) != n) throw h5::Failure{"/runs/status has the wrong size"};
+    t.status.resize(n);
+    if (n > 0)
+      check(H5Dread(status.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.status.data()),
+            "reading /runs/status");
+    t.reason = get_strings(runs.get(), "reason");
+    if (t.reason.size() != n) throw h5::Failure{"/runs/reason has the wrong size"};
+  }
+  {
+    const Handle metrics(H5Gopen2(file, "metrics", H5P_DEFAULT), H5Gclose, "opening /metrics");
+    for (const std::string& name : child_names(metrics.get())) {
+      const Handle ds(H5Dopen2(metrics.get(), name.c_str(), H5P_DEFAULT), H5Dclose,
+                      "opening /metrics/" + name);
+      t.metrics.push_back({name, get_string_attr(ds.get(), "units"),
+                           get_string_attr(ds.get(), "description"),
+                           get_string_attr(ds.get(), "kind"), get_string_attr(ds.get(), "series")});
+      t.metric_values.push_back(get_doubles(metrics.get(), name, n));
+    }
+  }
+  if (H5Lexists(file, "series", H5P_DEFAULT) > 0) {
+    const Handle series(H5Gopen2(file, "series", H5P_DEFAULT), H5Gclose, "opening /series");
+    for (const std::string& g : child_names(series.get())) {
+      if (g.starts_with("time_")) continue;  // the time axes; every other link is a group
+      const Handle grp(H5Gopen2(series.get(), g.c_str(), H5P_DEFAULT), H5Gclose, "opening " + g);
+      for (const std::string& name : child_names(grp.get())) {
+        const Handle ds(H5Dopen2(grp.get(), name.c_str(), H5P_DEFAULT), H5Dclose,
+                        "opening " + name);
+        SweepSeriesInfo s;
+        s.group = g;
+        s.name = name;
+        s.units = get_string_attr(ds.get(), "units");
+        s.description = get_string_attr(ds.get(), "description");
+        s.cadence = get_string_attr(ds.get(), "cadence");
+        std::vector<std::string> dims = get_strings_attr(ds.get(), "dimensions");
+        s.dimensions.assign(dims.begin() + std::min<std::ptrdiff_t>(3, std::ssize(dims)),
+                            dims.end());
+        std::vector<hsize_t> shape;
+        const std::size_t total = extent(ds.get(), false, &shape);
+        for (std::size_t i = 3; i < shape.size(); ++i) s.entity_shape.push_back(shape[i]);
+        s.dates = get_strings(series.get(), "time_" + s.cadence);
+        s.values_per_run = n > 0 ? total / n : 0;
+        t.series_values.push_back(get_doubles(grp.get(), name, total));
+        t.series.push_back(std::move(s));
+      }
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+void write_sweep_file(const std::filesystem::path& path, const SweepTable& table) {
+  replace_atomically(
+      path, [&](hid_t file) { write_table(file, table); }, false);
+}
+
+SweepTable read_sweep_file(const std::filesystem::path& path) {
+  const h5::QuietErrors quiet;
+  const std::string name = path.string();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InputError({name, 0, 0}, "no such sweep file");
+  try {
+    if (H5Fis_hdf5(path.c_str()) <= 0) throw h5::Failure{"it is not an HDF5 file"};
+    Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening the file");
+    return read_table(file.get());
+  } catch (const h5::Failure& f) {
+    throw InputError({name, 0, 0}, "cannot read the sweep file: " + f.what);
+  } catch (const std::out_of_range&) {
+    throw InputError({name, 0, 0}, "cannot read the sweep file: /meta is incomplete");
+  }
+}
+
+void write_sensitivity(const std::filesystem::path& path, const std::vector<SensitivityRecord>& r,
+                       double confidence, std::size_t resamples) {
+  replace_atomically(
+      path,
+      [&](hid_t file) {
+        if (H5Lexists(file, "sensitivity", H5P_DEFAULT) > 0)
+          check(H5Ldelete(file, "sensitivity", H5P_DEFAULT), "removing the old /sensitivity");
+        const Handle g = group(file, "sensitivity");
+        number_attr(g.get(), "confidence", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &confidence);
+        u64_attr(g.get(), "resamples", resamples);
+        for (const SensitivityRecord& s : r) {
+          const Handle m = group(g.get(), s.metric);
+          number_attr(m.get(), "outcome_variance", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                      &s.outcome_variance);
+          const std::size_t k = s.first_order.size();
+          write_doubles(m.get(), "first_order", {k}, s.first_order);
+          write_doubles(m.get(), "first_order_low", {k}, s.first_low);
+          write_doubles(m.get(), "first_order_high", {k}, s.first_high);
+          write_doubles(m.get(), "total", {k}, s.total);
+          write_doubles(m.get(), "total_low", {k}, s.total_low);
+          write_doubles(m.get(), "total_high", {k}, s.total_high);
+        }
+      },
+      true);
+}
+
+// ---- Batches ----------------------------------------------------------------------------------
+
+namespace {
+
+constexpr char kBatchMagic[8] = {'A', 'I', 'R', 'B', 'A', 'T', 'C', '1'};
+
+uint64_t checksum(const std::string& bytes) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+template <class T>
+void put(std::string& out, const T& v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+struct Reader {
+  const std::string& bytes;
+  std::size_t at = 0;
+  template <class T>
+  bool get(T& v) {
+    if (bytes.size() - at < sizeof v) return false;
+    std::memcpy(&v, bytes.data() + at, sizeof v);
+    at += sizeof v;
+    return true;
+  }
+};
+
+// The records of a batch file, or false when it is torn or damaged.
+bool parse_batch(const std::string& bytes, std::vector<RunRecord>& out) {
+  if (bytes.size() < sizeof kBatchMagic + 2 * sizeof(uint64_t)) return false;
+  if (std::memcmp(bytes.data(), kBatchMagic, sizeof kBatchMagic) != 0) return false;
+  const std::string body = bytes.substr(0, bytes.size() - sizeof(uint64_t));
+  uint64_t stored = 0;
+  std::memcpy(&stored, bytes.data() + body.size(), sizeof stored);
+  if (stored != checksum(body)) return false;
+  Reader r{body, sizeof kBatchMagic};
+  uint64_t count = 0;
+  if (!r.get(count)) return false;
+  std::vector<RunRecord> records;
+  for (uint64_t i = 0; i < count; ++i) {
+    RunRecord rec;
+    int8_t status = 0;
+    uint64_t reason_size = 0;
+    uint64_t values = 0;
+    if (!r.get(rec.run) || !r.get(status) || !r.get(reason_size)) return false;
+    if (body.size() - r.at < reason_size) return false;
+    rec.reason = body.substr(r.at, reason_size);
+    r.at += reason_size;
+    if (!r.get(values) || (body.size() - r.at) / sizeof(double) < values) return false;
+    rec.values.resize(values);
+    std::memcpy(rec.values.data(), body.data() + r.at, values * sizeof(double));
+    r.at += values * sizeof(double);
+    rec.status = static_cast<RunStatus>(status);
+    records.push_back(std::move(rec));
+  }
+  if (r.at != body.size()) return false;
+  out.insert(out.end(), std::make_move_iterator(records.begin()),
+             std::make_move_iterator(records.end()));
+  return true;
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_synced(const std::filesystem::path& p, const std::string& bytes) {
+  const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw OutputError(p, std::error_code(errno, std::generic_category()).message());
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      const int saved = errno;
+      ::close(fd);
+      throw OutputError(p, std::error_code(saved, std::generic_category()).message());
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  const int status = ::fsync(fd);
+  ::close(fd);
+  if (status != 0) throw OutputError(p, "flushing to disk failed");
+}
+
+bool is_batch_name(const std::string& name, std::size_t* number) {
+  if (!name.starts_with("batch-") || !name.ends_with(".bin")) return false;
+  const std::string digits = name.substr(6, name.size() - 10);
+  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return false;
+  if (number != nullptr) *number = std::stoul(digits);
+  return true;
+}
+
+}  // namespace
+
+BatchStore::BatchStore(std::filesystem::path dir, const std::string& stamp) : dir_(std::move(dir)) {
+  std::error_code ec;
+  const std::filesystem::path stamp_file = dir_ / "STAMP";
+  if (std::filesystem::exists(stamp_file, ec)) {
+    std::string found = slurp(stamp_file);
+    while (!found.empty() && found.back() == '\n') found.pop_back();
+    if (found != stamp)
+      throw InputError({dir_.string(), 0, 0},
+                       "this directory of finished runs belongs to another sweep definition or "
+                       "program version (" +
+                           found + ", this one is " + stamp +
+                           "); remove it to start afresh, or write to another file with -o");
+  } else {
+    std::filesystem::create_directories(dir_, ec);
+    if (ec) throw OutputError(dir_, ec.message());
+    write_synced(dir_ / "STAMP.tmp", stamp + "\n");
+    std::filesystem::rename(dir_ / "STAMP.tmp", stamp_file, ec);
+    if (ec) throw OutputError(dir_, ec.message());
+  }
+  for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+    std::size_t n = 0;
+    if (is_batch_name(e.path().filename().string(), &n)) next_ = std::max(next_, n + 1);
+  }
+}
+
+std::vector<RunRecord> BatchStore::load(std::vector<std::string>& dropped) const {
+  std::vector<RunRecord> out;
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir_)) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const std::filesystem::path& p : files) {
+    const std::string name = p.filename().string();
+    std::error_code ignored;
+    if (name.starts_with(".batch-")) {  // a batch that was never renamed: half-written
+      std::filesystem::remove(p, ignored);
+      dropped.push_back(name);
+      continue;
+    }
+    if (!is_batch_name(name, nullptr)) continue;
+    if (!parse_batch(slurp(p), out)) {
+      std::filesystem::remove(p, ignored);
+      dropped.push_back(name);
+    }
+  }
+  return out;
+}
+
+std::string BatchStore::commit(const std::vector<RunRecord>& records) {
+  std::string bytes(kBatchMagic, sizeof kBatchMagic);
+  put(bytes, static_cast<uint64_t>(records.size()));
+  for (const RunRecord& r : records) {
+    put(bytes, r.run);
+    put(bytes, static_cast<int8_t>(r.status));
+    put(bytes, static_cast<uint64_t>(r.reason.size()));
+    bytes += r.reason;
+    put(bytes, static_cast<uint64_t>(r.values.size()));
+    bytes.append(reinterpret_cast<const char*>(r.values.data()), r.values.size() * sizeof(double));
+  }
+  put(bytes, checksum(bytes));
+  char name[32];
+  std::snprintf(name, sizeof name, "batch-%06zu.bin", next_++);
+  const std::filesystem::path tmp = dir_ / ("." + std::string(name) + ".tmp");
+  write_synced(tmp, bytes);
+  std::error_code ec;
+  std::filesystem::rename(tmp, dir_ / name, ec);
+  if (ec) throw OutputError(dir_ / name, ec.message());
+  return name;
+}
+
+}  // namespace airace

@@ -1,0 +1,153 @@
+#include "sim/sweep/sensitivity.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "sim/core/parallel.hpp"
+#include "sim/core/params.hpp"
+#include "sim/sweep/design.hpp"
+#include "sim/sweep/sweep_streams.hpp"
+
+namespace airace {
+
+namespace {
+
+struct Estimates {
+  std::vector<double> first_order;
+  std::vector<double> total;
+  double variance = 0.0;
+};
+
+// Point estimates over the base rows `rows` (each index in [0, N), repeats allowed).
+// A. Saltelli, P. Annoni, I. Azzini, F. Campolongo, M. Ratto, S. Tarantola, "Variance based
+// sensitivity analysis of model output. Design and estimator for the total sensitivity index",
+// Comput. Phys. Commun. 181 (2010) 259-270, Table 2:
+//   first order (b):         V_i  = 1/N sum_j f(B)_j (f(A_B^i)_j - f(A)_j)
+//   total, Jansen 1999 (f):  VT_i = 1/(2N) sum_j (f(A)_j - f(A_B^i)_j)^2
+// both divided by V(Y), estimated from the runs of A and B together.
+template <class RowOf>
+Estimates estimate(std::span<const double> y, std::size_t n, std::size_t k, RowOf row_of) {
+  Estimates e;
+  e.first_order.assign(k, 0.0);
+  e.total.assign(k, 0.0);
+  // Two passes over A and B: mean, then squared deviations (no cancellation).
+  double sum = 0.0;
+  for (std::size_t j = 0; j < n; ++j) {
+    const std::size_t r = row_of(j);
+    sum += y[saltelli_row_a(n, r)] + y[saltelli_row_b(n, r)];
+  }
+  const double mean = sum / static_cast<double>(2 * n);
+  double squares = 0.0;
+  for (std::size_t j = 0; j < n; ++j) {
+    const std::size_t r = row_of(j);
+    const double da = y[saltelli_row_a(n, r)] - mean;
+    const double db = y[saltelli_row_b(n, r)] - mean;
+    squares += da * da + db * db;
+  }
+  e.variance = squares / static_cast<double>(2 * n);
+  for (std::size_t i = 0; i < k; ++i) {
+    double first = 0.0;
+    double total = 0.0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::size_t r = row_of(j);
+      const double fa = y[saltelli_row_a(n, r)];
+      const double fb = y[saltelli_row_b(n, r)];
+      const double fab = y[saltelli_row_ab(n, i, r)];
+      first += fb * (fab - fa);
+      total += (fa - fab) * (fa - fab);
+    }
+    e.first_order[i] = first / static_cast<double>(n) / e.variance;
+    e.total[i] = total / static_cast<double>(2 * n) / e.variance;
+  }
+  return e;
+}
+
+// Linear interpolation between order statistics (Hyndman & Fan type 7) of the finite values.
+double percentile(std::vector<double> values, double probability) {
+  std::erase_if(values, [](double v) { return !std::isfinite(v); });
+  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(values.begin(), values.end());
+  const double position = probability * static_cast<double>(values.size() - 1);
+  const auto below = static_cast<std::size_t>(std::floor(position));
+  const std::size_t above = std::min(below + 1, values.size() - 1);
+  const double weight = position - static_cast<double>(below);
+  return values[below] + weight * (values[above] - values[below]);
+}
+
+std::vector<std::string> problems_of(std::span<const double> y, std::size_t n, std::size_t k,
+                                     const BootstrapOptions& bootstrap) {
+  std::vector<std::string> problems;
+  if (n < 2)
+    problems.push_back("Sobol indices need at least 2 base rows; got " + std::to_string(n));
+  if (k == 0) problems.push_back("Sobol indices need at least one parameter; got 0");
+  if (y.size() != saltelli_run_count(n, k)) {
+    problems.push_back("a Saltelli design with " + std::to_string(n) + " base rows and " +
+                       std::to_string(k) + " parameters has " +
+                       std::to_string(saltelli_run_count(n, k)) + " runs; got " +
+                       std::to_string(y.size()) + " outcomes");
+  }
+  std::size_t not_finite = 0;
+  for (std::size_t r = 0; r < y.size(); ++r) {
+    if (std::isfinite(y[r])) continue;
+    if (++not_finite <= 5) {
+      problems.push_back("the outcome of run " + std::to_string(r) + " is " + format_number(y[r]) +
+                         "; every run must succeed with a finite outcome");
+    }
+  }
+  if (not_finite > 5) {
+    problems.push_back("... and " + std::to_string(not_finite - 5) +
+                       " more runs without a finite outcome");
+  }
+  if (bootstrap.resamples == 0)
+    problems.push_back("the bootstrap needs at least 1 resample; got 0");
+  if (!(bootstrap.confidence > 0.0 && bootstrap.confidence < 1.0)) {
+    problems.push_back("the confidence level must lie strictly between 0 and 1; got " +
+                       format_number(bootstrap.confidence));
+  }
+  return problems;
+}
+
+}  // namespace
+
+SobolIndices sobol_indices(std::span<const double> outcomes, std::size_t base_rows,
+                           std::size_t parameters, const BootstrapOptions& bootstrap) {
+  const std::size_t n = base_rows;
+  const std::size_t k = parameters;
+  throw_if_any(problems_of(outcomes, n, k, bootstrap));
+
+  const Estimates all = estimate(outcomes, n, k, [](std::size_t j) { return j; });
+  if (!(all.variance > 0.0)) {
+    throw SweepError(
+        {"the outcome is the same in every run of A and B (variance 0): it has no "
+         "variance to apportion to the parameters"});
+  }
+
+  // Each resample writes its own slot; a resample whose rows happen not to vary gives NaN
+  // indices, which the percentiles leave out.
+  std::vector<Estimates> resampled(bootstrap.resamples);
+  parallel_for_each_index(bootstrap.resamples, 8, [&](std::size_t b) {
+    RandomStream rng = sweep_stream(bootstrap.seed, 0, SweepDraw::bootstrap, 0, b);
+    std::vector<std::size_t> rows(n);
+    for (std::size_t& r : rows) r = uniform_index(rng, n);
+    resampled[b] = estimate(outcomes, n, k, [&rows](std::size_t j) { return rows[j]; });
+  });
+
+  const double tail = 0.5 * (1.0 - bootstrap.confidence);
+  const auto interval = [&](double point, auto member) {
+    std::vector<double> values(resampled.size());
+    for (std::size_t b = 0; b < resampled.size(); ++b) values[b] = member(resampled[b]);
+    return SensitivityIndex{point, percentile(values, tail), percentile(values, 1.0 - tail)};
+  };
+  SobolIndices result;
+  result.outcome_variance = all.variance;
+  for (std::size_t i = 0; i < k; ++i) {
+    result.first_order.push_back(
+        interval(all.first_order[i], [i](const Estimates& e) { return e.first_order[i]; }));
+    result.total.push_back(interval(all.total[i], [i](const Estimates& e) { return e.total[i]; }));
+  }
+  return result;
+}
+
+}  // namespace airace
