@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <utility>
@@ -339,9 +340,12 @@ DesignMatrix sobol_points(std::size_t n_points, std::size_t dimensions,
   for (std::size_t d = 0; d < dimensions; ++d) {
     const DirectionNumbers v = direction_numbers(d);
     const uint32_t slot = static_cast<uint32_t>(d);
-    std::optional<OwenScramble> owen;
+    // A pointer, not std::optional: GCC 12 at -O1 and above wrongly warns that an empty
+    // optional's vector may be destroyed uninitialised.
+    std::unique_ptr<const OwenScramble> owen;
     uint64_t shift = 0;
-    if (options.scramble == SobolScramble::owen) owen.emplace(options.seed, slot, last);
+    if (options.scramble == SobolScramble::owen)
+      owen = std::make_unique<const OwenScramble>(options.seed, slot, last);
     if (options.scramble == SobolScramble::digital_shift) {
       shift = sweep_stream(options.seed, 0, SweepDraw::sobol_digital_shift, slot, 0).next_u64() >>
               (64 - kBits);
