@@ -114,7 +114,7 @@ std::string input_error_of(F f) {
 
 }  // namespace
 
-TEST_CASE("paired_difference takes quantiles of the per-replicate differences") {
+TEST_CASE("compare takes quantiles of the per-replicate differences when paired") {
   const DifferenceBand d = paired_difference({10, 20, 30, 40, 50}, {11, 22, 33, 44, 55});
   CHECK(d.median == doctest::Approx(3.0));
   CHECK(d.p05 == doctest::Approx(1.2));  // differences 1..5: 5% of the way from 1 to 5
@@ -127,7 +127,7 @@ TEST_CASE("paired_difference takes quantiles of the per-replicate differences") 
   CHECK_THROWS_AS(paired_difference({1, 2}, {1}), std::invalid_argument);
 }
 
-TEST_CASE("unpaired_difference adds the two half-widths in quadrature") {
+TEST_CASE("compare adds the two half-widths in quadrature when unpaired") {
   // base: 5% 1.2, median 3, 95% 4.8; what-if the same shifted by 10.
   const DifferenceBand d = unpaired_difference({1, 2, 3, 4, 5}, {11, 12, 13, 14, 15});
   CHECK(d.median == doctest::Approx(10.0));
@@ -137,7 +137,7 @@ TEST_CASE("unpaired_difference adds the two half-widths in quadrature") {
   CHECK_FALSE(unpaired_difference({1, 2, 3, 4, 5}, {2, 3, 4, 5, 6}).beyond_noise());
 }
 
-TEST_CASE("a run compared with itself shows zero differences and no flags") {
+TEST_CASE("compare of a run with itself shows zero differences and no flags") {
   TempDir dir;
   const fs::path file = write_run(dir / "run.h5", {}, base_value);
   const Comparison c = compare_runs(file, file, {.all_groups = true});
@@ -155,7 +155,7 @@ TEST_CASE("a run compared with itself shows zero differences and no flags") {
   CHECK(comparison_table(c).find("0 of 10 differences beyond noise") != std::string::npos);
 }
 
-TEST_CASE("replicates with the same seed are paired and shared noise cancels") {
+TEST_CASE("compare pairs replicates with the same seed so that shared noise cancels") {
   TempDir dir;
   const fs::path base = write_run(dir / "base.h5", {}, base_value);
   const ValueFn plus_one = [](int s, std::size_t r, std::size_t t, std::size_t e) {
@@ -192,7 +192,7 @@ TEST_CASE("replicates with the same seed are paired and shared noise cancels") {
   CHECK_FALSE(compare_runs(base, fewer).paired);
 }
 
-TEST_CASE("default dates are the last date of each year both files cover") {
+TEST_CASE("compare defaults to the last date of each year both files cover") {
   TempDir dir;
   const fs::path base = write_run(dir / "base.h5", {}, base_value);
   const fs::path longer =
@@ -210,7 +210,7 @@ TEST_CASE("default dates are the last date of each year both files cover") {
   CHECK(q.rows[3].date == "2023-10-01");
 }
 
-TEST_CASE("a date given is read at the nearest date at or before it") {
+TEST_CASE("compare reads a date given at the nearest date at or before it") {
   TempDir dir;
   const fs::path base = write_run(dir / "base.h5", {}, base_value);
   const Comparison c =
@@ -222,7 +222,7 @@ TEST_CASE("a date given is read at the nearest date at or before it") {
   CHECK(compare_runs(base, base, {.dates = {"2023-12-31"}}).rows.front().date == "2023-12-01");
 }
 
-TEST_CASE("the CSV has a header and one row per series entity and date") {
+TEST_CASE("compare CSV has a header and one row per series entity and date") {
   TempDir dir;
   const fs::path base = write_run(dir / "base.h5", {}, base_value);
   const Comparison c = compare_runs(base, base, {.dates = {"2022-06-30", "2023-06-30"}});
@@ -245,7 +245,7 @@ TEST_CASE("the CSV has a header and one row per series entity and date") {
   CHECK(rest.substr(used) == "," + rest.substr(0, used) + ",0,0,0,1,0,H100e,paired");
 }
 
-TEST_CASE("series in one file only are left out and named") {
+TEST_CASE("compare leaves out and names series it cannot pair up") {
   TempDir dir;
   const fs::path base = write_run(dir / "base.h5", {}, base_value);
   const fs::path renamed = write_run(dir / "renamed.h5", {.gap_name = "gap_months"}, base_value);
@@ -261,7 +261,7 @@ TEST_CASE("series in one file only are left out and named") {
   CHECK(t.skipped[0] == "indicators/compute_h100e: different country ids");
 }
 
-TEST_CASE("comparing bad input raises an input error naming the file or option") {
+TEST_CASE("compare of bad input raises an input error naming the file or option") {
   TempDir dir;
   const fs::path base = write_run(dir / "base.h5", {}, base_value);
   const fs::path other = write_run(
