@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "airace/version.hpp"
+#include "output/compare.hpp"
 #include "output/h5_writer.hpp"
 #include "output/summary.hpp"
 #include "sim/describe.hpp"
@@ -490,6 +491,36 @@ int command_analyse(const AnalyseArgs& a) {
   return 0;
 }
 
+struct CompareArgs {
+  std::string base;
+  std::string whatif;
+  std::string csv;
+  std::vector<std::string> dates;
+  std::vector<std::string> series;
+  bool all = false;
+};
+
+int command_compare(const CompareArgs& a) {
+  const std::filesystem::path csv(a.csv);
+  if (!a.csv.empty() && !csv.parent_path().empty() &&
+      !std::filesystem::is_directory(csv.parent_path()))
+    throw InputError({"--csv", 0, 0},
+                     "the directory '" + csv.parent_path().string() + "' does not exist");
+  const Comparison c = compare_runs(a.base, a.whatif, {a.series, a.all, a.dates});
+  std::cout << comparison_table(c);
+  if (!a.csv.empty()) {
+    const std::filesystem::path tmp = a.csv + ".tmp";
+    {
+      std::ofstream o(tmp);
+      o << comparison_csv(c);
+      if (!o) throw OutputError(a.csv, "cannot write the CSV file");
+    }
+    std::filesystem::rename(tmp, csv);
+    std::cout << "wrote " << a.csv << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -516,6 +547,7 @@ int run_cli(int argc, char** argv) {
       "  airace sweep x.yaml --shard 3/8            one slice of it, for a Slurm array\n"
       "  airace merge results/x.part-*.h5 -o x.h5   join the slices\n"
       "  airace analyse x.h5                        Sobol indices of a saltelli sweep\n"
+      "  airace compare base.h5 whatif.h5 --csv d.csv   what-if minus base, per indicator\n"
       "\nExit status: 0 success, 2 bad input (nothing written), 1 internal error.");
 
   RunArgs run;
@@ -594,6 +626,30 @@ int run_cli(int argc, char** argv) {
   analyse_cmd->add_option("--seed", analyse.seed, "seed of the bootstrap")
       ->check(CLI::NonNegativeNumber);
 
+  CompareArgs compare;
+  CLI::App* compare_cmd = app.add_subcommand(
+      "compare",
+      "Differences what-if minus base over replicates, per series, entity and date, flagged "
+      "where beyond noise");
+  compare_cmd->add_option("base", compare.base, "run file of the base scenario")->required();
+  compare_cmd->add_option("whatif", compare.whatif, "run file of the what-if")->required();
+  compare_cmd
+      ->add_option("--at", compare.dates,
+                   "compare at these dates (YYYY-MM-DD or YYYY-MM; repeat or separate with "
+                   "commas; default: the last date of each year both files cover)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  CLI::Option* series_opt =
+      compare_cmd
+          ->add_option("--series", compare.series,
+                       "compare only these series, e.g. --series labs/capability (repeat or "
+                       "separate with commas; default: every series of /indicators)")
+          ->delimiter(',')
+          ->allow_extra_args(false);
+  compare_cmd->add_flag("--all", compare.all, "compare every series of every group")
+      ->excludes(series_opt);
+  compare_cmd->add_option("--csv", compare.csv, "also write the rows to this CSV file");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -608,6 +664,7 @@ int run_cli(int argc, char** argv) {
     if (*sweep_cmd) return command_sweep(sweep, join_command_line(argc, argv), world);
     if (*merge_cmd) return command_merge(merge_files, merge_output, join_command_line(argc, argv));
     if (*analyse_cmd) return command_analyse(analyse);
+    if (*compare_cmd) return command_compare(compare);
   } catch (const InputError& e) {
     if (world.rank == 0) print_input_error(e);
     return kExitInput;

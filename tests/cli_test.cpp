@@ -1,8 +1,10 @@
 // End-to-end tests of the `airace` program: exit status, messages and files written.
 #include <doctest/doctest.h>
+#include <hdf5.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -207,4 +209,155 @@ TEST_CASE("check validates without writing and describe lists parameters") {
   const Outcome miss = run("describe efficency", dir);
   CHECK(miss.status == 2);
   CHECK(run("--help", dir).status == 0);
+}
+
+namespace {
+// A short run of the small scenario (one year, 4 replicates) into dir/name.
+std::string small_run(const TempDir& dir, const std::string& name, const std::string& extra = "") {
+  const std::string file = (dir.path / name).string();
+  const Outcome o = run("run tests/data/small.yaml -q -r 4 --set scenario.end=2022-12-31 " + extra +
+                            " -o '" + file + "'",
+                        dir);
+  REQUIRE(o.status == 0);
+  return file;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::vector<std::string> csv_fields(const std::string& line) {
+  std::vector<std::string> fields;
+  std::istringstream in(line);
+  for (std::string f; std::getline(in, f, ',');) fields.push_back(f);
+  if (!line.empty() && line.back() == ',') fields.emplace_back();
+  return fields;
+}
+}  // namespace
+
+TEST_CASE("airace compare of a run with itself shows no difference beyond noise") {
+  TempDir dir;
+  const std::string file = small_run(dir, "base.h5");
+  const fs::path csv = dir.path / "self.csv";
+  const Outcome o = run("compare '" + file + "' '" + file + "' --csv '" + csv.string() + "'", dir);
+  CHECK(o.status == 0);
+  CHECK(o.out.find("paired by replicate: both files have seed 7 and 4 replicates") !=
+        std::string::npos);
+  CHECK(o.out.find("indicators/us_cn_gap_months") != std::string::npos);
+  CHECK(o.out.find("\n0 of ") != std::string::npos);
+  const std::vector<std::string> rows = lines_of(slurp(csv));
+  REQUIRE(rows.size() > 1);
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const std::vector<std::string> f = csv_fields(rows[i]);
+    REQUIRE(f.size() == 12);
+    CAPTURE(rows[i]);
+    CHECK(f[9] == "0");                    // beyond_noise
+    CHECK((f[5] == "0" || f[5].empty()));  // difference_median (empty: NaN throughout)
+  }
+}
+
+TEST_CASE("airace compare writes one CSV row per indicator entity and date") {
+  TempDir dir;
+  const std::string file = small_run(dir, "base.h5");
+  const fs::path csv = dir.path / "rows.csv";
+  const Outcome o = run("compare '" + file + "' '" + file + "' --at 2022-06-15 --at 2022-12-31 " +
+                            "--csv '" + csv.string() + "'",
+                        dir);
+  REQUIRE(o.status == 0);
+  CHECK(o.out.find("wrote " + csv.string()) != std::string::npos);
+  std::size_t expected = 0;
+  for (const std::string& path : airace::open_run_file(file).series_paths) {
+    if (path.rfind("indicators/", 0) != 0) continue;
+    const airace::StoredSeries s = airace::read_series(file, path);
+    std::size_t entities = 1;
+    for (std::size_t k = 2; k < s.shape.size(); ++k) entities *= s.shape[k];
+    expected += 2 * entities;
+  }
+  const std::vector<std::string> rows = lines_of(slurp(csv));
+  REQUIRE(!rows.empty());
+  CHECK(rows[0] ==
+        "series,entity,date,base_median,whatif_median,difference_median,difference_p05,"
+        "difference_p95,ratio,beyond_noise,units,pairing");
+  CHECK(rows.size() == 1 + expected);
+  CHECK(slurp(csv).find("indicators/compute_h100e,CN,2022-06-01,") != std::string::npos);
+  CHECK(slurp(csv).find("indicators/compute_h100e,CN,2022-12-01,") != std::string::npos);
+}
+
+TEST_CASE("airace compare finds less smuggling into China under stronger enforcement") {
+  TempDir dir;
+  const std::string base = small_run(dir, "base.h5");
+  const std::string strict = small_run(dir, "strict.h5", "--set us_government.enforcement=3");
+  const fs::path csv = dir.path / "d.csv";
+  const Outcome o = run("compare '" + base + "' '" + strict +
+                            "' --series indicators/cn_smuggled_h100e --csv '" + csv.string() + "'",
+                        dir);
+  REQUIRE(o.status == 0);
+  CHECK(o.out.find("1 of 1 differences beyond noise") != std::string::npos);
+  const std::vector<std::string> rows = lines_of(slurp(csv));
+  REQUIRE(rows.size() == 2);
+  const std::vector<std::string> f = csv_fields(rows[1]);
+  REQUIRE(f.size() == 12);
+  CHECK(f[0] == "indicators/cn_smuggled_h100e");
+  CHECK(f[2] == "2022-12-01");
+  CHECK(std::stod(f[4]) < std::stod(f[3]));  // what-if median below base median
+  CHECK(std::stod(f[5]) < 0.0);
+  CHECK(std::stod(f[7]) < 0.0);  // the 95th percentile of the difference is below 0
+  CHECK(f[9] == "1");
+  CHECK(f[11] == "paired");
+}
+
+TEST_CASE("airace compare pairs replicates only when the seeds match") {
+  TempDir dir;
+  const std::string base = small_run(dir, "base.h5");
+  const std::string other = small_run(dir, "other.h5", "--seed 8");
+  const fs::path csv = dir.path / "d.csv";
+  const Outcome o = run("compare '" + base + "' '" + other + "' --csv '" + csv.string() + "'", dir);
+  REQUIRE(o.status == 0);
+  CHECK(o.out.find("unpaired (seeds 7 and 8, replicates 4 and 4)") != std::string::npos);
+  const std::vector<std::string> rows = lines_of(slurp(csv));
+  REQUIRE(rows.size() > 1);
+  CHECK(csv_fields(rows[1]).back() == "unpaired");
+}
+
+TEST_CASE("airace compare of bad files and options exits with status 2 naming the problem") {
+  TempDir dir;
+  const std::string base = small_run(dir, "base.h5");
+  const fs::path text = dir.path / "text.h5";
+  { std::ofstream(text) << "not an HDF5 file"; }
+  const fs::path truncated = dir.path / "truncated.h5";
+  {
+    const std::string bytes = slurp(base);
+    std::ofstream(truncated, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  }
+  const fs::path bare = dir.path / "bare.h5";
+  {
+    const hid_t f = H5Fcreate(bare.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    H5Fclose(f);
+  }
+  const fs::path missing = dir.path / "missing.h5";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"'" + missing.string() + "' '" + base + "'", missing.string() + ": error: no such file"},
+      {"'" + base + "' '" + text.string() + "'", text.string() + ": error: not an HDF5 file"},
+      {"'" + base + "' '" + truncated.string() + "'", truncated.string() + ": error:"},
+      {"'" + bare.string() + "' '" + base + "'", bare.string() + ": error: not an airace run file"},
+      {"'" + base + "' '" + base + "' --series indicators/no_such", "--series"},
+      {"'" + base + "' '" + base + "' --at 2031-01-01 --csv '" + (dir.path / "never.csv").string() +
+           "'",
+       "outside the dates both files cover"},
+      {"'" + base + "' '" + base + "' --at yesterday", "not a date"},
+      {"'" + base + "' '" + base + "' --all --series indicators/us_cn_gap_months", "excludes"},
+      {"'" + base + "'", "whatif is required"},
+  };
+  for (const auto& [args, expected] : cases) {
+    CAPTURE(args);
+    const Outcome o = run("compare " + args, dir);
+    CHECK(o.status == 2);
+    CHECK(o.err.find(expected) != std::string::npos);
+    CHECK(o.err.find("HDF5-DIAG") == std::string::npos);
+  }
+  CHECK(!fs::exists(dir.path / "never.csv"));
 }

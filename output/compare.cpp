@@ -1,0 +1,413 @@
+#include "output/compare.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+#include "output/h5_reader.hpp"
+#include "output/summary.hpp"
+#include "sim/core/calendar.hpp"
+#include "sim/core/diagnostics.hpp"
+
+namespace airace {
+
+DifferenceBand paired_difference(const std::vector<double>& base,
+                                 const std::vector<double>& whatif) {
+  if (base.size() != whatif.size())
+    throw std::invalid_argument("paired_difference: " + std::to_string(base.size()) + " and " +
+                                std::to_string(whatif.size()) + " replicates");
+  std::vector<double> d(base.size());
+  for (std::size_t r = 0; r < base.size(); ++r) d[r] = whatif[r] - base[r];  // NaN stays NaN
+  return {quantile(d, 0.5), quantile(d, 0.05), quantile(d, 0.95)};
+}
+
+DifferenceBand unpaired_difference(const std::vector<double>& base,
+                                   const std::vector<double>& whatif) {
+  const double b05 = quantile(base, 0.05), b50 = quantile(base, 0.5), b95 = quantile(base, 0.95);
+  const double w05 = quantile(whatif, 0.05), w50 = quantile(whatif, 0.5),
+               w95 = quantile(whatif, 0.95);
+  const double d = w50 - b50;
+  return {d, d - std::hypot(w50 - w05, b95 - b50), d + std::hypot(w95 - w50, b50 - b05)};
+}
+
+namespace {
+
+// The dates of one cadence in one file, and the end of the period its last date opens.
+struct DateAxis {
+  std::vector<std::string> dates;  // ISO, increasing
+  std::string end;                 // exclusive: the next tick after the last date
+
+  bool covers(const std::string& date) const {
+    return !dates.empty() && dates.front() <= date && date < end;
+  }
+  // The index of the last date at or before `date` (which covers() accepts).
+  std::size_t index_at(const std::string& date) const {
+    return static_cast<std::size_t>(std::upper_bound(dates.begin(), dates.end(), date) -
+                                    dates.begin()) -
+           1;
+  }
+  std::string last_covered() const {
+    const std::optional<Date> e = Date::parse(end);
+    return e ? e->plus_days(-1).iso() : dates.back();
+  }
+};
+
+DateAxis date_axis(const std::filesystem::path& file, const std::string& cadence) {
+  DateAxis a;
+  a.dates = read_time_axis(file, cadence);
+  if (!std::is_sorted(a.dates.begin(), a.dates.end()))
+    throw InputError({file.string(), 0, 0}, "the dates of /time/" + cadence + " are not in order");
+  if (a.dates.empty()) return a;
+  const std::optional<Date> last = Date::parse(a.dates.back());
+  if (!last)
+    throw InputError({file.string(), 0, 0},
+                     "/time/" + cadence + " holds '" + a.dates.back() + "', not an ISO date");
+  // A cadence ticks on the first day of its period (docs/model.md §Time): its last date stands
+  // for the days up to the next tick. An unknown cadence covers its last day only.
+  const std::optional<Cadence> c = parse_cadence(cadence);
+  a.end = (c ? next_tick_after(*c, *last) : last->plus_days(1)).iso();
+  return a;
+}
+
+// Time axes read once per file and cadence.
+class AxisCache {
+ public:
+  explicit AxisCache(std::filesystem::path file) : file_(std::move(file)) {}
+  const DateAxis& get(const std::string& cadence) {
+    auto it = axes_.find(cadence);
+    if (it == axes_.end()) it = axes_.emplace(cadence, date_axis(file_, cadence)).first;
+    return it->second;
+  }
+
+ private:
+  std::filesystem::path file_;
+  std::map<std::string, DateAxis> axes_;
+};
+
+std::string file_name(const std::filesystem::path& p) { return p.string(); }
+
+bool contains(const std::vector<std::string>& list, const std::string& s) {
+  return std::find(list.begin(), list.end(), s) != list.end();
+}
+
+std::string group_of(const std::string& series_path) {
+  return series_path.substr(0, series_path.find('/'));
+}
+
+// The default dates: the last date of each year on the base axis that both files cover.
+std::vector<std::string> year_end_dates(const DateAxis& base, const DateAxis& whatif) {
+  std::vector<std::string> covered;
+  for (const std::string& d : base.dates)
+    if (whatif.covers(d) && base.covers(d)) covered.push_back(d);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < covered.size(); ++i)
+    if (i + 1 == covered.size() || covered[i + 1].substr(0, 4) != covered[i].substr(0, 4))
+      out.push_back(covered[i]);
+  return out;
+}
+
+std::string entity_label(const StoredSeries& s, std::size_t entity) {
+  std::string label;
+  for (std::size_t k = s.shape.size(); k-- > 2;) {
+    const std::size_t n = s.shape[k];
+    const std::size_t i = entity % n;
+    entity /= n;
+    const std::vector<std::string>& ids = s.entity_ids[k - 2];
+    const std::string id = i < ids.size() ? ids[i] : std::to_string(i);
+    label = label.empty() ? id : id + "/" + label;
+  }
+  return label;
+}
+
+double ratio_of(double base, double whatif) {
+  if (!std::isfinite(base) || !std::isfinite(whatif) || base == 0.0 || base * whatif < 0.0)
+    return std::nan("");
+  return whatif / base;
+}
+
+std::vector<double> replicate_values(const StoredSeries& s, std::size_t t, std::size_t entity,
+                                     std::size_t entities) {
+  const std::size_t times = s.shape[1];
+  std::vector<double> v(s.shape[0]);
+  for (std::size_t r = 0; r < s.shape[0]; ++r) v[r] = s.values[(r * times + t) * entities + entity];
+  return v;
+}
+
+std::size_t entity_count(const StoredSeries& s) {
+  std::size_t n = 1;
+  for (std::size_t k = 2; k < s.shape.size(); ++k) n *= s.shape[k];
+  return n;
+}
+
+// Why two series of the same path cannot be compared entity by entity; "" when they can.
+std::string mismatch(const StoredSeries& b, const StoredSeries& w) {
+  if (b.cadence != w.cadence) return "cadence " + b.cadence + " in one file, " + w.cadence;
+  if (b.dimensions != w.dimensions || b.shape.size() != w.shape.size())
+    return "different dimensions";
+  for (std::size_t k = 2; k < b.shape.size(); ++k)
+    if (b.shape[k] != w.shape[k] || b.entity_ids[k - 2] != w.entity_ids[k - 2])
+      return "different " + b.dimensions[k] + " ids";
+  return "";
+}
+
+}  // namespace
+
+Comparison compare_runs(const std::filesystem::path& base, const std::filesystem::path& whatif,
+                        const CompareOptions& options) {
+  const RunFile b = open_run_file(base);
+  const RunFile w = open_run_file(whatif);
+  Comparison c;
+  c.base_file = file_name(base);
+  c.whatif_file = file_name(whatif);
+  c.base_seed = b.meta.seed;
+  c.whatif_seed = w.meta.seed;
+  c.base_replicates = b.meta.replicates;
+  c.whatif_replicates = w.meta.replicates;
+  c.paired =
+      b.meta.seed == w.meta.seed && b.meta.replicates == w.meta.replicates && b.meta.replicates > 0;
+
+  std::vector<std::string> at;
+  for (const std::string& text : options.dates) {
+    const std::optional<Date> d = Date::parse(text);
+    if (!d) throw InputError({"--at " + text, 0, 0}, "not a date: expected YYYY-MM-DD or YYYY-MM");
+    at.push_back(d->iso());
+  }
+
+  // The series to compare, in the base file's order.
+  std::vector<std::string> chosen;
+  const bool named = !options.series.empty();
+  if (named) {
+    for (const std::string& s : options.series) {
+      const bool in_b = contains(b.series_paths, s), in_w = contains(w.series_paths, s);
+      if (in_b && in_w) {
+        if (!contains(chosen, s)) chosen.push_back(s);
+        continue;
+      }
+      if (in_b || in_w)
+        throw InputError({"--series " + s, 0, 0},
+                         "only in " + (in_b ? c.base_file : c.whatif_file) + "; " +
+                             (in_b ? c.whatif_file : c.base_file) + " has no such series");
+      std::vector<std::string> known = b.series_paths;
+      for (const std::string& p : w.series_paths)
+        if (!contains(known, p)) known.push_back(p);
+      std::string hint = did_you_mean(s, known);
+      if (hint.empty())
+        hint = "a series path is group/name, e.g. " +
+               (known.empty() ? std::string("indicators/us_cn_gap_months") : known.front()) +
+               "; 'h5ls -r FILE' lists them";
+      throw InputError(
+          std::vector<Diagnostic>{{{"--series", 0, 0},
+                                   s,
+                                   "no such series in " + c.base_file + " or " + c.whatif_file,
+                                   hint}});
+    }
+  } else {
+    const auto wanted = [&](const std::string& p) {
+      return options.all_groups || group_of(p) == "indicators";
+    };
+    for (const std::string& p : b.series_paths) {
+      if (!wanted(p)) continue;
+      if (contains(w.series_paths, p))
+        chosen.push_back(p);
+      else
+        c.skipped.push_back(p + ": only in " + c.base_file);
+    }
+    for (const std::string& p : w.series_paths)
+      if (wanted(p) && !contains(b.series_paths, p))
+        c.skipped.push_back(p + ": only in " + c.whatif_file);
+    if (chosen.empty())
+      throw InputError(
+          {c.whatif_file, 0, 0},
+          "has no series " + std::string(options.all_groups ? "" : "of /indicators ") +
+              "in common with " + c.base_file +
+              ": the two files come from different layouts, or one is not a run of a scenario");
+  }
+
+  AxisCache base_axes(base), whatif_axes(whatif);
+  std::vector<bool> date_used(at.size(), false);
+  std::string coverage;  // what the first series' axes cover, for the error on a date
+  std::size_t compared = 0;
+  for (const std::string& path : chosen) {
+    const StoredSeries sb = read_series(base, path);
+    const StoredSeries sw = read_series(whatif, path);
+    const std::string why = mismatch(sb, sw);
+    if (!why.empty()) {
+      if (named) throw InputError({"--series " + path, 0, 0}, "cannot be compared: " + why);
+      c.skipped.push_back(path + ": " + why);
+      continue;
+    }
+    const DateAxis& ab = base_axes.get(sb.cadence);
+    const DateAxis& aw = whatif_axes.get(sw.cadence);
+    if (ab.dates.size() != sb.shape[1] || aw.dates.size() != sw.shape[1])
+      throw InputError({ab.dates.size() != sb.shape[1] ? c.base_file : c.whatif_file, 0, 0},
+                       path + " does not have one value per date of /time/" + sb.cadence);
+    if (coverage.empty() && !ab.dates.empty() && !aw.dates.empty())
+      coverage = c.base_file + " covers " + ab.dates.front() + " to " + ab.last_covered() + ", " +
+                 c.whatif_file + " " + aw.dates.front() + " to " + aw.last_covered() + " (" +
+                 sb.cadence + ")";
+    ++compared;
+
+    std::vector<std::string> dates;
+    if (at.empty()) {
+      dates = year_end_dates(ab, aw);
+    } else {
+      for (std::size_t i = 0; i < at.size(); ++i)
+        if (ab.covers(at[i]) && aw.covers(at[i])) {
+          dates.push_back(at[i]);
+          date_used[i] = true;
+        } else {
+          c.skipped.push_back(path + " at " + at[i] + ": not on its " + sb.cadence +
+                              " axis in both files");
+        }
+    }
+    if (dates.empty() && at.empty()) {
+      c.skipped.push_back(path + ": the two files share no " + sb.cadence + " date");
+      continue;
+    }
+
+    const bool paired = c.paired && sb.shape[0] == sw.shape[0];
+    const std::size_t entities = entity_count(sb);
+    for (const std::string& d : dates) {
+      const std::size_t tb = ab.index_at(d), tw = aw.index_at(d);
+      for (std::size_t e = 0; e < entities; ++e) {
+        const std::vector<double> vb = replicate_values(sb, tb, e, entities);
+        const std::vector<double> vw = replicate_values(sw, tw, e, entities);
+        ComparisonRow row;
+        row.series = path;
+        row.entity = entity_label(sb, e);
+        row.date = ab.dates[tb];
+        row.units = sb.units;
+        row.base_median = quantile(vb, 0.5);
+        row.whatif_median = quantile(vw, 0.5);
+        row.difference = paired ? paired_difference(vb, vw) : unpaired_difference(vb, vw);
+        row.ratio = ratio_of(row.base_median, row.whatif_median);
+        c.rows.push_back(std::move(row));
+      }
+    }
+  }
+  if (compared == 0)
+    throw InputError({c.whatif_file, 0, 0}, "no series of " + c.base_file +
+                                                " can be compared with it (see the reasons: " +
+                                                join_words(c.skipped) + ")");
+  for (std::size_t i = 0; i < at.size(); ++i)
+    if (!date_used[i])
+      throw InputError({"--at " + options.dates[i], 0, 0},
+                       "outside the dates both files cover: " + coverage);
+  return c;
+}
+
+namespace {
+
+std::string number(double v) {
+  if (std::isnan(v)) return "n/a";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+std::string signed_number(double v) {
+  if (std::isnan(v)) return "n/a";
+  if (v == 0.0) return "0";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.4g", v);
+  return buf;
+}
+
+std::string full(double v) {
+  if (std::isnan(v)) return "";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return q + "\"";
+}
+
+std::string pairing_line(const Comparison& c) {
+  if (c.paired)
+    return "paired by replicate: both files have seed " + std::to_string(c.base_seed) + " and " +
+           std::to_string(c.base_replicates) +
+           " replicates; the difference is taken per replicate, then its median and 5-95%";
+  return "unpaired (seeds " + std::to_string(c.base_seed) + " and " +
+         std::to_string(c.whatif_seed) + ", replicates " + std::to_string(c.base_replicates) +
+         " and " + std::to_string(c.whatif_replicates) +
+         "): difference of the medians; the interval adds the two files' 5-95% half-widths in "
+         "quadrature";
+}
+
+}  // namespace
+
+std::string comparison_table(const Comparison& c) {
+  const std::vector<std::string> head = {
+      "series", "entity", "date", "base", "what-if", "difference [5%, 95%]", "ratio", "", "units"};
+  std::vector<std::vector<std::string>> cells;
+  std::size_t flagged = 0;
+  for (std::size_t i = 0; i < c.rows.size(); ++i) {
+    const ComparisonRow& r = c.rows[i];
+    const bool first = i == 0 || c.rows[i - 1].series != r.series;
+    const DifferenceBand& d = r.difference;
+    flagged += d.beyond_noise() ? 1 : 0;
+    cells.push_back(
+        {first ? r.series : "", r.entity.empty() ? "-" : r.entity, r.date, number(r.base_median),
+         number(r.whatif_median),
+         signed_number(d.median) + " [" + signed_number(d.p05) + ", " + signed_number(d.p95) + "]",
+         std::isnan(r.ratio) ? "-" : number(r.ratio), d.beyond_noise() ? "*" : "", r.units});
+  }
+  std::vector<std::size_t> width(head.size());
+  for (std::size_t k = 0; k < head.size(); ++k) {
+    width[k] = head[k].size();
+    for (const auto& row : cells) width[k] = std::max(width[k], row[k].size());
+  }
+  const auto line = [&](const std::vector<std::string>& row) {
+    std::string s = " ";
+    for (std::size_t k = 0; k < row.size(); ++k) {
+      // Numbers right-aligned, words left-aligned; the last column is not padded.
+      const bool right = k >= 3 && k <= 6;
+      const std::string pad(width[k] - row[k].size(), ' ');
+      if (k + 1 == row.size())
+        s += " " + row[k];
+      else
+        s += " " + (right ? pad + row[k] : row[k] + pad);
+    }
+    s.erase(s.find_last_not_of(' ') + 1);
+    return s + "\n";
+  };
+
+  std::string out = "what-if minus base: " + c.whatif_file + " - " + c.base_file + "\n" +
+                    pairing_line(c) + "\n" +
+                    "* beyond noise: the 90% interval of the difference excludes 0\n\n";
+  out += line(head);
+  for (const auto& row : cells) out += line(row);
+  out += "\n" + std::to_string(flagged) + " of " + std::to_string(c.rows.size()) +
+         " differences beyond noise\n";
+  if (!c.skipped.empty()) {
+    out += "not compared:\n";
+    for (const std::string& s : c.skipped) out += "  " + s + "\n";
+  }
+  return out;
+}
+
+std::string comparison_csv(const Comparison& c) {
+  std::string out =
+      "series,entity,date,base_median,whatif_median,difference_median,difference_p05,"
+      "difference_p95,ratio,beyond_noise,units,pairing\n";
+  const std::string pairing = c.paired ? "paired" : "unpaired";
+  for (const ComparisonRow& r : c.rows) {
+    const DifferenceBand& d = r.difference;
+    out += csv_field(r.series) + "," + csv_field(r.entity) + "," + r.date + "," +
+           full(r.base_median) + "," + full(r.whatif_median) + "," + full(d.median) + "," +
+           full(d.p05) + "," + full(d.p95) + "," + full(r.ratio) + "," +
+           (d.beyond_noise() ? "1" : "0") + "," + csv_field(r.units) + "," + pairing + "\n";
+  }
+  return out;
+}
+
+}  // namespace airace

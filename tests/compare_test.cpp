@@ -1,0 +1,296 @@
+#include "output/compare.hpp"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "output/h5_writer.hpp"
+#include "sim/core/diagnostics.hpp"
+#include "sim/core/series.hpp"
+
+namespace fs = std::filesystem;
+using namespace airace;
+
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    static int counter = 0;
+    path_ = fs::temp_directory_path() /
+            ("airace_compare_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+// A value of series `s` (0 gap, 1 compute, 2 capability) in replicate r at time index t for
+// entity e.
+using ValueFn = std::function<double(int s, std::size_t r, std::size_t t, std::size_t e)>;
+
+struct RunSpec {
+  unsigned long long seed = 7;
+  std::size_t replicates = 4;
+  Date end = Date::from_ymd(2023, 12, 31);
+  std::string gap_name = "us_cn_gap_months";
+  std::string compute_name = "compute_h100e";
+  std::vector<std::string> countries = {"US", "CN"};
+};
+
+// A hand-built run from 2022-01-01: indicators/<gap_name> [monthly], indicators/compute_h100e
+// [monthly, country] and labs/capability [quarterly, lab].
+fs::path write_run(const fs::path& file, const RunSpec& spec, const ValueFn& value) {
+  RunResult run;
+  run.meta.program_version = "0.1.0";
+  run.meta.scenario_name = "compare test";
+  run.meta.seed = spec.seed;
+  run.meta.replicates = spec.replicates;
+  SeriesCatalog& cat = run.catalog;
+  const Date start = Date::from_ymd(2022, 1, 1);
+  cat.set_time_axis({Cadence::monthly, tick_dates(Cadence::monthly, start, spec.end)});
+  cat.set_time_axis({Cadence::quarterly, tick_dates(Cadence::quarterly, start, spec.end)});
+  const AxisId countries = cat.add_axis({"countries", "country", "countries", spec.countries, {}});
+  const AxisId labs = cat.add_axis({"labs", "lab", "AI labs", {"us_lab", "cn_lab"}, {}});
+  const SeriesId ids[] = {
+      cat.add_series({"indicators", spec.gap_name, "months", "gap", Cadence::monthly, {}}),
+      cat.add_series(
+          {"indicators", spec.compute_name, "H100e", "compute", Cadence::monthly, {countries}}),
+      cat.add_series(
+          {"labs", "capability", "log10 FLOP", "capability", Cadence::quarterly, {labs}})};
+  for (std::size_t r = 0; r < spec.replicates; ++r) {
+    SeriesBuffer b(cat);
+    for (int s = 0; s < 3; ++s) {
+      const SeriesSpec& ss = cat.series()[ids[s]];
+      for (std::size_t t = 0; t < cat.time_count(ss); ++t)
+        for (std::size_t e = 0; e < cat.entity_count(ss); ++e)
+          b.set(ids[s], t, e, value(s, r, t, e));
+    }
+    run.replicates.push_back(std::move(b));
+  }
+  write_run_file(file, run);
+  return file;
+}
+
+// Noise shared by replicate r of every run with the same seed, much larger than the effects.
+double noise(std::size_t r) { return static_cast<double>(r % 2 == 0 ? r : 100 - r) * 10.123; }
+
+double base_value(int s, std::size_t r, std::size_t t, std::size_t e) {
+  return 1000.0 * s + 5.0 * static_cast<double>(t) + static_cast<double>(e) + noise(r);
+}
+
+const ComparisonRow* find_row(const Comparison& c, const std::string& series,
+                              const std::string& entity, const std::string& date) {
+  for (const ComparisonRow& r : c.rows)
+    if (r.series == series && r.entity == entity && r.date == date) return &r;
+  return nullptr;
+}
+
+template <class F>
+std::string input_error_of(F f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("compare takes quantiles of the per-replicate differences when paired") {
+  const DifferenceBand d = paired_difference({10, 20, 30, 40, 50}, {11, 22, 33, 44, 55});
+  CHECK(d.median == doctest::Approx(3.0));
+  CHECK(d.p05 == doctest::Approx(1.2));  // differences 1..5: 5% of the way from 1 to 5
+  CHECK(d.p95 == doctest::Approx(4.8));
+  CHECK(d.beyond_noise());
+  // A replicate with NaN in either file is left out.
+  const DifferenceBand n = paired_difference({1, NAN, 3}, {2, 5, NAN});
+  CHECK(n.median == 1.0);
+  CHECK(std::isnan(paired_difference({NAN}, {1}).median));
+  CHECK_THROWS_AS(paired_difference({1, 2}, {1}), std::invalid_argument);
+}
+
+TEST_CASE("compare adds the two half-widths in quadrature when unpaired") {
+  // base: 5% 1.2, median 3, 95% 4.8; what-if the same shifted by 10.
+  const DifferenceBand d = unpaired_difference({1, 2, 3, 4, 5}, {11, 12, 13, 14, 15});
+  CHECK(d.median == doctest::Approx(10.0));
+  CHECK(d.p05 == doctest::Approx(10.0 - std::hypot(1.8, 1.8)));
+  CHECK(d.p95 == doctest::Approx(10.0 + std::hypot(1.8, 1.8)));
+  CHECK(d.beyond_noise());
+  CHECK_FALSE(unpaired_difference({1, 2, 3, 4, 5}, {2, 3, 4, 5, 6}).beyond_noise());
+}
+
+TEST_CASE("compare of a run with itself shows zero differences and no flags") {
+  TempDir dir;
+  const fs::path file = write_run(dir / "run.h5", {}, base_value);
+  const Comparison c = compare_runs(file, file, {.all_groups = true});
+  CHECK(c.paired);
+  CHECK(c.skipped.empty());
+  // 2 year-ends x (1 gap + 2 countries + 2 labs).
+  CHECK(c.rows.size() == 10);
+  for (const ComparisonRow& r : c.rows) {
+    CAPTURE(r.series);
+    CHECK(r.difference.median == 0.0);
+    CHECK(r.difference.p05 == 0.0);
+    CHECK(r.difference.p95 == 0.0);
+    CHECK_FALSE(r.difference.beyond_noise());
+  }
+  CHECK(comparison_table(c).find("0 of 10 differences beyond noise") != std::string::npos);
+}
+
+TEST_CASE("compare pairs replicates with the same seed so that shared noise cancels") {
+  TempDir dir;
+  const fs::path base = write_run(dir / "base.h5", {}, base_value);
+  const ValueFn plus_one = [](int s, std::size_t r, std::size_t t, std::size_t e) {
+    return base_value(s, r, t, e) + 1.0;
+  };
+  const fs::path same_seed = write_run(dir / "same.h5", {}, plus_one);
+  const fs::path other_seed = write_run(dir / "other.h5", {.seed = 8}, plus_one);
+
+  const Comparison paired = compare_runs(base, same_seed);
+  CHECK(paired.paired);
+  const ComparisonRow* row = find_row(paired, "indicators/us_cn_gap_months", "", "2023-12-01");
+  REQUIRE(row != nullptr);
+  CHECK(row->difference.median == doctest::Approx(1.0));
+  CHECK(row->difference.p05 == doctest::Approx(1.0));
+  CHECK(row->difference.p95 == doctest::Approx(1.0));
+  CHECK(row->difference.beyond_noise());
+  CHECK(row->whatif_median - row->base_median == doctest::Approx(1.0));
+  CHECK(row->ratio == doctest::Approx(row->whatif_median / row->base_median));
+  CHECK(comparison_table(paired).find("paired by replicate") != std::string::npos);
+
+  // The same values under another seed: independent runs, where the noise hides the shift.
+  const Comparison unpaired = compare_runs(base, other_seed);
+  CHECK_FALSE(unpaired.paired);
+  row = find_row(unpaired, "indicators/us_cn_gap_months", "", "2023-12-01");
+  REQUIRE(row != nullptr);
+  CHECK(row->difference.median == doctest::Approx(1.0));
+  CHECK(row->difference.p05 < 0.0);
+  CHECK(row->difference.p95 > 0.0);
+  CHECK_FALSE(row->difference.beyond_noise());
+  CHECK(comparison_table(unpaired).find("unpaired") != std::string::npos);
+
+  // A different replicate count is not paired either.
+  const fs::path fewer = write_run(dir / "fewer.h5", {.replicates = 3}, plus_one);
+  CHECK_FALSE(compare_runs(base, fewer).paired);
+}
+
+TEST_CASE("compare defaults to the last date of each year both files cover") {
+  TempDir dir;
+  const fs::path base = write_run(dir / "base.h5", {}, base_value);
+  const fs::path longer =
+      write_run(dir / "longer.h5", {.end = Date::from_ymd(2024, 6, 30)}, base_value);
+  const Comparison c = compare_runs(base, longer, {.series = {"indicators/us_cn_gap_months"}});
+  std::vector<std::string> dates;
+  for (const ComparisonRow& r : c.rows) dates.push_back(r.date);
+  CHECK(dates == std::vector<std::string>{"2022-12-01", "2023-12-01"});
+  // Quarterly: the last quarter of each year.
+  const Comparison q = compare_runs(base, longer, {.series = {"labs/capability"}});
+  REQUIRE(q.rows.size() == 4);
+  CHECK(q.rows[0].date == "2022-10-01");
+  CHECK(q.rows[0].entity == "us_lab");
+  CHECK(q.rows[1].entity == "cn_lab");
+  CHECK(q.rows[3].date == "2023-10-01");
+}
+
+TEST_CASE("compare reads a date given at the nearest date at or before it") {
+  TempDir dir;
+  const fs::path base = write_run(dir / "base.h5", {}, base_value);
+  const Comparison c =
+      compare_runs(base, base, {.series = {"labs/capability"}, .dates = {"2023-03-15", "2022-07"}});
+  REQUIRE(c.rows.size() == 4);
+  CHECK(c.rows[0].date == "2023-01-01");
+  CHECK(c.rows[2].date == "2022-07-01");
+  // The last quarter stands for its days up to the end of the year.
+  CHECK(compare_runs(base, base, {.dates = {"2023-12-31"}}).rows.front().date == "2023-12-01");
+}
+
+TEST_CASE("compare CSV has a header and one row per series entity and date") {
+  TempDir dir;
+  const fs::path base = write_run(dir / "base.h5", {}, base_value);
+  const Comparison c = compare_runs(base, base, {.dates = {"2022-06-30", "2023-06-30"}});
+  const std::string csv = comparison_csv(c);
+  CHECK(csv.rfind("series,entity,date,base_median,whatif_median,difference_median,difference_p05,"
+                  "difference_p95,ratio,beyond_noise,units,pairing\n",
+                  0) == 0);
+  std::size_t lines = 0;
+  for (char ch : csv) lines += ch == '\n' ? 1 : 0;
+  CHECK(lines == 1 + 2 * (1 + 2));  // header + 2 dates x (gap + 2 countries)
+  CHECK(csv.find("indicators/compute_h100e,CN,2023-06-01,") != std::string::npos);
+  // Full precision: the numbers read back exactly, not rounded to the table's 4 digits.
+  const ComparisonRow* row = find_row(c, "indicators/compute_h100e", "CN", "2023-06-01");
+  REQUIRE(row != nullptr);
+  const std::string key = "indicators/compute_h100e,CN,2023-06-01,";
+  const std::size_t at = csv.find(key) + key.size();
+  const std::string rest = csv.substr(at, csv.find('\n', at) - at);
+  std::size_t used = 0;
+  CHECK(std::stod(rest, &used) == row->base_median);
+  CHECK(rest.substr(used) == "," + rest.substr(0, used) + ",0,0,0,1,0,H100e,paired");
+}
+
+TEST_CASE("compare leaves out and names series it cannot pair up") {
+  TempDir dir;
+  const fs::path base = write_run(dir / "base.h5", {}, base_value);
+  const fs::path renamed = write_run(dir / "renamed.h5", {.gap_name = "gap_months"}, base_value);
+  const Comparison c = compare_runs(base, renamed);
+  CHECK(c.rows.size() == 2 * 2);  // compute_h100e only
+  REQUIRE(c.skipped.size() == 2);
+  CHECK(c.skipped[0] == "indicators/us_cn_gap_months: only in " + base.string());
+  CHECK(c.skipped[1] == "indicators/gap_months: only in " + renamed.string());
+  // Entity axes that differ are left out too.
+  const fs::path three = write_run(dir / "three.h5", {.countries = {"US", "CN", "EU"}}, base_value);
+  const Comparison t = compare_runs(base, three);
+  REQUIRE(t.skipped.size() == 1);
+  CHECK(t.skipped[0] == "indicators/compute_h100e: different country ids");
+}
+
+TEST_CASE("compare of bad input raises an input error naming the file or option") {
+  TempDir dir;
+  const fs::path base = write_run(dir / "base.h5", {}, base_value);
+  const fs::path other = write_run(
+      dir / "other.h5", {.gap_name = "gap_months", .compute_name = "compute"}, base_value);
+  CHECK(input_error_of([&] {
+          compare_runs(base, other);
+        }).find("no series of /indicators in common with " + base.string()) != std::string::npos);
+  const fs::path france = write_run(dir / "france.h5", {.countries = {"FR"}}, base_value);
+  CHECK(input_error_of([&] {
+          compare_runs(base, france, {.series = {"indicators/compute_h100e"}});
+        }).find("cannot be compared: different country ids") != std::string::npos);
+  const std::string unknown =
+      input_error_of([&] { compare_runs(base, base, {.series = {"indicators/us_cn_gap_month"}}); });
+  CHECK(unknown.find("--series") != std::string::npos);
+  CHECK(unknown.find("did you mean 'indicators/us_cn_gap_months'") != std::string::npos);
+  CHECK(input_error_of([&] {
+          compare_runs(base, other, {.series = {"labs/capability", "indicators/gap_months"}});
+        }).find("only in " + other.string()) != std::string::npos);
+  const std::string outside =
+      input_error_of([&] { compare_runs(base, base, {.dates = {"2040-01-01"}}); });
+  CHECK(outside.find("outside the dates both files cover") != std::string::npos);
+  CHECK(outside.find("2022-01-01 to 2023-12-31") != std::string::npos);
+  CHECK(input_error_of([&] { compare_runs(base, base, {.dates = {"2021-12-31"}}); }) != "");
+  CHECK(input_error_of([&] {
+          compare_runs(base, base, {.dates = {"2023-13-01"}});
+        }).find("not a date") != std::string::npos);
+  CHECK(input_error_of([&] { compare_runs(base, dir / "missing.h5"); }).find("missing.h5") !=
+        std::string::npos);
+  { std::ofstream(dir / "text.h5") << "not hdf5"; }
+  CHECK(input_error_of([&] { compare_runs(dir / "text.h5", base); }).find("not an HDF5 file") !=
+        std::string::npos);
+}
