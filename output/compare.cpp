@@ -367,18 +367,21 @@ std::string comparison_table(const Comparison& c) {
     for (const auto& row : cells) width[k] = std::max(width[k], row[k].size());
   }
   const auto line = [&](const std::vector<std::string>& row) {
-    std::string s = " ";
+    // Appends only: GCC 12 warns (wrongly, -Wrestrict) about "literal" + std::string here.
+    std::string s(1, ' ');
     for (std::size_t k = 0; k < row.size(); ++k) {
       // Numbers right-aligned, words left-aligned; the last column is not padded.
       const bool right = k >= 3 && k <= 6;
-      const std::string pad(width[k] - row[k].size(), ' ');
-      if (k + 1 == row.size())
-        s += " " + row[k];
-      else
-        s += " " + (right ? pad + row[k] : row[k] + pad);
+      const std::size_t pad = k + 1 == row.size() ? 0 : width[k] - row[k].size();
+      s.append(1, ' ');
+      if (right) s.append(pad, ' ');
+      s.append(row[k]);
+      if (!right) s.append(pad, ' ');
     }
-    s.erase(s.find_last_not_of(' ') + 1);
-    return s + "\n";
+    const std::size_t end = s.find_last_not_of(' ');
+    s.resize(end == std::string::npos ? 0 : end + 1);
+    s.append(1, '\n');
+    return s;
   };
 
   std::string out = "what-if minus base: " + c.whatif_file + " - " + c.base_file + "\n" +
@@ -386,7 +389,8 @@ std::string comparison_table(const Comparison& c) {
                     "* beyond noise: the 90% interval of the difference excludes 0\n\n";
   out += line(head);
   for (const auto& row : cells) out += line(row);
-  out += "\n" + std::to_string(flagged) + " of " + std::to_string(c.rows.size()) +
+  out += '\n';
+  out += std::to_string(flagged) + " of " + std::to_string(c.rows.size()) +
          " differences beyond noise\n";
   if (!c.skipped.empty()) {
     out += "not compared:\n";

@@ -1,0 +1,78 @@
+"""Every what-if runs, and `airace compare` against the baseline shows its expected direction.
+
+Usage: check_whatifs.py AIRACE_BINARY OUTPUT_DIR
+
+Each what-if and the baseline run with the same seed and 4 replicates to the end of 2027, so
+`compare` pairs them by replicate; the expected sign of one indicator's change is asserted,
+and the change must be beyond noise (its 90% interval excludes 0).
+"""
+import csv
+import pathlib
+import subprocess
+import sys
+
+# what-if file: (series, entity, date, expected sign of what-if minus base, why)
+EXPECTED = {
+    "no_2023_rule": ("indicators/compute_h100e", "CN", "2024-12-01", +1,
+                     "A800/H800 stay legal for China"),
+    "h20_banned_2023": ("indicators/compute_h100e", "CN", "2025-12-01", -1,
+                        "China loses the H20"),
+    "double_enforcement": ("indicators/cn_smuggled_h100e", "", "2025-12-01", -1,
+                           "less smuggling"),
+    "adaptive_crackdown": ("indicators/cn_smuggled_h100e", "", "2027-12-01", -1,
+                           "the crackdown cuts smuggling once it fires"),
+    "domestic_yields_double": ("indicators/cn_domestic_share", "", "2025-12-01", +1,
+                               "more domestic chips per wafer"),
+    "us_lab_goes_open": ("indicators/open_closed_gap_months", "", "2025-12-01", -1,
+                         "the best open model is the frontier"),
+    "challenger_closed": ("markets/daily_return", "nvidia", "2025-01-20", +1,
+                          "no verifiable efficiency shock"),
+    "taiwan_fab_outage_2027": ("indicators/compute_h100e", "US", "2027-12-01", -1,
+                               "no TSMC chips for most of 2027"),
+    "allies_full_alignment": ("indicators/cn_domestic_share", "", "2027-12-01", -1,
+                              "Chinese fabs advance more slowly"),
+    "scarcity_off": ("indicators/us_cn_gap_months", "", "2025-12-01", +1,
+                     "Chinese labs no longer innovate around scarcity"),
+    "us_reach_abroad": ("indicators/cn_open_share_abroad", "", "2025-12-01", +1,
+                        "adopters abroad turn to Chinese open models"),
+}
+
+
+def run(airace, scenario, out):
+    subprocess.run([airace, "run", scenario, "-q", "-o", str(out), "--replicates", "4",
+                    "--set", "scenario.end=2027-12-31"], check=True)
+
+
+def main():
+    airace, outdir = sys.argv[1], pathlib.Path(sys.argv[2])
+    outdir.mkdir(parents=True, exist_ok=True)
+    whatifs = sorted(p.stem for p in pathlib.Path("scenarios/whatif").glob("*.yaml"))
+    missing = set(whatifs) - set(EXPECTED)
+    assert not missing, f"what-ifs without an expected direction in this test: {missing}"
+    base = outdir / "baseline.h5"
+    run(airace, "scenarios/baseline.yaml", base)
+    failures = []
+    for name in whatifs:
+        series, entity, date, sign, why = EXPECTED[name]
+        path = outdir / f"{name}.h5"
+        run(airace, f"scenarios/whatif/{name}.yaml", path)
+        table = outdir / f"{name}.csv"
+        subprocess.run([airace, "compare", str(base), str(path), "--series", series, "--at", date,
+                        "--csv", str(table)], check=True, stdout=subprocess.DEVNULL)
+        rows = [r for r in csv.DictReader(open(table)) if r["entity"] == entity]
+        assert len(rows) == 1, f"{name}: expected one row for {entity}, found {len(rows)}"
+        r = rows[0]
+        d = float(r["difference_median"])
+        ok = (d * sign > 0) and r["beyond_noise"] == "1" and r["pairing"] == "paired"
+        print(f"{name:24s} {series} [{entity}] {r['date']}: {r['base_median']} -> "
+              f"{r['whatif_median']}, difference {d:+.4g} "
+              f"[{float(r['difference_p05']):+.4g}, {float(r['difference_p95']):+.4g}] "
+              f"expected {'+' if sign > 0 else '-'} ({why}) {'ok' if ok else 'WRONG'}")
+        if not ok:
+            failures.append(name)
+    if failures:
+        sys.exit(f"what-ifs not moving as expected: {failures}")
+
+
+if __name__ == "__main__":
+    main()
