@@ -418,6 +418,8 @@ def difference_chart(base, whatif, paired):
         right.texts[-1].set_text("")  # draw()'s "over N replicates" would count pairs
         right.axhline(0, color="0.2", linewidth=0.8)
         right.set_yscale("linear")  # differences change sign: never a log scale
+        for ax in (left, right):
+            ax.yaxis.label.set_fontsize(8)  # long names with units must fit the margin
         if len(pairs) > 1:
             left.set_title("%s: %s" % (b.description.rsplit(": ", 1)[-1],
                                        left.get_title()), fontsize=9)
