@@ -36,7 +36,11 @@ def missing_modules():
     return missing
 
 
-def ensure_dependencies():
+def ensure_dependencies(script=None):
+    """Re-runs `script` (default: this file) with /usr/bin/python3 when this interpreter lacks
+    h5py, numpy or matplotlib; exits 2 saying what to install when that one lacks them too."""
+    script = os.path.abspath(script or __file__)
+    name = os.path.basename(script)
     missing = missing_modules()
     if not missing:
         return
@@ -44,13 +48,13 @@ def ensure_dependencies():
     if (os.environ.get(REEXEC_MARK) != "1" and os.access(SYSTEM_PYTHON, os.X_OK)
             and os.path.realpath(SYSTEM_PYTHON) != here):
         os.environ[REEXEC_MARK] = "1"
-        os.execv(SYSTEM_PYTHON, [SYSTEM_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
+        os.execv(SYSTEM_PYTHON, [SYSTEM_PYTHON, script] + sys.argv[1:])
     packages = " ".join(PACKAGES[m] for m in missing)
-    print("plot.py: %s cannot import %s.\n"
+    print("%s: %s cannot import %s.\n"
           "Install the Debian packages %s (`bash scripts/setup.sh` installs them),\n"
           "then run: %s %s"
-          % (sys.executable or "python3", ", ".join(missing), packages, SYSTEM_PYTHON,
-             " ".join(["scripts/plot.py"] + sys.argv[1:])), file=sys.stderr)
+          % (name, sys.executable or "python3", ", ".join(missing), packages, SYSTEM_PYTHON,
+             " ".join(["scripts/" + name] + sys.argv[1:])), file=sys.stderr)
     sys.exit(2)
 
 

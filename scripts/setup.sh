@@ -25,6 +25,8 @@ packages=(
   # plots and reading results from Python
   python3 python3-numpy python3-h5py python3-matplotlib python3-pandas python3-xarray
   python3-h5netcdf
+  # the HTML report's test renders it headless (tests/python/check_report.py)
+  chromium
 )
 if [[ "$with_mpi" == 1 ]]; then
   packages+=(libopenmpi-dev openmpi-bin)
