@@ -17,52 +17,19 @@
 #include "output/sweep_file.hpp"
 #include "sim/sweep_plan.hpp"
 #include "sim/sweep_runner.hpp"
+#include "tests/airace_process.hpp"
 
 namespace fs = std::filesystem;
 using namespace airace;
 
 namespace {
-const std::string kSource = AIRACE_SOURCE_DIR;
-const std::string kBinary = AIRACE_BINARY;
+using airace::testing::kBinary;
+using airace::testing::kSource;
+using airace::testing::Outcome;
+using airace::testing::run_airace;
+using airace::testing::slurp;
+using airace::testing::TempDir;
 const std::string kSmallSweep = kSource + "/tests/data/sweeps/small_lhs.yaml";
-
-struct Outcome {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() /
-           ("airace_sweep_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  static inline int counter = 0;
-};
-
-Outcome run_airace(const std::string& args, const TempDir& dir) {
-  const fs::path out = dir.path / "stdout.txt";
-  const fs::path err = dir.path / "stderr.txt";
-  const std::string cmd = "cd '" + kSource + "' && '" + kBinary + "' " + args + " >'" +
-                          out.string() + "' 2>'" + err.string() + "'";
-  const int raw = std::system(cmd.c_str());
-  Outcome o;
-  o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  o.out = slurp(out);
-  o.err = slurp(err);
-  return o;
-}
 
 // Metrics bit for bit (NaN equals NaN), and the run status.
 void check_same_results(const SweepTable& a, const SweepTable& b) {

@@ -1,0 +1,60 @@
+#pragma once
+// For tests that run the `airace` program: a scratch directory per test case, and one run of
+// the binary with its exit status and what it printed.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace airace::testing {
+
+inline const std::string kSource = AIRACE_SOURCE_DIR;
+inline const std::string kBinary = AIRACE_BINARY;
+
+struct Outcome {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A fresh directory per test case, removed afterwards.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    path = std::filesystem::temp_directory_path() /
+           ("airace_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  static inline int counter = 0;
+};
+
+// Runs `airace ARGS` from the source directory; stdout and stderr go to files in `dir`.
+inline Outcome run_airace(const std::string& args, const TempDir& dir) {
+  const std::filesystem::path out = dir.path / "stdout.txt";
+  const std::filesystem::path err = dir.path / "stderr.txt";
+  const std::string cmd = "cd '" + kSource + "' && '" + kBinary + "' " + args + " >'" +
+                          out.string() + "' 2>'" + err.string() + "'";
+  const int raw = std::system(cmd.c_str());
+  Outcome o;
+  o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  o.out = slurp(out);
+  o.err = slurp(err);
+  return o;
+}
+
+}  // namespace airace::testing
