@@ -13,23 +13,14 @@
 #include <vector>
 
 #include "sim/core/parallel.hpp"
+#include "tests/sweep_errors.hpp"
 
 using namespace airace;
 
 namespace {
 
-std::string error_text(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const SweepError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using testing::contains;
+using testing::error_text;
 
 // Ranks 0..n-1 (the draws are continuous, so there are no ties).
 std::vector<double> ranks(const std::vector<double>& x) {

@@ -10,23 +10,14 @@
 #include <vector>
 
 #include "sim/sweep/design.hpp"
+#include "tests/sweep_errors.hpp"
 
 using namespace airace;
 
 namespace {
 
-std::string error_text(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const SweepError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using testing::contains;
+using testing::error_text;
 
 // Runs f over every row of a Saltelli design.
 std::vector<double> evaluate(const SaltelliDesign& d,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/sweep/design.hpp"
+#include "tests/sweep_errors.hpp"
 
 using namespace airace;
 
@@ -49,15 +50,7 @@ bool is_zero_net(const DesignMatrix& d, Eigen::Index c0, Eigen::Index c1, int m)
   return true;
 }
 
-std::string error_text(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const SweepError& e) {
-    return e.what();
-  }
-  return "";
-}
-
+using testing::error_text;
 }  // namespace
 
 TEST_CASE("full grid lists every combination once with the last parameter fastest") {
