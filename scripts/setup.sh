@@ -2,16 +2,20 @@
 # Installs every Debian package airace needs to build, run, test and plot, when missing.
 # Idempotent and non-interactive (CI runs it with no input). Needs root or sudo.
 #
-#   bash scripts/setup.sh          what every build needs
+#   bash scripts/setup.sh          what building, running and plotting need
 #   bash scripts/setup.sh --mpi    also Open MPI (libopenmpi-dev openmpi-bin), for
 #                                  `mpirun -n K airace sweep` (docs/sweeps.md); or AIRACE_MPI=1
+#   bash scripts/setup.sh --tests  also what the whole test suite exercises: Open MPI and
+#                                  chromium (the HTML report is rendered headless); test.sh
 set -euo pipefail
 
 with_mpi=${AIRACE_MPI:-0}
+with_tests=0
 for arg in "$@"; do
   case "$arg" in
     --mpi) with_mpi=1 ;;
-    *) echo "setup: unknown option '$arg' (known: --mpi)" >&2; exit 2 ;;
+    --tests) with_tests=1; with_mpi=1 ;;
+    *) echo "setup: unknown option '$arg' (known: --mpi, --tests)" >&2; exit 2 ;;
   esac
 done
 
@@ -25,11 +29,12 @@ packages=(
   # plots and reading results from Python
   python3 python3-numpy python3-h5py python3-matplotlib python3-pandas python3-xarray
   python3-h5netcdf
-  # the HTML report's test renders it headless (tests/python/check_report.py)
-  chromium
 )
 if [[ "$with_mpi" == 1 ]]; then
   packages+=(libopenmpi-dev openmpi-bin)
+fi
+if [[ "$with_tests" == 1 ]]; then
+  packages+=(chromium)  # renders the HTML report headless (tests/python/check_report.py)
 fi
 
 missing=()
