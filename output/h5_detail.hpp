@@ -6,6 +6,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace airace::h5 {
 
@@ -75,5 +76,17 @@ class QuietErrors {
   H5E_auto2_t func_ = nullptr;
   void* data_ = nullptr;
 };
+
+// Variable-length UTF-8: h5py then returns attributes as str, and netCDF readers see NC_STRING.
+Handle utf8_string_type();
+Handle scalar_space();
+Handle simple_space(const std::vector<hsize_t>& dims);
+
+// Attributes written by both writers (run files and sweep files).
+void set_string_attr(hid_t obj, const std::string& name, const std::string& value);
+void set_string_array_attr(hid_t obj, const std::string& name,
+                           const std::vector<std::string>& values);
+void set_uint64_attr(hid_t obj, const std::string& name, unsigned long long value);
+void set_int32_attr(hid_t obj, const std::string& name, int value);
 
 }  // namespace airace::h5

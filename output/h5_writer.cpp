@@ -37,21 +37,13 @@ constexpr unsigned kDeflateLevel = 1;
 using h5::check;
 using h5::fail;
 using h5::Handle;
-
-// Variable-length UTF-8: h5py then returns attributes as str, and netCDF readers see NC_STRING.
-Handle utf8_string_type() {
-  Handle t(H5Tcopy(H5T_C_S1), H5Tclose, "creating a string type");
-  check(H5Tset_size(t.get(), H5T_VARIABLE), "creating a string type");
-  check(H5Tset_cset(t.get(), H5T_CSET_UTF8), "creating a string type");
-  return t;
-}
-
-Handle scalar_space() { return Handle(H5Screate(H5S_SCALAR), H5Sclose, "creating a dataspace"); }
-
-Handle simple_space(const std::vector<hsize_t>& dims) {
-  return Handle(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose,
-                "creating a dataspace");
-}
+using h5::scalar_space;
+using h5::set_int32_attr;
+using h5::set_string_array_attr;
+using h5::set_string_attr;
+using h5::set_uint64_attr;
+using h5::simple_space;
+using h5::utf8_string_type;
 
 // Tracking creation order keeps h5dump and h5py listings in the order written, and netCDF-C
 // wants it indexed when it is tracked.
@@ -69,46 +61,6 @@ Handle dataset_properties() {
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "creating dataset properties");
   check(H5Pset_attr_creation_order(dcpl.get(), kCreationOrder), "creating dataset properties");
   return dcpl;
-}
-
-void set_string_attr(hid_t obj, const std::string& name, const std::string& value) {
-  const Handle type = utf8_string_type();
-  const Handle space = scalar_space();
-  const Handle attr(
-      H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-      "creating attribute " + name);
-  const char* text = value.c_str();
-  check(H5Awrite(attr.get(), type.get(), &text), "writing attribute " + name);
-}
-
-void set_string_array_attr(hid_t obj, const std::string& name,
-                           const std::vector<std::string>& values) {
-  const Handle type = utf8_string_type();
-  const Handle space = simple_space({values.size()});
-  const Handle attr(
-      H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-      "creating attribute " + name);
-  std::vector<const char*> texts;
-  texts.reserve(values.size());
-  for (const std::string& v : values) texts.push_back(v.c_str());
-  if (!texts.empty())
-    check(H5Awrite(attr.get(), type.get(), texts.data()), "writing attribute " + name);
-}
-
-void set_uint64_attr(hid_t obj, const std::string& name, unsigned long long value) {
-  const Handle space = scalar_space();
-  const Handle attr(
-      H5Acreate2(obj, name.c_str(), H5T_STD_U64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-      "creating attribute " + name);
-  check(H5Awrite(attr.get(), H5T_NATIVE_ULLONG, &value), "writing attribute " + name);
-}
-
-void set_int32_attr(hid_t obj, const std::string& name, int value) {
-  const Handle space = scalar_space();
-  const Handle attr(
-      H5Acreate2(obj, name.c_str(), H5T_STD_I32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-      "creating attribute " + name);
-  check(H5Awrite(attr.get(), H5T_NATIVE_INT, &value), "writing attribute " + name);
 }
 
 Handle write_strings(hid_t parent, const std::string& name,

@@ -36,48 +36,20 @@ using h5::Handle;
 
 constexpr int kSweepLayoutVersion = 1;
 
-Handle string_type() {
-  Handle t(H5Tcopy(H5T_C_S1), H5Tclose, "creating a string type");
-  check(H5Tset_size(t.get(), H5T_VARIABLE), "creating a string type");
-  check(H5Tset_cset(t.get(), H5T_CSET_UTF8), "creating a string type");
-  return t;
-}
+using h5::set_string_array_attr;
+using h5::set_string_attr;
+using h5::set_uint64_attr;
 
 Handle space_of(const std::vector<hsize_t>& dims) {
-  if (dims.empty()) return Handle(H5Screate(H5S_SCALAR), H5Sclose, "creating a dataspace");
-  return Handle(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose,
-                "creating a dataspace");
-}
-
-void string_attr(hid_t obj, const std::string& name, const std::string& value) {
-  const Handle type = string_type();
-  const Handle space = space_of({});
-  const Handle a(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                 H5Aclose, "creating attribute " + name);
-  const char* p = value.c_str();
-  check(H5Awrite(a.get(), type.get(), &p), "writing attribute " + name);
-}
-
-void strings_attr(hid_t obj, const std::string& name, const std::vector<std::string>& values) {
-  const Handle type = string_type();
-  const Handle space = space_of({values.size()});
-  const Handle a(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                 H5Aclose, "creating attribute " + name);
-  std::vector<const char*> p;
-  for (const std::string& v : values) p.push_back(v.c_str());
-  if (!p.empty()) check(H5Awrite(a.get(), type.get(), p.data()), "writing attribute " + name);
+  return dims.empty() ? h5::scalar_space() : h5::simple_space(dims);
 }
 
 void number_attr(hid_t obj, const std::string& name, hid_t file_type, hid_t mem_type,
                  const void* value) {
-  const Handle space = space_of({});
+  const Handle space = h5::scalar_space();
   const Handle a(H5Acreate2(obj, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
                  H5Aclose, "creating attribute " + name);
   check(H5Awrite(a.get(), mem_type, value), "writing attribute " + name);
-}
-
-void u64_attr(hid_t obj, const std::string& name, uint64_t v) {
-  number_attr(obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &v);
 }
 
 Handle dataset(hid_t parent, const std::string& name, hid_t type, const std::vector<hsize_t>& dims,
@@ -112,7 +84,7 @@ Handle write_doubles(hid_t parent, const std::string& name, const std::vector<hs
 
 Handle write_strings(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
                      const std::vector<std::string>& values) {
-  const Handle type = string_type();
+  const Handle type = h5::utf8_string_type();
   Handle ds = dataset(parent, name, type.get(), dims, false);
   std::vector<const char*> p;
   for (const std::string& v : values) p.push_back(v.c_str());
@@ -141,23 +113,23 @@ void write_table(hid_t file, const SweepTable& t) {
   const SweepMeta& m = t.meta;
   {
     const Handle meta = group(file, "meta");
-    string_attr(meta.get(), "sweep_name", m.sweep_name);
-    string_attr(meta.get(), "sweep_file", m.sweep_file);
-    string_attr(meta.get(), "sweep_hash", m.sweep_hash);
-    string_attr(meta.get(), "program_version", m.program_version);
-    string_attr(meta.get(), "git_revision", m.git_revision);
-    string_attr(meta.get(), "base_scenario_file", m.base_scenario_file);
-    string_attr(meta.get(), "design", m.design);
-    string_attr(meta.get(), "command_line", m.command_line);
-    string_attr(meta.get(), "created_utc", m.created_utc);
-    u64_attr(meta.get(), "seed", m.seed);
-    u64_attr(meta.get(), "points", t.points);
-    u64_attr(meta.get(), "replicates", t.replicates);
-    u64_attr(meta.get(), "base_rows", m.base_rows);
-    u64_attr(meta.get(), "shard_index", m.shard_index);
-    u64_attr(meta.get(), "shard_count", m.shard_count);
+    set_string_attr(meta.get(), "sweep_name", m.sweep_name);
+    set_string_attr(meta.get(), "sweep_file", m.sweep_file);
+    set_string_attr(meta.get(), "sweep_hash", m.sweep_hash);
+    set_string_attr(meta.get(), "program_version", m.program_version);
+    set_string_attr(meta.get(), "git_revision", m.git_revision);
+    set_string_attr(meta.get(), "base_scenario_file", m.base_scenario_file);
+    set_string_attr(meta.get(), "design", m.design);
+    set_string_attr(meta.get(), "command_line", m.command_line);
+    set_string_attr(meta.get(), "created_utc", m.created_utc);
+    set_uint64_attr(meta.get(), "seed", m.seed);
+    set_uint64_attr(meta.get(), "points", t.points);
+    set_uint64_attr(meta.get(), "replicates", t.replicates);
+    set_uint64_attr(meta.get(), "base_rows", m.base_rows);
+    set_uint64_attr(meta.get(), "shard_index", m.shard_index);
+    set_uint64_attr(meta.get(), "shard_count", m.shard_count);
     const int layout = kSweepLayoutVersion;
-    number_attr(meta.get(), "layout_version", H5T_STD_I32LE, H5T_NATIVE_INT, &layout);
+    h5::set_int32_attr(meta.get(), "layout_version", layout);
     write_strings(meta.get(), "sweep_yaml", {}, {m.sweep_yaml});
     write_strings(meta.get(), "base_scenario_yaml", {}, {m.base_scenario_yaml});
   }
@@ -173,8 +145,8 @@ void write_table(hid_t file, const SweepTable& t) {
   };
   {
     const Handle design = write_doubles(file, "design", {t.points, t.parameters.size()}, t.design);
-    strings_attr(design.get(), "parameters", t.parameters);
-    strings_attr(design.get(), "units", t.parameter_units);
+    set_string_array_attr(design.get(), "parameters", t.parameters);
+    set_string_array_attr(design.get(), "units", t.parameter_units);
     check(H5DSattach_scale(design.get(), point.get(), 0), "attaching /point");
     check(H5DSattach_scale(design.get(), parameter.get(), 1), "attaching /parameter");
   }
@@ -185,7 +157,7 @@ void write_table(hid_t file, const SweepTable& t) {
     if (!t.status.empty())
       check(H5Dwrite(status.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.status.data()),
             "writing /runs/status");
-    string_attr(status.get(), "meaning", "0 not run (another shard's run), 1 ok, 2 failed");
+    set_string_attr(status.get(), "meaning", "0 not run (another shard's run), 1 ok, 2 failed");
     label_pr(status.get());
     const Handle reason = write_strings(runs.get(), "reason", {t.points, t.replicates}, t.reason);
     label_pr(reason.get());
@@ -196,10 +168,10 @@ void write_table(hid_t file, const SweepTable& t) {
       const SweepMetricInfo& info = t.metrics[i];
       const Handle ds =
           write_doubles(metrics.get(), info.name, {t.points, t.replicates}, t.metric_values[i]);
-      string_attr(ds.get(), "units", info.units);
-      string_attr(ds.get(), "description", info.description);
-      string_attr(ds.get(), "kind", info.kind);
-      string_attr(ds.get(), "series", info.series);
+      set_string_attr(ds.get(), "units", info.units);
+      set_string_attr(ds.get(), "description", info.description);
+      set_string_attr(ds.get(), "kind", info.kind);
+      set_string_attr(ds.get(), "series", info.series);
       label_pr(ds.get());
     }
   }
@@ -222,10 +194,10 @@ void write_table(hid_t file, const SweepTable& t) {
       const Handle ds = write_doubles(g.get(), s.name, dims, t.series_values[i]);
       std::vector<std::string> names = {"point", "replicate", time_name};
       names.insert(names.end(), s.dimensions.begin(), s.dimensions.end());
-      strings_attr(ds.get(), "dimensions", names);
-      string_attr(ds.get(), "units", s.units);
-      string_attr(ds.get(), "description", s.description);
-      string_attr(ds.get(), "cadence", s.cadence);
+      set_string_array_attr(ds.get(), "dimensions", names);
+      set_string_attr(ds.get(), "units", s.units);
+      set_string_attr(ds.get(), "description", s.description);
+      set_string_attr(ds.get(), "cadence", s.cadence);
       label_pr(ds.get());
     }
   }
@@ -284,7 +256,7 @@ std::vector<std::string> read_strings(hid_t obj_type_owner, hid_t type, std::siz
                                       bool attribute, const std::string& what) {
   if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) <= 0)
     throw h5::Failure{what + " is not variable-length text"};
-  const Handle mem = string_type();
+  const Handle mem = h5::utf8_string_type();
   std::vector<char*> p(n, nullptr);
   if (n > 0) {
     const herr_t status =
@@ -475,7 +447,7 @@ void write_sensitivity(const std::filesystem::path& path, const std::vector<Sens
           check(H5Ldelete(file, "sensitivity", H5P_DEFAULT), "removing the old /sensitivity");
         const Handle g = group(file, "sensitivity");
         number_attr(g.get(), "confidence", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &confidence);
-        u64_attr(g.get(), "resamples", resamples);
+        set_uint64_attr(g.get(), "resamples", resamples);
         for (const SensitivityRecord& s : r) {
           const Handle m = group(g.get(), s.metric);
           number_attr(m.get(), "outcome_variance", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
