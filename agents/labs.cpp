@@ -437,6 +437,29 @@ void release_model(const LabsSetup& s, const LabState& prev, LabState& next, std
 
 }  // namespace
 
+namespace {
+
+// docs/model.md §"Labs: money": the model market M(t) split by market_shares over the labs'
+// current best models; an open model's lab also captures complement_value of what it gave up.
+std::vector<double> demand_curve_revenue(const LabsSetup& s, const LabState& prev, Date date) {
+  const LabModelParams& p = s.params;
+  const double market =
+      p.market_usd_per_year * std::pow(p.market_growth_per_year, years_between(s.start, date));
+  const std::vector<double> share = market_shares(s, prev.capability, prev.best_open);
+  const std::vector<double> share_if_closed =
+      market_shares(s, prev.capability, std::vector<uint8_t>(s.n_labs, 0));
+  std::vector<double> revenue(s.n_labs);
+  for (std::size_t i = 0; i < s.n_labs; ++i) {
+    revenue[i] = market * share[i];
+    if (prev.best_open[i])
+      revenue[i] +=
+          market * share_if_closed[i] * (1.0 - p.open_market_share) * s.labs[i].complement_value;
+  }
+  return revenue;
+}
+
+}  // namespace
+
 void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const LabInputs& in,
                const Tick& tick, StreamKey key, std::vector<Release>& released) {
   const LabModelParams& p = s.params;
@@ -444,32 +467,23 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
   const double sigma = p.efficiency_noise_sigma * std::sqrt(dt);
   next = prev;
   if (dt <= 0.0) return;
-  const double market =
-      p.market_usd_per_year * std::pow(p.market_growth_per_year, years_between(s.start, tick.date));
-  // Market shares of the labs' current best models, before this tick's releases.
-  const std::vector<double> share = market_shares(s, prev.capability, prev.best_open);
-  std::vector<double> share_if_closed(s.n_labs);
-  {
-    std::vector<uint8_t> closed(s.n_labs, 0);
-    share_if_closed = market_shares(s, prev.capability, closed);
+  // Revenue: what adopters pay, or (in a scenario without adopters) the demand curve.
+  std::vector<double> revenue(s.n_labs);
+  if (!in.api_revenue_usd_per_year.empty()) {
+    for (std::size_t i = 0; i < s.n_labs; ++i)
+      revenue[i] = in.api_revenue_usd_per_year[i] +
+                   s.labs[i].complement_value * in.open_spend_usd_per_year[i];
+  } else {
+    revenue = demand_curve_revenue(s, prev, tick.date);
   }
 
   for_each_lab(s.n_labs, [&](std::size_t i) {
     const LabConfig& lab = s.labs[i];
     // Money (docs/model.md §"Labs: money").
-    double revenue = 0.0;
-    if (!in.api_revenue_usd_per_year.empty()) {
-      revenue =
-          in.api_revenue_usd_per_year[i] + lab.complement_value * in.open_spend_usd_per_year[i];
-    } else {
-      revenue = market * share[i];
-      if (prev.best_open[i])
-        revenue += market * share_if_closed[i] * (1.0 - p.open_market_share) * lab.complement_value;
-    }
-    next.revenue_usd_per_year[i] = revenue;
+    next.revenue_usd_per_year[i] = revenue[i];
     double capital =
         prev.capital_usd[i] +
-        dt * (revenue + lab.parent_budget_usd_per_year + lab.state_funding_usd_per_year -
+        dt * (revenue[i] + lab.parent_budget_usd_per_year + lab.state_funding_usd_per_year -
               lab.talent_cost_usd_per_year * prev.talent[i] / lab.talent -
               p.opex_usd_per_h100e_year * in.compute_h100e[i]);
     for (const FundingRound& r : lab.funding_rounds)
