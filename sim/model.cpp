@@ -497,6 +497,7 @@ Simulation::Simulation(const Scenario& s, const SeriesCatalog& catalog, const Mo
     adoption_outcome_.open_spend_usd_per_year.assign(a.n_labs, 0.0);
     adoption_outcome_.inference_chip_usd_per_year.assign(a.n_countries, 0.0);
     const std::vector<std::size_t> providers = provider_countries(s);
+    n_providers_ = providers.size();
     for (std::size_t k : s.labs_setup.country)
       lab_provider_.push_back(static_cast<std::size_t>(
           std::find(providers.begin(), providers.end(), k) - providers.begin()));
@@ -660,7 +661,7 @@ void Simulation::step_adoption(const Tick& t) {
   const AdoptionOutcome& o = adoption_outcome_;
   const std::size_t nk = a.n_countries;
   const std::size_t no = a.n_options;
-  const std::size_t np = provider_countries(scenario_).size();
+  const std::size_t np = n_providers_;
   std::vector<double> country_units(nk, 0.0), sector_units(a.n_sectors, 0.0);
   for (std::size_t k = 0; k < nk; ++k)
     for (std::size_t opt = 0; opt < no; ++opt) country_units[k] += o.units[k * no + opt];

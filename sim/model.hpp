@@ -191,6 +191,7 @@ class Simulation {
   Offer offer_;
   std::vector<double> chip_cost_;          // [country] USD per H100e-year of inference
   std::vector<std::size_t> lab_provider_;  // [lab] index on the provider axis
+  std::size_t n_providers_ = 0;            // countries on the provider axis
   MarketState markets_;
   std::vector<ReleaseNews> news_;  // releases since the last trading day
   std::vector<ReleaseWatch> watches_, watched_;
