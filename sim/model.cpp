@@ -97,6 +97,9 @@ void add_adoption_series(const Scenario& s, SeriesCatalog& cat, ModelOutputs& id
                            "price of each option in each country: the API price, or the cost of "
                            "running the open model there (NaN: not on offer)",
                            ad, {ids.countries, ids.options});
+  ids.option_capability = add("adoption", "option_capability", "log10 FLOP (effective)",
+                              "capability of each option's model (NaN: not released yet)", ad,
+                              {ids.options});
   ids.api_margin =
       add("adoption", "api_margin", "fraction",
           "API price over serving cost, minus 1; falls as open models spread", ad, {ids.labs});
@@ -691,6 +694,8 @@ void Simulation::step_adoption(const Tick& t) {
                   share(by_provider[k * np * 2 + i], country_units[k]));
     series_.set(ids_.chip_cost, t.index, k, chip_cost_[k]);
   }
+  for (std::size_t opt = 0; opt < no; ++opt)
+    series_.set(ids_.option_capability, t.index, opt, offer_.capability[opt]);
   for (std::size_t j = 0; j < a.n_sectors; ++j) {
     for (std::size_t opt = 0; opt < no; ++opt)
       series_.set(ids_.sector_share, t.index, j * no + opt,

@@ -83,6 +83,7 @@ struct ModelOutputs {
   SeriesId share_by_provider = kNoSeries;
   SeriesId sector_share_by_provider = kNoSeries;
   SeriesId adoption_price = kNoSeries;
+  SeriesId option_capability = kNoSeries;
   SeriesId api_margin = kNoSeries;
   SeriesId api_revenue = kNoSeries;
   SeriesId open_spend = kNoSeries;
