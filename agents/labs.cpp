@@ -11,7 +11,8 @@ namespace airace {
 
 namespace {
 
-constexpr double kSecondsPerYear = 365.25 * 86400.0;
+constexpr double kDaysPerYear = 365.25;
+constexpr double kSecondsPerYear = kDaysPerYear * 86400.0;
 
 void read_funding_rounds(const ConfigNode& n, const std::string& path, LabConfig& lab,
                          Diagnostics& diags) {
@@ -167,8 +168,18 @@ const Schema<LabModelParams>& lab_model_schema() {
       "lab_model",
       {
           number("training_run_days", &M::training_run_days, "days", between(1, 1000),
-                 {"length of a frontier training run; a lab releases a model when one ends",
-                  "Epoch: frontier LLM runs ~90-100 days, +1.4x/year (calibration §5)"}),
+                 {"length of a frontier training run that starts on the scenario's start "
+                  "date; a lab releases a model when its run ends",
+                  "Epoch: frontier LLM runs ~90-100 days (calibration §5)"}),
+          number("training_run_growth_per_year", &M::training_run_growth_per_year, "x/year",
+                 between(0.5, 3),
+                 {"growth of the length of training runs that start later (1: fixed length)",
+                  "Epoch: run length +1.2x/year (notable models), +1.4x/year (frontier LLMs) "
+                  "(calibration §5)"}),
+          number("max_training_run_days", &M::max_training_run_days, "days", between(1, 1000),
+                 {"longest training run, however late it starts",
+                  "Epoch: runs longer than ~9 months lose to waiting for better chips and "
+                  "algorithms (calibration §5)"}),
           number("model_flops_utilization", &M::model_flops_utilization, "fraction",
                  Range{0, 1, true, false},
                  {"achieved share of peak throughput during training",
@@ -237,6 +248,15 @@ double effective_training_compute_flop(double compute_h100e, double efficiency,
                                        double training_share, const LabModelParams& p) {
   return flop_per_second(compute_h100e, training_share, p) * p.training_run_days * 86400.0 *
          efficiency;
+}
+
+double training_run_length_days(const LabsSetup& s, Date run_start) {
+  const LabModelParams& p = s.params;
+  const double years =
+      std::max(0.0, static_cast<double>(run_start.days_since_epoch() - s.start.days_since_epoch()) /
+                        kDaysPerYear);
+  return std::min(p.max_training_run_days,
+                  p.training_run_days * std::pow(p.training_run_growth_per_year, years));
 }
 
 double capability_from_compute(double effective_flop) {
@@ -515,10 +535,11 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
                                                                     from.days_since_epoch());
     next.run_flop_per_second[i] = rate;
     next.run_flop_until[i] = tick.date;
-    if (dated_release_within(lab, tick.date, p.training_run_days)) continue;  // it waits
+    const double run_length = training_run_length_days(s, prev.run_start[i]);
+    if (dated_release_within(lab, tick.date, run_length)) continue;  // it waits
     const double run_days =
         static_cast<double>(tick.date.days_since_epoch() - prev.run_start[i].days_since_epoch());
-    if (run_days < p.training_run_days) continue;
+    if (run_days < run_length) continue;
     release_model(s, prev, next, i, tick.date, in.open_encouragement[s.country[i]],
                   RandomStream(key, tick.index, s.n_labs + i), released);
   }

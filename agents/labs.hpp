@@ -66,7 +66,9 @@ struct LabConfig : BuyerSpec {
 
 // Parameters shared by all labs (scenario section `lab_model`).
 struct LabModelParams {
-  double training_run_days = 90.0;             // days
+  double training_run_days = 90.0;             // days, for runs starting on the start date
+  double training_run_growth_per_year = 1.0;   // x/year, growth of the run length after that
+  double max_training_run_days = 270.0;        // days
   double model_flops_utilization = 0.4;        // fraction of peak
   double efficiency_noise_sigma = 0.1;         // 1/sqrt(year), lognormal
   double scarcity_elasticity = 0.0;            // growth boost per unit of compute scarcity
@@ -158,6 +160,9 @@ LabState initial_lab_state(const LabsSetup& setup, std::span<const double> train
 // E = H × 989 TFLOP/s × MFU × training_share × days × efficiency.
 double effective_training_compute_flop(double compute_h100e, double efficiency,
                                        double training_share, const LabModelParams& p);
+// docs/model.md §"Labs: training runs and releases": length of a run that starts on
+// `run_start`, growing from lab_model.training_run_days at the start date up to the maximum.
+double training_run_length_days(const LabsSetup& s, Date run_start);
 // Capability of a model trained with E effective FLOP: log10(E).
 double capability_from_compute(double effective_flop);
 

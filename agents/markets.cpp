@@ -33,6 +33,16 @@ void read_factor_volatility(const ConfigNode& n, const std::string& path, Market
   }
 }
 
+void read_policy_rates(const ConfigNode& n, const std::string& path, MarketModelParams& out,
+                       Diagnostics& diags) {
+  out.policy_rates = read_entity_list(n, path, rate_change_schema(), RateChange{}, diags);
+  for (std::size_t i = 1; i < out.policy_rates.size(); ++i)
+    if (out.policy_rates[i].date < out.policy_rates[i - 1].date)
+      diags.error(out.policy_rates[i].where, path + "[" + std::to_string(i) + "].date",
+                  "rate changes must be in date order; this one is earlier than '" +
+                      out.policy_rates[i - 1].id + "'");
+}
+
 void read_factor_correlation(const ConfigNode& n, const std::string& path, MarketModelParams& out,
                              Diagnostics& diags) {
   out.factor_correlation.clear();
@@ -101,6 +111,40 @@ const Schema<FirmSpec>& firm_schema() {
   return s;
 }
 
+const Schema<RateChange>& rate_change_schema() {
+  using R = RateChange;
+  static const Schema<RateChange> s(
+      "market_model.policy_rates[]",
+      {
+          text("id", &R::id, {"unique identifier", "", true}),
+          date("date", &R::date, {"date the rate changes", "", true}),
+          number("percent", &R::percent, "percent/year", between(-10, 100),
+                 {"the policy rate from this date on", "per change: its source field", true}),
+          text("source", &R::source, {"where the decision is published"}),
+      });
+  return s;
+}
+
+double policy_rate_percent(const std::vector<RateChange>& changes, Date date) {
+  double rate = std::nan("");
+  for (const RateChange& c : changes)
+    if (!(date < c.date)) rate = c.percent;
+  return rate;
+}
+
+double fading_rate_change(const std::vector<RateChange>& changes, Date start, Date date,
+                          double half_life_years) {
+  double sum = 0.0;
+  double rate = policy_rate_percent(changes, start);
+  for (const RateChange& c : changes) {
+    if (!(start < c.date)) continue;
+    if (date < c.date) break;
+    sum += (c.percent - rate) * std::exp2(-years_between(c.date, date) / half_life_years);
+    rate = c.percent;
+  }
+  return sum;
+}
+
 const Schema<MarketModelParams>& market_model_schema() {
   using M = MarketModelParams;
   const std::string A = "assumption, docs/model.md §3.3.7";
@@ -163,6 +207,20 @@ const Schema<MarketModelParams>& market_model_schema() {
                   A}),
           number("market_drift_per_year", &M::market_drift_per_year, "1/year", Range{},
                  {"drift of the ln broad-market factor", "long-run equity return ~7%/year"}),
+          custom<M>({"policy_rates", "list of rate changes (see market_model.policy_rates[])", "",
+                     "[]", "", "the central bank's policy rate over time (an exogenous input)",
+                     "FOMC statements (federalreserve.gov)", false},
+                    read_policy_rates),
+          number("rate_sensitivity", &M::rate_sensitivity, "1/percentage point", Range{},
+                 {"fall of the ln broad-market factor per percentage point the policy rate "
+                  "stands above its level at the start date",
+                  "Nasdaq-100 -33% in 2022 while the Fed's target rose 4.25 points; assumption"}),
+          number("rate_effect_half_life_years", &M::rate_effect_half_life_years, "years",
+                 above(0),
+                 {"time for half the effect of a rate change on the market to fade, as "
+                  "nominal earnings catch up (100: it stays)",
+                  "assumption: the Nasdaq-100 regained its 2022 losses by 2024 with rates "
+                  "still high"}),
           custom<M>({"factor_volatility_per_year", "mapping of factor to number", "1/sqrt(year)",
                      "{compute: 0.25, margins: 0.15, china_substitution: 0.1, market: 0.18}",
                      ">= 0", "volatility of each factor's noise (0: no noise)", A, false},
@@ -190,6 +248,10 @@ MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<
   s.start = start;
   for (const FirmSpec& f : firms)
     resolve_reference(f.country, "firms[" + f.id + "].country", country_ids, "country", diags);
+  if (!params.policy_rates.empty() && start < params.policy_rates.front().date)
+    diags.error(params.policy_rates.front().where, "market_model.policy_rates[0].date",
+                "the first rate change is after the start date " + start.iso() +
+                    "; list the rate in force on the start date first (prices start from it)");
   const double shares = params.fundamental_share + params.jevons_share + params.trend_share;
   if (std::abs(shares - 1.0) > 1e-6)
     diags.error(params.where, "market_model.fundamental_share",
@@ -367,8 +429,15 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
       (std::isfinite(in.cn_domestic_share) && st.observed ? in.cn_domestic_share - st.cn_domestic0
                                                           : 0.0) +
       st.factor_noise[factor(Factor::china_substitution)];
-  st.factor[factor(Factor::market)] =
-      p.market_drift_per_year * years + st.factor_noise[factor(Factor::market)];
+  // docs/model.md §"Markets: prices": the broad market falls when the policy rate rises, and
+  // the effect fades.
+  const double rate_change =
+      p.rate_sensitivity == 0.0
+          ? 0.0
+          : fading_rate_change(p.policy_rates, s.start, tick.date, p.rate_effect_half_life_years);
+  st.factor[factor(Factor::market)] = p.market_drift_per_year * years -
+                                      p.rate_sensitivity * rate_change +
+                                      st.factor_noise[factor(Factor::market)];
   // Momentum looks at the compute factor without the trend followers' own contribution.
   st.compute_history.push_back(st.factor[factor(Factor::compute)] -
                                p.trend_share * b[static_cast<std::size_t>(Investor::trend)]);

@@ -39,6 +39,15 @@ struct FirmSpec {
   SourceLocation where;
 };
 
+// A change of the central bank's policy rate: an exogenous input that moves the broad market.
+struct RateChange {
+  std::string id;
+  Date date = Date::from_ymd(9999, 12, 31);
+  double percent = 0.0;  // percent per year, from this date on
+  std::string source;
+  SourceLocation where;
+};
+
 // Parameters of investors and prices (scenario section `market_model`).
 struct MarketModelParams {
   // beliefs about algorithmic efficiency (log10 effective FLOP per physical FLOP)
@@ -65,6 +74,9 @@ struct MarketModelParams {
   double spend_elasticity = 1.0;       // ln expected demand per ln observed spending
   // noise
   double market_drift_per_year = 0.07;  // 1/year, ln broad market
+  std::vector<RateChange> policy_rates;  // dated, in date order
+  double rate_sensitivity = 0.0;         // ln broad market per percentage point of the rate
+  double rate_effect_half_life_years = 100.0;  // years for the effect of a change to fade
   std::array<double, kFactorCount> factor_volatility_per_year = {0.25, 0.15, 0.1, 0.18};
   std::vector<std::vector<double>> factor_correlation;  // kFactorCount rows; empty: identity
   int64_t drawdown_window_days = 20;  // trading days after a release over which drawdowns count
@@ -73,6 +85,13 @@ struct MarketModelParams {
 };
 
 const Schema<FirmSpec>& firm_schema();
+const Schema<RateChange>& rate_change_schema();
+// The policy rate in force on a date (percent), NaN before the first change.
+double policy_rate_percent(const std::vector<RateChange>& changes, Date date);
+// docs/model.md §"Markets: prices": Σ over changes after `start` and on or before `date` of
+// the change (percentage points) times 2^(−age / half-life).
+double fading_rate_change(const std::vector<RateChange>& changes, Date start, Date date,
+                          double half_life_years);
 const Schema<MarketModelParams>& market_model_schema();
 
 // Resolved for a run.

@@ -161,6 +161,12 @@ const Schema<SupplyModelParams>& supply_model_schema() {
                   "rule that will restrict it",
                   "A800 orders of $5B before the 2023-10 rule; ~$12-16B of H20 in 2025-Q1 "
                   "(calibration §2b, SF10)"}),
+          number("facility_usd_per_chip_usd", &M::facility_usd_per_chip_usd, "fraction",
+                 at_least(0),
+                 {"capital spent on data-centre buildings, power and networking per USD of AI "
+                  "chips installed (counted in the capex indicator)",
+                  "Epoch (Cottier et al. 2024): accelerators are ~50-67% of AI cluster hardware "
+                  "cost, the rest servers, network, power (calibration §5)"}),
           number("smuggling_share_unenforced", &M::smuggling_share_unenforced, "fraction",
                  between(0, 1),
                  {"share of blocked spending that buys smuggled chips when enforcement is 0",
@@ -326,6 +332,8 @@ SupplySetup resolve_supply(const SupplyModelParams& params, const std::vector<Ch
     s.buyer_ids.push_back(buyer.id);
     s.buyer_country.push_back(country_index(countries, buyer.country.id));
     s.buyer_training_weight.push_back(buyer.training_weight);
+    s.buyer_other_capex_usd_per_year.push_back(buyer.other_capex_usd_per_year);
+    s.buyer_other_capex_growth_per_year.push_back(buyer.other_capex_growth_per_year);
     s.buyer_state_linked.push_back(buyer.state_linked ? 1 : 0);
     for (const ChipQuantity& q : buyer.initial_chips) {
       const std::string qpath = path + ".chips." + q.chip.id;
@@ -377,6 +385,7 @@ SupplyState initial_supply_state(const SupplySetup& s) {
   st.wanted_value.assign(s.n_buyers, 0.0);
   st.obtained_value.assign(s.n_buyers, 0.0);
   st.spent_usd.assign(s.n_buyers, 0.0);
+  st.chip_capex_usd.assign(s.n_buyers, 0.0);
   st.blocked_usd.assign(s.n_buyers, 0.0);
   st.unmet_usd.assign(s.n_buyers, 0.0);
   st.cumulative_smuggled_h100e.assign(s.n_countries, 0.0);
@@ -404,6 +413,7 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
   std::fill(next.wanted_value.begin(), next.wanted_value.end(), 0.0);
   std::fill(next.obtained_value.begin(), next.obtained_value.end(), 0.0);
   std::fill(next.spent_usd.begin(), next.spent_usd.end(), 0.0);
+  std::fill(next.chip_capex_usd.begin(), next.chip_capex_usd.end(), 0.0);
   std::fill(next.blocked_usd.begin(), next.blocked_usd.end(), 0.0);
   std::fill(next.unmet_usd.begin(), next.unmet_usd.end(), 0.0);
   if (dt <= 0.0) return;
@@ -617,7 +627,7 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
       if (s.chip_producer[c] != kNoProducer)
         next.output_chips[s.chip_producer[c]] += w.legal_units[i] + w.smuggled_units[i];
     }
-    double spent = w.remote_spend[b];
+    double spent = 0.0;
     const double w_train = s.buyer_training_weight[b];
     double obtained = w.remote_spend[b] / m.remote_rental_usd_per_h100e_year;  // H100-class
     for (std::size_t c = 0; c < nc; ++c) {
@@ -627,7 +637,8 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
       obtained += units * (w_train * s.chip_training_h100e[c] +
                            (1.0 - w_train) * s.chip_inference_h100e[c]);
     }
-    next.spent_usd[b] = spent;
+    next.chip_capex_usd[b] = spent;
+    next.spent_usd[b] = spent + w.remote_spend[b];
     next.obtained_value[b] = obtained;
     next.remote_h100e[b] = prev.remote_h100e[b] * rental_keep +
                            w.remote_spend[b] / (m.remote_rental_usd_per_h100e_year *

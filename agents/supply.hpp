@@ -44,6 +44,8 @@ struct BuyerSpec {
   std::vector<DemandPlan> demand;
   double training_weight = 0.3;  // fraction of a chip's value that comes from training
   bool state_linked = false;     // follows its government's procurement preference
+  double other_capex_usd_per_year = 0.0;     // USD/year at the start date, outside AI compute
+  double other_capex_growth_per_year = 1.0;  // x/year
   std::string source;
   SourceLocation where;
 };
@@ -83,6 +85,13 @@ std::vector<Field<T>> buyer_fields() {
                  "assumption: labs train, clouds mostly serve (docs/model.md §3.3.1)"}),
       flag<T>("state_linked", &T::state_linked,
               {"the buyer follows its government's procurement preference for domestic chips"}),
+      number<T>("other_capex_usd_per_year", &T::other_capex_usd_per_year, "USD/year",
+                at_least(0),
+                {"capital spending outside AI compute at the start date (non-AI data centres, "
+                 "logistics, devices); counted in the capex indicator only, it buys no chips",
+                 "per buyer: its source field"}),
+      number<T>("other_capex_growth_per_year", &T::other_capex_growth_per_year, "x/year",
+                between(0.1, 10), {"growth of that spending", "per buyer: its source field"}),
       text<T>("source", &T::source, {"where the buyer's figures come from"}),
   };
 }
@@ -128,6 +137,7 @@ struct SupplyModelParams {
   double scarcity_price_elasticity = 2.0;      // 1/year
   double max_scarcity_markup = 3.0;            // x list price
   double stockpile_boost = 1.5;                // extra fraction bought before a rule bites
+  double facility_usd_per_chip_usd = 0.5;      // data centre, power, network per USD of chips
   double smuggling_share_unenforced = 0.3;     // fraction of blocked spending, enforcement 0
   double remote_access_share_unenforced = 0.2; // fraction of blocked spending, enforcement 0
   double enforcement_effectiveness = 1.0;      // 1/index
@@ -163,6 +173,8 @@ struct SupplySetup {
   std::vector<std::string> buyer_ids;
   std::vector<std::size_t> buyer_country;
   std::vector<double> buyer_training_weight;
+  std::vector<double> buyer_other_capex_usd_per_year;     // at the start date
+  std::vector<double> buyer_other_capex_growth_per_year;
   std::vector<uint8_t> buyer_state_linked;
   std::vector<double> buyer_value_pow;  // [buyer * n_chips + chip] (value to the buyer)^lambda
   std::vector<double> initial_chips;  // [buyer * n_chips + chip]
@@ -205,6 +217,7 @@ struct SupplyState {
   std::vector<double> wanted_value;    // [buyer] H100e of value its budget would buy, unhindered
   std::vector<double> obtained_value;  // [buyer] H100e of value it received (bought, smuggled)
   std::vector<double> spent_usd;       // [buyer] spending made: chips bought, smuggled, rented
+  std::vector<double> chip_capex_usd;  // [buyer] of which on chips it owns (bought, smuggled)
   std::vector<double> blocked_usd;     // [buyer] spending the rules blocked
   std::vector<double> unmet_usd;       // [buyer] spending that found no chip
   std::vector<double> cumulative_smuggled_h100e;  // [country] H100e, never depreciated

@@ -10,8 +10,8 @@ replicates and whether the fact holds. Three kinds of check:
 - `band`: the median lies inside the tolerance and the 5-95% band overlaps it (the sheet's
   suggested pass test);
 - `every`: the condition holds in every replicate (the sheet says "in every replicate");
-- `share`: the condition holds in at least 90% of the replicates (a yes/no pattern such as
-  "the lag narrows", which one replicate in ten may miss by noise).
+- `share`: the condition holds in at least half of the replicates (a yes/no pattern such as
+  "the lag narrows": the median replicate shows it, the sheet's median rule for a yes/no).
 
 How each value is measured from the run file is written next to it below and in
 docs/calibration.md. `--markdown` writes the table docs/calibration.md embeds; `--check`
@@ -37,7 +37,7 @@ except ImportError:
     sys.exit("calibration.py: needs python3-h5py and python3-numpy (bash scripts/setup.sh)")
 
 EPOCH = datetime.date(1970, 1, 1)
-SHARE_NEEDED = 0.9
+SHARE_NEEDED = 0.5
 
 
 class InputError(Exception):
@@ -507,20 +507,18 @@ def measure(run):
     add(Fact("SF15", "", "year-end ratio 2024/2023", "2.7×", "band",
              caps["2024-12-31"] / caps["2023-12-29"], 2, 4, "ratio"))
 
-    capex = {y: spend(run, "US", f"{y}-01-01", f"{y}-12-31") for y in (2023, 2024, 2025)}
-    add(Fact("SF16", "An efficiency shock does not cut US AI investment (Jevons)",
-             "US buyers' spending on AI chips, 2024 over 2023", "$251B / $150B", "band",
-             capex[2024] / capex[2023], 1.4, 1.9, "ratio"))
+    capex_series = run.series("indicators/capex_usd_per_year")
+    capex = {y: year_mean(run, capex_series[:, :, us], y) for y in (2023, 2024, 2025)}
+    add(Fact("SF16", "An efficiency shock does not cut US capex (Jevons)",
+             "`capex_usd_per_year` of the US (chips, data centres, other capex), 2024 over 2023",
+             "$251B / $150B", "band", capex[2024] / capex[2023], 1.4, 1.9, "ratio"))
     add(Fact("SF16", "", "the same, 2025 over 2024", "$416B / $251B", "band",
              capex[2025] / capex[2024], 1.4, 1.9, "ratio"))
-    add(Fact("SF16", "", "2025 spending ≥ 2024 spending", "yes", "every",
+    add(Fact("SF16", "", "US capex in 2025 ≥ in 2024", "yes", "every",
              capex[2025] >= capex[2024]))
-
-    cn_capex = spend(run, "CN", "2024-01-01", "2024-12-31") + \
-        spend(run, "CN", "2024-01-01", "2024-12-31", key="chips/smuggled")
-    add(Fact("SF17", "Investment asymmetry US ≫ China",
-             "US over Chinese spending on AI chips in 2024 (China's smuggled chips included)",
-             "12-15×", "band", capex[2024] / cn_capex, 8, 20, "ratio", "{:.1f}"))
+    add(Fact("SF17", "Investment asymmetry US ≫ China", "US over Chinese `capex_usd_per_year`, 2024",
+             "12-15×", "band", capex[2024] / year_mean(run, capex_series[:, :, cn], 2024), 8, 20,
+             "ratio", "{:.1f}"))
 
     add(Fact("SF20", "Inference gets cheap fast",
              "fall per year of the cheapest US price for a model at least as good as the best US "
@@ -533,8 +531,8 @@ def measure(run):
     using = 1 - sector[:, :, orgs, 0].mean(axis=2)
     for i, (year, target) in enumerate(((2023, 0.55), (2024, 0.78), (2025, 0.88))):
         add(Fact("SF21", "Enterprise diffusion" if i == 0 else "",
-                 f"share of organisations using a model, 2023-{year}-12 (mean of the "
-                 "non-consumer sectors)".replace("2023-", ""), f"{target:.0%}", "band",
+                 f"share of organisations using a model, {year}-12 (mean of the "
+                 "non-consumer sectors)", f"{target:.0%}", "band",
                  using[:, run.month(f"{year}-12-01")], target - 0.08, target + 0.08, "fraction"))
     return facts
 

@@ -429,6 +429,11 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
                                 "spending on chips the rules blocked, averaged over the period "
                                 "since the previous indicator date",
                                 ind, {ids.countries});
+  ids.country_capex = add("indicators", "capex_usd_per_year", "USD/year",
+                          "capital spending of the country's labs and clouds: AI chips they own "
+                          "(bought or smuggled), their data centres, and their other capex; "
+                          "averaged over the period since the previous indicator date",
+                          ind, {ids.countries});
   ids.cn_domestic_share =
       add("indicators", "cn_domestic_share", "fraction",
           "share of China's installed AI compute (H100e) that is domestic", ind, {});
@@ -482,6 +487,7 @@ Simulation::Simulation(const Scenario& s, const SeriesCatalog& catalog, const Mo
       supply_(initial_supply_state(s.supply_setup)),
       cap_used_h100e_(s.rule_book.n_rules * s.countries.size(), 0.0),
       blocked_since_indicators_(s.countries.size(), 0.0),
+      capex_since_indicators_(s.countries.size(), 0.0),
       world_(world_indicator_names().size(), std::nan("")),
       series_(catalog) {
   const std::vector<std::string> countries = s.country_ids();
@@ -643,8 +649,16 @@ void Simulation::step_supply(const Tick& t) {
     for (std::size_t b = s.n_labs; b < s.n_buyers; ++b)
       series_.set(ids_.cloud_compute_h100e, t.index, b - s.n_labs,
                   buyer_compute_h100e(s, supply_, b));
-  for (std::size_t b = 0; b < s.n_buyers; ++b)
-    blocked_since_indicators_[s.buyer_country[b]] += supply_.blocked_usd[b];
+  // docs/model.md §"Chip supply: capex": chips owned, their facilities, and other capex.
+  const double years = years_between(scenario_.info.start, t.date);
+  for (std::size_t b = 0; b < s.n_buyers; ++b) {
+    const std::size_t k = s.buyer_country[b];
+    blocked_since_indicators_[k] += supply_.blocked_usd[b];
+    capex_since_indicators_[k] +=
+        supply_.chip_capex_usd[b] * (1.0 + s.params.facility_usd_per_chip_usd) +
+        s.buyer_other_capex_usd_per_year[b] *
+            std::pow(s.buyer_other_capex_growth_per_year[b], years) * t.dt_years;
+  }
   blocked_years_ += t.dt_years;
 }
 
@@ -872,10 +886,13 @@ void Simulation::step_indicators(const Tick& t) {
     series_.set(ids_.country_remote_access, t.index, k, remote[k]);
     series_.set(ids_.country_blocked_usd, t.index, k,
                 blocked_years_ > 0.0 ? blocked_since_indicators_[k] / blocked_years_ : 0.0);
+    series_.set(ids_.country_capex, t.index, k,
+                blocked_years_ > 0.0 ? capex_since_indicators_[k] / blocked_years_ : 0.0);
     series_.set(ids_.country_best_capability, t.index, k,
                 std::isfinite(best[k]) ? best[k] : std::nan(""));
   }
   std::fill(blocked_since_indicators_.begin(), blocked_since_indicators_.end(), 0.0);
+  std::fill(capex_since_indicators_.begin(), capex_since_indicators_.end(), 0.0);
   blocked_years_ = 0.0;
   const double cn_domestic =
       compute[cn_] > 0.0

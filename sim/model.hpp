@@ -66,6 +66,7 @@ struct ModelOutputs {
   SeriesId country_compute_by_origin = kNoSeries;
   SeriesId country_remote_access = kNoSeries;
   SeriesId country_blocked_usd = kNoSeries;
+  SeriesId country_capex = kNoSeries;
   SeriesId cn_domestic_share = kNoSeries;
   SeriesId cn_smuggled_h100e = kNoSeries;
   SeriesId country_best_capability = kNoSeries;
@@ -173,6 +174,7 @@ class Simulation {
   SupplyWorkspace supply_work_;
   std::vector<double> cap_used_h100e_;            // [rule * n_countries + country]
   std::vector<double> blocked_since_indicators_;  // [country] USD
+  std::vector<double> capex_since_indicators_;    // [country] USD
   double blocked_years_ = 0.0;                    // supply time they cover
   LabState labs_;
   LabState scratch_;           // the next state while a step runs

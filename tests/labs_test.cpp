@@ -235,6 +235,37 @@ TEST_CASE("a lab releases a model at the end of each training run") {
   CHECK(r.state.releases[0] == static_cast<double>(us_lab.size()));
 }
 
+TEST_CASE("training runs started later last longer up to the maximum and train more FLOP") {
+  const Scenario s = quiet_small({"lab_model.training_run_days=90",
+                                  "lab_model.training_run_growth_per_year=1.5",
+                                  "lab_model.max_training_run_days=200"});
+  const LabsSetup& setup = s.labs_setup;
+  CHECK(training_run_length_days(setup, setup.start) == doctest::Approx(90.0));
+  CHECK(training_run_length_days(setup, setup.start.plus_days(-100)) == doctest::Approx(90.0));
+  CHECK(training_run_length_days(setup, setup.start.plus_months(12)) ==
+        doctest::Approx(135.0).epsilon(0.01));
+  CHECK(training_run_length_days(setup, setup.start.plus_months(60)) == doctest::Approx(200.0));
+  Inputs in;
+  const LabState start = initial_lab_state(setup, in.training, kStart, kKey);
+  const Run r = run_months(setup, start, in.view(), 60);
+  std::vector<const Release*> us_lab;
+  for (const Release& rel : r.releases)
+    if (rel.lab == 0) us_lab.push_back(&rel);
+  REQUIRE(us_lab.size() >= 6);
+  // On fixed compute, each run lasts at least as long as the one before and trains more FLOP.
+  for (std::size_t k = 2; k < us_lab.size(); ++k) {
+    const auto gap = us_lab[k]->date.days_since_epoch() - us_lab[k - 1]->date.days_since_epoch();
+    const auto before =
+        us_lab[k - 1]->date.days_since_epoch() - us_lab[k - 2]->date.days_since_epoch();
+    CHECK(gap + 31 >= before);
+    CHECK(gap <= 200 + 31);
+    CHECK(us_lab[k]->training_flop >= us_lab[k - 1]->training_flop * 0.95);
+  }
+  const auto last = us_lab.back()->date.days_since_epoch() -
+                    us_lab[us_lab.size() - 2]->date.days_since_epoch();
+  CHECK(last >= 200);
+}
+
 TEST_CASE("the open or closed choice follows API revenue and state encouragement") {
   const Scenario s = quiet_small();
   Inputs in;

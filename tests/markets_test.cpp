@@ -287,3 +287,44 @@ TEST_CASE("the efficient open release of January 2025 reprices Nvidia on its tra
                                                    "market_model.jevons_elasticity=0"});
   CHECK(std::abs(median(blind.nvidia)) < 0.02);
 }
+
+TEST_CASE("a higher policy rate lowers every firm by its market exposure times the sensitivity") {
+  Market flat;
+  Market hikes = flat;
+  hikes.params.rate_sensitivity = 0.1;
+  hikes.params.policy_rates = {{"start", Date::from_ymd(2021, 12, 15), 0.25, "", {}},
+                               {"hike", Date::from_ymd(2022, 2, 1), 4.5, "", {}}};
+  hikes.firms[1].market_exposure = 0.5;
+  flat.firms[1].market_exposure = 0.5;
+  const Path a = run(flat, 40, -1, 0.0);
+  const Path b = run(hikes, 40, -1, 0.0);
+  // Before the hike nothing differs; after it, ln cap falls by exposure × 0.1 × 4.25.
+  CHECK(b.chips[5] == doctest::Approx(a.chips[5]).epsilon(1e-12));
+  CHECK(std::log(b.chips[39] / a.chips[39]) == doctest::Approx(-1.0 * 0.1 * 4.25).epsilon(1e-9));
+  CHECK(std::log(b.devices[39] / a.devices[39]) ==
+        doctest::Approx(-0.5 * 0.1 * 4.25).epsilon(1e-9));
+  CHECK(policy_rate_percent(hikes.params.policy_rates, Date::from_ymd(2021, 1, 1)) !=
+        policy_rate_percent(hikes.params.policy_rates, Date::from_ymd(2021, 1, 1)));  // NaN
+}
+
+TEST_CASE("policy rates must be in date order and start on or before the start date") {
+  const std::string base = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / "airace_bad_rates.yaml";
+  {
+    std::ofstream out(file);
+    out << "extends: " << base << "\n"
+        << "market_model:\n"
+        << "  policy_rates:\n"
+        << "    - {id: late, date: 2030-01-01, percent: 2}\n"
+        << "    - {id: earlier, date: 2029-01-01, percent: 3}\n";
+  }
+  std::string all;
+  for (const Diagnostic& e : testing::scenario_errors(file.string()))
+    all += format_diagnostic(e) + "\n";
+  std::filesystem::remove(file);
+  CAPTURE(all);
+  CHECK(all.find("airace_bad_rates.yaml:5") != std::string::npos);
+  CHECK(all.find("date order") != std::string::npos);
+  CHECK(all.find("after the start date") != std::string::npos);
+}

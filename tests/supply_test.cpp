@@ -372,3 +372,33 @@ TEST_CASE("demand noise preserves mean spending") {
   step_supply(q.supply_setup, start, next, open.policy, year, kKey);
   CHECK(total / n == doctest::Approx(spent(next)).epsilon(0.03));
 }
+
+TEST_CASE("capex counts owned chips with their facilities plus other capex") {
+  // The same run three times: no facilities, facilities worth the chips, and 2 B USD/year of
+  // other capex for China's cloud. Chips bought do not change (the accounting buys nothing).
+  auto capex = [](std::vector<std::string> more) {
+    const Scenario sc = load_scenario(kSmall, more);
+    ModelOutputs ids;
+    const SeriesCatalog cat = build_catalog(sc, ids);
+    Simulation sim(sc, cat, ids, 0);
+    sim.run_to_end();
+    std::vector<double> out;  // [t * 2 + country]
+    const std::size_t n = cat.time_count(cat.series()[ids.country_capex]);
+    for (std::size_t t = 0; t < n; ++t)
+      for (std::size_t k = 0; k < 2; ++k) out.push_back(sim.series().get(ids.country_capex, t, k));
+    return out;
+  };
+  const std::vector<double> bare = capex({"supply_model.facility_usd_per_chip_usd=0"});
+  const std::vector<double> doubled = capex({"supply_model.facility_usd_per_chip_usd=1"});
+  const std::vector<double> other = capex({"supply_model.facility_usd_per_chip_usd=0",
+                                           "clouds.cn_cloud.other_capex_usd_per_year=2e9"});
+  REQUIRE(bare.size() >= 24);
+  double us_total = 0.0;
+  for (std::size_t i = 2; i < bare.size(); ++i) {  // from the first date after the start
+    CHECK(doubled[i] == doctest::Approx(2.0 * bare[i]));
+    const bool china = i % 2 == kCN;
+    CHECK(other[i] == doctest::Approx(bare[i] + (china ? 2e9 : 0.0)));
+    if (!china) us_total += bare[i];
+  }
+  CHECK(us_total > 0.0);  // the US lab buys chips
+}
