@@ -3,11 +3,12 @@
 Usage: check_teaching.py AIRACE_BINARY OUTPUT_DIR
 
 Each file of scenarios/teaching/ and the baseline run with their default replicates and seed,
-so `airace compare` pairs them by replicate; each runs only to the end of the last year a claim
-needs from it, which keeps the test fast (the days before that are the same as in a full run). For each claim of the guide, the median difference (scenario minus its
-base, the baseline unless the claim names another teaching scenario) must have the expected
-sign and at least the stated size, and its 90% interval must exclude 0. The test fails when a
-teaching scenario has no claim here, and when docs/teaching.md does not name every file.
+so `airace compare` pairs them by replicate. Each runs only to the end of the last year that a
+claim needs from it, which keeps the test fast (the days before are the same as in a full
+run). For each claim of the guide, the median difference (scenario minus its base: the
+baseline, unless the claim names another teaching scenario) must have the expected sign and
+at least the stated size, and its 90% interval must exclude 0. The test fails when a teaching
+scenario has no claim here, and when docs/teaching.md does not name every file.
 
 Claims are directions with a rough lower bound on their size, not exact figures: the baseline
 is recalibrated from time to time, and the guide states only what should survive that.
