@@ -37,7 +37,7 @@ EXPECTED = {
               "Chinese labs no longer innovate around scarcity"),
     ],
     "scarcity_strong": [
-        Claim("indicators/us_cn_gap_months", "", "2025-12-01", -1, 2,
+        Claim("indicators/us_cn_gap_months", "", "2027-12-01", -1, 2,
               "Chinese labs innovate harder around scarcity"),
     ],
     "controls_2023_skipped": [
