@@ -230,7 +230,8 @@ TEST_CASE("an efficient challenger with a fraction of the compute nears the fron
     CAPTURE(rep);
     const auto [lag, compute] = challenger_lag(r, rep);
     CHECK(lag <= 9.0);
-    CHECK(compute <= 0.25);
+    CHECK(compute <= 0.3);  // in every replicate; SF6's 0.2 is checked over replicates by
+                            // the CTest calibration_facts_hold (docs/calibration.md)
     CHECK(challenger_lag(plain, rep).first > lag + 3.0);
   }
   // Its releases are mostly open, the US frontier labs' mostly closed (calibration SF5).

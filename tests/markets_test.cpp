@@ -49,6 +49,7 @@ struct Market {
 struct Path {
   std::vector<double> chips, devices;  // market caps, USD
   MarketState last;
+  Date last_date;
 };
 
 Path run(const Market& m, int days, int release_day, double surprise_log10, bool open = true,
@@ -80,6 +81,7 @@ Path run(const Market& m, int days, int release_day, double surprise_log10, bool
     previous = date;
   }
   out.last = st;
+  out.last_date = previous;
   return out;
 }
 
@@ -292,6 +294,7 @@ TEST_CASE("a higher policy rate lowers every firm by its market exposure times t
   Market flat;
   Market hikes = flat;
   hikes.params.rate_sensitivity = 0.1;
+  hikes.params.rate_effect_half_life_years = 1e12;  // the effect stays
   hikes.params.policy_rates = {{"start", Date::from_ymd(2021, 12, 15), 0.25, "", {}},
                                {"hike", Date::from_ymd(2022, 2, 1), 4.5, "", {}}};
   hikes.firms[1].market_exposure = 0.5;
@@ -303,6 +306,13 @@ TEST_CASE("a higher policy rate lowers every firm by its market exposure times t
   CHECK(std::log(b.chips[39] / a.chips[39]) == doctest::Approx(-1.0 * 0.1 * 4.25).epsilon(1e-9));
   CHECK(std::log(b.devices[39] / a.devices[39]) ==
         doctest::Approx(-0.5 * 0.1 * 4.25).epsilon(1e-9));
+  // With a half-life the effect fades: after one half-life, half of it is left.
+  Market fading = hikes;
+  fading.params.rate_effect_half_life_years = 0.1;
+  const Path c = run(fading, 40, -1, 0.0);
+  const double age = years_between(Date::from_ymd(2022, 2, 1), c.last_date);
+  CHECK(std::log(c.chips[39] / a.chips[39]) ==
+        doctest::Approx(-0.1 * 4.25 * std::exp2(-age / 0.1)).epsilon(1e-9));
   CHECK(policy_rate_percent(hikes.params.policy_rates, Date::from_ymd(2021, 1, 1)) !=
         policy_rate_percent(hikes.params.policy_rates, Date::from_ymd(2021, 1, 1)));  // NaN
 }
