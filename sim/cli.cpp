@@ -215,7 +215,20 @@ int command_check(const std::string& file, const std::vector<std::string>& sets)
   return 0;
 }
 
-int command_describe(const std::string& key, bool markdown) {
+int command_describe(const std::string& key, bool markdown, const std::string& values_of) {
+  if (!values_of.empty()) {
+    const Scenario s = load_scenario(values_of, {});
+    const std::string listed = describe_values(s.resolved, key);
+    if (listed.empty()) {
+      Diagnostics diags;
+      diags.error({"describe", 0, 0}, key, "the scenario " + values_of + " sets no value whose key "
+                  "contains this text", "run 'airace describe --values " + values_of +
+                  "' for all of them");
+      diags.throw_if_any();
+    }
+    std::cout << listed;
+    return 0;
+  }
   const std::vector<ParamInfo> found = find_parameters(key);
   if (found.empty()) {
     std::vector<std::string> keys;
@@ -543,6 +556,7 @@ int run_cli(int argc, char** argv) {
       "  airace run --set labs.deepseek.efficiency_growth_per_year=4\n"
       "  airace check my.yaml                       find every error, run nothing\n"
       "  airace describe labs[]                     parameters of labs, with units\n"
+      "  airace describe --values my.yaml labs      what my.yaml sets for labs, with sources\n"
       "  airace sweep scenarios/sweeps/x.yaml       run a parameter sweep (docs/sweeps.md)\n"
       "  airace sweep x.yaml --shard 3/8            one slice of it, for a Slurm array\n"
       "  airace merge results/x.part-*.h5 -o x.h5   join the slices\n"
@@ -585,6 +599,10 @@ int run_cli(int argc, char** argv) {
   describe_cmd->add_option("key", describe_key,
                            "show only keys containing this text, e.g. labs[] or seed");
   describe_cmd->add_flag("--markdown", markdown, "print a Markdown table");
+  std::string describe_values_of;
+  describe_cmd->add_option("--values", describe_values_of,
+                           "list the values this scenario sets (after extends:), each with the "
+                           "file and line it is written on and its source");
 
   SweepArgs sweep;
   CLI::App* sweep_cmd = app.add_subcommand(
@@ -660,7 +678,7 @@ int run_cli(int argc, char** argv) {
   try {
     if (*run_cmd) return command_run(run, join_command_line(argc, argv));
     if (*check_cmd) return command_check(check_file, check_sets);
-    if (*describe_cmd) return command_describe(describe_key, markdown);
+    if (*describe_cmd) return command_describe(describe_key, markdown, describe_values_of);
     if (*sweep_cmd) return command_sweep(sweep, join_command_line(argc, argv), world);
     if (*merge_cmd) return command_merge(merge_files, merge_output, join_command_line(argc, argv));
     if (*analyse_cmd) return command_analyse(analyse);

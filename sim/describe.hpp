@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/config_tree.hpp"
 #include "sim/core/params.hpp"
 
 namespace airace {
@@ -12,5 +13,10 @@ namespace airace {
 std::vector<ParamInfo> find_parameters(const std::string& filter);
 std::string describe_text(const std::vector<ParamInfo>& params);
 std::string describe_markdown(const std::vector<ParamInfo>& params);
+
+// `airace describe --values FILE`: every value a scenario sets (after extends: and --set), one
+// per line, with the file and line it is written on and its source: the comment at the end of
+// that line, else the `source:` field of the entity or section it belongs to.
+std::string describe_values(const ConfigNode& resolved, const std::string& filter);
 
 }  // namespace airace

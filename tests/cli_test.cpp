@@ -180,6 +180,35 @@ TEST_CASE("check validates without writing and describe lists parameters") {
   CHECK(run("--help", dir).status == 0);
 }
 
+TEST_CASE("describe --values lists what a scenario sets with where it is written and its source") {
+  TempDir dir;
+  const std::string file = (dir.path / "sourced.yaml").string();
+  {
+    std::ofstream out(file);
+    out << "extends: " << std::string(AIRACE_SOURCE_DIR) << "/tests/data/small.yaml\n"
+        << "lab_model:\n"
+        << "  # Epoch's frontier runs\n"
+        << "  training_run_days: 100   # Epoch: 90-100 days\n"
+        << "  model_flops_utilization: 0.35\n"
+        << "labs:\n"
+        << "  - {id: us_lab, country: US, chips: {A100: 1000}, source: a made-up lab}\n";
+  }
+  const Outcome d = run("describe --values '" + file + "' lab_model", dir);
+  CHECK(d.status == 0);
+  CAPTURE(d.out);
+  // The value, where it is written (the extending file wins), and the comment on its line.
+  CHECK(d.out.find("lab_model.training_run_days = 100\n    " + file + ":4   source: Epoch: 90-100 "
+                   "days") != std::string::npos);
+  // Without a comment on its line, the comment block above the section's key.
+  CHECK(d.out.find("lab_model.model_flops_utilization = 0.35\n    " + file + ":5") !=
+        std::string::npos);
+  const Outcome labs = run("describe --values '" + file + "' labs[us_lab].chips", dir);
+  CHECK(labs.out.find("labs[us_lab].chips.A100 = 1000") != std::string::npos);
+  CHECK(labs.out.find("source: a made-up lab") != std::string::npos);
+  CHECK(run("describe --values '" + file + "' no_such_key", dir).status == 2);
+  CHECK(run("describe --values '" + (dir.path / "missing.yaml").string() + "'", dir).status == 2);
+}
+
 namespace {
 // A short run of the small scenario (one year, 4 replicates) into dir/name.
 std::string small_run(const TempDir& dir, const std::string& name, const std::string& extra = "") {
