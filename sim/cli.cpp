@@ -24,6 +24,7 @@
 #include "sim/describe.hpp"
 #include "sim/ensemble.hpp"
 #include "sim/mpi_world.hpp"
+#include "sim/run_cost.hpp"
 #include "sim/scenario.hpp"
 #include "sim/sweep/sensitivity.hpp"
 #include "sim/sweep_runner.hpp"
@@ -125,20 +126,14 @@ class ProgressBar {
   std::thread thread_;
 };
 
-// Refuses, before anything runs, an ensemble whose series would not fit in memory.
-void check_memory(const Scenario& s) {
-  const double need = static_cast<double>(ensemble_series_bytes(s));
-  const double have =
-      static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
-  if (have > 0 && need > 0.75 * have) {
-    char message[256];
-    std::snprintf(message, sizeof message,
-                  "%lld replicates would hold %.1f GiB of series in memory, more than 3/4 of "
-                  "this machine's %.1f GiB; run fewer replicates (or several runs)",
-                  static_cast<long long>(s.run.replicates), need / 1073741824.0,
-                  have / 1073741824.0);
-    throw InputError({s.file, 0, 0}, message);
-  }
+// Refuses, before anything runs, an ensemble that would not fit in memory, at the key to change.
+void check_ensemble_fits(const Scenario& s) {
+  Diagnostics diags;
+  check_ensemble_size(s,
+                      oneapi::tbb::global_control::active_value(
+                          oneapi::tbb::global_control::max_allowed_parallelism),
+                      diags);
+  diags.throw_if_any();
 }
 
 std::vector<std::string> overrides_of(const RunArgs& a) {
@@ -155,6 +150,7 @@ int command_run(const RunArgs& a, const std::string& command_line) {
     cap.emplace(oneapi::tbb::global_control::max_allowed_parallelism,
                 static_cast<std::size_t>(a.threads));
   const Scenario s = load_scenario(a.scenario, overrides_of(a));
+  check_ensemble_fits(s);
   const std::filesystem::path out = a.output.empty()
                                         ? std::filesystem::path("results") / (s.info.name + ".h5")
                                         : std::filesystem::path(a.output);
@@ -162,7 +158,6 @@ int command_run(const RunArgs& a, const std::string& command_line) {
   if (!out.parent_path().empty() && !std::filesystem::is_directory(out.parent_path()))
     throw InputError({"--output", 0, 0},
                      "the directory '" + out.parent_path().string() + "' does not exist");
-  check_memory(s);
   if (!a.quiet)
     std::cout << "airace " << kProgramVersion << ": scenario '" << s.info.name << "', "
               << s.info.start.iso() << " to " << s.info.end.iso() << ", " << s.run.replicates
@@ -206,6 +201,7 @@ int command_run(const RunArgs& a, const std::string& command_line) {
 
 int command_check(const std::string& file, const std::vector<std::string>& sets) {
   const Scenario s = load_scenario(file, sets);
+  check_ensemble_fits(s);
   std::printf(
       "%s: OK: scenario '%s', %s to %s, %zu countries, %zu chips, %zu producers, %zu labs, "
       "%zu clouds, %zu export rules, %lld replicates\n",
