@@ -1,6 +1,34 @@
 #include "output/h5_detail.hpp"
 
+#include <atomic>
+#include <cstdio>
 #include <vector>
+
+#include "output/h5_reader.hpp"
+
+namespace airace {
+namespace {
+// The path of the file being read, for a signal handler: a fixed buffer and an atomic pointer
+// to it, both safe to read from the handler.
+char g_reading_path[4096];
+std::atomic<const char*> g_reading{nullptr};
+static_assert(std::atomic<const char*>::is_always_lock_free);
+}  // namespace
+
+const char* file_being_read() { return g_reading.load(); }
+
+namespace h5 {
+
+ReadingFile::ReadingFile(const std::string& path) {
+  g_reading.store(nullptr);
+  std::snprintf(g_reading_path, sizeof g_reading_path, "%s", path.c_str());
+  g_reading.store(g_reading_path);
+}
+
+ReadingFile::~ReadingFile() { g_reading.store(nullptr); }
+
+}  // namespace h5
+}  // namespace airace
 
 namespace airace::h5 {
 

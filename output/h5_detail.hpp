@@ -77,6 +77,16 @@ class QuietErrors {
   void* data_ = nullptr;
 };
 
+// Marks a file as the one being read while it lives, for file_being_read() (h5_reader.hpp).
+// One at a time: readers do not nest.
+class ReadingFile {
+ public:
+  explicit ReadingFile(const std::string& path);
+  ~ReadingFile();
+  ReadingFile(const ReadingFile&) = delete;
+  ReadingFile& operator=(const ReadingFile&) = delete;
+};
+
 // Variable-length UTF-8: h5py then returns attributes as str, and netCDF readers see NC_STRING.
 Handle utf8_string_type();
 Handle scalar_space();

@@ -124,6 +124,7 @@ H5I_type_t object_type(hid_t parent, const std::string& name) {
 template <class Body>
 auto with_run_file(const std::filesystem::path& path, Body body) {
   const h5::QuietErrors quiet;
+  const h5::ReadingFile reading(path.string());
   const SourceLocation where{path.string(), 0, 0};
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
@@ -285,6 +286,8 @@ std::string dimension_label(hid_t ds, unsigned dim) {
 }
 
 }  // namespace
+
+void silence_hdf5_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
 RunFile open_run_file(const std::filesystem::path& path) {
   return with_run_file(path, [](hid_t file) {

@@ -354,6 +354,14 @@ SweepTable read_table(hid_t file) {
     t.replicates = get_u64_attr(meta.get(), "replicates");
     m.sweep_yaml = get_strings(meta.get(), "sweep_yaml").at(0);
     m.base_scenario_yaml = get_strings(meta.get(), "base_scenario_yaml").at(0);
+    // A damaged or foreign file must not make merge index past its shards or size a table
+    // from a garbled count.
+    if (m.shard_count == 0 || m.shard_index >= m.shard_count)
+      throw h5::Failure{"/meta says it is shard " + std::to_string(m.shard_index) + " of " +
+                        std::to_string(m.shard_count)};
+    if (t.replicates > 0 && t.points > std::numeric_limits<std::size_t>::max() / t.replicates)
+      throw h5::Failure{"/meta holds " + std::to_string(t.points) + " points and " +
+                        std::to_string(t.replicates) + " replicates, more runs than can be"};
   }
   t.parameters = get_strings(file, "parameter");
   {
@@ -370,6 +378,10 @@ SweepTable read_table(hid_t file) {
     if (n > 0)
       check(H5Dread(status.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.status.data()),
             "reading /runs/status");
+    for (RunStatus st : t.status)
+      if (st != RunStatus::not_run && st != RunStatus::ok && st != RunStatus::failed)
+        throw h5::Failure{"/runs/status holds " + std::to_string(static_cast<int>(st)) +
+                          " where 0 (not run), 1 (ok) or 2 (failed) was expected"};
     t.reason = get_strings(runs.get(), "reason");
     if (t.reason.size() != n) throw h5::Failure{"/runs/reason has the wrong size"};
   }
@@ -405,6 +417,10 @@ SweepTable read_table(hid_t file) {
         const std::size_t total = extent(ds.get(), false, &shape);
         for (std::size_t i = 3; i < shape.size(); ++i) s.entity_shape.push_back(shape[i]);
         s.dates = get_strings(series.get(), "time_" + s.cadence);
+        if (n > 0 && total % n != 0)
+          throw h5::Failure{"/series/" + g + "/" + name + " holds " + std::to_string(total) +
+                            " values, not the same number for each of " + std::to_string(n) +
+                            " runs"};
         s.values_per_run = n > 0 ? total / n : 0;
         t.series_values.push_back(get_doubles(grp.get(), name, total));
         t.series.push_back(std::move(s));
@@ -424,7 +440,10 @@ void write_sweep_file(const std::filesystem::path& path, const SweepTable& table
 SweepTable read_sweep_file(const std::filesystem::path& path) {
   const h5::QuietErrors quiet;
   const std::string name = path.string();
+  const h5::ReadingFile reading(name);
   std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError({name, 0, 0}, "is a directory, not a sweep file");
   if (!std::filesystem::is_regular_file(path, ec))
     throw InputError({name, 0, 0}, "no such sweep file");
   try {
@@ -440,6 +459,7 @@ SweepTable read_sweep_file(const std::filesystem::path& path) {
 
 void write_sensitivity(const std::filesystem::path& path, const std::vector<SensitivityRecord>& r,
                        double confidence, std::size_t resamples) {
+  const h5::ReadingFile reading(path.string());  // it opens a copy of the file to add to it
   replace_atomically(
       path,
       [&](hid_t file) {

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,7 @@
 
 #include "airace/version.hpp"
 #include "output/compare.hpp"
+#include "output/h5_reader.hpp"
 #include "output/h5_writer.hpp"
 #include "output/summary.hpp"
 #include "sim/describe.hpp"
@@ -224,6 +226,61 @@ int command_describe(const std::string& key, bool markdown) {
   }
   std::cout << (markdown ? describe_markdown(found) : describe_text(found));
   return 0;
+}
+
+// ---- Crashes in HDF5 ----------------------------------------------------------------------------
+
+// HDF5 1.10 crashes on some damaged files instead of returning an error: a global heap whose
+// object sizes point past its end takes it out of bounds (h5dump crashes on such a file too).
+// While one of our readers is at work such a crash is reported as that file's error, with the
+// exit status of bad input; any other crash stays a crash, for the handler that was there
+// before (a sanitizer's, or the default's core dump).
+constexpr int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+struct sigaction g_previous_action[std::size(kFatalSignals)];
+
+const char* signal_name(int sig) {
+  switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+    case SIGABRT: return "SIGABRT";
+  }
+  return "a signal";
+}
+
+void write_text(const char* text) {
+  std::size_t n = std::strlen(text);
+  while (n > 0) {
+    const ssize_t w = ::write(STDERR_FILENO, text, n);
+    if (w <= 0) return;
+    text += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+extern "C" void on_fatal_signal(int sig, siginfo_t* info, void*) {
+  if (const char* file = file_being_read()) {
+    write_text(file);
+    write_text(": error: the file is damaged: the HDF5 library crashed reading it (");
+    write_text(signal_name(sig));
+    write_text(")\n1 error; nothing was written.\n");
+    _exit(kExitInput);
+  }
+  for (std::size_t i = 0; i < std::size(kFatalSignals); ++i)
+    if (kFatalSignals[i] == sig) sigaction(sig, &g_previous_action[i], nullptr);
+  // A fault re-occurs on return and reaches the previous handler; a signal that was sent (an
+  // abort, a kill) must be raised again.
+  if (sig == SIGABRT || info == nullptr || info->si_code <= 0) raise(sig);
+}
+
+void report_crashes_in_readers() {
+  struct sigaction action {};
+  action.sa_sigaction = on_fatal_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  for (std::size_t i = 0; i < std::size(kFatalSignals); ++i)
+    sigaction(kFatalSignals[i], &action, &g_previous_action[i]);
 }
 
 // ---- Sweeps -------------------------------------------------------------------------------------
@@ -520,6 +577,8 @@ int command_compare(const CompareArgs& a) {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
+  silence_hdf5_errors();  // every HDF5 failure is reported as an error of ours
+  report_crashes_in_readers();
   const MpiWorld world = mpi_start(&argc, &argv);
   struct Finish {
     const MpiWorld& w;
