@@ -788,6 +788,17 @@ SweepPlan load_sweep(const std::filesystem::path& file) {
   param_where.resize(def.parameters.size(), root.where);
 
   plan.name = def.sweep.name.empty() ? file.stem().string() : def.sweep.name;
+  // The name becomes the default output file, results/<name>.h5: one plain path component, so
+  // that a sweep file cannot choose where its results are written.
+  if (const std::string& n = def.sweep.name;
+      !n.empty() && (n.starts_with('.') || !std::all_of(n.begin(), n.end(), [](char c) {
+                       return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
+                              c == '.';
+                     })))
+    diags.error(value_location(root, "sweep.name", root.where), "sweep.name",
+                "expected a name of letters, digits, '_', '-' and '.' (not starting with '.'), "
+                "found '" +
+                    n + "'");
   plan.description = def.sweep.description;
   plan.seed = static_cast<uint64_t>(def.sweep.seed);
   plan.replicates = static_cast<std::size_t>(def.sweep.replicates);
