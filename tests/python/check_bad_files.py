@@ -25,7 +25,7 @@ def damaged_copies(good, work, stem):
     data = good.read_bytes()
     n = len(data)
     out = []
-    for length in (0, 512, n // 4, n // 2, n - 1):
+    for length in (0, n // 2, n - 1):  # the C++ test tries more lengths
         p = work / ("%s_truncated_%d.h5" % (stem, length))
         p.write_bytes(data[:length])
         out.append((p, True))
