@@ -139,7 +139,7 @@ std::string population_text(const Scenario& s, const RunCost& c) {
   return "about " + bytes_text(c.population_bytes) +
          " of memory for each replicate running at once (" + grouped_number(per_adopter) +
          " bytes an adopter with its " +
-         grouped_number(double(s.adoption_model.peers_per_adopter)) + " peer links)";
+         grouped_number(static_cast<double>(s.adoption_model.peers_per_adopter)) + " peer links)";
 }
 
 // "about 5.5 years of computing (1.4e14 agent-steps at ~80 ns, on 1 core)"
