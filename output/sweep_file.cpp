@@ -256,6 +256,7 @@ std::vector<std::string> read_strings(hid_t obj_type_owner, hid_t type, std::siz
                                       bool attribute, const std::string& what) {
   if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) <= 0)
     throw h5::Failure{what + " is not variable-length text"};
+  h5::check_fits_in_memory(static_cast<double>(n), 40.0, what);  // a std::string and a pointer
   const Handle mem = h5::utf8_string_type();
   std::vector<char*> p(n, nullptr);
   if (n > 0) {
@@ -311,6 +312,7 @@ std::vector<double> get_doubles(hid_t parent, const std::string& name, std::size
   if (n != expected)
     throw h5::Failure{name + " holds " + std::to_string(n) + " values, expected " +
                       std::to_string(expected)};
+  h5::check_fits_in_memory(static_cast<double>(n), sizeof(double), name);
   std::vector<double> v(n);
   if (n > 0)
     check(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
@@ -374,6 +376,7 @@ SweepTable read_table(hid_t file) {
     const Handle runs(H5Gopen2(file, "runs", H5P_DEFAULT), H5Gclose, "opening /runs");
     const Handle status(H5Dopen2(runs.get(), "status", H5P_DEFAULT), H5Dclose, "opening status");
     if (extent(status.get(), false) != n) throw h5::Failure{"/runs/status has the wrong size"};
+    h5::check_fits_in_memory(static_cast<double>(n), 48.0, "/runs");  // a status and a reason
     t.status.resize(n);
     if (n > 0)
       check(H5Dread(status.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.status.data()),
@@ -454,6 +457,10 @@ SweepTable read_sweep_file(const std::filesystem::path& path) {
     throw InputError({name, 0, 0}, "cannot read the sweep file: " + f.what);
   } catch (const std::out_of_range&) {
     throw InputError({name, 0, 0}, "cannot read the sweep file: /meta is incomplete");
+  } catch (const std::bad_alloc&) {
+    throw InputError({name, 0, 0},
+                     "cannot read the sweep file: it holds more than this machine's memory can "
+                     "take in");
   }
 }
 

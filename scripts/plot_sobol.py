@@ -75,7 +75,8 @@ def read_indices(path):
                                          % name)
             if not indices:
                 raise SweepFileError("/sensitivity holds no metric")
-    except (OSError, KeyError, ValueError, TypeError, IndexError, RuntimeError) as e:
+    except (OSError, KeyError, ValueError, TypeError, IndexError, RuntimeError,
+            MemoryError) as e:
         raise SweepFileError("cannot read it, the file is damaged or was not written by "
                              "airace: %s" % (e or type(e).__name__)) from e
     return params, confidence, indices

@@ -138,7 +138,8 @@ class Run:
                     raise RunFileError("%s: not an airace run file: it has no "
                                        "/meta/program_version attribute" % path)
                 self._read(f)
-        except (OSError, KeyError, ValueError, TypeError, IndexError, RuntimeError) as e:
+        except (OSError, KeyError, ValueError, TypeError, IndexError, RuntimeError,
+                MemoryError) as e:
             raise RunFileError("%s: cannot read it, the file is damaged or was not written by "
                                "airace: %s" % (path, e or type(e).__name__)) from e
 

@@ -1,8 +1,8 @@
 // Bad files given to the commands that read HDF5 (compare, merge, analyse): truncated at several
 // lengths, bytes flipped, a global heap damaged so that HDF5 itself crashes, an HDF5 file of
-// another program, an empty file, a text file, a directory. Each is refused with exit status 2
-// and a message naming the file and what is wrong, never a crash or HDF5's own error stack, and
-// nothing is written.
+// another program, one that declares 10^12 values, an empty file, a text file, a directory.
+// Each is refused with exit status 2 and a message naming the file and what is wrong, never a
+// crash or HDF5's own error stack, and nothing is written.
 #include <doctest/doctest.h>
 #include <hdf5.h>
 
@@ -62,6 +62,39 @@ void write_foreign(const fs::path& p) {
   H5Fclose(f);
 }
 
+// A run file in all but size: its one series declares 10^12 values, in chunks never written,
+// so that the file takes a few kB (a reader that believed it would run out of memory).
+void write_vast(const fs::path& p) {
+  const hid_t f = H5Fcreate(p.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  REQUIRE(f >= 0);
+  auto text_attr = [](hid_t obj, const char* name, const char* value) {
+    const hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    const hid_t space = H5Screate(H5S_SCALAR);
+    const hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, type, &value);
+    H5Aclose(a);
+    H5Sclose(space);
+    H5Tclose(type);
+  };
+  const hid_t meta = H5Gcreate2(f, "/meta", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  text_attr(meta, "program_version", "0.1.0");
+  H5Gclose(meta);
+  H5Gclose(H5Gcreate2(f, "/indicators", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  const hsize_t dims[2] = {1000000, 1000000};
+  const hsize_t chunk[2] = {1, 1000};
+  const hid_t space = H5Screate_simple(2, dims, nullptr);
+  const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, 2, chunk);
+  const hid_t ds = H5Dcreate2(f, "/indicators/us_cn_gap_months", H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                              dcpl, H5P_DEFAULT);
+  text_attr(ds, "cadence", "monthly");
+  H5Dclose(ds);
+  H5Pclose(dcpl);
+  H5Sclose(space);
+  H5Fclose(f);
+}
+
 struct BadFile {
   fs::path path;
   bool always_refused;        // false: flipped bytes HDF5 may not see (raw data has no checksum)
@@ -107,10 +140,12 @@ std::vector<BadFile> bad_files(const fs::path& good, const fs::path& dir, const 
 std::vector<BadFile> foreign_files(const fs::path& dir) {
   const fs::path foreign = dir / "foreign.h5";
   write_foreign(foreign);
+  write_vast(dir / "vast.h5");
   put(dir / "empty.h5", "");
   put(dir / "text.h5", "time,value\n2022-01-01,3\n");
   fs::create_directory(dir / "directory.h5");
   return {{foreign, true},
+          {dir / "vast.h5", true},
           {dir / "empty.h5", true},
           {dir / "text.h5", true},
           {dir / "directory.h5", true}};
@@ -153,6 +188,11 @@ TEST_CASE("bad files given to compare are refused naming the file") {
       fs::remove(csv);
     }
   }
+  // A file that declares more values than memory holds is refused before they are read.
+  const Outcome vast = run_airace(
+      "compare '" + (dir.path / "vast.h5").string() + "' '" + good.string() + "' --all", dir);
+  CHECK(vast.status == 2);
+  CHECK(vast.err.find("holds 1e+12 values") != std::string::npos);
   // The file that crashes HDF5 is reported as damaged, not left to crash the program.
   const auto heap =
       std::find_if(files.begin(), files.end(), [](const BadFile& f) { return f.crashes_hdf5; });

@@ -1,7 +1,8 @@
 """Gives scripts/plot.py, scripts/report.py and scripts/plot_sobol.py bad files and checks that
 each is refused with exit status 2 and a message naming the file, with no Python traceback and
-no output written: a good file truncated at several lengths or with bytes flipped, an HDF5 file
-of another program (h5py, random datasets), a global heap damaged so that HDF5 itself crashes, an empty file, a text file, a directory, a missing
+no output written: a good file truncated at several lengths or with bytes flipped, a global
+heap damaged so that HDF5 itself crashes, an HDF5 file of another program (h5py, random
+datasets), one that declares 10^12 values, an empty file, a text file, a directory, a missing
 file. Flipped bytes that HDF5 does not notice (raw data carries no checksum) may give status 0.
 
 Usage: /usr/bin/python3 tests/python/check_bad_files.py AIRACE SWEEP_WITH_INDICES.h5 WORKDIR
@@ -58,10 +59,19 @@ def foreign_files(work):
         f["indicators/us_cn_gap_months"] = rng.random((3, 5))
         f["sensitivity/x/first_order"] = rng.random(2)
         f["parameter"] = np.array([b"a", b"b"])
+    # A run file in all but size: 10^12 values declared, in chunks never written.
+    vast = work / "vast.h5"
+    with h5py.File(vast, "w") as f:
+        f.create_group("meta").attrs["program_version"] = "0.1.0"
+        f.create_group("sensitivity")
+        f["time/monthly"] = np.array([b"2022-01-01", b"2022-02-01"])
+        d = f.create_dataset("indicators/us_cn_gap_months", shape=(10**6, 10**6), dtype="f8",
+                             chunks=(1, 1000))
+        d.attrs["cadence"] = "monthly"
     (work / "empty.h5").write_bytes(b"")
     (work / "text.h5").write_text("time,value\n2022-01-01,3\n")
     (work / "directory.h5").mkdir()
-    return [(foreign, True), (work / "empty.h5", True), (work / "text.h5", True),
+    return [(foreign, True), (vast, True), (work / "empty.h5", True), (work / "text.h5", True),
             (work / "directory.h5", True), (work / "missing.h5", True)]
 
 
