@@ -15,7 +15,6 @@ namespace {
 constexpr double kSecondsPerYear = 365.25 * 86400.0;
 // Adopters per task of the parallel loops; also the blocks whose tallies are summed in order.
 constexpr std::size_t kAdopterBlock = 16384;
-constexpr int64_t kMaxAdopters = 100'000'000;
 // How many adopters ahead the hot loop prefetches the choices of peers (hides a cache miss).
 constexpr std::size_t kPrefetchAhead = 16;
 
@@ -87,14 +86,26 @@ const Schema<PopulationSpec>& population_schema() {
   return s;
 }
 
+namespace {
+// The schema reads any count >= 0; the upper limit, kMaxAdopters, is checked once the scenario
+// is whole (sim/run_cost.cpp), so that its message can say how much memory and time the count
+// asked for would take. `airace describe` shows the limit as the range.
+Field<AdoptionModelParams> adopters_field() {
+  Field<AdoptionModelParams> f =
+      integer("adopters", &AdoptionModelParams::adopters, "agents", at_least(0),
+              {"adopter agents simulated per replicate (0: no adoption model); totals do not "
+               "depend on it, only their sampling noise"});
+  f.info.range = between(0, static_cast<double>(kMaxAdopters)).text();
+  return f;
+}
+}  // namespace
+
 const Schema<AdoptionModelParams>& adoption_model_schema() {
   using M = AdoptionModelParams;
   static const Schema<AdoptionModelParams> s(
       "adoption_model",
       {
-          integer("adopters", &M::adopters, "agents", between(0, static_cast<double>(kMaxAdopters)),
-                  {"adopter agents simulated per replicate (0: no adoption model); totals do not "
-                   "depend on it, only their sampling noise"}),
+          adopters_field(),
           integer("min_adopters_per_segment", &M::min_adopters_per_segment, "agents",
                   between(3, 1e6),
                   {"fewest agents in a country × sector segment with any adopting units"}),

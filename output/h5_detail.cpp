@@ -1,6 +1,36 @@
 #include "output/h5_detail.hpp"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
 #include <vector>
+
+#include "output/h5_reader.hpp"
+
+namespace airace {
+namespace {
+// The path of the file being read, for a signal handler: a fixed buffer and an atomic pointer
+// to it, both safe to read from the handler.
+char g_reading_path[4096];
+std::atomic<const char*> g_reading{nullptr};
+static_assert(std::atomic<const char*>::is_always_lock_free);
+}  // namespace
+
+const char* file_being_read() { return g_reading.load(); }
+
+namespace h5 {
+
+ReadingFile::ReadingFile(const std::string& path) {
+  g_reading.store(nullptr);
+  std::snprintf(g_reading_path, sizeof g_reading_path, "%s", path.c_str());
+  g_reading.store(g_reading_path);
+}
+
+ReadingFile::~ReadingFile() { g_reading.store(nullptr); }
+
+}  // namespace h5
+}  // namespace airace
 
 namespace airace::h5 {
 
@@ -31,6 +61,20 @@ std::string error_detail() {
 void fail(const std::string& what) {
   const std::string detail = error_detail();
   throw Failure{detail.empty() ? what : what + " (" + detail + ")"};
+}
+
+void check_fits_in_memory(double count, double bytes_each, const std::string& what) {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return;
+  const double limit = 0.75 * static_cast<double>(pages) * static_cast<double>(page);
+  const double need = count * bytes_each;
+  if (need <= limit) return;
+  char text[160];
+  std::snprintf(text, sizeof text,
+                " holds %.3g values (%.3g GB), more than 3/4 of this machine's memory (%.3g GB)",
+                count, need / 1e9, limit / 0.75 / 1e9);
+  throw Failure{what + text};
 }
 
 Handle utf8_string_type() {

@@ -77,6 +77,21 @@ class QuietErrors {
   void* data_ = nullptr;
 };
 
+// Throws Failure when `count` values of `bytes_each` bytes would take more than 3/4 of the
+// machine's physical memory: a damaged or foreign file may declare a dataset of 10^12 values
+// in a few kB on disk (chunks never written read as fill values).
+void check_fits_in_memory(double count, double bytes_each, const std::string& what);
+
+// Marks a file as the one being read while it lives, for file_being_read() (h5_reader.hpp).
+// One at a time: readers do not nest.
+class ReadingFile {
+ public:
+  explicit ReadingFile(const std::string& path);
+  ~ReadingFile();
+  ReadingFile(const ReadingFile&) = delete;
+  ReadingFile& operator=(const ReadingFile&) = delete;
+};
+
 // Variable-length UTF-8: h5py then returns attributes as str, and netCDF readers see NC_STRING.
 Handle utf8_string_type();
 Handle scalar_space();

@@ -4,6 +4,7 @@
 #include <hdf5_hl.h>
 
 #include <algorithm>
+#include <new>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
@@ -33,6 +34,8 @@ std::vector<std::string> read_strings(hid_t type, hid_t space, std::size_t count
                                       const std::string& what) {
   if (H5Tget_class(type) != H5T_STRING) throw h5::Failure{what + " does not hold text", {}};
   const Handle memory_type(H5Tcopy(type), H5Tclose, "reading " + what);
+  h5::check_fits_in_memory(static_cast<double>(count),
+                           static_cast<double>(std::max<std::size_t>(H5Tget_size(type), 8)), what);
   std::vector<std::string> out;
   out.reserve(count);
   if (check(H5Tis_variable_str(type), "reading " + what) > 0) {
@@ -124,6 +127,7 @@ H5I_type_t object_type(hid_t parent, const std::string& name) {
 template <class Body>
 auto with_run_file(const std::filesystem::path& path, Body body) {
   const h5::QuietErrors quiet;
+  const h5::ReadingFile reading(path.string());
   const SourceLocation where{path.string(), 0, 0};
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
@@ -154,6 +158,9 @@ auto with_run_file(const std::filesystem::path& path, Body body) {
   } catch (const h5::Failure& f) {
     H5Eclear2(H5E_DEFAULT);
     throw InputError(std::vector<Diagnostic>{{where, {}, f.what, f.hint}});
+  } catch (const std::bad_alloc&) {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(where, "it holds more than this machine's memory can take in");
   }
 }
 
@@ -226,6 +233,7 @@ std::vector<double> read_numbers(hid_t group, const std::string& name, std::size
   if (check(H5Sget_simple_extent_ndims(space.get()), "reading " + where) != 1 || n != rows)
     throw h5::Failure{
         where + " does not hold one value per row (" + std::to_string(rows) + " rows)", {}};
+  h5::check_fits_in_memory(static_cast<double>(n), sizeof(double), where);
   std::vector<double> values(n);
   if (n > 0)
     check(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
@@ -285,6 +293,8 @@ std::string dimension_label(hid_t ds, unsigned dim) {
 }
 
 }  // namespace
+
+void silence_hdf5_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
 RunFile open_run_file(const std::filesystem::path& path) {
   return with_run_file(path, [](hid_t file) {
@@ -401,13 +411,14 @@ StoredSeries read_series(const std::filesystem::path& path, std::string_view ser
                         {}};
     std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
     check(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr), "reading " + wanted);
-    std::size_t count = 1;
+    double count = 1.0;  // a double: a damaged file's dimensions may overflow an integer
     for (hsize_t d : dims) {
       s.shape.push_back(static_cast<std::size_t>(d));
-      count *= static_cast<std::size_t>(d);
+      count *= static_cast<double>(d);
     }
-    s.values.resize(count);
-    if (count > 0)
+    h5::check_fits_in_memory(count, sizeof(double), "series " + wanted);
+    s.values.resize(static_cast<std::size_t>(count));
+    if (!s.values.empty())
       check(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s.values.data()),
             "reading " + wanted);
 

@@ -65,6 +65,19 @@ struct RunFile {
 
 RunFile open_run_file(const std::filesystem::path& path);
 
+// Turns HDF5's own error printing off for the rest of the process (the readers and writers
+// turn it off only while they work). For programs, at start: HDF5 1.10 keeps the internal
+// state of a file whose metadata it found damaged (a bad checksum, an address past the end)
+// after the failed call has returned, and when the library shuts down at exit it prints
+// "HDF5: infinite loop closing library" about it unless its printing is off. Every HDF5
+// failure already becomes an InputError or OutputError that names the file and says why.
+void silence_hdf5_errors();
+
+// The path of the HDF5 file a reader of this library (run files, sweep files) is reading at
+// this moment, or null. Safe to call from a signal handler: HDF5 1.10 crashes (SIGSEGV) on some
+// damaged files instead of returning an error, and a program can then still say which file.
+const char* file_being_read();
+
 // `series_path` is "group/name", e.g. "indicators/us_cn_gap_months".
 StoredSeries read_series(const std::filesystem::path& path, std::string_view series_path);
 

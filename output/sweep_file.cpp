@@ -256,6 +256,7 @@ std::vector<std::string> read_strings(hid_t obj_type_owner, hid_t type, std::siz
                                       bool attribute, const std::string& what) {
   if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) <= 0)
     throw h5::Failure{what + " is not variable-length text"};
+  h5::check_fits_in_memory(static_cast<double>(n), 40.0, what);  // a std::string and a pointer
   const Handle mem = h5::utf8_string_type();
   std::vector<char*> p(n, nullptr);
   if (n > 0) {
@@ -311,6 +312,7 @@ std::vector<double> get_doubles(hid_t parent, const std::string& name, std::size
   if (n != expected)
     throw h5::Failure{name + " holds " + std::to_string(n) + " values, expected " +
                       std::to_string(expected)};
+  h5::check_fits_in_memory(static_cast<double>(n), sizeof(double), name);
   std::vector<double> v(n);
   if (n > 0)
     check(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
@@ -354,6 +356,14 @@ SweepTable read_table(hid_t file) {
     t.replicates = get_u64_attr(meta.get(), "replicates");
     m.sweep_yaml = get_strings(meta.get(), "sweep_yaml").at(0);
     m.base_scenario_yaml = get_strings(meta.get(), "base_scenario_yaml").at(0);
+    // A damaged or foreign file must not make merge index past its shards or size a table
+    // from a garbled count.
+    if (m.shard_count == 0 || m.shard_index >= m.shard_count)
+      throw h5::Failure{"/meta says it is shard " + std::to_string(m.shard_index) + " of " +
+                        std::to_string(m.shard_count)};
+    if (t.replicates > 0 && t.points > std::numeric_limits<std::size_t>::max() / t.replicates)
+      throw h5::Failure{"/meta holds " + std::to_string(t.points) + " points and " +
+                        std::to_string(t.replicates) + " replicates, more runs than can be"};
   }
   t.parameters = get_strings(file, "parameter");
   {
@@ -366,10 +376,15 @@ SweepTable read_table(hid_t file) {
     const Handle runs(H5Gopen2(file, "runs", H5P_DEFAULT), H5Gclose, "opening /runs");
     const Handle status(H5Dopen2(runs.get(), "status", H5P_DEFAULT), H5Dclose, "opening status");
     if (extent(status.get(), false) != n) throw h5::Failure{"/runs/status has the wrong size"};
+    h5::check_fits_in_memory(static_cast<double>(n), 48.0, "/runs");  // a status and a reason
     t.status.resize(n);
     if (n > 0)
       check(H5Dread(status.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.status.data()),
             "reading /runs/status");
+    for (RunStatus st : t.status)
+      if (st != RunStatus::not_run && st != RunStatus::ok && st != RunStatus::failed)
+        throw h5::Failure{"/runs/status holds " + std::to_string(static_cast<int>(st)) +
+                          " where 0 (not run), 1 (ok) or 2 (failed) was expected"};
     t.reason = get_strings(runs.get(), "reason");
     if (t.reason.size() != n) throw h5::Failure{"/runs/reason has the wrong size"};
   }
@@ -405,6 +420,10 @@ SweepTable read_table(hid_t file) {
         const std::size_t total = extent(ds.get(), false, &shape);
         for (std::size_t i = 3; i < shape.size(); ++i) s.entity_shape.push_back(shape[i]);
         s.dates = get_strings(series.get(), "time_" + s.cadence);
+        if (n > 0 && total % n != 0)
+          throw h5::Failure{"/series/" + g + "/" + name + " holds " + std::to_string(total) +
+                            " values, not the same number for each of " + std::to_string(n) +
+                            " runs"};
         s.values_per_run = n > 0 ? total / n : 0;
         t.series_values.push_back(get_doubles(grp.get(), name, total));
         t.series.push_back(std::move(s));
@@ -424,7 +443,10 @@ void write_sweep_file(const std::filesystem::path& path, const SweepTable& table
 SweepTable read_sweep_file(const std::filesystem::path& path) {
   const h5::QuietErrors quiet;
   const std::string name = path.string();
+  const h5::ReadingFile reading(name);
   std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError({name, 0, 0}, "is a directory, not a sweep file");
   if (!std::filesystem::is_regular_file(path, ec))
     throw InputError({name, 0, 0}, "no such sweep file");
   try {
@@ -435,11 +457,16 @@ SweepTable read_sweep_file(const std::filesystem::path& path) {
     throw InputError({name, 0, 0}, "cannot read the sweep file: " + f.what);
   } catch (const std::out_of_range&) {
     throw InputError({name, 0, 0}, "cannot read the sweep file: /meta is incomplete");
+  } catch (const std::bad_alloc&) {
+    throw InputError({name, 0, 0},
+                     "cannot read the sweep file: it holds more than this machine's memory can "
+                     "take in");
   }
 }
 
 void write_sensitivity(const std::filesystem::path& path, const std::vector<SensitivityRecord>& r,
                        double confidence, std::size_t resamples) {
+  const h5::ReadingFile reading(path.string());  // it opens a copy of the file to add to it
   replace_atomically(
       path,
       [&](hid_t file) {

@@ -6,7 +6,9 @@
 One chart per headline indicator (every series in /indicators), and overview.png with all of
 them; --all adds every series of every other group (labs, chips, ...). Each chart shows the
 median over replicates with a shaded 5-95% band, one colour per entity for per-entity series.
-Charts go to OUTDIR, by default <run-file-stem>_plots/ next to the run file.
+Charts go to OUTDIR, by default <run-file-stem>_plots/ next to the run file. Exits 2, naming the
+file and what is wrong, when it is missing, not a file, damaged or not an airace run file; it
+then draws nothing.
 
 Needs h5py, numpy and matplotlib: Debian's python3-h5py and python3-matplotlib, which
 `bash scripts/setup.sh` installs. Launched with another python3 that lacks them (a pyenv or
@@ -56,6 +58,52 @@ def ensure_dependencies(script=None):
           % (name, sys.executable or "python3", ", ".join(missing), packages, SYSTEM_PYTHON,
              " ".join(["scripts/" + name] + sys.argv[1:])), file=sys.stderr)
     sys.exit(2)
+
+
+def hdf5_crash(path):
+    """The name of the signal that killed a child process reading every attribute and dataset
+    of `path` with h5py, or "" when it did not crash.
+
+    HDF5 1.10 crashes on some damaged files instead of raising an error (a global heap whose
+    object sizes point past its end; h5dump crashes on them too), and a crash in this process
+    would end it with no word about the file. Reading the file first in a child turns that
+    into a message. Errors in the child are left for this process to meet and report."""
+    import signal
+
+    pid = os.fork()
+    if pid == 0:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            import h5py
+
+            def read(name, obj):
+                try:
+                    for key in obj.attrs:
+                        obj.attrs[key]
+                    # Text lives in the global heap, where the crashes are; numbers are read
+                    # too, unless large (this read comes on top of the real one).
+                    if isinstance(obj, h5py.Dataset) and (
+                            obj.dtype.kind in "OSU" or obj.size * obj.dtype.itemsize <= 2**26):
+                        obj[()]
+                except Exception:  # noqa: BLE001 (reported by the parent's own reading)
+                    pass
+
+            with h5py.File(path, "r") as f:
+                read("/", f)
+                f.visititems(read)
+        except BaseException:  # noqa: BLE001
+            pass
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    if not os.WIFSIGNALED(status):
+        return ""
+    number = os.WTERMSIG(status)
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "signal %d" % number
 
 
 def text(value):
@@ -234,12 +282,21 @@ def main():
     matplotlib.use("Agg")  # files only: no display needed, none used
 
     run_file = args.run_file
-    if not os.path.isfile(run_file):
+    if not os.path.exists(run_file):
         print("plot.py: %s: no such file" % run_file, file=sys.stderr)
+        return 2
+    if not os.path.isfile(run_file):
+        print("plot.py: %s: not a file (a directory?); expected an airace run file" % run_file,
+              file=sys.stderr)
         return 2
     if not h5py.is_hdf5(run_file):
         print("plot.py: %s: not an HDF5 file (an airace run file is written by 'airace run')"
               % run_file, file=sys.stderr)
+        return 2
+    crash = hdf5_crash(run_file)
+    if crash:
+        print("plot.py: %s: the file is damaged: the HDF5 library crashed reading it (%s)"
+              % (run_file, crash), file=sys.stderr)
         return 2
     try:
         f = h5py.File(run_file, "r")
@@ -247,42 +304,34 @@ def main():
         print("plot.py: %s: cannot open it: %s" % (run_file, e), file=sys.stderr)
         return 2
 
-    with f:
-        groups = ["indicators"]
-        if args.all:
-            groups += [g for g in f if g not in ("indicators", "meta", "time")]
-        paths = series_paths(f, groups)
-        if not paths:
-            hint = "" if args.all else "; --all charts the series of every group"
-            print("plot.py: %s: no series in %s%s" % (run_file, ", ".join("/" + g for g in groups),
-                                                        hint), file=sys.stderr)
-            return 1
-        meta = f["meta"].attrs if "meta" in f else {}
-        scenario = text(meta.get("scenario_name", "")) or os.path.basename(run_file)
+    # Everything is read before anything is drawn, so that a damaged file leaves no charts.
+    try:
+        with f:
+            found = read_series(f, run_file, args.all)
+    except RunFileError as e:
+        print("plot.py: %s: %s" % (run_file, e), file=sys.stderr)
+        return 2
+    except (OSError, KeyError, ValueError, TypeError, IndexError, RuntimeError,
+            MemoryError) as e:
+        print("plot.py: %s: cannot read it, the file is damaged or was not written by airace: %s"
+              % (run_file, e or type(e).__name__), file=sys.stderr)
+        return 2
+    if isinstance(found, int):
+        return found
+    scenario, series = found
 
-        outdir = args.outdir or os.path.join(
-            os.path.dirname(os.path.abspath(run_file)),
-            os.path.splitext(os.path.basename(run_file))[0] + "_plots")
-        os.makedirs(outdir, exist_ok=True)
-
-        written, indicators = [], []
-        for path in paths:
-            try:
-                s = Series(f, path)
-            except (KeyError, ValueError, OSError) as e:
-                print("plot.py: skipping %s: %s" % (path, e), file=sys.stderr)
-                continue
-            if s.replicates == 0 or s.values.shape[1] == 0 or (
-                    s.entities is not None and not s.entities):
-                print("plot.py: skipping %s: it holds no values (shape %s)"
-                      % (path, s.values.shape), file=sys.stderr)
-                continue
-            for part in s.split():
-                written.append(plot_one(part, outdir))
-            if s.group == "indicators" and len(s.axes) < 2:
-                indicators.append(s)
-        if indicators:
-            written.append(plot_overview(indicators, outdir, "%s: headline indicators" % scenario))
+    outdir = args.outdir or os.path.join(
+        os.path.dirname(os.path.abspath(run_file)),
+        os.path.splitext(os.path.basename(run_file))[0] + "_plots")
+    os.makedirs(outdir, exist_ok=True)
+    written, indicators = [], []
+    for s in series:
+        for part in s.split():
+            written.append(plot_one(part, outdir))
+        if s.group == "indicators" and len(s.axes) < 2:
+            indicators.append(s)
+    if indicators:
+        written.append(plot_overview(indicators, outdir, "%s: headline indicators" % scenario))
 
     for path in written:
         print(path)
@@ -290,6 +339,44 @@ def main():
         print("plot.py: %s: nothing to plot" % run_file, file=sys.stderr)
         return 1
     return 0
+
+
+class RunFileError(Exception):
+    """A file that is no airace run file; the message says why."""
+
+
+def read_series(f, run_file, every_group):
+    """(scenario name, [Series]) of an open run file, or an exit status after saying why there
+    is nothing to plot. Raises RunFileError for a file that airace did not write."""
+    import h5py
+
+    meta = f.get("meta")
+    if not isinstance(meta, h5py.Group) or "program_version" not in meta.attrs:
+        raise RunFileError("not an airace run file (it has no /meta/program_version attribute)")
+    groups = ["indicators"]
+    if every_group:
+        groups += [g for g in f if g not in ("indicators", "meta", "time")]
+    paths = series_paths(f, groups)
+    if not paths:
+        hint = "" if every_group else "; --all charts the series of every group"
+        print("plot.py: %s: no series in %s%s" % (run_file, ", ".join("/" + g for g in groups),
+                                                    hint), file=sys.stderr)
+        return 1
+    scenario = text(meta.attrs.get("scenario_name", "")) or os.path.basename(run_file)
+    series = []
+    for path in paths:
+        try:
+            s = Series(f, path)
+        except ValueError as e:  # a series laid out otherwise: skip it, chart the rest
+            print("plot.py: skipping %s: %s" % (path, e), file=sys.stderr)
+            continue
+        if s.replicates == 0 or s.values.shape[1] == 0 or (
+                s.entities is not None and not s.entities):
+            print("plot.py: skipping %s: it holds no values (shape %s)"
+                  % (path, s.values.shape), file=sys.stderr)
+            continue
+        series.append(s)
+    return scenario, series
 
 
 if __name__ == "__main__":

@@ -118,21 +118,30 @@ class Run:
             raise RunFileError("%s: no such file" % path)
         if not os.path.isfile(path):
             raise RunFileError("%s: not a file" % path)
-        if not h5py.is_hdf5(path):
-            raise RunFileError("%s: not an HDF5 file (an airace run file is written by "
-                               "'airace run')" % path)
         try:
+            if not h5py.is_hdf5(path):
+                raise RunFileError("%s: not an HDF5 file (an airace run file is written by "
+                                   "'airace run')" % path)
+            crash = plot.hdf5_crash(path)
+            if crash:
+                raise RunFileError("%s: the file is damaged: the HDF5 library crashed reading "
+                                   "it (%s)" % (path, crash))
             f = h5py.File(path, "r")
         except OSError as e:
             raise RunFileError("%s: cannot open it: %s" % (path, e)) from e
-        with f:
-            if "meta" not in f or not isinstance(f["meta"], h5py.Group):
-                raise RunFileError("%s: not an airace run file: it has no /meta group" % path)
-            try:
+        # Any failure while reading is a damaged file or one of another program's, never a
+        # traceback: h5py raises OSError, KeyError or RuntimeError for damaged metadata.
+        try:
+            with f:
+                meta = f.get("meta")
+                if not isinstance(meta, h5py.Group) or "program_version" not in meta.attrs:
+                    raise RunFileError("%s: not an airace run file: it has no "
+                                       "/meta/program_version attribute" % path)
                 self._read(f)
-            except (OSError, KeyError, ValueError, TypeError, IndexError) as e:
-                raise RunFileError("%s: cannot read it as an airace run file: %s"
-                                   % (path, e)) from e
+        except (OSError, KeyError, ValueError, TypeError, IndexError, RuntimeError,
+                MemoryError) as e:
+            raise RunFileError("%s: cannot read it, the file is damaged or was not written by "
+                               "airace: %s" % (path, e or type(e).__name__)) from e
 
     def _read(self, f):
         import h5py

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -19,11 +20,13 @@
 
 #include "airace/version.hpp"
 #include "output/compare.hpp"
+#include "output/h5_reader.hpp"
 #include "output/h5_writer.hpp"
 #include "output/summary.hpp"
 #include "sim/describe.hpp"
 #include "sim/ensemble.hpp"
 #include "sim/mpi_world.hpp"
+#include "sim/run_cost.hpp"
 #include "sim/scenario.hpp"
 #include "sim/sweep/sensitivity.hpp"
 #include "sim/sweep_runner.hpp"
@@ -125,20 +128,14 @@ class ProgressBar {
   std::thread thread_;
 };
 
-// Refuses, before anything runs, an ensemble whose series would not fit in memory.
-void check_memory(const Scenario& s) {
-  const double need = static_cast<double>(ensemble_series_bytes(s));
-  const double have =
-      static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
-  if (have > 0 && need > 0.75 * have) {
-    char message[256];
-    std::snprintf(message, sizeof message,
-                  "%lld replicates would hold %.1f GiB of series in memory, more than 3/4 of "
-                  "this machine's %.1f GiB; run fewer replicates (or several runs)",
-                  static_cast<long long>(s.run.replicates), need / 1073741824.0,
-                  have / 1073741824.0);
-    throw InputError({s.file, 0, 0}, message);
-  }
+// Refuses, before anything runs, an ensemble that would not fit in memory, at the key to change.
+void check_ensemble_fits(const Scenario& s) {
+  Diagnostics diags;
+  check_ensemble_size(s,
+                      oneapi::tbb::global_control::active_value(
+                          oneapi::tbb::global_control::max_allowed_parallelism),
+                      diags);
+  diags.throw_if_any();
 }
 
 std::vector<std::string> overrides_of(const RunArgs& a) {
@@ -155,6 +152,7 @@ int command_run(const RunArgs& a, const std::string& command_line) {
     cap.emplace(oneapi::tbb::global_control::max_allowed_parallelism,
                 static_cast<std::size_t>(a.threads));
   const Scenario s = load_scenario(a.scenario, overrides_of(a));
+  check_ensemble_fits(s);
   const std::filesystem::path out = a.output.empty()
                                         ? std::filesystem::path("results") / (s.info.name + ".h5")
                                         : std::filesystem::path(a.output);
@@ -162,7 +160,6 @@ int command_run(const RunArgs& a, const std::string& command_line) {
   if (!out.parent_path().empty() && !std::filesystem::is_directory(out.parent_path()))
     throw InputError({"--output", 0, 0},
                      "the directory '" + out.parent_path().string() + "' does not exist");
-  check_memory(s);
   if (!a.quiet)
     std::cout << "airace " << kProgramVersion << ": scenario '" << s.info.name << "', "
               << s.info.start.iso() << " to " << s.info.end.iso() << ", " << s.run.replicates
@@ -206,6 +203,7 @@ int command_run(const RunArgs& a, const std::string& command_line) {
 
 int command_check(const std::string& file, const std::vector<std::string>& sets) {
   const Scenario s = load_scenario(file, sets);
+  check_ensemble_fits(s);
   std::printf(
       "%s: OK: scenario '%s', %s to %s, %zu countries, %zu chips, %zu producers, %zu labs, "
       "%zu clouds, %zu export rules, %lld replicates\n",
@@ -241,6 +239,61 @@ int command_describe(const std::string& key, bool markdown, const std::string& v
   }
   std::cout << (markdown ? describe_markdown(found) : describe_text(found));
   return 0;
+}
+
+// ---- Crashes in HDF5 ----------------------------------------------------------------------------
+
+// HDF5 1.10 crashes on some damaged files instead of returning an error: a global heap whose
+// object sizes point past its end takes it out of bounds (h5dump crashes on such a file too).
+// While one of our readers is at work such a crash is reported as that file's error, with the
+// exit status of bad input; any other crash stays a crash, for the handler that was there
+// before (a sanitizer's, or the default's core dump).
+constexpr int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+struct sigaction g_previous_action[std::size(kFatalSignals)];
+
+const char* signal_name(int sig) {
+  switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+    case SIGABRT: return "SIGABRT";
+  }
+  return "a signal";
+}
+
+void write_text(const char* text) {
+  std::size_t n = std::strlen(text);
+  while (n > 0) {
+    const ssize_t w = ::write(STDERR_FILENO, text, n);
+    if (w <= 0) return;
+    text += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+extern "C" void on_fatal_signal(int sig, siginfo_t* info, void*) {
+  if (const char* file = file_being_read()) {
+    write_text(file);
+    write_text(": error: the file is damaged: the HDF5 library crashed reading it (");
+    write_text(signal_name(sig));
+    write_text(")\n1 error; nothing was written.\n");
+    _exit(kExitInput);
+  }
+  for (std::size_t i = 0; i < std::size(kFatalSignals); ++i)
+    if (kFatalSignals[i] == sig) sigaction(sig, &g_previous_action[i], nullptr);
+  // A fault re-occurs on return and reaches the previous handler; a signal that was sent (an
+  // abort, a kill) must be raised again.
+  if (sig == SIGABRT || info == nullptr || info->si_code <= 0) raise(sig);
+}
+
+void report_crashes_in_readers() {
+  struct sigaction action {};
+  action.sa_sigaction = on_fatal_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  for (std::size_t i = 0; i < std::size(kFatalSignals); ++i)
+    sigaction(kFatalSignals[i], &action, &g_previous_action[i]);
 }
 
 // ---- Sweeps -------------------------------------------------------------------------------------
@@ -537,6 +590,8 @@ int command_compare(const CompareArgs& a) {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
+  silence_hdf5_errors();  // every HDF5 failure is reported as an error of ours
+  report_crashes_in_readers();
   const MpiWorld world = mpi_start(&argc, &argv);
   struct Finish {
     const MpiWorld& w;

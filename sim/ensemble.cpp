@@ -17,15 +17,6 @@ std::size_t ensemble_days(const Scenario& s) {
   return static_cast<std::size_t>(days) * static_cast<std::size_t>(s.run.replicates);
 }
 
-std::size_t ensemble_series_bytes(const Scenario& s) {
-  ModelOutputs ids;
-  const SeriesCatalog catalog = build_catalog(s, ids);
-  std::size_t per_replicate = 0;
-  for (const SeriesSpec& spec : catalog.series())
-    per_replicate += catalog.time_count(spec) * catalog.entity_count(spec) * sizeof(double);
-  return per_replicate * static_cast<std::size_t>(s.run.replicates);
-}
-
 namespace {
 
 // Whether a replicate's own catalog lays its values out as the ensemble's does: only numbers

@@ -21,10 +21,6 @@ struct EnsembleOptions {
 // Simulated days in the whole ensemble: the denominator of a progress bar.
 std::size_t ensemble_days(const Scenario& s);
 
-// Memory the recorded series of the whole ensemble take, in bytes (what a run holds until it
-// writes its file).
-std::size_t ensemble_series_bytes(const Scenario& s);
-
 // With uncertain parameters, each replicate draws its values from (seed, replicate) and runs its
 // own scenario; a replicate whose draw is out of range is recorded in the result's draws as
 // failed, with NaN series, and the others run.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "sim/run_cost.hpp"
+
 namespace airace {
 namespace {
 
@@ -261,10 +263,7 @@ void validate_whole(Scenario& s, const ConfigNode& tree, Diagnostics& diags) {
     diags.error(
         info_where, "scenario.end",
         "the end date " + s.info.end.iso() + " must be after the start date " + s.info.start.iso());
-  else if (s.info.end.year() - s.info.start.year() > kMaxHorizonYears)
-    diags.error(info_where, "scenario.end",
-                "a horizon of " + std::to_string(s.info.end.year() - s.info.start.year()) +
-                    " years is over the limit of " + std::to_string(kMaxHorizonYears));
+  // The limit on the horizon is checked with the other size limits, in check_scenario_limits.
 
   // The name becomes the default output file name: keep it to one plain path component.
   const std::string& name = s.info.name;
@@ -356,6 +355,9 @@ Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name) {
   scenario_schema().read(expanded, "", s, diags);
   validate_whole(s, expanded, diags);
   if (!s.uncertainty.empty()) explain_medians(diags, s.uncertainty);
+  diags.throw_if_any();
+  // Last, because only a whole scenario can be costed: refused with what it would take.
+  check_scenario_limits(s, expanded, diags);
   diags.throw_if_any();
   if (s.info.name.empty()) s.info.name = std::filesystem::path(file_name).stem().string();
   s.resolved = std::move(tree);

@@ -1,13 +1,18 @@
 #include "sim/sweep_plan.hpp"
 
+#include <oneapi/tbb/global_control.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <limits>
 #include <sstream>
 
+#include "output/sweep_file.hpp"
 #include "sim/model.hpp"
+#include "sim/run_cost.hpp"
 
 namespace airace {
 
@@ -117,12 +122,13 @@ const Schema<DesignSection>& design_section_schema() {
                  {"grid (every combination), latin_hypercube, sobol (scrambled) or saltelli "
                   "(for Sobol sensitivity indices)",
                   "", true}),
-          integer("points", &D::points, "points", between(1, static_cast<double>(kMaxDesignPoints)),
+          // The upper limits of points and base_rows are checked by check_sweep_size, with the
+          // memory and time the design would take.
+          integer("points", &D::points, "points", at_least(1),
                   {"design points of a latin_hypercube or sobol design"}),
           integer("levels", &D::levels, "levels", between(1, 1000),
                   {"grid: evenly spaced levels of each parameter given by a range"}),
-          integer("base_rows", &D::base_rows, "rows",
-                  between(1, static_cast<double>(kMaxDesignPoints)),
+          integer("base_rows", &D::base_rows, "rows", at_least(1),
                   {"saltelli: base rows N; the design has N(k + 2) points for k parameters"}),
       });
   return s;
@@ -600,6 +606,88 @@ void build_parameters(SweepPlan& plan, const SweepDefinition& def,
   }
 }
 
+// "1 value", "28 values".
+std::string counted(double n, const std::string& noun) {
+  return grouped_number(n) + " " + noun + (n == 1.0 ? "" : "s");
+}
+
+// The points the design section asks for, counted before any is drawn (a double: a grid's
+// product may overflow); 0 when the section is incomplete, which unit_design reports.
+double requested_points(const SweepPlan& plan, const DesignSection& d) {
+  switch (d.type) {
+    case DesignType::grid: {
+      double n = 1.0;
+      for (const SweepParameter& p : plan.parameters)
+        n *= !p.values.empty() ? static_cast<double>(p.values.size())
+                               : static_cast<double>(d.levels);
+      return n;
+    }
+    case DesignType::latin_hypercube:
+    case DesignType::sobol: return static_cast<double>(d.points);
+    case DesignType::saltelli:
+      return static_cast<double>(d.base_rows) * static_cast<double>(plan.parameters.size() + 2);
+  }
+  return 0.0;
+}
+
+// docs/sweeps.md §"Limits": a sweep of more than kMaxDesignPoints runs, or whose results would
+// not fit in memory, is refused before its design is drawn, at the key that sets its size,
+// with the memory and time it would take. Returns whether the sweep is within the limits.
+bool check_sweep_size(const SweepPlan& plan, const DesignSection& d, const ConfigNode& root,
+                      bool base_ok, Diagnostics& diags) {
+  const double points = requested_points(plan, d);
+  if (points <= 0.0) return true;
+  const auto replicates = static_cast<double>(plan.replicates);
+  const double runs = points * replicates;
+  const std::size_t threads = oneapi::tbb::global_control::active_value(
+      oneapi::tbb::global_control::max_allowed_parallelism);
+  const double cores = static_cast<double>(std::max<std::size_t>(1, threads));
+
+  // Each run's values are held twice at the end (its record, and the table written out), with a
+  // record, a status and a reason each; the design three times (unit, scaled, table).
+  double values = static_cast<double>(plan.metrics.size());
+  for (SeriesId id : plan.keep_series_ids) {
+    const SeriesSpec& spec = plan.base_catalog.series()[id];
+    values += static_cast<double>(plan.base_catalog.time_count(spec) *
+                                  plan.base_catalog.entity_count(spec));
+  }
+  const double per_run = 2.0 * values * sizeof(double) +
+                         static_cast<double>(sizeof(RunRecord) + sizeof(std::string) + 1);
+  const double design = 3.0 * points * static_cast<double>(plan.parameters.size()) * sizeof(double);
+  RunCost run;
+  if (base_ok) run = run_cost(plan.base);
+  const double running = std::min(cores, runs) * (run.series_bytes + run.population_bytes);
+  const double memory = runs * per_run + design + running;
+  const double limit = memory_limit_bytes();
+  const bool too_many = runs > static_cast<double>(kMaxDesignPoints);
+  const bool too_big = limit > 0.0 && memory > limit;
+  if (!too_many && !too_big) return true;
+
+  std::string key = "sweep.replicates";
+  if (replicates < points)
+    key = d.type == DesignType::saltelli ? "design.base_rows"
+          : d.type == DesignType::grid   ? (d.levels > 0 ? "design.levels" : "parameters")
+                                         : "design.points";
+  std::string message = grouped_number(points) + " points x " + grouped_number(replicates) +
+                        " replicates = " + grouped_number(runs) + " runs need about " +
+                        bytes_text(memory) + " of memory for their results (" +
+                        counted(values, "value") + " a run, " +
+                        counted(static_cast<double>(plan.metrics.size()), "metric") + " and " +
+                        grouped_number(values - static_cast<double>(plan.metrics.size())) +
+                        " of kept series: " + bytes_text(per_run) + " a run with its bookkeeping)";
+  if (base_ok)
+    message += " and about " + duration_text(runs * run.seconds() / cores) + " of computing (" +
+               duration_text(run.seconds()) + " a run at ~" +
+               grouped_number(kSecondsPerAgentStep * 1e9) + " ns an agent-step, on " +
+               grouped_number(cores) + (cores == 1 ? " core)" : " cores)");
+  message += "; the limit is ";
+  if (too_many) message += grouped_number(static_cast<double>(kMaxDesignPoints)) + " runs";
+  if (too_many && too_big) message += " and ";
+  if (too_big) message += memory_limit_text();
+  diags.error(value_location(root, key, d.where), key, message, "split the sweep");
+  return false;
+}
+
 DesignMatrix unit_design(const SweepPlan& plan, const DesignSection& d, Diagnostics& diags) {
   const std::size_t k = plan.parameters.size();
   auto report = [&](const std::vector<std::string>& problems) {
@@ -700,6 +788,17 @@ SweepPlan load_sweep(const std::filesystem::path& file) {
   param_where.resize(def.parameters.size(), root.where);
 
   plan.name = def.sweep.name.empty() ? file.stem().string() : def.sweep.name;
+  // The name becomes the default output file, results/<name>.h5: one plain path component, so
+  // that a sweep file cannot choose where its results are written.
+  if (const std::string& n = def.sweep.name;
+      !n.empty() && (n.starts_with('.') || !std::all_of(n.begin(), n.end(), [](char c) {
+                       return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
+                              c == '.';
+                     })))
+    diags.error(value_location(root, "sweep.name", root.where), "sweep.name",
+                "expected a name of letters, digits, '_', '-' and '.' (not starting with '.'), "
+                "found '" +
+                    n + "'");
   plan.description = def.sweep.description;
   plan.seed = static_cast<uint64_t>(def.sweep.seed);
   plan.replicates = static_cast<std::size_t>(def.sweep.replicates);
@@ -785,8 +884,9 @@ SweepPlan load_sweep(const std::filesystem::path& file) {
     plan.keep_series_ids.push_back(id);
   }
 
-  // The design, once the parameters are sound (its own errors are reported with the rest).
-  if (parameters_ok) {
+  // The design, once the parameters are sound and its size within the limits (its own errors
+  // are reported with the rest).
+  if (parameters_ok && check_sweep_size(plan, def.design, root, base_ok, diags)) {
     const std::size_t before_design = diags.size();
     const DesignMatrix u = unit_design(plan, def.design, diags);
     if (diags.size() == before_design) {
@@ -799,11 +899,6 @@ SweepPlan load_sweep(const std::filesystem::path& file) {
             plan.values(i, j) =
                 parameter_value(plan.parameters[static_cast<std::size_t>(j)], u(i, j));
       }
-      if (plan.runs() > kMaxDesignPoints)
-        diags.error(def.design.where, "design",
-                    std::to_string(plan.points()) + " points x " + std::to_string(plan.replicates) +
-                        " replicates is more than " + std::to_string(kMaxDesignPoints) +
-                        " runs; split the sweep");
     }
   }
   diags.throw_if_any();

@@ -255,6 +255,27 @@ void fill_table(SweepTable& t, const std::vector<RunRecord>& records) {
   }
 }
 
+namespace {
+// Whether two part files hold their runs in the same arrays (true of parts of one sweep, unless
+// a file is damaged).
+bool same_layout(const SweepTable& a, const SweepTable& b) {
+  if (a.points != b.points || a.replicates != b.replicates ||
+      a.metrics.size() != b.metrics.size() || a.series.size() != b.series.size() ||
+      a.status.size() != b.status.size() || a.metric_values.size() != b.metric_values.size() ||
+      a.series_values.size() != b.series_values.size())
+    return false;
+  for (std::size_t m = 0; m < a.metrics.size(); ++m)
+    if (a.metrics[m].name != b.metrics[m].name ||
+        a.metric_values[m].size() != b.metric_values[m].size())
+      return false;
+  for (std::size_t s = 0; s < a.series.size(); ++s)
+    if (a.series[s].values_per_run != b.series[s].values_per_run ||
+        a.series_values[s].size() != b.series_values[s].size())
+      return false;
+  return true;
+}
+}  // namespace
+
 SweepTable merge_parts(const std::vector<std::pair<std::string, SweepTable>>& parts,
                        const std::string& command_line, const std::string& created_utc) {
   Diagnostics diags;
@@ -283,6 +304,10 @@ SweepTable merge_parts(const std::vector<std::pair<std::string, SweepTable>>& pa
                   "shard " + std::to_string(m.shard_index) + " of " +
                       std::to_string(m.shard_count) + ", but " + parts.front().first +
                       " is one of " + std::to_string(n));
+    else if (!same_layout(part, first))
+      diags.error({path, 0, 0}, "",
+                  "its points, replicates, metrics or kept series differ from those of " +
+                      parts.front().first + ", though both name the same sweep definition");
     else if (!owner[m.shard_index].empty())
       diags.error({path, 0, 0}, "",
                   "shard " + std::to_string(m.shard_index) + "/" + std::to_string(n) +

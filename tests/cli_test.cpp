@@ -156,17 +156,6 @@ TEST_CASE("bad options and paths exit with status 2") {
   CHECK(run("", dir).status == 2);
 }
 
-TEST_CASE("an ensemble too large for memory is refused before it runs") {
-  TempDir dir;
-  // About 700 GB of series: over any machine's memory.
-  const Outcome o = run("run scenarios/baseline.yaml -r 100000 --set scenario.end=2221-12-31 -o '" +
-                            (dir.path / "huge.h5").string() + "'",
-                        dir);
-  CHECK(o.status == 2);
-  CHECK(o.err.find("GiB of series in memory") != std::string::npos);
-  CHECK(only_logs_in(dir));
-}
-
 TEST_CASE("check validates without writing and describe lists parameters") {
   TempDir dir;
   const Outcome ok = run("check scenarios/baseline.yaml", dir);
