@@ -673,15 +673,17 @@ DesignMatrix unit_design(const SweepPlan& plan, const DesignSection& d, Diagnost
 }  // namespace
 
 SweepPlan load_sweep(const std::filesystem::path& file) {
+  const auto text = read_file_text(file);
+  if (!text)
+    throw InputError({file.string(), 0, 0}, "cannot read the sweep file '" + file.string() + "'");
+  return load_sweep_text(*text, file);
+}
+
+SweepPlan load_sweep_text(const std::string& text, const std::filesystem::path& file) {
   SweepPlan plan;
   plan.file = file.string();
   Diagnostics diags;
-  const auto text = read_file_text(file);
-  if (!text) {
-    diags.error({plan.file, 0, 0}, "", "cannot read the sweep file '" + plan.file + "'");
-    diags.throw_if_any();
-  }
-  plan.text = *text;
+  plan.text = text;
   ConfigNode root = parse_yaml_text(plan.text, plan.file, diags);
   diags.throw_if_any();
   if (!root.is_map()) {

@@ -138,3 +138,18 @@ TEST_CASE("input on which yaml-cpp reports documents without end is refused quic
   load_config_file(kDataDir + "regressions/yaml_cpp_endless_documents.yaml", d);
   CHECK_FALSE(d.empty());
 }
+
+TEST_CASE("text held in memory resolves extends relative to the file it stands for") {
+  Diagnostics d;
+  const ConfigNode n = load_config_text("extends: small.yaml\nrun: {seed: 8}\n",
+                                        kDataDir + "in_memory.yaml", d);
+  REQUIRE(d.empty());
+  CHECK(n.find("extends") == nullptr);
+  CHECK(n.find("run")->find("seed")->scalar == "8");
+  CHECK(n.find("countries") != nullptr);
+
+  Diagnostics cycle;
+  load_config_text("extends: in_memory.yaml\n", kDataDir + "in_memory.yaml", cycle);
+  REQUIRE(cycle.size() == 1);
+  CHECK(cycle.all()[0].message.find("extends itself") != std::string::npos);
+}

@@ -129,6 +129,44 @@ void merge_lists_by_id(ConfigNode& base, const ConfigNode& overlay) {
 
 ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags,
                           std::vector<std::filesystem::path>& chain,
+                          const SourceLocation& named_at);
+
+// A file's tree from its text: parsed, then merged onto the file its `extends:` names.
+ConfigNode tree_of_text(const std::string& text, const std::filesystem::path& path,
+                        Diagnostics& diags, std::vector<std::filesystem::path>& chain) {
+  const std::string file = path.string();
+  ConfigNode root = parse_yaml_text(text, file, diags);
+  if (root.is_null()) {
+    root.kind = ConfigNode::Kind::map;
+    root.where = {file, 1, 1};
+  }
+  if (!root.is_map()) {
+    diags.error(root.where, "",
+                "a scenario must be a mapping of keys to values, found " + root.describe());
+    return {};
+  }
+  const ConfigNode* ext = root.find("extends");
+  if (ext == nullptr) return root;
+
+  const SourceLocation ext_where = ext->where;
+  if (!ext->is_scalar() || ext->scalar.empty()) {
+    diags.error(ext_where, "extends",
+                "expected the path of a scenario file, found " + ext->describe());
+    return root;
+  }
+  const std::filesystem::path base_path = path.parent_path() / ext->scalar;
+  std::error_code ec;
+  chain.push_back(std::filesystem::weakly_canonical(path, ec));
+  ConfigNode base = load_recursive(base_path, diags, chain, ext_where);
+  chain.pop_back();
+  std::erase_if(root.entries, [](const ConfigEntry& e) { return e.key == "extends"; });
+  if (!base.is_map()) return root;
+  merge_config(base, root);
+  return base;
+}
+
+ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags,
+                          std::vector<std::filesystem::path>& chain,
                           const SourceLocation& named_at) {
   const std::string file = path.string();
   std::error_code ec;
@@ -150,33 +188,7 @@ ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags,
   }
   std::ostringstream text;
   text << in.rdbuf();
-  ConfigNode root = parse_yaml_text(text.str(), file, diags);
-  if (root.is_null()) {
-    root.kind = ConfigNode::Kind::map;
-    root.where = {file, 1, 1};
-  }
-  if (!root.is_map()) {
-    diags.error(root.where, "",
-                "a scenario must be a mapping of keys to values, found " + root.describe());
-    return {};
-  }
-  const ConfigNode* ext = root.find("extends");
-  if (ext == nullptr) return root;
-
-  const SourceLocation ext_where = ext->where;
-  if (!ext->is_scalar() || ext->scalar.empty()) {
-    diags.error(ext_where, "extends",
-                "expected the path of a scenario file, found " + ext->describe());
-    return root;
-  }
-  const std::filesystem::path base_path = path.parent_path() / ext->scalar;
-  chain.push_back(canonical);
-  ConfigNode base = load_recursive(base_path, diags, chain, ext_where);
-  chain.pop_back();
-  std::erase_if(root.entries, [](const ConfigEntry& e) { return e.key == "extends"; });
-  if (!base.is_map()) return root;
-  merge_config(base, root);
-  return base;
+  return tree_of_text(text.str(), path, diags, chain);
 }
 
 void emit(YAML::Emitter& e, const ConfigNode& n) {
@@ -262,6 +274,12 @@ ConfigNode parse_yaml_text(const std::string& text, const std::string& file_name
 ConfigNode load_config_file(const std::filesystem::path& path, Diagnostics& diags) {
   std::vector<std::filesystem::path> chain;
   return load_recursive(path, diags, chain, SourceLocation{path.string(), 0, 0});
+}
+
+ConfigNode load_config_text(const std::string& text, const std::filesystem::path& path,
+                            Diagnostics& diags) {
+  std::vector<std::filesystem::path> chain;
+  return tree_of_text(text, path, diags, chain);
 }
 
 void merge_config(ConfigNode& base, const ConfigNode& overlay) {
