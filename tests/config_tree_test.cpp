@@ -139,6 +139,30 @@ TEST_CASE("input on which yaml-cpp reports documents without end is refused quic
   CHECK_FALSE(d.empty());
 }
 
+TEST_CASE("aliases of aliases past the value limit are an error at the alias not a hang") {
+  // Found before fuzzing: nine levels of nine aliases expand to 9^9 values ("billion laughs").
+  std::string text = "a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1]\n";
+  for (int i = 1; i < 9; ++i) {
+    const std::string prev = "*a" + std::to_string(i - 1);
+    text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 9; ++j) text += (j == 0 ? "" : ", ") + prev;
+    text += "]\n";
+  }
+  Diagnostics d;
+  const ConfigNode n = parse_yaml_text(text, "laughs.yaml", d);
+  REQUIRE(d.size() == 1);
+  CHECK(d.all()[0].where.line == 6);  // a5: where the count first passes the limit
+  CHECK(d.all()[0].where.column > 0);
+  CHECK(d.all()[0].message.find("more than 100000 values") != std::string::npos);
+  CHECK(n.is_null());
+}
+
+TEST_CASE("aliases within the value limit expand into copies of their anchor") {
+  const ConfigNode n = parse("a: &x {p: 1, q: [2, 3]}\nb: *x\n");
+  REQUIRE(n.find("b") != nullptr);
+  CHECK(to_yaml(*n.find("b")) == to_yaml(*n.find("a")));
+}
+
 TEST_CASE("text held in memory resolves extends relative to the file it stands for") {
   Diagnostics d;
   const ConfigNode n = load_config_text("extends: small.yaml\nrun: {seed: 8}\n",

@@ -4,7 +4,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <system_error>
 
@@ -227,20 +230,53 @@ std::vector<std::string> item_ids(const ConfigNode& list) {
   return ids;
 }
 
-// A parser pass that only counts documents.
-struct IgnoreEvents : YAML::EventHandler {
+// A parser pass over one document that counts its values as the tree will hold them: an alias
+// copies its anchor's values, so a few aliases of aliases make billions ("billion laughs").
+struct CountValues : YAML::EventHandler {
+  std::size_t values = 0;  // saturates at SIZE_MAX
+  std::optional<YAML::Mark> over_limit_at;
+  std::map<YAML::anchor_t, std::size_t> anchored;                 // values of each anchor
+  std::vector<std::pair<YAML::anchor_t, std::size_t>> open = {};  // anchor, values before it
+
+  void add(std::size_t n, const YAML::Mark& at) {
+    values = n > SIZE_MAX - values ? SIZE_MAX : values + n;
+    if (values > kMaxYamlValues && !over_limit_at) over_limit_at = at;
+  }
+  void leaf(const YAML::Mark& at, YAML::anchor_t anchor) {
+    add(1, at);
+    if (anchor != YAML::NullAnchor) anchored[anchor] = 1;
+  }
+  void start(const YAML::Mark& at, YAML::anchor_t anchor) {
+    open.emplace_back(anchor, values);
+    add(1, at);
+  }
+  void end() {
+    const auto [anchor, before] = open.back();
+    open.pop_back();
+    if (anchor != YAML::NullAnchor) anchored[anchor] = values - before;
+  }
+
   void OnDocumentStart(const YAML::Mark&) override {}
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
+  void OnNull(const YAML::Mark& at, YAML::anchor_t anchor) override { leaf(at, anchor); }
+  void OnAlias(const YAML::Mark& at, YAML::anchor_t anchor) override {
+    const auto a = anchored.find(anchor);
+    add(a != anchored.end() ? a->second : 1, at);
+  }
+  void OnScalar(const YAML::Mark& at, const std::string&, YAML::anchor_t anchor,
+                const std::string&) override {
+    leaf(at, anchor);
+  }
+  void OnSequenceStart(const YAML::Mark& at, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    start(at, anchor);
+  }
+  void OnSequenceEnd() override { end(); }
+  void OnMapStart(const YAML::Mark& at, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    start(at, anchor);
+  }
+  void OnMapEnd() override { end(); }
 };
 
 }  // namespace
@@ -256,8 +292,16 @@ ConfigNode parse_yaml_text(const std::string& text, const std::string& file_name
     // end and LoadAll never returns. Asking for at most two documents always ends.
     std::istringstream in(text);
     YAML::Parser parser(in);
-    IgnoreEvents ignore;
-    several = parser.HandleNextDocument(ignore) && parser.HandleNextDocument(ignore);
+    CountValues first;
+    CountValues second;
+    several = parser.HandleNextDocument(first) && parser.HandleNextDocument(second);
+    if (first.over_limit_at) {
+      diags.error(location_of(*first.over_limit_at, file_name, top), "",
+                  "the text holds more than " + std::to_string(kMaxYamlValues) +
+                      " values here, counting each alias (*name) as a copy of its anchor's "
+                      "values; expected a scenario of a sensible size");
+      return {};
+    }
   } catch (const YAML::Exception& e) {
     diags.error(location_of(e.mark, file_name, top), "", "malformed YAML: " + e.msg);
     return {};
