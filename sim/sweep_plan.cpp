@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 #include "sim/model.hpp"
 
@@ -522,14 +520,6 @@ void resolve_metric(SweepMetric& m, const SweepPlan& plan, Diagnostics& diags) {
                     " holds none of the series' dates, " + first + " to " + last);
 }
 
-std::optional<std::string> read_file_text(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in || std::filesystem::is_directory(file)) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 void build_parameters(SweepPlan& plan, const SweepDefinition& def,
                       const std::vector<SourceLocation>& where, Diagnostics& diags) {
   const std::vector<ParamInfo> params = all_parameters();
@@ -673,9 +663,11 @@ DesignMatrix unit_design(const SweepPlan& plan, const DesignSection& d, Diagnost
 }  // namespace
 
 SweepPlan load_sweep(const std::filesystem::path& file) {
-  const auto text = read_file_text(file);
+  std::string why;
+  const auto text = read_yaml_file(file, false, why);
   if (!text)
-    throw InputError({file.string(), 0, 0}, "cannot read the sweep file '" + file.string() + "'");
+    throw InputError({file.string(), 0, 0},
+                     "cannot read the sweep file '" + file.string() + "': " + why);
   return load_sweep_text(*text, file);
 }
 
@@ -715,10 +707,11 @@ SweepPlan load_sweep_text(const std::string& text, const std::filesystem::path& 
     const ConfigNode* sweep = root.find("sweep");
     const ConfigNode* base = sweep != nullptr && sweep->is_map() ? sweep->find("base") : nullptr;
     const SourceLocation base_where = base != nullptr ? base->where : root.where;
-    if (!read_file_text(plan.base_file)) {
+    std::string why;
+    if (!read_yaml_file(plan.base_file, true, why)) {
       diags.error(base_where, "sweep.base",
-                  "cannot read the base scenario '" + plan.base_file.string() +
-                      "' (the path is relative to the sweep file)");
+                  "cannot read the base scenario '" + plan.base_file.string() + "': " + why +
+                      " (the path is relative to the sweep file)");
     } else {
       try {
         Diagnostics base_diags;

@@ -163,6 +163,23 @@ TEST_CASE("aliases within the value limit expand into copies of their anchor") {
   CHECK(to_yaml(*n.find("b")) == to_yaml(*n.find("a")));
 }
 
+TEST_CASE("extends refuses devices and pipes and reads no more than the size limit") {
+  // Reading /dev/zero never ends; /dev/stdin waits for a terminal.
+  for (const char* device : {"/dev/zero", "/dev/stdin"}) {
+    Diagnostics d;
+    load_config_text(std::string("extends: ") + device + "\n", "/tmp/top.yaml", d);
+    REQUIRE(d.size() == 1);
+    CHECK(d.all()[0].where.line == 1);
+    CHECK(d.all()[0].where.column == 10);
+    CHECK(d.all()[0].message.find("not a regular file") != std::string::npos);
+  }
+  // Named by the user, a pipe is read (airace check <(...)), but not past the limit.
+  Diagnostics d;
+  load_config_file("/dev/zero", d);
+  REQUIRE(d.size() == 1);
+  CHECK(d.all()[0].message.find("longer than 16 MiB") != std::string::npos);
+}
+
 TEST_CASE("text held in memory resolves extends relative to the file it stands for") {
   Diagnostics d;
   const ConfigNode n = load_config_text("extends: small.yaml\nrun: {seed: 8}\n",

@@ -182,16 +182,14 @@ ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags,
     diags.error(named_at, "", "'" + file + "' is a directory, expected a scenario file (.yaml)");
     return {};
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::string why;
+  const auto text = read_yaml_file(path, named_at.line > 0, why);
+  if (!text) {
     diags.error(named_at, named_at.line > 0 ? "extends" : "",
-                "cannot read scenario file '" + file +
-                    "': " + std::make_error_code(static_cast<std::errc>(errno)).message());
+                "cannot read scenario file '" + file + "': " + why);
     return {};
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return tree_of_text(text.str(), path, diags, chain);
+  return tree_of_text(*text, path, diags, chain);
 }
 
 void emit(YAML::Emitter& e, const ConfigNode& n) {
@@ -313,6 +311,38 @@ ConfigNode parse_yaml_text(const std::string& text, const std::string& file_name
   ConfigNode root = convert(doc, file_name, top, "", diags);
   if (root.is_null()) root.where = top;
   return root;
+}
+
+std::optional<std::string> read_yaml_file(const std::filesystem::path& path, bool regular_only,
+                                          std::string& why) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::is_directory(status)) {
+    why = "a directory, not a file";
+    return std::nullopt;
+  }
+  if (regular_only && !ec && !std::filesystem::is_regular_file(status)) {
+    why = "not a regular file";
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = std::make_error_code(static_cast<std::errc>(errno)).message();
+    return std::nullopt;
+  }
+  // At most one byte over the limit: /dev/zero would never end.
+  std::string text(kMaxYamlFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (in.bad()) {
+    why = "read error";
+    return std::nullopt;
+  }
+  if (text.size() > kMaxYamlFileBytes) {
+    why = "longer than " + std::to_string(kMaxYamlFileBytes >> 20) + " MiB";
+    return std::nullopt;
+  }
+  return text;
 }
 
 ConfigNode load_config_file(const std::filesystem::path& path, Diagnostics& diags) {

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,6 +55,15 @@ inline constexpr std::size_t kMaxYamlValues = 100'000;
 // location.
 ConfigNode parse_yaml_text(const std::string& text, const std::string& file_name,
                            Diagnostics& diags);
+
+// The longest scenario or sweep file read: some 500 times the baseline.
+inline constexpr std::size_t kMaxYamlFileBytes = std::size_t{16} << 20;
+
+// Reads a scenario or sweep file whole; nullopt, with the reason in `why`, when it cannot be read
+// or is longer than kMaxYamlFileBytes. `regular_only`, for paths written in a file (extends:,
+// sweep.base): a device or a pipe is refused, as reading it may never end.
+std::optional<std::string> read_yaml_file(const std::filesystem::path& path, bool regular_only,
+                                          std::string& why);
 
 // Loads a scenario file and, recursively, the files named by `extends:` (relative to the file
 // that names them). The result is the base merged with each overlay; the `extends` key is
