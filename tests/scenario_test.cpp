@@ -1,7 +1,10 @@
 #include "sim/scenario.hpp"
-#include "tests/scenario_errors.hpp"
 
 #include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "tests/scenario_errors.hpp"
 
 using namespace airace;
 
@@ -170,5 +173,24 @@ TEST_CASE("chips cannot be installed or bought before they launch") {
   } catch (const InputError& e) {
     REQUIRE(e.diagnostics().size() == 1);
     CHECK(e.diagnostics()[0].message.find("before it launches") != std::string::npos);
+  }
+}
+
+TEST_CASE("an entity without a required reference is reported once where the entity is") {
+  // Found by fuzzing: a new lab without a country also gave "unknown country id ''" with no
+  // file, line or column.
+  try {
+    load_scenario_text("extends: small.yaml\nlabs:\n  - {id: new_lab}\n", kDataDir + "mem.yaml");
+    FAIL("expected an error");
+  } catch (const InputError& e) {
+    for (const Diagnostic& d : e.diagnostics()) {
+      CAPTURE(format_diagnostic(d));
+      CHECK(d.where.line > 0);
+      CHECK(d.message.find("unknown country") == std::string::npos);
+    }
+    CHECK(std::any_of(e.diagnostics().begin(), e.diagnostics().end(), [](const Diagnostic& d) {
+      return d.where.line == 3 &&
+             d.message.find("missing required key 'country'") != std::string::npos;
+    }));
   }
 }

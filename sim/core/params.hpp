@@ -313,7 +313,8 @@ Field<T> number_map(std::string key, std::vector<KeyedNumber> T::*member, std::s
 }
 
 // Resolves a reference against the ids of its target list; reports an unknown id with a
-// suggestion and returns nullopt.
+// suggestion and returns nullopt. A reference never written (the schema reported the missing
+// required key) returns nullopt without a second error.
 std::optional<std::size_t> resolve_reference(const EntityRef& ref, const std::string& path,
                                              const std::vector<std::string>& ids,
                                              const std::string& target, Diagnostics& diags);
