@@ -177,10 +177,16 @@ TEST_CASE("chips cannot be installed or bought before they launch") {
 }
 
 TEST_CASE("an entity without a required reference is reported once where the entity is") {
-  // Found by fuzzing: a new lab without a country also gave "unknown country id ''" with no
-  // file, line or column.
+  // Found by fuzzing: a new lab without a country also gave "unknown country id ''", and a rule
+  // destination without `to` "unknown country or export tier ''", with no file, line or column.
+  const std::string text =
+      "extends: small.yaml\n"
+      "labs:\n"
+      "  - {id: new_lab}\n"
+      "export_rules:\n"
+      "  - {id: rule_2022, destinations: [{treatment: banned}]}\n";
   try {
-    load_scenario_text("extends: small.yaml\nlabs:\n  - {id: new_lab}\n", kDataDir + "mem.yaml");
+    load_scenario_text(text, kDataDir + "mem.yaml");
     FAIL("expected an error");
   } catch (const InputError& e) {
     for (const Diagnostic& d : e.diagnostics()) {
@@ -188,9 +194,16 @@ TEST_CASE("an entity without a required reference is reported once where the ent
       CHECK(d.where.line > 0);
       CHECK(d.message.find("unknown country") == std::string::npos);
     }
-    CHECK(std::any_of(e.diagnostics().begin(), e.diagnostics().end(), [](const Diagnostic& d) {
-      return d.where.line == 3 &&
-             d.message.find("missing required key 'country'") != std::string::npos;
-    }));
+    auto reported_at = [&e](int line, const std::string& key) {
+      return std::any_of(e.diagnostics().begin(), e.diagnostics().end(), [&](const Diagnostic& d) {
+        return d.where.line == line &&
+               d.message.find("missing required key '" + key + "'") != std::string::npos;
+      });
+    };
+    CHECK(reported_at(3, "country"));
+    CHECK(reported_at(5, "to"));
   }
+  // Written, even empty, a reference is resolved and reported.
+  CHECK_THROWS_WITH_AS(load_scenario(kDataDir + "small.yaml", {"labs.us_lab.country=''"}),
+                       doctest::Contains("unknown country id ''"), InputError);
 }

@@ -131,9 +131,7 @@ std::optional<std::size_t> resolve_reference(const EntityRef& ref, const std::st
                                              const std::string& target, Diagnostics& diags) {
   for (std::size_t i = 0; i < ids.size(); ++i)
     if (ids[i] == ref.id) return i;
-  // Never written: the schema reported the item's missing required key (or that the item is not
-  // a mapping) where the item is; "unknown id ''" would only repeat it, with no location.
-  if (ref.where.line == 0 && ref.id.empty()) return std::nullopt;
+  if (!ref.written()) return std::nullopt;
   diags.error(ref.where, path, "unknown " + target + " id '" + ref.id + "'",
               suggest(ref.id, ids, "known ids"));
   return std::nullopt;
