@@ -780,8 +780,9 @@ SweepPlan load_sweep_text(const std::string& text, const std::filesystem::path& 
     plan.keep_series_ids.push_back(id);
   }
 
-  // The design, once the parameters are sound (its own errors are reported with the rest).
-  if (parameters_ok) {
+  // The design, once the parameters are sound (its own errors are reported with the rest). A
+  // missing design section is reported by the schema.
+  if (parameters_ok && root.find("design") != nullptr) {
     const std::size_t before_design = diags.size();
     const DesignMatrix u = unit_design(plan, def.design, diags);
     if (diags.size() == before_design) {
