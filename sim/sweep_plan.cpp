@@ -373,9 +373,9 @@ std::string key_pattern(const ConfigNode& root, const std::string& key) {
         const ConfigNode* id = i.is_map() ? i.find("id") : nullptr;
         if (id != nullptr && id->scalar == seg) item = &i;
       }
-      if (item == nullptr && !seg.empty() && std::all_of(seg.begin(), seg.end(), ::isdigit) &&
-          std::stoul(seg) < node->items.size())
-        item = &node->items[std::stoul(seg)];
+      if (const auto index = item_index(seg);
+          item == nullptr && index && *index < node->items.size())
+        item = &node->items[*index];
       node = item;
     } else {
       pattern += (pattern.empty() ? "" : ".") + seg;

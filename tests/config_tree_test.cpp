@@ -194,3 +194,20 @@ TEST_CASE("text held in memory resolves extends relative to the file it stands f
   REQUIRE(cycle.size() == 1);
   CHECK(cycle.all()[0].message.find("extends itself") != std::string::npos);
 }
+
+TEST_CASE("a list index too large for a number is an error not an exception") {
+  // Found while fuzzing: std::stoul threw std::out_of_range ("internal error: stoul").
+  ConfigNode n = parse("rules:\n  - {to: a}\n  - {to: b}\n");
+  Diagnostics d;
+  apply_override(n, "rules.99999999999999999999999.to=c", d);
+  apply_override(n, "rules.2.to=c", d);
+  apply_override(n, "rules.-1.to=c", d);
+  apply_override(n, "rules.1.to=c", d);
+  REQUIRE(d.size() == 3);
+  CHECK(d.all()[0].message == "expected an index below 2, found '99999999999999999999999'");
+  CHECK(n.find("rules")->items[1].find("to")->scalar == "c");
+  CHECK(item_index("12") == std::optional<std::size_t>(12));
+  CHECK_FALSE(item_index("").has_value());
+  CHECK_FALSE(item_index("+1").has_value());
+  CHECK_FALSE(item_index("1x").has_value());
+}

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <fstream>
 #include <map>
@@ -373,6 +374,14 @@ void merge_config(ConfigNode& base, const ConfigNode& overlay) {
   base = overlay;
 }
 
+std::optional<std::size_t> item_index(std::string_view segment) {
+  std::size_t index = 0;
+  const char* end = segment.data() + segment.size();
+  const auto [stop, ec] = std::from_chars(segment.data(), end, index);
+  if (ec != std::errc() || stop != end) return std::nullopt;
+  return index;
+}
+
 void apply_override(ConfigNode& root, const std::string& assignment, Diagnostics& diags) {
   const SourceLocation where{"--set '" + assignment + "'", 0, 0};
   const std::size_t eq = assignment.find('=');
@@ -415,16 +424,14 @@ void apply_override(ConfigNode& root, const std::string& assignment, Diagnostics
           return;
         }
       } else {
-        std::size_t index = 0;
-        const bool numeric = std::all_of(seg.begin(), seg.end(), ::isdigit);
-        if (numeric) index = std::stoul(seg);
-        if (!numeric || index >= node->items.size()) {
+        const auto index = item_index(seg);
+        if (!index || *index >= node->items.size()) {
           diags.error(where, walked,
                       "expected an index below " + std::to_string(node->items.size()) +
                           ", found '" + seg + "'");
           return;
         }
-        item = &node->items[index];
+        item = &node->items[*index];
       }
       walked += "[" + seg + "]";
       if (last) {

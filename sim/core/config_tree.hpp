@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -84,6 +85,10 @@ void merge_config(ConfigNode& base, const ConfigNode& overlay);
 // in other lists by index. The value is parsed as YAML (so lists and maps may be given).
 // Errors, and the values set, are located at "--set 'path=value'".
 void apply_override(ConfigNode& root, const std::string& assignment, Diagnostics& diags);
+
+// A key path segment that names a list item by its position ("0", "12"); nullopt for anything
+// else, a number too large for an index included.
+std::optional<std::size_t> item_index(std::string_view segment);
 
 // Writes the tree back as YAML text (the resolved scenario stored in every output file).
 std::string to_yaml(const ConfigNode& node);
