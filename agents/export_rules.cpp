@@ -164,6 +164,7 @@ std::vector<std::size_t> countries_named(const EntityRef& ref, const std::string
         if (countries[k].tier == tier) out.push_back(k);
       return out;
     }
+  if (!ref.written()) return out;
   std::vector<std::string> names;
   for (const Country& c : countries) names.push_back(c.id);
   for (const auto& [name, tier] : tier_options()) names.push_back(name);

@@ -393,11 +393,7 @@ Scenario load_scenario(const std::filesystem::path& file,
 Scenario load_scenario_text(const std::string& text, const std::string& file_name,
                             const std::vector<std::string>& overrides) {
   Diagnostics diags;
-  ConfigNode tree = parse_yaml_text(text, file_name, diags);
-  if (diags.empty() && tree.is_null()) tree.kind = ConfigNode::Kind::map;
-  if (diags.empty() && !tree.is_map())
-    diags.error(tree.where, "",
-                "a scenario must be a mapping of keys to values, found " + tree.describe());
+  ConfigNode tree = load_config_text(text, file_name, diags);
   return finish_loading(std::move(tree), diags, file_name, overrides);
 }
 

@@ -99,7 +99,8 @@ struct Scenario {
 // Loads, merges and validates. Throws InputError listing every problem found.
 Scenario load_scenario(const std::filesystem::path& file,
                        const std::vector<std::string>& overrides = {});
-// The same from text (tests, and scenarios held in memory); `file_name` is used in messages.
+// The same from text (tests, and scenarios held in memory), read as if it were the file
+// `file_name`: named in messages, and `extends:` is resolved relative to its folder.
 Scenario load_scenario_text(const std::string& text, const std::string& file_name,
                             const std::vector<std::string>& overrides = {});
 // Validates an already merged tree. Distributions are validated at their medians.

@@ -6,9 +6,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 #include "output/sweep_file.hpp"
 #include "sim/model.hpp"
@@ -381,9 +379,9 @@ std::string key_pattern(const ConfigNode& root, const std::string& key) {
         const ConfigNode* id = i.is_map() ? i.find("id") : nullptr;
         if (id != nullptr && id->scalar == seg) item = &i;
       }
-      if (item == nullptr && !seg.empty() && std::all_of(seg.begin(), seg.end(), ::isdigit) &&
-          std::stoul(seg) < node->items.size())
-        item = &node->items[std::stoul(seg)];
+      if (const auto index = item_index(seg);
+          item == nullptr && index && *index < node->items.size())
+        item = &node->items[*index];
       node = item;
     } else {
       pattern += (pattern.empty() ? "" : ".") + seg;
@@ -526,14 +524,6 @@ void resolve_metric(SweepMetric& m, const SweepPlan& plan, Diagnostics& diags) {
                 "the window " + (m.from == kOpenStart ? std::string("start") : m.from.iso()) +
                     " to " + (m.to == kOpenEnd ? std::string("end") : m.to.iso()) +
                     " holds none of the series' dates, " + first + " to " + last);
-}
-
-std::optional<std::string> read_file_text(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in || std::filesystem::is_directory(file)) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 void build_parameters(SweepPlan& plan, const SweepDefinition& def,
@@ -761,15 +751,19 @@ DesignMatrix unit_design(const SweepPlan& plan, const DesignSection& d, Diagnost
 }  // namespace
 
 SweepPlan load_sweep(const std::filesystem::path& file) {
+  std::string why;
+  const auto text = read_yaml_file(file, false, why);
+  if (!text)
+    throw InputError({file.string(), 0, 0},
+                     "cannot read the sweep file '" + file.string() + "': " + why);
+  return load_sweep_text(*text, file);
+}
+
+SweepPlan load_sweep_text(const std::string& text, const std::filesystem::path& file) {
   SweepPlan plan;
   plan.file = file.string();
   Diagnostics diags;
-  const auto text = read_file_text(file);
-  if (!text) {
-    diags.error({plan.file, 0, 0}, "", "cannot read the sweep file '" + plan.file + "'");
-    diags.throw_if_any();
-  }
-  plan.text = *text;
+  plan.text = text;
   ConfigNode root = parse_yaml_text(plan.text, plan.file, diags);
   diags.throw_if_any();
   if (!root.is_map()) {
@@ -812,10 +806,11 @@ SweepPlan load_sweep(const std::filesystem::path& file) {
     const ConfigNode* sweep = root.find("sweep");
     const ConfigNode* base = sweep != nullptr && sweep->is_map() ? sweep->find("base") : nullptr;
     const SourceLocation base_where = base != nullptr ? base->where : root.where;
-    if (!read_file_text(plan.base_file)) {
+    std::string why;
+    if (!read_yaml_file(plan.base_file, true, why)) {
       diags.error(base_where, "sweep.base",
-                  "cannot read the base scenario '" + plan.base_file.string() +
-                      "' (the path is relative to the sweep file)");
+                  "cannot read the base scenario '" + plan.base_file.string() + "': " + why +
+                      " (the path is relative to the sweep file)");
     } else {
       try {
         Diagnostics base_diags;
@@ -885,8 +880,9 @@ SweepPlan load_sweep(const std::filesystem::path& file) {
   }
 
   // The design, once the parameters are sound and its size within the limits (its own errors
-  // are reported with the rest).
-  if (parameters_ok && check_sweep_size(plan, def.design, root, base_ok, diags)) {
+  // are reported with the rest). A missing design section is reported by the schema.
+  if (parameters_ok && root.find("design") != nullptr &&
+      check_sweep_size(plan, def.design, root, base_ok, diags)) {
     const std::size_t before_design = diags.size();
     const DesignMatrix u = unit_design(plan, def.design, diags);
     if (diags.size() == before_design) {

@@ -88,6 +88,9 @@ struct SweepPlan {
 
 // Loads and validates; throws InputError listing every problem.
 SweepPlan load_sweep(const std::filesystem::path& file);
+// The same from text held in memory, read as if it were the file `file`: named in messages, and
+// sweep.base is resolved relative to its folder.
+SweepPlan load_sweep_text(const std::string& text, const std::filesystem::path& file);
 
 // The --set overrides of a point (its parameter values, then run.seed).
 std::vector<std::string> point_overrides(const SweepPlan& plan, std::size_t point);

@@ -138,3 +138,76 @@ TEST_CASE("input on which yaml-cpp reports documents without end is refused quic
   load_config_file(kDataDir + "regressions/yaml_cpp_endless_documents.yaml", d);
   CHECK_FALSE(d.empty());
 }
+
+TEST_CASE("aliases of aliases past the value limit are an error at the alias not a hang") {
+  // Found before fuzzing: nine levels of nine aliases expand to 9^9 values ("billion laughs").
+  std::string text = "a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1]\n";
+  for (int i = 1; i < 9; ++i) {
+    const std::string prev = "*a" + std::to_string(i - 1);
+    text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 9; ++j) text += (j == 0 ? "" : ", ") + prev;
+    text += "]\n";
+  }
+  Diagnostics d;
+  const ConfigNode n = parse_yaml_text(text, "laughs.yaml", d);
+  REQUIRE(d.size() == 1);
+  CHECK(d.all()[0].where.line == 6);  // a5: where the count first passes the limit
+  CHECK(d.all()[0].where.column > 0);
+  CHECK(d.all()[0].message.find("more than 100000 values") != std::string::npos);
+  CHECK(n.is_null());
+}
+
+TEST_CASE("aliases within the value limit expand into copies of their anchor") {
+  const ConfigNode n = parse("a: &x {p: 1, q: [2, 3]}\nb: *x\n");
+  REQUIRE(n.find("b") != nullptr);
+  CHECK(to_yaml(*n.find("b")) == to_yaml(*n.find("a")));
+}
+
+TEST_CASE("extends refuses devices and pipes and reads no more than the size limit") {
+  // Reading /dev/zero never ends; /dev/stdin waits for a terminal.
+  for (const char* device : {"/dev/zero", "/dev/stdin"}) {
+    Diagnostics d;
+    load_config_text(std::string("extends: ") + device + "\n", "/tmp/top.yaml", d);
+    REQUIRE(d.size() == 1);
+    CHECK(d.all()[0].where.line == 1);
+    CHECK(d.all()[0].where.column == 10);
+    CHECK(d.all()[0].message.find("not a regular file") != std::string::npos);
+  }
+  // Named by the user, a pipe is read (airace check <(...)), but not past the limit.
+  Diagnostics d;
+  load_config_file("/dev/zero", d);
+  REQUIRE(d.size() == 1);
+  CHECK(d.all()[0].message.find("longer than 16 MiB") != std::string::npos);
+}
+
+TEST_CASE("text held in memory resolves extends relative to the file it stands for") {
+  Diagnostics d;
+  const ConfigNode n = load_config_text("extends: small.yaml\nrun: {seed: 8}\n",
+                                        kDataDir + "in_memory.yaml", d);
+  REQUIRE(d.empty());
+  CHECK(n.find("extends") == nullptr);
+  CHECK(n.find("run")->find("seed")->scalar == "8");
+  CHECK(n.find("countries") != nullptr);
+
+  Diagnostics cycle;
+  load_config_text("extends: in_memory.yaml\n", kDataDir + "in_memory.yaml", cycle);
+  REQUIRE(cycle.size() == 1);
+  CHECK(cycle.all()[0].message.find("extends itself") != std::string::npos);
+}
+
+TEST_CASE("a list index too large for a number is an error not an exception") {
+  // Found while fuzzing: std::stoul threw std::out_of_range ("internal error: stoul").
+  ConfigNode n = parse("rules:\n  - {to: a}\n  - {to: b}\n");
+  Diagnostics d;
+  apply_override(n, "rules.99999999999999999999999.to=c", d);
+  apply_override(n, "rules.2.to=c", d);
+  apply_override(n, "rules.-1.to=c", d);
+  apply_override(n, "rules.1.to=c", d);
+  REQUIRE(d.size() == 3);
+  CHECK(d.all()[0].message == "expected an index below 2, found '99999999999999999999999'");
+  CHECK(n.find("rules")->items[1].find("to")->scalar == "c");
+  CHECK(item_index("12") == std::optional<std::size_t>(12));
+  CHECK_FALSE(item_index("").has_value());
+  CHECK_FALSE(item_index("+1").has_value());
+  CHECK_FALSE(item_index("1x").has_value());
+}

@@ -1,7 +1,10 @@
 #include "sim/scenario.hpp"
-#include "tests/scenario_errors.hpp"
 
 #include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "tests/scenario_errors.hpp"
 
 using namespace airace;
 
@@ -171,4 +174,36 @@ TEST_CASE("chips cannot be installed or bought before they launch") {
     REQUIRE(e.diagnostics().size() == 1);
     CHECK(e.diagnostics()[0].message.find("before it launches") != std::string::npos);
   }
+}
+
+TEST_CASE("an entity without a required reference is reported once where the entity is") {
+  // Found by fuzzing: a new lab without a country also gave "unknown country id ''", and a rule
+  // destination without `to` "unknown country or export tier ''", with no file, line or column.
+  const std::string text =
+      "extends: small.yaml\n"
+      "labs:\n"
+      "  - {id: new_lab}\n"
+      "export_rules:\n"
+      "  - {id: rule_2022, destinations: [{treatment: banned}]}\n";
+  try {
+    load_scenario_text(text, kDataDir + "mem.yaml");
+    FAIL("expected an error");
+  } catch (const InputError& e) {
+    for (const Diagnostic& d : e.diagnostics()) {
+      CAPTURE(format_diagnostic(d));
+      CHECK(d.where.line > 0);
+      CHECK(d.message.find("unknown country") == std::string::npos);
+    }
+    auto reported_at = [&e](int line, const std::string& key) {
+      return std::any_of(e.diagnostics().begin(), e.diagnostics().end(), [&](const Diagnostic& d) {
+        return d.where.line == line &&
+               d.message.find("missing required key '" + key + "'") != std::string::npos;
+      });
+    };
+    CHECK(reported_at(3, "country"));
+    CHECK(reported_at(5, "to"));
+  }
+  // Written, even empty, a reference is resolved and reported.
+  CHECK_THROWS_WITH_AS(load_scenario(kDataDir + "small.yaml", {"labs.us_lab.country=''"}),
+                       doctest::Contains("unknown country id ''"), InputError);
 }

@@ -378,3 +378,22 @@ TEST_CASE("SIGINT stops a sweep after its current runs and says how to resume") 
   CHECK(!fs::exists(out));
   CHECK(fs::exists(partial / "STAMP"));
 }
+
+TEST_CASE("a sweep without a design section is reported once at the top of the file") {
+  // Found by fuzzing: the missing design also gave "a latin_hypercube design needs points" with
+  // no file, line or column.
+  const std::string text =
+      "sweep: {base: ../small.yaml}\n"
+      "parameters:\n"
+      "  - {key: lab_model.open_spillover_per_year, range: [1, 2]}\n"
+      "metrics:\n"
+      "  - {name: gap, series: indicators/us_cn_gap_months, value_at: 2023-01-01}\n";
+  try {
+    load_sweep_text(text, kSource + "/tests/data/sweeps/in_memory.yaml");
+    FAIL("expected an error");
+  } catch (const InputError& e) {
+    REQUIRE(e.diagnostics().size() == 1);
+    CHECK(e.diagnostics()[0].where.line == 1);
+    CHECK(e.diagnostics()[0].message.find("missing required key 'design'") != std::string::npos);
+  }
+}

@@ -4,7 +4,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <system_error>
 
@@ -129,28 +133,13 @@ void merge_lists_by_id(ConfigNode& base, const ConfigNode& overlay) {
 
 ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags,
                           std::vector<std::filesystem::path>& chain,
-                          const SourceLocation& named_at) {
+                          const SourceLocation& named_at);
+
+// A file's tree from its text: parsed, then merged onto the file its `extends:` names.
+ConfigNode tree_of_text(const std::string& text, const std::filesystem::path& path,
+                        Diagnostics& diags, std::vector<std::filesystem::path>& chain) {
   const std::string file = path.string();
-  std::error_code ec;
-  const std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
-  if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
-    diags.error(named_at, "extends", "'" + file + "' extends itself through a cycle of files");
-    return {};
-  }
-  if (std::filesystem::is_directory(path, ec)) {
-    diags.error(named_at, "", "'" + file + "' is a directory, expected a scenario file (.yaml)");
-    return {};
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.error(named_at, named_at.line > 0 ? "extends" : "",
-                "cannot read scenario file '" + file +
-                    "': " + std::make_error_code(static_cast<std::errc>(errno)).message());
-    return {};
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  ConfigNode root = parse_yaml_text(text.str(), file, diags);
+  ConfigNode root = parse_yaml_text(text, file, diags);
   if (root.is_null()) {
     root.kind = ConfigNode::Kind::map;
     root.where = {file, 1, 1};
@@ -170,13 +159,38 @@ ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags,
     return root;
   }
   const std::filesystem::path base_path = path.parent_path() / ext->scalar;
-  chain.push_back(canonical);
+  std::error_code ec;
+  chain.push_back(std::filesystem::weakly_canonical(path, ec));
   ConfigNode base = load_recursive(base_path, diags, chain, ext_where);
   chain.pop_back();
   std::erase_if(root.entries, [](const ConfigEntry& e) { return e.key == "extends"; });
   if (!base.is_map()) return root;
   merge_config(base, root);
   return base;
+}
+
+ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags,
+                          std::vector<std::filesystem::path>& chain,
+                          const SourceLocation& named_at) {
+  const std::string file = path.string();
+  std::error_code ec;
+  const std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
+  if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
+    diags.error(named_at, "extends", "'" + file + "' extends itself through a cycle of files");
+    return {};
+  }
+  if (std::filesystem::is_directory(path, ec)) {
+    diags.error(named_at, "", "'" + file + "' is a directory, expected a scenario file (.yaml)");
+    return {};
+  }
+  std::string why;
+  const auto text = read_yaml_file(path, named_at.line > 0, why);
+  if (!text) {
+    diags.error(named_at, named_at.line > 0 ? "extends" : "",
+                "cannot read scenario file '" + file + "': " + why);
+    return {};
+  }
+  return tree_of_text(*text, path, diags, chain);
 }
 
 void emit(YAML::Emitter& e, const ConfigNode& n) {
@@ -215,20 +229,53 @@ std::vector<std::string> item_ids(const ConfigNode& list) {
   return ids;
 }
 
-// A parser pass that only counts documents.
-struct IgnoreEvents : YAML::EventHandler {
+// A parser pass over one document that counts its values as the tree will hold them: an alias
+// copies its anchor's values, so a few aliases of aliases make billions ("billion laughs").
+struct CountValues : YAML::EventHandler {
+  std::size_t values = 0;  // saturates at SIZE_MAX
+  std::optional<YAML::Mark> over_limit_at;
+  std::map<YAML::anchor_t, std::size_t> anchored;                 // values of each anchor
+  std::vector<std::pair<YAML::anchor_t, std::size_t>> open = {};  // anchor, values before it
+
+  void add(std::size_t n, const YAML::Mark& at) {
+    values = n > SIZE_MAX - values ? SIZE_MAX : values + n;
+    if (values > kMaxYamlValues && !over_limit_at) over_limit_at = at;
+  }
+  void leaf(const YAML::Mark& at, YAML::anchor_t anchor) {
+    add(1, at);
+    if (anchor != YAML::NullAnchor) anchored[anchor] = 1;
+  }
+  void start(const YAML::Mark& at, YAML::anchor_t anchor) {
+    open.emplace_back(anchor, values);
+    add(1, at);
+  }
+  void end() {
+    const auto [anchor, before] = open.back();
+    open.pop_back();
+    if (anchor != YAML::NullAnchor) anchored[anchor] = values - before;
+  }
+
   void OnDocumentStart(const YAML::Mark&) override {}
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
+  void OnNull(const YAML::Mark& at, YAML::anchor_t anchor) override { leaf(at, anchor); }
+  void OnAlias(const YAML::Mark& at, YAML::anchor_t anchor) override {
+    const auto a = anchored.find(anchor);
+    add(a != anchored.end() ? a->second : 1, at);
+  }
+  void OnScalar(const YAML::Mark& at, const std::string&, YAML::anchor_t anchor,
+                const std::string&) override {
+    leaf(at, anchor);
+  }
+  void OnSequenceStart(const YAML::Mark& at, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    start(at, anchor);
+  }
+  void OnSequenceEnd() override { end(); }
+  void OnMapStart(const YAML::Mark& at, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    start(at, anchor);
+  }
+  void OnMapEnd() override { end(); }
 };
 
 }  // namespace
@@ -244,8 +291,16 @@ ConfigNode parse_yaml_text(const std::string& text, const std::string& file_name
     // end and LoadAll never returns. Asking for at most two documents always ends.
     std::istringstream in(text);
     YAML::Parser parser(in);
-    IgnoreEvents ignore;
-    several = parser.HandleNextDocument(ignore) && parser.HandleNextDocument(ignore);
+    CountValues first;
+    CountValues second;
+    several = parser.HandleNextDocument(first) && parser.HandleNextDocument(second);
+    if (first.over_limit_at) {
+      diags.error(location_of(*first.over_limit_at, file_name, top), "",
+                  "the text holds more than " + std::to_string(kMaxYamlValues) +
+                      " values here, counting each alias (*name) as a copy of its anchor's "
+                      "values; expected a scenario of a sensible size");
+      return {};
+    }
   } catch (const YAML::Exception& e) {
     diags.error(location_of(e.mark, file_name, top), "", "malformed YAML: " + e.msg);
     return {};
@@ -259,9 +314,47 @@ ConfigNode parse_yaml_text(const std::string& text, const std::string& file_name
   return root;
 }
 
+std::optional<std::string> read_yaml_file(const std::filesystem::path& path, bool regular_only,
+                                          std::string& why) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::is_directory(status)) {
+    why = "a directory, not a file";
+    return std::nullopt;
+  }
+  if (regular_only && !ec && !std::filesystem::is_regular_file(status)) {
+    why = "not a regular file";
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = std::make_error_code(static_cast<std::errc>(errno)).message();
+    return std::nullopt;
+  }
+  // At most one byte over the limit: /dev/zero would never end.
+  std::string text(kMaxYamlFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (in.bad()) {
+    why = "read error";
+    return std::nullopt;
+  }
+  if (text.size() > kMaxYamlFileBytes) {
+    why = "longer than " + std::to_string(kMaxYamlFileBytes >> 20) + " MiB";
+    return std::nullopt;
+  }
+  return text;
+}
+
 ConfigNode load_config_file(const std::filesystem::path& path, Diagnostics& diags) {
   std::vector<std::filesystem::path> chain;
   return load_recursive(path, diags, chain, SourceLocation{path.string(), 0, 0});
+}
+
+ConfigNode load_config_text(const std::string& text, const std::filesystem::path& path,
+                            Diagnostics& diags) {
+  std::vector<std::filesystem::path> chain;
+  return tree_of_text(text, path, diags, chain);
 }
 
 void merge_config(ConfigNode& base, const ConfigNode& overlay) {
@@ -279,6 +372,14 @@ void merge_config(ConfigNode& base, const ConfigNode& overlay) {
     return;
   }
   base = overlay;
+}
+
+std::optional<std::size_t> item_index(std::string_view segment) {
+  std::size_t index = 0;
+  const char* end = segment.data() + segment.size();
+  const auto [stop, ec] = std::from_chars(segment.data(), end, index);
+  if (ec != std::errc() || stop != end) return std::nullopt;
+  return index;
 }
 
 void apply_override(ConfigNode& root, const std::string& assignment, Diagnostics& diags) {
@@ -323,16 +424,14 @@ void apply_override(ConfigNode& root, const std::string& assignment, Diagnostics
           return;
         }
       } else {
-        std::size_t index = 0;
-        const bool numeric = std::all_of(seg.begin(), seg.end(), ::isdigit);
-        if (numeric) index = std::stoul(seg);
-        if (!numeric || index >= node->items.size()) {
+        const auto index = item_index(seg);
+        if (!index || *index >= node->items.size()) {
           diags.error(where, walked,
                       "expected an index below " + std::to_string(node->items.size()) +
                           ", found '" + seg + "'");
           return;
         }
-        item = &node->items[index];
+        item = &node->items[*index];
       }
       walked += "[" + seg + "]";
       if (last) {

@@ -4,8 +4,11 @@
 // `extends:` (a scenario built on another one), deep merging, and `--set key=value` overrides.
 // docs/scenarios.md describes the merge rules.
 
+#include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -43,15 +46,34 @@ struct ConfigEntry {
   SourceLocation key_where;
 };
 
-// Parses one YAML document. Malformed YAML, duplicate keys, anchors/aliases/tags we do not
-// accept, and more than one document are reported as errors with their location.
+// The most values (scalars, lists and mappings) one document may hold once every alias is
+// expanded: some 40 times the baseline's 2,300. A few aliases of aliases ("billion laughs")
+// stop here instead of exhausting memory.
+inline constexpr std::size_t kMaxYamlValues = 100'000;
+
+// Parses one YAML document. Malformed YAML, duplicate keys, keys that are not plain text, more
+// than one document, and more than kMaxYamlValues values are reported as errors with their
+// location.
 ConfigNode parse_yaml_text(const std::string& text, const std::string& file_name,
                            Diagnostics& diags);
+
+// The longest scenario or sweep file read: some 500 times the baseline.
+inline constexpr std::size_t kMaxYamlFileBytes = std::size_t{16} << 20;
+
+// Reads a scenario or sweep file whole; nullopt, with the reason in `why`, when it cannot be read
+// or is longer than kMaxYamlFileBytes. `regular_only`, for paths written in a file (extends:,
+// sweep.base): a device or a pipe is refused, as reading it may never end.
+std::optional<std::string> read_yaml_file(const std::filesystem::path& path, bool regular_only,
+                                          std::string& why);
 
 // Loads a scenario file and, recursively, the files named by `extends:` (relative to the file
 // that names them). The result is the base merged with each overlay; the `extends` key is
 // removed. A missing file, a cycle, or errors in any file are reported in diags.
 ConfigNode load_config_file(const std::filesystem::path& path, Diagnostics& diags);
+// The same for text held in memory, read as if it were the file `path`: its `extends:` is
+// resolved relative to path's folder (which need not hold a file of that name).
+ConfigNode load_config_text(const std::string& text, const std::filesystem::path& path,
+                            Diagnostics& diags);
 
 // Deep merge of overlay into base: maps merge key by key; a list whose items are all maps with
 // an `id` merges item by item by id (new ids are appended; an item with `remove: true` is
@@ -63,6 +85,10 @@ void merge_config(ConfigNode& base, const ConfigNode& overlay);
 // in other lists by index. The value is parsed as YAML (so lists and maps may be given).
 // Errors, and the values set, are located at "--set 'path=value'".
 void apply_override(ConfigNode& root, const std::string& assignment, Diagnostics& diags);
+
+// A key path segment that names a list item by its position ("0", "12"); nullopt for anything
+// else, a number too large for an index included.
+std::optional<std::size_t> item_index(std::string_view segment);
 
 // Writes the tree back as YAML text (the resolved scenario stored in every output file).
 std::string to_yaml(const ConfigNode& node);

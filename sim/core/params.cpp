@@ -131,6 +131,7 @@ std::optional<std::size_t> resolve_reference(const EntityRef& ref, const std::st
                                              const std::string& target, Diagnostics& diags) {
   for (std::size_t i = 0; i < ids.size(); ++i)
     if (ids[i] == ref.id) return i;
+  if (!ref.written()) return std::nullopt;
   diags.error(ref.where, path, "unknown " + target + " id '" + ref.id + "'",
               suggest(ref.id, ids, "known ids"));
   return std::nullopt;

@@ -239,6 +239,9 @@ Field<T> choice(std::string key, E T::*member, std::vector<std::pair<std::string
 struct EntityRef {
   std::string id;
   SourceLocation where;
+  // False for a required key that was left out: the schema has reported it where the entity
+  // is, and an "unknown id ''" would only repeat it, with no location.
+  bool written() const { return !where.file.empty(); }
 };
 
 template <class T>
@@ -313,7 +316,7 @@ Field<T> number_map(std::string key, std::vector<KeyedNumber> T::*member, std::s
 }
 
 // Resolves a reference against the ids of its target list; reports an unknown id with a
-// suggestion and returns nullopt.
+// suggestion and returns nullopt (with no second error when the reference was not written).
 std::optional<std::size_t> resolve_reference(const EntityRef& ref, const std::string& path,
                                              const std::vector<std::string>& ids,
                                              const std::string& target, Diagnostics& diags);

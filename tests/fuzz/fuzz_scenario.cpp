@@ -1,0 +1,7 @@
+// libFuzzer target: scenario files (tests/fuzz/README.md).
+#include "tests/fuzz/fuzz_loaders.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
+  airace::fuzz::scenario_input(data, size);
+  return 0;
+}
