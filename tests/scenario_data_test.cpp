@@ -52,9 +52,10 @@ bool opens_fifo(const std::string& args, const fs::path& fifo, const std::string
   while (waitpid(pid, &raw, WNOHANG) != pid) {
     const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd >= 0) {
-      opened = true;
-      if (!feed.empty())
+      // Feed the text once: the reader may still hold the pipe open when we come round again.
+      if (!opened && !feed.empty())
         CHECK(::write(fd, feed.data(), feed.size()) == static_cast<ssize_t>(feed.size()));
+      opened = true;
       ::close(fd);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
