@@ -7,15 +7,19 @@
 #                                  `mpirun -n K airace sweep` (docs/sweeps.md); or AIRACE_MPI=1
 #   bash scripts/setup.sh --tests  also what the whole test suite exercises: Open MPI and
 #                                  chromium (the HTML report is rendered headless); test.sh
+#   bash scripts/setup.sh --fuzz   also clang and libFuzzer, for the fuzz preset
+#                                  (tests/fuzz/README.md)
 set -euo pipefail
 
 with_mpi=${AIRACE_MPI:-0}
 with_tests=0
+with_fuzz=0
 for arg in "$@"; do
   case "$arg" in
     --mpi) with_mpi=1 ;;
     --tests) with_tests=1; with_mpi=1 ;;
-    *) echo "setup: unknown option '$arg' (known: --mpi, --tests)" >&2; exit 2 ;;
+    --fuzz) with_fuzz=1 ;;
+    *) echo "setup: unknown option '$arg' (known: --mpi, --tests, --fuzz)" >&2; exit 2 ;;
   esac
 done
 
@@ -35,6 +39,9 @@ if [[ "$with_mpi" == 1 ]]; then
 fi
 if [[ "$with_tests" == 1 ]]; then
   packages+=(chromium)  # renders the HTML report headless (tests/python/check_report.py)
+fi
+if [[ "$with_fuzz" == 1 ]]; then
+  packages+=(clang libclang-rt-dev)  # libclang-rt-dev holds libFuzzer and clang's sanitizers
 fi
 
 missing=()

@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Set up, build (debug preset: warnings are errors), and run the whole test suite with CTest.
+# Set up, build (debug preset: warnings are errors), and run the whole test suite with CTest;
+# then build the sanitizer presets and run the suite again under them (CMakePresets.json):
+#   asan  AddressSanitizer + UndefinedBehaviorSanitizer, leak checks on: every test but those
+#         whose work is done in Python (label `python`);
+#   tsan  ThreadSanitizer: the tests of the parallel engine (results across thread counts),
+#         the adoption loop, the sweep runner (shards, resume, MPI) and the fuzz regressions.
 # Open MPI and chromium are installed too, so that the MPI sweep test and the report's
 # headless render run in CI; a build without them leaves those two tests out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --tests
-cmake --preset debug >/dev/null
-cmake --build --preset debug
-ctest --preset debug -j 2
+for preset in debug asan tsan; do
+  echo "== $preset"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset"
+  ctest --preset "$preset" -j 2
+done

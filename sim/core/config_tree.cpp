@@ -179,10 +179,6 @@ ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags,
     diags.error(named_at, "extends", "'" + file + "' extends itself through a cycle of files");
     return {};
   }
-  if (std::filesystem::is_directory(path, ec)) {
-    diags.error(named_at, "", "'" + file + "' is a directory, expected a scenario file (.yaml)");
-    return {};
-  }
   std::string why;
   const auto text = read_yaml_file(path, named_at.line > 0, why);
   if (!text) {
