@@ -129,6 +129,8 @@ std::optional<std::string> read_choice(const ConfigNode& n, const std::string& p
 std::optional<std::size_t> resolve_reference(const EntityRef& ref, const std::string& path,
                                              const std::vector<std::string>& ids,
                                              const std::string& target, Diagnostics& diags) {
+  // A left-out reference must not match an entity whose own id was left out (both read as '').
+  if (!ref.written() && ref.id.empty()) return std::nullopt;
   for (std::size_t i = 0; i < ids.size(); ++i)
     if (ids[i] == ref.id) return i;
   if (!ref.written()) return std::nullopt;
