@@ -534,7 +534,14 @@
           .catch((e) => setStatus("Error: " + e.message, "error"));
       });
     }
-    if (info.codes_required && !state.code) {
+    startDashboard();
+  }
+
+  // The first run waits until the dashboard is shown: a team that opens the wargame directly
+  // does not load the server with a run it will not look at.
+  function startDashboard() {
+    if (!state.info || state.lastRun || dash.seq > 0 || document.body.dataset.mode !== "dashboard") return;
+    if (dashboardNeedsCode() && !state.code) {
       $("dashboard-code-form").hidden = false;
       setStatus("Enter the code the facilitator gave you to start.", "waiting");
       return;
@@ -552,6 +559,7 @@
     sliders: {},
     leverKey: "",     // which levers the team panel was built for
     chartsBuilt: false,
+    drawn: "",        // what the world charts show, to redraw them only when it changes
   };
 
   function gameMessage(text, isError) {
@@ -612,7 +620,7 @@
       $("game").hidden = false;
       $("game-role").textContent = who.role === "facilitator" ? "Facilitator" : who.name;
       startPolling();
-      if (dashboardNeedsCode() && !state.lastRun) requestRun();
+      startDashboard();
     } catch (e) {
       $("join-error").textContent = e.status === 403 ? "That code is not valid. Check it and try again." : e.message;
     }
@@ -766,6 +774,9 @@
       for (const ind of s.indicators) state.gameCharts[ind.id] = makeChart(box, ind, false);
       game.chartsBuilt = true;
     }
+    const key = [s.turn, s.date, s.world.dates.length, s.history.length, s.releases.length].join("/");
+    if (key === game.drawn) return;
+    game.drawn = key;
     const marks = releaseMarks(s.releases);
     for (const h of s.history) {
       marks.push({ date: h.date, label: "turn " + h.turn, color: COLOR.turn, dash: [4, 4], atBottom: true });
@@ -835,7 +846,7 @@
       state.code = code;
       sessionStorage.setItem(CODE_KEY, code);
       $("dashboard-code-form").hidden = true;
-      requestRun();
+      if (document.body.dataset.mode === "dashboard") requestRun();
     });
     if (state.code) {
       join(state.code);
@@ -853,6 +864,7 @@
     // Charts drawn while hidden have no size: let them measure themselves again.
     const charts = mode === "dashboard" ? state.charts : state.gameCharts;
     for (const c of Object.values(charts)) c.resize();
+    if (mode === "dashboard") startDashboard();
   }
 
   function modeFromHash() {
