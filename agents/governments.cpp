@@ -22,14 +22,14 @@ const LeverInfo& lever_info(Lever l) {
   return info[static_cast<std::size_t>(l)];
 }
 
-namespace {
-
 std::vector<std::pair<std::string, Lever>> lever_options() {
   std::vector<std::pair<std::string, Lever>> o;
   for (std::size_t i = 0; i < kLeverCount; ++i)
     o.emplace_back(lever_info(static_cast<Lever>(i)).name, static_cast<Lever>(i));
   return o;
 }
+
+namespace {
 
 void read_when(const ConfigNode& n, const std::string& path, AdaptiveRule& rule,
                Diagnostics& diags) {
@@ -157,6 +157,9 @@ const Schema<PolicyEvent>& policy_event_schema() {
                  {"the lever's new value (within the lever's range)",
                   "per event: its source field", true}),
           text("source", &P::source, {"where the event comes from"}),
+          reference("team", &P::team, "teams[]",
+                    {"the seminar team whose decision this is (a wargame's export); such events "
+                     "form the decision log in /meta/decisions"}),
       });
   return schema;
 }

@@ -39,6 +39,8 @@ struct LeverInfo {
   std::string description;
 };
 const LeverInfo& lever_info(Lever l);
+// The names a lever is set by (`policy_events[].set`, `levers[].set`): its key path.
+std::vector<std::pair<std::string, Lever>> lever_options();
 
 struct AdaptiveRule {
   std::string id;
@@ -73,6 +75,7 @@ struct PolicyEvent {
   Lever set = Lever::none;
   double to = 0.0;
   std::string source;
+  EntityRef team;  // a seminar team's decision (teams[]); empty for history and what-ifs
   SourceLocation where;
 };
 

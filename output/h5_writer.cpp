@@ -191,6 +191,16 @@ class RunFileWriter {
     check(H5Dwrite(yaml.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &text),
           "writing /meta/scenario_yaml");
     set_string_attr(yaml.get(), "description", "the resolved scenario, as YAML");
+    if (m.decisions_csv.empty()) return;
+    const Handle log(H5Dcreate2(meta.get(), "decisions", type.get(), space.get(), H5P_DEFAULT,
+                                dcpl.get(), H5P_DEFAULT),
+                     H5Dclose, "creating /meta/decisions");
+    const char* csv = m.decisions_csv.c_str();
+    check(H5Dwrite(log.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &csv),
+          "writing /meta/decisions");
+    set_string_attr(log.get(), "description",
+                    "seminar teams' decisions (policy events with a team), as CSV text: "
+                    "date,team,id,set,value");
   }
 
   // /uncertainty: the values drawn per replicate for the uncertain parameters, and which

@@ -8,6 +8,8 @@
 //                                  scenario_file, command_line, created_utc; uint64 attrs seed,
 //                                  replicates; int32 attr layout_version (= 1)
 //   /meta/scenario_yaml            scalar string: the resolved scenario
+//   /meta/decisions                scalar string, only when the scenario has policy events with
+//                                  a team (a wargame): CSV "date,team,id,set,value"
 //   /replicate          [R]        int64 0..R-1, dimension scale (the canonical replicate axis)
 //   /time/<c>           [T_c]      ISO dates "YYYY-MM-DD", dimension scale (the canonical axes)
 //   /<group>/<axis>     [E]        entity ids, dimension scale (e.g. /labs/lab)

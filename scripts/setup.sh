@@ -5,8 +5,9 @@
 #   bash scripts/setup.sh          what building, running and plotting need
 #   bash scripts/setup.sh --mpi    also Open MPI (libopenmpi-dev openmpi-bin), for
 #                                  `mpirun -n K airace sweep` (docs/sweeps.md); or AIRACE_MPI=1
-#   bash scripts/setup.sh --tests  also what the whole test suite exercises: Open MPI and
-#                                  chromium (the HTML report is rendered headless); test.sh
+#   bash scripts/setup.sh --tests  also what the whole test suite exercises: Open MPI,
+#                                  chromium (the HTML report is rendered headless) and
+#                                  chromium-driver with selenium (the seminar page); test.sh
 #   bash scripts/setup.sh --fuzz   also clang and libFuzzer, for the fuzz preset
 #                                  (tests/fuzz/README.md)
 set -euo pipefail
@@ -28,6 +29,8 @@ packages=(
   cmake g++ make git pkg-config
   # libraries
   libeigen3-dev libtbb-dev libyaml-cpp-dev libhdf5-dev libcli11-dev librandom123-dev zlib1g-dev
+  # airace serve: HTTP server, JSON, and the charts of its page (embedded at build time)
+  libcpp-httplib-dev nlohmann-json3-dev libjs-chart.js
   # tests and output tools
   doctest-dev hdf5-tools
   # plots and reading results from Python
@@ -38,7 +41,9 @@ if [[ "$with_mpi" == 1 ]]; then
   packages+=(libopenmpi-dev openmpi-bin)
 fi
 if [[ "$with_tests" == 1 ]]; then
-  packages+=(chromium)  # renders the HTML report headless (tests/python/check_report.py)
+  # chromium renders the HTML report headless (tests/python/check_report.py); chromium-driver
+  # and selenium drive the seminar page in the end-to-end tests (tests/python/e2e_*.py)
+  packages+=(chromium chromium-driver python3-selenium)
 fi
 if [[ "$with_fuzz" == 1 ]]; then
   packages+=(clang libclang-rt-dev)  # libclang-rt-dev holds libFuzzer and clang's sanitizers

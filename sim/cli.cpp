@@ -28,6 +28,7 @@
 #include "sim/mpi_world.hpp"
 #include "sim/run_cost.hpp"
 #include "sim/scenario.hpp"
+#include "sim/serve/server.hpp"
 #include "sim/sweep/sensitivity.hpp"
 #include "sim/sweep_runner.hpp"
 
@@ -723,6 +724,23 @@ int run_cli(int argc, char** argv) {
       ->excludes(series_opt);
   compare_cmd->add_option("--csv", compare.csv, "also write the rows to this CSV file");
 
+  serve::ServeArgs serve;
+  CLI::App* serve_cmd = app.add_subcommand(
+      "serve",
+      "Seminar mode: a local web page with a live dashboard of the scenario's levers and a "
+      "wargame for teams (docs/teaching.md)");
+  serve_cmd->add_option("scenario", serve.scenario,
+                        "scenario with levers: and teams: (default " + serve.scenario + ")");
+  serve_cmd->add_option("--port", serve.port, "port to listen on; 0 picks a free one")
+      ->check(CLI::Range(0, 65535));
+  serve_cmd->add_option("--bind", serve.bind,
+                        "address to listen on (default 127.0.0.1, this computer only); another "
+                        "address opens it to the network, and every request then needs a code");
+  serve_cmd->add_option("--codes-file", serve.codes_file,
+                        "also write the address and the access codes to this file (JSON)");
+  serve_cmd->add_option("-t,--threads", serve.threads, "threads per run (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -738,6 +756,7 @@ int run_cli(int argc, char** argv) {
     if (*merge_cmd) return command_merge(merge_files, merge_output, join_command_line(argc, argv));
     if (*analyse_cmd) return command_analyse(analyse);
     if (*compare_cmd) return command_compare(compare);
+    if (*serve_cmd) return serve::command_serve(serve);
   } catch (const InputError& e) {
     if (world.rank == 0) print_input_error(e);
     return kExitInput;

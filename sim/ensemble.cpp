@@ -110,6 +110,7 @@ RunResult run_ensemble(const Scenario& s, const EnsembleOptions& options, RunMet
   meta.scenario_name = s.info.name;
   meta.scenario_file = s.file;
   meta.resolved_scenario_yaml = to_yaml(s.resolved);
+  meta.decisions_csv = decision_log_csv(s.policy_events);
   meta.seed = static_cast<unsigned long long>(s.run.seed);
   meta.replicates = n;
   result.meta = std::move(meta);

@@ -207,6 +207,14 @@ const Schema<Scenario>& scenario_schema() {
               }),
           custom<Scenario>(section_info("firms", "list", "listed firms priced by the markets"),
                            entity_list(firm_schema(), &Scenario::firms)),
+          custom<Scenario>(section_info("teams", "list", "seminar teams (airace serve)"),
+                           entity_list(team_schema(), &Scenario::teams)),
+          custom<Scenario>(
+              section_info("levers", "list", "the levers seminar teams may move (airace serve)"),
+              entity_list(lever_schema(), &Scenario::levers)),
+          custom<Scenario>(section_info("seminar", "section", "turn length and run size of "
+                                                              "airace serve"),
+                           section(seminar_schema(), &Scenario::seminar)),
       });
   return s;
 }
@@ -310,6 +318,10 @@ void validate_whole(Scenario& s, const ConfigNode& tree, Diagnostics& diags) {
   if (s.market_model.where.line == 0) s.market_model.where = tree.where;
   s.markets_setup =
       resolve_markets(s.market_model, s.firms, ids, s.labs.size(), s.info.start, diags);
+  const ConfigNode* seminar = tree.find("seminar");
+  s.seminar_setup = resolve_seminar(s.teams, s.levers, s.seminar, s.policy_events,
+                                    s.governments_setup, s.info.start,
+                                    seminar != nullptr ? seminar->where : tree.where, diags);
 }
 
 }  // namespace
@@ -435,6 +447,9 @@ std::vector<ParamInfo> all_parameters() {
   add(china_government_schema().describe());
   add(allies_schema().describe());
   add(policy_event_schema().describe());
+  add(team_schema().describe());
+  add(lever_schema().describe());
+  add(seminar_schema().describe());
   add(adoption_model_schema().describe());
   add(sector_schema().describe());
   add(population_schema().describe());

@@ -18,6 +18,7 @@
 #include "sim/core/calendar.hpp"
 #include "sim/core/config_tree.hpp"
 #include "sim/core/params.hpp"
+#include "sim/seminar.hpp"
 #include "sim/uncertainty.hpp"
 
 namespace airace {
@@ -83,6 +84,9 @@ struct Scenario {
   std::vector<PopulationSpec> populations;
   MarketModelParams market_model;
   std::vector<FirmSpec> firms;
+  std::vector<TeamSpec> teams;
+  std::vector<LeverSpec> levers;
+  SeminarSettings seminar;
 
   // Resolved against each other: indices instead of ids, fixed for a run.
   LabsSetup labs_setup;
@@ -91,6 +95,7 @@ struct Scenario {
   GovernmentsSetup governments_setup;
   AdoptionSetup adoption_setup;
   MarketsSetup markets_setup;
+  SeminarSetup seminar_setup;
 
   std::vector<std::string> country_ids() const;
   std::vector<Country> country_tiers() const;

@@ -176,6 +176,7 @@ struct RunMetadata {
   std::string scenario_name;
   std::string scenario_file;
   std::string resolved_scenario_yaml;  // the fully resolved scenario, as YAML text
+  std::string decisions_csv;  // seminar teams' decisions (decision_log_csv), "" when none
   std::string command_line;
   std::string created_utc;  // ISO 8601, e.g. "2026-11-23T07:10:00Z"
   unsigned long long seed = 0;

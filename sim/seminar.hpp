@@ -1,0 +1,75 @@
+#pragma once
+// Seminar keys of a scenario (docs/scenarios.md §"Seminars: teams and levers"): the teams of a
+// wargame, the levers students may move (each a government lever, owned by one team, with a
+// range and a step for its slider), and the turn length. `airace serve` reads them; a run
+// ignores them, except that policy events carrying a `team:` are the decision log.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agents/governments.hpp"
+#include "sim/core/calendar.hpp"
+#include "sim/core/params.hpp"
+
+namespace airace {
+
+struct TeamSpec {
+  std::string id;
+  std::string name;
+  SourceLocation where;
+};
+
+struct LeverSpec {
+  std::string id;
+  Lever set = Lever::none;  // the government lever it moves
+  EntityRef team;
+  std::string label;
+  std::string explain;
+  double min = 0.0;  // in the unit of the lever (lever_info(set).unit)
+  double max = 1.0;
+  double step = 0.1;
+  SourceLocation where;
+};
+
+struct SeminarSettings {
+  int64_t turn_months = 3;  // months per wargame turn
+  int64_t replicates = 8;   // replicates of every dashboard and wargame run
+  Date first_turn = Date::from_ymd(2025, 1, 1);  // dashboard levers act from here; turn 1 starts
+};
+
+// Resolved against the scenario: the team of each lever and its value on first_turn.
+struct SeminarSetup {
+  std::vector<std::size_t> lever_team;  // [lever] index into teams
+  std::vector<double> lever_value;      // [lever] the value in force on first_turn
+};
+
+const Schema<TeamSpec>& team_schema();
+const Schema<LeverSpec>& lever_schema();
+const Schema<SeminarSettings>& seminar_schema();
+
+// The largest number of replicates a seminar run may use: work per request stays bounded.
+inline constexpr int64_t kMaxSeminarReplicates = 64;
+
+// Checks levers against teams and the governments' levers, and policy events' teams; values in
+// force on first_turn come from `governments` (initial values and policy events before it).
+SeminarSetup resolve_seminar(const std::vector<TeamSpec>& teams,
+                             const std::vector<LeverSpec>& levers,
+                             const SeminarSettings& seminar,
+                             const std::vector<PolicyEvent>& events,
+                             const GovernmentsSetup& governments, Date start,
+                             SourceLocation seminar_where, Diagnostics& diags);
+
+// The nearest value of a lever's slider grid (min + k * step) to v, when v lies within half a
+// step of it and inside [min, max]; nullopt otherwise.
+std::optional<double> on_lever_grid(const LeverSpec& lever, double v);
+
+// The decision log: the policy events that carry a team, as CSV text with a header line
+// "date,team,id,set,value" ("" when there are none). Written to /meta/decisions.
+std::string decision_log_csv(const std::vector<PolicyEvent>& events);
+
+// A number written so that reading it back gives the same double (%.17g).
+std::string exact_number(double v);
+
+}  // namespace airace

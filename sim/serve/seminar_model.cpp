@@ -1,0 +1,554 @@
+#include "sim/serve/seminar_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "output/summary.hpp"
+#include "sim/core/config_tree.hpp"
+#include "sim/ensemble.hpp"
+#include "sim/model.hpp"
+
+namespace airace::serve {
+namespace {
+
+Json number_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
+
+// The headline indicators of the page, in order; those the scenario does not record are left
+// out.
+struct IndicatorChoice {
+  const char* id;
+  const char* name;    // the series in /indicators
+  const char* entity;  // country id, or "" for a series without an entity axis
+  const char* label;
+};
+constexpr IndicatorChoice kIndicators[] = {
+    {"us_cn_gap_months", "us_cn_gap_months", "", "US lead over China's best model"},
+    {"cn_compute_h100e", "compute_h100e", "CN", "China's installed AI compute"},
+    {"us_compute_h100e", "compute_h100e", "US", "US installed AI compute"},
+    {"cn_domestic_share", "cn_domestic_share", "", "Domestic chips' share of China's compute"},
+    {"cn_smuggled_h100e", "cn_smuggled_h100e", "", "Compute smuggled into China (cumulative)"},
+    {"cn_open_share_abroad", "cn_open_share_abroad", "",
+     "Users abroad on Chinese open-weight models"},
+};
+
+std::string plain_number(double v) {
+  char buf[64];
+  const double a = std::abs(v);
+  if (a >= 1e9)
+    std::snprintf(buf, sizeof buf, "%.3g billion", v / 1e9);
+  else if (a >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.3g million", v / 1e6);
+  else if (a >= 1e4)
+    std::snprintf(buf, sizeof buf, "%.3g thousand", v / 1e3);
+  else if (a >= 1e3)
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+// A value with its unit, as a sentence writes it: fractions as percentages.
+std::string with_unit(double v, const std::string& unit) {
+  if (unit == "fraction") {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * v);
+    return buf;
+  }
+  return plain_number(v) + " " + unit;
+}
+
+// The index of the last date on or before d (npos when none).
+std::size_t last_on_or_before(const std::vector<Date>& dates, Date d) {
+  const auto it = std::upper_bound(dates.begin(), dates.end(), d);
+  return it == dates.begin() ? std::string::npos : static_cast<std::size_t>(it - dates.begin()) - 1;
+}
+
+// Median over replicates of series s (entity e) at time index t.
+double median_at(const RunResult& r, SeriesId s, std::size_t t, std::size_t e) {
+  std::vector<double> v;
+  for (const SeriesBuffer& b : r.replicates) v.push_back(b.get(s, t, e));
+  return quantile(std::move(v), 0.5);
+}
+
+}  // namespace
+
+SeminarModel::SeminarModel(Scenario base, int threads)
+    : base_(std::move(base)), threads_(threads) {
+  if (base_.levers.empty())
+    throw InputError(SourceLocation{base_.file, 1, 1},
+                     "the scenario declares no levers: airace serve needs a levers: section "
+                     "(see scenarios/seminar.yaml and docs/scenarios.md)");
+  if (!(base_.seminar.first_turn < base_.info.end)) {
+    const ConfigNode* seminar = base_.resolved.find("seminar");
+    throw InputError(seminar != nullptr ? seminar->where : SourceLocation{base_.file, 1, 1},
+                     "seminar.first_turn " + base_.seminar.first_turn.iso() +
+                         " must come before the scenario's end " + base_.info.end.iso());
+  }
+  ModelOutputs ids;
+  const SeriesCatalog cat = build_catalog(base_, ids);
+  for (const IndicatorChoice& c : kIndicators) {
+    const SeriesId s = cat.find("indicators", c.name);
+    if (s == kNoSeries) continue;
+    const SeriesSpec& spec = cat.series()[s];
+    std::size_t entity = 0;
+    if (*c.entity != '\0') {
+      if (spec.entity_axes.size() != 1) continue;
+      const std::vector<std::string>& eids = cat.axes()[spec.entity_axes[0]].ids;
+      const auto it = std::find(eids.begin(), eids.end(), c.entity);
+      if (it == eids.end()) continue;
+      entity = static_cast<std::size_t>(it - eids.begin());
+    } else if (!spec.entity_axes.empty()) {
+      continue;
+    }
+    indicators_.push_back({c.id, c.label, spec.units, s, entity});
+  }
+}
+
+std::vector<double> SeminarModel::values_from(const Json& given, const std::vector<double>& current,
+                                              std::optional<std::size_t> team) const {
+  if (!given.is_object())
+    throw RequestError(400, "expected \"levers\" to be an object of lever ids and numbers, "
+                            "e.g. {\"levers\": {\"enforcement\": 2}}");
+  std::vector<double> out = current;
+  for (const auto& [key, value] : given.items()) {
+    const auto it = std::find_if(base_.levers.begin(), base_.levers.end(),
+                                 [&](const LeverSpec& l) { return l.id == key; });
+    if (it == base_.levers.end()) {
+      std::string known;
+      for (const LeverSpec& l : base_.levers) known += (known.empty() ? "" : ", ") + l.id;
+      throw RequestError(400, "unknown lever '" + key + "'; the levers are " + known);
+    }
+    const std::size_t i = static_cast<std::size_t>(it - base_.levers.begin());
+    if (team && base_.seminar_setup.lever_team[i] != *team)
+      throw RequestError(403, "the lever '" + key + "' belongs to team '" +
+                                  base_.teams[base_.seminar_setup.lever_team[i]].id + "'");
+    if (!value.is_number())
+      throw RequestError(400, "expected a number for lever '" + key + "', found " +
+                                  std::string(value.type_name()));
+    const double v = value.get<double>();
+    const std::optional<double> snapped = on_lever_grid(*it, v);
+    if (!snapped)
+      throw RequestError(400, "lever '" + key + "': expected a value from " +
+                                  format_number(it->min) + " to " + format_number(it->max) +
+                                  " in steps of " + format_number(it->step) + ", found " +
+                                  format_number(v));
+    out[i] = *snapped;
+  }
+  return out;
+}
+
+std::string SeminarModel::scenario_yaml(const std::vector<Decision>& decisions, Date end) const {
+  std::string overlay = "scenario:\n  end: " + end.iso() +
+                        "\nrun:\n  replicates: " + std::to_string(base_.seminar.replicates) + "\n";
+  if (!decisions.empty()) {
+    overlay += "policy_events:\n";
+    for (const Decision& d : decisions) {
+      const LeverSpec& l = base_.levers[d.lever];
+      const TeamSpec& t = base_.teams[base_.seminar_setup.lever_team[d.lever]];
+      const std::string id =
+          (d.turn > 0 ? "turn" + std::to_string(d.turn) : std::string("dashboard")) + "_" + l.id;
+      overlay += "  - id: '" + id + "'\n    date: " + d.date.iso() + "\n    set: " +
+                 lever_info(l.set).name + "\n    to: " + exact_number(d.value) +
+                 "\n    team: '" + t.id + "'\n    source: '" +
+                 (d.turn > 0 ? "wargame turn " + std::to_string(d.turn) : std::string("dashboard")) +
+                 "'\n";
+    }
+  }
+  Diagnostics diags;
+  ConfigNode tree = base_.resolved;
+  const ConfigNode add = parse_yaml_text(overlay, "<seminar decisions>", diags);
+  diags.throw_if_any();
+  merge_config(tree, add);
+  return to_yaml(tree);
+}
+
+Scenario SeminarModel::scenario(const std::vector<Decision>& decisions, Date end) const {
+  return load_scenario_text(scenario_yaml(decisions, end), base_.file);
+}
+
+RunResult SeminarModel::run(const Scenario& s) const {
+  EnsembleOptions options;
+  options.threads = threads_;
+  RunMetadata meta;
+  meta.command_line = "airace serve " + base_.file;
+  return run_ensemble(s, options, std::move(meta));
+}
+
+Json SeminarModel::view(const RunResult& r, Date until) const {
+  Json out;
+  const TimeAxis& axis = r.catalog.time_axis(base_.schedule.indicators);
+  const std::size_t last = last_on_or_before(axis.dates, until);
+  const std::size_t n = last == std::string::npos ? 0 : last + 1;
+  Json dates = Json::array();
+  for (std::size_t t = 0; t < n; ++t) dates.push_back(axis.dates[t].iso());
+  out["dates"] = std::move(dates);
+  Json series = Json::object();
+  for (const Indicator& ind : indicators_) {
+    Json median = Json::array(), p5 = Json::array(), p95 = Json::array();
+    for (std::size_t t = 0; t < n; ++t) {
+      std::vector<double> v;
+      for (const SeriesBuffer& b : r.replicates) v.push_back(b.get(ind.series, t, ind.entity));
+      median.push_back(number_or_null(quantile(v, 0.5)));
+      p5.push_back(number_or_null(quantile(v, 0.05)));
+      p95.push_back(number_or_null(quantile(std::move(v), 0.95)));
+    }
+    series[ind.id] = {{"median", median}, {"p5", p5}, {"p95", p95}};
+  }
+  out["series"] = std::move(series);
+
+  // Flagship releases of replicate 0: those that raise their country's best capability.
+  Json releases = Json::array();
+  const EventTableId t = r.catalog.find_event_table("releases", "release");
+  if (t != kNoEventTable && !r.replicates.empty()) {
+    const EventTableSpec& spec = r.catalog.event_tables()[t];
+    const SeriesBuffer& b = r.replicates[0];
+    const std::size_t cols = b.event_columns(t);
+    const std::span<const double> rows = b.events(t);
+    const auto column = [&](const char* name) {
+      for (std::size_t c = 0; c < spec.columns.size(); ++c)
+        if (spec.columns[c].name == name) return c;
+      throw std::logic_error(std::string("the releases table has no column ") + name);
+    };
+    const std::size_t c_lab = column("lab"), c_country = column("country"),
+                      c_date = column("date"), c_cap = column("capability"),
+                      c_open = column("open");
+    const EntityAxis& labs = r.catalog.axes()[spec.columns[c_lab].axis];
+    const EntityAxis& countries = r.catalog.axes()[spec.columns[c_country].axis];
+    std::map<std::size_t, double> best;  // country -> best capability so far
+    for (std::size_t i = 0; i < b.event_count(t); ++i) {
+      const double* row = rows.data() + i * cols;
+      const Date d = Date::from_days(static_cast<int64_t>(row[c_date]));
+      const auto country = static_cast<std::size_t>(row[c_country]);
+      const auto it = best.find(country);
+      if (it != best.end() && row[c_cap] <= it->second) continue;
+      best[country] = row[c_cap];
+      if (until < d) continue;
+      const auto lab = static_cast<std::size_t>(row[c_lab]);
+      releases.push_back({{"date", d.iso()},
+                          {"lab", base_.labs[lab].name.empty() ? labs.ids[lab]
+                                                               : base_.labs[lab].name},
+                          {"country", countries.ids[country]},
+                          {"open", row[c_open] != 0.0}});
+    }
+  }
+  out["releases"] = std::move(releases);
+  return out;
+}
+
+std::vector<std::string> SeminarModel::digest(const RunResult& r,
+                                              const std::vector<Decision>& decisions,
+                                              const std::vector<double>& before, Date from,
+                                              Date to) const {
+  std::vector<std::string> out;
+  const std::size_t n_rep = r.replicates.size();
+  const std::string runs = " of " + std::to_string(n_rep) + " runs";
+  for (const Decision& d : decisions) {
+    const LeverSpec& l = base_.levers[d.lever];
+    const TeamSpec& t = base_.teams[base_.seminar_setup.lever_team[d.lever]];
+    const std::string& unit = lever_info(l.set).unit;
+    out.push_back(t.name + " set " + l.label + " to " + with_unit(d.value, unit) + " (it was " +
+                  with_unit(before[d.lever], unit) + ").");
+  }
+  if (decisions.empty()) out.push_back("No team changed a lever this turn.");
+
+  // Releases from `from` to `to`, per lab: in how many runs, and how many with open weights.
+  const EventTableId t = r.catalog.find_event_table("releases", "release");
+  if (t != kNoEventTable) {
+    const EventTableSpec& spec = r.catalog.event_tables()[t];
+    std::size_t c_lab = 0, c_date = 0, c_open = 0;
+    for (std::size_t c = 0; c < spec.columns.size(); ++c) {
+      if (spec.columns[c].name == "lab") c_lab = c;
+      if (spec.columns[c].name == "date") c_date = c;
+      if (spec.columns[c].name == "open") c_open = c;
+    }
+    std::vector<std::size_t> released(base_.labs.size(), 0), open(base_.labs.size(), 0);
+    for (const SeriesBuffer& b : r.replicates) {
+      std::vector<uint8_t> seen(base_.labs.size(), 0), seen_open(base_.labs.size(), 0);
+      const std::size_t cols = b.event_columns(t);
+      for (std::size_t i = 0; i < b.event_count(t); ++i) {
+        const double* row = b.events(t).data() + i * cols;
+        const Date d = Date::from_days(static_cast<int64_t>(row[c_date]));
+        if (d < from || to < d) continue;
+        const auto lab = static_cast<std::size_t>(row[c_lab]);
+        seen[lab] = 1;
+        if (row[c_open] != 0.0) seen_open[lab] = 1;
+      }
+      for (std::size_t l = 0; l < seen.size(); ++l) {
+        released[l] += seen[l];
+        open[l] += seen_open[l];
+      }
+    }
+    for (std::size_t l = 0; l < released.size(); ++l) {
+      if (released[l] * 2 < n_rep) continue;  // in most runs only
+      const std::string name = base_.labs[l].name.empty() ? base_.labs[l].id : base_.labs[l].name;
+      out.push_back(name + " released a model in " + std::to_string(released[l]) + runs + " (" +
+                    (open[l] * 2 >= released[l] ? "mostly open weights" : "mostly closed") +
+                    ").");
+    }
+  }
+
+  // Export rules announced or brought into force, and adaptive rules that fired, in most runs.
+  if (const SeriesId s = r.catalog.find("policy", "rule_status"); s != kNoSeries) {
+    const TimeAxis& axis = r.catalog.time_axis(r.catalog.series()[s].cadence);
+    const std::size_t a = last_on_or_before(axis.dates, from.plus_days(-1));
+    const std::size_t b = last_on_or_before(axis.dates, to);
+    for (std::size_t rule = 0; b != std::string::npos && rule < base_.export_rules.size();
+         ++rule) {
+      const double was = a == std::string::npos ? 0.0 : median_at(r, s, a, rule);
+      const double now = median_at(r, s, b, rule);
+      const std::string& name = base_.export_rules[rule].name.empty()
+                                    ? base_.export_rules[rule].id
+                                    : base_.export_rules[rule].name;
+      if (was < 1 && now >= 1 && now < 2) out.push_back("The US announced the rule '" + name + "'.");
+      if (was < 2 && now >= 2 && now < 3) out.push_back("The rule '" + name + "' came into force.");
+      if (was < 3 && now >= 3) out.push_back("The rule '" + name + "' ended or was replaced.");
+    }
+  }
+
+  // How the headline indicators moved (medians over runs).
+  const TimeAxis& axis = r.catalog.time_axis(base_.schedule.indicators);
+  const std::size_t a = last_on_or_before(axis.dates, from.plus_days(-1));
+  const std::size_t b = last_on_or_before(axis.dates, to);
+  if (a != std::string::npos && b != std::string::npos && a < b) {
+    for (const Indicator& ind : indicators_) {
+      const double was = median_at(r, ind.series, a, ind.entity);
+      const double now = median_at(r, ind.series, b, ind.entity);
+      if (!std::isfinite(was) || !std::isfinite(now)) continue;
+      std::string line = ind.label + ": " + with_unit(was, ind.unit) + " → " +
+                         with_unit(now, ind.unit);
+      if (was != 0.0 && ind.unit != "months" && ind.unit != "fraction")
+        line += " (" + std::string(now >= was ? "+" : "") +
+                plain_number(100.0 * (now / was - 1.0)) + "%)";
+      out.push_back(line + ".");
+    }
+  }
+
+  // Markets: the US index and Nvidia over the turn (median of each run's change).
+  if (const SeriesId s = r.catalog.find("markets", "market_cap_usd"); s != kNoSeries) {
+    const SeriesSpec& spec = r.catalog.series()[s];
+    const TimeAxis& days = r.catalog.time_axis(spec.cadence);
+    const std::size_t d0 = last_on_or_before(days.dates, from.plus_days(-1));
+    const std::size_t d1 = last_on_or_before(days.dates, to);
+    const std::vector<std::string>& firms = r.catalog.axes()[spec.entity_axes[0]].ids;
+    const auto nvidia = std::find(firms.begin(), firms.end(), "nvidia");
+    if (d0 != std::string::npos && d1 != std::string::npos && d0 < d1 && nvidia != firms.end()) {
+      const auto e = static_cast<std::size_t>(nvidia - firms.begin());
+      std::vector<double> change;
+      for (const SeriesBuffer& buf : r.replicates)
+        change.push_back(buf.get(s, d1, e) / buf.get(s, d0, e) - 1.0);
+      const double m = quantile(std::move(change), 0.5);
+      if (std::isfinite(m))
+        out.push_back("Nvidia's market value " + std::string(m >= 0 ? "rose " : "fell ") +
+                      plain_number(std::abs(100.0 * m)) + "% over the turn (median of the runs).");
+    }
+  }
+  return out;
+}
+
+Json SeminarModel::lever_json(std::size_t i, double value) const {
+  const LeverSpec& l = base_.levers[i];
+  return {{"id", l.id},
+          {"team", base_.teams[base_.seminar_setup.lever_team[i]].id},
+          {"set", lever_info(l.set).name},
+          {"label", l.label},
+          {"explain", l.explain},
+          {"unit", lever_info(l.set).unit},
+          {"min", l.min},
+          {"max", l.max},
+          {"step", l.step},
+          {"value", value}};
+}
+
+Json SeminarModel::info_json() const {
+  Json teams = Json::array(), levers = Json::array(), indicators = Json::array();
+  for (const TeamSpec& t : base_.teams) teams.push_back({{"id", t.id}, {"name", t.name}});
+  for (std::size_t i = 0; i < base_.levers.size(); ++i) levers.push_back(lever_json(i, defaults()[i]));
+  for (const Indicator& ind : indicators_)
+    indicators.push_back({{"id", ind.id}, {"label", ind.label}, {"unit", ind.unit}});
+  return {{"scenario",
+           {{"name", base_.info.name},
+            {"description", base_.info.description},
+            {"start", base_.info.start.iso()},
+            {"end", base_.info.end.iso()}}},
+          {"replicates", base_.seminar.replicates},
+          {"teams", teams},
+          {"levers", levers},
+          {"indicators", indicators},
+          {"game",
+           {{"turn_months", base_.seminar.turn_months},
+            {"first_turn", base_.seminar.first_turn.iso()}}}};
+}
+
+// ---- the wargame ----
+
+Game::Game(const SeminarModel& model)
+    : model_(model), values_(model.defaults()), pending_(model.base().teams.size()) {
+  rerun();
+}
+
+Date Game::turn_date(int turn) const {
+  const Scenario& s = model_.base();
+  return s.seminar.first_turn.plus_months(static_cast<int>(s.seminar.turn_months) * (turn - 1));
+}
+
+Date Game::view_end() const {
+  const Date end = turn_date(turn_).plus_days(-1);
+  return std::min(end, model_.base().info.end);
+}
+
+std::vector<Decision> Game::all_decisions() const {
+  std::vector<Decision> all;
+  for (const Turn& t : history_) all.insert(all.end(), t.decisions.begin(), t.decisions.end());
+  return all;
+}
+
+void Game::rerun() {
+  const Scenario s = model_.scenario(all_decisions(), view_end());
+  result_ = std::make_shared<const RunResult>(model_.run(s));
+}
+
+void Game::require(Status s, const char* what) const {
+  if (status_ == s) return;
+  throw RequestError(409, std::string("cannot ") + what + ": the game is " +
+                              (status_ == Status::playing  ? "being played"
+                               : status_ == Status::paused ? "paused"
+                                                           : "over"));
+}
+
+bool Game::everyone_submitted() const {
+  return std::all_of(pending_.begin(), pending_.end(), [](const auto& p) { return p.has_value(); });
+}
+
+bool Game::submit(std::size_t team, const Json& levers) {
+  require(Status::playing, "submit");
+  pending_[team] = model_.values_from(levers, pending_[team].value_or(values_), team);
+  return everyone_submitted();
+}
+
+void Game::advance() {
+  require(Status::playing, "advance");
+  Turn t;
+  t.before = values_;
+  const Date date = turn_date(turn_);
+  const Scenario& s = model_.base();
+  for (std::size_t i = 0; i < s.levers.size(); ++i) {
+    const auto& p = pending_[s.seminar_setup.lever_team[i]];
+    if (p && (*p)[i] != values_[i]) {
+      t.decisions.push_back({turn_, date, i, (*p)[i]});
+      values_[i] = (*p)[i];
+    }
+  }
+  history_.push_back(std::move(t));
+  ++turn_;
+  std::fill(pending_.begin(), pending_.end(), std::nullopt);
+  try {
+    rerun();
+  } catch (...) {
+    --turn_;
+    values_ = history_.back().before;
+    history_.pop_back();
+    throw;
+  }
+  history_.back().digest =
+      model_.digest(*result_, history_.back().decisions, history_.back().before, date, view_end());
+  if (s.info.end < turn_date(turn_)) status_ = Status::ended;
+}
+
+void Game::pause() {
+  require(Status::playing, "pause");
+  status_ = Status::paused;
+}
+
+void Game::resume() {
+  require(Status::paused, "resume");
+  status_ = Status::playing;
+}
+
+void Game::undo() {
+  if (status_ == Status::ended && model_.base().info.end < turn_date(turn_))
+    status_ = Status::playing;  // the last turn reached the end; undoing it reopens the game
+  require(Status::playing, "undo");
+  if (history_.empty()) throw RequestError(409, "cannot undo: no turn has been played");
+  values_ = history_.back().before;
+  history_.pop_back();
+  --turn_;
+  std::fill(pending_.begin(), pending_.end(), std::nullopt);
+  rerun();
+}
+
+void Game::end() {
+  if (status_ == Status::ended) throw RequestError(409, "the game is already over");
+  status_ = Status::ended;
+}
+
+std::string Game::export_yaml() const {
+  return "# A wargame played with airace serve (" + std::to_string(history_.size()) +
+         " turns). `airace run` on this file reproduces the game's runs exactly: the teams'\n"
+         "# decisions are the policy events with a team.\n" +
+         model_.scenario_yaml(all_decisions(), view_end());
+}
+
+Json Game::state(std::optional<std::size_t> team) const {
+  const Scenario& s = model_.base();
+  Json out;
+  out["role"] = team ? "team" : "facilitator";
+  out["team"] = team ? Json(s.teams[*team].id) : Json(nullptr);
+  out["status"] = status_ == Status::playing ? "playing"
+                  : status_ == Status::paused ? "paused"
+                                              : "ended";
+  out["turn"] = turn_;
+  out["date"] = turn_date(turn_).iso();
+  out["shown_until"] = view_end().iso();
+  out["next_date"] = turn_date(turn_ + 1).iso();
+  out["end"] = s.info.end.iso();
+  Json teams = Json::array();
+  for (std::size_t i = 0; i < s.teams.size(); ++i)
+    teams.push_back({{"id", s.teams[i].id},
+                     {"name", s.teams[i].name},
+                     {"submitted", pending_[i].has_value()}});
+  out["teams"] = std::move(teams);
+  Json levers = Json::array();
+  for (std::size_t i = 0; i < s.levers.size(); ++i)
+    if (!team || s.seminar_setup.lever_team[i] == *team)
+      levers.push_back(model_.lever_json(i, values_[i]));
+  out["levers"] = std::move(levers);
+  const auto pending_of = [&](std::size_t t) {
+    Json p = Json::object();
+    if (pending_[t])
+      for (std::size_t i = 0; i < s.levers.size(); ++i)
+        if (s.seminar_setup.lever_team[i] == t) p[s.levers[i].id] = (*pending_[t])[i];
+    return p;
+  };
+  if (team) {
+    out["pending"] = pending_of(*team);
+  } else {
+    Json all = Json::object();
+    for (std::size_t t = 0; t < s.teams.size(); ++t) all[s.teams[t].id] = pending_of(t);
+    out["pending"] = std::move(all);
+  }
+  const Json view = model_.view(*result_, view_end());
+  out["world"] = {{"dates", view["dates"]}, {"series", view["series"]}};
+  out["releases"] = view["releases"];
+  Json indicators = Json::array();
+  for (const Indicator& ind : model_.indicators())
+    indicators.push_back({{"id", ind.id}, {"label", ind.label}, {"unit", ind.unit}});
+  out["indicators"] = std::move(indicators);
+  out["digest"] = history_.empty() ? Json::array() : Json(history_.back().digest);
+  Json history = Json::array();
+  for (std::size_t k = 0; k < history_.size(); ++k) {
+    Json decisions = Json::array();
+    for (const Decision& d : history_[k].decisions)
+      decisions.push_back({{"team", s.teams[s.seminar_setup.lever_team[d.lever]].id},
+                           {"lever", s.levers[d.lever].id},
+                           {"value", d.value}});
+    history.push_back({{"turn", k + 1},
+                       {"date", turn_date(static_cast<int>(k) + 1).iso()},
+                       {"decisions", decisions},
+                       {"digest", history_[k].digest}});
+  }
+  out["history"] = std::move(history);
+  return out;
+}
+
+}  // namespace airace::serve

@@ -1,0 +1,131 @@
+#pragma once
+// The seminar's engine side, without HTTP (docs/teaching.md, "Live dashboard" and "A 90-minute
+// wargame"). Students' lever values become dated policy events added to the scenario, and the
+// scenario so changed is run from its start: a dashboard run sets the changed levers on
+// seminar.first_turn, a wargame's decisions are set on the date of their turn. So what the page
+// shows is always the run of a scenario that `airace run` reproduces exactly, and undoing a
+// turn is dropping its events.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sim/core/series.hpp"
+#include "sim/scenario.hpp"
+
+namespace airace::serve {
+
+using Json = nlohmann::json;
+
+// A request the server refuses: the HTTP status (4xx) and a plain message.
+class RequestError : public std::runtime_error {
+ public:
+  RequestError(int status, const std::string& message)
+      : std::runtime_error(message), status_(status) {}
+  int status() const { return status_; }
+
+ private:
+  int status_;
+};
+
+// One lever set to a value from a date on: a policy event with the team that decided it.
+struct Decision {
+  int turn = 0;  // 0: a dashboard setting
+  Date date;
+  std::size_t lever = 0;  // index into scenario.levers
+  double value = 0.0;
+};
+
+// A headline indicator shown on the page: one series of /indicators, for one entity.
+struct Indicator {
+  std::string id;
+  std::string label;
+  std::string unit;
+  SeriesId series = kNoSeries;
+  std::size_t entity = 0;
+};
+
+class SeminarModel {
+ public:
+  // Throws InputError when the scenario declares no levers.
+  SeminarModel(Scenario base, int threads);
+
+  const Scenario& base() const { return base_; }
+  const std::vector<Indicator>& indicators() const { return indicators_; }
+  // The value of each lever on seminar.first_turn.
+  const std::vector<double>& defaults() const { return base_.seminar_setup.lever_value; }
+
+  // Lever values from a request's {"id": value}: every lever starts at `current`; only the
+  // levers of `team` may be given when a team is named. Throws RequestError (400 or 403).
+  std::vector<double> values_from(const Json& given, const std::vector<double>& current,
+                                  std::optional<std::size_t> team) const;
+
+  // The scenario text that adds `decisions` as policy events and ends on `end`.
+  std::string scenario_yaml(const std::vector<Decision>& decisions, Date end) const;
+  Scenario scenario(const std::vector<Decision>& decisions, Date end) const;
+  RunResult run(const Scenario& s) const;
+
+  // The page's view of a run up to `until`: indicator dates, median and 5-95% bands, and the
+  // flagship releases of replicate 0.
+  Json view(const RunResult& r, Date until) const;
+  // Plain sentences about a turn: the decisions, then what happened from `from` to `to`.
+  std::vector<std::string> digest(const RunResult& r, const std::vector<Decision>& decisions,
+                                  const std::vector<double>& before, Date from, Date to) const;
+  Json lever_json(std::size_t lever, double value) const;
+  Json info_json() const;
+
+ private:
+  Scenario base_;
+  int threads_;
+  std::vector<Indicator> indicators_;
+};
+
+// The wargame: teams submit lever values each turn; the facilitator advances, pauses, undoes
+// and ends. Not thread-safe: the server holds a lock around every call.
+class Game {
+ public:
+  explicit Game(const SeminarModel& model);
+
+  enum class Status { playing, paused, ended };
+  // The state as `team` sees it (nullopt: the facilitator).
+  Json state(std::optional<std::size_t> team) const;
+  // A team's decisions for this turn. Returns true when every team has now submitted.
+  bool submit(std::size_t team, const Json& levers);
+  void advance();  // runs the turn
+  void pause();
+  void resume();
+  void undo();
+  void end();
+  Status status() const { return status_; }
+  bool everyone_submitted() const;
+
+  std::string export_yaml() const;
+  const RunResult& result() const { return *result_; }
+
+ private:
+  struct Turn {
+    std::vector<Decision> decisions;  // this turn's
+    std::vector<double> before;       // lever values before them
+    std::vector<std::string> digest;
+  };
+  Date turn_date(int turn) const;  // the date turn k's decisions take effect
+  Date view_end() const;           // the last simulated day shown now
+  std::vector<Decision> all_decisions() const;
+  void rerun();
+  void require(Status s, const char* what) const;
+
+  const SeminarModel& model_;
+  Status status_ = Status::playing;
+  int turn_ = 1;                                      // the turn being decided
+  std::vector<double> values_;                        // [lever] in force now
+  std::vector<std::optional<std::vector<double>>> pending_;  // [team] submitted values
+  std::vector<Turn> history_;
+  std::shared_ptr<const RunResult> result_;
+};
+
+}  // namespace airace::serve
