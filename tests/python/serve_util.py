@@ -31,7 +31,8 @@ class Server:
     """`airace serve` in a subprocess, on a free loopback port, until stop() or the with-block ends."""
 
     def __init__(self, binary, scenario=None, extra_args=(), start_timeout_s=120):
-        self.binary = str(binary)
+        # The server runs in the repository root: a relative path is taken from here.
+        self.binary = os.path.abspath(binary) if os.sep in str(binary) else str(binary)
         self.scenario = str(scenario) if scenario else None  # None: the binary's default
         self.extra_args = list(extra_args)
         self.start_timeout_s = start_timeout_s

@@ -170,7 +170,9 @@
       const x = chart.scales.x;
       const area = chart.chartArea;
       const ctx = chart.ctx;
-      const placed = [];  // labels drawn so far: {px, top, bottom}, so close ones stack
+      const placed = [];  // labels drawn so far, so close ones do not overlap
+      // Dozens of releases: lines only (names would hide the data; the digest names them).
+      const crowded = marks.filter((m) => !m.atBottom).length > 12;
       ctx.save();
       ctx.font = "600 13px system-ui, sans-serif";
       for (const m of marks) {
@@ -179,7 +181,8 @@
         const px = x.getPixelForValue(i);
         if (px < area.left || px > area.right) continue;
         ctx.strokeStyle = m.color;
-        ctx.lineWidth = 1.5;
+        ctx.globalAlpha = 0.55;  // the data stays readable through a dense run of releases
+        ctx.lineWidth = 1.2;
         ctx.setLineDash(m.dash || []);
         ctx.beginPath();
         ctx.moveTo(px, area.top);
@@ -189,12 +192,12 @@
         ctx.fillStyle = m.color;
         ctx.textBaseline = "bottom";
         const length = ctx.measureText(m.label).width;
-        let top = m.atBottom ? area.bottom - 4 - length : area.top + 4;
-        for (const p of placed) {
-          if (m.atBottom) break;
-          if (Math.abs(p.px - px) < 16 && top < p.bottom + 6 && top + length > p.top - 6) top = p.bottom + 8;
-        }
-        if (!m.atBottom) placed.push({ px: px, top: top, bottom: top + length });
+        ctx.globalAlpha = 1;
+        // A label only where it has room: releases close together keep their lines, and the
+        // first of them is named (every release is in the digest and the downloads).
+        if (!m.atBottom && (crowded || placed.some((p) => Math.abs(p.px - px) < 17))) continue;
+        const top = m.atBottom ? area.bottom - 4 - length : area.top + 4;
+        if (!m.atBottom) placed.push({ px: px });
         ctx.save();
         ctx.translate(px - 3, top);
         ctx.rotate(Math.PI / 2);
