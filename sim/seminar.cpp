@@ -66,7 +66,9 @@ std::optional<double> on_lever_grid(const LeverSpec& lever, double v) {
   if (std::abs(snapped - v) > tolerance) return std::nullopt;
   const double slack = 1e-9 * std::max(std::abs(lever.max - lever.min), 1e-300);
   if (snapped < lever.min - slack || snapped > lever.max + slack) return std::nullopt;
-  return std::clamp(snapped, lever.min, lever.max);
+  // The value as given (0.7, not 0 + 14 x 0.05 = 0.7000000000000001): what the scenario or the
+  // student wrote.
+  return std::clamp(v, lever.min, lever.max);
 }
 
 SeminarSetup resolve_seminar(const std::vector<TeamSpec>& teams,

@@ -61,8 +61,8 @@ SeminarSetup resolve_seminar(const std::vector<TeamSpec>& teams,
                              const GovernmentsSetup& governments, Date start,
                              SourceLocation seminar_where, Diagnostics& diags);
 
-// The nearest value of a lever's slider grid (min + k * step) to v, when v lies within half a
-// step of it and inside [min, max]; nullopt otherwise.
+// v itself (within [min, max]) when it is one of the lever's slider values min + k * step, up
+// to rounding; nullopt otherwise.
 std::optional<double> on_lever_grid(const LeverSpec& lever, double v);
 
 // The decision log: the policy events that carry a team, as CSV text with a header line

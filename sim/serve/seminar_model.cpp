@@ -434,7 +434,8 @@ void Game::advance() {
   const Scenario& s = model_.base();
   for (std::size_t i = 0; i < s.levers.size(); ++i) {
     const auto& p = pending_[s.seminar_setup.lever_team[i]];
-    if (p && (*p)[i] != values_[i]) {
+    // A value equal to the one in force, up to rounding, is no decision.
+    if (p && std::abs((*p)[i] - values_[i]) > 1e-9 * s.levers[i].step) {
       t.decisions.push_back({turn_, date, i, (*p)[i]});
       values_[i] = (*p)[i];
     }

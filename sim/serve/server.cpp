@@ -93,6 +93,12 @@ std::string make_code(std::mt19937_64& rng) {
   return code;
 }
 
+// {"error": message}. A message may quote the request (its path), which need not be UTF-8:
+// invalid bytes are replaced, never thrown on.
+std::string error_body(const std::string& message) {
+  return Json{{"error", message}}.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 bool is_loopback(const std::string& address) {
   return address == "127.0.0.1" || address == "localhost" || address == "::1" ||
          address.rfind("127.", 0) == 0;
@@ -124,7 +130,7 @@ class Seminar {
     });
     api(svr, "POST", "/api/run", codes_required_,
         [this](const httplib::Request& req, httplib::Response& res) {
-          const Json body = parse_body(req);
+          const Json body = parse_body(req, {"levers"});
           const std::vector<double> values =
               model_.values_from(field(body, "levers"), model_.defaults(), std::nullopt);
           bool cached = false;
@@ -146,7 +152,7 @@ class Seminar {
     // The wargame: every request names its team (or the facilitator) by its code.
     api(svr, "POST", "/api/game/join", false,
         [this](const httplib::Request& req, httplib::Response& res) {
-          const Json body = parse_body(req);
+          const Json body = parse_body(req, {"code"});
           const Json& code = field(body, "code");
           if (!code.is_string()) throw RequestError(400, "expected \"code\" to be text");
           const auto who = role_of(code.get<std::string>());
@@ -185,13 +191,21 @@ class Seminar {
           send_file(res, h5_bytes(game_->result()), "application/x-hdf5",
                     model_.base().info.name + "_game.h5");
         });
+    // Two Content-Length headers make the body's end ambiguous (RFC 9112 §6.3): refused.
+    svr.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (req.get_header_value_count("Content-Length") <= 1)
+        return httplib::Server::HandlerResponse::Unhandled;
+      res.status = 400;
+      res.set_content(error_body("more than one Content-Length header"), "application/json");
+      return httplib::Server::HandlerResponse::Handled;
+    });
     svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;
       std::string message = res.status == 404   ? "no such page or API route: " + req.path
                             : res.status == 413 ? "the request body is larger than 64 KiB"
                             : res.status == 405 ? "method not allowed"
                                                 : "bad request";
-      res.set_content(Json{{"error", message}}.dump(), "application/json");
+      res.set_content(error_body(message), "application/json");
     });
     svr.set_exception_handler(
         [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
@@ -203,7 +217,7 @@ class Seminar {
           } catch (...) {
           }
           res.status = 500;
-          res.set_content(Json{{"error", what}}.dump(), "application/json");
+          res.set_content(error_body(what), "application/json");
         });
   }
 
@@ -221,13 +235,13 @@ class Seminar {
       } catch (const RequestError& e) {
         res.status = e.status();
         if (e.status() == 503) res.set_header("Retry-After", "2");
-        res.set_content(Json{{"error", e.what()}}.dump(), "application/json");
+        res.set_content(error_body(e.what()), "application/json");
       } catch (const InputError& e) {
         // A lever setting the scenario refuses (should not happen: values are checked first).
         res.status = 400;
         std::string what;
         for (const Diagnostic& d : e.diagnostics()) what += d.key_path + ": " + d.message + "; ";
-        res.set_content(Json{{"error", what}}.dump(), "application/json");
+        res.set_content(error_body(what), "application/json");
       }
     };
     if (std::string(method) == "GET")
@@ -244,7 +258,13 @@ class Seminar {
           const std::optional<std::size_t> team = role_of(code_of(req));
           if (facilitator_only && team)
             throw RequestError(403, "only the facilitator may do this");
-          const Json body = req.method == "POST" ? parse_body(req, true) : Json::object();
+          const bool submit = req.path == "/api/game/submit";
+          const Json body = req.method != "POST" ? Json::object()
+                            : submit             ? parse_body(req, {"levers"})
+                                                 : parse_body(req, {}, true);
+          if (submit && !body.contains("levers"))
+            throw RequestError(400, "expected {\"levers\": {...}}: the team's lever values, "
+                                    "{} to keep them all");
           std::lock_guard lock(game_mutex_);
           if (req.method == "POST") {
             const auto slot = gate_.enter();  // a turn may run (submit: once all have)
@@ -268,12 +288,22 @@ class Seminar {
                                          : "unknown access code");
   }
 
-  static Json parse_body(const httplib::Request& req, bool empty_ok = false) {
+  // The body as a JSON object whose keys are all among `keys` (a misspelt key is refused, not
+  // ignored); an empty body is {} where `empty_ok`.
+  static Json parse_body(const httplib::Request& req, std::initializer_list<const char*> keys,
+                         bool empty_ok = false) {
     if (req.body.empty() && empty_ok) return Json::object();
     Json body = Json::parse(req.body, nullptr, false);
     if (body.is_discarded())
       throw RequestError(400, "the request body is not valid JSON");
     if (!body.is_object()) throw RequestError(400, "expected a JSON object as the request body");
+    for (const auto& [key, value] : body.items())
+      if (std::none_of(keys.begin(), keys.end(), [&](const char* k) { return key == k; })) {
+        std::string known;
+        for (const char* k : keys) known += std::string(known.empty() ? "\"" : ", \"") + k + "\"";
+        throw RequestError(400, "unknown key \"" + key + "\" in the request body; expected " +
+                                    (known.empty() ? std::string("no body") : known));
+      }
     return body;
   }
 
@@ -301,7 +331,7 @@ class Seminar {
         return;
       }
     res.status = 404;
-    res.set_content(Json{{"error", "no such file: " + path}}.dump(), "application/json");
+    res.set_content(error_body("no such file: " + path), "application/json");
   }
 
   std::vector<Decision> dashboard_decisions(const std::vector<double>& values) const {
@@ -459,7 +489,7 @@ int command_serve(const ServeArgs& args) {
   svr.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
   svr.set_payload_max_length(kMaxBodyBytes);
   svr.set_keep_alive_max_count(20);
-  svr.set_read_timeout(10, 0);
+  svr.set_read_timeout(5, 0);
   svr.set_write_timeout(10, 0);
   seminar.routes(svr);
 

@@ -219,24 +219,24 @@ def main():
             reader = csv.DictReader(io.StringIO(text))
             rows = list(reader)
             columns = reader.fieldnames or []
-            missing = [c for c in ("date", "team", "set", "value") if c not in columns]
-            if missing:
-                problems.append("/meta/decisions has columns %s, without %s" % (columns, missing))
-            if columns != ["date", "team", "lever", "set", "value"]:
-                print("NOTE: /meta/decisions has the columns %s; the API contract says "
-                      "date,team,lever,set,value" % ",".join(columns))
+            if columns != ["date", "team", "id", "set", "value"]:
+                problems.append("/meta/decisions has columns %s, not date,team,id,set,value"
+                                % columns)
     if compared == 0:
         problems.append("no dataset compared: the files hold no series")
     set_of = {l["id"]: l["set"] for l in info["levers"]}
     for turn, team, lever, value in decisions:
+        # Each decision is the policy event turn<N>_<lever>, dated on its turn.
         hit = [r for r in rows if r.get("team") == team and r.get("set") == set_of[lever]
+               and r.get("id") == "turn%d_%s" % (turn, lever)
                and math.isclose(float(r.get("value", "nan")), value, rel_tol=1e-12, abs_tol=1e-12)]
         if not hit:
             problems.append("/meta/decisions lacks turn %d's %s %s = %r (it has %s)"
                             % (turn, team, lever, value, rows))
-        elif not any(r.get("date", "") >= turn_dates[turn] for r in hit):
-            problems.append("/meta/decisions dates turn %d's %s %s = %r before the turn (%s): %s"
-                            % (turn, team, lever, value, turn_dates[turn], hit))
+        elif hit[0].get("date") != turn_dates[turn]:
+            problems.append("/meta/decisions dates turn %d's %s %s = %r on %s, not on the "
+                            "turn's date %s" % (turn, team, lever, value, hit[0].get("date"),
+                                                turn_dates[turn]))
     made = {(team, set_of[lever], value) for _, team, lever, value in decisions}
     for r in rows:
         if not any(r.get("team") == t and r.get("set") == st
