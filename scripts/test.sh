@@ -4,7 +4,8 @@
 #   asan  AddressSanitizer + UndefinedBehaviorSanitizer, leak checks on: every test but those
 #         whose work is done in Python (label `python`);
 #   tsan  ThreadSanitizer: the tests of the parallel engine (results across thread counts),
-#         the adoption loop, the sweep runner (shards, resume, MPI) and the fuzz regressions.
+#         the adoption loop, the sweep runner (shards, resume, MPI), the fuzz regressions and
+#         the seminar server under fuzzed requests.
 # Open MPI and chromium are installed too, so that the MPI sweep test and the report's
 # headless render run in CI; a build without them leaves those two tests out.
 set -euo pipefail

@@ -37,6 +37,7 @@ class Server:
         self.extra_args = list(extra_args)
         self.start_timeout_s = start_timeout_s
         self.proc = None
+        self.last_log = ""
         self.url = None
         self.codes = None
         self._dir = None
@@ -80,16 +81,20 @@ class Server:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self):
+        """Stops the server (SIGTERM) and returns its exit status (None if never started).
+        The end of its log stays in last_log."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=15)
+                self.proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
         if self._dir is not None:
+            self.last_log = self.log()
             self._dir.cleanup()
             self._dir = None
+        return self.proc.returncode if self.proc is not None else None
 
     def __enter__(self):
         return self.start()
