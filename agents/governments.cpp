@@ -176,6 +176,7 @@ GovernmentsSetup resolve_governments(const UsGovernment& us, const ChinaGovernme
   g.initial[static_cast<std::size_t>(Lever::cn_open_encouragement)] = cn.open_encouragement;
 
   for (const PolicyEvent& e : events) {
+    if (e.set == Lever::none) continue;  // an unknown lever: reported by the schema
     check_lever_value(e.set, e.to, e.where, "policy_events[" + e.id + "].to", diags);
     g.scheduled.push_back({e.date, e.set, e.to});
   }
