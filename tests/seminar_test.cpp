@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "sim/scenario.hpp"
 #include "sim/serve/seminar_model.hpp"
@@ -238,4 +239,32 @@ TEST_CASE("the dashboard's view has bands for every indicator and flagship relea
         CHECK(b["p5"][t].get<double>() <= b["p95"][t].get<double>());
   }
   for (const Json& rel : v["releases"]) CHECK(rel["date"].get<std::string>() <= "2023-12-31");
+}
+
+TEST_CASE("every scenario of the library can be served with the default levers") {
+  namespace fs = std::filesystem;
+  std::size_t served = 0;
+  for (const char* dir : {"scenarios", "scenarios/whatif", "scenarios/teaching"})
+    for (const fs::directory_entry& e : fs::directory_iterator(fs::path(AIRACE_SOURCE_DIR) / dir)) {
+      if (e.path().extension() != ".yaml") continue;
+      INFO(e.path().string());
+      const Scenario s = load_scenario(e.path());
+      const Scenario with = s.levers.empty() ? airace::serve::with_default_levers(s) : s;
+      CHECK(with.levers.size() == 6);
+      CHECK(with.teams.size() == 2);
+      CHECK(with.seminar.first_turn < with.info.end);
+      ++served;
+    }
+  CHECK(served > 20);
+  // The defaults start turns in 2025 when the scenario spans it, else a month after its start.
+  CHECK(airace::serve::with_default_levers(load_scenario(kSmall)).seminar.first_turn ==
+        Date::from_ymd(2022, 2, 1));
+  // A value off the default slider is reported, saying to declare levers.
+  bool refused = false;
+  try {
+    airace::serve::with_default_levers(load_scenario(kSmall, {"us_government.enforcement=1.1"}));
+  } catch (const InputError& e) {
+    refused = e.diagnostics().back().hint.find("declare levers") != std::string::npos;
+  }
+  CHECK(refused);
 }

@@ -73,6 +73,52 @@ double median_at(const RunResult& r, SeriesId s, std::size_t t, std::size_t e) {
 
 }  // namespace
 
+Scenario with_default_levers(const Scenario& s) {
+  std::string overlay = R"(teams:
+  - {id: us, name: US government}
+  - {id: cn, name: China's government}
+levers:
+  - {id: enforcement, set: us_government.enforcement, team: us, min: 0, max: 4, step: 0.25,
+     label: Enforcement of chip export rules,
+     explain: "Effort against smuggling and remote rental of controlled chips (1: the 2022-2024 effort)."}
+  - {id: ally_alignment, set: allies.alignment, team: us, min: 0, max: 1, step: 0.05,
+     label: Allies' alignment on equipment controls,
+     explain: "How far allies follow US controls on chip-making tools (0 not at all, 1 fully)."}
+  - {id: chip_subsidy, set: china_government.chip_subsidy_usd_per_year, team: cn, min: 0,
+     max: 30000000000, step: 1000000000, label: Subsidy to domestic chip makers,
+     explain: "State money a year for the capacity of Chinese chip producers."}
+  - {id: domestic_preference, set: china_government.domestic_preference, team: cn, min: 0,
+     max: 3, step: 0.1, label: Buy-domestic guidance,
+     explain: "How much more state-linked buyers value a domestic chip over an imported one."}
+  - {id: compute_pool, set: china_government.compute_pool_share, team: cn, min: 0, max: 0.5,
+     step: 0.05, label: National computing pool,
+     explain: "Share of state-linked cloud compute lent to Chinese labs for training."}
+  - {id: open_encouragement, set: china_government.open_encouragement, team: cn, min: 0,
+     max: 2, step: 0.1, label: Encouragement of open-weight releases,
+     explain: "How strongly the state rewards labs that publish their model weights."}
+)";
+  if (s.resolved.find("seminar") == nullptr) {
+    // Turns start in 2025 when the scenario spans it, else a month after its start.
+    Date first = Date::from_ymd(2025, 1, 1);
+    if (!(s.info.start < first && first < s.info.end)) first = s.info.start.plus_months(1);
+    overlay += "seminar: {first_turn: " + first.iso() + "}\n";
+  }
+  Diagnostics diags;
+  ConfigNode tree = s.resolved;
+  merge_config(tree, parse_yaml_text(overlay, "<airace serve's default levers>", diags));
+  diags.throw_if_any();
+  try {
+    return scenario_from_tree(std::move(tree), s.file);
+  } catch (const InputError& e) {
+    std::vector<Diagnostic> all = e.diagnostics();
+    all.push_back({SourceLocation{s.file, 1, 1}, "levers",
+                   "the scenario declares no levers, and airace serve's default levers do not "
+                   "fit it (above)",
+                   "declare levers: in the scenario (see scenarios/seminar.yaml)"});
+    throw InputError(std::move(all));
+  }
+}
+
 SeminarModel::SeminarModel(Scenario base, int threads)
     : base_(std::move(base)), threads_(threads) {
   if (base_.levers.empty())

@@ -50,6 +50,12 @@ struct Indicator {
   std::size_t entity = 0;
 };
 
+// A scenario that declares no levers gets the six government levers (docs/scenarios.md,
+// "Seminars: teams and levers"): the US team owns enforcement and allies' alignment, China's
+// team the rest; turns start on 2025-01-01 when the scenario spans it. Throws InputError, saying
+// to declare levers, when a lever's value is not on its default slider.
+Scenario with_default_levers(const Scenario& s);
+
 class SeminarModel {
  public:
   // Throws InputError when the scenario declares no levers.

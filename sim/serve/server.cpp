@@ -470,7 +470,13 @@ class Seminar {
 }  // namespace
 
 int command_serve(const ServeArgs& args) {
-  const Scenario scenario = load_scenario(args.scenario);
+  Scenario scenario = load_scenario(args.scenario);
+  if (scenario.levers.empty()) {
+    std::cerr << "airace serve: " << args.scenario
+              << " declares no levers: students get the six government levers "
+                 "(docs/scenarios.md, \"Seminars: teams and levers\")\n";
+    scenario = with_default_levers(scenario);
+  }
   const SeminarModel model(scenario, args.threads);
   const bool codes_required = !is_loopback(args.bind);
 

@@ -3,7 +3,8 @@
 
     /usr/bin/python3 tests/python/check_serve_access.py AIRACE_BINARY
 
-Also checks a bad scenario (one without levers) and a busy port: exit status 2 and a message.
+Also checks that a scenario without levers (a teaching one) is served with the default levers,
+and that a bad scenario and a busy port are refused with exit status 2 and a message.
 """
 import socket
 import subprocess
@@ -45,11 +46,21 @@ def main():
                s.request("POST", "/api/run", RUN, code=s.team_code("cn"))[0], 200)
         expect("network: the page itself", s.request("GET", "/")[0], 200)
 
-    # A scenario without levers, and a port in use: refused with status 2 and a message.
-    done = subprocess.run([binary, "serve", "scenarios/baseline.yaml", "--port", "0"],
+    # A teaching scenario declares no levers: it is served with the six government levers.
+    with Server(binary, scenario="scenarios/teaching/enforcement_double.yaml") as s:
+        info = s.json("GET", "/api/info")
+        levers = {l["id"]: l["value"] for l in info["levers"]}
+        if len(levers) != 6 or levers.get("enforcement") != 2:
+            raise Failure("a teaching scenario's default levers: %s" % levers)
+        if "declares no levers" not in s.log():
+            raise Failure("serving a scenario without levers says nothing:\n" + s.log())
+        s.json("POST", "/api/run", {"levers": {"enforcement": 0.5}})
+
+    # A malformed scenario, and a port in use: refused with status 2 and a message.
+    done = subprocess.run([binary, "serve", "tests/data/bad_misspelt_key.yaml", "--port", "0"],
                           capture_output=True, text=True, timeout=120)
-    if done.returncode != 2 or "declares no levers" not in done.stderr:
-        raise Failure("a scenario without levers: status %d, %s" % (done.returncode, done.stderr))
+    if done.returncode != 2 or "bad_misspelt_key.yaml:" not in done.stderr:
+        raise Failure("a bad scenario: status %d, %s" % (done.returncode, done.stderr))
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -58,8 +69,8 @@ def main():
                               text=True, timeout=120)
     if done.returncode != 2 or "cannot listen" not in done.stderr:
         raise Failure("a busy port: status %d, %s" % (done.returncode, done.stderr))
-    print("access rules hold on loopback and with --bind 0.0.0.0; bad scenario and busy port "
-          "refused with status 2")
+    print("access rules hold on loopback and with --bind 0.0.0.0; a teaching scenario is served "
+          "with the default levers; a bad scenario and a busy port are refused with status 2")
 
 
 if __name__ == "__main__":
