@@ -56,6 +56,13 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# chromedriver reaches chromium at "localhost"; a minimal root (a container without /etc/hosts)
+# cannot resolve it, which every Debian install can.
+if [[ "$with_tests" == 1 && $(id -u) -eq 0 ]] && ! getent hosts localhost >/dev/null; then
+  echo "setup: adding localhost to /etc/hosts (the page tests need it)"
+  printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >>/etc/hosts
+fi
+
 if ((${#missing[@]} == 0)); then
   echo "setup: all ${#packages[@]} packages are installed"
   exit 0
