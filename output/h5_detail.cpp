@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <vector>
 
@@ -15,9 +18,24 @@ namespace {
 char g_reading_path[4096];
 std::atomic<const char*> g_reading{nullptr};
 static_assert(std::atomic<const char*>::is_always_lock_free);
+
+// The steady-clock time (ns since its epoch) by which the text being read must be in, or 0.
+std::atomic<int64_t> g_text_deadline_ns{0};
+static_assert(std::atomic<int64_t>::is_always_lock_free);
+
+int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 }  // namespace
 
 const char* file_being_read() { return g_reading.load(); }
+
+bool text_read_overdue() {
+  const int64_t deadline = g_text_deadline_ns.load();
+  return deadline != 0 && steady_now_ns() > deadline;
+}
 
 namespace h5 {
 
@@ -28,6 +46,15 @@ ReadingFile::ReadingFile(const std::string& path) {
 }
 
 ReadingFile::~ReadingFile() { g_reading.store(nullptr); }
+
+ReadingText::ReadingText(std::size_t count) {
+  constexpr int64_t kBase = 3'000'000'000;  // 3 s
+  constexpr int64_t kEach = 20'000;         // 20 us a string
+  const int64_t n = static_cast<int64_t>(std::min<std::size_t>(count, 1'000'000'000));
+  g_text_deadline_ns.store(steady_now_ns() + kBase + kEach * n);
+}
+
+ReadingText::~ReadingText() { g_text_deadline_ns.store(0); }
 
 }  // namespace h5
 }  // namespace airace

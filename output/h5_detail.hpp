@@ -92,6 +92,17 @@ class ReadingFile {
   ReadingFile& operator=(const ReadingFile&) = delete;
 };
 
+// Marks, while it lives, that HDF5 is reading `count` variable-length strings, with a deadline
+// for text_read_overdue() (h5_reader.hpp): HDF5 1.10 loops for ever on a damaged global heap
+// (where such strings live) whose object size makes the next object start where it began.
+class ReadingText {
+ public:
+  explicit ReadingText(std::size_t count);
+  ~ReadingText();
+  ReadingText(const ReadingText&) = delete;
+  ReadingText& operator=(const ReadingText&) = delete;
+};
+
 // Variable-length UTF-8: h5py then returns attributes as str, and netCDF readers see NC_STRING.
 Handle utf8_string_type();
 Handle scalar_space();

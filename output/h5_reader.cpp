@@ -40,7 +40,10 @@ std::vector<std::string> read_strings(hid_t type, hid_t space, std::size_t count
   out.reserve(count);
   if (check(H5Tis_variable_str(type), "reading " + what) > 0) {
     std::vector<char*> texts(count, nullptr);
-    if (count > 0) check(read(memory_type.get(), texts.data()), "reading " + what);
+    if (count > 0) {
+      const h5::ReadingText watched(count);
+      check(read(memory_type.get(), texts.data()), "reading " + what);
+    }
     for (const char* t : texts) out.emplace_back(t != nullptr ? t : "");
     if (count > 0) H5Dvlen_reclaim(memory_type.get(), space, H5P_DEFAULT, texts.data());
   } else {

@@ -78,6 +78,12 @@ void silence_hdf5_errors();
 // damaged files instead of returning an error, and a program can then still say which file.
 const char* file_being_read();
 
+// Whether the reader has been inside HDF5 reading variable-length text for longer than any
+// intact file needs (3 s plus 20 us a string): HDF5 1.10 loops for ever on some damaged global
+// heaps instead of returning an error. A program can watch this from another thread and report
+// file_being_read() as damaged. Safe to call from any thread.
+bool text_read_overdue();
+
 // `series_path` is "group/name", e.g. "indicators/us_cn_gap_months".
 StoredSeries read_series(const std::filesystem::path& path, std::string_view series_path);
 

@@ -260,6 +260,7 @@ std::vector<std::string> read_strings(hid_t obj_type_owner, hid_t type, std::siz
   const Handle mem = h5::utf8_string_type();
   std::vector<char*> p(n, nullptr);
   if (n > 0) {
+    const h5::ReadingText watched(n);
     const herr_t status =
         attribute ? H5Aread(obj_type_owner, mem.get(), p.data())
                   : H5Dread(obj_type_owner, mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data());

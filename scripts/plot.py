@@ -60,19 +60,30 @@ def ensure_dependencies(script=None):
     sys.exit(2)
 
 
-def hdf5_crash(path):
-    """The name of the signal that killed a child process reading every attribute and dataset
-    of `path` with h5py, or "" when it did not crash.
+# Seconds a child may spend on one object of a file before it is taken for stuck: the objects it
+# reads are at most 64 MiB of numbers, or text, which an intact file gives in well under this.
+STUCK_SECONDS = 10
+
+
+def hdf5_failure(path):
+    """How HDF5 fails on `path` when a child process reads every attribute and dataset of it
+    with h5py: "the HDF5 library crashed reading it (SIGSEGV)", "the HDF5 library did not
+    finish reading it (...)", or "" when the child got through.
 
     HDF5 1.10 crashes on some damaged files instead of raising an error (a global heap whose
-    object sizes point past its end; h5dump crashes on them too), and a crash in this process
-    would end it with no word about the file. Reading the file first in a child turns that
-    into a message. Errors in the child are left for this process to meet and report."""
+    object sizes point past its end; h5dump crashes on them too), and loops for ever on others
+    (an object size that makes the next object start where it began). In this process either
+    would end it, or hang it, with no word about the file. Reading the file first in a child,
+    which reports each object it finishes, turns both into a message. Errors in the child are
+    left for this process to meet and report."""
+    import select
     import signal
 
+    done_r, done_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
+            os.close(done_r)
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 1)
             os.dup2(devnull, 2)
@@ -89,6 +100,7 @@ def hdf5_crash(path):
                         obj[()]
                 except Exception:  # noqa: BLE001 (reported by the parent's own reading)
                     pass
+                os.write(done_w, b".")
 
             with h5py.File(path, "r") as f:
                 read("/", f)
@@ -96,14 +108,29 @@ def hdf5_crash(path):
         except BaseException:  # noqa: BLE001
             pass
         os._exit(0)
+    os.close(done_w)
+    stuck = False
+    with os.fdopen(done_r, "rb", buffering=0) as progress:
+        while True:
+            ready, _, _ = select.select([progress], [], [], STUCK_SECONDS)
+            if not ready:
+                stuck = True
+                os.kill(pid, signal.SIGKILL)
+                break
+            if not progress.read(4096):
+                break  # the child has ended
     _, status = os.waitpid(pid, 0)
+    if stuck:
+        return ("the HDF5 library did not finish reading it (one object took over %d s: "
+                "a damaged global heap)" % STUCK_SECONDS)
     if not os.WIFSIGNALED(status):
         return ""
     number = os.WTERMSIG(status)
     try:
-        return signal.Signals(number).name
+        name = signal.Signals(number).name
     except ValueError:
-        return "signal %d" % number
+        name = "signal %d" % number
+    return "the HDF5 library crashed reading it (%s)" % name
 
 
 def text(value):
@@ -293,10 +320,9 @@ def main():
         print("plot.py: %s: not an HDF5 file (an airace run file is written by 'airace run')"
               % run_file, file=sys.stderr)
         return 2
-    crash = hdf5_crash(run_file)
-    if crash:
-        print("plot.py: %s: the file is damaged: the HDF5 library crashed reading it (%s)"
-              % (run_file, crash), file=sys.stderr)
+    failure = hdf5_failure(run_file)
+    if failure:
+        print("plot.py: %s: the file is damaged: %s" % (run_file, failure), file=sys.stderr)
         return 2
     try:
         f = h5py.File(run_file, "r")

@@ -43,10 +43,9 @@ def read_indices(path):
     try:
         if not h5py.is_hdf5(path):
             raise SweepFileError("not an HDF5 file (a sweep file is written by 'airace sweep')")
-        crash = plot.hdf5_crash(path)
-        if crash:
-            raise SweepFileError("the file is damaged: the HDF5 library crashed reading it (%s)"
-                                 % crash)
+        failure = plot.hdf5_failure(path)
+        if failure:
+            raise SweepFileError("the file is damaged: " + failure)
         f = h5py.File(path, "r")
     except OSError as e:
         raise SweepFileError("cannot open it: %s" % e) from e

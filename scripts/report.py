@@ -122,10 +122,9 @@ class Run:
             if not h5py.is_hdf5(path):
                 raise RunFileError("%s: not an HDF5 file (an airace run file is written by "
                                    "'airace run')" % path)
-            crash = plot.hdf5_crash(path)
-            if crash:
-                raise RunFileError("%s: the file is damaged: the HDF5 library crashed reading "
-                                   "it (%s)" % (path, crash))
+            failure = plot.hdf5_failure(path)
+            if failure:
+                raise RunFileError("%s: the file is damaged: %s" % (path, failure))
             f = h5py.File(path, "r")
         except OSError as e:
             raise RunFileError("%s: cannot open it: %s" % (path, e)) from e

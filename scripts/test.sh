@@ -6,6 +6,8 @@
 #   tsan  ThreadSanitizer: the tests of the parallel engine (results across thread counts),
 #         the adoption loop, the sweep runner (shards, resume, MPI), the fuzz regressions and
 #         the seminar server under fuzzed requests.
+# Every test has a time limit (600 s, CMakePresets.json, unless it sets its own), so that a hang
+# fails its test instead of running out CI's clock.
 # Open MPI and chromium are installed too, so that the MPI sweep test and the report's
 # headless render run in CI; a build without them leaves those two tests out.
 set -euo pipefail

@@ -297,6 +297,28 @@ void report_crashes_in_readers() {
     sigaction(kFatalSignals[i], &action, &g_previous_action[i]);
 }
 
+// HDF5 1.10 also loops for ever on some damaged global heaps (an object size that makes the next
+// object start where it began): a watcher reports such a read, once overdue, like a crash.
+// The watcher takes no signals: airace serve blocks SIGINT and SIGTERM in its threads and waits
+// for them in one; a thread started earlier that took them would let them end the process.
+void report_stuck_readers() {
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  std::thread([] {
+    for (;;) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      const char* file = file_being_read();
+      if (file == nullptr || !text_read_overdue()) continue;
+      write_text(file);
+      write_text(": error: the file is damaged: the HDF5 library did not finish reading its text "
+                 "(a damaged global heap)\n1 error; nothing was written.\n");
+      _exit(kExitInput);
+    }
+  }).detach();
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
+
 // ---- Sweeps -------------------------------------------------------------------------------------
 
 std::atomic<bool> g_stop{false};
@@ -593,6 +615,7 @@ int command_compare(const CompareArgs& a) {
 int run_cli(int argc, char** argv) {
   silence_hdf5_errors();  // every HDF5 failure is reported as an error of ours
   report_crashes_in_readers();
+  report_stuck_readers();
   const MpiWorld world = mpi_start(&argc, &argv);
   struct Finish {
     const MpiWorld& w;

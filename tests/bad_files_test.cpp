@@ -1,6 +1,7 @@
 // Bad files given to the commands that read HDF5 (compare, merge, analyse): truncated at several
-// lengths, bytes flipped, a global heap damaged so that HDF5 itself crashes, an HDF5 file of
-// another program, one that declares 10^12 values, an empty file, a text file, a directory.
+// lengths, bytes flipped, a global heap damaged so that HDF5 itself crashes or loops, an HDF5
+// file of another program, one that declares 10^12 values, an empty file, a text file, a
+// directory.
 // Each is refused with exit status 2 and a message naming the file and what is wrong, never a
 // crash or HDF5's own error stack, and nothing is written.
 #include <doctest/doctest.h>
@@ -99,6 +100,7 @@ struct BadFile {
   fs::path path;
   bool always_refused;        // false: flipped bytes HDF5 may not see (raw data has no checksum)
   bool crashes_hdf5 = false;  // HDF5 1.10 itself crashes reading it
+  bool loops_hdf5 = false;    // HDF5 1.10 itself never returns from reading it
 };
 
 // The damaged copies of a good file, and the files that are no airace file at all.
@@ -133,6 +135,13 @@ std::vector<BadFile> bad_files(const fs::path& good, const fs::path& dir, const 
     const fs::path p = dir / (stem + "_heap.h5");
     put(p, heap);
     out.push_back({p, true, true});
+    // The same object's size set to 2^64 - 16: with its 16-byte header the next object starts
+    // where this one began, and HDF5 1.10 loops for ever (in every build) instead of failing.
+    const uint64_t wraps = 0xFFFFFFFFFFFFFFF0ull;
+    for (int i = 0; i < 8; ++i) heap[at + 24 + i] = static_cast<char>((wraps >> (8 * i)) & 0xFF);
+    const fs::path q = dir / (stem + "_heap_loop.h5");
+    put(q, heap);
+    out.push_back({q, true, false, true});
   }
   return out;
 }
@@ -203,6 +212,16 @@ TEST_CASE("bad files given to compare are refused naming the file") {
   CHECK(crash.err.find(heap->path.string() +
                        ": error: the file is damaged: the HDF5 library crashed reading it "
                        "(SIGSEGV)") != std::string::npos);
+  // The file on which HDF5 loops is reported as damaged once the read is overdue, not hung on.
+  const auto loop =
+      std::find_if(files.begin(), files.end(), [](const BadFile& f) { return f.loops_hdf5; });
+  REQUIRE(loop != files.end());
+  const Outcome stuck =
+      run_airace("compare '" + good.string() + "' '" + loop->path.string() + "'", dir);
+  CHECK(stuck.status == 2);
+  CHECK(stuck.err.find(loop->path.string() +
+                       ": error: the file is damaged: the HDF5 library did not finish reading "
+                       "its text") != std::string::npos);
   MESSAGE(refused << " of " << 2 * files.size() << " comparisons refused; of those with flipped "
                   << "bytes " << flips_refused << " of " << flips);
   CHECK(flips_refused > 0);  // damaged metadata is noticed (a bad checksum, an address too far)
@@ -259,8 +278,11 @@ TEST_CASE("reading bad files in process throws InputError and leaves no HDF5 obj
   std::vector<BadFile> files = bad_files(run, dir.path, "run");
   for (const BadFile& f : bad_files(sweep, dir.path, "sweep")) files.push_back(f);
   for (const BadFile& f : foreign_files(dir.path)) files.push_back(f);
-  // Only what HDF5 refuses with an error: a file that crashes it would end this process.
-  std::erase_if(files, [](const BadFile& f) { return !f.always_refused || f.crashes_hdf5; });
+  // Only what HDF5 refuses with an error: a file that crashes it would end this process, and one
+  // it loops on would hang it (the program watches for both, sim/cli.cpp).
+  std::erase_if(files, [](const BadFile& f) {
+    return !f.always_refused || f.crashes_hdf5 || f.loops_hdf5;
+  });
   for (const BadFile& bad : files) {
     CAPTURE(bad.path);
     auto refused = [&](const auto& read) {

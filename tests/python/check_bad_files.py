@@ -1,7 +1,7 @@
 """Gives scripts/plot.py, scripts/report.py and scripts/plot_sobol.py bad files and checks that
 each is refused with exit status 2 and a message naming the file, with no Python traceback and
 no output written: a good file truncated at several lengths or with bytes flipped, a global
-heap damaged so that HDF5 itself crashes, an HDF5 file of another program (h5py, random
+heap damaged so that HDF5 itself crashes or loops, an HDF5 file of another program (h5py, random
 datasets), one that declares 10^12 values, an empty file, a text file, a directory, a missing
 file. Flipped bytes that HDF5 does not notice (raw data carries no checksum) may give status 0.
 
@@ -45,6 +45,12 @@ def damaged_copies(good, work, stem):
         heap = bytearray(data)
         struct.pack_into("<Q", heap, at + 24, 0x00FFFFFFFFFFFF)
         p = work / ("%s_heap.h5" % stem)
+        p.write_bytes(bytes(heap))
+        out.append((p, True))
+        # Its size 2^64 - 16 instead: with its 16-byte header the next object starts where this
+        # one began, and HDF5 1.10 loops for ever instead of raising an error.
+        struct.pack_into("<Q", heap, at + 24, 0xFFFFFFFFFFFFFFF0)
+        p = work / ("%s_heap_loop.h5" % stem)
         p.write_bytes(bytes(heap))
         out.append((p, True))
     return out
@@ -123,7 +129,8 @@ def main():
         jobs.append(("plot_sobol.py", [bad, "-o", png], bad, always,
                      [png, pathlib.Path(str(png) + ".part.png")]))
     problems = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+    # Four at once: the runs on the files where HDF5 loops mostly wait for the scripts' watch.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
         for found in pool.map(lambda job: check(*job), jobs):
             problems += found
     for p in problems:
