@@ -127,21 +127,24 @@ std::vector<BadFile> bad_files(const fs::path& good, const fs::path& dir, const 
   }
   // A global heap (where variable-length strings live) whose first object claims a size far
   // past the heap's end: HDF5 1.10 crashes on it (SIGSEGV) instead of returning an error, and
-  // h5dump with it. The object's size is at 24 bytes from the "GCOL" signature.
+  // h5dump with it. The object's size is at 24 bytes from the "GCOL" signature. Set to 2^64 - 16
+  // instead, the size with its 16-byte header makes the next object start where this one began,
+  // and HDF5 1.10 loops for ever (in every build) instead of failing.
   if (const std::size_t at = bytes.find("GCOL"); at != std::string::npos) {
-    std::string heap = bytes;
-    const uint64_t huge = 0x00FFFFFFFFFFFFull;
-    for (int i = 0; i < 8; ++i) heap[at + 24 + i] = static_cast<char>((huge >> (8 * i)) & 0xFF);
-    const fs::path p = dir / (stem + "_heap.h5");
-    put(p, heap);
-    out.push_back({p, true, true});
-    // The same object's size set to 2^64 - 16: with its 16-byte header the next object starts
-    // where this one began, and HDF5 1.10 loops for ever (in every build) instead of failing.
-    const uint64_t wraps = 0xFFFFFFFFFFFFFFF0ull;
-    for (int i = 0; i < 8; ++i) heap[at + 24 + i] = static_cast<char>((wraps >> (8 * i)) & 0xFF);
-    const fs::path q = dir / (stem + "_heap_loop.h5");
-    put(q, heap);
-    out.push_back({q, true, false, true});
+    struct HeapDamage {
+      uint64_t size;
+      const char* suffix;
+      bool crashes, loops;
+    };
+    for (const HeapDamage d : {HeapDamage{0x00FFFFFFFFFFFFull, "_heap.h5", true, false},
+                               HeapDamage{0xFFFFFFFFFFFFFFF0ull, "_heap_loop.h5", false, true}}) {
+      std::string heap = bytes;
+      for (int i = 0; i < 8; ++i)
+        heap[at + 24 + i] = static_cast<char>((d.size >> (8 * i)) & 0xFF);
+      const fs::path p = dir / (stem + d.suffix);
+      put(p, heap);
+      out.push_back({p, true, d.crashes, d.loops});
+    }
   }
   return out;
 }

@@ -146,19 +146,7 @@ def chromium(width=1400, height=1000):
                 "--force-device-scale-factor=1"):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    from selenium.webdriver.common import utils
-
-    class LoopbackService(Service):
-        # Selenium reaches chromedriver at "localhost", which a minimal root without /etc/hosts
-        # cannot resolve; the loopback address needs no resolver.
-        @property
-        def service_url(self):
-            return "http://127.0.0.1:%d" % self.port
-
-        def is_connectable(self):
-            return utils.is_connectable(self.port, "127.0.0.1")
-
-    driver = webdriver.Chrome(service=LoopbackService(CHROMEDRIVER), options=options)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)
     driver.set_script_timeout(60)
     return driver
