@@ -387,26 +387,31 @@ Scenario scenario_with_values(const Scenario& s, std::span<const double> values)
 
 namespace {
 Scenario finish_loading(ConfigNode tree, Diagnostics& diags, const std::string& file_name,
-                        const std::vector<std::string>& overrides) {
+                        const std::vector<std::string>& overrides,
+                        std::vector<std::filesystem::path> files_read) {
   diags.throw_if_any();
   for (const std::string& o : overrides) apply_override(tree, o, diags);
   diags.throw_if_any();
-  return scenario_from_tree(std::move(tree), file_name);
+  Scenario s = scenario_from_tree(std::move(tree), file_name);
+  s.files_read = std::move(files_read);
+  return s;
 }
 }  // namespace
 
 Scenario load_scenario(const std::filesystem::path& file,
                        const std::vector<std::string>& overrides) {
   Diagnostics diags;
-  ConfigNode tree = load_config_file(file, diags);
-  return finish_loading(std::move(tree), diags, file.string(), overrides);
+  std::vector<std::filesystem::path> files_read;
+  ConfigNode tree = load_config_file(file, diags, &files_read);
+  return finish_loading(std::move(tree), diags, file.string(), overrides, std::move(files_read));
 }
 
 Scenario load_scenario_text(const std::string& text, const std::string& file_name,
                             const std::vector<std::string>& overrides) {
   Diagnostics diags;
-  ConfigNode tree = load_config_text(text, file_name, diags);
-  return finish_loading(std::move(tree), diags, file_name, overrides);
+  std::vector<std::filesystem::path> files_read;
+  ConfigNode tree = load_config_text(text, file_name, diags, &files_read);
+  return finish_loading(std::move(tree), diags, file_name, overrides, std::move(files_read));
 }
 
 std::vector<ParamInfo> all_parameters() {

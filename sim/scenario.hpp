@@ -58,6 +58,9 @@ struct CountrySpec {
 
 struct Scenario {
   std::string file;     // the file it was loaded from
+  // Every file read to build it: `file`, then those its extends: chain names (none for text
+  // held in memory). An output path must be none of them.
+  std::vector<std::filesystem::path> files_read;
   ConfigNode resolved;  // the merged tree after extends and overrides, distributions included
   // The parameters given as distributions; the values above hold their medians.
   Uncertainty uncertainty;

@@ -756,7 +756,9 @@ SweepPlan load_sweep(const std::filesystem::path& file) {
   if (!text)
     throw InputError({file.string(), 0, 0},
                      "cannot read the sweep file '" + file.string() + "': " + why);
-  return load_sweep_text(*text, file);
+  SweepPlan plan = load_sweep_text(*text, file);
+  plan.files_read.insert(plan.files_read.begin(), file);
+  return plan;
 }
 
 SweepPlan load_sweep_text(const std::string& text, const std::filesystem::path& file) {
@@ -814,7 +816,7 @@ SweepPlan load_sweep_text(const std::string& text, const std::filesystem::path& 
     } else {
       try {
         Diagnostics base_diags;
-        plan.base_tree = load_config_file(plan.base_file, base_diags);
+        plan.base_tree = load_config_file(plan.base_file, base_diags, &plan.files_read);
         base_diags.throw_if_any();
         plan.base = scenario_from_tree(plan.base_tree, plan.base_file.string());
         ModelOutputs ids;

@@ -69,6 +69,9 @@ struct SweepPlan {
   std::string name;
   std::string description;
   std::filesystem::path base_file;  // the base scenario, resolved against the sweep file
+  // Every file read: the sweep file (when loaded from one), the base scenario and its extends:
+  // chain. An output path must be none of them.
+  std::vector<std::filesystem::path> files_read;
   ConfigNode base_tree;             // after extends
   Scenario base;                    // loaded once: metrics and kept series are resolved on it
   DesignType design = DesignType::latin_hypercube;

@@ -131,13 +131,19 @@ void merge_lists_by_id(ConfigNode& base, const ConfigNode& overlay) {
   }
 }
 
-ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags,
-                          std::vector<std::filesystem::path>& chain,
+// The files of one load: the chain of `extends:` being followed (for cycles), and every file
+// read.
+struct Loading {
+  std::vector<std::filesystem::path> chain;
+  std::vector<std::filesystem::path> read;
+};
+
+ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags, Loading& loading,
                           const SourceLocation& named_at);
 
 // A file's tree from its text: parsed, then merged onto the file its `extends:` names.
 ConfigNode tree_of_text(const std::string& text, const std::filesystem::path& path,
-                        Diagnostics& diags, std::vector<std::filesystem::path>& chain) {
+                        Diagnostics& diags, Loading& loading) {
   const std::string file = path.string();
   ConfigNode root = parse_yaml_text(text, file, diags);
   if (root.is_null()) {
@@ -160,22 +166,21 @@ ConfigNode tree_of_text(const std::string& text, const std::filesystem::path& pa
   }
   const std::filesystem::path base_path = path.parent_path() / ext->scalar;
   std::error_code ec;
-  chain.push_back(std::filesystem::weakly_canonical(path, ec));
-  ConfigNode base = load_recursive(base_path, diags, chain, ext_where);
-  chain.pop_back();
+  loading.chain.push_back(std::filesystem::weakly_canonical(path, ec));
+  ConfigNode base = load_recursive(base_path, diags, loading, ext_where);
+  loading.chain.pop_back();
   std::erase_if(root.entries, [](const ConfigEntry& e) { return e.key == "extends"; });
   if (!base.is_map()) return root;
   merge_config(base, root);
   return base;
 }
 
-ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags,
-                          std::vector<std::filesystem::path>& chain,
+ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags, Loading& loading,
                           const SourceLocation& named_at) {
   const std::string file = path.string();
   std::error_code ec;
   const std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
-  if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
+  if (std::find(loading.chain.begin(), loading.chain.end(), canonical) != loading.chain.end()) {
     diags.error(named_at, "extends", "'" + file + "' extends itself through a cycle of files");
     return {};
   }
@@ -186,7 +191,8 @@ ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags,
                 "cannot read scenario file '" + file + "': " + why);
     return {};
   }
-  return tree_of_text(*text, path, diags, chain);
+  loading.read.push_back(path);
+  return tree_of_text(*text, path, diags, loading);
 }
 
 void emit(YAML::Emitter& e, const ConfigNode& n) {
@@ -342,15 +348,20 @@ std::optional<std::string> read_yaml_file(const std::filesystem::path& path, boo
   return text;
 }
 
-ConfigNode load_config_file(const std::filesystem::path& path, Diagnostics& diags) {
-  std::vector<std::filesystem::path> chain;
-  return load_recursive(path, diags, chain, SourceLocation{path.string(), 0, 0});
+ConfigNode load_config_file(const std::filesystem::path& path, Diagnostics& diags,
+                            std::vector<std::filesystem::path>* files_read) {
+  Loading loading;
+  ConfigNode tree = load_recursive(path, diags, loading, SourceLocation{path.string(), 0, 0});
+  if (files_read != nullptr) *files_read = std::move(loading.read);
+  return tree;
 }
 
 ConfigNode load_config_text(const std::string& text, const std::filesystem::path& path,
-                            Diagnostics& diags) {
-  std::vector<std::filesystem::path> chain;
-  return tree_of_text(text, path, diags, chain);
+                            Diagnostics& diags, std::vector<std::filesystem::path>* files_read) {
+  Loading loading;
+  ConfigNode tree = tree_of_text(text, path, diags, loading);
+  if (files_read != nullptr) *files_read = std::move(loading.read);
+  return tree;
 }
 
 void merge_config(ConfigNode& base, const ConfigNode& overlay) {

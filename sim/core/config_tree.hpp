@@ -68,12 +68,15 @@ std::optional<std::string> read_yaml_file(const std::filesystem::path& path, boo
 
 // Loads a scenario file and, recursively, the files named by `extends:` (relative to the file
 // that names them). The result is the base merged with each overlay; the `extends` key is
-// removed. A missing file, a cycle, or errors in any file are reported in diags.
-ConfigNode load_config_file(const std::filesystem::path& path, Diagnostics& diags);
+// removed. A missing file, a cycle, or errors in any file are reported in diags. `files_read`,
+// when given, receives every file read, the first one first (an output must never be one).
+ConfigNode load_config_file(const std::filesystem::path& path, Diagnostics& diags,
+                            std::vector<std::filesystem::path>* files_read = nullptr);
 // The same for text held in memory, read as if it were the file `path`: its `extends:` is
 // resolved relative to path's folder (which need not hold a file of that name).
 ConfigNode load_config_text(const std::string& text, const std::filesystem::path& path,
-                            Diagnostics& diags);
+                            Diagnostics& diags,
+                            std::vector<std::filesystem::path>* files_read = nullptr);
 
 // Deep merge of overlay into base: maps merge key by key; a list whose items are all maps with
 // an `id` merges item by item by id (new ids are appended; an item with `remove: true` is
