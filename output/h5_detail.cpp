@@ -104,6 +104,27 @@ void check_fits_in_memory(double count, double bytes_each, const std::string& wh
   throw Failure{what + text};
 }
 
+Handle in_memory_access() {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating file access properties");
+  check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "creating file access properties");
+  constexpr std::size_t kGrowBytes = std::size_t{16} << 20;
+  check(H5Pset_fapl_core(fapl.get(), kGrowBytes, 0), "creating file access properties");
+  return fapl;
+}
+
+std::string in_memory_name() {
+  static std::atomic<uint64_t> counter{0};
+  return "airace-in-memory-" + std::to_string(counter.fetch_add(1)) + ".h5";
+}
+
+std::string file_image(hid_t file) {
+  check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flushing the file");
+  const ssize_t size = check(H5Fget_file_image(file, nullptr, 0), "measuring the file");
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  check(H5Fget_file_image(file, bytes.data(), bytes.size()), "copying the file's bytes");
+  return bytes;
+}
+
 Handle utf8_string_type() {
   Handle t(H5Tcopy(H5T_C_S1), H5Tclose, "creating a string type");
   check(H5Tset_size(t.get(), H5T_VARIABLE), "creating a string type");

@@ -103,6 +103,18 @@ class ReadingText {
   ReadingText& operator=(const ReadingText&) = delete;
 };
 
+// Files are built in memory (HDF5's core driver, no backing store) and their bytes written by a
+// FileReplacement (output/replace_file.hpp), which checks every write: HDF5 itself never writes
+// to disk. (HDF5 1.10 crashes in its exit clean-up after a file close that failed on a full
+// disk, and a file it wrote cannot be given an unpredictable name of ours.)
+// File access properties for that; closing the file closes anything an exception left open.
+Handle in_memory_access();
+// A name for a new in-memory file that no other open file has (HDF5 refuses to create a file
+// of a name it has open).
+std::string in_memory_name();
+// The bytes of an open file, after flushing it.
+std::string file_image(hid_t file);
+
 // Variable-length UTF-8: h5py then returns attributes as str, and netCDF readers see NC_STRING.
 Handle utf8_string_type();
 Handle scalar_space();

@@ -1,9 +1,7 @@
 #include "output/h5_writer.hpp"
 
-#include <fcntl.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -12,7 +10,6 @@
 #include <map>
 #include <set>
 #include <span>
-#include <system_error>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -23,9 +20,6 @@
 #include "sim/core/parallel.hpp"
 
 namespace airace {
-
-OutputError::OutputError(const std::filesystem::path& path, const std::string& what)
-    : std::runtime_error("cannot write '" + path.string() + "': " + what), path_(path) {}
 
 namespace {
 
@@ -685,71 +679,39 @@ void check_layout(const RunResult& result) {
   }
 }
 
-std::filesystem::path temporary_path(const std::filesystem::path& path) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp-" + std::to_string(static_cast<long long>(getpid()));
-  return tmp;
-}
-
-// Closing an HDF5 file leaves its data in the page cache; a rename that reaches the disk
-// before the data could show a finished-looking file after a power cut.
-void sync_to_disk(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    throw h5::Failure{"reopening the temporary file to flush it: " +
-                      std::error_code(errno, std::generic_category()).message()};
-  const int status = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  if (status != 0)
-    throw h5::Failure{"flushing the temporary file to disk: " +
-                      std::error_code(saved, std::generic_category()).message()};
-}
-
-void write_temporary(const std::filesystem::path& tmp, const RunResult& result) {
+std::string image_of(const RunResult& result) {
   Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "creating file properties");
   check(H5Pset_link_creation_order(fcpl.get(), kCreationOrder), "creating file properties");
   check(H5Pset_attr_creation_order(fcpl.get(), kCreationOrder), "creating file properties");
-  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating file access properties");
-  // Strong: closing the file closes anything an exception left open, so it can be removed.
-  check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "creating file access properties");
-  Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose,
-              "creating the temporary file " + tmp.string());
+  const Handle fapl = h5::in_memory_access();
+  Handle file(H5Fcreate(h5::in_memory_name().c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()),
+              H5Fclose, "creating the file in memory");
   {
     RunFileWriter writer(file.get(), result);
     writer.write();
   }
-  file.close("closing the temporary file " + tmp.string());
+  std::string bytes = h5::file_image(file.get());
+  file.close("closing the file in memory");
+  return bytes;
 }
 
 }  // namespace
 
-void write_run_file(const std::filesystem::path& path, const RunResult& result) {
+std::string run_file_bytes(const RunResult& result, const std::filesystem::path& target) {
   const h5::QuietErrors quiet;
   try {
     check_layout(result);
+    return image_of(result);
   } catch (const h5::Failure& f) {
-    throw OutputError(path, f.what);
+    throw OutputError(target, f.what);
   }
+}
 
-  const std::filesystem::path tmp = temporary_path(path);
-  auto discard = [&] {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-  };
-  try {
-    write_temporary(tmp, result);
-    sync_to_disk(tmp);
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) throw h5::Failure{"renaming " + tmp.string() + " onto it: " + ec.message()};
-  } catch (const h5::Failure& f) {
-    discard();
-    throw OutputError(path, f.what);
-  } catch (const std::exception& e) {
-    discard();
-    throw OutputError(path, e.what());
-  }
+void write_run_file(const std::filesystem::path& path, const RunResult& result,
+                    const OutputRules& rules) {
+  FileReplacement file(path, rules);
+  file.write(run_file_bytes(result, path));
+  file.commit();
 }
 
 }  // namespace airace

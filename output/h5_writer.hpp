@@ -74,31 +74,25 @@
 // where they fit), shuffled and deflated at level 1: the chunks are compressed on every core
 // (output/chunk_codec.hpp) and handed to HDF5 ready-made. Coordinates are small and contiguous.
 //
-// HDF5 as packaged by Debian must be called from one thread at a time; write_run_file makes
+// HDF5 as packaged by Debian must be called from one thread at a time; run_file_bytes makes
 // every HDF5 call from the calling thread (other threads only compress memory buffers).
 
 #include <filesystem>
-#include <stdexcept>
 #include <string>
 
+#include "output/replace_file.hpp"
 #include "sim/core/series.hpp"
 
 namespace airace {
 
-// Writing the output failed; the message names the file and what failed. Nothing is left at the
-// target path that was not there before.
-class OutputError : public std::runtime_error {
- public:
-  OutputError(const std::filesystem::path& path, const std::string& what);
-  const std::filesystem::path& path() const { return path_; }
+// The bytes of the HDF5 file of `result`, built in memory (output/h5_detail.hpp says why).
+// Throws OutputError naming `target`, the file they are for.
+std::string run_file_bytes(const RunResult& result, const std::filesystem::path& target);
 
- private:
-  std::filesystem::path path_;
-};
-
-// Writes `result` to `path` through a temporary file in the same directory ("<path>.tmp-<pid>"),
-// renamed onto `path` only once complete, so that a crash never leaves a file that looks
-// finished; an existing file at `path` is replaced only then. Throws OutputError.
-void write_run_file(const std::filesystem::path& path, const RunResult& result);
+// Writes `result` as the file `path` by a FileReplacement (output/replace_file.hpp): the old file
+// stays until the new one is complete on disk. Throws OutputError, or InputError for a path the
+// rules refuse.
+void write_run_file(const std::filesystem::path& path, const RunResult& result,
+                    const OutputRules& rules = {});
 
 }  // namespace airace

@@ -203,50 +203,26 @@ void write_table(hid_t file, const SweepTable& t) {
   }
 }
 
-std::filesystem::path temporary_path(const std::filesystem::path& path) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp-" + std::to_string(static_cast<long long>(getpid()));
-  return tmp;
-}
-
-void sync_file(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw h5::Failure{"reopening " + path.string() + " to flush it"};
-  const int status = ::fsync(fd);
-  ::close(fd);
-  if (status != 0) throw h5::Failure{"flushing " + path.string() + " to disk"};
-}
-
-// Runs `fill` on a temporary file, then renames it onto `path`. With `copy_from`, the temporary
-// file starts as a copy of that file and is opened for writing instead of created.
+// The bytes of a file built in memory by `fill`: a new file, or, with `existing`, that file's
+// content with what `fill` adds. Throws OutputError naming `target`.
 template <class Fill>
-void replace_atomically(const std::filesystem::path& path, Fill fill, bool copy_existing) {
+std::string build_in_memory(const std::filesystem::path& target, Fill fill,
+                            const std::filesystem::path* existing) {
   const h5::QuietErrors quiet;
-  const std::filesystem::path tmp = temporary_path(path);
   try {
-    Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating file access properties");
-    check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "creating file access properties");
-    Handle file;
-    if (copy_existing) {
-      std::filesystem::copy_file(path, tmp, std::filesystem::copy_options::overwrite_existing);
-      file = Handle(H5Fopen(tmp.c_str(), H5F_ACC_RDWR, fapl.get()), H5Fclose,
-                    "opening " + tmp.string());
-    } else {
-      file = Handle(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose,
-                    "creating " + tmp.string());
-    }
+    const Handle fapl = h5::in_memory_access();
+    Handle file = existing != nullptr
+                      ? Handle(H5Fopen(existing->c_str(), H5F_ACC_RDWR, fapl.get()), H5Fclose,
+                               "opening " + existing->string())
+                      : Handle(H5Fcreate(h5::in_memory_name().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT,
+                                         fapl.get()),
+                               H5Fclose, "creating the file in memory");
     fill(file.get());
-    file.close("closing " + tmp.string());
-    sync_file(tmp);
-    std::filesystem::rename(tmp, path);
+    std::string bytes = h5::file_image(file.get());
+    file.close("closing the file in memory");
+    return bytes;
   } catch (const h5::Failure& f) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw OutputError(path, f.what);
-  } catch (const std::exception& e) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw OutputError(path, e.what());
+    throw OutputError(target, f.what);
   }
 }
 
@@ -436,9 +412,15 @@ SweepTable read_table(hid_t file) {
 
 }  // namespace
 
-void write_sweep_file(const std::filesystem::path& path, const SweepTable& table) {
-  replace_atomically(
-      path, [&](hid_t file) { write_table(file, table); }, false);
+std::string sweep_file_bytes(const SweepTable& table, const std::filesystem::path& target) {
+  return build_in_memory(target, [&](hid_t f) { write_table(f, table); }, nullptr);
+}
+
+void write_sweep_file(const std::filesystem::path& path, const SweepTable& table,
+                      const OutputRules& rules) {
+  FileReplacement file(path, rules);
+  file.write(sweep_file_bytes(table, path));
+  file.commit();
 }
 
 SweepTable read_sweep_file(const std::filesystem::path& path) {
@@ -466,9 +448,10 @@ SweepTable read_sweep_file(const std::filesystem::path& path) {
 }
 
 void write_sensitivity(const std::filesystem::path& path, const std::vector<SensitivityRecord>& r,
-                       double confidence, std::size_t resamples) {
-  const h5::ReadingFile reading(path.string());  // it opens a copy of the file to add to it
-  replace_atomically(
+                       double confidence, std::size_t resamples, const OutputRules& rules) {
+  FileReplacement replacement(path, rules);
+  const h5::ReadingFile reading(path.string());  // it reads the file into memory to add to it
+  replacement.write(build_in_memory(
       path,
       [&](hid_t file) {
         if (H5Lexists(file, "sensitivity", H5P_DEFAULT) > 0)
@@ -489,7 +472,8 @@ void write_sensitivity(const std::filesystem::path& path, const std::vector<Sens
           write_doubles(m.get(), "total_high", {k}, s.total_high);
         }
       },
-      true);
+      &path));
+  replacement.commit();
 }
 
 // ---- Batches ----------------------------------------------------------------------------------
@@ -565,24 +549,6 @@ std::string slurp(const std::filesystem::path& p) {
   return s.str();
 }
 
-void write_synced(const std::filesystem::path& p, const std::string& bytes) {
-  const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw OutputError(p, std::error_code(errno, std::generic_category()).message());
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      const int saved = errno;
-      ::close(fd);
-      throw OutputError(p, std::error_code(saved, std::generic_category()).message());
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  const int status = ::fsync(fd);
-  ::close(fd);
-  if (status != 0) throw OutputError(p, "flushing to disk failed");
-}
-
 bool is_batch_name(const std::string& name, std::size_t* number) {
   if (!name.starts_with("batch-") || !name.ends_with(".bin")) return false;
   const std::string digits = name.substr(6, name.size() - 10);
@@ -608,9 +574,7 @@ BatchStore::BatchStore(std::filesystem::path dir, const std::string& stamp) : di
   } else {
     std::filesystem::create_directories(dir_, ec);
     if (ec) throw OutputError(dir_, ec.message());
-    write_synced(dir_ / "STAMP.tmp", stamp + "\n");
-    std::filesystem::rename(dir_ / "STAMP.tmp", stamp_file, ec);
-    if (ec) throw OutputError(dir_, ec.message());
+    replace_file(stamp_file, stamp + "\n", OutputRules());
   }
   for (const auto& e : std::filesystem::directory_iterator(dir_)) {
     std::size_t n = 0;
@@ -654,11 +618,7 @@ std::string BatchStore::commit(const std::vector<RunRecord>& records) {
   put(bytes, checksum(bytes));
   char name[32];
   std::snprintf(name, sizeof name, "batch-%06zu.bin", next_++);
-  const std::filesystem::path tmp = dir_ / ("." + std::string(name) + ".tmp");
-  write_synced(tmp, bytes);
-  std::error_code ec;
-  std::filesystem::rename(tmp, dir_ / name, ec);
-  if (ec) throw OutputError(dir_ / name, ec.message());
+  replace_file(dir_ / name, bytes, OutputRules());
   return name;
 }
 

@@ -29,6 +29,8 @@
 #include <string>
 #include <vector>
 
+#include "output/replace_file.hpp"
+
 namespace airace {
 
 enum class RunStatus : int8_t { not_run = 0, ok = 1, failed = 2 };
@@ -96,13 +98,18 @@ struct SensitivityRecord {
   double outcome_variance = 0.0;
 };
 
-// Writes through "<path>.tmp-<pid>", renamed onto path when complete. Throws OutputError.
-void write_sweep_file(const std::filesystem::path& path, const SweepTable& table);
+// The bytes of the sweep file of `table`, built in memory (output/h5_detail.hpp says why).
+// Throws OutputError naming `target`, the file they are for.
+std::string sweep_file_bytes(const SweepTable& table, const std::filesystem::path& target);
+// Writes by a FileReplacement (output/replace_file.hpp): the old file stays until the new one is
+// complete on disk. Throws OutputError, or InputError for a path the rules refuse.
+void write_sweep_file(const std::filesystem::path& path, const SweepTable& table,
+                      const OutputRules& rules = {});
 // Throws InputError naming the file when it is missing or not a sweep file.
 SweepTable read_sweep_file(const std::filesystem::path& path);
-// Adds (or replaces) /sensitivity in a sweep file, through a copy renamed onto it when done.
+// Adds (or replaces) /sensitivity in a sweep file, by a FileReplacement of it.
 void write_sensitivity(const std::filesystem::path& path, const std::vector<SensitivityRecord>& r,
-                       double confidence, std::size_t resamples);
+                       double confidence, std::size_t resamples, const OutputRules& rules = {});
 
 // ---- Batches of finished runs, for resuming --------------------------------------------------
 //

@@ -12,7 +12,6 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -46,6 +45,7 @@ struct RunArgs {
   long long seed = -1;
   int threads = 0;
   bool quiet = false;
+  bool force = false;
 };
 
 std::string utc_now() {
@@ -158,9 +158,8 @@ int command_run(const RunArgs& a, const std::string& command_line) {
                                         ? std::filesystem::path("results") / (s.info.name + ".h5")
                                         : std::filesystem::path(a.output);
   if (a.output.empty()) std::filesystem::create_directories(out.parent_path());
-  if (!out.parent_path().empty() && !std::filesystem::is_directory(out.parent_path()))
-    throw InputError({"--output", 0, 0},
-                     "the directory '" + out.parent_path().string() + "' does not exist");
+  // Checked, locked and begun before the run, so that a bad path costs no computing.
+  FileReplacement file(out, OutputRules("--output", s.files_read, a.force));
   if (!a.quiet)
     std::cout << "airace " << kProgramVersion << ": scenario '" << s.info.name << "', "
               << s.info.start.iso() << " to " << s.info.end.iso() << ", " << s.run.replicates
@@ -197,7 +196,8 @@ int command_run(const RunArgs& a, const std::string& command_line) {
     std::printf("writing %s ...\n", out.string().c_str());
     std::fflush(stdout);
   }
-  write_run_file(out, result);
+  file.write(run_file_bytes(result, out));
+  file.commit();
   std::printf("wrote %s\n", out.string().c_str());
   return 0;
 }
@@ -338,6 +338,7 @@ struct SweepArgs {
   std::size_t batch_runs = 64;
   int threads = 0;
   bool quiet = false;
+  bool force = false;
 };
 
 // results/x.h5 -> results/x.part-2-of-4.h5
@@ -354,16 +355,16 @@ std::filesystem::path partial_dir(const std::filesystem::path& target) {
   return p;
 }
 
-void check_directory(const std::filesystem::path& out) {
-  if (!out.parent_path().empty() && !std::filesystem::is_directory(out.parent_path()))
-    throw InputError({"--output", 0, 0},
-                     "the directory '" + out.parent_path().string() + "' does not exist");
+OutputRules sweep_output_rules(const SweepPlan& plan, const SweepArgs& a) {
+  return OutputRules("--output", plan.files_read, a.force);
 }
 
 // Runs this process's runs (all, a --shard, or an MPI rank's) into `target`. Returns the exit
 // status: 0 done, 130 stopped by a signal (resumable).
 int sweep_into(const SweepPlan& plan, const SweepArgs& a, const Shard& shard,
                const std::filesystem::path& target, bool talk, const std::string& command_line) {
+  // Held from the start: the lock on the target keeps any other writer out of its partial folder.
+  FileReplacement file(target, sweep_output_rules(plan, a));
   const std::filesystem::path dir = partial_dir(target);
   const std::string stamp = plan.hash + " " + kProgramVersion + " (" + kGitRevision + ") shard " +
                             std::to_string(shard.index) + "/" + std::to_string(shard.count);
@@ -402,7 +403,8 @@ int sweep_into(const SweepPlan& plan, const SweepArgs& a, const Shard& shard,
   }
   SweepTable table = sweep_table(plan, shard, command_line, utc_now());
   fill_table(table, report.records);
-  write_sweep_file(target, table);
+  file.write(sweep_file_bytes(table, target));
+  file.commit();
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);
   std::size_t failed = 0;
@@ -437,7 +439,7 @@ int command_sweep(const SweepArgs& a, const std::string& command_line, const Mpi
                                         ? std::filesystem::path("results") / (plan.name + ".h5")
                                         : std::filesystem::path(a.output);
   if (a.output.empty()) std::filesystem::create_directories(out.parent_path());
-  check_directory(out);
+  check_output_path(out, sweep_output_rules(plan, a));
   const bool talk = !a.quiet && world.rank == 0;
   if (talk)
     std::printf(
@@ -477,27 +479,28 @@ int command_sweep(const SweepArgs& a, const std::string& command_line, const Mpi
         part_path(out, {static_cast<std::size_t>(r), static_cast<std::size_t>(world.size)});
     parts.emplace_back(p.string(), read_sweep_file(p));
   }
-  write_sweep_file(out, merge_parts(parts, command_line, utc_now()));
+  write_sweep_file(out, merge_parts(parts, command_line, utc_now()), sweep_output_rules(plan, a));
   for (const auto& [p, t] : parts) std::filesystem::remove(p);
   std::printf("merged %d parts into %s\n", world.size, out.string().c_str());
   return 0;
 }
 
-int command_merge(const std::vector<std::string>& files, const std::string& output,
+int command_merge(const std::vector<std::string>& files, const std::string& output, bool force,
                   const std::string& command_line) {
-  const std::filesystem::path out(output);
-  check_directory(out);
+  FileReplacement file(output, OutputRules("--output", {files.begin(), files.end()}, force));
   std::vector<std::pair<std::string, SweepTable>> parts;
   for (const std::string& f : files) parts.emplace_back(f, read_sweep_file(f));
   const SweepTable merged = merge_parts(parts, command_line, utc_now());
-  write_sweep_file(out, merged);
-  std::printf("merged %zu parts into %s\n", parts.size(), out.string().c_str());
+  file.write(sweep_file_bytes(merged, output));
+  file.commit();
+  std::printf("merged %zu parts into %s\n", parts.size(), output.c_str());
   return 0;
 }
 
 struct AnalyseArgs {
   std::string file;
   std::string csv;
+  bool force = false;
   std::size_t resamples = 1000;
   double confidence = 0.95;
   long long seed = 0;
@@ -505,6 +508,9 @@ struct AnalyseArgs {
 
 int command_analyse(const AnalyseArgs& a) {
   const SweepTable t = read_sweep_file(a.file);
+  check_output_path(a.file, OutputRules("the sweep file", {}, a.force));  // /sensitivity goes in
+  std::optional<FileReplacement> csv_file;
+  if (!a.csv.empty()) csv_file.emplace(a.csv, OutputRules("--csv", {a.file}, a.force));
   const std::size_t n = t.meta.base_rows;
   const std::size_t k = t.parameters.size();
   if (t.meta.design != "saltelli" || t.meta.shard_count != 1)
@@ -565,16 +571,12 @@ int command_analyse(const AnalyseArgs& a) {
     records.push_back(std::move(rec));
   }
   if (records.empty()) throw InputError({a.file, 0, 0}, "no metric could be analysed (see above)");
-  write_sensitivity(a.file, records, a.confidence, a.resamples);
+  write_sensitivity(a.file, records, a.confidence, a.resamples,
+                    OutputRules("the sweep file", {}, a.force));
   std::printf("\nwrote /sensitivity into %s\n", a.file.c_str());
-  if (!a.csv.empty()) {
-    const std::filesystem::path tmp = a.csv + ".tmp";
-    {
-      std::ofstream o(tmp);
-      o << csv;
-      if (!o) throw OutputError(a.csv, "cannot write the CSV file");
-    }
-    std::filesystem::rename(tmp, a.csv);
+  if (csv_file) {
+    csv_file->write(csv);
+    csv_file->commit();
     std::printf("wrote %s\n", a.csv.c_str());
   }
   return 0;
@@ -587,24 +589,17 @@ struct CompareArgs {
   std::vector<std::string> dates;
   std::vector<std::string> series;
   bool all = false;
+  bool force = false;
 };
 
 int command_compare(const CompareArgs& a) {
-  const std::filesystem::path csv(a.csv);
-  if (!a.csv.empty() && !csv.parent_path().empty() &&
-      !std::filesystem::is_directory(csv.parent_path()))
-    throw InputError({"--csv", 0, 0},
-                     "the directory '" + csv.parent_path().string() + "' does not exist");
+  std::optional<FileReplacement> csv_file;
+  if (!a.csv.empty()) csv_file.emplace(a.csv, OutputRules("--csv", {a.base, a.whatif}, a.force));
   const Comparison c = compare_runs(a.base, a.whatif, {a.series, a.all, a.dates});
   std::cout << comparison_table(c);
-  if (!a.csv.empty()) {
-    const std::filesystem::path tmp = a.csv + ".tmp";
-    {
-      std::ofstream o(tmp);
-      o << comparison_csv(c);
-      if (!o) throw OutputError(a.csv, "cannot write the CSV file");
-    }
-    std::filesystem::rename(tmp, csv);
+  if (csv_file) {
+    csv_file->write(comparison_csv(c));
+    csv_file->commit();
     std::cout << "wrote " << a.csv << "\n";
   }
   return 0;
@@ -663,6 +658,7 @@ int run_cli(int argc, char** argv) {
                    "(repeat for several)")
       ->allow_extra_args(false);
   run_cmd->add_flag("-q,--quiet", run.quiet, "print only the output path (for batch jobs)");
+  run_cmd->add_flag("--force", run.force, "replace the output file even if it is read-only");
 
   std::string check_file;
   std::vector<std::string> check_sets;
@@ -701,6 +697,7 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "no progress bar or summary (for batch jobs)");
+  sweep_cmd->add_flag("--force", sweep.force, "replace the output file even if it is read-only");
 
   std::vector<std::string> merge_files;
   std::string merge_output;
@@ -708,12 +705,16 @@ int run_cli(int argc, char** argv) {
       app.add_subcommand("merge", "Join the part files of a sharded sweep into one file");
   merge_cmd->add_option("parts", merge_files, "part files")->required();
   merge_cmd->add_option("-o,--output", merge_output, "the merged file")->required();
+  bool merge_force = false;
+  merge_cmd->add_flag("--force", merge_force, "replace the merged file even if it is read-only");
 
   AnalyseArgs analyse;
   CLI::App* analyse_cmd = app.add_subcommand(
       "analyse", "Sobol first-order and total indices of a saltelli sweep's metrics");
   analyse_cmd->add_option("file", analyse.file, "sweep result file")->required();
   analyse_cmd->add_option("--csv", analyse.csv, "also write the indices to this CSV file");
+  analyse_cmd->add_flag("--force", analyse.force,
+                        "write into the sweep file and the CSV file even if they are read-only");
   analyse_cmd->add_option("--resamples", analyse.resamples, "bootstrap resamples")
       ->check(CLI::Range(10, 1000000))
       ->capture_default_str();
@@ -746,6 +747,7 @@ int run_cli(int argc, char** argv) {
   compare_cmd->add_flag("--all", compare.all, "compare every series of every group")
       ->excludes(series_opt);
   compare_cmd->add_option("--csv", compare.csv, "also write the rows to this CSV file");
+  compare_cmd->add_flag("--force", compare.force, "replace the CSV file even if it is read-only");
 
   serve::ServeArgs serve;
   CLI::App* serve_cmd = app.add_subcommand(
@@ -776,7 +778,8 @@ int run_cli(int argc, char** argv) {
     if (*check_cmd) return command_check(check_file, check_sets);
     if (*describe_cmd) return command_describe(describe_key, markdown, describe_values_of);
     if (*sweep_cmd) return command_sweep(sweep, join_command_line(argc, argv), world);
-    if (*merge_cmd) return command_merge(merge_files, merge_output, join_command_line(argc, argv));
+    if (*merge_cmd) return command_merge(merge_files, merge_output, merge_force,
+                                         join_command_line(argc, argv));
     if (*analyse_cmd) return command_analyse(analyse);
     if (*compare_cmd) return command_compare(compare);
     if (*serve_cmd) return serve::command_serve(serve);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "output/h5_reader.hpp"
+#include "output/replace_file.hpp"
 #include "output/sweep_file.hpp"
 #include "tests/airace_process.hpp"
 
@@ -119,16 +120,26 @@ TEST_CASE("a run killed at random moments leaves the earlier file or a complete 
   for (int k = 0; k < kills; ++k) {
     fs::copy_file(earlier, out, fs::copy_options::overwrite_existing);
     const pid_t pid = spawn(run + "--seed 2 -o '" + out.string() + "'");
-    const fs::path temporary = out.string() + ".tmp-" + std::to_string(pid);
     if (k % 2 == 0) {
       // Anywhere in the run, and now and then after it.
       kill_after(pid, uniform_delay(rng, 1.2 * duration));
     } else {
-      // While the file is being written: once its temporary name appears.
+      // While the file is being written: once its temporary file (made when the run starts)
+      // has bytes.
+      auto being_written = [&] {
+        for (const auto& e : fs::directory_iterator(dir.path)) {
+          const std::string name = e.path().filename().string();
+          std::error_code ec;
+          if (name.starts_with(".out.h5.") && is_replacement_file_name(name) &&
+              e.is_regular_file(ec) && e.file_size(ec) > 0)
+            return true;
+        }
+        return false;
+      };
       const auto deadline = Clock::now() + std::chrono::seconds(60);
       int raw = 0;
       bool ended = false;
-      while (!fs::exists(temporary) && Clock::now() < deadline)
+      while (!being_written() && Clock::now() < deadline)
         if (waitpid(pid, &raw, WNOHANG) == pid) {
           ended = true;
           break;
@@ -152,7 +163,8 @@ TEST_CASE("a run killed at random moments leaves the earlier file or a complete 
           name == "stderr.txt")
         continue;
       CAPTURE(name);
-      CHECK(name.starts_with("out.h5.tmp-"));
+      CHECK(name.starts_with(".out.h5."));
+      CHECK(is_replacement_file_name(name));
       fs::remove(e.path());
     }
   }
@@ -237,8 +249,8 @@ TEST_CASE("a failing command leaves an existing output file as it was") {
   const std::string run_bytes = bytes_of(run_file);
 
   SUBCASE("a run whose file cannot take the output name") {
-    // The output name is a directory: the new file is written under a temporary name, and the
-    // rename onto the directory fails; the directory and its contents stay, the temporary goes.
+    // The output name is a directory: refused before the run; the directory and its contents
+    // stay, and nothing else is left.
     const fs::path taken = dir.path / "taken.h5";
     fs::create_directory(taken);
     std::ofstream(taken / "inside") << "kept";
@@ -251,7 +263,7 @@ TEST_CASE("a failing command leaves an existing output file as it was") {
     CHECK(fs::is_directory(taken));
     CHECK(bytes_of(taken / "inside") == "kept");
     for (const auto& e : fs::directory_iterator(dir.path))
-      CHECK(e.path().filename().string().find(".tmp-") == std::string::npos);
+      CHECK(!is_replacement_file_name(e.path().filename().string()));
   }
   SUBCASE("a run of a bad scenario") {
     CHECK(run_airace("run tests/data/bad_many.yaml -o '" + run_file.string() + "'", dir).status ==

@@ -134,7 +134,7 @@ std::string file_text(const fs::path& p) {
 std::vector<fs::path> leftover_temporaries(const fs::path& dir) {
   std::vector<fs::path> found;
   for (const auto& entry : fs::directory_iterator(dir))
-    if (entry.path().filename().string().find(".tmp-") != std::string::npos)
+    if (is_replacement_file_name(entry.path().filename().string()))
       found.push_back(entry.path());
   return found;
 }
