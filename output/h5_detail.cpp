@@ -113,8 +113,10 @@ Handle in_memory_access() {
 }
 
 std::string in_memory_name() {
+  // HDF5 tries to open the name before creating the file: under /dev/null, a file, no path can
+  // ever name one.
   static std::atomic<uint64_t> counter{0};
-  return "airace-in-memory-" + std::to_string(counter.fetch_add(1)) + ".h5";
+  return "/dev/null/airace-in-memory-" + std::to_string(counter.fetch_add(1)) + ".h5";
 }
 
 std::string file_image(hid_t file) {

@@ -149,11 +149,10 @@ FileReplacement::FileReplacement(fs::path target, OutputRules rules)
     : target_(std::move(target)), rules_(std::move(rules)) {
   check_output_path(target_, rules_);
   const fs::path folder = folder_of(target_);
-  const std::string stem = stem_of(target_);
 
   // The target's lock: a file beside it, removed when the lock is let go. A lock file unlinked
   // by its holder between our open and our flock is detected by its name no longer naming it.
-  lock_path_ = folder / ("." + stem + kLockSuffix);
+  lock_path_ = folder / ("." + stem_of(target_) + kLockSuffix);
   for (int attempt = 0; attempt < 100 && lock_fd_ < 0; ++attempt) {
     const int fd =
         ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -182,14 +181,24 @@ FileReplacement::FileReplacement(fs::path target, OutputRules rules)
   }
   if (lock_fd_ < 0 && !lock_path_.empty())
     fail("cannot lock '" + lock_path_.string() + "': it keeps being replaced", EAGAIN);
+  try {
+    create_temporary();
+  } catch (...) {
+    release();
+    throw;
+  }
+}
 
+void FileReplacement::create_temporary() {
+  const fs::path folder = folder_of(target_);
   remove_leftovers(folder, lock_path_);
-
   const mode_t mode = rules_.mode.value_or(0666);  // the umask applies
   for (int attempt = 0; attempt < 100 && fd_ < 0; ++attempt) {
-    temporary_ = folder / ("." + stem + "." + random_name_part() + kTemporarySuffix);
-    fd_ = ::open(temporary_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-    if (fd_ < 0 && errno != EEXIST)
+    const fs::path name =
+        folder / ("." + stem_of(target_) + "." + random_name_part() + kTemporarySuffix);
+    fd_ = ::open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd_ >= 0) temporary_ = name;
+    else if (errno != EEXIST)
       fail("cannot create a temporary file in the directory '" + folder.string() + "'", errno);
   }
   if (fd_ < 0) fail("cannot create a temporary file with a new name", EEXIST);
@@ -199,14 +208,20 @@ FileReplacement::FileReplacement(fs::path target, OutputRules rules)
   if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) lock_keeper_ = ::dup(fd_);
 }
 
-FileReplacement::~FileReplacement() {
+FileReplacement::~FileReplacement() { release(); }
+
+void FileReplacement::release() noexcept {
   if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
   if (!committed_ && !temporary_.empty()) ::unlink(temporary_.c_str());
+  temporary_.clear();
   if (lock_keeper_ >= 0) ::close(lock_keeper_);
+  lock_keeper_ = -1;
   if (lock_fd_ >= 0) {
     ::unlink(lock_path_.c_str());
     ::close(lock_fd_);
   }
+  lock_fd_ = -1;
 }
 
 void FileReplacement::fail(const std::string& what, int error) const {
@@ -247,9 +262,10 @@ void FileReplacement::commit() {
   if (dir < 0 || ::fsync(dir) != 0) {
     const int error = errno;
     if (dir >= 0) ::close(dir);
-    fail("the new file is in place, but flushing its directory to disk failed (after a power "
-         "cut the old file could come back)",
-         error);
+    OutputError e(target_, "the new file is in place, but flushing its directory to disk failed "
+                           "(after a power cut the old file could come back): " + reason(error));
+    e.replaced = true;
+    throw e;
   }
   ::close(dir);
 }

@@ -41,6 +41,9 @@ class OutputError : public std::runtime_error {
  public:
   OutputError(const std::filesystem::path& path, const std::string& what);
   const std::filesystem::path& path() const { return path_; }
+  // The one exception to "nothing was written": the new file is complete and in place, but its
+  // folder could not be flushed to disk.
+  bool replaced = false;
 
  private:
   std::filesystem::path path_;
@@ -85,6 +88,8 @@ class FileReplacement {
 
  private:
   [[noreturn]] void fail(const std::string& what, int error) const;
+  void create_temporary();
+  void release() noexcept;
 
   std::filesystem::path target_;
   OutputRules rules_;

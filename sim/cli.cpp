@@ -787,7 +787,8 @@ int run_cli(int argc, char** argv) {
     if (world.rank == 0) print_input_error(e);
     return kExitInput;
   } catch (const OutputError& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "error: " << e.what() << "\n"
+              << (e.replaced ? "" : "1 error; nothing was written.\n");
     return kExitInput;
   } catch (const std::exception& e) {
     std::cerr << "internal error: " << e.what() << "\n";

@@ -43,11 +43,13 @@ struct TempDir {
   static inline int counter = 0;
 };
 
-// Runs `airace ARGS` from the source directory; stdout and stderr go to files in `dir`.
-inline Outcome run_airace(const std::string& args, const TempDir& dir) {
+// Runs `airace ARGS` from the source directory, with the environment assignments `env` (e.g.
+// "LD_PRELOAD=x.so") if any; stdout and stderr go to files in `dir`.
+inline Outcome run_airace(const std::string& args, const TempDir& dir,
+                          const std::string& env = "") {
   const std::filesystem::path out = dir.path / "stdout.txt";
   const std::filesystem::path err = dir.path / "stderr.txt";
-  const std::string cmd = "cd '" + kSource + "' && '" + kBinary + "' " + args + " >'" +
+  const std::string cmd = "cd '" + kSource + "' && " + env + " '" + kBinary + "' " + args + " >'" +
                           out.string() + "' 2>'" + err.string() + "'";
   const int raw = std::system(cmd.c_str());
   Outcome o;

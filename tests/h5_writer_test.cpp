@@ -348,12 +348,12 @@ TEST_CASE("a write that fails midway leaves an existing file untouched") {
   CHECK(leftover_temporaries(dir.path()).empty());
 }
 
-TEST_CASE("a rename that fails removes the temporary file") {
+TEST_CASE("a target that is a directory is refused and left as it is") {
   TempDir dir;
   SampleIds ids;
   const fs::path target = dir / "run.h5";
-  fs::create_directories(target / "occupied");  // a non-empty directory cannot be replaced
-  CHECK_THROWS_AS(write_run_file(target, sample_run(ids)), OutputError);
+  fs::create_directories(target / "occupied");
+  CHECK_THROWS_AS(write_run_file(target, sample_run(ids)), InputError);
   CHECK(fs::is_directory(target / "occupied"));
   CHECK(leftover_temporaries(dir.path()).empty());
 }
