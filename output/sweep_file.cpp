@@ -572,9 +572,14 @@ BatchStore::BatchStore(std::filesystem::path dir, const std::string& stamp) : di
                            found + ", this one is " + stamp +
                            "); remove it to start afresh, or write to another file with -o");
   } else {
-    std::filesystem::create_directories(dir_, ec);
+    const bool created = std::filesystem::create_directories(dir_, ec);
     if (ec) throw OutputError(dir_, ec.message());
-    replace_file(stamp_file, stamp + "\n", OutputRules());
+    try {
+      replace_file(stamp_file, stamp + "\n", OutputRules());
+    } catch (const OutputError&) {
+      if (created) std::filesystem::remove(dir_, ec);  // empty: nothing was saved in it
+      throw;
+    }
   }
   for (const auto& e : std::filesystem::directory_iterator(dir_)) {
     std::size_t n = 0;

@@ -30,7 +30,10 @@ using airace::testing::TempDir;
 
 namespace {
 
-const std::string kFailIo = AIRACE_FAIL_IO_LIB;
+// The shim ahead of everything; AddressSanitizer's runtime then does not come first, which it
+// accepts when told.
+const std::string kFailIo = std::string("ASAN_OPTIONS=\"$ASAN_OPTIONS:verify_asan_link_order=0\" ") +
+                            "LD_PRELOAD='" + AIRACE_FAIL_IO_LIB + "'";
 const std::string kSmallRun = "run tests/data/small.yaml -q -r 2 --set scenario.end=2022-12-31 ";
 
 std::string bytes_of(const fs::path& p) {
@@ -345,8 +348,7 @@ namespace {
 // Runs `args` with the shim; the number of file-writing calls it made.
 long count_writes(const std::string& args, const TempDir& dir) {
   const fs::path count = dir.path / "count.txt";
-  const Outcome o = run_airace(args, dir, "LD_PRELOAD='" + kFailIo + "' AIRACE_FAULT_COUNT='" +
-                                              count.string() + "'");
+  const Outcome o = run_airace(args, dir, kFailIo + " AIRACE_FAULT_COUNT='" + count.string() + "'");
   REQUIRE(o.status == 0);
   return std::stol(bytes_of(count));
 }
@@ -366,8 +368,7 @@ void fail_each_write(const std::string& args, const fs::path& out, const TempDir
     CAPTURE(n);
     reset();
     write_text(out, old_bytes);
-    const Outcome o = run_airace(
-        args, dir, "LD_PRELOAD='" + kFailIo + "' AIRACE_FAULT_AT=" + std::to_string(n));
+    const Outcome o = run_airace(args, dir, kFailIo + " AIRACE_FAULT_AT=" + std::to_string(n));
     CAPTURE(o.err);
     CHECK(o.status == 2);
     CHECK(o.err.find("error") != std::string::npos);
