@@ -595,7 +595,13 @@ std::vector<RunRecord> BatchStore::load(std::vector<std::string>& dropped) const
   for (const std::filesystem::path& p : files) {
     const std::string name = p.filename().string();
     std::error_code ignored;
-    if (name.starts_with(".batch-")) {  // a batch that was never renamed: half-written
+    // A batch that was never renamed, or its lock: it saved no run. The sweep's lock on its
+    // output keeps anyone from writing here while this runs.
+    if (is_replacement_file_name(name)) {
+      std::filesystem::remove(p, ignored);
+      continue;
+    }
+    if (name.starts_with(".batch-")) {  // half-written by an earlier version
       std::filesystem::remove(p, ignored);
       dropped.push_back(name);
       continue;

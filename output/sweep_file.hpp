@@ -130,7 +130,8 @@ class BatchStore {
   // Creates the directory and stamp, or checks an existing stamp; a different stamp is an
   // InputError (the directory belongs to another sweep definition or program version).
   BatchStore(std::filesystem::path dir, const std::string& stamp);
-  // Every record of every sound batch, in no particular order. Damaged batches are removed, and
+  // Every record of every sound batch, in no particular order. Temporaries of batches that were
+  // never renamed (they saved no run) are removed. Damaged batches are removed, and
   // their names appended to `dropped`.
   std::vector<RunRecord> load(std::vector<std::string>& dropped) const;
   // Commits one batch; returns its file name.

@@ -219,7 +219,7 @@ TEST_CASE("a sweep killed at random moments resumes and ends bit for bit as an u
     stamp.pop_back();
     std::vector<std::string> dropped;
     const std::size_t now = BatchStore(partial, stamp).load(dropped).size();
-    for (const std::string& d : dropped) CHECK(d.starts_with(".batch-"));
+    CHECK(dropped.empty());  // a batch is saved only once renamed: none is ever damaged
     if (!complete) CHECK(now >= saved);
     saved = now;
     progress += " " + std::to_string(saved);
