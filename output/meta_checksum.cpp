@@ -19,8 +19,8 @@ std::vector<std::string> read_texts(hid_t obj, bool attribute, const std::string
   const Handle type(attribute ? H5Aget_type(obj) : H5Dget_type(obj), H5Tclose, "reading " + what);
   const Handle space(attribute ? H5Aget_space(obj) : H5Dget_space(obj), H5Sclose,
                      "reading " + what);
-  const auto count = static_cast<std::size_t>(
-      check(H5Sget_simple_extent_npoints(space.get()), "reading " + what));
+  const auto count =
+      static_cast<std::size_t>(check(H5Sget_simple_extent_npoints(space.get()), "reading " + what));
   if (H5Tget_class(type.get()) != H5T_STRING) throw Failure{what + " does not hold text"};
   check_fits_in_memory(static_cast<double>(count),
                        static_cast<double>(std::max<std::size_t>(H5Tget_size(type.get()), 8)),
@@ -165,10 +165,10 @@ std::string meta_checksum_mismatch(hid_t meta) {
     const bool is_attr = item.starts_with("attr:");
     const bool is_dataset = item.starts_with("dataset:");
     const std::string name = item.substr(item.find(':') + 1);
-    const bool present =
-        (is_attr || is_dataset) && !name.empty() && name.find('/') == std::string::npos &&
-        (is_attr ? H5Aexists(meta, name.c_str()) > 0
-                 : H5Lexists(meta, name.c_str(), H5P_DEFAULT) > 0);
+    const bool present = (is_attr || is_dataset) && !name.empty() &&
+                         name.find('/') == std::string::npos &&
+                         (is_attr ? H5Aexists(meta, name.c_str()) > 0
+                                  : H5Lexists(meta, name.c_str(), H5P_DEFAULT) > 0);
     H5Eclear2(H5E_DEFAULT);
     if (!present)
       return std::string("/meta ") + kCoversAttr + " lists '" + item +
