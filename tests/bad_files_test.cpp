@@ -246,8 +246,10 @@ TEST_CASE("bad files given to merge and analyse are refused naming the file") {
   int refused = 0;
   for (const BadFile& bad : files) {
     CAPTURE(bad.path);
+    // The good part first: parts that disagree are reported under the name of the one that
+    // differs from the first (the merge cannot tell which is damaged).
     const Outcome m = run_airace(
-        "merge '" + bad.path.string() + "' '" + part1.string() + "' -o '" + merged.string() + "'",
+        "merge '" + part1.string() + "' '" + bad.path.string() + "' -o '" + merged.string() + "'",
         dir);
     check_refused(m, bad);
     refused += m.status == 2;
