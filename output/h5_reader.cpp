@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "output/h5_detail.hpp"
+#include "output/meta_checksum.hpp"
 #include "sim/core/diagnostics.hpp"
 
 namespace airace {
@@ -157,7 +158,13 @@ auto with_run_file(const std::filesystem::path& path, Body body) {
     if (!has_link(file.get(), "meta") ||
         H5Aexists_by_name(file.get(), "meta", "program_version", H5P_DEFAULT) <= 0)
       throw h5::Failure{"not an airace run file (it has no /meta/program_version attribute)", {}};
-    return body(file.get());
+    auto result = body(file.get());
+    // Checked after the body: where HDF5 itself crashes or loops on a damaged heap, it does so
+    // reading /meta in the body first, and the program's watch names that (sim/cli.cpp).
+    const Handle meta(H5Gopen2(file.get(), "meta", H5P_DEFAULT), H5Gclose, "opening /meta");
+    if (const std::string mismatch = h5::meta_checksum_mismatch(meta.get()); !mismatch.empty())
+      throw h5::Failure{"the file is damaged: " + mismatch, h5::kMetaChecksumHint};
+    return result;
   } catch (const h5::Failure& f) {
     H5Eclear2(H5E_DEFAULT);
     throw InputError(std::vector<Diagnostic>{{where, {}, f.what, f.hint}});

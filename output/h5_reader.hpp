@@ -3,7 +3,8 @@
 // commands that compare or merge runs. Each call opens the file, reads and closes it again.
 //
 // A missing, unreadable, truncated or non-airace file raises InputError naming the file and what
-// is wrong; HDF5's own error stack is never printed.
+// is wrong; HDF5's own error stack is never printed. So does a file whose /meta no longer
+// matches its checksum_sha256 (every call checks it): "the file is damaged: ...".
 
 #include <cstddef>
 #include <cstdint>

@@ -10,6 +10,18 @@
 //   /meta/scenario_yaml            scalar string: the resolved scenario
 //   /meta/decisions                scalar string, only when the scenario has policy events with
 //                                  a team (a wargame): CSV "date,team,id,set,value"
+//   /meta                          string-array attr checksum_covers: what the checksum covers,
+//                                  in order: "attr:program_version", ... "attr:layout_version"
+//                                  (each attr above, in that order), "dataset:scenario_yaml",
+//                                  then "dataset:decisions" when written; string attr
+//                                  checksum_sha256: lower-case hex SHA-256 of, for each covered
+//                                  item in order, its name (as in checksum_covers) "\n" the
+//                                  decimal byte length of its value "\n" the value's bytes "\n"
+//                                  (a string: its UTF-8 bytes; an integer attr: its decimal
+//                                  text; a string-array attr: its items joined by "\n").
+//                                  Readers refuse a file whose /meta no longer matches it as
+//                                  damaged; a file with neither attr (written before) is read
+//                                  unchecked (output/meta_checksum.hpp, docs/scenarios.md)
 //   /replicate          [R]        int64 0..R-1, dimension scale (the canonical replicate axis)
 //   /time/<c>           [T_c]      ISO dates "YYYY-MM-DD", dimension scale (the canonical axes)
 //   /<group>/<axis>     [E]        entity ids, dimension scale (e.g. /labs/lab)

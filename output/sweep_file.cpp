@@ -15,6 +15,7 @@
 
 #include "output/h5_detail.hpp"
 #include "output/h5_writer.hpp"
+#include "output/meta_checksum.hpp"
 #include "sim/core/diagnostics.hpp"
 
 namespace airace {
@@ -113,25 +114,42 @@ void write_table(hid_t file, const SweepTable& t) {
   const SweepMeta& m = t.meta;
   {
     const Handle meta = group(file, "meta");
-    set_string_attr(meta.get(), "sweep_name", m.sweep_name);
-    set_string_attr(meta.get(), "sweep_file", m.sweep_file);
-    set_string_attr(meta.get(), "sweep_hash", m.sweep_hash);
-    set_string_attr(meta.get(), "program_version", m.program_version);
-    set_string_attr(meta.get(), "git_revision", m.git_revision);
-    set_string_attr(meta.get(), "base_scenario_file", m.base_scenario_file);
-    set_string_attr(meta.get(), "design", m.design);
-    set_string_attr(meta.get(), "command_line", m.command_line);
-    set_string_attr(meta.get(), "created_utc", m.created_utc);
-    set_uint64_attr(meta.get(), "seed", m.seed);
-    set_uint64_attr(meta.get(), "points", t.points);
-    set_uint64_attr(meta.get(), "replicates", t.replicates);
-    set_uint64_attr(meta.get(), "base_rows", m.base_rows);
-    set_uint64_attr(meta.get(), "shard_index", m.shard_index);
-    set_uint64_attr(meta.get(), "shard_count", m.shard_count);
+    // Everything written here is covered by checksum_sha256 (output/meta_checksum.hpp);
+    // variable-length text is stored up to its first NUL, and covered as stored.
+    std::vector<h5::CoveredItem> covered;
+    auto text_attr = [&](const std::string& name, const std::string& value) {
+      set_string_attr(meta.get(), name, value);
+      covered.push_back({"attr:" + name, value.c_str()});
+    };
+    auto count_attr = [&](const std::string& name, uint64_t value) {
+      set_uint64_attr(meta.get(), name, value);
+      covered.push_back({"attr:" + name, std::to_string(value)});
+    };
+    auto text_dataset = [&](const std::string& name, const std::string& value) {
+      write_strings(meta.get(), name, {}, {value});
+      covered.push_back({"dataset:" + name, value.c_str()});
+    };
+    text_attr("sweep_name", m.sweep_name);
+    text_attr("sweep_file", m.sweep_file);
+    text_attr("sweep_hash", m.sweep_hash);
+    text_attr("program_version", m.program_version);
+    text_attr("git_revision", m.git_revision);
+    text_attr("base_scenario_file", m.base_scenario_file);
+    text_attr("design", m.design);
+    text_attr("command_line", m.command_line);
+    text_attr("created_utc", m.created_utc);
+    count_attr("seed", m.seed);
+    count_attr("points", t.points);
+    count_attr("replicates", t.replicates);
+    count_attr("base_rows", m.base_rows);
+    count_attr("shard_index", m.shard_index);
+    count_attr("shard_count", m.shard_count);
     const int layout = kSweepLayoutVersion;
     h5::set_int32_attr(meta.get(), "layout_version", layout);
-    write_strings(meta.get(), "sweep_yaml", {}, {m.sweep_yaml});
-    write_strings(meta.get(), "base_scenario_yaml", {}, {m.base_scenario_yaml});
+    covered.push_back({"attr:layout_version", std::to_string(layout)});
+    text_dataset("sweep_yaml", m.sweep_yaml);
+    text_dataset("base_scenario_yaml", m.base_scenario_yaml);
+    h5::set_meta_checksum(meta.get(), covered);
   }
   const Handle point = write_int64s(file, "point", t.points);
   const Handle replicate = write_int64s(file, "replicate", t.replicates);
@@ -435,6 +453,12 @@ SweepTable read_sweep_file(const std::filesystem::path& path) {
   try {
     if (H5Fis_hdf5(path.c_str()) <= 0) throw h5::Failure{"it is not an HDF5 file"};
     Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening the file");
+    {
+      const Handle meta(H5Gopen2(file.get(), "meta", H5P_DEFAULT), H5Gclose, "opening /meta");
+      if (const std::string mismatch = h5::meta_checksum_mismatch(meta.get()); !mismatch.empty())
+        throw InputError(std::vector<Diagnostic>{
+            {{name, 0, 0}, {}, "the file is damaged: " + mismatch, h5::kMetaChecksumHint}});
+    }
     return read_table(file.get());
   } catch (const h5::Failure& f) {
     throw InputError({name, 0, 0}, "cannot read the sweep file: " + f.what);

@@ -9,6 +9,15 @@
 //                          (strings); seed, points, replicates, base_rows, shard_index,
 //                          shard_count (uint64); layout_version (int32, = 1)
 //   /meta/sweep_yaml       the sweep file's text;  /meta/base_scenario_yaml  the base, resolved
+//   /meta                  attr checksum_covers (string array): "attr:sweep_name", ...
+//                          "attr:layout_version" (each attr above, in that order),
+//                          "dataset:sweep_yaml", "dataset:base_scenario_yaml"; attr
+//                          checksum_sha256 (string): lower-case hex SHA-256 of, for each covered
+//                          item in order, its name "\n" the decimal byte length of its value "\n"
+//                          the value's bytes "\n" (text as UTF-8, an integer as its decimal text,
+//                          a string array as its items joined by "\n"). Not covered: everything
+//                          outside /meta, so /sensitivity, added later, leaves it valid. A file
+//                          with neither attr (written before) is read unchecked
 //   /design                [P, K] float64, the parameter values; attr parameters, units
 //   /parameter             [K] names (dimension scale of /design's second axis)
 //   /point, /replicate     [P], [R] int64 dimension scales
@@ -105,7 +114,8 @@ std::string sweep_file_bytes(const SweepTable& table, const std::filesystem::pat
 // complete on disk. Throws OutputError, or InputError for a path the rules refuse.
 void write_sweep_file(const std::filesystem::path& path, const SweepTable& table,
                       const OutputRules& rules = {});
-// Throws InputError naming the file when it is missing or not a sweep file.
+// Throws InputError naming the file when it is missing or not a sweep file, or when its /meta
+// no longer matches its checksum_sha256 ("the file is damaged: ...").
 SweepTable read_sweep_file(const std::filesystem::path& path);
 // Adds (or replaces) /sensitivity in a sweep file, by a FileReplacement of it.
 void write_sensitivity(const std::filesystem::path& path, const std::vector<SensitivityRecord>& r,

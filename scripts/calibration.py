@@ -16,8 +16,8 @@ replicates and whether the fact holds. Three kinds of check:
 How each value is measured from the run file is written next to it below and in
 docs/calibration.md. `--markdown` writes the table docs/calibration.md embeds; `--check`
 exits 1 when any fact is outside its tolerance (the CTest `calibration_facts_hold` uses it).
-Exits 2, naming the file, when it is missing or not an airace run of a scenario with the
-baseline's labs, chips and firms.
+Exits 2, naming the file, when it is missing, damaged (its /meta no longer matches the SHA-256
+stored with it) or not an airace run of a scenario with the baseline's labs, chips and firms.
 
 Needs Debian's python3-h5py and python3-numpy; launched with a python3 that lacks them, it runs
 itself again with /usr/bin/python3.
@@ -35,6 +35,9 @@ except ImportError:
     if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     sys.exit("calibration.py: needs python3-h5py and python3-numpy (bash scripts/setup.sh)")
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plot  # noqa: E402  (the check of /meta against its checksum is shared)
 
 EPOCH = datetime.date(1970, 1, 1)
 SHARE_NEEDED = 0.5
@@ -62,6 +65,13 @@ class Run:
             self.f = h5py.File(path, "r")
         except (OSError, ValueError) as err:
             raise InputError(f"{path}: cannot open as HDF5 ({err})")
+        try:
+            failure = plot.meta_checksum_failure(self.f["meta"])
+        except (OSError, KeyError, ValueError, TypeError, RuntimeError) as err:
+            raise InputError(f"{path}: cannot read /meta, the file is damaged or was not "
+                             f"written by airace ({err})")
+        if failure:
+            raise InputError(f"{path}: the file is damaged: {failure}")
         try:
             self.monthly = self.f["indicators/time_monthly"][:]
             self.weekly = self.f["chips/time_weekly"][:]

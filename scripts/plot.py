@@ -134,12 +134,74 @@ def hdf5_failure(path):
 
 
 def text(value):
-    """An attribute as str, whether stored as a variable-length or a fixed-length string."""
+    """An attribute as str, whether stored as a variable-length or a fixed-length string; an
+    array's items joined by newlines."""
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
+    if getattr(value, "ndim", 0) > 0:  # a string array, such as /meta checksum_covers
+        return "\n".join(text(v) for v in value)
     if hasattr(value, "item") and not isinstance(value, str):
         return text(value.item())
     return "" if value is None else str(value)
+
+
+# What a message calls the text datasets that /meta checksum_sha256 covers.
+CHECKSUM_TEXTS = {"scenario_yaml": "the scenario text", "base_scenario_yaml":
+                  "the base scenario text", "sweep_yaml": "the sweep text",
+                  "decisions": "the teams' decisions"}
+
+
+def meta_digest(meta):
+    """Recomputes /meta checksum_sha256 of a run or sweep file (an h5py Group): for each item
+    of checksum_covers, in order, its name, "\n", the byte length of its value, "\n", the
+    value, "\n" (docs/scenarios.md, "Output"). Raises KeyError for an item /meta lacks."""
+    import hashlib
+
+    import numpy as np
+
+    digest = hashlib.sha256()
+    for item in meta.attrs["checksum_covers"]:
+        item = text(item)
+        kind, _, name = item.partition(":")
+        if kind not in ("attr", "dataset") or not name or "/" in name:
+            raise KeyError(item)
+        value = meta.attrs[name] if kind == "attr" else meta[name][()]
+        if isinstance(value, np.ndarray) and value.ndim > 0:  # a string array
+            value = "\n".join(v.decode("utf-8", "surrogateescape") if isinstance(v, bytes)
+                              else str(v) for v in value)
+        if not isinstance(value, bytes):  # text, or an integer as its decimal digits
+            value = (value if isinstance(value, str) else str(value.item()
+                     if hasattr(value, "item") else value)).encode("utf-8", "surrogateescape")
+        digest.update(b"%s\n%d\n%s\n" % (item.encode("utf-8"), len(value), value))
+    return digest.hexdigest()
+
+
+def meta_checksum_failure(meta):
+    """"" when /meta of a run or sweep file matches its checksum_sha256, or carries no checksum
+    (a file written before airace wrote one); else what does not match, to follow "the file
+    is damaged: "."""
+    has_covers, has_digest = "checksum_covers" in meta.attrs, "checksum_sha256" in meta.attrs
+    if not has_covers and not has_digest:
+        return ""
+    if not has_covers or not has_digest:
+        return "/meta has %s but not %s" % (("checksum_covers", "checksum_sha256")
+                                              if has_covers else
+                                              ("checksum_sha256", "checksum_covers"))
+    try:
+        digest = meta_digest(meta)
+    except KeyError as e:
+        return ("/meta checksum_covers lists %s, which /meta does not hold, so the metadata "
+                "cannot be checked against checksum_sha256" % e)
+    if digest == text(meta.attrs["checksum_sha256"]):
+        return ""
+    covers = [text(c) for c in meta.attrs["checksum_covers"]]
+    texts = ["%s (/meta/%s)" % (CHECKSUM_TEXTS.get(c[8:], "/meta/" + c[8:]), c[8:])
+             for c in covers if c.startswith("dataset:")]
+    attributes = sum(c.startswith("attr:") for c in covers)
+    named = ", ".join(texts[:-1]) + (" or " if len(texts) > 1 else "") + "".join(texts[-1:])
+    return ("%sthe metadata (%d /meta attributes) no longer match their SHA-256 (/meta "
+            "checksum_sha256): changed after airace wrote it, by a disk, copy or transfer "
+            "error or an edit" % (named + " or " if named else "", attributes))
 
 
 class Series:
@@ -379,6 +441,9 @@ def read_series(f, run_file, every_group):
     meta = f.get("meta")
     if not isinstance(meta, h5py.Group) or "program_version" not in meta.attrs:
         raise RunFileError("not an airace run file (it has no /meta/program_version attribute)")
+    failure = meta_checksum_failure(meta)
+    if failure:
+        raise RunFileError("the file is damaged: " + failure)
     groups = ["indicators"]
     if every_group:
         groups += [g for g in f if g not in ("indicators", "meta", "time")]

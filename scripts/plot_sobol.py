@@ -57,6 +57,9 @@ def read_indices(path):
             if not isinstance(meta, h5py.Group) or "sweep_hash" not in meta.attrs:
                 raise SweepFileError("not an airace sweep file (it has no /meta sweep_hash "
                                      "attribute)")
+            failure = plot.meta_checksum_failure(meta)
+            if failure:
+                raise SweepFileError("the file is damaged: " + failure)
             if "sensitivity" not in f:
                 raise SweepFileError("no /sensitivity; run `airace analyse %s` first" % path)
             params = [text(p) for p in f["parameter"][()]]

@@ -136,6 +136,9 @@ class Run:
                 if not isinstance(meta, h5py.Group) or "program_version" not in meta.attrs:
                     raise RunFileError("%s: not an airace run file: it has no "
                                        "/meta/program_version attribute" % path)
+                failure = plot.meta_checksum_failure(meta)
+                if failure:
+                    raise RunFileError("%s: the file is damaged: %s" % (path, failure))
                 self._read(f)
         except (OSError, KeyError, ValueError, TypeError, IndexError, RuntimeError,
                 MemoryError) as e:

@@ -29,6 +29,7 @@ packages=(
   cmake g++ make git pkg-config
   # libraries
   libeigen3-dev libtbb-dev libyaml-cpp-dev libhdf5-dev libcli11-dev librandom123-dev zlib1g-dev
+  libssl-dev  # libcrypto's SHA-256 of the metadata in output files
   # airace serve: HTTP server, JSON, and the charts of its page (embedded at build time)
   libcpp-httplib-dev nlohmann-json3-dev libjs-chart.js
   # tests and output tools

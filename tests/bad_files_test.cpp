@@ -11,9 +11,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "output/h5_reader.hpp"
@@ -244,8 +246,10 @@ TEST_CASE("bad files given to merge and analyse are refused naming the file") {
   int refused = 0;
   for (const BadFile& bad : files) {
     CAPTURE(bad.path);
+    // The good part first: parts that disagree are reported under the name of the one that
+    // differs from the first (the merge cannot tell which is damaged).
     const Outcome m = run_airace(
-        "merge '" + bad.path.string() + "' '" + part1.string() + "' -o '" + merged.string() + "'",
+        "merge '" + part1.string() + "' '" + bad.path.string() + "' -o '" + merged.string() + "'",
         dir);
     check_refused(m, bad);
     refused += m.status == 2;
@@ -309,4 +313,178 @@ TEST_CASE("reading bad files in process throws InputError and leaves no HDF5 obj
     // Every identifier the readers opened is closed again, whatever failed.
     CHECK(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL) == 0);
   }
+}
+
+// ---- Silent damage to /meta: the SHA-256 of the scenario text and the metadata ---------------
+
+namespace {
+// A piece of `text` (say the stored scenario) that occurs exactly once in the file's bytes:
+// variable-length text lives uncompressed in a global heap, where HDF5 checks nothing.
+std::string piece_found_once(const std::string& bytes, const std::string& text) {
+  constexpr std::size_t kLength = 24;
+  for (std::size_t at = text.size() / 2; at + kLength <= text.size(); at += 7) {
+    const std::string piece = text.substr(at, kLength);
+    const std::size_t found = bytes.find(piece);
+    if (found != std::string::npos && bytes.find(piece, found + 1) == std::string::npos)
+      return piece;
+  }
+  const std::size_t found = bytes.find(text);
+  REQUIRE(found != std::string::npos);
+  REQUIRE(bytes.find(text, found + 1) == std::string::npos);
+  return text;
+}
+
+// A copy of `good` with one bit flipped in the middle of where `text` is stored.
+fs::path with_bit_flipped(const fs::path& good, const std::string& text, const fs::path& out) {
+  std::string bytes = bytes_of(good);
+  const std::string piece = piece_found_once(bytes, text);
+  const std::size_t at = bytes.find(piece) + piece.size() / 2;
+  bytes[at] = static_cast<char>(bytes[at] ^ 0x01);
+  put(out, bytes);
+  return out;
+}
+
+// A copy of `good` as airace wrote files before they carried a checksum.
+fs::path without_checksum(const fs::path& good, const fs::path& out) {
+  fs::copy_file(good, out, fs::copy_options::overwrite_existing);
+  const hid_t f = H5Fopen(out.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  REQUIRE(f >= 0);
+  CHECK(H5Adelete_by_name(f, "meta", "checksum_covers", H5P_DEFAULT) >= 0);
+  CHECK(H5Adelete_by_name(f, "meta", "checksum_sha256", H5P_DEFAULT) >= 0);
+  H5Fclose(f);
+  return out;
+}
+
+void check_damaged(const Outcome& o, const fs::path& file, const std::string& what) {
+  CAPTURE(o.err);
+  CHECK(o.status == 2);
+  CHECK(o.err.find(file.string() + ": error: the file is damaged: ") != std::string::npos);
+  CHECK(o.err.find(what) != std::string::npos);
+  CHECK(o.err.find("no longer match their SHA-256") != std::string::npos);
+}
+}  // namespace
+
+TEST_CASE("compare refuses a run file whose scenario text or metadata lost a bit") {
+  TempDir dir;
+  const fs::path good = dir.path / "good.h5";
+  REQUIRE(run_airace("run tests/data/small.yaml -q -r 2 --set scenario.end=2022-12-31 -o '" +
+                         good.string() + "'",
+                     dir)
+              .status == 0);
+  const RunFile run = open_run_file(good);
+  const fs::path csv = dir.path / "out.csv";
+  CHECK(run_airace("compare '" + good.string() + "' '" + good.string() + "' --all", dir).status ==
+        0);
+  for (const fs::path& bad :
+       {with_bit_flipped(good, run.meta.resolved_scenario_yaml, dir.path / "scenario_bit.h5"),
+        with_bit_flipped(good, run.meta.created_utc, dir.path / "created_bit.h5")}) {
+    CAPTURE(bad);
+    for (const std::string& args : {"'" + bad.string() + "' '" + good.string() + "'",
+                                    "'" + good.string() + "' '" + bad.string() + "' --all"}) {
+      const Outcome o = run_airace("compare " + args + " --csv '" + csv.string() + "'", dir);
+      check_damaged(o, bad, "the scenario text (/meta/scenario_yaml) or the metadata");
+      CHECK(!fs::exists(csv));
+    }
+    // Every reader of run files checks, not only the first one compare calls.
+    silence_hdf5_errors();
+    for (const auto& read : std::vector<std::function<void()>>{
+             [&] { (void)open_run_file(bad); },
+             [&] { (void)read_series(bad, "indicators/us_cn_gap_months"); },
+             [&] { (void)read_time_axis(bad, "monthly"); },
+             [&] { (void)read_events(bad, "releases", "release"); }}) {
+      try {
+        read();
+        FAIL("read without complaint");
+      } catch (const InputError& e) {
+        CHECK(e.diagnostics().front().where.file == bad.string());
+        CHECK(e.diagnostics().front().message.starts_with("the file is damaged: "));
+      }
+    }
+  }
+}
+
+TEST_CASE("merge and analyse refuse a sweep file whose text or metadata lost a bit") {
+  TempDir dir;
+  const std::string lhs = "sweep tests/data/sweeps/small_lhs.yaml -q ";
+  const fs::path part0 = dir.path / "part0.h5";
+  const fs::path part1 = dir.path / "part1.h5";
+  REQUIRE(run_airace(lhs + "--shard 0/2 -o '" + part0.string() + "'", dir).status == 0);
+  REQUIRE(run_airace(lhs + "--shard 1/2 -o '" + part1.string() + "'", dir).status == 0);
+  const SweepMeta meta = read_sweep_file(part0).meta;
+  const fs::path merged = dir.path / "merged.h5";
+  for (const auto& [text, name] : std::vector<std::pair<std::string, std::string>>{
+           {meta.sweep_yaml, "sweep_bit.h5"},
+           {meta.base_scenario_yaml, "base_bit.h5"},
+           {meta.created_utc, "created_bit.h5"}}) {
+    const fs::path bad = with_bit_flipped(part0, text, dir.path / name);
+    const Outcome m = run_airace(
+        "merge '" + part1.string() + "' '" + bad.string() + "' -o '" + merged.string() + "'", dir);
+    check_damaged(m, bad, "the sweep text (/meta/sweep_yaml), the base scenario text");
+    CHECK(!fs::exists(merged));
+  }
+  REQUIRE(run_airace("merge '" + part0.string() + "' '" + part1.string() + "' -o '" +
+                         merged.string() + "'",
+                     dir)
+              .status == 0);
+  CHECK_NOTHROW((void)read_sweep_file(merged));  // the merged file carries its own checksum
+
+  const fs::path saltelli = dir.path / "saltelli.h5";
+  REQUIRE(run_airace("sweep tests/data/sweeps/small_saltelli.yaml -q -o '" + saltelli.string() +
+                         "'",
+                     dir)
+              .status == 0);
+  const SweepMeta s = read_sweep_file(saltelli).meta;
+  const fs::path csv = dir.path / "indices.csv";
+  for (const auto& [text, name] : std::vector<std::pair<std::string, std::string>>{
+           {s.base_scenario_yaml, "saltelli_base_bit.h5"},
+           {s.command_line, "saltelli_command_bit.h5"}}) {
+    const fs::path bad = with_bit_flipped(saltelli, text, dir.path / name);
+    const std::string before = bytes_of(bad);
+    const Outcome a = run_airace(
+        "analyse '" + bad.string() + "' --resamples 50 --csv '" + csv.string() + "'", dir);
+    check_damaged(a, bad, "the metadata (16 /meta attributes)");
+    CHECK(!fs::exists(csv));
+    CHECK(bytes_of(bad) == before);
+  }
+  // analyse adds /sensitivity, which the checksum does not cover: the file still reads, and a
+  // second analysis finds it sound.
+  REQUIRE(run_airace("analyse '" + saltelli.string() + "' --resamples 50", dir).status == 0);
+  CHECK_NOTHROW((void)read_sweep_file(saltelli));
+  CHECK(run_airace("analyse '" + saltelli.string() + "' --resamples 50", dir).status == 0);
+}
+
+TEST_CASE("files written before the checksum are read without complaint") {
+  TempDir dir;
+  const fs::path run = dir.path / "run.h5";
+  REQUIRE(run_airace("run tests/data/small.yaml -q -r 2 --set scenario.end=2022-12-31 -o '" +
+                         run.string() + "'",
+                     dir)
+              .status == 0);
+  const fs::path old_run = without_checksum(run, dir.path / "old_run.h5");
+  const Outcome c =
+      run_airace("compare '" + old_run.string() + "' '" + run.string() + "' --all", dir);
+  CAPTURE(c.err);
+  CHECK(c.status == 0);
+
+  const fs::path part0 = dir.path / "part0.h5";
+  const fs::path part1 = dir.path / "part1.h5";
+  const std::string lhs = "sweep tests/data/sweeps/small_lhs.yaml -q ";
+  REQUIRE(run_airace(lhs + "--shard 0/2 -o '" + part0.string() + "'", dir).status == 0);
+  REQUIRE(run_airace(lhs + "--shard 1/2 -o '" + part1.string() + "'", dir).status == 0);
+  const fs::path old_part = without_checksum(part0, dir.path / "old_part0.h5");
+  const Outcome m = run_airace("merge '" + old_part.string() + "' '" + part1.string() + "' -o '" +
+                                   (dir.path / "merged.h5").string() + "'",
+                               dir);
+  CAPTURE(m.err);
+  CHECK(m.status == 0);
+
+  const fs::path saltelli = dir.path / "saltelli.h5";
+  REQUIRE(run_airace("sweep tests/data/sweeps/small_saltelli.yaml -q -o '" + saltelli.string() +
+                         "'",
+                     dir)
+              .status == 0);
+  const fs::path old_saltelli = without_checksum(saltelli, dir.path / "old_saltelli.h5");
+  const Outcome a = run_airace("analyse '" + old_saltelli.string() + "' --resamples 50", dir);
+  CAPTURE(a.err);
+  CHECK(a.status == 0);
 }

@@ -3,7 +3,10 @@ each is refused with exit status 2 and a message naming the file, with no Python
 no output written: a good file truncated at several lengths or with bytes flipped, a global
 heap damaged so that HDF5 itself crashes or loops, an HDF5 file of another program (h5py, random
 datasets), one that declares 10^12 values, an empty file, a text file, a directory, a missing
-file. Flipped bytes that HDF5 does not notice (raw data carries no checksum) may give status 0.
+file. Flipped bytes that HDF5 does not notice (raw data carries no checksum) may give status 0,
+except in the scenario or sweep text and the /meta attributes, which the SHA-256 in /meta covers:
+one bit flipped there is refused by every script, calibration.py too. A file without that
+checksum (written before it) is still read.
 
 Usage: /usr/bin/python3 tests/python/check_bad_files.py AIRACE SWEEP_WITH_INDICES.h5 WORKDIR
 """
@@ -56,6 +59,41 @@ def damaged_copies(good, work, stem):
     return out
 
 
+def bit_flipped_copies(good, work, stem):
+    """Copies of `good` with one bit flipped in its stored scenario (or sweep) text, and one in
+    its /meta attribute created_utc. Variable-length text lives in a global heap, where HDF5
+    checks nothing: only the SHA-256 in /meta tells (exit 2, "the file is damaged")."""
+    with h5py.File(good, "r") as f:
+        meta = f["meta"]
+        texts = {"text": meta["scenario_yaml" if "scenario_yaml" in meta else "sweep_yaml"][()],
+                 "created": meta.attrs["created_utc"].encode("utf-8")}
+    data = good.read_bytes()
+    out = []
+    for what, value in texts.items():
+        for start in list(range(len(value) // 2, len(value) - 24, 7)) + [None]:
+            piece = value if start is None else value[start:start + 24]
+            if data.count(piece) == 1:
+                break
+        else:
+            raise SystemExit("no piece of %s's %s occurs once in it" % (good, what))
+        flipped = bytearray(data)
+        flipped[data.index(piece) + len(piece) // 2] ^= 0x01
+        p = work / ("%s_%s_bit.h5" % (stem, what))
+        p.write_bytes(bytes(flipped))
+        out.append(p)
+    return out
+
+
+def without_checksum(good, work, stem):
+    """A copy of `good` as airace wrote files before they carried a checksum."""
+    p = work / ("%s_no_checksum.h5" % stem)
+    shutil.copyfile(good, p)
+    with h5py.File(p, "r+") as f:
+        del f["meta"].attrs["checksum_covers"]
+        del f["meta"].attrs["checksum_sha256"]
+    return p
+
+
 def foreign_files(work):
     rng = np.random.default_rng(5)
     foreign = work / "foreign.h5"
@@ -81,8 +119,9 @@ def foreign_files(work):
             (work / "directory.h5", True), (work / "missing.h5", True)]
 
 
-def check(script, args, bad, always_refused, outputs):
-    """Problems with one run of a script on a bad file."""
+def check(script, args, bad, always_refused, outputs, expected=""):
+    """Problems with one run of a script on a bad file; `expected`: words its message must
+    hold."""
     done = subprocess.run([sys.executable, str(SCRIPTS / script)] + [str(a) for a in args],
                           capture_output=True, text=True)
     what = "%s %s" % (script, bad.name)
@@ -97,6 +136,9 @@ def check(script, args, bad, always_refused, outputs):
     if str(bad) not in done.stderr:
         problems.append("%s: the message does not name the file: %s"
                         % (what, done.stderr.strip()))
+    if expected not in done.stderr:
+        problems.append("%s: the message does not say %r: %s"
+                        % (what, expected, done.stderr.strip()))
     for out in outputs:
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
             problems.append("%s: refused, but it wrote %s" % (what, out))
@@ -128,7 +170,30 @@ def main():
         png = work / ("sobol_%d.png" % i)
         jobs.append(("plot_sobol.py", [bad, "-o", png], bad, always,
                      [png, pathlib.Path(str(png) + ".part.png")]))
+    damaged = "the file is damaged: "
+    for i, bad in enumerate(bit_flipped_copies(run, work, "run")):
+        plots, html = work / ("bit_plots_%d" % i), work / ("bit_report_%d.html" % i)
+        jobs.append(("plot.py", [bad, "-o", plots], bad, True, [plots], damaged))
+        jobs.append(("report.py", [run, bad, "-o", html], bad, True,
+                     [html, pathlib.Path(str(html) + ".part")], damaged))
+        jobs.append(("calibration.py", [bad], bad, True, [], damaged))
+    for i, bad in enumerate(bit_flipped_copies(sweep, work, "sweep")):
+        png = work / ("bit_sobol_%d.png" % i)
+        jobs.append(("plot_sobol.py", [bad, "-o", png], bad, True,
+                     [png, pathlib.Path(str(png) + ".part.png")], damaged))
     problems = []
+    # Files written before airace stored a checksum are read as before.
+    for script, args in (("plot.py", [without_checksum(run, work, "run"), "-o",
+                                      work / "old_plots"]),
+                         ("report.py", [without_checksum(run, work, "run"), "-o",
+                                        work / "old_report.html"]),
+                         ("plot_sobol.py", [without_checksum(sweep, work, "sweep"), "-o",
+                                            work / "old_sobol.png"])):
+        done = subprocess.run([sys.executable, str(SCRIPTS / script)] + [str(a) for a in args],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            problems.append("%s on a file without a checksum: exit status %d: %s"
+                            % (script, done.returncode, done.stderr.strip()))
     # Four at once: the runs on the files where HDF5 loops mostly wait for the scripts' watch.
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
         for found in pool.map(lambda job: check(*job), jobs):

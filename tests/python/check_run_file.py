@@ -3,7 +3,8 @@
 
 Usage: /usr/bin/python3 tests/python/check_run_file.py FILE.h5 [--xarray]
 
-Checks the layout that output/h5_writer.hpp documents: /meta attributes, units on every
+Checks the layout that output/h5_writer.hpp documents: /meta attributes and their SHA-256
+(recomputed from the items of checksum_covers as docs/scenarios.md defines it), units on every
 series, ISO dates on every time axis, the headline indicator; with --xarray, that every group
 opens with xarray (h5netcdf engine) with real dimension names, never phony_dim_*.
 Prints every problem found and exits 1 if there is any, 2 on a usage error, 0 when all is well.
@@ -11,10 +12,12 @@ Prints every problem found and exits 1 if there is any, 2 on a usage error, 0 wh
 
 import argparse
 import datetime
+import hashlib
 import sys
 
 try:
     import h5py
+    import numpy as np
 except ImportError:
     sys.exit("check_run_file.py: h5py is missing from " + sys.executable +
              "; run it with /usr/bin/python3 (Debian package python3-h5py)")
@@ -65,6 +68,46 @@ def check_meta(f, problems):
                             % (key, type(attrs[key]).__name__))
     if "scenario_yaml" not in f["meta"]:
         problems.append("no /meta/scenario_yaml dataset")
+
+
+def sha256_of_meta(meta):
+    """The digest docs/scenarios.md defines, recomputed here on its own (not with the scripts'
+    code, so that the format is checked as a reader would follow the documentation)."""
+    digest = hashlib.sha256()
+    for item in meta.attrs["checksum_covers"]:
+        kind, name = item.split(":", 1)
+        value = meta.attrs[name] if kind == "attr" else meta[name][()]
+        if isinstance(value, np.ndarray):
+            value = "\n".join(str(v) for v in value)
+        value = value if isinstance(value, bytes) else str(value).encode("utf-8")
+        digest.update(b"%s\n%d\n%s\n" % (item.encode("utf-8"), len(value), value))
+    return digest.hexdigest()
+
+
+def check_checksum(f, problems):
+    if "meta" not in f:
+        return
+    meta = f["meta"]
+    for key in ("checksum_covers", "checksum_sha256"):
+        if key not in meta.attrs:
+            problems.append("/meta has no attribute " + key)
+            return
+    covers = list(meta.attrs["checksum_covers"])
+    expected = (["attr:" + a for a in meta.attrs if not a.startswith("checksum_")]
+                + ["dataset:" + d for d, ds in meta.items()
+                   if isinstance(ds, h5py.Dataset) and ds.shape == () and ds.dtype.kind == "O"])
+    if sorted(covers) != sorted(expected):
+        problems.append("/meta checksum_covers lists %s, not every /meta attribute and text "
+                        "dataset: %s" % (covers, expected))
+    if covers[:1] != ["attr:program_version"] or "dataset:scenario_yaml" not in covers:
+        problems.append("/meta checksum_covers lists %s, not the attributes in the order written "
+                        "and then the scenario text" % covers)
+    stored = meta.attrs["checksum_sha256"]
+    if not isinstance(stored, str) or len(stored) != 64 or stored != stored.lower():
+        problems.append("/meta checksum_sha256 is %r, not 64 lower-case hex digits" % stored)
+    elif sha256_of_meta(meta) != stored:
+        problems.append("/meta checksum_sha256 %s differs from the SHA-256 recomputed from the "
+                        "items of checksum_covers, %s" % (stored, sha256_of_meta(meta)))
 
 
 def check_time_axes(f, problems):
@@ -185,6 +228,7 @@ def main():
     with f:
         series_count = len(series_datasets(f))
         check_meta(f, problems)
+        check_checksum(f, problems)
         check_time_axes(f, problems)
         check_headline(f, problems)
         check_series(f, problems)
