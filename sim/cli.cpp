@@ -15,6 +15,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <thread>
 
@@ -807,6 +808,18 @@ int run_cli(int argc, char** argv) {
     return kExitInput;
   } catch (const OutputError& e) {
     std::cerr << "error: " << e.what() << "\n";
+    return kExitInput;
+  } catch (const std::bad_alloc&) {
+    // Too large for this machine, not a bug: reported like bad input, without allocating.
+    std::cerr << "error: out of memory: ";
+    if (*run_cmd) std::cerr << "running the scenario " << run.scenario;
+    else if (*check_cmd) std::cerr << "checking the scenario " << check_file;
+    else if (*sweep_cmd) std::cerr << "running the sweep " << sweep.file;
+    else if (*merge_cmd) std::cerr << "merging the parts into " << merge_output;
+    else if (*analyse_cmd) std::cerr << "analysing " << analyse.file;
+    else if (*compare_cmd) std::cerr << "comparing " << compare.base << " and " << compare.whatif;
+    else std::cerr << "running " << (argc > 1 ? argv[1] : "airace");
+    std::cerr << "; nothing was written.\n";
     return kExitInput;
   } catch (const std::exception& e) {
     std::cerr << "internal error: " << e.what() << "\n";

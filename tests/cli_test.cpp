@@ -380,3 +380,27 @@ TEST_CASE("run --seed stores the seed asked for up to 2^63 - 1 and reads it in d
   const std::string decimal = small_run(dir, "decimal.h5", "--seed 010");
   CHECK(airace::open_run_file(decimal).meta.seed == 10);  // CLI11 alone reads 010 as octal 8
 }
+
+TEST_CASE("running out of memory exits 2 with a clear message and leaves the output untouched") {
+  // An address-space limit (ulimit -v, in kB) under which the program starts and runs the small
+  // scenario, but not 20 million adopters (some 1.5 GB, below its own refusal on any machine
+  // with 2 GB): the allocation fails inside oneTBB's parallel loops. It was "internal error", 1.
+  TempDir dir;
+  const fs::path out = dir.path / "keep.h5";
+  { std::ofstream(out) << "precious"; }
+  const std::string limited = "sh -c 'ulimit -v 400000 && exec \"$0\" \"$@\"' '" + kBinary +
+                              "' run tests/data/small.yaml -q -r 1 -t 2 "
+                              "--set scenario.end=2022-03-31 ";
+  const fs::path err = dir.path / "stderr.txt";
+  const auto status_of = [&](const std::string& extra) {
+    const int raw =
+        std::system(("cd '" + kSource + "' && " + limited + extra + " 2>'" + err.string() + "'")
+                        .c_str());
+    return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  };
+  REQUIRE(status_of("-o '" + (dir.path / "fits.h5").string() + "'") == 0);
+  CHECK(status_of("--set adoption_model.adopters=20000000 -o '" + out.string() + "'") == 2);
+  CHECK(slurp(err) ==
+        "error: out of memory: running the scenario tests/data/small.yaml; nothing was written.\n");
+  CHECK(slurp(out) == "precious");
+}
