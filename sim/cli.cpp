@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <thread>
 
@@ -648,8 +649,23 @@ int run_cli(int argc, char** argv) {
       ->add_option("-r,--replicates", run.replicates,
                    "number of replicates (overrides run.replicates)")
       ->check(CLI::Range(1, static_cast<int>(kMaxReplicates)));
-  run_cmd->add_option("--seed", run.seed, "random seed (overrides run.seed)")
-      ->check(CLI::NonNegativeNumber);
+  // Seeds follow the scenario's rule (parse_seed), taken as written: CLI11 would clamp 2^63 to
+  // 2^63 - 1 and read 010 as octal.
+  const CLI::Validator seed_rule(
+      [](std::string& text) {
+        std::string why;
+        return parse_seed(text, &why) ? std::string() : why;
+      },
+      std::string("SEED in ") + kSeedRange);
+  run_cmd
+      ->add_option_function<std::string>(
+          "--seed",
+          [&run](const std::string& text) {
+            run.seed = static_cast<long long>(*parse_seed(text, nullptr));
+          },
+          "random seed (overrides run.seed)")
+      ->type_name("SEED")
+      ->check(seed_rule);
   run_cmd->add_option("-t,--threads", run.threads, "most threads to use (default: all cores)")
       ->check(CLI::Range(1, 4096));
   run_cmd
@@ -721,8 +737,15 @@ int run_cli(int argc, char** argv) {
   analyse_cmd->add_option("--confidence", analyse.confidence, "level of the intervals")
       ->check(CLI::Range(0.5, 0.999))
       ->capture_default_str();
-  analyse_cmd->add_option("--seed", analyse.seed, "seed of the bootstrap")
-      ->check(CLI::NonNegativeNumber);
+  analyse_cmd
+      ->add_option_function<std::string>(
+          "--seed",
+          [&analyse](const std::string& text) {
+            analyse.seed = static_cast<long long>(*parse_seed(text, nullptr));
+          },
+          "seed of the bootstrap")
+      ->type_name("SEED")
+      ->check(seed_rule);
 
   CompareArgs compare;
   CLI::App* compare_cmd = app.add_subcommand(
@@ -789,6 +812,18 @@ int run_cli(int argc, char** argv) {
   } catch (const OutputError& e) {
     std::cerr << "error: " << e.what() << "\n"
               << (e.replaced ? "" : "1 error; nothing was written.\n");
+    return kExitInput;
+  } catch (const std::bad_alloc&) {
+    // Too large for this machine, not a bug: reported like bad input, without allocating.
+    std::cerr << "error: out of memory: ";
+    if (*run_cmd) std::cerr << "running the scenario " << run.scenario;
+    else if (*check_cmd) std::cerr << "checking the scenario " << check_file;
+    else if (*sweep_cmd) std::cerr << "running the sweep " << sweep.file;
+    else if (*merge_cmd) std::cerr << "merging the parts into " << merge_output;
+    else if (*analyse_cmd) std::cerr << "analysing " << analyse.file;
+    else if (*compare_cmd) std::cerr << "comparing " << compare.base << " and " << compare.whatif;
+    else std::cerr << "running " << (argc > 1 ? argv[1] : "airace");
+    std::cerr << "; nothing was written.\n";
     return kExitInput;
   } catch (const std::exception& e) {
     std::cerr << "internal error: " << e.what() << "\n";

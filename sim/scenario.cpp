@@ -30,8 +30,8 @@ const Schema<RunSettings>& run_schema() {
   using R = RunSettings;
   static const Schema<RunSettings> s(
       "run", {
-                 integer("seed", &R::seed, "-", at_least(0),
-                         {"root of every random stream; the same seed gives the same output"}),
+                 seed("seed", &R::seed,
+                      {"root of every random stream; the same seed gives the same output"}),
                  integer("replicates", &R::replicates, "runs",
                          between(1, static_cast<double>(kMaxReplicates)),
                          {"number of replicate runs in the ensemble (uncertainty bands)"}),

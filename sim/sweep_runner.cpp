@@ -78,6 +78,8 @@ RunRecord run_one(const SweepPlan& plan, uint64_t run) {
     rec.status = RunStatus::failed;
     rec.reason = first_problem(e);
     rec.values.clear();
+  } catch (const std::bad_alloc&) {
+    throw;  // this machine's limit, not the point's: recorded as failed, a resume would skip it
   } catch (const std::exception& e) {
     rec.status = RunStatus::failed;
     rec.reason = e.what();

@@ -348,3 +348,62 @@ TEST_CASE("airace compare of bad files and options exits with status 2 naming th
   }
   CHECK(!fs::exists(dir.path / "never.csv"));
 }
+
+TEST_CASE("every option that takes a seed refuses one from 2^63 up or not whole naming the option") {
+  TempDir dir;
+  const fs::path out = dir.path / "keep.h5";
+  { std::ofstream(out) << "precious"; }
+  // --seed 2^63 and 10^20 were clamped to 2^63 - 1 while /meta/command_line kept the seed asked.
+  for (const char* seed : {"9223372036854775808", "100000000000000000000", "1e30", "-1", "1.5",
+                           "abc"}) {
+    CAPTURE(seed);
+    const std::string small = "run tests/data/small.yaml -q -r 1 -o '" + out.string() + "' ";
+    for (const std::string& args :
+         {small + "--seed " + seed, small + "--set run.seed=" + seed,
+          "analyse no_such_sweep.h5 --seed " + std::string(seed)}) {
+      CAPTURE(args);
+      const Outcome o = run(args, dir);
+      CHECK(o.status == 2);
+      CHECK(o.err.find("a whole number in [0, 2^63), at most 9223372036854775807") !=
+            std::string::npos);
+      const bool by_set = args.find("--set") != std::string::npos;
+      CHECK(o.err.find(by_set ? "--set 'run.seed=" : "--seed: ") != std::string::npos);
+    }
+  }
+  CHECK(slurp(out) == "precious");
+}
+
+TEST_CASE("run --seed stores the seed asked for up to 2^63 - 1 and reads it in decimal") {
+  TempDir dir;
+  const std::string largest = small_run(dir, "largest.h5", "--seed 9223372036854775807");
+  CHECK(airace::open_run_file(largest).meta.seed == 9223372036854775807ULL);
+  const std::string decimal = small_run(dir, "decimal.h5", "--seed 010");
+  CHECK(airace::open_run_file(decimal).meta.seed == 10);  // CLI11 alone reads 010 as octal 8
+}
+
+TEST_CASE("running out of memory exits 2 with a clear message and leaves the output untouched") {
+  // An address-space limit (ulimit -v, in kB) under which the program starts and runs the small
+  // scenario, but not 20 million adopters (some 1.5 GB, below its own refusal on any machine
+  // with 2 GB): the allocation fails inside oneTBB's parallel loops. It was "internal error", 1.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return;  // sanitizers reserve terabytes of address space: the binary cannot start under ulimit -v
+#endif
+  TempDir dir;
+  const fs::path out = dir.path / "keep.h5";
+  { std::ofstream(out) << "precious"; }
+  const std::string limited = "sh -c 'ulimit -v 400000 && exec \"$0\" \"$@\"' '" + kBinary +
+                              "' run tests/data/small.yaml -q -r 1 -t 2 "
+                              "--set scenario.end=2022-03-31 ";
+  const fs::path err = dir.path / "stderr.txt";
+  const auto status_of = [&](const std::string& extra) {
+    const int raw =
+        std::system(("cd '" + kSource + "' && " + limited + extra + " 2>'" + err.string() + "'")
+                        .c_str());
+    return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  };
+  REQUIRE(status_of("-o '" + (dir.path / "fits.h5").string() + "'") == 0);
+  CHECK(status_of("--set adoption_model.adopters=20000000 -o '" + out.string() + "'") == 2);
+  CHECK(slurp(err) ==
+        "error: out of memory: running the scenario tests/data/small.yaml; nothing was written.\n");
+  CHECK(slurp(out) == "precious");
+}

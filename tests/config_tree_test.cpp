@@ -1,6 +1,14 @@
 #include "sim/core/config_tree.hpp"
 
 #include <doctest/doctest.h>
+#include <malloc.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "tests/airace_process.hpp"
 
 using namespace airace;
 
@@ -12,6 +20,23 @@ ConfigNode parse(const std::string& text) {
   return n;
 }
 const std::string kDataDir = std::string(AIRACE_SOURCE_DIR) + "/tests/data/";
+
+// f0.yaml extends f1.yaml, ..., which extends f<files-1>.yaml, a small scenario.
+void write_extends_chain(const std::filesystem::path& dir, int files) {
+  for (int i = 0; i + 1 < files; ++i)
+    std::ofstream(dir / ("f" + std::to_string(i) + ".yaml"))
+        << "extends: f" << i + 1 << ".yaml\nrun: {seed: " << i << "}\n";
+  std::filesystem::copy_file(kDataDir + "small.yaml",
+                             dir / ("f" + std::to_string(files - 1) + ".yaml"));
+}
+
+// A line of /proc/self/status, in kB ("VmHWM", "VmRSS").
+long status_kb(const std::string& field) {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with(field + ":")) return std::stol(line.substr(field.size() + 1));
+  return -1;
+}
 }  // namespace
 
 TEST_CASE("parsed values remember their file line and column") {
@@ -210,4 +235,79 @@ TEST_CASE("a list index too large for a number is an error not an exception") {
   CHECK_FALSE(item_index("").has_value());
   CHECK_FALSE(item_index("+1").has_value());
   CHECK_FALSE(item_index("1x").has_value());
+}
+
+TEST_CASE("an extends chain deeper than 32 levels is refused at the extends that goes too deep") {
+  airace::testing::TempDir dir;
+  write_extends_chain(dir.path, 100);
+  Diagnostics d;
+  std::vector<std::filesystem::path> read;
+  const ConfigNode n = load_config_file(dir.path / "f0.yaml", d, &read);
+  REQUIRE(d.size() == 1);
+  const Diagnostic& e = d.all()[0];
+  CHECK(e.where.file == (dir.path / "f32.yaml").string());
+  CHECK(e.where.line == 1);
+  CHECK(e.where.column == 10);
+  CHECK(e.key_path == "extends");
+  CHECK(e.message.find("expected at most 32 levels of extends:") != std::string::npos);
+  CHECK(read.size() == 33);  // f0 .. f32; f33 is never opened
+}
+
+TEST_CASE("an extends chain of 32 levels loads") {
+  airace::testing::TempDir dir;
+  write_extends_chain(dir.path, 33);
+  Diagnostics d;
+  const ConfigNode n = load_config_file(dir.path / "f0.yaml", d);
+  CHECK(d.empty());
+  CHECK(n.find("run")->find("seed")->scalar == "0");
+  CHECK(n.find("countries") != nullptr);
+}
+
+TEST_CASE("a 30 level extends chain of small files takes little memory") {
+  // Each level used to hold a 16 MiB buffer until the whole chain was read: some 480 MiB here.
+  airace::testing::TempDir dir;
+  write_extends_chain(dir.path, 30);
+  // Memory that earlier cases freed and glibc kept resident would hide what this load takes.
+  malloc_trim(0);
+  std::ofstream("/proc/self/clear_refs") << "5";  // peak RSS := current RSS (Linux >= 4.0)
+  const long before_kb = status_kb("VmRSS");
+  Diagnostics d;
+  const ConfigNode n = load_config_file(dir.path / "f0.yaml", d);
+  const long peak_kb = status_kb("VmHWM");
+  REQUIRE(d.empty());
+  REQUIRE(before_kb > 0);
+  CAPTURE(before_kb);
+  CAPTURE(peak_kb);
+  CHECK(peak_kb - before_kb < 16 * 1024);
+}
+
+TEST_CASE("a file is read into a string of its own size") {
+  airace::testing::TempDir dir;
+  const std::filesystem::path small = dir.path / "small.yaml";
+  std::ofstream(small) << "run: {seed: 7, replicates: 2}\n";  // 30 bytes
+  std::string why;
+  const auto text = read_yaml_file(small, true, why);
+  REQUIRE(text.has_value());
+  CHECK(text->size() == 30);
+  CHECK(text->capacity() < 64);
+
+  // A pipe has no size: its text grows in steps, then is cut to size.
+  const std::string big =
+      airace::testing::slurp(kDataDir + "small.yaml") + std::string(200'000, '#');
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  std::thread writer([&] {
+    for (std::size_t at = 0; at < big.size();) {
+      const ssize_t n = ::write(fds[1], big.data() + at, big.size() - at);
+      if (n <= 0) break;
+      at += static_cast<std::size_t>(n);
+    }
+    ::close(fds[1]);
+  });
+  const auto piped = read_yaml_file("/proc/self/fd/" + std::to_string(fds[0]), false, why);
+  writer.join();
+  ::close(fds[0]);
+  REQUIRE(piped.has_value());
+  CHECK(*piped == big);
+  CHECK(piped->capacity() < big.size() + 4096);
 }

@@ -207,3 +207,29 @@ TEST_CASE("an entity without a required reference is reported once where the ent
   CHECK_THROWS_WITH_AS(load_scenario(kDataDir + "small.yaml", {"labs.us_lab.country=''"}),
                        doctest::Contains("unknown country id ''"), InputError);
 }
+
+TEST_CASE("run.seed from 2^63 up is refused in the file and in --set with its range") {
+  // It was clamped to 2^63 - 1 by --seed and refused by --set without the range.
+  for (const char* seed : {"9223372036854775808", "1e30", "-1", "1.5", "abc"}) {
+    CAPTURE(seed);
+    const std::string set = std::string("run.seed=") + seed;
+    const auto errs = errors_of("small.yaml", {set});
+    REQUIRE(errs.size() == 1);
+    CHECK(errs[0].where.file == "--set '" + set + "'");
+    CHECK(errs[0].key_path == "run.seed");
+    CHECK(mentions(errs[0], "a whole number in [0, 2^63), at most 9223372036854775807"));
+  }
+  try {
+    load_scenario_text("extends: small.yaml\nrun: {seed: 9223372036854775808}\n",
+                       kDataDir + "in_memory.yaml");
+    FAIL("expected an error");
+  } catch (const InputError& e) {
+    REQUIRE(e.diagnostics().size() == 1);
+    CHECK(format_diagnostic(e.diagnostics()[0]) ==
+          kDataDir +
+              "in_memory.yaml:2:13: error: run.seed: 9223372036854775808 is out of range: "
+              "expected a whole number in [0, 2^63), at most 9223372036854775807");
+  }
+  const Scenario s = load_scenario(kDataDir + "small.yaml", {"run.seed=9223372036854775807"});
+  CHECK(s.run.seed == INT64_MAX);
+}

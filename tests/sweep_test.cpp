@@ -397,3 +397,30 @@ TEST_CASE("a sweep without a design section is reported once at the top of the f
     CHECK(e.diagnostics()[0].message.find("missing required key 'design'") != std::string::npos);
   }
 }
+
+TEST_CASE("a sweep seed from 2^63 up is refused at its line with the range") {
+  const std::string text =
+      "sweep: {base: ../small.yaml, seed: 9223372036854775808}\n"
+      "design: {type: latin_hypercube, points: 2}\n"
+      "parameters:\n"
+      "  - {key: lab_model.open_spillover_per_year, range: [1, 2]}\n"
+      "metrics:\n"
+      "  - {name: gap, series: indicators/us_cn_gap_months, value_at: 2023-01-01}\n";
+  try {
+    load_sweep_text(text, kSource + "/tests/data/sweeps/in_memory.yaml");
+    FAIL("expected an error");
+  } catch (const InputError& e) {
+    REQUIRE(e.diagnostics().size() == 1);
+    const Diagnostic& d = e.diagnostics()[0];
+    CHECK(d.where.line == 1);
+    CHECK(d.where.column == 36);
+    CHECK(d.key_path == "sweep.seed");
+    CHECK(d.message ==
+          "9223372036854775808 is out of range: expected a whole number in [0, 2^63), at most "
+          "9223372036854775807");
+  }
+  const SweepPlan plan = load_sweep_text(
+      text.substr(0, text.find("9223")) + "9223372036854775807" + text.substr(text.find("}")),
+      kSource + "/tests/data/sweeps/in_memory.yaml");
+  CHECK(plan.seed == uint64_t{INT64_MAX});
+}

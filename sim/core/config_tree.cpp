@@ -1,12 +1,15 @@
 #include "sim/core/config_tree.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdint>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -141,10 +144,8 @@ struct Loading {
 ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags, Loading& loading,
                           const SourceLocation& named_at);
 
-// A file's tree from its text: parsed, then merged onto the file its `extends:` names.
-ConfigNode tree_of_text(const std::string& text, const std::filesystem::path& path,
-                        Diagnostics& diags, Loading& loading) {
-  const std::string file = path.string();
+// A file's own tree, before its `extends:` is followed: a mapping, or null after an error.
+ConfigNode scenario_root(const std::string& text, const std::string& file, Diagnostics& diags) {
   ConfigNode root = parse_yaml_text(text, file, diags);
   if (root.is_null()) {
     root.kind = ConfigNode::Kind::map;
@@ -155,6 +156,12 @@ ConfigNode tree_of_text(const std::string& text, const std::filesystem::path& pa
                 "a scenario must be a mapping of keys to values, found " + root.describe());
     return {};
   }
+  return root;
+}
+
+// Merges a file's tree onto the file its `extends:` names, loaded in turn.
+ConfigNode follow_extends(ConfigNode root, const std::filesystem::path& path, Diagnostics& diags,
+                          Loading& loading) {
   const ConfigNode* ext = root.find("extends");
   if (ext == nullptr) return root;
 
@@ -163,6 +170,15 @@ ConfigNode tree_of_text(const std::string& text, const std::filesystem::path& pa
     diags.error(ext_where, "extends",
                 "expected the path of a scenario file, found " + ext->describe());
     return root;
+  }
+  if (loading.chain.size() >= kMaxExtendsDepth) {
+    diags.error(ext_where, "extends",
+                "expected at most " + std::to_string(kMaxExtendsDepth) +
+                    " levels of extends: (a scenario, the file it extends, that file's base, and "
+                    "so on), found level " +
+                    std::to_string(loading.chain.size() + 1) + " here, in the chain from '" +
+                    loading.chain.front().string() + "'");
+    return {};
   }
   const std::filesystem::path base_path = path.parent_path() / ext->scalar;
   std::error_code ec;
@@ -184,15 +200,22 @@ ConfigNode load_recursive(const std::filesystem::path& path, Diagnostics& diags,
     diags.error(named_at, "extends", "'" + file + "' extends itself through a cycle of files");
     return {};
   }
-  std::string why;
-  const auto text = read_yaml_file(path, named_at.line > 0, why);
-  if (!text) {
-    diags.error(named_at, named_at.line > 0 ? "extends" : "",
-                "cannot read scenario file '" + file + "': " + why);
-    return {};
+  ConfigNode root;
+  {
+    // The text is freed here, before the files it extends are read: a chain of files holds one
+    // text at a time.
+    std::string why;
+    const auto text = read_yaml_file(path, named_at.line > 0, why);
+    if (!text) {
+      diags.error(named_at, named_at.line > 0 ? "extends" : "",
+                  "cannot read scenario file '" + file + "': " + why);
+      return {};
+    }
+    loading.read.push_back(path);
+    root = scenario_root(*text, file, diags);
   }
-  loading.read.push_back(path);
-  return tree_of_text(*text, path, diags, loading);
+  if (!root.is_map()) return {};
+  return follow_extends(std::move(root), path, diags, loading);
 }
 
 void emit(YAML::Emitter& e, const ConfigNode& n) {
@@ -324,27 +347,60 @@ std::optional<std::string> read_yaml_file(const std::filesystem::path& path, boo
     why = "a directory, not a file";
     return std::nullopt;
   }
+  // Checked before opening: opening a FIFO blocks until something writes to it.
   if (regular_only && !ec && !std::filesystem::is_regular_file(status)) {
     why = "not a regular file";
     return std::nullopt;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    why = std::make_error_code(static_cast<std::errc>(errno)).message();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    why = std::generic_category().message(errno);
     return std::nullopt;
   }
-  // At most one byte over the limit: /dev/zero would never end.
-  std::string text(kMaxYamlFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (in.bad()) {
-    why = "read error";
+  const struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    why = std::generic_category().message(errno);
     return std::nullopt;
   }
-  if (text.size() > kMaxYamlFileBytes) {
-    why = "longer than " + std::to_string(kMaxYamlFileBytes >> 20) + " MiB";
+  const bool regular = S_ISREG(st.st_mode);
+  if (regular_only && !regular) {
+    why = "not a regular file";
     return std::nullopt;
   }
+  const std::string too_long = "longer than " + std::to_string(kMaxYamlFileBytes >> 20) + " MiB";
+  if (regular && static_cast<std::uintmax_t>(st.st_size) > kMaxYamlFileBytes) {
+    why = too_long;
+    return std::nullopt;
+  }
+  // A buffer the file's size, one byte more to see it end; a pipe's, or a file that grew or
+  // reports no size (/proc), grows in steps up to one byte over the limit (/dev/zero never ends).
+  constexpr std::size_t kFirstStepBytes = std::size_t{64} << 10;
+  std::string text(regular ? static_cast<std::size_t>(st.st_size) + 1 : kFirstStepBytes, '\0');
+  std::size_t used = 0;
+  for (;;) {
+    if (used == text.size()) {
+      if (used > kMaxYamlFileBytes) break;
+      text.resize(std::min(std::max(2 * used, kFirstStepBytes), kMaxYamlFileBytes + 1));
+    }
+    const ssize_t n = ::read(fd, text.data() + used, text.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      why = "read error: " + std::generic_category().message(errno);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  if (used > kMaxYamlFileBytes) {
+    why = too_long;
+    return std::nullopt;
+  }
+  text.resize(used);
+  text.shrink_to_fit();
   return text;
 }
 
@@ -359,7 +415,8 @@ ConfigNode load_config_file(const std::filesystem::path& path, Diagnostics& diag
 ConfigNode load_config_text(const std::string& text, const std::filesystem::path& path,
                             Diagnostics& diags, std::vector<std::filesystem::path>* files_read) {
   Loading loading;
-  ConfigNode tree = tree_of_text(text, path, diags, loading);
+  ConfigNode root = scenario_root(text, path.string(), diags);
+  ConfigNode tree = root.is_map() ? follow_extends(std::move(root), path, diags, loading) : root;
   if (files_read != nullptr) *files_read = std::move(loading.read);
   return tree;
 }

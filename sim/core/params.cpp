@@ -1,5 +1,6 @@
 #include "sim/core/params.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -90,6 +91,47 @@ std::optional<int64_t> read_integer(const ConfigNode& n, const std::string& path
     return std::nullopt;
   }
   return v;
+}
+
+namespace {
+constexpr uint64_t kSeedEnd = uint64_t{1} << 63;
+std::string seed_expected() {
+  return std::string("a whole number in ") + kSeedRange + ", at most " +
+         std::to_string(kSeedEnd - 1);
+}
+}  // namespace
+
+std::optional<uint64_t> parse_seed(std::string_view text, std::string* why) {
+  uint64_t v = 0;
+  const char* b = text.data();
+  const char* e = b + text.size();
+  const auto [p, ec] = std::from_chars(b, e, v);
+  if (!text.empty() && p == e && ec == std::errc() && v < kSeedEnd) return v;
+  if (why != nullptr) {
+    // Digits alone, or after a minus: a whole number, outside the range.
+    const std::string_view digits = text.starts_with('-') ? text.substr(1) : text;
+    const bool whole = !digits.empty() && std::all_of(digits.begin(), digits.end(),
+                                                      [](char c) { return c >= '0' && c <= '9'; });
+    *why = whole ? std::string(text) + " is out of range: expected " + seed_expected()
+                 : "expected " + seed_expected() + ", found '" + std::string(text) + "'";
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> read_seed(const ConfigNode& n, const std::string& path, Diagnostics& diags) {
+  if (!expect_scalar(n, path, seed_expected(), diags)) return std::nullopt;
+  if (n.quoted) {
+    diags.error(n.where, path,
+                "expected " + seed_expected() + ", found the text '" + n.scalar + "'");
+    return std::nullopt;
+  }
+  std::string why;
+  const auto v = parse_seed(n.scalar, &why);
+  if (!v) {
+    diags.error(n.where, path, why);
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(*v);
 }
 
 std::optional<std::string> read_text(const ConfigNode& n, const std::string& path,

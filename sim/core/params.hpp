@@ -62,6 +62,15 @@ std::optional<Date> read_date(const ConfigNode& n, const std::string& path, Diag
 std::optional<std::string> read_choice(const ConfigNode& n, const std::string& path,
                                        const std::vector<std::string>& options, Diagnostics& diags);
 
+// Seeds, one rule wherever one is given (run.seed, --seed, sweep.seed, analyse --seed): a whole
+// number in [0, 2^63), written in decimal. 2^63 and more are refused, not clamped: a seed
+// stored must be the seed asked for, and every seed must fit a signed 64-bit integer.
+inline constexpr const char* kSeedRange = "[0, 2^63)";
+// The seed written as `text`; nullopt, with the reason in `why` when given ("-4 is out of range:
+// expected a whole number in [0, 2^63) ...", "expected ..., found 'abc'").
+std::optional<uint64_t> parse_seed(std::string_view text, std::string* why);
+std::optional<int64_t> read_seed(const ConfigNode& n, const std::string& path, Diagnostics& diags);
+
 // Joins a path and a key: "labs[openai]" + "compute" -> "labs[openai].compute".
 std::string child_path(const std::string& path, std::string_view key);
 // A list item's path: "labs[openai]" when the item has an id, else "labs[2]".
@@ -163,6 +172,24 @@ Field<T> integer(std::string key, I T::*member, std::string unit, Range range, D
   return {std::move(info),
           [member, range](const ConfigNode& n, const std::string& path, T& out, Diagnostics& d) {
             if (auto v = read_integer(n, path, range, d)) out.*member = static_cast<I>(*v);
+          }};
+}
+
+// A seed (see parse_seed): no unit, range [0, 2^63).
+template <class T>
+Field<T> seed(std::string key, int64_t T::*member, Doc doc) {
+  ParamInfo info{std::move(key),
+                 "integer",
+                 "-",
+                 std::to_string(T{}.*member),
+                 kSeedRange,
+                 std::move(doc.description),
+                 std::move(doc.source),
+                 doc.required};
+  if (doc.required) info.default_value.clear();
+  return {std::move(info),
+          [member](const ConfigNode& n, const std::string& path, T& out, Diagnostics& d) {
+            if (auto v = read_seed(n, path, d)) out.*member = *v;
           }};
 }
 
