@@ -29,8 +29,8 @@ packages=(
   cmake g++ make git pkg-config
   # libraries
   libeigen3-dev libtbb-dev libyaml-cpp-dev libhdf5-dev libcli11-dev librandom123-dev zlib1g-dev
-  # airace serve: HTTP server, JSON, and the charts of its page (embedded at build time)
-  libcpp-httplib-dev nlohmann-json3-dev libjs-chart.js
+  # airace serve: HTTP server (Boost.Beast), JSON, and the charts of its page (embedded at build time)
+  libboost-dev nlohmann-json3-dev libjs-chart.js
   # tests and output tools
   doctest-dev hdf5-tools
   # plots and reading results from Python
