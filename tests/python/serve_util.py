@@ -177,7 +177,7 @@ def read_answer(sock):
             if not chunk:
                 return None
             buf += chunk
-    except ConnectionResetError:
+    except (ConnectionResetError, socket.timeout):
         return None
     head, body = buf.split(b"\r\n\r\n", 1)
     lines = head.decode("latin-1").split("\r\n")
