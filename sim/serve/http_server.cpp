@@ -286,6 +286,9 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
         admitted_(admitted) {}
   ~Connection() { server_.release(peer_, admitted_); }
 
+  // The connection's strand: every handler of this connection runs through it.
+  tcp::socket::executor_type executor() { return socket_.get_executor(); }
+
   void start() {
     if (!admitted_) {
       Response r = json_error(503, "too many connections from this address or in all; try "
@@ -465,14 +468,14 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
     if (auto* r = std::get_if<Response>(&reply)) return send(std::move(*r), !keep_alive_);
     EngineJob job = std::move(std::get<EngineJob>(reply));
     phase_ = Phase::engine;
-    auto work = [self = shared_from_this(), run = std::move(job.run)] {
+    auto work = [self = shared_from_this(), strand = executor(), run = std::move(job.run)] {
       Response answer;
       try {
         answer = run();
       } catch (const std::exception& e) {
         answer = json_error(500, std::string("internal error: ") + e.what());
       }
-      asio::post(self->socket_.get_executor(), [self, answer = std::move(answer)]() mutable {
+      asio::post(strand, [self, answer = std::move(answer)]() mutable {
         self->send(std::move(answer), !self->keep_alive_);
       });
     };
@@ -555,8 +558,11 @@ void HttpServer::Impl::accept() {
       const std::string address = peer.address().to_string();
       bool refusing = false;
       const bool admitted = admit(address, refusing);
-      if (admitted || refusing)
-        std::make_shared<Connection>(*this, std::move(socket), address, admitted)->start();
+      if (admitted || refusing) {
+        auto connection = std::make_shared<Connection>(*this, std::move(socket), address, admitted);
+        const auto strand = connection->executor();
+        asio::dispatch(strand, [connection] { connection->start(); });
+      }
     }
     accept();
   });
