@@ -76,7 +76,7 @@ def read_answer(s):
             if not chunk:
                 break
             body += chunk
-        return Answer(status, headers, body)
+        return Answer(status, headers, body[:length])  # a pipelined answer may follow
     except (ConnectionResetError, socket.timeout) as e:
         if buf:
             return Answer(-1, {}, buf)

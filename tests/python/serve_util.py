@@ -195,7 +195,7 @@ def read_answer(sock):
             body += chunk
     except ConnectionResetError:
         pass
-    return Answer(status, headers, body)
+    return Answer(status, headers, body[:length])
 
 
 def raw_request(server, data, timeout=10, source=None):
