@@ -57,6 +57,9 @@ constexpr std::size_t kMaxRefusing = 64;
 // and overload gives a quick 503 instead of time-outs. The hard cap bounds the queue's memory.
 constexpr double kMaxEngineWaitS = 5.0;
 constexpr std::size_t kMaxQueuedJobs = 64;
+// The estimate can be wrong (the machine got busier): a job that could not start within this
+// long is answered 503 instead of run, so that its answer still comes within seconds.
+constexpr double kMaxQueuedS = 6.0;
 constexpr double kEstimateWeight = 0.3;  // of the newest job in a kind's running mean
 constexpr int kListenBacklog = asio::socket_base::max_listen_connections;  // SOMAXCONN
 
@@ -120,8 +123,10 @@ class EngineQueue {
  public:
   explicit EngineQueue(double first_estimate_s) : first_estimate_s_(first_estimate_s) {}
 
-  // Queues `work`; when refused, returns the seconds a client should wait before trying again.
-  std::optional<int> submit(const std::string& kind, std::function<void()> work) {
+  // Queues `work`, which is called with false to run it, or with true when it waited too long
+  // and must be refused. When refused at once, returns the seconds a client should wait
+  // before trying again.
+  std::optional<int> submit(const std::string& kind, std::function<void(bool)> work) {
     std::lock_guard lock(m_);
     const double estimate_s = estimate(kind);
     double backlog_s = queued_s_;
@@ -133,7 +138,7 @@ class EngineQueue {
     if (stopping_ || jobs_.size() >= kMaxQueuedJobs ||
         (busy && backlog_s + estimate_s > kMaxEngineWaitS))
       return std::clamp(static_cast<int>(std::ceil(backlog_s)), 1, 10);
-    jobs_.push_back({kind, std::move(work), estimate_s});
+    jobs_.push_back({kind, std::move(work), estimate_s, Clock::now()});
     queued_s_ += estimate_s;
     cv_.notify_one();
     return std::nullopt;
@@ -148,16 +153,25 @@ class EngineQueue {
       Job job = std::move(jobs_.front());
       jobs_.pop_front();
       queued_s_ = std::max(0.0, queued_s_ - job.estimate_s);
+      if (std::chrono::duration<double>(Clock::now() - job.queued_at).count() > kMaxQueuedS) {
+        lock.unlock();
+        job.work(true);
+        job.work = nullptr;
+        lock.lock();
+        continue;
+      }
       running_ = true;
       running_estimate_s_ = job.estimate_s;
       started_ = Clock::now();
       lock.unlock();
-      job.work();
+      job.work(false);
       job.work = nullptr;  // what it holds (a connection) is let go outside the lock
       lock.lock();
+      // A running mean, but never below the last duration: a machine that got slower is
+      // believed at once, one that got faster gradually.
       const double took_s = std::chrono::duration<double>(Clock::now() - started_).count();
       auto [it, fresh] = mean_s_.try_emplace(job.kind, took_s);
-      if (!fresh) it->second += kEstimateWeight * (took_s - it->second);
+      if (!fresh) it->second = std::max(took_s, it->second + kEstimateWeight * (took_s - it->second));
       running_ = false;
     }
   }
@@ -179,8 +193,9 @@ class EngineQueue {
  private:
   struct Job {
     std::string kind;
-    std::function<void()> work;
+    std::function<void(bool)> work;
     double estimate_s = 0;
+    Clock::time_point queued_at;
   };
   double estimate(const std::string& kind) const {
     const auto it = mean_s_.find(kind);
@@ -468,10 +483,11 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
     if (auto* r = std::get_if<Response>(&reply)) return send(std::move(*r), !keep_alive_);
     EngineJob job = std::move(std::get<EngineJob>(reply));
     phase_ = Phase::engine;
-    auto work = [self = shared_from_this(), strand = executor(), run = std::move(job.run)] {
+    auto work = [self = shared_from_this(), strand = executor(),
+                 run = std::move(job.run)](bool expired) {
       Response answer;
       try {
-        answer = run();
+        answer = expired ? busy(2) : run();
       } catch (const std::exception& e) {
         answer = json_error(500, std::string("internal error: ") + e.what());
       }
@@ -479,12 +495,15 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
         self->send(std::move(answer), !self->keep_alive_);
       });
     };
-    if (const std::optional<int> retry_s = server_.engine.submit(job.kind, std::move(work))) {
-      Response r = json_error(503, "the server is busy: too many runs are waiting; try again in " +
-                                       std::to_string(*retry_s) + " s");
-      r.headers.emplace_back("Retry-After", std::to_string(*retry_s));
-      send(std::move(r), !keep_alive_);
-    }
+    if (const std::optional<int> retry_s = server_.engine.submit(job.kind, std::move(work)))
+      send(busy(*retry_s), !keep_alive_);
+  }
+
+  static Response busy(int retry_s) {
+    Response r = json_error(503, "the server is busy: too many runs are waiting; try again in " +
+                                     std::to_string(retry_s) + " s");
+    r.headers.emplace_back("Retry-After", std::to_string(retry_s));
+    return r;
   }
 
   void send(Response r, bool close_after) {
