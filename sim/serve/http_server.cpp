@@ -227,6 +227,12 @@ std::size_t Request::header_count(std::string_view name) const {
       headers.begin(), headers.end(), [&](const auto& h) { return iequals(h.first, name); }));
 }
 
+PathMatcher exact_path(std::string path) {
+  return [path = std::move(path)](const std::string& p, std::vector<std::string>&) {
+    return p == path;
+  };
+}
+
 Response json_error(int status, const std::string& message) {
   return {status,
           {{"Content-Type", "application/json"}},
@@ -440,18 +446,18 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
     route_ = nullptr;
     bool path_known = false;
     std::string allowed;
-    std::smatch m;
-    for (const Route& r : server_.routes)
-      if (std::regex_match(req_.path, m, r.path)) {
-        path_known = true;
-        if (r.method != req_.method) {
-          allowed += (allowed.empty() ? "" : ", ") + r.method;
-          continue;
-        }
-        route_ = &r;
-        req_.matches.assign(m.begin() + 1, m.end());
-        break;
+    for (const Route& r : server_.routes) {
+      std::vector<std::string> matches;
+      if (!r.path(req_.path, matches)) continue;
+      path_known = true;
+      if (r.method != req_.method) {
+        allowed += (allowed.empty() ? "" : ", ") + r.method;
+        continue;
       }
+      route_ = &r;
+      req_.matches = std::move(matches);
+      break;
+    }
     if (!route_) {
       if (!path_known) return json_error(404, "no such page or API route: " + req_.path);
       Response r = json_error(405, "method not allowed; use " + allowed);

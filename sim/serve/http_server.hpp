@@ -8,7 +8,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,7 +25,7 @@ struct Request {
   HeaderList headers;  // in the order sent
   std::string body;    // empty until read; never more than kMaxBodyBytes
   std::string peer;    // the client's address
-  std::vector<std::string> matches;  // the groups of the route's path pattern
+  std::vector<std::string> matches;  // what the route's PathMatcher captured
 
   // The first value of header `name` (case-insensitive); "" when absent.
   [[nodiscard]] std::string header(std::string_view name) const;
@@ -53,9 +52,14 @@ struct EngineJob {
 // work to the engine thread, whose answer is sent when it is done.
 using Reply = std::variant<Response, EngineJob>;
 
+// Whether a path is a route's; what it captures (a run's id) goes to Request::matches.
+using PathMatcher = std::function<bool(const std::string& path, std::vector<std::string>& matches)>;
+// Matches this path exactly.
+PathMatcher exact_path(std::string path);
+
 struct Route {
   std::string method;  // "GET" or "POST"
-  std::regex path;     // must match the whole path; its groups go to Request::matches
+  PathMatcher path;
   // Looks at the request before its body is read (an access code): a refusal is answered and
   // the connection closed without reading the body. May be empty.
   std::function<std::optional<Response>(const Request&)> check_head;

@@ -13,7 +13,6 @@
 #include <map>
 #include <mutex>
 #include <random>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -60,6 +59,22 @@ std::string make_code(std::mt19937_64& rng) {
   return code;
 }
 
+// /api/runs/rN/scenario.yaml or /api/runs/rN/result.h5, N of 1 to 9 digits: {"rN", file}.
+bool run_download(const std::string& path, std::vector<std::string>& matches) {
+  static const std::string kPrefix = "/api/runs/r";
+  if (path.rfind(kPrefix, 0) != 0) return false;
+  const std::size_t slash = path.find('/', kPrefix.size());
+  if (slash == std::string::npos) return false;
+  const std::string digits = path.substr(kPrefix.size(), slash - kPrefix.size());
+  const std::string file = path.substr(slash + 1);
+  if (digits.empty() || digits.size() > 9 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      (file != "scenario.yaml" && file != "result.h5"))
+    return false;
+  matches = {"r" + digits, file};
+  return true;
+}
+
 bool is_loopback(const std::string& address) {
   return address == "127.0.0.1" || address == "localhost" || address == "::1" ||
          address.rfind("127.", 0) == 0;
@@ -90,12 +105,12 @@ class Seminar {
 
   std::vector<Route> routes() {
     std::vector<Route> r;
-    r.push_back(route("GET", "/", nullptr, [this](const Request&) -> Reply {
-      return asset("/index.html");
-    }));
-    r.push_back(route("GET", R"(/(app\.js|app\.css|chart\.js|index\.html))", nullptr,
-                      [this](const Request& req) -> Reply { return asset(req.path); }));
-    r.push_back(route("GET", "/api/info", nullptr, [this](const Request&) -> Reply {
+    r.push_back(route("GET", exact_path("/"), nullptr,
+                      [](const Request&) -> Reply { return asset("/index.html"); }));
+    for (std::size_t i = 0; i < kWebAssetCount; ++i)
+      r.push_back(route("GET", exact_path(kWebAssets[i].path), nullptr,
+                        [](const Request& req) -> Reply { return asset(req.path); }));
+    r.push_back(route("GET", exact_path("/api/info"), nullptr, [this](const Request&) -> Reply {
       Json info = model_.info_json();
       info["codes_required"] = codes_required_;
       return json_answer(info);
@@ -103,7 +118,7 @@ class Seminar {
     const auto code_if_required = [this](const Request& req) {
       if (codes_required_) role_of(code_of(req));
     };
-    r.push_back(route("POST", "/api/run", code_if_required, [this](const Request& req) -> Reply {
+    r.push_back(route("POST", exact_path("/api/run"), code_if_required, [this](const Request& req) -> Reply {
       const Json body = parse_body(req, {"levers"});
       const std::vector<double> values =
           model_.values_from(field(body, "levers"), model_.defaults(), std::nullopt);
@@ -116,8 +131,7 @@ class Seminar {
                          });
                        }};
     }));
-    r.push_back(route("GET", R"(/api/runs/(r\d{1,9})/(scenario\.yaml|result\.h5))",
-                      code_if_required, [this](const Request& req) -> Reply {
+    r.push_back(route("GET", run_download, code_if_required, [this](const Request& req) -> Reply {
                         const std::vector<double> values = known_run(req.matches[0]);
                         const std::string name = model_.base().info.name + "_" + req.matches[0];
                         if (req.matches[1] == "scenario.yaml")
@@ -132,7 +146,7 @@ class Seminar {
                                          }};
                       }));
     // The wargame: every request names its team (or the facilitator) by its code.
-    r.push_back(route("POST", "/api/game/join", nullptr, [this](const Request& req) -> Reply {
+    r.push_back(route("POST", exact_path("/api/game/join"), nullptr, [this](const Request& req) -> Reply {
       const Json body = parse_body(req, {"code"});
       const Json& code = field(body, "code");
       if (!code.is_string()) throw RequestError(400, "expected \"code\" to be text");
@@ -143,7 +157,7 @@ class Seminar {
                           {"name", who ? s.teams[*who].name : std::string("Facilitator")}});
     }));
     const auto any_code = [this](const Request& req) { role_of(code_of(req)); };
-    r.push_back(route("GET", "/api/game/state", any_code, [this](const Request& req) -> Reply {
+    r.push_back(route("GET", exact_path("/api/game/state"), any_code, [this](const Request& req) -> Reply {
       return json_answer(game_state(role_of(code_of(req))));
     }));
     game(r, "submit", false, [](Game& g, std::optional<std::size_t> team, const Json& body) {
@@ -156,13 +170,13 @@ class Seminar {
     game(r, "undo", true, [](Game& g, std::optional<std::size_t>, const Json&) { g.undo(); });
     game(r, "end", true, [](Game& g, std::optional<std::size_t>, const Json&) { g.end(); });
     // The exports read the game, which only the engine thread changes: they are made there.
-    r.push_back(route("GET", "/api/game/export.yaml", any_code, [this](const Request&) -> Reply {
+    r.push_back(route("GET", exact_path("/api/game/export.yaml"), any_code, [this](const Request&) -> Reply {
       return EngineJob{"export", [this] {
                          return file_answer(game_->export_yaml(), "text/yaml; charset=utf-8",
                                             model_.base().info.name + "_game.yaml");
                        }};
     }));
-    r.push_back(route("GET", "/api/game/export.h5", any_code, [this](const Request&) -> Reply {
+    r.push_back(route("GET", exact_path("/api/game/export.h5"), any_code, [this](const Request&) -> Reply {
       return EngineJob{"h5", [this] {
                          return file_answer(h5_bytes(game_->result()), "application/x-hdf5",
                                             model_.base().info.name + "_game.h5");
@@ -194,12 +208,12 @@ class Seminar {
   }
 
   // A route whose check (before the body is read) and handler may throw the seminar's errors.
-  static Route route(const char* method, const std::string& pattern,
+  static Route route(const char* method, PathMatcher path,
                      std::function<void(const Request&)> check,
                      std::function<Reply(const Request&)> handle) {
     Route r;
     r.method = method;
-    r.path = std::regex(pattern);
+    r.path = std::move(path);
     if (check)
       r.check_head = [check](const Request& req) -> std::optional<Response> {
         try {
@@ -230,7 +244,7 @@ class Seminar {
       if (facilitator_only && team) throw RequestError(403, "only the facilitator may do this");
     };
     const bool submit = name == "submit";
-    r.push_back(route("POST", "/api/game/" + name, check,
+    r.push_back(route("POST", exact_path("/api/game/" + name), check,
                       [this, submit, act](const Request& req) -> Reply {
                         const std::optional<std::size_t> team = role_of(code_of(req));
                         Json body = submit ? parse_body(req, {"levers"}) : parse_body(req, {}, true);
