@@ -30,8 +30,8 @@ packages=(
   # libraries
   libeigen3-dev libtbb-dev libyaml-cpp-dev libhdf5-dev libcli11-dev librandom123-dev zlib1g-dev
   libssl-dev  # libcrypto's SHA-256 of the metadata in output files
-  # airace serve: HTTP server, JSON, and the charts of its page (embedded at build time)
-  libcpp-httplib-dev nlohmann-json3-dev libjs-chart.js
+  # airace serve: HTTP server (Boost.Beast), JSON, and the charts of its page (embedded at build time)
+  libboost-dev nlohmann-json3-dev libjs-chart.js
   # tests and output tools
   doctest-dev hdf5-tools
   # plots and reading results from Python

@@ -1,77 +1,42 @@
 #include "sim/serve/server.hpp"
 
-// Before httplib.h: it includes <resolv.h>, whose macro _res breaks Eigen's headers.
-#include "sim/serve/seminar_model.hpp"
-
-#include <httplib.h>
 #include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
+#include <optional>
 #include <iostream>
 #include <list>
 #include <map>
 #include <mutex>
 #include <random>
-#include <regex>
-#include <sstream>
 #include <thread>
 
 #include "output/h5_writer.hpp"
+#include "sim/serve/http_server.hpp"
+#include "sim/serve/seminar_model.hpp"
 #include "sim/serve/web_assets.hpp"
 
 namespace airace::serve {
 namespace {
 
-// Bounds on the work one request may cause (issue: thirty students moving sliders at once).
-constexpr std::size_t kMaxBodyBytes = 64 * 1024;
-constexpr int kMaxQueuedRuns = 48;          // runs waiting for the engine; beyond: 503
 constexpr std::size_t kCachedViews = 512;   // dashboard answers kept, by lever values
 constexpr std::size_t kCachedResults = 4;   // whole results kept for HDF5 downloads
 constexpr std::size_t kKnownRuns = 4096;    // run ids that can still be downloaded
-constexpr int kServerThreads = 40;
+constexpr int kMaxBodyDepth = 16;           // of a request body's JSON (the page sends 2)
+constexpr int kIoThreads = 2;               // enough to move bytes; runs have their own thread
 
-// One run of the engine at a time, with a bounded queue: memory is that of one ensemble.
-class RunGate {
- public:
-  class Slot {
-   public:
-    explicit Slot(RunGate& g) : g_(g) {}
-    Slot(const Slot&) = delete;
-    Slot& operator=(const Slot&) = delete;
-    ~Slot() {
-      std::lock_guard lock(g_.m_);
-      g_.running_ = false;
-      g_.cv_.notify_one();
-    }
-
-   private:
-    RunGate& g_;
-  };
-  // Waits for the engine; throws RequestError(503) when too many runs already wait.
-  std::unique_ptr<Slot> enter() {
-    std::unique_lock lock(m_);
-    if (waiting_ >= kMaxQueuedRuns)
-      throw RequestError(503, "the server is busy: " + std::to_string(waiting_) +
-                                  " runs are waiting; try again in a few seconds");
-    ++waiting_;
-    cv_.wait(lock, [this] { return !running_; });
-    --waiting_;
-    running_ = true;
-    return std::make_unique<Slot>(*this);
-  }
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool running_ = false;
-  int waiting_ = 0;
-};
+// Sent with every answer: the page loads only its own files (its icon is an empty data: URL),
+// runs no inline script, and is never framed; nothing is cached, nothing leaks in a Referer.
+const HeaderList kSecurityHeaders = {
+    {"Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"Cache-Control", "no-store"},
+    {"Referrer-Policy", "no-referrer"},
+    {"X-Frame-Options", "DENY"}};
 
 struct DashboardRun {
   std::string id;
@@ -93,10 +58,20 @@ std::string make_code(std::mt19937_64& rng) {
   return code;
 }
 
-// {"error": message}. A message may quote the request (its path), which need not be UTF-8:
-// invalid bytes are replaced, never thrown on.
-std::string error_body(const std::string& message) {
-  return Json{{"error", message}}.dump(-1, ' ', false, Json::error_handler_t::replace);
+// /api/runs/rN/scenario.yaml or /api/runs/rN/result.h5, N of 1 to 9 digits: {"rN", file}.
+bool run_download(const std::string& path, std::vector<std::string>& matches) {
+  static const std::string kPrefix = "/api/runs/r";
+  if (path.rfind(kPrefix, 0) != 0) return false;
+  const std::size_t slash = path.find('/', kPrefix.size());
+  if (slash == std::string::npos) return false;
+  const std::string digits = path.substr(kPrefix.size(), slash - kPrefix.size());
+  const std::string file = path.substr(slash + 1);
+  if (digits.empty() || digits.size() > 9 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      (file != "scenario.yaml" && file != "result.h5"))
+    return false;
+  matches = {"r" + digits, file};
+  return true;
 }
 
 bool is_loopback(const std::string& address) {
@@ -104,6 +79,9 @@ bool is_loopback(const std::string& address) {
          address.rfind("127.", 0) == 0;
 }
 
+// The seminar's routes. Runs of the engine happen on the server's engine thread, one at a
+// time; everything else (the page, /api/info, cached views, the game's state) is answered on an
+// I/O thread and never waits for a run.
 class Seminar {
  public:
   Seminar(const SeminarModel& model, bool codes_required)
@@ -112,171 +90,196 @@ class Seminar {
     std::mt19937_64 rng((static_cast<uint64_t>(seed()) << 32) ^ seed());
     facilitator_code_ = make_code(rng);
     for (std::size_t t = 0; t < model_.base().teams.size(); ++t) team_codes_.push_back(make_code(rng));
+    const auto t0 = std::chrono::steady_clock::now();
     baseline_ = run_dashboard(model_.defaults());
+    run_time_s_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     game_ = std::make_unique<Game>(model_);
+    publish_game();
   }
 
   const std::string& facilitator_code() const { return facilitator_code_; }
   const std::vector<std::string>& team_codes() const { return team_codes_; }
+  // How long the baseline took: the engine queue's first estimate of a run.
+  double run_time_s() const { return run_time_s_; }
 
-  void routes(httplib::Server& svr) {
-    svr.Get("/", [this](const httplib::Request&, httplib::Response& res) { asset(res, "/index.html"); });
-    svr.Get(R"(/(app\.js|app\.css|chart\.js|index\.html))",
-            [this](const httplib::Request& req, httplib::Response& res) { asset(res, req.path); });
-    api(svr, "GET", "/api/info", false, [this](const httplib::Request&, httplib::Response& res) {
+  std::vector<Route> routes() {
+    std::vector<Route> r;
+    r.push_back(route("GET", exact_path("/"), nullptr,
+                      [](const Request&) -> Reply { return asset("/index.html"); }));
+    for (std::size_t i = 0; i < kWebAssetCount; ++i)
+      r.push_back(route("GET", exact_path(kWebAssets[i].path), nullptr,
+                        [](const Request& req) -> Reply { return asset(req.path); }));
+    r.push_back(route("GET", exact_path("/api/info"), nullptr, [this](const Request&) -> Reply {
       Json info = model_.info_json();
       info["codes_required"] = codes_required_;
-      send_json(res, info);
-    });
-    api(svr, "POST", "/api/run", codes_required_,
-        [this](const httplib::Request& req, httplib::Response& res) {
-          const Json body = parse_body(req, {"levers"});
-          const std::vector<double> values =
-              model_.values_from(field(body, "levers"), model_.defaults(), std::nullopt);
-          bool cached = false;
-          const std::shared_ptr<const DashboardRun> run = dashboard(values, cached);
-          Json answer = run->answer;
-          answer["cached"] = cached;
-          send_json(res, answer);
-        });
-    api(svr, "GET", R"(/api/runs/(r\d{1,9})/(scenario\.yaml|result\.h5))", codes_required_,
-        [this](const httplib::Request& req, httplib::Response& res) {
-          const std::vector<double> values = known_run(req.matches[1]);
-          const std::string name = model_.base().info.name + "_" + std::string(req.matches[1]);
-          if (req.matches[2] == "scenario.yaml")
-            send_file(res, model_.scenario_yaml(dashboard_decisions(values), model_.base().info.end),
-                      "text/yaml; charset=utf-8", name + ".yaml");
-          else
-            send_file(res, h5_bytes(result_of(values)), "application/x-hdf5", name + ".h5");
-        });
+      return json_answer(info);
+    }));
+    const auto code_if_required = [this](const Request& req) {
+      if (codes_required_) role_of(code_of(req));
+    };
+    r.push_back(route("POST", exact_path("/api/run"), code_if_required, [this](const Request& req) -> Reply {
+      const Json body = parse_body(req, {"levers"});
+      const std::vector<double> values =
+          model_.values_from(field(body, "levers"), model_.defaults(), std::nullopt);
+      if (const auto run = cached_view(values)) return dashboard_answer(*run, true);
+      return EngineJob{"run", [this, values] {
+                         return answer_errors([&] {
+                           bool cached = false;
+                           const auto run = dashboard(values, cached);
+                           return dashboard_answer(*run, cached);
+                         });
+                       }};
+    }));
+    r.push_back(route("GET", run_download, code_if_required, [this](const Request& req) -> Reply {
+                        const std::vector<double> values = known_run(req.matches[0]);
+                        const std::string name = model_.base().info.name + "_" + req.matches[0];
+                        if (req.matches[1] == "scenario.yaml")
+                          return file_answer(model_.scenario_yaml(dashboard_decisions(values),
+                                                                  model_.base().info.end),
+                                             "text/yaml; charset=utf-8", name + ".yaml");
+                        return EngineJob{"h5", [this, values, name] {
+                                           return answer_errors([&] {
+                                             return file_answer(h5_bytes(result_of(values)),
+                                                                "application/x-hdf5", name + ".h5");
+                                           });
+                                         }};
+                      }));
     // The wargame: every request names its team (or the facilitator) by its code.
-    api(svr, "POST", "/api/game/join", false,
-        [this](const httplib::Request& req, httplib::Response& res) {
-          const Json body = parse_body(req, {"code"});
-          const Json& code = field(body, "code");
-          if (!code.is_string()) throw RequestError(400, "expected \"code\" to be text");
-          const auto who = role_of(code.get<std::string>());
-          const Scenario& s = model_.base();
-          send_json(res, {{"role", who ? "team" : "facilitator"},
+    r.push_back(route("POST", exact_path("/api/game/join"), nullptr, [this](const Request& req) -> Reply {
+      const Json body = parse_body(req, {"code"});
+      const Json& code = field(body, "code");
+      if (!code.is_string()) throw RequestError(400, "expected \"code\" to be text");
+      const auto who = role_of(code.get<std::string>());
+      const Scenario& s = model_.base();
+      return json_answer({{"role", who ? "team" : "facilitator"},
                           {"team", who ? Json(s.teams[*who].id) : Json(nullptr)},
                           {"name", who ? s.teams[*who].name : std::string("Facilitator")}});
-        });
-    game(svr, "GET", "/api/game/state", false, [](Game&, std::optional<std::size_t>, const Json&) {});
-    game(svr, "POST", "/api/game/submit", false,
-         [](Game& g, std::optional<std::size_t> team, const Json& body) {
-           if (!team) throw RequestError(403, "the facilitator submits no levers; use advance");
-           if (g.submit(*team, field(body, "levers"))) g.advance();
-         });
-    game(svr, "POST", "/api/game/advance", true,
-         [](Game& g, std::optional<std::size_t>, const Json&) { g.advance(); });
-    game(svr, "POST", "/api/game/pause", true,
-         [](Game& g, std::optional<std::size_t>, const Json&) { g.pause(); });
-    game(svr, "POST", "/api/game/resume", true,
-         [](Game& g, std::optional<std::size_t>, const Json&) { g.resume(); });
-    game(svr, "POST", "/api/game/undo", true,
-         [](Game& g, std::optional<std::size_t>, const Json&) { g.undo(); });
-    game(svr, "POST", "/api/game/end", true,
-         [](Game& g, std::optional<std::size_t>, const Json&) { g.end(); });
-    api(svr, "GET", "/api/game/export.yaml", false,
-        [this](const httplib::Request& req, httplib::Response& res) {
-          role_of(code_of(req));
-          std::lock_guard lock(game_mutex_);
-          send_file(res, game_->export_yaml(), "text/yaml; charset=utf-8",
-                    model_.base().info.name + "_game.yaml");
-        });
-    api(svr, "GET", "/api/game/export.h5", false,
-        [this](const httplib::Request& req, httplib::Response& res) {
-          role_of(code_of(req));
-          std::lock_guard lock(game_mutex_);
-          send_file(res, h5_bytes(game_->result()), "application/x-hdf5",
-                    model_.base().info.name + "_game.h5");
-        });
-    // Two Content-Length headers make the body's end ambiguous (RFC 9112 §6.3): refused.
-    svr.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-      if (req.get_header_value_count("Content-Length") <= 1)
-        return httplib::Server::HandlerResponse::Unhandled;
-      res.status = 400;
-      res.set_content(error_body("more than one Content-Length header"), "application/json");
-      return httplib::Server::HandlerResponse::Handled;
+    }));
+    const auto any_code = [this](const Request& req) { role_of(code_of(req)); };
+    r.push_back(route("GET", exact_path("/api/game/state"), any_code, [this](const Request& req) -> Reply {
+      return json_answer(game_state(role_of(code_of(req))));
+    }));
+    game(r, "submit", false, [](Game& g, std::optional<std::size_t> team, const Json& body) {
+      if (!team) throw RequestError(403, "the facilitator submits no levers; use advance");
+      if (g.submit(*team, field(body, "levers"))) g.advance();
     });
-    svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-      if (!res.body.empty()) return;
-      std::string message = res.status == 404   ? "no such page or API route: " + req.path
-                            : res.status == 413 ? "the request body is larger than 64 KiB"
-                            : res.status == 405 ? "method not allowed"
-                                                : "bad request";
-      res.set_content(error_body(message), "application/json");
-    });
-    svr.set_exception_handler(
-        [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-          std::string what = "internal error";
-          try {
-            std::rethrow_exception(ep);
-          } catch (const std::exception& e) {
-            what = std::string("internal error: ") + e.what();
-          } catch (...) {
-          }
-          res.status = 500;
-          res.set_content(error_body(what), "application/json");
-        });
+    game(r, "advance", true, [](Game& g, std::optional<std::size_t>, const Json&) { g.advance(); });
+    game(r, "pause", true, [](Game& g, std::optional<std::size_t>, const Json&) { g.pause(); });
+    game(r, "resume", true, [](Game& g, std::optional<std::size_t>, const Json&) { g.resume(); });
+    game(r, "undo", true, [](Game& g, std::optional<std::size_t>, const Json&) { g.undo(); });
+    game(r, "end", true, [](Game& g, std::optional<std::size_t>, const Json&) { g.end(); });
+    // The exports read the game, which only the engine thread changes: they are made there.
+    r.push_back(route("GET", exact_path("/api/game/export.yaml"), any_code, [this](const Request&) -> Reply {
+      return EngineJob{"export", [this] {
+                         return file_answer(game_->export_yaml(), "text/yaml; charset=utf-8",
+                                            model_.base().info.name + "_game.yaml");
+                       }};
+    }));
+    r.push_back(route("GET", exact_path("/api/game/export.h5"), any_code, [this](const Request&) -> Reply {
+      return EngineJob{"h5", [this] {
+                         return file_answer(h5_bytes(game_->result()), "application/x-hdf5",
+                                            model_.base().info.name + "_game.h5");
+                       }};
+    }));
+    return r;
   }
 
  private:
-  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  using GameAction = std::function<void(Game&, std::optional<std::size_t>, const Json&)>;
 
-  // Registers an API route: errors become JSON answers with their status; with `need_code`, a
-  // valid code must come in the X-Airace-Code header.
-  void api(httplib::Server& svr, const char* method, const std::string& pattern, bool need_code,
-           Handler h) {
-    Handler wrapped = [this, need_code, h](const httplib::Request& req, httplib::Response& res) {
+  // The seminar's refusals (RequestError) and the scenario's (InputError) as JSON answers.
+  template <class F>
+  static Response answer_errors(F&& f) {
+    try {
+      return f();
+    } catch (const RequestError& e) {
+      return json_error(e.status(), e.what());
+    } catch (const InputError& e) {
+      return input_error(e);
+    }
+  }
+
+  // A lever setting the scenario refuses (should not happen: values are checked first).
+  static Response input_error(const InputError& e) {
+    std::string what;
+    for (const Diagnostic& d : e.diagnostics()) what += d.key_path + ": " + d.message + "; ";
+    return json_error(400, what);
+  }
+
+  // A route whose check (before the body is read) and handler may throw the seminar's errors.
+  static Route route(const char* method, PathMatcher path,
+                     std::function<void(const Request&)> check,
+                     std::function<Reply(const Request&)> handle) {
+    Route r;
+    r.method = method;
+    r.path = std::move(path);
+    if (check)
+      r.check_head = [check](const Request& req) -> std::optional<Response> {
+        try {
+          check(req);
+          return std::nullopt;
+        } catch (const RequestError& e) {
+          return json_error(e.status(), e.what());
+        }
+      };
+    r.handle = [handle](const Request& req) -> Reply {
       try {
-        if (need_code) role_of(code_of(req));
-        h(req, res);
+        return handle(req);
       } catch (const RequestError& e) {
-        res.status = e.status();
-        if (e.status() == 503) res.set_header("Retry-After", "2");
-        res.set_content(error_body(e.what()), "application/json");
+        return json_error(e.status(), e.what());
       } catch (const InputError& e) {
-        // A lever setting the scenario refuses (should not happen: values are checked first).
-        res.status = 400;
-        std::string what;
-        for (const Diagnostic& d : e.diagnostics()) what += d.key_path + ": " + d.message + "; ";
-        res.set_content(error_body(what), "application/json");
+        return input_error(e);
       }
     };
-    if (std::string(method) == "GET")
-      svr.Get(pattern, wrapped);
-    else
-      svr.Post(pattern, wrapped);
+    return r;
   }
 
-  void game(httplib::Server& svr, const char* method, const std::string& path,
-            bool facilitator_only,
-            std::function<void(Game&, std::optional<std::size_t>, const Json&)> act) {
-    api(svr, method, path, false,
-        [this, facilitator_only, act](const httplib::Request& req, httplib::Response& res) {
-          const std::optional<std::size_t> team = role_of(code_of(req));
-          if (facilitator_only && team)
-            throw RequestError(403, "only the facilitator may do this");
-          const bool submit = req.path == "/api/game/submit";
-          const Json body = req.method != "POST" ? Json::object()
-                            : submit             ? parse_body(req, {"levers"})
-                                                 : parse_body(req, {}, true);
-          if (submit && !body.contains("levers"))
-            throw RequestError(400, "expected {\"levers\": {...}}: the team's lever values, "
-                                    "{} to keep them all");
-          std::lock_guard lock(game_mutex_);
-          if (req.method == "POST") {
-            const auto slot = gate_.enter();  // a turn may run (submit: once all have)
-            act(*game_, team, body);
-          }
-          send_json(res, game_->state(team));
-        });
+  // A game action: the code is checked before the body is read; the action runs on the engine
+  // thread (a turn may run: submit runs it once every team has submitted).
+  void game(std::vector<Route>& r, const std::string& name, bool facilitator_only,
+            GameAction act) {
+    const auto check = [this, facilitator_only](const Request& req) {
+      const std::optional<std::size_t> team = role_of(code_of(req));
+      if (facilitator_only && team) throw RequestError(403, "only the facilitator may do this");
+    };
+    const bool submit = name == "submit";
+    r.push_back(route("POST", exact_path("/api/game/" + name), check,
+                      [this, submit, act](const Request& req) -> Reply {
+                        const std::optional<std::size_t> team = role_of(code_of(req));
+                        Json body = submit ? parse_body(req, {"levers"}) : parse_body(req, {}, true);
+                        if (submit && !body.contains("levers"))
+                          throw RequestError(400, "expected {\"levers\": {...}}: the team's lever "
+                                                  "values, {} to keep them all");
+                        return EngineJob{"game", [this, team, body = std::move(body), act] {
+                                           return answer_errors([&] {
+                                             act(*game_, team, body);
+                                             publish_game();
+                                             return json_answer(game_->state(team));
+                                           });
+                                         }};
+                      }));
   }
 
-  static std::string code_of(const httplib::Request& req) {
-    return req.get_header_value("X-Airace-Code");
+  // The game's state as each role sees it, made after every change (on the engine thread), so
+  // that reading it never waits for a turn that is running.
+  void publish_game() {
+    auto states = std::make_shared<std::vector<Json>>();
+    for (std::size_t t = 0; t < team_codes_.size(); ++t) states->push_back(game_->state(t));
+    states->push_back(game_->state(std::nullopt));
+    std::lock_guard lock(game_state_mutex_);
+    game_states_ = std::move(states);
   }
+
+  Json game_state(std::optional<std::size_t> team) const {
+    std::shared_ptr<const std::vector<Json>> states;
+    {
+      std::lock_guard lock(game_state_mutex_);
+      states = game_states_;
+    }
+    return (*states)[team ? *team : states->size() - 1];
+  }
+
+  static std::string code_of(const Request& req) { return req.header("X-Airace-Code"); }
 
   // The team a code belongs to; nullopt for the facilitator. Throws RequestError(403).
   std::optional<std::size_t> role_of(const std::string& code) const {
@@ -290,10 +293,22 @@ class Seminar {
 
   // The body as a JSON object whose keys are all among `keys` (a misspelt key is refused, not
   // ignored); an empty body is {} where `empty_ok`.
-  static Json parse_body(const httplib::Request& req, std::initializer_list<const char*> keys,
+  static Json parse_body(const Request& req, std::initializer_list<const char*> keys,
                          bool empty_ok = false) {
     if (req.body.empty() && empty_ok) return Json::object();
-    Json body = Json::parse(req.body, nullptr, false);
+    // The page's bodies nest 2 levels deep: a much deeper body is refused while parsing, before
+    // copying or walking it could recurse thousands of levels deep.
+    bool too_deep = false;
+    Json body = Json::parse(
+        req.body,
+        [&too_deep](int depth, Json::parse_event_t, Json&) {
+          too_deep = too_deep || depth > kMaxBodyDepth;
+          return !too_deep;
+        },
+        false);
+    if (too_deep)
+      throw RequestError(400, "the request body nests deeper than " +
+                                  std::to_string(kMaxBodyDepth) + " levels");
     if (body.is_discarded())
       throw RequestError(400, "the request body is not valid JSON");
     if (!body.is_object()) throw RequestError(400, "expected a JSON object as the request body");
@@ -313,25 +328,31 @@ class Seminar {
     return it == body.end() ? empty : *it;
   }
 
-  static void send_json(httplib::Response& res, const Json& j) {
-    res.set_content(j.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
+  static Response json_answer(const Json& j) {
+    return {200, {{"Content-Type", "application/json"}},
+            j.dump(-1, ' ', false, Json::error_handler_t::replace)};
   }
 
-  static void send_file(httplib::Response& res, std::string bytes, const char* type,
-                        const std::string& name) {
-    res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
-    res.set_content(std::move(bytes), type);
+  static Response file_answer(std::string bytes, const char* type, const std::string& name) {
+    return {200,
+            {{"Content-Type", type},
+             {"Content-Disposition", "attachment; filename=\"" + name + "\""}},
+            std::move(bytes)};
   }
 
-  void asset(httplib::Response& res, const std::string& path) {
+  static Response asset(const std::string& path) {
     for (std::size_t i = 0; i < kWebAssetCount; ++i)
-      if (path == kWebAssets[i].path) {
-        res.set_content(reinterpret_cast<const char*>(kWebAssets[i].data), kWebAssets[i].size,
-                        kWebAssets[i].type);
-        return;
-      }
-    res.status = 404;
-    res.set_content(error_body("no such file: " + path), "application/json");
+      if (path == kWebAssets[i].path)
+        return {200,
+                {{"Content-Type", kWebAssets[i].type}},
+                std::string(reinterpret_cast<const char*>(kWebAssets[i].data), kWebAssets[i].size)};
+    return json_error(404, "no such file: " + path);
+  }
+
+  static Response dashboard_answer(const DashboardRun& run, bool cached) {
+    Json answer = run.answer;
+    answer["cached"] = cached;
+    return json_answer(answer);
   }
 
   std::vector<Decision> dashboard_decisions(const std::vector<double>& values) const {
@@ -342,6 +363,7 @@ class Seminar {
     return out;
   }
 
+  // Runs the engine unless cached: on the engine thread (or before the server starts).
   std::shared_ptr<const RunResult> result_of(const std::vector<double>& values) {
     const std::string key = values_key(values);
     {
@@ -349,7 +371,6 @@ class Seminar {
       for (const auto& [k, r] : results_)
         if (k == key) return r;
     }
-    const auto slot = gate_.enter();
     auto r = std::make_shared<const RunResult>(model_.run(
         model_.scenario(dashboard_decisions(values), model_.base().info.end)));
     std::lock_guard lock(cache_mutex_);
@@ -358,22 +379,26 @@ class Seminar {
     return r;
   }
 
-  // The /api/run answer for these values, from the cache or a new run.
-  std::shared_ptr<const DashboardRun> dashboard(const std::vector<double>& values, bool& cached) {
+  // The cached /api/run answer for these values, if any.
+  std::shared_ptr<const DashboardRun> cached_view(const std::vector<double>& values) {
     const std::string key = values_key(values);
-    {
-      std::lock_guard lock(cache_mutex_);
-      if (const auto it = views_.find(key); it != views_.end()) {
-        lru_.splice(lru_.begin(), lru_, it->second.second);
-        cached = true;
-        return it->second.first;
-      }
+    std::lock_guard lock(cache_mutex_);
+    const auto it = views_.find(key);
+    if (it == views_.end()) return nullptr;
+    lru_.splice(lru_.begin(), lru_, it->second.second);
+    return it->second.first;
+  }
+
+  // The /api/run answer for these values, from the cache or a new run (engine thread).
+  std::shared_ptr<const DashboardRun> dashboard(const std::vector<double>& values, bool& cached) {
+    // The same values may have been queued twice: the second finds the first's answer.
+    if (auto run = cached_view(values)) {
+      cached = true;
+      return run;
     }
-    // Another request may be running the same values: the gate serialises runs, and the
-    // cache is checked again once through it.
+    const std::string key = values_key(values);
     auto run = run_dashboard(values);
     std::lock_guard lock(cache_mutex_);
-    if (const auto it = views_.find(key); it != views_.end()) return it->second.first;
     lru_.push_front(key);
     views_.emplace(key, std::pair{run, lru_.begin()});
     if (views_.size() > kCachedViews) {
@@ -425,33 +450,14 @@ class Seminar {
     return it->second;
   }
 
-  std::string h5_bytes(const RunResult& r) {
-    // HDF5 writes files: a private temporary one, read back and removed.
-    const std::filesystem::path dir = std::filesystem::temp_directory_path();
-    const std::filesystem::path path =
-        dir / ("airace-serve-" + std::to_string(::getpid()) + "-" +
-               std::to_string(file_counter_.fetch_add(1)) + ".h5");
-    std::string bytes;
-    try {
-      write_run_file(path, r);
-      std::ifstream in(path, std::ios::binary);
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      bytes = ss.str();
-    } catch (...) {
-      std::filesystem::remove(path);
-      throw;
-    }
-    std::filesystem::remove(path);
-    return bytes;
-  }
+  // Built in memory: a download writes nothing to disk.
+  static std::string h5_bytes(const RunResult& r) { return run_file_bytes(r, "the HDF5 download"); }
   std::string h5_bytes(const std::shared_ptr<const RunResult>& r) { return h5_bytes(*r); }
 
   const SeminarModel& model_;
   const bool codes_required_;
   std::string facilitator_code_;
   std::vector<std::string> team_codes_;
-  RunGate gate_;
   std::mutex cache_mutex_;
   std::map<std::string, std::pair<std::shared_ptr<const DashboardRun>,
                                   std::list<std::string>::iterator>>
@@ -461,11 +467,23 @@ class Seminar {
   std::map<std::string, std::vector<double>> run_values_;
   std::list<std::string> run_order_;
   uint64_t run_counter_ = 0;
-  std::atomic<uint64_t> file_counter_{0};
   std::shared_ptr<const DashboardRun> baseline_;
-  std::mutex game_mutex_;
-  std::unique_ptr<Game> game_;
+  double run_time_s_ = 0;
+  std::unique_ptr<Game> game_;  // changed on the engine thread only
+  mutable std::mutex game_state_mutex_;
+  std::shared_ptr<const std::vector<Json>> game_states_;  // [team], then the facilitator's
 };
+
+// The address and the codes, for scripts and tests (JSON), written whole or not at all.
+// The address and the codes as JSON, private to the user who started the server (mode 0600).
+void write_codes_file(FileReplacement& file, const std::string& url, const Scenario& s,
+                      const std::string& facilitator_code,
+                      const std::vector<std::string>& team_codes) {
+  Json codes = {{"url", url}, {"facilitator", facilitator_code}};
+  for (std::size_t t = 0; t < s.teams.size(); ++t) codes["teams"][s.teams[t].id] = team_codes[t];
+  file.write(codes.dump(2) + "\n");
+  file.commit();
+}
 
 }  // namespace
 
@@ -477,6 +495,11 @@ int command_serve(const ServeArgs& args) {
                  "(docs/scenarios.md, \"Seminars: teams and levers\")\n";
     scenario = with_default_levers(scenario);
   }
+  // Checked before the baseline runs; written once the address is known.
+  std::optional<FileReplacement> codes_file;
+  if (!args.codes_file.empty())
+    codes_file.emplace(args.codes_file,
+                       OutputRules("--codes-file", scenario.files_read, false, 0600));
   const SeminarModel model(scenario, args.threads);
   const bool codes_required = !is_loopback(args.bind);
 
@@ -491,28 +514,23 @@ int command_serve(const ServeArgs& args) {
   std::cerr << "airace serve: running the baseline and the wargame's history (" +
                    std::to_string(scenario.seminar.replicates) + " replicates)...\n";
   Seminar seminar(model, codes_required);
-  httplib::Server svr;
-  svr.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
-  svr.set_payload_max_length(kMaxBodyBytes);
-  svr.set_keep_alive_max_count(20);
-  svr.set_read_timeout(5, 0);
-  svr.set_write_timeout(10, 0);
-  seminar.routes(svr);
-
-  int port = args.port;
-  if (port == 0) {
-    port = svr.bind_to_any_port(args.bind);
-  } else if (!svr.bind_to_port(args.bind, port)) {
-    port = -1;
-  }
-  if (port < 0) {
+  HttpOptions options;
+  options.bind = args.bind;
+  options.port = args.port;
+  options.io_threads = kIoThreads;
+  options.loopback_hosts_only = !codes_required;
+  options.headers_on_every_answer = kSecurityHeaders;
+  options.first_job_estimate_s = seminar.run_time_s();
+  HttpServer server(options, seminar.routes());
+  const std::optional<int> port = server.listen();
+  if (!port) {
     std::cerr << "airace serve: cannot listen on " << args.bind << ":" << args.port
               << " (address not available or port in use); choose another with --bind or "
                  "--port\n";
     return 2;
   }
   const std::string host = args.bind.find(':') != std::string::npos ? "[" + args.bind + "]" : args.bind;
-  const std::string url = "http://" + host + ":" + std::to_string(port) + "/";
+  const std::string url = "http://" + host + ":" + std::to_string(*port) + "/";
   std::cout << "airace serve: " << url << "\n";
   const Scenario& s = model.base();
   for (std::size_t t = 0; t < s.teams.size(); ++t)
@@ -523,27 +541,23 @@ int command_serve(const ServeArgs& args) {
     std::cerr << "warning: airace serve is open to the network at " << url
               << ". Every request needs one of the codes above; the connection is not "
                  "encrypted (plain HTTP), so use it only on a classroom network you trust.\n";
-  if (!args.codes_file.empty()) {
-    Json codes = {{"url", url}, {"facilitator", seminar.facilitator_code()}};
-    for (std::size_t t = 0; t < s.teams.size(); ++t)
-      codes["teams"][s.teams[t].id] = seminar.team_codes()[t];
-    const std::string tmp = args.codes_file + ".tmp";
-    std::ofstream(tmp) << codes.dump(2) << "\n";
-    std::filesystem::rename(tmp, args.codes_file);
+  if (codes_file) {
+    write_codes_file(*codes_file, url, s, seminar.facilitator_code(), seminar.team_codes());
+    codes_file.reset();
   }
 
-  std::thread stopper([&svr, stop_signals] {
+  std::thread stopper([&server, stop_signals] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    svr.stop();
+    server.stop();
   });
-  const bool ok = svr.listen_after_bind();
+  server.run();
   if (stopper.joinable()) {
     pthread_kill(stopper.native_handle(), SIGTERM);  // wakes it if the server stopped itself
     stopper.join();
   }
   std::cerr << "airace serve: stopped\n";
-  return ok ? 0 : 1;
+  return 0;
 }
 
 }  // namespace airace::serve

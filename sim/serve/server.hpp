@@ -1,8 +1,9 @@
 #pragma once
-// `airace serve`: a local web server for seminars (cpp-httplib). One page (embedded at build
-// time, with Debian's Chart.js) and a small JSON API: the dashboard reruns the ensemble when a
-// lever moves; the wargame lets teams decide each turn. docs/teaching.md describes its use and
-// the API; sim/serve/seminar_model.hpp the engine side.
+// `airace serve`: a local web server for seminars (its transport: sim/serve/http_server.hpp).
+// One page (embedded at build time, with Debian's Chart.js) and a small JSON API: the dashboard
+// reruns the ensemble when a lever moves; the wargame lets teams decide each turn.
+// docs/teaching.md describes its use, the API and its limits; sim/serve/seminar_model.hpp the
+// engine side.
 
 #include <string>
 

@@ -12,6 +12,7 @@ import json
 import os
 import pathlib
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -64,6 +65,10 @@ class Server:
                 except ValueError:
                     codes = None  # written but not complete yet
                 if codes and "url" in codes:
+                    mode = codes_file.stat().st_mode & 0o777
+                    if mode != 0o600:  # the codes are secrets: private to the user
+                        self.stop()
+                        raise Failure("the codes file has mode %o, expected 600" % mode)
                     self.codes = codes
                     self.url = codes["url"].rstrip("/") + "/"
                     return self
@@ -103,6 +108,28 @@ class Server:
         self.stop()
 
     @property
+    def host(self):
+        """The server's address, e.g. "127.0.0.1"."""
+        return self.url.split("//", 1)[1].rstrip("/").rsplit(":", 1)[0]
+
+    @property
+    def port(self):
+        return int(self.url.rstrip("/").rsplit(":", 1)[1])
+
+    @property
+    def host_header(self):
+        """What a browser sends as Host: "127.0.0.1:PORT"."""
+        return "%s:%d" % (self.host, self.port)
+
+    def rss_kib(self, field="VmRSS"):
+        """The server's resident memory (or another /proc/PID/status field) in KiB."""
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+        raise Failure("no %s in /proc/%d/status" % (field, self.proc.pid))
+
+    @property
     def facilitator(self):
         return self.codes["facilitator"]
 
@@ -132,6 +159,62 @@ class Server:
             raise Failure("%s %s answered %d (expected %d): %s"
                           % (method, path, status, expect, raw[:300].decode(errors="replace")))
         return json.loads(raw)
+
+
+class Answer:
+    """An HTTP answer read from a raw socket: status, headers (names in lower case), body."""
+
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.body = status, headers, body
+
+    def __repr__(self):
+        return "Answer(%d, %r)" % (self.status, self.body[:120])
+
+
+def read_answer(sock):
+    """The answer on a socket (blocking, with the socket's timeout); None if the server closed
+    the connection (or reset it) before sending a whole head."""
+    buf = b""
+    try:
+        while b"\r\n\r\n" not in buf:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return None
+            buf += chunk
+    except (ConnectionResetError, socket.timeout):
+        return None
+    head, body = buf.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    length = int(headers.get("content-length", "0") or 0)
+    try:
+        while len(body) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+    except ConnectionResetError:
+        pass
+    return Answer(status, headers, body[:length])
+
+
+def raw_request(server, data, timeout=10, source=None):
+    """Send bytes on a fresh connection (from the local address `source`, e.g. "127.0.0.2") and
+    read the answer; None when the server closed the connection without one."""
+    sock = socket.create_connection((server.host, server.port), timeout=timeout,
+                                    source_address=(source, 0) if source else None)
+    try:
+        try:
+            sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused before the whole request was read: the answer may still be there
+        return read_answer(sock)
+    finally:
+        sock.close()
 
 
 def chromium(width=1400, height=1000):

@@ -800,7 +800,8 @@
 
   async function gameAction(name) {
     try {
-      await gameRequest("POST", "/api/game/" + name);
+      // An empty JSON body: the server takes only JSON in a POST (a cross-site form cannot send it).
+      await gameRequest("POST", "/api/game/" + name, {});
       if (name === "pause") gameMessage("The game is paused.", false);
       if (name === "resume") gameMessage("The game goes on.", false);
       if (name === "end") gameMessage("The game has ended. Export it for the debrief.", false);
