@@ -136,8 +136,10 @@ void check_output_path(const fs::path& target, const OutputRules& rules) {
   for (const fs::path& input : rules.inputs) {
     struct stat in {};
     if (::stat(input.c_str(), &in) == 0 && same_file(in, st))
-      refuse(rules, "'" + target.string() + "' is '" + input.string() +
-                        "', which this command reads: writing there would destroy it; choose "
+      refuse(rules, "'" + target.string() + "' is " +
+                        (input == target ? std::string("a file")
+                                         : "'" + input.string() + "' under another name, a file") +
+                        " which this command reads: writing there would destroy it; choose "
                         "another output file");
   }
   if (!rules.force && ((st.st_mode & 0222) == 0 || ::access(target.c_str(), W_OK) != 0))
