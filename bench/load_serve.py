@@ -22,7 +22,7 @@ import threading
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "python"))
-from serve_util import Failure, Server  # noqa: E402
+from serve_util import Failure, Server, random_lever_value  # noqa: E402
 
 BY_DESIGN = {200, 409, 503}
 
@@ -69,8 +69,7 @@ def client(n, host, port, levers, deadline, results, seed):
     conn = None
     while time.monotonic() < deadline:
         lever = rng.choice(levers)
-        steps = int(round((lever["max"] - lever["min"]) / lever["step"]))
-        values[lever["id"]] = round(lever["min"] + lever["step"] * rng.randint(0, steps), 12)
+        values[lever["id"]] = random_lever_value(rng, lever)
         body = json.dumps({"levers": values})
         for attempt in (1, 2):
             if conn is None:

@@ -167,24 +167,16 @@ class RunFileWriter {
     const RunMetadata& m = result_.meta;
     const Handle meta = create_group(file_, "meta");
     // Everything written here is covered by checksum_sha256 (output/meta_checksum.hpp).
-    // Variable-length text is stored up to its first NUL, and covered as stored.
-    std::vector<h5::CoveredItem> covered;
-    auto text_attr = [&](const std::string& name, const std::string& value) {
-      set_string_attr(meta.get(), name, value);
-      covered.push_back({"attr:" + name, value.c_str()});
-    };
-    text_attr("program_version", m.program_version);
-    text_attr("git_revision", m.git_revision);
-    text_attr("scenario_name", m.scenario_name);
-    text_attr("scenario_file", m.scenario_file);
-    text_attr("command_line", m.command_line);
-    text_attr("created_utc", m.created_utc);
-    set_uint64_attr(meta.get(), "seed", m.seed);
-    covered.push_back({"attr:seed", std::to_string(m.seed)});
-    set_uint64_attr(meta.get(), "replicates", result_.replicates.size());
-    covered.push_back({"attr:replicates", std::to_string(result_.replicates.size())});
-    set_int32_attr(meta.get(), "layout_version", kLayoutVersion);
-    covered.push_back({"attr:layout_version", std::to_string(kLayoutVersion)});
+    h5::CoveredMeta covered(meta.get());
+    covered.text("program_version", m.program_version);
+    covered.text("git_revision", m.git_revision);
+    covered.text("scenario_name", m.scenario_name);
+    covered.text("scenario_file", m.scenario_file);
+    covered.text("command_line", m.command_line);
+    covered.text("created_utc", m.created_utc);
+    covered.count("seed", m.seed);
+    covered.count("replicates", result_.replicates.size());
+    covered.int32("layout_version", kLayoutVersion);
 
     const Handle type = utf8_string_type();
     const Handle space = scalar_space();
@@ -196,7 +188,7 @@ class RunFileWriter {
     check(H5Dwrite(yaml.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &text),
           "writing /meta/scenario_yaml");
     set_string_attr(yaml.get(), "description", "the resolved scenario, as YAML");
-    covered.push_back({"dataset:scenario_yaml", text});
+    covered.dataset("scenario_yaml", text);
     if (!m.decisions_csv.empty()) {
       const Handle log(H5Dcreate2(meta.get(), "decisions", type.get(), space.get(), H5P_DEFAULT,
                                   dcpl.get(), H5P_DEFAULT),
@@ -207,9 +199,9 @@ class RunFileWriter {
       set_string_attr(log.get(), "description",
                       "seminar teams' decisions (policy events with a team), as CSV text: "
                       "date,team,id,set,value");
-      covered.push_back({"dataset:decisions", csv});
+      covered.dataset("decisions", csv);
     }
-    h5::set_meta_checksum(meta.get(), covered);
+    covered.finish();
   }
 
   // /uncertainty: the values drawn per replicate for the uncertain parameters, and which

@@ -128,11 +128,30 @@ std::string meta_digest(const std::vector<CoveredItem>& items) {
   return hex;
 }
 
-void set_meta_checksum(hid_t meta, const std::vector<CoveredItem>& items) {
+void CoveredMeta::text(const std::string& name, const std::string& value) {
+  set_string_attr(meta_, name, value);
+  items_.push_back({"attr:" + name, value.c_str()});
+}
+
+void CoveredMeta::count(const std::string& name, unsigned long long value) {
+  set_uint64_attr(meta_, name, value);
+  items_.push_back({"attr:" + name, std::to_string(value)});
+}
+
+void CoveredMeta::int32(const std::string& name, int value) {
+  set_int32_attr(meta_, name, value);
+  items_.push_back({"attr:" + name, std::to_string(value)});
+}
+
+void CoveredMeta::dataset(const std::string& name, const std::string& value) {
+  items_.push_back({"dataset:" + name, value.c_str()});
+}
+
+void CoveredMeta::finish() const {
   std::vector<std::string> names;
-  for (const CoveredItem& item : items) names.push_back(item.name);
-  set_string_array_attr(meta, kCoversAttr, names);
-  set_string_attr(meta, kDigestAttr, meta_digest(items));
+  for (const CoveredItem& item : items_) names.push_back(item.name);
+  set_string_array_attr(meta_, kCoversAttr, names);
+  set_string_attr(meta_, kDigestAttr, meta_digest(items_));
 }
 
 std::string meta_checksum_mismatch(hid_t meta) {

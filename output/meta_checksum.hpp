@@ -31,8 +31,24 @@ std::string meta_digest(const std::vector<CoveredItem>& items);
 inline constexpr const char* kMetaChecksumHint =
     "changed after airace wrote it, by a disk, copy or transfer error or an edit: write it again";
 
-// Writes checksum_covers and checksum_sha256 onto `meta`.
-void set_meta_checksum(hid_t meta, const std::vector<CoveredItem>& items);
+// Writes the attributes of /meta, and records what each text dataset under it holds, so that
+// the checksum covers exactly what the writer wrote; finish() adds checksum_covers and
+// checksum_sha256. Used by both writers (run files, sweep files).
+class CoveredMeta {
+ public:
+  explicit CoveredMeta(hid_t meta) : meta_(meta) {}
+  // Variable-length text is stored up to its first NUL, and covered as stored.
+  void text(const std::string& name, const std::string& value);
+  void count(const std::string& name, unsigned long long value);  // uint64
+  void int32(const std::string& name, int value);
+  // A scalar text dataset /meta/<name> the writer has written with `value`.
+  void dataset(const std::string& name, const std::string& value);
+  void finish() const;
+
+ private:
+  hid_t meta_;
+  std::vector<CoveredItem> items_;
+};
 
 // Recomputes the digest from what `meta` holds. Returns "" when it matches or when the file has
 // neither checksum attribute (written before they were); else what does not match, in words

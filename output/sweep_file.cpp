@@ -116,40 +116,28 @@ void write_table(hid_t file, const SweepTable& t) {
     const Handle meta = group(file, "meta");
     // Everything written here is covered by checksum_sha256 (output/meta_checksum.hpp);
     // variable-length text is stored up to its first NUL, and covered as stored.
-    std::vector<h5::CoveredItem> covered;
-    auto text_attr = [&](const std::string& name, const std::string& value) {
-      set_string_attr(meta.get(), name, value);
-      covered.push_back({"attr:" + name, value.c_str()});
-    };
-    auto count_attr = [&](const std::string& name, uint64_t value) {
-      set_uint64_attr(meta.get(), name, value);
-      covered.push_back({"attr:" + name, std::to_string(value)});
-    };
-    auto text_dataset = [&](const std::string& name, const std::string& value) {
-      write_strings(meta.get(), name, {}, {value});
-      covered.push_back({"dataset:" + name, value.c_str()});
-    };
-    text_attr("sweep_name", m.sweep_name);
-    text_attr("sweep_file", m.sweep_file);
-    text_attr("sweep_hash", m.sweep_hash);
-    text_attr("program_version", m.program_version);
-    text_attr("git_revision", m.git_revision);
-    text_attr("base_scenario_file", m.base_scenario_file);
-    text_attr("design", m.design);
-    text_attr("command_line", m.command_line);
-    text_attr("created_utc", m.created_utc);
-    count_attr("seed", m.seed);
-    count_attr("points", t.points);
-    count_attr("replicates", t.replicates);
-    count_attr("base_rows", m.base_rows);
-    count_attr("shard_index", m.shard_index);
-    count_attr("shard_count", m.shard_count);
-    const int layout = kSweepLayoutVersion;
-    h5::set_int32_attr(meta.get(), "layout_version", layout);
-    covered.push_back({"attr:layout_version", std::to_string(layout)});
-    text_dataset("sweep_yaml", m.sweep_yaml);
-    text_dataset("base_scenario_yaml", m.base_scenario_yaml);
-    h5::set_meta_checksum(meta.get(), covered);
+    h5::CoveredMeta covered(meta.get());
+    covered.text("sweep_name", m.sweep_name);
+    covered.text("sweep_file", m.sweep_file);
+    covered.text("sweep_hash", m.sweep_hash);
+    covered.text("program_version", m.program_version);
+    covered.text("git_revision", m.git_revision);
+    covered.text("base_scenario_file", m.base_scenario_file);
+    covered.text("design", m.design);
+    covered.text("command_line", m.command_line);
+    covered.text("created_utc", m.created_utc);
+    covered.count("seed", m.seed);
+    covered.count("points", t.points);
+    covered.count("replicates", t.replicates);
+    covered.count("base_rows", m.base_rows);
+    covered.count("shard_index", m.shard_index);
+    covered.count("shard_count", m.shard_count);
+    covered.int32("layout_version", kSweepLayoutVersion);
+    write_strings(meta.get(), "sweep_yaml", {}, {m.sweep_yaml});
+    covered.dataset("sweep_yaml", m.sweep_yaml);
+    write_strings(meta.get(), "base_scenario_yaml", {}, {m.base_scenario_yaml});
+    covered.dataset("base_scenario_yaml", m.base_scenario_yaml);
+    covered.finish();
   }
   const Handle point = write_int64s(file, "point", t.points);
   const Handle replicate = write_int64s(file, "replicate", t.replicates);

@@ -82,47 +82,33 @@ static int open_common(int dirfd, const char* path, int flags, mode_t mode, int 
   return opened(real_openat(at ? dirfd : AT_FDCWD, path, flags, mode));
 }
 
-int open(const char* path, int flags, ...) {
-  mode_t mode = 0;
-  if (flags & (O_CREAT | O_TMPFILE)) {
-    va_list ap;
-    va_start(ap, flags);
-    mode = va_arg(ap, mode_t);
-    va_end(ap);
+// The mode argument, present only when a file may be created.
+#define MODE_ARGUMENT(flags)                    \
+  mode_t mode = 0;                              \
+  if ((flags) & (O_CREAT | O_TMPFILE)) {        \
+    va_list ap;                                 \
+    va_start(ap, flags);                        \
+    mode = va_arg(ap, mode_t);                  \
+    va_end(ap);                                 \
   }
+
+int open(const char* path, int flags, ...) {
+  MODE_ARGUMENT(flags)
   return open_common(AT_FDCWD, path, flags, mode, 0);
 }
 
 int open64(const char* path, int flags, ...) {
-  mode_t mode = 0;
-  if (flags & (O_CREAT | O_TMPFILE)) {
-    va_list ap;
-    va_start(ap, flags);
-    mode = va_arg(ap, mode_t);
-    va_end(ap);
-  }
+  MODE_ARGUMENT(flags)
   return open_common(AT_FDCWD, path, flags, mode, 0);
 }
 
 int openat(int dirfd, const char* path, int flags, ...) {
-  mode_t mode = 0;
-  if (flags & (O_CREAT | O_TMPFILE)) {
-    va_list ap;
-    va_start(ap, flags);
-    mode = va_arg(ap, mode_t);
-    va_end(ap);
-  }
+  MODE_ARGUMENT(flags)
   return open_common(dirfd, path, flags, mode, 1);
 }
 
 int openat64(int dirfd, const char* path, int flags, ...) {
-  mode_t mode = 0;
-  if (flags & (O_CREAT | O_TMPFILE)) {
-    va_list ap;
-    va_start(ap, flags);
-    mode = va_arg(ap, mode_t);
-    va_end(ap);
-  }
+  MODE_ARGUMENT(flags)
   return open_common(dirfd, path, flags, mode, 1);
 }
 
@@ -193,27 +179,26 @@ int close(int fd) {
   return status;
 }
 
+#define FAIL_ALWAYS_COUNTED(error)  \
+  do {                              \
+    if (counted_call_fails()) {     \
+      errno = (error);              \
+      return -1;                    \
+    }                               \
+  } while (0)
+
 int rename(const char* from, const char* to) {
-  if (counted_call_fails()) {
-    errno = EIO;
-    return -1;
-  }
+  FAIL_ALWAYS_COUNTED(EIO);
   return NEXT(rename)(from, to);
 }
 
 int renameat(int from_dir, const char* from, int to_dir, const char* to) {
-  if (counted_call_fails()) {
-    errno = EIO;
-    return -1;
-  }
+  FAIL_ALWAYS_COUNTED(EIO);
   return NEXT(renameat)(from_dir, from, to_dir, to);
 }
 
 int renameat2(int from_dir, const char* from, int to_dir, const char* to, unsigned flags) {
-  if (counted_call_fails()) {
-    errno = EIO;
-    return -1;
-  }
+  FAIL_ALWAYS_COUNTED(EIO);
   return NEXT(renameat2)(from_dir, from, to_dir, to, flags);
 }
 

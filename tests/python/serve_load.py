@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 
-from serve_util import Failure, Server, main_guard
+from serve_util import Failure, Server, main_guard, random_lever_value
 
 DEADLINE_S = 10.0
 
@@ -30,8 +30,7 @@ def client(server, levers, n, start, stop_at, results, lock):
             method, path, body = "GET", "/api/info", None
         else:
             lever = rng.choice(levers)
-            steps = int(round((lever["max"] - lever["min"]) / lever["step"]))
-            values[lever["id"]] = round(lever["min"] + lever["step"] * rng.randint(0, steps), 12)
+            values[lever["id"]] = random_lever_value(rng, lever)
             method, path, body = "POST", "/api/run", json.dumps({"levers": values})
         t0 = time.monotonic()
         conn = http.client.HTTPConnection(server.host, server.port, timeout=30)

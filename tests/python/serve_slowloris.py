@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 
-from serve_util import Failure, Server, main_guard
+from serve_util import Failure, Server, main_guard, random_lever_value
 
 SLOW = 45
 BYTE_EVERY_S = 2.0
@@ -74,8 +74,7 @@ def legit_client(server, levers, results, n, stop_at):
             method, path, body = "GET", "/api/info", None
         else:
             lever = rng.choice(levers)
-            steps = int(round((lever["max"] - lever["min"]) / lever["step"]))
-            value = round(lever["min"] + lever["step"] * rng.randint(0, steps), 12)
+            value = random_lever_value(rng, lever)
             method, path, body = "POST", "/api/run", json.dumps({"levers": {lever["id"]: value}})
         t0 = time.monotonic()
         conn = http.client.HTTPConnection(server.host, server.port, timeout=30)

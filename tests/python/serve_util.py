@@ -217,6 +217,12 @@ def raw_request(server, data, timeout=10, source=None):
         sock.close()
 
 
+def random_lever_value(rng, lever):
+    """A value on the lever's slider grid, as a student moving it at random would set."""
+    steps = int(round((lever["max"] - lever["min"]) / lever["step"]))
+    return round(lever["min"] + lever["step"] * rng.randint(0, steps), 12)
+
+
 def chromium(width=1400, height=1000):
     """A headless Chromium that keeps the page's console log (driver.get_log('browser'))."""
     from selenium import webdriver
