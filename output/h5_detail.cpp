@@ -104,6 +104,13 @@ void check_fits_in_memory(double count, double bytes_each, const std::string& wh
   throw Failure{what + text};
 }
 
+Handle temporary_file_access() {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating file access properties");
+  check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "creating file access properties");
+  check(H5Pset_file_locking(fapl.get(), false, true), "creating file access properties");
+  return fapl;
+}
+
 Handle in_memory_access() {
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating file access properties");
   check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "creating file access properties");

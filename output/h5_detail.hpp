@@ -103,11 +103,12 @@ class ReadingText {
   ReadingText& operator=(const ReadingText&) = delete;
 };
 
-// Files are built in memory (HDF5's core driver, no backing store) and their bytes written by a
-// FileReplacement (output/replace_file.hpp), which checks every write: HDF5 itself never writes
-// to disk. (HDF5 1.10 crashes in its exit clean-up after a file close that failed on a full
-// disk, and a file it wrote cannot be given an unpredictable name of ours.)
-// File access properties for that; closing the file closes anything an exception left open.
+// File access properties for writing a FileReplacement's temporary file (output/replace_file.hpp):
+// closing the file closes anything an exception left open, and HDF5 does not lock the file,
+// which the FileReplacement holds locked already (flock locks of one process conflict).
+Handle temporary_file_access();
+// File access properties for a file built in memory (HDF5's core driver, no backing store), for
+// bytes that go elsewhere (a download): nothing touches the disk.
 Handle in_memory_access();
 // A name for a new in-memory file that no other open file has (HDF5 refuses to create a file
 // of a name it has open).

@@ -304,7 +304,12 @@ std::string dimension_label(hid_t ds, unsigned dim) {
 
 }  // namespace
 
-void silence_hdf5_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+void silence_hdf5_errors() {
+  // No clean-up at exit: HDF5 1.10 crashes there closing a file whose close failed (a full
+  // disk). Every file airace writes is closed, and checked, before it is renamed into place.
+  H5dont_atexit();
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
 
 RunFile open_run_file(const std::filesystem::path& path) {
   return with_run_file(path, [](hid_t file) {

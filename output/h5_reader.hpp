@@ -72,6 +72,8 @@ RunFile open_run_file(const std::filesystem::path& path);
 // after the failed call has returned, and when the library shuts down at exit it prints
 // "HDF5: infinite loop closing library" about it unless its printing is off. Every HDF5
 // failure already becomes an InputError or OutputError that names the file and says why.
+// Also turns off HDF5's clean-up at exit (it crashes there after a failed close on a full disk):
+// call it first, before any other HDF5 call.
 void silence_hdf5_errors();
 
 // The path of the HDF5 file a reader of this library (run files, sweep files) is reading at

@@ -686,20 +686,16 @@ void check_layout(const RunResult& result) {
   }
 }
 
-std::string image_of(const RunResult& result) {
+// Creates the file `name` with `fapl` and writes `result` into it; the file is left open.
+Handle create_run_file(const std::string& name, hid_t fapl, const RunResult& result) {
   Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "creating file properties");
   check(H5Pset_link_creation_order(fcpl.get(), kCreationOrder), "creating file properties");
   check(H5Pset_attr_creation_order(fcpl.get(), kCreationOrder), "creating file properties");
-  const Handle fapl = h5::in_memory_access();
-  Handle file(H5Fcreate(h5::in_memory_name().c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()),
-              H5Fclose, "creating the file in memory");
-  {
-    RunFileWriter writer(file.get(), result);
-    writer.write();
-  }
-  std::string bytes = h5::file_image(file.get());
-  file.close("closing the file in memory");
-  return bytes;
+  Handle file(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl), H5Fclose,
+              "creating the file");
+  RunFileWriter writer(file.get(), result);
+  writer.write();
+  return file;
 }
 
 }  // namespace
@@ -708,16 +704,32 @@ std::string run_file_bytes(const RunResult& result, const std::filesystem::path&
   const h5::QuietErrors quiet;
   try {
     check_layout(result);
-    return image_of(result);
+    const Handle fapl = h5::in_memory_access();
+    Handle file = create_run_file(h5::in_memory_name(), fapl.get(), result);
+    std::string bytes = h5::file_image(file.get());
+    file.close("closing the file in memory");
+    return bytes;
   } catch (const h5::Failure& f) {
     throw OutputError(target, f.what);
+  }
+}
+
+void write_run_file(FileReplacement& out, const RunResult& result) {
+  const h5::QuietErrors quiet;
+  try {
+    check_layout(result);
+    const Handle fapl = h5::temporary_file_access();
+    Handle file = create_run_file(out.temporary().string(), fapl.get(), result);
+    file.close("closing " + out.temporary().string());
+  } catch (const h5::Failure& f) {
+    throw OutputError(out.target(), f.what);
   }
 }
 
 void write_run_file(const std::filesystem::path& path, const RunResult& result,
                     const OutputRules& rules) {
   FileReplacement file(path, rules);
-  file.write(run_file_bytes(result, path));
+  write_run_file(file, result);
   file.commit();
 }
 

@@ -86,8 +86,8 @@
 // where they fit), shuffled and deflated at level 1: the chunks are compressed on every core
 // (output/chunk_codec.hpp) and handed to HDF5 ready-made. Coordinates are small and contiguous.
 //
-// HDF5 as packaged by Debian must be called from one thread at a time; run_file_bytes makes
-// every HDF5 call from the calling thread (other threads only compress memory buffers).
+// HDF5 as packaged by Debian must be called from one thread at a time; the writers make every
+// HDF5 call from the calling thread (other threads only compress memory buffers).
 
 #include <filesystem>
 #include <string>
@@ -97,14 +97,15 @@
 
 namespace airace {
 
-// The bytes of the HDF5 file of `result`, built in memory (output/h5_detail.hpp says why).
-// Throws OutputError naming `target`, the file they are for.
-std::string run_file_bytes(const RunResult& result, const std::filesystem::path& target);
-
+// Writes `result` into the temporary file of `out` (the caller commits it). Throws OutputError.
+void write_run_file(FileReplacement& out, const RunResult& result);
 // Writes `result` as the file `path` by a FileReplacement (output/replace_file.hpp): the old file
 // stays until the new one is complete on disk. Throws OutputError, or InputError for a path the
 // rules refuse.
 void write_run_file(const std::filesystem::path& path, const RunResult& result,
                     const OutputRules& rules = {});
+// The bytes of the same file, built in memory (a download): nothing touches the disk. Throws
+// OutputError naming `target`, what the bytes are for.
+std::string run_file_bytes(const RunResult& result, const std::filesystem::path& target);
 
 }  // namespace airace

@@ -85,6 +85,9 @@ class FileReplacement {
   // flushes the folder, so that after a power cut the target is the old or the new file.
   void commit();
   const std::filesystem::path& target() const { return target_; }
+  // The temporary file, for a library that must open it by name (HDF5). It must have closed
+  // the file, and checked that close, before commit().
+  const std::filesystem::path& temporary() const { return temporary_; }
 
  private:
   [[noreturn]] void fail(const std::string& what, int error) const;

@@ -209,20 +209,16 @@ void write_table(hid_t file, const SweepTable& t) {
   }
 }
 
-// The bytes of a file built in memory by `fill`: a new file, or, with `existing`, that file's
-// content with what `fill` adds. Throws OutputError naming `target`.
+// The bytes of `existing` with what `fill` adds, built in memory (the file is read whole into
+// memory by HDF5's core driver). Throws OutputError naming `target`.
 template <class Fill>
 std::string build_in_memory(const std::filesystem::path& target, Fill fill,
-                            const std::filesystem::path* existing) {
+                            const std::filesystem::path& existing) {
   const h5::QuietErrors quiet;
   try {
     const Handle fapl = h5::in_memory_access();
-    Handle file = existing != nullptr
-                      ? Handle(H5Fopen(existing->c_str(), H5F_ACC_RDWR, fapl.get()), H5Fclose,
-                               "opening " + existing->string())
-                      : Handle(H5Fcreate(h5::in_memory_name().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT,
-                                         fapl.get()),
-                               H5Fclose, "creating the file in memory");
+    Handle file(H5Fopen(existing.c_str(), H5F_ACC_RDWR, fapl.get()), H5Fclose,
+                "opening " + existing.string());
     fill(file.get());
     std::string bytes = h5::file_image(file.get());
     file.close("closing the file in memory");
@@ -418,14 +414,23 @@ SweepTable read_table(hid_t file) {
 
 }  // namespace
 
-std::string sweep_file_bytes(const SweepTable& table, const std::filesystem::path& target) {
-  return build_in_memory(target, [&](hid_t f) { write_table(f, table); }, nullptr);
+void write_sweep_file(FileReplacement& out, const SweepTable& table) {
+  const h5::QuietErrors quiet;
+  try {
+    const Handle fapl = h5::temporary_file_access();
+    Handle file(H5Fcreate(out.temporary().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
+                H5Fclose, "creating " + out.temporary().string());
+    write_table(file.get(), table);
+    file.close("closing " + out.temporary().string());
+  } catch (const h5::Failure& f) {
+    throw OutputError(out.target(), f.what);
+  }
 }
 
 void write_sweep_file(const std::filesystem::path& path, const SweepTable& table,
                       const OutputRules& rules) {
   FileReplacement file(path, rules);
-  file.write(sweep_file_bytes(table, path));
+  write_sweep_file(file, table);
   file.commit();
 }
 
@@ -484,7 +489,7 @@ void write_sensitivity(const std::filesystem::path& path, const std::vector<Sens
           write_doubles(m.get(), "total_high", {k}, s.total_high);
         }
       },
-      &path));
+      path));
   replacement.commit();
 }
 

@@ -107,9 +107,8 @@ struct SensitivityRecord {
   double outcome_variance = 0.0;
 };
 
-// The bytes of the sweep file of `table`, built in memory (output/h5_detail.hpp says why).
-// Throws OutputError naming `target`, the file they are for.
-std::string sweep_file_bytes(const SweepTable& table, const std::filesystem::path& target);
+// Writes `table` into the temporary file of `out` (the caller commits it). Throws OutputError.
+void write_sweep_file(FileReplacement& out, const SweepTable& table);
 // Writes by a FileReplacement (output/replace_file.hpp): the old file stays until the new one is
 // complete on disk. Throws OutputError, or InputError for a path the rules refuse.
 void write_sweep_file(const std::filesystem::path& path, const SweepTable& table,

@@ -197,7 +197,7 @@ int command_run(const RunArgs& a, const std::string& command_line) {
     std::printf("writing %s ...\n", out.string().c_str());
     std::fflush(stdout);
   }
-  file.write(run_file_bytes(result, out));
+  write_run_file(file, result);
   file.commit();
   std::printf("wrote %s\n", out.string().c_str());
   return 0;
@@ -404,7 +404,7 @@ int sweep_into(const SweepPlan& plan, const SweepArgs& a, const Shard& shard,
   }
   SweepTable table = sweep_table(plan, shard, command_line, utc_now());
   fill_table(table, report.records);
-  file.write(sweep_file_bytes(table, target));
+  write_sweep_file(file, table);
   file.commit();
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);
@@ -492,7 +492,7 @@ int command_merge(const std::vector<std::string>& files, const std::string& outp
   std::vector<std::pair<std::string, SweepTable>> parts;
   for (const std::string& f : files) parts.emplace_back(f, read_sweep_file(f));
   const SweepTable merged = merge_parts(parts, command_line, utc_now());
-  file.write(sweep_file_bytes(merged, output));
+  write_sweep_file(file, merged);
   file.commit();
   std::printf("merged %zu parts into %s\n", parts.size(), output.c_str());
   return 0;

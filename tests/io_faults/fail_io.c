@@ -2,7 +2,8 @@
 // failing device would: the write-failure injection test (tests/replace_file_test.cpp) runs
 // `airace` once to count the calls, then once for every N.
 //
-//   AIRACE_FAULT_AT=N        fail the Nth counted call (1-based); 0 or unset: fail none
+//   AIRACE_FAULT_AT=N        fail the Nth counted call (1-based) and every one after it, as a
+//                            disk that has filled up stays full; 0 or unset: fail none
 //   AIRACE_FAULT_COUNT=FILE  write the number of counted calls to FILE when the program exits
 //
 // Counted, on regular files other than standard input, output and error: creating or opening
@@ -46,7 +47,7 @@ static int counted_call(const char* name) {
     const int len = snprintf(line, sizeof line, "fail_io: call %ld: %s\n", n, name);
     if (len > 0) syscall(SYS_write, 2, line, (size_t)len);
   }
-  return fail_at() > 0 && n == fail_at();
+  return fail_at() > 0 && n >= fail_at();
 }
 #define counted_call_fails() counted_call(__func__)
 
