@@ -88,7 +88,7 @@ const Schema<PopulationSpec>& population_schema() {
 
 namespace {
 // The schema reads any count >= 0; the upper limit, kMaxAdopters, is checked once the scenario
-// is whole (sim/run_cost.cpp), so that its message can say how much memory and time the count
+// is whole (sim/model/run_cost.cpp), so that its message can say how much memory and time the count
 // asked for would take. `airace describe` shows the limit as the range.
 Field<AdoptionModelParams> adopters_field() {
   Field<AdoptionModelParams> f =

@@ -89,7 +89,7 @@ const Schema<AdoptionModelParams>& adoption_model_schema();
 inline constexpr std::size_t kNoModel = 0;
 inline constexpr std::size_t kMaxOptions = 255;
 // The most adopters a scenario may have: CSR offsets into the peer links are 32-bit, and a
-// larger number is more likely a typo than a plan (checked in sim/run_cost.cpp).
+// larger number is more likely a typo than a plan (checked in sim/model/run_cost.cpp).
 inline constexpr int64_t kMaxAdopters = 100'000'000;
 inline std::size_t closed_option(std::size_t lab) { return 1 + 2 * lab; }
 inline std::size_t open_option(std::size_t lab) { return 2 + 2 * lab; }

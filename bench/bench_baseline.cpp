@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/ensemble.hpp"
+#include "sim/model/ensemble.hpp"
 
 using namespace airace;
 

@@ -14,8 +14,8 @@
 #include <string>
 
 #include "sim/core/parallel.hpp"
-#include "sim/model.hpp"
-#include "sim/sweep_runner.hpp"
+#include "sim/model/model.hpp"
+#include "sim/model/sweep_runner.hpp"
 
 using namespace airace;
 

@@ -160,7 +160,7 @@ auto with_run_file(const std::filesystem::path& path, Body body) {
       throw h5::Failure{"not an airace run file (it has no /meta/program_version attribute)", {}};
     auto result = body(file.get());
     // Checked after the body: where HDF5 itself crashes or loops on a damaged heap, it does so
-    // reading /meta in the body first, and the program's watch names that (sim/cli.cpp).
+    // reading /meta in the body first, and the program's watch names that (sim/cli/cli.cpp).
     const Handle meta(H5Gopen2(file.get(), "meta", H5P_DEFAULT), H5Gclose, "opening /meta");
     if (const std::string mismatch = h5::meta_checksum_mismatch(meta.get()); !mismatch.empty())
       throw h5::Failure{"the file is damaged: " + mismatch, h5::kMetaChecksumHint};

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "sim/describe.hpp"
-#include "sim/scenario.hpp"
+#include "sim/model/describe.hpp"
+#include "sim/model/scenario.hpp"
 
 using namespace airace;
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/scenario.hpp"
+#include "sim/model/scenario.hpp"
 
 namespace airace::testing {
 

@@ -6,8 +6,8 @@
 
 #include "output/summary.hpp"
 #include "sim/core/config_tree.hpp"
-#include "sim/ensemble.hpp"
-#include "sim/model.hpp"
+#include "sim/model/ensemble.hpp"
+#include "sim/model/model.hpp"
 
 namespace airace::serve {
 namespace {

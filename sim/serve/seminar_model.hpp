@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "sim/core/series.hpp"
-#include "sim/scenario.hpp"
+#include "sim/model/scenario.hpp"
 
 namespace airace::serve {
 

@@ -5,9 +5,9 @@
 #include <filesystem>
 
 #include "sim/core/config_tree.hpp"
-#include "sim/scenario.hpp"
-#include "sim/sweep_plan.hpp"
-#include "sim/uncertainty.hpp"
+#include "sim/model/scenario.hpp"
+#include "sim/model/sweep_plan.hpp"
+#include "sim/model/uncertainty.hpp"
 
 namespace airace::fuzz {
 namespace {

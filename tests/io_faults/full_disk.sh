@@ -13,7 +13,7 @@ airace=$1
 if [ -z "${AIRACE_IN_NAMESPACE:-}" ]; then
   if ! unshare -m true 2>/dev/null; then
     echo "SKIPPED: cannot make a mount namespace here (needs root); the write-failure injection"
-    echo "test (tests/replace_file_test.cpp) covers the same failures without one"
+    echo "test (tests/output/replace_file_test.cpp) covers the same failures without one"
     exit 77
   fi
   AIRACE_IN_NAMESPACE=1 exec unshare -m sh "$0" "$@"

@@ -1,0 +1,159 @@
+#include "sim/model/describe.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+
+#include "sim/model/scenario.hpp"
+
+namespace airace {
+
+std::vector<ParamInfo> find_parameters(const std::string& filter) {
+  std::vector<ParamInfo> out;
+  for (ParamInfo& p : all_parameters())
+    if (filter.empty() || p.key.find(filter) != std::string::npos) out.push_back(std::move(p));
+  return out;
+}
+
+namespace {
+std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
+}  // namespace
+
+std::string describe_text(const std::vector<ParamInfo>& params) {
+  std::string out;
+  for (const ParamInfo& p : params) {
+    out += p.key + "\n";
+    out += "    " + p.description + "\n";
+    out += "    type: " + p.type + "   unit: " + or_dash(p.unit);
+    if (p.required)
+      out += "   required";
+    else
+      out += "   default: " + or_dash(p.default_value);
+    if (!p.range.empty()) out += "   range: " + p.range;
+    out += "\n";
+    if (!p.source.empty()) out += "    source: " + p.source + "\n";
+  }
+  return out;
+}
+
+std::string describe_markdown(const std::vector<ParamInfo>& params) {
+  std::string out = "| key | type | unit | default | range | meaning | source |\n";
+  out += "|---|---|---|---|---|---|---|\n";
+  for (const ParamInfo& p : params) {
+    out += "| `" + p.key + "` | " + p.type + " | " + or_dash(p.unit) + " | " +
+           (p.required ? "required" : or_dash(p.default_value)) + " | " + or_dash(p.range) + " | " +
+           p.description + " | " + or_dash(p.source) + " |\n";
+  }
+  return out;
+}
+
+namespace {
+// The comment at the end of a line of a scenario file ("" when none, or the line is unknown).
+class Comments {
+ public:
+  // The block of whole-line comments just above a line, joined into one sentence.
+  std::string above(const SourceLocation& where) {
+    const std::vector<std::string>& lines = file(where);
+    std::string out;
+    for (auto i = static_cast<std::size_t>(std::max(where.line, 1)) - 1; i-- > 0;) {
+      const std::string& line = lines.size() > i ? lines[i] : std::string();
+      const std::size_t b = line.find_first_not_of(' ');
+      if (b == std::string::npos || line[b] != '#') break;
+      const std::size_t t = line.find_first_not_of(' ', b + 1);
+      out = (t == std::string::npos ? "" : line.substr(t)) + (out.empty() ? "" : " " + out);
+    }
+    return out;
+  }
+
+  std::string at(const SourceLocation& where) {
+    if (where.line <= 0) return "";
+    const std::vector<std::string>& lines = file(where);
+    if (static_cast<std::size_t>(where.line) > lines.size()) return "";
+    const std::string& line = lines[static_cast<std::size_t>(where.line) - 1];
+    // A '#' after a blank and outside quotes starts a comment (YAML's rule).
+    char quote = 0;
+    for (std::size_t i = static_cast<std::size_t>(std::max(where.column, 1)) - 1; i < line.size();
+         ++i) {
+      const char c = line[i];
+      if (quote) {
+        if (c == quote) quote = 0;
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '#' && i > 0 && (line[i - 1] == ' ' || line[i - 1] == '\t')) {
+        std::size_t b = i + 1;
+        while (b < line.size() && line[b] == ' ') ++b;
+        return line.substr(b);
+      }
+    }
+    return "";
+  }
+
+ private:
+  const std::vector<std::string>& file(const SourceLocation& where) {
+    auto [it, fresh] = files_.try_emplace(where.file);
+    if (fresh) {
+      std::ifstream in(where.file);
+      for (std::string line; std::getline(in, line);) it->second.push_back(line);
+    }
+    return it->second;
+  }
+  std::map<std::string, std::vector<std::string>> files_;
+};
+
+std::string location(const SourceLocation& w) {
+  return w.line > 0 ? w.file + ":" + std::to_string(w.line) : w.file;
+}
+
+void walk(const ConfigNode& n, const std::string& path, const std::string& inherited_source,
+          const std::string& filter, Comments& comments, std::string& out) {
+  if (n.is_map()) {
+    std::string source = inherited_source;
+    if (const ConfigNode* s = n.find("source"); s && s->is_scalar()) source = s->scalar;
+    for (const ConfigEntry& e : n.entries) {
+      if (e.key == "source") continue;
+      const std::string note = comments.above(e.key_where);
+      walk(e.value, path.empty() ? e.key : path + "." + e.key, note.empty() ? source : note,
+           filter, comments, out);
+    }
+    return;
+  }
+  if (n.is_sequence()) {
+    const bool scalars = std::all_of(n.items.begin(), n.items.end(),
+                                     [](const ConfigNode& i) { return i.is_scalar(); });
+    if (!scalars || n.items.empty()) {
+      for (std::size_t i = 0; i < n.items.size(); ++i) {
+        const ConfigNode* id = n.items[i].find("id");
+        const std::string name =
+            id && id->is_scalar() ? "[" + id->scalar + "]" : "[" + std::to_string(i) + "]";
+        const std::string note = comments.above(n.items[i].where);
+        walk(n.items[i], path + name, note.empty() ? inherited_source : note, filter, comments,
+             out);
+      }
+      if (!n.items.empty()) return;
+    }
+  }
+  if (!filter.empty() && path.find(filter) == std::string::npos) return;
+  std::string value;
+  if (n.is_scalar()) {
+    value = n.scalar;
+  } else if (n.is_sequence()) {
+    for (const ConfigNode& i : n.items) value += (value.empty() ? "" : ", ") + i.scalar;
+    value = "[" + value + "]";
+  } else {
+    value = "(empty)";
+  }
+  std::string source = comments.at(n.where);
+  if (source.empty()) source = inherited_source;
+  out += path + " = " + value + "\n    " + location(n.where) +
+         (source.empty() ? "   source: -" : "   source: " + source) + "\n";
+}
+}  // namespace
+
+std::string describe_values(const ConfigNode& resolved, const std::string& filter) {
+  Comments comments;
+  std::string out;
+  walk(resolved, "", "", filter, comments, out);
+  return out;
+}
+
+}  // namespace airace

@@ -1,0 +1,129 @@
+#pragma once
+// A scenario: the typed, validated form of a YAML file (after `extends:` and `--set`).
+// The engine never sees raw YAML; every value here has passed its range and reference checks.
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "agents/adoption.hpp"
+#include "agents/chips.hpp"
+#include "agents/export_rules.hpp"
+#include "agents/governments.hpp"
+#include "agents/labs.hpp"
+#include "agents/markets.hpp"
+#include "agents/supply.hpp"
+#include "sim/core/calendar.hpp"
+#include "sim/core/config_tree.hpp"
+#include "sim/core/params.hpp"
+#include "sim/model/seminar.hpp"
+#include "sim/model/uncertainty.hpp"
+
+namespace airace {
+
+struct ScenarioInfo {
+  std::string name;
+  std::string description;
+  Date start = Date::from_ymd(2022, 1, 1);
+  Date end = Date::from_ymd(2030, 12, 31);
+};
+
+struct RunSettings {
+  int64_t seed = 1;
+  int64_t replicates = 20;
+};
+
+// The cadence of each actor kind (docs/model.md §"Process overview and scheduling").
+struct ScheduleSettings {
+  Cadence governments = Cadence::quarterly;
+  Cadence supply = Cadence::weekly;
+  Cadence labs = Cadence::monthly;
+  Cadence adoption = Cadence::monthly;
+  Cadence markets = Cadence::trading_daily;
+  Cadence indicators = Cadence::monthly;
+};
+
+struct IndicatorParams {
+  double frontier_growth_per_year = 12.0;  // x/year of frontier effective compute
+};
+
+struct CountrySpec {
+  std::string id;
+  std::string name;
+  ExportTier tier = ExportTier::rest;
+  SourceLocation where;
+};
+
+struct Scenario {
+  std::string file;     // the file it was loaded from
+  // Every file read to build it: `file`, then those its extends: chain names (none for text
+  // held in memory). An output path must be none of them.
+  std::vector<std::filesystem::path> files_read;
+  ConfigNode resolved;  // the merged tree after extends and overrides, distributions included
+  // The parameters given as distributions; the values above hold their medians.
+  Uncertainty uncertainty;
+  ScenarioInfo info;
+  RunSettings run;
+  ScheduleSettings schedule;
+  IndicatorParams indicators;
+  LabModelParams lab_model;
+  SupplyModelParams supply_model;
+  std::vector<CountrySpec> countries;
+  std::vector<ChipSpec> chips;
+  std::vector<ProducerConfig> producers;
+  std::vector<std::string> archetype_ids;
+  std::vector<LabConfig> labs;
+  std::vector<BuyerSpec> clouds;
+  std::vector<ExportRule> export_rules;
+  std::vector<EquipmentControl> equipment_controls;
+  UsGovernment us_government;
+  ChinaGovernment china_government;
+  Allies allies;
+  std::vector<PolicyEvent> policy_events;
+  AdoptionModelParams adoption_model;
+  std::vector<SectorSpec> sectors;
+  std::vector<PopulationSpec> populations;
+  MarketModelParams market_model;
+  std::vector<FirmSpec> firms;
+  std::vector<TeamSpec> teams;
+  std::vector<LeverSpec> levers;
+  SeminarSettings seminar;
+
+  // Resolved against each other: indices instead of ids, fixed for a run.
+  LabsSetup labs_setup;
+  SupplySetup supply_setup;  // buyers: the labs, then the clouds
+  RuleBook rule_book;
+  GovernmentsSetup governments_setup;
+  AdoptionSetup adoption_setup;
+  MarketsSetup markets_setup;
+  SeminarSetup seminar_setup;
+
+  std::vector<std::string> country_ids() const;
+  std::vector<Country> country_tiers() const;
+};
+
+// Loads, merges and validates. Throws InputError listing every problem found.
+Scenario load_scenario(const std::filesystem::path& file,
+                       const std::vector<std::string>& overrides = {});
+// The same from text (tests, and scenarios held in memory), read as if it were the file
+// `file_name`: named in messages, and `extends:` is resolved relative to its folder.
+Scenario load_scenario_text(const std::string& text, const std::string& file_name,
+                            const std::vector<std::string>& overrides = {});
+// Validates an already merged tree. Distributions are validated at their medians.
+Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name);
+
+// The scenario of one replicate: `s` with its uncertain parameters set to `values` (from
+// draw_uncertain), validated again. Throws InputError when a value is outside its parameter's
+// valid range: the replicate fails, it is not redrawn.
+Scenario scenario_with_values(const Scenario& s, std::span<const double> values);
+
+// Every parameter of every section, for `airace describe` and the documentation check.
+std::vector<ParamInfo> all_parameters();
+
+// The hard limits on run size that keep a typo from exhausting memory.
+inline constexpr int64_t kMaxReplicates = 100000;
+inline constexpr int kMaxHorizonYears = 200;
+
+}  // namespace airace

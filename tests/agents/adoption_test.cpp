@@ -1,0 +1,471 @@
+#include "agents/adoption.hpp"
+
+#include <doctest/doctest.h>
+#include <oneapi/tbb/global_control.h>
+
+#include <cmath>
+#include <numeric>
+#include <set>
+
+using namespace airace;
+
+namespace {
+
+const double kNaN = std::nan("");
+
+// A small world: adopters in the US, China and India; a US lab with a closed model and a
+// Chinese lab with an open one, close to it in capability.
+struct World {
+  AdoptionModelParams params;
+  std::vector<SectorSpec> sectors;
+  std::vector<PopulationSpec> populations;
+  std::vector<std::string> countries{"US", "CN", "IN"};
+  std::vector<std::size_t> lab_country{0, 1};
+  std::vector<double> closed_capability{25.0, kNaN};
+  std::vector<double> closed_flop{1e25, kNaN};
+  std::vector<double> open_capability{kNaN, 24.8};
+  std::vector<double> open_flop{kNaN, 3e24};
+  std::vector<double> efficiency{1.0, 1.0};
+  std::vector<double> chip_usd{5000, 5000, 5000};
+
+  World() {
+    params.adopters = 30000;
+    params.revision_rate_per_year = 6.0;
+    SectorSpec general;
+    general.id = "general";
+    general.capability_need = 24.0;
+    general.self_hosting_effort = 1.0;
+    general.local_need = 0.5;
+    sectors.push_back(general);
+    for (const char* id : {"US", "CN", "IN"}) {
+      PopulationSpec p;
+      p.id = id;
+      p.country = {id, {}};
+      p.adopting_units = 1e6;
+      p.sectors = {{{"general", {}}, 1.0}};
+      populations.push_back(p);
+    }
+    populations[1].reach = {{{"US", {}}, 0.0}};  // US APIs are not sold in China
+  }
+
+  AdoptionSetup setup() const {
+    Diagnostics d;
+    AdoptionSetup s = resolve_adoption(params, sectors, populations, countries, lab_country, d);
+    REQUIRE(d.empty());
+    return s;
+  }
+
+  struct Result {
+    AdoptionSetup setup;
+    Population population;
+    AdoptionState state;
+    Offer offer;
+    AdoptionOutcome outcome;
+
+    double share(std::size_t country, std::size_t option) const {
+      const std::size_t no = setup.n_options;
+      double total = 0.0;
+      for (std::size_t o = 0; o < no; ++o) total += outcome.units[country * no + o];
+      return outcome.units[country * no + option] / total;
+    }
+  };
+
+  Result run(int months, uint64_t seed = 3) const {
+    Result r{setup(), {}, {}, {}, {}};
+    r.population = generate_population(r.setup, {seed, 0, Stream::test});
+    r.state = initial_adoption_state(r.setup);
+    const ModelsOnOffer models{closed_capability, closed_flop, efficiency,
+                               open_capability,   open_flop,   efficiency};
+    Date previous = Date::from_ymd(2024, 1, 1);
+    AdoptionWorkspace work;
+    for (int m = 0; m < months; ++m) {
+      const Date date = previous.plus_days(30);
+      const Tick tick{date, previous, static_cast<std::size_t>(m), 30.0 / 365.25};
+      r.offer = build_offer(r.setup, models, chip_usd, r.state.open_usage_share);
+      step_adoption(r.setup, r.population, r.offer, r.state, tick, {seed, 0, Stream::test}, work);
+      r.outcome = summarise_adoption(r.setup, r.state, r.offer, chip_usd, (m + 1) / 12.0);
+      r.state.open_usage_share = r.outcome.open_usage_share;
+      previous = date;
+    }
+    return r;
+  }
+};
+
+constexpr std::size_t kUs = 0, kCn = 1, kIn = 2;
+const std::size_t kUsClosed = closed_option(0);
+const std::size_t kCnOpen = open_option(1);
+
+// Share of peer links whose two ends use the same option, less the share expected if choices
+// were independent within each segment (sum of squared shares): 0 without clustering.
+double excess_same_choice(const World::Result& r) {
+  const AdoptionSetup& s = r.setup;
+  double same = 0.0, expected = 0.0, links = 0.0;
+  for (std::size_t a = 0; a < s.n_adopters; ++a) {
+    const std::size_t seg = r.population.segment[a];
+    const double in_segment = s.segment_begin[seg + 1] - s.segment_begin[seg];
+    for (uint32_t q = r.population.peer_begin[a]; q < r.population.peer_begin[a + 1]; ++q) {
+      const uint32_t b = r.population.peers[q];
+      if (r.population.segment[b] != seg) continue;
+      same += r.state.choice[a] == r.state.choice[b];
+      double sq = 0.0;
+      for (std::size_t o = 0; o < s.n_options; ++o) {
+        const double p = r.state.adopters[seg * s.n_options + o] / in_segment;
+        sq += p * p;
+      }
+      expected += sq;
+      links += 1.0;
+    }
+  }
+  return (same - expected) / links;
+}
+
+}  // namespace
+
+TEST_CASE("adopters take up models that meet their needs") {
+  const World::Result r = World().run(24);
+  for (std::size_t k : {kUs, kCn, kIn}) CHECK(r.share(k, kNoModel) < 0.5);
+  CHECK(r.share(kCn, kUsClosed) == 0.0);  // not sold there
+  CHECK(r.share(kUs, kUsClosed) > 0.2);
+  CHECK(r.share(kCn, kCnOpen) > 0.5);
+}
+
+TEST_CASE("raising a provider's price lowers its share") {
+  World cheap;
+  World dear = cheap;
+  dear.chip_usd[kUs] = 40000;  // serving the US API costs more, so its price rises
+  const World::Result a = cheap.run(24);
+  const World::Result b = dear.run(24);
+  CHECK(b.offer.price_usd_per_mtoken[kIn * a.setup.n_options + kUsClosed] >
+        2.0 * a.offer.price_usd_per_mtoken[kIn * a.setup.n_options + kUsClosed]);
+  CHECK(b.share(kIn, kUsClosed) < a.share(kIn, kUsClosed) - 0.05);
+  CHECK(b.share(kIn, kCnOpen) > a.share(kIn, kCnOpen));
+}
+
+TEST_CASE("content controls lower Chinese models' share abroad and not at home") {
+  World w;
+  w.params.peer_same_segment_share = 0.7;
+  w.params.peer_same_country_share = 0.3;  // no links across borders: home is independent
+  for (PopulationSpec& p : w.populations) p.censorship_aversion = p.id == "CN" ? 0.0 : 2.0;
+  World controlled = w;
+  controlled.params.content_controls = {{{"CN", {}}, 1.0}};
+  const World::Result free = w.run(24);
+  const World::Result censored = controlled.run(24);
+  CHECK(censored.share(kIn, kCnOpen) < free.share(kIn, kCnOpen) - 0.1);
+  CHECK(censored.share(kUs, kCnOpen) < free.share(kUs, kCnOpen) - 0.05);
+  CHECK(censored.share(kCn, kCnOpen) == free.share(kCn, kCnOpen));
+}
+
+TEST_CASE("distrust of Chinese providers lowers their share where it is held") {
+  World w;
+  World wary = w;
+  wary.populations[kIn].trust = {{{"CN", {}}, -2.0}};
+  CHECK(wary.run(24).share(kIn, kCnOpen) < w.run(24).share(kIn, kCnOpen) - 0.05);
+}
+
+TEST_CASE("peer influence makes adoption cluster along links") {
+  // Two equal closed models: without peers, neighbours' choices are independent.
+  World w;
+  w.lab_country = {0, 0};
+  w.closed_capability = {25.0, 25.0};
+  w.closed_flop = {1e25, 1e25};
+  w.open_capability = {kNaN, kNaN};
+  w.open_flop = {kNaN, kNaN};
+  w.params.peer_weight = 4.0;
+  World alone = w;
+  alone.params.peer_weight = 0.0;
+  const double clustered = excess_same_choice(w.run(36));
+  const double independent = excess_same_choice(alone.run(36));
+  CHECK(std::abs(independent) < 0.01);
+  CHECK(clustered > independent + 0.05);
+}
+
+TEST_CASE("self-hosting share rises as open capability nears closed capability") {
+  double last = -1.0;
+  for (double open : {23.0, 24.0, 24.6, 25.0}) {
+    World w;
+    w.open_capability[1] = open;
+    const double share = w.run(24).share(kIn, kCnOpen);
+    CHECK(share > last);
+    last = share;
+  }
+}
+
+TEST_CASE("API margins fall as open models spread") {
+  World w;
+  w.params.commoditisation = 0.9;
+  const World::Result r = w.run(12);
+  CHECK(r.state.open_usage_share > 0.2);
+  const Offer next = build_offer(r.setup,
+                                 {w.closed_capability, w.closed_flop, w.efficiency,
+                                  w.open_capability, w.open_flop, w.efficiency},
+                                 w.chip_usd, r.state.open_usage_share);
+  CHECK(next.margin[0] == doctest::Approx(3.0 * (1.0 - 0.9 * r.state.open_usage_share)));
+  World no_commoditisation = w;
+  no_commoditisation.params.commoditisation = 0.0;
+  CHECK(no_commoditisation.run(12).offer.margin[0] == doctest::Approx(3.0));
+}
+
+TEST_CASE("revenue sums match adoption times price") {
+  const World::Result r = World().run(18);
+  const AdoptionSetup& s = r.setup;
+  const std::size_t no = s.n_options;
+  // Tokens from the tallies, independently of summarise_adoption.
+  std::vector<double> usage(s.n_countries * no, 0.0);
+  for (std::size_t seg = 0; seg < s.n_segments; ++seg)
+    for (std::size_t o = 0; o < no; ++o)
+      usage[s.segment_country[seg] * no + o] +=
+          r.state.size[seg * no + o] * s.units_per_adopter[seg] *
+          s.sectors[0].usage_mtokens_per_year * usage_multiplier(1.5, 1000.0, 18 / 12.0);
+  double paid_api = 0.0, paid_open = 0.0;
+  for (std::size_t k = 0; k < s.n_countries; ++k)
+    for (std::size_t o = 1; o < no; ++o) {
+      if (usage[k * no + o] == 0.0) continue;
+      CHECK(r.outcome.usage_mtokens_per_year[k * no + o] == doctest::Approx(usage[k * no + o]));
+      const double paid = usage[k * no + o] * r.offer.price_usd_per_mtoken[k * no + o];
+      (o == open_option((o - 1) / 2) ? paid_open : paid_api) += paid;
+    }
+  const auto sum = [](const std::vector<double>& v) {
+    return std::accumulate(v.begin(), v.end(), 0.0);
+  };
+  CHECK(paid_api > 0.0);
+  CHECK(sum(r.outcome.api_revenue_usd_per_year) == doctest::Approx(paid_api).epsilon(1e-12));
+  CHECK(sum(r.outcome.open_spend_usd_per_year) == doctest::Approx(paid_open).epsilon(1e-12));
+  // Every adopting unit is counted once.
+  CHECK(sum(r.outcome.units) == doctest::Approx(3e6));
+}
+
+TEST_CASE("inference demand is served where the model runs") {
+  const World::Result r = World().run(12);
+  const AdoptionSetup& s = r.setup;
+  const std::size_t no = s.n_options;
+  // The US closed model is served in the US, whoever uses it; the open one where it is used.
+  const double us_closed_usage = r.outcome.usage_mtokens_per_year[kUs * no + kUsClosed] +
+                                 r.outcome.usage_mtokens_per_year[kIn * no + kUsClosed];
+  const double seconds = 365.25 * 86400.0;
+  CHECK(r.outcome.inference_h100e[kUs] ==
+        doctest::Approx(us_closed_usage * r.offer.serving_h100e_seconds[kUsClosed] / seconds +
+                        r.outcome.usage_mtokens_per_year[kUs * no + kCnOpen] *
+                            r.offer.serving_h100e_seconds[kCnOpen] / seconds));
+  CHECK(r.outcome.inference_h100e[kIn] ==
+        doctest::Approx(r.outcome.usage_mtokens_per_year[kIn * no + kCnOpen] *
+                        r.offer.serving_h100e_seconds[kCnOpen] / seconds));
+  CHECK(r.outcome.inference_chip_usd_per_year[kIn] ==
+        doctest::Approx(r.outcome.inference_h100e[kIn] * 5000.0));
+}
+
+TEST_CASE("serving cost follows the model's size and its maker's algorithms") {
+  AdoptionModelParams p;
+  // DeepSeek-V3 (~3e24 FLOP): ~250 H100-seconds per M tokens, as its 2025-02 disclosure implies
+  // (at the efficiency of 2022 algorithms it would be dearer).
+  CHECK(serving_h100e_seconds_per_mtoken(p, 3e24, 1.0) == doctest::Approx(266).epsilon(0.05));
+  CHECK(serving_h100e_seconds_per_mtoken(p, 4 * 3e24, 1.0) ==
+        doctest::Approx(2 * serving_h100e_seconds_per_mtoken(p, 3e24, 1.0)));
+  p.inference_efficiency_exponent = 1.5;
+  CHECK(serving_h100e_seconds_per_mtoken(p, 3e24, 4.0) ==
+        doctest::Approx(serving_h100e_seconds_per_mtoken(p, 3e24, 1.0) / 8.0));
+}
+
+TEST_CASE("usage per adopter grows and then saturates") {
+  CHECK(usage_multiplier(2.0, 1000.0, 0.0) == doctest::Approx(1.0));
+  CHECK(usage_multiplier(2.0, 1000.0, 3.0) == doctest::Approx(8.0).epsilon(0.01));
+  CHECK(usage_multiplier(2.0, 1000.0, 40.0) == doctest::Approx(1000.0).epsilon(1e-6));
+  CHECK(usage_multiplier(2.0, 1000.0, 12.0) < usage_multiplier(2.0, 1000.0, 13.0));
+}
+
+TEST_CASE("adoption results are identical for 1 and 2 threads") {
+  World w;
+  w.params.adopters = 100000;  // several blocks
+  auto run = [&w](int threads) {
+    oneapi::tbb::global_control cap(oneapi::tbb::global_control::max_allowed_parallelism,
+                                    static_cast<std::size_t>(threads));
+    return w.run(6);
+  };
+  const World::Result one = run(1);
+  const World::Result two = run(2);
+  CHECK(one.state.choice == two.state.choice);
+  CHECK(one.state.size == two.state.size);
+  CHECK(one.population.peers == two.population.peers);
+  CHECK(one.outcome.api_revenue_usd_per_year == two.outcome.api_revenue_usd_per_year);
+}
+
+TEST_CASE("the peer network is mostly within segments and has no self links") {
+  World w;
+  w.params.adopters = 20000;
+  w.sectors.push_back(w.sectors[0]);
+  w.sectors[1].id = "health";
+  for (PopulationSpec& p : w.populations)
+    p.sectors = {{{"general", {}}, 0.5}, {{"health", {}}, 0.5}};
+  const AdoptionSetup s = w.setup();
+  const Population pop = generate_population(s, {1, 0, Stream::test});
+  double same_segment = 0.0, same_country = 0.0, links = 0.0;
+  for (std::size_t a = 0; a < s.n_adopters; ++a)
+    for (uint32_t q = pop.peer_begin[a]; q < pop.peer_begin[a + 1]; ++q) {
+      const uint32_t b = pop.peers[q];
+      CHECK(b != a);
+      CHECK(b < s.n_adopters);
+      same_segment += pop.segment[a] == pop.segment[b];
+      same_country += s.segment_country[pop.segment[a]] == s.segment_country[pop.segment[b]];
+      links += 1.0;
+    }
+  CHECK(links == 8.0 * 20000);
+  // 0.7 inside the segment, plus the share of other links that land there by chance.
+  CHECK(same_segment / links == doctest::Approx(0.7 + 0.2 * 0.5 + 0.1 / 6).epsilon(0.03));
+  CHECK(same_country / links == doctest::Approx(0.9 + 0.1 / 3).epsilon(0.03));
+  CHECK(generate_population(s, {1, 0, Stream::test}).peers == pop.peers);
+  CHECK(generate_population(s, {2, 0, Stream::test}).peers != pop.peers);
+}
+
+TEST_CASE("agents are spread over segments by usage and stand for every adopting unit") {
+  World w;
+  w.params.adopters = 10000;
+  w.params.min_adopters_per_segment = 100;
+  w.populations[kIn].adopting_units = 8e6;
+  const AdoptionSetup s = w.setup();
+  CHECK(s.n_adopters == 10000);
+  CHECK(s.segment_begin.back() == 10000);
+  double units = 0.0;
+  for (std::size_t seg = 0; seg < s.n_segments; ++seg) {
+    const double agents = s.segment_begin[seg + 1] - s.segment_begin[seg];
+    CHECK(agents >= 100);
+    units += agents * s.units_per_adopter[seg];
+  }
+  CHECK(units == doctest::Approx(10e6));
+  CHECK(s.segment_begin[3] - s.segment_begin[2] == 100 + 9700 * 8 / 10);  // by usage
+}
+
+TEST_CASE("shares do not depend on the number of simulated adopters beyond sampling noise") {
+  World small;
+  small.params.adopters = 20000;
+  World large = small;
+  large.params.adopters = 200000;
+  const World::Result a = small.run(12);
+  const World::Result b = large.run(12);
+  for (std::size_t k : {kUs, kCn, kIn})
+    CHECK(a.share(k, kNoModel) == doctest::Approx(b.share(k, kNoModel)).epsilon(0.1));
+}
+
+TEST_CASE("bad adoption input is reported") {
+  World w;
+  w.populations[kIn].sectors = {{{"generl", {"s.yaml", 4, 7}}, 0.6}};
+  w.populations[kIn].reach = {{{"UK", {"s.yaml", 5, 9}}, 0.5}};
+  w.populations.push_back(w.populations[kUs]);
+  w.populations.back().id = "US2";
+  Diagnostics d;
+  resolve_adoption(w.params, w.sectors, w.populations, w.countries, w.lab_country, d);
+  std::string text;
+  for (const Diagnostic& x : d.all()) text += format_diagnostic(x) + "\n";
+  CHECK(text.find("unknown sector id 'generl'") != std::string::npos);
+  CHECK(text.find("did you mean 'general'") != std::string::npos);
+  CHECK(text.find("add up to 0.6, expected 1") != std::string::npos);
+  CHECK(text.find("unknown country id 'UK'") != std::string::npos);
+  CHECK(text.find("already has a population") != std::string::npos);
+  CHECK(text.find("s.yaml:4:7") != std::string::npos);
+
+  World few;
+  few.params.adopters = 30;
+  Diagnostics d2;
+  resolve_adoption(few.params, few.sectors, few.populations, few.countries, few.lab_country, d2);
+  REQUIRE(d2.size() == 1);
+  CHECK(format_diagnostic(d2.all()[0]).find("expected at least 60") != std::string::npos);
+}
+
+// ---- Adoption in full runs -----------------------------------------------------------------
+
+#include "sim/model/ensemble.hpp"
+
+namespace {
+
+const std::string kSmall = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
+const std::string kBaseline = std::string(AIRACE_SOURCE_DIR) + "/scenarios/baseline.yaml";
+const std::string kReachWhatIf =
+    std::string(AIRACE_SOURCE_DIR) + "/scenarios/whatif/us_reach_abroad.yaml";
+
+std::vector<double> series_of(const RunResult& r, const char* group, const char* name,
+                              std::size_t rep, std::size_t t) {
+  const SeriesId id = r.catalog.find(group, name);
+  const SeriesSpec& spec = r.catalog.series()[id];
+  std::size_t n = 1;
+  for (AxisId a : spec.entity_axes) n *= r.catalog.axes()[a].ids.size();
+  std::vector<double> out(n);
+  for (std::size_t i = 0; i < n; ++i) out[i] = r.replicates[rep].get(id, t, i);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("labs are paid what adopters spend on their models") {
+  const Scenario s = load_scenario(kSmall, {"run.replicates=2"});
+  const RunResult r = run_ensemble(s, {}, {});
+  const std::size_t no = s.adoption_setup.n_options;
+  const std::size_t nk = s.countries.size();
+  const std::size_t months = r.catalog.time_axis(s.schedule.adoption).dates.size();
+  double checked = 0.0;
+  for (std::size_t t = 1; t < months; t += 5) {
+    const auto usage = series_of(r, "adoption", "usage_mtokens_per_year", 0, t);
+    const auto price = series_of(r, "adoption", "price_usd_per_mtoken", 0, t);
+    const auto api = series_of(r, "adoption", "api_revenue_usd_per_year", 0, t);
+    const auto open = series_of(r, "adoption", "open_model_spend_usd_per_year", 0, t);
+    const auto lab_revenue = series_of(r, "labs", "revenue_usd_per_year", 0, t);
+    for (std::size_t lab = 0; lab < s.labs.size(); ++lab) {
+      double paid_api = 0.0, paid_open = 0.0;
+      for (std::size_t k = 0; k < nk; ++k) {
+        if (usage[k * no + closed_option(lab)] > 0.0)
+          paid_api += usage[k * no + closed_option(lab)] * price[k * no + closed_option(lab)];
+        if (usage[k * no + open_option(lab)] > 0.0)
+          paid_open += usage[k * no + open_option(lab)] * price[k * no + open_option(lab)];
+      }
+      CHECK(api[lab] == doctest::Approx(paid_api).epsilon(1e-9));
+      CHECK(open[lab] == doctest::Approx(paid_open).epsilon(1e-9));
+      // The labs tick on the same day, after adoption: this is its revenue.
+      CHECK(lab_revenue[lab] ==
+            doctest::Approx(paid_api + s.labs[lab].complement_value * paid_open).epsilon(1e-9));
+      checked += paid_api;
+    }
+  }
+  CHECK(checked > 0.0);
+}
+
+TEST_CASE("adoption's inference demand buys chips for the clouds where it is served") {
+  // The Chinese cloud buys inference chips for adopters of models served in China.
+  const Scenario with = load_scenario(kSmall, {"run.replicates=2"});
+  const Scenario without = load_scenario(kSmall, {"run.replicates=2", "adoption_model.adopters=0"});
+  const RunResult a = run_ensemble(with, {}, {});
+  const RunResult b = run_ensemble(without, {}, {});
+  const SeriesId cloud = a.catalog.find("clouds", "compute_h100e");
+  const std::size_t last = a.catalog.time_axis(with.schedule.supply).dates.size() - 1;
+  CHECK(a.replicates[0].get(cloud, last, 0) > b.replicates[0].get(cloud, last, 0));
+  CHECK(a.catalog.find("adoption", "share") != kNoSeries);
+  CHECK(b.catalog.find("adoption", "share") == kNoSeries);
+}
+
+TEST_CASE("an ensemble with adopters is bit-identical for one and two threads") {
+  const Scenario s = load_scenario(kSmall, {"run.replicates=3", "adoption_model.adopters=40000"});
+  const RunResult one = run_ensemble(s, {1, nullptr}, {});
+  const RunResult two = run_ensemble(s, {2, nullptr}, {});
+  const std::size_t months = one.catalog.time_axis(s.schedule.adoption).dates.size();
+  for (const char* name : {"share", "usage_mtokens_per_year", "api_revenue_usd_per_year"})
+    for (std::size_t rep = 0; rep < 3; ++rep)
+      for (std::size_t t = 0; t < months; ++t)
+        CHECK(series_of(one, "adoption", name, rep, t) == series_of(two, "adoption", name, rep, t));
+}
+
+TEST_CASE("US providers losing reach abroad moves adopters abroad to Chinese open models") {
+  const std::vector<std::string> sets{"run.replicates=4", "scenario.end=2026-12-31"};
+  const RunResult base = run_ensemble(load_scenario(kBaseline, sets), {}, {});
+  const RunResult lost = run_ensemble(load_scenario(kReachWhatIf, sets), {}, {});
+  const SeriesId share = base.catalog.find("indicators", "cn_open_share_abroad");
+  const std::vector<Date>& months =
+      base.catalog.time_axis(base.catalog.series()[share].cadence).dates;
+  const std::size_t t = static_cast<std::size_t>(
+      std::lower_bound(months.begin(), months.end(), Date::from_ymd(2025, 12, 1)) - months.begin());
+  for (std::size_t rep = 0; rep < 4; ++rep) {
+    CAPTURE(rep);
+    const double b = base.replicates[rep].get(share, t);
+    const double w = lost.replicates[rep].get(share, t);
+    CHECK(w > b + 0.02);
+    // and not at home: the US and China keep their own providers
+    const auto us_base = series_of(base, "adoption", "share_by_provider", rep, t);
+    const auto us_lost = series_of(lost, "adoption", "share_by_provider", rep, t);
+    CHECK(us_lost[1] == doctest::Approx(us_base[1]).epsilon(0.1));  // US adopters on US closed
+  }
+}

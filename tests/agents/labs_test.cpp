@@ -1,0 +1,312 @@
+#include "agents/labs.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "sim/model/model.hpp"
+#include "sim/model/scenario.hpp"
+#include "tests/scenario_errors.hpp"
+
+using namespace airace;
+
+namespace {
+const std::string kSmall = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
+
+Scenario quiet_small(std::vector<std::string> more = {}) {
+  more.insert(more.begin(), "supply_model.demand_noise_sigma=0");
+  more.insert(more.begin(), "lab_model.efficiency_noise_sigma=0");
+  return load_scenario(kSmall, more);
+}
+
+Tick tick_between(Date from, Date to, std::size_t index = 1) {
+  return {to, from, index, years_between(from, to)};
+}
+
+const StreamKey kKey{1, 0, Stream::test};
+const Date kStart = Date::from_ymd(2022, 1, 1);
+
+// Steps labs monthly for `months` with fixed inputs; returns the final state and the releases.
+struct Run {
+  LabState state;
+  std::vector<Release> releases;
+};
+Run run_months(const LabsSetup& s, LabState st, const LabInputs& in, int months) {
+  Run r;
+  LabState next;
+  Date d = kStart;
+  for (int m = 1; m <= months; ++m) {
+    step_labs(s, st, next, in, tick_between(d, d.plus_months(1), static_cast<std::size_t>(m)), kKey,
+              r.releases);
+    std::swap(st, next);
+    d = d.plus_months(1);
+  }
+  r.state = std::move(st);
+  return r;
+}
+
+struct Inputs {
+  std::vector<double> training{10000.0, 2000.0};
+  std::vector<double> compute{10000.0, 2000.0};
+  std::vector<double> scarcity{0.0, 0.0};
+  std::vector<double> encouragement{0.0, 0.0};
+  LabInputs view() const { return {training, compute, scarcity, encouragement, {}, {}}; }
+};
+}  // namespace
+
+TEST_CASE("capability is log10 of effective training compute and rises with compute") {
+  const LabModelParams p;
+  const double small = effective_training_compute_flop(1000, 1.0, 0.3, p);
+  const double big = effective_training_compute_flop(10000, 1.0, 0.3, p);
+  CHECK(big == doctest::Approx(10 * small));
+  CHECK(capability_from_compute(big) - capability_from_compute(small) == doctest::Approx(1.0));
+  // 989 TFLOP/s x 0.4 MFU x 0.3 share x 90 days for 1000 H100e.
+  CHECK(small == doctest::Approx(1000 * 989e12 * 0.4 * 0.3 * 90 * 86400));
+  CHECK(effective_training_compute_flop(1000, 2.0, 0.3, p) == doctest::Approx(2 * small));
+}
+
+TEST_CASE("efficiency grows at the plain rate when the scarcity elasticity is 0") {
+  const Scenario s =
+      quiet_small({"lab_model.scarcity_elasticity=0", "lab_model.open_spillover_per_year=0",
+                   "lab_model.closed_spillover_per_year=0"});
+  Inputs in;
+  in.scarcity = {0.0, 0.8};  // scarce compute changes nothing at elasticity 0
+  const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
+  const Run r = run_months(s.labs_setup, start, in.view(), 24);
+  const double years = years_between(kStart, kStart.plus_months(24));
+  CHECK(r.state.efficiency[0] == doctest::Approx(std::pow(2.8, years)));
+  CHECK(r.state.efficiency[1] == doctest::Approx(std::pow(3.5, years)));
+}
+
+TEST_CASE("efficiency growth rises with the scarcity elasticity") {
+  Inputs in;
+  in.scarcity = {0.0, 0.5};
+  double previous = 0.0;
+  for (const char* e : {"0", "0.5", "1", "2"}) {
+    const Scenario s = quiet_small({std::string("lab_model.scarcity_elasticity=") + e,
+                                    "lab_model.open_spillover_per_year=0",
+                                    "lab_model.closed_spillover_per_year=0"});
+    const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
+    const Run r = run_months(s.labs_setup, start, in.view(), 12);
+    CHECK(r.state.efficiency[1] > previous);
+    previous = r.state.efficiency[1];
+    // A lab that got the compute it wanted grows at the plain rate whatever the elasticity.
+    CHECK(r.state.efficiency[0] ==
+          doctest::Approx(std::pow(2.8, years_between(kStart, kStart.plus_months(12)))));
+    // docs/model.md: ln A grows by ln g (1 + elasticity x scarcity) per year.
+    const double years = years_between(kStart, kStart.plus_months(12));
+    CHECK(std::log(r.state.efficiency[1]) ==
+          doctest::Approx(std::log(3.5) * (1 + std::stod(e) * 0.5) * years));
+  }
+}
+
+TEST_CASE("open releases raise rivals' efficiency and closed ones much less") {
+  const Scenario s = quiet_small();
+  const LabsSetup& setup = s.labs_setup;
+  Inputs in;
+  LabState st = initial_lab_state(setup, in.training, kStart, kKey);
+  // Lab 1 released a model at 8x lab 0's efficiency a year ago.
+  st.efficiency = {1.0, 8.0};
+  st.released_log_efficiency = {0.0, std::log(8.0)};
+  st.released_on = {kStart.plus_days(-365), kStart.plus_days(-365)};
+  const Tick month = tick_between(kStart, kStart.plus_months(1));
+  LabState open = st, closed = st;
+  open.released_open = {0, 1};
+  closed.released_open = {0, 0};
+  LabState after_open = open, after_closed = closed;
+  apply_spillovers(setup, open, after_open, month);
+  apply_spillovers(setup, closed, after_closed, month);
+  const double gain_open = std::log(after_open.efficiency[0]);
+  const double gain_closed = std::log(after_closed.efficiency[0]);
+  CHECK(gain_open > 0.0);
+  CHECK(gain_closed > 0.0);
+  CHECK(gain_open > 5.0 * gain_closed);  // default rates 1.5/year open, 0.1/year closed
+  // The releaser learns nothing from the lab behind it.
+  CHECK(after_open.efficiency[1] == 8.0);
+  // A release not yet past the lag does not spill over.
+  LabState fresh = open;
+  fresh.released_on = {kStart, kStart};
+  LabState after_fresh = fresh;
+  apply_spillovers(setup, fresh, after_fresh, month);
+  CHECK(after_fresh.efficiency[0] == 1.0);
+}
+
+TEST_CASE("spillover never lifts a lab beyond the releaser's level") {
+  const Scenario s = quiet_small({"lab_model.open_spillover_per_year=100"});
+  Inputs in;
+  LabState st = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
+  st.talent = {1e6, 1e6};  // absorptive capacity ~1
+  st.efficiency = {1.0, 8.0};
+  st.released_log_efficiency = {0.0, std::log(8.0)};
+  st.released_on = {kStart.plus_days(-365), kStart.plus_days(-365)};
+  st.released_open = {0, 1};
+  LabState next = st;
+  apply_spillovers(s.labs_setup, st, next, tick_between(kStart, kStart.plus_months(60)));
+  CHECK(next.efficiency[0] <= 8.0);
+  CHECK(next.efficiency[0] == doctest::Approx(8.0).epsilon(1e-6));
+}
+
+TEST_CASE("a lab without money cannot buy compute") {
+  // us_lab starts with no money and no income: it buys nothing, whatever its plans.
+  const Scenario s =
+      quiet_small({"labs.us_lab.capital_usd=-1", "lab_model.market_usd_per_year=0",
+                   "adoption_model.adopters=0", "labs.us_lab.talent_cost_usd_per_year=0",
+                   "lab_model.opex_usd_per_h100e_year=0", "supply_model.depreciation_per_year=0"});
+  ModelOutputs ids;
+  const SeriesCatalog cat = build_catalog(s, ids);
+  Simulation sim(s, cat, ids, 0);
+  sim.run_to_end();
+  const SeriesBuffer& x = sim.series();
+  const std::size_t n = cat.time_count(cat.series()[ids.lab_compute_h100e]);
+  for (std::size_t t = 0; t < n; ++t)
+    CHECK(x.get(ids.lab_compute_h100e, t, 0) == doctest::Approx(20000 * 312 / 989.0));
+  // With money it buys its plan, and pays for it from its capital.
+  const std::vector<std::string> no_income = {
+      "labs.us_lab.capital_usd=1e12", "lab_model.market_usd_per_year=0",
+      "adoption_model.adopters=0", "lab_model.opex_usd_per_h100e_year=0"};
+  const Scenario rich = quiet_small(no_income);
+  Simulation sim2(rich, cat, ids, 0);
+  sim2.run_to_end();
+  CHECK(sim2.series().get(ids.lab_compute_h100e, n - 1, 0) > 2 * (20000 * 312 / 989.0));
+  std::vector<std::string> idle_sets = no_income;
+  idle_sets.push_back("labs.us_lab.demand=[]");
+  const Scenario idle = quiet_small(idle_sets);
+  Simulation sim3(idle, cat, ids, 0);
+  sim3.run_to_end();
+  const double spent = sim3.labs().capital_usd[0] - sim2.labs().capital_usd[0];
+  CAPTURE(spent);
+  // 500 M USD/year from 2022-10-01 doubling yearly, to the last weekly tick (2023-12-25).
+  const double t = years_between(Date::from_ymd(2022, 10, 1), Date::from_ymd(2023, 12, 25));
+  CHECK(spent == doctest::Approx(5e8 * (std::pow(2.0, t) - 1) / std::log(2.0)).epsilon(0.02));
+}
+
+TEST_CASE("a lab whose capital runs out loses talent and it comes back with money") {
+  const Scenario s = quiet_small({"labs.us_lab.capital_usd=-1e9", "lab_model.shrink_per_year=1",
+                                  "lab_model.market_usd_per_year=0", "adoption_model.adopters=0"});
+  Inputs in;
+  const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
+  const Run poor = run_months(s.labs_setup, start, in.view(), 12);
+  CHECK(poor.state.talent[0] < 0.5 * s.labs[0].talent);
+  CHECK(poor.state.capital_usd[0] < 0.0);
+  LabState refunded = poor.state;
+  refunded.capital_usd[0] = 1e12;
+  const Run back = run_months(s.labs_setup, refunded, in.view(), 24);
+  CHECK(back.state.talent[0] > 0.8 * s.labs[0].talent);
+}
+
+TEST_CASE("funding rounds add capital on their date") {
+  const Scenario s =
+      quiet_small({"labs.us_lab.funding_rounds=[{id: seed, date: 2022-03-15, usd: 5e9}]"});
+  Inputs in;
+  const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
+  const Run two = run_months(s.labs_setup, start, in.view(), 2);
+  const Run three = run_months(s.labs_setup, start, in.view(), 3);
+  const Scenario none = quiet_small();
+  const Run base = run_months(none.labs_setup, start, in.view(), 3);
+  CHECK(three.state.capital_usd[0] - base.state.capital_usd[0] == doctest::Approx(5e9));
+  CHECK(two.state.capital_usd[0] < three.state.capital_usd[0] - 4e9);
+}
+
+TEST_CASE("a lab releases a model at the end of each training run") {
+  const Scenario s = quiet_small({"lab_model.training_run_days=90"});
+  Inputs in;
+  const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
+  const Run r = run_months(s.labs_setup, start, in.view(), 24);
+  std::vector<Date> us_lab;
+  for (const Release& rel : r.releases)
+    if (rel.lab == 0) us_lab.push_back(rel.date);
+  // Monthly ticks and 90-day runs: a release on the first tick at least 90 days after the run
+  // began, so 3 or 4 months apart.
+  REQUIRE(us_lab.size() >= 6);
+  for (std::size_t k = 1; k < us_lab.size(); ++k) {
+    const auto days = us_lab[k].days_since_epoch() - us_lab[k - 1].days_since_epoch();
+    CHECK(days >= 90);
+    CHECK(days <= 123);
+  }
+  // Each release's capability is log10 of its training FLOP times efficiency, and the best
+  // model is the best release.
+  double best = start.capability[0];
+  for (const Release& rel : r.releases) {
+    CHECK(rel.effective_flop == doctest::Approx(rel.training_flop * rel.efficiency));
+    CHECK(rel.capability == doctest::Approx(std::log10(rel.effective_flop)));
+    if (rel.lab == 0) best = std::max(best, rel.capability);
+  }
+  CHECK(r.state.capability[0] == doctest::Approx(best));
+  CHECK(r.state.releases[0] == static_cast<double>(us_lab.size()));
+}
+
+TEST_CASE("training runs started later last longer up to the maximum and train more FLOP") {
+  const Scenario s = quiet_small({"lab_model.training_run_days=90",
+                                  "lab_model.training_run_growth_per_year=1.5",
+                                  "lab_model.max_training_run_days=200"});
+  const LabsSetup& setup = s.labs_setup;
+  CHECK(training_run_length_days(setup, setup.start) == doctest::Approx(90.0));
+  CHECK(training_run_length_days(setup, setup.start.plus_days(-100)) == doctest::Approx(90.0));
+  CHECK(training_run_length_days(setup, setup.start.plus_months(12)) ==
+        doctest::Approx(135.0).epsilon(0.01));
+  CHECK(training_run_length_days(setup, setup.start.plus_months(60)) == doctest::Approx(200.0));
+  Inputs in;
+  const LabState start = initial_lab_state(setup, in.training, kStart, kKey);
+  const Run r = run_months(setup, start, in.view(), 60);
+  std::vector<const Release*> us_lab;
+  for (const Release& rel : r.releases)
+    if (rel.lab == 0) us_lab.push_back(&rel);
+  REQUIRE(us_lab.size() >= 6);
+  // On fixed compute, each run lasts at least as long as the one before and trains more FLOP.
+  for (std::size_t k = 2; k < us_lab.size(); ++k) {
+    const auto gap = us_lab[k]->date.days_since_epoch() - us_lab[k - 1]->date.days_since_epoch();
+    const auto before =
+        us_lab[k - 1]->date.days_since_epoch() - us_lab[k - 2]->date.days_since_epoch();
+    CHECK(gap + 31 >= before);
+    CHECK(gap <= 200 + 31);
+    CHECK(us_lab[k]->training_flop >= us_lab[k - 1]->training_flop * 0.95);
+  }
+  const auto last = us_lab.back()->date.days_since_epoch() -
+                    us_lab[us_lab.size() - 2]->date.days_since_epoch();
+  CHECK(last >= 200);
+}
+
+TEST_CASE("the open or closed choice follows API revenue and state encouragement") {
+  const Scenario s = quiet_small();
+  Inputs in;
+  const LabState st = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
+  const double cap = st.capability[1];
+  // More of the model market to lose by opening: less likely to open.
+  const double low_api = open_probability(s.labs_setup, st, 1, cap, 0.05, 0.0);
+  const double high_api = open_probability(s.labs_setup, st, 1, cap, 0.6, 0.0);
+  CHECK(high_api < low_api);
+  // More encouragement from the state: more likely to open.
+  const double encouraged = open_probability(s.labs_setup, st, 1, cap, 0.05, 1.0);
+  CHECK(encouraged > low_api);
+  // A bigger lead over foreign rivals: less likely to hand them a spillover.
+  CHECK(open_probability(s.labs_setup, st, 1, cap + 1.0, 0.05, 0.0) < low_api);
+  // A fixed policy overrides the choice.
+  const Scenario forced = quiet_small({"labs.cn_lab.release_policy=closed"});
+  CHECK(open_probability(forced.labs_setup, st, 1, cap, 0.0, 10.0) == 0.0);
+}
+
+TEST_CASE("an archetype supplies defaults that a lab can override") {
+  const Scenario s = quiet_small();
+  CHECK(s.labs[1].talent == 1.5);   // from efficient_challenger
+  CHECK(s.labs[1].initially_open);  // from efficient_challenger
+  CHECK(s.labs[0].talent == 1.0);   // no archetype: the documented default
+  const Scenario own = quiet_small({"labs.cn_lab.talent=0.7"});
+  CHECK(own.labs[1].talent == 0.7);
+  CHECK(own.labs[1].initially_open);
+}
+
+TEST_CASE("an unknown archetype or an archetype key labs do not have is refused") {
+  auto first_error = [](const std::vector<std::string>& sets) {
+    return testing::first_scenario_error(kSmall, sets);
+  };
+  Diagnostic d = first_error({"labs.cn_lab.archetype=efficient_challengr"});
+  CHECK(d.message.find("unknown archetype 'efficient_challengr'") != std::string::npos);
+  CHECK(d.hint.find("efficient_challenger") != std::string::npos);
+  d = first_error({"archetypes=[{id: efficient_challenger, talnt: 2}]"});
+  CHECK(d.key_path == "archetypes[efficient_challenger].talnt");
+  CHECK(d.hint.find("talent") != std::string::npos);
+  d = first_error({"archetypes=[{id: efficient_challenger, country: US}]"});
+  CHECK(d.message.find("not a key an archetype can set") != std::string::npos);
+  d = first_error({"labs.cn_lab.open_api_weight=-1"});
+  CHECK(d.key_path == "labs[cn_lab].open_api_weight");
+}

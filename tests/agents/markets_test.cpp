@@ -1,0 +1,340 @@
+#include "agents/markets.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include "sim/model/ensemble.hpp"
+#include "tests/scenario_errors.hpp"
+
+using namespace airace;
+
+namespace {
+
+// Two firms: a chip maker that lives off AI compute and a device maker that does not; one lab.
+struct Market {
+  MarketModelParams params;
+  std::vector<FirmSpec> firms;
+
+  Market() {
+    params.factor_volatility_per_year = {0.0, 0.0, 0.0, 0.0};  // noise off unless a test wants it
+    params.market_drift_per_year = 0.0;
+    FirmSpec chips;
+    chips.id = "chips";
+    chips.country = {"US", {}};
+    chips.in_index = true;
+    chips.market_cap_usd = 1e12;
+    chips.compute_exposure = 1.5;
+    chips.idiosyncratic_volatility_per_year = 0.0;
+    FirmSpec devices = chips;
+    devices.id = "devices";
+    devices.compute_exposure = 0.05;
+    firms = {chips, devices};
+  }
+
+  MarketsSetup setup() const {
+    Diagnostics d;
+    MarketsSetup s = resolve_markets(params, firms, {"US", "CN"}, 2, Date::from_ymd(2022, 1, 3), d);
+    REQUIRE(d.empty());
+    return s;
+  }
+};
+
+// Trading days from 2022-01-03; a release by lab 0 on day `release_day` whose efficiency is
+// `surprise_log10` above what investors believe of it at that moment.
+struct Path {
+  std::vector<double> chips, devices;  // market caps, USD
+  MarketState last;
+  Date last_date;
+};
+
+Path run(const Market& m, int days, int release_day, double surprise_log10, bool open = true,
+         double behind_frontier_log10 = 0.0, uint64_t seed = 1) {
+  const MarketsSetup s = m.setup();
+  MarketState st = initial_market_state(s);
+  Path out;
+  Date previous = s.start;
+  for (int d = 0; d < days; ++d) {
+    Date date = previous.plus_days(1);
+    while (date.weekday() >= 6) date = date.plus_days(1);  // trading days only
+    const Tick tick{date, previous, static_cast<std::size_t>(d), years_between(previous, date)};
+    std::vector<ReleaseNews> news;
+    const double frontier = 26.0;
+    if (d == release_day) {
+      // The belief the release will be compared with: today's, moved along its lab's pace.
+      const double believed = st.lab_efficiency_log10[0] + st.lab_growth_log10[0] * tick.dt_years;
+      const double capability = frontier - behind_frontier_log10;
+      news.push_back(
+          {0, date, capability, std::pow(10.0, capability - believed - surprise_log10), open});
+    }
+    MarketInputs in;
+    in.releases = news;
+    in.frontier_capability = frontier;
+    in.ai_chip_spend_usd_per_year = 1e11;
+    step_markets(s, st, in, tick, {seed, 0, Stream::test});
+    out.chips.push_back(std::exp(st.log_cap[0]));
+    out.devices.push_back(std::exp(st.log_cap[1]));
+    previous = date;
+  }
+  out.last = st;
+  out.last_date = previous;
+  return out;
+}
+
+double day_move(const std::vector<double>& caps, int day) {
+  return caps[day] / caps[day - 1] - 1.0;
+}
+
+}  // namespace
+
+TEST_CASE("a release that needs the compute investors believed moves nothing much") {
+  const Path p = run(Market(), 30, 10, 0.0);
+  CHECK(std::abs(day_move(p.chips, 10)) < 0.002);
+  CHECK(std::abs(p.chips.back() / p.chips.front() - 1.0) < 0.01);
+}
+
+TEST_CASE("a release that needs ten times less compute reprices compute-exposed firms") {
+  const Path p = run(Market(), 30, 10, 1.0);
+  const double chips = day_move(p.chips, 10);
+  const double devices = day_move(p.devices, 10);
+  CAPTURE(chips);
+  CAPTURE(devices);
+  CHECK(chips < -0.10);
+  CHECK(std::abs(devices) < std::abs(chips) / 10.0);
+  CHECK(devices <= 0.0);
+}
+
+TEST_CASE("an open release reveals more than a closed one") {
+  const double open = day_move(run(Market(), 30, 10, 1.0, true).chips, 10);
+  const double closed = day_move(run(Market(), 30, 10, 1.0, false).chips, 10);
+  CHECK(open < 2.0 * closed);  // both negative: the open one at least twice as deep
+  CHECK(closed < 0.0);
+}
+
+TEST_CASE("a release far behind the frontier draws little attention") {
+  const double frontier = day_move(run(Market(), 30, 10, 1.0, true, 0.0).chips, 10);
+  const double behind = day_move(run(Market(), 30, 10, 1.0, true, 1.0).chips, 10);
+  CHECK(behind > frontier / 3.0);
+  CHECK(behind < 0.0);
+}
+
+TEST_CASE("trend followers deepen a fall and Jevons investors take part of it back") {
+  Market m;
+  const Path p = run(m, 60, 10, 1.0);
+  const double before = p.chips[9];
+  const double day = p.chips[10] / before;
+  const double low = *std::min_element(p.chips.begin() + 10, p.chips.begin() + 20) / before;
+  const double later = p.chips[40] / before;
+  CHECK(low < day);    // overshoot after the first day
+  CHECK(later > low);  // partial recovery ...
+  CHECK(later < 1.0);  // ... not a full one
+  // Without the other two types the first day's move is all there is.
+  m.params.fundamental_share = 1.0;
+  m.params.jevons_share = 0.0;
+  m.params.trend_share = 0.0;
+  const Path f = run(m, 60, 10, 1.0);
+  CHECK(f.chips[20] / f.chips[9] == doctest::Approx(f.chips[10] / f.chips[9]).epsilon(0.02));
+}
+
+TEST_CASE("with noise off prices are deterministic functions of beliefs") {
+  const MarketsSetup s = Market().setup();
+  const Path a = run(Market(), 40, 10, 0.7, true, 0.0, 1);
+  const Path b = run(Market(), 40, 10, 0.7, true, 0.0, 99);
+  CHECK(a.chips == b.chips);
+  for (std::size_t i = 0; i < s.n_firms; ++i)
+    CHECK(a.last.log_cap[i] == firm_log_value(s, i, a.last.factor));
+  // and the compute factor is the investors' weighted revision of expected demand
+  const MarketModelParams& p = s.params;
+  const auto& belief = a.last.type_belief;
+  CHECK(a.last.factor[0] ==
+        doctest::Approx(p.fundamental_share * belief[0] + p.jevons_share * belief[1] +
+                        p.trend_share * belief[2]));
+}
+
+TEST_CASE("daily factor noise has the configured correlation") {
+  Market m;
+  m.params.factor_volatility_per_year = {0.3, 0.2, 0.1, 0.2};
+  m.params.factor_correlation = {
+      {1.0, 0.6, -0.3, 0.5}, {0.6, 1.0, 0.0, 0.2}, {-0.3, 0.0, 1.0, 0.1}, {0.5, 0.2, 0.1, 1.0}};
+  m.params.trend_share = 0.0;  // momentum would feed the compute factor back on itself
+  m.params.fundamental_share = 0.75;
+  const MarketsSetup s = m.setup();
+  MarketState st = initial_market_state(s);
+  const int days = 6000;
+  std::vector<std::array<double, kFactorCount>> change;
+  std::vector<double> chips_return, devices_return;
+  Date previous = s.start;
+  for (int d = 0; d < days; ++d) {
+    const Date date = previous.plus_days(1);
+    const Tick tick{date, previous, static_cast<std::size_t>(d), 1.0 / 252.0};
+    const auto before = st.factor_noise;
+    MarketInputs in;
+    in.ai_chip_spend_usd_per_year = 1e11;
+    step_markets(s, st, in, tick, {5, 0, Stream::test});
+    std::array<double, kFactorCount> x{};
+    for (std::size_t f = 0; f < kFactorCount; ++f) x[f] = st.factor_noise[f] - before[f];
+    change.push_back(x);
+    previous = date;
+  }
+  auto corr = [&](std::size_t a, std::size_t b) {
+    double ma = 0, mb = 0;
+    for (const auto& x : change) {
+      ma += x[a];
+      mb += x[b];
+    }
+    ma /= days;
+    mb /= days;
+    double sab = 0, saa = 0, sbb = 0;
+    for (const auto& x : change) {
+      sab += (x[a] - ma) * (x[b] - mb);
+      saa += (x[a] - ma) * (x[a] - ma);
+      sbb += (x[b] - mb) * (x[b] - mb);
+    }
+    return sab / std::sqrt(saa * sbb);
+  };
+  const double tolerance = 4.0 / std::sqrt(static_cast<double>(days));  // about 4 standard errors
+  for (std::size_t a = 0; a < kFactorCount; ++a)
+    for (std::size_t b = a + 1; b < kFactorCount; ++b) {
+      CAPTURE(a);
+      CAPTURE(b);
+      CHECK(std::abs(corr(a, b) - m.params.factor_correlation[a][b]) < tolerance);
+    }
+}
+
+TEST_CASE("bad market input is reported") {
+  const std::string base = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / "airace_bad_markets.yaml";
+  {
+    std::ofstream out(file);
+    out << "extends: " << base << "\n"
+        << "market_model:\n"
+        << "  factor_correlation: [[1, 0.9, 0.9, 0], [0.9, 1, -0.9, 0], [0.9, -0.9, 1, 0], "
+           "[0, 0, 0, 1]]\n"
+        << "  fundamental_share: 0.9\n"
+        << "firms:\n"
+        << "  - {id: nv, country: US, market_cap_usd: -5}\n"
+        << "  - {id: x, country: XX, market_cap_usd: 1e9, compute_exposur: 1}\n";
+  }
+  std::string all;
+  for (const Diagnostic& e : testing::scenario_errors(file.string()))
+    all += format_diagnostic(e) + "\n";
+  std::filesystem::remove(file);
+  CAPTURE(all);
+  CHECK(all.find("airace_bad_markets.yaml:3:23") != std::string::npos);
+  CHECK(all.find("not positive definite") != std::string::npos);
+  CHECK(all.find("expected 1") != std::string::npos);  // the investor shares
+  CHECK(all.find("market_cap_usd") != std::string::npos);
+  CHECK(all.find("unknown country id 'XX'") != std::string::npos);
+  CHECK(all.find("did you mean 'compute_exposure'") != std::string::npos);
+}
+
+// ---- The historical baseline -----------------------------------------------------------------
+
+namespace {
+
+struct ShockDay {
+  std::vector<double> nvidia, index;  // [replicate] returns on 2025-01-20
+};
+
+ShockDay shock_day(const std::string& file, std::vector<std::string> sets = {}) {
+  sets.push_back("run.replicates=20");
+  sets.push_back("scenario.end=2025-03-31");
+  const RunResult r = run_ensemble(load_scenario(file, sets), {}, {});
+  const SeriesId ret = r.catalog.find("markets", "daily_return");
+  const SeriesId idx = r.catalog.find("markets", "index_return");
+  const std::vector<Date>& days = r.catalog.time_axis(r.catalog.series()[ret].cadence).dates;
+  const auto t = static_cast<std::size_t>(
+      std::find(days.begin(), days.end(), Date::from_ymd(2025, 1, 20)) - days.begin());
+  REQUIRE(t < days.size());
+  ShockDay out;
+  for (const SeriesBuffer& rep : r.replicates) {
+    out.nvidia.push_back(rep.get(ret, t, 0));  // nvidia is the first firm
+    out.index.push_back(rep.get(idx, t));
+  }
+  return out;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return 0.5 * (v[(v.size() - 1) / 2] + v[v.size() / 2]);
+}
+
+const std::string kBaselineFile = std::string(AIRACE_SOURCE_DIR) + "/scenarios/baseline.yaml";
+
+}  // namespace
+
+TEST_CASE("the efficient open release of January 2025 reprices Nvidia on its trading day") {
+  const ShockDay open = shock_day(kBaselineFile);
+  CAPTURE(median(open.nvidia));
+  CAPTURE(median(open.index));
+  // SF12 over 100 replicates is checked in the closing note; 20 replicates bound the median.
+  CHECK(median(open.nvidia) < -0.10);
+  CHECK(median(open.nvidia) > -0.30);
+  CHECK(median(open.index) < -0.015);
+  CHECK(median(open.index) > -0.08);
+  // The challenger releasing closed: investors cannot check its compute, the shock mostly goes.
+  const ShockDay closed =
+      shock_day(std::string(AIRACE_SOURCE_DIR) + "/scenarios/whatif/challenger_closed.yaml");
+  int smaller = 0;
+  for (std::size_t rep = 0; rep < open.nvidia.size(); ++rep)
+    smaller += closed.nvidia[rep] > open.nvidia[rep] + 0.02;
+  CHECK(smaller >= 15);
+  // And without investors who read compute into demand there is no shock at all.
+  const ShockDay blind = shock_day(kBaselineFile, {"market_model.compute_demand_elasticity=0",
+                                                   "market_model.jevons_elasticity=0"});
+  CHECK(std::abs(median(blind.nvidia)) < 0.02);
+}
+
+TEST_CASE("a higher policy rate lowers every firm by its market exposure times the sensitivity") {
+  Market flat;
+  Market hikes = flat;
+  hikes.params.rate_sensitivity = 0.1;
+  hikes.params.rate_effect_half_life_years = 1e12;  // the effect stays
+  hikes.params.policy_rates = {{"start", Date::from_ymd(2021, 12, 15), 0.25, "", {}},
+                               {"hike", Date::from_ymd(2022, 2, 1), 4.5, "", {}}};
+  hikes.firms[1].market_exposure = 0.5;
+  flat.firms[1].market_exposure = 0.5;
+  const Path a = run(flat, 40, -1, 0.0);
+  const Path b = run(hikes, 40, -1, 0.0);
+  // Before the hike nothing differs; after it, ln cap falls by exposure × 0.1 × 4.25.
+  CHECK(b.chips[5] == doctest::Approx(a.chips[5]).epsilon(1e-12));
+  CHECK(std::log(b.chips[39] / a.chips[39]) == doctest::Approx(-1.0 * 0.1 * 4.25).epsilon(1e-9));
+  CHECK(std::log(b.devices[39] / a.devices[39]) ==
+        doctest::Approx(-0.5 * 0.1 * 4.25).epsilon(1e-9));
+  // With a half-life the effect fades: after one half-life, half of it is left.
+  Market fading = hikes;
+  fading.params.rate_effect_half_life_years = 0.1;
+  const Path c = run(fading, 40, -1, 0.0);
+  const double age = years_between(Date::from_ymd(2022, 2, 1), c.last_date);
+  CHECK(std::log(c.chips[39] / a.chips[39]) ==
+        doctest::Approx(-0.1 * 4.25 * std::exp2(-age / 0.1)).epsilon(1e-9));
+  CHECK(policy_rate_percent(hikes.params.policy_rates, Date::from_ymd(2021, 1, 1)) !=
+        policy_rate_percent(hikes.params.policy_rates, Date::from_ymd(2021, 1, 1)));  // NaN
+}
+
+TEST_CASE("policy rates must be in date order and start on or before the start date") {
+  const std::string base = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / "airace_bad_rates.yaml";
+  {
+    std::ofstream out(file);
+    out << "extends: " << base << "\n"
+        << "market_model:\n"
+        << "  policy_rates:\n"
+        << "    - {id: late, date: 2030-01-01, percent: 2}\n"
+        << "    - {id: earlier, date: 2029-01-01, percent: 3}\n";
+  }
+  std::string all;
+  for (const Diagnostic& e : testing::scenario_errors(file.string()))
+    all += format_diagnostic(e) + "\n";
+  std::filesystem::remove(file);
+  CAPTURE(all);
+  CHECK(all.find("airace_bad_rates.yaml:5") != std::string::npos);
+  CHECK(all.find("date order") != std::string::npos);
+  CHECK(all.find("after the start date") != std::string::npos);
+}

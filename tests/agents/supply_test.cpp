@@ -1,0 +1,404 @@
+#include "agents/supply.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "sim/model/model.hpp"
+#include "sim/model/scenario.hpp"
+
+using namespace airace;
+
+namespace {
+const std::string kSmall = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
+
+Scenario quiet_small(std::vector<std::string> more = {}) {
+  more.insert(more.begin(), "supply_model.demand_noise_sigma=0");
+  return load_scenario(kSmall, more);
+}
+
+Tick tick_between(Date from, Date to, std::size_t index = 1) {
+  return {to, from, index, years_between(from, to)};
+}
+
+const StreamKey kKey{1, 0, Stream::test};
+
+// A policy with every chip allowed everywhere (or as given), no subsidy and no equipment control.
+struct OpenPolicy {
+  TradePolicy trade;
+  SupplyPolicy policy;
+  explicit OpenPolicy(const SupplySetup& s, double enforcement = 1.0) {
+    trade.n_chips = s.n_chips;
+    trade.n_countries = s.n_countries;
+    trade.legal_share.assign(s.n_chips * s.n_countries, 1.0);
+    trade.tightening_soon.assign(s.n_chips * s.n_countries, 0);
+    policy.trade = &trade;
+    policy.enforcement = enforcement;
+    policy.domestic_preference.assign(s.n_countries, 0.0);
+    policy.subsidy_usd_per_year.assign(s.n_producers, 0.0);
+    policy.capex_multiplier.assign(s.n_producers, 1.0);
+    policy.node_floor_nm.assign(s.n_producers, 0.0);
+  }
+  void set(std::size_t chip, std::size_t country, double share) {
+    trade.legal_share[chip * trade.n_countries + country] = share;
+  }
+};
+
+constexpr std::size_t kA100 = 0, kH100 = 1, kAscend = 2;
+constexpr std::size_t kUS = 0, kCN = 1;
+constexpr std::size_t kUsLab = 0, kCnLab = 1, kCnCloud = 2;
+
+// Steps the supply model weekly from `from` to `to`.
+SupplyState run_weeks(const SupplySetup& s, SupplyState st, const SupplyPolicy& p, Date from,
+                      Date to) {
+  SupplyState next;
+  std::size_t i = 0;
+  for (Date d = from; d < to; d = d.plus_days(7)) {
+    step_supply(s, st, next, p, tick_between(d, d.plus_days(7), ++i), kKey);
+    std::swap(st, next);
+  }
+  return st;
+}
+
+double sum(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
+
+}  // namespace
+
+TEST_CASE("allocation neither creates nor loses chips") {
+  const Scenario sc = quiet_small({"supply_model.depreciation_per_year=0"});
+  const SupplySetup& s = sc.supply_setup;
+  OpenPolicy open(s, 0.5);
+  open.set(kH100, kCN, 0.0);  // some spending is blocked and leaks
+  SupplyState st = initial_supply_state(s);
+  st = run_weeks(s, st, open.policy, Date::from_ymd(2023, 6, 5), Date::from_ymd(2023, 9, 4));
+  SupplyState next;
+  step_supply(s, st, next, open.policy,
+              tick_between(Date::from_ymd(2023, 9, 4), Date::from_ymd(2023, 9, 11)), kKey);
+  // What producers delivered is what buyers' fleets received, chip by chip.
+  double output = sum(next.output_chips);
+  double delivered = 0.0;
+  for (std::size_t c = 0; c < s.n_chips; ++c) {
+    double by_country = 0.0;
+    double by_buyer = 0.0;
+    for (std::size_t k = 0; k < s.n_countries; ++k)
+      by_country += next.sales[c * s.n_countries + k] + next.smuggled_sales[c * s.n_countries + k];
+    for (std::size_t b = 0; b < s.n_buyers; ++b)
+      by_buyer += next.installed[b * s.n_chips + c] + next.smuggled[b * s.n_chips + c] -
+                  st.installed[b * s.n_chips + c] - st.smuggled[b * s.n_chips + c];
+    CHECK(by_buyer == doctest::Approx(by_country).epsilon(1e-12));
+    delivered += by_country;
+  }
+  CHECK(delivered == doctest::Approx(output).epsilon(1e-12));
+  CHECK(delivered > 0.0);
+  CHECK(sum(next.smuggled_sales) > 0.0);
+  // Producers never ship more working chips than their capacity allows.
+  for (std::size_t p = 0; p < s.n_producers; ++p)
+    CHECK(next.output_chips[p] <= st.capacity[p] * st.yield[p] * 7.0 / 365.25 * (1 + 1e-12));
+}
+
+TEST_CASE("installed chips depreciate at the configured rate") {
+  const Scenario sc = quiet_small({"supply_model.depreciation_per_year=0.25"});
+  const SupplySetup& s = sc.supply_setup;
+  OpenPolicy open(s);
+  const SupplyState start = initial_supply_state(s);
+  SupplyState next;
+  // us_lab starts spending in 2022-10: in 2022-01..2022-07 it only holds its 20,000 A100.
+  step_supply(s, start, next, open.policy,
+              tick_between(Date::from_ymd(2022, 1, 1), Date::from_ymd(2022, 7, 1)), kKey);
+  const double years = years_between(Date::from_ymd(2022, 1, 1), Date::from_ymd(2022, 7, 1));
+  CHECK(next.installed[kUsLab * 3 + kA100] == doctest::Approx(20000 * std::exp(-0.25 * years)));
+  CHECK(buyer_compute_h100e(s, next, kUsLab) ==
+        doctest::Approx(next.installed[kUsLab * 3 + kA100] * 312.0 / 989.0));
+}
+
+TEST_CASE("a chip over the threshold is never sold legally to a banned destination") {
+  // The 2022 rule in small.yaml bans chips with TPP >= 4800 and interconnect >= 600 for China:
+  // the A100 and H100. Run the whole model, whatever the enforcement.
+  for (const char* enforcement : {"0", "1", "5"}) {
+    const Scenario sc = load_scenario(kSmall, {std::string("us_government.enforcement=") +
+                                               enforcement});
+    ModelOutputs ids;
+    const SeriesCatalog cat = build_catalog(sc, ids);
+    Simulation sim(sc, cat, ids, 0);
+    sim.run_to_end();
+    const SeriesBuffer& x = sim.series();
+    const std::size_t n = cat.time_count(cat.series()[ids.chip_sales]);
+    const Date effective = Date::from_ymd(2022, 10, 7);
+    const std::vector<Date> dates = tick_dates(Cadence::weekly, sc.info.start, sc.info.end);
+    double smuggled = 0.0;
+    for (std::size_t t = 0; t < n; ++t) {
+      if (dates[t] < effective) continue;
+      CHECK(x.get(ids.chip_sales, t, kA100 * 2 + kCN) == 0.0);
+      CHECK(x.get(ids.chip_sales, t, kH100 * 2 + kCN) == 0.0);
+      CHECK(x.get(ids.chip_legal_share, t, kH100 * 2 + kCN) == 0.0);
+      CHECK(x.get(ids.chip_legal_share, t, kH100 * 2 + kUS) == 1.0);
+      smuggled += x.get(ids.chip_smuggled, t, kH100 * 2 + kCN);
+    }
+    // The Ascend 910B is not covered (a Chinese design): it sells in China after its launch.
+    CHECK(x.get(ids.chip_sales, n - 1, kAscend * 2 + kCN) > 0.0);
+    if (std::string(enforcement) == "0") CHECK(smuggled > 0.0);
+  }
+}
+
+TEST_CASE("leakage falls as enforcement rises") {
+  const SupplyModelParams p;
+  double previous = 1.0;
+  for (double e : {0.0, 0.5, 1.0, 2.0, 4.0}) {
+    CHECK(smuggling_share(p, e) < previous);
+    CHECK(remote_access_share(p, e) <= smuggling_share(p, e));
+    previous = smuggling_share(p, e);
+  }
+  // In the model: China's smuggled and rented compute falls when enforcement doubles.
+  auto leaked = [](double enforcement) {
+    const Scenario sc = quiet_small({"us_government.enforcement=" + std::to_string(enforcement)});
+    ModelOutputs ids;
+    const SeriesCatalog cat = build_catalog(sc, ids);
+    Simulation sim(sc, cat, ids, 0);
+    sim.run_to_end();
+    return std::pair{sim.supply().cumulative_smuggled_h100e[kCN],
+                     sim.supply().remote_h100e[kCnLab] + sim.supply().remote_h100e[kCnCloud]};
+  };
+  const auto [smuggled1, remote1] = leaked(1.0);
+  const auto [smuggled2, remote2] = leaked(2.0);
+  CHECK(smuggled1 > 0.0);
+  CHECK(remote1 > 0.0);
+  CHECK(smuggled2 < 0.5 * smuggled1);
+  CHECK(remote2 < 0.5 * remote1);
+}
+
+TEST_CASE("blocked buyers substitute toward allowed and domestic chips") {
+  const Scenario sc = quiet_small();
+  const SupplySetup& s = sc.supply_setup;
+  OpenPolicy open(s);
+  OpenPolicy banned(s);
+  banned.set(kA100, kCN, 0.0);
+  banned.set(kH100, kCN, 0.0);
+  const SupplyState start = initial_supply_state(s);
+  const Date from = Date::from_ymd(2023, 7, 3);
+  const SupplyState a = run_weeks(s, start, open.policy, from, from.plus_days(28));
+  const SupplyState b = run_weeks(s, start, banned.policy, from, from.plus_days(28));
+  const double ascend_open = a.installed[kCnCloud * 3 + kAscend];
+  const double ascend_banned = b.installed[kCnCloud * 3 + kAscend];
+  CHECK(ascend_banned > 1.5 * ascend_open);
+  // No legal Nvidia chip reached China.
+  CHECK(b.installed[kCnCloud * 3 + kH100] == 0.0);
+}
+
+TEST_CASE("a rule announced ahead of its effective date makes buyers stockpile") {
+  const Scenario sc = quiet_small();
+  const SupplySetup& s = sc.supply_setup;
+  OpenPolicy calm(s);
+  OpenPolicy warned(s);
+  warned.trade.tightening_soon[kH100 * 2 + kCN] = 1;
+  const SupplyState start = initial_supply_state(s);
+  const Date from = Date::from_ymd(2023, 1, 2);
+  const SupplyState a = run_weeks(s, start, calm.policy, from, from.plus_days(28));
+  const SupplyState b = run_weeks(s, start, warned.policy, from, from.plus_days(28));
+  const double h100_calm = a.installed[kCnCloud * 3 + kH100];
+  const double h100_warned = b.installed[kCnCloud * 3 + kH100];
+  CHECK(h100_warned == doctest::Approx(h100_calm * (1.0 + s.params.stockpile_boost)));
+  // US buyers see no rule coming and buy as before.
+  CHECK(b.installed[kUsLab * 3 + kH100] == doctest::Approx(a.installed[kUsLab * 3 + kH100]));
+}
+
+TEST_CASE("learning lowers unit cost with cumulative output") {
+  const Scenario sc = quiet_small();
+  const ProducerConfig& huawei = sc.supply_setup.producers[1];
+  double previous = learning_yield(huawei, huawei.experience_chips);
+  CHECK(previous == doctest::Approx(huawei.initial_yield));
+  for (double q : {2.0, 4.0, 8.0, 16.0}) {
+    const double y = learning_yield(huawei, q * huawei.experience_chips);
+    CHECK(y > previous);
+    previous = y;
+  }
+  // Each doubling multiplies the defect fraction by the progress ratio.
+  CHECK(1 - learning_yield(huawei, 2 * huawei.experience_chips) ==
+        doctest::Approx((1 - huawei.initial_yield) * huawei.progress_ratio));
+  // In a run the producer's chips get cheaper to make as it makes more of them.
+  ModelOutputs ids;
+  const SeriesCatalog cat = build_catalog(sc, ids);
+  Simulation sim(sc, cat, ids, 0);
+  sim.run_to_end();
+  const SeriesBuffer& x = sim.series();
+  const std::size_t last = cat.time_count(cat.series()[ids.chip_unit_cost]) - 1;
+  const std::vector<Date> dates = tick_dates(Cadence::weekly, sc.info.start, sc.info.end);
+  std::size_t launch = 0;
+  while (dates[launch] < Date::from_ymd(2023, 6, 8)) ++launch;
+  CHECK(x.get(ids.chip_unit_cost, last, kAscend) < 0.9 * x.get(ids.chip_unit_cost, launch, kAscend));
+  CHECK(x.get(ids.producer_yield, last, 1) > huawei.initial_yield);
+}
+
+TEST_CASE("demand beyond capacity is rationed and raises the price") {
+  const Scenario sc = quiet_small({"producers.huawei.capacity_chips_per_year=1000"});
+  const SupplySetup& s = sc.supply_setup;
+  OpenPolicy banned(s);
+  banned.set(kA100, kCN, 0.0);
+  banned.set(kH100, kCN, 0.0);
+  SupplyState st = initial_supply_state(s);
+  const Date from = Date::from_ymd(2023, 7, 3);
+  SupplyState next;
+  step_supply(s, st, next, banned.policy, tick_between(from, from.plus_days(7)), kKey);
+  const double available = 1000 * st.yield[1] * 7 / 365.25;
+  CHECK(next.output_chips[1] == doctest::Approx(available));
+  CHECK(sum(next.unmet_usd) > 0.0);
+  CHECK(next.scarcity[1] > 1.0);
+  st = run_weeks(s, next, banned.policy, from.plus_days(7), from.plus_days(70));
+  CHECK(st.price_usd[kAscend] > 1.2 * s.chip_price_usd[kAscend]);
+  CHECK(st.scarcity[1] <= s.params.max_scarcity_markup);
+}
+
+TEST_CASE("chips with slow interconnect are worth less for training") {
+  ChipSpec h100;
+  h100.bf16_dense_tflops = 989;
+  h100.memory_bandwidth_tbps = 3.35;
+  h100.interconnect_gbps = 900;
+  ChipSpec h800 = h100;
+  h800.interconnect_gbps = 400;
+  CHECK(training_h100e(h100, 0.25) == doctest::Approx(1.0));
+  CHECK(training_h100e(h800, 0.25) == doctest::Approx(std::pow(400.0 / 900.0, 0.25)));
+  CHECK(training_h100e(h800, 0.0) == doctest::Approx(1.0));  // exponent 0: no penalty
+  ChipSpec h20 = h100;
+  h20.bf16_dense_tflops = 148;
+  h20.memory_bandwidth_tbps = 4.0;
+  // The H20 is weak for training and strong for (memory-bound) inference.
+  CHECK(training_h100e(h20, 0.25) < 0.2);
+  CHECK(inference_h100e(h20) > 1.0);
+}
+
+TEST_CASE("subsidies raise a producer's capacity growth") {
+  const Scenario sc = quiet_small({"producers.huawei.reinvestment_share=0"});
+  const SupplySetup& s = sc.supply_setup;
+  OpenPolicy plain(s);
+  OpenPolicy funded(s);
+  funded.policy.subsidy_usd_per_year[1] = 5e9;
+  const SupplyState start = initial_supply_state(s);
+  const Date from = Date::from_ymd(2023, 1, 2);
+  const SupplyState a = run_weeks(s, start, plain.policy, from, from.plus_days(364));
+  const SupplyState b = run_weeks(s, start, funded.policy, from, from.plus_days(364));
+  // 5 B USD/year for a year at the default 10,000 USD per chip start/year: +500,000 starts/year.
+  CHECK(b.capacity[1] - a.capacity[1] == doctest::Approx(5e9 * 364 / 365.25 / 10000));
+}
+
+TEST_CASE("equipment controls slow capacity and stop the node shrinking") {
+  const Scenario sc = quiet_small({"producers.huawei.reinvestment_share=0"});
+  const SupplySetup& s = sc.supply_setup;
+  OpenPolicy plain(s);
+  OpenPolicy controlled(s);
+  controlled.policy.subsidy_usd_per_year[1] = 5e9;
+  plain.policy.subsidy_usd_per_year[1] = 5e9;
+  controlled.policy.capex_multiplier[1] = 2.0;
+  controlled.policy.node_floor_nm[1] = 3.0;
+  const SupplyState start = initial_supply_state(s);
+  const Date from = Date::from_ymd(2023, 1, 2);
+  const SupplyState a = run_weeks(s, start, plain.policy, from, from.plus_days(5 * 364));
+  const SupplyState b = run_weeks(s, start, controlled.policy, from, from.plus_days(5 * 364));
+  CHECK(b.capacity[1] - start.capacity[1] ==
+        doctest::Approx(0.5 * (a.capacity[1] - start.capacity[1])).epsilon(0.01));
+  CHECK(a.node_nm[1] == doctest::Approx(5.0 * std::pow(0.85, 5 * 364 / 365.25)));
+  CHECK(b.node_nm[1] == doctest::Approx(3.0));
+}
+
+TEST_CASE("a fab outage cuts output while it lasts") {
+  const Scenario base = quiet_small();
+  const Scenario hit = quiet_small(
+      {"producers.nvidia.disruptions=[{id: quake, start: 2023-03-06, end: 2023-03-19, "
+       "capacity_lost: 1}]"});
+  OpenPolicy open(base.supply_setup);
+  const SupplyState start = initial_supply_state(base.supply_setup);
+  const Date from = Date::from_ymd(2023, 3, 6);
+  SupplyState a, b;
+  step_supply(base.supply_setup, start, a, open.policy, tick_between(from, from.plus_days(7)),
+              kKey);
+  step_supply(hit.supply_setup, start, b, open.policy, tick_between(from, from.plus_days(7)),
+              kKey);
+  CHECK(a.output_chips[0] > 0.0);
+  CHECK(b.output_chips[0] == 0.0);
+  CHECK(b.output_chips[1] == a.output_chips[1]);
+}
+
+TEST_CASE("spending follows the growing demand plan whatever the step length") {
+  const Scenario sc =
+      quiet_small({"producers.nvidia.capacity_chips_per_year=1e9", "producers.nvidia.progress_ratio=1",
+                   "supply_model.depreciation_per_year=0", "clouds=[]", "labs.cn_lab.demand=[]",
+                   "chips.Ascend910B.offered_to=[CN]"});
+  const SupplySetup& s = sc.supply_setup;
+  OpenPolicy open(s);
+  const SupplyState start = initial_supply_state(s);
+  const Date from = Date::from_ymd(2022, 10, 3);
+  const SupplyState weekly = run_weeks(s, start, open.policy, from, from.plus_days(7 * 52));
+  SupplyState once;
+  step_supply(s, start, once, open.policy, tick_between(from, from.plus_days(7 * 52)), kKey);
+  double spent_weekly = 0.0, spent_once = 0.0;
+  for (std::size_t c = 0; c < s.n_chips; ++c) {
+    const double bought_w = weekly.installed[kUsLab * 3 + c] - start.installed[kUsLab * 3 + c];
+    const double bought_o = once.installed[kUsLab * 3 + c] - start.installed[kUsLab * 3 + c];
+    spent_weekly += bought_w * s.chip_price_usd[c];
+    spent_once += bought_o * s.chip_price_usd[c];
+  }
+  // 500 M USD/year from 2022-10-01 growing 2x/year, over 364 days from 2022-10-03.
+  const double t0 = years_between(Date::from_ymd(2022, 10, 1), from);
+  const double t1 = years_between(Date::from_ymd(2022, 10, 1), from.plus_days(364));
+  const double expected = 5e8 * (std::pow(2.0, t1) - std::pow(2.0, t0)) / std::log(2.0);
+  CHECK(spent_once == doctest::Approx(expected));
+  CHECK(spent_weekly == doctest::Approx(expected));
+}
+
+TEST_CASE("demand noise preserves mean spending") {
+  const std::vector<std::string> unlimited = {"producers.nvidia.capacity_chips_per_year=1e9",
+                                              "producers.nvidia.progress_ratio=1",
+                                              "supply_model.depreciation_per_year=0"};
+  std::vector<std::string> noisy = unlimited;
+  noisy.push_back("supply_model.demand_noise_sigma=0.5");
+  const Scenario sc = load_scenario(kSmall, noisy);
+  const SupplySetup& s = sc.supply_setup;
+  OpenPolicy open(s);
+  const SupplyState start = initial_supply_state(s);
+  const Tick year = tick_between(Date::from_ymd(2023, 1, 1), Date::from_ymd(2024, 1, 1));
+  auto spent = [&](const SupplyState& st) {
+    double usd = 0.0;
+    for (std::size_t c = 0; c < 2; ++c)
+      usd += (st.installed[kUsLab * 3 + c] - start.installed[kUsLab * 3 + c]) * st.price_usd[c];
+    return usd;
+  };
+  double total = 0.0;
+  const int n = 2000;
+  SupplyState next;
+  for (int r = 0; r < n; ++r) {
+    step_supply(s, start, next, open.policy, year, {5, static_cast<uint32_t>(r), Stream::buyer_demand});
+    total += spent(next);
+  }
+  const Scenario q = quiet_small(unlimited);
+  step_supply(q.supply_setup, start, next, open.policy, year, kKey);
+  CHECK(total / n == doctest::Approx(spent(next)).epsilon(0.03));
+}
+
+TEST_CASE("capex counts owned chips with their facilities plus other capex") {
+  // The same run three times: no facilities, facilities worth the chips, and 2 B USD/year of
+  // other capex for China's cloud. Chips bought do not change (the accounting buys nothing).
+  auto capex = [](std::vector<std::string> more) {
+    const Scenario sc = load_scenario(kSmall, more);
+    ModelOutputs ids;
+    const SeriesCatalog cat = build_catalog(sc, ids);
+    Simulation sim(sc, cat, ids, 0);
+    sim.run_to_end();
+    std::vector<double> out;  // [t * 2 + country]
+    const std::size_t n = cat.time_count(cat.series()[ids.country_capex]);
+    for (std::size_t t = 0; t < n; ++t)
+      for (std::size_t k = 0; k < 2; ++k) out.push_back(sim.series().get(ids.country_capex, t, k));
+    return out;
+  };
+  const std::vector<double> bare = capex({"supply_model.facility_usd_per_chip_usd=0"});
+  const std::vector<double> doubled = capex({"supply_model.facility_usd_per_chip_usd=1"});
+  const std::vector<double> other = capex({"supply_model.facility_usd_per_chip_usd=0",
+                                           "clouds.cn_cloud.other_capex_usd_per_year=2e9"});
+  REQUIRE(bare.size() >= 24);
+  double us_total = 0.0;
+  for (std::size_t i = 2; i < bare.size(); ++i) {  // from the first date after the start
+    CHECK(doubled[i] == doctest::Approx(2.0 * bare[i]));
+    const bool china = i % 2 == kCN;
+    CHECK(other[i] == doctest::Approx(bare[i] + (china ? 2e9 : 0.0)));
+    if (!china) us_total += bare[i];
+  }
+  CHECK(us_total > 0.0);  // the US lab buys chips
+}

@@ -1,0 +1,270 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "sim/model/scenario.hpp"
+#include "sim/serve/seminar_model.hpp"
+#include "tests/scenario_errors.hpp"
+
+using namespace airace;
+using airace::serve::Game;
+using airace::serve::Json;
+using airace::serve::RequestError;
+using airace::serve::SeminarModel;
+using airace::testing::first_scenario_error;
+using airace::testing::scenario_errors;
+
+namespace {
+const std::string kSmall = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
+
+// small.yaml (2022-2023) with two teams and a lever each; turns of a quarter from 2023-01.
+std::vector<std::string> seminar_sets(std::string enforcement_lever = {}) {
+  if (enforcement_lever.empty())
+    enforcement_lever =
+        "{id: enf, set: us_government.enforcement, team: us, label: Enforcement, min: 0, max: 4, "
+        "step: 0.5}";
+  return {"teams=[{id: us, name: US government}, {id: cn, name: China's government}]",
+          "levers=[" + enforcement_lever +
+              ", {id: sub, set: china_government.chip_subsidy_usd_per_year, team: cn, label: "
+              "Subsidy, min: 0, max: 10000000000, step: 1000000000}]",
+          "seminar={turn_months: 3, replicates: 2, first_turn: 2023-01-01}"};
+}
+
+std::string message_of(const std::vector<std::string>& sets) {
+  return first_scenario_error(kSmall, sets).message;
+}
+
+int status_of(const SeminarModel& m, const Json& levers, std::optional<std::size_t> team) {
+  try {
+    m.values_from(levers, m.defaults(), team);
+  } catch (const RequestError& e) {
+    return e.status();
+  }
+  return 200;
+}
+
+// Every value of every series and event table of two results, NaN equal to NaN.
+bool same_series(const RunResult& a, const RunResult& b) {
+  if (a.replicates.size() != b.replicates.size()) return false;
+  for (std::size_t r = 0; r < a.replicates.size(); ++r) {
+    const SeriesBuffer& x = a.replicates[r];
+    const SeriesBuffer& y = b.replicates[r];
+    if (x.series_count() != y.series_count()) return false;
+    for (SeriesId s = 0; s < x.series_count(); ++s) {
+      const auto u = x.values(s), v = y.values(s);
+      if (u.size() != v.size()) return false;
+      for (std::size_t i = 0; i < u.size(); ++i)
+        if (!(u[i] == v[i] || (std::isnan(u[i]) && std::isnan(v[i])))) return false;
+    }
+    for (EventTableId t = 0; t < x.event_table_count(); ++t) {
+      const auto u = x.events(t), v = y.events(t);
+      if (!std::equal(u.begin(), u.end(), v.begin(), v.end(), [](double p, double q) {
+            return p == q || (std::isnan(p) && std::isnan(q));
+          }))
+        return false;
+    }
+  }
+  return true;
+}
+}  // namespace
+
+TEST_CASE("a scenario's levers are read with their teams and the values in force on first_turn") {
+  const Scenario s = load_scenario(kSmall, seminar_sets());
+  REQUIRE(s.levers.size() == 2);
+  CHECK(s.levers[0].set == Lever::us_enforcement);
+  CHECK(s.seminar_setup.lever_team == std::vector<std::size_t>{0, 1});
+  CHECK(s.seminar_setup.lever_value == std::vector<double>{1.0, 0.0});
+  CHECK(s.seminar.replicates == 2);
+  // A policy event before first_turn sets the value the slider starts from.
+  std::vector<std::string> sets = seminar_sets();
+  sets.push_back(
+      "policy_events=[{id: tighten, date: 2022-06-01, set: us_government.enforcement, to: 2.5}]");
+  CHECK(load_scenario(kSmall, sets).seminar_setup.lever_value[0] == 2.5);
+}
+
+TEST_CASE("bad levers are refused naming the key and what was expected") {
+  const auto enforcement = [](const std::string& team, const std::string& range) {
+    return "{id: enf, set: us_government.enforcement, team: " + team + ", label: E, " + range +
+           "}";
+  };
+  CHECK(first_scenario_error(kSmall, seminar_sets(enforcement("usa", "min: 0, max: 4, step: 1")))
+            .message == "unknown team id 'usa'");
+  CHECK(message_of(seminar_sets(enforcement("us", "min: 4, max: 1, step: 1")))
+            .find("expected max above min") != std::string::npos);
+  const Diagnostic range = first_scenario_error(
+      kSmall, seminar_sets("{id: al, set: allies.alignment, team: us, label: A, min: 0, max: 2, "
+                           "step: 0.5}"));
+  CHECK(range.key_path == "levers[al].max");
+  CHECK(range.message.find("allies.alignment") != std::string::npos);
+  CHECK(message_of(seminar_sets(enforcement("us", "min: 0, max: 4, step: 5")))
+            .find("a step of at most") != std::string::npos);
+  // enforcement is 1 on first_turn: 0.3 + k x 0.5 never reaches it
+  CHECK(message_of(seminar_sets(enforcement("us", "min: 0.3, max: 4, step: 0.5")))
+            .find("not on the slider") != std::string::npos);
+  CHECK(first_scenario_error(kSmall,
+                             seminar_sets(enforcement("us", "min: 0, max: 4, step: 1, lable: E")))
+            .key_path == "levers[enf].lable");
+  CHECK(first_scenario_error(kSmall, seminar_sets("{id: enf, set: us_government.enforcment, team: "
+                                                  "us, label: E, min: 0, max: 4, step: 1}"))
+            .key_path == "levers[enf].set");
+  const std::string lever = enforcement("us", "min: 0, max: 4, step: 0.5");
+  // two sliders on one lever
+  std::vector<std::string> twice = seminar_sets();
+  twice[1] = "levers=[" + lever + ", {id: enf2, set: us_government.enforcement, team: cn, label: "
+             "F, min: 0, max: 4, step: 1}]";
+  CHECK(message_of(twice).find("another lever already moves") != std::string::npos);
+  std::vector<std::string> turn = seminar_sets();
+  turn[2] = "seminar={turn_months: 0}";
+  CHECK(first_scenario_error(kSmall, turn).key_path == "seminar.turn_months");
+  turn[2] = "seminar={replicates: 1000}";
+  CHECK(first_scenario_error(kSmall, turn).key_path == "seminar.replicates");
+  turn[2] = "seminar={first_turn: 2021-01-01}";
+  CHECK(first_scenario_error(kSmall, turn).key_path == "seminar.first_turn");
+  std::vector<std::string> event = seminar_sets();
+  event.push_back(
+      "policy_events=[{id: x, date: 2022-06-01, set: us_government.enforcement, to: 2, team: eu}]");
+  CHECK(first_scenario_error(kSmall, event).key_path == "policy_events[x].team");
+}
+
+TEST_CASE("lever values from a request are checked against their slider and their team") {
+  const SeminarModel m(load_scenario(kSmall, seminar_sets()), 1);
+  CHECK(status_of(m, Json::parse(R"({"enf": 2.5})"), std::nullopt) == 200);
+  CHECK(m.values_from(Json::parse(R"({"enf": 2.5})"), m.defaults(), std::nullopt) ==
+        std::vector<double>{2.5, 0.0});
+  CHECK(status_of(m, Json::parse(R"({"enf": 2.2})"), std::nullopt) == 400);   // off the grid
+  CHECK(status_of(m, Json::parse(R"({"enf": 4.5})"), std::nullopt) == 400);   // above max
+  CHECK(status_of(m, Json::parse(R"({"enf": -0.5})"), std::nullopt) == 400);  // below min
+  CHECK(status_of(m, Json::parse(R"({"enf": "2"})"), std::nullopt) == 400);
+  CHECK(status_of(m, Json::parse(R"({"enf": null})"), std::nullopt) == 400);
+  CHECK(status_of(m, Json::parse(R"({"enff": 2})"), std::nullopt) == 400);
+  CHECK(status_of(m, Json::parse(R"([1, 2])"), std::nullopt) == 400);
+  CHECK(status_of(m, Json::parse(R"({"enf": 1e308})"), std::nullopt) == 400);
+  CHECK(status_of(m, Json::parse(R"({"sub": 3000000000})"), 0) == 403);  // China's lever
+  CHECK(status_of(m, Json::parse(R"({"sub": 3000000000})"), 1) == 200);
+}
+
+TEST_CASE("a scenario without levers cannot be served") {
+  CHECK_THROWS_AS(SeminarModel(load_scenario(kSmall), 1), InputError);
+}
+
+TEST_CASE("a wargame's decisions act from their turn and its export reruns identically") {
+  const SeminarModel m(load_scenario(kSmall, seminar_sets()), 1);
+  Game g(m);
+  Json s = g.state(std::nullopt);
+  CHECK(s["turn"] == 1);
+  CHECK(s["date"] == "2023-01-01");
+  CHECK(s["shown_until"] == "2022-12-31");
+  CHECK(s["world"]["dates"].back().get<std::string>().starts_with("2022-12"));
+
+  // Turn 1: the US submits; the turn runs once China has too.
+  CHECK_FALSE(g.submit(0, Json::parse(R"({"enf": 3})")));
+  CHECK_THROWS_AS(g.submit(0, Json::parse(R"({"sub": 1000000000})")), RequestError);
+  CHECK(g.state(0)["pending"]["enf"] == 3.0);
+  CHECK(g.state(1)["levers"].size() == 1);  // a team sees only its own levers
+  CHECK(g.submit(1, Json::parse(R"({"sub": 4000000000})")));
+  g.advance();
+  s = g.state(std::nullopt);
+  CHECK(s["turn"] == 2);
+  CHECK(s["world"]["dates"].back().get<std::string>().starts_with("2023-03"));
+  const std::string digest = s["digest"].dump();
+  INFO(digest);
+  CHECK(digest.find("US government set Enforcement to 3 index (it was 1 index)") != std::string::npos);
+  // The lever is in force from the turn's date, not before it.
+  const RunResult& after1 = g.result();
+  const SeriesId levers = after1.catalog.find("policy", "levers");
+  const TimeAxis& axis = after1.catalog.time_axis(after1.catalog.series()[levers].cadence);
+  for (std::size_t t = 0; t < axis.dates.size(); ++t)
+    CHECK(after1.replicates[0].get(levers, t, 0) ==
+          (axis.dates[t] < Date::from_ymd(2023, 1, 1) ? 1.0 : 3.0));
+
+  // Turn 2: the facilitator advances without China; then undo and play it again.
+  g.submit(0, Json::parse(R"({"enf": 0.5})"));
+  g.advance();
+  CHECK(g.state(std::nullopt)["turn"] == 3);
+  g.undo();
+  CHECK(g.state(std::nullopt)["turn"] == 2);
+  CHECK(g.state(0)["levers"][0]["value"] == 3.0);
+  CHECK(g.state(std::nullopt)["history"].size() == 1);
+  g.submit(0, Json::parse(R"({"enf": 4})"));
+  g.advance();
+
+  // The export, loaded as a file and run, gives the game's series bit for bit.
+  const std::string yaml = g.export_yaml();
+  const Scenario replay = load_scenario_text(yaml, kSmall);
+  CHECK(replay.info.end == Date::from_ymd(2023, 6, 30));
+  const RunResult rerun = m.run(replay);
+  CHECK(same_series(rerun, g.result()));
+  CHECK(rerun.meta.decisions_csv ==
+        "date,team,id,set,value\n"
+        "2023-01-01,us,turn1_enf,us_government.enforcement,3\n"
+        "2023-01-01,cn,turn1_sub,china_government.chip_subsidy_usd_per_year,4000000000\n"
+        "2023-04-01,us,turn2_enf,us_government.enforcement,4\n");
+
+  g.pause();
+  CHECK_THROWS_AS(g.advance(), RequestError);
+  g.resume();
+  g.end();
+  CHECK_THROWS_AS(g.submit(0, Json::parse(R"({"enf": 1})")), RequestError);
+}
+
+TEST_CASE("the game ends once its turns reach the scenario's end") {
+  std::vector<std::string> sets = seminar_sets();
+  sets[2] = "seminar={turn_months: 6, replicates: 1, first_turn: 2023-01-01}";
+  const SeminarModel m(load_scenario(kSmall, sets), 1);
+  Game g(m);
+  g.advance();  // 2023-01 .. 2023-06
+  CHECK(g.state(std::nullopt)["status"] == "playing");
+  g.advance();  // 2023-07 .. 2023-12, the end
+  CHECK(g.state(std::nullopt)["status"] == "ended");
+  CHECK(g.state(std::nullopt)["shown_until"] == "2023-12-31");
+  g.undo();  // reopens it
+  CHECK(g.state(std::nullopt)["status"] == "playing");
+}
+
+TEST_CASE("the dashboard's view has bands for every indicator and flagship releases") {
+  const SeminarModel m(load_scenario(kSmall, seminar_sets()), 1);
+  std::vector<double> values = m.defaults();
+  values[0] = 4.0;
+  const Scenario s = m.scenario({{0, Date::from_ymd(2023, 1, 1), 0, 4.0}}, Date::from_ymd(2023, 12, 31));
+  const RunResult r = m.run(s);
+  const Json v = m.view(r, Date::from_ymd(2023, 12, 31));
+  CHECK(v["dates"].size() == 24);
+  REQUIRE_FALSE(m.indicators().empty());
+  for (const auto& ind : m.indicators()) {
+    const Json& b = v["series"][ind.id];
+    CHECK(b["median"].size() == 24);
+    for (std::size_t t = 0; t < 24; ++t)
+      if (!b["median"][t].is_null())
+        CHECK(b["p5"][t].get<double>() <= b["p95"][t].get<double>());
+  }
+  for (const Json& rel : v["releases"]) CHECK(rel["date"].get<std::string>() <= "2023-12-31");
+}
+
+TEST_CASE("every scenario of the library can be served with the default levers") {
+  namespace fs = std::filesystem;
+  std::size_t served = 0;
+  for (const char* dir : {"scenarios", "scenarios/whatif", "scenarios/teaching"})
+    for (const fs::directory_entry& e : fs::directory_iterator(fs::path(AIRACE_SOURCE_DIR) / dir)) {
+      if (e.path().extension() != ".yaml") continue;
+      INFO(e.path().string());
+      const Scenario s = load_scenario(e.path());
+      const Scenario with = s.levers.empty() ? airace::serve::with_default_levers(s) : s;
+      CHECK(with.levers.size() == 6);
+      CHECK(with.teams.size() == 2);
+      CHECK(with.seminar.first_turn < with.info.end);
+      ++served;
+    }
+  CHECK(served > 20);
+  // The defaults start turns in 2025 when the scenario spans it, else a month after its start.
+  CHECK(airace::serve::with_default_levers(load_scenario(kSmall)).seminar.first_turn ==
+        Date::from_ymd(2022, 2, 1));
+  // A value off the default slider is reported, saying to declare levers.
+  bool refused = false;
+  try {
+    airace::serve::with_default_levers(load_scenario(kSmall, {"us_government.enforcement=1.1"}));
+  } catch (const InputError& e) {
+    refused = e.diagnostics().back().hint.find("declare levers") != std::string::npos;
+  }
+  CHECK(refused);
+}
