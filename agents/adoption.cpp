@@ -347,7 +347,7 @@ Population generate_population(const AdoptionSetup& s, StreamKey key) {
   for (std::size_t a = 0; a <= n; ++a) pop.peer_begin[a] = static_cast<uint32_t>(a) * degree;
   pop.peers.resize(n * degree);
 
-  key.stream = Stream::adoption_population;
+  key.stream = kAdoptionPopulationStream;
   const std::size_t blocks = (n + kAdopterBlock - 1) / kAdopterBlock;
   parallel_for_each_index(blocks, 1, [&](std::size_t block) {
     const std::size_t begin = block * kAdopterBlock;
@@ -651,7 +651,7 @@ void step_adoption(const AdoptionSetup& s, const Population& pop, const Offer& o
   work.next_choice.resize(n);
   work.block_adopters.assign(blocks * tally, 0.0);
   work.block_size.assign(blocks * tally, 0.0);
-  key.stream = Stream::adoption_choice;
+  key.stream = kAdoptionChoiceStream;
 
   const ChoiceStep step{s,
                         pop,

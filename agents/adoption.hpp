@@ -20,6 +20,11 @@
 
 namespace airace {
 
+// Random streams (sim/core/random.hpp): adopters' preferences (step 0) and peer links (step
+// 1); revision and taste shocks, per adopter and tick.
+inline constexpr Stream kAdoptionPopulationStream{4};
+inline constexpr Stream kAdoptionChoiceStream{5};
+
 // A sector of the economy (education, healthcare, ...): what its adopters use and need.
 struct SectorSpec {
   std::string id;

@@ -26,6 +26,14 @@ std::vector<std::pair<std::string, ExportTier>> tier_options();
 
 enum class Treatment { allowed, licence, banned };
 
+// A country of the scenario (countries[]): destinations of rules are countries or tiers.
+struct CountrySpec {
+  std::string id;
+  std::string name;
+  ExportTier tier = ExportTier::rest;
+  SourceLocation where;
+};
+
 struct RuleDestination {
   EntityRef to;  // a country id or a tier name
   Treatment treatment = Treatment::banned;

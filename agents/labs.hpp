@@ -20,6 +20,10 @@
 
 namespace airace {
 
+// Random streams (sim/core/random.hpp): research outcomes and run lengths; initial runs.
+inline constexpr Stream kLabEfficiencyStream{2};
+inline constexpr Stream kLabTrainingStream{3};
+
 enum class ReleasePolicy { decide, open, closed };
 
 // A dated payment into a lab's capital: a venture round, an investment pledge.

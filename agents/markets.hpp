@@ -17,6 +17,10 @@
 
 namespace airace {
 
+// Random streams (sim/core/random.hpp): factor (entity 0) and firm (entity 1 + firm) noise per
+// trading day.
+inline constexpr Stream kMarketsStream{6};
+
 // The factors firms are exposed to, in this order everywhere (loadings, correlation matrix).
 enum class Factor : std::size_t { compute, margins, china_substitution, market };
 inline constexpr std::size_t kFactorCount = 4;

@@ -21,6 +21,9 @@
 
 namespace airace {
 
+// Random streams (sim/core/random.hpp): spending of each demand plan.
+inline constexpr Stream kBuyerDemandStream{1};
+
 struct ChipQuantity {
   EntityRef chip;
   double units = 0.0;  // chips

@@ -46,9 +46,8 @@ int main(int argc, char** argv) {
         Diagnostics diags;
         for (const std::string& o : point_overrides(plan, point)) apply_override(tree, o, diags);
         const Scenario s = scenario_from_tree(std::move(tree), plan.base_file.string());
-        ModelOutputs ids;
-        const SeriesCatalog catalog = build_catalog(s, ids);
-        Simulation sim(s, catalog, ids, static_cast<uint32_t>(runs[i] % plan.replicates));
+        const SeriesCatalog catalog = build_catalog(s);
+        Simulation sim(s, catalog, static_cast<uint32_t>(runs[i] % plan.replicates));
         sim.run_to_end();
       });
     };

@@ -13,17 +13,13 @@
 
 namespace airace {
 
-// Named purposes. A new purpose gets a new number; existing numbers never change, or stored
+// A purpose of random draws. The engine names its own; each mechanism names its streams in its
+// own header (agents/supply.hpp: kBuyerDemandStream, ...), and the assembly refuses two modules
+// using one number. A new purpose gets a new number; existing numbers never change, or stored
 // results would no longer reproduce.
 enum class Stream : uint32_t {
   test = 0,
-  buyer_demand = 1,  // spending of each demand plan (was lab_purchases)
-  lab_efficiency = 2,
-  lab_training = 3,
-  adoption_population = 4,  // adopters' preferences (step 0) and peer links (step 1)
-  adoption_choice = 5,      // revision and taste shocks, per adopter and tick
-  markets = 6,              // factor (entity 0) and firm (entity 1 + firm) noise per trading day
-  sweep_design = 100,       // sweep designs, bootstrap resamples and uncertain-parameter draws
+  sweep_design = 100,  // sweep designs, bootstrap resamples and uncertain-parameter draws
 };
 
 struct StreamKey {

@@ -43,8 +43,7 @@ RunResult run_ensemble(const Scenario& s, const EnsembleOptions& options, RunMet
                 static_cast<std::size_t>(options.threads));
 
   RunResult result;
-  ModelOutputs ids;
-  result.catalog = build_catalog(s, ids);
+  result.catalog = build_catalog(s);
   const auto n = static_cast<std::size_t>(s.run.replicates);
   result.replicates.resize(n);
   const std::vector<UncertainParameter>& uncertain = s.uncertainty.parameters;
@@ -74,8 +73,7 @@ RunResult run_ensemble(const Scenario& s, const EnsembleOptions& options, RunMet
       std::string failure;
       try {
         own.emplace(scenario_with_values(s, values));
-        ModelOutputs own_ids;
-        if (!same_layout(build_catalog(*own, own_ids), result.catalog))
+        if (!same_layout(build_catalog(*own), result.catalog))
           failure = "the drawn values change the layout of the output";
       } catch (const InputError& e) {
         failure = first_problem(e);
@@ -89,7 +87,7 @@ RunResult run_ensemble(const Scenario& s, const EnsembleOptions& options, RunMet
       }
       scenario = &*own;
     }
-    Simulation sim(*scenario, result.catalog, ids, replicate);
+    Simulation sim(*scenario, result.catalog, replicate);
     // Advance a month at a time so that progress is visible on long runs.
     Date last = s.info.start;
     while (!sim.finished()) {

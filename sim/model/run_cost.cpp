@@ -13,8 +13,7 @@ namespace airace {
 
 RunCost run_cost(const Scenario& s) {
   RunCost c;
-  ModelOutputs ids;
-  const SeriesCatalog catalog = build_catalog(s, ids);
+  const SeriesCatalog catalog = build_catalog(s);
   for (const SeriesSpec& spec : catalog.series())
     c.series_bytes += static_cast<double>(catalog.time_count(spec)) *
                       static_cast<double>(catalog.entity_count(spec)) * sizeof(double);

@@ -49,13 +49,6 @@ struct IndicatorParams {
   double frontier_growth_per_year = 12.0;  // x/year of frontier effective compute
 };
 
-struct CountrySpec {
-  std::string id;
-  std::string name;
-  ExportTier tier = ExportTier::rest;
-  SourceLocation where;
-};
-
 struct Scenario {
   std::string file;     // the file it was loaded from
   // Every file read to build it: `file`, then those its extends: chain names (none for text

@@ -819,8 +819,7 @@ SweepPlan load_sweep_text(const std::string& text, const std::filesystem::path& 
         plan.base_tree = load_config_file(plan.base_file, base_diags, &plan.files_read);
         base_diags.throw_if_any();
         plan.base = scenario_from_tree(plan.base_tree, plan.base_file.string());
-        ModelOutputs ids;
-        plan.base_catalog = build_catalog(plan.base, ids);
+        plan.base_catalog = build_catalog(plan.base);
         base_ok = true;
       } catch (const InputError& e) {
         for (const Diagnostic& d : e.diagnostics())

@@ -56,8 +56,7 @@ RunRecord run_one(const SweepPlan& plan, uint64_t run) {
       tree = with_values(std::move(tree), plan.base.uncertainty,
                          draw_uncertain(plan.base.uncertainty, plan.seed, replicate));
     const Scenario s = scenario_from_tree(std::move(tree), plan.base_file.string());
-    ModelOutputs ids;
-    const SeriesCatalog catalog = build_catalog(s, ids);
+    const SeriesCatalog catalog = build_catalog(s);
     for (const SweepMetric& m : plan.metrics)
       if (!same_shape(catalog, plan.base_catalog, m.series_id))
         throw std::runtime_error("the series " + m.series + " has another shape than in the base");
@@ -65,7 +64,7 @@ RunRecord run_one(const SweepPlan& plan, uint64_t run) {
       if (!same_shape(catalog, plan.base_catalog, plan.keep_series_ids[i]))
         throw std::runtime_error("the series " + plan.keep_series[i] +
                                  " has another shape than in the base");
-    Simulation sim(s, catalog, ids, replicate);
+    Simulation sim(s, catalog, replicate);
     sim.run_to_end();
     for (const SweepMetric& m : plan.metrics)
       rec.values.push_back(metric_value(m, catalog, sim.series(), s.info.start));

@@ -131,8 +131,7 @@ SeminarModel::SeminarModel(Scenario base, int threads)
                      "seminar.first_turn " + base_.seminar.first_turn.iso() +
                          " must come before the scenario's end " + base_.info.end.iso());
   }
-  ModelOutputs ids;
-  const SeriesCatalog cat = build_catalog(base_, ids);
+  const SeriesCatalog cat = build_catalog(base_);
   for (const IndicatorChoice& c : kIndicators) {
     const SeriesId s = cat.find("indicators", c.name);
     if (s == kNoSeries) continue;

@@ -72,9 +72,8 @@ TEST_CASE("in a run an adaptive rule changes treatment only after its condition 
   for (const char* when : {"years_elapsed >= 0.99", "cn_smuggled_h100e > 1e15"}) {
     CAPTURE(when);
     const Scenario s = with_rule(when, 30);
-    ModelOutputs ids;
-    const SeriesCatalog cat = build_catalog(s, ids);
-    Simulation sim(s, cat, ids, 0);
+    const SeriesCatalog cat = build_catalog(s);
+    Simulation sim(s, cat, 0);
     sim.run_to_end();
     const bool should_fire = std::string(when) == "years_elapsed >= 0.99";
     CHECK(sim.governments().fired[0] == (should_fire ? 1 : 0));
@@ -84,7 +83,7 @@ TEST_CASE("in a run an adaptive rule changes treatment only after its condition 
       // Governments act quarterly: the first quarter with years_elapsed >= 0.99 is 2023-01-01, and
       // the rule is in force 30 days later.
       const bool in_force = should_fire && !(weeks[t] < Date::from_ymd(2023, 1, 31));
-      CHECK(sim.series().get(ids.chip_legal_share, t, h100_sg) == (in_force ? 0.0 : 1.0));
+      CHECK(sim.series().get(cat.find("chips", "legal_share"), t, h100_sg) == (in_force ? 0.0 : 1.0));
     }
   }
 }
@@ -106,10 +105,9 @@ TEST_CASE("policy events and adaptive measures move levers on their dates") {
 
 TEST_CASE("a lever set from outside mid-run changes what follows and only that") {
   const Scenario s = load_scenario(kSmall, {"us_government.enforcement=0.2"});
-  ModelOutputs ids;
-  const SeriesCatalog cat = build_catalog(s, ids);
-  Simulation a(s, cat, ids, 0);
-  Simulation b(s, cat, ids, 0);
+  const SeriesCatalog cat = build_catalog(s);
+  Simulation a(s, cat, 0);
+  Simulation b(s, cat, 0);
   const Date pause = Date::from_ymd(2023, 1, 1);
   a.advance_to(pause);
   b.advance_to(pause);

@@ -152,26 +152,25 @@ TEST_CASE("a lab without money cannot buy compute") {
       quiet_small({"labs.us_lab.capital_usd=-1", "lab_model.market_usd_per_year=0",
                    "adoption_model.adopters=0", "labs.us_lab.talent_cost_usd_per_year=0",
                    "lab_model.opex_usd_per_h100e_year=0", "supply_model.depreciation_per_year=0"});
-  ModelOutputs ids;
-  const SeriesCatalog cat = build_catalog(s, ids);
-  Simulation sim(s, cat, ids, 0);
+  const SeriesCatalog cat = build_catalog(s);
+  Simulation sim(s, cat, 0);
   sim.run_to_end();
   const SeriesBuffer& x = sim.series();
-  const std::size_t n = cat.time_count(cat.series()[ids.lab_compute_h100e]);
+  const std::size_t n = cat.time_count(cat.series()[cat.find("labs", "compute_h100e")]);
   for (std::size_t t = 0; t < n; ++t)
-    CHECK(x.get(ids.lab_compute_h100e, t, 0) == doctest::Approx(20000 * 312 / 989.0));
+    CHECK(x.get(cat.find("labs", "compute_h100e"), t, 0) == doctest::Approx(20000 * 312 / 989.0));
   // With money it buys its plan, and pays for it from its capital.
   const std::vector<std::string> no_income = {
       "labs.us_lab.capital_usd=1e12", "lab_model.market_usd_per_year=0",
       "adoption_model.adopters=0", "lab_model.opex_usd_per_h100e_year=0"};
   const Scenario rich = quiet_small(no_income);
-  Simulation sim2(rich, cat, ids, 0);
+  Simulation sim2(rich, cat, 0);
   sim2.run_to_end();
-  CHECK(sim2.series().get(ids.lab_compute_h100e, n - 1, 0) > 2 * (20000 * 312 / 989.0));
+  CHECK(sim2.series().get(cat.find("labs", "compute_h100e"), n - 1, 0) > 2 * (20000 * 312 / 989.0));
   std::vector<std::string> idle_sets = no_income;
   idle_sets.push_back("labs.us_lab.demand=[]");
   const Scenario idle = quiet_small(idle_sets);
-  Simulation sim3(idle, cat, ids, 0);
+  Simulation sim3(idle, cat, 0);
   sim3.run_to_end();
   const double spent = sim3.labs().capital_usd[0] - sim2.labs().capital_usd[0];
   CAPTURE(spent);

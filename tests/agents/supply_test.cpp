@@ -118,25 +118,24 @@ TEST_CASE("a chip over the threshold is never sold legally to a banned destinati
   for (const char* enforcement : {"0", "1", "5"}) {
     const Scenario sc = load_scenario(kSmall, {std::string("us_government.enforcement=") +
                                                enforcement});
-    ModelOutputs ids;
-    const SeriesCatalog cat = build_catalog(sc, ids);
-    Simulation sim(sc, cat, ids, 0);
+    const SeriesCatalog cat = build_catalog(sc);
+    Simulation sim(sc, cat, 0);
     sim.run_to_end();
     const SeriesBuffer& x = sim.series();
-    const std::size_t n = cat.time_count(cat.series()[ids.chip_sales]);
+    const std::size_t n = cat.time_count(cat.series()[cat.find("chips", "sales")]);
     const Date effective = Date::from_ymd(2022, 10, 7);
     const std::vector<Date> dates = tick_dates(Cadence::weekly, sc.info.start, sc.info.end);
     double smuggled = 0.0;
     for (std::size_t t = 0; t < n; ++t) {
       if (dates[t] < effective) continue;
-      CHECK(x.get(ids.chip_sales, t, kA100 * 2 + kCN) == 0.0);
-      CHECK(x.get(ids.chip_sales, t, kH100 * 2 + kCN) == 0.0);
-      CHECK(x.get(ids.chip_legal_share, t, kH100 * 2 + kCN) == 0.0);
-      CHECK(x.get(ids.chip_legal_share, t, kH100 * 2 + kUS) == 1.0);
-      smuggled += x.get(ids.chip_smuggled, t, kH100 * 2 + kCN);
+      CHECK(x.get(cat.find("chips", "sales"), t, kA100 * 2 + kCN) == 0.0);
+      CHECK(x.get(cat.find("chips", "sales"), t, kH100 * 2 + kCN) == 0.0);
+      CHECK(x.get(cat.find("chips", "legal_share"), t, kH100 * 2 + kCN) == 0.0);
+      CHECK(x.get(cat.find("chips", "legal_share"), t, kH100 * 2 + kUS) == 1.0);
+      smuggled += x.get(cat.find("chips", "smuggled"), t, kH100 * 2 + kCN);
     }
     // The Ascend 910B is not covered (a Chinese design): it sells in China after its launch.
-    CHECK(x.get(ids.chip_sales, n - 1, kAscend * 2 + kCN) > 0.0);
+    CHECK(x.get(cat.find("chips", "sales"), n - 1, kAscend * 2 + kCN) > 0.0);
     if (std::string(enforcement) == "0") CHECK(smuggled > 0.0);
   }
 }
@@ -152,9 +151,8 @@ TEST_CASE("leakage falls as enforcement rises") {
   // In the model: China's smuggled and rented compute falls when enforcement doubles.
   auto leaked = [](double enforcement) {
     const Scenario sc = quiet_small({"us_government.enforcement=" + std::to_string(enforcement)});
-    ModelOutputs ids;
-    const SeriesCatalog cat = build_catalog(sc, ids);
-    Simulation sim(sc, cat, ids, 0);
+    const SeriesCatalog cat = build_catalog(sc);
+    Simulation sim(sc, cat, 0);
     sim.run_to_end();
     return std::pair{sim.supply().cumulative_smuggled_h100e[kCN],
                      sim.supply().remote_h100e[kCnLab] + sim.supply().remote_h100e[kCnCloud]};
@@ -216,17 +214,16 @@ TEST_CASE("learning lowers unit cost with cumulative output") {
   CHECK(1 - learning_yield(huawei, 2 * huawei.experience_chips) ==
         doctest::Approx((1 - huawei.initial_yield) * huawei.progress_ratio));
   // In a run the producer's chips get cheaper to make as it makes more of them.
-  ModelOutputs ids;
-  const SeriesCatalog cat = build_catalog(sc, ids);
-  Simulation sim(sc, cat, ids, 0);
+  const SeriesCatalog cat = build_catalog(sc);
+  Simulation sim(sc, cat, 0);
   sim.run_to_end();
   const SeriesBuffer& x = sim.series();
-  const std::size_t last = cat.time_count(cat.series()[ids.chip_unit_cost]) - 1;
+  const std::size_t last = cat.time_count(cat.series()[cat.find("chips", "unit_cost_usd")]) - 1;
   const std::vector<Date> dates = tick_dates(Cadence::weekly, sc.info.start, sc.info.end);
   std::size_t launch = 0;
   while (dates[launch] < Date::from_ymd(2023, 6, 8)) ++launch;
-  CHECK(x.get(ids.chip_unit_cost, last, kAscend) < 0.9 * x.get(ids.chip_unit_cost, launch, kAscend));
-  CHECK(x.get(ids.producer_yield, last, 1) > huawei.initial_yield);
+  CHECK(x.get(cat.find("chips", "unit_cost_usd"), last, kAscend) < 0.9 * x.get(cat.find("chips", "unit_cost_usd"), launch, kAscend));
+  CHECK(x.get(cat.find("producers", "yield"), last, 1) > huawei.initial_yield);
 }
 
 TEST_CASE("demand beyond capacity is rationed and raises the price") {
@@ -365,7 +362,7 @@ TEST_CASE("demand noise preserves mean spending") {
   const int n = 2000;
   SupplyState next;
   for (int r = 0; r < n; ++r) {
-    step_supply(s, start, next, open.policy, year, {5, static_cast<uint32_t>(r), Stream::buyer_demand});
+    step_supply(s, start, next, open.policy, year, {5, static_cast<uint32_t>(r), kBuyerDemandStream});
     total += spent(next);
   }
   const Scenario q = quiet_small(unlimited);
@@ -378,14 +375,13 @@ TEST_CASE("capex counts owned chips with their facilities plus other capex") {
   // other capex for China's cloud. Chips bought do not change (the accounting buys nothing).
   auto capex = [](std::vector<std::string> more) {
     const Scenario sc = load_scenario(kSmall, more);
-    ModelOutputs ids;
-    const SeriesCatalog cat = build_catalog(sc, ids);
-    Simulation sim(sc, cat, ids, 0);
+    const SeriesCatalog cat = build_catalog(sc);
+    Simulation sim(sc, cat, 0);
     sim.run_to_end();
     std::vector<double> out;  // [t * 2 + country]
-    const std::size_t n = cat.time_count(cat.series()[ids.country_capex]);
+    const std::size_t n = cat.time_count(cat.series()[cat.find("indicators", "capex_usd_per_year")]);
     for (std::size_t t = 0; t < n; ++t)
-      for (std::size_t k = 0; k < 2; ++k) out.push_back(sim.series().get(ids.country_capex, t, k));
+      for (std::size_t k = 0; k < 2; ++k) out.push_back(sim.series().get(cat.find("indicators", "capex_usd_per_year"), t, k));
     return out;
   };
   const std::vector<double> bare = capex({"supply_model.facility_usd_per_chip_usd=0"});

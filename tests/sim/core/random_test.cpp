@@ -40,7 +40,7 @@ TEST_CASE("streams differ by seed and replicate and purpose and step and entity"
   const uint64_t x = first(base, 0, 0);
   CHECK(first({2, 0, Stream::test}, 0, 0) != x);
   CHECK(first({1, 1, Stream::test}, 0, 0) != x);
-  CHECK(first({1, 0, Stream::buyer_demand}, 0, 0) != x);
+  CHECK(first({1, 0, Stream{1}}, 0, 0) != x);
   CHECK(first(base, 1, 0) != x);
   CHECK(first(base, 0, 1) != x);
   CHECK(first(base, 0, 0) == x);

@@ -99,14 +99,13 @@ TEST_CASE("the gap indicator narrows when the Chinese lab gets more compute") {
 
 TEST_CASE("a simulation can be advanced to a date and continued") {
   const Scenario s = load_scenario(kSmall);
-  ModelOutputs ids;
-  const SeriesCatalog cat = build_catalog(s, ids);
-  Simulation paused(s, cat, ids, 0);
+  const SeriesCatalog cat = build_catalog(s);
+  Simulation paused(s, cat, 0);
   paused.advance_to(Date::from_ymd(2022, 12, 31));
   CHECK_FALSE(paused.finished());
   CHECK(paused.today() == Date::from_ymd(2023, 1, 1));
   paused.run_to_end();
-  Simulation straight(s, cat, ids, 0);
+  Simulation straight(s, cat, 0);
   straight.run_to_end();
   const SeriesBuffer a = paused.take_series();
   const SeriesBuffer b = straight.take_series();

@@ -1,0 +1,222 @@
+#include "agents/adoption_module.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace airace {
+
+void AdoptionModule::start() {
+  const AdoptionSetup& a = *c_.setup;
+  population_ = generate_population(a, run_.key(kAdoptionPopulationStream));
+  state_ = initial_adoption_state(a);
+  world_.adoption.api_revenue_usd_per_year.assign(a.n_labs, 0.0);
+  world_.adoption.open_spend_usd_per_year.assign(a.n_labs, 0.0);
+  world_.adoption.inference_chip_usd_per_year.assign(a.n_countries, 0.0);
+}
+
+void AdoptionModule::declare_axes(Declarations& d) {
+  std::vector<std::string> options{"none"}, lab{""}, openness{""}, origin{""};
+  for (const LabConfig& l : *c_.labs)
+    for (const char* kind : {"closed", "open"}) {
+      options.push_back(l.id + "_" + kind);
+      lab.push_back(l.id);
+      openness.push_back(kind);
+      origin.push_back(l.country.id);
+    }
+  options_ =
+      d.add_axis({"adoption",
+                  "option",
+                  "what an adopter uses: no model, a lab's best closed model through its API, or "
+                  "the lab's best open-weight model run on its own compute",
+                  options,
+                  {{"option_lab", "", "the lab that made the model (empty: none)", lab},
+                   {"option_openness", "", "closed (API) or open (self-hosted)", openness},
+                   {"option_origin", "", "country of the lab", origin}}});
+  std::vector<std::string> sector_ids, sector_names;
+  for (const SectorSpec& x : *c_.sectors) {
+    sector_ids.push_back(x.id);
+    sector_names.push_back(x.name.empty() ? x.id : x.name);
+  }
+  sectors_ = d.add_axis({"adoption",
+                         "sector",
+                         "sectors of the adopting economy",
+                         sector_ids,
+                         {{"sector_name", "", "display name", sector_names}}});
+  // Countries whose labs make models, in country order.
+  providers_.clear();
+  std::vector<std::string> provider_ids;
+  for (std::size_t k = 0; k < c_.countries->size(); ++k)
+    if (std::find(c_.setup->lab_country.begin(), c_.setup->lab_country.end(), k) !=
+        c_.setup->lab_country.end()) {
+      providers_.push_back(k);
+      provider_ids.push_back((*c_.countries)[k].id);
+    }
+  lab_provider_.clear();
+  for (std::size_t k : c_.setup->lab_country)
+    lab_provider_.push_back(
+        static_cast<std::size_t>(std::find(providers_.begin(), providers_.end(), k) -
+                                 providers_.begin()));
+  providers_axis_ = d.add_axis(
+      {"adoption", "provider", "countries whose labs make models", provider_ids, {}});
+}
+
+void AdoptionModule::declare(Declarations& d) {
+  const std::size_t step =
+      d.step({"adoption.choose", c_.cadence, {part::supply, part::trade}, {part::labs},
+              {part::adoption}, [this](const Tick& t) { this->step(t); }});
+  const AxisId countries = d.axis("countries", "country");
+  const AxisId labs = d.axis("labs", "lab");
+  const AxisId openness = d.axis("indicators", "openness");
+  const AdoptionOutcome& o = world_.adoption;
+  auto series = [&](SeriesDecl decl, const std::vector<double>& values) {
+    d.series(step, std::move(decl), [p = &values](SeriesRow& r) { r.set_all(*p); });
+  };
+  series({"adoption", "share", "fraction",
+          "share of the country's adopting units (organisations and users) using each option, no "
+          "model included",
+          {countries, options_}},
+         country_share_);
+  series({"adoption", "usage_mtokens_per_year", "M tokens/year",
+          "tokens the country's adopters use on each option", {countries, options_}},
+         o.usage_mtokens_per_year);
+  series({"adoption", "sector_share", "fraction",
+          "share of each sector's adopting units worldwide using each option",
+          {sectors_, options_}},
+         sector_share_);
+  series({"adoption", "share_by_provider", "fraction",
+          "share of the country's adopting units using a model from each provider country, open "
+          "or closed",
+          {countries, providers_axis_, openness}},
+         by_provider_);
+  series({"adoption", "sector_share_by_provider", "fraction",
+          "share of each sector's adopting units worldwide using a model from each provider "
+          "country, open or closed",
+          {sectors_, providers_axis_, openness}},
+         sector_by_provider_);
+  series({"adoption", "price_usd_per_mtoken", "USD/M tokens",
+          "price of each option in each country: the API price, or the cost of running the open "
+          "model there (NaN: not on offer)",
+          {countries, options_}},
+         world_.offer.price_usd_per_mtoken);
+  series({"adoption", "option_capability", "log10 FLOP (effective)",
+          "capability of each option's model (NaN: not released yet)", {options_}},
+         world_.offer.capability);
+  series({"adoption", "api_margin", "fraction",
+          "API price over serving cost, minus 1; falls as open models spread", {labs}},
+         world_.offer.margin);
+  series({"adoption", "api_revenue_usd_per_year", "USD/year",
+          "paid by adopters for the lab's closed models", {labs}},
+         o.api_revenue_usd_per_year);
+  series({"adoption", "open_model_spend_usd_per_year", "USD/year",
+          "spent by adopters running the lab's open models on their own compute (the lab earns "
+          "complement_value of it)",
+          {labs}},
+         o.open_spend_usd_per_year);
+  series({"adoption", "chip_usd_per_h100e_year", "USD/H100e-year",
+          "cost of inference chips in each country, written off over their life", {countries}},
+         chip_cost_);
+
+  // The headline indicators of adoption, on the indicators' dates.
+  const std::size_t record = d.step({"adoption.indicators", c_.indicators, {part::adoption}, {},
+                                     {}, [](const Tick&) {}});
+  d.series(record,
+           {"indicators", "inference_demand_h100e", "H100e",
+            "serving compute adoption needs in each country (closed models are served from their "
+            "maker's country, open ones where they are used)",
+            {countries}},
+           [this](SeriesRow& r) {
+             for (std::size_t k = 0; k < c_.setup->n_countries; ++k)
+               r.set(k, world_.adoption.inference_h100e.empty()
+                            ? 0.0
+                            : world_.adoption.inference_h100e[k]);
+           });
+  d.series(record,
+           {"indicators", "adoption_share", "fraction",
+            "share of the country's adopting units that use any model", {countries}},
+           [this](SeriesRow& r) {
+             const std::size_t no = c_.setup->n_options;
+             const std::vector<double>& units = world_.adoption.units;
+             for (std::size_t k = 0; k < c_.setup->n_countries; ++k) {
+               double adopting = 0.0, all = 0.0;
+               for (std::size_t opt = 0; opt < no; ++opt) {
+                 const double u = units.empty() ? 0.0 : units[k * no + opt];
+                 all += u;
+                 if (opt != kNoModel) adopting += u;
+               }
+               r.set(k, all > 0.0 ? adopting / all : std::nan(""));
+             }
+           });
+  // Before the first adoption tick nobody uses a model.
+  d.series(record,
+           {"indicators", "cn_open_share_abroad", "fraction",
+            "share of adopting units outside the US and China that use a Chinese open-weight "
+            "model (NaN while none adopts)"},
+           [this](SeriesRow& r) {
+             r.set(world_.adoption.units.empty() ? std::nan("")
+                                                 : world_.adoption.cn_open_share_abroad);
+           });
+  d.series(record,
+           {"indicators", "open_usage_share", "fraction",
+            "share of the world's tokens used on open-weight models (NaN while none are used)"},
+           [this](SeriesRow& r) {
+             r.set(world_.adoption.units.empty() ? std::nan("")
+                                                 : world_.adoption.open_usage_share);
+           });
+}
+
+void AdoptionModule::step(const Tick& t) {
+  const AdoptionSetup& a = *c_.setup;
+  const LabState& labs = world_.labs;
+  chip_usd_per_h100e_year(*c_.supply, world_.supply, world_.trade, t.date, chip_cost_);
+  const ModelsOnOffer models{labs.closed_capability,  labs.closed_training_flop,
+                             labs.closed_efficiency,  labs.open_capability,
+                             labs.open_training_flop, labs.open_efficiency};
+  world_.offer = build_offer(a, models, chip_cost_, state_.open_usage_share);
+  step_adoption(a, population_, world_.offer, state_, t, run_.key(kAdoptionChoiceStream), work_);
+  world_.adoption = summarise_adoption(a, state_, world_.offer, chip_cost_,
+                                       years_between(run_.start, t.date));
+  state_.open_usage_share = world_.adoption.open_usage_share;
+  summarise();
+}
+
+void AdoptionModule::summarise() {
+  const AdoptionSetup& a = *c_.setup;
+  const AdoptionOutcome& o = world_.adoption;
+  const std::size_t nk = a.n_countries;
+  const std::size_t no = a.n_options;
+  const std::size_t np = providers_.size();
+  std::vector<double> country_units(nk, 0.0), sector_units(a.n_sectors, 0.0);
+  for (std::size_t k = 0; k < nk; ++k)
+    for (std::size_t opt = 0; opt < no; ++opt) country_units[k] += o.units[k * no + opt];
+  for (std::size_t j = 0; j < a.n_sectors; ++j)
+    for (std::size_t opt = 0; opt < no; ++opt) sector_units[j] += o.sector_units[j * no + opt];
+  auto share = [](double x, double total) { return total > 0.0 ? x / total : std::nan(""); };
+  std::vector<double> by_provider(nk * np * 2, 0.0), sector_by_provider(a.n_sectors * np * 2, 0.0);
+  for (std::size_t opt = 1; opt < no; ++opt) {
+    const std::size_t lab = (opt - 1) / 2;
+    const std::size_t open = opt == open_option(lab) ? 0 : 1;  // the openness axis: open, closed
+    for (std::size_t k = 0; k < nk; ++k)
+      by_provider[(k * np + lab_provider_[lab]) * 2 + open] += o.units[k * no + opt];
+    for (std::size_t j = 0; j < a.n_sectors; ++j)
+      sector_by_provider[(j * np + lab_provider_[lab]) * 2 + open] += o.sector_units[j * no + opt];
+  }
+  country_share_.assign(nk * no, 0.0);
+  by_provider_.assign(nk * np * 2, 0.0);
+  for (std::size_t k = 0; k < nk; ++k) {
+    for (std::size_t opt = 0; opt < no; ++opt)
+      country_share_[k * no + opt] = share(o.units[k * no + opt], country_units[k]);
+    for (std::size_t i = 0; i < np * 2; ++i)
+      by_provider_[k * np * 2 + i] = share(by_provider[k * np * 2 + i], country_units[k]);
+  }
+  sector_share_.assign(a.n_sectors * no, 0.0);
+  sector_by_provider_.assign(a.n_sectors * np * 2, 0.0);
+  for (std::size_t j = 0; j < a.n_sectors; ++j) {
+    for (std::size_t opt = 0; opt < no; ++opt)
+      sector_share_[j * no + opt] = share(o.sector_units[j * no + opt], sector_units[j]);
+    for (std::size_t i = 0; i < np * 2; ++i)
+      sector_by_provider_[j * np * 2 + i] =
+          share(sector_by_provider[j * np * 2 + i], sector_units[j]);
+  }
+}
+
+}  // namespace airace

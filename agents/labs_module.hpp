@@ -1,0 +1,52 @@
+#pragma once
+// Labs as a module (sim/core/module.hpp): they pay for the chips delivered to them, research,
+// train and release models (at their research ticks, and on historical release dates).
+// docs/model.md §"Labs".
+
+#include "agents/world.hpp"
+#include "sim/core/module.hpp"
+
+namespace airace {
+
+class LabsModule : public Module {
+ public:
+  struct Config {
+    const LabsSetup* setup = nullptr;
+    const std::vector<LabConfig>* labs = nullptr;
+    const SupplySetup* supply = nullptr;
+    const GovernmentsSetup* governments = nullptr;
+    const std::vector<CountrySpec>* countries = nullptr;
+    Cadence cadence = Cadence::monthly;         // research
+    Cadence supply_cadence = Cadence::weekly;   // paying for deliveries
+    bool adoption = false;  // revenue from adopters (else from the demand curve of lab_model)
+  };
+  LabsModule(Config c, World& world, const RunContext& run) : c_(c), world_(world), run_(run) {}
+  std::string_view name() const override { return "labs"; }
+  std::vector<Stream> streams() const override { return {kLabEfficiencyStream, kLabTrainingStream}; }
+  void configure(const Config& c) { c_ = c; }
+  void start() override;
+  void declare_axes(Declarations& d) override;
+  void declare(Declarations& d) override;
+
+ private:
+  void pay_for_chips();
+  void research(const Tick& t);
+  void dated_releases(const Tick& t);
+  std::vector<double> training_h100e(Date d) const;
+  std::vector<double> open_encouragement(Date d) const;
+  void released(const Release& r);
+
+  Config c_;
+  World& world_;
+  const RunContext& run_;
+  std::size_t cn_ = 0;
+  LabState scratch_;                    // the next state while a step runs
+  std::vector<double> training_;        // [lab] H100e (training value) at the last research tick
+  std::vector<double> wanted_value_;    // [lab] H100e its spending wanted since the last tick
+  std::vector<double> obtained_value_;  // [lab] H100e of it obtained
+  std::vector<Release> released_;       // this step's releases
+  AxisId labs_ = 0;
+  EventLog releases_log_;
+};
+
+}  // namespace airace

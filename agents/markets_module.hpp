@@ -1,0 +1,42 @@
+#pragma once
+// Markets as a module (sim/core/module.hpp): investors see the day's releases, revise their
+// beliefs, and firms are repriced; how each firm fared after each release is recorded.
+// docs/model.md §"Markets".
+
+#include "agents/markets.hpp"
+#include "agents/world.hpp"
+#include "sim/core/module.hpp"
+
+namespace airace {
+
+class MarketsModule : public Module {
+ public:
+  struct Config {
+    const MarketsSetup* setup = nullptr;
+    Cadence cadence = Cadence::trading_daily;
+  };
+  MarketsModule(Config c, World& world, const RunContext& run)
+      : c_(c), world_(world), run_(run) {}
+  std::string_view name() const override { return "markets"; }
+  std::vector<Stream> streams() const override { return {kMarketsStream}; }
+  void configure(const Config& c) { c_ = c; }
+  void start() override { state_ = initial_market_state(*c_.setup); }
+  void declare_axes(Declarations& d) override;
+  void declare(Declarations& d) override;
+
+  const MarketState& state() const { return state_; }
+
+ private:
+  void step(const Tick& t);
+  Config c_;
+  World& world_;
+  const RunContext& run_;
+  MarketState state_;
+  std::size_t seen_releases_ = 0;  // releases already shown to investors
+  std::vector<ReleaseNews> news_;  // releases since the last trading day
+  std::vector<ReleaseWatch> watches_, watched_;
+  AxisId firms_ = 0, factors_ = 0, investors_ = 0;
+  EventLog moves_;
+};
+
+}  // namespace airace

@@ -1,0 +1,56 @@
+#pragma once
+// The world snapshot: what crosses mechanisms, and nothing else (docs/architecture.md). Each
+// part has one writing module; the others read it through their steps' declared reads (the
+// engine orders a day's steps from them, sim/core/module.hpp). A module's own working state
+// (scratch arrays, accumulators, random workspaces) stays in the module.
+
+#include <vector>
+
+#include "agents/adoption.hpp"
+#include "agents/export_rules.hpp"
+#include "agents/governments.hpp"
+#include "agents/labs.hpp"
+#include "agents/supply.hpp"
+#include "sim/core/random.hpp"
+
+namespace airace {
+
+// The parts' names, as steps declare them.
+namespace part {
+inline constexpr const char* governments = "governments";  // lever changes, export rules' dates
+inline constexpr const char* indicators = "indicators";    // world indicators, last published
+inline constexpr const char* trade = "trade";              // what the rules allow; supply policy
+inline constexpr const char* supply = "supply";            // chips made, sold, installed
+inline constexpr const char* labs = "labs";                // labs' money, research, models
+inline constexpr const char* releases = "releases";        // every release so far
+inline constexpr const char* adoption = "adoption";        // the offer and who uses what
+}  // namespace part
+
+struct World {
+  // governments
+  GovernmentState governments;
+  // indicators: world_indicator_names(), as last published (NaN before the first time)
+  std::vector<double> indicators;
+  // trade
+  TradePolicy trade;
+  SupplyPolicy supply_policy;  // its `trade` points at `trade` above
+  // supply
+  SupplyState supply;
+  // labs
+  LabState labs;
+  // releases, in the order they happened
+  std::vector<Release> releases;
+  // adoption
+  Offer offer;
+  AdoptionOutcome adoption;
+};
+
+// What every module knows of the run it belongs to.
+struct RunContext {
+  uint64_t seed = 0;
+  uint32_t replicate = 0;
+  Date start;
+  StreamKey key(Stream stream) const { return {seed, replicate, stream}; }
+};
+
+}  // namespace airace

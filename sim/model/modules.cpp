@@ -1,0 +1,87 @@
+// The registry: every mechanism of the model, one line each (docs/architecture.md §"Adding a
+// mechanism"). The order of the lines is the order of the steps on a shared day where their
+// declared reads and writes leave it open.
+
+#include "agents/adoption_module.hpp"
+#include "agents/governments_module.hpp"
+#include "agents/indicators_module.hpp"
+#include "agents/labs_module.hpp"
+#include "agents/markets_module.hpp"
+#include "agents/supply_module.hpp"
+#include "agents/trade_module.hpp"
+#include "sim/model/model.hpp"
+
+#include <stdexcept>
+
+namespace airace {
+
+template <class M, class ConfigOf>
+void ModuleSet::add(ConfigOf config_of) {
+  auto module = std::make_unique<M>(config_of(scenario_), world_, run_);
+  M* m = module.get();
+  for (const Entry& e : modules_)
+    for (Stream a : e.module->streams())
+      for (Stream b : m->streams())
+        if (a == b)
+          throw std::logic_error("the modules " + std::string(e.module->name()) + " and " +
+                                 std::string(m->name()) + " use the same random stream " +
+                                 std::to_string(static_cast<uint32_t>(a)));
+  modules_.push_back(
+      {std::move(module), [m, config_of](const Scenario& s) { m->configure(config_of(s)); }});
+}
+
+void ModuleSet::declare(Declarations& d) {
+  for (Entry& e : modules_) {
+    d.begin_module(std::string(e.module->name()));
+    e.module->declare_axes(d);
+  }
+  for (Entry& e : modules_) {
+    d.begin_module(std::string(e.module->name()));
+    e.module->declare(d);
+  }
+}
+
+void ModuleSet::start() {
+  for (Entry& e : modules_) e.module->start();
+}
+
+void ModuleSet::use_scenario(const Scenario& s) {
+  for (Entry& e : modules_) e.configure(s);
+}
+
+ModuleSet::ModuleSet(const Scenario& s, World& world, const RunContext& run)
+    : scenario_(s), world_(world), run_(run) {
+  const ScheduleSettings& every = s.schedule;
+  add<GovernmentsModule>([every](const Scenario& x) {
+    return GovernmentsModule::Config{&x.governments_setup, &x.rule_book, &x.export_rules,
+                                     every.governments, every.indicators};
+  });
+  add<TradeModule>([every](const Scenario& x) {
+    return TradeModule::Config{&x.rule_book, &x.governments_setup, &x.supply_setup, &x.countries,
+                               every.supply, x.adoption_setup.enabled()};
+  });
+  add<SupplyModule>([every](const Scenario& x) {
+    return SupplyModule::Config{&x.supply_setup, &x.chips, &x.clouds, every.supply};
+  });
+  add<LabsModule>([every](const Scenario& x) {
+    return LabsModule::Config{&x.labs_setup,  &x.labs,         &x.supply_setup,
+                              &x.governments_setup, &x.countries, every.labs,
+                              every.supply, x.adoption_setup.enabled()};
+  });
+  if (s.adoption_setup.enabled())
+    add<AdoptionModule>([every](const Scenario& x) {
+      return AdoptionModule::Config{&x.adoption_setup, &x.supply_setup, &x.labs, &x.sectors,
+                                    &x.countries, every.adoption, every.indicators};
+    });
+  if (s.markets_setup.enabled())
+    add<MarketsModule>([every](const Scenario& x) {
+      return MarketsModule::Config{&x.markets_setup, every.markets};
+    });
+  add<IndicatorsModule>([every](const Scenario& x) {
+    return IndicatorsModule::Config{&x.supply_setup, &x.labs_setup, &x.countries,
+                                    x.indicators.frontier_growth_per_year, every.indicators,
+                                    every.supply};
+  });
+}
+
+}  // namespace airace
