@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/model/ensemble.hpp"
+#include "sim/runner/ensemble.hpp"
 
 using namespace airace;
 

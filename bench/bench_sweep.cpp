@@ -15,7 +15,7 @@
 
 #include "sim/core/parallel.hpp"
 #include "sim/model/model.hpp"
-#include "sim/model/sweep_runner.hpp"
+#include "sim/runner/sweep_runner.hpp"
 
 using namespace airace;
 

@@ -24,13 +24,13 @@
 #include "output/h5_writer.hpp"
 #include "output/summary.hpp"
 #include "sim/model/describe.hpp"
-#include "sim/model/ensemble.hpp"
+#include "sim/runner/ensemble.hpp"
 #include "sim/cli/mpi_world.hpp"
 #include "sim/model/run_cost.hpp"
 #include "sim/model/scenario.hpp"
 #include "sim/serve/server.hpp"
 #include "sim/sweep/sensitivity.hpp"
-#include "sim/model/sweep_runner.hpp"
+#include "sim/runner/sweep_runner.hpp"
 
 namespace airace {
 namespace {

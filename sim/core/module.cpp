@@ -52,9 +52,12 @@ std::vector<std::size_t> order_steps(const std::vector<Declarations::DeclaredSte
       return w->second;
     };
     for (const std::string& p : steps[i].spec.reads_previous) check(p);
+    // A module's own steps run in the order it declared them: a read of its own part waits only
+    // for its earlier steps.
     for (const std::string& p : steps[i].spec.reads)
       for (std::size_t w : check(p))
-        if (w != i && std::find(before[i].begin(), before[i].end(), w) == before[i].end())
+        if (w != i && !(steps[w].module == steps[i].module && w > i) &&
+            std::find(before[i].begin(), before[i].end(), w) == before[i].end())
           before[i].push_back(w);
   }
   // Kahn's algorithm, taking the earliest declared step that is ready.

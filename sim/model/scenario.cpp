@@ -359,7 +359,18 @@ Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name) {
   Scenario s;
   s.file = file_name;
   ConfigNode at_medians;
-  static const std::vector<ParamInfo> schema = all_parameters();
+  static const std::vector<ParamInfo> schema = [] {
+    // Archetypes set labs[] keys: a distribution there is checked as the lab key's.
+    std::vector<ParamInfo> all = all_parameters();
+    const std::size_t n = all.size();
+    for (std::size_t i = 0; i < n; ++i)
+      if (all[i].key.starts_with("labs[].")) {
+        ParamInfo alias = all[i];
+        alias.key = "archetypes[]." + alias.key.substr(7);
+        all.push_back(std::move(alias));
+      }
+    return all;
+  }();
   s.uncertainty = extract_uncertainty(tree, at_medians, schema, diags);
   // A distribution's own errors first: the schema would only repeat them at its median.
   diags.throw_if_any();

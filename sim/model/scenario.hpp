@@ -19,7 +19,7 @@
 #include "sim/core/config_tree.hpp"
 #include "sim/core/params.hpp"
 #include "sim/model/seminar.hpp"
-#include "sim/model/uncertainty.hpp"
+#include "sim/sweep/uncertainty.hpp"
 
 namespace airace {
 

@@ -6,7 +6,7 @@
 
 #include "output/summary.hpp"
 #include "sim/core/config_tree.hpp"
-#include "sim/model/ensemble.hpp"
+#include "sim/runner/ensemble.hpp"
 #include "sim/model/model.hpp"
 
 namespace airace::serve {

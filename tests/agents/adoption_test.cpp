@@ -371,7 +371,7 @@ TEST_CASE("bad adoption input is reported") {
 
 // ---- Adoption in full runs -----------------------------------------------------------------
 
-#include "sim/model/ensemble.hpp"
+#include "sim/runner/ensemble.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <numeric>
 
-#include "sim/model/ensemble.hpp"
+#include "sim/runner/ensemble.hpp"
 #include "tests/scenario_errors.hpp"
 
 using namespace airace;

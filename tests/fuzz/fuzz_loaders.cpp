@@ -6,8 +6,8 @@
 
 #include "sim/core/config_tree.hpp"
 #include "sim/model/scenario.hpp"
-#include "sim/model/sweep_plan.hpp"
-#include "sim/model/uncertainty.hpp"
+#include "sim/runner/sweep_plan.hpp"
+#include "sim/sweep/uncertainty.hpp"
 
 namespace airace::fuzz {
 namespace {

@@ -1,4 +1,4 @@
-#include "sim/model/ensemble.hpp"
+#include "sim/runner/ensemble.hpp"
 
 #include <doctest/doctest.h>
 

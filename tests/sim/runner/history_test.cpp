@@ -8,7 +8,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "sim/model/ensemble.hpp"
+#include "sim/runner/ensemble.hpp"
 #include "sim/model/model.hpp"
 
 using namespace airace;

@@ -1,4 +1,4 @@
-#include "sim/model/sweep_plan.hpp"
+#include "sim/runner/sweep_plan.hpp"
 
 #include <oneapi/tbb/global_control.h>
 

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "sim/model/ensemble.hpp"
+#include "sim/runner/ensemble.hpp"
 #include "sim/model/scenario.hpp"
-#include "sim/model/sweep_plan.hpp"
-#include "sim/model/sweep_runner.hpp"
+#include "sim/runner/sweep_plan.hpp"
+#include "sim/runner/sweep_runner.hpp"
 #include "tests/scenario_errors.hpp"
 
 namespace fs = std::filesystem;

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "sim/model/scenario.hpp"
-#include "sim/model/sweep_plan.hpp"
+#include "sim/runner/sweep_plan.hpp"
 #include "tests/airace_process.hpp"
 
 namespace fs = std::filesystem;

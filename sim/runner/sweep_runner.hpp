@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "output/sweep_file.hpp"
-#include "sim/model/sweep_plan.hpp"
+#include "sim/runner/sweep_plan.hpp"
 
 namespace airace {
 

@@ -1,4 +1,4 @@
-#include "sim/model/uncertainty.hpp"
+#include "sim/sweep/uncertainty.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -51,10 +51,8 @@ std::string format_exact(double v) {
 }
 
 // The schema's entry for a key pattern: the key itself, or a mapping of ids to numbers above it.
-// Archetypes set labs[] keys.
-const ParamInfo* schema_entry(std::string pattern, const std::vector<ParamInfo>& schema,
+const ParamInfo* schema_entry(const std::string& pattern, const std::vector<ParamInfo>& schema,
                               bool& map_value) {
-  if (pattern.starts_with("archetypes[].")) pattern = "labs[]." + pattern.substr(13);
   map_value = false;
   for (const ParamInfo& p : schema)
     if (p.key == pattern) return &p;

@@ -1,4 +1,4 @@
-#include "sim/model/sweep_runner.hpp"
+#include "sim/runner/sweep_runner.hpp"
 
 #include <algorithm>
 #include <chrono>

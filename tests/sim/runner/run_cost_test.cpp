@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/model/sweep_plan.hpp"
+#include "sim/runner/sweep_plan.hpp"
 #include "tests/airace_process.hpp"
 #include "tests/scenario_errors.hpp"
 

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "output/sweep_file.hpp"
-#include "sim/model/sweep_plan.hpp"
-#include "sim/model/sweep_runner.hpp"
+#include "sim/runner/sweep_plan.hpp"
+#include "sim/runner/sweep_runner.hpp"
 #include "tests/airace_process.hpp"
 
 namespace fs = std::filesystem;
