@@ -15,24 +15,7 @@ enum Where : std::size_t { US, CN, SG, JP };
 
 // kRules, and `more` after it, through the rules' own schema and resolve_rules.
 RuleBook rule_book(const std::string& more = "") {
-  const ConfigNode tree = module_tree(kRules + more, {}, "rules.yaml");
-  Diagnostics diags;
-  const auto chips = read_list(tree, "chips", chip_schema(), diags);
-  const auto rules = read_list(tree, "export_rules", export_rule_schema(), diags);
-  const auto controls = read_list(tree, "equipment_controls", equipment_control_schema(), diags);
-  const std::vector<Country> countries = read_countries(tree);
-  std::vector<std::string> producer_ids;
-  std::vector<std::size_t> producer_country;
-  if (const ConfigNode* producers = tree.find("producers"))
-    for (const ConfigNode& p : producers->items) {
-      producer_ids.push_back(p.find("id")->scalar);
-      for (std::size_t k = 0; k < countries.size(); ++k)
-        if (countries[k].id == p.find("country")->scalar) producer_country.push_back(k);
-    }
-  RuleBook book =
-      resolve_rules(rules, controls, chips, countries, producer_ids, producer_country, diags);
-  require_no_errors(diags);
-  return book;
+  return read_rule_book(module_tree(kRules + more, {}, "rules.yaml"));
 }
 
 double share(const TradePolicy& p, Chip c, Where k) { return p.legal_share[c * p.n_countries + k]; }

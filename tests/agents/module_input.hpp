@@ -72,4 +72,26 @@ inline std::vector<Country> read_countries(const ConfigNode& tree) {
   return out;
 }
 
+// The export rules and equipment controls of `tree`, resolved against its chips, countries and
+// producers by resolve_rules; fails the test on an error.
+inline RuleBook read_rule_book(const ConfigNode& tree) {
+  Diagnostics diags;
+  const auto chips = read_list(tree, "chips", chip_schema(), diags);
+  const auto rules = read_list(tree, "export_rules", export_rule_schema(), diags);
+  const auto controls = read_list(tree, "equipment_controls", equipment_control_schema(), diags);
+  const std::vector<Country> countries = read_countries(tree);
+  std::vector<std::string> producer_ids;
+  std::vector<std::size_t> producer_country;
+  if (const ConfigNode* producers = tree.find("producers"))
+    for (const ConfigNode& p : producers->items) {
+      producer_ids.push_back(p.find("id")->scalar);
+      for (std::size_t k = 0; k < countries.size(); ++k)
+        if (countries[k].id == p.find("country")->scalar) producer_country.push_back(k);
+    }
+  RuleBook book =
+      resolve_rules(rules, controls, chips, countries, producer_ids, producer_country, diags);
+  require_no_errors(diags);
+  return book;
+}
+
 }  // namespace airace::testing
