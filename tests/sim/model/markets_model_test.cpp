@@ -13,25 +13,32 @@
 
 using namespace airace;
 
-TEST_CASE("bad market input is reported") {
-  const std::string base = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
-  const std::filesystem::path file =
-      std::filesystem::temp_directory_path() / "airace_bad_markets.yaml";
-  {
-    std::ofstream out(file);
-    out << "extends: " << base << "\n"
-        << "market_model:\n"
-        << "  factor_correlation: [[1, 0.9, 0.9, 0], [0.9, 1, -0.9, 0], [0.9, -0.9, 1, 0], "
-           "[0, 0, 0, 1]]\n"
-        << "  fundamental_share: 0.9\n"
-        << "firms:\n"
-        << "  - {id: nv, country: US, market_cap_usd: -5}\n"
-        << "  - {id: x, country: XX, market_cap_usd: 1e9, compute_exposur: 1}\n";
-  }
+namespace {
+
+// Every error of small.yaml extended by `yaml`, written to the file `name` (line 2 onwards) in the
+// temporary folder, one formatted error a line.
+std::string errors_of_extension(const std::string& name, const std::string& yaml) {
+  const std::filesystem::path file = std::filesystem::temp_directory_path() / name;
+  std::ofstream(file) << "extends: " << AIRACE_SOURCE_DIR << "/tests/data/small.yaml\n" << yaml;
   std::string all;
   for (const Diagnostic& e : testing::scenario_errors(file.string()))
     all += format_diagnostic(e) + "\n";
   std::filesystem::remove(file);
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("bad market input is reported") {
+  const std::string all = errors_of_extension(
+      "airace_bad_markets.yaml",
+      "market_model:\n"
+      "  factor_correlation: [[1, 0.9, 0.9, 0], [0.9, 1, -0.9, 0], [0.9, -0.9, 1, 0], "
+      "[0, 0, 0, 1]]\n"
+      "  fundamental_share: 0.9\n"
+      "firms:\n"
+      "  - {id: nv, country: US, market_cap_usd: -5}\n"
+      "  - {id: x, country: XX, market_cap_usd: 1e9, compute_exposur: 1}\n");
   CAPTURE(all);
   CHECK(all.find("airace_bad_markets.yaml:3:23") != std::string::npos);
   CHECK(all.find("not positive definite") != std::string::npos);
@@ -42,21 +49,11 @@ TEST_CASE("bad market input is reported") {
 }
 
 TEST_CASE("policy rates must be in date order and start on or before the start date") {
-  const std::string base = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
-  const std::filesystem::path file =
-      std::filesystem::temp_directory_path() / "airace_bad_rates.yaml";
-  {
-    std::ofstream out(file);
-    out << "extends: " << base << "\n"
-        << "market_model:\n"
-        << "  policy_rates:\n"
-        << "    - {id: late, date: 2030-01-01, percent: 2}\n"
-        << "    - {id: earlier, date: 2029-01-01, percent: 3}\n";
-  }
-  std::string all;
-  for (const Diagnostic& e : testing::scenario_errors(file.string()))
-    all += format_diagnostic(e) + "\n";
-  std::filesystem::remove(file);
+  const std::string all = errors_of_extension("airace_bad_rates.yaml",
+                                              "market_model:\n"
+                                              "  policy_rates:\n"
+                                              "    - {id: late, date: 2030-01-01, percent: 2}\n"
+                                              "    - {id: earlier, date: 2029-01-01, percent: 3}\n");
   CAPTURE(all);
   CHECK(all.find("airace_bad_rates.yaml:5") != std::string::npos);
   CHECK(all.find("date order") != std::string::npos);
