@@ -51,7 +51,8 @@ struct Quote {
 };
 
 int line_of(const std::string& text, std::size_t pos) {
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n'));
+  return 1 +
+         static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n'));
 }
 
 std::string trim(const std::string& s) {
@@ -250,7 +251,8 @@ BaselineValue baseline_value(const ConfigNode& root, const std::string& path,
       const ConfigNode* item = nullptr;
       for (const ConfigNode& it : node->items) {
         const ConfigNode* id = it.is_map() ? it.find("id") : nullptr;
-        if (id != nullptr ? id->scalar == seg : item_index(seg) == std::size_t(&it - node->items.data()))
+        if (id != nullptr ? id->scalar == seg
+                          : item_index(seg) == std::size_t(&it - node->items.data()))
           item = &it;
       }
       if (item == nullptr) {
@@ -391,9 +393,10 @@ TEST_CASE("a quoted baseline value that differs or names no parameter is reporte
   const Scenario baseline =
       load_scenario(std::string(AIRACE_SOURCE_DIR) + "/scenarios/baseline.yaml");
   const std::vector<Quote> quotes = quoted_in_text(
-      "x.md", "a `market_model.spend_elasticity = 0.8` and\n`supply_model.no_such_key = 1` and "
-              "`labs.deepseek.talent = 1.5` `populations.CN.reach = {US: 0}` "
-              "`lab_model.training_run_days = 90 days` `C = log10 E`");
+      "x.md",
+      "a `market_model.spend_elasticity = 0.8` and\n`supply_model.no_such_key = 1` and "
+      "`labs.deepseek.talent = 1.5` `populations.CN.reach = {US: 0}` "
+      "`lab_model.training_run_days = 90 days` `C = log10 E`");
   REQUIRE(quotes.size() == 5);
   CHECK(quotes[1].line == 2);
   CHECK(quotes[4].unit == "days");
@@ -402,8 +405,8 @@ TEST_CASE("a quoted baseline value that differs or names no parameter is reporte
         std::string::npos);
   // DeepSeek's talent comes from its archetype, efficient_challenger.
   CHECK(baseline_value(baseline.resolved, quotes[2].path, schema).node.scalar == "1.5");
-  CHECK(baseline_value(baseline.resolved, "labs.no_such_lab.talent", schema).error.find(
-            "no item 'no_such_lab'") != std::string::npos);
+  CHECK(baseline_value(baseline.resolved, "labs.no_such_lab.talent", schema)
+            .error.find("no item 'no_such_lab'") != std::string::npos);
   // Nvidia's margins loading is not written: its default, 0.
   const BaselineValue margins =
       baseline_value(baseline.resolved, "firms.nvidia.margins_exposure", schema);

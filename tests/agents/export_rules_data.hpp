@@ -55,5 +55,4 @@ export_rules:
     destinations: [{to: rest, treatment: allowed, cap_h100e: 1000}]
 )";
 
-
 }  // namespace airace::testing

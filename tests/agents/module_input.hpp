@@ -23,7 +23,8 @@ inline void require_no_errors(const Diagnostics& diags) {
 
 // The tree of `text` (or of the file `path`) with the overrides applied; fails the test on an
 // error.
-inline ConfigNode module_tree(const std::string& text, const std::vector<std::string>& overrides = {},
+inline ConfigNode module_tree(const std::string& text,
+                              const std::vector<std::string>& overrides = {},
                               const std::string& file_name = "module.yaml") {
   Diagnostics diags;
   ConfigNode tree = parse_yaml_text(text, file_name, diags);
