@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "output/csv.hpp"
 #include "output/h5_reader.hpp"
 #include "output/summary.hpp"
 #include "sim/core/calendar.hpp"
@@ -322,13 +323,6 @@ std::string full(double v) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.17g", v);
   return buf;
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-  return q + "\"";
 }
 
 std::string pairing_line(const Comparison& c) {

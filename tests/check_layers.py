@@ -89,8 +89,8 @@ def main():
             target = m.group(1)
             if "/" not in target or target.startswith(("airace/", "Random123/")):
                 continue
-            if target.startswith("tests/"):
-                dest = "tests" if target.count("/") == 1 else None
+            if target.startswith("tests/"):  # a test helper belongs to the folder it mirrors
+                dest = "tests" if target.count("/") == 1 else folder_of(target[len("tests/"):])
             else:
                 dest = folder_of(target)
             if dest is None or dest not in allowed:

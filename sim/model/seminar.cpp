@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "output/csv.hpp"
+
 namespace airace {
 
 const Schema<TeamSpec>& team_schema() {
@@ -142,15 +144,6 @@ std::string exact_number(double v) {
   std::snprintf(buf, sizeof buf, "%.17g", v);
   return buf;
 }
-
-namespace {
-std::string csv_field(const std::string& f) {
-  if (f.find_first_of(",\"\n") == std::string::npos) return f;
-  std::string q = "\"";
-  for (char c : f) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
-}  // namespace
 
 std::string decision_log_csv(const std::vector<PolicyEvent>& events) {
   std::string csv;

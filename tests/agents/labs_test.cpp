@@ -4,19 +4,34 @@
 
 #include <cmath>
 
-#include "sim/model/model.hpp"
-#include "sim/model/scenario.hpp"
-#include "tests/scenario_errors.hpp"
+#include "tests/agents/module_input.hpp"
 
 using namespace airace;
+using namespace airace::testing;
 
 namespace {
 const std::string kSmall = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
+const Date kStart = Date::from_ymd(2022, 1, 1);
 
-Scenario quiet_small(std::vector<std::string> more = {}) {
-  more.insert(more.begin(), "supply_model.demand_noise_sigma=0");
-  more.insert(more.begin(), "lab_model.efficiency_noise_sigma=0");
-  return load_scenario(kSmall, more);
+// small.yaml's labs through the labs' own schemas and resolve_labs. cn_lab gets the values of its
+// archetype, efficient_challenger, written out, as the scenario would merge them; `more` wins.
+struct Labs {
+  std::vector<LabConfig> labs;
+  LabsSetup labs_setup;
+};
+Labs quiet_small(std::vector<std::string> more = {}) {
+  more.insert(more.begin(), {"lab_model.efficiency_noise_sigma=0", "labs.cn_lab.talent=1.5",
+                             "labs.cn_lab.open_bias=1", "labs.cn_lab.initially_open=true"});
+  const ConfigNode tree = module_file_tree(kSmall, more);
+  Diagnostics diags;
+  Labs out;
+  const auto params = read_section(tree, "lab_model", lab_model_schema(), diags);
+  out.labs = read_list(tree, "labs", lab_schema(), diags);
+  std::vector<std::string> country_ids;
+  for (const Country& c : read_countries(tree)) country_ids.push_back(c.id);
+  out.labs_setup = resolve_labs(out.labs, params, country_ids, kStart);
+  require_no_errors(diags);
+  return out;
 }
 
 Tick tick_between(Date from, Date to, std::size_t index = 1) {
@@ -24,7 +39,6 @@ Tick tick_between(Date from, Date to, std::size_t index = 1) {
 }
 
 const StreamKey kKey{1, 0, Stream::test};
-const Date kStart = Date::from_ymd(2022, 1, 1);
 
 // Steps labs monthly for `months` with fixed inputs; returns the final state and the releases.
 struct Run {
@@ -66,7 +80,7 @@ TEST_CASE("capability is log10 of effective training compute and rises with comp
 }
 
 TEST_CASE("efficiency grows at the plain rate when the scarcity elasticity is 0") {
-  const Scenario s =
+  const Labs s =
       quiet_small({"lab_model.scarcity_elasticity=0", "lab_model.open_spillover_per_year=0",
                    "lab_model.closed_spillover_per_year=0"});
   Inputs in;
@@ -83,7 +97,7 @@ TEST_CASE("efficiency growth rises with the scarcity elasticity") {
   in.scarcity = {0.0, 0.5};
   double previous = 0.0;
   for (const char* e : {"0", "0.5", "1", "2"}) {
-    const Scenario s = quiet_small({std::string("lab_model.scarcity_elasticity=") + e,
+    const Labs s = quiet_small({std::string("lab_model.scarcity_elasticity=") + e,
                                     "lab_model.open_spillover_per_year=0",
                                     "lab_model.closed_spillover_per_year=0"});
     const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
@@ -101,7 +115,7 @@ TEST_CASE("efficiency growth rises with the scarcity elasticity") {
 }
 
 TEST_CASE("open releases raise rivals' efficiency and closed ones much less") {
-  const Scenario s = quiet_small();
+  const Labs s = quiet_small();
   const LabsSetup& setup = s.labs_setup;
   Inputs in;
   LabState st = initial_lab_state(setup, in.training, kStart, kKey);
@@ -132,7 +146,7 @@ TEST_CASE("open releases raise rivals' efficiency and closed ones much less") {
 }
 
 TEST_CASE("spillover never lifts a lab beyond the releaser's level") {
-  const Scenario s = quiet_small({"lab_model.open_spillover_per_year=100"});
+  const Labs s = quiet_small({"lab_model.open_spillover_per_year=100"});
   Inputs in;
   LabState st = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
   st.talent = {1e6, 1e6};  // absorptive capacity ~1
@@ -146,41 +160,8 @@ TEST_CASE("spillover never lifts a lab beyond the releaser's level") {
   CHECK(next.efficiency[0] == doctest::Approx(8.0).epsilon(1e-6));
 }
 
-TEST_CASE("a lab without money cannot buy compute") {
-  // us_lab starts with no money and no income: it buys nothing, whatever its plans.
-  const Scenario s =
-      quiet_small({"labs.us_lab.capital_usd=-1", "lab_model.market_usd_per_year=0",
-                   "adoption_model.adopters=0", "labs.us_lab.talent_cost_usd_per_year=0",
-                   "lab_model.opex_usd_per_h100e_year=0", "supply_model.depreciation_per_year=0"});
-  const SeriesCatalog cat = build_catalog(s);
-  Simulation sim(s, cat, 0);
-  sim.run_to_end();
-  const SeriesBuffer& x = sim.series();
-  const std::size_t n = cat.time_count(cat.series()[cat.find("labs", "compute_h100e")]);
-  for (std::size_t t = 0; t < n; ++t)
-    CHECK(x.get(cat.find("labs", "compute_h100e"), t, 0) == doctest::Approx(20000 * 312 / 989.0));
-  // With money it buys its plan, and pays for it from its capital.
-  const std::vector<std::string> no_income = {
-      "labs.us_lab.capital_usd=1e12", "lab_model.market_usd_per_year=0",
-      "adoption_model.adopters=0", "lab_model.opex_usd_per_h100e_year=0"};
-  const Scenario rich = quiet_small(no_income);
-  Simulation sim2(rich, cat, 0);
-  sim2.run_to_end();
-  CHECK(sim2.series().get(cat.find("labs", "compute_h100e"), n - 1, 0) > 2 * (20000 * 312 / 989.0));
-  std::vector<std::string> idle_sets = no_income;
-  idle_sets.push_back("labs.us_lab.demand=[]");
-  const Scenario idle = quiet_small(idle_sets);
-  Simulation sim3(idle, cat, 0);
-  sim3.run_to_end();
-  const double spent = sim3.labs().capital_usd[0] - sim2.labs().capital_usd[0];
-  CAPTURE(spent);
-  // 500 M USD/year from 2022-10-01 doubling yearly, to the last weekly tick (2023-12-25).
-  const double t = years_between(Date::from_ymd(2022, 10, 1), Date::from_ymd(2023, 12, 25));
-  CHECK(spent == doctest::Approx(5e8 * (std::pow(2.0, t) - 1) / std::log(2.0)).epsilon(0.02));
-}
-
 TEST_CASE("a lab whose capital runs out loses talent and it comes back with money") {
-  const Scenario s = quiet_small({"labs.us_lab.capital_usd=-1e9", "lab_model.shrink_per_year=1",
+  const Labs s = quiet_small({"labs.us_lab.capital_usd=-1e9", "lab_model.shrink_per_year=1",
                                   "lab_model.market_usd_per_year=0", "adoption_model.adopters=0"});
   Inputs in;
   const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
@@ -194,20 +175,20 @@ TEST_CASE("a lab whose capital runs out loses talent and it comes back with mone
 }
 
 TEST_CASE("funding rounds add capital on their date") {
-  const Scenario s =
+  const Labs s =
       quiet_small({"labs.us_lab.funding_rounds=[{id: seed, date: 2022-03-15, usd: 5e9}]"});
   Inputs in;
   const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
   const Run two = run_months(s.labs_setup, start, in.view(), 2);
   const Run three = run_months(s.labs_setup, start, in.view(), 3);
-  const Scenario none = quiet_small();
+  const Labs none = quiet_small();
   const Run base = run_months(none.labs_setup, start, in.view(), 3);
   CHECK(three.state.capital_usd[0] - base.state.capital_usd[0] == doctest::Approx(5e9));
   CHECK(two.state.capital_usd[0] < three.state.capital_usd[0] - 4e9);
 }
 
 TEST_CASE("a lab releases a model at the end of each training run") {
-  const Scenario s = quiet_small({"lab_model.training_run_days=90"});
+  const Labs s = quiet_small({"lab_model.training_run_days=90"});
   Inputs in;
   const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
   const Run r = run_months(s.labs_setup, start, in.view(), 24);
@@ -235,7 +216,7 @@ TEST_CASE("a lab releases a model at the end of each training run") {
 }
 
 TEST_CASE("training runs started later last longer up to the maximum and train more FLOP") {
-  const Scenario s = quiet_small({"lab_model.training_run_days=90",
+  const Labs s = quiet_small({"lab_model.training_run_days=90",
                                   "lab_model.training_run_growth_per_year=1.5",
                                   "lab_model.max_training_run_days=200"});
   const LabsSetup& setup = s.labs_setup;
@@ -266,7 +247,7 @@ TEST_CASE("training runs started later last longer up to the maximum and train m
 }
 
 TEST_CASE("the open or closed choice follows API revenue and state encouragement") {
-  const Scenario s = quiet_small();
+  const Labs s = quiet_small();
   Inputs in;
   const LabState st = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
   const double cap = st.capability[1];
@@ -280,32 +261,6 @@ TEST_CASE("the open or closed choice follows API revenue and state encouragement
   // A bigger lead over foreign rivals: less likely to hand them a spillover.
   CHECK(open_probability(s.labs_setup, st, 1, cap + 1.0, 0.05, 0.0) < low_api);
   // A fixed policy overrides the choice.
-  const Scenario forced = quiet_small({"labs.cn_lab.release_policy=closed"});
+  const Labs forced = quiet_small({"labs.cn_lab.release_policy=closed"});
   CHECK(open_probability(forced.labs_setup, st, 1, cap, 0.0, 10.0) == 0.0);
-}
-
-TEST_CASE("an archetype supplies defaults that a lab can override") {
-  const Scenario s = quiet_small();
-  CHECK(s.labs[1].talent == 1.5);   // from efficient_challenger
-  CHECK(s.labs[1].initially_open);  // from efficient_challenger
-  CHECK(s.labs[0].talent == 1.0);   // no archetype: the documented default
-  const Scenario own = quiet_small({"labs.cn_lab.talent=0.7"});
-  CHECK(own.labs[1].talent == 0.7);
-  CHECK(own.labs[1].initially_open);
-}
-
-TEST_CASE("an unknown archetype or an archetype key labs do not have is refused") {
-  auto first_error = [](const std::vector<std::string>& sets) {
-    return testing::first_scenario_error(kSmall, sets);
-  };
-  Diagnostic d = first_error({"labs.cn_lab.archetype=efficient_challengr"});
-  CHECK(d.message.find("unknown archetype 'efficient_challengr'") != std::string::npos);
-  CHECK(d.hint.find("efficient_challenger") != std::string::npos);
-  d = first_error({"archetypes=[{id: efficient_challenger, talnt: 2}]"});
-  CHECK(d.key_path == "archetypes[efficient_challenger].talnt");
-  CHECK(d.hint.find("talent") != std::string::npos);
-  d = first_error({"archetypes=[{id: efficient_challenger, country: US}]"});
-  CHECK(d.message.find("not a key an archetype can set") != std::string::npos);
-  d = first_error({"labs.cn_lab.open_api_weight=-1"});
-  CHECK(d.key_path == "labs[cn_lab].open_api_weight");
 }

@@ -5,17 +5,45 @@
 #include <cmath>
 #include <numeric>
 
-#include "sim/model/model.hpp"
-#include "sim/model/scenario.hpp"
+#include "tests/agents/module_input.hpp"
 
 using namespace airace;
+using namespace airace::testing;
 
 namespace {
 const std::string kSmall = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
 
-Scenario quiet_small(std::vector<std::string> more = {}) {
+// small.yaml's supply through the supply model's own schemas and resolve_supply. The labs are
+// buyers too: their buyer keys are read with the clouds' schema, at the labs' training weight.
+struct Supply {
+  SupplySetup supply_setup;
+};
+Supply supply_of(const std::vector<std::string>& sets) {
+  const ConfigNode tree = module_file_tree(kSmall, sets);
+  Diagnostics diags;
+  const auto params = read_section(tree, "supply_model", supply_model_schema(), diags);
+  const auto chips = read_list(tree, "chips", chip_schema(), diags);
+  const auto producers = read_list(tree, "producers", producer_schema(), diags);
+  const std::vector<std::string> buyer_keys = cloud_schema().keys();
+  ConfigNode labs = *tree.find("labs");
+  for (ConfigNode& lab : labs.items)
+    std::erase_if(lab.entries, [&](const ConfigEntry& e) {
+      return std::find(buyer_keys.begin(), buyer_keys.end(), e.key) == buyer_keys.end();
+    });
+  BuyerSpec lab_defaults;
+  lab_defaults.training_weight = 0.8;  // labs buy chips mostly to train (LabConfig)
+  std::vector<BuyerSpec> buyers = read_entity_list(labs, "labs", cloud_schema(), lab_defaults, diags);
+  const std::size_t n_labs = buyers.size();
+  for (BuyerSpec& cloud : read_list(tree, "clouds", cloud_schema(), diags)) buyers.push_back(cloud);
+  Supply out{resolve_supply(params, chips, producers, buyers, n_labs, read_countries(tree),
+                            Date::from_ymd(2022, 1, 1), diags)};
+  require_no_errors(diags);
+  return out;
+}
+
+Supply quiet_small(std::vector<std::string> more = {}) {
   more.insert(more.begin(), "supply_model.demand_noise_sigma=0");
-  return load_scenario(kSmall, more);
+  return supply_of(more);
 }
 
 Tick tick_between(Date from, Date to, std::size_t index = 1) {
@@ -66,7 +94,7 @@ double sum(const std::vector<double>& v) { return std::accumulate(v.begin(), v.e
 }  // namespace
 
 TEST_CASE("allocation neither creates nor loses chips") {
-  const Scenario sc = quiet_small({"supply_model.depreciation_per_year=0"});
+  const Supply sc = quiet_small({"supply_model.depreciation_per_year=0"});
   const SupplySetup& s = sc.supply_setup;
   OpenPolicy open(s, 0.5);
   open.set(kH100, kCN, 0.0);  // some spending is blocked and leaks
@@ -98,7 +126,7 @@ TEST_CASE("allocation neither creates nor loses chips") {
 }
 
 TEST_CASE("installed chips depreciate at the configured rate") {
-  const Scenario sc = quiet_small({"supply_model.depreciation_per_year=0.25"});
+  const Supply sc = quiet_small({"supply_model.depreciation_per_year=0.25"});
   const SupplySetup& s = sc.supply_setup;
   OpenPolicy open(s);
   const SupplyState start = initial_supply_state(s);
@@ -112,61 +140,8 @@ TEST_CASE("installed chips depreciate at the configured rate") {
         doctest::Approx(next.installed[kUsLab * 3 + kA100] * 312.0 / 989.0));
 }
 
-TEST_CASE("a chip over the threshold is never sold legally to a banned destination") {
-  // The 2022 rule in small.yaml bans chips with TPP >= 4800 and interconnect >= 600 for China:
-  // the A100 and H100. Run the whole model, whatever the enforcement.
-  for (const char* enforcement : {"0", "1", "5"}) {
-    const Scenario sc = load_scenario(kSmall, {std::string("us_government.enforcement=") +
-                                               enforcement});
-    const SeriesCatalog cat = build_catalog(sc);
-    Simulation sim(sc, cat, 0);
-    sim.run_to_end();
-    const SeriesBuffer& x = sim.series();
-    const std::size_t n = cat.time_count(cat.series()[cat.find("chips", "sales")]);
-    const Date effective = Date::from_ymd(2022, 10, 7);
-    const std::vector<Date> dates = tick_dates(Cadence::weekly, sc.info.start, sc.info.end);
-    double smuggled = 0.0;
-    for (std::size_t t = 0; t < n; ++t) {
-      if (dates[t] < effective) continue;
-      CHECK(x.get(cat.find("chips", "sales"), t, kA100 * 2 + kCN) == 0.0);
-      CHECK(x.get(cat.find("chips", "sales"), t, kH100 * 2 + kCN) == 0.0);
-      CHECK(x.get(cat.find("chips", "legal_share"), t, kH100 * 2 + kCN) == 0.0);
-      CHECK(x.get(cat.find("chips", "legal_share"), t, kH100 * 2 + kUS) == 1.0);
-      smuggled += x.get(cat.find("chips", "smuggled"), t, kH100 * 2 + kCN);
-    }
-    // The Ascend 910B is not covered (a Chinese design): it sells in China after its launch.
-    CHECK(x.get(cat.find("chips", "sales"), n - 1, kAscend * 2 + kCN) > 0.0);
-    if (std::string(enforcement) == "0") CHECK(smuggled > 0.0);
-  }
-}
-
-TEST_CASE("leakage falls as enforcement rises") {
-  const SupplyModelParams p;
-  double previous = 1.0;
-  for (double e : {0.0, 0.5, 1.0, 2.0, 4.0}) {
-    CHECK(smuggling_share(p, e) < previous);
-    CHECK(remote_access_share(p, e) <= smuggling_share(p, e));
-    previous = smuggling_share(p, e);
-  }
-  // In the model: China's smuggled and rented compute falls when enforcement doubles.
-  auto leaked = [](double enforcement) {
-    const Scenario sc = quiet_small({"us_government.enforcement=" + std::to_string(enforcement)});
-    const SeriesCatalog cat = build_catalog(sc);
-    Simulation sim(sc, cat, 0);
-    sim.run_to_end();
-    return std::pair{sim.supply().cumulative_smuggled_h100e[kCN],
-                     sim.supply().remote_h100e[kCnLab] + sim.supply().remote_h100e[kCnCloud]};
-  };
-  const auto [smuggled1, remote1] = leaked(1.0);
-  const auto [smuggled2, remote2] = leaked(2.0);
-  CHECK(smuggled1 > 0.0);
-  CHECK(remote1 > 0.0);
-  CHECK(smuggled2 < 0.5 * smuggled1);
-  CHECK(remote2 < 0.5 * remote1);
-}
-
 TEST_CASE("blocked buyers substitute toward allowed and domestic chips") {
-  const Scenario sc = quiet_small();
+  const Supply sc = quiet_small();
   const SupplySetup& s = sc.supply_setup;
   OpenPolicy open(s);
   OpenPolicy banned(s);
@@ -184,7 +159,7 @@ TEST_CASE("blocked buyers substitute toward allowed and domestic chips") {
 }
 
 TEST_CASE("a rule announced ahead of its effective date makes buyers stockpile") {
-  const Scenario sc = quiet_small();
+  const Supply sc = quiet_small();
   const SupplySetup& s = sc.supply_setup;
   OpenPolicy calm(s);
   OpenPolicy warned(s);
@@ -200,34 +175,8 @@ TEST_CASE("a rule announced ahead of its effective date makes buyers stockpile")
   CHECK(b.installed[kUsLab * 3 + kH100] == doctest::Approx(a.installed[kUsLab * 3 + kH100]));
 }
 
-TEST_CASE("learning lowers unit cost with cumulative output") {
-  const Scenario sc = quiet_small();
-  const ProducerConfig& huawei = sc.supply_setup.producers[1];
-  double previous = learning_yield(huawei, huawei.experience_chips);
-  CHECK(previous == doctest::Approx(huawei.initial_yield));
-  for (double q : {2.0, 4.0, 8.0, 16.0}) {
-    const double y = learning_yield(huawei, q * huawei.experience_chips);
-    CHECK(y > previous);
-    previous = y;
-  }
-  // Each doubling multiplies the defect fraction by the progress ratio.
-  CHECK(1 - learning_yield(huawei, 2 * huawei.experience_chips) ==
-        doctest::Approx((1 - huawei.initial_yield) * huawei.progress_ratio));
-  // In a run the producer's chips get cheaper to make as it makes more of them.
-  const SeriesCatalog cat = build_catalog(sc);
-  Simulation sim(sc, cat, 0);
-  sim.run_to_end();
-  const SeriesBuffer& x = sim.series();
-  const std::size_t last = cat.time_count(cat.series()[cat.find("chips", "unit_cost_usd")]) - 1;
-  const std::vector<Date> dates = tick_dates(Cadence::weekly, sc.info.start, sc.info.end);
-  std::size_t launch = 0;
-  while (dates[launch] < Date::from_ymd(2023, 6, 8)) ++launch;
-  CHECK(x.get(cat.find("chips", "unit_cost_usd"), last, kAscend) < 0.9 * x.get(cat.find("chips", "unit_cost_usd"), launch, kAscend));
-  CHECK(x.get(cat.find("producers", "yield"), last, 1) > huawei.initial_yield);
-}
-
 TEST_CASE("demand beyond capacity is rationed and raises the price") {
-  const Scenario sc = quiet_small({"producers.huawei.capacity_chips_per_year=1000"});
+  const Supply sc = quiet_small({"producers.huawei.capacity_chips_per_year=1000"});
   const SupplySetup& s = sc.supply_setup;
   OpenPolicy banned(s);
   banned.set(kA100, kCN, 0.0);
@@ -264,7 +213,7 @@ TEST_CASE("chips with slow interconnect are worth less for training") {
 }
 
 TEST_CASE("subsidies raise a producer's capacity growth") {
-  const Scenario sc = quiet_small({"producers.huawei.reinvestment_share=0"});
+  const Supply sc = quiet_small({"producers.huawei.reinvestment_share=0"});
   const SupplySetup& s = sc.supply_setup;
   OpenPolicy plain(s);
   OpenPolicy funded(s);
@@ -278,7 +227,7 @@ TEST_CASE("subsidies raise a producer's capacity growth") {
 }
 
 TEST_CASE("equipment controls slow capacity and stop the node shrinking") {
-  const Scenario sc = quiet_small({"producers.huawei.reinvestment_share=0"});
+  const Supply sc = quiet_small({"producers.huawei.reinvestment_share=0"});
   const SupplySetup& s = sc.supply_setup;
   OpenPolicy plain(s);
   OpenPolicy controlled(s);
@@ -297,8 +246,8 @@ TEST_CASE("equipment controls slow capacity and stop the node shrinking") {
 }
 
 TEST_CASE("a fab outage cuts output while it lasts") {
-  const Scenario base = quiet_small();
-  const Scenario hit = quiet_small(
+  const Supply base = quiet_small();
+  const Supply hit = quiet_small(
       {"producers.nvidia.disruptions=[{id: quake, start: 2023-03-06, end: 2023-03-19, "
        "capacity_lost: 1}]"});
   OpenPolicy open(base.supply_setup);
@@ -315,7 +264,7 @@ TEST_CASE("a fab outage cuts output while it lasts") {
 }
 
 TEST_CASE("spending follows the growing demand plan whatever the step length") {
-  const Scenario sc =
+  const Supply sc =
       quiet_small({"producers.nvidia.capacity_chips_per_year=1e9", "producers.nvidia.progress_ratio=1",
                    "supply_model.depreciation_per_year=0", "clouds=[]", "labs.cn_lab.demand=[]",
                    "chips.Ascend910B.offered_to=[CN]"});
@@ -347,7 +296,7 @@ TEST_CASE("demand noise preserves mean spending") {
                                               "supply_model.depreciation_per_year=0"};
   std::vector<std::string> noisy = unlimited;
   noisy.push_back("supply_model.demand_noise_sigma=0.5");
-  const Scenario sc = load_scenario(kSmall, noisy);
+  const Supply sc = supply_of(noisy);
   const SupplySetup& s = sc.supply_setup;
   OpenPolicy open(s);
   const SupplyState start = initial_supply_state(s);
@@ -365,36 +314,7 @@ TEST_CASE("demand noise preserves mean spending") {
     step_supply(s, start, next, open.policy, year, {5, static_cast<uint32_t>(r), kBuyerDemandStream});
     total += spent(next);
   }
-  const Scenario q = quiet_small(unlimited);
+  const Supply q = quiet_small(unlimited);
   step_supply(q.supply_setup, start, next, open.policy, year, kKey);
   CHECK(total / n == doctest::Approx(spent(next)).epsilon(0.03));
-}
-
-TEST_CASE("capex counts owned chips with their facilities plus other capex") {
-  // The same run three times: no facilities, facilities worth the chips, and 2 B USD/year of
-  // other capex for China's cloud. Chips bought do not change (the accounting buys nothing).
-  auto capex = [](std::vector<std::string> more) {
-    const Scenario sc = load_scenario(kSmall, more);
-    const SeriesCatalog cat = build_catalog(sc);
-    Simulation sim(sc, cat, 0);
-    sim.run_to_end();
-    std::vector<double> out;  // [t * 2 + country]
-    const std::size_t n = cat.time_count(cat.series()[cat.find("indicators", "capex_usd_per_year")]);
-    for (std::size_t t = 0; t < n; ++t)
-      for (std::size_t k = 0; k < 2; ++k) out.push_back(sim.series().get(cat.find("indicators", "capex_usd_per_year"), t, k));
-    return out;
-  };
-  const std::vector<double> bare = capex({"supply_model.facility_usd_per_chip_usd=0"});
-  const std::vector<double> doubled = capex({"supply_model.facility_usd_per_chip_usd=1"});
-  const std::vector<double> other = capex({"supply_model.facility_usd_per_chip_usd=0",
-                                           "clouds.cn_cloud.other_capex_usd_per_year=2e9"});
-  REQUIRE(bare.size() >= 24);
-  double us_total = 0.0;
-  for (std::size_t i = 2; i < bare.size(); ++i) {  // from the first date after the start
-    CHECK(doubled[i] == doctest::Approx(2.0 * bare[i]));
-    const bool china = i % 2 == kCN;
-    CHECK(other[i] == doctest::Approx(bare[i] + (china ? 2e9 : 0.0)));
-    if (!china) us_total += bare[i];
-  }
-  CHECK(us_total > 0.0);  // the US lab buys chips
 }

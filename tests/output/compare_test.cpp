@@ -1,7 +1,6 @@
 #include "output/compare.hpp"
 
 #include <doctest/doctest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstddef>
@@ -14,32 +13,13 @@
 #include "output/h5_writer.hpp"
 #include "sim/core/diagnostics.hpp"
 #include "sim/core/series.hpp"
+#include "tests/airace_process.hpp"
 
 namespace fs = std::filesystem;
 using namespace airace;
+using airace::testing::TempDir;
 
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = fs::temp_directory_path() /
-            ("airace_compare_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
 
 // A value of series `s` (0 gap, 1 compute, 2 capability) in replicate r at time index t for
 // entity e.

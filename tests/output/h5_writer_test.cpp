@@ -18,35 +18,13 @@
 
 #include "output/h5_reader.hpp"
 #include "sim/core/diagnostics.hpp"
+#include "tests/airace_process.hpp"
 
 namespace fs = std::filesystem;
 using namespace airace;
+using airace::testing::TempDir;
 
 namespace {
-
-// A fresh directory per test case, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = fs::temp_directory_path() /
-            ("airace_h5_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ignored);
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
 
 struct SampleIds {
   SeriesId gap = 0;         // indicators/us_cn_gap_months: monthly, one value per time
@@ -281,12 +259,12 @@ TEST_CASE("the file appears under its final name with no temporary left") {
   const fs::path file = dir / "run.h5";
   write_run_file(file, sample_run(ids));
   CHECK(fs::is_regular_file(file));
-  CHECK(leftover_temporaries(dir.path()).empty());
+  CHECK(leftover_temporaries(dir.path).empty());
 
   // Writing again replaces the file.
   write_run_file(file, sample_run(ids, 3));
   CHECK(open_run_file(file).meta.replicates == 3);
-  CHECK(leftover_temporaries(dir.path()).empty());
+  CHECK(leftover_temporaries(dir.path).empty());
 }
 
 TEST_CASE("writing into a missing directory is refused naming it and leaves no file") {
@@ -299,7 +277,7 @@ TEST_CASE("writing into a missing directory is refused naming it and leaves no f
   } catch (const InputError& e) {
     CHECK(std::string(e.what()).find((dir / "missing").string()) != std::string::npos);
   }
-  CHECK(fs::is_empty(dir.path()));
+  CHECK(fs::is_empty(dir.path));
 }
 
 TEST_CASE("writing under a path through a regular file is refused") {
@@ -307,7 +285,7 @@ TEST_CASE("writing under a path through a regular file is refused") {
   SampleIds ids;
   std::ofstream(dir / "plain") << "not a directory\n";
   CHECK_THROWS_AS(write_run_file(dir / "plain" / "run.h5", sample_run(ids)), InputError);
-  CHECK(leftover_temporaries(dir.path()).empty());
+  CHECK(leftover_temporaries(dir.path).empty());
 }
 
 TEST_CASE("writing into a read-only directory throws OutputError and leaves no file") {
@@ -317,10 +295,10 @@ TEST_CASE("writing into a read-only directory throws OutputError and leaves no f
   }
   TempDir dir;
   SampleIds ids;
-  fs::permissions(dir.path(), fs::perms::owner_read | fs::perms::owner_exec);
+  fs::permissions(dir.path, fs::perms::owner_read | fs::perms::owner_exec);
   CHECK_THROWS_AS(write_run_file(dir / "run.h5", sample_run(ids)), OutputError);
-  fs::permissions(dir.path(), fs::perms::owner_all);
-  CHECK(fs::is_empty(dir.path()));
+  fs::permissions(dir.path, fs::perms::owner_all);
+  CHECK(fs::is_empty(dir.path));
 }
 
 TEST_CASE("a write that fails midway leaves an existing file untouched") {
@@ -344,7 +322,7 @@ TEST_CASE("a write that fails midway leaves an existing file untouched") {
     CHECK(message.find("labs/capability") != std::string::npos);
   }
   CHECK(file_text(file) == before);
-  CHECK(leftover_temporaries(dir.path()).empty());
+  CHECK(leftover_temporaries(dir.path).empty());
 }
 
 TEST_CASE("a target that is a directory is refused and left as it is") {
@@ -354,7 +332,7 @@ TEST_CASE("a target that is a directory is refused and left as it is") {
   fs::create_directories(target / "occupied");
   CHECK_THROWS_AS(write_run_file(target, sample_run(ids)), InputError);
   CHECK(fs::is_directory(target / "occupied"));
-  CHECK(leftover_temporaries(dir.path()).empty());
+  CHECK(leftover_temporaries(dir.path).empty());
 }
 
 TEST_CASE("names that clash with the file layout are refused before anything is written") {
@@ -364,7 +342,7 @@ TEST_CASE("names that clash with the file layout are refused before anything is 
   run.catalog.add_series(
       {"labs", "replicate", "1", "clashes with the replicate coordinate", Cadence::monthly, {}});
   CHECK_THROWS_AS(write_run_file(dir / "run.h5", run), OutputError);
-  CHECK(fs::is_empty(dir.path()));
+  CHECK(fs::is_empty(dir.path));
 
   RunResult reserved = sample_run(ids);
   reserved.catalog.add_series(
@@ -772,7 +750,7 @@ TEST_CASE("event values the file cannot hold throw OutputError and leave no file
       CHECK(std::string(e.what()).find("releases/release") != std::string::npos);
       CHECK(std::string(e.what()).find("row 0 (replicate 1)") != std::string::npos);
     }
-    CHECK(fs::is_empty(dir.path()));
+    CHECK(fs::is_empty(dir.path));
   }
   // NaN is a number like any other in a number column.
   write_run_file(file, with(2, std::nan("")));
@@ -796,7 +774,7 @@ TEST_CASE("event names that clash with the file layout throw OutputError") {
         {"releases", "deal", "deals", {{column, "1", "clash", Kind::number}}});
     run.replicates = {SeriesBuffer(run.catalog)};
     CHECK_THROWS_AS(write_run_file(dir / "run.h5", run), OutputError);
-    CHECK(fs::is_empty(dir.path()));
+    CHECK(fs::is_empty(dir.path));
   }
   // A per-lab series in the group of the table brings a copy of the lab axis: /releases/lab.
   ReleaseIds ids;
@@ -805,7 +783,7 @@ TEST_CASE("event names that clash with the file layout throw OutputError") {
       {"releases", "releases_count", "1", "releases so far", Cadence::weekly, {ids.labs}});
   run.replicates = {SeriesBuffer(run.catalog)};
   CHECK_THROWS_AS(write_run_file(dir / "run.h5", run), OutputError);
-  CHECK(fs::is_empty(dir.path()));
+  CHECK(fs::is_empty(dir.path));
 }
 
 TEST_CASE("asking for an event table that is absent suggests the nearest") {

@@ -1,0 +1,108 @@
+// Adoption in full runs: labs paid and chips bought for what adopters use, identical results on
+// any thread count, and the what-if of US providers losing reach abroad.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "agents/adoption.hpp"
+#include "sim/runner/ensemble.hpp"
+
+using namespace airace;
+
+namespace {
+
+const std::string kSmall = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
+const std::string kBaseline = std::string(AIRACE_SOURCE_DIR) + "/scenarios/baseline.yaml";
+const std::string kReachWhatIf =
+    std::string(AIRACE_SOURCE_DIR) + "/scenarios/whatif/us_reach_abroad.yaml";
+
+std::vector<double> series_of(const RunResult& r, const char* group, const char* name,
+                              std::size_t rep, std::size_t t) {
+  const SeriesId id = r.catalog.find(group, name);
+  const SeriesSpec& spec = r.catalog.series()[id];
+  std::size_t n = 1;
+  for (AxisId a : spec.entity_axes) n *= r.catalog.axes()[a].ids.size();
+  std::vector<double> out(n);
+  for (std::size_t i = 0; i < n; ++i) out[i] = r.replicates[rep].get(id, t, i);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("labs are paid what adopters spend on their models") {
+  const Scenario s = load_scenario(kSmall, {"run.replicates=2"});
+  const RunResult r = run_ensemble(s, {}, {});
+  const std::size_t no = s.adoption_setup.n_options;
+  const std::size_t nk = s.countries.size();
+  const std::size_t months = r.catalog.time_axis(s.schedule.adoption).dates.size();
+  double checked = 0.0;
+  for (std::size_t t = 1; t < months; t += 5) {
+    const auto usage = series_of(r, "adoption", "usage_mtokens_per_year", 0, t);
+    const auto price = series_of(r, "adoption", "price_usd_per_mtoken", 0, t);
+    const auto api = series_of(r, "adoption", "api_revenue_usd_per_year", 0, t);
+    const auto open = series_of(r, "adoption", "open_model_spend_usd_per_year", 0, t);
+    const auto lab_revenue = series_of(r, "labs", "revenue_usd_per_year", 0, t);
+    for (std::size_t lab = 0; lab < s.labs.size(); ++lab) {
+      double paid_api = 0.0, paid_open = 0.0;
+      for (std::size_t k = 0; k < nk; ++k) {
+        if (usage[k * no + closed_option(lab)] > 0.0)
+          paid_api += usage[k * no + closed_option(lab)] * price[k * no + closed_option(lab)];
+        if (usage[k * no + open_option(lab)] > 0.0)
+          paid_open += usage[k * no + open_option(lab)] * price[k * no + open_option(lab)];
+      }
+      CHECK(api[lab] == doctest::Approx(paid_api).epsilon(1e-9));
+      CHECK(open[lab] == doctest::Approx(paid_open).epsilon(1e-9));
+      // The labs tick on the same day, after adoption: this is its revenue.
+      CHECK(lab_revenue[lab] ==
+            doctest::Approx(paid_api + s.labs[lab].complement_value * paid_open).epsilon(1e-9));
+      checked += paid_api;
+    }
+  }
+  CHECK(checked > 0.0);
+}
+
+TEST_CASE("adoption's inference demand buys chips for the clouds where it is served") {
+  // The Chinese cloud buys inference chips for adopters of models served in China.
+  const Scenario with = load_scenario(kSmall, {"run.replicates=2"});
+  const Scenario without = load_scenario(kSmall, {"run.replicates=2", "adoption_model.adopters=0"});
+  const RunResult a = run_ensemble(with, {}, {});
+  const RunResult b = run_ensemble(without, {}, {});
+  const SeriesId cloud = a.catalog.find("clouds", "compute_h100e");
+  const std::size_t last = a.catalog.time_axis(with.schedule.supply).dates.size() - 1;
+  CHECK(a.replicates[0].get(cloud, last, 0) > b.replicates[0].get(cloud, last, 0));
+  CHECK(a.catalog.find("adoption", "share") != kNoSeries);
+  CHECK(b.catalog.find("adoption", "share") == kNoSeries);
+}
+
+TEST_CASE("an ensemble with adopters is bit-identical for one and two threads") {
+  const Scenario s = load_scenario(kSmall, {"run.replicates=3", "adoption_model.adopters=40000"});
+  const RunResult one = run_ensemble(s, {1, nullptr}, {});
+  const RunResult two = run_ensemble(s, {2, nullptr}, {});
+  const std::size_t months = one.catalog.time_axis(s.schedule.adoption).dates.size();
+  for (const char* name : {"share", "usage_mtokens_per_year", "api_revenue_usd_per_year"})
+    for (std::size_t rep = 0; rep < 3; ++rep)
+      for (std::size_t t = 0; t < months; ++t)
+        CHECK(series_of(one, "adoption", name, rep, t) == series_of(two, "adoption", name, rep, t));
+}
+
+TEST_CASE("US providers losing reach abroad moves adopters abroad to Chinese open models") {
+  const std::vector<std::string> sets{"run.replicates=4", "scenario.end=2026-12-31"};
+  const RunResult base = run_ensemble(load_scenario(kBaseline, sets), {}, {});
+  const RunResult lost = run_ensemble(load_scenario(kReachWhatIf, sets), {}, {});
+  const SeriesId share = base.catalog.find("indicators", "cn_open_share_abroad");
+  const std::vector<Date>& months =
+      base.catalog.time_axis(base.catalog.series()[share].cadence).dates;
+  const std::size_t t = static_cast<std::size_t>(
+      std::lower_bound(months.begin(), months.end(), Date::from_ymd(2025, 12, 1)) - months.begin());
+  for (std::size_t rep = 0; rep < 4; ++rep) {
+    CAPTURE(rep);
+    const double b = base.replicates[rep].get(share, t);
+    const double w = lost.replicates[rep].get(share, t);
+    CHECK(w > b + 0.02);
+    // and not at home: the US and China keep their own providers
+    const auto us_base = series_of(base, "adoption", "share_by_provider", rep, t);
+    const auto us_lost = series_of(lost, "adoption", "share_by_provider", rep, t);
+    CHECK(us_lost[1] == doctest::Approx(us_base[1]).epsilon(0.1));  // US adopters on US closed
+  }
+}

@@ -1,0 +1,118 @@
+// Markets in a scenario: bad input located in the file, and the historical baseline's shock of
+// January 2025 over an ensemble.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "agents/markets.hpp"
+#include "sim/runner/ensemble.hpp"
+#include "tests/scenario_errors.hpp"
+
+using namespace airace;
+
+namespace {
+
+// Every error of small.yaml extended by `yaml`, written to the file `name` (line 2 onwards) in the
+// temporary folder, one formatted error a line.
+std::string errors_of_extension(const std::string& name, const std::string& yaml) {
+  const std::filesystem::path file = std::filesystem::temp_directory_path() / name;
+  std::ofstream(file) << "extends: " << AIRACE_SOURCE_DIR << "/tests/data/small.yaml\n" << yaml;
+  std::string all;
+  for (const Diagnostic& e : testing::scenario_errors(file.string()))
+    all += format_diagnostic(e) + "\n";
+  std::filesystem::remove(file);
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("bad market input is reported") {
+  const std::string all = errors_of_extension(
+      "airace_bad_markets.yaml",
+      "market_model:\n"
+      "  factor_correlation: [[1, 0.9, 0.9, 0], [0.9, 1, -0.9, 0], [0.9, -0.9, 1, 0], "
+      "[0, 0, 0, 1]]\n"
+      "  fundamental_share: 0.9\n"
+      "firms:\n"
+      "  - {id: nv, country: US, market_cap_usd: -5}\n"
+      "  - {id: x, country: XX, market_cap_usd: 1e9, compute_exposur: 1}\n");
+  CAPTURE(all);
+  CHECK(all.find("airace_bad_markets.yaml:3:23") != std::string::npos);
+  CHECK(all.find("not positive definite") != std::string::npos);
+  CHECK(all.find("expected 1") != std::string::npos);  // the investor shares
+  CHECK(all.find("market_cap_usd") != std::string::npos);
+  CHECK(all.find("unknown country id 'XX'") != std::string::npos);
+  CHECK(all.find("did you mean 'compute_exposure'") != std::string::npos);
+}
+
+TEST_CASE("policy rates must be in date order and start on or before the start date") {
+  const std::string all = errors_of_extension("airace_bad_rates.yaml",
+                                              "market_model:\n"
+                                              "  policy_rates:\n"
+                                              "    - {id: late, date: 2030-01-01, percent: 2}\n"
+                                              "    - {id: earlier, date: 2029-01-01, percent: 3}\n");
+  CAPTURE(all);
+  CHECK(all.find("airace_bad_rates.yaml:5") != std::string::npos);
+  CHECK(all.find("date order") != std::string::npos);
+  CHECK(all.find("after the start date") != std::string::npos);
+}
+
+// ---- The historical baseline -----------------------------------------------------------------
+
+namespace {
+
+struct ShockDay {
+  std::vector<double> nvidia, index;  // [replicate] returns on 2025-01-20
+};
+
+ShockDay shock_day(const std::string& file, std::vector<std::string> sets = {}) {
+  sets.push_back("run.replicates=20");
+  sets.push_back("scenario.end=2025-03-31");
+  const RunResult r = run_ensemble(load_scenario(file, sets), {}, {});
+  const SeriesId ret = r.catalog.find("markets", "daily_return");
+  const SeriesId idx = r.catalog.find("markets", "index_return");
+  const std::vector<Date>& days = r.catalog.time_axis(r.catalog.series()[ret].cadence).dates;
+  const auto t = static_cast<std::size_t>(
+      std::find(days.begin(), days.end(), Date::from_ymd(2025, 1, 20)) - days.begin());
+  REQUIRE(t < days.size());
+  ShockDay out;
+  for (const SeriesBuffer& rep : r.replicates) {
+    out.nvidia.push_back(rep.get(ret, t, 0));  // nvidia is the first firm
+    out.index.push_back(rep.get(idx, t));
+  }
+  return out;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return 0.5 * (v[(v.size() - 1) / 2] + v[v.size() / 2]);
+}
+
+const std::string kBaselineFile = std::string(AIRACE_SOURCE_DIR) + "/scenarios/baseline.yaml";
+
+}  // namespace
+
+TEST_CASE("the efficient open release of January 2025 reprices Nvidia on its trading day") {
+  const ShockDay open = shock_day(kBaselineFile);
+  CAPTURE(median(open.nvidia));
+  CAPTURE(median(open.index));
+  // SF12 over 100 replicates is checked in the closing note; 20 replicates bound the median.
+  CHECK(median(open.nvidia) < -0.10);
+  CHECK(median(open.nvidia) > -0.30);
+  CHECK(median(open.index) < -0.015);
+  CHECK(median(open.index) > -0.08);
+  // The challenger releasing closed: investors cannot check its compute, the shock mostly goes.
+  const ShockDay closed =
+      shock_day(std::string(AIRACE_SOURCE_DIR) + "/scenarios/whatif/challenger_closed.yaml");
+  int smaller = 0;
+  for (std::size_t rep = 0; rep < open.nvidia.size(); ++rep)
+    smaller += closed.nvidia[rep] > open.nvidia[rep] + 0.02;
+  CHECK(smaller >= 15);
+  // And without investors who read compute into demand there is no shock at all.
+  const ShockDay blind = shock_day(kBaselineFile, {"market_model.compute_demand_elasticity=0",
+                                                   "market_model.jevons_elasticity=0"});
+  CHECK(std::abs(median(blind.nvidia)) < 0.02);
+}
