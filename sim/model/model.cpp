@@ -472,6 +472,7 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
   if (!s.governments_setup.adaptive.empty())
     ids.adaptive_fired = add("policy", "adaptive_fired", "0 or 1",
                              "1 once the adaptive rule's condition has held", ind, {ids.adaptive});
+  if (s.versions) ids.parameter_changes = add_parameter_change_outputs(s, cat);
   if (s.adoption_setup.enabled()) add_adoption_series(s, cat, ids);
   if (s.markets_setup.enabled()) add_market_series(s, cat, ids);
   return cat;
@@ -479,7 +480,8 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
 
 Simulation::Simulation(const Scenario& s, const SeriesCatalog& catalog, const ModelOutputs& ids,
                        uint32_t replicate)
-    : scenario_(s),
+    : scenario_(&s),
+      parameter_changes_(s),
       ids_(ids),
       replicate_(replicate),
       schedule_(s.info.start, s.info.end),
@@ -511,6 +513,9 @@ Simulation::Simulation(const Scenario& s, const SeriesCatalog& catalog, const Mo
       lab_provider_.push_back(static_cast<std::size_t>(
           std::find(providers.begin(), providers.end(), k) - providers.begin()));
   }
+  if (parameter_changes_.any())
+    schedule_.add({"parameter_changes", Cadence::daily, kPhaseParameterChanges,
+                   [this](const Tick& t) { apply_parameter_changes(t); }});
   schedule_.add({"governments", s.schedule.governments, kPhaseGovernments,
                  [this](const Tick& t) { step_governments(t); }});
   schedule_.add(
@@ -534,20 +539,29 @@ Simulation::Simulation(const Scenario& s, const SeriesCatalog& catalog, const Mo
 }
 
 StreamKey Simulation::key(Stream stream) const {
-  return {static_cast<uint64_t>(scenario_.run.seed), replicate_, stream};
+  return {static_cast<uint64_t>(scenario_->run.seed), replicate_, stream};
+}
+
+void Simulation::apply_parameter_changes(const Tick& t) {
+  if (const Scenario* in_force = parameter_changes_.scenario_on(governments_, t.date)) {
+    use_scenario(*in_force);
+    for (std::size_t c : parameter_changes_.newly_in_force())
+      series_.add_event(ids_.parameter_changes,
+                        {static_cast<double>(t.date.days_since_epoch()), static_cast<double>(c)});
+  }
 }
 
 void Simulation::step_governments(const Tick& t) {
   world_[static_cast<std::size_t>(WorldIndicator::years_elapsed)] =
-      years_between(scenario_.info.start, t.date);
-  airace::step_governments(scenario_.governments_setup, governments_, world_, t);
+      years_between(scenario_->info.start, t.date);
+  airace::step_governments(scenario_->governments_setup, governments_, world_, t);
 }
 
 const SupplyPolicy& Simulation::supply_policy(Date d) {
-  const SupplySetup& s = scenario_.supply_setup;
-  const LeverValues lever = levers_at(scenario_.governments_setup, governments_, d);
+  const SupplySetup& s = scenario_->supply_setup;
+  const LeverValues lever = levers_at(scenario_->governments_setup, governments_, d);
   auto value = [&lever](Lever l) { return lever[static_cast<std::size_t>(l)]; };
-  compute_trade_policy(scenario_.rule_book, governments_.rule_times, d, cap_used_h100e_, trade_);
+  compute_trade_policy(scenario_->rule_book, governments_.rule_times, d, cap_used_h100e_, trade_);
   SupplyPolicy& p = policy_;
   p.trade = &trade_;
   p.enforcement = value(Lever::us_enforcement);
@@ -564,7 +578,7 @@ const SupplyPolicy& Simulation::supply_policy(Date d) {
   // docs/model.md §"Export controls: equipment": allies decide how much of a control holds.
   const double share = s.params.us_equipment_share;
   const double effectiveness = share + (1.0 - share) * value(Lever::ally_alignment);
-  equipment_limits(scenario_.rule_book, d, effectiveness, p.capex_multiplier, p.node_floor_nm);
+  equipment_limits(scenario_->rule_book, d, effectiveness, p.capex_multiplier, p.node_floor_nm);
   // Labs spend only money they have; clouds' spending is their plans'.
   p.budget_cap_usd.assign(s.n_buyers, std::numeric_limits<double>::infinity());
   for (std::size_t i = 0; i < s.n_labs; ++i)
@@ -584,12 +598,12 @@ const SupplyPolicy& Simulation::supply_policy(Date d) {
 }
 
 std::vector<double> Simulation::lab_training_h100e(Date d) const {
-  const SupplySetup& s = scenario_.supply_setup;
+  const SupplySetup& s = scenario_->supply_setup;
   std::vector<double> out(s.n_labs, 0.0);
   for (std::size_t i = 0; i < s.n_labs; ++i) out[i] = buyer_training_h100e(s, supply_, i);
   // docs/model.md §"Governments: computing pool": a share of state-linked cloud compute in
   // China, lent in equal parts to the Chinese labs.
-  const LeverValues lever = levers_at(scenario_.governments_setup, governments_, d);
+  const LeverValues lever = levers_at(scenario_->governments_setup, governments_, d);
   const double pool_share = lever[static_cast<std::size_t>(Lever::cn_compute_pool_share)];
   if (pool_share <= 0.0) return out;
   double pool = 0.0;
@@ -604,12 +618,12 @@ std::vector<double> Simulation::lab_training_h100e(Date d) const {
 }
 
 void Simulation::step_supply(const Tick& t) {
-  const SupplySetup& s = scenario_.supply_setup;
+  const SupplySetup& s = scenario_->supply_setup;
   const SupplyPolicy& policy = supply_policy(t.date);
   airace::step_supply(s, supply_, supply_scratch_, policy, t, key(Stream::buyer_demand),
                       supply_work_);
   std::swap(supply_, supply_scratch_);
-  count_against_caps(scenario_.rule_book, governments_.rule_times, t.date, supply_.sales,
+  count_against_caps(scenario_->rule_book, governments_.rule_times, t.date, supply_.sales,
                      s.chip_h100e, cap_used_h100e_);
   charge_chip_spending(labs_, std::span<const double>(supply_.spent_usd).first(s.n_labs));
   for (std::size_t i = 0; i < s.n_labs; ++i) {
@@ -650,7 +664,7 @@ void Simulation::step_supply(const Tick& t) {
       series_.set(ids_.cloud_compute_h100e, t.index, b - s.n_labs,
                   buyer_compute_h100e(s, supply_, b));
   // docs/model.md §"Chip supply: capex": chips owned, their facilities, and other capex.
-  const double years = years_between(scenario_.info.start, t.date);
+  const double years = years_between(scenario_->info.start, t.date);
   for (std::size_t b = 0; b < s.n_buyers; ++b) {
     const std::size_t k = s.buyer_country[b];
     blocked_since_indicators_[k] += supply_.blocked_usd[b];
@@ -663,8 +677,8 @@ void Simulation::step_supply(const Tick& t) {
 }
 
 void Simulation::step_adoption(const Tick& t) {
-  const AdoptionSetup& a = scenario_.adoption_setup;
-  chip_usd_per_h100e_year(scenario_.supply_setup, supply_, trade_, t.date, chip_cost_);
+  const AdoptionSetup& a = scenario_->adoption_setup;
+  chip_usd_per_h100e_year(scenario_->supply_setup, supply_, trade_, t.date, chip_cost_);
   const ModelsOnOffer models{labs_.closed_capability,  labs_.closed_training_flop,
                              labs_.closed_efficiency,  labs_.open_capability,
                              labs_.open_training_flop, labs_.open_efficiency};
@@ -672,7 +686,7 @@ void Simulation::step_adoption(const Tick& t) {
   airace::step_adoption(a, population_, offer_, adoption_, t, key(Stream::adoption_choice),
                         adoption_work_);
   adoption_outcome_ = summarise_adoption(a, adoption_, offer_, chip_cost_,
-                                         years_between(scenario_.info.start, t.date));
+                                         years_between(scenario_->info.start, t.date));
   adoption_.open_usage_share = adoption_outcome_.open_usage_share;
 
   const AdoptionOutcome& o = adoption_outcome_;
@@ -726,7 +740,7 @@ void Simulation::step_adoption(const Tick& t) {
 }
 
 void Simulation::step_labs(const Tick& t) {
-  const SupplySetup& s = scenario_.supply_setup;
+  const SupplySetup& s = scenario_->supply_setup;
   const std::vector<double> training = lab_training_h100e(t.date);
   std::vector<double> compute(s.n_labs), scarcity(s.n_labs);
   for (std::size_t i = 0; i < s.n_labs; ++i) {
@@ -739,8 +753,8 @@ void Simulation::step_labs(const Tick& t) {
   }
   std::fill(wanted_value_.begin(), wanted_value_.end(), 0.0);
   std::fill(obtained_value_.begin(), obtained_value_.end(), 0.0);
-  const LeverValues lever = levers_at(scenario_.governments_setup, governments_, t.date);
-  std::vector<double> encouragement(scenario_.countries.size(), 0.0);
+  const LeverValues lever = levers_at(scenario_->governments_setup, governments_, t.date);
+  std::vector<double> encouragement(scenario_->countries.size(), 0.0);
   if (cn_ < encouragement.size())
     encouragement[cn_] = lever[static_cast<std::size_t>(Lever::cn_open_encouragement)];
   const LabInputs in{training,
@@ -750,7 +764,7 @@ void Simulation::step_labs(const Tick& t) {
                      adoption_outcome_.api_revenue_usd_per_year,
                      adoption_outcome_.open_spend_usd_per_year};
   released_.clear();
-  airace::step_labs(scenario_.labs_setup, labs_, scratch_, in, t, key(Stream::lab_efficiency),
+  airace::step_labs(scenario_->labs_setup, labs_, scratch_, in, t, key(Stream::lab_efficiency),
                     released_);
   std::swap(labs_, scratch_);
   for (const Release& r : released_) released(r);
@@ -770,25 +784,25 @@ void Simulation::step_labs(const Tick& t) {
 
 void Simulation::released(const Release& r) {
   record_release(r);
-  if (scenario_.markets_setup.enabled())
+  if (scenario_->markets_setup.enabled())
     news_.push_back({r.lab, r.date, r.capability, r.training_flop, r.open});
 }
 
 void Simulation::step_dated_releases(const Tick& t) {
-  const LeverValues lever = levers_at(scenario_.governments_setup, governments_, t.date);
-  std::vector<double> encouragement(scenario_.countries.size(), 0.0);
+  const LeverValues lever = levers_at(scenario_->governments_setup, governments_, t.date);
+  std::vector<double> encouragement(scenario_->countries.size(), 0.0);
   if (cn_ < encouragement.size())
     encouragement[cn_] = lever[static_cast<std::size_t>(Lever::cn_open_encouragement)];
   LabInputs in{};
   in.open_encouragement = encouragement;
   released_.clear();
-  release_on_schedule(scenario_.labs_setup, labs_, in, t.date, key(Stream::lab_efficiency),
+  release_on_schedule(scenario_->labs_setup, labs_, in, t.date, key(Stream::lab_efficiency),
                       released_);
   for (const Release& r : released_) released(r);
 }
 
 void Simulation::step_markets(const Tick& t) {
-  const MarketsSetup& m = scenario_.markets_setup;
+  const MarketsSetup& m = scenario_->markets_setup;
   double frontier = -std::numeric_limits<double>::infinity();
   for (double c : labs_.capability) frontier = std::max(frontier, c);
   double spend = 0.0;
@@ -843,8 +857,8 @@ void Simulation::record_release(const Release& r) {
 }
 
 void Simulation::step_indicators(const Tick& t) {
-  const SupplySetup& s = scenario_.supply_setup;
-  const std::size_t n = scenario_.countries.size();
+  const SupplySetup& s = scenario_->supply_setup;
+  const std::size_t n = scenario_->countries.size();
   const std::size_t nc = s.n_chips;
   // Serial, in buyer and chip order: sums are identical whatever the thread count.
   std::vector<double> by_origin(n * 3, 0.0);
@@ -901,10 +915,10 @@ void Simulation::step_indicators(const Tick& t) {
   series_.set(ids_.cn_domestic_share, t.index, cn_domestic);
   series_.set(ids_.cn_smuggled_h100e, t.index, supply_.cumulative_smuggled_h100e[cn_]);
 
-  const double now = years_between(scenario_.info.start, t.date);
+  const double now = years_between(scenario_->info.start, t.date);
   if (std::isfinite(best[us_])) us_history_.add(now, best[us_]);
   if (std::isfinite(best[cn_])) cn_history_.add(now, best[cn_]);
-  const double rate = std::log10(scenario_.indicators.frontier_growth_per_year);
+  const double rate = std::log10(scenario_->indicators.frontier_growth_per_year);
   const double gap = us_cn_gap_months(us_history_, cn_history_, now, rate);
   series_.set(ids_.us_cn_gap_months, t.index, gap);
   if (std::isfinite(best_closed)) closed_history_.add(now, best_closed);
@@ -912,8 +926,8 @@ void Simulation::step_indicators(const Tick& t) {
   series_.set(ids_.open_closed_gap_months, t.index,
               us_cn_gap_months(closed_history_, open_history_, now, rate));
 
-  if (scenario_.adoption_setup.enabled()) {
-    const AdoptionSetup& a = scenario_.adoption_setup;
+  if (scenario_->adoption_setup.enabled()) {
+    const AdoptionSetup& a = scenario_->adoption_setup;
     const AdoptionOutcome& o = adoption_outcome_;
     for (std::size_t k = 0; k < n; ++k) {
       double adopting = 0.0, all = 0.0;
@@ -942,12 +956,12 @@ void Simulation::step_indicators(const Tick& t) {
   publish(WorldIndicator::cn_remote_access_h100e, remote[cn_]);
   publish(WorldIndicator::years_elapsed, now);
 
-  const RuleBook& book = scenario_.rule_book;
+  const RuleBook& book = scenario_->rule_book;
   if (ids_.rule_status != kNoSeries)
     for (std::size_t r = 0; r < book.n_rules; ++r)
       series_.set(ids_.rule_status, t.index, r,
                   static_cast<double>(rule_status(book, governments_.rule_times, r, t.date)));
-  const LeverValues lever = levers_at(scenario_.governments_setup, governments_, t.date);
+  const LeverValues lever = levers_at(scenario_->governments_setup, governments_, t.date);
   for (std::size_t l = 0; l < kLeverCount; ++l)
     series_.set(ids_.lever_values, t.index, l, lever[l]);
   if (ids_.adaptive_fired != kNoSeries)

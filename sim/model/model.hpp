@@ -9,12 +9,16 @@
 #include "sim/core/schedule.hpp"
 #include "sim/core/series.hpp"
 #include "agents/indicators.hpp"
+#include "sim/model/parameter_changes.hpp"
 #include "sim/model/scenario.hpp"
 
 namespace airace {
 
 // Phase order within a day (docs/model.md §"Process overview and scheduling").
 inline constexpr int kPhaseGovernments = 10;    // adaptive rules read the latest indicators
+// The scenario version in force today: after governments, whose adaptive rules may make a change
+// due today (their setup is the same in every version), before every other actor.
+inline constexpr int kPhaseParameterChanges = 15;
 inline constexpr int kPhaseSupply = 20;         // production, allocation, deliveries, depreciation
 inline constexpr int kPhaseAdoption = 25;       // adopters choose; labs are paid at their tick
 inline constexpr int kPhaseLabs = 30;           // research, efficiency, capability
@@ -107,6 +111,7 @@ struct ModelOutputs {
   SeriesId investor_belief = kNoSeries;
   SeriesId factor_level = kNoSeries;
   EventTableId release_moves = 0;
+  EventTableId parameter_changes = kNoEventTable;  // only with parameter changes
 };
 
 // Countries whose labs make models (the provider axis of the adoption series), in country order.
@@ -142,10 +147,13 @@ class Simulation {
   void set_lever(Lever lever, double value) {
     airace::set_lever(governments_, lever, value, today());
   }
+  // Runs on `s` from now on: a version of the scenario it was built with (same sizes).
+  void use_scenario(const Scenario& s) { scenario_ = &s; }
   const SeriesBuffer& series() const { return series_; }
   SeriesBuffer take_series() { return std::move(series_); }
 
  private:
+  void apply_parameter_changes(const Tick& t);
   void step_governments(const Tick& t);
   void step_supply(const Tick& t);
   void step_adoption(const Tick& t);
@@ -159,7 +167,8 @@ class Simulation {
   std::vector<double> lab_training_h100e(Date d) const;
   void record_release(const Release& r);
 
-  const Scenario& scenario_;
+  const Scenario* scenario_;  // the scenario, or a version of it (parameters changed mid-run)
+  ParameterChanges parameter_changes_;
   const ModelOutputs ids_;
   const uint32_t replicate_;
   std::vector<std::size_t> lab_country_;  // [lab] index into scenario_.countries
