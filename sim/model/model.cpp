@@ -472,7 +472,8 @@ SeriesCatalog build_catalog(const Scenario& s, ModelOutputs& ids) {
   if (!s.governments_setup.adaptive.empty())
     ids.adaptive_fired = add("policy", "adaptive_fired", "0 or 1",
                              "1 once the adaptive rule's condition has held", ind, {ids.adaptive});
-  if (s.versions) ids.parameter_changes = add_parameter_change_outputs(s, cat);
+  if (!s.governments_setup.parameters.empty())
+    ids.parameter_changes = add_parameter_change_outputs(s, cat);
   if (s.adoption_setup.enabled()) add_adoption_series(s, cat, ids);
   if (s.markets_setup.enabled()) add_market_series(s, cat, ids);
   return cat;
@@ -482,6 +483,8 @@ Simulation::Simulation(const Scenario& s, const SeriesCatalog& catalog, const Mo
                        uint32_t replicate)
     : scenario_(&s),
       parameter_changes_(s),
+      parameter_changes_base_(&s),
+      base_parameter_count_(s.governments_setup.parameters.size()),
       ids_(ids),
       replicate_(replicate),
       schedule_(s.info.start, s.info.end),
@@ -546,9 +549,22 @@ void Simulation::apply_parameter_changes(const Tick& t) {
   if (const Scenario* in_force = parameter_changes_.scenario_on(governments_, t.date)) {
     use_scenario(*in_force);
     for (std::size_t c : parameter_changes_.newly_in_force())
-      series_.add_event(ids_.parameter_changes,
+      if (ids_.parameter_changes != kNoEventTable && c < base_parameter_count_)  // not set_parameter's
+        series_.add_event(ids_.parameter_changes,
                         {static_cast<double>(t.date.days_since_epoch()), static_cast<double>(c)});
   }
+}
+
+void Simulation::set_parameter(const std::string& path, const std::string& value) {
+  ConfigNode to;
+  to.kind = ConfigNode::Kind::scalar;
+  to.scalar = value;
+  to.where = SourceLocation{"set_parameter", 0, 0};
+  const Scenario& base = *parameter_changes_base_;
+  const std::size_t i = base.versions->add({path, to, to.where, "set_parameter"});
+  airace::set_parameter(governments_, i, today());
+  if (const Scenario* in_force = parameter_changes_.scenario_on(governments_, today()))
+    use_scenario(*in_force);
 }
 
 void Simulation::step_governments(const Tick& t) {

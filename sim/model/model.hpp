@@ -147,6 +147,9 @@ class Simulation {
   void set_lever(Lever lever, double value) {
     airace::set_lever(governments_, lever, value, today());
   }
+  // Changes a parameter that may change during a run (its --set key path) from today on,
+  // checked by its own schema: throws InputError when refused. Not in /policy/parameter_changes.
+  void set_parameter(const std::string& path, const std::string& value);
   // Runs on `s` from now on: a version of the scenario it was built with (same sizes).
   void use_scenario(const Scenario& s) { scenario_ = &s; }
   const SeriesBuffer& series() const { return series_; }
@@ -169,6 +172,8 @@ class Simulation {
 
   const Scenario* scenario_;  // the scenario, or a version of it (parameters changed mid-run)
   ParameterChanges parameter_changes_;
+  const Scenario* parameter_changes_base_;  // the scenario it was built with
+  std::size_t base_parameter_count_;        // changes its events and adaptive rules make
   const ModelOutputs ids_;
   const uint32_t replicate_;
   std::vector<std::size_t> lab_country_;  // [lab] index into scenario_.countries

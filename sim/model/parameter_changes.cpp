@@ -296,10 +296,18 @@ const Scenario& ScenarioVersions::version(const std::vector<std::size_t>& change
   return *cache_.emplace(changes, std::move(s)).first->second;
 }
 
+std::size_t ScenarioVersions::add(const ParameterTarget& target) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  Diagnostics diags;
+  if (!check_change(tree_, target, file_, diags)) diags.throw_if_any();
+  targets_.push_back(target);
+  return targets_.size() - 1;
+}
+
 const Scenario* ParameterChanges::scenario_on(const GovernmentState& state, Date d) {
   new_.clear();
   std::vector<std::size_t> now = parameters_in_force(state, d);
-  if (now == in_force_) return nullptr;
+  if (now == in_force_ || base_->versions == nullptr) return nullptr;
   // Changes only come into force, in date order: the new ones follow those already in force.
   for (std::size_t i = 0; i < now.size(); ++i)
     if (i >= in_force_.size() || now[i] != in_force_[i]) new_.push_back(now[i]);

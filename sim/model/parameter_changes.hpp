@@ -44,7 +44,9 @@ class ScenarioVersions {
   ScenarioVersions(ConfigNode tree, std::string file, std::vector<ParameterTarget> targets);
   // The scenario with the changes (indices into the targets) applied to the tree in order.
   const Scenario& version(const std::vector<std::size_t>& changes);
-  const std::vector<ParameterTarget>& targets() const { return targets_; }
+  // Adds a change made from outside (the stepping API), checked as a policy event's would be;
+  // throws InputError when refused. Returns its index among the targets.
+  std::size_t add(const ParameterTarget& target);
 
  private:
   ConfigNode tree_;  // concrete: no distributions
@@ -58,8 +60,9 @@ class ScenarioVersions {
 class ParameterChanges {
  public:
   explicit ParameterChanges(const Scenario& base) : base_(&base) {}
-  // Whether the scenario can change parameters at all (else no daily check is scheduled).
-  bool any() const { return base_->versions != nullptr; }
+  // Whether the scenario's events or adaptive rules change parameters (else no daily check is
+  // scheduled: only the stepping API can then change one, and it applies the change itself).
+  bool any() const { return !base_->governments_setup.parameters.empty(); }
   // The scenario to use from d on when the changes in force on d differ from those of the last
   // call; nullptr when they do not.
   const Scenario* scenario_on(const GovernmentState& state, Date d);

@@ -383,7 +383,7 @@ Scenario load_tree(ConfigNode tree, const std::string& file_name, ChangeChecks c
     check_parameter_changes(s, at_medians, expanded, diags);
     diags.throw_if_any();
   }
-  if (checks != ChangeChecks::version && !s.governments_setup.parameters.empty())
+  if (checks != ChangeChecks::version)
     s.versions = std::make_shared<ScenarioVersions>(std::move(at_medians), file_name,
                                                     s.governments_setup.parameters);
   if (s.info.name.empty()) s.info.name = std::filesystem::path(file_name).stem().string();

@@ -103,7 +103,7 @@ struct Scenario {
   MarketsSetup markets_setup;
   SeminarSetup seminar_setup;
   // The scenario re-derived with parameters changed during the run, shared by the copies of
-  // this scenario; null when no event or adaptive rule changes a parameter other than a lever.
+  // this scenario; null only in a version itself.
   std::shared_ptr<ScenarioVersions> versions;
 
   std::vector<std::string> country_ids() const;

@@ -247,8 +247,27 @@ TEST_CASE("unmarked or unknown parameters and bad values are refused with their 
 
 TEST_CASE("the baseline has no parameter changes and no new dataset") {
   const Scenario s = load_scenario(std::string(AIRACE_SOURCE_DIR) + "/scenarios/baseline.yaml");
-  CHECK(s.versions == nullptr);
+  CHECK(s.governments_setup.parameters.empty());
   ModelOutputs ids;
   const SeriesCatalog cat = build_catalog(s, ids);
   CHECK(cat.find_event_table("policy", "parameter_changes") == kNoEventTable);
+}
+
+TEST_CASE("the stepping API changes an export rule's threshold from today") {
+  const Scenario s = load_scenario(kSmall);
+  ModelOutputs ids;
+  const SeriesCatalog cat = build_catalog(s, ids);
+  Simulation sim(s, cat, ids, 0);
+  sim.advance_to(Date::from_ymd(2022, 12, 31));
+  CHECK_THROWS_AS(sim.set_parameter("labs[cn_lab].talent", "2"), InputError);
+  CHECK_THROWS_AS(sim.set_parameter(kRule, "tpp >="), InputError);
+  sim.set_parameter(kRule, kLooser);
+  sim.run_to_end();
+  const TimeAxis& axis = cat.time_axis(cat.series()[ids.chip_legal_share].cadence);
+  for (std::size_t t = 0; t < axis.dates.size(); ++t) {
+    const Date d = axis.dates[t];
+    if (!(d < Date::from_ymd(2023, 1, 8))) CHECK(sim.series().get(ids.chip_legal_share, t, 1) == 1.0);
+    if (kRuleDate < d && d < Date::from_ymd(2022, 12, 25))
+      CHECK(sim.series().get(ids.chip_legal_share, t, 1) == 0.0);
+  }
 }
