@@ -76,15 +76,15 @@ const Schema<RuleDestination>& rule_destination_schema() {
                  {{"allowed", Treatment::allowed},
                   {"licence", Treatment::licence},
                   {"banned", Treatment::banned}},
-                 {"what an exporter needs to sell a covered chip there"}),
+                 changeable({"what an exporter needs to sell a covered chip there"})),
           number("approval_rate", &D::approval_rate, "fraction", between(0, 1),
-                 {"share of licence applications granted (treatment licence)",
-                  "per rule: its source field"}),
+                 changeable({"share of licence applications granted (treatment licence)",
+                             "per rule: its source field"})),
           number("cap_h100e", &D::cap_h100e, "H100e", above(0),
                  {"legal deliveries of covered chips per destination country while the rule is in "
                   "force; beyond it the chips are banned there (AI Diffusion rule: 49,901 H100e per "
                   "tier-2 country, 2025-2027)",
-                  "calibration/facts.md §1b"}),
+                  "calibration/facts.md §1b", false, true}),
       });
   return schema;
 }
@@ -110,7 +110,7 @@ const Schema<ExportRule>& export_rule_schema() {
                      "which chips the rule controls, e.g. 'tpp >= 4800 and interconnect_gbps >= "
                      "600'; metrics: " +
                          join_words(chip_metric_names()),
-                     "", true},
+                     "", true, true},
                     read_covers),
           reference_list("chip_origins", &R::chip_origins, "countries[] or an export tier",
                          {"countries or tiers whose chips the rule controls; empty: chips designed "

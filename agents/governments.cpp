@@ -1,6 +1,7 @@
 #include "agents/governments.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace airace {
 
@@ -41,16 +42,53 @@ void read_adaptive_rules(const ConfigNode& n, const std::string& path, UsGovernm
   us.adaptive_rules = read_entity_list(n, path, adaptive_rule_schema(), AdaptiveRule{}, diags);
 }
 
-// A lever's new value must lie in the lever's own range.
-void check_lever_value(Lever lever, double value, const SourceLocation& where,
-                       const std::string& path, Diagnostics& diags) {
-  if (lever == Lever::none) return;
+// A lever's new value must be a number in the lever's own range.
+std::optional<double> lever_value(Lever lever, const ConfigNode& to, const std::string& path,
+                                  Diagnostics& diags) {
   const LeverInfo& info = lever_info(lever);
-  if (!info.range.contains(value))
-    diags.error(where, path,
+  const std::optional<double> value = read_number(to, path, Range{}, info.unit, diags);
+  if (value && !info.range.contains(*value)) {
+    diags.error(to.where, path,
                 "expected a value " + info.range.text() + " for " + info.name + ", found " +
-                    format_number(value));
+                    format_number(*value));
+    return std::nullopt;
+  }
+  return value;
 }
+
+}  // namespace
+
+// `set:` is one of the six lever names or, for any other parameter, its key path; the assembly
+// checks the path against the parameters marked "may change during a run".
+void read_set_target(const ConfigNode& n, const std::string& path, SetTarget& out,
+                     Diagnostics& diags) {
+  const std::optional<std::string> v = read_text(n, path, diags);
+  if (!v) return;
+  out = SetTarget{};
+  out.where = n.where;
+  for (const auto& [name, lever] : lever_options())
+    if (name == *v) out.lever = lever;
+  if (out.lever == Lever::none) out.parameter = *v;
+}
+
+namespace {
+
+void read_to(const ConfigNode& n, const std::string& path, ConfigNode& out, Diagnostics& diags) {
+  if (!n.is_scalar()) {
+    diags.error(n.where, path, "expected a single value (a number or a word), found " + n.describe());
+    return;
+  }
+  out = n;
+}
+
+const char* const kSetDoc =
+    "what it changes: a lever (us_government.enforcement, allies.alignment, "
+    "china_government.chip_subsidy_usd_per_year, china_government.domestic_preference, "
+    "china_government.compute_pool_share, china_government.open_encouragement) or the --set key "
+    "path of any parameter that may change during a run, e.g. "
+    "export_rules[bis_2023_10].covers or labs[deepseek].release_policy";
+const char* const kToDoc =
+    "the new value, checked against the parameter's own range, words or syntax";
 
 }  // namespace
 
@@ -79,16 +117,16 @@ const Schema<AdaptiveRule>& adaptive_rule_schema() {
           reference("announces", &A::announces, "export_rules[]",
                     {"an adaptive export rule announced when the condition holds; it comes into "
                      "force after the lag"}),
-          choice("set", &A::set,
-                 [] {
-                   auto o = lever_options();
-                   o.emplace_back("none", Lever::none);
-                   return o;
-                 }(),
-                 {"a lever changed after the lag"}),
-          number("to", &A::to, "unit of the lever", Range{},
-                 {"the lever's new value (within the lever's range)",
-                  "per rule: its source field"}),
+          custom<A>({"set", "a lever or a key path", "", "", "",
+                     std::string(kSetDoc) + "; changed after the lag", "", false},
+                    [](const ConfigNode& n, const std::string& path, A& out, Diagnostics& d) {
+                      read_set_target(n, path, out.set, d);
+                    }),
+          custom<A>({"to", "number, word or text", "the parameter's", "", "", kToDoc,
+                     "per rule: its source field", false},
+                    [](const ConfigNode& n, const std::string& path, A& out, Diagnostics& d) {
+                      read_to(n, path, out.to, d);
+                    }),
           text("source", &A::source, {"where the rule comes from"}),
       });
   return schema;
@@ -100,8 +138,9 @@ const Schema<UsGovernment>& us_government_schema() {
       "us_government",
       {
           number("enforcement", &U::enforcement, "index", at_least(0),
-                 {lever_info(Lever::us_enforcement).description,
-                  "CNAS 2025: ~140k chips smuggled in 2024 at 2022-2024 effort (calibration §2b)"}),
+                 changeable({lever_info(Lever::us_enforcement).description,
+                             "CNAS 2025: ~140k chips smuggled in 2024 at 2022-2024 effort "
+                             "(calibration §2b)"})),
           custom<U>({"adaptive_rules", "list of adaptive rules (see us_government.adaptive_rules[])",
                      "", "[]", "", "measures triggered by a condition on the state of the world",
                      "", false},
@@ -117,18 +156,19 @@ const Schema<ChinaGovernment>& china_government_schema() {
       {
           number("chip_subsidy_usd_per_year", &C::chip_subsidy_usd_per_year, "USD/year",
                  at_least(0),
-                 {lever_info(Lever::cn_chip_subsidy).description,
-                  "Big Fund III: 344B yuan (~$47.5B) registered 2024-05 (calibration §6)"}),
+                 changeable({lever_info(Lever::cn_chip_subsidy).description,
+                             "Big Fund III: 344B yuan (~$47.5B) registered 2024-05 (calibration "
+                             "§6)"})),
           number("domestic_preference", &C::domestic_preference, "fraction", between(0, 10),
-                 {lever_info(Lever::cn_domestic_preference).description,
-                  "assumption; raised in the baseline when Beijing discouraged H20 purchases "
-                  "(2025-07, calibration §1a)"}),
+                 changeable({lever_info(Lever::cn_domestic_preference).description,
+                             "assumption; raised in the baseline when Beijing discouraged H20 "
+                             "purchases (2025-07, calibration §1a)"})),
           number("open_encouragement", &C::open_encouragement, "index", between(0, 10),
-                 {lever_info(Lever::cn_open_encouragement).description,
-                  "assumption; China's AI plans promote open-source models (2024-25)"}),
+                 changeable({lever_info(Lever::cn_open_encouragement).description,
+                             "assumption; China's AI plans promote open-source models (2024-25)"})),
           number("compute_pool_share", &C::compute_pool_share, "fraction", between(0, 1),
-                 {lever_info(Lever::cn_compute_pool_share).description,
-                  "assumption; China's national computing network (2022)"}),
+                 changeable({lever_info(Lever::cn_compute_pool_share).description,
+                             "assumption; China's national computing network (2022)"})),
       });
   return schema;
 }
@@ -138,9 +178,9 @@ const Schema<Allies>& allies_schema() {
   static const Schema<Allies> schema(
       "allies", {
                     number("alignment", &A::alignment, "fraction", between(0, 1),
-                           {lever_info(Lever::ally_alignment).description,
-                            "assumption; raised in the baseline by Dutch DUV licensing "
-                            "(2023-09, calibration §1a)"}),
+                           changeable({lever_info(Lever::ally_alignment).description,
+                                       "assumption; raised in the baseline by Dutch DUV "
+                                       "licensing (2023-09, calibration §1a)"})),
                 });
   return schema;
 }
@@ -152,10 +192,15 @@ const Schema<PolicyEvent>& policy_event_schema() {
       {
           text("id", &P::id, {"unique identifier", "", true}),
           date("date", &P::date, {"date the lever changes", "", true}),
-          choice("set", &P::set, lever_options(), {"the lever", "", true}),
-          number("to", &P::to, "unit of the lever", Range{},
-                 {"the lever's new value (within the lever's range)",
-                  "per event: its source field", true}),
+          custom<P>({"set", "a lever or a key path", "", "", "", kSetDoc, "", true},
+                    [](const ConfigNode& n, const std::string& path, P& out, Diagnostics& d) {
+                      read_set_target(n, path, out.set, d);
+                    }),
+          custom<P>({"to", "number, word or text", "the parameter's", "", "", kToDoc,
+                     "per event: its source field", true},
+                    [](const ConfigNode& n, const std::string& path, P& out, Diagnostics& d) {
+                      read_to(n, path, out.to, d);
+                    }),
           text("source", &P::source, {"where the event comes from"}),
           reference("team", &P::team, "teams[]",
                     {"the seminar team whose decision this is (a wargame's export); such events "
@@ -176,9 +221,15 @@ GovernmentsSetup resolve_governments(const UsGovernment& us, const ChinaGovernme
   g.initial[static_cast<std::size_t>(Lever::cn_open_encouragement)] = cn.open_encouragement;
 
   for (const PolicyEvent& e : events) {
-    if (e.set == Lever::none) continue;  // an unknown lever: reported by the schema
-    check_lever_value(e.set, e.to, e.where, "policy_events[" + e.id + "].to", diags);
-    g.scheduled.push_back({e.date, e.set, e.to});
+    const std::string path = "policy_events[" + e.id + "]";
+    if (!e.to.is_scalar()) continue;  // missing: reported by the schema
+    if (e.set.lever != Lever::none) {
+      if (auto v = lever_value(e.set.lever, e.to, path + ".to", diags))
+        g.scheduled.push_back({e.date, e.set.lever, *v});
+    } else if (!e.set.parameter.empty()) {
+      g.scheduled.push_back({e.date, Lever::none, 0.0, g.parameters.size()});
+      g.parameters.push_back({e.set.parameter, e.to, e.set.where, path});
+    }
   }
   std::stable_sort(g.scheduled.begin(), g.scheduled.end(),
                    [](const LeverChange& a, const LeverChange& b) { return a.date < b.date; });
@@ -196,12 +247,22 @@ GovernmentsSetup resolve_governments(const UsGovernment& us, const ChinaGovernme
                           "'adaptive: true' and no dates");
         announces = *r;
       }
-    if (announces == std::string::npos && a.set == Lever::none)
+    const bool sets = a.set.lever != Lever::none || !a.set.parameter.empty();
+    if (announces == std::string::npos && !sets)
       diags.error(a.where, path,
                   "an adaptive rule needs a measure: 'announces: RULE_ID' and/or 'set: LEVER' "
                   "with 'to: VALUE'");
-    check_lever_value(a.set, a.to, a.where, path + ".to", diags);
-    g.adaptive.push_back({a.when, a.lag_days, announces, a.set, a.to});
+    if (sets && !a.to.is_scalar())
+      diags.error(a.set.where, path + ".to", "'set:' needs 'to: VALUE', the new value");
+    double to = 0.0;
+    std::size_t parameter = kNoParameter;
+    if (a.set.lever != Lever::none && a.to.is_scalar()) {
+      to = lever_value(a.set.lever, a.to, path + ".to", diags).value_or(0.0);
+    } else if (!a.set.parameter.empty() && a.to.is_scalar()) {
+      parameter = g.parameters.size();
+      g.parameters.push_back({a.set.parameter, a.to, a.set.where, path});
+    }
+    g.adaptive.push_back({a.when, a.lag_days, announces, a.set.lever, to, parameter});
     g.adaptive_ids.push_back(a.id);
   }
   return g;
@@ -220,9 +281,25 @@ LeverValues levers_at(const GovernmentsSetup& setup, const GovernmentState& stat
   LeverValues v = setup.initial;
   for (const LeverChange& c : state.changes) {
     if (d < c.date) break;
-    v[static_cast<std::size_t>(c.lever)] = c.value;
+    if (c.lever != Lever::none) v[static_cast<std::size_t>(c.lever)] = c.value;
   }
   return v;
+}
+
+std::vector<std::size_t> parameters_in_force(const GovernmentState& state, Date d) {
+  std::vector<std::size_t> out;
+  for (const LeverChange& c : state.changes) {
+    if (d < c.date) break;
+    if (c.parameter != kNoParameter) out.push_back(c.parameter);
+  }
+  return out;
+}
+
+void set_parameter(GovernmentState& state, std::size_t parameter, Date d) {
+  const auto at = std::upper_bound(
+      state.changes.begin(), state.changes.end(), d,
+      [](Date x, const LeverChange& c) { return x < c.date; });
+  state.changes.insert(at, {d, Lever::none, 0.0, parameter});
 }
 
 void set_lever(GovernmentState& state, Lever lever, double value, Date d) {
@@ -248,6 +325,7 @@ void step_governments(const GovernmentsSetup& setup, GovernmentState& state,
       t.effective = effective;
     }
     if (a.set != Lever::none) set_lever(state, a.set, a.to, effective);
+    if (a.parameter != kNoParameter) set_parameter(state, a.parameter, effective);
   }
 }
 

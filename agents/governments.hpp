@@ -7,6 +7,12 @@
 // A lever is one number a government controls. Its value on a date is its initial value
 // changed by dated policy events and by the adaptive rules that have fired, so a caller can
 // stop a run, set a lever and go on.
+//
+// Events and adaptive rules may also set any other parameter the schema marks "may change
+// during a run" (an export rule's `covers`, a lab's `release_policy`, ...): governments only
+// say which change is due when (ParameterTarget, LeverChange::parameter); the assembly checks
+// the path and value against the parameter's own schema and runs on the scenario re-derived
+// with the new value (sim/model/parameter_changes.hpp).
 
 #include <array>
 #include <span>
@@ -42,13 +48,28 @@ const LeverInfo& lever_info(Lever l);
 // The names a lever is set by (`policy_events[].set`, `levers[].set`): its key path.
 std::vector<std::pair<std::string, Lever>> lever_options();
 
+// What `set:` names: one of the six levers, or the key path of another marked parameter.
+struct SetTarget {
+  Lever lever = Lever::none;
+  std::string parameter;  // as written, e.g. "export_rules[oct2023_chips].covers"; "" for a lever
+  SourceLocation where;   // of `set:`
+};
+
+// A change of a marked parameter other than the six levers: which, to what, and who asks.
+struct ParameterTarget {
+  std::string path;          // as written in `set:`
+  ConfigNode value;          // `to:` as written, with its location
+  SourceLocation set_where;  // of `set:`
+  std::string origin;        // "policy_events[x]", "us_government.adaptive_rules[y]"
+};
+
 struct AdaptiveRule {
   std::string id;
   Condition when;         // over world_indicator_names()
   double lag_days = 90;   // days from the condition holding to the measure taking effect
   EntityRef announces;    // an adaptive export rule, announced when the condition holds
-  Lever set = Lever::none;
-  double to = 0.0;        // the lever's new value
+  SetTarget set;
+  ConfigNode to;          // the new value as written (a number for a lever)
   std::string source;
   SourceLocation where;
 };
@@ -72,12 +93,16 @@ struct Allies {
 struct PolicyEvent {
   std::string id;
   Date date = Date::from_ymd(9999, 12, 31);
-  Lever set = Lever::none;
-  double to = 0.0;
+  SetTarget set;
+  ConfigNode to;  // the new value as written
   std::string source;
   EntityRef team;  // a seminar team's decision (teams[]); empty for history and what-ifs
   SourceLocation where;
 };
+
+// Reads `set:` (a lever name, else a parameter's key path); also used by levers[].set.
+void read_set_target(const ConfigNode& n, const std::string& path, SetTarget& out,
+                     Diagnostics& diags);
 
 const Schema<UsGovernment>& us_government_schema();
 const Schema<AdaptiveRule>& adaptive_rule_schema();
@@ -97,10 +122,13 @@ enum class WorldIndicator : std::size_t {
   years_elapsed,
 };
 
+inline constexpr std::size_t kNoParameter = static_cast<std::size_t>(-1);
+
 struct LeverChange {
   Date date;
-  Lever lever;
+  Lever lever;  // none: a change of GovernmentsSetup::parameters[parameter]
   double value;
+  std::size_t parameter = kNoParameter;
 };
 
 struct GovernmentsSetup {
@@ -112,9 +140,12 @@ struct GovernmentsSetup {
     std::size_t announces;  // rule index, or npos
     Lever set;
     double to;
+    std::size_t parameter = kNoParameter;  // index into parameters
   };
   std::vector<Adaptive> adaptive;
   std::vector<std::string> adaptive_ids;
+  // The changes of other marked parameters that events and adaptive rules may make.
+  std::vector<ParameterTarget> parameters;
 };
 
 GovernmentsSetup resolve_governments(const UsGovernment& us, const ChinaGovernment& cn,
@@ -140,5 +171,11 @@ void step_governments(const GovernmentsSetup& setup, GovernmentState& state,
 
 // Sets a lever from outside (a seminar turn, a test) from date d on.
 void set_lever(GovernmentState& state, Lever lever, double value, Date d);
+// Makes the change setup.parameters[parameter] from date d on.
+void set_parameter(GovernmentState& state, std::size_t parameter, Date d);
+
+// The parameter changes in force on date d, in the order they apply (a later one to the same
+// parameter wins): indices into GovernmentsSetup::parameters.
+std::vector<std::size_t> parameters_in_force(const GovernmentState& state, Date d);
 
 }  // namespace airace

@@ -99,9 +99,10 @@ const Schema<LabConfig>& lab_schema() {
                        {"money available at the start date", "per lab: its source field"}));
     f.push_back(number(
         "parent_budget_usd_per_year", &L::parent_budget_usd_per_year, "USD/year", at_least(0),
-        {"money from a parent company (big-tech labs)", "per lab: its source field"}));
+        changeable({"money from a parent company (big-tech labs)", "per lab: its source field"})));
     f.push_back(number("state_funding_usd_per_year", &L::state_funding_usd_per_year, "USD/year",
-                       at_least(0), {"money from the state", "per lab: its source field"}));
+                       at_least(0),
+                       changeable({"money from the state (a subsidy)", "per lab: its source field"})));
     f.push_back(number("talent_cost_usd_per_year", &L::talent_cost_usd_per_year, "USD/year",
                        at_least(0),
                        {"staff cost at the lab's configured talent",
@@ -118,7 +119,8 @@ const Schema<LabConfig>& lab_schema() {
                        {{"decide", ReleasePolicy::decide},
                         {"open", ReleasePolicy::open},
                         {"closed", ReleasePolicy::closed}},
-                       {"decide at each release, or always release open weights or closed"}));
+                       changeable({"decide at each release, or always release open weights or "
+                                   "closed"})));
     f.push_back(custom<L>({"release_dates", "list of dates", "", "[]", "",
                            "dates on which the lab releases a model (historical release dates; "
                            "the model's capability still comes from its compute and algorithms)",

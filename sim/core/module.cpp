@@ -86,12 +86,13 @@ std::vector<std::size_t> order_steps(const std::vector<Declarations::DeclaredSte
 }
 
 void schedule_steps(std::vector<Declarations::DeclaredStep>& steps, Schedule& schedule,
-                    SeriesBuffer& buffer) {
+                    SeriesBuffer& buffer, std::function<void(const Tick&)> before) {
   const std::vector<std::size_t> order = order_steps(steps);
   for (std::size_t rank = 0; rank < order.size(); ++rank) {
     Declarations::DeclaredStep* s = &steps[order[rank]];
     schedule.add({s->spec.name, s->spec.cadence, static_cast<int>(rank),
-                  [s, &buffer](const Tick& t) {
+                  [s, &buffer, before](const Tick& t) {
+                    if (before) before(t);
                     s->spec.run(t);
                     for (auto& [id, fill] : s->fills) {
                       SeriesRow row(buffer, id, t);

@@ -132,8 +132,8 @@ class Module {
 std::vector<std::size_t> order_steps(const std::vector<Declarations::DeclaredStep>& steps);
 
 // Adds the steps to the schedule in that order; after each tick of a step, its series' fills
-// record into `buffer`.
+// record into `buffer`. `before`, when set, runs before every tick of every step.
 void schedule_steps(std::vector<Declarations::DeclaredStep>& steps, Schedule& schedule,
-                    SeriesBuffer& buffer);
+                    SeriesBuffer& buffer, std::function<void(const Tick&)> before = {});
 
 }  // namespace airace

@@ -31,6 +31,9 @@ struct ParamInfo {
   std::string description;
   std::string source;
   bool required = false;
+  // The whitelist of what may change mid-run (docs/scenarios.md §"Changing parameters during a
+  // run"): dated policy events, adaptive rules and seminar levers may set only marked keys.
+  bool during_run = false;
 };
 
 struct Range {
@@ -146,7 +149,16 @@ struct Doc {
   std::string description;
   std::string source = {};
   bool required = false;
+  bool during_run = false;  // see ParamInfo::during_run
 };
+
+// A Doc marked "may change during a run". Mark a key only when a new value needs no change of
+// state sizes and nothing derived once at the start: the run re-derives the scenario's setup
+// from the changed tree (sim/model/parameter_changes.hpp).
+inline Doc changeable(Doc d) {
+  d.during_run = true;
+  return d;
+}
 
 template <class T>
 Field<T> number(std::string key, double T::*member, std::string unit, Range range, Doc doc) {
@@ -155,6 +167,7 @@ Field<T> number(std::string key, double T::*member, std::string unit, Range rang
                  range.text(),          std::move(doc.description),
                  std::move(doc.source), doc.required};
   if (doc.required) info.default_value.clear();
+  info.during_run = doc.during_run;
   const std::string u = info.unit;
   return {std::move(info),
           [member, range, u](const ConfigNode& n, const std::string& path, T& out, Diagnostics& d) {
@@ -169,6 +182,7 @@ Field<T> integer(std::string key, I T::*member, std::string unit, Range range, D
                  range.text(),          std::move(doc.description),
                  std::move(doc.source), doc.required};
   if (doc.required) info.default_value.clear();
+  info.during_run = doc.during_run;
   return {std::move(info),
           [member, range](const ConfigNode& n, const std::string& path, T& out, Diagnostics& d) {
             if (auto v = read_integer(n, path, range, d)) out.*member = static_cast<I>(*v);
@@ -187,6 +201,7 @@ Field<T> seed(std::string key, int64_t T::*member, Doc doc) {
                  std::move(doc.source),
                  doc.required};
   if (doc.required) info.default_value.clear();
+  info.during_run = doc.during_run;
   return {std::move(info),
           [member](const ConfigNode& n, const std::string& path, T& out, Diagnostics& d) {
             if (auto v = read_seed(n, path, d)) out.*member = *v;
@@ -198,6 +213,7 @@ Field<T> text(std::string key, std::string T::*member, Doc doc) {
   ParamInfo info{std::move(key),        "text",      "",
                  T{}.*member,           "",          std::move(doc.description),
                  std::move(doc.source), doc.required};
+  info.during_run = doc.during_run;
   return {std::move(info),
           [member](const ConfigNode& n, const std::string& path, T& out, Diagnostics& d) {
             if (auto v = read_text(n, path, d)) out.*member = *v;
@@ -214,6 +230,7 @@ Field<T> flag(std::string key, bool T::*member, Doc doc) {
                  std::move(doc.description),
                  std::move(doc.source),
                  doc.required};
+  info.during_run = doc.during_run;
   return {std::move(info),
           [member](const ConfigNode& n, const std::string& path, T& out, Diagnostics& d) {
             if (auto v = read_flag(n, path, d)) out.*member = *v;
@@ -232,6 +249,7 @@ Field<T> date(std::string key, Date T::*member, Doc doc) {
                  std::move(doc.source),
                  doc.required};
   if (doc.required) info.default_value.clear();
+  info.during_run = doc.during_run;
   return {std::move(info),
           [member](const ConfigNode& n, const std::string& path, T& out, Diagnostics& d) {
             if (auto v = read_date(n, path, d)) out.*member = *v;
@@ -253,6 +271,7 @@ Field<T> choice(std::string key, E T::*member, std::vector<std::pair<std::string
   ParamInfo info{std::move(key),          type,        "",
                  doc.required ? "" : def, "",          std::move(doc.description),
                  std::move(doc.source),   doc.required};
+  info.during_run = doc.during_run;
   return {std::move(info), [member, options, words](const ConfigNode& n, const std::string& path,
                                                     T& out, Diagnostics& d) {
             if (auto w = read_choice(n, path, words, d))
@@ -281,6 +300,7 @@ Field<T> reference(std::string key, EntityRef T::*member, std::string target, Do
                  std::move(doc.description),
                  std::move(doc.source),
                  doc.required};
+  info.during_run = doc.during_run;
   return {std::move(info),
           [member](const ConfigNode& n, const std::string& path, T& out, Diagnostics& d) {
             if (auto v = read_text(n, path, d)) out.*member = EntityRef{*v, n.where};
@@ -295,6 +315,7 @@ Field<T> reference_list(std::string key, std::vector<EntityRef> T::*member, std:
                  "",              "[]",
                  "",              std::move(doc.description),
                  std::move(doc.source), doc.required};
+  info.during_run = doc.during_run;
   return {std::move(info),
           [member](const ConfigNode& n, const std::string& path, T& out, Diagnostics& d) {
             std::vector<EntityRef> refs;
@@ -326,6 +347,7 @@ Field<T> number_map(std::string key, std::vector<KeyedNumber> T::*member, std::s
                  range.text(),          std::move(doc.description),
                  std::move(doc.source), doc.required};
   const std::string u = info.unit;
+  info.during_run = doc.during_run;
   return {std::move(info), [member, range, u, target](const ConfigNode& n, const std::string& path,
                                                      T& out, Diagnostics& d) {
             std::vector<KeyedNumber> values;

@@ -32,6 +32,8 @@ std::string describe_text(const std::vector<ParamInfo>& params) {
     if (!p.range.empty()) out += "   range: " + p.range;
     out += "\n";
     if (!p.source.empty()) out += "    source: " + p.source + "\n";
+    if (p.during_run)
+      out += "    may change during a run (policy_events[].set, adaptive rules, levers[].set)\n";
   }
   return out;
 }
@@ -42,7 +44,8 @@ std::string describe_markdown(const std::vector<ParamInfo>& params) {
   for (const ParamInfo& p : params) {
     out += "| `" + p.key + "` | " + p.type + " | " + or_dash(p.unit) + " | " +
            (p.required ? "required" : or_dash(p.default_value)) + " | " + or_dash(p.range) + " | " +
-           p.description + " | " + or_dash(p.source) + " |\n";
+           p.description + (p.during_run ? " (**may change during a run**)" : "") + " | " +
+           or_dash(p.source) + " |\n";
   }
   return out;
 }

@@ -15,23 +15,56 @@ SeriesCatalog build_catalog(const Scenario& s) {
   Declarations d(catalog, nullptr);
   modules.declare(d);
   order_steps(d.steps());  // a cycle or a read of a part nobody writes fails here, before any run
+  if (!s.governments_setup.parameters.empty()) add_parameter_change_outputs(s, catalog);
   return catalog;
 }
 
 Simulation::Simulation(const Scenario& s, const SeriesCatalog& catalog, uint32_t replicate)
-    : run_{static_cast<uint64_t>(s.run.seed), replicate, s.info.start},
+    : base_(s),
+      parameter_changes_(s),
+      base_parameter_count_(s.governments_setup.parameters.size()),
+      run_{static_cast<uint64_t>(s.run.seed), replicate, s.info.start},
       modules_(s, world_, run_),
       schedule_(s.info.start, s.info.end),
       series_(catalog) {
   SeriesCatalog own;
   Declarations d(own, &series_);
   modules_.declare(d);
+  if (!s.governments_setup.parameters.empty())
+    parameter_change_log_ = {&series_, add_parameter_change_outputs(s, own)};
   if (own.series().size() != catalog.series().size() ||
       own.event_tables().size() != catalog.event_tables().size())
     throw std::logic_error("a simulation's catalog differs from the scenario's build_catalog");
   steps_ = std::move(d.steps());
   modules_.start();
-  schedule_steps(steps_, schedule_, series_);
+  // Every step sees the parameters in force when it runs: a change due today, or made today by
+  // an adaptive rule without lag, holds from the next step on.
+  std::function<void(const Tick&)> before;
+  if (parameter_changes_.any())
+    before = [this](const Tick& t) { apply_parameter_changes(t.date); };
+  schedule_steps(steps_, schedule_, series_, before);
+}
+
+void Simulation::apply_parameter_changes(Date d) {
+  if (const Scenario* in_force = parameter_changes_.scenario_on(world_.governments, d)) {
+    modules_.use_scenario(*in_force);
+    for (std::size_t c : parameter_changes_.newly_in_force())
+      if (c < base_parameter_count_) {  // set_parameter's changes are not recorded
+        const double row[] = {static_cast<double>(d.days_since_epoch()), static_cast<double>(c)};
+        parameter_change_log_.add(row);
+      }
+  }
+}
+
+void Simulation::set_parameter(const std::string& path, const std::string& value) {
+  ConfigNode to;
+  to.kind = ConfigNode::Kind::scalar;
+  to.scalar = value;
+  to.where = SourceLocation{"set_parameter", 0, 0};
+  const std::size_t i = base_.versions->add({path, to, to.where, "set_parameter"});
+  airace::set_parameter(world_.governments, i, today());
+  if (const Scenario* in_force = parameter_changes_.scenario_on(world_.governments, today()))
+    modules_.use_scenario(*in_force);
 }
 
 }  // namespace airace

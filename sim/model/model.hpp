@@ -13,6 +13,7 @@
 #include "sim/core/module.hpp"
 #include "sim/core/schedule.hpp"
 #include "sim/core/series.hpp"
+#include "sim/model/parameter_changes.hpp"
 #include "sim/model/scenario.hpp"
 
 namespace airace {
@@ -63,10 +64,20 @@ class Simulation {
   void set_lever(Lever lever, double value) {
     airace::set_lever(world_.governments, lever, value, today());
   }
+  // Changes a parameter that may change during a run (its --set key path) from today on,
+  // checked by its own schema: throws InputError when refused. Not in /policy/parameter_changes.
+  void set_parameter(const std::string& path, const std::string& value);
   const SeriesBuffer& series() const { return series_; }
   SeriesBuffer take_series() { return std::move(series_); }
 
  private:
+  // Points the modules at the scenario version in force at this moment of day d.
+  void apply_parameter_changes(Date d);
+
+  const Scenario& base_;
+  ParameterChanges parameter_changes_;
+  std::size_t base_parameter_count_;  // changes its events and adaptive rules make
+  EventLog parameter_change_log_;
   RunContext run_;
   World world_;
   ModuleSet modules_;

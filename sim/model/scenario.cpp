@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "sim/model/parameter_changes.hpp"
 #include "sim/model/run_cost.hpp"
 
 namespace airace {
@@ -186,7 +187,9 @@ const Schema<Scenario>& scenario_schema() {
                            section(china_government_schema(), &Scenario::china_government)),
           custom<Scenario>(section_info("allies", "section", "allies' alignment with US controls"),
                            section(allies_schema(), &Scenario::allies)),
-          custom<Scenario>(section_info("policy_events", "list", "dated changes of a lever"),
+          custom<Scenario>(section_info("policy_events", "list",
+                                        "dated changes of a lever or of another parameter that "
+                                        "may change during a run"),
                            entity_list(policy_event_schema(), &Scenario::policy_events)),
           custom<Scenario>(
               section_info("adoption_model", "section", "parameters shared by all adopters"),
@@ -354,7 +357,12 @@ void explain_medians(Diagnostics& diags, const Uncertainty& u) {
 }
 }  // namespace
 
-Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name) {
+namespace {
+// Whether a tree's parameter changes are checked (a scenario as loaded), taken on trust (a
+// replicate's values, checked on the ensemble's scenario) or ignored (a version).
+enum class ChangeChecks { check, trust, version };
+
+Scenario load_tree(ConfigNode tree, const std::string& file_name, ChangeChecks checks) {
   Diagnostics diags;
   Scenario s;
   s.file = file_name;
@@ -382,13 +390,31 @@ Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name) {
   // Last, because only a whole scenario can be costed: refused with what it would take.
   check_scenario_limits(s, expanded, diags);
   diags.throw_if_any();
+  if (checks == ChangeChecks::check) {
+    check_parameter_changes(s, at_medians, expanded, diags);
+    diags.throw_if_any();
+  }
+  if (checks != ChangeChecks::version)
+    s.versions = std::make_shared<ScenarioVersions>(std::move(at_medians), file_name,
+                                                    s.governments_setup.parameters);
   if (s.info.name.empty()) s.info.name = std::filesystem::path(file_name).stem().string();
   s.resolved = std::move(tree);
   return s;
 }
+}  // namespace
+
+Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name) {
+  return load_tree(std::move(tree), file_name, ChangeChecks::check);
+}
+
+Scenario scenario_version_from_tree(ConfigNode tree, const std::string& file_name) {
+  return load_tree(std::move(tree), file_name, ChangeChecks::version);
+}
 
 Scenario scenario_with_values(const Scenario& s, std::span<const double> values) {
-  Scenario out = scenario_from_tree(with_values(s.resolved, s.uncertainty, values), s.file);
+  // Its versions derive from its own values (the tree given here has no distributions left).
+  Scenario out = load_tree(with_values(s.resolved, s.uncertainty, values), s.file,
+                           ChangeChecks::trust);
   // The replicate keeps the ensemble's name and its record of what was uncertain.
   out.info.name = s.info.name;
   out.resolved = s.resolved;
@@ -465,6 +491,7 @@ std::vector<ParamInfo> all_parameters() {
   add(policy_event_schema().describe());
   add(team_schema().describe());
   add(lever_schema().describe());
+  add(lever_option_schema().describe());
   add(seminar_schema().describe());
   add(adoption_model_schema().describe());
   add(sector_schema().describe());

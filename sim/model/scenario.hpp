@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -22,6 +23,8 @@
 #include "sim/sweep/uncertainty.hpp"
 
 namespace airace {
+
+class ScenarioVersions;  // sim/model/parameter_changes.hpp
 
 struct ScenarioInfo {
   std::string name;
@@ -92,6 +95,9 @@ struct Scenario {
   AdoptionSetup adoption_setup;
   MarketsSetup markets_setup;
   SeminarSetup seminar_setup;
+  // The scenario re-derived with parameters changed during the run, shared by the copies of
+  // this scenario; null only in a version itself.
+  std::shared_ptr<ScenarioVersions> versions;
 
   std::vector<std::string> country_ids() const;
   std::vector<Country> country_tiers() const;
@@ -106,6 +112,9 @@ Scenario load_scenario_text(const std::string& text, const std::string& file_nam
                             const std::vector<std::string>& overrides = {});
 // Validates an already merged tree. Distributions are validated at their medians.
 Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name);
+// A version of a scenario (sim/model/parameter_changes.hpp): validated like any tree, but its
+// parameter changes, checked once on the scenario it derives from, are not checked again.
+Scenario scenario_version_from_tree(ConfigNode tree, const std::string& file_name);
 
 // The scenario of one replicate: `s` with its uncertain parameters set to `values` (from
 // draw_uncertain), validated again. Throws InputError when a value is outside its parameter's

@@ -21,16 +21,29 @@ struct TeamSpec {
   SourceLocation where;
 };
 
+// One value an option lever may take (a release policy, an export rule's `covers`).
+struct LeverOption {
+  std::string value;  // as a scenario writes it, e.g. "open" or "tpp >= 2400"
+  std::string label;  // what students see, e.g. "TPP 2400 (tighter)"
+  SourceLocation where;
+};
+
 struct LeverSpec {
   std::string id;
-  Lever set = Lever::none;  // the government lever it moves
+  Lever set = Lever::none;  // the government lever it moves, or none:
+  std::string parameter;    // the key path of another parameter that may change during a run
+  SourceLocation set_where;
   EntityRef team;
   std::string label;
   std::string explain;
   double min = 0.0;  // in the unit of the lever (lever_info(set).unit)
   double max = 1.0;
   double step = 0.1;
+  // Non-empty: an option lever, whose value is an index into options; min, max and step unused.
+  std::vector<LeverOption> options;
+  int slider_keys_given = 0;  // of min, max and step
   SourceLocation where;
+  bool is_option() const { return !options.empty(); }
 };
 
 struct SeminarSettings {
@@ -42,11 +55,13 @@ struct SeminarSettings {
 // Resolved against the scenario: the team of each lever and its value on first_turn.
 struct SeminarSetup {
   std::vector<std::size_t> lever_team;  // [lever] index into teams
-  std::vector<double> lever_value;      // [lever] the value in force on first_turn
+  // [lever] the value in force on first_turn; for an option lever, the option's index
+  std::vector<double> lever_value;
 };
 
 const Schema<TeamSpec>& team_schema();
 const Schema<LeverSpec>& lever_schema();
+const Schema<LeverOption>& lever_option_schema();
 const Schema<SeminarSettings>& seminar_schema();
 
 // The largest number of replicates a seminar run may use: work per request stays bounded.
@@ -68,6 +83,11 @@ std::optional<double> on_lever_grid(const LeverSpec& lever, double v);
 // The decision log: the policy events that carry a team, as CSV text with a header line
 // "date,team,id,set,value" ("" when there are none). Written to /meta/decisions.
 std::string decision_log_csv(const std::vector<PolicyEvent>& events);
+
+// The text of a lever's value: the option's value for an option lever, else the number.
+std::string lever_value_text(const LeverSpec& lever, double value);
+// What `set:` names, as written: a lever's name or the parameter's key path.
+std::string lever_target(const LeverSpec& lever);
 
 // A number written so that reading it back gives the same double (%.17g).
 std::string exact_number(double v);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "output/summary.hpp"
 #include "sim/core/config_tree.hpp"
@@ -69,6 +70,42 @@ double median_at(const RunResult& r, SeriesId s, std::size_t t, std::size_t e) {
   std::vector<double> v;
   for (const SeriesBuffer& b : r.replicates) v.push_back(b.get(s, t, e));
   return quantile(std::move(v), 0.5);
+}
+
+// A scalar as YAML text that reads back as itself: a number as it is, other text quoted.
+std::string yaml_scalar(const std::string& text) {
+  char* end = nullptr;
+  (void)std::strtod(text.c_str(), &end);
+  if (!text.empty() && end == text.c_str() + text.size()) return text;
+  std::string q = "'";
+  for (char c : text) q += c == '\'' ? std::string("''") : std::string(1, c);
+  return q + "'";
+}
+
+// The unit of a lever's value: the government lever's, or the parameter's own ("" for words).
+std::string lever_unit(const LeverSpec& l) {
+  if (l.set != Lever::none) return lever_info(l.set).unit;
+  if (l.is_option()) return "";
+  std::string pattern;  // labs[x].y -> labs[].y
+  for (std::size_t i = 0; i < l.parameter.size(); ++i) {
+    pattern += l.parameter[i];
+    if (l.parameter[i] == '[') {
+      const std::size_t close = l.parameter.find(']', i);
+      if (close == std::string::npos) break;
+      pattern += ']';
+      i = close;
+    }
+  }
+  for (const ParamInfo& p : all_parameters())
+    if (p.key == pattern) return p.unit;
+  return "";
+}
+
+// A lever's value as a sentence says it: an option's label, or the number with its unit.
+std::string shown_value(const LeverSpec& l, double value, const std::string& unit) {
+  if (!l.is_option()) return with_unit(value, unit);
+  const auto k = static_cast<std::size_t>(value);
+  return k < l.options.size() ? "'" + l.options[k].label + "'" : "?";
 }
 
 }  // namespace
@@ -168,6 +205,23 @@ std::vector<double> SeminarModel::values_from(const Json& given, const std::vect
     if (team && base_.seminar_setup.lever_team[i] != *team)
       throw RequestError(403, "the lever '" + key + "' belongs to team '" +
                                   base_.teams[base_.seminar_setup.lever_team[i]].id + "'");
+    if (it->is_option()) {
+      // An option lever's value is the option's index, or the option's value as text.
+      std::string known;
+      for (std::size_t k = 0; k < it->options.size(); ++k) {
+        const LeverOption& o = it->options[k];
+        known += (known.empty() ? "" : ", ") + std::to_string(k) + " ('" + o.value + "')";
+        if ((value.is_string() && value.get<std::string>() == o.value) ||
+            (value.is_number() && value.get<double>() == static_cast<double>(k))) {
+          out[i] = static_cast<double>(k);
+          known.clear();
+          break;
+        }
+      }
+      if (!known.empty())
+        throw RequestError(400, "lever '" + key + "': expected one of its options " + known);
+      continue;
+    }
     if (!value.is_number())
       throw RequestError(400, "expected a number for lever '" + key + "', found " +
                                   std::string(value.type_name()));
@@ -193,8 +247,8 @@ std::string SeminarModel::scenario_yaml(const std::vector<Decision>& decisions, 
       const TeamSpec& t = base_.teams[base_.seminar_setup.lever_team[d.lever]];
       const std::string id =
           (d.turn > 0 ? "turn" + std::to_string(d.turn) : std::string("dashboard")) + "_" + l.id;
-      overlay += "  - id: '" + id + "'\n    date: " + d.date.iso() + "\n    set: " +
-                 lever_info(l.set).name + "\n    to: " + exact_number(d.value) +
+      overlay += "  - id: '" + id + "'\n    date: " + d.date.iso() + "\n    set: '" +
+                 lever_target(l) + "'\n    to: " + yaml_scalar(lever_value_text(l, d.value)) +
                  "\n    team: '" + t.id + "'\n    source: '" +
                  (d.turn > 0 ? "wargame turn " + std::to_string(d.turn) : std::string("dashboard")) +
                  "'\n";
@@ -291,9 +345,9 @@ std::vector<std::string> SeminarModel::digest(const RunResult& r,
   for (const Decision& d : decisions) {
     const LeverSpec& l = base_.levers[d.lever];
     const TeamSpec& t = base_.teams[base_.seminar_setup.lever_team[d.lever]];
-    const std::string& unit = lever_info(l.set).unit;
-    out.push_back(t.name + " set " + l.label + " to " + with_unit(d.value, unit) + " (it was " +
-                  with_unit(before[d.lever], unit) + ").");
+    const std::string unit = lever_unit(l);
+    out.push_back(t.name + " set " + l.label + " to " + shown_value(l, d.value, unit) +
+                  " (it was " + shown_value(l, before[d.lever], unit) + ").");
   }
   if (decisions.empty()) out.push_back("No team changed a lever this turn.");
 
@@ -393,16 +447,27 @@ std::vector<std::string> SeminarModel::digest(const RunResult& r,
 
 Json SeminarModel::lever_json(std::size_t i, double value) const {
   const LeverSpec& l = base_.levers[i];
-  return {{"id", l.id},
-          {"team", base_.teams[base_.seminar_setup.lever_team[i]].id},
-          {"set", lever_info(l.set).name},
-          {"label", l.label},
-          {"explain", l.explain},
-          {"unit", lever_info(l.set).unit},
-          {"min", l.min},
-          {"max", l.max},
-          {"step", l.step},
-          {"value", value}};
+  Json out = {{"id", l.id},
+              {"team", base_.teams[base_.seminar_setup.lever_team[i]].id},
+              {"set", lever_target(l)},
+              {"label", l.label},
+              {"explain", l.explain},
+              {"unit", lever_unit(l)},
+              {"min", l.min},
+              {"max", l.max},
+              {"step", l.step},
+              {"value", value}};
+  if (l.is_option()) {
+    // The page shows a select; the value is the index of the chosen option.
+    Json options = Json::array();
+    for (std::size_t k = 0; k < l.options.size(); ++k)
+      options.push_back({{"index", k}, {"value", l.options[k].value}, {"label", l.options[k].label}});
+    out["options"] = std::move(options);
+    out["min"] = 0;
+    out["max"] = l.options.size() - 1;
+    out["step"] = 1;
+  }
+  return out;
 }
 
 Json SeminarModel::info_json() const {

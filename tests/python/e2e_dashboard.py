@@ -78,7 +78,7 @@ def main():
                        if not driver.find_elements("css selector", '[data-chart="%s"] canvas' % i)]
             if missing:
                 raise Failure("no chart for %s" % ", ".join(missing))
-            sliders = driver.find_elements("css selector", "#levers input[type=range][data-lever]")
+            sliders = driver.find_elements("css selector", "#levers [data-lever]")
             if len(sliders) != len(info["levers"]):
                 raise Failure("%d sliders for %d levers" % (len(sliders), len(info["levers"])))
             before = dict(snapshot(driver, indicator_ids))

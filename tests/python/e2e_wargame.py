@@ -133,7 +133,7 @@ def main():
             print("three pages joined after %.1f s" % (time.monotonic() - t0))
             for team in ("us", "cn"):
                 shown = drivers[team].execute_script(
-                    "return Array.from(document.querySelectorAll('#team-levers input[data-lever]'))"
+                    "return Array.from(document.querySelectorAll('#team-levers [data-lever]'))"
                     ".map((e) => e.dataset.lever);")
                 if sorted(shown) != sorted(l["id"] for l in levers[team]):
                     raise Failure("team %s sees levers %s" % (team, shown))

@@ -110,6 +110,10 @@
 
   function formatLever(lever, value) {
     if (value === null || value === undefined || Number.isNaN(Number(value))) return "–";
+    if (lever.options) {  // an option lever: its value is the index of the chosen option
+      const o = lever.options[Number(value)];
+      return o ? o.label : "–";
+    }
     const unit = lever.unit || "";
     if (unit === "share" || unit === "fraction") {
       const d = Math.max(decimalsOf(lever.step) - 2, 0);
@@ -360,12 +364,24 @@
     output.htmlFor = id;
     output.dataset.leverValue = lever.id;
 
-    const input = document.createElement("input");
-    input.type = "range";
+    // A choice (a release policy, an export rule's threshold) is a select of its options, whose
+    // values are the options' indices; a number is a range input.
+    const input = document.createElement(lever.options ? "select" : "input");
+    if (lever.options) {
+      for (const o of lever.options) {
+        const opt = document.createElement("option");
+        opt.value = String(o.index);
+        opt.textContent = o.label;
+        opt.title = o.value;
+        input.appendChild(opt);
+      }
+    } else {
+      input.type = "range";
+      input.min = lever.min;
+      input.max = lever.max;
+      input.step = lever.step;
+    }
     input.id = id;
-    input.min = lever.min;
-    input.max = lever.max;
-    input.step = lever.step;
     input.value = value;
     input.dataset.lever = lever.id;
     input.setAttribute("aria-describedby", id + "-explain " + id + "-note");
