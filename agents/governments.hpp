@@ -51,7 +51,7 @@ std::vector<std::pair<std::string, Lever>> lever_options();
 // What `set:` names: one of the six levers, or the key path of another marked parameter.
 struct SetTarget {
   Lever lever = Lever::none;
-  std::string parameter;  // as written, e.g. "export_rules[oct2023_chips].covers"; "" for a lever
+  std::string parameter;  // as written, e.g. "export_rules[bis_2023_10].covers"; "" for a lever
   SourceLocation where;   // of `set:`
 };
 

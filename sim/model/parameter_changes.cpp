@@ -1,5 +1,7 @@
 #include "sim/model/parameter_changes.hpp"
 
+#include "sim/core/config_path.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -17,110 +19,6 @@ const std::vector<std::string>& changeable_parameters() {
 
 namespace {
 
-// "a.b[c].d" and "a.b.c.d" -> {a, b, c, d}; nullopt for an empty segment or an unclosed '['.
-std::optional<std::vector<std::string>> segments_of(const std::string& path) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool after_bracket = false;
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    const char c = path[i];
-    if (c == '.') {
-      if (!after_bracket) {
-        if (cur.empty()) return std::nullopt;
-        out.push_back(cur);
-      }
-      cur.clear();
-      after_bracket = false;
-    } else if (c == '[') {
-      if (!after_bracket) {
-        if (cur.empty()) return std::nullopt;
-        out.push_back(cur);
-      }
-      const std::size_t close = path.find(']', i);
-      if (close == std::string::npos || close == i + 1) return std::nullopt;
-      out.push_back(path.substr(i + 1, close - i - 1));
-      cur.clear();
-      i = close;
-      after_bracket = true;
-    } else {
-      if (after_bracket) return std::nullopt;  // "a[b]c"
-      cur += c;
-    }
-  }
-  if (!after_bracket) {
-    if (cur.empty()) return std::nullopt;
-    out.push_back(cur);
-  }
-  return out;
-}
-
-// The item of a list named by `seg`: by id, by `to:` (destinations), or by index.
-ConfigNode* list_item(ConfigNode& list, const std::string& seg, std::vector<std::string>& names) {
-  for (const char* key : {"id", "to"})
-    for (ConfigNode& item : list.items)
-      if (const ConfigNode* v = item.is_map() ? item.find(key) : nullptr;
-          v != nullptr && v->is_scalar()) {
-        names.push_back(v->scalar);
-        if (v->scalar == seg) return &item;
-      }
-  if (auto i = item_index(seg); i && *i < list.items.size()) return &list.items[*i];
-  return nullptr;
-}
-
-struct Walk {
-  ParameterPath path;
-  ConfigNode* node = nullptr;  // the value, added (null) when the key was not written
-  std::string error;
-  std::string hint;
-};
-
-// Walks `path` in `root`, adding the last key when it is missing (the parameter keeps its
-// default until then). Intermediate keys of mappings are added too (a section left out). Keys
-// added are located at `added_at` (the new value's `to:`), so that errors about them point there.
-Walk walk(ConfigNode& root, const std::string& text, const SourceLocation& added_at = {}) {
-  Walk w;
-  const auto segs = segments_of(text);
-  if (!segs) {
-    w.error = "'" + text + "' is not a key path";
-    w.hint = "write it as --set does, e.g. export_rules[bis_2023_10].covers";
-    return w;
-  }
-  ConfigNode* node = &root;
-  for (const std::string& seg : *segs) {
-    if (node->is_sequence()) {
-      std::vector<std::string> names;
-      ConfigNode* item = list_item(*node, seg, names);
-      if (item == nullptr) {
-        w.error = "no item '" + seg + "' in " + w.path.canonical;
-        w.hint = suggest(seg, names, "its items");
-        return w;
-      }
-      w.path.canonical += "[" + seg + "]";
-      w.path.pattern += "[]";
-      node = item;
-      continue;
-    }
-    if (node->is_null()) node->kind = ConfigNode::Kind::map;
-    if (!node->is_map()) {
-      w.error = "'" + w.path.canonical + "' holds a single value, not '" + seg + "'";
-      return w;
-    }
-    const std::string sep = w.path.canonical.empty() ? "" : ".";
-    w.path.canonical += sep + seg;
-    w.path.pattern += sep + seg;
-    ConfigNode* child = node->find(seg);
-    if (child == nullptr) {
-      const SourceLocation& at = added_at.file.empty() ? node->where : added_at;
-      node->entries.push_back({seg, ConfigNode{}, at});
-      child = &node->entries.back().value;
-      child->where = at;
-    }
-    node = child;
-  }
-  w.node = node;
-  return w;
-}
-
 std::string normalise_space(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -136,7 +34,7 @@ std::string normalise_space(const std::string& s) {
 
 // Sets the value at `target.path` in `tree`; false when the path does not resolve.
 bool apply(ConfigNode& tree, const ParameterTarget& target) {
-  Walk w = walk(tree, target.path, target.value.where);
+  KeyPathWalk w = walk_key_path(tree, target.path, target.value.where);
   if (w.node == nullptr) return false;
   *w.node = target.value;
   return true;
@@ -144,10 +42,10 @@ bool apply(ConfigNode& tree, const ParameterTarget& target) {
 
 // Checks one change: a marked parameter of this scenario, and a value its schema accepts.
 // Returns the resolved path, or nullopt after reporting.
-std::optional<ParameterPath> check_change(const ConfigNode& tree, const ParameterTarget& t,
+std::optional<KeyPath> check_change(const ConfigNode& tree, const ParameterTarget& t,
                                           const std::string& file, Diagnostics& diags) {
   ConfigNode changed = tree;
-  Walk w = walk(changed, t.path, t.value.where);
+  KeyPathWalk w = walk_key_path(changed, t.path, t.value.where);
   const std::string set_key = t.origin + ".set";
   if (w.node == nullptr) {
     diags.error(t.set_where, set_key, w.error, w.hint);
@@ -190,9 +88,9 @@ std::optional<ParameterPath> check_change(const ConfigNode& tree, const Paramete
 }
 
 // The text of a parameter's value in the tree (with archetypes applied), else its default.
-std::string current_text(const ConfigNode& expanded, const ParameterPath& p) {
+std::string current_text(const ConfigNode& expanded, const KeyPath& p) {
   ConfigNode copy = expanded;
-  Walk w = walk(copy, p.canonical);
+  KeyPathWalk w = walk_key_path(copy, p.canonical);
   if (w.node != nullptr && w.node->is_scalar()) return w.node->scalar;
   for (const ParamInfo& info : all_parameters())
     if (info.key == p.pattern) return info.default_value;
@@ -211,7 +109,7 @@ ConfigNode scalar_node(std::string text, const SourceLocation& where) {
 
 void check_parameter_changes(Scenario& s, const ConfigNode& tree, const ConfigNode& expanded,
                              Diagnostics& diags) {
-  std::vector<std::optional<ParameterPath>> resolved;
+  std::vector<std::optional<KeyPath>> resolved;
   for (const ParameterTarget& t : s.governments_setup.parameters)
     resolved.push_back(check_change(tree, t, s.file, diags));
 
@@ -219,7 +117,7 @@ void check_parameter_changes(Scenario& s, const ConfigNode& tree, const ConfigNo
     const LeverSpec& l = s.levers[i];
     if (l.parameter.empty()) continue;
     const std::string origin = "levers[" + l.id + "]";
-    std::optional<ParameterPath> path;
+    std::optional<KeyPath> path;
     bool ok = true;
     if (l.is_option()) {
       for (std::size_t k = 0; k < l.options.size(); ++k) {

@@ -21,14 +21,6 @@ namespace airace {
 // The key patterns of the parameters that may change during a run, e.g. "labs[].release_policy".
 const std::vector<std::string>& changeable_parameters();
 
-// A key path resolved against a scenario tree: "export_rules.oct2023_chips.covers" (the --set
-// form) and "export_rules[oct2023_chips].covers" both name the same value. A list item is named
-// by its id, by its `to:` (export_rules[x].destinations[CN]) or by its index.
-struct ParameterPath {
-  std::string canonical;  // "export_rules[oct2023_chips].covers"
-  std::string pattern;    // "export_rules[].covers", as all_parameters() names it
-};
-
 // Checks every parameter change a scenario may make (policy events, adaptive rules, seminar
 // levers): the path must name a marked parameter of the scenario, and the value must pass that
 // parameter's own schema. Errors point at `set:` or `to:`. Also fills in the value on

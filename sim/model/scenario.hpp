@@ -121,6 +121,9 @@ Scenario scenario_version_from_tree(ConfigNode tree, const std::string& file_nam
 // valid range: the replicate fails, it is not redrawn.
 Scenario scenario_with_values(const Scenario& s, std::span<const double> values);
 
+// The sections of a scenario file, each read by its own schema (sim/model/scenario_schema.cpp).
+const Schema<Scenario>& scenario_schema();
+
 // Every parameter of every section, for `airace describe` and the documentation check.
 std::vector<ParamInfo> all_parameters();
 
