@@ -7,7 +7,8 @@ Layers, from the bottom: the engine (sim/core, sim/sweep) <- output (output/) an
 those below it, never one above. Tests mirror the tree and keep to the same rule (a test of
 a mechanism uses the mechanism alone); tests/*.hpp are shared test helpers. And the engine names
 no mechanism: no identifier in sim/core or sim/sweep (comments and strings aside) contains a
-word of the model's actors.
+word of the model's actors. And the assembly stays an assembly: no file in sim/model has more
+than ASSEMBLY_MAX_LINES lines (a mechanism's code belongs in agents/).
 
 Usage: check_layers.py [SOURCE_DIR]. Prints every violation; exit status 1 when there is one.
 """
@@ -38,6 +39,7 @@ MECHANISM_WORDS = {
 # Identifiers that contain such a word in another sense (ThreadSanitizer's release fences).
 NOT_MECHANISMS = {"__tsan_release", "AIRACE_TSAN_RELEASE"}
 SOURCE = (".cpp", ".hpp", ".c", ".h", ".in")
+ASSEMBLY_MAX_LINES = 300
 
 
 def folder_of(rel):
@@ -95,6 +97,9 @@ def main():
                 dest = folder_of(target)
             if dest is None or dest not in allowed:
                 problems.append(f"{rel}:{n}: includes {target}, a layer above it")
+        if folder_of(rel) == "sim/model" and text.count("\n") >= ASSEMBLY_MAX_LINES:
+            problems.append(f"{rel}: {text.count(chr(10))} lines; the assembly's files stay under "
+                            f"{ASSEMBLY_MAX_LINES} (move mechanism code to agents/)")
         if folder_of(rel) in ENGINE and not rel.startswith("tests/"):
             code = code_only(text)
             for n, line in enumerate(code.splitlines(), 1):

@@ -15,6 +15,7 @@
 
 #include "sim/core/config_tree.hpp"
 #include "sim/model/describe.hpp"
+#include "sim/model/model.hpp"
 #include "sim/model/scenario.hpp"
 
 using namespace airace;
@@ -366,6 +367,40 @@ TEST_CASE("the parameter table in docs/scenarios.md matches airace describe") {
         "regenerate it with: build/debug/airace describe --markdown, and paste it under "
         "'Parameter reference' in docs/scenarios.md");
   CHECK(found);
+}
+
+// The step table of docs/model.md §1.3: one row per step of the baseline, in the order they run
+// on a shared day, with the cadence and the parts read and written as the modules declare them.
+TEST_CASE("the step table in docs/model.md is the baseline's order of steps") {
+  const Scenario baseline =
+      load_scenario(std::string(AIRACE_SOURCE_DIR) + "/scenarios/baseline.yaml");
+  auto parts = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (const std::string& n : names) out += (out.empty() ? "`" : ", `") + n + "`";
+    return out.empty() ? std::string("–") : out;
+  };
+  std::vector<std::string> expected;
+  std::size_t order = 0;
+  for (const StepSpec& step : step_order(baseline))
+    expected.push_back("| " + std::to_string(++order) + " | `" + step.name + "` | " +
+                       std::string(cadence_name(step.cadence)) + " | " + parts(step.reads) +
+                       " | " + parts(step.reads_previous) + " | " + parts(step.writes) + " |");
+  const std::string doc = read_doc("model.md");
+  const std::size_t at = doc.find("| # | Step | Cadence");
+  REQUIRE(at != std::string::npos);
+  std::vector<std::string> rows;  // the table's rows, without the last column (what it does)
+  std::istringstream lines(doc.substr(at));
+  std::string line;
+  std::getline(lines, line);
+  std::getline(lines, line);  // |---|
+  while (std::getline(lines, line) && line.starts_with("|")) {
+    const std::size_t last = line.rfind(" | ", line.size() - 3);
+    rows.push_back(line.substr(0, last) + " |");
+  }
+  std::string table;
+  for (const std::string& r : expected) table += r + "\n";
+  CAPTURE(table);
+  CHECK(rows == expected);
 }
 
 TEST_CASE("every model parameter is explained in docs/model.md") {

@@ -19,6 +19,18 @@ SeriesCatalog build_catalog(const Scenario& s) {
   return catalog;
 }
 
+std::vector<StepSpec> step_order(const Scenario& s) {
+  SeriesCatalog catalog;
+  World world;
+  const RunContext run{static_cast<uint64_t>(s.run.seed), 0, s.info.start};
+  ModuleSet modules(s, world, run);
+  Declarations d(catalog, nullptr);
+  modules.declare(d);
+  std::vector<StepSpec> out;
+  for (std::size_t i : order_steps(d.steps())) out.push_back(d.steps()[i].spec);
+  return out;
+}
+
 Simulation::Simulation(const Scenario& s, const SeriesCatalog& catalog, uint32_t replicate)
     : base_(s),
       parameter_changes_(s),

@@ -44,6 +44,10 @@ class ModuleSet {
 // The output layout of a scenario: time axes, entity axes, series and event tables.
 SeriesCatalog build_catalog(const Scenario& s);
 
+// The steps of a scenario's modules in the order they run on a shared day, with their cadence
+// and what they read and write (docs/model.md §1.3 is checked against it).
+std::vector<StepSpec> step_order(const Scenario& s);
+
 class Simulation {
  public:
   // `catalog` is build_catalog(s) (shared by the replicates of an ensemble).
