@@ -4,6 +4,20 @@
 
 namespace airace {
 
+const Schema<IndicatorParams>& indicator_schema() {
+  using P = IndicatorParams;
+  static const Schema<IndicatorParams> s(
+      "indicators",
+      {
+          number("frontier_growth_per_year", &P::frontier_growth_per_year, "x/year",
+                 Range{1, 1000, true, false},
+                 {"growth of frontier effective training compute, used to convert a capability "
+                  "difference into months where the simulated history is too short",
+                  "physical 4-5x/year (Epoch) x algorithmic ~2.8x/year (Ho et al. 2024)"}),
+      });
+  return s;
+}
+
 double months_since_reached(const CapabilityHistory& leader, double now_years, double level,
                             double frontier_log10_per_year) {
   const std::vector<double>& c = leader.capability;

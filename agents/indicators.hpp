@@ -3,7 +3,15 @@
 
 #include <vector>
 
+#include "sim/core/params.hpp"
+
 namespace airace {
+
+// The section `indicators:` of a scenario.
+struct IndicatorParams {
+  double frontier_growth_per_year = 12.0;  // x/year of frontier effective compute
+};
+const Schema<IndicatorParams>& indicator_schema();
 
 // The best capability of one country over time, for measuring gaps in months.
 // Times are in years since the run's start; capabilities never decrease (a running maximum).

@@ -7,7 +7,6 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -81,14 +80,32 @@ std::vector<std::pair<int, std::string>> code_spans(const std::string& text) {
   return out;
 }
 
+// A key path as a quote writes it: a lower-case first key, then at least one `.key` of letters,
+// digits, '_' and '-'. (Not std::regex: GCC 12 warns inside <regex> at -O2, an error in the
+// sanitizer presets.)
+bool is_key_path(const std::string& p) {
+  auto lower = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; };
+  auto any = [&lower](char c) { return lower(c) || (c >= 'A' && c <= 'Z') || c == '-'; };
+  if (p.empty() || !(p[0] >= 'a' && p[0] <= 'z')) return false;
+  std::size_t i = 1;
+  while (i < p.size() && lower(p[i])) ++i;
+  if (i == p.size()) return false;  // no `.key`
+  while (i < p.size()) {
+    if (p[i] != '.' || i + 1 == p.size() || !any(p[i + 1])) return false;
+    for (++i; i < p.size() && any(p[i]);) ++i;
+  }
+  return true;
+}
+
 // `path = value [unit]` in a code span.
 std::vector<Quote> quoted_in_text(const std::string& doc, const std::string& text) {
-  static const std::regex form(R"(^([a-z][a-z0-9_]*(?:\.[A-Za-z0-9_-]+)+) = (.+)$)");
   std::vector<Quote> out;
   for (const auto& [line, span] : code_spans(text)) {
-    std::smatch m;
-    if (!std::regex_match(span, m, form)) continue;
-    const std::string rest = m[2];
+    const std::size_t eq = span.find(" = ");
+    if (eq == std::string::npos || eq + 3 >= span.size()) continue;
+    const std::string path = span.substr(0, eq);
+    if (!is_key_path(path)) continue;
+    const std::string rest = span.substr(eq + 3);
     std::size_t end = rest.find(' ');
     if (rest[0] == '"') {
       end = rest.find('"', 1);
@@ -104,7 +121,7 @@ std::vector<Quote> quoted_in_text(const std::string& doc, const std::string& tex
     }
     const std::string value = rest.substr(0, end);
     const std::string unit = end < rest.size() ? trim(rest.substr(end)) : "";
-    out.push_back({doc, line, m[1], value, unit});
+    out.push_back({doc, line, path, value, unit});
   }
   return out;
 }

@@ -14,6 +14,29 @@
 #include <stdexcept>
 
 namespace airace {
+namespace {
+
+// A section read by its mechanism's schema alone (defaults where the file leaves it out).
+template <class T>
+MechanismSection section(std::string key, std::string description, const Schema<T>& schema) {
+  return {{key, "section", "", "", "", std::move(description), "", false},
+          [&schema] { return schema.describe(); },
+          [&schema, key](const ConfigNode& node, const Scenario&, Diagnostics& diags) {
+            T config;
+            if (!node.is_null()) schema.read(node, key, config, diags);
+            return std::any(config);
+          }};
+}
+
+}  // namespace
+
+// Sections of the scenario file that belong to one mechanism, each beside its module below.
+const std::vector<MechanismSection>& mechanism_sections() {
+  static const std::vector<MechanismSection> all = {
+      section("indicators", "headline indicator settings", indicator_schema()),
+  };
+  return all;
+}
 
 template <class M, class ConfigOf>
 void ModuleSet::add(ConfigOf config_of) {
@@ -79,7 +102,7 @@ ModuleSet::ModuleSet(const Scenario& s, World& world, const RunContext& run)
     });
   add<IndicatorsModule>([every](const Scenario& x) {
     return IndicatorsModule::Config{&x.supply_setup, &x.labs_setup, &x.countries,
-                                    x.indicators.frontier_growth_per_year, every.indicators,
+                                    x.section<IndicatorParams>("indicators").frontier_growth_per_year, every.indicators,
                                     every.supply};
   });
 }

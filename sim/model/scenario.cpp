@@ -108,6 +108,12 @@ void validate_whole(Scenario& s, const ConfigNode& tree, Diagnostics& diags) {
   if (s.market_model.where.line == 0) s.market_model.where = tree.where;
   s.markets_setup =
       resolve_markets(s.market_model, s.firms, ids, s.labs.size(), s.info.start, diags);
+  for (const MechanismSection& m : mechanism_sections()) {
+    const ConfigNode* node = tree.find(m.info.key);
+    ConfigNode none;
+    none.where = tree.where;
+    s.sections[m.info.key] = m.read(node != nullptr ? *node : none, s, diags);
+  }
   const ConfigNode* seminar = tree.find("seminar");
   s.seminar_setup = resolve_seminar(s.teams, s.levers, s.seminar, s.policy_events,
                                     s.governments_setup, s.info.start,

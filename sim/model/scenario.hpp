@@ -2,7 +2,10 @@
 // A scenario: the typed, validated form of a YAML file (after `extends:` and `--set`).
 // The engine never sees raw YAML; every value here has passed its range and reference checks.
 
+#include <any>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <filesystem>
 #include <memory>
 #include <span>
@@ -48,9 +51,19 @@ struct ScheduleSettings {
   Cadence indicators = Cadence::monthly;
 };
 
-struct IndicatorParams {
-  double frontier_growth_per_year = 12.0;  // x/year of frontier effective compute
+struct Scenario;
+
+// A YAML section a mechanism registers beside its module (sim/model/modules.cpp) instead of a
+// member of Scenario: read by the mechanism's own schema once the scenario's other sections are
+// resolved, and kept type-erased; its module gets it with Scenario::section<T>(key).
+struct MechanismSection {
+  ParamInfo info;  // its key, type ("section" or "list") and description
+  std::function<std::vector<ParamInfo>()> describe;  // its keys, for describe and the docs
+  // Reads the section (a null node when the file has none) and resolves it against `s`.
+  std::function<std::any(const ConfigNode& node, const Scenario& s, Diagnostics& diags)> read;
 };
+// The sections the mechanisms register, in the registry's order.
+const std::vector<MechanismSection>& mechanism_sections();
 
 struct Scenario {
   std::string file;     // the file it was loaded from
@@ -63,7 +76,6 @@ struct Scenario {
   ScenarioInfo info;
   RunSettings run;
   ScheduleSettings schedule;
-  IndicatorParams indicators;
   LabModelParams lab_model;
   SupplyModelParams supply_model;
   std::vector<CountrySpec> countries;
@@ -98,6 +110,13 @@ struct Scenario {
   // The scenario re-derived with parameters changed during the run, shared by the copies of
   // this scenario; null only in a version itself.
   std::shared_ptr<ScenarioVersions> versions;
+
+  // The registered sections (mechanism_sections), resolved, by key.
+  std::map<std::string, std::any> sections;
+  template <class T>
+  const T& section(const std::string& key) const {
+    return std::any_cast<const T&>(sections.at(key));
+  }
 
   std::vector<std::string> country_ids() const;
   std::vector<Country> country_tiers() const;

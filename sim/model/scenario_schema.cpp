@@ -59,20 +59,6 @@ const Schema<ScheduleSettings>& schedule_schema() {
   return s;
 }
 
-const Schema<IndicatorParams>& indicator_schema() {
-  using P = IndicatorParams;
-  static const Schema<IndicatorParams> s(
-      "indicators",
-      {
-          number("frontier_growth_per_year", &P::frontier_growth_per_year, "x/year",
-                 Range{1, 1000, true, false},
-                 {"growth of frontier effective training compute, used to convert a capability "
-                  "difference into months where the simulated history is too short",
-                  "physical 4-5x/year (Epoch) x algorithmic ~2.8x/year (Ho et al. 2024)"}),
-      });
-  return s;
-}
-
 const Schema<CountrySpec>& country_schema() {
   using C = CountrySpec;
   static const Schema<CountrySpec> s("countries[]",
@@ -141,17 +127,14 @@ ParamInfo section_info(std::string key, std::string type, std::string descriptio
 }  // namespace
 
 const Schema<Scenario>& scenario_schema() {
-  static const Schema<Scenario> s(
-      "",
-      {
+  static const Schema<Scenario> s("", [] {
+    std::vector<Field<Scenario>> fields = {
           custom<Scenario>(section_info("scenario", "section", "name, description and dates"),
                            section(info_schema(), &Scenario::info)),
           custom<Scenario>(section_info("run", "section", "seed and number of replicates"),
                            section(run_schema(), &Scenario::run)),
           custom<Scenario>(section_info("schedule", "section", "cadence of each actor kind"),
                            section(schedule_schema(), &Scenario::schedule)),
-          custom<Scenario>(section_info("indicators", "section", "headline indicator settings"),
-                           section(indicator_schema(), &Scenario::indicators)),
           custom<Scenario>(section_info("lab_model", "section", "parameters shared by all labs"),
                            section(lab_model_schema(), &Scenario::lab_model)),
           custom<Scenario>(
@@ -217,7 +200,14 @@ const Schema<Scenario>& scenario_schema() {
           custom<Scenario>(section_info("seminar", "section", "turn length and run size of "
                                                               "airace serve"),
                            section(seminar_schema(), &Scenario::seminar)),
-      });
+    };
+    // Sections registered with the mechanisms' modules: known keys here, read by validate_whole
+    // once the sections above are resolved.
+    for (const MechanismSection& m : mechanism_sections())
+      fields.push_back(custom<Scenario>(
+          m.info, [](const ConfigNode&, const std::string&, Scenario&, Diagnostics&) {}));
+    return fields;
+  }());
   return s;
 }
 
@@ -229,7 +219,6 @@ std::vector<ParamInfo> all_parameters() {
   add(info_schema().describe());
   add(run_schema().describe());
   add(schedule_schema().describe());
-  add(indicator_schema().describe());
   add(lab_model_schema().describe());
   add(supply_model_schema().describe());
   add(country_schema().describe());
@@ -268,6 +257,7 @@ std::vector<ParamInfo> all_parameters() {
   add(population_schema().describe());
   add(market_model_schema().describe());
   add(firm_schema().describe());
+  for (const MechanismSection& m : mechanism_sections()) add(m.describe());
   // docs/scenarios.md §"Uncertain parameters": read by extract_uncertainty, not by a schema.
   all.push_back({"<any number>", "{distribution: NAME, ...}", "the parameter's", "", "",
                  "any number may be a distribution drawn once per replicate: uniform (low, high), "
