@@ -5,6 +5,13 @@
 
 namespace airace {
 
+std::size_t country_index(const std::vector<CountrySpec>& countries, std::string_view id) {
+  return static_cast<std::size_t>(
+      std::find_if(countries.begin(), countries.end(),
+                   [id](const CountrySpec& c) { return c.id == id; }) -
+      countries.begin());
+}
+
 std::string_view tier_name(ExportTier t) {
   switch (t) {
     case ExportTier::us: return "us";

@@ -33,6 +33,8 @@ struct CountrySpec {
   ExportTier tier = ExportTier::rest;
   SourceLocation where;
 };
+// The index of the country `id` among `countries`; countries.size() when it is not there.
+std::size_t country_index(const std::vector<CountrySpec>& countries, std::string_view id);
 
 struct RuleDestination {
   EntityRef to;  // a country id or a tier name

@@ -10,13 +10,6 @@ namespace {
 // Where installed compute came from, the last axis of /indicators/compute_by_origin_h100e.
 enum class Origin : std::size_t { imported, domestic, smuggled };
 
-std::size_t country_index(const std::vector<CountrySpec>& countries, const char* id) {
-  return static_cast<std::size_t>(
-      std::find_if(countries.begin(), countries.end(),
-                   [id](const CountrySpec& c) { return c.id == id; }) -
-      countries.begin());
-}
-
 double or_nan(double x) { return std::isfinite(x) ? x : std::nan(""); }
 
 }  // namespace

@@ -5,11 +5,7 @@
 namespace airace {
 
 void LabsModule::start() {
-  const std::vector<CountrySpec>& countries = *c_.countries;
-  cn_ = static_cast<std::size_t>(
-      std::find_if(countries.begin(), countries.end(),
-                   [](const CountrySpec& c) { return c.id == "CN"; }) -
-      countries.begin());
+  cn_ = country_index(*c_.countries, "CN");
   world_.labs = initial_lab_state(*c_.setup, training_h100e(run_.start), run_.start,
                                   run_.key(kLabTrainingStream));
   wanted_value_.assign(c_.setup->n_labs, 0.0);

@@ -6,12 +6,8 @@
 namespace airace {
 
 void TradeModule::start() {
-  const std::vector<CountrySpec>& countries = *c_.countries;
-  cn_ = static_cast<std::size_t>(
-      std::find_if(countries.begin(), countries.end(),
-                   [](const CountrySpec& c) { return c.id == "CN"; }) -
-      countries.begin());
-  cap_used_h100e_.assign(c_.rules->n_rules * countries.size(), 0.0);
+  cn_ = country_index(*c_.countries, "CN");
+  cap_used_h100e_.assign(c_.rules->n_rules * c_.countries->size(), 0.0);
 }
 
 void TradeModule::declare_axes(Declarations& d) {

@@ -4,30 +4,34 @@
 
 namespace airace {
 
-SeriesCatalog build_catalog(const Scenario& s) {
-  SeriesCatalog catalog;
-  for (Cadence c : {s.schedule.governments, s.schedule.supply, s.schedule.adoption, s.schedule.labs,
-                    s.schedule.markets, s.schedule.indicators})
-    catalog.set_time_axis({c, tick_dates(c, s.info.start, s.info.end)});
+namespace {
+// The modules' declarations into `catalog`, without a replicate (no state, no recording).
+std::vector<Declarations::DeclaredStep> declare_modules(const Scenario& s, SeriesCatalog& catalog) {
   World world;
   const RunContext run{static_cast<uint64_t>(s.run.seed), 0, s.info.start};
   ModuleSet modules(s, world, run);
   Declarations d(catalog, nullptr);
   modules.declare(d);
-  order_steps(d.steps());  // a cycle or a read of a part nobody writes fails here, before any run
+  return std::move(d.steps());  // their closures are never called
+}
+}  // namespace
+
+SeriesCatalog build_catalog(const Scenario& s) {
+  SeriesCatalog catalog;
+  for (Cadence c : {s.schedule.governments, s.schedule.supply, s.schedule.adoption, s.schedule.labs,
+                    s.schedule.markets, s.schedule.indicators})
+    catalog.set_time_axis({c, tick_dates(c, s.info.start, s.info.end)});
+  // A cycle or a read of a part nobody writes fails here, before any run.
+  order_steps(declare_modules(s, catalog));
   if (!s.governments_setup.parameters.empty()) add_parameter_change_outputs(s, catalog);
   return catalog;
 }
 
 std::vector<StepSpec> step_order(const Scenario& s) {
   SeriesCatalog catalog;
-  World world;
-  const RunContext run{static_cast<uint64_t>(s.run.seed), 0, s.info.start};
-  ModuleSet modules(s, world, run);
-  Declarations d(catalog, nullptr);
-  modules.declare(d);
+  const std::vector<Declarations::DeclaredStep> steps = declare_modules(s, catalog);
   std::vector<StepSpec> out;
-  for (std::size_t i : order_steps(d.steps())) out.push_back(d.steps()[i].spec);
+  for (std::size_t i : order_steps(steps)) out.push_back(steps[i].spec);
   return out;
 }
 
