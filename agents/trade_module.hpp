@@ -20,7 +20,7 @@ class TradeModule : public Module {
     Cadence cadence = Cadence::weekly;  // the supply model's
     bool adoption = false;  // adoption's inference spending adds to the clouds' purchases
   };
-  TradeModule(Config c, World& world, const RunContext& run) : c_(c), world_(world), run_(run) {}
+  TradeModule(Config c, World& world, const RunContext&) : c_(c), world_(world) {}
   std::string_view name() const override { return "trade"; }
   void configure(const Config& c) { c_ = c; }
   void start() override;
@@ -31,7 +31,6 @@ class TradeModule : public Module {
   void set_policy(Date d);
   Config c_;
   World& world_;
-  const RunContext& run_;
   std::size_t cn_ = 0;                  // China's index among the countries
   std::vector<double> cap_used_h100e_;  // [rule * n_countries + country]
   AxisId countries_ = 0;
