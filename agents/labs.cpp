@@ -89,6 +89,9 @@ const Schema<LabConfig>& lab_schema() {
                        {"research talent (1 = a typical frontier lab); sets absorptive capacity "
                         "talent/(1+talent)",
                         A}));
+    f.push_back(number("researchers", &L::researchers, "researchers", above(0),
+                       {"research staff at the start date (full-time equivalents)",
+                        "per lab: its source field"}));
     f.push_back(number("training_share", &L::training_share, "fraction", between(0, 1),
                        {"share of the lab's compute used for its frontier training run", A}));
     f.push_back(number("research_share", &L::research_share, "fraction", between(0, 1),
@@ -298,6 +301,7 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
   st.releases.assign(n, 0.0);
   st.open_releases.assign(n, 0.0);
   st.scarcity.assign(n, 0.0);
+  st.pay_factor.assign(n, 1.0);
   st.closed_capability.assign(n, std::nan(""));
   st.closed_training_flop.assign(n, std::nan(""));
   st.open_capability.assign(n, std::nan(""));

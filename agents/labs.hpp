@@ -44,6 +44,7 @@ struct LabConfig : BuyerSpec {
   double initial_efficiency = 1.0;          // × 2022-01 algorithms
   double efficiency_growth_per_year = 2.8;  // × per year
   double talent = 1.0;                      // index, 1 = a typical frontier lab
+  double researchers = 100.0;               // research staff at the start date (FTE)
   // compute split
   double training_share = 0.3;  // fraction of its compute used for the frontier run
   double research_share = 0.2;  // fraction used for experiments
@@ -135,6 +136,7 @@ struct LabState {
   std::vector<double> releases;        // [lab] count since the start
   std::vector<double> open_releases;   // [lab] count since the start
   std::vector<double> scarcity;        // [lab] fraction of wanted spending not met, last tick
+  std::vector<double> pay_factor;      // [lab] fraction of its staff's pay the lab can afford
   // The models adopters can use: its best closed and best open-weight model (NaN: none yet).
   std::vector<double> closed_capability;     // [lab] log10 FLOP (effective)
   std::vector<double> closed_training_flop;  // [lab] FLOP, physical
