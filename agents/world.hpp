@@ -11,6 +11,7 @@
 #include "agents/governments.hpp"
 #include "agents/labs.hpp"
 #include "agents/supply.hpp"
+#include "agents/talent.hpp"
 #include "sim/core/random.hpp"
 
 namespace airace {
@@ -22,6 +23,7 @@ inline constexpr const char* indicators = "indicators";    // world indicators, 
 inline constexpr const char* trade = "trade";              // what the rules allow; supply policy
 inline constexpr const char* supply = "supply";            // chips made, sold, installed
 inline constexpr const char* labs = "labs";                // labs' money, research, models
+inline constexpr const char* talent = "talent";            // research staff per lab, moves
 inline constexpr const char* releases = "releases";        // every release so far
 inline constexpr const char* adoption = "adoption";        // the offer and who uses what
 }  // namespace part
@@ -38,6 +40,8 @@ struct World {
   SupplyState supply;
   // labs
   LabState labs;
+  // talent: talent.researchers[lab] is each lab's research staff (FTE)
+  TalentState talent;
   // releases, in the order they happened
   std::vector<Release> releases;
   // adoption

@@ -8,6 +8,7 @@
 #include "agents/labs_module.hpp"
 #include "agents/markets_module.hpp"
 #include "agents/supply_module.hpp"
+#include "agents/talent_module.hpp"
 #include "agents/trade_module.hpp"
 #include "sim/model/model.hpp"
 
@@ -34,6 +35,7 @@ MechanismSection section(std::string key, std::string description, const Schema<
 const std::vector<MechanismSection>& mechanism_sections() {
   static const std::vector<MechanismSection> all = {
       section("indicators", "headline indicator settings", indicator_schema()),
+      section("talent", "research staff moving between labs and countries", talent_schema()),
   };
   return all;
 }
@@ -90,6 +92,10 @@ ModuleSet::ModuleSet(const Scenario& s, World& world, const RunContext& run)
     return LabsModule::Config{&x.labs_setup,  &x.labs,         &x.supply_setup,
                               &x.governments_setup, &x.countries, every.labs,
                               every.supply, x.adoption_setup.enabled()};
+  });
+  add<TalentModule>([every](const Scenario& x) {
+    return TalentModule::Config{x.section<TalentParams>("talent"), &x.labs_setup,
+                                &x.supply_setup, &x.countries, every.labs};
   });
   if (s.adoption_setup.enabled())
     add<AdoptionModule>([every](const Scenario& x) {
