@@ -26,8 +26,7 @@ const Schema<TalentParams>& talent_schema() {
                  {"weight of ln(installed compute per researcher) in a lab's attractiveness",
                   "assumption, range 0.2-1: labs recruit with compute per researcher (Meta "
                   "Superintelligence Labs 2025); a weaker pull than pay"}),
-          number("standing_weight", &P::standing_weight, "utility per log10 FLOP",
-                 between(0, 10),
+          number("standing_weight", &P::standing_weight, "utility per log10 FLOP", between(0, 10),
                  {"utility lost per order of magnitude of effective compute (capability) the "
                   "lab's best model is behind the best lab's",
                   "assumption, range 0.5-2: one log10 unit is about 11 months of frontier "
@@ -35,17 +34,17 @@ const Schema<TalentParams>& talent_schema() {
           number("home_preference", &P::home_preference, "utility", between(0, 20),
                  {"utility of a lab in the country where the researcher works now (family, "
                   "language, clearances)",
-                  "assumption, range 1-3: 87-90% of Chinese-origin top researchers in the US "
+                  "assumption, range 2-4: 87-90% of Chinese-origin top researchers in the US "
                   "stayed 5-6 years despite offers at home (Carnegie 2025; NYT 2020; "
                   "labs_sources §6b)"}),
-          number("us_visa_openness", &P::us_visa_openness, "fraction", between(0, 1),
-                 changeable(
-                     {"fraction of would-be moves into US labs from abroad that a visa allows; "
-                      "the refused stay where they are",
-                      "assumption from the H-1B cap: 85,000 a year (65,000 + 20,000 US "
-                      "advanced degrees, labs_sources §6e) against ~440,000 registrations "
-                      "(USCIS FY2025), odds ~25-30%, raised by uncapped routes (O-1, "
-                      "universities, L-1, F-1 graduates): 0.5; range 0.3-0.8"})),
+          number(
+              "us_visa_openness", &P::us_visa_openness, "fraction", between(0, 1),
+              changeable({"fraction of would-be moves into US labs from abroad that a visa allows; "
+                          "the refused stay where they are",
+                          "assumption from the H-1B cap: 85,000 a year (65,000 + 20,000 US "
+                          "advanced degrees, labs_sources §6e) against ~440,000 registrations "
+                          "(USCIS FY2025), odds ~25-30%, raised by uncapped routes (O-1, "
+                          "universities, L-1, F-1 graduates): 0.5; range 0.3-0.8"})),
           number("other_visa_openness", &P::other_visa_openness, "fraction", between(0, 1),
                  changeable({"fraction of would-be moves from abroad into labs outside the US "
                              "that happen",
@@ -55,9 +54,9 @@ const Schema<TalentParams>& talent_schema() {
                  changeable(
                      {"utility added to Chinese labs for researchers working abroad: talent "
                       "programmes' signing bonuses, housing, research funds",
-                      "assumption, range 0-2: 10 of 100 Chinese-origin top researchers in the "
-                      "US in 2019 had moved to China by 2025 (Carnegie, labs_sources §6b) "
-                      "against a 2-4x pay gap (§6d)"})),
+                      "assumption, range 0.5-2.5: 10 of 100 Chinese-origin top researchers in "
+                      "the US in 2019 had moved to China by 2025 (Carnegie, labs_sources §6b) "
+                      "against a 2-4x pay gap (§6d); 1.5 gives ~0.2-0.4%/year of US lab staff"})),
           number("us_entry_per_year", &P::us_entry_per_year, "1/year", between(0, 5),
                  {"new researchers entering US labs per year, per researcher already there "
                   "(new PhDs, engineers from outside AI labs)",
@@ -123,11 +122,11 @@ TalentState initial_talent_state(const TalentSetup& setup) {
 namespace {
 
 // Floors that keep the logs finite: pay of a lab that pays nothing, compute of a lab with none.
-constexpr double kPayFloorUsd = 1e3;       // USD/year
-constexpr double kPayScaleUsd = 1e6;       // USD/year, the unit pay is measured in
-constexpr double kComputeFloor = 1e-3;     // H100e per researcher
-constexpr double kComputeScale = 10.0;     // H100e per researcher
-constexpr double kStandingFloor = -10.0;   // log10 FLOP behind the best (a lab with no model)
+constexpr double kPayFloorUsd = 1e3;      // USD/year
+constexpr double kPayScaleUsd = 1e6;      // USD/year, the unit pay is measured in
+constexpr double kComputeFloor = 1e-3;    // H100e per researcher
+constexpr double kComputeScale = 10.0;    // H100e per researcher
+constexpr double kStandingFloor = -10.0;  // log10 FLOP behind the best (a lab with no model)
 
 double clamp01(double x) { return std::isfinite(x) ? std::clamp(x, 0.0, 1.0) : 0.0; }
 
@@ -185,7 +184,7 @@ void step_talent(const TalentSetup& setup, const TalentState& prev, TalentState&
     double all = 0.0;
     for (std::size_t j = 0; j < n; ++j) all += (w[j] = std::exp(w[j] - top));
     const double others = all - w[i];
-    base[i] += v * w[i] / all;  // chose their own lab again
+    base[i] += v * w[i] / all;               // chose their own lab again
     if (others <= 0.0) exits[home[i]] += f;  // nowhere else to go
     for (std::size_t j = 0; j < n; ++j) {
       if (j == i) continue;
@@ -217,8 +216,8 @@ void step_talent(const TalentSetup& setup, const TalentState& prev, TalentState&
   // docs/model.md §"Talent: hiring cap": a lab takes arrivals up to pay_factor × R × G^dt.
   std::vector<double> taken(n, 1.0);
   for (std::size_t j = 0; j < n; ++j) {
-    const double cap = clamp01(in.pay_factor[j]) * r[j] *
-                       std::pow(p.max_headcount_growth_per_year, dt);
+    const double cap =
+        clamp01(in.pay_factor[j]) * r[j] * std::pow(p.max_headcount_growth_per_year, dt);
     const double come = arrivals[j] + entry[j];
     if (come > 0.0) taken[j] = std::clamp((cap - base[j]) / come, 0.0, 1.0);
   }

@@ -20,8 +20,12 @@ void TalentModule::start() {
 void TalentModule::declare(Declarations& d) {
   // Reads the labs and supply as earlier days left them: the labs' research reads part::talent
   // the same day, so talent moves first.
-  const std::size_t step = d.step({"talent.move", c_.cadence, {}, {part::labs, part::supply},
-                                   {part::talent}, [this](const Tick& t) { move(t); }});
+  const std::size_t step = d.step({"talent.move",
+                                   c_.cadence,
+                                   {},
+                                   {part::labs, part::supply},
+                                   {part::talent},
+                                   [this](const Tick& t) { move(t); }});
   const AxisId labs = d.axis("labs", "lab");
   const AxisId countries = d.axis("countries", "country");
   auto series = [&](SeriesDecl decl, AxisId axis, const std::vector<double>& values) {
@@ -31,8 +35,8 @@ void TalentModule::declare(Declarations& d) {
   };
   const TalentState& st = world_.talent;
   series({"", "researchers", "FTE", "research staff of the lab"}, labs, st.researchers);
-  series({"", "researchers_by_country", "FTE", "research staff of the country's labs"},
-         countries, by_country_);
+  series({"", "researchers_by_country", "FTE", "research staff of the country's labs"}, countries,
+         by_country_);
   series({"", "arrivals_from_abroad_per_year", "FTE/year",
           "researchers moving into the country's labs from labs abroad, over the last tick"},
          countries, arrivals_);
@@ -52,7 +56,8 @@ void TalentModule::declare(Declarations& d) {
 void TalentModule::move(const Tick& t) {
   const std::size_t n = setup_.n_labs;
   std::vector<double> compute(n);
-  for (std::size_t i = 0; i < n; ++i) compute[i] = buyer_compute_h100e(*c_.supply, world_.supply, i);
+  for (std::size_t i = 0; i < n; ++i)
+    compute[i] = buyer_compute_h100e(*c_.supply, world_.supply, i);
   const TalentInputs in{world_.labs.pay_factor, compute, world_.labs.capability};
   step_talent(setup_, world_.talent, scratch_, in, t);
   std::swap(world_.talent, scratch_);

@@ -212,7 +212,7 @@ TEST_CASE("talent: the section resolves US and China values by country id") {
   const TalentSetup s = resolve_talent(p, labs, {"CN", "US", "EU"});
   CHECK(s.visa_openness == std::vector<double>{1.0, 0.25, 1.0});
   CHECK(s.entry_per_year == std::vector<double>{0.4, 0.2, 0.2});
-  CHECK(s.returnee_utility == std::vector<double>{1.0, 0.0, 0.0});
+  CHECK(s.returnee_utility == std::vector<double>{1.5, 0.0, 0.0});
   CHECK(s.full_pay_usd_per_year == std::vector<double>{2e6, 2e6, 5e5});
   CHECK(talent_schema().describe().size() == 13);
 }

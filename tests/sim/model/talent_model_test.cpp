@@ -62,8 +62,9 @@ TEST_CASE("talent: closing US visas mid-run cuts the moves into the US that foll
   CHECK(moved_into_us(b) == before);
   // The same change as a dated policy event.
   const Scenario e = load_scenario(
-      kSmall, {"lab_model.efficiency_noise_sigma=0",
-               "policy_events=[{id: shut, date: 2023-01-01, set: talent.us_visa_openness, to: 0}]"});
+      kSmall,
+      {"lab_model.efficiency_noise_sigma=0",
+       "policy_events=[{id: shut, date: 2023-01-01, set: talent.us_visa_openness, to: 0}]"});
   Simulation c(e, build_catalog(e), 0);
   c.run_to_end();
   CHECK(moved_into_us(c) <= before);
