@@ -245,11 +245,13 @@ TEST_CASE("unmarked or unknown parameters and bad values are refused with their 
   CHECK(o.status == 0);
 }
 
-TEST_CASE("the baseline has no parameter changes and no new dataset") {
+TEST_CASE("the baseline's only parameter change is the 2025 H-1B fee") {
   const Scenario s = load_scenario(std::string(AIRACE_SOURCE_DIR) + "/scenarios/baseline.yaml");
-  CHECK(s.governments_setup.parameters.empty());
+  REQUIRE(s.governments_setup.parameters.size() == 1);
+  CHECK(s.governments_setup.parameters[0].path == "talent.us_visa_openness");
+  CHECK(s.governments_setup.parameters[0].origin == "policy_events[h1b_100k_fee]");
   const SeriesCatalog cat = build_catalog(s);
-  CHECK(cat.find_event_table("policy", "parameter_changes") == kNoEventTable);
+  CHECK(cat.find_event_table("policy", "parameter_changes") != kNoEventTable);
 }
 
 TEST_CASE("the stepping API changes an export rule's threshold from today") {
