@@ -20,7 +20,7 @@ const Schema<TalentParams>& talent_schema() {
                  {"weight of ln(pay per researcher) in a lab's attractiveness: 1 doubles the "
                   "odds of a lab whose pay doubles",
                   "assumption, range 0.5-2: 2025 offers of 10-100x pay moved only dozens of "
-                  "researchers (labs_sources §6d), so pay is one term among several"}),
+                  "researchers (pay offers reported by The Information and Reuters, 2024-25), so pay is one term among several"}),
           number("compute_weight", &P::compute_weight, "utility per ln(H100e/researcher)",
                  between(0, 10),
                  {"weight of ln(installed compute per researcher) in a lab's attractiveness",
@@ -36,13 +36,13 @@ const Schema<TalentParams>& talent_schema() {
                   "language, clearances)",
                   "assumption, range 2-4: 87-90% of Chinese-origin top researchers in the US "
                   "stayed 5-6 years despite offers at home (Carnegie 2025; NYT 2020; "
-                  "labs_sources §6b)"}),
+                  "Carnegie Endowment 2025; NYT 2020)"}),
           number(
               "us_visa_openness", &P::us_visa_openness, "fraction", between(0, 1),
               changeable({"fraction of would-be moves into US labs from abroad that a visa allows; "
                           "the refused stay where they are",
                           "assumption from the H-1B cap: 85,000 a year (65,000 + 20,000 US "
-                          "advanced degrees, labs_sources §6e) against ~440,000 registrations "
+                          "advanced degrees, USCIS) against ~442,000 registered beneficiaries "
                           "(USCIS FY2025), odds ~25-30%, raised by uncapped routes (O-1, "
                           "universities, L-1, F-1 graduates): 0.5; range 0.3-0.8"})),
           number("other_visa_openness", &P::other_visa_openness, "fraction", between(0, 1),
@@ -55,19 +55,19 @@ const Schema<TalentParams>& talent_schema() {
                      {"utility added to Chinese labs for researchers working abroad: talent "
                       "programmes' signing bonuses, housing, research funds",
                       "assumption, range 0.5-2.5: 10 of 100 Chinese-origin top researchers in "
-                      "the US in 2019 had moved to China by 2025 (Carnegie, labs_sources §6b) "
-                      "against a 2-4x pay gap (§6d); 1.5 gives ~0.2-0.4%/year of US lab staff"})),
+                      "the US in 2019 had moved to China by 2025 (Carnegie Endowment, Sheehan & Zhuang 2025) "
+                      "against a 2-4x pay gap (estimate); 1.5 gives ~0.2-0.4%/year of US lab staff"})),
           number("us_entry_per_year", &P::us_entry_per_year, "1/year", between(0, 5),
                  {"new researchers entering US labs per year, per researcher already there "
                   "(new PhDs, engineers from outside AI labs)",
                   "assumption, range 0.1-0.3: the US share of top-tier AI researchers by "
                   "country of work fell from ~60% to ~42% 2019-2022 in a growing pool "
-                  "(MacroPolo, labs_sources §6a)"}),
+                  "(MacroPolo Global AI Talent Tracker)"}),
           number("cn_entry_per_year", &P::cn_entry_per_year, "1/year", between(0, 5),
                  {"new researchers entering Chinese labs per year, per researcher already there",
                   "assumption, range 0.2-0.4: China's share rose from ~11% to ~28% 2019-2022; "
                   "~47% of top-tier researchers did their undergraduate degree in China "
-                  "(MacroPolo, labs_sources §6a)"}),
+                  "(MacroPolo Global AI Talent Tracker)"}),
           number("other_entry_per_year", &P::other_entry_per_year, "1/year", between(0, 5),
                  {"new researchers entering other countries' labs per year, per researcher",
                   "assumption: as the US"}),
@@ -75,8 +75,8 @@ const Schema<TalentParams>& talent_schema() {
                  between(1, 100),
                  {"most a lab's research staff can grow in a year at full pay: the staff budget "
                   "follows the payroll, and a lab hires at most this fast",
-                  "OpenAI ~1,500 staff (2024-07) to ~4,500 (2026-03), x1.9/year (labs_sources "
-                  "§6c); range 1.5-4"}),
+                  "OpenAI ~1,500 staff (2024-07) to ~4,500 (2026-03), x1.9/year (headcounts reported by "
+                  "The Information); range 1.5-4"}),
           number("unpaid_leave_per_year", &P::unpaid_leave_per_year, "1/year", between(0, 365),
                  {"rate at which the staff a lab cannot pay (1 - pay_factor of them) leave",
                   "assumption: unpaid researchers leave within months (6/year: 39% a month)"}),
