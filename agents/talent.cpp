@@ -20,7 +20,8 @@ const Schema<TalentParams>& talent_schema() {
                  {"weight of ln(pay per researcher) in a lab's attractiveness: 1 doubles the "
                   "odds of a lab whose pay doubles",
                   "assumption, range 0.5-2: 2025 offers of 10-100x pay moved only dozens of "
-                  "researchers (pay offers reported by The Information and Reuters, 2024-25), so pay is one term among several"}),
+                  "researchers (pay offers reported by The Information and Reuters, 2024-25), so "
+                  "pay is one term among several"}),
           number("compute_weight", &P::compute_weight, "utility per ln(H100e/researcher)",
                  between(0, 10),
                  {"weight of ln(installed compute per researcher) in a lab's attractiveness",
@@ -35,8 +36,8 @@ const Schema<TalentParams>& talent_schema() {
                  {"utility of a lab in the country where the researcher works now (family, "
                   "language, clearances)",
                   "assumption, range 2-4: 87-90% of Chinese-origin top researchers in the US "
-                  "stayed 5-6 years despite offers at home (Carnegie 2025; NYT 2020; "
-                  "Carnegie Endowment 2025; NYT 2020)"}),
+                  "stayed 5-6 years despite offers at home (Carnegie Endowment "
+                  "2025; NYT 2020)"}),
           number(
               "us_visa_openness", &P::us_visa_openness, "fraction", between(0, 1),
               changeable({"fraction of would-be moves into US labs from abroad that a visa allows; "
@@ -50,13 +51,15 @@ const Schema<TalentParams>& talent_schema() {
                              "that happen",
                              "assumption: movers into Chinese labs are mostly Chinese-origin "
                              "returnees who need no visa"})),
-          number("cn_returnee_programme", &P::cn_returnee_programme, "utility", between(-10, 10),
-                 changeable(
-                     {"utility added to Chinese labs for researchers working abroad: talent "
-                      "programmes' signing bonuses, housing, research funds",
-                      "assumption, range 0.5-2.5: 10 of 100 Chinese-origin top researchers in "
-                      "the US in 2019 had moved to China by 2025 (Carnegie Endowment, Sheehan & Zhuang 2025) "
-                      "against a 2-4x pay gap (estimate); 1.5 gives ~0.2-0.4%/year of US lab staff"})),
+          number(
+              "cn_returnee_programme", &P::cn_returnee_programme, "utility", between(-10, 10),
+              changeable(
+                  {"utility added to Chinese labs for researchers working abroad: talent "
+                   "programmes' signing bonuses, housing, research funds",
+                   "assumption, range 0.5-2.5: 10 of 100 Chinese-origin top researchers in "
+                   "the US in 2019 had moved to China by 2025 (Carnegie Endowment, Sheehan & "
+                   "Zhuang 2025) "
+                   "against a 2-4x pay gap (estimate); 1.5 gives ~0.2-0.4%/year of US lab staff"})),
           number("us_entry_per_year", &P::us_entry_per_year, "1/year", between(0, 5),
                  {"new researchers entering US labs per year, per researcher already there "
                   "(new PhDs, engineers from outside AI labs)",
@@ -75,7 +78,8 @@ const Schema<TalentParams>& talent_schema() {
                  between(1, 100),
                  {"most a lab's research staff can grow in a year at full pay: the staff budget "
                   "follows the payroll, and a lab hires at most this fast",
-                  "OpenAI ~1,500 staff (2024-07) to ~4,500 (2026-03), x1.9/year (headcounts reported by "
+                  "OpenAI ~1,500 staff (2024-07) to ~4,500 (2026-03), x1.9/year (headcounts "
+                  "reported by "
                   "The Information); range 1.5-4"}),
           number("unpaid_leave_per_year", &P::unpaid_leave_per_year, "1/year", between(0, 365),
                  {"rate at which the staff a lab cannot pay (1 - pay_factor of them) leave",
