@@ -87,6 +87,13 @@ const Schema<FirmSpec>& firm_schema() {
           text("id", &F::id, {"unique identifier, e.g. nvidia", "", true}),
           text("name", &F::name, {"display name"}),
           reference("country", &F::country, "countries[]", {"where the firm is listed", "", true}),
+          choice("exchange", &F::exchange,
+                 {{"nyse", Exchange::nyse},
+                  {"nasdaq", Exchange::nasdaq},
+                  {"euronext", Exchange::euronext},
+                  {"weekdays", Exchange::weekdays}},
+                 {"exchange whose trading days the firm's price follows (weekdays: Monday to "
+                  "Friday, for exchanges whose holiday calendar the model lacks)"}),
           flag("index", &F::in_index,
                {"member of the US index (a Nasdaq-100-like sum of market capitalisations)"}),
           number("market_cap_usd", &F::market_cap_usd, "USD", above(0),
@@ -302,6 +309,7 @@ MarketState initial_market_state(const MarketsSetup& s) {
   st.idiosyncratic.assign(s.n_firms, 0.0);
   st.log_cap.resize(s.n_firms);
   st.daily_return.assign(s.n_firms, 0.0);
+  st.trading.assign(s.n_firms, 0);
   for (std::size_t i = 0; i < s.n_firms; ++i) {
     st.log_cap[i] = std::log(s.firms[i].market_cap_usd);
     if (s.in_index[i]) st.index_usd += s.firms[i].market_cap_usd;
@@ -438,17 +446,30 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
   st.factor[factor(Factor::market)] = p.market_drift_per_year * years -
                                       p.rate_sensitivity * rate_change +
                                       st.factor_noise[factor(Factor::market)];
-  // Momentum looks at the compute factor without the trend followers' own contribution.
-  st.compute_history.push_back(st.factor[factor(Factor::compute)] -
-                               p.trend_share * b[static_cast<std::size_t>(Investor::trend)]);
-  if (st.compute_history.size() > window + 1) st.compute_history.erase(st.compute_history.begin());
+  // Momentum looks at the compute factor without the trend followers' own contribution, as
+  // the prices they watch show it: on the days the index trades (any firm's, without an index).
+  const bool has_index = std::find(s.in_index.begin(), s.in_index.end(), 1) != s.in_index.end();
+  bool watched_open = false;
+  for (std::size_t i = 0; i < s.n_firms; ++i) {
+    st.trading[i] = is_trading_day(s.firms[i].exchange, tick.date) ? 1 : 0;
+    watched_open = watched_open || (st.trading[i] && (s.in_index[i] || !has_index));
+  }
+  if (watched_open) {
+    st.compute_history.push_back(st.factor[factor(Factor::compute)] -
+                                 p.trend_share * b[static_cast<std::size_t>(Investor::trend)]);
+    if (st.compute_history.size() > window + 1)
+      st.compute_history.erase(st.compute_history.begin());
+  }
 
   double index = 0.0;
   for (std::size_t i = 0; i < s.n_firms; ++i) {
     RandomStream firm_rng(key, tick.index, 1 + i);
     st.idiosyncratic[i] +=
         s.firms[i].idiosyncratic_volatility_per_year * std::sqrt(dt) * firm_rng.normal();
-    const double log_cap = firm_log_value(s, i, st.factor) + st.idiosyncratic[i];
+    // docs/model.md §"Markets: exchange calendars": a closed exchange keeps yesterday's price;
+    // what happened meanwhile is priced on its next trading day.
+    const double log_cap =
+        st.trading[i] ? firm_log_value(s, i, st.factor) + st.idiosyncratic[i] : st.log_cap[i];
     st.daily_return[i] = std::expm1(log_cap - st.log_cap[i]);
     st.log_cap[i] = log_cap;
     if (s.in_index[i]) index += std::exp(log_cap);
@@ -469,6 +490,7 @@ void watch_releases(const MarketsSetup& s, const MarketState& st,
     w.salience = release_salience(s.params, r, frontier);
     w.log_cap_before = st.log_cap;
     w.day_return.assign(s.n_firms, 0.0);
+    w.priced.assign(s.n_firms, 0);
     w.worst.assign(s.n_firms, 0.0);
     watches.push_back(std::move(w));
   }
@@ -479,7 +501,11 @@ void update_watches(const MarketsSetup& s, const MarketState& st,
   for (ReleaseWatch& w : watches) {
     for (std::size_t i = 0; i < s.n_firms; ++i) {
       const double change = std::expm1(st.log_cap[i] - w.log_cap_before[i]);
-      if (w.days == 0) w.day_return[i] = change;
+      // The release's trading day for this firm: the first day its exchange is open.
+      if (!w.priced[i] && st.trading[i]) {
+        w.day_return[i] = change;
+        w.priced[i] = 1;
+      }
       w.worst[i] = std::min(w.worst[i], change);
     }
     ++w.days;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/exchanges.hpp"
 #include "sim/core/params.hpp"
 #include "sim/core/random.hpp"
 #include "sim/core/schedule.hpp"
@@ -32,6 +33,7 @@ struct FirmSpec {
   std::string id;
   std::string name;
   EntityRef country;
+  Exchange exchange = Exchange::weekdays;    // where its price is quoted (its trading days)
   bool in_index = false;                     // member of the US index (a Nasdaq-100-like sum)
   double market_cap_usd = 0.0;               // USD at the start date
   double compute_exposure = 0.0;             // d ln cap / d compute factor
@@ -159,7 +161,8 @@ struct MarketState {
   std::vector<double> compute_history;  // compute factor on past trading days (trend window)
   std::vector<double> idiosyncratic;    // [firm] random walks
   std::vector<double> log_cap;          // [firm] ln USD
-  std::vector<double> daily_return;     // [firm] fraction, last trading day
+  std::vector<double> daily_return;     // [firm] fraction, since the day before
+  std::vector<uint8_t> trading;         // [firm] 1: its exchange is open today
   double index_usd = 0.0;
   double index_return = 0.0;
 };
@@ -177,14 +180,16 @@ double release_salience(const MarketModelParams& p, const ReleaseNews& r,
 void step_markets(const MarketsSetup& setup, MarketState& state, const MarketInputs& in,
                   const Tick& tick, StreamKey key);
 
-// How each firm fared after a release: its return on the release's trading day and its worst
-// fall over the next drawdown_window_days trading days, both relative to the day before.
+// How each firm fared after a release: its return on the release's trading day (the first day
+// on or after the release that its exchange is open) and its worst fall over the next
+// drawdown_window_days trading days, both relative to the day before.
 struct ReleaseWatch {
   ReleaseNews release;
   double surprise_log10 = 0.0;  // efficiency revealed minus the belief about its lab before it
   double salience = 0.0;
   std::vector<double> log_cap_before;  // [firm]
   std::vector<double> day_return;      // [firm] fraction
+  std::vector<uint8_t> priced;         // [firm] 1: day_return is set
   std::vector<double> worst;           // [firm] fraction, most negative cap / cap before − 1
   int days = 0;                        // trading days watched
 };

@@ -6,11 +6,12 @@
 namespace airace {
 
 void MarketsModule::declare_axes(Declarations& d) {
-  std::vector<std::string> ids, names, countries, index;
+  std::vector<std::string> ids, names, countries, exchanges, index;
   for (const FirmSpec& f : c_.setup->firms) {
     ids.push_back(f.id);
     names.push_back(f.name.empty() ? f.id : f.name);
     countries.push_back(f.country.id);
+    exchanges.push_back(std::string(exchange_name(f.exchange)));
     index.push_back(f.in_index ? "1" : "0");
   }
   firms_ = d.add_axis({"markets",
@@ -19,6 +20,8 @@ void MarketsModule::declare_axes(Declarations& d) {
                        ids,
                        {{"firm_name", "", "display name", names},
                         {"firm_country", "", "where it is listed", countries},
+                        {"firm_exchange", "", "exchange whose trading days its price follows",
+                         exchanges},
                         {"in_index", "0 or 1", "member of the US index", index}}});
   factors_ = d.add_axis({"markets",
                          "factor",
@@ -48,7 +51,9 @@ void MarketsModule::declare(Declarations& d) {
          EventColumn::Kind::number, 0},
         {"salience", "fraction", "attention the release drew (1: at the frontier)",
          EventColumn::Kind::number, 0},
-        {"day_return", "fraction", "change of market capitalisation on the release's trading day",
+        {"day_return", "fraction",
+         "change of market capitalisation on the release's trading day (the firm's first on or "
+         "after the release)",
          EventColumn::Kind::number, 0},
         {"max_drawdown", "fraction",
          "worst market capitalisation over the following window relative to the day before",
@@ -63,11 +68,16 @@ void MarketsModule::declare(Declarations& d) {
              r.set(i, std::exp(state_.log_cap[i]));
          });
   series({"", "daily_return", "fraction",
-          "change of market capitalisation since the previous trading day", {firms_}},
+          "change of market capitalisation since the day before (0 while its exchange is closed)",
+          {firms_}},
          [this](SeriesRow& r) { r.set_all(state_.daily_return); });
+  series({"", "trading", "0 or 1", "1: the firm's exchange is open that day", {firms_}},
+         [this](SeriesRow& r) {
+           for (std::size_t i = 0; i < c_.setup->n_firms; ++i) r.set(i, state_.trading[i]);
+         });
   series({"", "index_usd", "USD", "sum of the market capitalisations of the index members"},
          [this](SeriesRow& r) { r.set(state_.index_usd); });
-  series({"", "index_return", "fraction", "change of the index since the previous trading day"},
+  series({"", "index_return", "fraction", "change of the index since the day before"},
          [this](SeriesRow& r) { r.set(state_.index_return); });
   series({"", "believed_efficiency_log10", "log10 (x 2022-01 algorithms)",
           "investors' belief about frontier algorithmic efficiency (effective FLOP per physical "

@@ -344,8 +344,13 @@ def shock(run):
         hit = np.where(sel & (rep == r))[0]
         if len(hit):
             nvda[r] = ret[hit[0]]
-    i = np.searchsorted(run.daily, day("2025-01-20"))
+    # The release came on a US holiday (Martin Luther King Jr. Day): Nasdaq prices it on its
+    # next trading day.
     f = run.index(run.firms, "nvidia", "firm")
+    trading = run.f["markets/trading"][0, :, f]
+    i = np.searchsorted(run.daily, day("2025-01-20"))
+    while not trading[i]:
+        i += 1
     before = run.f["markets/market_cap_usd"][:, i - 1, f]
     index = run.f["markets/index_return"][:, i]
     return nvda, nvda * before, index
@@ -497,7 +502,8 @@ def measure(run):
 
     nvda, usd, index = shock(run)
     add(Fact("SF12", "The DeepSeek shock is large and endogenous to an efficient open release",
-             "Nvidia's return on the trading day of DeepSeek-R1 (2025-01-20)", "−17%", "band",
+             "Nvidia's return on Nasdaq's first trading day after DeepSeek-R1 (released on a "
+             "US holiday, 2025-01-20)", "−17%", "band",
              nvda * 100, -22, -12, "%", "{:.1f}"))
     add(Fact("SF12", "", "Nvidia's change in capitalisation that day", "−$589B", "band",
              usd / 1e9, -700, -400, "$B", "{:.0f}"))

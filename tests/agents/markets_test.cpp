@@ -226,3 +226,52 @@ TEST_CASE("a higher policy rate lowers every firm by its market exposure times t
   CHECK(policy_rate_percent(hikes.params.policy_rates, Date::from_ymd(2021, 1, 1)) !=
         policy_rate_percent(hikes.params.policy_rates, Date::from_ymd(2021, 1, 1)));  // NaN
 }
+
+TEST_CASE("a firm prices news on its exchange's next trading day") {
+  // Day 9 of the path (day 0 is 2022-01-04), 2022-01-17, is Martin Luther King Jr. Day: Nasdaq
+  // is closed.
+  Market weekdays;
+  Market nasdaq;
+  for (FirmSpec& f : nasdaq.firms) f.exchange = Exchange::nasdaq;
+  const Path w = run(weekdays, 30, 9, 1.0);
+  const Path n = run(nasdaq, 30, 9, 1.0);
+  CHECK(n.chips[9] == n.chips[8]);
+  CHECK(n.devices[9] == n.devices[8]);
+  CHECK(w.chips[9] < w.chips[8]);
+  // The next trading day carries the news, about as deep as on a day the exchange is open.
+  CAPTURE(day_move(n.chips, 10));
+  CAPTURE(day_move(w.chips, 9));
+  CHECK(day_move(n.chips, 10) < -0.10);
+  CHECK(day_move(n.chips, 10) == doctest::Approx(day_move(w.chips, 9)).epsilon(0.1));
+}
+
+TEST_CASE("with noise on no firm's price moves on its exchange's holidays") {
+  Market m;
+  m.params.factor_volatility_per_year = {0.5, 0.5, 0.5, 0.5};
+  m.firms[0].exchange = Exchange::nasdaq;
+  m.firms[0].idiosyncratic_volatility_per_year = 0.5;
+  m.firms[1].exchange = Exchange::euronext;
+  m.firms[1].idiosyncratic_volatility_per_year = 0.5;
+  const int days = 519;  // 2022-01-04 to 2023-12-29
+  const Path p = run(m, days, 100, 0.5);
+  Date date = Date::from_ymd(2022, 1, 3);  // the path's day 0 is the weekday after it
+  int us_holidays = 0, eu_holidays = 0;
+  for (int d = 0; d < days; ++d) {
+    date = date.plus_days(1);
+    while (date.weekday() >= 6) date = date.plus_days(1);
+    if (d == 0) continue;
+    if (!is_trading_day(Exchange::nasdaq, date)) {
+      ++us_holidays;
+      CHECK(p.chips[d] == p.chips[d - 1]);
+    } else {
+      CHECK(p.chips[d] != p.chips[d - 1]);
+    }
+    if (!is_trading_day(Exchange::euronext, date)) {
+      ++eu_holidays;
+      CHECK(p.devices[d] == p.devices[d - 1]);
+    }
+  }
+  CAPTURE(date.iso());
+  CHECK(us_holidays == 19);  // 9 in 2022 (from 2022-01-05) and 10 in 2023
+  CHECK(eu_holidays == 8);   // 3 in 2022 and 5 in 2023
+}

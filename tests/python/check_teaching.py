@@ -88,7 +88,7 @@ EXPECTED = {
               base="scarcity_off"),
     ],
     "deepseek_closed": [
-        Claim("markets/daily_return", "nvidia", "2025-01-20", +1, 0.03,
+        Claim("markets/daily_return", "nvidia", "2025-01-21", +1, 0.03,
               "a closed release is a claim investors discount", band=False),
         Claim("indicators/cn_open_share_abroad", "", "2025-12-01", -1, "20%",
               "DeepSeek's models reach abroad only through its API"),

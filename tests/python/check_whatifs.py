@@ -27,7 +27,7 @@ EXPECTED = {
                                "more domestic chips per wafer"),
     "us_lab_goes_open": ("indicators/open_closed_gap_months", "", "2025-12-01", -1,
                          "the best open model is the frontier"),
-    "challenger_closed": ("markets/daily_return", "nvidia", "2025-01-20", +1,
+    "challenger_closed": ("markets/daily_return", "nvidia", "2025-01-21", +1,
                           "no verifiable efficiency shock"),  # median at least +0.03 (below)
     "taiwan_fab_outage_2027": ("indicators/compute_h100e", "US", "2027-12-01", -1,
                                "no TSMC chips for most of 2027"),

@@ -65,7 +65,8 @@ TEST_CASE("policy rates must be in date order and start on or before the start d
 namespace {
 
 struct ShockDay {
-  std::vector<double> nvidia, index;  // [replicate] returns on 2025-01-20
+  std::vector<double> nvidia, index;  // [replicate] returns on 2025-01-21
+  std::vector<double> holiday;        // [replicate] Nvidia's return on 2025-01-20
 };
 
 ShockDay shock_day(const std::string& file, std::vector<std::string> sets = {}) {
@@ -75,13 +76,16 @@ ShockDay shock_day(const std::string& file, std::vector<std::string> sets = {}) 
   const SeriesId ret = r.catalog.find("markets", "daily_return");
   const SeriesId idx = r.catalog.find("markets", "index_return");
   const std::vector<Date>& days = r.catalog.time_axis(r.catalog.series()[ret].cadence).dates;
+  // DeepSeek-R1 came out on 2025-01-20, Martin Luther King Jr. Day: Nasdaq priced it on the 21st.
   const auto t = static_cast<std::size_t>(
-      std::find(days.begin(), days.end(), Date::from_ymd(2025, 1, 20)) - days.begin());
+      std::find(days.begin(), days.end(), Date::from_ymd(2025, 1, 21)) - days.begin());
   REQUIRE(t < days.size());
+  REQUIRE(days[t - 1] == Date::from_ymd(2025, 1, 20));
   ShockDay out;
   for (const SeriesBuffer& rep : r.replicates) {
     out.nvidia.push_back(rep.get(ret, t, 0));  // nvidia is the first firm
     out.index.push_back(rep.get(idx, t));
+    out.holiday.push_back(rep.get(ret, t - 1, 0));
   }
   return out;
 }
@@ -99,6 +103,8 @@ TEST_CASE("the efficient open release of January 2025 reprices Nvidia on its tra
   const ShockDay open = shock_day(kBaselineFile);
   CAPTURE(median(open.nvidia));
   CAPTURE(median(open.index));
+  // Nasdaq was closed on the release day: Nvidia's price did not move.
+  for (double r : open.holiday) CHECK(r == 0.0);
   // SF12 over 100 replicates is checked in the closing note; 20 replicates bound the median.
   CHECK(median(open.nvidia) < -0.10);
   CHECK(median(open.nvidia) > -0.30);
