@@ -19,6 +19,8 @@
 
 using namespace airace;
 
+namespace docs_test {
+
 namespace {
 std::string read_doc(const std::string& name) {
   std::ifstream in(std::string(AIRACE_SOURCE_DIR) + "/docs/" + name);
@@ -468,3 +470,5 @@ TEST_CASE("a quoted baseline value that differs or names no parameter is reporte
   CHECK_FALSE(same_value(parse_yaml_text("0.68", "x", diags),
                          baseline_value(baseline.resolved, quotes[0].path, schema).node));
 }
+
+}  // namespace docs_test

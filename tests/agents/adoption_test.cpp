@@ -9,6 +9,8 @@
 
 using namespace airace;
 
+namespace adoption_test {
+
 namespace {
 
 const double kNaN = std::nan("");
@@ -368,3 +370,5 @@ TEST_CASE("bad adoption input is reported") {
   REQUIRE(d2.size() == 1);
   CHECK(format_diagnostic(d2.all()[0]).find("expected at least 60") != std::string::npos);
 }
+
+}  // namespace adoption_test

@@ -10,6 +10,8 @@
 
 using namespace airace;
 
+namespace exchanges_test {
+
 namespace {
 
 // Weekdays of [from, to] on which the exchange does not trade, as ISO dates.
@@ -78,3 +80,5 @@ TEST_CASE("no exchange trades at weekends and the weekday stand-in trades every 
     CHECK(n <= 11);
   }
 }
+
+}  // namespace exchanges_test

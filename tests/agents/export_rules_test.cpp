@@ -8,6 +8,8 @@
 using namespace airace;
 using namespace airace::testing;
 
+namespace export_rules_test {
+
 namespace {
 
 enum Chip : std::size_t { A100, A800, H100, H800, H20, Ascend910B };
@@ -118,3 +120,5 @@ equipment_controls:
   CHECK(capex[0] == doctest::Approx(1.8));
   CHECK(floor[0] == doctest::Approx(2.8));
 }
+
+}  // namespace export_rules_test

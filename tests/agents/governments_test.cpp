@@ -10,6 +10,8 @@
 using namespace airace;
 using namespace airace::testing;
 
+namespace governments_test {
+
 namespace {
 
 Tick tick_on(Date d, std::size_t index = 1) { return {d, d.plus_days(-91), index, 91 / 365.25}; }
@@ -88,3 +90,5 @@ TEST_CASE("policy events and adaptive measures move levers on their dates") {
   CHECK(lever(Date::from_ymd(2022, 5, 31), Lever::ally_alignment) == 0.5);
   CHECK(lever(Date::from_ymd(2022, 6, 1), Lever::ally_alignment) == 0.9);
 }
+
+}  // namespace governments_test

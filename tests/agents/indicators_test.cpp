@@ -6,6 +6,8 @@
 
 using namespace airace;
 
+namespace indicators_test {
+
 namespace {
 // A leader whose capability rises 0.125 per month (1.5 per year) from 25.0 at t = 0
 // (binary fractions, so that equality tests are exact).
@@ -45,3 +47,5 @@ TEST_CASE("the gap is negative when China leads and zero when level") {
 TEST_CASE("the gap is undefined without both countries") {
   CHECK(std::isnan(us_cn_gap_months(linear_leader(3), {}, 0.25, 1.5)));
 }
+
+}  // namespace indicators_test

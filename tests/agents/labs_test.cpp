@@ -9,6 +9,8 @@
 using namespace airace;
 using namespace airace::testing;
 
+namespace labs_test {
+
 namespace {
 const std::string kSmall = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
 const Date kStart = Date::from_ymd(2022, 1, 1);
@@ -264,3 +266,5 @@ TEST_CASE("the open or closed choice follows API revenue and state encouragement
   const Labs forced = quiet_small({"labs.cn_lab.release_policy=closed"});
   CHECK(open_probability(forced.labs_setup, st, 1, cap, 0.0, 10.0) == 0.0);
 }
+
+}  // namespace labs_test

@@ -8,6 +8,8 @@
 
 using namespace airace;
 
+namespace markets_test {
+
 namespace {
 
 // Two firms: a chip maker that lives off AI compute and a device maker that does not; one lab.
@@ -275,3 +277,5 @@ TEST_CASE("with noise on no firm's price moves on its exchange's holidays") {
   CHECK(us_holidays == 19);  // 9 in 2022 (from 2022-01-05) and 10 in 2023
   CHECK(eu_holidays == 8);   // 3 in 2022 and 5 in 2023
 }
+
+}  // namespace markets_test

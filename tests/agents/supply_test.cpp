@@ -10,6 +10,8 @@
 using namespace airace;
 using namespace airace::testing;
 
+namespace supply_test {
+
 namespace {
 const std::string kSmall = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
 
@@ -318,3 +320,5 @@ TEST_CASE("demand noise preserves mean spending") {
   step_supply(q.supply_setup, start, next, open.policy, year, kKey);
   CHECK(total / n == doctest::Approx(spent(next)).epsilon(0.03));
 }
+
+}  // namespace supply_test

@@ -10,6 +10,8 @@
 
 using namespace airace;
 
+namespace talent_test {
+
 namespace {
 const Date kStart = Date::from_ymd(2022, 1, 1);
 
@@ -216,3 +218,5 @@ TEST_CASE("talent: the section resolves US and China values by country id") {
   CHECK(s.full_pay_usd_per_year == std::vector<double>{2e6, 2e6, 5e5});
   CHECK(talent_schema().describe().size() == 13);
 }
+
+}  // namespace talent_test

@@ -8,6 +8,8 @@
 
 using namespace airace;
 
+namespace chunk_codec_test {
+
 TEST_CASE("the byte shuffle puts byte b of element i at b times n plus i and inverts") {
   const std::vector<double> v = {1.0, -2.5, 1e300, std::nan(""), 0.0};
   const std::vector<unsigned char> s = shuffle_bytes(v);
@@ -37,3 +39,5 @@ TEST_CASE("the chunk grid covers a shape with partial chunks at the edges") {
   CHECK(g.offset(5) == std::vector<std::uint64_t>{4, 0, 2});
   CHECK_THROWS(ChunkGrid({4}, {0}));
 }
+
+}  // namespace chunk_codec_test

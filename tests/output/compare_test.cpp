@@ -17,6 +17,8 @@
 
 namespace fs = std::filesystem;
 using namespace airace;
+
+namespace compare_test {
 using airace::testing::TempDir;
 
 namespace {
@@ -274,3 +276,5 @@ TEST_CASE("compare of bad input raises an input error naming the file or option"
   CHECK(input_error_of([&] { compare_runs(dir / "text.h5", base); }).find("not an HDF5 file") !=
         std::string::npos);
 }
+
+}  // namespace compare_test

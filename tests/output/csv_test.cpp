@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+namespace csv_test {
+
 using airace::csv_field;
 
 TEST_CASE("a CSV field without commas quotes or line breaks is written as it is") {
@@ -20,3 +22,5 @@ TEST_CASE("a quote inside a CSV field is doubled") {
   CHECK(csv_field("the \"US\" team") == "\"the \"\"US\"\" team\"");
   CHECK(csv_field("\"") == "\"\"\"\"");
 }
+
+}  // namespace csv_test

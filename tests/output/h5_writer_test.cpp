@@ -22,6 +22,8 @@
 
 namespace fs = std::filesystem;
 using namespace airace;
+
+namespace h5_writer_test {
 using airace::testing::TempDir;
 
 namespace {
@@ -807,3 +809,5 @@ TEST_CASE("asking for an event table that is absent suggests the nearest") {
   CHECK(input_error_of([&] { read_events(file, "labs", "lab"); }).find("no event tables") !=
         std::string::npos);
 }
+
+}  // namespace h5_writer_test

@@ -24,6 +24,8 @@
 
 namespace fs = std::filesystem;
 using namespace airace;
+
+namespace replace_file_test {
 using airace::testing::Outcome;
 using airace::testing::run_airace;
 using airace::testing::TempDir;
@@ -412,3 +414,5 @@ TEST_CASE("every write failure of a CSV table ends in a message with the old fil
   fail_each_write("compare '" + a.string() + "' '" + a.string() + "' --csv '" + csv.string() + "'",
                   csv, dir);
 }
+
+}  // namespace replace_file_test

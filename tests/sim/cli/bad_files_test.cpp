@@ -26,6 +26,8 @@
 namespace fs = std::filesystem;
 using namespace airace;
 
+namespace bad_files_test {
+
 namespace {
 using airace::testing::Outcome;
 using airace::testing::run_airace;
@@ -488,3 +490,5 @@ TEST_CASE("files written before the checksum are read without complaint") {
   CAPTURE(a.err);
   CHECK(a.status == 0);
 }
+
+}  // namespace bad_files_test

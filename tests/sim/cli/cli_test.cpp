@@ -16,6 +16,8 @@
 
 namespace fs = std::filesystem;
 
+namespace cli_test {
+
 namespace {
 using airace::testing::kBinary;
 using airace::testing::kSource;
@@ -407,3 +409,5 @@ TEST_CASE("running out of memory exits 2 with a clear message and leaves the out
         "error: out of memory: running the scenario tests/data/small.yaml; nothing was written.\n");
   CHECK(slurp(out) == "precious");
 }
+
+}  // namespace cli_test

@@ -26,6 +26,8 @@
 namespace fs = std::filesystem;
 using namespace airace;
 
+namespace crash_safety_test {
+
 namespace {
 using airace::testing::kBinary;
 using airace::testing::kSource;
@@ -308,3 +310,5 @@ TEST_CASE("a failing command leaves an existing output file as it was") {
   }
   CHECK(bytes_of(run_file) == run_bytes);
 }
+
+}  // namespace crash_safety_test

@@ -4,6 +4,8 @@
 
 using namespace airace;
 
+namespace calendar_test {
+
 TEST_CASE("dates round-trip through days since the epoch") {
   CHECK(Date::from_ymd(1970, 1, 1).days_since_epoch() == 0);
   CHECK(Date::from_ymd(2000, 3, 1).days_since_epoch() == 11017);
@@ -73,3 +75,5 @@ TEST_CASE("the next tick is the first later day on which the cadence ticks") {
     }
   }
 }
+
+}  // namespace calendar_test

@@ -7,6 +7,8 @@
 
 using namespace airace;
 
+namespace condition_test {
+
 namespace {
 const std::vector<std::string> kVars = {"a", "b", "c", "tpp", "interconnect_gbps"};
 const SourceLocation kFirst{"t", 1, 1};  // with parse_condition_text, column = 1 + offset
@@ -406,3 +408,5 @@ TEST_CASE("hostile text gives clean errors") {
     CHECK_FALSE(d.empty());
   }
 }
+
+}  // namespace condition_test

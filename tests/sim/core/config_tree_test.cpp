@@ -12,6 +12,8 @@
 
 using namespace airace;
 
+namespace config_tree_test {
+
 namespace {
 ConfigNode parse(const std::string& text) {
   Diagnostics d;
@@ -311,3 +313,5 @@ TEST_CASE("a file is read into a string of its own size") {
   CHECK(*piped == big);
   CHECK(piped->capacity() < big.size() + 4096);
 }
+
+}  // namespace config_tree_test

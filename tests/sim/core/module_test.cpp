@@ -8,6 +8,8 @@
 
 using namespace airace;
 
+namespace module_test {
+
 namespace {
 
 using Steps = std::vector<Declarations::DeclaredStep>;
@@ -108,3 +110,5 @@ TEST_CASE("a step's series are recorded after each of its ticks on its cadence")
   CHECK(buffer.get(id, 0) == 1.0);
   CHECK(buffer.get(id, 2) == 3.0);
 }
+
+}  // namespace module_test

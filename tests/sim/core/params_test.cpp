@@ -4,6 +4,8 @@
 
 using namespace airace;
 
+namespace params_test {
+
 namespace {
 std::string why_refused(const std::string& text) {
   std::string why;
@@ -49,3 +51,5 @@ TEST_CASE("a seed in a scenario is read by the same rule and located") {
   CHECK(d.all()[1].message.find("found the text '7'") != std::string::npos);
   CHECK(d.all()[2].message.find("found a list") != std::string::npos);
 }
+
+}  // namespace params_test

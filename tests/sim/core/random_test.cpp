@@ -10,6 +10,8 @@
 
 using namespace airace;
 
+namespace random_test {
+
 namespace {
 std::vector<double> draw_all(std::size_t n, int threads) {
   oneapi::tbb::global_control cap(oneapi::tbb::global_control::max_allowed_parallelism,
@@ -75,3 +77,5 @@ TEST_CASE("normal draws have mean zero and unit variance") {
   CHECK(std::fabs(sum / n) < 0.01);
   CHECK(sum_sq / n == doctest::Approx(1.0).epsilon(0.01));
 }
+
+}  // namespace random_test

@@ -7,6 +7,8 @@
 
 using namespace airace;
 
+namespace schedule_test {
+
 TEST_CASE("processes on several cadences run in phase order on shared days") {
   Schedule s(Date::from_ymd(2024, 1, 1), Date::from_ymd(2024, 3, 31));  // 2024-01-01: a Monday
   std::vector<std::string> log;
@@ -88,3 +90,5 @@ TEST_CASE("a run can be stopped at a date and resumed with the same result") {
 TEST_CASE("an end date before the start date is refused") {
   CHECK_THROWS(Schedule(Date::from_ymd(2022, 1, 2), Date::from_ymd(2022, 1, 1)));
 }
+
+}  // namespace schedule_test

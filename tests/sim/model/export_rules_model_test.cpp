@@ -5,6 +5,8 @@
 #include "tests/agents/export_rules_data.hpp"
 
 using namespace airace;
+
+namespace export_rules_model_test {
 using airace::testing::kRules;
 
 namespace {
@@ -83,3 +85,5 @@ TEST_CASE("a rule without dates must be adaptive and a licence rate needs a lice
   REQUIRE(e.size() == 1);
   CHECK(e[0].hint.find("h20_2025") != std::string::npos);
 }
+
+}  // namespace export_rules_model_test

@@ -8,6 +8,8 @@
 #include "tests/scenario_errors.hpp"
 
 using namespace airace;
+
+namespace governments_model_test {
 using airace::testing::kSmall;
 
 namespace {
@@ -73,3 +75,5 @@ TEST_CASE("bad government input is refused with its location") {
   d = first_error({"policy_events=[{id: e, date: 2023-01-01, set: allies.alignmnet, to: 1}]"});
   CHECK(d.hint.find("allies.alignment") != std::string::npos);
 }
+
+}  // namespace governments_model_test

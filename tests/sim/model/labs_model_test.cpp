@@ -11,6 +11,8 @@
 
 using namespace airace;
 
+namespace labs_model_test {
+
 namespace {
 const std::string kSmall = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
 
@@ -79,3 +81,5 @@ TEST_CASE("an unknown archetype or an archetype key labs do not have is refused"
   d = first_error({"labs.cn_lab.open_api_weight=-1"});
   CHECK(d.key_path == "labs[cn_lab].open_api_weight");
 }
+
+}  // namespace labs_model_test

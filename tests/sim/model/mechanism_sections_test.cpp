@@ -12,6 +12,8 @@
 
 using namespace airace;
 
+namespace mechanism_sections_test {
+
 namespace {
 const std::string kSmall = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
 
@@ -85,3 +87,5 @@ TEST_CASE("a registered section is described and may hold uncertain parameters")
   REQUIRE(s.uncertainty.parameters.size() == 1);
   CHECK(s.section<IndicatorParams>("indicators").frontier_growth_per_year == 12.5);  // median
 }
+
+}  // namespace mechanism_sections_test

@@ -8,6 +8,8 @@
 
 using namespace airace;
 
+namespace scenario_test {
+
 namespace {
 const std::string kDataDir = std::string(AIRACE_SOURCE_DIR) + "/tests/data/";
 
@@ -233,3 +235,5 @@ TEST_CASE("run.seed from 2^63 up is refused in the file and in --set with its ra
   const Scenario s = load_scenario(kDataDir + "small.yaml", {"run.seed=9223372036854775807"});
   CHECK(s.run.seed == INT64_MAX);
 }
+
+}  // namespace scenario_test

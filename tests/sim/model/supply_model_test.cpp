@@ -10,6 +10,8 @@
 
 using namespace airace;
 
+namespace supply_model_test {
+
 namespace {
 const std::string kSmall = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
 
@@ -130,3 +132,5 @@ TEST_CASE("capex counts owned chips with their facilities plus other capex") {
   }
   CHECK(us_total > 0.0);  // the US lab buys chips
 }
+
+}  // namespace supply_model_test

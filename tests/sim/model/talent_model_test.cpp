@@ -10,6 +10,8 @@
 
 using namespace airace;
 
+namespace talent_model_test {
+
 namespace {
 const std::string kSmall = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
 
@@ -70,3 +72,5 @@ TEST_CASE("talent: closing US visas mid-run cuts the moves into the US that foll
   CHECK(moved_into_us(c) <= before);
   CHECK(moved_into_us(c) < moved_into_us(a));
 }
+
+}  // namespace talent_model_test

@@ -10,6 +10,8 @@
 
 using namespace airace;
 
+namespace adoption_ensemble_test {
+
 namespace {
 
 const std::string kSmall = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
@@ -106,3 +108,5 @@ TEST_CASE("US providers losing reach abroad moves adopters abroad to Chinese ope
     CHECK(us_lost[1] == doctest::Approx(us_base[1]).epsilon(0.1));  // US adopters on US closed
   }
 }
+
+}  // namespace adoption_ensemble_test

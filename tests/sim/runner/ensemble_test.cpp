@@ -9,6 +9,8 @@
 
 using namespace airace;
 
+namespace ensemble_test {
+
 namespace {
 const std::string kSmall = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
 
@@ -115,3 +117,5 @@ TEST_CASE("a simulation can be advanced to a date and continued") {
     CHECK(std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) == 0);
   }
 }
+
+}  // namespace ensemble_test

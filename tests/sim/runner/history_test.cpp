@@ -13,6 +13,8 @@
 
 using namespace airace;
 
+namespace history_test {
+
 namespace {
 const std::string kBaseline = std::string(AIRACE_SOURCE_DIR) + "/scenarios/baseline.yaml";
 const std::string kWhatIf = std::string(AIRACE_SOURCE_DIR) + "/scenarios/whatif/";
@@ -281,3 +283,5 @@ TEST_CASE("teaching scenarios move the gaps the way docs/teaching.md says") {
     CHECK(at(strong, "indicators", "us_cn_gap_months", rep, d) < gap);
   }
 }
+
+}  // namespace history_test

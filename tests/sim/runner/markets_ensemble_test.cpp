@@ -13,6 +13,8 @@
 
 using namespace airace;
 
+namespace markets_ensemble_test {
+
 namespace {
 
 // Every error of small.yaml extended by `yaml`, written to the file `name` (line 2 onwards) in the
@@ -122,3 +124,5 @@ TEST_CASE("the efficient open release of January 2025 reprices Nvidia on its tra
                                                    "market_model.jevons_elasticity=0"});
   CHECK(std::abs(median(blind.nvidia)) < 0.02);
 }
+
+}  // namespace markets_ensemble_test

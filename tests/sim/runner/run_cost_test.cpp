@@ -16,6 +16,8 @@
 namespace fs = std::filesystem;
 using namespace airace;
 
+namespace run_cost_test {
+
 namespace {
 using airace::testing::Outcome;
 using airace::testing::run_airace;
@@ -207,3 +209,5 @@ TEST_CASE("value_location finds where a key path is written and falls back when 
   CHECK(value_location(tree, "a.c", {"x", 9, 9}).line == 9);
   CHECK(value_location(tree, "a.b.c", {"x", 9, 9}).line == 9);
 }
+
+}  // namespace run_cost_test

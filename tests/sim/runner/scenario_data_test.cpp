@@ -21,6 +21,8 @@
 namespace fs = std::filesystem;
 using namespace airace;
 
+namespace scenario_data_test {
+
 namespace {
 using airace::testing::kBinary;
 using airace::testing::kSource;
@@ -203,3 +205,5 @@ TEST_CASE("only the command line chooses where output is written") {
                                                        "output_key.yaml", "stderr.txt",
                                                        "stdout.txt"});
 }
+
+}  // namespace scenario_data_test

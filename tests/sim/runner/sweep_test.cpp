@@ -22,6 +22,8 @@
 namespace fs = std::filesystem;
 using namespace airace;
 
+namespace sweep_test {
+
 namespace {
 using airace::testing::kBinary;
 using airace::testing::kSource;
@@ -424,3 +426,5 @@ TEST_CASE("a sweep seed from 2^63 up is refused at its line with the range") {
       kSource + "/tests/data/sweeps/in_memory.yaml");
   CHECK(plan.seed == uint64_t{INT64_MAX});
 }
+
+}  // namespace sweep_test

@@ -20,6 +20,8 @@
 namespace fs = std::filesystem;
 using namespace airace;
 
+namespace uncertainty_test {
+
 namespace {
 const std::string kSmall = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
 
@@ -300,3 +302,5 @@ TEST_CASE("a sweep draws the base scenario's uncertain parameters by replicate a
   CHECK(message.find("vary it or leave it uncertain") != std::string::npos);
   fs::remove_all(dir);
 }
+
+}  // namespace uncertainty_test

@@ -14,6 +14,8 @@
 
 using namespace airace;
 
+namespace parameter_changes_test {
+
 namespace {
 const std::string kSmall = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
 // small.yaml's rule_2022 covers 'tpp >= 4800 and interconnect_gbps >= 600'; the A100's TPP is
@@ -271,3 +273,5 @@ TEST_CASE("the stepping API changes an export rule's threshold from today") {
       CHECK(sim.series().get(cat.find("chips", "legal_share"), t, 1) == 0.0);
   }
 }
+
+}  // namespace parameter_changes_test

@@ -8,6 +8,8 @@
 #include "tests/scenario_errors.hpp"
 
 using namespace airace;
+
+namespace seminar_test {
 using airace::serve::Game;
 using airace::serve::Json;
 using airace::serve::RequestError;
@@ -268,3 +270,5 @@ TEST_CASE("every scenario of the library can be served with the default levers")
   }
   CHECK(refused);
 }
+
+}  // namespace seminar_test

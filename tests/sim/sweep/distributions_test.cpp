@@ -17,6 +17,8 @@
 
 using namespace airace;
 
+namespace distributions_test {
+
 namespace {
 
 using testing::contains;
@@ -258,3 +260,5 @@ TEST_CASE("uncertain values reject a count of uniforms that does not match") {
   CHECK(v[1] == doctest::Approx(4.0));
   CHECK(v[2] == doctest::Approx(0.0));
 }
+
+}  // namespace distributions_test

@@ -14,6 +14,8 @@
 
 using namespace airace;
 
+namespace sensitivity_test {
+
 namespace {
 
 using testing::contains;
@@ -181,3 +183,5 @@ TEST_CASE("sobol indices reject outcomes that do not fit the design or cannot be
   CHECK(contains(options, "at least 1 resample; got 0"));
   CHECK(contains(options, "strictly between 0 and 1; got 1.5"));
 }
+
+}  // namespace sensitivity_test

@@ -11,6 +11,8 @@
 
 using namespace airace;
 
+namespace sweep_design_test {
+
 namespace {
 
 // Stratum of x among n equal strata of [0, 1).
@@ -264,3 +266,5 @@ TEST_CASE("every design is bit identical when made twice") {
         sobol_points(300, 5, {SobolScramble::owen, 1}));
   CHECK(saltelli_design(128, 3).runs == saltelli_design(128, 3).runs);
 }
+
+}  // namespace sweep_design_test
