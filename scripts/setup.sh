@@ -7,7 +7,8 @@
 #                                  `mpirun -n K airace sweep` (docs/sweeps.md); or AIRACE_MPI=1
 #   bash scripts/setup.sh --tests  also what the whole test suite exercises: Open MPI,
 #                                  chromium (the HTML report is rendered headless) and
-#                                  chromium-driver with selenium (the seminar page); test.sh
+#                                  chromium-driver with selenium (the seminar page), and
+#                                  Ninja, which test.sh builds with
 #   bash scripts/setup.sh --fuzz   also clang and libFuzzer, for the fuzz preset
 #                                  (tests/fuzz/README.md)
 set -euo pipefail
@@ -45,6 +46,7 @@ if [[ "$with_tests" == 1 ]]; then
   # chromium renders the HTML report headless (tests/python/check_report.py); chromium-driver
   # and selenium drive the seminar page in the end-to-end tests (tests/python/e2e_*.py)
   packages+=(chromium chromium-driver python3-selenium)
+  packages+=(ninja-build)  # test.sh builds its presets with Ninja (CMakePresets.json, ci-*)
 fi
 if [[ "$with_fuzz" == 1 ]]; then
   packages+=(clang libclang-rt-dev)  # libclang-rt-dev holds libFuzzer and clang's sanitizers
