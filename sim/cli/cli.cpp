@@ -360,10 +360,40 @@ OutputRules sweep_output_rules(const SweepPlan& plan, const SweepArgs& a) {
   return OutputRules("--output", plan.files_read, a.force);
 }
 
+// Whether `target` is a sweep file of this sweep, shard and program with every run of the shard
+// done (ok or failed): a resubmitted task that finished has nothing to do. Anything else (no
+// file, another sweep, shard or version, a damaged file, runs missing) is computed as usual.
+bool finished_already(const SweepPlan& plan, const Shard& shard,
+                      const std::filesystem::path& target) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(target, ec)) return false;
+  try {
+    const SweepTable t = read_sweep_file(target);
+    if (t.meta.sweep_hash != plan.hash || t.meta.program_version != kProgramVersion ||
+        t.meta.git_revision != kGitRevision || t.meta.shard_index != shard.index ||
+        t.meta.shard_count != shard.count || t.runs() != plan.runs())
+      return false;
+    for (uint64_t run = 0; run < plan.runs(); ++run)
+      if (shard.contains(run) && t.status[run] == RunStatus::not_run) return false;
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 // Runs this process's runs (all, a --shard, or an MPI rank's) into `target`. Returns the exit
 // status: 0 done, 130 stopped by a signal (resumable).
 int sweep_into(const SweepPlan& plan, const SweepArgs& a, const Shard& shard,
                const std::filesystem::path& target, bool talk, const std::string& command_line) {
+  if (!a.force && finished_already(plan, shard, target)) {
+    const std::string what = shard.count > 1 ? "shard " + std::to_string(shard.index) + "/" +
+                                                   std::to_string(shard.count) + " of this sweep"
+                                             : "this sweep";
+    std::printf("%s already holds %s, every run done; nothing to do (--force computes it "
+                "again)\n",
+                target.string().c_str(), what.c_str());
+    return 0;
+  }
   // Held from the start: the lock on the target keeps any other writer out of its partial folder.
   FileReplacement file(target, sweep_output_rules(plan, a));
   const std::filesystem::path dir = partial_dir(target);
@@ -713,7 +743,9 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "no progress bar or summary (for batch jobs)");
-  sweep_cmd->add_flag("--force", sweep.force, "replace the output file even if it is read-only");
+  sweep_cmd->add_flag("--force", sweep.force,
+                      "replace the output file even if it is read-only or already holds this "
+                      "shard's finished runs");
 
   std::vector<std::string> merge_files;
   std::string merge_output;
