@@ -25,7 +25,8 @@
 # Resubmitting is free: a task whose part file already holds its finished shard exits at once,
 # and one that was killed resumes from the runs saved in OUT.part-I-of-SHARDS.h5.partial/ (it
 # loses at most one batch). Logs are OUT.shard-<job>_<task>.log, so a resubmission keeps the
-# earlier ones. Cluster file systems (Lustre, GPFS, NFS) often lack the file locking HDF5 asks
+# earlier ones; without a terminal airace writes a progress line there every minute
+# (AIRACE_PROGRESS_SECONDS sets the interval). Cluster file systems (Lustre, GPFS, NFS) often lack the file locking HDF5 asks
 # for, hence HDF5_USE_FILE_LOCKING=FALSE; each file has exactly one writer.
 set -euo pipefail
 
@@ -58,7 +59,7 @@ case "$mode" in
       --job-name=airace-sweep \
       --array="$array" \
       --output="${stem}.shard-%A_%a.log" \
-      --wrap="\"$airace\" sweep \"$sweep\" --quiet --threads $threads \
+      --wrap="\"$airace\" sweep \"$sweep\" --threads $threads \
               --shard \$SLURM_ARRAY_TASK_ID/$count -o \"$part\"")
     array_job=${array_job%%;*}
     # The merge: every part there, or the shards to resubmit and how.
@@ -93,7 +94,7 @@ case "$mode" in
       --job-name=airace-sweep-mpi \
       --ntasks="$count" \
       --output="${stem}.mpi-%j.log" \
-      --wrap="$launch \"$airace\" sweep \"$sweep\" --quiet --threads $threads -o \"$out\""
+      --wrap="$launch \"$airace\" sweep \"$sweep\" --threads $threads -o \"$out\""
     ;;
   *)
     echo "$0: unknown mode '$mode' (array or mpi)" >&2

@@ -231,6 +231,23 @@ TEST_CASE("a sweep gives the same metrics on one or two threads and as four merg
   check_same_results(a, c);
 }
 
+TEST_CASE("without a terminal a sweep prints plain progress lines and none when quiet") {
+  TempDir dir;
+  const std::string out = (dir.path / "s.h5").string();
+  const Outcome o = run_airace("sweep '" + kSmallSweep + "' -t 1 -o '" + out + "'", dir,
+                               "AIRACE_PROGRESS_SECONDS=0.02");
+  REQUIRE(o.status == 0);
+  CAPTURE(o.err);
+  CHECK(o.err.find("progress: ") != std::string::npos);
+  CHECK(o.err.find(" runs) after ") != std::string::npos);
+  CHECK(o.err.find("s left") != std::string::npos);
+  CHECK(o.err.find('\r') == std::string::npos);  // no bar redrawn in place in a log
+  const Outcome q = run_airace("sweep '" + kSmallSweep + "' -q -t 1 --force -o '" + out + "'",
+                               dir, "AIRACE_PROGRESS_SECONDS=0.02");
+  REQUIRE(q.status == 0);
+  CHECK(q.err.find("progress: ") == std::string::npos);
+}
+
 TEST_CASE("a finished shard is not computed again unless forced") {
   TempDir dir;
   const std::string part = (dir.path / "part1.h5").string();
