@@ -485,6 +485,8 @@ int command_sweep(const SweepArgs& a, const std::string& command_line, const Mpi
   if (a.threads > 0)
     cap.emplace(oneapi::tbb::global_control::max_allowed_parallelism,
                 static_cast<std::size_t>(a.threads));
+  if (const std::string no = mpi_refusal(mpi_built(), launched_processes()); !no.empty())
+    throw InputError({"mpirun", 0, 0}, no);
   const SweepPlan plan = load_sweep(a.file);
   std::optional<Shard> shard;
   if (!a.shard.empty()) {
