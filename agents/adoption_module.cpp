@@ -168,8 +168,14 @@ void AdoptionModule::step(const Tick& t) {
   const AdoptionSetup& a = *c_.setup;
   const LabState& labs = world_.labs;
   chip_usd_per_h100e_year(*c_.supply, world_.supply, world_.trade, t.date, chip_cost_);
-  const ModelsOnOffer models{labs.closed_capability,  labs.closed_training_flop,
-                             labs.closed_efficiency,  labs.open_capability,
+  // docs/model.md §"Adoption": a lab's models are on offer from its launch date (labs[].launch).
+  closed_on_offer_ = labs.closed_capability;
+  open_on_offer_ = labs.open_capability;
+  for (std::size_t l = 0; l < closed_on_offer_.size(); ++l)
+    if (c_.labs && l < c_.labs->size() && t.date < (*c_.labs)[l].launch)
+      closed_on_offer_[l] = open_on_offer_[l] = std::nan("");
+  const ModelsOnOffer models{closed_on_offer_,        labs.closed_training_flop,
+                             labs.closed_efficiency,  open_on_offer_,
                              labs.open_training_flop, labs.open_efficiency};
   world_.offer = build_offer(a, models, chip_cost_, state_.open_usage_share);
   step_adoption(a, population_, world_.offer, state_, t, run_.key(kAdoptionChoiceStream), work_);

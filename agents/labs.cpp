@@ -22,7 +22,7 @@ void read_funding_rounds(const ConfigNode& n, const std::string& path, LabConfig
 // Keys of labs[] that belong to one lab, not to a kind of lab.
 bool own_key(const std::string& key) {
   return key == "id" || key == "name" || key == "country" || key == "archetype" || key == "chips" ||
-         key == "demand" || key == "source" || key == "release_dates";
+         key == "demand" || key == "source" || key == "release_dates" || key == "launch";
 }
 
 void read_release_dates(const ConfigNode& n, const std::string& path, LabConfig& lab,
@@ -124,6 +124,10 @@ const Schema<LabConfig>& lab_schema() {
                         {"closed", ReleasePolicy::closed}},
                        changeable({"decide at each release, or always release open weights or "
                                    "closed"})));
+    f.push_back(date("launch", &L::launch,
+                     {"date the lab's models first became available to users (its first chatbot, "
+                      "API or open-weight release); no adopter uses them before",
+                      "per lab: its source field"}));
     f.push_back(custom<L>({"release_dates", "list of dates", "", "[]", "",
                            "dates on which the lab releases a model (historical release dates; "
                            "the model's capability still comes from its compute and algorithms)",

@@ -60,6 +60,7 @@ struct LabConfig : BuyerSpec {
   std::vector<Date> release_dates;      // dated releases (historical dates); between them, runs
                                         // end after lab_model.training_run_days as usual
   bool initially_open = false;          // its best model at the start date has open weights
+  Date launch = Date::from_ymd(1, 1, 1);  // users can adopt its models from this date on
   double open_bias = 0.0;               // utility of open weights, everything else equal
   double open_api_weight = 4.0;         // utility lost per unit of model-market share given up
   double open_complement_weight = 2.0;  // utility per unit of complement_value

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -74,13 +75,28 @@ void print_input_error(const InputError& e) {
 }
 
 // Draws a progress bar on stderr while the ensemble runs, when stderr is a terminal.
+// How progress is shown: a bar redrawn in place on a terminal; plain lines at a fixed interval
+// otherwise (a batch job's log), every AIRACE_PROGRESS_SECONDS seconds (default 60).
+enum class Progress { off, bar, lines };
+
+Progress progress_mode(bool quiet) {
+  if (quiet) return Progress::off;
+  return isatty(STDERR_FILENO) ? Progress::bar : Progress::lines;
+}
+
 class ProgressBar {
  public:
   // `unit`: null for a plain bar; e.g. "runs" to show counts, rate and time left.
-  ProgressBar(std::size_t total, const std::atomic<std::size_t>& done, bool enabled,
+  ProgressBar(std::size_t total, const std::atomic<std::size_t>& done, Progress mode,
               const char* unit = nullptr)
-      : total_(total), done_(done), unit_(unit) {
-    if (enabled && total > 0) thread_ = std::thread([this] { loop(); });
+      : total_(total), done_(done), unit_(unit), mode_(mode) {
+    if (mode_ == Progress::lines) {
+      const char* env = std::getenv("AIRACE_PROGRESS_SECONDS");
+      const double seconds = env != nullptr ? std::atof(env) : 60.0;
+      interval_ = std::chrono::milliseconds(
+          static_cast<long long>(1000.0 * (seconds > 0.0 ? seconds : 60.0)));
+    }
+    if (mode_ != Progress::off && total > 0) thread_ = std::thread([this] { loop(); });
   }
   ~ProgressBar() {
     {
@@ -90,15 +106,17 @@ class ProgressBar {
     cv_.notify_all();
     if (thread_.joinable()) {
       thread_.join();
-      draw();
-      std::fputc('\n', stderr);
+      if (mode_ == Progress::bar) {
+        draw();
+        std::fputc('\n', stderr);
+      }
     }
   }
 
  private:
   void loop() {
     std::unique_lock lock(mutex_);
-    while (!cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stop_; })) draw();
+    while (!cv_.wait_for(lock, interval_, [this] { return stop_; })) draw();
   }
   void draw() const {
     const double f = std::min(1.0, static_cast<double>(done_.load()) / static_cast<double>(total_));
@@ -106,7 +124,17 @@ class ProgressBar {
     const int filled = static_cast<int>(f * width);
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    if (unit_ == nullptr) {
+    if (mode_ == Progress::lines) {
+      // One self-contained line: what is done, how fast, how long is left.
+      const double left = f > 0.0 ? elapsed * (1.0 - f) / f : 0.0;
+      std::string line = "progress: " + std::to_string(static_cast<int>(f * 100.0)) + "%";
+      if (unit_ != nullptr)
+        line += " (" + std::to_string(done_.load()) + "/" + std::to_string(total_) + " " + unit_ +
+                ")";
+      line += " after " + std::to_string(static_cast<long long>(elapsed)) + " s";
+      if (f > 0.0) line += ", about " + std::to_string(static_cast<long long>(left)) + " s left";
+      std::fprintf(stderr, "%s\n", line.c_str());
+    } else if (unit_ == nullptr) {
       std::fprintf(stderr, "\r  [%s%s] %3.0f%%  %.1f s", std::string(filled, '#').c_str(),
                    std::string(width - filled, ' ').c_str(), f * 100.0, elapsed);
     } else {
@@ -123,6 +151,8 @@ class ProgressBar {
   std::size_t total_;
   const std::atomic<std::size_t>& done_;
   const char* unit_;
+  Progress mode_;
+  std::chrono::milliseconds interval_{100};
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::mutex mutex_;
   std::condition_variable cv_;
@@ -170,7 +200,7 @@ int command_run(const RunArgs& a, const std::string& command_line) {
   const auto t0 = std::chrono::steady_clock::now();
   RunResult result;
   {
-    ProgressBar bar(ensemble_days(s), days, !a.quiet && isatty(STDERR_FILENO));
+    ProgressBar bar(ensemble_days(s), days, progress_mode(a.quiet));
     RunMetadata meta;
     meta.command_line = command_line;
     meta.created_utc = utc_now();
@@ -360,10 +390,40 @@ OutputRules sweep_output_rules(const SweepPlan& plan, const SweepArgs& a) {
   return OutputRules("--output", plan.files_read, a.force);
 }
 
+// Whether `target` is a sweep file of this sweep, shard and program with every run of the shard
+// done (ok or failed): a resubmitted task that finished has nothing to do. Anything else (no
+// file, another sweep, shard or version, a damaged file, runs missing) is computed as usual.
+bool finished_already(const SweepPlan& plan, const Shard& shard,
+                      const std::filesystem::path& target) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(target, ec)) return false;
+  try {
+    const SweepTable t = read_sweep_file(target);
+    if (t.meta.sweep_hash != plan.hash || t.meta.program_version != kProgramVersion ||
+        t.meta.git_revision != kGitRevision || t.meta.shard_index != shard.index ||
+        t.meta.shard_count != shard.count || t.runs() != plan.runs())
+      return false;
+    for (uint64_t run = 0; run < plan.runs(); ++run)
+      if (shard.contains(run) && t.status[run] == RunStatus::not_run) return false;
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 // Runs this process's runs (all, a --shard, or an MPI rank's) into `target`. Returns the exit
 // status: 0 done, 130 stopped by a signal (resumable).
 int sweep_into(const SweepPlan& plan, const SweepArgs& a, const Shard& shard,
                const std::filesystem::path& target, bool talk, const std::string& command_line) {
+  if (!a.force && finished_already(plan, shard, target)) {
+    const std::string what = shard.count > 1 ? "shard " + std::to_string(shard.index) + "/" +
+                                                   std::to_string(shard.count) + " of this sweep"
+                                             : "this sweep";
+    std::printf("%s already holds %s, every run done; nothing to do (--force computes it "
+                "again)\n",
+                target.string().c_str(), what.c_str());
+    return 0;
+  }
   // Held from the start: the lock on the target keeps any other writer out of its partial folder.
   FileReplacement file(target, sweep_output_rules(plan, a));
   const std::filesystem::path dir = partial_dir(target);
@@ -391,7 +451,7 @@ int sweep_into(const SweepPlan& plan, const SweepArgs& a, const Shard& shard,
         std::printf("running %zu runs\n", todo);
       std::fflush(stdout);
     }
-    bar.emplace(todo, done, talk && !a.quiet && isatty(STDERR_FILENO), "runs");
+    bar.emplace(todo, done, talk ? progress_mode(a.quiet) : Progress::off, "runs");
   });
   bar.reset();
   if (report.interrupted) {
@@ -425,6 +485,8 @@ int command_sweep(const SweepArgs& a, const std::string& command_line, const Mpi
   if (a.threads > 0)
     cap.emplace(oneapi::tbb::global_control::max_allowed_parallelism,
                 static_cast<std::size_t>(a.threads));
+  if (const std::string no = mpi_refusal(mpi_built(), launched_processes()); !no.empty())
+    throw InputError({"mpirun", 0, 0}, no);
   const SweepPlan plan = load_sweep(a.file);
   std::optional<Shard> shard;
   if (!a.shard.empty()) {
@@ -713,7 +775,9 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "no progress bar or summary (for batch jobs)");
-  sweep_cmd->add_flag("--force", sweep.force, "replace the output file even if it is read-only");
+  sweep_cmd->add_flag("--force", sweep.force,
+                      "replace the output file even if it is read-only or already holds this "
+                      "shard's finished runs");
 
   std::vector<std::string> merge_files;
   std::string merge_output;

@@ -8,6 +8,24 @@
 
 namespace airace {
 
+int launched_processes() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"})
+    if (const char* s = std::getenv(v)) {
+      const int n = std::atoi(s);
+      if (n > 1) return n;
+    }
+  return 1;
+}
+
+std::string mpi_refusal(bool built, int processes) {
+  if (built || processes <= 1) return {};
+  return "this airace was built without MPI but was started as one of " +
+         std::to_string(processes) +
+         " processes (mpirun or srun): each would run the whole sweep into the same files. "
+         "Build with MPI (bash scripts/setup.sh --mpi installs Open MPI; CMake finds it), or run "
+         "one process per task with --shard I/N (scripts/sbatch_sweep.sh array)";
+}
+
 #ifdef AIRACE_HAVE_MPI
 namespace {
 // Set by Open MPI's mpirun, and by PMI/PMIx launchers such as Slurm's srun.

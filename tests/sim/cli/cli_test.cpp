@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "output/h5_reader.hpp"
+#include "sim/cli/mpi_world.hpp"
 #include "tests/airace_process.hpp"
 
 namespace fs = std::filesystem;
@@ -408,6 +409,26 @@ TEST_CASE("running out of memory exits 2 with a clear message and leaves the out
   CHECK(slurp(err) ==
         "error: out of memory: running the scenario tests/data/small.yaml; nothing was written.\n");
   CHECK(slurp(out) == "precious");
+}
+
+TEST_CASE("a build without MPI started as several processes is refused with what to do") {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"}) unsetenv(v);
+  CHECK(airace::launched_processes() == 1);
+  setenv("SLURM_STEP_NUM_TASKS", "1", 1);  // one srun task, e.g. an array task: fine
+  CHECK(airace::launched_processes() == 1);
+  setenv("OMPI_COMM_WORLD_SIZE", "2", 1);
+  CHECK(airace::launched_processes() == 2);
+  unsetenv("OMPI_COMM_WORLD_SIZE");
+  setenv("PMI_SIZE", "8", 1);
+  CHECK(airace::launched_processes() == 8);
+  unsetenv("PMI_SIZE");
+  unsetenv("SLURM_STEP_NUM_TASKS");
+  const std::string no = airace::mpi_refusal(false, 2);
+  CHECK(no.find("built without MPI") != std::string::npos);
+  CHECK(no.find("one of 2 processes") != std::string::npos);
+  CHECK(no.find("--shard I/N") != std::string::npos);
+  CHECK(airace::mpi_refusal(true, 2).empty());
+  CHECK(airace::mpi_refusal(false, 1).empty());
 }
 
 }  // namespace cli_test

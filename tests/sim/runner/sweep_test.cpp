@@ -233,6 +233,48 @@ TEST_CASE("a sweep gives the same metrics on one or two threads and as four merg
   check_same_results(a, c);
 }
 
+TEST_CASE("without a terminal a sweep prints plain progress lines and none when quiet") {
+  TempDir dir;
+  const std::string out = (dir.path / "s.h5").string();
+  const Outcome o = run_airace("sweep '" + kSmallSweep + "' -t 1 -o '" + out + "'", dir,
+                               "AIRACE_PROGRESS_SECONDS=0.02");
+  REQUIRE(o.status == 0);
+  CAPTURE(o.err);
+  CHECK(o.err.find("progress: ") != std::string::npos);
+  CHECK(o.err.find(" runs) after ") != std::string::npos);
+  CHECK(o.err.find("s left") != std::string::npos);
+  CHECK(o.err.find('\r') == std::string::npos);  // no bar redrawn in place in a log
+  const Outcome q = run_airace("sweep '" + kSmallSweep + "' -q -t 1 --force -o '" + out + "'",
+                               dir, "AIRACE_PROGRESS_SECONDS=0.02");
+  REQUIRE(q.status == 0);
+  CHECK(q.err.find("progress: ") == std::string::npos);
+}
+
+TEST_CASE("a finished shard is not computed again unless forced") {
+  TempDir dir;
+  const std::string part = (dir.path / "part1.h5").string();
+  const std::string cmd = "sweep '" + kSmallSweep + "' --shard 1/4 -o '" + part + "'";
+  REQUIRE(run_airace(cmd, dir).status == 0);
+  const auto written = fs::last_write_time(part);
+  // Resubmitting the same task: nothing to do, the file is left as it is.
+  const Outcome again = run_airace(cmd, dir);
+  CHECK(again.status == 0);
+  CHECK(again.out.find("already holds shard 1/4 of this sweep") != std::string::npos);
+  CHECK(again.out.find("nothing to do") != std::string::npos);
+  CHECK(fs::last_write_time(part) == written);
+  CHECK(count_ok(read_sweep_file(part)) == 5);
+  // --force computes it again.
+  const Outcome forced = run_airace(cmd + " --force", dir);
+  CHECK(forced.status == 0);
+  CHECK(forced.out.find("computed 5 runs this time") != std::string::npos);
+  // The same file name for another shard is computed (and replaced), never taken as done.
+  const Outcome other = run_airace(
+      "sweep '" + kSmallSweep + "' --shard 2/4 --force -o '" + part + "'", dir);
+  CHECK(other.status == 0);
+  CHECK(other.out.find("computed 5 runs this time") != std::string::npos);
+  CHECK(read_sweep_file(part).meta.shard_index == 2);
+}
+
 TEST_CASE("merge refuses parts of another sweep or version and missing or repeated shards") {
   TempDir dir;
   auto part = [&](int i, const std::string& sweep) {
