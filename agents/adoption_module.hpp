@@ -41,7 +41,8 @@ class AdoptionModule : public Module {
   AdoptionState state_;
   AdoptionWorkspace work_;
   std::vector<double> chip_cost_;          // [country] USD per H100e-year of inference
-  std::vector<double> closed_on_offer_, open_on_offer_;  // [lab] capability once launched, NaN before
+  // [lab] capability of the best closed and open model once the lab launched, NaN before
+  std::vector<double> closed_on_offer_, open_on_offer_;
   std::vector<std::size_t> providers_;     // countries whose labs make models, in country order
   std::vector<std::size_t> lab_provider_;  // [lab] index on the provider axis
   // the last step's shares ([country|sector][option], [..][provider][open, closed])

@@ -36,8 +36,7 @@ const Schema<TalentParams>& talent_schema() {
                  {"utility of a lab in the country where the researcher works now (family, "
                   "language, clearances)",
                   "assumption, range 2-4: 87-90% of Chinese-origin top researchers in the US "
-                  "stayed 5-6 years despite offers at home (Carnegie Endowment "
-                  "2025; NYT 2020)"}),
+                  "stayed 5-6 years despite offers at home (Carnegie Endowment 2025; NYT 2020)"}),
           number(
               "us_visa_openness", &P::us_visa_openness, "fraction", between(0, 1),
               changeable({"fraction of would-be moves into US labs from abroad that a visa allows; "
@@ -58,8 +57,8 @@ const Schema<TalentParams>& talent_schema() {
                    "programmes' signing bonuses, housing, research funds",
                    "assumption, range 0.5-2.5: 10 of 100 Chinese-origin top researchers in "
                    "the US in 2019 had moved to China by 2025 (Carnegie Endowment, Sheehan & "
-                   "Zhuang 2025) "
-                   "against a 2-4x pay gap (estimate); 1.5 gives ~0.2-0.4%/year of US lab staff"})),
+                   "Zhuang 2025) against a 2-4x pay gap (estimate); 1.5 gives ~0.2-0.4%/year "
+                   "of US lab staff"})),
           number("us_entry_per_year", &P::us_entry_per_year, "1/year", between(0, 5),
                  {"new researchers entering US labs per year, per researcher already there "
                   "(new PhDs, engineers from outside AI labs)",
@@ -79,8 +78,7 @@ const Schema<TalentParams>& talent_schema() {
                  {"most a lab's research staff can grow in a year at full pay: the staff budget "
                   "follows the payroll, and a lab hires at most this fast",
                   "OpenAI ~1,500 staff (2024-07) to ~4,500 (2026-03), x1.9/year (headcounts "
-                  "reported by "
-                  "The Information); range 1.5-4"}),
+                  "reported by The Information); range 1.5-4"}),
           number("unpaid_leave_per_year", &P::unpaid_leave_per_year, "1/year", between(0, 365),
                  {"rate at which the staff a lab cannot pay (1 - pay_factor of them) leave",
                   "assumption: unpaid researchers leave within months (6/year: 39% a month)"}),

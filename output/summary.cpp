@@ -64,9 +64,9 @@ std::string summarise_group(const RunResult& run, const std::string& group) {
       }
       const std::string entity = cat.entity_label(spec, e);
       std::snprintf(line, sizeof line, "  %-*s %-12s %10s  [%s .. %s]  %s  (%s)\n", w,
-                    shown == 0 ? spec.name.c_str() : "", entity.c_str(), band_number(b.median).c_str(),
-                    band_number(b.p05).c_str(), band_number(b.p95).c_str(), spec.units.c_str(),
-                    dates[t].iso().c_str());
+                    shown == 0 ? spec.name.c_str() : "", entity.c_str(),
+                    band_number(b.median).c_str(), band_number(b.p05).c_str(),
+                    band_number(b.p95).c_str(), spec.units.c_str(), dates[t].iso().c_str());
       out += line;
       ++shown;
     }

@@ -26,15 +26,19 @@
 # and one that was killed resumes from the runs saved in OUT.part-I-of-SHARDS.h5.partial/ (it
 # loses at most one batch). Logs are OUT.shard-<job>_<task>.log, so a resubmission keeps the
 # earlier ones; without a terminal airace writes a progress line there every minute
-# (AIRACE_PROGRESS_SECONDS sets the interval). Cluster file systems (Lustre, GPFS, NFS) often lack the file locking HDF5 asks
-# for, hence HDF5_USE_FILE_LOCKING=FALSE; each file has exactly one writer.
+# (AIRACE_PROGRESS_SECONDS sets the interval). Cluster file systems (Lustre, GPFS, NFS) often
+# lack the file locking HDF5 asks for, hence HDF5_USE_FILE_LOCKING=FALSE; each file has exactly
+# one writer.
 set -euo pipefail
 
 mode=${1:?"usage: $0 array|mpi SWEEP.yaml OUT.h5 COUNT"}
 sweep=${2:?"the sweep file"}
 out=${3:?"the output file"}
 count=${4:?"the number of shards (array) or MPI ranks (mpi)"}
-[[ $count =~ ^[1-9][0-9]*$ ]] || { echo "$0: COUNT must be a whole number above 0, not '$count'" >&2; exit 2; }
+if [[ ! $count =~ ^[1-9][0-9]*$ ]]; then
+  echo "$0: COUNT must be a whole number above 0, not '$count'" >&2
+  exit 2
+fi
 airace=${AIRACE:-$(command -v airace || echo build/release/airace)}
 threads=${THREADS_PER_TASK:-4}
 stem=${out%.h5}
@@ -84,7 +88,8 @@ case "$mode" in
       --output="${stem}.merge-%j.log" \
       --wrap="bash -c '${merge//\'/\'\\\'\'}'")
     merge_job=${merge_job%%;*}
-    echo "submitted array job $array_job (shards $array of $count) and merge job $merge_job after it"
+    echo "submitted array job $array_job (shards $array of $count)" \
+      "and merge job $merge_job after it"
     ;;
   mpi)
     # One rank per task; each rank uses its task's cores for its own runs (oneTBB). Where srun
