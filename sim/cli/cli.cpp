@@ -586,6 +586,8 @@ int command_analyse(const AnalyseArgs& a) {
                      "the design has " + std::to_string(t.points) +
                          " points, not N(k + 2) = " + std::to_string(saltelli_run_count(n, k)));
   std::vector<SensitivityRecord> records;
+  std::size_t too_few = 0;    // metrics whose indices show too few base rows
+  std::size_t suggested = n;  // base rows that would do for all of them
   std::string csv =
       "metric,parameter,first_order,first_order_low,first_order_high,total,"
       "total_low,total_high\n";
@@ -631,7 +633,21 @@ int command_analyse(const AnalyseArgs& a) {
                     tt.estimate, tt.low, tt.high);
       csv += line;
     }
+    const SobolDiagnosis d = diagnose_sobol(s, n, t.parameters);
+    for (const std::string& w : d.warnings) std::printf("  warning: %s\n", w.c_str());
+    if (!d.warnings.empty()) {
+      ++too_few;
+      suggested = std::max(suggested, d.suggested_base_rows);
+    }
     records.push_back(std::move(rec));
+  }
+  if (too_few > 0) {
+    std::printf(
+        "\nwarning: N = %zu base rows are too few for %zu of %zu metrics: their indices are "
+        "noise-dominated (see the warnings above). Intervals narrow as 1/sqrt(N); about N = "
+        "%zu base rows (%zu runs) would bring every interval under 0.1. Set design.base_rows "
+        "and run the sweep again.\n",
+        n, too_few, records.size(), suggested, saltelli_run_count(suggested, k));
   }
   if (records.empty()) throw InputError({a.file, 0, 0}, "no metric could be analysed (see above)");
   write_sensitivity(a.file, records, a.confidence, a.resamples,

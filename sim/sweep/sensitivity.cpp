@@ -150,4 +150,46 @@ SobolIndices sobol_indices(std::span<const double> outcomes, std::size_t base_ro
   return result;
 }
 
+SobolDiagnosis diagnose_sobol(const SobolIndices& s, std::size_t base_rows,
+                              std::span<const std::string> names, double max_width) {
+  SobolDiagnosis d;
+  d.suggested_base_rows = base_rows;
+  std::string widest_what;
+  const auto outside = [](double v) { return !(v >= -0.05 && v <= 1.05); };
+  for (std::size_t i = 0; i < s.first_order.size() && i < names.size(); ++i) {
+    const SensitivityIndex& f = s.first_order[i];
+    const SensitivityIndex& t = s.total[i];
+    if (outside(f.estimate))
+      d.warnings.push_back(names[i] + ": first-order index " + format_number(f.estimate) +
+                           " is outside [-0.05, 1.05]");
+    if (outside(t.estimate))
+      d.warnings.push_back(names[i] + ": total index " + format_number(t.estimate) +
+                           " is outside [-0.05, 1.05]");
+    if (f.estimate > t.estimate + 0.05)
+      d.warnings.push_back(names[i] + ": first-order index " + format_number(f.estimate) +
+                           " is above its total index " + format_number(t.estimate));
+    for (const auto& [index, what] : {std::pair{&f, "first-order"}, std::pair{&t, "total"}}) {
+      const double width = index->high - index->low;
+      if (std::isfinite(width) && width > d.widest_interval) {
+        d.widest_interval = width;
+        widest_what = std::string(what) + " index of " + names[i];
+      }
+    }
+  }
+  if (d.widest_interval > max_width) {
+    d.warnings.push_back("the widest interval (" + widest_what + ") is " +
+                         format_number(d.widest_interval) + " wide, above " +
+                         format_number(max_width));
+  }
+  if (!d.warnings.empty()) {
+    // Intervals narrow as 1/sqrt(N); at least double N when an index is out of range.
+    const double ratio = std::max(2.0, d.widest_interval / max_width);
+    const double wanted = static_cast<double>(base_rows) * ratio * ratio;
+    std::size_t n = 1;
+    while (static_cast<double>(n) < wanted && n < (std::size_t{1} << 40)) n <<= 1;
+    d.suggested_base_rows = n;
+  }
+  return d;
+}
+
 }  // namespace airace

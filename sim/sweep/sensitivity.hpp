@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "sim/sweep/sweep_error.hpp"
@@ -38,5 +39,18 @@ struct SobolIndices {
 // in the design's row order.
 SobolIndices sobol_indices(std::span<const double> outcomes, std::size_t base_rows,
                            std::size_t parameters, const BootstrapOptions& bootstrap = {});
+
+// Signs that the base rows were too few for an outcome (docs/sweeps.md "Sensitivity indices"):
+// an index outside [-0.05, 1.05], a first-order index above its total by more than 0.05, or an
+// interval wider than `max_width`. Intervals narrow as 1/sqrt(N), so the base rows that would
+// bring the widest under `max_width` are N (width / max_width)^2, rounded up to a power of two.
+struct SobolDiagnosis {
+  std::vector<std::string> warnings;   // one sentence each, naming the parameter
+  double widest_interval = 0.0;        // the widest interval of S1 or ST
+  std::size_t suggested_base_rows = 0;  // N itself when no interval is too wide
+};
+SobolDiagnosis diagnose_sobol(const SobolIndices& indices, std::size_t base_rows,
+                              std::span<const std::string> parameter_names,
+                              double max_width = 0.1);
 
 }  // namespace airace

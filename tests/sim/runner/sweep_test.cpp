@@ -469,4 +469,29 @@ TEST_CASE("a sweep seed from 2^63 up is refused at its line with the range") {
   CHECK(plan.seed == uint64_t{INT64_MAX});
 }
 
+
+TEST_CASE("analyse warns that a 16-point saltelli sweep is too small and says what would do") {
+  TempDir dir;
+  const fs::path file = dir.path / "tiny.yaml";
+  write(file, "sweep: {base: " + kSource +
+                  "/tests/data/small.yaml, seed: 5}\n"
+                  "design: {type: saltelli, base_rows: 4}\n"
+                  "parameters:\n"
+                  "  - {key: labs.cn_lab.efficiency_growth_per_year, range: [1.5, 5]}\n"
+                  "  - {key: lab_model.open_spillover_per_year, range: [0.5, 3]}\n"
+                  "metrics:\n"
+                  "  - {name: gap_end, series: indicators/us_cn_gap_months, value_at: "
+                  "2023-12-31}\n");
+  const fs::path out = dir.path / "tiny.h5";
+  REQUIRE(run_airace("sweep '" + file.string() + "' -q -o '" + out.string() + "'", dir).status ==
+          0);
+  REQUIRE(read_sweep_file(out).points == 16);
+  const Outcome a = run_airace("analyse '" + out.string() + "' --resamples 200", dir);
+  CHECK(a.status == 0);
+  CHECK(a.out.find("warning: the widest interval") != std::string::npos);
+  CHECK(a.out.find("warning: N = 4 base rows are too few for 1 of 1 metrics") !=
+        std::string::npos);
+  CHECK(a.out.find("would bring every interval under 0.1") != std::string::npos);
+}
+
 }  // namespace sweep_test

@@ -137,6 +137,47 @@ TEST_CASE("linear additive function has first order and total indices a_i^2 over
   CHECK(s.total[3].high == 0.0);
 }
 
+TEST_CASE("too few base rows are flagged with the number that would do and enough are not") {
+  const std::vector<std::string> names = {"x1", "x2", "x3"};
+  // N = 8 base rows of a 3-parameter design: 40 runs.
+  {
+    const std::size_t n = 8;
+    const SaltelliDesign design = saltelli_design(n, 3, {SobolScramble::owen, 2024});
+    const std::vector<double> y = evaluate(design, ishigami);
+    const SobolIndices s = sobol_indices(y, n, 3, {300, 0.95, 7});
+    const SobolDiagnosis d = diagnose_sobol(s, n, names);
+    REQUIRE(!d.warnings.empty());
+    CHECK(d.suggested_base_rows > n);
+    std::string all;
+    for (const std::string& w : d.warnings) all += w + "\n";
+    CHECK(contains(all, "wide"));
+  }
+  // An index outside [-0.05, 1.05] or a first-order index above the total is named.
+  {
+    SobolIndices s;
+    s.first_order = {{1.934, -4.891, 10.558}, {0.2, 0.1, 0.3}};
+    s.total = {{0.9, 0.5, 1.2}, {0.5, 0.4, 0.6}};
+    const std::vector<std::string> two = {"us_government.enforcement", "other"};
+    const SobolDiagnosis d = diagnose_sobol(s, 8, two);
+    std::string all;
+    for (const std::string& w : d.warnings) all += w + "\n";
+    CHECK(contains(all, "us_government.enforcement"));
+    CHECK(contains(all, "outside [-0.05, 1.05]"));
+    CHECK(contains(all, "above its total index"));
+    CHECK(!contains(all, "other: first"));
+  }
+  // At the documented sample size (N = 8192 base rows) Ishigami's indices raise no warning.
+  {
+    const std::size_t n = std::size_t{1} << 13;
+    const SaltelliDesign design = saltelli_design(n, 3, {SobolScramble::owen, 2024});
+    const std::vector<double> y = evaluate(design, ishigami);
+    const SobolIndices s = sobol_indices(y, n, 3, {300, 0.95, 7});
+    const SobolDiagnosis d = diagnose_sobol(s, n, names);
+    CHECK(d.warnings.empty());
+    CHECK(d.suggested_base_rows <= n);
+  }
+}
+
 TEST_CASE("a wider confidence level gives a wider bootstrap interval") {
   const std::size_t n = 512;
   const SaltelliDesign design = saltelli_design(n, 3, {SobolScramble::owen, 9});
