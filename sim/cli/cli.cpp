@@ -27,6 +27,7 @@
 #include "sim/model/describe.hpp"
 #include "sim/runner/ensemble.hpp"
 #include "sim/cli/mpi_world.hpp"
+#include "sim/cli/salib_export.hpp"
 #include "sim/model/run_cost.hpp"
 #include "sim/model/scenario.hpp"
 #include "sim/serve/server.hpp"
@@ -563,6 +564,7 @@ int command_merge(const std::vector<std::string>& files, const std::string& outp
 struct AnalyseArgs {
   std::string file;
   std::string csv;
+  std::string salib;
   bool force = false;
   std::size_t resamples = 1000;
   double confidence = 0.95;
@@ -574,6 +576,13 @@ int command_analyse(const AnalyseArgs& a) {
   check_output_path(a.file, OutputRules("the sweep file", {}, a.force));  // /sensitivity goes in
   std::optional<FileReplacement> csv_file;
   if (!a.csv.empty()) csv_file.emplace(a.csv, OutputRules("--csv", {a.file}, a.force));
+  std::optional<FileReplacement> salib_file;
+  if (!a.salib.empty()) {
+    const std::vector<std::filesystem::path> taken =
+        a.csv.empty() ? std::vector<std::filesystem::path>{a.file}
+                      : std::vector<std::filesystem::path>{a.file, a.csv};
+    salib_file.emplace(a.salib, OutputRules("--salib", taken, a.force));
+  }
   const std::size_t n = t.meta.base_rows;
   const std::size_t k = t.parameters.size();
   if (t.meta.design != "saltelli" || t.meta.shard_count != 1)
@@ -644,9 +653,10 @@ int command_analyse(const AnalyseArgs& a) {
   if (too_few > 0) {
     std::printf(
         "\nwarning: N = %zu base rows are too few for %zu of %zu metrics: their indices are "
-        "noise-dominated (see the warnings above). Intervals narrow as 1/sqrt(N); about N = "
-        "%zu base rows (%zu runs) would bring every interval under 0.1. Set design.base_rows "
-        "and run the sweep again.\n",
+        "noise-dominated (see the warnings above). Intervals narrow as 1/sqrt(N): try N = %zu "
+        "base rows (%zu runs; at most 64x N is suggested at a time, so analyse again after "
+        "it) to bring every interval under 0.1. Set design.base_rows and run the sweep "
+        "again.\n",
         n, too_few, records.size(), suggested, saltelli_run_count(suggested, k));
   }
   if (records.empty()) throw InputError({a.file, 0, 0}, "no metric could be analysed (see above)");
@@ -657,6 +667,11 @@ int command_analyse(const AnalyseArgs& a) {
     csv_file->write(csv);
     csv_file->commit();
     std::printf("wrote %s\n", a.csv.c_str());
+  }
+  if (salib_file) {
+    salib_file->write(salib_json(t));
+    salib_file->commit();
+    std::printf("wrote %s (design and outcomes in SALib's row order)\n", a.salib.c_str());
   }
   return 0;
 }
@@ -809,6 +824,9 @@ int run_cli(int argc, char** argv) {
       "analyse", "Sobol first-order and total indices of a saltelli sweep's metrics");
   analyse_cmd->add_option("file", analyse.file, "sweep result file")->required();
   analyse_cmd->add_option("--csv", analyse.csv, "also write the indices to this CSV file");
+  analyse_cmd->add_option("--salib", analyse.salib,
+                          "also write the design and outcomes in SALib's row order to this JSON "
+                          "file, to cross-check the indices with SALib");
   analyse_cmd->add_flag("--force", analyse.force,
                         "write into the sweep file and the CSV file even if they are read-only");
   analyse_cmd->add_option("--resamples", analyse.resamples, "bootstrap resamples")

@@ -182,8 +182,9 @@ SobolDiagnosis diagnose_sobol(const SobolIndices& s, std::size_t base_rows,
                          format_number(max_width));
   }
   if (!d.warnings.empty()) {
-    // Intervals narrow as 1/sqrt(N); at least double N when an index is out of range.
-    const double ratio = std::max(2.0, d.widest_interval / max_width);
+    // Intervals narrow as 1/sqrt(N); at least double N when an index is out of range. From a
+    // few base rows the interval is itself too noisy to extrapolate far: at most 8x (64 N).
+    const double ratio = std::clamp(d.widest_interval / max_width, 2.0, 8.0);
     const double wanted = static_cast<double>(base_rows) * ratio * ratio;
     std::size_t n = 1;
     while (static_cast<double>(n) < wanted && n < (std::size_t{1} << 40)) n <<= 1;

@@ -43,7 +43,9 @@ SobolIndices sobol_indices(std::span<const double> outcomes, std::size_t base_ro
 // Signs that the base rows were too few for an outcome (docs/sweeps.md "Sensitivity indices"):
 // an index outside [-0.05, 1.05], a first-order index above its total by more than 0.05, or an
 // interval wider than `max_width`. Intervals narrow as 1/sqrt(N), so the base rows that would
-// bring the widest under `max_width` are N (width / max_width)^2, rounded up to a power of two.
+// bring the widest under `max_width` are N (width / max_width)^2, rounded up to a power of two,
+// at least 4 N and at most 64 N (from few rows the interval is too noisy to extrapolate further:
+// analyse again after the larger sweep).
 struct SobolDiagnosis {
   std::vector<std::string> warnings;   // one sentence each, naming the parameter
   double widest_interval = 0.0;        // the widest interval of S1 or ST
