@@ -1,6 +1,7 @@
 #include "output/compare.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -23,7 +24,59 @@ DifferenceBand paired_difference(const std::vector<double>& base,
                                 std::to_string(whatif.size()) + " replicates");
   std::vector<double> d(base.size());
   for (std::size_t r = 0; r < base.size(); ++r) d[r] = whatif[r] - base[r];  // NaN stays NaN
-  return {quantile(d, 0.5), quantile(d, 0.05), quantile(d, 0.95)};
+  DifferenceBand band{quantile(d, 0.5), quantile(d, 0.05), quantile(d, 0.95)};
+  std::size_t finite = 0, above = 0, below = 0;
+  for (double x : d) {
+    if (!std::isfinite(x)) continue;
+    ++finite;
+    above += x > 0.0 ? 1 : 0;
+    below += x < 0.0 ? 1 : 0;
+  }
+  if (finite > 0) {
+    band.p_positive = static_cast<double>(above) / static_cast<double>(finite);
+    band.p_negative = static_cast<double>(below) / static_cast<double>(finite);
+  }
+  return band;
+}
+
+namespace {
+
+// Ranks from 1, ties at their mean rank.
+std::vector<double> ranks(const std::vector<double>& v) {
+  std::vector<std::size_t> order(v.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+  std::vector<double> r(v.size());
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i;
+    while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
+    const double mean_rank = 0.5 * static_cast<double>(i + j) + 1.0;
+    for (std::size_t k = i; k <= j; ++k) r[order[k]] = mean_rank;
+    i = j + 1;
+  }
+  return r;
+}
+
+}  // namespace
+
+double rank_correlation(const std::vector<double>& x, const std::vector<double>& y) {
+  std::vector<double> a, b;
+  for (std::size_t i = 0; i < x.size() && i < y.size(); ++i)
+    if (std::isfinite(x[i]) && std::isfinite(y[i])) {
+      a.push_back(x[i]);
+      b.push_back(y[i]);
+    }
+  if (a.size() < 3) return std::nan("");
+  const std::vector<double> ra = ranks(a), rb = ranks(b);
+  const double mean = 0.5 * static_cast<double>(a.size() + 1);
+  double sab = 0.0, saa = 0.0, sbb = 0.0;
+  for (std::size_t i = 0; i < ra.size(); ++i) {
+    sab += (ra[i] - mean) * (rb[i] - mean);
+    saa += (ra[i] - mean) * (ra[i] - mean);
+    sbb += (rb[i] - mean) * (rb[i] - mean);
+  }
+  if (!(saa > 0.0) || !(sbb > 0.0)) return std::nan("");
+  return sab / std::sqrt(saa * sbb);
 }
 
 DifferenceBand unpaired_difference(const std::vector<double>& base,
@@ -138,6 +191,98 @@ std::vector<double> replicate_values(const StoredSeries& s, std::size_t t, std::
   return v;
 }
 
+// One side of a period: YYYY, YYYY-MM or YYYY-MM-DD; the end side of a year or month is its
+// last day.
+std::optional<Date> period_side(const std::string& text, bool end) {
+  if (text.size() == 4 && std::all_of(text.begin(), text.end(), ::isdigit)) {
+    const int year = std::stoi(text);
+    return end ? Date::from_ymd(year, 12, 31) : Date::from_ymd(year, 1, 1);
+  }
+  const std::optional<Date> d = Date::parse(text);
+  if (!d) return d;
+  if (end && text.size() == 7) return d->plus_months(1).plus_days(-1);
+  return d;
+}
+
+struct Period {
+  std::string from, to;  // ISO, inclusive
+  std::string label;     // "2026-01-01..2030-12-31 mean"
+};
+
+// Each replicate's mean of entity e over the axis dates in the period (NaN when none is finite).
+std::vector<double> period_means(const StoredSeries& s, const DateAxis& axis, const Period& p,
+                                 std::size_t e, std::size_t entities) {
+  std::vector<double> mean(s.shape[0], std::nan(""));
+  for (std::size_t r = 0; r < s.shape[0]; ++r) {
+    double sum = 0.0;
+    std::size_t n = 0;
+    for (std::size_t t = 0; t < axis.dates.size(); ++t) {
+      if (axis.dates[t] < p.from || p.to < axis.dates[t]) continue;
+      const double v = s.values[(r * s.shape[1] + t) * entities + e];
+      if (!std::isfinite(v)) continue;
+      sum += v;
+      ++n;
+    }
+    if (n > 0) mean[r] = sum / static_cast<double>(n);
+  }
+  return mean;
+}
+
+bool axis_has_dates_in(const DateAxis& axis, const Period& p) {
+  for (const std::string& d : axis.dates)
+    if (!(d < p.from) && !(p.to < d)) return true;
+  return false;
+}
+
+// The uncertain parameters drawn the same in both files, replicate by replicate.
+struct SharedDraws {
+  std::vector<std::string> parameters;
+  std::vector<std::vector<double>> values;  // [parameter][replicate]
+};
+
+SharedDraws shared_draws(const ParameterDraws& b, const ParameterDraws& w, Comparison& c) {
+  SharedDraws out;
+  for (std::size_t p = 0; p < b.parameters.size(); ++p) {
+    const auto it = std::find(w.parameters.begin(), w.parameters.end(), b.parameters[p]);
+    bool same = it != w.parameters.end() && c.paired && b.replicates == w.replicates;
+    const std::size_t q = same ? static_cast<std::size_t>(it - w.parameters.begin()) : 0;
+    std::vector<double> v(b.replicates);
+    for (std::size_t r = 0; same && r < b.replicates; ++r) {
+      const double x = b.value(r, p), y = w.value(r, q);
+      same = x == y || (std::isnan(x) && std::isnan(y));
+      v[r] = x;
+    }
+    if (same) {
+      out.parameters.push_back(b.parameters[p]);
+      out.values.push_back(std::move(v));
+      c.shared_parameters.push_back(b.parameters[p]);
+    } else {
+      c.unshared_parameters.push_back(b.parameters[p]);
+    }
+  }
+  for (const std::string& p : w.parameters)
+    if (!contains(b.parameters, p)) c.unshared_parameters.push_back(p);
+  return out;
+}
+
+// The three parameters whose draws correlate most (by rank, in absolute value) with the
+// paired difference.
+std::vector<Driver> drivers_of(const SharedDraws& draws, const std::vector<double>& base,
+                               const std::vector<double>& whatif) {
+  std::vector<double> d(base.size());
+  for (std::size_t r = 0; r < base.size(); ++r) d[r] = whatif[r] - base[r];
+  std::vector<Driver> all;
+  for (std::size_t p = 0; p < draws.parameters.size(); ++p) {
+    const double rho = rank_correlation(draws.values[p], d);
+    if (std::isfinite(rho)) all.push_back({draws.parameters[p], rho});
+  }
+  std::stable_sort(all.begin(), all.end(), [](const Driver& a, const Driver& b) {
+    return std::abs(a.rank_correlation) > std::abs(b.rank_correlation);
+  });
+  if (all.size() > 3) all.resize(3);
+  return all;
+}
+
 std::size_t entity_count(const StoredSeries& s) {
   std::size_t n = 1;
   for (std::size_t k = 2; k < s.shape.size(); ++k) n *= s.shape[k];
@@ -177,6 +322,22 @@ Comparison compare_runs(const std::filesystem::path& base, const std::filesystem
     if (!d) throw InputError({"--at " + text, 0, 0}, "not a date: expected YYYY-MM-DD or YYYY-MM");
     at.push_back(d->iso());
   }
+  std::vector<Period> periods;
+  for (const std::string& text : options.periods) {
+    const std::size_t colon = text.find(':');
+    const std::optional<Date> from =
+        colon == std::string::npos ? std::nullopt : period_side(text.substr(0, colon), false);
+    const std::optional<Date> to =
+        colon == std::string::npos ? std::nullopt : period_side(text.substr(colon + 1), true);
+    if (!from || !to)
+      throw InputError({"--period " + text, 0, 0},
+                       "expected FROM:TO, each YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2026:2030)");
+    if (*to < *from)
+      throw InputError({"--period " + text, 0, 0}, "the period ends before it starts");
+    periods.push_back({from->iso(), to->iso(), from->iso() + ".." + to->iso() + " mean"});
+  }
+  const SharedDraws draws =
+      shared_draws(read_parameter_draws(base), read_parameter_draws(whatif), c);
 
   // The series to compare, in the base file's order.
   std::vector<std::string> chosen;
@@ -253,7 +414,9 @@ Comparison compare_runs(const std::filesystem::path& base, const std::filesystem
     ++compared;
 
     std::vector<std::string> dates;
-    if (at.empty()) {
+    if (at.empty() && !periods.empty()) {
+      // Only the periods.
+    } else if (at.empty()) {
       dates = year_end_dates(ab, aw);
     } else {
       for (std::size_t i = 0; i < at.size(); ++i)
@@ -265,29 +428,43 @@ Comparison compare_runs(const std::filesystem::path& base, const std::filesystem
                               " axis in both files");
         }
     }
-    if (dates.empty() && at.empty()) {
+    if (dates.empty() && at.empty() && periods.empty()) {
       c.skipped.push_back(path + ": the two files share no " + sb.cadence + " date");
       continue;
     }
 
     const bool paired = c.paired && sb.shape[0] == sw.shape[0];
     const std::size_t entities = entity_count(sb);
+    const auto add_row = [&](std::string date, const std::vector<double>& vb,
+                             const std::vector<double>& vw, std::size_t e) {
+      ComparisonRow row;
+      row.series = path;
+      row.entity = entity_label(sb, e);
+      row.date = std::move(date);
+      row.units = sb.units;
+      row.base_median = quantile(vb, 0.5);
+      row.whatif_median = quantile(vw, 0.5);
+      row.difference = paired ? paired_difference(vb, vw) : unpaired_difference(vb, vw);
+      row.ratio = ratio_of(row.base_median, row.whatif_median);
+      if (paired && draws.values.size() > 0 && draws.values.front().size() == vb.size())
+        row.drivers = drivers_of(draws, vb, vw);
+      c.rows.push_back(std::move(row));
+    };
+    for (const Period& p : periods) {
+      if (!axis_has_dates_in(ab, p) || !axis_has_dates_in(aw, p)) {
+        c.skipped.push_back(path + " over " + p.from + ".." + p.to + ": no " + sb.cadence +
+                            " date of the period in both files");
+        continue;
+      }
+      for (std::size_t e = 0; e < entities; ++e)
+        add_row(p.label, period_means(sb, ab, p, e, entities), period_means(sw, aw, p, e, entities),
+                e);
+    }
     for (const std::string& d : dates) {
       const std::size_t tb = ab.index_at(d), tw = aw.index_at(d);
-      for (std::size_t e = 0; e < entities; ++e) {
-        const std::vector<double> vb = replicate_values(sb, tb, e, entities);
-        const std::vector<double> vw = replicate_values(sw, tw, e, entities);
-        ComparisonRow row;
-        row.series = path;
-        row.entity = entity_label(sb, e);
-        row.date = ab.dates[tb];
-        row.units = sb.units;
-        row.base_median = quantile(vb, 0.5);
-        row.whatif_median = quantile(vw, 0.5);
-        row.difference = paired ? paired_difference(vb, vw) : unpaired_difference(vb, vw);
-        row.ratio = ratio_of(row.base_median, row.whatif_median);
-        c.rows.push_back(std::move(row));
-      }
+      for (std::size_t e = 0; e < entities; ++e)
+        add_row(ab.dates[tb], replicate_values(sb, tb, e, entities),
+                replicate_values(sw, tw, e, entities), e);
     }
   }
   if (compared == 0)
@@ -337,11 +514,31 @@ std::string pairing_line(const Comparison& c) {
          "quadrature";
 }
 
+// Which uncertain parameters the spread mixes in, and which drive it.
+std::string parameters_line(const Comparison& c) {
+  std::string out;
+  if (!c.shared_parameters.empty())
+    out += std::to_string(c.shared_parameters.size()) +
+           " uncertain parameters drawn alike in both files: the interval is the spread of the "
+           "effect over their draws and the noise; drivers are the parameters whose draws "
+           "correlate most with it\n";
+  else if (c.paired)
+    out += "no uncertain parameters: the interval is the spread of the effect over the noise "
+           "alone\n";
+  if (!c.unshared_parameters.empty())
+    out += "drawn differently or in one file only (not paired, not among the drivers): " +
+           join_words(c.unshared_parameters) + "\n";
+  return out;
+}
+
 }  // namespace
 
 std::string comparison_table(const Comparison& c) {
-  const std::vector<std::string> head = {
-      "series", "entity", "date", "base", "what-if", "difference [5%, 95%]", "ratio", "", "units"};
+  bool any_drivers = false;
+  for (const ComparisonRow& r : c.rows) any_drivers = any_drivers || !r.drivers.empty();
+  std::vector<std::string> head = {"series", "entity", "date",  "base", "what-if",
+                                   "difference [5%, 95%]", "P(>0)", "ratio", "", "units"};
+  if (any_drivers) head.push_back("drivers (rank correlation with the difference)");
   std::vector<std::vector<std::string>> cells;
   std::size_t flagged = 0;
   for (std::size_t i = 0; i < c.rows.size(); ++i) {
@@ -349,11 +546,22 @@ std::string comparison_table(const Comparison& c) {
     const bool first = i == 0 || c.rows[i - 1].series != r.series;
     const DifferenceBand& d = r.difference;
     flagged += d.beyond_noise() ? 1 : 0;
+    char share[16] = "-";
+    if (std::isfinite(d.p_positive)) std::snprintf(share, sizeof share, "%.2f", d.p_positive);
     cells.push_back(
         {first ? r.series : "", r.entity.empty() ? "-" : r.entity, r.date, number(r.base_median),
          number(r.whatif_median),
          signed_number(d.median) + " [" + signed_number(d.p05) + ", " + signed_number(d.p95) + "]",
-         std::isnan(r.ratio) ? "-" : number(r.ratio), d.beyond_noise() ? "*" : "", r.units});
+         share, std::isnan(r.ratio) ? "-" : number(r.ratio), d.beyond_noise() ? "*" : "", r.units});
+    if (any_drivers) {
+      std::string text;
+      for (const Driver& dr : r.drivers) {
+        char rho[16];
+        std::snprintf(rho, sizeof rho, "%+.2f", dr.rank_correlation);
+        text += (text.empty() ? "" : ", ") + dr.parameter + " " + rho;
+      }
+      cells.back().push_back(text.empty() ? "-" : text);
+    }
   }
   std::vector<std::size_t> width(head.size());
   for (std::size_t k = 0; k < head.size(); ++k) {
@@ -365,7 +573,7 @@ std::string comparison_table(const Comparison& c) {
     std::string s(1, ' ');
     for (std::size_t k = 0; k < row.size(); ++k) {
       // Numbers right-aligned, words left-aligned; the last column is not padded.
-      const bool right = k >= 3 && k <= 6;
+      const bool right = k >= 3 && k <= 7;
       const std::size_t pad = k + 1 == row.size() ? 0 : width[k] - row[k].size();
       s.append(1, ' ');
       if (right) s.append(pad, ' ');
@@ -380,7 +588,11 @@ std::string comparison_table(const Comparison& c) {
 
   std::string out = "what-if minus base: " + c.whatif_file + " - " + c.base_file + "\n" +
                     pairing_line(c) + "\n" +
-                    "* beyond noise: the 90% interval of the difference excludes 0\n\n";
+                    "* beyond noise: the 90% interval of the difference excludes 0\n" +
+                    (c.paired ? "P(>0): the share of paired replicates in which the what-if is "
+                                "higher (below 0.5: mostly lower)\n"
+                              : "") +
+                    parameters_line(c) + "\n";
   out += line(head);
   for (const auto& row : cells) out += line(row);
   out += '\n';
@@ -396,14 +608,21 @@ std::string comparison_table(const Comparison& c) {
 std::string comparison_csv(const Comparison& c) {
   std::string out =
       "series,entity,date,base_median,whatif_median,difference_median,difference_p05,"
-      "difference_p95,ratio,beyond_noise,units,pairing\n";
+      "difference_p95,ratio,beyond_noise,units,pairing,p_positive,p_negative,driver_1,"
+      "rank_correlation_1,driver_2,rank_correlation_2,driver_3,rank_correlation_3\n";
   const std::string pairing = c.paired ? "paired" : "unpaired";
   for (const ComparisonRow& r : c.rows) {
     const DifferenceBand& d = r.difference;
     out += csv_field(r.series) + "," + csv_field(r.entity) + "," + r.date + "," +
            full(r.base_median) + "," + full(r.whatif_median) + "," + full(d.median) + "," +
            full(d.p05) + "," + full(d.p95) + "," + full(r.ratio) + "," +
-           (d.beyond_noise() ? "1" : "0") + "," + csv_field(r.units) + "," + pairing + "\n";
+           (d.beyond_noise() ? "1" : "0") + "," + csv_field(r.units) + "," + pairing + "," +
+           full(d.p_positive) + "," + full(d.p_negative);
+    for (std::size_t k = 0; k < 3; ++k)
+      out += k < r.drivers.size()
+                 ? "," + csv_field(r.drivers[k].parameter) + "," + full(r.drivers[k].rank_correlation)
+                 : std::string(",,");
+    out += "\n";
   }
   return out;
 }

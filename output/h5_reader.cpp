@@ -451,6 +451,36 @@ StoredSeries read_series(const std::filesystem::path& path, std::string_view ser
   });
 }
 
+ParameterDraws read_parameter_draws(const std::filesystem::path& path) {
+  return with_run_file(path, [&](hid_t file) {
+    ParameterDraws d;
+    if (!has_link(file, "uncertainty")) return d;
+    const Handle g(H5Gopen2(file, "uncertainty", H5P_DEFAULT), H5Gclose, "opening /uncertainty");
+    if (!has_link(g.get(), "parameter") || !has_link(g.get(), "values"))
+      throw h5::Failure{"/uncertainty lacks its 'parameter' or 'values' dataset", {}};
+    d.parameters = read_string_dataset(g.get(), "parameter");
+    const std::string where = "/uncertainty/values";
+    const Handle ds(H5Dopen2(g.get(), "values", H5P_DEFAULT), H5Dclose, "opening " + where);
+    const Handle space(H5Dget_space(ds.get()), H5Sclose, "reading " + where);
+    hsize_t dims[2] = {0, 0};
+    if (check(H5Sget_simple_extent_ndims(space.get()), "reading " + where) != 2)
+      throw h5::Failure{where + " is not a [replicate, parameter] table", {}};
+    check(H5Sget_simple_extent_dims(space.get(), dims, nullptr), "reading " + where);
+    if (dims[1] != d.parameters.size())
+      throw h5::Failure{where + " has " + std::to_string(dims[1]) + " columns for " +
+                            std::to_string(d.parameters.size()) + " parameters",
+                        {}};
+    d.replicates = static_cast<std::size_t>(dims[0]);
+    h5::check_fits_in_memory(static_cast<double>(dims[0]) * static_cast<double>(dims[1]),
+                             sizeof(double), where);
+    d.values.resize(d.replicates * d.parameters.size());
+    if (!d.values.empty())
+      check(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, d.values.data()),
+            "reading " + where);
+    return d;
+  });
+}
+
 std::vector<std::string> read_time_axis(const std::filesystem::path& path,
                                         std::string_view cadence) {
   return with_run_file(path, [&](hid_t file) {

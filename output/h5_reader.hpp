@@ -94,6 +94,18 @@ StoredSeries read_series(const std::filesystem::path& path, std::string_view ser
 StoredEvents read_events(const std::filesystem::path& path, std::string_view group,
                          std::string_view name);
 
+// The values each replicate drew for the run's uncertain parameters (/uncertainty); empty when
+// the run had none.
+struct ParameterDraws {
+  std::vector<std::string> parameters;  // --set paths, e.g. lab_model.scarcity_elasticity
+  std::size_t replicates = 0;
+  std::vector<double> values;  // [replicate * parameters.size() + parameter]
+  double value(std::size_t replicate, std::size_t parameter) const {
+    return values[replicate * parameters.size() + parameter];
+  }
+};
+ParameterDraws read_parameter_draws(const std::filesystem::path& path);
+
 // The ISO dates ("YYYY-MM-DD") of the time axis of a cadence, e.g. "monthly".
 std::vector<std::string> read_time_axis(const std::filesystem::path& path,
                                         std::string_view cadence);

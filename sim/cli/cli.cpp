@@ -681,6 +681,7 @@ struct CompareArgs {
   std::string whatif;
   std::string csv;
   std::vector<std::string> dates;
+  std::vector<std::string> periods;
   std::vector<std::string> series;
   bool all = false;
   bool force = false;
@@ -689,7 +690,7 @@ struct CompareArgs {
 int command_compare(const CompareArgs& a) {
   std::optional<FileReplacement> csv_file;
   if (!a.csv.empty()) csv_file.emplace(a.csv, OutputRules("--csv", {a.base, a.whatif}, a.force));
-  const Comparison c = compare_runs(a.base, a.whatif, {a.series, a.all, a.dates});
+  const Comparison c = compare_runs(a.base, a.whatif, {a.series, a.all, a.dates, a.periods});
   std::cout << comparison_table(c);
   if (csv_file) {
     csv_file->write(comparison_csv(c));
@@ -856,6 +857,13 @@ int run_cli(int argc, char** argv) {
       ->add_option("--at", compare.dates,
                    "compare at these dates (YYYY-MM-DD or YYYY-MM; repeat or separate with "
                    "commas; default: the last date of each year both files cover)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  compare_cmd
+      ->add_option("--period", compare.periods,
+                   "compare each replicate's mean over FROM:TO (YYYY, YYYY-MM or YYYY-MM-DD, "
+                   "inclusive: 2026:2030; repeat or separate with commas); with no --at, "
+                   "only the periods")
       ->delimiter(',')
       ->allow_extra_args(false);
   CLI::Option* series_opt =

@@ -34,6 +34,9 @@ struct RunSpec {
   std::string gap_name = "us_cn_gap_months";
   std::string compute_name = "compute_h100e";
   std::vector<std::string> countries = {"US", "CN"};
+  // Uncertain parameters and the value each replicate drew ([replicate][parameter]).
+  std::vector<std::string> parameters = {};
+  std::function<double(std::size_t r, std::size_t p)> draw = {};
 };
 
 // A hand-built run from 2022-01-01: indicators/<gap_name> [monthly], indicators/compute_h100e
@@ -65,6 +68,15 @@ fs::path write_run(const fs::path& file, const RunSpec& spec, const ValueFn& val
           b.set(ids[s], t, e, value(s, r, t, e));
     }
     run.replicates.push_back(std::move(b));
+  }
+  if (!spec.parameters.empty()) {
+    run.draws.parameters = spec.parameters;
+    run.draws.units.assign(spec.parameters.size(), "");
+    run.draws.distributions.assign(spec.parameters.size(), "uniform(low=0, high=1)");
+    for (std::size_t r = 0; r < spec.replicates; ++r)
+      for (std::size_t p = 0; p < spec.parameters.size(); ++p)
+        run.draws.values.push_back(spec.draw(r, p));
+    run.draws.failures.assign(spec.replicates, "");
   }
   write_run_file(file, run);
   return file;
@@ -210,7 +222,9 @@ TEST_CASE("compare CSV has a header and one row per series entity and date") {
   const Comparison c = compare_runs(base, base, {.dates = {"2022-06-30", "2023-06-30"}});
   const std::string csv = comparison_csv(c);
   CHECK(csv.rfind("series,entity,date,base_median,whatif_median,difference_median,difference_p05,"
-                  "difference_p95,ratio,beyond_noise,units,pairing\n",
+                  "difference_p95,ratio,beyond_noise,units,pairing,p_positive,p_negative,"
+                  "driver_1,rank_correlation_1,driver_2,rank_correlation_2,driver_3,"
+                  "rank_correlation_3\n",
                   0) == 0);
   std::size_t lines = 0;
   for (char ch : csv) lines += ch == '\n' ? 1 : 0;
@@ -224,7 +238,8 @@ TEST_CASE("compare CSV has a header and one row per series entity and date") {
   const std::string rest = csv.substr(at, csv.find('\n', at) - at);
   std::size_t used = 0;
   CHECK(std::stod(rest, &used) == row->base_median);
-  CHECK(rest.substr(used) == "," + rest.substr(0, used) + ",0,0,0,1,0,H100e,paired");
+  // A run against itself: no replicate differs either way; no uncertain parameters.
+  CHECK(rest.substr(used) == "," + rest.substr(0, used) + ",0,0,0,1,0,H100e,paired,0,0,,,,,,");
 }
 
 TEST_CASE("compare leaves out and names series it cannot pair up") {
@@ -275,6 +290,79 @@ TEST_CASE("compare of bad input raises an input error naming the file or option"
   { std::ofstream(dir / "text.h5") << "not hdf5"; }
   CHECK(input_error_of([&] { compare_runs(dir / "text.h5", base); }).find("not an HDF5 file") !=
         std::string::npos);
+}
+
+
+TEST_CASE("a paired difference gives the shares of replicates above and below zero") {
+  const DifferenceBand d = paired_difference({0, 0, 0, 0, 0}, {1, 2, -1, 0, 3});
+  CHECK(d.p_positive == doctest::Approx(0.6));
+  CHECK(d.p_negative == doctest::Approx(0.2));
+  CHECK(std::isnan(unpaired_difference({1, 2, 3}, {2, 3, 4}).p_positive));
+}
+
+TEST_CASE("rank correlation is Spearman's with tied ranks averaged") {
+  CHECK(rank_correlation({1, 2, 3, 4}, {10, 20, 30, 40}) == doctest::Approx(1.0));
+  CHECK(rank_correlation({1, 2, 3, 4}, {1, 8, 27, 64}) == doctest::Approx(1.0));  // monotone
+  CHECK(rank_correlation({1, 2, 3, 4}, {4, 3, 2, 1}) == doctest::Approx(-1.0));
+  // Ranks (1, 2.5, 2.5, 4) and (1, 2, 3, 4): r = 4.5 / sqrt(4.5 * 5).
+  CHECK(rank_correlation({1, 2, 2, 3}, {1, 2, 3, 4}) == doctest::Approx(4.5 / std::sqrt(22.5)));
+  CHECK(std::isnan(rank_correlation({1, 1, 1}, {1, 2, 3})));
+  CHECK(std::isnan(rank_correlation({1, NAN, 3}, {1, 2, 3})));  // two finite pairs only
+}
+
+TEST_CASE("compare names the uncertain parameters that drive a what-if's effect") {
+  TempDir dir;
+  // Parameter 'strength' sets the size of the effect replicate by replicate; 'other' does
+  // nothing; 'changed' is drawn differently in the what-if, so it is not paired.
+  const auto draw = [](std::size_t r, std::size_t p) {
+    const double u = static_cast<double>((r * 7 + 3) % 40) / 40.0;
+    const double v = static_cast<double>((r * 13 + 5) % 40) / 40.0;
+    return p == 0 ? u : p == 1 ? v : 0.5;
+  };
+  RunSpec spec;
+  spec.replicates = 40;
+  spec.parameters = {"strength", "other", "changed"};
+  spec.draw = draw;
+  const fs::path base = write_run(dir / "base.h5", spec, base_value);
+  RunSpec whatif_spec = spec;
+  whatif_spec.draw = [&](std::size_t r, std::size_t p) { return p == 2 ? 0.9 : draw(r, p); };
+  const fs::path whatif = write_run(
+      dir / "whatif.h5", whatif_spec, [&](int s, std::size_t r, std::size_t t, std::size_t e) {
+        return base_value(s, r, t, e) + (s == 0 ? 1.0 + 4.0 * draw(r, 0) : 0.0);
+      });
+  const Comparison c = compare_runs(base, whatif, {.series = {"indicators/us_cn_gap_months"},
+                                                   .dates = {"2023-12"},
+                                                   .periods = {"2022:2023", "2023-07:2023-12"}});
+  CHECK(c.shared_parameters == std::vector<std::string>{"strength", "other"});
+  CHECK(c.unshared_parameters == std::vector<std::string>{"changed"});
+  REQUIRE(c.rows.size() == 3);  // two periods, then the date
+  for (const ComparisonRow& r : c.rows) {
+    CAPTURE(r.date);
+    CHECK(r.difference.p_positive == 1.0);
+    CHECK(r.difference.p_negative == 0.0);
+    REQUIRE(!r.drivers.empty());
+    CHECK(r.drivers.front().parameter == "strength");
+    CHECK(r.drivers.front().rank_correlation == doctest::Approx(1.0));
+    for (const Driver& d : r.drivers) CHECK(d.parameter != "changed");
+  }
+  // A period's row compares each replicate's mean over it: the gap rises 5 a month, so its
+  // 2022-2023 mean sits at month 11.5 and its second-half-2023 mean at month 20.5.
+  CHECK(c.rows[0].date == "2022-01-01..2023-12-31 mean");
+  CHECK(c.rows[1].date == "2023-07-01..2023-12-31 mean");
+  CHECK(c.rows[1].base_median - c.rows[0].base_median == doctest::Approx(5.0 * 9.0));
+  const std::string table = comparison_table(c);
+  CHECK(table.find("strength +1.00") != std::string::npos);
+  CHECK(table.find("drawn differently or in one file only") != std::string::npos);
+  const std::string csv = comparison_csv(c);
+  CHECK(csv.find("p_positive,p_negative,driver_1,rank_correlation_1") != std::string::npos);
+  CHECK(csv.find(",strength,1,") != std::string::npos);
+  // A period that is not one.
+  CHECK(input_error_of([&] {
+          compare_runs(base, whatif, {.periods = {"2023:2022"}});
+        }).find("ends before it starts") != std::string::npos);
+  CHECK(input_error_of([&] {
+          compare_runs(base, whatif, {.periods = {"2023"}});
+        }).find("expected FROM:TO") != std::string::npos);
 }
 
 }  // namespace compare_test

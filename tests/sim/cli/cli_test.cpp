@@ -242,7 +242,7 @@ TEST_CASE("airace compare of a run with itself shows no difference beyond noise"
   REQUIRE(rows.size() > 1);
   for (std::size_t i = 1; i < rows.size(); ++i) {
     const std::vector<std::string> f = csv_fields(rows[i]);
-    REQUIRE(f.size() == 12);
+    REQUIRE(f.size() == 20);
     CAPTURE(rows[i]);
     CHECK(f[9] == "0");                    // beyond_noise
     CHECK((f[5] == "0" || f[5].empty()));  // difference_median (empty: NaN throughout)
@@ -270,7 +270,8 @@ TEST_CASE("airace compare writes one CSV row per indicator entity and date") {
   REQUIRE(!rows.empty());
   CHECK(rows[0] ==
         "series,entity,date,base_median,whatif_median,difference_median,difference_p05,"
-        "difference_p95,ratio,beyond_noise,units,pairing");
+        "difference_p95,ratio,beyond_noise,units,pairing,p_positive,p_negative,driver_1,"
+        "rank_correlation_1,driver_2,rank_correlation_2,driver_3,rank_correlation_3");
   CHECK(rows.size() == 1 + expected);
   CHECK(slurp(csv).find("indicators/compute_h100e,CN,2022-06-01,") != std::string::npos);
   CHECK(slurp(csv).find("indicators/compute_h100e,CN,2022-12-01,") != std::string::npos);
@@ -289,7 +290,7 @@ TEST_CASE("airace compare finds less smuggling into China under stronger enforce
   const std::vector<std::string> rows = lines_of(slurp(csv));
   REQUIRE(rows.size() == 2);
   const std::vector<std::string> f = csv_fields(rows[1]);
-  REQUIRE(f.size() == 12);
+  REQUIRE(f.size() == 20);
   CHECK(f[0] == "indicators/cn_smuggled_h100e");
   CHECK(f[2] == "2022-12-01");
   CHECK(std::stod(f[4]) < std::stod(f[3]));  // what-if median below base median
@@ -297,6 +298,7 @@ TEST_CASE("airace compare finds less smuggling into China under stronger enforce
   CHECK(std::stod(f[7]) < 0.0);  // the 95th percentile of the difference is below 0
   CHECK(f[9] == "1");
   CHECK(f[11] == "paired");
+  CHECK(std::stod(f[13]) > 0.9);  // p_negative: lower in nearly every paired replicate
 }
 
 TEST_CASE("airace compare pairs replicates only when the seeds match") {
@@ -309,7 +311,7 @@ TEST_CASE("airace compare pairs replicates only when the seeds match") {
   CHECK(o.out.find("unpaired (seeds 7 and 8, replicates 4 and 4)") != std::string::npos);
   const std::vector<std::string> rows = lines_of(slurp(csv));
   REQUIRE(rows.size() > 1);
-  CHECK(csv_fields(rows[1]).back() == "unpaired");
+  CHECK(csv_fields(rows[1])[11] == "unpaired");
 }
 
 TEST_CASE("airace compare of bad files and options exits with status 2 naming the problem") {
