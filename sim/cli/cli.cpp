@@ -233,8 +233,44 @@ int command_run(const RunArgs& a, const std::string& command_line) {
   return 0;
 }
 
+// A sweep file (docs/sweeps.md) is validated as a sweep: its base scenario, parameters and
+// ranges, design (and its size) and metrics, every error at its line and column.
+int command_check_sweep(const std::string& file, const std::optional<std::string>& text,
+                        const std::vector<std::string>& sets) {
+  if (!sets.empty())
+    throw InputError({"--set", 0, 0},
+                     "'" + file +
+                         "' is a sweep file: --set changes a scenario, and a sweep sets its "
+                         "parameters itself (vary a key under parameters:, or check the base "
+                         "scenario with --set)");
+  std::error_code ec;
+  // A pipe given as the file has been read already: its text is all there is.
+  const SweepPlan plan =
+      std::filesystem::is_regular_file(file, ec) ? load_sweep(file) : load_sweep_text(*text, file);
+  const auto counted = [](std::size_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  std::printf(
+      "%s: OK: sweep '%s', %s design, %zu points x %zu replicates = %zu runs, %s, %s, %s; "
+      "base scenario '%s' (%s), %s to %s\n",
+      file.c_str(), plan.name.c_str(), design_type_name(plan.design).c_str(), plan.points(),
+      plan.replicates, plan.runs(),
+      counted(plan.parameters.size(), "parameter", "parameters").c_str(),
+      counted(plan.metrics.size(), "metric", "metrics").c_str(),
+      counted(plan.keep_series.size(), "kept series", "kept series").c_str(),
+      plan.base.info.name.c_str(), plan.base_file.string().c_str(),
+      plan.base.info.start.iso().c_str(), plan.base.info.end.iso().c_str());
+  return 0;
+}
+
 int command_check(const std::string& file, const std::vector<std::string>& sets) {
-  const Scenario s = load_scenario(file, sets);
+  std::string why;
+  const std::optional<std::string> text = read_yaml_file(file, false, why);
+  if (text && is_sweep_text(*text, file)) return command_check_sweep(file, text, sets);
+  std::error_code ec;
+  const Scenario s = !text || std::filesystem::is_regular_file(file, ec)
+                         ? load_scenario(file, sets)  // reports an unreadable file
+                         : load_scenario_text(*text, file, sets);
   check_ensemble_fits(s);
   std::printf(
       "%s: OK: scenario '%s', %s to %s, %zu countries, %zu chips, %zu producers, %zu labs, "
@@ -691,7 +727,8 @@ int run_cli(int argc, char** argv) {
       "  airace run                                 run scenarios/baseline.yaml\n"
       "  airace run my.yaml -r 100 -o out.h5        100 replicates into out.h5\n"
       "  airace run --set labs.deepseek.efficiency_growth_per_year=4\n"
-      "  airace check my.yaml                       find every error, run nothing\n"
+      "  airace check my.yaml                       find every error, run nothing (a scenario\n"
+      "                                             or a sweep file)\n"
       "  airace describe labs[]                     parameters of labs, with units\n"
       "  airace describe --values my.yaml labs      what my.yaml sets for labs, with sources\n"
       "  airace sweep scenarios/sweeps/x.yaml       run a parameter sweep (docs/sweeps.md)\n"
@@ -740,8 +777,9 @@ int run_cli(int argc, char** argv) {
 
   std::string check_file;
   std::vector<std::string> check_sets;
-  CLI::App* check_cmd = app.add_subcommand("check", "Validate a scenario without running it");
-  check_cmd->add_option("scenario", check_file, "scenario file")->required();
+  CLI::App* check_cmd =
+      app.add_subcommand("check", "Validate a scenario or a sweep file without running it");
+  check_cmd->add_option("file", check_file, "scenario or sweep file")->required();
   check_cmd->add_option("--set", check_sets, "override a scenario value (repeat for several)")
       ->allow_extra_args(false);
 
@@ -881,7 +919,7 @@ int run_cli(int argc, char** argv) {
     // Too large for this machine, not a bug: reported like bad input, without allocating.
     std::cerr << "error: out of memory: ";
     if (*run_cmd) std::cerr << "running the scenario " << run.scenario;
-    else if (*check_cmd) std::cerr << "checking the scenario " << check_file;
+    else if (*check_cmd) std::cerr << "checking " << check_file;
     else if (*sweep_cmd) std::cerr << "running the sweep " << sweep.file;
     else if (*merge_cmd) std::cerr << "merging the parts into " << merge_output;
     else if (*analyse_cmd) std::cerr << "analysing " << analyse.file;

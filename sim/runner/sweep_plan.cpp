@@ -750,6 +750,17 @@ DesignMatrix unit_design(const SweepPlan& plan, const DesignSection& d, Diagnost
 
 }  // namespace
 
+bool is_sweep_text(const std::string& text, const std::string& file_name) {
+  Diagnostics ignored;
+  const ConfigNode root = parse_yaml_text(text, file_name, ignored);
+  if (ignored.size() > 0 || !root.is_map() || root.entries.empty()) return false;
+  if (root.find("sweep") != nullptr) return true;
+  const std::vector<std::string> sections = definition_schema().keys();
+  return std::all_of(root.entries.begin(), root.entries.end(), [&](const ConfigEntry& e) {
+    return std::find(sections.begin(), sections.end(), e.key) != sections.end();
+  });
+}
+
 SweepPlan load_sweep(const std::filesystem::path& file) {
   std::string why;
   const auto text = read_yaml_file(file, false, why);
