@@ -500,7 +500,9 @@ void resolve_metric(SweepMetric& m, const SweepPlan& plan, Diagnostics& diags) {
     case MetricKind::value_at:
     case MetricKind::mean: m.units = spec.units; break;
     case MetricKind::max_drawdown: m.units = m.relative ? "fraction" : spec.units; break;
-    case MetricKind::first_crossing: m.units = "years since the scenario's start"; break;
+    // "years", not "years since the start": CF readers (xarray) take "<unit> since <date>" for
+    // dates and fail to decode it.
+    case MetricKind::first_crossing: m.units = "years"; break;
   }
   const std::vector<Date>& dates = c.time_axis(spec.cadence).dates;
   const std::string first = dates.empty() ? "?" : dates.front().iso();
