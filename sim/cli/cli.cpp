@@ -39,6 +39,25 @@ namespace {
 constexpr int kExitInput = 2;
 constexpr const char* kDefaultScenario = "scenarios/baseline.yaml";
 
+// Where an installed airace keeps what it ships (scenarios, scripts), relative to the folder of
+// the program: ../share/airace for <prefix>/bin/airace (CMakeLists.txt, docs/install.md).
+#ifndef AIRACE_DATA_FROM_BIN
+#define AIRACE_DATA_FROM_BIN "../share/airace"
+#endif
+
+// A file airace ships, named as in the source tree (scenarios/baseline.yaml): there when run from
+// a source tree's root, else the installed copy beside the program, else the name as given (and
+// the loader's message about it).
+std::string shipped_file(const std::string& relative) {
+  std::error_code ec;
+  if (std::filesystem::exists(relative, ec)) return relative;
+  const std::filesystem::path program = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return relative;
+  const std::filesystem::path installed =
+      (program.parent_path() / AIRACE_DATA_FROM_BIN / relative).lexically_normal();
+  return std::filesystem::exists(installed, ec) ? installed.string() : relative;
+}
+
 struct RunArgs {
   std::string scenario = kDefaultScenario;
   std::string output;
@@ -718,7 +737,8 @@ int run_cli(int argc, char** argv) {
   CLI::App app{
       "airace: an agent-based simulator of the US-China AI race.\n"
       "Scenarios are YAML files (see docs/scenarios.md); results are HDF5 files of time series\n"
-      "that h5py, pandas and xarray read directly. Plot one with: python3 scripts/plot.py FILE.h5",
+      "that h5py, pandas and xarray read directly. Plot one with: python3 " +
+          shipped_file("scripts/plot.py") + " FILE.h5",
       "airace"};
   app.set_version_flag("--version", std::string(kProgramVersion) + " (" + kGitRevision + ")");
   app.require_subcommand(1);
@@ -897,6 +917,11 @@ int run_cli(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kExitInput;
   }
+
+  // The default scenarios, from the working directory (a source tree) or the installed copy.
+  if (run_cmd->get_option("scenario")->count() == 0) run.scenario = shipped_file(run.scenario);
+  if (serve_cmd->get_option("scenario")->count() == 0)
+    serve.scenario = shipped_file(serve.scenario);
 
   try {
     if (*run_cmd) return command_run(run, join_command_line(argc, argv));
