@@ -471,6 +471,17 @@ bool finished_already(const SweepPlan& plan, const Shard& shard,
 int sweep_into(const SweepPlan& plan, const SweepArgs& a, const Shard& shard,
                const std::filesystem::path& target, bool talk, const std::string& command_line) {
   if (!a.force && finished_already(plan, shard, target)) {
+    // A sweep killed after its file got its name, while its saved runs were being cleared away,
+    // leaves some of them: every run is in the file, so they go, under the file's lock (a
+    // writer that holds it keeps its batches; they then stay for it).
+    if (const std::filesystem::path dir = partial_dir(target); std::filesystem::exists(dir)) {
+      try {
+        const FileReplacement lock(target, sweep_output_rules(plan, a));
+        std::error_code ignored;
+        std::filesystem::remove_all(dir, ignored);
+      } catch (const std::exception&) {
+      }
+    }
     const std::string what = shard.count > 1 ? "shard " + std::to_string(shard.index) + "/" +
                                                    std::to_string(shard.count) + " of this sweep"
                                              : "this sweep";
