@@ -10,12 +10,15 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <system_error>
 
 #include "output/h5_detail.hpp"
 #include "output/h5_writer.hpp"
 #include "output/meta_checksum.hpp"
+#include "sim/core/calendar.hpp"
 #include "sim/core/diagnostics.hpp"
 
 namespace airace {
@@ -110,6 +113,82 @@ Handle group(hid_t parent, const std::string& name) {
                 "creating group " + name);
 }
 
+// /series: the kept series, each dimension with its scale (the layout in sweep_file.hpp).
+void write_kept_series(hid_t file, const SweepTable& t, hid_t point, hid_t replicate) {
+  const Handle series = group(file, "series");
+  std::map<std::string, Handle> times;  // /series/time_<cadence>
+  for (const SweepSeriesInfo& s : t.series) {
+    const std::string time_name = "time_" + s.cadence;
+    if (times.contains(time_name)) continue;
+    Handle iso = write_strings(series.get(), time_name, {s.dates.size()}, s.dates);
+    check(H5DSset_scale(iso.get(), time_name.c_str()), "making /series/" + time_name + " a scale");
+    times.emplace(time_name, std::move(iso));
+  }
+  for (std::size_t i = 0; i < t.series.size(); ++i) {
+    const SweepSeriesInfo& s = t.series[i];
+    const std::string where = "/series/" + s.group + "/" + s.name;
+    const std::string time_name = "time_" + s.cadence;
+    if (check(H5Lexists(series.get(), s.group.c_str(), H5P_DEFAULT), "looking up") <= 0)
+      group(series.get(), s.group);
+    const Handle g(H5Gopen2(series.get(), s.group.c_str(), H5P_DEFAULT), H5Gclose,
+                   "opening group " + s.group);
+    // The group's own coordinates, written once for all its series.
+    auto coordinate = [&](const std::string& name, auto write) {
+      if (check(H5Lexists(g.get(), name.c_str(), H5P_DEFAULT), "looking up") <= 0) {
+        const Handle c = write();
+        check(H5DSset_scale(c.get(), name.c_str()), "making " + name + " a dimension scale");
+      }
+      return Handle(H5Dopen2(g.get(), name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
+    };
+    const Handle days = coordinate(time_name, [&] {
+      std::vector<int64_t> v;
+      for (const std::string& iso : s.dates) {
+        const std::optional<Date> d = Date::parse(iso);
+        if (!d) throw h5::Failure{"the date '" + iso + "' of " + where + " is not YYYY-MM-DD"};
+        v.push_back(d->days_since_epoch());
+      }
+      Handle ds = dataset(g.get(), time_name, H5T_STD_I64LE, {v.size()}, false);
+      if (!v.empty())
+        check(H5Dwrite(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
+              "writing " + time_name);
+      set_string_attr(ds.get(), "units", "days since 1970-01-01");
+      set_string_attr(ds.get(), "calendar", "proleptic_gregorian");
+      set_string_attr(ds.get(), "standard_name", "time");
+      set_string_attr(ds.get(), "canonical_axis", "/series/" + time_name);
+      return ds;
+    });
+    std::vector<Handle> axes;
+    for (std::size_t a = 0; a < s.dimensions.size(); ++a)
+      axes.push_back(coordinate(s.dimensions[a], [&] {
+        if (a < s.entity_ids.size())
+          return write_strings(g.get(), s.dimensions[a], {s.entity_ids[a].size()},
+                               s.entity_ids[a]);
+        return write_int64s(g.get(), s.dimensions[a], s.entity_shape.at(a));
+      }));
+
+    std::vector<hsize_t> dims = {t.points, t.replicates, s.dates.size()};
+    for (std::size_t e : s.entity_shape) dims.push_back(e);
+    const Handle ds = write_doubles(g.get(), s.name, dims, t.series_values[i]);
+    std::vector<std::string> names = {"point", "replicate", time_name};
+    names.insert(names.end(), s.dimensions.begin(), s.dimensions.end());
+    set_string_array_attr(ds.get(), "dimensions", names);
+    set_string_attr(ds.get(), "units", s.units);
+    set_string_attr(ds.get(), "description", s.description);
+    set_string_attr(ds.get(), "cadence", s.cadence);
+    // Canonical scales first: netCDF readers take the last one attached to a dimension.
+    check(H5DSattach_scale(ds.get(), point, 0), "attaching /point to " + where);
+    check(H5DSattach_scale(ds.get(), replicate, 1), "attaching /replicate to " + where);
+    check(H5DSattach_scale(ds.get(), times.at(time_name).get(), 2), "attaching the dates");
+    check(H5DSattach_scale(ds.get(), days.get(), 2), "attaching the dates");
+    for (std::size_t a = 0; a < axes.size(); ++a)
+      check(H5DSattach_scale(ds.get(), axes[a].get(), static_cast<unsigned>(3 + a)),
+            "attaching " + s.dimensions[a] + " to " + where);
+    for (std::size_t d = 0; d < names.size(); ++d)
+      check(H5DSset_label(ds.get(), static_cast<unsigned>(d), names[d].c_str()),
+            "labelling the dimensions of " + where);
+  }
+}
+
 void write_table(hid_t file, const SweepTable& t) {
   const SweepMeta& m = t.meta;
   {
@@ -181,32 +260,7 @@ void write_table(hid_t file, const SweepTable& t) {
       label_pr(ds.get());
     }
   }
-  if (!t.series.empty()) {
-    const Handle series = group(file, "series");
-    std::vector<std::string> cadences;
-    for (std::size_t i = 0; i < t.series.size(); ++i) {
-      const SweepSeriesInfo& s = t.series[i];
-      const std::string time_name = "time_" + s.cadence;
-      if (std::find(cadences.begin(), cadences.end(), s.cadence) == cadences.end()) {
-        cadences.push_back(s.cadence);
-        write_strings(series.get(), time_name, {s.dates.size()}, s.dates);
-      }
-      if (check(H5Lexists(series.get(), s.group.c_str(), H5P_DEFAULT), "looking up") <= 0)
-        group(series.get(), s.group);
-      const Handle g(H5Gopen2(series.get(), s.group.c_str(), H5P_DEFAULT), H5Gclose,
-                     "opening group " + s.group);
-      std::vector<hsize_t> dims = {t.points, t.replicates, s.dates.size()};
-      for (std::size_t e : s.entity_shape) dims.push_back(e);
-      const Handle ds = write_doubles(g.get(), s.name, dims, t.series_values[i]);
-      std::vector<std::string> names = {"point", "replicate", time_name};
-      names.insert(names.end(), s.dimensions.begin(), s.dimensions.end());
-      set_string_array_attr(ds.get(), "dimensions", names);
-      set_string_attr(ds.get(), "units", s.units);
-      set_string_attr(ds.get(), "description", s.description);
-      set_string_attr(ds.get(), "cadence", s.cadence);
-      label_pr(ds.get());
-    }
-  }
+  if (!t.series.empty()) write_kept_series(file, t, point.get(), replicate.get());
 }
 
 // The bytes of `existing` with what `fill` adds, built in memory (the file is read whole into
@@ -386,6 +440,7 @@ SweepTable read_table(hid_t file) {
       for (const std::string& name : child_names(grp.get())) {
         const Handle ds(H5Dopen2(grp.get(), name.c_str(), H5P_DEFAULT), H5Dclose,
                         "opening " + name);
+        if (H5DSis_scale(ds.get()) > 0) continue;  // the group's coordinates
         SweepSeriesInfo s;
         s.group = g;
         s.name = name;
@@ -398,6 +453,20 @@ SweepTable read_table(hid_t file) {
         std::vector<hsize_t> shape;
         const std::size_t total = extent(ds.get(), false, &shape);
         for (std::size_t i = 3; i < shape.size(); ++i) s.entity_shape.push_back(shape[i]);
+        // The ids of the entity axes, where the file has them as text.
+        for (const std::string& axis : s.dimensions) {
+          if (H5Lexists(grp.get(), axis.c_str(), H5P_DEFAULT) <= 0) break;
+          const Handle a(H5Dopen2(grp.get(), axis.c_str(), H5P_DEFAULT), H5Dclose,
+                         "opening " + axis);
+          const Handle type(H5Dget_type(a.get()), H5Tclose, "reading " + axis);
+          if (H5Tget_class(type.get()) != H5T_STRING) break;
+          s.entity_ids.push_back(get_strings(grp.get(), axis));
+          if (s.entity_ids.back().size() != s.entity_shape[s.entity_ids.size() - 1])
+            throw h5::Failure{"/series/" + g + "/" + axis + " holds " +
+                              std::to_string(s.entity_ids.back().size()) + " ids, not one per " +
+                              "entity of " + name};
+        }
+        if (s.entity_ids.size() != s.dimensions.size()) s.entity_ids.clear();
         s.dates = get_strings(series.get(), "time_" + s.cadence);
         if (n > 0 && total % n != 0)
           throw h5::Failure{"/series/" + g + "/" + name + " holds " + std::to_string(total) +
@@ -473,6 +542,9 @@ void write_sensitivity(const std::filesystem::path& path, const std::vector<Sens
       [&](hid_t file) {
         if (H5Lexists(file, "sensitivity", H5P_DEFAULT) > 0)
           check(H5Ldelete(file, "sensitivity", H5P_DEFAULT), "removing the old /sensitivity");
+        const Handle parameter(H5Dopen2(file, "parameter", H5P_DEFAULT), H5Dclose,
+                               "opening /parameter");
+        const std::vector<std::string> parameters = get_strings(file, "parameter");
         const Handle g = group(file, "sensitivity");
         number_attr(g.get(), "confidence", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &confidence);
         set_uint64_attr(g.get(), "resamples", resamples);
@@ -481,12 +553,26 @@ void write_sensitivity(const std::filesystem::path& path, const std::vector<Sens
           number_attr(m.get(), "outcome_variance", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                       &s.outcome_variance);
           const std::size_t k = s.first_order.size();
-          write_doubles(m.get(), "first_order", {k}, s.first_order);
-          write_doubles(m.get(), "first_order_low", {k}, s.first_low);
-          write_doubles(m.get(), "first_order_high", {k}, s.first_high);
-          write_doubles(m.get(), "total", {k}, s.total);
-          write_doubles(m.get(), "total_low", {k}, s.total_low);
-          write_doubles(m.get(), "total_high", {k}, s.total_high);
+          const std::pair<const char*, const std::vector<double>*> indices[] = {
+              {"first_order", &s.first_order}, {"first_order_low", &s.first_low},
+              {"first_order_high", &s.first_high}, {"total", &s.total},
+              {"total_low", &s.total_low},     {"total_high", &s.total_high}};
+          // The group's own copy of the parameter names, the scale netCDF readers use (they
+          // see dimensions of ancestors, not their values), attached after /parameter.
+          if (parameters.size() != k)
+            throw h5::Failure{"/sensitivity/" + s.metric + " has " + std::to_string(k) +
+                              " indices for " + std::to_string(parameters.size()) +
+                              " parameters"};
+          const Handle names = write_strings(m.get(), "parameter", {k}, parameters);
+          check(H5DSset_scale(names.get(), "parameter"), "making a dimension scale");
+          set_string_attr(names.get(), "canonical_axis", "/parameter");
+          for (const auto& [name, values] : indices) {
+            const Handle ds = write_doubles(m.get(), name, {k}, *values);
+            check(H5DSattach_scale(ds.get(), parameter.get(), 0),
+                  std::string("attaching /parameter to ") + name);
+            check(H5DSattach_scale(ds.get(), names.get(), 0),
+                  std::string("attaching the parameter names to ") + name);
+          }
         }
       },
       path));

@@ -30,6 +30,20 @@
 //   /sensitivity/<metric>  (after `airace analyse`) first_order, first_order_low/high, total,
 //                          total_low/high [K]; attrs confidence, resamples, outcome_variance
 //
+// Every dimension of every dataset has a dimension scale, so that netCDF readers (h5netcdf and
+// netCDF-C, hence xarray) open every group as it is. They see a scale in the variable's own group
+// or an ancestor: /point, /replicate and /parameter serve every group (/sensitivity's indices
+// have /parameter attached). /series/time_<cadence> is a scale; as in run files
+// (output/h5_writer.hpp) each /series/<group> also carries its own coordinates, attached last
+// (the one netCDF readers take), the canonical scale first:
+//
+//   /series/<group>/time_<cadence> [T]  int64 days since 1970-01-01 with CF attrs units and
+//                                       calendar (xarray decodes datetime64); attr canonical_axis
+//   /series/<group>/<axis>         [E]  the ids of an entity axis of a kept series (e.g.
+//                                       country), dimension scale
+//
+// Readers of the kept series skip the datasets of /series/<group> that are dimension scales.
+//
 // HDF5 is called from the calling thread only.
 
 #include <cstddef>
@@ -79,6 +93,9 @@ struct SweepSeriesInfo {
   std::vector<std::string> dates;       // ISO
   std::vector<std::string> dimensions;  // after point, replicate, time: entity axis names
   std::vector<std::size_t> entity_shape;
+  // The ids of each entity axis, in the order of `dimensions`; empty when a file written before
+  // they were stored is read (its axes are then written as numbers 0..E-1).
+  std::vector<std::vector<std::string>> entity_ids;
   std::size_t values_per_run = 0;  // dates x entities
 };
 

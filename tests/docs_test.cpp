@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "airace/version.hpp"
 #include "sim/core/config_tree.hpp"
 #include "sim/model/describe.hpp"
 #include "sim/model/model.hpp"
@@ -469,6 +470,21 @@ TEST_CASE("a quoted baseline value that differs or names no parameter is reporte
   Diagnostics diags;
   CHECK_FALSE(same_value(parse_yaml_text("0.68", "x", diags),
                          baseline_value(baseline.resolved, quotes[0].path, schema).node));
+}
+
+// ---- Licence and citation ---------------------------------------------------------------------
+
+// CITATION.cff (CFF 1.2.0) cites the version CMakeLists.txt builds, under the licence of LICENSE.
+TEST_CASE("CITATION.cff cites the version being built under the licence in LICENSE") {
+  const std::string cff = read_doc("../CITATION.cff");
+  CHECK(cff.find("\ncff-version: 1.2.0\n") != std::string::npos);
+  CHECK(cff.find("\nversion: \"" + std::string(kProgramVersion) + "\"\n") != std::string::npos);
+  CHECK(cff.find("\nlicense: Apache-2.0\n") != std::string::npos);
+  for (const char* key : {"\nmessage: ", "\ntitle: ", "\nauthors:\n  - name: "})
+    CHECK(cff.find(key) != std::string::npos);
+  const std::string licence = read_doc("../LICENSE");
+  CHECK(licence.find("Apache License") != std::string::npos);
+  CHECK(licence.find("Version 2.0, January 2004") != std::string::npos);
 }
 
 }  // namespace docs_test

@@ -40,6 +40,25 @@ namespace {
 constexpr int kExitInput = 2;
 constexpr const char* kDefaultScenario = "scenarios/baseline.yaml";
 
+// Where an installed airace keeps what it ships (scenarios, scripts), relative to the folder of
+// the program: ../share/airace for <prefix>/bin/airace (CMakeLists.txt, docs/install.md).
+#ifndef AIRACE_DATA_FROM_BIN
+#define AIRACE_DATA_FROM_BIN "../share/airace"
+#endif
+
+// A file airace ships, named as in the source tree (scenarios/baseline.yaml): there when run from
+// a source tree's root, else the installed copy beside the program, else the name as given (and
+// the loader's message about it).
+std::string shipped_file(const std::string& relative) {
+  std::error_code ec;
+  if (std::filesystem::exists(relative, ec)) return relative;
+  const std::filesystem::path program = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return relative;
+  const std::filesystem::path installed =
+      (program.parent_path() / AIRACE_DATA_FROM_BIN / relative).lexically_normal();
+  return std::filesystem::exists(installed, ec) ? installed.string() : relative;
+}
+
 struct RunArgs {
   std::string scenario = kDefaultScenario;
   std::string output;
@@ -234,8 +253,44 @@ int command_run(const RunArgs& a, const std::string& command_line) {
   return 0;
 }
 
+// A sweep file (docs/sweeps.md) is validated as a sweep: its base scenario, parameters and
+// ranges, design (and its size) and metrics, every error at its line and column.
+int command_check_sweep(const std::string& file, const std::optional<std::string>& text,
+                        const std::vector<std::string>& sets) {
+  if (!sets.empty())
+    throw InputError({"--set", 0, 0},
+                     "'" + file +
+                         "' is a sweep file: --set changes a scenario, and a sweep sets its "
+                         "parameters itself (vary a key under parameters:, or check the base "
+                         "scenario with --set)");
+  std::error_code ec;
+  // A pipe given as the file has been read already: its text is all there is.
+  const SweepPlan plan =
+      std::filesystem::is_regular_file(file, ec) ? load_sweep(file) : load_sweep_text(*text, file);
+  const auto counted = [](std::size_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  std::printf(
+      "%s: OK: sweep '%s', %s design, %zu points x %zu replicates = %zu runs, %s, %s, %s; "
+      "base scenario '%s' (%s), %s to %s\n",
+      file.c_str(), plan.name.c_str(), design_type_name(plan.design).c_str(), plan.points(),
+      plan.replicates, plan.runs(),
+      counted(plan.parameters.size(), "parameter", "parameters").c_str(),
+      counted(plan.metrics.size(), "metric", "metrics").c_str(),
+      counted(plan.keep_series.size(), "kept series", "kept series").c_str(),
+      plan.base.info.name.c_str(), plan.base_file.string().c_str(),
+      plan.base.info.start.iso().c_str(), plan.base.info.end.iso().c_str());
+  return 0;
+}
+
 int command_check(const std::string& file, const std::vector<std::string>& sets) {
-  const Scenario s = load_scenario(file, sets);
+  std::string why;
+  const std::optional<std::string> text = read_yaml_file(file, false, why);
+  if (text && is_sweep_text(*text, file)) return command_check_sweep(file, text, sets);
+  std::error_code ec;
+  const Scenario s = !text || std::filesystem::is_regular_file(file, ec)
+                         ? load_scenario(file, sets)  // reports an unreadable file
+                         : load_scenario_text(*text, file, sets);
   check_ensemble_fits(s);
   std::printf(
       "%s: OK: scenario '%s', %s to %s, %zu countries, %zu chips, %zu producers, %zu labs, "
@@ -417,6 +472,17 @@ bool finished_already(const SweepPlan& plan, const Shard& shard,
 int sweep_into(const SweepPlan& plan, const SweepArgs& a, const Shard& shard,
                const std::filesystem::path& target, bool talk, const std::string& command_line) {
   if (!a.force && finished_already(plan, shard, target)) {
+    // A sweep killed after its file got its name, while its saved runs were being cleared away,
+    // leaves some of them: every run is in the file, so they go, under the file's lock (a
+    // writer that holds it keeps its batches; they then stay for it).
+    if (const std::filesystem::path dir = partial_dir(target); std::filesystem::exists(dir)) {
+      try {
+        const FileReplacement lock(target, sweep_output_rules(plan, a));
+        std::error_code ignored;
+        std::filesystem::remove_all(dir, ignored);
+      } catch (const std::exception&) {
+      }
+    }
     const std::string what = shard.count > 1 ? "shard " + std::to_string(shard.index) + "/" +
                                                    std::to_string(shard.count) + " of this sweep"
                                              : "this sweep";
@@ -714,7 +780,8 @@ int run_cli(int argc, char** argv) {
   CLI::App app{
       "airace: an agent-based simulator of the US-China AI race.\n"
       "Scenarios are YAML files (see docs/scenarios.md); results are HDF5 files of time series\n"
-      "that h5py, pandas and xarray read directly. Plot one with: python3 scripts/plot.py FILE.h5",
+      "that h5py, pandas and xarray read directly. Plot one with: python3 " +
+          shipped_file("scripts/plot.py") + " FILE.h5",
       "airace"};
   app.set_version_flag("--version", std::string(kProgramVersion) + " (" + kGitRevision + ")");
   app.require_subcommand(1);
@@ -723,7 +790,8 @@ int run_cli(int argc, char** argv) {
       "  airace run                                 run scenarios/baseline.yaml\n"
       "  airace run my.yaml -r 100 -o out.h5        100 replicates into out.h5\n"
       "  airace run --set labs.deepseek.efficiency_growth_per_year=4\n"
-      "  airace check my.yaml                       find every error, run nothing\n"
+      "  airace check my.yaml                       find every error, run nothing (a scenario\n"
+      "                                             or a sweep file)\n"
       "  airace describe labs[]                     parameters of labs, with units\n"
       "  airace describe --values my.yaml labs      what my.yaml sets for labs, with sources\n"
       "  airace sweep scenarios/sweeps/x.yaml       run a parameter sweep (docs/sweeps.md)\n"
@@ -772,8 +840,9 @@ int run_cli(int argc, char** argv) {
 
   std::string check_file;
   std::vector<std::string> check_sets;
-  CLI::App* check_cmd = app.add_subcommand("check", "Validate a scenario without running it");
-  check_cmd->add_option("scenario", check_file, "scenario file")->required();
+  CLI::App* check_cmd =
+      app.add_subcommand("check", "Validate a scenario or a sweep file without running it");
+  check_cmd->add_option("file", check_file, "scenario or sweep file")->required();
   check_cmd->add_option("--set", check_sets, "override a scenario value (repeat for several)")
       ->allow_extra_args(false);
 
@@ -902,6 +971,11 @@ int run_cli(int argc, char** argv) {
     return code == 0 ? 0 : kExitInput;
   }
 
+  // The default scenarios, from the working directory (a source tree) or the installed copy.
+  if (run_cmd->get_option("scenario")->count() == 0) run.scenario = shipped_file(run.scenario);
+  if (serve_cmd->get_option("scenario")->count() == 0)
+    serve.scenario = shipped_file(serve.scenario);
+
   try {
     if (*run_cmd) return command_run(run, join_command_line(argc, argv));
     if (*check_cmd) return command_check(check_file, check_sets);
@@ -923,7 +997,7 @@ int run_cli(int argc, char** argv) {
     // Too large for this machine, not a bug: reported like bad input, without allocating.
     std::cerr << "error: out of memory: ";
     if (*run_cmd) std::cerr << "running the scenario " << run.scenario;
-    else if (*check_cmd) std::cerr << "checking the scenario " << check_file;
+    else if (*check_cmd) std::cerr << "checking " << check_file;
     else if (*sweep_cmd) std::cerr << "running the sweep " << sweep.file;
     else if (*merge_cmd) std::cerr << "merging the parts into " << merge_output;
     else if (*analyse_cmd) std::cerr << "analysing " << analyse.file;

@@ -500,7 +500,9 @@ void resolve_metric(SweepMetric& m, const SweepPlan& plan, Diagnostics& diags) {
     case MetricKind::value_at:
     case MetricKind::mean: m.units = spec.units; break;
     case MetricKind::max_drawdown: m.units = m.relative ? "fraction" : spec.units; break;
-    case MetricKind::first_crossing: m.units = "years since the scenario's start"; break;
+    // "years", not "years since the start": CF readers (xarray) take "<unit> since <date>" for
+    // dates and fail to decode it.
+    case MetricKind::first_crossing: m.units = "years"; break;
   }
   const std::vector<Date>& dates = c.time_axis(spec.cadence).dates;
   const std::string first = dates.empty() ? "?" : dates.front().iso();
@@ -749,6 +751,17 @@ DesignMatrix unit_design(const SweepPlan& plan, const DesignSection& d, Diagnost
 }
 
 }  // namespace
+
+bool is_sweep_text(const std::string& text, const std::string& file_name) {
+  Diagnostics ignored;
+  const ConfigNode root = parse_yaml_text(text, file_name, ignored);
+  if (ignored.size() > 0 || !root.is_map() || root.entries.empty()) return false;
+  if (root.find("sweep") != nullptr) return true;
+  const std::vector<std::string> sections = definition_schema().keys();
+  return std::all_of(root.entries.begin(), root.entries.end(), [&](const ConfigEntry& e) {
+    return std::find(sections.begin(), sections.end(), e.key) != sections.end();
+  });
+}
 
 SweepPlan load_sweep(const std::filesystem::path& file) {
   std::string why;

@@ -89,6 +89,12 @@ struct SweepPlan {
   std::size_t runs() const { return points() * replicates; }
 };
 
+// Whether a YAML text is meant as a sweep file rather than a scenario: its top level is a
+// mapping with a `sweep:` section, or holds only sections of a sweep file (design, parameters,
+// metrics, keep_series), which no scenario has. Malformed YAML is not a sweep (the scenario
+// loader reports it). `airace check` decides with it how to validate a file.
+bool is_sweep_text(const std::string& text, const std::string& file_name);
+
 // Loads and validates; throws InputError listing every problem.
 SweepPlan load_sweep(const std::filesystem::path& file);
 // The same from text held in memory, read as if it were the file `file`: named in messages, and

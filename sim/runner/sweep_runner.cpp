@@ -232,6 +232,7 @@ SweepTable sweep_table(const SweepPlan& plan, const Shard& shard, const std::str
     for (AxisId a : spec.entity_axes) {
       s.dimensions.push_back(c.axes()[a].name);
       s.entity_shape.push_back(c.axes()[a].ids.size());
+      s.entity_ids.push_back(c.axes()[a].ids);
     }
     s.values_per_run = c.time_count(spec) * c.entity_count(spec);
     t.series.push_back(std::move(s));

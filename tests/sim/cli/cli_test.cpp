@@ -172,6 +172,92 @@ TEST_CASE("check validates without writing and describe lists parameters") {
   CHECK(run("--help", dir).status == 0);
 }
 
+// A sweep file is validated as a sweep (docs/sweeps.md), not as a scenario: its base scenario,
+// parameters, ranges, design and metrics, each error at the sweep file's line and column.
+TEST_CASE("check recognises a sweep file and validates it as a sweep") {
+  TempDir dir;
+  const Outcome ok = run("check tests/data/sweeps/small_lhs.yaml", dir);
+  CHECK(ok.status == 0);
+  CHECK(ok.err.empty());
+  CHECK(ok.out.find("tests/data/sweeps/small_lhs.yaml: OK: sweep 'small_lhs', latin_hypercube "
+                    "design, 10 points x 2 replicates = 20 runs, 2 parameters, 4 metrics, 1 "
+                    "kept series; base scenario 'small' (tests/data/sweeps/../small.yaml)") !=
+        std::string::npos);
+  CHECK(run("check tests/data/sweeps/small_saltelli.yaml", dir).status == 0);
+  CHECK(run("check scenarios/sweeps/baseline_lhs.yaml", dir).status == 0);
+  CHECK(only_logs_in(dir));
+
+  const fs::path bad = dir.path / "bad.yaml";
+  const std::string small = kSource + "/tests/data/small.yaml";
+  std::ofstream(bad) << "sweep:\n"
+                        "  base: " + small + "\n"
+                        "  replicate: 2\n"
+                        "design:\n"
+                        "  type: latin_hypercube\n"
+                        "  points: 0\n"
+                        "parameters:\n"
+                        "  - key: labs.cn_lab.efficiency_growth_per_yer\n"
+                        "    range: [1, 2]\n"
+                        "  - key: lab_model.open_spillover_per_year\n"
+                        "    range: [3, 1]\n"
+                        "metrics:\n"
+                        "  - name: gap\n"
+                        "    series: indicators/us_cn_gap_month\n"
+                        "    value_at: 2023-01-01\n";
+  const Outcome o = run("check '" + bad.string() + "'", dir);
+  const std::string f = bad.string();
+  CHECK(o.status == 2);
+  CHECK(o.out.empty());
+  CHECK(o.err.find(f + ":3:3: error: sweep.replicate: unknown key") != std::string::npos);
+  CHECK(o.err.find(f + ":8:10:") != std::string::npos);
+  CHECK(o.err.find("did you mean 'efficiency_growth_per_year'?") != std::string::npos);
+  CHECK(o.err.find(f + ":11:12:") != std::string::npos);
+  CHECK(o.err.find("the range is reversed") != std::string::npos);
+  CHECK(o.err.find(f + ":13:5: error: metrics[gap].series") != std::string::npos);
+  CHECK(o.err.find("did you mean 'indicators/us_cn_gap_months'?") != std::string::npos);
+  CHECK(o.err.find("countries") == std::string::npos);  // not read as a scenario
+  CHECK(o.err.find("nothing was written") != std::string::npos);
+
+  // The design alone wrong, once the rest is right: its size is checked too.
+  const std::string rest =
+      "parameters:\n"
+      "  - {key: lab_model.open_spillover_per_year, range: [1, 2]}\n"
+      "metrics:\n"
+      "  - {name: gap, series: indicators/us_cn_gap_months, value_at: 2023-01-01}\n";
+  std::ofstream(bad) << "sweep: {base: " + small + "}\n"
+                        "design: {type: latin_hypercube, points: 0}\n" + rest;
+  const Outcome design = run("check '" + bad.string() + "'", dir);
+  CHECK(design.status == 2);
+  CHECK(design.err.find(f + ":2:") != std::string::npos);
+  CHECK(design.err.find("design.points") != std::string::npos);
+
+  // The base scenario's errors are reported in its own file, and at sweep.base.
+  std::ofstream(bad) << "sweep:\n"
+                        "  base: " + kSource + "/tests/data/bad_misspelt_key.yaml\n"
+                        "design: {type: grid, levels: 2}\n" + rest;
+  const Outcome base = run("check '" + bad.string() + "'", dir);
+  CHECK(base.status == 2);
+  CHECK(base.err.find("bad_misspelt_key.yaml:4:5: error") != std::string::npos);
+  CHECK(base.err.find(f + ":2:9: error: sweep.base") != std::string::npos);
+
+  // Without its sweep: section a file of sweep sections is still a sweep that lacks one.
+  std::ofstream(bad) << "design: {type: grid, levels: 2}\n"
+                        "parameters:\n"
+                        "  - {key: lab_model.open_spillover_per_year, range: [1, 2]}\n";
+  const Outcome headless = run("check '" + bad.string() + "'", dir);
+  CHECK(headless.status == 2);
+  CHECK(headless.err.find("missing required key 'sweep'") != std::string::npos);
+  CHECK(headless.err.find("countries") == std::string::npos);
+
+  // --set changes a scenario; a sweep varies its parameters itself.
+  const Outcome set = run("check tests/data/sweeps/small_lhs.yaml --set run.replicates=3", dir);
+  CHECK(set.status == 2);
+  CHECK(set.err.find("--set") != std::string::npos);
+  CHECK(set.err.find("sweep") != std::string::npos);
+  // A scenario is still checked as one.
+  CHECK(run("check tests/data/small.yaml", dir).out.find("OK: scenario") != std::string::npos);
+}
+
 TEST_CASE("describe --values lists what a scenario sets with where it is written and its source") {
   TempDir dir;
   const std::string file = (dir.path / "sourced.yaml").string();

@@ -263,6 +263,16 @@ TEST_CASE("a finished shard is not computed again unless forced") {
   CHECK(again.out.find("nothing to do") != std::string::npos);
   CHECK(fs::last_write_time(part) == written);
   CHECK(count_ok(read_sweep_file(part)) == 5);
+  // Killed after the file got its name, while its saved runs were being cleared away: what is
+  // left of them goes, since every run is in the file.
+  const fs::path partial = part + ".partial";
+  fs::create_directories(partial);
+  write(partial / "batch-000003.bin", "left over");
+  const Outcome leftover = run_airace(cmd, dir);
+  CHECK(leftover.status == 0);
+  CHECK(leftover.out.find("nothing to do") != std::string::npos);
+  CHECK(!fs::exists(partial));
+  CHECK(fs::last_write_time(part) == written);
   // --force computes it again.
   const Outcome forced = run_airace(cmd + " --force", dir);
   CHECK(forced.status == 0);
