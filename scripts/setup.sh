@@ -7,8 +7,11 @@
 #                                  `mpirun -n K airace sweep` (docs/sweeps.md); or AIRACE_MPI=1
 #   bash scripts/setup.sh --tests  also what the whole test suite exercises: Open MPI,
 #                                  chromium (the HTML report is rendered headless) and
-#                                  chromium-driver with selenium (the seminar page), and
-#                                  Ninja, which test.sh builds with
+#                                  chromium-driver with selenium (the seminar page), Ninja,
+#                                  which test.sh builds with, and Slurm with munge
+#                                  (slurmctld, slurmd, slurm-client, munge), for the test that
+#                                  runs sweeps on a one-node cluster it starts itself
+#                                  (tests/slurm/real_slurm_test.sh)
 #   bash scripts/setup.sh --fuzz   also clang and libFuzzer, for the fuzz preset
 #                                  (tests/fuzz/README.md)
 set -euo pipefail
@@ -47,6 +50,9 @@ if [[ "$with_tests" == 1 ]]; then
   # and selenium drive the seminar page in the end-to-end tests (tests/python/e2e_*.py)
   packages+=(chromium chromium-driver python3-selenium)
   packages+=(ninja-build)  # test.sh builds its presets with Ninja (CMakePresets.json, ci-*)
+  # a one-node Slurm cluster that tests/slurm/real_slurm_test.sh starts and stops itself (the
+  # packages' services are not used: the test runs the daemons with a configuration of its own)
+  packages+=(slurmctld slurmd slurm-client munge)
 fi
 if [[ "$with_fuzz" == 1 ]]; then
   packages+=(clang libclang-rt-dev)  # libclang-rt-dev holds libFuzzer and clang's sanitizers
