@@ -91,7 +91,7 @@ wait_until() {
 mungekey --create --keyfile="$tmp/munge.key" ||
   skip "mungekey could not create a key"
 munged --key-file="$tmp/munge.key" --socket="$tmp/munge.sock" --pid-file="$tmp/munged.pid" \
-  --log-file="$tmp/log/munged.log" --seed-file="$tmp/munged.seed" ||
+  --log-file="$tmp/log/munged.log" --seed-file="$tmp/munged.seed" --origin=127.0.0.1 ||
   skip "munged does not start here: $(tail -n 1 "$tmp/log/munged.log" 2>/dev/null)"
 
 # Two free ports on the loopback, so that other clusters on this machine are not disturbed.
