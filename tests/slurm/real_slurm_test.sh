@@ -8,8 +8,10 @@
 #          (afterany) lists shard 2 with the exact command that resubmits it; that command runs
 #          task 2 alone, the finished parts are left untouched (same inode and mtime), and the
 #          merged file equals an uninterrupted one-process sweep (/metrics and /runs/status).
-#   mpi    one job of 2 tasks, each an MPI rank started by srun (--mpi=pmix): rank 0 merges,
-#          the file equals the same one-process sweep and no part is left behind.
+#   mpi    one job of 2 tasks, each an MPI rank started by srun (--mpi=pmix), where rank 1 fails
+#          (saved runs of another sweep in its way): the job fails with rank 0's part kept; the
+#          same command again (the obstacle removed) leaves that part alone, computes rank 1's
+#          runs and merges; the file equals the same one-process sweep, no part is left behind.
 #
 #   bash tests/slurm/real_slurm_test.sh AIRACE_BINARY
 #
@@ -100,7 +102,8 @@ import socket
 s = [socket.socket() for _ in range(2)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(*(x.getsockname()[1] for x in s))')
-host=$(hostname -s)
+host=$(uname -n)
+host=${host%%.*}  # the short name, which slurmctld compares with SlurmctldHost
 # This machine's CPUs, sockets, cores and threads as slurmd sees them (memory left out: jobs
 # here ask for none).
 hardware=$(slurmd -C | head -n 1 | sed -e 's/^NodeName=[^ ]* //' -e 's/ RealMemory=[0-9]*//')
@@ -220,18 +223,38 @@ echo "array: task 2 cancelled, listed with its command, resubmitted alone (job $
   "parts 0, 1, 3 untouched, merged:"
 same_as_one_process "$out"
 
-# ---- MPI: one job, two ranks started by srun ------------------------------------------------
+# ---- MPI: a job whose rank 1 fails, resubmitted as it was --------------------------------
+# Rank 1 finds a folder of saved runs of another sweep where its own would go (what a changed
+# sweep file leaves): it refuses (exit 2), rank 0 finishes its part, and the job fails with the
+# parts kept. Once the folder is removed, the same command again: rank 0 has nothing to do (its
+# finished part is not computed again), rank 1 computes its runs, rank 0 merges.
 mpi_out=$tmp/results/mpi.h5
-bash scripts/sbatch_sweep.sh mpi "$sweep" "$mpi_out" 2 >"$tmp/submit3.txt"
-mpi_job=$(sed -n 's/^Submitted batch job \([0-9]*\)$/\1/p' "$tmp/submit3.txt")
-[[ -n $mpi_job ]] || fail "cannot read the MPI job's id from: $(cat "$tmp/submit3.txt")"
-wait_jobs "$mpi_job"
-echo "mpi job $mpi_job ($(job_state "$mpi_job")) wrote:"
-sed 's/^/  | /' "$tmp/results/mpi.mpi-$mpi_job.log"
-[[ $(job_state "$mpi_job") == JobState=COMPLETED ]] || fail "the MPI job did not complete"
-grep -q "merged 2 parts into $mpi_out" "$tmp/results/mpi.mpi-$mpi_job.log" ||
-  fail "rank 0 did not merge 2 parts"
+mkdir "$tmp/results/mpi.part-1-of-2.h5.partial"
+echo "0123456789abcdef another sweep" >"$tmp/results/mpi.part-1-of-2.h5.partial/STAMP"
+submit_mpi() {
+  bash scripts/sbatch_sweep.sh mpi "$sweep" "$mpi_out" 2 >"$tmp/submit-mpi.txt"
+  mpi_job=$(sed -n 's/^Submitted batch job \([0-9]*\)$/\1/p' "$tmp/submit-mpi.txt")
+  [[ -n $mpi_job ]] || fail "cannot read the MPI job's id from: $(cat "$tmp/submit-mpi.txt")"
+  wait_jobs "$mpi_job"
+  mpi_log=$tmp/results/mpi.mpi-$mpi_job.log
+  echo "mpi job $mpi_job ($(job_state "$mpi_job")) wrote:"
+  sed 's/^/  | /' "$mpi_log"
+}
+submit_mpi
+[[ $(job_state "$mpi_job") == JobState=FAILED ]] || fail "the MPI job with a failing rank did not fail"
+grep -q "belongs to another sweep definition" "$mpi_log" || fail "rank 1 did not say why it stopped"
+grep -q "not every rank finished; the part files stay" "$mpi_log" || fail "rank 0 did not say so"
+[[ ! -e $mpi_out && -f $tmp/results/mpi.part-0-of-2.h5 ]] || fail "expected part 0 and no merge"
+rm -r "$tmp/results/mpi.part-1-of-2.h5.partial"
+submit_mpi
+[[ $(job_state "$mpi_job") == JobState=COMPLETED ]] || fail "the resubmitted MPI job did not complete"
+grep -q "already holds shard 0/2 of this sweep, every run done; nothing to do" "$mpi_log" ||
+  fail "rank 0 computed its finished part again"
+[[ $(grep -c "computed 10 runs this time" "$mpi_log") == 1 ]] || fail "expected one rank computing"
+grep -q "merged 2 parts into $mpi_out" "$mpi_log" || fail "rank 0 did not merge 2 parts"
 left=$(find "$tmp/results" -maxdepth 1 -name 'mpi.part-*')
 [[ -z $left ]] || fail "the MPI job left parts behind: $left"
+echo "mpi: rank 1 failed, the job resubmitted as it was, rank 0's part not recomputed, merged:"
 same_as_one_process "$mpi_out"
-echo "ok: a real Slurm ran the array (a cancelled task resubmitted alone) and the MPI job"
+echo "ok: a real Slurm ran the array (a cancelled task resubmitted alone) and the MPI job (a failed" \
+  "rank resubmitted)"
