@@ -16,7 +16,8 @@
 #   bash tests/slurm/real_slurm_test.sh AIRACE_BINARY
 #
 # Exit status 77 (CTest's SKIP_RETURN_CODE) with the reason where the cluster cannot be started
-# here: not root, a package missing, or a daemon that does not come up (its log is printed).
+# here: not root, a package missing, or a daemon that does not come up (the last line of its log
+# is printed).
 set -euo pipefail
 readonly kSkip=77
 airace=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -48,9 +49,12 @@ show_logs() {
   done
 }
 # Stops what this script started, by the pids the daemons wrote: jobs first (so that no job step
-# outlives slurmd), then slurmd, slurmctld and munged.
+# outlives slurmd), then slurmd, slurmctld and munged. Neither a signal nor a failing command
+# stops it half way (a reader gone away, as with | head, makes every echo fail).
 stop_cluster() {
   local status=$?
+  trap '' PIPE INT TERM HUP
+  set +e
   if [[ $status != 0 && $status != "$kSkip" ]]; then show_logs; fi
   if [[ -f $tmp/slurmctld.pid ]]; then
     scancel --user=root >/dev/null 2>&1 || true
@@ -74,7 +78,7 @@ stop_cluster() {
   exit "$status"
 }
 trap stop_cluster EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' INT TERM HUP PIPE
 fail() {
   echo "FAIL: $*" >&2
   exit 1
@@ -136,8 +140,10 @@ KillWait=2
 NodeName=airace-node NodeHostname=$host NodeAddr=127.0.0.1 $hardware State=UNKNOWN
 PartitionName=airace Nodes=airace-node Default=YES MaxTime=INFINITE State=UP
 EOF
-slurmctld -i || skip "slurmctld does not start here: $(tail -n 3 "$tmp/log/slurmctld.log" 2>/dev/null)"
-slurmd -N airace-node || skip "slurmd does not start here: $(tail -n 3 "$tmp/log/slurmd.log" 2>/dev/null)"
+slurmctld -i ||
+  skip "slurmctld does not start here: $(tail -n 3 "$tmp/log/slurmctld.log" 2>/dev/null)"
+slurmd -N airace-node ||
+  skip "slurmd does not start here: $(tail -n 3 "$tmp/log/slurmd.log" 2>/dev/null)"
 node_idle() { [[ $(sinfo -h -n airace-node -o %t 2>/dev/null) == idle ]]; }
 wait_until node_idle 30 ||
   skip "the node did not become idle within 30 s: $(sinfo -h -N -o '%N %t %E' 2>&1);" \
@@ -152,6 +158,12 @@ wait_jobs() {
       fail "job $job still in the queue after 120 s: $(squeue -j "$job" 2>&1)"
   done
   echo "  (jobs $* left the queue after $((SECONDS - t0)) s)"
+}
+# "submitted array job A (shards S of 4) and merge job M after it" (the script's line): S A M.
+submitted_jobs() {
+  awk '/^submitted array job [0-9]+ \(shards [^ ]+ of 4\) and merge job [0-9]+ / {
+    print $6, $4, $12
+  }' "$1"
 }
 job_state() { scontrol show job "$1" | grep -o 'JobState=[A-Z_]*' | head -n 1; }
 # Name, inode, size and modification time (ns) of each file.
@@ -179,8 +191,8 @@ out=$tmp/results/sweep.h5
 # Held at submission, so that task 2 is cancelled before it can start; then released.
 SBATCH_EXTRA=--hold bash scripts/sbatch_sweep.sh array "$sweep" "$out" 4 >"$tmp/submit1.txt"
 cat "$tmp/submit1.txt"
-read -r array_job merge_job < <(sed -n 's/^submitted array job \([0-9]*\) .* merge job \([0-9]*\) .*/\1 \2/p' "$tmp/submit1.txt")
-[[ -n ${merge_job:-} ]] || fail "cannot read the job ids from: $(cat "$tmp/submit1.txt")"
+read -r shards array_job merge_job < <(submitted_jobs "$tmp/submit1.txt") || true
+[[ ${shards:-} == 0-3 && -n ${merge_job:-} ]] || fail "unexpected: $(cat "$tmp/submit1.txt")"
 scancel "${array_job}_2"
 scontrol release "$array_job,$merge_job"
 wait_jobs "$array_job" "$merge_job"
@@ -207,8 +219,9 @@ before=$(stamp_of "$tmp"/results/sweep.part-{0,1,3}-of-4.h5)
 # The command, exactly as the merge job printed it.
 eval "$resubmit" >"$tmp/submit2.txt"
 cat "$tmp/submit2.txt"
-read -r array_job2 merge_job2 < <(sed -n 's/^submitted array job \([0-9]*\) (shards 2 of 4) and merge job \([0-9]*\) .*/\1 \2/p' "$tmp/submit2.txt")
-[[ -n ${merge_job2:-} ]] || fail "the resubmission is not of shard 2 alone: $(cat "$tmp/submit2.txt")"
+read -r shards array_job2 merge_job2 < <(submitted_jobs "$tmp/submit2.txt") || true
+[[ ${shards:-} == 2 && -n ${merge_job2:-} ]] ||
+  fail "the resubmission is not of shard 2 alone: $(cat "$tmp/submit2.txt")"
 wait_jobs "$array_job2" "$merge_job2"
 logs=$(cd "$tmp/results" && ls sweep.shard-"${array_job2}"_*.log)
 [[ $logs == "sweep.shard-${array_job2}_2.log" ]] || fail "the resubmission ran tasks: $logs"
@@ -241,13 +254,13 @@ submit_mpi() {
   sed 's/^/  | /' "$mpi_log"
 }
 submit_mpi
-[[ $(job_state "$mpi_job") == JobState=FAILED ]] || fail "the MPI job with a failing rank did not fail"
+[[ $(job_state "$mpi_job") == JobState=FAILED ]] || fail "the job with a failing rank did not fail"
 grep -q "belongs to another sweep definition" "$mpi_log" || fail "rank 1 did not say why it stopped"
 grep -q "not every rank finished; the part files stay" "$mpi_log" || fail "rank 0 did not say so"
 [[ ! -e $mpi_out && -f $tmp/results/mpi.part-0-of-2.h5 ]] || fail "expected part 0 and no merge"
 rm -r "$tmp/results/mpi.part-1-of-2.h5.partial"
 submit_mpi
-[[ $(job_state "$mpi_job") == JobState=COMPLETED ]] || fail "the resubmitted MPI job did not complete"
+[[ $(job_state "$mpi_job") == JobState=COMPLETED ]] || fail "the resubmitted job did not complete"
 grep -q "already holds shard 0/2 of this sweep, every run done; nothing to do" "$mpi_log" ||
   fail "rank 0 computed its finished part again"
 [[ $(grep -c "computed 10 runs this time" "$mpi_log") == 1 ]] || fail "expected one rank computing"
@@ -256,5 +269,5 @@ left=$(find "$tmp/results" -maxdepth 1 -name 'mpi.part-*')
 [[ -z $left ]] || fail "the MPI job left parts behind: $left"
 echo "mpi: rank 1 failed, the job resubmitted as it was, rank 0's part not recomputed, merged:"
 same_as_one_process "$mpi_out"
-echo "ok: a real Slurm ran the array (a cancelled task resubmitted alone) and the MPI job (a failed" \
-  "rank resubmitted)"
+echo "ok: a real Slurm ran the array (a cancelled task resubmitted alone) and the MPI job" \
+  "(a failed rank resubmitted)"
