@@ -9,7 +9,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <system_error>
+#include <thread>
 
 #include "sim/core/diagnostics.hpp"
 
@@ -81,6 +83,53 @@ std::string random_name_part() {
 
 bool same_file(const struct stat& a, const struct stat& b) {
   return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+// Who holds a target's lock, as its lock file says: "pid 4242 on node17, since 2026-12-05
+// 14:03:27 UTC". A user who finds a file busy learns which process to wait for, and where.
+std::string lock_owner_line() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "?");
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  ::gmtime_r(&now, &utc);
+  char since[32] = {};
+  std::strftime(since, sizeof since, "%Y-%m-%d %H:%M:%S UTC", &utc);
+  return "pid " + std::to_string(::getpid()) + " on " + host + ", since " + since + "\n";
+}
+
+// Ours now: a dead writer's line, if any, gives way to this process's. Written through a
+// descriptor of its own, closed at once, so that the lock's descriptor is never written and its
+// close at the very end cannot report a deferred write error (as NFS does on close) after the
+// output is in place. Best effort: the lock, not its text, keeps other writers out; on a full
+// disk a second writer's refusal names no one.
+void write_lock_owner(const fs::path& lock, int lock_fd) {
+  const int fd = ::open(lock.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return;
+  struct stat held {};
+  struct stat opened {};
+  if (::fstat(lock_fd, &held) == 0 && ::fstat(fd, &opened) == 0 && same_file(held, opened) &&
+      ::ftruncate(fd, 0) == 0) {
+    const std::string owner = lock_owner_line();
+    [[maybe_unused]] const ssize_t written = ::pwrite(fd, owner.data(), owner.size(), 0);
+  }
+  ::close(fd);
+}
+
+// The holder's line from an open lock file, or "" when there is none (yet: the holder writes it
+// just after taking the lock, so an empty file is read again for a moment). Only printable
+// characters of the first line, at most 200: the file could hold anything.
+std::string read_lock_owner(int fd) {
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    char buffer[256] = {};
+    const ssize_t n = ::pread(fd, buffer, sizeof buffer - 1, 0);
+    std::string line;
+    for (ssize_t i = 0; i < n && buffer[i] != '\n' && line.size() < 200; ++i)
+      if (buffer[i] >= ' ' && buffer[i] <= '~') line += buffer[i];
+    if (!line.empty() || n < 0) return line;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return "";
 }
 
 // Removes the temporaries and lock files of writers that died, in `folder`: those whose lock
@@ -161,11 +210,13 @@ FileReplacement::FileReplacement(fs::path target, OutputRules rules)
     if (fd < 0) fail("cannot create files in the directory '" + folder.string() + "'", errno);
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       const int error = errno;
+      const std::string owner = error == EWOULDBLOCK ? read_lock_owner(fd) : "";
       ::close(fd);
       if (error == EWOULDBLOCK)
-        refuse(rules_, "'" + target_.string() +
-                           "' is being written by another airace process; wait for it to end "
-                           "or choose another output file");
+        refuse(rules_, "'" + target_.string() + "' is being written by another airace process (" +
+                           (owner.empty() ? "" : owner + "; ") +
+                           "its lock: " + lock_path_.string() +
+                           "); wait for it to end or choose another output file");
       if (unsupported_lock(error)) {  // no locks on this file system: go on without
         ::unlink(lock_path_.c_str());
         lock_path_.clear();
@@ -181,6 +232,7 @@ FileReplacement::FileReplacement(fs::path target, OutputRules rules)
     else
       ::close(fd);
   }
+  if (lock_fd_ >= 0) write_lock_owner(lock_path_, lock_fd_);
   if (lock_fd_ < 0 && !lock_path_.empty())
     fail("cannot lock '" + lock_path_.string() + "': it keeps being replaced", EAGAIN);
   try {

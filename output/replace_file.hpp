@@ -18,10 +18,11 @@
 // Temporaries are named ".<target name>.<12 random characters>.airace-tmp", created with
 // O_EXCL|O_NOFOLLOW (a planted file or link makes the creation fail instead of being written
 // through) and locked (flock) while their writer lives; the lock of a target is the file
-// ".<target name>.airace-lock" beside it. A writer that dies (SIGKILL, power cut) leaves both
-// behind unlocked: the next FileReplacement in the same folder removes every such leftover whose
-// lock it can take. On file systems without flock (some cluster file systems) nothing is locked
-// and leftovers are not removed.
+// ".<target name>.airace-lock" beside it, which names its holder ("pid 4242 on node17, since
+// 2026-12-05 14:03:27 UTC") for the refusal of a second writer. A writer that dies (SIGKILL,
+// power cut) leaves both behind unlocked: the next FileReplacement in the same folder removes
+// every such leftover whose lock it can take. On file systems without flock (some cluster file
+// systems) nothing is locked and leftovers are not removed.
 
 #include <sys/types.h>
 
@@ -69,10 +70,10 @@ struct OutputRules {
 void check_output_path(const std::filesystem::path& target, const OutputRules& rules);
 
 // A new version of `target`, written to a temporary file and renamed onto it by commit().
-// Construction checks the rules, takes the target's lock (an InputError when another process
-// holds it), removes dead writers' leftovers and creates the temporary file; destruction without
-// commit removes the temporary. Every failure of a write, a flush, a sync or a rename is an
-// OutputError naming the target and the reason.
+// Construction checks the rules, takes the target's lock (an InputError naming the holder when
+// another process holds it), removes dead writers' leftovers and creates the temporary file;
+// destruction without commit removes the temporary. Every failure of a write, a flush, a sync
+// or a rename is an OutputError naming the target and the reason.
 class FileReplacement {
  public:
   FileReplacement(std::filesystem::path target, OutputRules rules);

@@ -2,24 +2,27 @@
 # Installs every Debian package airace needs to build, run, test and plot, when missing.
 # Idempotent and non-interactive (CI runs it with no input). Needs root or sudo.
 #
-#   bash scripts/setup.sh          what building, running and plotting need
-#   bash scripts/setup.sh --mpi    also Open MPI (libopenmpi-dev openmpi-bin), for
-#                                  `mpirun -n K airace sweep` (docs/sweeps.md); or AIRACE_MPI=1
-#   bash scripts/setup.sh --tests  also what the whole test suite exercises: Open MPI,
-#                                  chromium (the HTML report is rendered headless) and
-#                                  chromium-driver with selenium (the seminar page), and
-#                                  Ninja, which test.sh builds with
+#   bash scripts/setup.sh          what building, running and plotting need, Open MPI
+#                                  included (libopenmpi-dev openmpi-bin), so that the build
+#                                  runs sweeps under mpirun and srun (docs/sweeps.md)
+#   bash scripts/setup.sh --mpi    the same: accepted so that older instructions still work
+#                                  (Open MPI used to need it); no longer needed
+#   bash scripts/setup.sh --tests  also what the whole test suite exercises: chromium (the
+#                                  HTML report is rendered headless) and chromium-driver with
+#                                  selenium (the seminar page), Ninja, which test.sh builds
+#                                  with, and Slurm with munge (slurmctld, slurmd, slurm-client,
+#                                  munge), for the test that runs sweeps on a one-node cluster
+#                                  it starts itself (tests/slurm/real_slurm_test.sh)
 #   bash scripts/setup.sh --fuzz   also clang and libFuzzer, for the fuzz preset
 #                                  (tests/fuzz/README.md)
 set -euo pipefail
 
-with_mpi=${AIRACE_MPI:-0}
 with_tests=0
 with_fuzz=0
 for arg in "$@"; do
   case "$arg" in
-    --mpi) with_mpi=1 ;;
-    --tests) with_tests=1; with_mpi=1 ;;
+    --mpi) ;;  # Open MPI is installed anyway
+    --tests) with_tests=1 ;;
     --fuzz) with_fuzz=1 ;;
     *) echo "setup: unknown option '$arg' (known: --mpi, --tests, --fuzz)" >&2; exit 2 ;;
   esac
@@ -38,15 +41,17 @@ packages=(
   # plots and reading results from Python
   python3 python3-numpy python3-h5py python3-matplotlib python3-pandas python3-xarray
   python3-h5netcdf
+  # MPI sweeps (mpirun -n K airace sweep, srun): CMake builds the MPI mode when it finds Open MPI
+  libopenmpi-dev openmpi-bin
 )
-if [[ "$with_mpi" == 1 ]]; then
-  packages+=(libopenmpi-dev openmpi-bin)
-fi
 if [[ "$with_tests" == 1 ]]; then
   # chromium renders the HTML report headless (tests/python/check_report.py); chromium-driver
   # and selenium drive the seminar page in the end-to-end tests (tests/python/e2e_*.py)
   packages+=(chromium chromium-driver python3-selenium)
   packages+=(ninja-build)  # test.sh builds its presets with Ninja (CMakePresets.json, ci-*)
+  # a one-node Slurm cluster that tests/slurm/real_slurm_test.sh starts and stops itself (the
+  # packages' services are not used: the test runs the daemons with a configuration of its own)
+  packages+=(slurmctld slurmd slurm-client munge)
 fi
 if [[ "$with_fuzz" == 1 ]]; then
   packages+=(clang libclang-rt-dev)  # libclang-rt-dev holds libFuzzer and clang's sanitizers

@@ -14,8 +14,10 @@
 # Each step prints how long it took.
 # Every test has a time limit (600 s, CMakePresets.json, unless it sets its own), so that a hang
 # fails its test instead of running out CI's clock.
-# Open MPI and chromium are installed too, so that the MPI sweep test and the report's
-# headless render run in CI; a build without them leaves those two tests out.
+# setup.sh installs Open MPI in any case (the MPI sweep test), and with --tests chromium (the
+# report's headless render) and Slurm with munge (the one-node cluster that
+# tests/slurm/real_slurm_test.sh starts as root, in the debug preset's run); where they are
+# missing those tests are skipped or left out, with a message.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS

@@ -22,8 +22,9 @@ std::string mpi_refusal(bool built, int processes) {
   return "this airace was built without MPI but was started as one of " +
          std::to_string(processes) +
          " processes (mpirun or srun): each would run the whole sweep into the same files. "
-         "Build with MPI (bash scripts/setup.sh --mpi installs Open MPI; CMake finds it), or run "
-         "one process per task with --shard I/N (scripts/sbatch_sweep.sh array)";
+         "Build with MPI (bash scripts/setup.sh installs Open MPI, then cmake --preset release "
+         "finds it), or run one process per task with --shard I/N (scripts/sbatch_sweep.sh "
+         "array)";
 }
 
 #ifdef AIRACE_HAVE_MPI

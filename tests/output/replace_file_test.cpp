@@ -186,11 +186,34 @@ TEST_CASE("a second writer of the same target is refused while the first is at w
   FileReplacement first(target, OutputRules());
   const std::string second = refusal_of([&] { FileReplacement again(target, OutputRules()); });
   CHECK(second.find("another airace process") != std::string::npos);
+  // It names the first: its pid and host, from the lock file (flock is per open file, so this
+  // process's own first writer stands for another process).
+  char host[256] = {};
+  REQUIRE(::gethostname(host, sizeof host - 1) == 0);
+  CHECK(second.find("(pid " + std::to_string(::getpid()) + " on " + host + ", since ") !=
+        std::string::npos);
+  CHECK(bytes_of(dir.path / ".out.h5.airace-lock")
+            .starts_with("pid " + std::to_string(::getpid()) + " on " + host + ", since "));
   // Another target in the same folder is not held up.
   CHECK_NOTHROW(replace_file(dir.path / "other.h5", "x", OutputRules()));
   first.write("done");
   first.commit();
   CHECK(bytes_of(target) == "done");
+}
+
+TEST_CASE("a lock file whose writer is gone does not block and takes the new writer's name") {
+  TempDir dir;
+  const fs::path target = dir.path / "out.h5";
+  // What a writer killed with SIGKILL leaves: its lock file, with its name, and no lock held.
+  const fs::path lock = dir.path / ".out.h5.airace-lock";
+  write_text(lock,
+             "pid 999999999 on a-node-long-gone, since 2020-01-01 00:00:00 UTC and more text\n");
+  FileReplacement file(target, OutputRules());
+  CHECK(bytes_of(lock).starts_with("pid " + std::to_string(::getpid()) + " on "));
+  CHECK(bytes_of(lock).find("long-gone") == std::string::npos);
+  file.write("x");
+  file.commit();
+  CHECK(bytes_of(target) == "x");
 }
 
 TEST_CASE("leftovers of dead writers are removed and those of live ones kept") {

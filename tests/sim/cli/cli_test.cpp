@@ -515,6 +515,8 @@ TEST_CASE("a build without MPI started as several processes is refused with what
   CHECK(no.find("built without MPI") != std::string::npos);
   CHECK(no.find("one of 2 processes") != std::string::npos);
   CHECK(no.find("--shard I/N") != std::string::npos);
+  // setup.sh installs Open MPI by default: the advice names no option.
+  CHECK(no.find("bash scripts/setup.sh installs Open MPI") != std::string::npos);
   CHECK(airace::mpi_refusal(true, 2).empty());
   CHECK(airace::mpi_refusal(false, 1).empty());
 }
