@@ -198,6 +198,12 @@ class Run:
                         one.description = "Market capitalisation of %s" % names[k]
                         self.markets.append(one)
         self.has_adoption = "adoption" in f
+        # The values each replicate drew for the uncertain parameters (none: None).
+        self.draws = None
+        u = f.get("uncertainty")
+        if isinstance(u, h5py.Group) and "parameter" in u and "values" in u:
+            self.draws = ([plot.text(x) for x in u["parameter"][()]],
+                          np.asarray(u["values"][()], dtype=float))
 
     def dates_covered(self):
         first = min(s.dates[0] for s in self.indicators if s.dates)
@@ -467,6 +473,7 @@ figcaption { font-size: .88em; color: #444; }
 tr.beyond td { background: #fff4d6; }
 details pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: .85em; }
 nav ul { columns: 2; } .note { color: #555; font-size: .92em; }
+.headline { font-size: 1.08em; border-left: 4px solid #1f77b4; padding: .3em .8em; background: #f4f8fc; }
 """
 
 
@@ -586,6 +593,108 @@ def build_report(base, whatif=None):
                "".join(sections)))
 
 
+def ranks(x):
+    """Ranks from 1, ties at their mean rank (as airace compare's rank correlation)."""
+    import numpy as np
+
+    order = np.argsort(x, kind="stable")
+    r = np.empty(len(x))
+    sorted_x = np.asarray(x)[order]
+    i = 0
+    while i < len(x):
+        j = i
+        while j + 1 < len(x) and sorted_x[j + 1] == sorted_x[i]:
+            j += 1
+        r[order[i:j + 1]] = 0.5 * (i + j) + 1.0
+        i = j + 1
+    return r
+
+
+def rank_correlation(x, y):
+    import numpy as np
+
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 3:
+        return float("nan")
+    a, b = ranks(np.asarray(x)[ok]), ranks(np.asarray(y)[ok])
+    a, b = a - a.mean(), b - b.mean()
+    den = np.sqrt((a * a).sum() * (b * b).sum())
+    return float((a * b).sum() / den) if den > 0 else float("nan")
+
+
+def shared_draws(base, whatif):
+    """The uncertain parameters both runs drew alike, replicate by replicate: {name: values}."""
+    import numpy as np
+
+    if base.draws is None or whatif.draws is None:
+        return {}
+    (bn, bv), (wn, wv) = base.draws, whatif.draws
+    out = {}
+    for p, name in enumerate(bn):
+        if name in wn and bv.shape[0] == wv.shape[0]:
+            a, b = bv[:, p], wv[:, wn.index(name)]
+            if np.array_equal(a, b, equal_nan=True):
+                out[name] = a
+    return out
+
+
+def headline(base, whatif, paired, years=5):
+    """One sentence on the what-if's effect on the US-China gap over the last `years` calendar
+    years both runs cover: median and 90% of paired replicates, the probability of each sign,
+    and the uncertain parameters that drive it (as `airace compare --period`)."""
+    import numpy as np
+
+    b = next((s for s in base.indicators if s.path == "indicators/us_cn_gap_months"), None)
+    w = next((s for s in whatif.indicators if s.path == "indicators/us_cn_gap_months"), None)
+    if b is None or w is None or b.values.ndim != 2 or w.values.ndim != 2:
+        return ""
+    common = sorted(set(b.dates) & set(w.dates))
+    if not common:
+        return ""
+    last = common[-1].year if common[-1].month == 12 else common[-1].year - 1
+    first = max(common[0].year, last - years + 1)
+    if last < first:
+        return ""
+    keep = [d for d in common if first <= d.year <= last]
+    bi = [b.dates.index(d) for d in keep]
+    wi = [w.dates.index(d) for d in keep]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        bm = np.nanmean(b.values[:, bi], axis=1)
+        wm = np.nanmean(w.values[:, wi], axis=1)
+    period = "%d" % first if first == last else "%d-%d" % (first, last)
+    if not paired:
+        d = np.nanmedian(wm) - np.nanmedian(bm)
+        return ("<p class=\"headline\" id=\"whatif-headline\">Over %s the what-if changes the "
+                "US-China gap (months the US is ahead) by %s months (difference of medians). "
+                "The runs are unpaired, so the probability of each sign cannot be stated: run "
+                "both with the same seed and replicates.</p>" % (period, number(d)))
+    d = wm - bm
+    d = d[np.isfinite(d)]
+    if d.size == 0:
+        return ""
+    lo, mid, hi = np.percentile(d, [5, 50, 95])
+    up, down = float(np.mean(d > 0)), float(np.mean(d < 0))
+    draws = shared_draws(base, whatif)
+    full = wm - bm
+    drivers = sorted(((rank_correlation(v, full), name) for name, v in draws.items()),
+                     key=lambda t: -abs(t[0]) if np.isfinite(t[0]) else 0)
+    drivers = [(r, n) for r, n in drivers if np.isfinite(r)][:3]
+    what = ("over the %d uncertain parameters' draws and the noise" % len(draws) if draws
+            else "over the noise of the replicates (no uncertain parameters)")
+    change = ("%s the US-China gap (months the US is ahead) by a median of %s months"
+              % ("widens" if mid > 0 else "narrows", number(abs(mid))) if mid != 0 else
+              "leaves the median US-China gap (months the US is ahead) unchanged")
+    text = ("Over %s the what-if %s (90%% of paired replicates between %s and %s, %s): the "
+            "gap is wider than in the base in %.0f%% of replicates and narrower in %.0f%%."
+            % (period, change, number(lo), number(hi), what, 100 * up, 100 * down))
+    if drivers:
+        text += (" The effect depends most on %s."
+                 % ", ".join("<code>%s</code> (rank correlation %+.2f)" % (esc(n), r)
+                             for r, n in drivers))
+    return '<p class="headline" id="whatif-headline">%s</p>' % text
+
+
 def whatif_section(base, whatif):
     paired = (base.seed != "" and base.seed == whatif.seed and base.replicates != ""
               and base.replicates == whatif.replicates)
@@ -629,12 +738,13 @@ def whatif_section(base, whatif):
                "common): %s.</p>" % esc(", ".join(missing))
     common = "the dates the two runs share"
     names = ["%s (%s)" % (run.name, os.path.basename(run.path)) for run in (whatif, base)]
-    return ('<section id="whatif"><h2>What-if differences</h2><p>What-if <b>%s</b> minus '
+    return ('<section id="whatif"><h2>What-if differences</h2>%s<p>What-if <b>%s</b> minus '
             "base <b>%s</b>, on %s. %s</p>%s<h3>At the last common date</h3><p class=\"note\">"
             "Highlighted rows: the 90%% band of the difference excludes zero.</p><table><tr>"
             "<th>indicator</th><th>entity</th><th>date</th><th>base median</th><th>what-if "
             "median</th><th>difference median</th><th>90%% band</th></tr>%s</table>%s"
-            "</section>" % (esc(names[0]), esc(names[1]), common, how, note,
+            "</section>" % (headline(base, whatif, paired), esc(names[0]), esc(names[1]),
+                            common, how, note,
                             "".join(table), "".join(figures)))
 
 

@@ -138,6 +138,11 @@ def check_report(report, run_file, work, whatif):
             problems.append("no what-if differences section")
         if "Paired by replicate" not in report.read_text(encoding="utf-8"):
             problems.append("the differences do not say they are paired by replicate")
+        text = report.read_text(encoding="utf-8")
+        if "whatif-headline" not in dom.ids:
+            problems.append("the what-if section does not state its effect in a sentence")
+        elif not re.search(r"Over \d{4}(-\d{4})? the what-if .* in \d+% of replicates", text):
+            problems.append("the what-if sentence lacks its period or its probabilities")
     elif "whatif" in dom.ids:
         problems.append("a one-file report has a what-if section")
     print("%s: %d indicators, %d charts, %d problems" % (report.name, len(indicators),
