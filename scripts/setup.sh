@@ -7,8 +7,10 @@
 #                                  `mpirun -n K airace sweep` (docs/sweeps.md); or AIRACE_MPI=1
 #   bash scripts/setup.sh --tests  also what the whole test suite exercises: Open MPI,
 #                                  chromium (the HTML report is rendered headless) and
-#                                  chromium-driver with selenium (the seminar page), and
-#                                  Ninja, which test.sh builds with
+#                                  chromium-driver with selenium (the seminar page),
+#                                  Ninja, which test.sh builds with, python3-venv, -pip,
+#                                  -setuptools and -wheel (the Python package's install test)
+#                                  and jupyter-nbconvert with python3-ipykernel (the notebook)
 #   bash scripts/setup.sh --fuzz   also clang and libFuzzer, for the fuzz preset
 #                                  (tests/fuzz/README.md)
 set -euo pipefail
@@ -47,6 +49,10 @@ if [[ "$with_tests" == 1 ]]; then
   # and selenium drive the seminar page in the end-to-end tests (tests/python/e2e_*.py)
   packages+=(chromium chromium-driver python3-selenium)
   packages+=(ninja-build)  # test.sh builds its presets with Ninja (CMakePresets.json, ci-*)
+  # the Python package is pip-installed offline into a fresh virtual environment
+  # (tests/python/check_python_package.py), and docs/whatif.ipynb executed by nbconvert
+  packages+=(python3-venv python3-pip python3-setuptools python3-wheel)
+  packages+=(jupyter-nbconvert python3-ipykernel)
 fi
 if [[ "$with_fuzz" == 1 ]]; then
   packages+=(clang libclang-rt-dev)  # libclang-rt-dev holds libFuzzer and clang's sanitizers
