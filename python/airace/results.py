@@ -39,10 +39,11 @@ class Results(Mapping):
         self._keep = keep  # a temporary folder that holds the file, removed with this object
 
     def __getitem__(self, group):
+        name = group.strip("/") or "/"
         try:
-            return self._groups[group.strip("/")]
+            return self._groups[name]
         except KeyError:
-            why = self.unopened.get(group.strip("/"))
+            why = self.unopened.get(name)
             if why is not None:
                 raise KeyError("%s: group %r could not be opened with xarray: %s"
                                % (self.path, group, why)) from None
