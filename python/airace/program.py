@@ -109,7 +109,7 @@ def _temporary_output(stem):
 
 
 def run(scenario="scenarios/baseline.yaml", set=None, replicates=None, seed=None,  # noqa: A002
-        out=None, threads=None, quiet=True):
+        out=None, threads=None, quiet=True, groups=None, series=None):
     """Runs `airace run` and returns its results, opened (see airace.open).
 
     scenario    the scenario file (YAML)
@@ -120,8 +120,13 @@ def run(scenario="scenarios/baseline.yaml", set=None, replicates=None, seed=None
                 when the Results are closed or dropped
     threads     most threads to use (default: all cores)
     quiet       False shows airace's progress and summary as it runs
+    groups      write only these groups' series and events, e.g. ["indicators"]
+    series      write only these series (and those of `groups`), e.g. ["labs/capability"]
     """
     args = [scenario] + _overrides(set)
+    for option, names in (("--groups", groups), ("--series", series)):
+        if names is not None:
+            args += [option, names if isinstance(names, str) else ",".join(names)]
     if replicates is not None:
         args += ["--replicates", str(int(replicates))]
     if seed is not None:

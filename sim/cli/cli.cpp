@@ -27,6 +27,7 @@
 #include "output/h5_writer.hpp"
 #include "output/summary.hpp"
 #include "sim/model/describe.hpp"
+#include "sim/model/model.hpp"
 #include "sim/runner/ensemble.hpp"
 #include "sim/cli/mpi_world.hpp"
 #include "sim/model/run_cost.hpp"
@@ -47,6 +48,7 @@ struct RunArgs {
   std::string scenario = kDefaultScenario;
   std::string output;
   std::vector<std::string> sets;
+  SeriesSelection keep;  // --groups, --series
   int replicates = 0;
   long long seed = -1;
   int threads = 0;
@@ -208,18 +210,51 @@ void check_ensemble_fits(const Scenario& s) {
 constexpr double kStoredShareOfSeries = 0.6;
 constexpr double kDefaultWarnFileMegabytes = 200.0;
 
+// Refuses, before anything runs, a --groups or --series that names nothing the run records.
+void check_selection(const SeriesCatalog& catalog, const SeriesSelection& keep) {
+  std::vector<std::string> groups, paths;
+  for (const SeriesSpec& spec : catalog.series()) {
+    if (std::find(groups.begin(), groups.end(), spec.group) == groups.end())
+      groups.push_back(spec.group);
+    paths.push_back(spec.group + "/" + spec.name);
+  }
+  for (const EventTableSpec& t : catalog.event_tables())
+    if (std::find(groups.begin(), groups.end(), t.group) == groups.end()) groups.push_back(t.group);
+  Diagnostics diags;
+  for (const std::string& g : keep.groups)
+    if (std::find(groups.begin(), groups.end(), g) == groups.end())
+      diags.error({"--groups", 0, 0}, g, "no group of series or events has this name",
+                  suggest(g, groups, "the groups"));
+  for (const std::string& p : keep.series)
+    if (std::find(paths.begin(), paths.end(), p) == paths.end())
+      diags.error({"--series", 0, 0}, p, "no series has this path (group/name)",
+                  did_you_mean(p, paths).empty() ? "e.g. indicators/us_cn_gap_months"
+                                                 : did_you_mean(p, paths));
+  diags.throw_if_any();
+}
+
+// Bytes of one replicate's series that the file will hold, as doubles.
+double kept_series_bytes(const SeriesCatalog& catalog, const SeriesSelection& keep) {
+  double bytes = 0.0;
+  for (const SeriesSpec& spec : catalog.series())
+    if (keep.keeps(spec))
+      bytes += static_cast<double>(catalog.time_count(spec)) *
+               static_cast<double>(catalog.entity_count(spec)) * sizeof(double);
+  return bytes;
+}
+
 // Before a run whose file will be large: a warning on stderr with the estimated size (above
 // 200 MB, or AIRACE_WARN_FILE_MB), so that a typo in --replicates can be stopped in time.
-void warn_if_large(const Scenario& s, const std::filesystem::path& out) {
+void warn_if_large(const Scenario& s, double series_bytes, const std::filesystem::path& out) {
   const char* env = std::getenv("AIRACE_WARN_FILE_MB");
   const double limit_mb = env != nullptr && std::atof(env) > 0 ? std::atof(env)
                                                                 : kDefaultWarnFileMegabytes;
-  const double per_replicate = run_cost(s).series_bytes * kStoredShareOfSeries;
+  const double per_replicate = series_bytes * kStoredShareOfSeries;
   const double bytes = per_replicate * static_cast<double>(s.run.replicates);
   if (bytes <= limit_mb * 1e6) return;
   std::fprintf(stderr,
-               "warning: %s will be about %s (%lld replicates x %s); fewer replicates write "
-               "less (--replicates)\n",
+               "warning: %s will be about %s (%lld replicates x %s); fewer replicates, or "
+               "--groups or --series, write less\n",
                out.string().c_str(), bytes_text(bytes).c_str(),
                static_cast<long long>(s.run.replicates), bytes_text(per_replicate).c_str());
 }
@@ -239,13 +274,15 @@ int command_run(const RunArgs& a, const std::string& command_line) {
                 static_cast<std::size_t>(a.threads));
   const Scenario s = load_scenario(a.scenario, overrides_of(a));
   check_ensemble_fits(s);
+  const SeriesCatalog catalog = build_catalog(s);
+  check_selection(catalog, a.keep);
   const std::filesystem::path out = a.output.empty()
                                         ? std::filesystem::path("results") / (s.info.name + ".h5")
                                         : std::filesystem::path(a.output);
   if (a.output.empty()) std::filesystem::create_directories(out.parent_path());
   // Checked, locked and begun before the run, so that a bad path costs no computing.
   FileReplacement file(out, OutputRules("--output", s.files_read, a.force));
-  warn_if_large(s, out);
+  warn_if_large(s, kept_series_bytes(catalog, a.keep), out);
   if (!a.quiet)
     std::cout << "airace " << kProgramVersion << ": scenario '" << s.info.name << "', "
               << s.info.start.iso() << " to " << s.info.end.iso() << ", " << s.run.replicates
@@ -282,7 +319,7 @@ int command_run(const RunArgs& a, const std::string& command_line) {
     std::printf("writing %s ...\n", out.string().c_str());
     std::fflush(stdout);
   }
-  write_run_file(file, result);
+  write_run_file(file, select_series(std::move(result), a.keep));
   file.commit();
   std::printf("wrote %s\n", out.string().c_str());
   return 0;
@@ -794,7 +831,8 @@ int run_cli(int argc, char** argv) {
       "  airace run                           run scenarios/baseline.yaml\n"
       "  airace run my.yaml -r 100 -o out.h5  100 replicates into out.h5\n"
       "  airace run --set labs.deepseek.efficiency_growth_per_year=4\n"
-      "  airace run my.yaml -q --seed 7       quiet (batch jobs), seed 7\n") +
+      "  airace run my.yaml -q --seed 7       quiet (batch jobs), seed 7\n"
+      "  airace run -r 200 --groups indicators  a smaller file: the indicators only\n") +
                    kExitStatusLine);
   run_cmd->add_option("scenario", run.scenario, "scenario file")->capture_default_str();
   run_cmd->add_option("-o,--output", run.output,
@@ -826,6 +864,18 @@ int run_cli(int argc, char** argv) {
       ->add_option("--set", run.sets,
                    "override a scenario value, e.g. --set labs.deepseek.training_share=0.5 "
                    "(repeat for several)")
+      ->allow_extra_args(false);
+  run_cmd
+      ->add_option("--groups", run.keep.groups,
+                   "write only the series and events of these groups, e.g. --groups "
+                   "indicators,labs (repeat or separate with commas; default: every group)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  run_cmd
+      ->add_option("--series", run.keep.series,
+                   "write only these series (and those of --groups), e.g. --series "
+                   "indicators/us_cn_gap_months (repeat or separate with commas)")
+      ->delimiter(',')
       ->allow_extra_args(false);
   run_cmd->add_flag("-q,--quiet", run.quiet, "print only the output path (for batch jobs)");
   run_cmd->add_flag("--force", run.force, "replace the output file even if it is read-only");

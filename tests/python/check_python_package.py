@@ -50,6 +50,10 @@ base = airace.run("tests/data/small.yaml", replicates=2, seed=7)
 strict = airace.run("tests/data/small.yaml", set={"us_government.enforcement": 3},
                     replicates=2, seed=7)
 rows = airace.compare(base, strict, series="indicators/cn_smuggled_h100e", at="2023-12")
+few = airace.run("tests/data/small.yaml", replicates=2, seed=7, groups=["indicators"],
+                 series="labs/capability")
+assert "capability" in few["labs"] and "compute_h100e" not in few["labs"], few["labs"]
+assert "compute_h100e" in few["indicators"]
 assert len(rows) == 1 and rows.pairing[0] == "paired", rows
 assert rows.difference_median[0] < 0 and rows.entity[0] == "", rows
 assert rows.date[0] == pd.Timestamp("2023-12-01"), rows.date[0]

@@ -504,6 +504,43 @@ TEST_CASE("the progress bar on a terminal shows the time left") {
   CHECK(shown.find(" s left") != std::string::npos);
 }
 
+TEST_CASE("run --groups and --series write only the series they name") {
+  TempDir dir;
+  const std::string full = (dir.path / "full.h5").string();
+  const std::string part = (dir.path / "part.h5").string();
+  REQUIRE(run("run tests/data/small.yaml -q -o '" + full + "'", dir).status == 0);
+  REQUIRE(run("run tests/data/small.yaml -q --groups indicators --series labs/capability -o '" +
+                  part + "'",
+              dir)
+              .status == 0);
+  const std::string listing = (dir.path / "listing.txt").string();
+  REQUIRE(std::system(("h5ls -r '" + part + "' >'" + listing + "'").c_str()) == 0);
+  const std::string held = slurp(listing);
+  CHECK(held.find("/indicators/us_cn_gap_months ") != std::string::npos);
+  CHECK(held.find("/labs/capability ") != std::string::npos);
+  CHECK(held.find("/labs/lab ") != std::string::npos);  // entity axes stay
+  CHECK(held.find("/labs/compute_h100e ") == std::string::npos);
+  CHECK(held.find("/releases/") == std::string::npos);  // an event table of another group
+  CHECK(fs::file_size(part) < fs::file_size(full));
+  // The same values as the whole file: compare finds no difference at all.
+  const Outcome c = run("compare '" + full + "' '" + part + "' --series labs/capability", dir);
+  CHECK(c.status == 0);
+  CHECK(c.out.find("\n0 of ") != std::string::npos);
+
+  const Outcome group = run("run tests/data/small.yaml --groups indicatorz -o '" +
+                                (dir.path / "x.h5").string() + "'",
+                            dir);
+  CHECK(group.status == 2);
+  CHECK(group.err.find("--groups: error: indicatorz: no group of series or events has this "
+                       "name (did you mean 'indicators'?)") != std::string::npos);
+  const Outcome series = run("run tests/data/small.yaml --series labs/capabilty -o '" +
+                                 (dir.path / "x.h5").string() + "'",
+                             dir);
+  CHECK(series.status == 2);
+  CHECK(series.err.find("did you mean 'labs/capability'?") != std::string::npos);
+  CHECK(!fs::exists(dir.path / "x.h5"));
+}
+
 TEST_CASE("a run whose file will be large warns with its estimated size before it runs") {
   TempDir dir;
   const std::string out = (dir.path / "small.h5").string();
@@ -526,6 +563,12 @@ TEST_CASE("a run whose file will be large warns with its estimated size before i
   const double written = static_cast<double>(fs::file_size(out));
   CHECK(estimate > written / 2);
   CHECK(estimate < written * 2);
+  // The indicators alone stay under the threshold: no warning.
+  const Outcome small = airace::testing::run_airace(
+      "run scenarios/baseline.yaml --replicates 2 --groups indicators -q -o '" + out + "'", dir,
+      "AIRACE_WARN_FILE_MB=1");
+  REQUIRE(small.status == 0);
+  CHECK(small.err.find("warning") == std::string::npos);
 }
 
 }  // namespace cli_test
