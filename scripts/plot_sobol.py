@@ -8,19 +8,25 @@ their bootstrap confidence intervals as error bars.
 
 Exits 2, naming the file and what is wrong, when it is missing, not a file, damaged, not an
 airace sweep file, or has no /sensitivity yet; it then writes nothing.
+
+Needs Debian's python3-h5py, python3-numpy and python3-matplotlib (`bash scripts/setup.sh`);
+launched with a python3 that lacks them (a pyenv or virtualenv one), it runs itself again with
+/usr/bin/python3, as plot.py does.
 """
 import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plot  # noqa: E402  (the interpreter check and the checks for damaged files)
+
+plot.ensure_dependencies(__file__)
 import h5py  # noqa: E402
-import matplotlib
+import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import plot  # noqa: E402  (its check for files that crash HDF5)
 
 PROGRAM = "plot_sobol.py"
 

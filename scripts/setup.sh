@@ -10,9 +10,12 @@
 #   bash scripts/setup.sh --tests  also what the whole test suite exercises: chromium (the
 #                                  HTML report is rendered headless) and chromium-driver with
 #                                  selenium (the seminar page), Ninja, which test.sh builds
-#                                  with, and Slurm with munge (slurmctld, slurmd, slurm-client,
+#                                  with, Slurm with munge (slurmctld, slurmd, slurm-client,
 #                                  munge), for the test that runs sweeps on a one-node cluster
-#                                  it starts itself (tests/slurm/real_slurm_test.sh)
+#                                  it starts itself (tests/slurm/real_slurm_test.sh),
+#                                  python3-venv, -pip, -setuptools and -wheel (the Python
+#                                  package's install test) and jupyter-nbconvert with
+#                                  python3-ipykernel (the notebook)
 #   bash scripts/setup.sh --fuzz   also clang and libFuzzer, for the fuzz preset
 #                                  (tests/fuzz/README.md)
 set -euo pipefail
@@ -52,6 +55,10 @@ if [[ "$with_tests" == 1 ]]; then
   # a one-node Slurm cluster that tests/slurm/real_slurm_test.sh starts and stops itself (the
   # packages' services are not used: the test runs the daemons with a configuration of its own)
   packages+=(slurmctld slurmd slurm-client munge)
+  # the Python package is pip-installed offline into a fresh virtual environment
+  # (tests/python/check_python_package.py), and docs/whatif.ipynb executed by nbconvert
+  packages+=(python3-venv python3-pip python3-setuptools python3-wheel)
+  packages+=(jupyter-nbconvert python3-ipykernel)
 fi
 if [[ "$with_fuzz" == 1 ]]; then
   packages+=(clang libclang-rt-dev)  # libclang-rt-dev holds libFuzzer and clang's sanitizers

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -17,6 +18,7 @@
 #include <mutex>
 #include <new>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "airace/version.hpp"
@@ -25,6 +27,7 @@
 #include "output/h5_writer.hpp"
 #include "output/summary.hpp"
 #include "sim/model/describe.hpp"
+#include "sim/model/model.hpp"
 #include "sim/runner/ensemble.hpp"
 #include "sim/cli/mpi_world.hpp"
 #include "sim/cli/salib_export.hpp"
@@ -39,6 +42,8 @@ namespace {
 
 constexpr int kExitInput = 2;
 constexpr const char* kDefaultScenario = "scenarios/baseline.yaml";
+constexpr const char* kExitStatusLine =
+    "\nExit status: 0 success, 2 bad input (nothing written), 1 internal error.\n";
 
 // Where an installed airace keeps what it ships (scenarios, scripts), relative to the folder of
 // the program: ../share/airace for <prefix>/bin/airace (CMakeLists.txt, docs/install.md).
@@ -63,6 +68,7 @@ struct RunArgs {
   std::string scenario = kDefaultScenario;
   std::string output;
   std::vector<std::string> sets;
+  SeriesSelection keep;  // --groups, --series
   int replicates = 0;
   long long seed = -1;
   int threads = 0;
@@ -88,10 +94,23 @@ std::string join_command_line(int argc, char** argv) {
   return s;
 }
 
-void print_input_error(const InputError& e) {
+// `writes`: false for the commands that write nothing anyway (check, describe), which then
+// do not say that nothing was written.
+void print_input_error(const InputError& e, bool writes = true) {
   for (const Diagnostic& d : e.diagnostics()) std::cerr << format_diagnostic(d) << '\n';
   const std::size_t n = e.diagnostics().size();
-  std::cerr << n << (n == 1 ? " error" : " errors") << "; nothing was written.\n";
+  std::cerr << n << (n == 1 ? " error" : " errors")
+            << (writes ? "; nothing was written.\n" : ".\n");
+}
+
+// "'a'", "'a' or 'b'", "'a', 'b' or 'c'".
+std::string quoted_choices(const std::vector<std::string>& words) {
+  std::string s;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (i > 0) s += i + 1 == words.size() ? " or " : ", ";
+    s += "'" + words[i] + "'";
+  }
+  return s;
 }
 
 // Draws a progress bar on stderr while the ensemble runs, when stderr is a terminal.
@@ -102,6 +121,18 @@ enum class Progress { off, bar, lines };
 Progress progress_mode(bool quiet) {
   if (quiet) return Progress::off;
   return isatty(STDERR_FILENO) ? Progress::bar : Progress::lines;
+}
+
+// "~8 s left", "~12 min left", "~3.5 h left": the bar's estimate, as precise as it can be.
+std::string time_left_text(double seconds) {
+  char buf[48];
+  if (seconds < 99.5)
+    std::snprintf(buf, sizeof buf, "~%.0f s left", std::max(1.0, seconds));
+  else if (seconds < 99.5 * 60)
+    std::snprintf(buf, sizeof buf, "~%.0f min left", seconds / 60.0);
+  else
+    std::snprintf(buf, sizeof buf, "~%.1f h left", seconds / 3600.0);
+  return buf;
 }
 
 class ProgressBar {
@@ -155,16 +186,19 @@ class ProgressBar {
       if (f > 0.0) line += ", about " + std::to_string(static_cast<long long>(left)) + " s left";
       std::fprintf(stderr, "%s\n", line.c_str());
     } else if (unit_ == nullptr) {
-      std::fprintf(stderr, "\r  [%s%s] %3.0f%%  %.1f s", std::string(filled, '#').c_str(),
-                   std::string(width - filled, ' ').c_str(), f * 100.0, elapsed);
+      // Time left from the pace so far; none before the first progress is seen.
+      const std::string left = f > 0.0 && f < 1.0 ? time_left_text(elapsed * (1.0 - f) / f) : "";
+      std::fprintf(stderr, "\r  [%s%s] %3.0f%%  %.1f s  %s    ", std::string(filled, '#').c_str(),
+                   std::string(width - filled, ' ').c_str(), f * 100.0, elapsed, left.c_str());
     } else {
       const auto done = static_cast<double>(done_.load());
       const double rate = elapsed > 0 ? done / elapsed : 0.0;
       const double left = rate > 0 ? (static_cast<double>(total_) - done) / rate : 0.0;
-      std::fprintf(
-          stderr, "\r  [%s%s] %zu/%zu %s  %.2f %s/s  %s  ", std::string(filled, '#').c_str(),
-          std::string(width - filled, ' ').c_str(), done_.load(), total_, unit_, rate, unit_,
-          rate > 0 ? ("~" + std::to_string(static_cast<long long>(left)) + " s left").c_str() : "");
+      std::fprintf(stderr, "\r  [%s%s] %zu/%zu %s  %.2f %s/s  %s    ",
+                   std::string(filled, '#').c_str(), std::string(width - filled, ' ').c_str(),
+                   done_.load(), total_, unit_, rate, unit_,
+                   rate > 0 && done < static_cast<double>(total_) ? time_left_text(left).c_str()
+                                                                  : "");
     }
     std::fflush(stderr);
   }
@@ -190,6 +224,61 @@ void check_ensemble_fits(const Scenario& s) {
   diags.throw_if_any();
 }
 
+// A run file's expected size: its series as doubles (run_cost), times the share that shuffle +
+// deflate leave of them (0.6 for the baseline at 200 replicates: 692 MB of series, a 416 MB
+// file), plus the metadata. An estimate, within some 30% for the scenarios we ship.
+constexpr double kStoredShareOfSeries = 0.6;
+constexpr double kDefaultWarnFileMegabytes = 200.0;
+
+// Refuses, before anything runs, a --groups or --series that names nothing the run records.
+void check_selection(const SeriesCatalog& catalog, const SeriesSelection& keep) {
+  std::vector<std::string> groups, paths;
+  for (const SeriesSpec& spec : catalog.series()) {
+    if (std::find(groups.begin(), groups.end(), spec.group) == groups.end())
+      groups.push_back(spec.group);
+    paths.push_back(spec.group + "/" + spec.name);
+  }
+  for (const EventTableSpec& t : catalog.event_tables())
+    if (std::find(groups.begin(), groups.end(), t.group) == groups.end()) groups.push_back(t.group);
+  Diagnostics diags;
+  for (const std::string& g : keep.groups)
+    if (std::find(groups.begin(), groups.end(), g) == groups.end())
+      diags.error({"--groups", 0, 0}, g, "no group of series or events has this name",
+                  suggest(g, groups, "the groups"));
+  for (const std::string& p : keep.series)
+    if (std::find(paths.begin(), paths.end(), p) == paths.end())
+      diags.error({"--series", 0, 0}, p, "no series has this path (group/name)",
+                  did_you_mean(p, paths).empty() ? "e.g. indicators/us_cn_gap_months"
+                                                 : did_you_mean(p, paths));
+  diags.throw_if_any();
+}
+
+// Bytes of one replicate's series that the file will hold, as doubles.
+double kept_series_bytes(const SeriesCatalog& catalog, const SeriesSelection& keep) {
+  double bytes = 0.0;
+  for (const SeriesSpec& spec : catalog.series())
+    if (keep.keeps(spec))
+      bytes += static_cast<double>(catalog.time_count(spec)) *
+               static_cast<double>(catalog.entity_count(spec)) * sizeof(double);
+  return bytes;
+}
+
+// Before a run whose file will be large: a warning on stderr with the estimated size (above
+// 200 MB, or AIRACE_WARN_FILE_MB), so that a typo in --replicates can be stopped in time.
+void warn_if_large(const Scenario& s, double series_bytes, const std::filesystem::path& out) {
+  const char* env = std::getenv("AIRACE_WARN_FILE_MB");
+  const double limit_mb = env != nullptr && std::atof(env) > 0 ? std::atof(env)
+                                                                : kDefaultWarnFileMegabytes;
+  const double per_replicate = series_bytes * kStoredShareOfSeries;
+  const double bytes = per_replicate * static_cast<double>(s.run.replicates);
+  if (bytes <= limit_mb * 1e6) return;
+  std::fprintf(stderr,
+               "warning: %s will be about %s (%lld replicates x %s); fewer replicates, or "
+               "--groups or --series, write less\n",
+               out.string().c_str(), bytes_text(bytes).c_str(),
+               static_cast<long long>(s.run.replicates), bytes_text(per_replicate).c_str());
+}
+
 std::vector<std::string> overrides_of(const RunArgs& a) {
   std::vector<std::string> o = a.sets;
   if (a.replicates > 0) o.push_back("run.replicates=" + std::to_string(a.replicates));
@@ -205,12 +294,15 @@ int command_run(const RunArgs& a, const std::string& command_line) {
                 static_cast<std::size_t>(a.threads));
   const Scenario s = load_scenario(a.scenario, overrides_of(a));
   check_ensemble_fits(s);
+  const SeriesCatalog catalog = build_catalog(s);
+  check_selection(catalog, a.keep);
   const std::filesystem::path out = a.output.empty()
                                         ? std::filesystem::path("results") / (s.info.name + ".h5")
                                         : std::filesystem::path(a.output);
   if (a.output.empty()) std::filesystem::create_directories(out.parent_path());
   // Checked, locked and begun before the run, so that a bad path costs no computing.
   FileReplacement file(out, OutputRules("--output", s.files_read, a.force));
+  warn_if_large(s, kept_series_bytes(catalog, a.keep), out);
   if (!a.quiet)
     std::cout << "airace " << kProgramVersion << ": scenario '" << s.info.name << "', "
               << s.info.start.iso() << " to " << s.info.end.iso() << ", " << s.run.replicates
@@ -247,7 +339,7 @@ int command_run(const RunArgs& a, const std::string& command_line) {
     std::printf("writing %s ...\n", out.string().c_str());
     std::fflush(stdout);
   }
-  write_run_file(file, result);
+  write_run_file(file, select_series(std::move(result), a.keep));
   file.commit();
   std::printf("wrote %s\n", out.string().c_str());
   return 0;
@@ -317,12 +409,11 @@ int command_describe(const std::string& key, bool markdown, const std::string& v
   }
   const std::vector<ParamInfo> found = find_parameters(key);
   if (found.empty()) {
-    std::vector<std::string> keys;
-    for (const ParamInfo& p : all_parameters()) keys.push_back(p.key);
-    const std::string hint = did_you_mean(key, keys);
+    const std::vector<std::string> close = closest_parameters(key);
     Diagnostics diags;
     diags.error({"describe", 0, 0}, key, "no parameter matches",
-                hint.empty() ? "run 'airace describe' for the full list" : hint);
+                close.empty() ? "run 'airace describe' for the full list"
+                              : "did you mean " + quoted_choices(close) + "?");
     diags.throw_if_any();
   }
   std::cout << (markdown ? describe_markdown(found) : describe_text(found));
@@ -766,6 +857,36 @@ int command_compare(const CompareArgs& a) {
   return 0;
 }
 
+// For arguments CLI11 did not expect ("The following argument was not expected: --sett"):
+// the closest option of the subcommand being read (or, before one, the closest subcommand),
+// and where the whole list is.
+std::string unknown_argument_hint(CLI::App& app, const std::string& message) {
+  CLI::App* command = &app;
+  for (CLI::App* sub : app.get_subcommands()) command = sub;
+  std::vector<std::string> options{"--help"};
+  for (const CLI::Option* o : command->get_options()) {
+    for (const std::string& n : o->get_lnames()) options.push_back("--" + n);
+    for (const std::string& n : o->get_snames()) options.push_back("-" + n);
+  }
+  std::vector<std::string> subcommands;
+  for (const CLI::App* sub : app.get_subcommands({})) subcommands.push_back(sub->get_name());
+  std::vector<std::string> hints;
+  const std::size_t colon = message.find(": ");
+  std::istringstream words(colon == std::string::npos ? "" : message.substr(colon + 2));
+  for (std::string word; words >> word;) {
+    const bool option = word.starts_with('-');
+    if (option) word = word.substr(0, word.find('='));  // --sett=1
+    if (!option && command != &app) continue;  // a stray value, not a misspelt name
+    const std::string close = closest_match(word, option ? options : subcommands);
+    if (!close.empty()) hints.push_back("'" + word + "': did you mean '" + close + "'?");
+  }
+  const std::string help = command == &app ? "airace --help" : "airace " + command->get_name() +
+                                                                   " --help";
+  std::string text;
+  for (const std::string& h : hints) text += h + "\n";
+  return text + "Run '" + help + "' for the options.";
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -799,11 +920,20 @@ int run_cli(int argc, char** argv) {
       "  airace merge results/x.part-*.h5 -o x.h5   join the slices\n"
       "  airace analyse x.h5                        Sobol indices of a saltelli sweep\n"
       "  airace compare base.h5 whatif.h5 --csv d.csv   what-if minus base, per indicator\n"
-      "\nExit status: 0 success, 2 bad input (nothing written), 1 internal error.");
+      "Each subcommand's --help shows its own options and examples.\n" +
+      std::string(kExitStatusLine));
 
   RunArgs run;
   CLI::App* run_cmd =
       app.add_subcommand("run", "Run a scenario and write an HDF5 file of its time series");
+  run_cmd->footer(std::string(
+      "\nExamples:\n"
+      "  airace run                           run scenarios/baseline.yaml\n"
+      "  airace run my.yaml -r 100 -o out.h5  100 replicates into out.h5\n"
+      "  airace run --set labs.deepseek.efficiency_growth_per_year=4\n"
+      "  airace run my.yaml -q --seed 7       quiet (batch jobs), seed 7\n"
+      "  airace run -r 200 --groups indicators  a smaller file: the indicators only\n") +
+                   kExitStatusLine);
   run_cmd->add_option("scenario", run.scenario, "scenario file")->capture_default_str();
   run_cmd->add_option("-o,--output", run.output,
                       "output file (default: results/<scenario name>.h5)");
@@ -835,6 +965,18 @@ int run_cli(int argc, char** argv) {
                    "override a scenario value, e.g. --set labs.deepseek.training_share=0.5 "
                    "(repeat for several)")
       ->allow_extra_args(false);
+  run_cmd
+      ->add_option("--groups", run.keep.groups,
+                   "write only the series and events of these groups, e.g. --groups "
+                   "indicators,labs (repeat or separate with commas; default: every group)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  run_cmd
+      ->add_option("--series", run.keep.series,
+                   "write only these series (and those of --groups), e.g. --series "
+                   "indicators/us_cn_gap_months (repeat or separate with commas)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   run_cmd->add_flag("-q,--quiet", run.quiet, "print only the output path (for batch jobs)");
   run_cmd->add_flag("--force", run.force, "replace the output file even if it is read-only");
 
@@ -842,6 +984,12 @@ int run_cli(int argc, char** argv) {
   std::vector<std::string> check_sets;
   CLI::App* check_cmd =
       app.add_subcommand("check", "Validate a scenario or a sweep file without running it");
+  check_cmd->footer(std::string(
+      "\nExamples:\n"
+      "  airace check my.yaml                           find every error, run nothing\n"
+      "  airace check my.yaml --set run.replicates=500  with an override\n"
+      "  airace check scenarios/sweeps/baseline_lhs.yaml a sweep file, validated as one\n") +
+                   kExitStatusLine);
   check_cmd->add_option("file", check_file, "scenario or sweep file")->required();
   check_cmd->add_option("--set", check_sets, "override a scenario value (repeat for several)")
       ->allow_extra_args(false);
@@ -850,6 +998,13 @@ int run_cli(int argc, char** argv) {
   bool markdown = false;
   CLI::App* describe_cmd = app.add_subcommand(
       "describe", "List scenario parameters with unit, default, range, meaning and source");
+  describe_cmd->footer(std::string(
+      "\nExamples:\n"
+      "  airace describe                         every parameter\n"
+      "  airace describe labs[]                  parameters of labs, with units\n"
+      "  airace describe enforcement --markdown  as a Markdown table\n"
+      "  airace describe --values my.yaml labs   what my.yaml sets for labs, with sources\n") +
+                   kExitStatusLine);
   describe_cmd->add_option("key", describe_key,
                            "show only keys containing this text, e.g. labs[] or seed");
   describe_cmd->add_flag("--markdown", markdown, "print a Markdown table");
@@ -861,6 +1016,12 @@ int run_cli(int argc, char** argv) {
   SweepArgs sweep;
   CLI::App* sweep_cmd = app.add_subcommand(
       "sweep", "Run a parameter sweep (resumable; --shard or mpirun for clusters)");
+  sweep_cmd->footer(std::string(
+      "\nExamples:\n"
+      "  airace sweep scenarios/sweeps/x.yaml  run a parameter sweep (docs/sweeps.md)\n"
+      "  airace sweep x.yaml --shard 3/8       one slice of it, for a Slurm array\n"
+      "  mpirun -n 4 airace sweep x.yaml       four processes, merged at the end\n") +
+                   kExitStatusLine);
   sweep_cmd->add_option("sweep", sweep.file, "sweep file (docs/sweeps.md)")->required();
   sweep_cmd->add_option("-o,--output", sweep.output,
                         "output file (default: results/<sweep name>.h5; with --shard "
@@ -884,6 +1045,10 @@ int run_cli(int argc, char** argv) {
   std::string merge_output;
   CLI::App* merge_cmd =
       app.add_subcommand("merge", "Join the part files of a sharded sweep into one file");
+  merge_cmd->footer(std::string(
+      "\nExamples:\n"
+      "  airace merge results/x.part-*.h5 -o x.h5  join the slices\n") +
+                   kExitStatusLine);
   merge_cmd->add_option("parts", merge_files, "part files")->required();
   merge_cmd->add_option("-o,--output", merge_output, "the merged file")->required();
   bool merge_force = false;
@@ -892,6 +1057,12 @@ int run_cli(int argc, char** argv) {
   AnalyseArgs analyse;
   CLI::App* analyse_cmd = app.add_subcommand(
       "analyse", "Sobol first-order and total indices of a saltelli sweep's metrics");
+  analyse_cmd->footer(std::string(
+      "\nExamples:\n"
+      "  airace analyse x.h5                  Sobol indices of a saltelli sweep\n"
+      "  airace analyse x.h5 --csv sobol.csv  also as CSV\n"
+      "  airace analyse x.h5 --salib x.json   design and outcomes in SALib's row order\n") +
+                   kExitStatusLine);
   analyse_cmd->add_option("file", analyse.file, "sweep result file")->required();
   analyse_cmd->add_option("--csv", analyse.csv, "also write the indices to this CSV file");
   analyse_cmd->add_option("--salib", analyse.salib,
@@ -920,6 +1091,14 @@ int run_cli(int argc, char** argv) {
       "compare",
       "Differences what-if minus base over replicates, per series, entity and date, flagged "
       "where beyond noise");
+  compare_cmd->footer(std::string(
+      "\nExamples:\n"
+      "  airace compare base.h5 whatif.h5  what-if minus base, per indicator\n"
+      "  airace compare base.h5 whatif.h5 --at 2025-12 --csv d.csv\n"
+      "  airace compare base.h5 whatif.h5 --series labs/capability\n"
+      "  airace compare base.h5 whatif.h5 --period 2026:2030 --series "
+      "indicators/us_cn_gap_months\n") +
+                   kExitStatusLine);
   compare_cmd->add_option("base", compare.base, "run file of the base scenario")->required();
   compare_cmd->add_option("whatif", compare.whatif, "run file of the what-if")->required();
   compare_cmd
@@ -952,6 +1131,13 @@ int run_cli(int argc, char** argv) {
       "serve",
       "Seminar mode: a local web page with a live dashboard of the scenario's levers and a "
       "wargame for teams (docs/teaching.md)");
+  serve_cmd->footer(std::string(
+      "\nExamples:\n"
+      "  airace serve                   scenarios/seminar.yaml on http://127.0.0.1:8080/\n"
+      "  airace serve my.yaml --port 0  any free port\n"
+      "  airace serve --bind 0.0.0.0 --codes-file codes.json\n"
+      "                                 for a room: every request needs an access code\n") +
+                   kExitStatusLine);
   serve_cmd->add_option("scenario", serve.scenario,
                         "scenario with levers: and teams: (default " + serve.scenario + ")");
   serve_cmd->add_option("--port", serve.port, "port to listen on; 0 picks a free one")
@@ -966,7 +1152,17 @@ int run_cli(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::ExtrasError& e) {
+    std::cerr << e.what() << "\n" << unknown_argument_hint(app, e.what()) << "\n";
+    return kExitInput;
   } catch (const CLI::ParseError& e) {
+    // A misspelt subcommand reaches CLI11 as no subcommand at all.
+    if (app.get_subcommands().empty() && argc > 1 && argv[1][0] != '-' &&
+        dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+      std::cerr << "The following argument was not expected: " << argv[1] << "\n"
+                << unknown_argument_hint(app, std::string(": ") + argv[1]) << "\n";
+      return kExitInput;
+    }
     const int code = app.exit(e);
     return code == 0 ? 0 : kExitInput;
   }
@@ -987,7 +1183,7 @@ int run_cli(int argc, char** argv) {
     if (*compare_cmd) return command_compare(compare);
     if (*serve_cmd) return serve::command_serve(serve);
   } catch (const InputError& e) {
-    if (world.rank == 0) print_input_error(e);
+    if (world.rank == 0) print_input_error(e, !*check_cmd && !*describe_cmd);
     return kExitInput;
   } catch (const OutputError& e) {
     std::cerr << "error: " << e.what() << "\n"

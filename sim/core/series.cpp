@@ -169,4 +169,64 @@ void SeriesBuffer::add_event(EventTableId t, std::span<const double> row) {
   rows.insert(rows.end(), row.begin(), row.end());
 }
 
+bool SeriesSelection::keeps(const SeriesSpec& s) const {
+  if (empty()) return true;
+  for (const std::string& g : groups)
+    if (g == s.group) return true;
+  for (const std::string& path : series)
+    if (path.size() == s.group.size() + 1 + s.name.size() && path.starts_with(s.group) &&
+        path[s.group.size()] == '/' && path.ends_with(s.name))
+      return true;
+  return false;
+}
+
+bool SeriesSelection::keeps(const EventTableSpec& t) const {
+  if (empty()) return true;
+  for (const std::string& g : groups)
+    if (g == t.group) return true;
+  return false;
+}
+
+RunResult select_series(RunResult result, const SeriesSelection& keep) {
+  if (keep.empty()) return result;
+  const SeriesCatalog& full = result.catalog;
+  SeriesCatalog kept;
+  for (const EntityAxis& a : full.axes()) kept.add_axis(a);  // same ids: AxisIds stay valid
+  for (const TimeAxis& t : full.time_axes()) kept.set_time_axis(t);
+  std::vector<SeriesId> series_from;
+  for (SeriesId s = 0; s < full.series().size(); ++s)
+    if (keep.keeps(full.series()[s])) {
+      kept.add_series(full.series()[s]);
+      series_from.push_back(s);
+    }
+  std::vector<EventTableId> tables_from;
+  for (EventTableId t = 0; t < full.event_tables().size(); ++t)
+    if (keep.keeps(full.event_tables()[t])) {
+      kept.add_event_table(full.event_tables()[t]);
+      tables_from.push_back(t);
+    }
+  RunResult out;
+  out.meta = std::move(result.meta);
+  out.draws = std::move(result.draws);
+  for (SeriesBuffer& buffer : result.replicates) {
+    SeriesBuffer copy(kept);
+    for (SeriesId s = 0; s < series_from.size(); ++s) {
+      const SeriesSpec& spec = kept.series()[s];
+      const std::size_t width = kept.entity_count(spec);
+      const std::span<const double> values = buffer.values(series_from[s]);
+      for (std::size_t i = 0; i < values.size(); ++i) copy.set(s, i / width, i % width, values[i]);
+    }
+    for (EventTableId t = 0; t < tables_from.size(); ++t) {
+      const std::span<const double> rows = buffer.events(tables_from[t]);
+      const std::size_t columns = buffer.event_columns(tables_from[t]);
+      for (std::size_t r = 0; r + columns <= rows.size(); r += columns)
+        copy.add_event(t, rows.subspan(r, columns));
+    }
+    out.replicates.push_back(std::move(copy));
+    buffer = SeriesBuffer();
+  }
+  out.catalog = std::move(kept);
+  return out;
+}
+
 }  // namespace airace

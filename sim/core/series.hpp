@@ -207,4 +207,19 @@ struct RunResult {
   ReplicateDraws draws;                  // empty when no parameter is uncertain
 };
 
+// Part of a run's series, for a smaller file (`airace run --groups/--series`): every series and
+// event table of `groups`, and the series named "group/name" in `series`. Entity axes, time
+// axes and the draws of uncertain parameters are always kept. Empty: everything.
+struct SeriesSelection {
+  std::vector<std::string> groups;
+  std::vector<std::string> series;
+  bool empty() const { return groups.empty() && series.empty(); }
+  bool keeps(const SeriesSpec& s) const;
+  bool keeps(const EventTableSpec& t) const;
+};
+
+// `result` with only the series and event tables `keep` selects (the same values, in the
+// catalog's order); each replicate's full buffer is freed once copied.
+RunResult select_series(RunResult result, const SeriesSelection& keep);
+
 }  // namespace airace

@@ -1,8 +1,11 @@
 #include "sim/model/describe.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <map>
+#include <string_view>
+#include <vector>
 
 #include "sim/model/scenario.hpp"
 
@@ -13,6 +16,46 @@ std::vector<ParamInfo> find_parameters(const std::string& filter) {
   for (ParamInfo& p : all_parameters())
     if (filter.empty() || p.key.find(filter) != std::string::npos) out.push_back(std::move(p));
   return out;
+}
+
+namespace {
+// The fewest edits that turn `text` into some substring of `key`, ignoring case (Sellers'
+// approximate substring matching: an edit distance whose match may start and end anywhere
+// in the key).
+std::size_t edits_to_substring(std::string_view text, std::string_view key) {
+  std::vector<std::size_t> row(key.size() + 1, 0);  // a match may start at any column
+  for (std::size_t i = 1; i <= text.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= key.size(); ++j) {
+      const std::size_t up = row[j];
+      const bool same = std::tolower(static_cast<unsigned char>(text[i - 1])) ==
+                        std::tolower(static_cast<unsigned char>(key[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return *std::min_element(row.begin(), row.end());  // and end at any column
+}
+}  // namespace
+
+std::vector<std::string> closest_parameters(const std::string& filter, std::size_t most) {
+  if (filter.empty()) return {};
+  const std::size_t allowed = std::max<std::size_t>(1, filter.size() / 4);
+  struct Candidate {
+    std::size_t edits;
+    std::string key;
+  };
+  std::vector<Candidate> close;
+  for (const ParamInfo& p : all_parameters())
+    if (const std::size_t d = edits_to_substring(filter, p.key); d <= allowed)
+      close.push_back({d, p.key});
+  std::stable_sort(close.begin(), close.end(), [](const Candidate& a, const Candidate& b) {
+    return a.edits != b.edits ? a.edits < b.edits : a.key.size() < b.key.size();
+  });
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; i < close.size() && i < most; ++i) keys.push_back(close[i].key);
+  return keys;
 }
 
 namespace {

@@ -11,6 +11,10 @@ namespace airace {
 
 // Parameters whose key starts with, or contains, `filter` (all when empty).
 std::vector<ParamInfo> find_parameters(const std::string& filter);
+// For a filter that finds nothing: the keys that contain a text within a few edits of it
+// ("efficency_growth" is offered labs[].efficiency_growth_per_year), fewest edits first, then
+// shortest, at most `most`; none when no key comes close.
+std::vector<std::string> closest_parameters(const std::string& filter, std::size_t most = 5);
 std::string describe_text(const std::vector<ParamInfo>& params);
 std::string describe_markdown(const std::vector<ParamInfo>& params);
 

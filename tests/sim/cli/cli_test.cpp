@@ -521,4 +521,144 @@ TEST_CASE("a build without MPI started as several processes is refused with what
   CHECK(airace::mpi_refusal(false, 1).empty());
 }
 
+TEST_CASE("describe offers the parameters a misspelt key was meant to find") {
+  TempDir dir;
+  const Outcome o = run("describe efficency_growth", dir);
+  CHECK(o.status == 2);
+  CHECK(o.err.find("no parameter matches (did you mean 'labs[].efficiency_growth_per_year'") !=
+        std::string::npos);
+  // Read-only commands write nothing in any case, and do not say so.
+  CHECK(o.err.find("1 error.") != std::string::npos);
+  CHECK(o.err.find("nothing was written") == std::string::npos);
+  const Outcome far = run("describe zzzzqqqq", dir);
+  CHECK(far.status == 2);
+  CHECK(far.err.find("run 'airace describe' for the full list") != std::string::npos);
+  const Outcome check = run("check tests/data/bad_many.yaml", dir);
+  CHECK(check.status == 2);
+  CHECK(check.err.find("4 errors.") != std::string::npos);
+  CHECK(check.err.find("nothing was written") == std::string::npos);
+  CHECK(run("run tests/data/bad_many.yaml", dir).err.find("4 errors; nothing was written.") !=
+        std::string::npos);
+}
+
+TEST_CASE("an unknown option or subcommand is answered with the closest one") {
+  TempDir dir;
+  const Outcome o = run("run --sett x=1", dir);
+  CHECK(o.status == 2);
+  CHECK(o.err.find("'--sett': did you mean '--set'?") != std::string::npos);
+  CHECK(o.err.find("Run 'airace run --help' for the options.") != std::string::npos);
+  CHECK(only_logs_in(dir));
+  const Outcome eq = run("compare a.h5 b.h5 --seires=labs/capability", dir);
+  CHECK(eq.status == 2);
+  CHECK(eq.err.find("'--seires': did you mean '--series'?") != std::string::npos);
+  const Outcome sub = run("sweeep x.yaml", dir);
+  CHECK(sub.status == 2);
+  CHECK(sub.err.find("'sweeep': did you mean 'sweep'?") != std::string::npos);
+  const Outcome far = run("run --frobnicate", dir);
+  CHECK(far.status == 2);
+  CHECK(far.err.find("did you mean") == std::string::npos);
+  CHECK(far.err.find("--frobnicate") != std::string::npos);
+}
+
+TEST_CASE("each subcommand's help shows its own examples only") {
+  TempDir dir;
+  const Outcome top = run("--help", dir);
+  CHECK(top.out.find("airace run my.yaml -r 100") != std::string::npos);
+  CHECK(top.out.find("airace merge results/x.part-*.h5") != std::string::npos);
+  const Outcome r = run("run --help", dir);
+  CHECK(r.status == 0);
+  CHECK(r.out.find("airace run my.yaml -r 100 -o out.h5") != std::string::npos);
+  CHECK(r.out.find("airace merge") == std::string::npos);
+  CHECK(r.out.find("airace compare") == std::string::npos);
+  for (const char* sub : {"check", "describe", "sweep", "merge", "analyse", "compare", "serve"}) {
+    CAPTURE(sub);
+    const Outcome h = run(std::string(sub) + " --help", dir);
+    CHECK(h.status == 0);
+    CHECK(h.out.find(std::string("airace ") + sub) != std::string::npos);
+    CHECK(h.out.find("airace run my.yaml") == std::string::npos);
+    CHECK(h.out.find("Exit status:") != std::string::npos);
+  }
+}
+
+TEST_CASE("the progress bar on a terminal shows the time left") {
+  TempDir dir;
+  const fs::path log = dir.path / "terminal.txt";
+  // script(1) gives the program a terminal, where it draws the bar.
+  const std::string cmd = "cd '" + kSource + "' && script -qec \"'" + kBinary +
+                          "' run scenarios/baseline.yaml --replicates 2 --threads 1 -o '" +
+                          (dir.path / "small.h5").string() + "'\" /dev/null >'" + log.string() +
+                          "' 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  const std::string shown = slurp(log);
+  CHECK(shown.find("%  ") != std::string::npos);
+  CHECK(shown.find(" s left") != std::string::npos);
+}
+
+TEST_CASE("run --groups and --series write only the series they name") {
+  TempDir dir;
+  const std::string full = (dir.path / "full.h5").string();
+  const std::string part = (dir.path / "part.h5").string();
+  REQUIRE(run("run tests/data/small.yaml -q -o '" + full + "'", dir).status == 0);
+  REQUIRE(run("run tests/data/small.yaml -q --groups indicators --series labs/capability -o '" +
+                  part + "'",
+              dir)
+              .status == 0);
+  const std::string listing = (dir.path / "listing.txt").string();
+  REQUIRE(std::system(("h5ls -r '" + part + "' >'" + listing + "'").c_str()) == 0);
+  const std::string held = slurp(listing);
+  CHECK(held.find("/indicators/us_cn_gap_months ") != std::string::npos);
+  CHECK(held.find("/labs/capability ") != std::string::npos);
+  CHECK(held.find("/labs/lab ") != std::string::npos);  // entity axes stay
+  CHECK(held.find("/labs/compute_h100e ") == std::string::npos);
+  CHECK(held.find("/releases/") == std::string::npos);  // an event table of another group
+  CHECK(fs::file_size(part) < fs::file_size(full));
+  // The same values as the whole file: compare finds no difference at all.
+  const Outcome c = run("compare '" + full + "' '" + part + "' --series labs/capability", dir);
+  CHECK(c.status == 0);
+  CHECK(c.out.find("\n0 of ") != std::string::npos);
+
+  const Outcome group = run("run tests/data/small.yaml --groups indicatorz -o '" +
+                                (dir.path / "x.h5").string() + "'",
+                            dir);
+  CHECK(group.status == 2);
+  CHECK(group.err.find("--groups: error: indicatorz: no group of series or events has this "
+                       "name (did you mean 'indicators'?)") != std::string::npos);
+  const Outcome series = run("run tests/data/small.yaml --series labs/capabilty -o '" +
+                                 (dir.path / "x.h5").string() + "'",
+                             dir);
+  CHECK(series.status == 2);
+  CHECK(series.err.find("did you mean 'labs/capability'?") != std::string::npos);
+  CHECK(!fs::exists(dir.path / "x.h5"));
+}
+
+TEST_CASE("a run whose file will be large warns with its estimated size before it runs") {
+  TempDir dir;
+  const std::string out = (dir.path / "small.h5").string();
+  const Outcome quiet = run("run tests/data/small.yaml -q -o '" + out + "'", dir);
+  REQUIRE(quiet.status == 0);
+  CHECK(quiet.err.find("warning") == std::string::npos);
+  // The threshold (200 MB) lowered to 1 MB: two replicates of the baseline pass it.
+  const Outcome o = airace::testing::run_airace(
+      "run scenarios/baseline.yaml --replicates 2 -q -o '" + out + "'", dir,
+      "AIRACE_WARN_FILE_MB=1");
+  REQUIRE(o.status == 0);
+  const std::string said = "warning: " + out + " will be about ";
+  const std::size_t at = o.err.find(said);
+  REQUIRE(at != std::string::npos);
+  CHECK(o.err.find("(2 replicates x ", at) != std::string::npos);
+  // The estimate is within a factor of two of the file written.
+  const std::string size = o.err.substr(at + said.size());
+  REQUIRE(size.find(" MB") != std::string::npos);
+  const double estimate = std::atof(size.c_str()) * 1e6;
+  const double written = static_cast<double>(fs::file_size(out));
+  CHECK(estimate > written / 2);
+  CHECK(estimate < written * 2);
+  // The indicators alone stay under the threshold: no warning.
+  const Outcome small = airace::testing::run_airace(
+      "run scenarios/baseline.yaml --replicates 2 --groups indicators -q -o '" + out + "'", dir,
+      "AIRACE_WARN_FILE_MB=1");
+  REQUIRE(small.status == 0);
+  CHECK(small.err.find("warning") == std::string::npos);
+}
+
 }  // namespace cli_test
