@@ -5,9 +5,10 @@ series [replicate, time, entity...], its entity ids and its time axes decoded to
 with the run's metadata as attributes and the resolved scenario as `scenario_yaml`; `time` with
 each cadence's dates. Units stay on every series as its `units` attribute.
 
-A sweep file (`airace sweep`) opens what xarray can read (`design` at the root, `meta`, `runs`,
-`metrics`); the kept series (`series/<group>`) and the Sobol indices (`sensitivity/<metric>`)
-are not readable by xarray yet, and are named in `Results.unopened` with the reason.
+A sweep file (`airace sweep`) opens whole too: `design` at the root, `meta`, `runs`, `metrics`,
+the kept series (`series/<group>`, with their dates and entity ids) and the Sobol indices
+(`sensitivity/<metric>`, by parameter). A group xarray cannot open (a file written by an older
+airace) is named in `Results.unopened` with the reason.
 
 h5py, numpy and xarray are imported when a file is opened, not when this module is.
 """
@@ -131,8 +132,9 @@ def _dates(ds):
 
 def _open_group(xr, path, group):
     """One group as a Dataset, CF times decoded. A variable whose units read "<unit> since"
-    something that is not a date (a sweep metric in "years since the scenario's start") is
-    a number, not a time: kept as it is, where xarray would refuse the whole group."""
+    something that is not a date (a sweep metric in "years since the scenario's start", as
+    files of older airace versions have it) is a number, not a time: kept as it is, where
+    xarray would refuse the whole group."""
     import re
 
     try:
@@ -158,8 +160,8 @@ def open(path, load=False):  # noqa: A001 (airace.open, as xarray.open_dataset)
     Dates are decoded (datetime64), units stay as `units` attributes. With load=True the
     values are read into memory and the file closed; otherwise they are read when used.
     Raises AiraceError, naming the file and what is wrong, for a missing, damaged or foreign
-    file. Groups that xarray cannot open (in sweep files) are listed in `Results.unopened`
-    and named in a warning."""
+    file. Groups that xarray cannot open (in sweep files of older airace versions) are listed
+    in `Results.unopened` and named in a warning."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise AiraceError("%s: no such file" % path)
