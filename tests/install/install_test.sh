@@ -24,6 +24,7 @@ for f in share/airace/scenarios/baseline.yaml share/airace/scenarios/seminar.yam
          share/airace/scripts/plot.py share/airace/scripts/report.py \
          share/airace/scripts/plot_sobol.py share/airace/scripts/same_results.py \
          share/airace/scripts/calibration.py share/airace/scripts/sbatch_sweep.sh \
+         share/airace/python/airace/integrity.py \
          share/doc/airace/README.md share/doc/airace/LICENSE share/doc/airace/CITATION.cff \
          share/doc/airace/docs/scenarios.md share/doc/airace/docs/sweeps.md \
          share/doc/airace/docs/install.md share/doc/airace/docs/model.md; do
