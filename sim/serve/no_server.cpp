@@ -8,10 +8,11 @@ namespace airace::serve {
 
 int command_serve(const ServeArgs&) {
   std::fprintf(stderr,
-               "airace serve: this airace was built without the seminar server (missing: %s). "
-               "Install what is missing (bash scripts/setup.sh does) and build again; every other "
-               "command works in this build.\n",
-               AIRACE_SERVE_MISSING);
+               "airace serve: this airace was built without the seminar server (%s); every "
+               "other command works in this build. To build it in: install Boost and Chart.js "
+               "(bash scripts/setup.sh does) and configure with AIRACE_SERVE=AUTO or ON "
+               "(docs/install.md).\n",
+               AIRACE_SERVE_WHY);
   return 2;
 }
 
