@@ -140,6 +140,16 @@ KillWait=2
 NodeName=airace-node NodeHostname=$host NodeAddr=127.0.0.1 $hardware State=UNKNOWN
 PartitionName=airace Nodes=airace-node Default=YES MaxTime=INFINITE State=UP
 EOF
+# Slurm 22.05's slurmd initialises a cgroup plugin whatever the proctrack and task plugins; its
+# autodetection fails where /sys/fs/cgroup is not mounted (a fresh chroot, some containers).
+# The cgroup/v1 plugin on an empty folder of our own initialises without one, and nothing here
+# uses cgroups (proctrack/linuxproc, task/none).
+mkdir -p "$tmp/cgroup"
+cat >"$tmp/cgroup.conf" <<EOF
+CgroupPlugin=cgroup/v1
+CgroupMountpoint=$tmp/cgroup
+CgroupAutomount=no
+EOF
 slurmctld -i ||
   skip "slurmctld does not start here: $(tail -n 3 "$tmp/log/slurmctld.log" 2>/dev/null)"
 slurmd -N airace-node ||
