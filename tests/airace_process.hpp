@@ -1,6 +1,6 @@
 #pragma once
-// For tests that run the `airace` program: a scratch directory per test case, and one run of
-// the binary with its exit status and what it printed.
+// For tests that run the `airace` program: a scratch directory per test case, one run of the
+// binary with its exit status and what it printed, and a run started without waiting for it.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,6 +65,20 @@ inline Outcome run_airace(const std::string& args, const TempDir& dir,
   o.out = slurp(out);
   o.err = slurp(err);
   return o;
+}
+
+// Starts `airace ARGS` from the source directory and returns at once; its pid is the program's
+// own (sh execs it), for kill and waitpid. `redirect` is the shell's redirection of its output.
+inline pid_t start_airace(const std::string& args,
+                          const std::string& redirect = ">/dev/null 2>&1") {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string cmd =
+        "cd '" + kSource + "' && exec '" + kBinary + "' " + args + " " + redirect;
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
 }
 
 }  // namespace airace::testing

@@ -108,6 +108,25 @@ def _temporary_output(stem):
     return folder, os.path.join(folder.name, stem + ".h5")
 
 
+def _write_and_open(subcommand, args, input_file, out, quiet):
+    """Runs a subcommand that writes one file (`--output out`; out None: a temporary file named
+    after `input_file`, read into memory and removed when the result is closed or dropped) and
+    returns that file, opened."""
+    keep = None
+    if out is None:
+        keep, out = _temporary_output(os.path.splitext(os.path.basename(input_file))[0])
+    args = args + ["--output", out] + (["--quiet"] if quiet else [])
+    try:
+        _call(subcommand, args, quiet)
+        results = open_file(out, load=keep is not None)
+    except BaseException:
+        if keep is not None:
+            keep.cleanup()
+        raise
+    results._keep = keep
+    return results
+
+
 def run(scenario="scenarios/baseline.yaml", set=None, replicates=None, seed=None,  # noqa: A002
         out=None, threads=None, quiet=True, groups=None, series=None):
     """Runs `airace run` and returns its results, opened (see airace.open).
@@ -133,43 +152,19 @@ def run(scenario="scenarios/baseline.yaml", set=None, replicates=None, seed=None
         args += ["--seed", str(seed)]
     if threads is not None:
         args += ["--threads", str(int(threads))]
-    keep = None
-    if out is None:
-        keep, out = _temporary_output(os.path.splitext(os.path.basename(scenario))[0])
-    args += ["--output", out] + (["--quiet"] if quiet else [])
-    try:
-        _call("run", args, quiet)
-        results = open_file(out, load=keep is not None)
-    except BaseException:
-        if keep is not None:
-            keep.cleanup()
-        raise
-    results._keep = keep
-    return results
+    return _write_and_open("run", args, scenario, out, quiet)
 
 
 def sweep(sweep_file, out=None, shard=None, threads=None, quiet=True):
     """Runs `airace sweep` (docs/sweeps.md) and returns the sweep file, opened: `design`
-    (the root group), `metrics`, `runs`, `meta`; see airace.open for the groups xarray cannot
-    open yet. `out` None: a temporary file, as in airace.run; `shard` "I/N" runs one slice."""
+    (the root group), `metrics`, `runs`, `meta`, `series/<group>` and, once analysed,
+    `sensitivity/<metric>`. `out` None: a temporary file, as in airace.run; `shard` "I/N" runs one slice."""
     args = [sweep_file]
     if shard is not None:
         args += ["--shard", str(shard)]
     if threads is not None:
         args += ["--threads", str(int(threads))]
-    keep = None
-    if out is None:
-        keep, out = _temporary_output(os.path.splitext(os.path.basename(sweep_file))[0])
-    args += ["--output", out] + (["--quiet"] if quiet else [])
-    try:
-        _call("sweep", args, quiet)
-        results = open_file(out, load=keep is not None)
-    except BaseException:
-        if keep is not None:
-            keep.cleanup()
-        raise
-    results._keep = keep
-    return results
+    return _write_and_open("sweep", args, sweep_file, out, quiet)
 
 
 def _csv_frame(args_before_csv, subcommand, **read):

@@ -29,10 +29,9 @@ using namespace airace;
 namespace crash_safety_test {
 
 namespace {
-using airace::testing::kBinary;
-using airace::testing::kSource;
 using airace::testing::Outcome;
 using airace::testing::run_airace;
+using airace::testing::start_airace;
 using airace::testing::TempDir;
 using Clock = std::chrono::steady_clock;
 
@@ -41,18 +40,6 @@ std::string bytes_of(const fs::path& p) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-// Starts `airace ARGS` from the source directory; its pid is the program's own (sh execs it).
-pid_t spawn(const std::string& args) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const std::string cmd =
-        "cd '" + kSource + "' && exec '" + kBinary + "' " + args + " >/dev/null 2>&1";
-    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return pid;
 }
 
 // Kills the program after `delay` unless it has ended; true when it ended by itself with 0.
@@ -121,7 +108,7 @@ TEST_CASE("a run killed at random moments leaves the earlier file or a complete 
   const int kills = 8;
   for (int k = 0; k < kills; ++k) {
     fs::copy_file(earlier, out, fs::copy_options::overwrite_existing);
-    const pid_t pid = spawn(run + "--seed 2 -o '" + out.string() + "'");
+    const pid_t pid = start_airace(run + "--seed 2 -o '" + out.string() + "'");
     if (k % 2 == 0) {
       // Anywhere in the run, and now and then after it.
       kill_after(pid, uniform_delay(rng, 1.2 * duration));
@@ -199,7 +186,7 @@ TEST_CASE("a sweep killed at random moments resumes and ends bit for bit as an u
   // Each try lives for at most ~45% of an uninterrupted sweep, start-up included, so that it
   // takes several tries (and kills) to finish.
   while (!finished && kills < 12) {
-    finished = kill_after(spawn(quiet), uniform_delay(rng, 0.45 * duration));
+    finished = kill_after(start_airace(quiet), uniform_delay(rng, 0.45 * duration));
     if (finished) break;
     ++kills;
     // The earlier file, or (killed after the rename, while the saved runs were being cleared

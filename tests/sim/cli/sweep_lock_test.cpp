@@ -19,24 +19,11 @@ namespace fs = std::filesystem;
 namespace sweep_lock_test {
 
 namespace {
-using airace::testing::kBinary;
-using airace::testing::kSource;
 using airace::testing::Outcome;
 using airace::testing::run_airace;
 using airace::testing::slurp;
+using airace::testing::start_airace;
 using airace::testing::TempDir;
-
-// Starts `airace ARGS` from the source directory; its pid is the program's own (sh execs it).
-pid_t start_airace(const std::string& args) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const std::string cmd =
-        "cd '" + kSource + "' && exec '" + kBinary + "' " + args + " >/dev/null 2>&1";
-    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return pid;
-}
 
 std::string host_name() {
   char host[256] = {};

@@ -24,11 +24,11 @@ using namespace airace;
 namespace scenario_data_test {
 
 namespace {
-using airace::testing::kBinary;
 using airace::testing::kSource;
 using airace::testing::Outcome;
 using airace::testing::run_airace;
 using airace::testing::slurp;
+using airace::testing::start_airace;
 using airace::testing::TempDir;
 const std::string kSmall = kSource + "/tests/data/small.yaml";
 
@@ -42,13 +42,7 @@ bool opens_fifo(const std::string& args, const fs::path& fifo, const std::string
                 const TempDir& dir, Outcome& outcome) {
   const fs::path out = dir.path / "stdout.txt";
   const fs::path err = dir.path / "stderr.txt";
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const std::string cmd = "cd '" + kSource + "' && exec '" + kBinary + "' " + args + " >'" +
-                            out.string() + "' 2>'" + err.string() + "'";
-    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  const pid_t pid = start_airace(args, ">'" + out.string() + "' 2>'" + err.string() + "'");
   bool opened = false;
   int raw = 0;
   while (waitpid(pid, &raw, WNOHANG) != pid) {

@@ -25,11 +25,11 @@ using namespace airace;
 namespace sweep_test {
 
 namespace {
-using airace::testing::kBinary;
 using airace::testing::kSource;
 using airace::testing::Outcome;
 using airace::testing::run_airace;
 using airace::testing::slurp;
+using airace::testing::start_airace;
 using airace::testing::TempDir;
 const std::string kSmallSweep = kSource + "/tests/data/sweeps/small_lhs.yaml";
 
@@ -341,14 +341,8 @@ TEST_CASE("a sweep killed half way resumes without redoing saved runs and redoes
   const fs::path partial = dir.path / "killed.h5.partial";
   const std::string args =
       "sweep '" + kSmallSweep + "' -q -t 1 --batch-runs 2 -o '" + out.string() + "'";
-  const pid_t pid = fork();
+  const pid_t pid = start_airace(args);
   REQUIRE(pid >= 0);
-  if (pid == 0) {
-    const std::string cmd =
-        "cd '" + kSource + "' && exec '" + kBinary + "' " + args + " >/dev/null 2>&1";
-    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
   // Kill it once three batches are saved: half way through its ten.
   auto batches = [&] {
     std::size_t n = 0;
@@ -401,15 +395,10 @@ TEST_CASE("SIGINT stops a sweep after its current runs and says how to resume") 
   TempDir dir;
   const fs::path out = dir.path / "stopped.h5";
   const fs::path err = dir.path / "err.txt";
-  const pid_t pid = fork();
+  const pid_t pid = start_airace(
+      "sweep '" + kSmallSweep + "' -q -t 1 --batch-runs 2 -o '" + out.string() + "'",
+      ">/dev/null 2>'" + err.string() + "'");
   REQUIRE(pid >= 0);
-  if (pid == 0) {
-    const std::string cmd = "cd '" + kSource + "' && exec '" + kBinary + "' sweep '" + kSmallSweep +
-                            "' -q -t 1 --batch-runs 2 -o '" + out.string() + "' >/dev/null 2>'" +
-                            err.string() + "'";
-    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
   const fs::path partial = dir.path / "stopped.h5.partial";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   auto started = [&] {
