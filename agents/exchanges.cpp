@@ -1,5 +1,12 @@
 #include "agents/exchanges.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "agents/lunisolar.hpp"
+
 namespace airace {
 
 namespace {
@@ -52,6 +59,237 @@ bool euronext_holiday(Date d) {
          (d.month() == 12 && (d.day() == 25 || d.day() == 26));
 }
 
+bool weekend(Date d) { return d.weekday() > 5; }
+
+// Closed weekdays of one exchange, built year by year, as days since 1970-01-01.
+class ClosedDays {
+ public:
+  bool contains(Date d) const { return std::find(days_.begin(), days_.end(), key(d)) != days_.end(); }
+  void add(Date d) {
+    if (!weekend(d) && !contains(d)) days_.push_back(key(d));
+  }
+  void remove(Date d) { std::erase(days_, key(d)); }
+  void add_weekdays(Date first, Date last) {
+    for (Date d = first; d <= last; d = d.plus_days(1)) add(d);
+  }
+  std::vector<int64_t> sorted() const {
+    std::vector<int64_t> v = days_;
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+
+ private:
+  static int64_t key(Date d) { return d.days_since_epoch(); }
+  std::vector<int64_t> days_;
+};
+
+// Hong Kong: General Holidays Ordinance (Cap. 149) Schedule, as gazetted each year (e.g. the
+// general holidays for 2026, gazetted 2025-05-16: "as the Ching Ming Festival falls on a Sunday,
+// the following day ...; as [it] falls on the Easter Monday, the next day that is not itself a
+// general holiday"). A holiday on a Sunday, or on the same day as another, moves to the next day
+// that is neither a Sunday nor a general holiday; Saturdays are not substituted.
+void hkex_year(int y, ClosedDays& closed) {
+  const Date lny = lunar_new_year(y), easter = easter_sunday(y);
+  Date after_christmas = Date::from_ymd(y, 12, 26);
+  if (after_christmas.weekday() == 7) after_christmas = after_christmas.plus_days(1);
+  std::vector<Date> holidays = {Date::from_ymd(y, 1, 1),
+                                lny,
+                                lny.plus_days(1),
+                                lny.plus_days(2),
+                                solar_term_date(y, 15.0),  // Ching Ming
+                                easter.plus_days(-2),      // Good Friday
+                                easter.plus_days(-1),      // the day following Good Friday
+                                easter.plus_days(1),       // Easter Monday
+                                Date::from_ymd(y, 5, 1),
+                                lunar_date(y, 4, 8),  // the Birthday of the Buddha
+                                lunar_date(y, 5, 5),  // Tuen Ng
+                                Date::from_ymd(y, 7, 1),
+                                lunar_date(y, 8, 16),  // the day following Mid-Autumn
+                                Date::from_ymd(y, 10, 1),
+                                lunar_date(y, 9, 9),  // Chung Yeung
+                                Date::from_ymd(y, 12, 25),
+                                after_christmas};
+  std::sort(holidays.begin(), holidays.end());
+  std::vector<Date> general(holidays.begin(), holidays.end());
+  auto is_general = [&](Date d) { return std::find(general.begin(), general.end(), d) != general.end(); };
+  for (std::size_t i = 0; i < holidays.size(); ++i) {
+    const bool coincides = i > 0 && holidays[i] == holidays[i - 1];
+    if (holidays[i].weekday() != 7 && !coincides) continue;
+    Date d = holidays[i].plus_days(1);
+    while (d.weekday() == 7 || is_general(d)) d = d.plus_days(1);
+    general.push_back(d);
+  }
+  for (Date d : general) closed.add(d);
+}
+
+// Mainland China (the SSE and its STAR Market). The National Holidays regulation (State Council
+// Decree 270, revised 2024-11-12, in force 2025-01-01) gives 13 days: New Year's Day, Spring
+// Festival eve and days 1-3, Qingming, 1-2 May, Dragon Boat, Mid-Autumn, 1-3 October; each year
+// the State Council's General Office arranges the breaks with make-up working days, and the SSE
+// announces its closures (e.g. "关于上海证券交易所2026年部分节假日休市安排的通知", 2025-12-22).
+// The arrangements are not fixed by law; this rule reproduces those published for 2024, 2025
+// and 2026 (tests/agents/exchanges_test.cpp):
+//  - a one-day festival (New Year, Qingming, Dragon Boat, Mid-Autumn) on a Monday, Wednesday or
+//    Friday closes that day; on a Tuesday also the Monday before, on a Thursday also the Friday
+//    after (bridged by a weekend make-up day); on a Saturday or Sunday the Monday after;
+//  - Spring Festival: the eve to the 7th day of the first month (8 days);
+//  - Labour Day: 1-5 May; National Day: 1-7 October, or 1-8 October when Mid-Autumn falls in
+//    it, or the 8 days from Mid-Autumn when it falls on 29 or 30 September.
+// Published departures of 2022-2023, under the former regulation (Labour Day one day): open on
+// 2022-02-07 (the Spring Festival break ended on day 6), 2022-05-05, 2023-05-04 and 2023-05-05
+// (Labour Day breaks of 30 April-4 May and 29 April-3 May). Years after 2026 follow the rule:
+// an assumption, as each year's arrangement is announced only in the preceding November.
+void sse_one_day(Date h, ClosedDays& closed) {
+  switch (h.weekday()) {
+    case 2: closed.add(h.plus_days(-1)); break;
+    case 4: closed.add(h.plus_days(1)); break;
+    case 6: closed.add(h.plus_days(2)); break;
+    case 7: closed.add(h.plus_days(1)); break;
+    default: break;
+  }
+  closed.add(h);
+}
+
+void sse_year(int y, ClosedDays& closed) {
+  const Date lny = lunar_new_year(y);
+  sse_one_day(Date::from_ymd(y, 1, 1), closed);
+  closed.add_weekdays(lny.plus_days(-1), lny.plus_days(6));
+  sse_one_day(solar_term_date(y, 15.0), closed);
+  closed.add_weekdays(Date::from_ymd(y, 5, 1), Date::from_ymd(y, 5, 5));
+  sse_one_day(lunar_date(y, 5, 5), closed);
+  const Date mid_autumn = lunar_date(y, 8, 15);
+  const Date oct1 = Date::from_ymd(y, 10, 1), oct8 = Date::from_ymd(y, 10, 8);
+  if (!(mid_autumn < oct1) && !(oct8 < mid_autumn)) {
+    closed.add_weekdays(oct1, oct8);
+  } else if (!(mid_autumn < Date::from_ymd(y, 9, 29)) && mid_autumn < oct1) {
+    closed.add_weekdays(mid_autumn, mid_autumn.plus_days(7));
+  } else {
+    sse_one_day(mid_autumn, closed);
+    closed.add_weekdays(oct1, Date::from_ymd(y, 10, 7));
+  }
+  static const std::array<Date, 4> kOpenAgainstRule = {
+      Date::from_ymd(2022, 2, 7), Date::from_ymd(2022, 5, 5), Date::from_ymd(2023, 5, 4),
+      Date::from_ymd(2023, 5, 5)};
+  for (Date d : kOpenAgainstRule)
+    if (d.year() == y) closed.remove(d);
+}
+
+// Taiwan (TWSE). Holidays: Commemorative Days and Holidays Implementation Act (promulgated
+// 2025-06; from 2025) and before it the Implementation Rules for Memorial Days and Holidays: 1
+// January; the Lunar New Year break (eve and days 1-3; from 2025 also the day before the eve), a
+// Saturday or Sunday in it replaced by the weekdays after it; 28 February; Children's Day (4
+// April; when it is also Tomb Sweeping Day, on the day before, or the day after when that is a
+// Thursday) and Tomb Sweeping Day (Qingming);
+// Labour Day (1 May); Dragon Boat; Mid-Autumn; from 2025 Teachers' Day (28 September), Taiwan
+// Retrocession Day (25 October) and Constitution Day (25 December); National Day (10 October).
+// Any other holiday on a Saturday is observed on the weekday before, on a Sunday on the weekday
+// after. The TWSE does not trade on the two weekdays before the Lunar New Year break (settlement
+// only; TWSE's yearly "開(休)市日期表"). Bridge holidays ("調整放假") were announced yearly by the
+// Directorate-General of Personnel Administration and are listed for 2022-2024; none after.
+void twse_year(int y, ClosedDays& closed) {
+  static const std::array<Date, 8> kBridges = {
+      Date::from_ymd(2022, 2, 4),  Date::from_ymd(2023, 1, 20), Date::from_ymd(2023, 1, 27),
+      Date::from_ymd(2023, 2, 27), Date::from_ymd(2023, 4, 3),  Date::from_ymd(2023, 6, 23),
+      Date::from_ymd(2023, 10, 9), Date::from_ymd(2024, 2, 8)};
+  auto bridge = [](Date d) { return std::find(kBridges.begin(), kBridges.end(), d) != kBridges.end(); };
+  for (Date d : kBridges)
+    if (d.year() == y) closed.add(d);
+  const bool act_2025 = y >= 2025;
+  const Date lny = lunar_new_year(y);
+  const Date first = lny.plus_days(act_2025 ? -2 : -1), last = lny.plus_days(2);
+  int weekend_days = 0;
+  for (Date d = first; d <= last; d = d.plus_days(1)) {
+    if (weekend(d)) ++weekend_days;
+    closed.add(d);
+  }
+  for (Date d = last.plus_days(1); weekend_days > 0; d = d.plus_days(1))
+    if (!weekend(d) && !closed.contains(d)) {
+      closed.add(d);
+      --weekend_days;
+    }
+  Date start = first;
+  while (weekend(start.plus_days(-1)) || bridge(start.plus_days(-1))) start = start.plus_days(-1);
+  for (int n = 0; n < 2;) {
+    start = start.plus_days(-1);
+    if (!weekend(start)) {
+      closed.add(start);
+      ++n;
+    }
+  }
+  auto observe = [&closed](Date h) {
+    if (h.weekday() == 6) {
+      Date d = h.plus_days(-1);
+      while (weekend(d) || closed.contains(d)) d = d.plus_days(-1);
+      closed.add(d);
+    } else if (h.weekday() == 7) {
+      Date d = h.plus_days(1);
+      while (weekend(d) || closed.contains(d)) d = d.plus_days(1);
+      closed.add(d);
+    } else {
+      closed.add(h);
+    }
+  };
+  // Children's Day on Tomb Sweeping Day moves to the day before, or to the day after when they
+  // fall on a Thursday (2024: closed 4 and 5 April).
+  auto children_day_observed = [](Date children, Date qingming) {
+    if (children != qingming) return children;
+    return children.weekday() == 4 ? children.plus_days(1) : children.plus_days(-1);
+  };
+  const Date qingming = solar_term_date(y, 15.0), children = Date::from_ymd(y, 4, 4);
+  std::vector<Date> holidays = {Date::from_ymd(y, 1, 1),
+                                Date::from_ymd(y, 2, 28),
+                                children_day_observed(children, qingming),
+                                qingming,
+                                Date::from_ymd(y, 5, 1),
+                                lunar_date(y, 5, 5),
+                                lunar_date(y, 8, 15),
+                                Date::from_ymd(y, 10, 10)};
+  if (act_2025)
+    holidays.insert(holidays.end(), {Date::from_ymd(y, 9, 28), Date::from_ymd(y, 10, 25),
+                                     Date::from_ymd(y, 12, 25)});
+  std::sort(holidays.begin(), holidays.end());
+  for (Date h : holidays) observe(h);
+}
+
+// Every exchange's closed weekdays over the years the cache covers, built once.
+constexpr int kFirstCachedYear = 1990, kLastCachedYear = 2100;
+struct LunarCalendars {
+  std::vector<int64_t> hkex, sse, twse;
+};
+
+const LunarCalendars& lunar_calendars() {
+  static const LunarCalendars all = [] {
+    LunarCalendars c;
+    ClosedDays hk, sse, tw;
+    for (int y = kFirstCachedYear; y <= kLastCachedYear; ++y) {
+      hkex_year(y, hk);
+      sse_year(y, sse);
+      twse_year(y, tw);
+    }
+    c.hkex = hk.sorted();
+    c.sse = sse.sorted();
+    c.twse = tw.sorted();
+    return c;
+  }();
+  return all;
+}
+
+bool lunar_holiday(Exchange e, Date d) {
+  const int y = d.year();
+  if (y <= kFirstCachedYear || y >= kLastCachedYear) {  // a year's rules reach into its neighbours
+    ClosedDays closed;
+    for (int year = y - 1; year <= y + 1; ++year) {
+      if (e == Exchange::hkex) hkex_year(year, closed);
+      if (e == Exchange::sse) sse_year(year, closed);
+      if (e == Exchange::twse) twse_year(year, closed);
+    }
+    return closed.contains(d);
+  }
+  const LunarCalendars& c = lunar_calendars();
+  const std::vector<int64_t>& days = e == Exchange::hkex ? c.hkex : e == Exchange::sse ? c.sse : c.twse;
+  return std::binary_search(days.begin(), days.end(), d.days_since_epoch());
+}
+
 }  // namespace
 
 std::string_view exchange_name(Exchange e) {
@@ -59,6 +297,9 @@ std::string_view exchange_name(Exchange e) {
     case Exchange::nyse: return "nyse";
     case Exchange::nasdaq: return "nasdaq";
     case Exchange::euronext: return "euronext";
+    case Exchange::hkex: return "hkex";
+    case Exchange::sse: return "sse";
+    case Exchange::twse: return "twse";
     case Exchange::weekdays: return "weekdays";
   }
   return "?";
@@ -79,6 +320,9 @@ bool is_trading_day(Exchange e, Date d) {
     case Exchange::nyse:
     case Exchange::nasdaq: return !nyse_holiday(d);
     case Exchange::euronext: return !euronext_holiday(d);
+    case Exchange::hkex:
+    case Exchange::sse:
+    case Exchange::twse: return !lunar_holiday(e, d);
     case Exchange::weekdays: return true;
   }
   return true;

@@ -9,10 +9,9 @@
 
 namespace airace {
 
-// `weekdays` is Monday to Friday with no holidays: the stand-in for exchanges whose holidays
-// follow the lunar calendar and yearly government announcements (Hong Kong, Shanghai, Taiwan),
-// which the model does not compute yet.
-enum class Exchange { nyse, nasdaq, euronext, weekdays };
+// `weekdays` is Monday to Friday with no holidays (for an exchange whose holidays the model
+// lacks). hkex: Hong Kong; sse: Shanghai (main board and STAR market); twse: Taiwan.
+enum class Exchange { nyse, nasdaq, euronext, hkex, sse, twse, weekdays };
 
 std::string_view exchange_name(Exchange e);
 
@@ -27,6 +26,20 @@ Date easter_sunday(int year);
 //    closure for President Carter's national day of mourning, 2025-01-09.
 //  - euronext: New Year's Day, Good Friday, Easter Monday, 1 May, 25 and 26 December (Euronext
 //    trading calendar; no substitute days).
+//  - hkex: Hong Kong's general holidays (General Holidays Ordinance, Cap. 149, Schedule): 1
+//    January, Lunar New Year's Day and the two days after, Ching Ming, Good Friday, the day after
+//    and Easter Monday, 1 May, the Birthday of the Buddha (4th month, 8th day), Tuen Ng (5/5),
+//    1 July, the day after Mid-Autumn (8/16), 1 October, Chung Yeung (9/9), Christmas Day and the
+//    first weekday after it; one falling on a Sunday moves to the next day that is no general
+//    holiday. Typhoon and rainstorm closures are unscheduled and left out.
+//  - sse: mainland China's public holidays (National Holidays regulation, revised 2024-11, in
+//    force 2025) as the State Council arranges them, by a rule that reproduces the published
+//    arrangements of 2024-2026 (sse_holiday in exchanges.cpp), plus the published departures of
+//    2022-2023. The exchange never trades at weekends, make-up working days included.
+//  - twse: Taiwan's national holidays (Commemorative Days and Holidays Implementation Act,
+//    2025; before it the Implementation Rules of 2015) with their substitution rules, the two
+//    settlement-only days before the Lunar New Year break, and the bridge holidays the
+//    Directorate-General of Personnel Administration announced for 2022-2024.
 bool is_trading_day(Exchange e, Date d);
 
 }  // namespace airace

@@ -2,6 +2,8 @@
 
 #include "agents/exchanges.hpp"
 
+#include "agents/lunisolar.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -67,8 +69,111 @@ TEST_CASE("Euronext closes on its published holidays 2022-2026 and on no other w
   CHECK(closed_weekdays(Exchange::euronext, 2022, 2026) == published);
 }
 
+TEST_CASE("HKEX closes on Hong Kong's gazetted general holidays 2022-2026 and on no other weekday") {
+  // Hong Kong general holidays as gazetted each year (info.gov.hk "General holidays for <year>";
+  // 2026 announced 2025-05-16), weekdays only; HKEX closes on each (hkex.com.hk trading calendar).
+  // Half-day sessions (eves of Christmas, New Year and Lunar New Year) are trading days.
+  const std::vector<std::string> published = {
+      "2022-02-01", "2022-02-02", "2022-02-03", "2022-04-05", "2022-04-15", "2022-04-18",
+      "2022-05-02", "2022-05-09", "2022-06-03", "2022-07-01", "2022-09-12", "2022-10-04",
+      "2022-12-26", "2022-12-27",  //
+      "2023-01-02", "2023-01-23", "2023-01-24", "2023-01-25", "2023-04-05", "2023-04-07",
+      "2023-04-10", "2023-05-01", "2023-05-26", "2023-06-22", "2023-10-02", "2023-10-23",
+      "2023-12-25", "2023-12-26",  //
+      "2024-01-01", "2024-02-12", "2024-02-13", "2024-03-29", "2024-04-01", "2024-04-04",
+      "2024-05-01", "2024-05-15", "2024-06-10", "2024-07-01", "2024-09-18", "2024-10-01",
+      "2024-10-11", "2024-12-25", "2024-12-26",  //
+      "2025-01-01", "2025-01-29", "2025-01-30", "2025-01-31", "2025-04-04", "2025-04-18",
+      "2025-04-21", "2025-05-01", "2025-05-05", "2025-07-01", "2025-10-01", "2025-10-07",
+      "2025-10-29", "2025-12-25", "2025-12-26",  //
+      "2026-01-01", "2026-02-17", "2026-02-18", "2026-02-19", "2026-04-03", "2026-04-06",
+      "2026-04-07", "2026-05-01", "2026-05-25", "2026-06-19", "2026-07-01", "2026-10-01",
+      "2026-10-19", "2026-12-25"};
+  CHECK(closed_weekdays(Exchange::hkex, 2022, 2026) == published);
+  // 2021: Ching Ming on Sunday 4 April, the next day Easter Monday: the 6th is the substitute.
+  CHECK_FALSE(is_trading_day(Exchange::hkex, Date::from_ymd(2021, 4, 6)));
+  CHECK(is_trading_day(Exchange::hkex, Date::from_ymd(2025, 1, 28)));  // eve: half day
+}
+
+TEST_CASE("the SSE closes on the days it announced for 2022-2026 and on no other weekday") {
+  // SSE notices "关于上海证券交易所<year>年部分节假日休市安排的通知" (2022: December 2021; 2024:
+  // 2023-12-26; 2025: 2024-12-23; 2026: 2025-12-22; 2023 from the State Council's arrangement
+  // as the Shanghai Futures Exchange announced it on 2022-12-27), weekdays only.
+  const std::vector<std::string> published = {
+      "2022-01-03", "2022-01-31", "2022-02-01", "2022-02-02", "2022-02-03", "2022-02-04",
+      "2022-04-04", "2022-04-05", "2022-05-02", "2022-05-03", "2022-05-04", "2022-06-03",
+      "2022-09-12", "2022-10-03", "2022-10-04", "2022-10-05", "2022-10-06", "2022-10-07",  //
+      "2023-01-02", "2023-01-23", "2023-01-24", "2023-01-25", "2023-01-26", "2023-01-27",
+      "2023-04-05", "2023-05-01", "2023-05-02", "2023-05-03", "2023-06-22", "2023-06-23",
+      "2023-09-29", "2023-10-02", "2023-10-03", "2023-10-04", "2023-10-05", "2023-10-06",  //
+      "2024-01-01", "2024-02-09", "2024-02-12", "2024-02-13", "2024-02-14", "2024-02-15",
+      "2024-02-16", "2024-04-04", "2024-04-05", "2024-05-01", "2024-05-02", "2024-05-03",
+      "2024-06-10", "2024-09-16", "2024-09-17", "2024-10-01", "2024-10-02", "2024-10-03",
+      "2024-10-04", "2024-10-07",  //
+      "2025-01-01", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31", "2025-02-03",
+      "2025-02-04", "2025-04-04", "2025-05-01", "2025-05-02", "2025-05-05", "2025-06-02",
+      "2025-10-01", "2025-10-02", "2025-10-03", "2025-10-06", "2025-10-07", "2025-10-08",  //
+      "2026-01-01", "2026-01-02", "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19",
+      "2026-02-20", "2026-02-23", "2026-04-06", "2026-05-01", "2026-05-04", "2026-05-05",
+      "2026-06-19", "2026-09-25", "2026-10-01", "2026-10-02", "2026-10-05", "2026-10-06",
+      "2026-10-07"};
+  CHECK(closed_weekdays(Exchange::sse, 2022, 2026) == published);
+  // Make-up working days at weekends do not open the exchange (2026-02-14, a Saturday).
+  CHECK_FALSE(is_trading_day(Exchange::sse, Date::from_ymd(2026, 2, 14)));
+}
+
+TEST_CASE("the TWSE closes on the days it announced for 2022-2026 and on no other weekday") {
+  // TWSE "有價證券集中交易市場開(休)市日期表" of each year (2023 as KGI republished it; 2025
+  // announced 2024-11-22; 2026 announced 2025-10-29), weekdays only, with the two settlement-only
+  // days before the Lunar New Year break. 2025-09-29, 2025-10-24 and 2025-12-25 are the holidays
+  // the Commemorative Days and Holidays Implementation Act added in 2025 (Teachers' Day,
+  // Retrocession Day, Constitution Day), closed after the calendar of 2024-11 was published.
+  const std::vector<std::string> published = {
+      "2022-01-27", "2022-01-28", "2022-01-31", "2022-02-01", "2022-02-02", "2022-02-03",
+      "2022-02-04", "2022-02-28", "2022-04-04", "2022-04-05", "2022-05-02", "2022-06-03",
+      "2022-09-09", "2022-10-10",  //
+      "2023-01-02", "2023-01-18", "2023-01-19", "2023-01-20", "2023-01-23", "2023-01-24",
+      "2023-01-25", "2023-01-26", "2023-01-27", "2023-02-27", "2023-02-28", "2023-04-03",
+      "2023-04-04", "2023-04-05", "2023-05-01", "2023-06-22", "2023-06-23", "2023-09-29",
+      "2023-10-09", "2023-10-10",  //
+      "2024-01-01", "2024-02-06", "2024-02-07", "2024-02-08", "2024-02-09", "2024-02-12",
+      "2024-02-13", "2024-02-14", "2024-02-28", "2024-04-04", "2024-04-05", "2024-05-01",
+      "2024-06-10", "2024-09-17", "2024-10-10",  //
+      "2025-01-01", "2025-01-23", "2025-01-24", "2025-01-27", "2025-01-28", "2025-01-29",
+      "2025-01-30", "2025-01-31", "2025-02-28", "2025-04-03", "2025-04-04", "2025-05-01",
+      "2025-05-30", "2025-09-29", "2025-10-06", "2025-10-10", "2025-10-24", "2025-12-25",  //
+      "2026-01-01", "2026-02-12", "2026-02-13", "2026-02-16", "2026-02-17", "2026-02-18",
+      "2026-02-19", "2026-02-20", "2026-02-27", "2026-04-03", "2026-04-06", "2026-05-01",
+      "2026-06-19", "2026-09-25", "2026-09-28", "2026-10-09", "2026-10-26", "2026-12-25"};
+  CHECK(closed_weekdays(Exchange::twse, 2022, 2026) == published);
+  // 2022-01-01 was a Saturday: observed on Friday 2021-12-31.
+  CHECK_FALSE(is_trading_day(Exchange::twse, Date::from_ymd(2021, 12, 31)));
+}
+
+TEST_CASE("the calendars of Hong Kong Shanghai and Taiwan stay plausible through 2040") {
+  // Each year of 2020-2040: Hong Kong 12-16 weekday holidays, Shanghai 17-22 (the 13 statutory
+  // days and the bridged days of the breaks), Taiwan 13-21; Lunar New Year's Day always closed.
+  for (int y = 2020; y <= 2040; ++y) {
+    CAPTURE(y);
+    const auto hk = closed_weekdays(Exchange::hkex, y, y).size();
+    const auto sse = closed_weekdays(Exchange::sse, y, y).size();
+    const auto tw = closed_weekdays(Exchange::twse, y, y).size();
+    CHECK(hk >= 12);
+    CHECK(hk <= 16);
+    CHECK(sse >= 17);
+    CHECK(sse <= 22);
+    CHECK(tw >= 13);
+    CHECK(tw <= 21);
+    const Date lny = lunar_new_year(y);
+    if (lny.weekday() <= 5)
+      for (Exchange e : {Exchange::hkex, Exchange::sse, Exchange::twse})
+        CHECK_FALSE(is_trading_day(e, lny));
+  }
+}
+
 TEST_CASE("no exchange trades at weekends and the weekday stand-in trades every weekday") {
-  for (Exchange e : {Exchange::nyse, Exchange::nasdaq, Exchange::euronext, Exchange::weekdays}) {
+  for (Exchange e : {Exchange::nyse, Exchange::nasdaq, Exchange::euronext, Exchange::hkex,
+                     Exchange::sse, Exchange::twse, Exchange::weekdays}) {
     CHECK_FALSE(is_trading_day(e, Date::from_ymd(2025, 1, 25)));
     CHECK_FALSE(is_trading_day(e, Date::from_ymd(2025, 1, 26)));
   }
