@@ -331,6 +331,59 @@ double release_salience(const MarketModelParams& p, const ReleaseNews& r,
   return std::exp(-std::max(0.0, frontier_capability - r.capability) / p.salience_log10);
 }
 
+void note_release(MoveNews& news, std::size_t lab, double salience, double surprise_log10,
+                  bool open) {
+  ++news.releases;
+  if (salience > news.salience) {
+    news.lab = lab;
+    news.salience = salience;
+    news.surprise_log10 = surprise_log10;
+    news.open = open;
+  }
+}
+
+void note_rate_decision(MoveNews& news, double change_points) {
+  ++news.rate_decisions;
+  news.rate_change_points += change_points;
+}
+
+std::vector<double> rate_decisions_between(const std::vector<RateChange>& changes, Date start,
+                                           Date after, Date until) {
+  std::vector<double> decisions;
+  double rate = policy_rate_percent(changes, start);
+  for (const RateChange& c : changes) {
+    if (!(start < c.date)) continue;
+    if (until < c.date) break;
+    if (after < c.date) decisions.push_back(c.percent - rate);
+    rate = c.percent;
+  }
+  return decisions;
+}
+
+std::size_t move_cause(const MoveNews& news) {
+  const bool salient = news.releases > 0 && news.salience >= std::exp(-1.0);
+  if (salient) return kCauseFirstRelease + news.lab;
+  if (news.rate_decisions > 0) return kCauseRateDecision;
+  if (news.releases > 0) return kCauseFirstRelease + news.lab;
+  return kCauseNone;
+}
+
+std::vector<std::string> cause_ids(const std::vector<std::string>& lab_ids) {
+  std::vector<std::string> ids = {"none", "rate_decision"};
+  for (const std::string& lab : lab_ids) ids.push_back("release:" + lab);
+  return ids;
+}
+
+void keep_largest_move(std::vector<MarketMove>& moves, const MarketMove& move, std::size_t keep) {
+  const auto larger = [](const MarketMove& a, const MarketMove& b) {
+    const double x = std::abs(a.day_return), y = std::abs(b.day_return);
+    return x > y || (x == y && a.date < b.date);
+  };
+  if (moves.size() >= keep && (keep == 0 || !larger(move, moves.back()))) return;
+  moves.insert(std::upper_bound(moves.begin(), moves.end(), move, larger), move);
+  if (moves.size() > keep) moves.pop_back();
+}
+
 double firm_log_value(const MarketsSetup& s, std::size_t firm,
                       const std::array<double, kFactorCount>& factor) {
   double v = std::log(s.firms[firm].market_cap_usd);

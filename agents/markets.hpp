@@ -202,6 +202,46 @@ void watch_releases(const MarketsSetup& setup, const MarketState& state,
 void update_watches(const MarketsSetup& setup, const MarketState& state,
                     std::vector<ReleaseWatch>& watches, std::vector<ReleaseWatch>& finished);
 
+// docs/model.md §"Markets: largest moves". What a firm's trading day prices: the news since its
+// exchange last traded (releases investors saw, the central bank's rate decisions).
+struct MoveNews {
+  int releases = 0;                 // releases seen since the firm's previous trading day
+  std::size_t lab = 0;              // the most salient of them: its lab ...
+  double salience = -1.0;           // ... its salience (fraction; -1: no release)
+  double surprise_log10 = 0.0;      // ... and its efficiency surprise (log10)
+  bool open = false;                // ... open weights
+  int rate_decisions = 0;           // policy-rate changes since the firm's previous trading day
+  double rate_change_points = 0.0;  // their sum, percentage points
+};
+void note_release(MoveNews& news, std::size_t lab, double salience, double surprise_log10,
+                  bool open);
+void note_rate_decision(MoveNews& news, double change_points);
+// The rate changes (percentage points each) dated after `after` and on or before `until`, not
+// counting those on or before `start` (they set the rate in force at the start).
+std::vector<double> rate_decisions_between(const std::vector<RateChange>& changes, Date start,
+                                           Date after, Date until);
+
+// The cause of a move, as an index into the ids cause_ids() gives: the most salient release when
+// its salience is at least 1/e (a release near the frontier); otherwise a rate decision if there
+// was one; otherwise a less salient release; otherwise none (the move is noise and fundamentals).
+inline constexpr std::size_t kCauseNone = 0, kCauseRateDecision = 1, kCauseFirstRelease = 2;
+std::size_t move_cause(const MoveNews& news);
+// "none", "rate_decision", then "release:<lab id>" for each lab.
+std::vector<std::string> cause_ids(const std::vector<std::string>& lab_ids);
+
+// One trading day of one firm: its return and what it priced.
+struct MarketMove {
+  std::size_t firm = 0;
+  Date date;
+  double day_return = 0.0;    // fraction
+  double index_return = 0.0;  // fraction, the index the same day
+  MoveNews news;
+};
+// The largest moves a replicate records per firm in /markets/events.
+inline constexpr std::size_t kLargestMovesPerFirm = 10;
+// Keeps in `moves` (largest absolute return first; of equal ones the earlier) at most `keep`.
+void keep_largest_move(std::vector<MarketMove>& moves, const MarketMove& move, std::size_t keep);
+
 // Market value (ln USD) of each firm implied by the factor levels, before firm noise.
 double firm_log_value(const MarketsSetup& setup, std::size_t firm,
                       const std::array<double, kFactorCount>& factor);

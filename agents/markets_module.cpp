@@ -7,7 +7,10 @@ namespace airace {
 
 void MarketsModule::declare_axes(Declarations& d) {
   std::vector<std::string> ids, names, countries, exchanges, index;
+  std::vector<double> compute, margins;
   for (const FirmSpec& f : c_.setup->firms) {
+    compute.push_back(f.compute_exposure);
+    margins.push_back(f.margins_exposure);
     ids.push_back(f.id);
     names.push_back(f.name.empty() ? f.id : f.name);
     countries.push_back(f.country.id);
@@ -22,7 +25,13 @@ void MarketsModule::declare_axes(Declarations& d) {
                         {"firm_country", "", "where it is listed", countries},
                         {"firm_exchange", "", "exchange whose trading days its price follows",
                          exchanges},
-                        {"in_index", "0 or 1", "member of the US index", index}}});
+                        {"in_index", "0 or 1", "member of the US index", index},
+                        {"firm_compute_exposure", "-",
+                         "loading on the compute factor (scripts/plot.py: at least 0.2 makes a "
+                         "hardware firm)",
+                         compute},
+                        {"firm_margins_exposure", "-", "loading on the model-layer margins factor",
+                         margins}}});
   factors_ = d.add_axis({"markets",
                          "factor",
                          "factors firms are exposed to",
@@ -57,6 +66,41 @@ void MarketsModule::declare(Declarations& d) {
          EventColumn::Kind::number, 0},
         {"max_drawdown", "fraction",
          "worst market capitalisation over the following window relative to the day before",
+         EventColumn::Kind::number, 0}}});
+  std::vector<std::string> lab_ids = d.catalog().axes()[d.axis("labs", "lab")].ids;
+  causes_ = d.add_axis({"markets",
+                        "cause",
+                        "what drove a firm's daily move: no news, a rate decision, or a release "
+                        "by a lab",
+                        cause_ids(lab_ids),
+                        {}});
+  // docs/model.md §"Markets: largest moves".
+  events_ = d.add_event_table(
+      {"markets",
+       "events",
+       "each firm's largest daily moves in each replicate (by absolute return, at most " +
+           std::to_string(kLargestMovesPerFirm) + " a firm) and the news they priced",
+       {{"event_firm", "", "the firm", EventColumn::Kind::entity, firms_},
+        {"event_date", "", "the trading day (its exchange's)", EventColumn::Kind::date, 0},
+        {"event_rank", "-", "1: the firm's largest absolute daily return in the replicate",
+         EventColumn::Kind::number, 0},
+        {"event_return", "fraction", "change of the firm's market capitalisation that day",
+         EventColumn::Kind::number, 0},
+        {"event_index_return", "fraction", "change of the index the same day",
+         EventColumn::Kind::number, 0},
+        {"event_cause", "",
+         "what drove it: the most salient release priced that day when its salience is at "
+         "least 1/e, else a rate decision, else a less salient release, else none",
+         EventColumn::Kind::entity, causes_},
+        {"event_releases", "releases",
+         "releases priced that day (seen since the firm's previous trading day)",
+         EventColumn::Kind::number, 0},
+        {"event_salience", "fraction", "salience of the most salient of them (NaN: none)",
+         EventColumn::Kind::number, 0},
+        {"event_surprise_log10", "log10", "its efficiency surprise (NaN: no release)",
+         EventColumn::Kind::number, 0},
+        {"event_rate_change_points", "percentage points",
+         "change of the policy rate decided since the firm's previous trading day (0: none)",
          EventColumn::Kind::number, 0}}});
   auto series = [&](SeriesDecl decl, SeriesFill fill) {
     decl.group = "markets";
@@ -115,8 +159,16 @@ void MarketsModule::step(const Tick& t) {
   in.api_margin = world_.offer.margin.empty() ? 0.0 : world_.offer.margin[0];
   in.cn_domestic_share =
       world_.indicators[static_cast<std::size_t>(WorldIndicator::cn_domestic_share)];
+  const std::size_t first_new_watch = watches_.size();
   watch_releases(m, state_, news_, frontier, watches_);
+  for (std::size_t w = first_new_watch; w < watches_.size(); ++w)
+    for (MoveNews& news : pending_)
+      note_release(news, watches_[w].release.lab, watches_[w].salience,
+                   watches_[w].surprise_log10, watches_[w].release.open);
+  for (double change : rate_decisions_between(m.params.policy_rates, m.start, t.previous, t.date))
+    for (MoveNews& news : pending_) note_rate_decision(news, change);
   step_markets(m, state_, in, t, run_.key(kMarketsStream));
+  record_largest_moves(t);
   watched_.clear();
   update_watches(m, state_, watches_, watched_);
   for (const ReleaseWatch& w : watched_)
@@ -130,6 +182,35 @@ void MarketsModule::step(const Tick& t) {
                             w.day_return[i],
                             w.worst[i]};
       moves_.add(row);
+    }
+}
+
+void MarketsModule::record_largest_moves(const Tick& t) {
+  const MarketsSetup& m = *c_.setup;
+  for (std::size_t i = 0; i < m.n_firms; ++i) {
+    if (!state_.trading[i]) continue;
+    keep_largest_move(largest_[i],
+                      {i, t.date, state_.daily_return[i], state_.index_return, pending_[i]},
+                      kLargestMovesPerFirm);
+    pending_[i] = MoveNews{};
+  }
+  if (!(c_.end < next_tick_after(c_.cadence, t.date))) return;
+  for (const std::vector<MarketMove>& moves : largest_)
+    for (std::size_t k = 0; k < moves.size(); ++k) {
+      const MarketMove& mv = moves[k];
+      const bool release = mv.news.releases > 0;
+      const double nan = std::numeric_limits<double>::quiet_NaN();
+      const double row[] = {static_cast<double>(mv.firm),
+                            static_cast<double>(mv.date.days_since_epoch()),
+                            static_cast<double>(k + 1),
+                            mv.day_return,
+                            mv.index_return,
+                            static_cast<double>(move_cause(mv.news)),
+                            static_cast<double>(mv.news.releases),
+                            release ? mv.news.salience : nan,
+                            release ? mv.news.surprise_log10 : nan,
+                            mv.news.rate_change_points};
+      events_.add(row);
     }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Markets as a module (sim/core/module.hpp): investors see the day's releases, revise their
-// beliefs, and firms are repriced; how each firm fared after each release is recorded.
+// beliefs, and firms are repriced; how each firm fared after each release is recorded, and each
+// firm's largest daily moves with the news they priced (/markets/events).
 // docs/model.md §"Markets".
 
 #include "agents/markets.hpp"
@@ -14,13 +15,19 @@ class MarketsModule : public Module {
   struct Config {
     const MarketsSetup* setup = nullptr;
     Cadence cadence = Cadence::trading_daily;
+    Date end = Date::from_ymd(9999, 12, 31);  // the scenario's end: the largest moves are written
+                                              // on the last tick on or before it
   };
   MarketsModule(Config c, World& world, const RunContext& run)
       : c_(c), world_(world), run_(run) {}
   std::string_view name() const override { return "markets"; }
   std::vector<Stream> streams() const override { return {kMarketsStream}; }
   void configure(const Config& c) { c_ = c; }
-  void start() override { state_ = initial_market_state(*c_.setup); }
+  void start() override {
+    state_ = initial_market_state(*c_.setup);
+    pending_.assign(c_.setup->n_firms, MoveNews{});
+    largest_.assign(c_.setup->n_firms, {});
+  }
   void declare_axes(Declarations& d) override;
   void declare(Declarations& d) override;
 
@@ -35,8 +42,11 @@ class MarketsModule : public Module {
   std::size_t seen_releases_ = 0;  // releases already shown to investors
   std::vector<ReleaseNews> news_;  // releases since the last trading day
   std::vector<ReleaseWatch> watches_, watched_;
-  AxisId firms_ = 0, factors_ = 0, investors_ = 0;
-  EventLog moves_;
+  void record_largest_moves(const Tick& t);
+  std::vector<MoveNews> pending_;                // [firm] news since its previous trading day
+  std::vector<std::vector<MarketMove>> largest_;  // [firm] largest moves so far
+  AxisId firms_ = 0, factors_ = 0, investors_ = 0, causes_ = 0;
+  EventLog moves_, events_;
 };
 
 }  // namespace airace

@@ -104,7 +104,7 @@ ModuleSet::ModuleSet(const Scenario& s, World& world, const RunContext& run)
     });
   if (s.markets_setup.enabled())
     add<MarketsModule>([every](const Scenario& x) {
-      return MarketsModule::Config{&x.markets_setup, every.markets};
+      return MarketsModule::Config{&x.markets_setup, every.markets, x.info.end};
     });
   add<IndicatorsModule>([every](const Scenario& x) {
     return IndicatorsModule::Config{&x.supply_setup, &x.labs_setup, &x.countries,

@@ -279,3 +279,85 @@ TEST_CASE("with noise on no firm's price moves on its exchange's holidays") {
 }
 
 }  // namespace markets_test
+
+namespace markets_test {
+
+namespace {
+
+MarketMove move_on(int day, double ret) {
+  MarketMove m;
+  m.date = Date::from_ymd(2025, 1, day);
+  m.day_return = ret;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("the largest moves keep the ten largest absolute returns in order") {
+  std::vector<MarketMove> kept;
+  const double returns[] = {0.01, -0.05, 0.02, 0.07, -0.01, 0.0, -0.2, 0.03, 0.005, -0.04,
+                            0.06, -0.005, 0.05};
+  int day = 1;
+  for (double r : returns) keep_largest_move(kept, move_on(day++, r), 10);
+  REQUIRE(kept.size() == 10);
+  CHECK(kept[0].day_return == -0.2);
+  CHECK(kept[1].day_return == 0.07);
+  CHECK(kept[2].day_return == 0.06);
+  // -0.05 (day 2) and 0.05 (day 13) are equally large: the earlier first.
+  CHECK(kept[3].day_return == -0.05);
+  CHECK(kept[4].day_return == 0.05);
+  CHECK(kept[8].day_return == 0.01);  // day 1's 0.01 before day 5's equal -0.01
+  CHECK(kept[9].day_return == -0.01);
+  for (std::size_t k = 1; k < kept.size(); ++k)
+    CHECK(std::abs(kept[k - 1].day_return) >= std::abs(kept[k].day_return));
+  keep_largest_move(kept, move_on(20, 0.001), 10);
+  CHECK(kept.back().day_return == -0.01);
+  keep_largest_move(kept, move_on(21, -0.015), 10);
+  CHECK(kept.size() == 10);
+  CHECK(kept.back().day_return == 0.01);
+  CHECK(kept[8].day_return == -0.015);
+  std::vector<MarketMove> none;
+  keep_largest_move(none, move_on(1, 0.5), 0);
+  CHECK(none.empty());
+}
+
+TEST_CASE("a move's cause is a salient release then a rate decision then a faint release") {
+  MoveNews news;
+  CHECK(move_cause(news) == kCauseNone);
+  note_rate_decision(news, 0.75);
+  CHECK(move_cause(news) == kCauseRateDecision);
+  note_release(news, 1, 0.05, 0.1, false);  // far behind the frontier: the rate decision wins
+  CHECK(move_cause(news) == kCauseRateDecision);
+  note_release(news, 0, 0.9, -0.3, true);  // a frontier release wins
+  CHECK(move_cause(news) == kCauseFirstRelease + 0);
+  CHECK(news.releases == 2);
+  CHECK(news.open);
+  CHECK(news.surprise_log10 == -0.3);
+  MoveNews faint;
+  note_release(faint, 1, 0.05, 0.1, false);
+  CHECK(move_cause(faint) == kCauseFirstRelease + 1);
+  CHECK(cause_ids({"openai", "deepseek"}) ==
+        std::vector<std::string>{"none", "rate_decision", "release:openai", "release:deepseek"});
+}
+
+TEST_CASE("rate decisions are the changes after the previous day and none at the start") {
+  std::vector<RateChange> rates(3);
+  rates[0].date = Date::from_ymd(2021, 12, 1);
+  rates[0].percent = 0.25;
+  rates[1].date = Date::from_ymd(2022, 3, 16);
+  rates[1].percent = 0.5;
+  rates[2].date = Date::from_ymd(2022, 5, 4);
+  rates[2].percent = 1.0;
+  const Date start = Date::from_ymd(2022, 1, 3);
+  CHECK(rate_decisions_between(rates, start, start, Date::from_ymd(2022, 3, 15)).empty());
+  CHECK(rate_decisions_between(rates, start, Date::from_ymd(2022, 3, 15),
+                               Date::from_ymd(2022, 3, 16)) == std::vector<double>{0.25});
+  // A closed exchange prices both on its next day.
+  CHECK(rate_decisions_between(rates, start, Date::from_ymd(2022, 3, 1),
+                               Date::from_ymd(2022, 5, 6)) == std::vector<double>{0.25, 0.5});
+  CHECK(rate_decisions_between(rates, start, Date::from_ymd(2022, 3, 16),
+                               Date::from_ymd(2022, 5, 3))
+            .empty());
+}
+
+}  // namespace markets_test

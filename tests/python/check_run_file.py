@@ -211,6 +211,67 @@ def check_xarray(path, f, problems):
                             % (where, type(e).__name__, e))
 
 
+def check_market_events(f, problems):
+    """/markets/events (docs/model.md "Largest moves"), read with h5py alone: every firm's
+    largest daily moves per replicate, at most 10, ranked by absolute return, on days the firm
+    traded, each with a cause among /markets/cause."""
+    if "markets" not in f or "market_cap_usd" not in f["markets"]:
+        return
+    g = f["markets"]
+    columns = ("events_replicate", "event_firm", "event_date", "event_date_iso", "event_rank",
+               "event_return", "event_index_return", "event_cause", "event_releases",
+               "event_salience", "event_surprise_log10", "event_rate_change_points")
+    missing = [c for c in ("events",) + columns if c not in g]
+    if missing:
+        problems.append("/markets has firms but no " + ", ".join("/markets/" + c for c in missing))
+        return
+    n = g["events"].shape[0]
+    for c in columns:
+        if g[c].shape != (n,):
+            problems.append("/markets/%s has shape %s, expected (%d,)" % (c, g[c].shape, n))
+            return
+    replicates = f["meta"].attrs["replicates"]
+    if n == 0:
+        problems.append("/markets/events is empty")
+        return
+    rep = g["events_replicate"][()]
+    firm = g["event_firm"].asstr()[()]
+    rank = g["event_rank"][()]
+    ret = g["event_return"][()]
+    iso = g["event_date_iso"].asstr()[()]
+    cause = g["event_cause"].asstr()[()]
+    causes = set(g["cause"].asstr()[()])
+    firms = list(g["firm"].asstr()[()])
+    if set(rep) != set(range(replicates)):
+        problems.append("/markets/events covers replicates %s, not 0..%d" % (sorted(set(rep)),
+                                                                           replicates - 1))
+    if not set(cause) <= causes:
+        problems.append("/markets/event_cause holds %s, not ids of /markets/cause"
+                        % sorted(set(cause) - causes))
+    cadence = g["daily_return"].attrs["cadence"]
+    cadence = cadence.decode() if isinstance(cadence, bytes) else str(cadence)
+    dates = list(f["time/" + cadence].asstr()[()])
+    daily = g["daily_return"]
+    for r in sorted(set(rep)):
+        for name in set(firm[rep == r]):
+            rows = (rep == r) & (firm == name)
+            if rows.sum() > 10:
+                problems.append("replicate %d firm %s has %d events, more than 10"
+                                % (r, name, rows.sum()))
+            order = np.argsort(rank[rows])
+            moves = np.abs(ret[rows][order])
+            if list(rank[rows][order]) != list(range(1, rows.sum() + 1)) or np.any(
+                    np.diff(moves) > 0):
+                problems.append("replicate %d firm %s: ranks %s do not order |return| %s"
+                                % (r, name, rank[rows][order], moves))
+            if r == 0:  # each row is the firm's return that day in /markets/daily_return
+                for d, x in zip(iso[rows], ret[rows]):
+                    stored = daily[r, dates.index(d), firms.index(name)]
+                    if not np.isclose(stored, x, rtol=1e-12, atol=0):
+                        problems.append("/markets/events: %s %s return %g, daily_return %g"
+                                        % (name, d, x, stored))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", help="an airace run file (.h5)")
@@ -232,6 +293,7 @@ def main():
         check_time_axes(f, problems)
         check_headline(f, problems)
         check_series(f, problems)
+        check_market_events(f, problems)
         if args.xarray:
             check_xarray(args.file, f, problems)
 
