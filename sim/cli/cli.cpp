@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "agents/market_shock.hpp"
 #include "airace/version.hpp"
 #include "output/compare.hpp"
 #include "output/h5_reader.hpp"
@@ -336,6 +337,8 @@ int command_run(const RunArgs& a, const std::string& command_line) {
     std::printf("\n");
     std::printf("Headline indicators at the last date, median [5%% .. 95%%] over replicates:\n%s\n",
                 summarise_group(result, "indicators").c_str());
+    if (const std::optional<MarketShock> shock = largest_market_shock(result))
+      std::printf("Largest market shock: %s\n\n", describe_market_shock(*shock).c_str());
     std::printf("writing %s ...\n", out.string().c_str());
     std::fflush(stdout);
   }

@@ -51,6 +51,27 @@ TEST_CASE("airace run writes an HDF5 file and prints a summary") {
     CHECK(e.path().filename().string().find(".tmp") == std::string::npos);
 }
 
+TEST_CASE("airace run prints the largest market shock of a run with firms and none without") {
+  TempDir dir;
+  const fs::path file = dir.path / "markets.h5";
+  // The history to March 2025: the shock is a trading day of 2022-2025 with a cause.
+  const Outcome o = run("run scenarios/baseline.yaml --replicates 4 --set scenario.end=2025-03-31 "
+                        "--groups markets -o '" + file.string() + "'",
+                        dir);
+  CHECK(o.status == 0);
+  const auto at = o.out.find("Largest market shock: ");
+  REQUIRE(at != std::string::npos);
+  const std::string line = o.out.substr(at, o.out.find('\n', at) - at);
+  CAPTURE(line);
+  CHECK(line.find("(median of 4 replicates); cause: ") != std::string::npos);
+  CHECK(line.find(" on 202") != std::string::npos);
+  CHECK(line.find("%") != std::string::npos);
+  const Outcome none = run("run tests/data/small.yaml -o '" + (dir.path / "s.h5").string() + "'",
+                           dir);
+  CHECK(none.status == 0);
+  CHECK(none.out.find("Largest market shock") == std::string::npos);
+}
+
 TEST_CASE("output is bit-identical for one and two threads") {
   TempDir dir;
   const std::string a = (dir.path / "t1.h5").string();

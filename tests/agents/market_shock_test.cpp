@@ -1,0 +1,108 @@
+// The largest market shock of an ensemble, on hand-built runs (agents/market_shock.hpp).
+
+#include "agents/market_shock.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace airace;
+
+namespace market_shock_test {
+
+namespace {
+
+// Two firms over five trading days and three replicates; `ret(r, t, firm)` gives the returns,
+// the second firm's exchange is closed on day 2; each replicate's events name, for the second
+// firm on day 3, the cause `cause_of(r)` (an index into none, rate_decision, release:lab_a).
+template <class Returns, class Cause>
+RunResult hand_built_run(Returns ret, Cause cause_of) {
+  RunResult run;
+  SeriesCatalog& cat = run.catalog;
+  const std::vector<Date> days = tick_dates(Cadence::trading_daily, Date::from_ymd(2025, 1, 20),
+                                            Date::from_ymd(2025, 1, 24));
+  cat.set_time_axis({Cadence::trading_daily, days});
+  const AxisId firms = cat.add_axis(
+      {"markets",
+       "firm",
+       "listed firms",
+       {"chips", "devices"},
+       {{"firm_name", "", "display name", std::vector<std::string>{"Chip Co", "Device Co"}}}});
+  const AxisId causes = cat.add_axis(
+      {"markets", "cause", "causes", {"none", "rate_decision", "release:lab_a"}, {}});
+  const SeriesId daily = cat.add_series(
+      {"markets", "daily_return", "fraction", "returns", Cadence::trading_daily, {firms}});
+  const SeriesId trading =
+      cat.add_series({"markets", "trading", "0 or 1", "open", Cadence::trading_daily, {firms}});
+  const EventTableId events = cat.add_event_table(
+      {"markets",
+       "events",
+       "largest moves",
+       {{"event_firm", "", "firm", EventColumn::Kind::entity, firms},
+        {"event_date", "", "day", EventColumn::Kind::date, 0},
+        {"event_cause", "", "cause", EventColumn::Kind::entity, causes}}});
+  for (std::size_t r = 0; r < 3; ++r) {
+    SeriesBuffer b(cat);
+    for (std::size_t t = 0; t < days.size(); ++t)
+      for (std::size_t f = 0; f < 2; ++f) {
+        const bool open = !(f == 1 && t == 2);
+        b.set(daily, t, f, open ? ret(r, t, f) : 0.0);
+        b.set(trading, t, f, open ? 1.0 : 0.0);
+      }
+    b.add_event(events, {1.0, static_cast<double>(days[3].days_since_epoch()),
+                         static_cast<double>(cause_of(r))});
+    b.add_event(events, {0.0, static_cast<double>(days[1].days_since_epoch()), 0.0});
+    run.replicates.push_back(std::move(b));
+  }
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("the largest shock is the firm and day of the largest median return with its cause") {
+  // Replicate 0 has a -50% day for chips on day 1, but the median over replicates is small;
+  // devices fall 10-14% on day 3 in every replicate (after the holiday of day 2).
+  const RunResult run = hand_built_run(
+      [](std::size_t r, std::size_t t, std::size_t f) {
+        if (f == 0 && t == 1) return r == 0 ? -0.5 : 0.01;
+        if (f == 1 && t == 3) return -0.10 - 0.02 * static_cast<double>(r);
+        return 0.001 * static_cast<double>(t);
+      },
+      [](std::size_t r) { return r == 1 ? 1 : 2; });
+  const auto shock = largest_market_shock(run);
+  REQUIRE(shock.has_value());
+  CHECK(shock->firm == "devices");
+  CHECK(shock->firm_name == "Device Co");
+  CHECK(shock->date.iso() == "2025-01-23");
+  CHECK(shock->median_return == doctest::Approx(-0.12));
+  CHECK(shock->replicates == 3);
+  CHECK(shock->cause == "release:lab_a");
+  CHECK(shock->cause_replicates == 2);
+  CHECK(describe_market_shock(*shock) ==
+        "Device Co (devices) -12.0% on 2025-01-23 (median of 3 replicates); cause: "
+        "release:lab_a in 2 of 3 replicates");
+}
+
+TEST_CASE("a shock no replicate recorded among its largest moves says so") {
+  const RunResult run = hand_built_run(
+      [](std::size_t, std::size_t t, std::size_t f) { return f == 0 && t == 4 ? 0.3 : 0.0; },
+      [](std::size_t) { return 0; });
+  const auto shock = largest_market_shock(run);
+  REQUIRE(shock.has_value());
+  CHECK(shock->firm == "chips");
+  CHECK(shock->date.iso() == "2025-01-24");
+  CHECK(shock->cause_replicates == 0);
+  CHECK(describe_market_shock(*shock).find("not among any replicate's largest moves") !=
+        std::string::npos);
+}
+
+TEST_CASE("a run without markets has no market shock") {
+  RunResult run;
+  run.catalog.set_time_axis({Cadence::monthly, {Date::from_ymd(2025, 1, 1)}});
+  run.catalog.add_series({"indicators", "gap", "months", "gap", Cadence::monthly, {}});
+  run.replicates.emplace_back(run.catalog);
+  CHECK_FALSE(largest_market_shock(run).has_value());
+}
+
+}  // namespace market_shock_test
