@@ -4,7 +4,9 @@
     python3 scripts/plot.py RUN.h5 [-o OUTDIR] [--all]
 
 One chart per headline indicator (every series in /indicators), and overview.png with all of
-them; --all adds every series of every other group (labs, chips, ...). Each chart shows the
+them; with firms (/markets), markets.png: the index, Nvidia, and hardware vs platform firms
+(firms whose compute loading is at least 0.2 against the others with an AI loading), each as a
+market capitalisation in USD; --all adds every series of every other group (labs, chips, ...). Each chart shows the
 median over replicates with a shaded 5-95% band, one colour per entity for per-entity series.
 Charts go to OUTDIR, by default <run-file-stem>_plots/ next to the run file. Exits 2, naming the
 file and what is wrong, when it is missing, not a file, damaged or not an airace run file; it
@@ -190,6 +192,65 @@ def draw(ax, s, compact=False):
             va="bottom", ha="left")
 
 
+HARDWARE_COMPUTE_LOADING = 0.2  # a firm at least this exposed to compute demand is hardware
+
+
+def market_panels(f, path_prefix="markets"):
+    """The market panels' series, read from an open file: the index, Nvidia (or the largest firm
+    when there is none) and the summed value of hardware and platform firms. Empty without
+    /markets/market_cap_usd."""
+    import copy
+
+    import numpy as np
+
+    g = f.get(path_prefix)
+    if g is None or "market_cap_usd" not in g:
+        return []
+    caps = Series(f, path_prefix + "/market_cap_usd")
+    panels = []
+    if "index_usd" in g:
+        panels.append(Series(f, path_prefix + "/index_usd"))
+    ids = caps.axes[0]
+    firm = "nvidia" if "nvidia" in ids else ids[int(np.argmax(caps.values[0, 0, :]))]
+    k = ids.index(firm)
+    one = copy.copy(caps)
+    one.values = caps.values[:, :, k:k + 1]
+    one.entities = [firm]
+    one.stem = "market_cap_usd_" + firm
+    one.description = "market capitalisation of %s" % firm
+    panels.append(one)
+    if "firm_compute_exposure" in g and "firm_margins_exposure" in g:
+        compute = np.asarray(g["firm_compute_exposure"][()], dtype=float)
+        margins = np.asarray(g["firm_margins_exposure"][()], dtype=float)
+        hardware = compute >= HARDWARE_COMPUTE_LOADING
+        platform = ~hardware & ((compute != 0) | (margins != 0))
+        if hardware.any() and platform.any():
+            both = copy.copy(caps)
+            both.values = np.stack([caps.values[:, :, hardware].sum(axis=2),
+                                    caps.values[:, :, platform].sum(axis=2)], axis=2)
+            both.entities = ["hardware (%d firms)" % hardware.sum(),
+                             "platforms (%d firms)" % platform.sum()]
+            both.stem = "hardware_vs_platforms"
+            both.description = ("hardware firms (compute loading >= %g) vs platform firms, "
+                                "summed market capitalisation" % HARDWARE_COMPUTE_LOADING)
+            panels.append(both)
+    return panels
+
+
+def plot_markets(panels, outdir, title):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 3.6 * len(panels)), squeeze=False,
+                             layout="constrained")
+    for ax, s in zip(axes.flat, panels):
+        draw(ax, s, compact=True)
+    fig.suptitle(title)
+    path = os.path.join(outdir, "markets.png")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def plot_one(s, outdir):
     import matplotlib.pyplot as plt
 
@@ -273,7 +334,7 @@ def main():
         return 2
     if isinstance(found, int):
         return found
-    scenario, series = found
+    scenario, series, markets = found
 
     outdir = args.outdir or os.path.join(
         os.path.dirname(os.path.abspath(run_file)),
@@ -287,6 +348,8 @@ def main():
             indicators.append(s)
     if indicators:
         written.append(plot_overview(indicators, outdir, "%s: headline indicators" % scenario))
+    if markets:
+        written.append(plot_markets(markets, outdir, "%s: markets" % scenario))
 
     for path in written:
         print(path)
@@ -334,7 +397,12 @@ def read_series(f, run_file, every_group):
                   % (path, s.values.shape), file=sys.stderr)
             continue
         series.append(s)
-    return scenario, series
+    try:
+        markets = market_panels(f)
+    except ValueError as e:  # laid out otherwise: the other charts still come
+        print("plot.py: skipping the market panels: %s" % e, file=sys.stderr)
+        markets = []
+    return scenario, series, markets
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Runs scripts/plot.py on a run file and checks that it drew every headline indicator.
+"""Runs scripts/plot.py on a run file and checks that it drew every headline indicator and, when
+the run has firms, the market panels (markets.png: index, Nvidia, hardware vs platform firms).
 
 Usage: /usr/bin/python3 tests/python/check_plots.py RUN.h5 OUTDIR
 """
@@ -37,6 +38,22 @@ def main() -> int:
             failures.append(f"{matches[0]} is blank")
         if str(matches[0]) not in done.stdout:
             failures.append(f"plot.py did not print the path of {matches[0]}")
+    with h5py.File(run_file, "r") as f:
+        has_markets = "markets" in f and "market_cap_usd" in f["markets"]
+    markets_png = out_dir / "markets.png"
+    if has_markets:
+        if not markets_png.exists():
+            failures.append("the run has firms but plot.py drew no markets.png by default")
+        else:
+            image = matplotlib.image.imread(markets_png)
+            # three panels stacked: index, Nvidia, hardware vs platforms
+            if image.shape[0] < 3 * 300 or image.std() < 0.01:
+                failures.append(f"{markets_png} is {image.shape[1]}x{image.shape[0]} pixels "
+                                f"with spread {image.std():.3f}: not three drawn panels")
+            if str(markets_png) not in done.stdout:
+                failures.append(f"plot.py did not print the path of {markets_png}")
+    elif markets_png.exists():
+        failures.append("markets.png drawn for a run without firms")
     for f in failures:
         print(f)
     print(f"{len(indicators)} indicators, {len(pngs)} charts, {len(failures)} problems")
