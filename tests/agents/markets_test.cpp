@@ -247,6 +247,32 @@ TEST_CASE("a firm prices news on its exchange's next trading day") {
   CHECK(day_move(n.chips, 10) == doctest::Approx(day_move(w.chips, 9)).epsilon(0.1));
 }
 
+TEST_CASE("firms in Shanghai Hong Kong and Taiwan price news of Lunar New Year when they reopen") {
+  // Day 20 of the path is 2022-02-01, Lunar New Year's Day: the SSE is closed to 2022-02-04
+  // (reopening on day 24, 2022-02-07), HKEX to 2022-02-03 (day 23), the TWSE to 2022-02-04.
+  Market weekdays;
+  const Path w = run(weekdays, 40, 20, 1.0);
+  for (Exchange e : {Exchange::sse, Exchange::hkex, Exchange::twse}) {
+    CAPTURE(exchange_name(e));
+    Market m;
+    for (FirmSpec& f : m.firms) f.exchange = e;
+    const Path p = run(m, 40, 20, 1.0);
+    int reopen = 20;
+    Date date = Date::from_ymd(2022, 2, 1);
+    while (!is_trading_day(e, date)) {
+      date = date.plus_days(1);
+      if (date.weekday() <= 5) ++reopen;
+    }
+    CHECK(reopen == (e == Exchange::hkex ? 23 : 24));
+    for (int d = 20; d < reopen; ++d) CHECK(p.chips[d] == p.chips[19]);
+    // The day it reopens carries the fall the weekday firm took since the same close.
+    const double fall = p.chips[reopen] / p.chips[19] - 1.0;
+    CAPTURE(fall);
+    CHECK(fall < -0.10);
+    CHECK(fall == doctest::Approx(w.chips[reopen] / w.chips[19] - 1.0).epsilon(0.15));
+  }
+}
+
 TEST_CASE("with noise on no firm's price moves on its exchange's holidays") {
   Market m;
   m.params.factor_volatility_per_year = {0.5, 0.5, 0.5, 0.5};
