@@ -64,7 +64,9 @@ bool weekend(Date d) { return d.weekday() > 5; }
 // Closed weekdays of one exchange, built year by year, as days since 1970-01-01.
 class ClosedDays {
  public:
-  bool contains(Date d) const { return std::find(days_.begin(), days_.end(), key(d)) != days_.end(); }
+  bool contains(Date d) const {
+    return std::find(days_.begin(), days_.end(), key(d)) != days_.end();
+  }
   void add(Date d) {
     if (!weekend(d) && !contains(d)) days_.push_back(key(d));
   }
@@ -92,26 +94,23 @@ void hkex_year(int y, ClosedDays& closed) {
   const Date lny = lunar_new_year(y), easter = easter_sunday(y);
   Date after_christmas = Date::from_ymd(y, 12, 26);
   if (after_christmas.weekday() == 7) after_christmas = after_christmas.plus_days(1);
-  std::vector<Date> holidays = {Date::from_ymd(y, 1, 1),
-                                lny,
-                                lny.plus_days(1),
-                                lny.plus_days(2),
-                                solar_term_date(y, 15.0),  // Ching Ming
-                                easter.plus_days(-2),      // Good Friday
-                                easter.plus_days(-1),      // the day following Good Friday
-                                easter.plus_days(1),       // Easter Monday
-                                Date::from_ymd(y, 5, 1),
-                                lunar_date(y, 4, 8),  // the Birthday of the Buddha
-                                lunar_date(y, 5, 5),  // Tuen Ng
-                                Date::from_ymd(y, 7, 1),
-                                lunar_date(y, 8, 16),  // the day following Mid-Autumn
-                                Date::from_ymd(y, 10, 1),
-                                lunar_date(y, 9, 9),  // Chung Yeung
-                                Date::from_ymd(y, 12, 25),
-                                after_christmas};
+  std::vector<Date> holidays = {
+      Date::from_ymd(y, 1, 1),   lny,
+      lny.plus_days(1),          lny.plus_days(2),
+      solar_term_date(y, 15.0),                         // Ching Ming
+      easter.plus_days(-2),                             // Good Friday
+      easter.plus_days(-1),                             // the day following Good Friday
+      easter.plus_days(1),                              // Easter Monday
+      Date::from_ymd(y, 5, 1),   lunar_date(y, 4, 8),   // the Birthday of the Buddha
+      lunar_date(y, 5, 5),                              // Tuen Ng
+      Date::from_ymd(y, 7, 1),   lunar_date(y, 8, 16),  // the day following Mid-Autumn
+      Date::from_ymd(y, 10, 1),  lunar_date(y, 9, 9),   // Chung Yeung
+      Date::from_ymd(y, 12, 25), after_christmas};
   std::sort(holidays.begin(), holidays.end());
   std::vector<Date> general(holidays.begin(), holidays.end());
-  auto is_general = [&](Date d) { return std::find(general.begin(), general.end(), d) != general.end(); };
+  auto is_general = [&](Date d) {
+    return std::find(general.begin(), general.end(), d) != general.end();
+  };
   for (std::size_t i = 0; i < holidays.size(); ++i) {
     const bool coincides = i > 0 && holidays[i] == holidays[i - 1];
     if (holidays[i].weekday() != 7 && !coincides) continue;
@@ -191,7 +190,9 @@ void twse_year(int y, ClosedDays& closed) {
       Date::from_ymd(2022, 2, 4),  Date::from_ymd(2023, 1, 20), Date::from_ymd(2023, 1, 27),
       Date::from_ymd(2023, 2, 27), Date::from_ymd(2023, 4, 3),  Date::from_ymd(2023, 6, 23),
       Date::from_ymd(2023, 10, 9), Date::from_ymd(2024, 2, 8)};
-  auto bridge = [](Date d) { return std::find(kBridges.begin(), kBridges.end(), d) != kBridges.end(); };
+  auto bridge = [](Date d) {
+    return std::find(kBridges.begin(), kBridges.end(), d) != kBridges.end();
+  };
   for (Date d : kBridges)
     if (d.year() == y) closed.add(d);
   const bool act_2025 = y >= 2025;
@@ -286,7 +287,9 @@ bool lunar_holiday(Exchange e, Date d) {
     return closed.contains(d);
   }
   const LunarCalendars& c = lunar_calendars();
-  const std::vector<int64_t>& days = e == Exchange::hkex ? c.hkex : e == Exchange::sse ? c.sse : c.twse;
+  const std::vector<int64_t>& days = e == Exchange::hkex  ? c.hkex
+                                     : e == Exchange::sse ? c.sse
+                                                          : c.twse;
   return std::binary_search(days.begin(), days.end(), d.days_since_epoch());
 }
 

@@ -84,8 +84,8 @@ double new_moon_jde(int k_int) {
          0.00024 * e * sin(2 * mp - m) - 0.00017 * sin(om) - 0.00007 * sin(mp + 2 * m) +
          0.00004 * sin(2 * mp - 2 * f) + 0.00004 * sin(3 * m) + 0.00003 * sin(mp + m - 2 * f) +
          0.00003 * sin(2 * mp + 2 * f) - 0.00003 * sin(mp + m + 2 * f) +
-         0.00003 * sin(mp - m + 2 * f) - 0.00002 * sin(mp - m - 2 * f) -
-         0.00002 * sin(3 * mp + m) + 0.00002 * sin(4 * mp);
+         0.00003 * sin(mp - m + 2 * f) - 0.00002 * sin(mp - m - 2 * f) - 0.00002 * sin(3 * mp + m) +
+         0.00002 * sin(4 * mp);
   // Meeus ch. 49: the planetary arguments A1-A14 and their coefficients.
   const std::array<double, 14> a = {299.77 + 0.107408 * k - 0.009173 * t2,
                                     251.88 + 0.016321 * k,
@@ -130,7 +130,8 @@ Date solar_term_date(int year, double longitude_deg) {
   const double offset = std::fmod(longitude_deg - 280.0 + 720.0, 360.0);
   double jde = julian_day(Date::from_ymd(year, 1, 1)) + offset / 360.0 * kTropicalYearDays;
   for (int i = 0; i < 8; ++i) {
-    double delta = std::fmod(longitude_deg - sun_apparent_longitude_deg(jde) + 540.0, 360.0) - 180.0;
+    double delta =
+        std::fmod(longitude_deg - sun_apparent_longitude_deg(jde) + 540.0, 360.0) - 180.0;
     jde += delta * kTropicalYearDays / 360.0;
   }
   return china_date_of_jde(jde);

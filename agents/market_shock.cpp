@@ -45,8 +45,7 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
         values[r] = run.replicates[r].get(returns, t, f);
       const double m = median(values);
       if (std::isnan(m) || (best && std::abs(m) <= std::abs(best->median_return))) continue;
-      best = MarketShock{firms.ids[f], firms.ids[f], dates[t], m, run.replicates.size(), "none",
-                         0};
+      best = MarketShock{firms.ids[f], firms.ids[f], dates[t], m, run.replicates.size(), "none", 0};
       for (const EntityAttribute& a : firms.attributes) {
         const auto* names = std::get_if<std::vector<std::string>>(&a.values);
         if (a.name == "firm_name" && names != nullptr && f < names->size())
@@ -65,8 +64,8 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
   const std::size_t cause_col = column_index(events, "event_cause");
   if (firm_col == width || date_col == width || cause_col == width) return best;
   const std::vector<std::string>& causes = cat.axes()[events.columns[cause_col].axis].ids;
-  const auto firm = static_cast<double>(
-      std::find(firms.ids.begin(), firms.ids.end(), best->firm) - firms.ids.begin());
+  const auto firm = static_cast<double>(std::find(firms.ids.begin(), firms.ids.end(), best->firm) -
+                                        firms.ids.begin());
   const auto day = static_cast<double>(best->date.days_since_epoch());
   std::map<std::size_t, std::size_t> count;  // cause -> replicates
   for (const SeriesBuffer& b : run.replicates) {
@@ -85,11 +84,10 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
 
 std::string describe_market_shock(const MarketShock& s) {
   char line[512];
-  const std::string cause =
-      s.cause_replicates == 0
-          ? std::string("not among any replicate's largest moves of the firm")
-          : s.cause + " in " + std::to_string(s.cause_replicates) + " of " +
-                std::to_string(s.replicates) + " replicates";
+  const std::string cause = s.cause_replicates == 0
+                                ? std::string("not among any replicate's largest moves of the firm")
+                                : s.cause + " in " + std::to_string(s.cause_replicates) + " of " +
+                                      std::to_string(s.replicates) + " replicates";
   std::snprintf(line, sizeof line, "%s (%s) %+.1f%% on %s (median of %zu replicates); cause: %s",
                 s.firm_name.c_str(), s.firm.c_str(), 100.0 * s.median_return, s.date.iso().c_str(),
                 s.replicates, cause.c_str());

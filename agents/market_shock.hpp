@@ -12,9 +12,9 @@
 namespace airace {
 
 struct MarketShock {
-  std::string firm;           // id on the markets/firm axis
-  std::string firm_name;      // its display name
-  Date date;                  // the trading day
+  std::string firm;            // id on the markets/firm axis
+  std::string firm_name;       // its display name
+  Date date;                   // the trading day
   double median_return = 0.0;  // fraction, median over replicates of the firm's return that day
   std::size_t replicates = 0;
   std::string cause;                 // the cause most replicates give (markets/cause ids) ...

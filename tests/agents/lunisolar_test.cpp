@@ -45,7 +45,8 @@ TEST_CASE("Mid-Autumn 2020-2040 falls on the Hong Kong Observatory's dates") {
   for (int y = 2020; y <= 2040; ++y) CHECK(lunar_date(y, 8, 15).iso() == expected[y - 2020]);
 }
 
-TEST_CASE("Qingming and the festivals of 2022-2026 fall where the published holiday lists put them") {
+TEST_CASE(
+    "Qingming and the festivals of 2022-2026 fall where the published holiday lists put them") {
   // Ching Ming (15 degrees of solar longitude), Buddha's Birthday (4/8), Tuen Ng (5/5) and Chung
   // Yeung (9/9) as in Hong Kong's gazetted general holidays 2022-2026 (before substitution).
   CHECK(solar_term_date(2022, 15.0).iso() == "2022-04-05");

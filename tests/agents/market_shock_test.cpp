@@ -20,8 +20,8 @@ template <class Returns, class Cause>
 RunResult hand_built_run(Returns ret, Cause cause_of) {
   RunResult run;
   SeriesCatalog& cat = run.catalog;
-  const std::vector<Date> days = tick_dates(Cadence::trading_daily, Date::from_ymd(2025, 1, 20),
-                                            Date::from_ymd(2025, 1, 24));
+  const std::vector<Date> days =
+      tick_dates(Cadence::trading_daily, Date::from_ymd(2025, 1, 20), Date::from_ymd(2025, 1, 24));
   cat.set_time_axis({Cadence::trading_daily, days});
   const AxisId firms = cat.add_axis(
       {"markets",
@@ -29,19 +29,19 @@ RunResult hand_built_run(Returns ret, Cause cause_of) {
        "listed firms",
        {"chips", "devices"},
        {{"firm_name", "", "display name", std::vector<std::string>{"Chip Co", "Device Co"}}}});
-  const AxisId causes = cat.add_axis(
-      {"markets", "cause", "causes", {"none", "rate_decision", "release:lab_a"}, {}});
+  const AxisId causes =
+      cat.add_axis({"markets", "cause", "causes", {"none", "rate_decision", "release:lab_a"}, {}});
   const SeriesId daily = cat.add_series(
       {"markets", "daily_return", "fraction", "returns", Cadence::trading_daily, {firms}});
   const SeriesId trading =
       cat.add_series({"markets", "trading", "0 or 1", "open", Cadence::trading_daily, {firms}});
-  const EventTableId events = cat.add_event_table(
-      {"markets",
-       "events",
-       "largest moves",
-       {{"event_firm", "", "firm", EventColumn::Kind::entity, firms},
-        {"event_date", "", "day", EventColumn::Kind::date, 0},
-        {"event_cause", "", "cause", EventColumn::Kind::entity, causes}}});
+  const EventTableId events =
+      cat.add_event_table({"markets",
+                           "events",
+                           "largest moves",
+                           {{"event_firm", "", "firm", EventColumn::Kind::entity, firms},
+                            {"event_date", "", "day", EventColumn::Kind::date, 0},
+                            {"event_cause", "", "cause", EventColumn::Kind::entity, causes}}});
   for (std::size_t r = 0; r < 3; ++r) {
     SeriesBuffer b(cat);
     for (std::size_t t = 0; t < days.size(); ++t)

@@ -321,8 +321,8 @@ MarketMove move_on(int day, double ret) {
 
 TEST_CASE("the largest moves keep the ten largest absolute returns in order") {
   std::vector<MarketMove> kept;
-  const double returns[] = {0.01, -0.05, 0.02, 0.07, -0.01, 0.0, -0.2, 0.03, 0.005, -0.04,
-                            0.06, -0.005, 0.05};
+  const double returns[] = {0.01, -0.05, 0.02,  0.07, -0.01,  0.0, -0.2,
+                            0.03, 0.005, -0.04, 0.06, -0.005, 0.05};
   int day = 1;
   for (double r : returns) keep_largest_move(kept, move_on(day++, r), 10);
   REQUIRE(kept.size() == 10);
@@ -381,9 +381,9 @@ TEST_CASE("rate decisions are the changes after the previous day and none at the
   // A closed exchange prices both on its next day.
   CHECK(rate_decisions_between(rates, start, Date::from_ymd(2022, 3, 1),
                                Date::from_ymd(2022, 5, 6)) == std::vector<double>{0.25, 0.5});
-  CHECK(rate_decisions_between(rates, start, Date::from_ymd(2022, 3, 16),
-                               Date::from_ymd(2022, 5, 3))
-            .empty());
+  CHECK(
+      rate_decisions_between(rates, start, Date::from_ymd(2022, 3, 16), Date::from_ymd(2022, 5, 3))
+          .empty());
 }
 
 }  // namespace markets_test
