@@ -73,17 +73,20 @@ TEST_CASE("Euronext closes on its published holidays 2022-2026 and on no other w
 // of the official notices, found in December 2026; the official pages are info.gov.hk, sse.com.cn
 // and twse.com.tw):
 //  - Hong Kong 2026: publicholidaynews.com/20250516-hong-kong-announces-general-holidays-for-2026
-//    (the government's announcement of 2025-05-16); 2021: cmschina.com.hk/en/CS/holidayTable.
+//    (the government's announcement of 2025-05-16); 2022: worldpublicholiday.com/zh/hong-kong/2022
+//    and gotravelvideo.com/zh/hkholiday; 2021: cmschina.com.hk/en/CS/holidayTable.
 //  - SSE 2024: the SSE notice of 2023-12-26 as republished at meimuju.com/news/10252.html; 2025:
 //    the notice of 2024-12-23 (bg3.co, "滬深北交易所公佈2025年部分節假日休市安排"); 2026: the notice
 //    of 2025-12-22 (etnet.com.hk news ETN351222775; srwlw.com/article/101784.html); 2023: the
 //    Shanghai Futures Exchange's notice of 2022-12-27 on the same State Council arrangement.
-//  - TWSE 2023: kgi.com.tw stock-market calendar (TWSE's 112年 table); 2024: forexchurch.com
+//  - TWSE 2022: TWSE's 111年 table as republished at coco-in.net/thread-155030-1-1.html; 2023:
+//    kgi.com.tw stock-market calendar (TWSE's 112年 table); 2024: forexchurch.com
 //    TWSE holiday calendar; 2025: TWSE announcement of 2024-11-22 (nextapple.com.sg, ctee.com.tw);
 //    2026: TWSE announcement of 2025-10-29 (udn.com/news/story/7251/9104888, ettoday.net).
-//  The Hong Kong lists of 2022-2025, the SSE's of 2022 and the TWSE's of 2022 and 2025's three
-//  added holidays were not found in a republication during that search: they are as the
-//  exchanges published them to the best of the author's knowledge, and agree with the rules.
+//  The Hong Kong lists of 2023-2025 (but for late 2025, in when.com's Wikipedia excerpt), the
+//  SSE's of 2022 (but for New Year and Spring Festival) and the TWSE's three holidays added in
+//  2025 were not found in a republication during that search: they are as published to the best
+//  of the author's knowledge, and agree with the rules.
 TEST_CASE(
     "HKEX closes on Hong Kong's gazetted general holidays 2022-2026 and on no other weekday") {
   // Hong Kong general holidays as gazetted each year (info.gov.hk "General holidays for <year>";
