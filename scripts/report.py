@@ -1,21 +1,29 @@
 #!/usr/bin/env python3
 """Writes a self-contained HTML report of an airace run file, or of a base run and a what-if.
 
-    python3 scripts/report.py RUN.h5 [WHATIF.h5] [-o REPORT.html]
+    python3 scripts/report.py RUN.h5 [WHATIF.h5] [-o REPORT.html] [--pdf [REPORT.pdf]]
 
 The report is one HTML file with its charts embedded as PNG and its style inline, so it opens
-in a browser from disk, with no server and nothing fetched. It holds: what was run (/meta);
-one chart per headline indicator (every series of /indicators: median and 5-95% band over
-replicates, a line per entity, small multiples for series over two entity axes), with the
-frontier model releases (/releases) marked on the capability and gap charts; adoption and
-markets (the adoption indicators, the market index and Nvidia's capitalisation, release days
-marked) when the run has them; and the resolved scenario text. Given a second file, it adds
-"What-if differences": for each headline indicator both medians on one chart and the median
-difference what-if minus base with a 90% band over replicates, paired by replicate when both
-files have the same seed and number of replicates, else over all pairs of replicates.
+in a browser from disk, with no server and nothing fetched. Its first screen states the
+findings in sentences, each a median with the range of 90% of the replicates: the US-China
+gap, China's compute and its domestic share, Nvidia's largest one-day fall (size, day, the
+release before it) and, given a what-if, its effects. Then one chart per headline indicator
+(every series of /indicators: median and 5-95% band over replicates, a line per entity, small
+multiples for series over two entity axes) in human units (millions of H100e, $ trillion,
+percent) with plain-number ticks, the frontier model releases (/releases) marked on the
+capability and gap charts; adoption and markets (the adoption indicators, the market index and
+Nvidia's capitalisation, release days marked) when the run has them; "What the model assumes",
+read from docs/model.md; what was run (/meta); and the resolved scenario text. Given a second
+file, it adds "What-if differences": for each headline indicator both medians on one chart and
+the median difference what-if minus base with a 90% band over replicates, paired by replicate
+when both files have the same seed and number of replicates, else over all pairs of replicates.
+Each chart carries, in data-axes, what matplotlib drew on its axes (tick labels, offset texts,
+labels, boxes), for tests/python/check_report.py.
 
-Default output: <RUN-stem>_report.html, or <RUN-stem>_vs_<WHATIF-stem>.html, next to RUN.
-Exits 2, naming the file, when a file is missing, unreadable, or not an airace run file.
+--pdf prints the report to PDF with headless Chromium (Debian's chromium), by default beside
+the HTML file. Default output: <RUN-stem>_report.html, or <RUN-stem>_vs_<WHATIF-stem>.html,
+next to RUN. Exits 2, naming the file, when a file is missing, unreadable, or not an airace run
+file, and, writing nothing, when --pdf is given without Chromium.
 
 Needs Debian's python3-h5py, python3-numpy and python3-matplotlib (`bash scripts/setup.sh`);
 launched with a python3 that lacks them, it runs itself again with /usr/bin/python3.
@@ -574,13 +582,15 @@ def difference_chart(base, whatif, paired):
                 pairs.append((b, w))
     if not pairs:
         raise ValueError("no values in common")
-    # One unit for the whole figure and its table rows, chosen by the largest value shown.
-    divisor, unit = human_unit(base.units, np.concatenate(
-        [v.values.ravel() for pair in pairs for v in pair]))
     fig, grid = plt.subplots(len(pairs), 2, figsize=(12, 3.6 * len(pairs)), squeeze=False)
     fixed_margins(fig, len(pairs), 2, suptitle=len(textwrap.wrap(base.description, 120)))
     rows = []
+    units = []
     for (b, w), (left, right) in zip(pairs, grid):
+        # A unit per row of panels, chosen by the largest value it shows.
+        divisor, unit = human_unit(base.units, np.concatenate([b.values.ravel(),
+                                                               w.values.ravel()]))
+        units.append(unit)
         b, w = copy.copy(b), copy.copy(w)
         b.values, w.values = b.values / divisor, w.values / divisor
         b.ylabel = w.ylabel = (lambda: unit)
@@ -620,10 +630,10 @@ def difference_chart(base, whatif, paired):
             label = b.description.rsplit(": ", 1)[-1] + " / " + entity if (
                 entity is not None and len(pairs) > 1) else entity or ""
             rows.append((label, b.dates[last] if b.dates else None, bm[last, k], wm[last, k],
-                         median[last, k], low[last, k], high[last, k]))
+                         median[last, k], low[last, k], high[last, k], unit))
     figure_title(fig, base.description, 120)
     src, spec = png_base64(fig)
-    return src, spec, rows, unit
+    return src, spec, rows, " or ".join(sorted(set(units), key=units.index))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1219,15 +1229,16 @@ def whatif_section(base, whatif):
                               "<b>%s</b> (%s; <code>/%s</code>): what-if minus base."
                               % (esc(sentence_case(s.description)), esc(unit), esc(s.path))))
         last_day = rows[0][1] if rows else last_day
-        for k, (label, day, bm, wm, dm, lo, hi) in enumerate(rows):
+        for k, (label, day, bm, wm, dm, lo, hi, row_unit) in enumerate(rows):
             beyond = lo > 0 or hi < 0
+            shown_unit = row_unit if k == 0 or rows[k - 1][7] != row_unit else ""
             # The indicator and its unit once, on its first row.
             table.append('<tr%s><td>%s</td><td>%s</td><td>%s</td>'
                          '<td class="num">%s</td><td class="num">%s</td><td class="num">%s</td>'
                          '<td class="num">%s to %s</td></tr>'
                          % (' class="beyond"' if beyond else "",
                             esc(sentence_case(s.description)) if k == 0 else "", esc(label),
-                            esc(unit) if k == 0 else "", number(bm), number(wm), signed(dm),
+                            esc(shown_unit), number(bm), number(wm), signed(dm),
                             number(lo), number(hi)))
     note = ""
     if missing:

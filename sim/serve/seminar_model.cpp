@@ -389,7 +389,8 @@ Json SeminarModel::market_view(const RunResult& r, Date until) const {
   Json dates = Json::array();
   for (const std::size_t t : ticks) dates.push_back(days.dates[t].iso());
   // The scenario's firms on the series' firm axis.
-  const std::vector<std::string>& ids = r.catalog.axes()[r.catalog.series()[caps].entity_axes[0]].ids;
+  const std::vector<std::string>& ids =
+      r.catalog.axes()[r.catalog.series()[caps].entity_axes[0]].ids;
   std::vector<std::size_t> on_axis(base_.firms.size(), ids.size());
   for (std::size_t f = 0; f < base_.firms.size(); ++f)
     on_axis[f] = static_cast<std::size_t>(std::find(ids.begin(), ids.end(), base_.firms[f].id) -

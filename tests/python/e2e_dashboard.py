@@ -86,7 +86,8 @@ def check_markets_and_releases(driver, info):
       const id = window.airace.info.indicators[0].id;
       const chart = window.airace.charts[id];
       const marks = chart.options.plugins.airaceMarkers.marks.filter((m) => !m.atBottom);
-      const i = chart.data.labels.findIndex((d) => run.releases.some((r) => !r.frontier && r.date <= d));
+      const i = chart.data.labels.findIndex(
+        (d) => run.releases.some((r) => !r.frontier && r.date <= d));
       const tip = chart.options.plugins.tooltip.callbacks.footer([{chart: chart, dataIndex: i}]);
       return [run.releases.length, run.releases.filter((r) => r.frontier).length, marks.length,
               tip];""")

@@ -132,8 +132,9 @@ def check_window(driver):
         if shown_from is None or not year_before <= shown_from < first:
             raise Failure("%s: the axis starts at %s, not in the year before the first turn %s"
                           % (chart_id, shown_from, first))
-        if shown_to is None or shown_to > end or \
-                (int(end[:4]) * 12 + int(end[5:7])) - (int(shown_to[:4]) * 12 + int(shown_to[5:7])) > 1:
+        months_short = (int(end[:4]) * 12 + int(end[5:7])) - (
+            int(shown_to[:4]) * 12 + int(shown_to[5:7])) if shown_to else None
+        if shown_to is None or shown_to > end or months_short > 1:
             raise Failure("%s: the axis ends at %s, not at the game's end %s"
                           % (chart_id, shown_to, end))
         if faded != first:
