@@ -244,7 +244,7 @@ TEST_CASE("the dashboard's view has bands for every indicator and flagship relea
   for (const Json& rel : v["releases"]) CHECK(rel["date"].get<std::string>() <= "2023-12-31");
 }
 
-TEST_CASE("only releases that move the world's best model half an order of magnitude are frontier") {
+TEST_CASE("only releases moving the world's best half an order of magnitude are frontier") {
   const SeminarModel m(load_scenario(kSmall, seminar_sets()), 1);
   const RunResult r = m.run(m.scenario({}, Date::from_ymd(2023, 12, 31)));
   const Json v = m.view(r, Date::from_ymd(2023, 12, 31));
