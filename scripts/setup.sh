@@ -8,7 +8,9 @@
 #   bash scripts/setup.sh --mpi    the same: accepted so that older instructions still work
 #                                  (Open MPI used to need it); no longer needed
 #   bash scripts/setup.sh --tests  also what the whole test suite exercises: chromium (the
-#                                  HTML report is rendered headless) and chromium-driver with
+#                                  HTML report is rendered headless and printed to PDF, whose
+#                                  first page poppler-utils turns into an image and text) and
+#                                  chromium-driver with
 #                                  selenium (the seminar page), Ninja, which test.sh builds
 #                                  with, Slurm with munge (slurmctld, slurmd, slurm-client,
 #                                  munge), for the test that runs sweeps on a one-node cluster
@@ -51,6 +53,8 @@ if [[ "$with_tests" == 1 ]]; then
   # chromium renders the HTML report headless (tests/python/check_report.py); chromium-driver
   # and selenium drive the seminar page in the end-to-end tests (tests/python/e2e_*.py)
   packages+=(chromium chromium-driver python3-selenium)
+  # pdftoppm and pdftotext read the first page of the report's PDF (report.py --pdf)
+  packages+=(poppler-utils)
   packages+=(ninja-build)  # test.sh builds its presets with Ninja (CMakePresets.json, ci-*)
   # a one-node Slurm cluster that tests/slurm/real_slurm_test.sh starts and stops itself (the
   # packages' services are not used: the test runs the daemons with a configuration of its own)

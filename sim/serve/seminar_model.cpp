@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 #include "output/summary.hpp"
 #include "sim/core/config_tree.hpp"
@@ -296,7 +297,12 @@ Json SeminarModel::view(const RunResult& r, Date until) const {
   }
   out["series"] = std::move(series);
 
-  // Flagship releases of replicate 0: those that raise their country's best capability.
+  // Flagship releases of replicate 0: those that raise their country's best capability. Among
+  // them, "frontier" marks those that move the world's best model by at least half an order
+  // of magnitude of effective compute (about half a year of frontier progress at 12x/year)
+  // beyond the last one so marked: the page draws a line for these, about one or two a year,
+  // and names the others on hover.
+  constexpr double kFrontierStepLog10 = 0.5;
   Json releases = Json::array();
   const EventTableId t = r.catalog.find_event_table("releases", "release");
   if (t != kNoEventTable && !r.replicates.empty()) {
@@ -315,6 +321,7 @@ Json SeminarModel::view(const RunResult& r, Date until) const {
     const EntityAxis& labs = r.catalog.axes()[spec.columns[c_lab].axis];
     const EntityAxis& countries = r.catalog.axes()[spec.columns[c_country].axis];
     std::map<std::size_t, double> best;  // country -> best capability so far
+    double marked = -std::numeric_limits<double>::infinity();  // the last frontier's level
     for (std::size_t i = 0; i < b.event_count(t); ++i) {
       const double* row = rows.data() + i * cols;
       const Date d = Date::from_days(static_cast<int64_t>(row[c_date]));
@@ -322,17 +329,94 @@ Json SeminarModel::view(const RunResult& r, Date until) const {
       const auto it = best.find(country);
       if (it != best.end() && row[c_cap] <= it->second) continue;
       best[country] = row[c_cap];
+      const bool frontier = row[c_cap] >= marked + kFrontierStepLog10;
+      if (frontier) marked = row[c_cap];
       if (until < d) continue;
       const auto lab = static_cast<std::size_t>(row[c_lab]);
       releases.push_back({{"date", d.iso()},
                           {"lab", base_.labs[lab].name.empty() ? labs.ids[lab]
                                                                : base_.labs[lab].name},
                           {"country", countries.ids[country]},
-                          {"open", row[c_open] != 0.0}});
+                          {"open", row[c_open] != 0.0},
+                          {"frontier", frontier}});
     }
   }
   out["releases"] = std::move(releases);
+  out["markets"] = market_view(r, until);
   return out;
+}
+
+std::vector<SeminarModel::MarketChoice> SeminarModel::market_choices() const {
+  // Firms whose value follows AI compute demand (loading >= 0.2: chip designers, foundries,
+  // equipment makers, an AI cloud) against the platforms and clouds with a smaller AI stake.
+  constexpr double kHardwareLoading = 0.2;
+  std::vector<MarketChoice> out;
+  if (base_.firms.empty()) return out;
+  MarketChoice index{"market_index", "US index (sum of its members' values)", {}, true};
+  MarketChoice nvidia{"market_nvidia", "Nvidia's market value", {}, false};
+  MarketChoice hardware{"market_hardware",
+                        "AI hardware firms' market value (chips, foundries, equipment)", {},
+                        false};
+  MarketChoice platforms{"market_platforms", "Platform and cloud firms' market value", {},
+                         false};
+  for (std::size_t f = 0; f < base_.firms.size(); ++f) {
+    const FirmSpec& firm = base_.firms[f];
+    if (firm.id == "nvidia") nvidia.firms.push_back(f);
+    if (firm.compute_exposure >= kHardwareLoading)
+      hardware.firms.push_back(f);
+    else if (firm.margins_exposure != 0.0 || firm.compute_exposure > 0.0)
+      platforms.firms.push_back(f);
+  }
+  out.push_back(index);
+  for (MarketChoice* c : {&nvidia, &hardware, &platforms})
+    if (!c->firms.empty()) out.push_back(*c);
+  return out;
+}
+
+Json SeminarModel::market_view(const RunResult& r, Date until) const {
+  const SeriesId caps = r.catalog.find("markets", "market_cap_usd");
+  const SeriesId index = r.catalog.find("markets", "index_usd");
+  if (caps == kNoSeries || index == kNoSeries) return nullptr;
+  const TimeAxis& days = r.catalog.time_axis(r.catalog.series()[caps].cadence);
+  const std::size_t last = last_on_or_before(days.dates, until);
+  // Every fifth trading day (about weekly) and the last: a light answer that keeps a crash.
+  constexpr std::size_t kEvery = 5;
+  std::vector<std::size_t> ticks;
+  if (last != std::string::npos) {
+    for (std::size_t t = 0; t <= last; t += kEvery) ticks.push_back(t);
+    if (ticks.back() != last) ticks.push_back(last);
+  }
+  Json dates = Json::array();
+  for (const std::size_t t : ticks) dates.push_back(days.dates[t].iso());
+  // The scenario's firms on the series' firm axis.
+  const std::vector<std::string>& ids =
+      r.catalog.axes()[r.catalog.series()[caps].entity_axes[0]].ids;
+  std::vector<std::size_t> on_axis(base_.firms.size(), ids.size());
+  for (std::size_t f = 0; f < base_.firms.size(); ++f)
+    on_axis[f] = static_cast<std::size_t>(std::find(ids.begin(), ids.end(), base_.firms[f].id) -
+                                          ids.begin());
+  Json series = Json::object();
+  for (const MarketChoice& c : market_choices()) {
+    Json median = Json::array(), p5 = Json::array(), p95 = Json::array();
+    for (const std::size_t t : ticks) {
+      std::vector<double> v;
+      for (const SeriesBuffer& b : r.replicates) {
+        double sum = 0.0;
+        if (c.index) {
+          sum = b.get(index, t, 0);
+        } else {
+          for (const std::size_t f : c.firms)
+            if (on_axis[f] < ids.size()) sum += b.get(caps, t, on_axis[f]);
+        }
+        v.push_back(sum);
+      }
+      median.push_back(number_or_null(quantile(v, 0.5)));
+      p5.push_back(number_or_null(quantile(v, 0.05)));
+      p95.push_back(number_or_null(quantile(std::move(v), 0.95)));
+    }
+    series[c.id] = {{"median", median}, {"p5", p5}, {"p95", p95}};
+  }
+  return {{"dates", std::move(dates)}, {"series", std::move(series)}};
 }
 
 std::vector<std::string> SeminarModel::digest(const RunResult& r,
@@ -476,6 +560,9 @@ Json SeminarModel::info_json() const {
   for (std::size_t i = 0; i < base_.levers.size(); ++i) levers.push_back(lever_json(i, defaults()[i]));
   for (const Indicator& ind : indicators_)
     indicators.push_back({{"id", ind.id}, {"label", ind.label}, {"unit", ind.unit}});
+  Json markets = Json::array();
+  for (const MarketChoice& c : market_choices())
+    markets.push_back({{"id", c.id}, {"label", c.label}, {"unit", "USD"}});
   return {{"scenario",
            {{"name", base_.info.name},
             {"description", base_.info.description},
@@ -485,6 +572,7 @@ Json SeminarModel::info_json() const {
           {"teams", teams},
           {"levers", levers},
           {"indicators", indicators},
+          {"markets", markets},
           {"game",
            {{"turn_months", base_.seminar.turn_months},
             {"first_turn", base_.seminar.first_turn.iso()}}}};

@@ -88,6 +88,18 @@ class SeminarModel {
  private:
   Scenario base_;
   int threads_;
+  // A market chart of the page: the index, or the summed value of some firms.
+  struct MarketChoice {
+    std::string id;
+    std::string label;
+    std::vector<std::size_t> firms;  // indices into the scenario's firms[]
+    bool index = false;              // the US index itself (/markets/index_usd)
+  };
+  std::vector<MarketChoice> market_choices() const;
+  // Market values up to `until`, about weekly: {dates, series: {id: {median, p5, p95}}}, or
+  // null in a scenario without firms.
+  Json market_view(const RunResult& r, Date until) const;
+
   std::vector<Indicator> indicators_;
 };
 

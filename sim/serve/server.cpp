@@ -433,6 +433,8 @@ class Seminar {
     a["series"] = view["series"];
     a["baseline"] = baseline_ ? baseline_->answer["series"] : view["series"];
     a["releases"] = view["releases"];
+    a["markets"] = view["markets"];
+    a["baseline_markets"] = baseline_ ? baseline_->answer["markets"] : view["markets"];
     a["downloads"] = {{"yaml", "/api/runs/" + run->id + "/scenario.yaml"},
                       {"h5", "/api/runs/" + run->id + "/result.h5"}};
     a["elapsed_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(

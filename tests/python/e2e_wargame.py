@@ -10,7 +10,9 @@ clicks Advance. After each turn every page shows the new turn, and the digest of
 ran. Then the facilitator's exports (/api/game/export.yaml and .h5) are fetched, the YAML is
 rerun with `airace run`, and every dataset outside /meta of both HDF5 files must be identical
 bit for bit (NaN equal to NaN); /meta/decisions must list every decision made. The browser
-consoles must log no error. Exits 1 naming what failed.
+consoles must log no error. The world charts must show the game's window: their axis starts a
+year before the first turn (the history before the first turn faded) and runs to the game's
+end. Exits 1 naming what failed.
 """
 import csv
 import io
@@ -113,6 +115,33 @@ def compare_h5(exported, rerun):
     return compared, problems
 
 
+def check_window(driver):
+    """Every world chart spans a year before the first turn to the game's end, the part
+    before the first turn faded."""
+    charts = driver.execute_script("""
+      const first = window.airace.info.game.first_turn, end = window.airace.game.end;
+      return Object.entries(window.airace.gameCharts).map(([id, c]) => {
+        const labels = c.data.labels;
+        return [id, first, end, labels[c.scales.x.min], labels[labels.length - 1],
+                c.options.plugins.airaceMarkers.fadeBefore];
+      });""")
+    if not charts:
+        raise Failure("the wargame shows no world charts")
+    for chart_id, first, end, shown_from, shown_to, faded in charts:
+        year_before = "%04d%s" % (int(first[:4]) - 1, first[4:])
+        if shown_from is None or not year_before <= shown_from < first:
+            raise Failure("%s: the axis starts at %s, not in the year before the first turn %s"
+                          % (chart_id, shown_from, first))
+        months_short = (int(end[:4]) * 12 + int(end[5:7])) - (
+            int(shown_to[:4]) * 12 + int(shown_to[5:7])) if shown_to else None
+        if shown_to is None or shown_to > end or months_short > 1:
+            raise Failure("%s: the axis ends at %s, not at the game's end %s"
+                          % (chart_id, shown_to, end))
+        if faded != first:
+            raise Failure("%s: the history before %s is not faded (%r)" % (chart_id, first, faded))
+    print("world charts: %s to %s, faded before %s" % (charts[0][3], charts[0][4], charts[0][1]))
+
+
 def main():
     binary, outdir = sys.argv[1], pathlib.Path(sys.argv[2])
     outdir.mkdir(parents=True, exist_ok=True)
@@ -169,6 +198,7 @@ def main():
             if history != 3:
                 raise Failure("the history lists %d turns, not 3" % history)
             drivers["facilitator"].save_screenshot(str(outdir / "wargame_turn.png"))
+            check_window(drivers["us"])
             for name, d in drivers.items():
                 errors = console_errors(d)
                 if errors:

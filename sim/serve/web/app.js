@@ -134,6 +134,12 @@
     return Number(value.toPrecision(3)).toString();
   }
 
+  function logTick(v) {
+    if (!(v > 0)) return false;
+    const lead = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
+    return [1, 2, 5].some((k) => Math.abs(lead - k) < 1e-6);
+  }
+
   // Equal within a thousandth of a step: 0.7 and 0.05 * 14 are the same slider position.
   function sameValue(a, b, lever) {
     const step = lever && lever.step ? lever.step : 1e-9;
@@ -170,13 +176,29 @@
     afterDatasetsDraw(chart, args, options) {
       const marks = (options && options.marks) || [];
       const labels = chart.data.labels || [];
-      if (!marks.length || !labels.length) return;
+      if (!labels.length) return;
       const x = chart.scales.x;
       const area = chart.chartArea;
       const ctx = chart.ctx;
+      // The wargame's history before its first turn, faded: the turns are what to look at.
+      if (options && options.fadeBefore) {
+        const i = indexAtOrAfter(labels, options.fadeBefore);
+        const px = i < 0 ? area.right : Math.min(Math.max(x.getPixelForValue(i), area.left), area.right);
+        if (px > area.left) {
+          ctx.save();
+          ctx.fillStyle = "rgba(255, 255, 255, 0.6)";
+          ctx.fillRect(area.left, area.top, px - area.left, area.bottom - area.top);
+          ctx.fillStyle = COLOR.other;
+          ctx.font = "600 13px system-ui, sans-serif";
+          ctx.textBaseline = "top";
+          if (px - area.left > 90) ctx.fillText("before the game", area.left + 4, area.top + 4);
+          ctx.restore();
+        }
+      }
+      if (!marks.length) return;
       const placed = [];  // labels drawn so far, so close ones do not overlap
-      // Dozens of releases: lines only (names would hide the data; the digest names them).
-      const crowded = marks.filter((m) => !m.atBottom).length > 12;
+      // Many releases: lines only (names would hide the data; the tooltip and digest name them).
+      const crowded = marks.filter((m) => !m.atBottom).length > 6;
       ctx.save();
       ctx.font = "600 13px system-ui, sans-serif";
       for (const m of marks) {
@@ -212,13 +234,28 @@
     },
   };
 
+  function releaseLabel(r) {
+    return r.lab + " (" + r.country + (r.open ? ", open" : ", closed") + ")";
+  }
+
+  // A line for each frontier release (one that moved the world's best model well beyond the
+  // last line, as the server marks it); the other flagship releases are named in the tooltip
+  // of the date they fall in.
   function releaseMarks(releases) {
-    return (releases || []).map((r) => ({
+    return (releases || []).filter((r) => r.frontier !== false).map((r) => ({
       date: r.date,
-      label: r.lab + " (" + r.country + (r.open ? ", open" : ", closed") + ")",
+      label: releaseLabel(r),
       color: COLOR[r.country] || COLOR.other,
       dash: r.country === "US" ? [] : [2, 3],
     }));
+  }
+
+  // The releases between the previous date of the chart and this one, as tooltip lines.
+  function releasesAt(chart, i) {
+    const labels = chart.data.labels || [];
+    const all = chart.options.plugins.airaceMarkers.releases || [];
+    return all.filter((r) => r.date <= labels[i] && (i === 0 || r.date > labels[i - 1]))
+      .map((r) => (r.frontier ? "Frontier release: " : "Release: ") + releaseLabel(r));
   }
 
   function band(label, color, data, fillToNext) {
@@ -303,7 +340,13 @@
             },
             grid: { color: "rgba(0,0,0,0.06)" },
           },
-          y: {
+          // Market values span orders of magnitude across replicates: a log scale, labelled
+          // at 1, 2 and 5 times powers of ten.
+          y: indicator.log ? {
+            type: "logarithmic",
+            ticks: { font: { size: 14 }, callback: (v) => (logTick(v) ? formatAxis(v) : "") },
+            grid: { color: "rgba(0,0,0,0.08)" },
+          } : {
             ticks: { font: { size: 14 }, callback: (v) => formatAxis(v) },
             grid: { color: "rgba(0,0,0,0.08)" },
           },
@@ -315,16 +358,17 @@
             callbacks: {
               label: (item) => item.dataset.label + ": " +
                 (item.raw === null ? "–" : formatAxis(item.raw)),
+              footer: (items) => (items.length ? releasesAt(items[0].chart, items[0].dataIndex) : []),
             },
           },
-          airaceMarkers: { marks: [] },
+          airaceMarkers: { marks: [], releases: [], fadeBefore: null },
         },
       },
       plugins: [markerPlugin],
     });
   }
 
-  function setChartData(chart, dates, series, baseline, marks) {
+  function setChartData(chart, dates, series, baseline, marks, releases) {
     const s = series || emptySeries();
     const d = chart.data.datasets;
     let k = 0;
@@ -336,6 +380,7 @@
     d[k].data = s.p95; d[k + 1].data = s.p5; d[k + 2].data = s.median;
     chart.data.labels = dates;
     chart.options.plugins.airaceMarkers.marks = marks;
+    chart.options.plugins.airaceMarkers.releases = releases || [];
     chart.update("none");
   }
 
@@ -512,7 +557,13 @@
     for (const ind of state.info.indicators) {
       const chart = state.charts[ind.id];
       if (!chart) continue;
-      setChartData(chart, run.dates, run.series[ind.id], run.baseline[ind.id], marks);
+      setChartData(chart, run.dates, run.series[ind.id], run.baseline[ind.id], marks, run.releases);
+    }
+    for (const m of state.info.markets || []) {
+      const chart = state.charts[m.id];
+      if (!chart || !run.markets) continue;
+      const base = run.baseline_markets ? run.baseline_markets.series[m.id] : null;
+      setChartData(chart, run.markets.dates, run.markets.series[m.id], base, marks, run.releases);
     }
     for (const [kind, link] of [["yaml", $("download-yaml")], ["h5", $("download-h5")]]) {
       link.href = run.downloads[kind];
@@ -544,6 +595,13 @@
     const charts = $("charts");
     charts.textContent = "";
     for (const ind of info.indicators) state.charts[ind.id] = makeChart(charts, ind, true);
+    // Markets: the US index, Nvidia, and AI hardware firms against platforms and clouds.
+    const markets = $("market-charts");
+    markets.textContent = "";
+    $("markets").hidden = !(info.markets && info.markets.length);
+    for (const m of info.markets || []) {
+      state.charts[m.id] = makeChart(markets, Object.assign({ log: true }, m), true);
+    }
 
     $("reset-levers").addEventListener("click", () => {
       for (const l of info.levers) {
@@ -808,10 +866,38 @@
     for (const h of s.history) {
       marks.push({ date: h.date, label: "turn " + h.turn, color: COLOR.turn, dash: [4, 4], atBottom: true });
     }
+    // The charts span the game's window: a year of history before the first turn (faded),
+    // then every turn to the game's end, with the months still to play left empty.
+    const firstTurn = state.info.game.first_turn;
+    const dates = s.world.dates.slice();
+    for (let d = nextMonth(dates[dates.length - 1]); d && d <= s.end; d = nextMonth(d)) dates.push(d);
+    const from = indexAtOrAfter(dates, shiftYears(firstTurn, -1));
     for (const ind of s.indicators) {
       const chart = state.gameCharts[ind.id];
-      if (chart) setChartData(chart, s.world.dates, s.world.series[ind.id], null, marks);
+      if (!chart) continue;
+      chart.options.scales.x.min = from < 0 ? undefined : from;
+      chart.options.plugins.airaceMarkers.fadeBefore = firstTurn;
+      setChartData(chart, dates, padded(s.world.series[ind.id], dates.length), null, marks, s.releases);
     }
+  }
+
+  // ISO date helpers for the wargame's axis (indicator dates are first days of months).
+  function nextMonth(iso) {
+    if (!iso) return null;
+    const y = Number(iso.slice(0, 4)), m = Number(iso.slice(5, 7));
+    const next = m === 12 ? [y + 1, 1] : [y, m + 1];
+    return String(next[0]).padStart(4, "0") + "-" + String(next[1]).padStart(2, "0") + iso.slice(7);
+  }
+
+  function shiftYears(iso, years) {
+    return String(Number(iso.slice(0, 4)) + years).padStart(4, "0") + iso.slice(4);
+  }
+
+  // A series' arrays with nulls after the last simulated date (the months still to play).
+  function padded(series, n) {
+    if (!series) return series;
+    const fill = (a) => a.concat(new Array(Math.max(0, n - a.length)).fill(null));
+    return { median: fill(series.median), p5: fill(series.p5), p95: fill(series.p95) };
   }
 
   async function gameAction(name) {

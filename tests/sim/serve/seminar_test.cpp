@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 
 #include "sim/model/scenario.hpp"
 #include "sim/serve/seminar_model.hpp"
@@ -241,6 +242,79 @@ TEST_CASE("the dashboard's view has bands for every indicator and flagship relea
         CHECK(b["p5"][t].get<double>() <= b["p95"][t].get<double>());
   }
   for (const Json& rel : v["releases"]) CHECK(rel["date"].get<std::string>() <= "2023-12-31");
+}
+
+TEST_CASE("only releases moving the world's best half an order of magnitude are frontier") {
+  const SeminarModel m(load_scenario(kSmall, seminar_sets()), 1);
+  const RunResult r = m.run(m.scenario({}, Date::from_ymd(2023, 12, 31)));
+  const Json v = m.view(r, Date::from_ymd(2023, 12, 31));
+  REQUIRE_FALSE(v["releases"].empty());
+  // The flagship releases of replicate 0 again, with their capability: which ones the view
+  // must mark.
+  const EventTableId t = r.catalog.find_event_table("releases", "release");
+  const EventTableSpec& spec = r.catalog.event_tables()[t];
+  std::size_t c_cap = 0, c_country = 0;
+  for (std::size_t c = 0; c < spec.columns.size(); ++c) {
+    if (spec.columns[c].name == "capability") c_cap = c;
+    if (spec.columns[c].name == "country") c_country = c;
+  }
+  const SeriesBuffer& b = r.replicates[0];
+  std::vector<bool> expected;
+  std::map<double, double> best;
+  double marked = -1e300;
+  for (std::size_t i = 0; i < b.event_count(t); ++i) {
+    const double* row = b.events(t).data() + i * b.event_columns(t);
+    const auto it = best.find(row[c_country]);
+    if (it != best.end() && row[c_cap] <= it->second) continue;
+    best[row[c_country]] = row[c_cap];
+    expected.push_back(row[c_cap] >= marked + 0.5);
+    if (expected.back()) marked = row[c_cap];
+  }
+  REQUIRE(v["releases"].size() == expected.size());
+  std::size_t frontier = 0;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    CHECK(v["releases"][i]["frontier"].get<bool>() == expected[i]);
+    frontier += expected[i] ? 1 : 0;
+  }
+  CHECK(v["releases"][0]["frontier"].get<bool>());
+  CHECK(frontier < expected.size());
+}
+
+TEST_CASE("the market view sums the hardware firms and the platforms and is null without firms") {
+  const SeminarModel none(load_scenario(kSmall, seminar_sets()), 1);
+  CHECK(none.info_json()["markets"].empty());
+  const RunResult plain = none.run(none.scenario({}, Date::from_ymd(2023, 12, 31)));
+  CHECK(none.view(plain, Date::from_ymd(2023, 12, 31))["markets"].is_null());
+
+  std::vector<std::string> sets = seminar_sets();
+  sets.push_back(
+      "firms=[{id: nvidia, name: Nvidia, country: US, exchange: nasdaq, index: true, "
+      "market_cap_usd: 7.0e11, compute_exposure: 1.5}, {id: fab, name: Fab, country: US, "
+      "exchange: nasdaq, market_cap_usd: 3.0e11, compute_exposure: 0.5}, {id: cloud, name: "
+      "Cloud, country: US, exchange: nasdaq, index: true, market_cap_usd: 2.0e12, "
+      "compute_exposure: 0.1, margins_exposure: 0.2}, {id: rest, name: Rest, country: US, "
+      "exchange: nasdaq, index: true, market_cap_usd: 8.0e12}]");
+  const SeminarModel m(load_scenario(kSmall, sets), 1);
+  const Json info = m.info_json();
+  REQUIRE(info["markets"].size() == 4);
+  CHECK(info["markets"][0]["id"] == "market_index");
+  const RunResult r = m.run(m.scenario({}, Date::from_ymd(2023, 12, 31)));
+  const Json v = m.view(r, Date::from_ymd(2023, 6, 30))["markets"];
+  REQUIRE(v.is_object());
+  REQUIRE_FALSE(v["dates"].empty());
+  CHECK(v["dates"].back().get<std::string>() <= "2023-06-30");
+  const Json& series = v["series"];
+  for (const char* id : {"market_index", "market_nvidia", "market_hardware", "market_platforms"})
+    CHECK(series[id]["median"].size() == v["dates"].size());
+  // On the first trading day every replicate still has the scenario's values.
+  CHECK(series["market_nvidia"]["median"][0].get<double>() ==
+        doctest::Approx(7.0e11).epsilon(0.05));
+  CHECK(series["market_hardware"]["median"][0].get<double>() ==
+        doctest::Approx(1.0e12).epsilon(0.05));
+  CHECK(series["market_platforms"]["median"][0].get<double>() ==
+        doctest::Approx(2.0e12).epsilon(0.05));
+  CHECK(series["market_index"]["median"][0].get<double>() ==
+        doctest::Approx(1.07e13).epsilon(0.05));
 }
 
 TEST_CASE("every scenario of the library can be served with the default levers") {
