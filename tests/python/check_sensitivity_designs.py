@@ -165,6 +165,12 @@ def check_morris(airace, sweep, work):
     with xr.open_dataset(out, group="sensitivity/gap_end", engine="h5netcdf") as ds:
         assert ds["mu_star"].dims == ("parameter",)
         assert len(ds["parameter"]) == k
+    # The Sobol plot refuses Morris effects by name, writing nothing.
+    png = os.path.join(work, "morris.png")
+    refused = subprocess.run([sys.executable, "scripts/plot_sobol.py", out, "-o", png],
+                             capture_output=True, text=True)
+    assert refused.returncode == 2 and "Morris elementary effects" in refused.stderr, refused
+    assert not os.path.exists(png)
     again, _, _ = sweep_and_analyse(airace, sweep, work, "morris_one_thread", 1)
     with h5py.File(out, "r") as f, h5py.File(again, "r") as g:
         assert f["design"][()].tobytes() == g["design"][()].tobytes()
