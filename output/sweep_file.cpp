@@ -386,9 +386,9 @@ SweepTable read_table(hid_t file) {
     m.created_utc = get_string_attr(meta.get(), "created_utc");
     m.seed = get_u64_attr(meta.get(), "seed");
     m.base_rows = get_u64_attr(meta.get(), "base_rows");
-    for (auto [name, field] : {std::pair{"second_order", &m.second_order},
-                               std::pair{"trajectories", &m.trajectories},
-                               std::pair{"levels", &m.levels}})
+    for (auto [name, field] :
+         {std::pair{"second_order", &m.second_order}, std::pair{"trajectories", &m.trajectories},
+          std::pair{"levels", &m.levels}})
       *field = H5Aexists(meta.get(), name) > 0 ? get_u64_attr(meta.get(), name) : 0;
     m.shard_index = get_u64_attr(meta.get(), "shard_index");
     m.shard_count = get_u64_attr(meta.get(), "shard_count");
@@ -569,8 +569,8 @@ void write_sensitivity(const std::filesystem::path& path, const std::vector<Sens
           for (const auto& [name, values] : s.per_pair)
             if (values.size() != k * k)
               throw h5::Failure{"/sensitivity/" + s.metric + "/" + name + " has " +
-                                std::to_string(values.size()) + " values for " +
-                                std::to_string(k) + " x " + std::to_string(k) + " pairs"};
+                                std::to_string(values.size()) + " values for " + std::to_string(k) +
+                                " x " + std::to_string(k) + " pairs"};
           // The group's own copy of the parameter names, the scale netCDF readers use (they
           // see dimensions of ancestors, not their values), attached after /parameter.
           const Handle names = write_strings(m.get(), "parameter", {k}, parameters);

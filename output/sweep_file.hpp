@@ -134,7 +134,7 @@ struct SweepTable {
 // (second_order, ...), with number attributes (outcome_variance, ...) and the method's name.
 struct SensitivityRecord {
   std::string metric;
-  std::string method;  // "sobol" or "morris"
+  std::string method;                                                      // "sobol" or "morris"
   std::vector<std::pair<std::string, std::vector<double>>> per_parameter;  // [K] each
   std::vector<std::pair<std::string, std::vector<double>>> per_pair;       // [K * K] each
   std::vector<std::pair<std::string, double>> numbers;

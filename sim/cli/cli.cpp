@@ -367,9 +367,8 @@ int command_check_sweep(const std::string& file, const std::optional<std::string
   std::printf(
       "%s: OK: sweep '%s', %s design, %zu points x %zu replicates = %zu runs, %s, %s, %s; "
       "base scenario '%s' (%s), %s to %s\n",
-      file.c_str(), plan.name.c_str(), design_label(plan).c_str(), plan.points(),
-      plan.replicates, plan.runs(),
-      counted(plan.parameters.size(), "parameter", "parameters").c_str(),
+      file.c_str(), plan.name.c_str(), design_label(plan).c_str(), plan.points(), plan.replicates,
+      plan.runs(), counted(plan.parameters.size(), "parameter", "parameters").c_str(),
       counted(plan.metrics.size(), "metric", "metrics").c_str(),
       counted(plan.keep_series.size(), "kept series", "kept series").c_str(),
       plan.base.info.name.c_str(), plan.base_file.string().c_str(),
@@ -748,10 +747,10 @@ std::vector<SensitivityRecord> analyse_sobol(const SweepTable& t, const AnalyseA
   const std::size_t k = t.parameters.size();
   const bool second = t.meta.second_order != 0;
   if (t.points != saltelli_run_count(n, k, second))
-    throw InputError({a.file, 0, 0},
-                     "the design has " + std::to_string(t.points) + " points, not " +
-                         (second ? "N(2k + 2) = " : "N(k + 2) = ") +
-                         std::to_string(saltelli_run_count(n, k, second)));
+    throw InputError({a.file, 0, 0}, "the design has " + std::to_string(t.points) +
+                                         " points, not " +
+                                         (second ? "N(2k + 2) = " : "N(k + 2) = ") +
+                                         std::to_string(saltelli_run_count(n, k, second)));
   std::vector<SensitivityRecord> records;
   std::size_t too_few = 0;    // metrics whose indices show too few base rows
   std::size_t suggested = n;  // base rows that would do for all of them
@@ -852,10 +851,10 @@ std::vector<SensitivityRecord> analyse_morris(const SweepTable& t, const Analyse
       for (std::size_t i = 0; i < k; ++i) {
         if (i == design.moved[tr * k + m - 1]) continue;
         if (t.design[morris_row(k, tr, m) * k + i] != t.design[morris_row(k, tr, m - 1) * k + i])
-          throw InputError({a.file, 0, 0},
-                           "the stored design is not the morris design of its /meta seed: " +
-                               t.parameters[i] + " changes at step " + std::to_string(m) +
-                               " of trajectory " + std::to_string(tr));
+          throw InputError(
+              {a.file, 0, 0},
+              "the stored design is not the morris design of its /meta seed: " + t.parameters[i] +
+                  " changes at step " + std::to_string(m) + " of trajectory " + std::to_string(tr));
       }
   csv = "metric,parameter,mu_star,mu_star_low,mu_star_high,mu,sigma\n";
   std::printf(
@@ -896,9 +895,8 @@ std::vector<SensitivityRecord> analyse_morris(const SweepTable& t, const Analyse
       const double row[5] = {ms.estimate, ms.low, ms.high, s.mu[i], s.sigma[i]};
       for (int c = 0; c < 5; ++c) columns[c].push_back(row[c]);
       char line[512];
-      std::snprintf(line, sizeof line, "%s,%s,%.17g,%.17g,%.17g,%.17g,%.17g\n",
-                    rec.metric.c_str(), t.parameters[i].c_str(), row[0], row[1], row[2], row[3],
-                    row[4]);
+      std::snprintf(line, sizeof line, "%s,%s,%.17g,%.17g,%.17g,%.17g,%.17g\n", rec.metric.c_str(),
+                    t.parameters[i].c_str(), row[0], row[1], row[2], row[3], row[4]);
       csv += line;
     }
     const char* names[5] = {"mu_star", "mu_star_low", "mu_star_high", "mu", "sigma"};
@@ -1173,12 +1171,14 @@ int run_cli(int argc, char** argv) {
       "analyse",
       "Sobol indices (first-order, total; second-order where the design has them) of a saltelli "
       "sweep's metrics, or Morris elementary effects of a morris sweep's");
-  analyse_cmd->footer(std::string(
-      "\nExamples:\n"
-      "  airace analyse x.h5                  Sobol indices (saltelli) or mu*, mu, sigma (morris)\n"
-      "  airace analyse x.h5 --csv sobol.csv  also as CSV\n"
-      "  airace analyse x.h5 --salib x.json   design and outcomes in SALib's row order\n") +
-                   kExitStatusLine);
+  analyse_cmd->footer(
+      std::string(
+          "\nExamples:\n"
+          "  airace analyse x.h5                  Sobol indices (saltelli) or mu*, mu, sigma "
+          "(morris)\n"
+          "  airace analyse x.h5 --csv sobol.csv  also as CSV\n"
+          "  airace analyse x.h5 --salib x.json   design and outcomes in SALib's row order\n") +
+      kExitStatusLine);
   analyse_cmd->add_option("file", analyse.file, "sweep result file")->required();
   analyse_cmd->add_option("--csv", analyse.csv, "also write the indices to this CSV file");
   analyse_cmd->add_option("--salib", analyse.salib,

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <vector>
 
 #include "sim/sweep/design.hpp"
@@ -89,8 +89,7 @@ std::string salib_json(const SweepTable& t) {
       {"Y", std::move(y)},
       {"note",
        "rows in SALib's saltelli order (calc_second_order=" + flag +
-           "): A_j, A_B^(1)_j ... A_B^(k)_j, " +
-           (second ? "B_A^(1)_j ... B_A^(k)_j, " : "") +
+           "): A_j, A_B^(1)_j ... A_B^(k)_j, " + (second ? "B_A^(1)_j ... B_A^(k)_j, " : "") +
            "B_j for each base row j; Y is a point's mean over its replicates; bounds are the "
            "least and greatest design values (SALib's sobol.analyze does not read them). "
            "Python: sobol.analyze(doc['problem'], numpy.array(doc['Y'][metric]), "

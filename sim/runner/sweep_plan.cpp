@@ -793,8 +793,8 @@ std::string design_label(const SweepPlan& plan) {
   std::string label = design_type_name(plan.design);
   if (plan.design == DesignType::saltelli && plan.second_order) label += " (second order)";
   if (plan.design == DesignType::morris)
-    label += " (r = " + std::to_string(plan.trajectories) + " trajectories, p = " +
-             std::to_string(plan.levels) + " levels)";
+    label += " (r = " + std::to_string(plan.trajectories) +
+             " trajectories, p = " + std::to_string(plan.levels) + " levels)";
   return label;
 }
 

@@ -443,13 +443,15 @@ std::vector<std::string> morris_problems(std::size_t trajectories, std::size_t p
   std::vector<std::string> problems;
   if (parameters == 0) problems.push_back("a Morris design needs at least one parameter; got 0");
   if (trajectories < 2)
-    problems.push_back("a Morris design needs at least 2 trajectories (sigma needs two "
-                       "elementary effects of each parameter); got " +
-                       count_text(trajectories));
+    problems.push_back(
+        "a Morris design needs at least 2 trajectories (sigma needs two "
+        "elementary effects of each parameter); got " +
+        count_text(trajectories));
   if (levels < 2 || levels > 1000 || levels % 2 != 0)
-    problems.push_back("a Morris design needs an even number of levels from 2 to 1000 (so that "
-                       "a step of p / (2(p - 1)) visits every level equally often); got " +
-                       count_text(levels));
+    problems.push_back(
+        "a Morris design needs an even number of levels from 2 to 1000 (so that "
+        "a step of p / (2(p - 1)) visits every level equally often); got " +
+        count_text(levels));
   if (parameters > 0 && trajectories > kMaxDesignPoints / (parameters + 1))
     problems.push_back("a Morris design of " + count_text(trajectories) + " trajectories and " +
                        count_text(parameters) + " parameters makes more than " +

@@ -81,7 +81,7 @@ struct SaltelliDesign {
   std::size_t base_rows = 0;   // N
   std::size_t parameters = 0;  // k
   bool second_order = false;
-  DesignMatrix runs;           // N(k + 2) x k, or N(2k + 2) x k with second_order
+  DesignMatrix runs;  // N(k + 2) x k, or N(2k + 2) x k with second_order
 };
 
 inline std::size_t saltelli_run_count(std::size_t base_rows, std::size_t parameters,

@@ -204,9 +204,9 @@ MorrisIndices morris_indices(std::span<const double> outcomes, const MorrisDesig
       const auto before = static_cast<Eigen::Index>(morris_row(k, t, m - 1));
       const auto after = static_cast<Eigen::Index>(morris_row(k, t, m));
       const auto col = static_cast<Eigen::Index>(i);
-      effect[t * k + i] = (outcomes[static_cast<std::size_t>(after)] -
-                           outcomes[static_cast<std::size_t>(before)]) /
-                          (design.runs(after, col) - design.runs(before, col));
+      effect[t * k + i] =
+          (outcomes[static_cast<std::size_t>(after)] - outcomes[static_cast<std::size_t>(before)]) /
+          (design.runs(after, col) - design.runs(before, col));
     }
   }
   // Mean |EE_i| over the trajectories `rows` (each in [0, r), repeats allowed).
@@ -233,7 +233,8 @@ MorrisIndices morris_indices(std::span<const double> outcomes, const MorrisDesig
     for (std::size_t t = 0; t < r; ++t) sum += effect[t * k + i];
     const double mu = sum / static_cast<double>(r);
     double squares = 0.0;
-    for (std::size_t t = 0; t < r; ++t) squares += (effect[t * k + i] - mu) * (effect[t * k + i] - mu);
+    for (std::size_t t = 0; t < r; ++t)
+      squares += (effect[t * k + i] - mu) * (effect[t * k + i] - mu);
     std::vector<double> values(resampled.size());
     for (std::size_t b = 0; b < resampled.size(); ++b) values[b] = resampled[b][i];
     result.mu_star.push_back({mean_abs(i, [](std::size_t t) { return t; }),

@@ -175,6 +175,16 @@ def check_morris(airace, sweep, work):
     with h5py.File(out, "r") as f, h5py.File(again, "r") as g:
         assert f["design"][()].tobytes() == g["design"][()].tobytes()
     same_bits(sensitivity(out), sensitivity(again))
+    # Two shards merged keep r and p in /meta and give the same effects.
+    parts = []
+    for i in range(2):
+        part = os.path.join(work, "morris.part-%d.h5" % i)
+        run(airace, "sweep", sweep, "-q", "--shard", "%d/2" % i, "-o", part)
+        parts.append(part)
+    merged = os.path.join(work, "morris_merged.h5")
+    run(airace, "merge", *parts, "-o", merged)
+    run(airace, "analyse", merged, "--resamples", "100", "--seed", "5")
+    same_bits(sensitivity(out), sensitivity(merged))
     return r, k
 
 

@@ -286,8 +286,8 @@ TEST_CASE("ishigami second order indices come out near S_13 = 0.2437 and S_12 = 
     CHECK(std::abs(s.first_order[i].estimate - truth.first[i]) < 0.05);
     CHECK(std::abs(s.total[i].estimate - truth.total[i]) < 0.05);
   }
-  const std::vector<double> prefix(y.begin(),
-                                   y.begin() + static_cast<std::ptrdiff_t>(saltelli_run_count(n, 3)));
+  const std::vector<double> prefix(
+      y.begin(), y.begin() + static_cast<std::ptrdiff_t>(saltelli_run_count(n, 3)));
   const SobolIndices first = sobol_indices(prefix, n, 3, {200, 0.95, 7});
   CHECK(first.second_order.empty());
   CHECK(first.first_order[2].estimate == s.first_order[2].estimate);
@@ -377,8 +377,8 @@ TEST_CASE("morris trajectories move each parameter once by delta on the grid") {
       for (std::size_t c = 0; c < k; ++c) {
         const double before = d.runs(static_cast<Eigen::Index>(morris_row(k, t, m - 1)),
                                      static_cast<Eigen::Index>(c));
-        const double after = d.runs(static_cast<Eigen::Index>(morris_row(k, t, m)),
-                                    static_cast<Eigen::Index>(c));
+        const double after =
+            d.runs(static_cast<Eigen::Index>(morris_row(k, t, m)), static_cast<Eigen::Index>(c));
         if (c == i)
           CHECK(std::abs(after - before) == doctest::Approx(delta));
         else
@@ -386,8 +386,8 @@ TEST_CASE("morris trajectories move each parameter once by delta on the grid") {
       }
     }
     for (std::size_t c = 0; c < k; ++c) {
-      const double u = d.runs(static_cast<Eigen::Index>(morris_row(k, t, 0)),
-                              static_cast<Eigen::Index>(c));
+      const double u =
+          d.runs(static_cast<Eigen::Index>(morris_row(k, t, 0)), static_cast<Eigen::Index>(c));
       const double level = u * static_cast<double>(p - 1);
       CHECK(level == std::round(level));
       CHECK(u >= 0.0);
@@ -448,8 +448,7 @@ TEST_CASE("morris rejects odd levels and one trajectory and outcomes that do not
   CHECK(contains(error_text([] { morris_design(4, 0, 4, 1); }), "at least one parameter"));
   const MorrisDesign d = morris_design(4, 3, 4, 1);
   const std::vector<double> short_y(10, 1.0);
-  CHECK(contains(error_text([&] { morris_indices(short_y, d); }),
-                 "has 16 runs; got 10 outcomes"));
+  CHECK(contains(error_text([&] { morris_indices(short_y, d); }), "has 16 runs; got 10 outcomes"));
   std::vector<double> y(16, 1.0);
   y[3] = std::nan("");
   CHECK(contains(error_text([&] { morris_indices(y, d); }), "the outcome of run 3 is nan"));
