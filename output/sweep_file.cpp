@@ -209,6 +209,9 @@ void write_table(hid_t file, const SweepTable& t) {
     covered.count("points", t.points);
     covered.count("replicates", t.replicates);
     covered.count("base_rows", m.base_rows);
+    covered.count("second_order", m.second_order);
+    covered.count("trajectories", m.trajectories);
+    covered.count("levels", m.levels);
     covered.count("shard_index", m.shard_index);
     covered.count("shard_count", m.shard_count);
     covered.int32("layout_version", kSweepLayoutVersion);
@@ -383,6 +386,10 @@ SweepTable read_table(hid_t file) {
     m.created_utc = get_string_attr(meta.get(), "created_utc");
     m.seed = get_u64_attr(meta.get(), "seed");
     m.base_rows = get_u64_attr(meta.get(), "base_rows");
+    for (auto [name, field] :
+         {std::pair{"second_order", &m.second_order}, std::pair{"trajectories", &m.trajectories},
+          std::pair{"levels", &m.levels}})
+      *field = H5Aexists(meta.get(), name) > 0 ? get_u64_attr(meta.get(), name) : 0;
     m.shard_index = get_u64_attr(meta.get(), "shard_index");
     m.shard_count = get_u64_attr(meta.get(), "shard_count");
     t.points = get_u64_attr(meta.get(), "points");
@@ -550,28 +557,45 @@ void write_sensitivity(const std::filesystem::path& path, const std::vector<Sens
         set_uint64_attr(g.get(), "resamples", resamples);
         for (const SensitivityRecord& s : r) {
           const Handle m = group(g.get(), s.metric);
-          number_attr(m.get(), "outcome_variance", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                      &s.outcome_variance);
-          const std::size_t k = s.first_order.size();
-          const std::pair<const char*, const std::vector<double>*> indices[] = {
-              {"first_order", &s.first_order}, {"first_order_low", &s.first_low},
-              {"first_order_high", &s.first_high}, {"total", &s.total},
-              {"total_low", &s.total_low},     {"total_high", &s.total_high}};
+          set_string_attr(m.get(), "method", s.method);
+          for (const auto& [name, value] : s.numbers)
+            number_attr(m.get(), name.c_str(), H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+          const std::size_t k = parameters.size();
+          for (const auto& [name, values] : s.per_parameter)
+            if (values.size() != k)
+              throw h5::Failure{"/sensitivity/" + s.metric + "/" + name + " has " +
+                                std::to_string(values.size()) + " indices for " +
+                                std::to_string(k) + " parameters"};
+          for (const auto& [name, values] : s.per_pair)
+            if (values.size() != k * k)
+              throw h5::Failure{"/sensitivity/" + s.metric + "/" + name + " has " +
+                                std::to_string(values.size()) + " values for " + std::to_string(k) +
+                                " x " + std::to_string(k) + " pairs"};
           // The group's own copy of the parameter names, the scale netCDF readers use (they
           // see dimensions of ancestors, not their values), attached after /parameter.
-          if (parameters.size() != k)
-            throw h5::Failure{"/sensitivity/" + s.metric + " has " + std::to_string(k) +
-                              " indices for " + std::to_string(parameters.size()) +
-                              " parameters"};
           const Handle names = write_strings(m.get(), "parameter", {k}, parameters);
           check(H5DSset_scale(names.get(), "parameter"), "making a dimension scale");
           set_string_attr(names.get(), "canonical_axis", "/parameter");
-          for (const auto& [name, values] : indices) {
-            const Handle ds = write_doubles(m.get(), name, {k}, *values);
+          for (const auto& [name, values] : s.per_parameter) {
+            const Handle ds = write_doubles(m.get(), name, {k}, values);
             check(H5DSattach_scale(ds.get(), parameter.get(), 0),
-                  std::string("attaching /parameter to ") + name);
+                  "attaching /parameter to " + name);
             check(H5DSattach_scale(ds.get(), names.get(), 0),
-                  std::string("attaching the parameter names to ") + name);
+                  "attaching the parameter names to " + name);
+          }
+          if (s.per_pair.empty()) continue;
+          // A [K, K] dataset needs two dimensions of distinct names (xarray refuses a repeated
+          // one): rows by parameter, columns by other_parameter, the same names.
+          const Handle others = write_strings(m.get(), "other_parameter", {k}, parameters);
+          check(H5DSset_scale(others.get(), "other_parameter"), "making a dimension scale");
+          for (const auto& [name, values] : s.per_pair) {
+            const Handle ds = write_doubles(m.get(), name, {k, k}, values);
+            check(H5DSattach_scale(ds.get(), parameter.get(), 0),
+                  "attaching /parameter to " + name);
+            check(H5DSattach_scale(ds.get(), names.get(), 0),
+                  "attaching the parameter names to " + name);
+            check(H5DSattach_scale(ds.get(), others.get(), 1),
+                  "attaching the other parameter names to " + name);
           }
         }
       },

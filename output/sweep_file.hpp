@@ -6,8 +6,11 @@
 //
 //   /meta                  attrs sweep_name, sweep_file, sweep_hash, program_version,
 //                          git_revision, base_scenario_file, design, command_line, created_utc
-//                          (strings); seed, points, replicates, base_rows, shard_index,
-//                          shard_count (uint64); layout_version (int32, = 1)
+//                          (strings); seed, points, replicates, base_rows, second_order,
+//                          trajectories, levels, shard_index, shard_count (uint64);
+//                          layout_version (int32, = 1). second_order, trajectories and levels
+//                          (a Morris design's r and p) are absent from files written before
+//                          them, read as 0
 //   /meta/sweep_yaml       the sweep file's text;  /meta/base_scenario_yaml  the base, resolved
 //   /meta                  attr checksum_covers (string array): "attr:sweep_name", ...
 //                          "attr:layout_version" (each attr above, in that order),
@@ -27,8 +30,13 @@
 //                          series
 //   /series/<group>/<name> [P, R, T, E...] float64, kept series; attrs units, description,
 //                          cadence, dimensions; /series/time_<cadence> [T] ISO dates
-//   /sensitivity/<metric>  (after `airace analyse`) first_order, first_order_low/high, total,
-//                          total_low/high [K]; attrs confidence, resamples, outcome_variance
+//   /sensitivity/<metric>  (after `airace analyse`) of a saltelli design: first_order,
+//                          first_order_low/high, total, total_low/high [K]; attrs confidence,
+//                          resamples, outcome_variance, method "sobol"; of a second-order one
+//                          also second_order, second_order_low/high [K, K] (parameter,
+//                          other_parameter), symmetric, NaN on the diagonal. Of a morris design:
+//                          mu_star, mu_star_low/high, mu, sigma [K]; attrs confidence,
+//                          resamples, method "morris", levels, trajectories
 //
 // Every dimension of every dataset has a dimension scale, so that netCDF readers (h5netcdf and
 // netCDF-C, hence xarray) open every group as it is. They see a scale in the variable's own group
@@ -50,6 +58,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "output/replace_file.hpp"
@@ -72,6 +81,9 @@ struct SweepMeta {
   std::string created_utc;
   uint64_t seed = 0;
   uint64_t base_rows = 0;  // saltelli N; 0 for other designs
+  uint64_t second_order = 0;  // saltelli: 1 when the design has the B_A^(i) blocks
+  uint64_t trajectories = 0;  // morris r; 0 for other designs
+  uint64_t levels = 0;        // morris p; 0 for other designs
   uint64_t shard_index = 0;
   uint64_t shard_count = 1;  // 1: a whole sweep; more: a part file
 };
@@ -118,10 +130,14 @@ struct SweepTable {
   void allocate();
 };
 
+// The indices of one metric, as named [K] datasets (first_order, mu_star, ...) and [K, K] ones
+// (second_order, ...), with number attributes (outcome_variance, ...) and the method's name.
 struct SensitivityRecord {
   std::string metric;
-  std::vector<double> first_order, first_low, first_high, total, total_low, total_high;
-  double outcome_variance = 0.0;
+  std::string method;                                                      // "sobol" or "morris"
+  std::vector<std::pair<std::string, std::vector<double>>> per_parameter;  // [K] each
+  std::vector<std::pair<std::string, std::vector<double>>> per_pair;       // [K * K] each
+  std::vector<std::pair<std::string, double>> numbers;
 };
 
 // Writes `table` into the temporary file of `out` (the caller commits it). Throws OutputError.

@@ -74,6 +74,11 @@ def read_indices(path):
             indices = {}
             for name in sens:
                 g = sens[name]
+                method = g.attrs.get("method", "sobol")
+                if text(method) == "morris":
+                    raise SweepFileError("/sensitivity holds Morris elementary effects (a morris "
+                                         "sweep), not Sobol indices; `airace analyse %s` prints "
+                                         "them" % path)
                 indices[name] = {key: np.asarray(g[key][()], dtype=float)
                                  for key in ("first_order", "first_order_low",
                                              "first_order_high", "total", "total_low",

@@ -203,7 +203,9 @@ def compare(base, whatif, at=None, series=None, all=False):  # noqa: A002
 def analyse(sweep_file, resamples=None, confidence=None, seed=None):
     """Runs `airace analyse` on a whole saltelli sweep file (it adds /sensitivity to the file)
     and returns the Sobol indices as a pandas DataFrame: metric, parameter, first_order,
-    first_order_low, first_order_high, total, total_low, total_high. Given the Results of
+    first_order_low, first_order_high, total, total_low, total_high (second-order indices are in
+    the file only). For a morris sweep the columns are metric, parameter, mu_star, mu_star_low,
+    mu_star_high, mu, sigma. Given the Results of
     airace.sweep or airace.open, it reads them into memory first and closes the file."""
     if isinstance(sweep_file, Results):
         sweep_file.detach()  # HDF5 refuses to write a file that is open

@@ -15,8 +15,10 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <mutex>
 #include <new>
+#include <numeric>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -368,9 +370,8 @@ int command_check_sweep(const std::string& file, const std::optional<std::string
   std::printf(
       "%s: OK: sweep '%s', %s design, %zu points x %zu replicates = %zu runs, %s, %s, %s; "
       "base scenario '%s' (%s), %s to %s\n",
-      file.c_str(), plan.name.c_str(), design_type_name(plan.design).c_str(), plan.points(),
-      plan.replicates, plan.runs(),
-      counted(plan.parameters.size(), "parameter", "parameters").c_str(),
+      file.c_str(), plan.name.c_str(), design_label(plan).c_str(), plan.points(), plan.replicates,
+      plan.runs(), counted(plan.parameters.size(), "parameter", "parameters").c_str(),
       counted(plan.metrics.size(), "metric", "metrics").c_str(),
       counted(plan.keep_series.size(), "kept series", "kept series").c_str(),
       plan.base.info.name.c_str(), plan.base_file.string().c_str(),
@@ -669,7 +670,7 @@ int command_sweep(const SweepArgs& a, const std::string& command_line, const Mpi
     std::printf(
         "airace %s: sweep '%s', %s design, %zu points x %zu replicates = %zu runs, "
         "seed %llu\n",
-        kProgramVersion, plan.name.c_str(), design_type_name(plan.design).c_str(), plan.points(),
+        kProgramVersion, plan.name.c_str(), design_label(plan).c_str(), plan.points(),
         plan.replicates, plan.runs(), static_cast<unsigned long long>(plan.seed));
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
@@ -731,69 +732,60 @@ struct AnalyseArgs {
   long long seed = 0;
 };
 
-int command_analyse(const AnalyseArgs& a) {
-  const SweepTable t = read_sweep_file(a.file);
-  check_output_path(a.file, OutputRules("the sweep file", {}, a.force));  // /sensitivity goes in
-  std::optional<FileReplacement> csv_file;
-  if (!a.csv.empty()) csv_file.emplace(a.csv, OutputRules("--csv", {a.file}, a.force));
-  std::optional<FileReplacement> salib_file;
-  if (!a.salib.empty()) {
-    const std::vector<std::filesystem::path> taken =
-        a.csv.empty() ? std::vector<std::filesystem::path>{a.file}
-                      : std::vector<std::filesystem::path>{a.file, a.csv};
-    salib_file.emplace(a.salib, OutputRules("--salib", taken, a.force));
+// A point's outcome: the mean of metric m over its replicates.
+std::vector<double> point_means(const SweepTable& t, std::size_t m) {
+  std::vector<double> outcome(t.points, 0.0);
+  for (std::size_t p = 0; p < t.points; ++p) {
+    for (std::size_t r = 0; r < t.replicates; ++r)
+      outcome[p] += t.metric_values[m][p * t.replicates + r];
+    outcome[p] /= static_cast<double>(t.replicates);
   }
+  return outcome;
+}
+
+// Sobol indices of every metric of a saltelli sweep (docs/sweeps.md "Sensitivity indices").
+std::vector<SensitivityRecord> analyse_sobol(const SweepTable& t, const AnalyseArgs& a,
+                                             std::string& csv) {
   const std::size_t n = t.meta.base_rows;
   const std::size_t k = t.parameters.size();
-  if (t.meta.design != "saltelli" || t.meta.shard_count != 1)
-    throw InputError({a.file, 0, 0},
-                     "Sobol indices need a whole saltelli sweep; this file holds a " +
-                         t.meta.design + " design" +
-                         (t.meta.shard_count != 1 ? " shard (merge the parts first)" : ""));
-  if (t.points != saltelli_run_count(n, k))
-    throw InputError({a.file, 0, 0},
-                     "the design has " + std::to_string(t.points) +
-                         " points, not N(k + 2) = " + std::to_string(saltelli_run_count(n, k)));
+  const bool second = t.meta.second_order != 0;
+  if (t.points != saltelli_run_count(n, k, second))
+    throw InputError({a.file, 0, 0}, "the design has " + std::to_string(t.points) +
+                                         " points, not " +
+                                         (second ? "N(2k + 2) = " : "N(k + 2) = ") +
+                                         std::to_string(saltelli_run_count(n, k, second)));
   std::vector<SensitivityRecord> records;
   std::size_t too_few = 0;    // metrics whose indices show too few base rows
   std::size_t suggested = n;  // base rows that would do for all of them
-  std::string csv =
+  csv =
       "metric,parameter,first_order,first_order_low,first_order_high,total,"
       "total_low,total_high\n";
   std::printf(
-      "Sobol indices (bootstrap %.0f%% intervals, %zu resamples), N = %zu base rows, "
+      "Sobol indices (bootstrap %.0f%% intervals, %zu resamples), N = %zu base rows%s, "
       "outcome = mean over %zu replicates\n",
-      a.confidence * 100, a.resamples, n, t.replicates);
+      a.confidence * 100, a.resamples, n, second ? " (second-order design)" : "", t.replicates);
 
   for (std::size_t m = 0; m < t.metrics.size(); ++m) {
-    std::vector<double> outcome(t.points, 0.0);
-    for (std::size_t p = 0; p < t.points; ++p) {
-      for (std::size_t r = 0; r < t.replicates; ++r)
-        outcome[p] += t.metric_values[m][p * t.replicates + r];
-      outcome[p] /= static_cast<double>(t.replicates);
-    }
     SobolIndices s;
     try {
-      s = sobol_indices(outcome, n, k, {a.resamples, a.confidence, static_cast<uint64_t>(a.seed)});
+      s = sobol_indices(point_means(t, m), n, k,
+                        {a.resamples, a.confidence, static_cast<uint64_t>(a.seed)}, second);
     } catch (const SweepError& e) {
       std::printf("\n%s: not analysed: %s\n", t.metrics[m].name.c_str(), e.what());
-
       continue;
     }
     SensitivityRecord rec;
     rec.metric = t.metrics[m].name;
-    rec.outcome_variance = s.outcome_variance;
+    rec.method = "sobol";
+    rec.numbers = {{"outcome_variance", s.outcome_variance}};
     std::printf("\n%s (variance %.4g)\n  %-48s %-26s %s\n", rec.metric.c_str(), s.outcome_variance,
                 "parameter", "first order S1 [CI]", "total ST [CI]");
+    std::vector<double> columns[6];
     for (std::size_t i = 0; i < k; ++i) {
       const SensitivityIndex& f = s.first_order[i];
       const SensitivityIndex& tt = s.total[i];
-      rec.first_order.push_back(f.estimate);
-      rec.first_low.push_back(f.low);
-      rec.first_high.push_back(f.high);
-      rec.total.push_back(tt.estimate);
-      rec.total_low.push_back(tt.low);
-      rec.total_high.push_back(tt.high);
+      const double row[6] = {f.estimate, f.low, f.high, tt.estimate, tt.low, tt.high};
+      for (int c = 0; c < 6; ++c) columns[c].push_back(row[c]);
       std::printf("  %-48s %6.3f [%6.3f, %6.3f]   %6.3f [%6.3f, %6.3f]\n", t.parameters[i].c_str(),
                   f.estimate, f.low, f.high, tt.estimate, tt.low, tt.high);
       char line[512];
@@ -801,6 +793,27 @@ int command_analyse(const AnalyseArgs& a) {
                     rec.metric.c_str(), t.parameters[i].c_str(), f.estimate, f.low, f.high,
                     tt.estimate, tt.low, tt.high);
       csv += line;
+    }
+    const char* names[6] = {"first_order", "first_order_low", "first_order_high",
+                            "total",       "total_low",       "total_high"};
+    for (int c = 0; c < 6; ++c) rec.per_parameter.emplace_back(names[c], std::move(columns[c]));
+    if (second) {
+      // [K, K], symmetric; a parameter has no interaction with itself (NaN).
+      const double nan = std::numeric_limits<double>::quiet_NaN();
+      std::vector<double> matrix[3] = {std::vector<double>(k * k, nan),
+                                       std::vector<double>(k * k, nan),
+                                       std::vector<double>(k * k, nan)};
+      std::printf("  %-72s %s\n", "pair", "second order S_ij [CI]");
+      for (std::size_t i = 0; i < k; ++i)
+        for (std::size_t j = i + 1; j < k; ++j) {
+          const SensitivityIndex& x = s.second_order[sobol_pair(k, i, j)];
+          const double v[3] = {x.estimate, x.low, x.high};
+          for (int c = 0; c < 3; ++c) matrix[c][i * k + j] = matrix[c][j * k + i] = v[c];
+          const std::string pair = t.parameters[i] + " x " + t.parameters[j];
+          std::printf("  %-72s %6.3f [%6.3f, %6.3f]\n", pair.c_str(), x.estimate, x.low, x.high);
+        }
+      const char* pair_names[3] = {"second_order", "second_order_low", "second_order_high"};
+      for (int c = 0; c < 3; ++c) rec.per_pair.emplace_back(pair_names[c], std::move(matrix[c]));
     }
     const SobolDiagnosis d = diagnose_sobol(s, n, t.parameters);
     for (const std::string& w : d.warnings) std::printf("  warning: %s\n", w.c_str());
@@ -817,8 +830,107 @@ int command_analyse(const AnalyseArgs& a) {
         "base rows (%zu runs; at most 64x N is suggested at a time, so analyse again after "
         "it) to bring every interval under 0.1. Set design.base_rows and run the sweep "
         "again.\n",
-        n, too_few, records.size(), suggested, saltelli_run_count(suggested, k));
+        n, too_few, records.size(), suggested, saltelli_run_count(suggested, k, second));
   }
+  return records;
+}
+
+// Morris elementary effects of every metric of a morris sweep. The design's grid coordinates
+// are drawn again from the seed, r, k and p in /meta (the file stores the parameter values),
+// and checked against the stored design: the step that moves a parameter changes no other.
+std::vector<SensitivityRecord> analyse_morris(const SweepTable& t, const AnalyseArgs& a,
+                                              std::string& csv) {
+  const std::size_t r = t.meta.trajectories;
+  const std::size_t k = t.parameters.size();
+  const std::size_t p = t.meta.levels;
+  if (!morris_problems(r, k, p).empty() || t.points != morris_run_count(r, k))
+    throw InputError({a.file, 0, 0}, "the design has " + std::to_string(t.points) +
+                                         " points, not r(k + 1) for the " + std::to_string(r) +
+                                         " trajectories and " + std::to_string(p) +
+                                         " levels in /meta");
+  const MorrisDesign design = morris_design(r, k, p, t.meta.seed);
+  for (std::size_t tr = 0; tr < r; ++tr)
+    for (std::size_t m = 1; m <= k; ++m)
+      for (std::size_t i = 0; i < k; ++i) {
+        if (i == design.moved[tr * k + m - 1]) continue;
+        if (t.design[morris_row(k, tr, m) * k + i] != t.design[morris_row(k, tr, m - 1) * k + i])
+          throw InputError(
+              {a.file, 0, 0},
+              "the stored design is not the morris design of its /meta seed: " + t.parameters[i] +
+                  " changes at step " + std::to_string(m) + " of trajectory " + std::to_string(tr));
+      }
+  csv = "metric,parameter,mu_star,mu_star_low,mu_star_high,mu,sigma\n";
+  std::printf(
+      "Morris elementary effects (r = %zu trajectories, p = %zu levels, bootstrap %.0f%% "
+      "intervals of mu*, %zu resamples), outcome = mean over %zu replicates; effects are in the "
+      "metric's unit per whole range of the parameter\n",
+      r, p, a.confidence * 100, a.resamples, t.replicates);
+  std::vector<SensitivityRecord> records;
+  for (std::size_t m = 0; m < t.metrics.size(); ++m) {
+    MorrisIndices s;
+    try {
+      s = morris_indices(point_means(t, m), design,
+                         {a.resamples, a.confidence, static_cast<uint64_t>(a.seed)});
+    } catch (const SweepError& e) {
+      std::printf("\n%s: not analysed: %s\n", t.metrics[m].name.c_str(), e.what());
+      continue;
+    }
+    SensitivityRecord rec;
+    rec.metric = t.metrics[m].name;
+    rec.method = "morris";
+    rec.numbers = {{"trajectories", static_cast<double>(r)}, {"levels", static_cast<double>(p)}};
+    std::printf("\n%s (%s)\n  %-48s %-32s %-11s %s\n", rec.metric.c_str(),
+                t.metrics[m].units.c_str(), "parameter", "mu* [CI]", "mu", "sigma");
+    // Ranked by mu*, the screening order.
+    std::vector<std::size_t> rank(k);
+    std::iota(rank.begin(), rank.end(), std::size_t{0});
+    std::stable_sort(rank.begin(), rank.end(), [&](std::size_t x, std::size_t y) {
+      return s.mu_star[x].estimate > s.mu_star[y].estimate;
+    });
+    for (std::size_t i : rank) {
+      const SensitivityIndex& ms = s.mu_star[i];
+      std::printf("  %-48s %9.4g [%9.4g, %9.4g] %10.4g %10.4g\n", t.parameters[i].c_str(),
+                  ms.estimate, ms.low, ms.high, s.mu[i], s.sigma[i]);
+    }
+    std::vector<double> columns[5];
+    for (std::size_t i = 0; i < k; ++i) {
+      const SensitivityIndex& ms = s.mu_star[i];
+      const double row[5] = {ms.estimate, ms.low, ms.high, s.mu[i], s.sigma[i]};
+      for (int c = 0; c < 5; ++c) columns[c].push_back(row[c]);
+      char line[512];
+      std::snprintf(line, sizeof line, "%s,%s,%.17g,%.17g,%.17g,%.17g,%.17g\n", rec.metric.c_str(),
+                    t.parameters[i].c_str(), row[0], row[1], row[2], row[3], row[4]);
+      csv += line;
+    }
+    const char* names[5] = {"mu_star", "mu_star_low", "mu_star_high", "mu", "sigma"};
+    for (int c = 0; c < 5; ++c) rec.per_parameter.emplace_back(names[c], std::move(columns[c]));
+    records.push_back(std::move(rec));
+  }
+  return records;
+}
+
+int command_analyse(const AnalyseArgs& a) {
+  const SweepTable t = read_sweep_file(a.file);
+  check_output_path(a.file, OutputRules("the sweep file", {}, a.force));  // /sensitivity goes in
+  std::optional<FileReplacement> csv_file;
+  if (!a.csv.empty()) csv_file.emplace(a.csv, OutputRules("--csv", {a.file}, a.force));
+  std::optional<FileReplacement> salib_file;
+  if (!a.salib.empty()) {
+    const std::vector<std::filesystem::path> taken =
+        a.csv.empty() ? std::vector<std::filesystem::path>{a.file}
+                      : std::vector<std::filesystem::path>{a.file, a.csv};
+    salib_file.emplace(a.salib, OutputRules("--salib", taken, a.force));
+  }
+  const bool morris = t.meta.design == "morris";
+  if ((t.meta.design != "saltelli" && !morris) || t.meta.shard_count != 1)
+    throw InputError({a.file, 0, 0},
+                     "sensitivity analysis needs a whole saltelli sweep (Sobol indices) or morris "
+                     "sweep (elementary effects); this file holds a " +
+                         t.meta.design + " design" +
+                         (t.meta.shard_count != 1 ? " shard (merge the parts first)" : ""));
+  std::string csv;
+  const std::vector<SensitivityRecord> records =
+      morris ? analyse_morris(t, a, csv) : analyse_sobol(t, a, csv);
   if (records.empty()) throw InputError({a.file, 0, 0}, "no metric could be analysed (see above)");
   write_sensitivity(a.file, records, a.confidence, a.resamples,
                     OutputRules("the sweep file", {}, a.force));
@@ -921,7 +1033,7 @@ int run_cli(int argc, char** argv) {
       "  airace sweep scenarios/sweeps/x.yaml       run a parameter sweep (docs/sweeps.md)\n"
       "  airace sweep x.yaml --shard 3/8            one slice of it, for a Slurm array\n"
       "  airace merge results/x.part-*.h5 -o x.h5   join the slices\n"
-      "  airace analyse x.h5                        Sobol indices of a saltelli sweep\n"
+      "  airace analyse x.h5                        Sobol indices or Morris effects of a sweep\n"
       "  airace compare base.h5 whatif.h5 --csv d.csv   what-if minus base, per indicator\n"
       "Each subcommand's --help shows its own options and examples.\n" +
       std::string(kExitStatusLine));
@@ -1059,13 +1171,17 @@ int run_cli(int argc, char** argv) {
 
   AnalyseArgs analyse;
   CLI::App* analyse_cmd = app.add_subcommand(
-      "analyse", "Sobol first-order and total indices of a saltelli sweep's metrics");
-  analyse_cmd->footer(std::string(
-      "\nExamples:\n"
-      "  airace analyse x.h5                  Sobol indices of a saltelli sweep\n"
-      "  airace analyse x.h5 --csv sobol.csv  also as CSV\n"
-      "  airace analyse x.h5 --salib x.json   design and outcomes in SALib's row order\n") +
-                   kExitStatusLine);
+      "analyse",
+      "Sobol indices (first-order, total; second-order where the design has them) of a saltelli "
+      "sweep's metrics, or Morris elementary effects of a morris sweep's");
+  analyse_cmd->footer(
+      std::string(
+          "\nExamples:\n"
+          "  airace analyse x.h5                  Sobol indices (saltelli) or mu*, mu, sigma "
+          "(morris)\n"
+          "  airace analyse x.h5 --csv sobol.csv  also as CSV\n"
+          "  airace analyse x.h5 --salib x.json   design and outcomes in SALib's row order\n") +
+      kExitStatusLine);
   analyse_cmd->add_option("file", analyse.file, "sweep result file")->required();
   analyse_cmd->add_option("--csv", analyse.csv, "also write the indices to this CSV file");
   analyse_cmd->add_option("--salib", analyse.salib,

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <vector>
 
 #include "sim/sweep/design.hpp"
@@ -11,15 +12,26 @@
 namespace airace {
 
 std::string salib_json(const SweepTable& t) {
+  const bool morris = t.meta.design == "morris";
+  const bool second = !morris && t.meta.second_order != 0;
   const std::size_t n = t.meta.base_rows;
   const std::size_t k = t.parameters.size();
-  // SALib's row r = j (k + 2) + c: c = 0 is A_j, c = 1..k is A_B^(c)_j, c = k + 1 is B_j.
   std::vector<std::size_t> order;
-  order.reserve(n * (k + 2));
-  for (std::size_t j = 0; j < n; ++j) {
-    order.push_back(saltelli_row_a(n, j));
-    for (std::size_t i = 0; i < k; ++i) order.push_back(saltelli_row_ab(n, i, j));
-    order.push_back(saltelli_row_b(n, j));
+  if (morris) {
+    // Already SALib's morris order: trajectory by trajectory, k + 1 rows each.
+    order.resize(t.points);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+  } else {
+    // SALib's rows for base row j: A_j, A_B^(1)_j .. A_B^(k)_j, with second order then
+    // B_A^(1)_j .. B_A^(k)_j, and last B_j.
+    order.reserve(saltelli_run_count(n, k, second));
+    for (std::size_t j = 0; j < n; ++j) {
+      order.push_back(saltelli_row_a(n, j));
+      for (std::size_t i = 0; i < k; ++i) order.push_back(saltelli_row_ab(n, i, j));
+      if (second)
+        for (std::size_t i = 0; i < k; ++i) order.push_back(saltelli_row_ba(n, k, i, j));
+      order.push_back(saltelli_row_b(n, j));
+    }
   }
   nlohmann::json bounds = nlohmann::json::array();
   for (std::size_t i = 0; i < k; ++i) {
@@ -49,19 +61,40 @@ std::string salib_json(const SweepTable& t) {
     }
     y[t.metrics[m].name] = std::move(values);
   }
+  const nlohmann::json problem = {{"num_vars", k}, {"names", t.parameters}, {"bounds", bounds}};
+  if (morris) {
+    nlohmann::json doc = {
+        {"problem", problem},
+        {"method", "morris"},
+        {"trajectories", t.meta.trajectories},
+        {"num_levels", t.meta.levels},
+        {"replicates", t.replicates},
+        {"X", std::move(x)},
+        {"Y", std::move(y)},
+        {"note",
+         "rows in SALib's morris order: trajectory by trajectory, k + 1 rows each; Y is a "
+         "point's mean over its replicates; bounds are the least and greatest design values. "
+         "Python: morris.analyze(doc['problem'], numpy.array(doc['X']), "
+         "numpy.array(doc['Y'][metric]), num_levels=doc['num_levels'])"}};
+    return doc.dump(1) + "\n";
+  }
+  const std::string flag = second ? "True" : "False";
   nlohmann::json doc = {
-      {"problem", {{"num_vars", k}, {"names", t.parameters}, {"bounds", bounds}}},
-      {"calc_second_order", false},
+      {"problem", problem},
+      {"method", "sobol"},
+      {"calc_second_order", second},
       {"base_rows", n},
       {"replicates", t.replicates},
       {"X", std::move(x)},
       {"Y", std::move(y)},
       {"note",
-       "rows in SALib's saltelli order (calc_second_order=False): A_j, A_B^(1)_j ... "
-       "A_B^(k)_j, B_j for each base row j; Y is a point's mean over its replicates; bounds are "
-       "the least and greatest design values (SALib's sobol.analyze does not read them). "
-       "Python: sobol.analyze(doc['problem'], numpy.array(doc['Y'][metric]), "
-       "calc_second_order=False)"}};
+       "rows in SALib's saltelli order (calc_second_order=" + flag +
+           "): A_j, A_B^(1)_j ... A_B^(k)_j, " + (second ? "B_A^(1)_j ... B_A^(k)_j, " : "") +
+           "B_j for each base row j; Y is a point's mean over its replicates; bounds are the "
+           "least and greatest design values (SALib's sobol.analyze does not read them). "
+           "Python: sobol.analyze(doc['problem'], numpy.array(doc['Y'][metric]), "
+           "calc_second_order=" +
+           flag + ")"}};
   return doc.dump(1) + "\n";
 }
 

@@ -20,6 +20,7 @@ std::string design_type_name(DesignType t) {
     case DesignType::latin_hypercube: return "latin_hypercube";
     case DesignType::sobol: return "sobol";
     case DesignType::saltelli: return "saltelli";
+    case DesignType::morris: return "morris";
   }
   return "?";
 }
@@ -52,6 +53,8 @@ struct DesignSection {
   int64_t points = 0;
   int64_t levels = 0;
   int64_t base_rows = 0;
+  bool second_order = false;
+  int64_t trajectories = 0;
   SourceLocation where;
 };
 
@@ -116,18 +119,24 @@ const Schema<DesignSection>& design_section_schema() {
                  {{"grid", DesignType::grid},
                   {"latin_hypercube", DesignType::latin_hypercube},
                   {"sobol", DesignType::sobol},
-                  {"saltelli", DesignType::saltelli}},
-                 {"grid (every combination), latin_hypercube, sobol (scrambled) or saltelli "
-                  "(for Sobol sensitivity indices)",
+                  {"saltelli", DesignType::saltelli},
+                  {"morris", DesignType::morris}},
+                 {"grid (every combination), latin_hypercube, sobol (scrambled), saltelli "
+                  "(for Sobol sensitivity indices) or morris (elementary effects, for screening)",
                   "", true}),
           // The upper limits of points and base_rows are checked by check_sweep_size, with the
           // memory and time the design would take.
           integer("points", &D::points, "points", at_least(1),
                   {"design points of a latin_hypercube or sobol design"}),
           integer("levels", &D::levels, "levels", between(1, 1000),
-                  {"grid: evenly spaced levels of each parameter given by a range"}),
+                  {"grid: evenly spaced levels of each parameter given by a range; morris: the "
+                   "levels p of its grid (even)"}),
           integer("base_rows", &D::base_rows, "rows", at_least(1),
                   {"saltelli: base rows N; the design has N(k + 2) points for k parameters"}),
+          flag("second_order", &D::second_order,
+               {"saltelli: also the B_A^(i) blocks, N(2k + 2) points, for second-order indices"}),
+          integer("trajectories", &D::trajectories, "trajectories", at_least(1),
+                  {"morris: trajectories r; the design has r(k + 1) points"}),
       });
   return s;
 }
@@ -617,7 +626,10 @@ double requested_points(const SweepPlan& plan, const DesignSection& d) {
     case DesignType::latin_hypercube:
     case DesignType::sobol: return static_cast<double>(d.points);
     case DesignType::saltelli:
-      return static_cast<double>(d.base_rows) * static_cast<double>(plan.parameters.size() + 2);
+      return static_cast<double>(d.base_rows) *
+             static_cast<double>((d.second_order ? 2 : 1) * plan.parameters.size() + 2);
+    case DesignType::morris:
+      return static_cast<double>(d.trajectories) * static_cast<double>(plan.parameters.size() + 1);
   }
   return 0.0;
 }
@@ -658,6 +670,7 @@ bool check_sweep_size(const SweepPlan& plan, const DesignSection& d, const Confi
   std::string key = "sweep.replicates";
   if (replicates < points)
     key = d.type == DesignType::saltelli ? "design.base_rows"
+          : d.type == DesignType::morris ? "design.trajectories"
           : d.type == DesignType::grid   ? (d.levels > 0 ? "design.levels" : "parameters")
                                          : "design.points";
   std::string message = grouped_number(points) + " points x " + grouped_number(replicates) +
@@ -695,6 +708,8 @@ DesignMatrix unit_design(const SweepPlan& plan, const DesignSection& d, Diagnost
       refuse(d.points > 0, "points",
              "a grid has the product of its levels as points; give levels, not points");
       refuse(d.base_rows > 0, "base_rows", "base_rows belongs to a saltelli design");
+      refuse(d.second_order, "second_order", "second_order belongs to a saltelli design");
+      refuse(d.trajectories > 0, "trajectories", "trajectories belong to a morris design");
       const bool any_range = std::any_of(plan.parameters.begin(), plan.parameters.end(),
                                          [](const SweepParameter& p) { return p.has_range; });
       if (any_range && d.levels == 0) {
@@ -718,8 +733,10 @@ DesignMatrix unit_design(const SweepPlan& plan, const DesignSection& d, Diagnost
     }
     case DesignType::latin_hypercube:
     case DesignType::sobol: {
-      refuse(d.levels > 0, "levels", "levels belong to a grid design");
+      refuse(d.levels > 0, "levels", "levels belong to a grid or morris design");
       refuse(d.base_rows > 0, "base_rows", "base_rows belongs to a saltelli design");
+      refuse(d.second_order, "second_order", "second_order belongs to a saltelli design");
+      refuse(d.trajectories > 0, "trajectories", "trajectories belong to a morris design");
       if (d.points == 0) {
         diags.error(d.where, "design.points",
                     "a " + design_type_name(d.type) + " design needs points: how many to draw");
@@ -734,23 +751,52 @@ DesignMatrix unit_design(const SweepPlan& plan, const DesignSection& d, Diagnost
       return sobol_points(n, k, sobol);
     }
     case DesignType::saltelli: {
-      refuse(d.levels > 0, "levels", "levels belong to a grid design");
+      refuse(d.levels > 0, "levels", "levels belong to a grid or morris design");
       refuse(d.points > 0, "points",
-             "a saltelli design is sized by base_rows N (it has N(k + 2) points)");
+             "a saltelli design is sized by base_rows N (it has N(k + 2) points, N(2k + 2) "
+             "with second_order)");
+      refuse(d.trajectories > 0, "trajectories", "trajectories belong to a morris design");
       if (d.base_rows == 0) {
         diags.error(d.where, "design.base_rows",
                     "a saltelli design needs base_rows: N, the rows of each base matrix");
         return {};
       }
       const auto n = static_cast<std::size_t>(d.base_rows);
-      if (!report(saltelli_problems(n, k, sobol))) return {};
-      return saltelli_design(n, k, sobol).runs;
+      if (!report(saltelli_problems(n, k, sobol, d.second_order))) return {};
+      return saltelli_design(n, k, sobol, d.second_order).runs;
+    }
+    case DesignType::morris: {
+      refuse(d.points > 0, "points",
+             "a morris design is sized by trajectories r (it has r(k + 1) points)");
+      refuse(d.base_rows > 0, "base_rows", "base_rows belongs to a saltelli design");
+      refuse(d.second_order, "second_order", "second_order belongs to a saltelli design");
+      if (d.trajectories == 0)
+        diags.error(d.where, "design.trajectories",
+                    "a morris design needs trajectories: r, how many one-at-a-time paths");
+      if (d.levels == 0)
+        diags.error(d.where, "design.levels",
+                    "a morris design needs levels: p, the (even) number of grid levels, "
+                    "e.g. 4");
+      if (d.trajectories == 0 || d.levels == 0) return {};
+      const auto r = static_cast<std::size_t>(d.trajectories);
+      const auto p = static_cast<std::size_t>(d.levels);
+      if (!report(morris_problems(r, k, p))) return {};
+      return morris_design(r, k, p, plan.seed).runs;
     }
   }
   return {};
 }
 
 }  // namespace
+
+std::string design_label(const SweepPlan& plan) {
+  std::string label = design_type_name(plan.design);
+  if (plan.design == DesignType::saltelli && plan.second_order) label += " (second order)";
+  if (plan.design == DesignType::morris)
+    label += " (r = " + std::to_string(plan.trajectories) +
+             " trajectories, p = " + std::to_string(plan.levels) + " levels)";
+  return label;
+}
 
 bool is_sweep_text(const std::string& text, const std::string& file_name) {
   Diagnostics ignored;
@@ -813,6 +859,9 @@ SweepPlan load_sweep_text(const std::string& text, const std::filesystem::path& 
   plan.replicates = static_cast<std::size_t>(def.sweep.replicates);
   plan.design = def.design.type;
   plan.base_rows = static_cast<std::size_t>(def.design.base_rows);
+  plan.second_order = def.design.type == DesignType::saltelli && def.design.second_order;
+  plan.trajectories = static_cast<std::size_t>(def.design.trajectories);
+  plan.levels = static_cast<std::size_t>(def.design.levels);
 
   // The base scenario: its own errors are reported where they are, in its file.
   bool base_ok = false;

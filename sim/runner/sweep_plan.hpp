@@ -24,7 +24,7 @@
 
 namespace airace {
 
-enum class DesignType { grid, latin_hypercube, sobol, saltelli };
+enum class DesignType { grid, latin_hypercube, sobol, saltelli, morris };
 std::string design_type_name(DesignType t);
 
 struct SweepParameter {
@@ -76,6 +76,9 @@ struct SweepPlan {
   Scenario base;                    // loaded once: metrics and kept series are resolved on it
   DesignType design = DesignType::latin_hypercube;
   std::size_t base_rows = 0;  // saltelli: N
+  bool second_order = false;  // saltelli: with the B_A^(i) blocks, N(2k + 2) points
+  std::size_t trajectories = 0;  // morris: r
+  std::size_t levels = 0;        // grid over ranges, morris: p
   uint64_t seed = 1;
   std::size_t replicates = 1;
   std::vector<SweepParameter> parameters;
@@ -88,6 +91,10 @@ struct SweepPlan {
   std::size_t points() const { return static_cast<std::size_t>(values.rows()); }
   std::size_t runs() const { return points() * replicates; }
 };
+
+// The design as `airace check` and `airace sweep` name it: "saltelli", "saltelli (second
+// order)", "morris (r = 6 trajectories, p = 4 levels)".
+std::string design_label(const SweepPlan& plan);
 
 // Whether a YAML text is meant as a sweep file rather than a scenario: its top level is a
 // mapping with a `sweep:` section, or holds only sections of a sweep file (design, parameters,

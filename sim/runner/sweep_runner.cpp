@@ -203,6 +203,9 @@ SweepTable sweep_table(const SweepPlan& plan, const Shard& shard, const std::str
   m.created_utc = created_utc;
   m.seed = plan.seed;
   m.base_rows = plan.base_rows;
+  m.second_order = plan.second_order ? 1 : 0;
+  m.trajectories = plan.trajectories;
+  m.levels = plan.design == DesignType::morris ? plan.levels : 0;
   m.shard_index = shard.index;
   m.shard_count = shard.count;
   t.points = plan.points();

@@ -376,7 +376,7 @@ DesignMatrix sobol_points(std::size_t n_points, std::size_t dimensions,
 // Saltelli sampling.
 
 std::vector<std::string> saltelli_problems(std::size_t base_rows, std::size_t parameters,
-                                           const SobolOptions& options) {
+                                           const SobolOptions& options, bool second_order) {
   std::vector<std::string> problems;
   if (parameters == 0) {
     problems.push_back("Saltelli sampling needs at least one parameter; got 0");
@@ -393,9 +393,11 @@ std::vector<std::string> saltelli_problems(std::size_t base_rows, std::size_t pa
                        count_text(std::max<std::size_t>(2, 2 * parameters)) +
                        " base points (2 per parameter); got " + count_text(base_rows));
   }
-  if (base_rows > kMaxDesignPoints / (parameters + 2)) {
+  const std::size_t blocks = (second_order ? 2 * parameters : parameters) + 2;
+  if (base_rows > kMaxDesignPoints / blocks) {
     problems.push_back("Saltelli sampling with " + count_text(base_rows) + " base points and " +
-                       count_text(parameters) + " parameters makes more than " +
+                       count_text(parameters) + " parameters" +
+                       (second_order ? " (second order)" : "") + " makes more than " +
                        count_text(kMaxDesignPoints) + " runs; split the sweep");
   } else if (options.skip > kSobolMaxIndex - base_rows) {
     problems.push_back("skipping " + std::to_string(options.skip) +
@@ -406,14 +408,15 @@ std::vector<std::string> saltelli_problems(std::size_t base_rows, std::size_t pa
 }
 
 SaltelliDesign saltelli_design(std::size_t base_rows, std::size_t parameters,
-                               const SobolOptions& options) {
-  throw_if_any(saltelli_problems(base_rows, parameters, options));
+                               const SobolOptions& options, bool second_order) {
+  throw_if_any(saltelli_problems(base_rows, parameters, options, second_order));
   const DesignMatrix base = sobol_points(base_rows, 2 * parameters, options);
   const auto n = static_cast<Eigen::Index>(base_rows);
   const auto k = static_cast<Eigen::Index>(parameters);
   SaltelliDesign design{
-      base_rows, parameters,
-      DesignMatrix(static_cast<Eigen::Index>(saltelli_run_count(base_rows, parameters)), k)};
+      base_rows, parameters, second_order,
+      DesignMatrix(
+          static_cast<Eigen::Index>(saltelli_run_count(base_rows, parameters, second_order)), k)};
   design.runs.middleRows(saltelli_row_a(base_rows, 0), n) = base.leftCols(k);
   design.runs.middleRows(saltelli_row_b(base_rows, 0), n) = base.rightCols(k);
   for (Eigen::Index i = 0; i < k; ++i) {
@@ -421,7 +424,77 @@ SaltelliDesign saltelli_design(std::size_t base_rows, std::size_t parameters,
     block = base.leftCols(k);
     block.col(i) = base.col(k + i);
   }
+  if (second_order) {
+    for (Eigen::Index i = 0; i < k; ++i) {
+      auto block = design.runs.middleRows(
+          saltelli_row_ba(base_rows, parameters, static_cast<std::size_t>(i), 0), n);
+      block = base.rightCols(k);
+      block.col(i) = base.col(i);
+    }
+  }
   return design;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Morris trajectories.
+
+std::vector<std::string> morris_problems(std::size_t trajectories, std::size_t parameters,
+                                         std::size_t levels) {
+  std::vector<std::string> problems;
+  if (parameters == 0) problems.push_back("a Morris design needs at least one parameter; got 0");
+  if (trajectories < 2)
+    problems.push_back(
+        "a Morris design needs at least 2 trajectories (sigma needs two "
+        "elementary effects of each parameter); got " +
+        count_text(trajectories));
+  if (levels < 2 || levels > 1000 || levels % 2 != 0)
+    problems.push_back(
+        "a Morris design needs an even number of levels from 2 to 1000 (so that "
+        "a step of p / (2(p - 1)) visits every level equally often); got " +
+        count_text(levels));
+  if (parameters > 0 && trajectories > kMaxDesignPoints / (parameters + 1))
+    problems.push_back("a Morris design of " + count_text(trajectories) + " trajectories and " +
+                       count_text(parameters) + " parameters makes more than " +
+                       count_text(kMaxDesignPoints) + " runs; split the sweep");
+  return problems;
+}
+
+MorrisDesign morris_design(std::size_t trajectories, std::size_t parameters, std::size_t levels,
+                           uint64_t seed) {
+  throw_if_any(morris_problems(trajectories, parameters, levels));
+  const std::size_t k = parameters;
+  MorrisDesign d{trajectories, parameters, levels,
+                 DesignMatrix(static_cast<Eigen::Index>(morris_run_count(trajectories, k)),
+                              static_cast<Eigen::Index>(k)),
+                 std::vector<std::size_t>(trajectories * k)};
+  // Grid points as level numbers 0..p-1; delta is p/2 levels. A start below p/2 can move up.
+  const std::size_t half = levels / 2;
+  const auto last = static_cast<double>(levels - 1);
+  std::vector<std::size_t> level(k);
+  std::vector<bool> up(k);
+  std::vector<std::size_t> order(k);
+  for (std::size_t t = 0; t < trajectories; ++t) {
+    RandomStream rng =
+        sweep_stream(seed, 0, SweepDraw::morris_trajectory, static_cast<uint32_t>(t), 0);
+    for (std::size_t i = 0; i < k; ++i) {
+      const std::size_t low = uniform_index(rng, half);
+      up[i] = uniform_index(rng, 2) == 0;
+      level[i] = up[i] ? low : low + half;
+    }
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    for (std::size_t i = k; i-- > 1;) std::swap(order[i], order[uniform_index(rng, i + 1)]);
+    for (std::size_t m = 0; m <= k; ++m) {
+      if (m > 0) {
+        const std::size_t i = order[m - 1];
+        level[i] = up[i] ? level[i] + half : level[i] - half;
+        d.moved[t * k + m - 1] = i;
+      }
+      const auto row = static_cast<Eigen::Index>(morris_row(k, t, m));
+      for (std::size_t i = 0; i < k; ++i)
+        d.runs(row, static_cast<Eigen::Index>(i)) = static_cast<double>(level[i]) / last;
+    }
+  }
+  return d;
 }
 
 }  // namespace airace

@@ -17,6 +17,7 @@ namespace {
 struct Estimates {
   std::vector<double> first_order;
   std::vector<double> total;
+  std::vector<double> second_order;  // at sobol_pair(k, i, j)
   double variance = 0.0;
 };
 
@@ -26,9 +27,13 @@ struct Estimates {
 // Comput. Phys. Commun. 181 (2010) 259-270, Table 2:
 //   first order (b):         V_i  = 1/N sum_j f(B)_j (f(A_B^i)_j - f(A)_j)
 //   total, Jansen 1999 (f):  VT_i = 1/(2N) sum_j (f(A)_j - f(A_B^i)_j)^2
-// both divided by V(Y), estimated from the runs of A and B together.
+// both divided by V(Y), estimated from the runs of A and B together. Second order, A. Saltelli,
+// "Making best use of model evaluations to compute sensitivity indices", Comput. Phys. Commun.
+// 145 (2002) 280-297, eq. (13), as SALib's sobol.analyze computes it:
+//   V_ij = 1/N sum_r (f(B_A^i)_r f(A_B^j)_r - f(A)_r f(B)_r) / V(Y);   S_ij = V_ij - S_i - S_j
 template <class RowOf>
-Estimates estimate(std::span<const double> y, std::size_t n, std::size_t k, RowOf row_of) {
+Estimates estimate(std::span<const double> y, std::size_t n, std::size_t k, bool second_order,
+                   RowOf row_of) {
   Estimates e;
   e.first_order.assign(k, 0.0);
   e.total.assign(k, 0.0);
@@ -61,6 +66,20 @@ Estimates estimate(std::span<const double> y, std::size_t n, std::size_t k, RowO
     e.first_order[i] = first / static_cast<double>(n) / e.variance;
     e.total[i] = total / static_cast<double>(2 * n) / e.variance;
   }
+  if (!second_order) return e;
+  e.second_order.assign(k * (k - 1) / 2, 0.0);
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t jj = i + 1; jj < k; ++jj) {
+      double joint = 0.0;
+      for (std::size_t j = 0; j < n; ++j) {
+        const std::size_t r = row_of(j);
+        joint += y[saltelli_row_ba(n, k, i, r)] * y[saltelli_row_ab(n, jj, r)] -
+                 y[saltelli_row_a(n, r)] * y[saltelli_row_b(n, r)];
+      }
+      e.second_order[sobol_pair(k, i, jj)] =
+          joint / static_cast<double>(n) / e.variance - e.first_order[i] - e.first_order[jj];
+    }
+  }
   return e;
 }
 
@@ -76,18 +95,9 @@ double percentile(std::vector<double> values, double probability) {
   return values[below] + weight * (values[above] - values[below]);
 }
 
-std::vector<std::string> problems_of(std::span<const double> y, std::size_t n, std::size_t k,
-                                     const BootstrapOptions& bootstrap) {
-  std::vector<std::string> problems;
-  if (n < 2)
-    problems.push_back("Sobol indices need at least 2 base rows; got " + std::to_string(n));
-  if (k == 0) problems.push_back("Sobol indices need at least one parameter; got 0");
-  if (y.size() != saltelli_run_count(n, k)) {
-    problems.push_back("a Saltelli design with " + std::to_string(n) + " base rows and " +
-                       std::to_string(k) + " parameters has " +
-                       std::to_string(saltelli_run_count(n, k)) + " runs; got " +
-                       std::to_string(y.size()) + " outcomes");
-  }
+// The problems every analysis shares: outcomes that are not finite, a bootstrap that cannot run.
+void add_outcome_problems(std::span<const double> y, const BootstrapOptions& bootstrap,
+                          std::vector<std::string>& problems) {
   std::size_t not_finite = 0;
   for (std::size_t r = 0; r < y.size(); ++r) {
     if (std::isfinite(y[r])) continue;
@@ -106,18 +116,35 @@ std::vector<std::string> problems_of(std::span<const double> y, std::size_t n, s
     problems.push_back("the confidence level must lie strictly between 0 and 1; got " +
                        format_number(bootstrap.confidence));
   }
+}
+
+std::vector<std::string> problems_of(std::span<const double> y, std::size_t n, std::size_t k,
+                                     const BootstrapOptions& bootstrap, bool second_order) {
+  std::vector<std::string> problems;
+  if (n < 2)
+    problems.push_back("Sobol indices need at least 2 base rows; got " + std::to_string(n));
+  if (k == 0) problems.push_back("Sobol indices need at least one parameter; got 0");
+  if (y.size() != saltelli_run_count(n, k, second_order)) {
+    problems.push_back("a " + std::string(second_order ? "second-order " : "") +
+                       "Saltelli design with " + std::to_string(n) + " base rows and " +
+                       std::to_string(k) + " parameters has " +
+                       std::to_string(saltelli_run_count(n, k, second_order)) + " runs; got " +
+                       std::to_string(y.size()) + " outcomes");
+  }
+  add_outcome_problems(y, bootstrap, problems);
   return problems;
 }
 
 }  // namespace
 
 SobolIndices sobol_indices(std::span<const double> outcomes, std::size_t base_rows,
-                           std::size_t parameters, const BootstrapOptions& bootstrap) {
+                           std::size_t parameters, const BootstrapOptions& bootstrap,
+                           bool second_order) {
   const std::size_t n = base_rows;
   const std::size_t k = parameters;
-  throw_if_any(problems_of(outcomes, n, k, bootstrap));
+  throw_if_any(problems_of(outcomes, n, k, bootstrap, second_order));
 
-  const Estimates all = estimate(outcomes, n, k, [](std::size_t j) { return j; });
+  const Estimates all = estimate(outcomes, n, k, second_order, [](std::size_t j) { return j; });
   if (!(all.variance > 0.0)) {
     throw SweepError(
         {"the outcome is the same in every run of A and B (variance 0): it has no "
@@ -131,7 +158,8 @@ SobolIndices sobol_indices(std::span<const double> outcomes, std::size_t base_ro
     RandomStream rng = sweep_stream(bootstrap.seed, 0, SweepDraw::bootstrap, 0, b);
     std::vector<std::size_t> rows(n);
     for (std::size_t& r : rows) r = uniform_index(rng, n);
-    resampled[b] = estimate(outcomes, n, k, [&rows](std::size_t j) { return rows[j]; });
+    resampled[b] =
+        estimate(outcomes, n, k, second_order, [&rows](std::size_t j) { return rows[j]; });
   });
 
   const double tail = 0.5 * (1.0 - bootstrap.confidence);
@@ -146,6 +174,73 @@ SobolIndices sobol_indices(std::span<const double> outcomes, std::size_t base_ro
     result.first_order.push_back(
         interval(all.first_order[i], [i](const Estimates& e) { return e.first_order[i]; }));
     result.total.push_back(interval(all.total[i], [i](const Estimates& e) { return e.total[i]; }));
+  }
+  for (std::size_t p = 0; p < all.second_order.size(); ++p) {
+    result.second_order.push_back(
+        interval(all.second_order[p], [p](const Estimates& e) { return e.second_order[p]; }));
+  }
+  return result;
+}
+
+MorrisIndices morris_indices(std::span<const double> outcomes, const MorrisDesign& design,
+                             const BootstrapOptions& bootstrap) {
+  const std::size_t r = design.trajectories;
+  const std::size_t k = design.parameters;
+  std::vector<std::string> problems = morris_problems(r, k, design.levels);
+  if (outcomes.size() != morris_run_count(r, k)) {
+    problems.push_back("a Morris design of " + std::to_string(r) + " trajectories and " +
+                       std::to_string(k) + " parameters has " +
+                       std::to_string(morris_run_count(r, k)) + " runs; got " +
+                       std::to_string(outcomes.size()) + " outcomes");
+  }
+  add_outcome_problems(outcomes, bootstrap, problems);
+  throw_if_any(problems);
+
+  // effect[t * k + i]: the elementary effect of parameter i on trajectory t.
+  std::vector<double> effect(r * k);
+  for (std::size_t t = 0; t < r; ++t) {
+    for (std::size_t m = 1; m <= k; ++m) {
+      const std::size_t i = design.moved[t * k + m - 1];
+      const auto before = static_cast<Eigen::Index>(morris_row(k, t, m - 1));
+      const auto after = static_cast<Eigen::Index>(morris_row(k, t, m));
+      const auto col = static_cast<Eigen::Index>(i);
+      effect[t * k + i] =
+          (outcomes[static_cast<std::size_t>(after)] - outcomes[static_cast<std::size_t>(before)]) /
+          (design.runs(after, col) - design.runs(before, col));
+    }
+  }
+  // Mean |EE_i| over the trajectories `rows` (each in [0, r), repeats allowed).
+  const auto mean_abs = [&](std::size_t i, auto row_of) {
+    double sum = 0.0;
+    for (std::size_t t = 0; t < r; ++t) sum += std::abs(effect[row_of(t) * k + i]);
+    return sum / static_cast<double>(r);
+  };
+
+  std::vector<std::vector<double>> resampled(bootstrap.resamples);
+  parallel_for_each_index(bootstrap.resamples, 8, [&](std::size_t b) {
+    RandomStream rng = sweep_stream(bootstrap.seed, 0, SweepDraw::bootstrap, 1, b);
+    std::vector<std::size_t> rows(r);
+    for (std::size_t& t : rows) t = uniform_index(rng, r);
+    resampled[b].resize(k);
+    for (std::size_t i = 0; i < k; ++i)
+      resampled[b][i] = mean_abs(i, [&rows](std::size_t t) { return rows[t]; });
+  });
+
+  const double tail = 0.5 * (1.0 - bootstrap.confidence);
+  MorrisIndices result;
+  for (std::size_t i = 0; i < k; ++i) {
+    double sum = 0.0;
+    for (std::size_t t = 0; t < r; ++t) sum += effect[t * k + i];
+    const double mu = sum / static_cast<double>(r);
+    double squares = 0.0;
+    for (std::size_t t = 0; t < r; ++t)
+      squares += (effect[t * k + i] - mu) * (effect[t * k + i] - mu);
+    std::vector<double> values(resampled.size());
+    for (std::size_t b = 0; b < resampled.size(); ++b) values[b] = resampled[b][i];
+    result.mu_star.push_back({mean_abs(i, [](std::size_t t) { return t; }),
+                              percentile(values, tail), percentile(values, 1.0 - tail)});
+    result.mu.push_back(mu);
+    result.sigma.push_back(std::sqrt(squares / static_cast<double>(r - 1)));
   }
   return result;
 }

@@ -2,7 +2,9 @@
 // Sobol sensitivity indices of one outcome from the runs of a Saltelli design (design.hpp):
 // first-order S_i (the share of the outcome's variance due to parameter i alone) and total ST_i
 // (its share including every interaction), each with a bootstrap confidence interval from
-// resampling the N base rows. Deterministic for a seed, whatever the thread count.
+// resampling the N base rows; from a second-order design also second-order S_ij (the share due
+// to the interaction of i and j alone). Morris elementary effects (mu*, mu, sigma) from the runs
+// of a Morris design. Deterministic for a seed, whatever the thread count.
 //
 // Invalid input (a length that does not match the design, a failed run's NaN, an outcome that
 // does not vary) throws SweepError.
@@ -13,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/sweep/design.hpp"
 #include "sim/sweep/sweep_error.hpp"
 
 namespace airace {
@@ -32,13 +35,23 @@ struct SensitivityIndex {
 struct SobolIndices {
   std::vector<SensitivityIndex> first_order;  // S_i, one per parameter in design order
   std::vector<SensitivityIndex> total;        // ST_i
+  // S_ij for each pair i < j, at sobol_pair(k, i, j); empty unless asked for.
+  std::vector<SensitivityIndex> second_order;
   double outcome_variance = 0.0;              // over the runs of A and B
 };
 
+// The place of pair (i, j), i < j < k, in SobolIndices::second_order: (0, 1), (0, 2), ...,
+// (0, k-1), (1, 2), ... in that order.
+inline std::size_t sobol_pair(std::size_t k, std::size_t i, std::size_t j) {
+  return i * (2 * k - i - 1) / 2 + (j - i - 1);
+}
+
 // `outcomes` holds one value per run of a Saltelli design with `base_rows` N and `parameters` k,
-// in the design's row order.
+// in the design's row order; a second-order design (its B_A^(i) blocks included) when
+// `second_order`, which adds S_ij.
 SobolIndices sobol_indices(std::span<const double> outcomes, std::size_t base_rows,
-                           std::size_t parameters, const BootstrapOptions& bootstrap = {});
+                           std::size_t parameters, const BootstrapOptions& bootstrap = {},
+                           bool second_order = false);
 
 // Signs that the base rows were too few for an outcome (docs/sweeps.md "Sensitivity indices"):
 // an index outside [-0.05, 1.05], a first-order index above its total by more than 0.05, or an
@@ -54,5 +67,22 @@ struct SobolDiagnosis {
 SobolDiagnosis diagnose_sobol(const SobolIndices& indices, std::size_t base_rows,
                               std::span<const std::string> parameter_names,
                               double max_width = 0.1);
+
+// Morris elementary effects (Morris 1991; mu* from F. Campolongo, J. Cariboni, A. Saltelli, "An
+// effective screening design for sensitivity analysis of large models", Environ. Model. Softw.
+// 22 (2007) 1509-1518). The effect of parameter i on trajectory t is
+//   EE_i = (y(step after i moved) - y(step before)) / (change of i's design coordinate)
+// in the outcome's unit per whole range of the parameter (design coordinates run over [0, 1]),
+// as SALib's morris.analyze computes it: f = a x_i over [lo, hi] gives EE_i = a (hi - lo).
+struct MorrisIndices {
+  std::vector<SensitivityIndex> mu_star;  // mean |EE_i|; bootstrap interval over trajectories
+  std::vector<double> mu;                 // mean EE_i: effects of opposite sign cancel
+  std::vector<double> sigma;              // standard deviation of EE_i (divisor r - 1):
+                                          // interactions and non-linearity
+};
+
+// `outcomes` holds one value per run of `design`, in its row order.
+MorrisIndices morris_indices(std::span<const double> outcomes, const MorrisDesign& design,
+                             const BootstrapOptions& bootstrap = {});
 
 }  // namespace airace

@@ -14,8 +14,9 @@ enum class SweepDraw : uint32_t {
   sobol_owen_tree = 1,       // slot: dimension; entity: word of the scramble tree
   sobol_owen_tail = 2,       // slot: dimension; entity: the point's node below the tree
   sobol_digital_shift = 3,   // slot: dimension; entity 0
-  bootstrap = 4,             // slot 0; entity: resample
+  bootstrap = 4,             // slot 0 (Sobol), 1 (Morris); entity: resample
   uncertain_parameters = 5,  // slot 0; entity: parameter, with the replicate in the key
+  morris_trajectory = 6,     // slot: trajectory; entity 0
 };
 
 inline RandomStream sweep_stream(uint64_t seed, uint32_t replicate, SweepDraw use, uint32_t slot,

@@ -18,7 +18,8 @@ for line in described.splitlines():
     if m:
         words.update(m.group(1).split())
 # docs/sweeps.md: the keys of a sweep file, and the names of the distributions.
-words.update("""sweep base seed replicates design type points levels base_rows grid latin_hypercube
+words.update("""sweep base seed replicates design type points levels base_rows second_order
+    trajectories morris grid latin_hypercube
     sobol saltelli parameters key range scale linear log values metrics series entity value_at
     max_drawdown first_crossing mean threshold direction up down from to relative keep_series
     extends remove distribution uniform normal lognormal lognormal_80 low high median sigma sd

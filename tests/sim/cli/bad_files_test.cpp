@@ -444,7 +444,7 @@ TEST_CASE("merge and analyse refuse a sweep file whose text or metadata lost a b
     const std::string before = bytes_of(bad);
     const Outcome a = run_airace(
         "analyse '" + bad.string() + "' --resamples 50 --csv '" + csv.string() + "'", dir);
-    check_damaged(a, bad, "the metadata (16 /meta attributes)");
+    check_damaged(a, bad, "the metadata (19 /meta attributes)");
     CHECK(!fs::exists(csv));
     CHECK(bytes_of(bad) == before);
   }

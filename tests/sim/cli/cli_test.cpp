@@ -279,6 +279,71 @@ TEST_CASE("check recognises a sweep file and validates it as a sweep") {
   CHECK(run("check tests/data/small.yaml", dir).out.find("OK: scenario") != std::string::npos);
 }
 
+// docs/sweeps.md "design": second_order belongs to saltelli; trajectories and even levels to
+// morris. Each misplaced or missing key is named at the design section's line.
+TEST_CASE("check validates second order and morris designs and names misplaced keys") {
+  TempDir dir;
+  const Outcome second = run("check tests/data/sweeps/small_saltelli_second_order.yaml", dir);
+  CHECK(second.status == 0);
+  CHECK(second.out.find("saltelli (second order) design, 64 points x 1 replicates") !=
+        std::string::npos);
+  const Outcome morris = run("check tests/data/sweeps/small_morris.yaml", dir);
+  CHECK(morris.status == 0);
+  CHECK(morris.out.find("morris (r = 6 trajectories, p = 4 levels) design, 30 points") !=
+        std::string::npos);
+
+  const fs::path bad = dir.path / "bad.yaml";
+  const std::string f = bad.string();
+  const std::string head = "sweep: {base: " + kSource + "/tests/data/small.yaml}\n";
+  const std::string rest =
+      "parameters:\n"
+      "  - {key: lab_model.open_spillover_per_year, range: [1, 2]}\n"
+      "  - {key: lab_model.closed_spillover_per_year, range: [0.1, 0.2]}\n"
+      "metrics:\n"
+      "  - {name: gap, series: indicators/us_cn_gap_months, value_at: 2023-01-01}\n";
+  const auto check_design = [&](const std::string& design) {
+    std::ofstream(bad) << head << "design: " << design << "\n" << rest;
+    return run("check '" + f + "'", dir);
+  };
+  struct Case {
+    const char* design;
+    const char* expected;
+  };
+  for (const Case& c : {
+           Case{"{type: morris, trajectories: 4, levels: 5}",
+                "design: a Morris design needs an even number of levels from 2 to 1000"},
+           Case{"{type: morris, trajectories: 1, levels: 4}",
+                "design: a Morris design needs at least 2 trajectories"},
+           Case{"{type: morris, levels: 4}",
+                "design.trajectories: a morris design needs trajectories"},
+           Case{"{type: morris, trajectories: 4}", "design.levels: a morris design needs levels"},
+           Case{"{type: morris, trajectories: 4, levels: 4, base_rows: 8}",
+                "design.base_rows: base_rows belongs to a saltelli design"},
+           Case{"{type: morris, trajectories: 4, levels: 4, points: 8}",
+                "design.points: a morris design is sized by trajectories r"},
+           Case{"{type: latin_hypercube, points: 8, second_order: true}",
+                "design.second_order: second_order belongs to a saltelli design"},
+           Case{"{type: saltelli, base_rows: 8, trajectories: 3}",
+                "design.trajectories: trajectories belong to a morris design"},
+           Case{"{type: saltelli, base_rows: 8, second_order: maybe}", "design.second_order"},
+           Case{"{type: sobol, points: 8, trajectories: 3}",
+                "design.trajectories: trajectories belong to a morris design"},
+       }) {
+    CAPTURE(c.design);
+    const Outcome o = check_design(c.design);
+    CHECK(o.status == 2);
+    CHECK(o.out.empty());
+    CHECK(o.err.find(f + ":2:") != std::string::npos);
+    CHECK(o.err.find(c.expected) != std::string::npos);
+  }
+  // Sized at design.trajectories when too large: r(k + 1) runs over the limit.
+  const Outcome huge = check_design("{type: morris, trajectories: 9000000, levels: 4}");
+  CHECK(huge.status == 2);
+  CHECK(huge.err.find("design.trajectories") != std::string::npos);
+  fs::remove(bad);
+  CHECK(only_logs_in(dir));  // check wrote nothing
+}
+
 TEST_CASE("describe --values lists what a scenario sets with where it is written and its source") {
   TempDir dir;
   const std::string file = (dir.path / "sourced.yaml").string();

@@ -47,6 +47,7 @@ double ishigami(const Eigen::RowVectorXd& u) {
 struct Analytic {
   double first[3];
   double total[3];
+  double second[3];  // S_12, S_13, S_23
 };
 
 Analytic ishigami_indices() {
@@ -58,7 +59,25 @@ Analytic ishigami_indices() {
   const double v2 = a * a / 8.0;
   const double v13 = b * b * pi8 * (1.0 / 18.0 - 1.0 / 50.0);
   const double v = v1 + v2 + v13;
-  return {{v1 / v, v2 / v, 0.0}, {(v1 + v13) / v, v2 / v, v13 / v}};
+  return {{v1 / v, v2 / v, 0.0}, {(v1 + v13) / v, v2 / v, v13 / v}, {0.0, v13 / v, 0.0}};
+}
+
+// Runs f over every row of a Morris design.
+std::vector<double> evaluate(const MorrisDesign& d,
+                             const std::function<double(const Eigen::RowVectorXd&)>& f) {
+  std::vector<double> y(static_cast<std::size_t>(d.runs.rows()));
+  for (Eigen::Index r = 0; r < d.runs.rows(); ++r)
+    y[static_cast<std::size_t>(r)] = f(d.runs.row(r));
+  return y;
+}
+
+// Sobol's G function, g(u) = prod_i (|4 u_i - 2| + a_i) / (1 + a_i): the smaller a_i, the more
+// parameter i matters (a_i = 0 important, 99 almost inert).
+double sobol_g(const Eigen::RowVectorXd& u, const std::vector<double>& a) {
+  double g = 1.0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    g *= (std::abs(4.0 * u(static_cast<Eigen::Index>(i)) - 2.0) + a[i]) / (1.0 + a[i]);
+  return g;
 }
 
 bool same_bits(const SobolIndices& x, const SobolIndices& y) {
@@ -72,7 +91,16 @@ bool same_bits(const SobolIndices& x, const SobolIndices& y) {
     return true;
   };
   return same(x.first_order, y.first_order) && same(x.total, y.total) &&
-         x.outcome_variance == y.outcome_variance;
+         same(x.second_order, y.second_order) && x.outcome_variance == y.outcome_variance;
+}
+
+bool same_bits(const MorrisIndices& x, const MorrisIndices& y) {
+  if (x.mu_star.size() != y.mu_star.size()) return false;
+  for (std::size_t i = 0; i < x.mu_star.size(); ++i)
+    if (x.mu_star[i].estimate != y.mu_star[i].estimate || x.mu_star[i].low != y.mu_star[i].low ||
+        x.mu_star[i].high != y.mu_star[i].high || x.mu[i] != y.mu[i] || x.sigma[i] != y.sigma[i])
+      return false;
+  return true;
 }
 
 }  // namespace
@@ -223,6 +251,207 @@ TEST_CASE("sobol indices reject outcomes that do not fit the design or cannot be
   const std::string options = error_text([&] { sobol_indices(y, 4, 2, {0, 1.5, 0}); });
   CHECK(contains(options, "at least 1 resample; got 0"));
   CHECK(contains(options, "strictly between 0 and 1; got 1.5"));
+}
+
+TEST_CASE("sobol pairs are numbered row by row above the diagonal") {
+  CHECK(sobol_pair(3, 0, 1) == 0);
+  CHECK(sobol_pair(3, 0, 2) == 1);
+  CHECK(sobol_pair(3, 1, 2) == 2);
+  CHECK(sobol_pair(5, 0, 4) == 3);
+  CHECK(sobol_pair(5, 1, 2) == 4);
+  CHECK(sobol_pair(5, 3, 4) == 9);
+}
+
+// Documented in docs/sweeps.md: at N = 2^14 base rows (131,072 runs for 3 parameters) every
+// second-order index of Ishigami lies within 0.05 of its analytic value.
+TEST_CASE("ishigami second order indices come out near S_13 = 0.2437 and S_12 = S_23 = 0") {
+  const std::size_t n = std::size_t{1} << 14;
+  const SaltelliDesign design = saltelli_design(n, 3, {SobolScramble::owen, 2024}, true);
+  const std::vector<double> y = evaluate(design, ishigami);
+  const SobolIndices s = sobol_indices(y, n, 3, {200, 0.95, 7}, true);
+  const Analytic truth = ishigami_indices();
+  CHECK(truth.second[1] == doctest::Approx(0.2437).epsilon(1e-3));
+  REQUIRE(s.second_order.size() == 3);
+  for (std::size_t p = 0; p < 3; ++p) {
+    CAPTURE(p);
+    const SensitivityIndex& second = s.second_order[p];
+    CHECK(std::abs(second.estimate - truth.second[p]) < 0.05);
+    CHECK(second.low <= second.estimate);
+    CHECK(second.estimate <= second.high);
+    CHECK(second.low <= truth.second[p]);
+    CHECK(truth.second[p] <= second.high);
+  }
+  // The first-order and total indices are those of the first-order design's rows.
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(std::abs(s.first_order[i].estimate - truth.first[i]) < 0.05);
+    CHECK(std::abs(s.total[i].estimate - truth.total[i]) < 0.05);
+  }
+  const std::vector<double> prefix(
+      y.begin(), y.begin() + static_cast<std::ptrdiff_t>(saltelli_run_count(n, 3)));
+  const SobolIndices first = sobol_indices(prefix, n, 3, {200, 0.95, 7});
+  CHECK(first.second_order.empty());
+  CHECK(first.first_order[2].estimate == s.first_order[2].estimate);
+  CHECK(first.total[0].high == s.total[0].high);
+}
+
+TEST_CASE("a pure interaction x1 x2 plus x3 has S_12 = 1/4 and no other second order index") {
+  // x_i uniform on [-1, 1]: V(x1 x2) = 1/9, V(x3) = 1/3, so S_3 = 3/4, S_12 = 1/4, S_1 = S_2 = 0.
+  const std::size_t n = 8192;
+  const SaltelliDesign design = saltelli_design(n, 3, {SobolScramble::owen, 17}, true);
+  const std::vector<double> y = evaluate(design, [](const Eigen::RowVectorXd& u) {
+    const Eigen::RowVectorXd x = (2.0 * u.array() - 1.0).matrix();
+    return x(0) * x(1) + x(2);
+  });
+  const SobolIndices s = sobol_indices(y, n, 3, {200, 0.95, 3}, true);
+  CHECK(std::abs(s.second_order[sobol_pair(3, 0, 1)].estimate - 0.25) < 0.03);
+  CHECK(std::abs(s.second_order[sobol_pair(3, 0, 2)].estimate) < 0.03);
+  CHECK(std::abs(s.second_order[sobol_pair(3, 1, 2)].estimate) < 0.03);
+  CHECK(std::abs(s.first_order[0].estimate) < 0.03);
+  CHECK(std::abs(s.first_order[2].estimate - 0.75) < 0.03);
+  CHECK(std::abs(s.total[0].estimate - 0.25) < 0.03);
+}
+
+TEST_CASE("second order indices are bit identical for any thread count") {
+  const std::size_t n = 512;
+  const SaltelliDesign design = saltelli_design(n, 3, {SobolScramble::owen, 4}, true);
+  const std::vector<double> y = evaluate(design, ishigami);
+  auto with_threads = [&](int threads) {
+    oneapi::tbb::global_control cap(oneapi::tbb::global_control::max_allowed_parallelism,
+                                    static_cast<std::size_t>(threads));
+    return sobol_indices(y, n, 3, {200, 0.95, 11}, true);
+  };
+  const SobolIndices one = with_threads(1);
+  CHECK(same_bits(one, with_threads(4)));
+}
+
+TEST_CASE("second order indices need the outcomes of the whole second order design") {
+  std::vector<double> y(4 * 4);  // a first-order design of N = 4, k = 2
+  for (std::size_t r = 0; r < y.size(); ++r) y[r] = static_cast<double>(r % 5);
+  CHECK(contains(error_text([&] { sobol_indices(y, 4, 2, {}, true); }),
+                 "a second-order Saltelli design with 4 base rows and 2 parameters has 24 runs; "
+                 "got 16 outcomes"));
+}
+
+TEST_CASE("morris effects of a linear function are its slopes times the ranges exactly") {
+  // f = sum a_i x_i with x_i = lo_i + (hi_i - lo_i) u_i: every EE_i = a_i (hi_i - lo_i).
+  const double a[4] = {3.0, -2.0, 0.5, 0.0};
+  const double lo[4] = {0.0, 10.0, -1.0, 2.0};
+  const double hi[4] = {1.0, 14.0, 7.0, 3.0};
+  const MorrisDesign design = morris_design(20, 4, 4, 8);
+  const std::vector<double> y = evaluate(design, [&](const Eigen::RowVectorXd& u) {
+    double f = 0.0;
+    for (int i = 0; i < 4; ++i) f += a[i] * (lo[i] + (hi[i] - lo[i]) * u(i));
+    return f;
+  });
+  const MorrisIndices m = morris_indices(y, design, {200, 0.95, 1});
+  REQUIRE(m.mu_star.size() == 4);
+  for (std::size_t i = 0; i < 4; ++i) {
+    CAPTURE(i);
+    const double ee = a[i] * (hi[i] - lo[i]);
+    CHECK(m.mu_star[i].estimate == doctest::Approx(std::abs(ee)).epsilon(1e-12));
+    CHECK(m.mu[i] == doctest::Approx(ee).epsilon(1e-12));
+    CHECK(m.sigma[i] == doctest::Approx(0.0).epsilon(1e-9));
+    CHECK(m.mu_star[i].low == doctest::Approx(std::abs(ee)).epsilon(1e-12));
+    CHECK(m.mu_star[i].high == doctest::Approx(std::abs(ee)).epsilon(1e-12));
+  }
+  // The inert parameter: exactly zero.
+  CHECK(m.mu_star[3].estimate == 0.0);
+  CHECK(m.sigma[3] == 0.0);
+}
+
+TEST_CASE("morris trajectories move each parameter once by delta on the grid") {
+  const std::size_t k = 5;
+  const std::size_t p = 6;
+  const MorrisDesign d = morris_design(30, k, p, 3);
+  REQUIRE(static_cast<std::size_t>(d.runs.rows()) == morris_run_count(30, k));
+  const double delta = morris_delta(p);
+  CHECK(delta == doctest::Approx(0.6));
+  std::vector<std::size_t> visits(p, 0);
+  for (std::size_t t = 0; t < 30; ++t) {
+    std::vector<bool> seen(k, false);
+    for (std::size_t m = 1; m <= k; ++m) {
+      const std::size_t i = d.moved[t * k + m - 1];
+      REQUIRE(i < k);
+      CHECK(!seen[i]);
+      seen[i] = true;
+      for (std::size_t c = 0; c < k; ++c) {
+        const double before = d.runs(static_cast<Eigen::Index>(morris_row(k, t, m - 1)),
+                                     static_cast<Eigen::Index>(c));
+        const double after =
+            d.runs(static_cast<Eigen::Index>(morris_row(k, t, m)), static_cast<Eigen::Index>(c));
+        if (c == i)
+          CHECK(std::abs(after - before) == doctest::Approx(delta));
+        else
+          CHECK(after == before);
+      }
+    }
+    for (std::size_t c = 0; c < k; ++c) {
+      const double u =
+          d.runs(static_cast<Eigen::Index>(morris_row(k, t, 0)), static_cast<Eigen::Index>(c));
+      const double level = u * static_cast<double>(p - 1);
+      CHECK(level == std::round(level));
+      CHECK(u >= 0.0);
+      CHECK(u <= 1.0);
+      ++visits[static_cast<std::size_t>(std::round(level))];
+    }
+  }
+  // Starting points use every level.
+  for (std::size_t l = 0; l < p; ++l) CHECK(visits[l] > 0);
+}
+
+TEST_CASE("morris screening of sobol's g function ranks parameters by their a_i") {
+  // a_i from Saltelli et al. (2008), Global Sensitivity Analysis: The Primer, 3.6: the smaller
+  // a_i, the larger the effect; a_i = 99 is nearly inert.
+  const std::vector<double> a = {0.0, 1.0, 4.5, 9.0, 99.0, 99.0, 99.0, 99.0};
+  const MorrisDesign design = morris_design(100, 8, 4, 21);
+  const std::vector<double> y =
+      evaluate(design, [&](const Eigen::RowVectorXd& u) { return sobol_g(u, a); });
+  const MorrisIndices m = morris_indices(y, design, {200, 0.95, 2});
+  for (std::size_t i = 0; i + 1 < 4; ++i) {
+    CAPTURE(i);
+    CHECK(m.mu_star[i].estimate > m.mu_star[i + 1].estimate);
+    // The intervals separate them.
+    CHECK(m.mu_star[i].low > m.mu_star[i + 1].high);
+  }
+  // Parameter i's factor varies over [a_i / (1 + a_i), (2 + a_i) / (1 + a_i)]: a range of
+  // 2 / (1 + a_i), so a_i = 99 moves g about a tenth as much as a_i = 9.
+  for (std::size_t i = 4; i < 8; ++i) {
+    CAPTURE(i);
+    CHECK(m.mu_star[i].high < m.mu_star[3].low);
+    CHECK(m.mu_star[i].estimate < 0.2 * m.mu_star[3].estimate);
+  }
+}
+
+TEST_CASE("morris designs and effects are bit identical for a seed and any thread count") {
+  const MorrisDesign d1 = morris_design(40, 6, 4, 5);
+  const MorrisDesign d2 = morris_design(40, 6, 4, 5);
+  CHECK(d1.runs == d2.runs);
+  CHECK(d1.moved == d2.moved);
+  CHECK(morris_design(40, 6, 4, 6).runs != d1.runs);
+  // Trajectory t depends on the seed and t alone: a longer design begins with the same ones.
+  CHECK(morris_design(50, 6, 4, 5).runs.topRows(d1.runs.rows()) == d1.runs);
+  const std::vector<double> a = {0.0, 1.0, 4.5, 9.0, 99.0, 99.0};
+  const std::vector<double> y =
+      evaluate(d1, [&](const Eigen::RowVectorXd& u) { return sobol_g(u, a); });
+  auto with_threads = [&](int threads) {
+    oneapi::tbb::global_control cap(oneapi::tbb::global_control::max_allowed_parallelism,
+                                    static_cast<std::size_t>(threads));
+    return morris_indices(y, d1, {300, 0.95, 9});
+  };
+  const MorrisIndices one = with_threads(1);
+  CHECK(same_bits(one, with_threads(4)));
+}
+
+TEST_CASE("morris rejects odd levels and one trajectory and outcomes that do not fit") {
+  CHECK(contains(error_text([] { morris_design(10, 3, 5, 1); }), "even number of levels"));
+  CHECK(contains(error_text([] { morris_design(1, 3, 4, 1); }), "at least 2 trajectories"));
+  CHECK(contains(error_text([] { morris_design(4, 0, 4, 1); }), "at least one parameter"));
+  const MorrisDesign d = morris_design(4, 3, 4, 1);
+  const std::vector<double> short_y(10, 1.0);
+  CHECK(contains(error_text([&] { morris_indices(short_y, d); }), "has 16 runs; got 10 outcomes"));
+  std::vector<double> y(16, 1.0);
+  y[3] = std::nan("");
+  CHECK(contains(error_text([&] { morris_indices(y, d); }), "the outcome of run 3 is nan"));
 }
 
 }  // namespace sensitivity_test

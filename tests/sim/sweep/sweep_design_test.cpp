@@ -248,6 +248,33 @@ TEST_CASE("saltelli A_B matrices equal A except column i taken from B") {
   CHECK((s.runs.topRows(32) - s.runs.middleRows(32, 32)).cwiseAbs().minCoeff() > 0.0);
 }
 
+TEST_CASE("second order saltelli design appends B_A blocks after the first order design") {
+  const std::size_t n = 16;
+  const std::size_t k = 3;
+  const SaltelliDesign first = saltelli_design(n, k, {SobolScramble::owen, 5});
+  const SaltelliDesign s = saltelli_design(n, k, {SobolScramble::owen, 5}, true);
+  CHECK(s.second_order);
+  REQUIRE(s.runs.rows() == static_cast<Eigen::Index>(n * (2 * k + 2)));
+  CHECK(saltelli_run_count(n, k, true) == n * (2 * k + 2));
+  CHECK(saltelli_row_ba(n, k, 1, 3) == (2 + 3 + 1) * 16 + 3);
+  // Its first N(k + 2) rows are the first-order design.
+  CHECK(s.runs.topRows(first.runs.rows()) == first.runs);
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t j = 0; j < n; ++j) {
+      const auto ba = static_cast<Eigen::Index>(saltelli_row_ba(n, k, i, j));
+      const auto a = static_cast<Eigen::Index>(saltelli_row_a(n, j));
+      const auto b = static_cast<Eigen::Index>(saltelli_row_b(n, j));
+      for (std::size_t c = 0; c < k; ++c) {
+        const auto ci = static_cast<Eigen::Index>(c);
+        CHECK(s.runs(ba, ci) == (c == i ? s.runs(a, ci) : s.runs(b, ci)));
+      }
+    }
+  }
+  CHECK(saltelli_problems(3'000'000, 1).empty());
+  CHECK(error_text([] { saltelli_design(3'000'000, 1, {}, true); }).find("(second order)") !=
+        std::string::npos);
+}
+
 TEST_CASE("saltelli design rejects too few base points and too many parameters") {
   CHECK(error_text([] { saltelli_design(1, 1); }).find("at least 2 base points") !=
         std::string::npos);
