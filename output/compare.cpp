@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include <Eigen/Dense>
+
 #include "output/csv.hpp"
 #include "output/h5_reader.hpp"
 #include "output/summary.hpp"
@@ -283,6 +285,52 @@ std::vector<Driver> drivers_of(const SharedDraws& draws, const std::vector<doubl
   return all;
 }
 
+// The share of the effect's spread that the parameters explain: the adjusted R² of a linear
+// regression of the ranks of the paired difference on the ranks of the draws (rank regression:
+// Saltelli et al. 2008, "Global Sensitivity Analysis. The Primer", §1.2.6; Helton & Davis
+// 2002). The rest is the noise, and what a monotone additive fit misses (interactions,
+// non-monotone effects), so the share is a lower bound of what the parameters drive. NaN with
+// fewer than p + 3 replicates where every value is finite, or when the difference does not vary.
+double parameter_share(const SharedDraws& draws, const std::vector<double>& base,
+                       const std::vector<double>& whatif) {
+  const std::size_t n_par = draws.parameters.size();
+  std::vector<std::size_t> kept;
+  for (std::size_t r = 0; r < base.size(); ++r) {
+    bool ok = std::isfinite(whatif[r] - base[r]);
+    for (std::size_t p = 0; ok && p < n_par; ++p) ok = std::isfinite(draws.values[p][r]);
+    if (ok) kept.push_back(r);
+  }
+  const std::size_t n = kept.size();
+  if (n_par == 0 || n < n_par + 3) return std::nan("");
+  const auto column = [&](auto value) {
+    std::vector<double> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = value(kept[i]);
+    return ranks(v);
+  };
+  const std::vector<double> y =
+      column([&](std::size_t r) { return whatif[r] - base[r]; });
+  Eigen::MatrixXd x(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n_par + 1));
+  Eigen::VectorXd yv(static_cast<Eigen::Index>(n));
+  for (std::size_t i = 0; i < n; ++i) {
+    x(static_cast<Eigen::Index>(i), 0) = 1.0;
+    yv(static_cast<Eigen::Index>(i)) = y[i];
+  }
+  for (std::size_t p = 0; p < n_par; ++p) {
+    const std::vector<double> xp = column([&](std::size_t r) { return draws.values[p][r]; });
+    for (std::size_t i = 0; i < n; ++i)
+      x(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(p + 1)) = xp[i];
+  }
+  const double mean = yv.mean();
+  const double total = (yv.array() - mean).square().sum();
+  if (!(total > 0.0)) return std::nan("");
+  const Eigen::VectorXd beta = x.colPivHouseholderQr().solve(yv);
+  const double residual = (yv - x * beta).squaredNorm();
+  const double r2 = 1.0 - residual / total;
+  const double adjusted = 1.0 - (1.0 - r2) * static_cast<double>(n - 1) /
+                                    static_cast<double>(n - n_par - 1);
+  return std::clamp(adjusted, 0.0, 1.0);
+}
+
 std::size_t entity_count(const StoredSeries& s) {
   std::size_t n = 1;
   for (std::size_t k = 2; k < s.shape.size(); ++k) n *= s.shape[k];
@@ -447,7 +495,10 @@ Comparison compare_runs(const std::filesystem::path& base, const std::filesystem
       row.difference = paired ? paired_difference(vb, vw) : unpaired_difference(vb, vw);
       row.ratio = ratio_of(row.base_median, row.whatif_median);
       if (paired && draws.values.size() > 0 && draws.values.front().size() == vb.size())
+      {
         row.drivers = drivers_of(draws, vb, vw);
+        row.parameter_share = parameter_share(draws, vb, vw);
+      }
       c.rows.push_back(std::move(row));
     };
     for (const Period& p : periods) {
@@ -520,8 +571,9 @@ std::string parameters_line(const Comparison& c) {
   if (!c.shared_parameters.empty())
     out += std::to_string(c.shared_parameters.size()) +
            " uncertain parameters drawn alike in both files: the interval is the spread of the "
-           "effect over their draws and the noise; drivers are the parameters whose draws "
-           "correlate most with it\n";
+           "effect over their draws and the noise; \"from parameters\" is the share of that "
+           "spread the draws explain (adjusted R² of a rank regression; the rest is noise and "
+           "interactions), drivers the parameters whose draws correlate most with it\n";
   else if (c.paired)
     out += "no uncertain parameters: the interval is the spread of the effect over the noise "
            "alone\n";
@@ -538,7 +590,10 @@ std::string comparison_table(const Comparison& c) {
   for (const ComparisonRow& r : c.rows) any_drivers = any_drivers || !r.drivers.empty();
   std::vector<std::string> head = {"series", "entity", "date",  "base", "what-if",
                                    "difference [5%, 95%]", "P(>0)", "ratio", "", "units"};
-  if (any_drivers) head.push_back("drivers (rank correlation with the difference)");
+  if (any_drivers) {
+    head.push_back("from parameters");
+    head.push_back("drivers (rank correlation with the difference)");
+  }
   std::vector<std::vector<std::string>> cells;
   std::size_t flagged = 0;
   for (std::size_t i = 0; i < c.rows.size(); ++i) {
@@ -554,6 +609,10 @@ std::string comparison_table(const Comparison& c) {
          signed_number(d.median) + " [" + signed_number(d.p05) + ", " + signed_number(d.p95) + "]",
          share, std::isnan(r.ratio) ? "-" : number(r.ratio), d.beyond_noise() ? "*" : "", r.units});
     if (any_drivers) {
+      char from[16] = "-";
+      if (std::isfinite(r.parameter_share))
+        std::snprintf(from, sizeof from, "%.0f%%", 100.0 * r.parameter_share);
+      cells.back().push_back(from);
       std::string text;
       for (const Driver& dr : r.drivers) {
         char rho[16];
@@ -573,7 +632,7 @@ std::string comparison_table(const Comparison& c) {
     std::string s(1, ' ');
     for (std::size_t k = 0; k < row.size(); ++k) {
       // Numbers right-aligned, words left-aligned; the last column is not padded.
-      const bool right = k >= 3 && k <= 7;
+      const bool right = (k >= 3 && k <= 7) || (k == 10 && row.size() > 11);
       const std::size_t pad = k + 1 == row.size() ? 0 : width[k] - row[k].size();
       s.append(1, ' ');
       if (right) s.append(pad, ' ');
@@ -609,7 +668,8 @@ std::string comparison_csv(const Comparison& c) {
   std::string out =
       "series,entity,date,base_median,whatif_median,difference_median,difference_p05,"
       "difference_p95,ratio,beyond_noise,units,pairing,p_positive,p_negative,driver_1,"
-      "rank_correlation_1,driver_2,rank_correlation_2,driver_3,rank_correlation_3\n";
+      "rank_correlation_1,driver_2,rank_correlation_2,driver_3,rank_correlation_3,"
+      "parameter_share\n";
   const std::string pairing = c.paired ? "paired" : "unpaired";
   for (const ComparisonRow& r : c.rows) {
     const DifferenceBand& d = r.difference;
@@ -622,7 +682,7 @@ std::string comparison_csv(const Comparison& c) {
       out += k < r.drivers.size()
                  ? "," + csv_field(r.drivers[k].parameter) + "," + full(r.drivers[k].rank_correlation)
                  : std::string(",,");
-    out += "\n";
+    out += "," + full(r.parameter_share) + "\n";
   }
   return out;
 }

@@ -73,6 +73,9 @@ struct ComparisonRow {
   DifferenceBand difference;
   double ratio = 0.0;  // whatif_median / base_median; NaN unless both are finite, same sign, ≠ 0
   std::vector<Driver> drivers;  // paired, with shared draws: the 3 largest |rank correlation|
+  // Paired, with shared draws: the share (0 to 1) of the difference's spread that the draws
+  // explain (adjusted R² of a rank regression); the rest is noise and interactions. NaN else.
+  double parameter_share = std::nan("");
 };
 
 struct Comparison {

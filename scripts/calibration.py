@@ -16,6 +16,11 @@ replicates and whether the fact holds. Three kinds of check:
 How each value is measured from the run file is written next to it below and in
 docs/calibration.md. `--markdown` writes the table docs/calibration.md embeds; `--check`
 exits 1 when any fact is outside its tolerance (the CTest `calibration_facts_hold` uses it).
+
+The baseline's uncertain parameters are drawn per replicate unless the run was made with
+`airace run --fixed-parameters`. On such a parameter ensemble, the checks listed in
+MEDIANS_ONLY (with the reason, also in docs/calibration.md) are reported but do not fail
+`--check`; they must hold at the medians. Any other check must hold on the ensemble too.
 Exits 2, naming the file, when it is missing, damaged (its /meta no longer matches the SHA-256
 stored with it) or not an airace run of a scenario with the baseline's labs, chips and firms.
 
@@ -41,6 +46,28 @@ import plot  # noqa: E402  (the check of /meta against its checksum is shared)
 
 EPOCH = datetime.date(1970, 1, 1)
 SHARE_NEEDED = 0.5
+
+# Checks that hold at the parameters' medians but not on the parameter ensemble, keyed by fact
+# and the start of the measure, with the reason (docs/calibration.md "Facts on the parameter
+# ensemble" says the same and gives the figures).
+MEDIANS_ONLY = {
+    ("SF4", "mean of `open_closed_gap_months` over 2024"):
+        "the 2024 open-closed gap is set by DeepSeek's pace of algorithmic progress against the "
+        "US labs' (rank correlations -0.6 and +0.46): across their ranges the gap is 6 months "
+        "at the median draw and anything from -1 to 11 months",
+    ("SF12", ""):
+        "the size of the January 2025 repricing is set by how far DeepSeek-R1's efficiency "
+        "surprises investors, that is by DeepSeek's pace (rank correlation -0.58) and the "
+        "market's elasticities: across their ranges Nvidia's day is anything from -38% to +8%, "
+        "and the historical -17% is one outcome among them",
+}
+
+
+def medians_only_reason(fact):
+    for (name, prefix), reason in MEDIANS_ONLY.items():
+        if fact.fact == name and fact.measure.startswith(prefix):
+            return reason
+    return None
 
 
 class InputError(Exception):
@@ -76,6 +103,7 @@ class Run:
             self.monthly = self.f["indicators/time_monthly"][:]
             self.weekly = self.f["chips/time_weekly"][:]
             self.daily = self.f["markets/time_trading_daily"][:]
+            self.parameter_ensemble = "uncertainty/values" in self.f
             self.countries = self.names("indicators/country")
             self.chips = self.names("chips/chip")
             self.designer = self.names("chips/designer")
@@ -553,7 +581,7 @@ def measure(run):
     return facts
 
 
-def markdown(facts, path):
+def markdown(facts, path, ensemble=False):
     lines = ["| Fact | Measured in the run | Target | Tolerance | Model: median [5–95%] | Holds |",
              "|---|---|---|---|---|---|"]
     for f in facts:
@@ -561,7 +589,7 @@ def markdown(facts, path):
         tol = f.tolerance_text() + (unit if f.kind == "band" else "")
         lines.append(f"| {f.fact}{' ' + f.statement if f.statement else ''} | {f.measure} | "
                      f"{f.target} | {tol} | {f.model_text()}{unit} | "
-                     f"{'yes' if f.holds() else '**no**'} |")
+                     f"{'yes' if f.holds() else 'at the medians only' if ensemble and medians_only_reason(f) else '**no**'} |")
     return "\n".join(lines) + "\n"
 
 
@@ -573,23 +601,29 @@ def main():
                         help="exit 1 when a fact is outside its tolerance")
     args = parser.parse_args()
     try:
-        facts = measure(Run(args.run))
+        run = Run(args.run)
+        facts = measure(run)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    width = max(len(f.measure) for f in facts)
+    ensemble = run.parameter_ensemble
     failed = [f for f in facts if not f.holds()]
+    excused = [f for f in failed if ensemble and medians_only_reason(f)]
     for f in facts:
-        mark = "ok  " if f.holds() else "FAIL"
+        mark = "ok  " if f.holds() else "med." if f in excused else "FAIL"
         print(f"{mark} {f.fact:5} {f.measure[:70]:70}  {f.model_text():32} "
               f"tolerance {f.tolerance_text()} {f.unit if f.kind == 'band' else ''}")
-    print(f"\n{len(facts) - len(failed)} of {len(facts)} checks hold; "
+    print(f"\n{'parameter ensemble (uncertain parameters drawn per replicate)' if ensemble else 'parameters fixed (noise only)'}: "
+          f"{len(facts) - len(failed)} of {len(facts)} checks hold; "
           f"{len(set(f.fact for f in facts)) - len(set(f.fact for f in failed))} of "
           f"{len(set(f.fact for f in facts))} stylized facts hold entirely")
+    if excused:
+        print(f"{len(excused)} checks marked med. hold only at the parameters' medians "
+              "(MEDIANS_ONLY, docs/calibration.md); run with --fixed-parameters to check them")
     if args.markdown:
         with open(args.markdown, "w", encoding="utf-8") as out:
-            out.write(markdown(facts, args.markdown))
-    return 1 if args.check and failed else 0
+            out.write(markdown(facts, args.markdown, ensemble))
+    return 1 if args.check and len(failed) > len(excused) else 0
 
 
 if __name__ == "__main__":

@@ -77,6 +77,7 @@ struct RunArgs {
   int threads = 0;
   bool quiet = false;
   bool force = false;
+  bool fixed_parameters = false;  // uncertain parameters at their medians: bands of noise only
 };
 
 std::string utc_now() {
@@ -289,13 +290,25 @@ std::vector<std::string> overrides_of(const RunArgs& a) {
   return o;
 }
 
+// What the bands of a run show: the parameters' uncertainty and the noise, or the noise alone.
+std::string band_kind(const Scenario& s, bool fixed_parameters) {
+  if (fixed_parameters)
+    return "noise only: uncertain parameters fixed at their medians by --fixed-parameters";
+  if (s.uncertainty.empty()) return "noise only: the scenario has no uncertain parameters";
+  return "what the model does not know and noise: " +
+         std::to_string(s.uncertainty.parameters.size()) +
+         " uncertain parameters drawn per replicate";
+}
+
 int command_run(const RunArgs& a, const std::string& command_line) {
   // --threads caps the whole command: the ensemble and the compression of the output.
   std::optional<oneapi::tbb::global_control> cap;
   if (a.threads > 0)
     cap.emplace(oneapi::tbb::global_control::max_allowed_parallelism,
                 static_cast<std::size_t>(a.threads));
-  const Scenario s = load_scenario(a.scenario, overrides_of(a));
+  const Scenario s = a.fixed_parameters
+                         ? scenario_at_medians(load_scenario(a.scenario, overrides_of(a)))
+                         : load_scenario(a.scenario, overrides_of(a));
   check_ensemble_fits(s);
   const SeriesCatalog catalog = build_catalog(s);
   check_selection(catalog, a.keep);
@@ -337,7 +350,9 @@ int command_run(const RunArgs& a, const std::string& command_line) {
         }
     }
     std::printf("\n");
-    std::printf("Headline indicators at the last date, median [5%% .. 95%%] over replicates:\n%s\n",
+    std::printf("Headline indicators at the last date, median [5%% .. 95%%] over replicates\n"
+                "(%s):\n%s\n",
+                band_kind(s, a.fixed_parameters).c_str(),
                 summarise_group(result, "indicators").c_str());
     if (const std::optional<MarketShock> shock = largest_market_shock(result))
       std::printf("Largest market shock: %s\n\n", describe_market_shock(*shock).c_str());
@@ -390,17 +405,20 @@ int command_check(const std::string& file, const std::vector<std::string>& sets)
   check_ensemble_fits(s);
   std::printf(
       "%s: OK: scenario '%s', %s to %s, %zu countries, %zu chips, %zu producers, %zu labs, "
-      "%zu clouds, %zu export rules, %lld replicates\n",
+      "%zu clouds, %zu export rules, %lld replicates, %zu uncertain parameters\n",
       file.c_str(), s.info.name.c_str(), s.info.start.iso().c_str(), s.info.end.iso().c_str(),
       s.countries.size(), s.chips.size(), s.producers.size(), s.labs.size(), s.clouds.size(),
-      s.export_rules.size(), static_cast<long long>(s.run.replicates));
+      s.export_rules.size(), static_cast<long long>(s.run.replicates),
+      s.uncertainty.parameters.size());
   return 0;
 }
 
 int command_describe(const std::string& key, bool markdown, const std::string& values_of) {
   if (!values_of.empty()) {
     const Scenario s = load_scenario(values_of, {});
-    const std::string listed = describe_values(s.resolved, key);
+    std::vector<std::pair<SourceLocation, double>> medians;
+    for (const UncertainParameter& u : s.uncertainty.parameters) medians.emplace_back(u.where, u.median);
+    const std::string listed = describe_values(s.resolved, key, medians);
     if (listed.empty()) {
       Diagnostics diags;
       diags.error({"describe", 0, 0}, key, "the scenario " + values_of + " sets no value whose key "
@@ -1094,6 +1112,9 @@ int run_cli(int argc, char** argv) {
       ->allow_extra_args(false);
   run_cmd->add_flag("-q,--quiet", run.quiet, "print only the output path (for batch jobs)");
   run_cmd->add_flag("--force", run.force, "replace the output file even if it is read-only");
+  run_cmd->add_flag("--fixed-parameters", run.fixed_parameters,
+                    "run every uncertain parameter at its median: the bands then show the "
+                    "model's noise only, not what it does not know");
 
   std::string check_file;
   std::vector<std::string> check_sets;

@@ -150,8 +150,26 @@ std::string location(const SourceLocation& w) {
   return w.line > 0 ? w.file + ":" + std::to_string(w.line) : w.file;
 }
 
+using Medians = std::vector<std::pair<SourceLocation, double>>;
+
 void walk(const ConfigNode& n, const std::string& path, const std::string& inherited_source,
-          const std::string& filter, Comments& comments, std::string& out) {
+          const std::string& filter, const Medians& medians, Comments& comments,
+          std::string& out) {
+  if (const ConfigNode* d = n.is_map() ? n.find("distribution") : nullptr; d && d->is_scalar()) {
+    if (!filter.empty() && path.find(filter) == std::string::npos) return;
+    std::string median;
+    for (const auto& [where, m] : medians)
+      if (where.file == n.where.file && where.line == n.where.line &&
+          where.column == n.where.column)
+        median = ", median " + format_number(m);
+    std::string source = comments.at(n.where);
+    if (source.empty()) source = comments.at(d->where);
+    if (source.empty()) source = comments.above(n.where);
+    if (source.empty()) source = inherited_source;
+    out += path + " ~ " + distribution_text(n) + median + " (uncertain: drawn per replicate)\n    " +
+           location(n.where) + (source.empty() ? "   source: -" : "   source: " + source) + "\n";
+    return;
+  }
   if (n.is_map()) {
     std::string source = inherited_source;
     if (const ConfigNode* s = n.find("source"); s && s->is_scalar()) source = s->scalar;
@@ -159,7 +177,7 @@ void walk(const ConfigNode& n, const std::string& path, const std::string& inher
       if (e.key == "source") continue;
       const std::string note = comments.above(e.key_where);
       walk(e.value, path.empty() ? e.key : path + "." + e.key, note.empty() ? source : note,
-           filter, comments, out);
+           filter, medians, comments, out);
     }
     return;
   }
@@ -172,8 +190,8 @@ void walk(const ConfigNode& n, const std::string& path, const std::string& inher
         const std::string name =
             id && id->is_scalar() ? "[" + id->scalar + "]" : "[" + std::to_string(i) + "]";
         const std::string note = comments.above(n.items[i].where);
-        walk(n.items[i], path + name, note.empty() ? inherited_source : note, filter, comments,
-             out);
+        walk(n.items[i], path + name, note.empty() ? inherited_source : note, filter, medians,
+             comments, out);
       }
       if (!n.items.empty()) return;
     }
@@ -195,10 +213,18 @@ void walk(const ConfigNode& n, const std::string& path, const std::string& inher
 }
 }  // namespace
 
-std::string describe_values(const ConfigNode& resolved, const std::string& filter) {
+std::string distribution_text(const ConfigNode& n) {
+  std::string s;
+  for (const ConfigEntry& e : n.entries)
+    if (e.value.is_scalar()) s += (s.empty() ? "" : ", ") + e.key + ": " + e.value.scalar;
+  return "{" + s + "}";
+}
+
+std::string describe_values(const ConfigNode& resolved, const std::string& filter,
+                            const Medians& medians) {
   Comments comments;
   std::string out;
-  walk(resolved, "", "", filter, comments, out);
+  walk(resolved, "", "", filter, medians, comments, out);
   return out;
 }
 

@@ -20,7 +20,14 @@ std::string describe_markdown(const std::vector<ParamInfo>& params);
 
 // `airace describe --values FILE`: every value a scenario sets (after extends: and --set), one
 // per line, with the file and line it is written on and its source: the comment at the end of
-// that line, else the `source:` field of the entity or section it belongs to.
-std::string describe_values(const ConfigNode& resolved, const std::string& filter);
+// that line, else the `source:` field of the entity or section it belongs to. A distribution
+// (an uncertain parameter) is one line: `key ~ {distribution: ...}, median M (uncertain)`;
+// `medians` gives each distribution's median by where it is written (from Scenario::uncertainty).
+// A distribution's mapping as written, in flow style: `{distribution: lognormal_80, p10: 0.3,
+// p90: 1.2}`.
+std::string distribution_text(const ConfigNode& distribution);
+
+std::string describe_values(const ConfigNode& resolved, const std::string& filter,
+                            const std::vector<std::pair<SourceLocation, double>>& medians = {});
 
 }  // namespace airace

@@ -215,6 +215,16 @@ Scenario scenario_with_values(const Scenario& s, std::span<const double> values)
   return out;
 }
 
+Scenario scenario_at_medians(const Scenario& s) {
+  if (s.uncertainty.empty()) return s;
+  std::vector<double> medians;
+  medians.reserve(s.uncertainty.parameters.size());
+  for (const UncertainParameter& p : s.uncertainty.parameters) medians.push_back(p.median);
+  Scenario out = scenario_from_tree(with_values(s.resolved, s.uncertainty, medians), s.file);
+  out.files_read = s.files_read;
+  return out;
+}
+
 namespace {
 Scenario finish_loading(ConfigNode tree, Diagnostics& diags, const std::string& file_name,
                         const std::vector<std::string>& overrides,

@@ -140,6 +140,10 @@ Scenario scenario_version_from_tree(ConfigNode tree, const std::string& file_nam
 // valid range: the replicate fails, it is not redrawn.
 Scenario scenario_with_values(const Scenario& s, std::span<const double> values);
 
+// `s` with every uncertain parameter fixed at its median (`airace run --fixed-parameters`):
+// a scenario without distributions, whose resolved tree (stored in the output) says so.
+Scenario scenario_at_medians(const Scenario& s);
+
 // The sections of a scenario file, each read by its own schema (sim/model/scenario_schema.cpp).
 const Schema<Scenario>& scenario_schema();
 

@@ -588,13 +588,6 @@ void build_parameters(SweepPlan& plan, const SweepDefinition& def,
         diags.error(where[i], path + ".key",
                     "the key " + e.key + " is varied twice; it was first listed at line " +
                         std::to_string(where[j].line));
-    for (const UncertainParameter& u : plan.base.uncertainty.parameters)
-      if (!e.key.empty() &&
-          (u.key == e.key || u.key.starts_with(e.key + ".") || e.key.starts_with(u.key + ".")))
-        diags.error(where[i], path + ".key",
-                    "the base scenario gives " + u.key + " as a distribution (at " + u.where.file +
-                        ":" + std::to_string(u.where.line) +
-                        "); vary it or leave it uncertain, not both");
     const std::string pattern = key_pattern(plan.base_tree, e.key);
     for (const ParamInfo& info : params)
       if (info.key == pattern) {

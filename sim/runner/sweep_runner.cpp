@@ -47,14 +47,15 @@ RunRecord run_one(const SweepPlan& plan, uint64_t run) {
   rec.run = run;
   try {
     ConfigNode tree = plan.base_tree;
-    Diagnostics diags;
-    for (const std::string& o : point_overrides(plan, point)) apply_override(tree, o, diags);
-    diags.throw_if_any();
     // The base scenario's uncertain parameters: replicate r draws the same values at every
-    // point (common random numbers), from the sweep's seed.
+    // point (common random numbers), from the sweep's seed. A parameter the design varies is
+    // drawn too, then set by the design: the design decides it.
     if (!plan.base.uncertainty.empty())
       tree = with_values(std::move(tree), plan.base.uncertainty,
                          draw_uncertain(plan.base.uncertainty, plan.seed, replicate));
+    Diagnostics diags;
+    for (const std::string& o : point_overrides(plan, point)) apply_override(tree, o, diags);
+    diags.throw_if_any();
     const Scenario s = scenario_from_tree(std::move(tree), plan.base_file.string());
     const SeriesCatalog catalog = build_catalog(s);
     for (const SweepMetric& m : plan.metrics)

@@ -192,8 +192,12 @@ Distribution lognormal_from_80_interval(double p10, double p90) {
     throw SweepError({"a lognormal 80% interval needs finite 0 < p10 < p90; got p10 " +
                       number(p10) + " and p90 " + number(p90)});
   }
-  // Geometric mean for the median: log(p10) and log(p90) are symmetric about log(median).
-  const double median = std::sqrt(p10) * std::sqrt(p90);
+  // Geometric mean for the median: log(p10) and log(p90) are symmetric about log(median). The
+  // product first, so that a round pair (0.5, 2) gives a round median (1); split where it would
+  // overflow.
+  const double product = p10 * p90;
+  const double median = std::isfinite(product) && product > 0.0 ? std::sqrt(product)
+                                                                 : std::sqrt(p10) * std::sqrt(p90);
   const double sigma = std::log(p90 / p10) / (2.0 * kZ90);
   return lognormal_distribution(median, sigma);
 }
@@ -211,6 +215,15 @@ Distribution truncated(Distribution d, double low, double high) {
                       " leaves no probability: the bounds lie outside what it can draw"});
   }
   return d;
+}
+
+double median(const Distribution& d) {
+  if (std::isinf(d.low) && std::isinf(d.high)) {
+    if (const auto* u = std::get_if<UniformShape>(&d.shape)) return 0.5 * (u->low + u->high);
+    if (const auto* n = std::get_if<NormalShape>(&d.shape)) return n->mean;
+    if (const auto* l = std::get_if<LognormalShape>(&d.shape)) return l->median;
+  }
+  return quantile(d, 0.5);
 }
 
 double quantile(const Distribution& d, double u) { return quantile_of(d, u, 1.0 - u); }

@@ -61,6 +61,9 @@ Distribution truncated(Distribution d, double low, double high);
 // Inverse CDF at u in (0, 1); u = 0 or 1 give the ends of the support.
 double quantile(const Distribution& d, double u);
 double cdf(const Distribution& d, double x);
+// The median: exactly the shape's own (the uniform's midpoint, the normal's mean, the
+// lognormal's median) when untruncated, else quantile(d, 0.5).
+double median(const Distribution& d);
 // e.g. "lognormal(median=2, sigma=0.5) truncated to [1, inf]", for records and messages.
 std::string describe(const Distribution& d);
 

@@ -211,7 +211,7 @@ struct Collector {
     const auto d = read_distribution(n, key, diags);
     if (!ok || !d) return;  // the schema is not asked about this key: its error is above
     p.distribution = *d;
-    p.median = quantile(*d, 0.5);
+    p.median = median(*d);
     if (p.integer) p.median = std::round(p.median);
     ConfigNode median;
     median.kind = ConfigNode::Kind::scalar;

@@ -224,7 +224,7 @@ TEST_CASE("compare CSV has a header and one row per series entity and date") {
   CHECK(csv.rfind("series,entity,date,base_median,whatif_median,difference_median,difference_p05,"
                   "difference_p95,ratio,beyond_noise,units,pairing,p_positive,p_negative,"
                   "driver_1,rank_correlation_1,driver_2,rank_correlation_2,driver_3,"
-                  "rank_correlation_3\n",
+                  "rank_correlation_3,parameter_share\n",
                   0) == 0);
   std::size_t lines = 0;
   for (char ch : csv) lines += ch == '\n' ? 1 : 0;
@@ -239,7 +239,7 @@ TEST_CASE("compare CSV has a header and one row per series entity and date") {
   std::size_t used = 0;
   CHECK(std::stod(rest, &used) == row->base_median);
   // A run against itself: no replicate differs either way; no uncertain parameters.
-  CHECK(rest.substr(used) == "," + rest.substr(0, used) + ",0,0,0,1,0,H100e,paired,0,0,,,,,,");
+  CHECK(rest.substr(used) == "," + rest.substr(0, used) + ",0,0,0,1,0,H100e,paired,0,0,,,,,,,");
 }
 
 TEST_CASE("compare leaves out and names series it cannot pair up") {
@@ -363,6 +363,50 @@ TEST_CASE("compare names the uncertain parameters that drive a what-if's effect"
   CHECK(input_error_of([&] {
           compare_runs(base, whatif, {.periods = {"2023"}});
         }).find("expected FROM:TO") != std::string::npos);
+}
+
+TEST_CASE("compare says how much of an effect's spread the parameters drive and how much is noise") {
+  TempDir dir;
+  const auto draw = [](std::size_t r, std::size_t p) {
+    const double u = static_cast<double>((r * 7 + 3) % 40) / 40.0;
+    const double v = static_cast<double>((r * 13 + 5) % 40) / 40.0;
+    return p == 0 ? u : v;
+  };
+  // Noise that has nothing to do with the draws: a scrambled replicate number.
+  const auto noise = [](std::size_t r) {
+    return static_cast<double>((r * 2654435761u) % 1000) / 1000.0;
+  };
+  RunSpec spec;
+  spec.replicates = 40;
+  spec.parameters = {"strength", "other"};
+  spec.draw = draw;
+  const fs::path base = write_run(dir / "base.h5", spec, base_value);
+  const auto whatif_with = [&](const std::string& name, double from_strength, double from_noise) {
+    return write_run(dir / name, spec, [=](int s, std::size_t r, std::size_t t, std::size_t e) {
+      return base_value(s, r, t, e) +
+             (s == 0 ? from_strength * draw(r, 0) + from_noise * noise(r) : 0.0);
+    });
+  };
+  const CompareOptions at = {.series = {"indicators/us_cn_gap_months"}, .dates = {"2023-12"}};
+  const auto share_of = [&](const fs::path& whatif) {
+    const Comparison c = compare_runs(base, whatif, at);
+    REQUIRE(c.rows.size() == 1);
+    return c.rows[0].parameter_share;
+  };
+  // All from the parameter, all from the noise, and half and half.
+  CHECK(share_of(whatif_with("param.h5", 4.0, 0.0)) == doctest::Approx(1.0));
+  CHECK(share_of(whatif_with("noise.h5", 0.0, 4.0)) < 0.2);
+  const double mixed = share_of(whatif_with("mixed.h5", 4.0, 4.0));
+  CHECK(mixed > 0.25);
+  CHECK(mixed < 0.85);
+  const Comparison c = compare_runs(base, whatif_with("mixed.h5", 4.0, 4.0), at);
+  CHECK(comparison_table(c).find("from parameters") != std::string::npos);
+  // Without uncertain parameters there is nothing to attribute.
+  RunSpec plain;
+  const fs::path b0 = write_run(dir / "b0.h5", plain, base_value);
+  const Comparison none = compare_runs(b0, b0, at);
+  REQUIRE(none.rows.size() == 1);
+  CHECK(std::isnan(none.rows[0].parameter_share));
 }
 
 }  // namespace compare_test

@@ -112,6 +112,37 @@ TEST_CASE("uncertain parameters are drawn per replicate and failed replicates ar
   CHECK(text.find("is out of range") != std::string::npos);
 }
 
+TEST_CASE("run --fixed-parameters runs every uncertain parameter at its median and says so") {
+  TempDir dir;
+  const std::string drawn = (dir.path / "drawn.h5").string();
+  const std::string fixed = (dir.path / "fixed.h5").string();
+  const Outcome d = run("run tests/data/small_uncertain.yaml -o '" + drawn + "'", dir);
+  REQUIRE(d.status == 0);
+  CHECK(d.out.find("what the model does not know and noise: 3 uncertain parameters") !=
+        std::string::npos);
+  const Outcome f =
+      run("run tests/data/small_uncertain.yaml --fixed-parameters -o '" + fixed + "'", dir);
+  REQUIRE(f.status == 0);
+  CHECK(f.out.find("noise only: uncertain parameters fixed at their medians") != std::string::npos);
+  CHECK(f.out.find("replicates failed") == std::string::npos);  // nothing drawn, nothing fails
+  // The file holds no draws, and its scenario has the medians written in: running the stored
+  // scenario gives the same file, as running the medians by hand does.
+  const airace::RunFile file = airace::open_run_file(fixed);
+  CHECK(file.meta.resolved_scenario_yaml.find("distribution") == std::string::npos);
+  CHECK(std::system(("h5ls '" + fixed + "/uncertainty' >/dev/null 2>&1").c_str()) != 0);
+  const fs::path medians = dir.path / "medians.yaml";
+  std::ofstream(medians) << "extends: " << std::string(AIRACE_SOURCE_DIR)
+                         << "/tests/data/small.yaml\nrun: {replicates: 6}\n"
+                            "labs:\n  - id: cn_lab\n"
+                            "    efficiency_growth_per_year: 3.3541019662496847\n"
+                            "    talent: 1.5\nallies:\n  alignment: 0.8\n";
+  const std::string by_hand = (dir.path / "by_hand.h5").string();
+  REQUIRE(run("run '" + medians.string() + "' -q -o '" + by_hand + "'", dir).status == 0);
+  const std::string diff =
+      "h5diff --exclude-path /meta '" + fixed + "' '" + by_hand + "' >/dev/null";
+  CHECK(std::system(diff.c_str()) == 0);
+}
+
 TEST_CASE("the scenario stored in an output file reproduces that output") {
   TempDir dir;
   const std::string first = (dir.path / "first.h5").string();
@@ -414,7 +445,7 @@ TEST_CASE("airace compare of a run with itself shows no difference beyond noise"
   REQUIRE(rows.size() > 1);
   for (std::size_t i = 1; i < rows.size(); ++i) {
     const std::vector<std::string> f = csv_fields(rows[i]);
-    REQUIRE(f.size() == 20);
+    REQUIRE(f.size() == 21);
     CAPTURE(rows[i]);
     CHECK(f[9] == "0");                    // beyond_noise
     CHECK((f[5] == "0" || f[5].empty()));  // difference_median (empty: NaN throughout)
@@ -443,7 +474,8 @@ TEST_CASE("airace compare writes one CSV row per indicator entity and date") {
   CHECK(rows[0] ==
         "series,entity,date,base_median,whatif_median,difference_median,difference_p05,"
         "difference_p95,ratio,beyond_noise,units,pairing,p_positive,p_negative,driver_1,"
-        "rank_correlation_1,driver_2,rank_correlation_2,driver_3,rank_correlation_3");
+        "rank_correlation_1,driver_2,rank_correlation_2,driver_3,rank_correlation_3,"
+        "parameter_share");
   CHECK(rows.size() == 1 + expected);
   CHECK(slurp(csv).find("indicators/compute_h100e,CN,2022-06-01,") != std::string::npos);
   CHECK(slurp(csv).find("indicators/compute_h100e,CN,2022-12-01,") != std::string::npos);
@@ -462,7 +494,7 @@ TEST_CASE("airace compare finds less smuggling into China under stronger enforce
   const std::vector<std::string> rows = lines_of(slurp(csv));
   REQUIRE(rows.size() == 2);
   const std::vector<std::string> f = csv_fields(rows[1]);
-  REQUIRE(f.size() == 20);
+  REQUIRE(f.size() == 21);
   CHECK(f[0] == "indicators/cn_smuggled_h100e");
   CHECK(f[2] == "2022-12-01");
   CHECK(std::stod(f[4]) < std::stod(f[3]));  // what-if median below base median
