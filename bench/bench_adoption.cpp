@@ -116,7 +116,8 @@ int main(int argc, char** argv) {
       const double generate =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       n = static_cast<double>(every.setup.n_adopters);
-      const double bytes = static_cast<double>(every.population.bytes()) + 2.0 * n;  // + choices
+      // + two choice buffers (1 byte each), next revisions (4) and the queue (4)
+      const double bytes = static_cast<double>(every.population.bytes()) + 10.0 * n;
       std::printf(
           "adopters %.0f, options %zu (%zu labs x closed/open + none), peers %lld, "
           "segments %zu, %d ticks (best tick timed)\n",
@@ -124,7 +125,7 @@ int main(int argc, char** argv) {
           ticks);
       std::printf("population + network generated in %.2f s (%.0f ns per adopter)\n", generate,
                   1e9 * generate / n);
-      std::printf("memory: %.1f bytes per adopter (population, network, choices), %.0f MiB\n",
+      std::printf("memory: %.1f bytes per adopter (population, network, choices, revisions), %.0f MiB\n",
                   bytes / n, bytes / (1024.0 * 1024.0));
       for (std::size_t i = 0; i < counts.size(); ++i)
         all[i] = seconds_per_tick(every, counts[i], ticks, digest[i]);
