@@ -1,10 +1,15 @@
 #include "agents/adoption.hpp"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <memory>
 #include <numeric>
+#include <stdexcept>
 
 #include "agents/chips.hpp"
 #include "sim/core/parallel.hpp"
@@ -15,8 +20,6 @@ namespace {
 constexpr double kSecondsPerYear = 365.25 * 86400.0;
 // Adopters per task of the parallel loops; also the blocks whose tallies are summed in order.
 constexpr std::size_t kAdopterBlock = 16384;
-// How many adopters ahead the hot loop prefetches the choices of peers (hides a cache miss).
-constexpr std::size_t kPrefetchAhead = 16;
 
 }  // namespace
 
@@ -509,7 +512,55 @@ Offer build_offer(const AdoptionSetup& s, const ModelsOnOffer& models,
   return o;
 }
 
-AdoptionState initial_adoption_state(const AdoptionSetup& s) {
+namespace {
+
+// docs/model.md §"Adoption: choice": an adopter's random numbers for one tick are one 64-bit
+// word of a Philox block shared by four adopters (counter: step, adopters a / 4; word a % 4), so
+// that every word of a block computed is used. Step 0 holds the first waiting times; tick i
+// uses step i + 1.
+constexpr std::size_t kAdoptersPerRandomBlock = 4;
+
+std::array<uint64_t, 4> random_block(StreamKey key, uint64_t step, std::size_t quad) {
+  RandomStream rng(key, step, quad);
+  return {rng.next_u64(), rng.next_u64(), rng.next_u64(), rng.next_u64()};
+}
+
+// −ln u for u = (bits + 1/2) / 2^32 in (0, 1), bits the low 32 of `word`: an exponential
+// waiting time with mean 1, in double precision, for one adopter (double, uint64_t) or for 16
+// in SIMD lanes (LaneDoubles, LaneWords). Written out rather than std::log so that it
+// vectorises and does not depend on which variant of the C library's log the processor
+// selects: u = m · 2^e with m in [√½, √2), ln m = 2 atanh s with s = (m − 1)/(m + 1), by its
+// series to s^13 (relative error below 1e-12). Integers become doubles through the bits of
+// 2^52 + i (exact), which vectorises on every instruction set.
+// (Vectors pass by reference: passing them by value would depend on the instruction set's ABI.)
+template <class Doubles, class Words>
+[[gnu::always_inline]] inline void exponential_from_bits(const Words& word, Doubles& out) {
+  constexpr uint64_t kTwo52Bits = 0x4330'0000'0000'0000ULL;
+  constexpr double kTwo52 = 0x1.0p52;
+  const Doubles x =
+      (__builtin_bit_cast(Doubles, (word & 0xffff'ffffULL) | kTwo52Bits) - kTwo52) + 0.5;  // u · 2^32
+  const Words b = __builtin_bit_cast(Words, x);
+  const Doubles biased = __builtin_bit_cast(Doubles, (b >> 52) | kTwo52Bits) - kTwo52;  // x > 0
+  const Doubles m0 =
+      __builtin_bit_cast(Doubles, (b & 0x000f'ffff'ffff'ffffULL) | 0x3ff0'0000'0000'0000ULL);
+  const Doubles halved = m0 * 0.5;
+  const Doubles m = m0 > 1.41421356237309505 ? halved : m0;
+  const Doubles e1 = biased - 1022.0, e0 = biased - 1023.0;
+  const Doubles e = m0 > 1.41421356237309505 ? e1 : e0;  // u · 2^32 = m · 2^e
+  const Doubles s = (m - 1.0) / (m + 1.0);
+  const Doubles s2 = s * s;
+  const Doubles series =
+      1.0 +
+      s2 * (1.0 / 3 + s2 * (1.0 / 5 + s2 * (1.0 / 7 + s2 * (1.0 / 9 + s2 * (1.0 / 11 + s2 / 13)))));
+  out = (32.0 - e) * 0.693147180559945309 - 2.0 * s * series;
+}
+
+// The pick's uniform on [0, 1) from the word's top 24 bits (the waiting time uses the low 32).
+float pick_uniform(uint64_t word) { return static_cast<float>(word >> 40) * 0x1.0p-24f; }
+
+}  // namespace
+
+AdoptionState initial_adoption_state(const AdoptionSetup& s, StreamKey key) {
   AdoptionState st;
   st.choice.assign(s.n_adopters, static_cast<uint8_t>(kNoModel));
   st.adopters.assign(s.n_segments * s.n_options, 0.0);
@@ -517,30 +568,220 @@ AdoptionState initial_adoption_state(const AdoptionSetup& s) {
   for (std::size_t seg = 0; seg < s.n_segments; ++seg)
     st.adopters[seg * s.n_options] =
         static_cast<double>(s.segment_begin[seg + 1] - s.segment_begin[seg]);
+  // docs/model.md §"Adoption: choice": every adopter's first revision, a waiting time from 0.
+  key.stream = kAdoptionChoiceStream;
+  st.revision_due.resize(s.n_adopters);
+  const std::size_t quads = (s.n_adopters + kAdoptersPerRandomBlock - 1) / kAdoptersPerRandomBlock;
+  parallel_for_each_index(
+      (quads + kAdopterBlock - 1) / kAdopterBlock, 1, [&](std::size_t block) {
+        const std::size_t end = std::min(quads, (block + 1) * kAdopterBlock);
+        for (std::size_t q = block * kAdopterBlock; q < end; ++q) {
+          const std::array<uint64_t, 4> words = random_block(key, 0, q);
+          for (std::size_t i = 0; i < kAdoptersPerRandomBlock; ++i)
+            if (const std::size_t a = q * kAdoptersPerRandomBlock + i; a < s.n_adopters) {
+              double wait = 0.0;
+              exponential_from_bits(words[i], wait);
+              st.revision_due[a] = static_cast<float>(wait);
+            }
+        }
+      });
   return st;
 }
 
 namespace {
 
-// e^x for x <= 0 in single precision, written so that the compiler vectorises the loops that
-// call it (no library call): x = n ln 2 + r with |r| <= ln2/2, e^r by its Taylor polynomial
-// (degree 5: relative error < 3e-6, far below what a choice probability needs).
-inline float exp_nonpositive(float x) {
-  const float keep = x > -87.0f ? 1.0f : 0.0f;  // e^x below e^-87 counts as 0
-  x = x > -87.0f ? x : -87.0f;
-  const float t = x * 1.44269504088896341f;
+// Reconsidering adopters of one country go through the choice 16 at a time, one per SIMD lane
+// (structure of arrays). Every operation of the kernel acts on lanes, and none mixes lanes, so
+// each adopter's arithmetic is the same sequence of IEEE operations whatever the vector width.
+// This file is compiled with -ffp-contract=off (no fused multiply-add), so the baseline, AVX2
+// and AVX-512 builds of the kernel agree bit for bit.
+constexpr std::size_t kLanes = 16;
+
+// The inputs of up to 16 adopters of one country, and their picks.
+struct alignas(64) LaneGroup {
+  float capability_weight[kLanes], need[kLanes], price_weight[kLanes], self_hosting[kLanes];
+  float trust_us[kLanes], trust_cn[kLanes], censorship[kLanes], switching[kLanes];
+  float peer_weight[kLanes], pick[kLanes];
+  int32_t current_slot[kLanes];  // slot of the model in use and still on offer; 0: none
+  uint64_t word[kLanes];         // random bits: the low 32 give the waiting time
+  int32_t chosen_slot[kLanes];   // out
+  double wait[kLanes];           // out: waiting time to the next revision, expected revisions
+  // [slot][lane] peers that used the slot's option at the previous tick
+  alignas(64) uint8_t peer_count[kMaxOptions + 1][kLanes];
+  // [slot][lane] scratch: utilities, then cumulative weights
+  alignas(64) float weight[kMaxOptions + 1][kLanes];
+};
+
+// The offer of one country, slots 0..n_available.
+struct CountryOffer {
+  const float *base, *capability, *log_price, *self_hosted, *trust_us, *trust_cn, *controls;
+  std::size_t n_available;
+  float inv_noise;
+};
+
+// e^x for x <= 0 in single precision, lane by lane (no library call): x = n ln 2 + r with
+// |r| <= ln2/2, e^r by its Taylor polynomial (degree 5: relative error < 3e-6, far below what a
+// choice probability needs). In place: vectors pass by reference, as by value their ABI would
+// depend on the instruction set.
+template <class Floats, class Ints>
+[[gnu::always_inline]] inline void exp_nonpositive(Floats& v) {
+  const Floats zero = {}, one = zero + 1.0f, floor = zero - 87.0f;
+  const Floats keep = v > floor ? one : zero;  // e^x below e^-87 counts as 0
+  const Floats x = v > floor ? v : floor;
+  const Floats t = x * 1.44269504088896341f;
   constexpr float kRound = 12582912.0f;  // 1.5 × 2^23: adding it rounds to an integer
-  const float n = (t + kRound) - kRound;
-  const float r = (t - n) * 0.693147180559945309f;
-  const float p =
+  const Floats n = (t + kRound) - kRound;
+  const Floats r = (t - n) * 0.693147180559945309f;
+  const Floats p =
       1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120)))));
-  const int32_t e = static_cast<int32_t>(n) + 127;
-  return keep * p * std::bit_cast<float>(e << 23);
+  const Ints e = __builtin_convertvector(n, Ints) + 127;
+  v = keep * p * __builtin_bit_cast(Floats, e << 23);
 }
 
-}  // namespace
+// docs/model.md §"Adoption: choice", for the 16 lanes of `g`, `W` lanes at a time (the floats
+// of one register: 4 for SSE2, 8 for AVX2, 16 for AVX-512): utilities, their logit weights
+// (relative to each adopter's best option), cumulative sums, the inverse-CDF pick, and the
+// waiting time to the next revision.
+template <std::size_t W>
+struct Register;  // the vector types of one register of W floats
+#define AIRACE_REGISTER(W)                                                  \
+  template <>                                                               \
+  struct Register<W> {                                                      \
+    typedef float Floats __attribute__((vector_size(4 * W)));               \
+    typedef int32_t Ints __attribute__((vector_size(4 * W)));               \
+    typedef uint8_t Bytes __attribute__((vector_size(W)));                  \
+    typedef double Doubles __attribute__((vector_size(4 * W))); /* W / 2 */ \
+    typedef uint64_t Words __attribute__((vector_size(4 * W)));             \
+  };
+AIRACE_REGISTER(4)
+AIRACE_REGISTER(8)
+AIRACE_REGISTER(16)
+#undef AIRACE_REGISTER
 
-namespace {
+template <std::size_t W>
+[[gnu::always_inline]] inline void choose_lanes_body(const CountryOffer& o, LaneGroup& g) {
+  using Floats = typename Register<W>::Floats;
+  using Ints = typename Register<W>::Ints;
+  using Bytes = typename Register<W>::Bytes;
+  using Doubles = typename Register<W>::Doubles;
+  using Words = typename Register<W>::Words;
+  const std::size_t m = o.n_available;
+  for (std::size_t c = 0; c < kLanes; c += W) {
+    Floats wc, need, wp, sh, tu, tc, ce, sw, pw, pick;
+    Ints current;
+    __builtin_memcpy(&wc, g.capability_weight + c, sizeof wc);
+    __builtin_memcpy(&need, g.need + c, sizeof need);
+    __builtin_memcpy(&wp, g.price_weight + c, sizeof wp);
+    __builtin_memcpy(&sh, g.self_hosting + c, sizeof sh);
+    __builtin_memcpy(&tu, g.trust_us + c, sizeof tu);
+    __builtin_memcpy(&tc, g.trust_cn + c, sizeof tc);
+    __builtin_memcpy(&ce, g.censorship + c, sizeof ce);
+    __builtin_memcpy(&sw, g.switching + c, sizeof sw);
+    __builtin_memcpy(&pw, g.peer_weight + c, sizeof pw);
+    __builtin_memcpy(&pick, g.pick + c, sizeof pick);
+    __builtin_memcpy(&current, g.current_slot + c, sizeof current);
+    const Floats zero = {};
+    __builtin_memcpy(&g.weight[0][c], &zero, sizeof zero);  // no model
+    Floats top = zero;
+    for (std::size_t j = 1; j <= m; ++j) {
+      // U = base + w_cap·C − w_price·ln p + self-hosting + trust − censorship × controls
+      //     + peer_weight × peer share (+ switching cost if in use)
+      Bytes count;
+      __builtin_memcpy(&count, &g.peer_count[j][c], sizeof count);
+      const Floats peers = __builtin_convertvector(count, Floats);
+      Floats u = o.base[j] + wc * o.capability[j] + need - wp * o.log_price[j] +
+                 sh * o.self_hosted[j] + tu * o.trust_us[j] + tc * o.trust_cn[j] -
+                 ce * o.controls[j] + pw * peers;
+      u = current == static_cast<int32_t>(j) ? u + sw : u;
+      top = top < u ? u : top;
+      __builtin_memcpy(&g.weight[j][c], &u, sizeof u);
+    }
+    // Cumulative weights, then an inverse-CDF draw: the same distribution as the argmax of
+    // utility plus Gumbel(0, taste_noise) shocks, with one uniform instead of one per option.
+    Floats cum = zero;
+    for (std::size_t j = 0; j <= m; ++j) {
+      Floats w;
+      __builtin_memcpy(&w, &g.weight[j][c], sizeof w);
+      w = (w - top) * o.inv_noise;
+      exp_nonpositive<Floats, Ints>(w);
+      cum = cum + w;
+      __builtin_memcpy(&g.weight[j][c], &cum, sizeof cum);
+    }
+    const Floats threshold = pick * cum;
+    Ints below = {};
+    for (std::size_t j = 0; j < m; ++j) {
+      Floats w;
+      __builtin_memcpy(&w, &g.weight[j][c], sizeof w);
+      below -= w <= threshold;  // a true lane is −1
+    }
+    __builtin_memcpy(g.chosen_slot + c, &below, sizeof below);
+    for (std::size_t h = c; h < c + W; h += W / 2) {
+      Words word;
+      Doubles wait;
+      __builtin_memcpy(&word, g.word + h, sizeof word);
+      exponential_from_bits(word, wait);
+      __builtin_memcpy(g.wait + h, &wait, sizeof wait);
+    }
+  }
+}
+
+// The kernel for each instruction set; the body is the same source, inlined into each.
+void choose_lanes_baseline(const CountryOffer& o, LaneGroup& g) { choose_lanes_body<4>(o, g); }
+#if defined(__x86_64__)
+#define AIRACE_X86_KERNELS 1
+#if defined(__clang__)
+#define AIRACE_AVX512_TARGET "avx512f,avx512bw,avx512vl,avx512dq"
+#else  // GCC otherwise keeps to 256-bit vectors on some processors
+#define AIRACE_AVX512_TARGET "avx512f,avx512bw,avx512vl,avx512dq,prefer-vector-width=512"
+#endif
+[[gnu::target("avx2")]] void choose_lanes_avx2(const CountryOffer& o, LaneGroup& g) {
+  choose_lanes_body<8>(o, g);
+}
+[[gnu::target(AIRACE_AVX512_TARGET)]] void choose_lanes_avx512(const CountryOffer& o,
+                                                              LaneGroup& g) {
+  choose_lanes_body<16>(o, g);
+}
+#endif
+
+using ChooseLanes = void (*)(const CountryOffer&, LaneGroup&);
+
+ChooseLanes kernel_function(ChoiceKernel k) {
+#if AIRACE_X86_KERNELS
+  switch (k) {
+    case ChoiceKernel::avx512: return &choose_lanes_avx512;
+    case ChoiceKernel::avx2: return &choose_lanes_avx2;
+    case ChoiceKernel::baseline: break;
+  }
+#endif
+  (void)k;
+  return &choose_lanes_baseline;
+}
+
+bool kernel_runs_here(ChoiceKernel k) {
+#if AIRACE_X86_KERNELS
+  switch (k) {
+    case ChoiceKernel::avx512:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+    case ChoiceKernel::avx2: return __builtin_cpu_supports("avx2");
+    case ChoiceKernel::baseline: break;
+  }
+#endif
+  return k == ChoiceKernel::baseline;
+}
+
+std::atomic<int> forced_kernel{-1};  // -1: the best this processor runs
+
+ChooseLanes selected_kernel() {
+  const int forced = forced_kernel.load(std::memory_order_relaxed);
+  if (forced >= 0) return kernel_function(static_cast<ChoiceKernel>(forced));
+  static const ChooseLanes best = kernel_function(choice_kernels_available().back());
+  return best;
+}
+
+// How many adopters ahead, in the queue of those reconsidering, the choices of their peers are
+// fetched (a cache miss each: peers outside the neighbourhood sit anywhere in memory).
+constexpr std::size_t kPrefetchAhead = 32;
 
 // What every block of one step shares.
 struct ChoiceStep {
@@ -549,97 +790,144 @@ struct ChoiceStep {
   const Offer& offer;
   const uint8_t* prev;  // [adopter] choices of the previous tick
   uint8_t* next;        // [adopter] choices of this tick
+  float* due;           // [adopter] next revision, in expected revisions since the start
+  uint32_t* queue;      // [adopter] scratch: the adopters that reconsider, block by block
   StreamKey key;
-  const Tick& tick;
-  double p_revise;
+  uint64_t random_step;  // Philox step of this tick
+  double hazard;         // expected revisions per adopter since the start, after this tick
   float inv_noise;
+  ChooseLanes kernel;
 };
 
-// One block of adopters: choices, and the block's tallies ([segment * n_options + option]).
+// One block of adopters: who reconsiders, their choices, and the block's tallies
+// ([segment * n_options + option]).
 void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, double* adopters,
-                  double* sizes) {
+                  double* sizes, LaneGroup& g) {
   const AdoptionSetup& s = c.s;
   const Population& pop = c.pop;
   const Offer& offer = c.offer;
-  const AdoptionModelParams& m = s.params;
   const std::size_t no = s.n_options;
   const uint8_t* const prev = c.prev;
-  const float inv_noise = c.inv_noise;
-  float peer_count[kMaxOptions + 4] = {};
-  float u[kMaxOptions + 4];
-  float cum[kMaxOptions + 4];
-  for (std::size_t a = begin; a < end; ++a) {
-    // Peers outside the neighbourhood sit anywhere in memory: fetch their choices early.
-    if (a + kPrefetchAhead < end)
-      for (uint32_t q = pop.peer_begin[a + kPrefetchAhead];
-           q < pop.peer_begin[a + kPrefetchAhead + 1]; ++q)
-        __builtin_prefetch(&prev[pop.peers[q]]);
+
+  // Who reconsiders: those whose waiting time is up, and those whose option was withdrawn.
+  // Everyone else keeps its option. Segments, and so countries, are contiguous.
+  uint32_t* const queue = c.queue + begin;
+  std::size_t queued = 0;
+  for (std::size_t a = begin; a < end;) {
     const std::size_t seg = pop.segment[a];
-    const std::size_t k = s.segment_country[seg];
+    const std::size_t run_end = std::min<std::size_t>(end, s.segment_begin[seg + 1]);
+    const uint8_t* const slot_of = &offer.option_slot[s.segment_country[seg] * no];
+    for (; a < run_end; ++a) {
+      const uint8_t current = prev[a];
+      const bool withdrawn = current != kNoModel && slot_of[current] == 0;
+      c.next[a] = current;
+      queue[queued] = static_cast<uint32_t>(a);
+      queued += (withdrawn || static_cast<double>(c.due[a]) <= c.hazard) ? 1 : 0;
+    }
+  }
+
+  // Their lists of peers, all at once: independent loads that overlap (the queue skips most
+  // adopters at the usual revision rate, so the hardware's prefetching sees no stream), and
+  // that stay in cache for the pass below (16384 adopters' lists: 512 KiB at 8 peers).
+
+  // The reconsidering adopters, in groups of up to 16 of one country.
+  std::size_t cached_quad = SIZE_MAX;
+  std::array<uint64_t, 4> words{};
+  for (std::size_t first = 0; first < queued;) {
+    const std::size_t k = s.segment_country[pop.segment[queue[first]]];
     const std::size_t row = k * no;
     const uint8_t* const slot_of = &offer.option_slot[row];
-    const uint8_t current = prev[a];
-    uint8_t chosen = current;
-    RandomStream rng(c.key, c.tick.index, a);
-    const bool withdrawn = current != kNoModel && slot_of[current] == 0;
-    if (withdrawn || rng.uniform() < c.p_revise) {
-      // docs/model.md §"Adoption: choice": U = base + w_cap·C − w_price·ln p + self-hosting
-      // + trust − censorship × controls + peer_weight × peer share (+ switching cost if in use)
-      const std::size_t m_opts = offer.n_available[k];
+    const std::size_t m_opts = offer.n_available[k];
+    std::size_t lanes = 0;
+    for (; lanes < kLanes && first + lanes < queued; ++lanes) {
+      const std::size_t i = first + lanes;
+      const std::size_t a = queue[i];
+      if (s.segment_country[pop.segment[a]] != k) break;
+      if (i + 2 * kPrefetchAhead < queued)
+        __builtin_prefetch(&pop.peers[pop.peer_begin[queue[i + 2 * kPrefetchAhead]]]);
+      if (i + kPrefetchAhead < queued) {
+        const uint32_t ahead = queue[i + kPrefetchAhead];
+        for (uint32_t q = pop.peer_begin[ahead]; q < pop.peer_begin[ahead + 1]; ++q)
+          __builtin_prefetch(&prev[pop.peers[q]]);
+      }
       const uint32_t p0 = pop.peer_begin[a];
       const uint32_t p1 = pop.peer_begin[a + 1];
-      for (uint32_t q = p0; q < p1; ++q) peer_count[slot_of[prev[pop.peers[q]]]] += 1.0f;
-      const float peer_w =
-          p1 > p0 ? static_cast<float>(m.peer_weight) / static_cast<float>(p1 - p0) : 0.0f;
-      const float wc = pop.capability_weight[a], need = pop.need_utility[a];
-      const float wp = pop.price_weight[a], sh = pop.self_hosting[a];
-      const float tu = pop.trust_us[a], tc = pop.trust_cn[a], ce = pop.censorship[a];
-      const float* base = &offer.base_utility[row];
-      const float* cap = &offer.slot_capability[row];
-      const float* lp = &offer.log_price[row];
-      const float* self = &offer.self_hosted[row];
-      const float* wus = &offer.trust_us_weight[row];
-      const float* wcn = &offer.trust_cn_weight[row];
-      const float* cc = &offer.content_controls[row];
-      u[0] = 0.0f;
-      for (std::size_t j = 1; j <= m_opts; ++j)
-        u[j] = base[j] + wc * cap[j] + need - wp * lp[j] + sh * self[j] + tu * wus[j] +
-               tc * wcn[j] - ce * cc[j] + peer_w * peer_count[j];
-      if (current != kNoModel && !withdrawn) u[slot_of[current]] += pop.switching[a];
-      // Slots past the last option are padding (probability 0), so that the loops below run
-      // over whole vectors; maxima and sums go in four fixed lanes, the same for every adopter.
-      const std::size_t padded = (m_opts + 4) & ~std::size_t{3};
-      for (std::size_t j = m_opts + 1; j < padded; ++j) u[j] = -1e30f;
-      float top4[4] = {u[0], u[1 % padded], u[2 % padded], u[3 % padded]};
-      for (std::size_t j = 4; j < padded; j += 4)
-        for (std::size_t l = 0; l < 4; ++l) top4[l] = top4[l] < u[j + l] ? u[j + l] : top4[l];
-      const float top = std::max(std::max(top4[0], top4[1]), std::max(top4[2], top4[3]));
-      for (std::size_t j = 0; j < padded; ++j) u[j] = exp_nonpositive((u[j] - top) * inv_noise);
-      // Cumulative weights, block of four by block of four (short dependency chains), then an
-      // inverse-CDF draw: the same distribution as the argmax of utility plus Gumbel(0,
-      // taste_noise) shocks, with one uniform instead of one per option.
-      float base_sum = 0.0f;
-      for (std::size_t j = 0; j < padded; j += 4) {
-        const float c0 = u[j], c1 = c0 + u[j + 1], c2 = c1 + u[j + 2], c3 = c2 + u[j + 3];
-        cum[j] = base_sum + c0;
-        cum[j + 1] = base_sum + c1;
-        cum[j + 2] = base_sum + c2;
-        cum[j + 3] = base_sum + c3;
-        base_sum += c3;
+      for (uint32_t q = p0; q < p1; ++q) ++g.peer_count[slot_of[prev[pop.peers[q]]]][lanes];
+      g.peer_weight[lanes] =
+          p1 > p0 ? static_cast<float>(s.params.peer_weight) / static_cast<float>(p1 - p0) : 0.0f;
+      g.capability_weight[lanes] = pop.capability_weight[a];
+      g.need[lanes] = pop.need_utility[a];
+      g.price_weight[lanes] = pop.price_weight[a];
+      g.self_hosting[lanes] = pop.self_hosting[a];
+      g.trust_us[lanes] = pop.trust_us[a];
+      g.trust_cn[lanes] = pop.trust_cn[a];
+      g.censorship[lanes] = pop.censorship[a];
+      g.switching[lanes] = pop.switching[a];
+      g.current_slot[lanes] = prev[a] == kNoModel ? 0 : slot_of[prev[a]];  // 0 if withdrawn
+      const std::size_t quad = a / kAdoptersPerRandomBlock;
+      if (quad != cached_quad) {
+        words = random_block(c.key, c.random_step, quad);
+        cached_quad = quad;
       }
-      const float pick = static_cast<float>(rng.uniform()) * base_sum;
-      uint32_t below = 0;
-      for (std::size_t j = 0; j < m_opts; ++j) below += cum[j] <= pick ? 1u : 0u;
-      chosen = offer.slot_option[row + below];
-      for (std::size_t j = 0; j < padded; ++j) peer_count[j] = 0.0f;
+      const uint64_t word = words[a % kAdoptersPerRandomBlock];
+      g.pick[lanes] = pick_uniform(word);
+      g.word[lanes] = word;
     }
-    c.next[a] = chosen;
-    adopters[seg * no + chosen] += 1.0;
-    sizes[seg * no + chosen] += pop.size[a];
+    for (std::size_t l = lanes; l < kLanes; ++l) {  // idle lanes: any finite input
+      g.capability_weight[l] = g.need[l] = g.price_weight[l] = g.self_hosting[l] = 0.0f;
+      g.trust_us[l] = g.trust_cn[l] = g.censorship[l] = g.switching[l] = 0.0f;
+      g.peer_weight[l] = g.pick[l] = 0.0f;
+      g.current_slot[l] = 0;
+      g.word[l] = 0;
+    }
+    const CountryOffer o{&offer.base_utility[row],     &offer.slot_capability[row],
+                         &offer.log_price[row],        &offer.self_hosted[row],
+                         &offer.trust_us_weight[row],  &offer.trust_cn_weight[row],
+                         &offer.content_controls[row], m_opts,
+                         c.inv_noise};
+    c.kernel(o, g);
+    for (std::size_t l = 0; l < lanes; ++l) {
+      const std::size_t a = queue[first + l];
+      c.next[a] = offer.slot_option[row + static_cast<std::size_t>(g.chosen_slot[l])];
+      // The next revision: a fresh waiting time from now (memoryless, so also right for an
+      // adopter whose option was withdrawn before its time was up).
+      c.due[a] = static_cast<float>(c.hazard + g.wait[l]);
+    }
+    std::fill_n(&g.peer_count[0][0], (m_opts + 1) * kLanes, uint8_t{0});
+    first += lanes;
+  }
+
+  for (std::size_t a = begin; a < end; ++a) {
+    const std::size_t i = pop.segment[a] * no + c.next[a];
+    adopters[i] += 1.0;
+    sizes[i] += pop.size[a];
   }
 }
 
 }  // namespace
+
+const char* choice_kernel_name(ChoiceKernel k) {
+  switch (k) {
+    case ChoiceKernel::avx512: return "avx512";
+    case ChoiceKernel::avx2: return "avx2";
+    case ChoiceKernel::baseline: break;
+  }
+  return "baseline";
+}
+
+std::vector<ChoiceKernel> choice_kernels_available() {
+  std::vector<ChoiceKernel> out;
+  for (ChoiceKernel k : {ChoiceKernel::baseline, ChoiceKernel::avx2, ChoiceKernel::avx512})
+    if (kernel_runs_here(k)) out.push_back(k);
+  return out;
+}
+
+void force_choice_kernel(std::optional<ChoiceKernel> kernel) {
+  if (kernel && !kernel_runs_here(*kernel))
+    throw std::invalid_argument(std::string("this processor cannot run the ") +
+                                choice_kernel_name(*kernel) + " choice kernel");
+  forced_kernel.store(kernel ? static_cast<int>(*kernel) : -1);
+}
 
 void step_adoption(const AdoptionSetup& s, const Population& pop, const Offer& offer,
                    AdoptionState& state, const Tick& tick, StreamKey key, AdoptionWorkspace& work) {
@@ -648,23 +936,34 @@ void step_adoption(const AdoptionSetup& s, const Population& pop, const Offer& o
   const std::size_t no = s.n_options;
   const std::size_t tally = s.n_segments * no;
   const std::size_t blocks = (n + kAdopterBlock - 1) / kAdopterBlock;
+  if (state.revision_due.size() != n)
+    throw std::logic_error("step_adoption: the state was not made by initial_adoption_state");
   work.next_choice.resize(n);
+  work.queue.resize(n);
   work.block_adopters.assign(blocks * tally, 0.0);
   work.block_size.assign(blocks * tally, 0.0);
   key.stream = kAdoptionChoiceStream;
+  // docs/model.md §"Adoption: choice": revision is a Poisson process; the cumulative hazard
+  // reaches an adopter's waiting time with probability 1 − exp(−rate · dt) in a tick.
+  state.revision_hazard += m.revision_rate_per_year * tick.dt_years;
 
   const ChoiceStep step{s,
                         pop,
                         offer,
                         state.choice.data(),
                         work.next_choice.data(),
+                        state.revision_due.data(),
+                        work.queue.data(),
                         key,
-                        tick,
-                        1.0 - std::exp(-m.revision_rate_per_year * tick.dt_years),
-                        static_cast<float>(1.0 / m.taste_noise)};
+                        static_cast<uint64_t>(tick.index) + 1,
+                        state.revision_hazard,
+                        static_cast<float>(1.0 / m.taste_noise),
+                        selected_kernel()};
   parallel_for_each_index(blocks, 1, [&](std::size_t block) {
+    thread_local std::unique_ptr<LaneGroup> group;  // 21 KiB: kept, not on the stack
+    if (!group) group = std::make_unique<LaneGroup>();
     choose_block(step, block * kAdopterBlock, std::min(n, (block + 1) * kAdopterBlock),
-                 &work.block_adopters[block * tally], &work.block_size[block * tally]);
+                 &work.block_adopters[block * tally], &work.block_size[block * tally], *group);
   });
 
   std::swap(state.choice, work.next_choice);
@@ -676,7 +975,6 @@ void step_adoption(const AdoptionSetup& s, const Population& pop, const Offer& o
       state.size[i] += work.block_size[b * tally + i];
     }
 }
-
 AdoptionOutcome summarise_adoption(const AdoptionSetup& s, const AdoptionState& state,
                                    const Offer& offer,
                                    std::span<const double> chip_usd_per_h100e_year,

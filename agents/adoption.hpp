@@ -10,6 +10,7 @@
 // its own tallies, which are summed in block order, so results do not depend on the thread count.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -21,9 +22,12 @@
 namespace airace {
 
 // Random streams (sim/core/random.hpp): adopters' preferences (step 0) and peer links (step
-// 1); revision and taste shocks, per adopter and tick.
+// 1); waiting times to the next revision and the pick among options, one 64-bit word per
+// adopter and revision (docs/model.md §"Adoption: choice"). Number 5 was the choice stream up
+// to 0.x, drawn per tick and adopter (a coin, then a pick): retired, so that files of those
+// versions are never mistaken for results of these streams.
 inline constexpr Stream kAdoptionPopulationStream{4};
-inline constexpr Stream kAdoptionChoiceStream{5};
+inline constexpr Stream kAdoptionChoiceStream{7};
 
 // A sector of the economy (education, healthcare, ...): what its adopters use and need.
 struct SectorSpec {
@@ -201,25 +205,44 @@ double usage_multiplier(double growth_per_year, double saturation, double years)
 
 struct AdoptionState {
   std::vector<uint8_t> choice;    // [adopter] option in use
+  // docs/model.md §"Adoption: choice": an adopter reconsiders on the first tick at which the
+  // cumulative revision hazard (expected revisions per adopter since the start) reaches its
+  // revision_due, and then draws its next waiting time.
+  std::vector<float> revision_due;  // [adopter] expected revisions
+  double revision_hazard = 0.0;     // expected revisions per adopter since the start
   double open_usage_share = 0.0;  // world usage share of open models, last tick (NaN: no use)
   // tallies of the last tick: [segment * n_options + option]
   std::vector<double> adopters;  // agents
   std::vector<double> size;      // sum of sizes
 };
 
-AdoptionState initial_adoption_state(const AdoptionSetup& setup);
+// No adopter uses a model; each has drawn its first waiting time from the choice stream of `key`.
+AdoptionState initial_adoption_state(const AdoptionSetup& setup, StreamKey key);
 
 // Scratch of one step, kept between steps so that a step allocates nothing.
 struct AdoptionWorkspace {
   std::vector<uint8_t> next_choice;
+  std::vector<uint32_t> queue;  // [adopter] the adopters that reconsider, block by block
   std::vector<double> block_adopters, block_size;  // [block][segment * n_options + option]
 };
 
 // docs/model.md §"Adoption: choice": each adopter reconsiders at rate revision_rate_per_year
 // (or when its option is withdrawn) and picks by multinomial logit among what its country is
-// offered, with Gumbel taste shocks from the counter-based streams.
+// offered, with Gumbel taste shocks from the counter-based streams. Throws std::logic_error
+// for a state not made by initial_adoption_state.
 void step_adoption(const AdoptionSetup& setup, const Population& pop, const Offer& offer,
                    AdoptionState& state, const Tick& tick, StreamKey key, AdoptionWorkspace& work);
+
+// The builds of the choice kernel, one per instruction set (the adopters that reconsider go
+// through it 16 at a time, one per SIMD lane). Every build gives bit-identical choices.
+enum class ChoiceKernel { baseline, avx2, avx512 };
+const char* choice_kernel_name(ChoiceKernel kernel);
+// Those this processor runs, baseline first; step_adoption uses the last.
+std::vector<ChoiceKernel> choice_kernels_available();
+// For tests and benchmarks that compare the builds: step_adoption uses `kernel` from now on
+// (nullopt: the last available again). Throws std::invalid_argument for one this processor
+// cannot run.
+void force_choice_kernel(std::optional<ChoiceKernel> kernel);
 
 // What the tallies mean in money, tokens and compute (docs/model.md §"Adoption: feedback").
 struct AdoptionOutcome {

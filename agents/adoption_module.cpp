@@ -8,7 +8,7 @@ namespace airace {
 void AdoptionModule::start() {
   const AdoptionSetup& a = *c_.setup;
   population_ = generate_population(a, run_.key(kAdoptionPopulationStream));
-  state_ = initial_adoption_state(a);
+  state_ = initial_adoption_state(a, run_.key(kAdoptionChoiceStream));
   world_.adoption.api_revenue_usd_per_year.assign(a.n_labs, 0.0);
   world_.adoption.open_spend_usd_per_year.assign(a.n_labs, 0.0);
   world_.adoption.inference_chip_usd_per_year.assign(a.n_countries, 0.0);

@@ -1,8 +1,9 @@
 // Benchmark of the adoption hot loop: ns per adopter-tick on 1..N threads and memory per adopter.
 // Usage: bench_adoption [ADOPTERS] [MODELS_PER_KIND] [PEERS] [TICKS] [MAX_THREADS]
 // Defaults: 1,000,000 adopters, 10 labs (20 model options + "no model"), 8 peers, 12 monthly
-// ticks. Every adopter reconsiders at every tick (the costly case); a second line gives the cost
-// at the baseline's revision rate.
+// ticks. Two cases: every adopter reconsidering at every tick (the costly case), and the
+// baseline's revision rate (4 a year: 0.28 of the adopters reconsider in a 30-day tick). The
+// choice kernel's builds for each instruction set are timed too, with digests that must agree.
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
 
@@ -75,7 +76,7 @@ Bench make(int64_t adopters, std::size_t labs, int64_t peers, double revision_ra
 double seconds_per_tick(const Bench& b, int threads, int ticks, uint64_t& checksum) {
   oneapi::tbb::global_control cap(oneapi::tbb::global_control::max_allowed_parallelism,
                                   static_cast<std::size_t>(threads));
-  AdoptionState state = initial_adoption_state(b.setup);
+  AdoptionState state = initial_adoption_state(b.setup, {1, 0, Stream::test});
   AdoptionWorkspace work;
   Date previous = Date::from_ymd(2024, 1, 1);
   double best = 1e300;
@@ -115,7 +116,8 @@ int main(int argc, char** argv) {
       const double generate =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       n = static_cast<double>(every.setup.n_adopters);
-      const double bytes = static_cast<double>(every.population.bytes()) + 2.0 * n;  // + choices
+      // + two choice buffers (1 byte each), next revisions (4) and the queue (4)
+      const double bytes = static_cast<double>(every.population.bytes()) + 10.0 * n;
       std::printf(
           "adopters %.0f, options %zu (%zu labs x closed/open + none), peers %lld, "
           "segments %zu, %d ticks (best tick timed)\n",
@@ -123,10 +125,20 @@ int main(int argc, char** argv) {
           ticks);
       std::printf("population + network generated in %.2f s (%.0f ns per adopter)\n", generate,
                   1e9 * generate / n);
-      std::printf("memory: %.1f bytes per adopter (population, network, choices), %.0f MiB\n",
+      std::printf("memory: %.1f bytes per adopter (population, network, choices, revisions), %.0f MiB\n",
                   bytes / n, bytes / (1024.0 * 1024.0));
       for (std::size_t i = 0; i < counts.size(); ++i)
         all[i] = seconds_per_tick(every, counts[i], ticks, digest[i]);
+      // Each instruction-set build of the choice kernel, one thread: the digests must agree.
+      std::printf("choice kernel  ns/adopter-tick (all reconsider, 1 thread)  digest of choices\n");
+      for (ChoiceKernel k : choice_kernels_available()) {
+        force_choice_kernel(k);
+        uint64_t d = 0;
+        const double t = seconds_per_tick(every, 1, ticks, d);
+        std::printf("%13s  %40.1f  %016llx\n", choice_kernel_name(k), 1e9 * t / n,
+                    static_cast<unsigned long long>(d));
+      }
+      force_choice_kernel(std::nullopt);
     }
     {
       const Bench usual = make(adopters, labs, peers, 4.0);

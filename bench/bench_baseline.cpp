@@ -1,18 +1,78 @@
-// Benchmark of the baseline scenario: cost per replicate and per agent-step, and the speed-up of
-// the replicate-parallel ensemble. Usage: bench_baseline [SCENARIO] [REPLICATES] [MAX_THREADS]
+// Benchmark of the baseline scenario: cost per replicate and per agent-step, the speed-up of
+// the replicate-parallel ensemble, and the share of time in each phase (each module's steps, the
+// rest of the ensemble, and writing the HDF5 file). Usage: bench_baseline [SCENARIO]
+// [REPLICATES] [MAX_THREADS]
+#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "output/h5_writer.hpp"
 #include "sim/runner/ensemble.hpp"
 
 using namespace airace;
 
 namespace {
+
+// Seconds spent in each module's steps ("adoption.choose" counts for "adoption"), kept per
+// thread so that timing adds no contention, and summed at the end.
+struct PhaseSeconds {
+  std::map<std::string, double> by_module;
+};
+std::mutex phase_registry_mutex;
+std::vector<std::unique_ptr<PhaseSeconds>> phase_registry;
+
+void record_phase(const std::string& process, double seconds) {
+  thread_local PhaseSeconds* mine = nullptr;
+  if (mine == nullptr) {
+    const std::lock_guard<std::mutex> lock(phase_registry_mutex);
+    phase_registry.push_back(std::make_unique<PhaseSeconds>());
+    mine = phase_registry.back().get();
+  }
+  mine->by_module[process.substr(0, process.find('.'))] += seconds;
+}
+
+// One run on one thread (so that wall time is CPU time), timed by module, then the file written.
+void print_phases(const Scenario& s) {
+  const oneapi::tbb::global_control one(oneapi::tbb::global_control::max_allowed_parallelism, 1);
+  phase_registry.clear();
+  set_process_timer(&record_phase);
+  const auto t0 = std::chrono::steady_clock::now();
+  const RunResult r = run_ensemble(s, {1, nullptr}, {});
+  const double run = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  set_process_timer(nullptr);
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / "bench_baseline_phases.h5";
+  const auto t1 = std::chrono::steady_clock::now();
+  write_run_file(file, r);
+  const double write = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+  const auto bytes = static_cast<double>(std::filesystem::file_size(file));
+  std::filesystem::remove(file);
+
+  std::map<std::string, double> seconds;
+  for (const auto& p : phase_registry)
+    for (const auto& [module, t] : p->by_module) seconds[module] += t;
+  double steps = 0.0;
+  for (const auto& [module, t] : seconds) steps += t;
+  const double total = run + write;
+  std::printf("phases, one thread (%.3f s in all; file %.1f MiB):\n", total,
+              bytes / (1024.0 * 1024.0));
+  std::printf("%-28s  seconds  share\n", "phase");
+  for (const auto& [module, t] : seconds)
+    std::printf("%-28s  %7.3f  %4.1f%%\n", module.c_str(), t, 100.0 * t / total);
+  std::printf("%-28s  %7.3f  %4.1f%%\n", "other (set-up, series)", run - steps,
+              100.0 * (run - steps) / total);
+  std::printf("%-28s  %7.3f  %4.1f%%\n", "writing (HDF5, compression)", write,
+              100.0 * write / total);
+}
 double seconds_for(const Scenario& s, int threads, int repeats) {
   double best = 1e300;
   for (int i = 0; i < repeats; ++i) {
@@ -69,6 +129,7 @@ int main(int argc, char** argv) {
       std::printf("%7d  %7.3f  %12.3f  %13.1f  %8.2f\n", threads, t, 1e3 * t / replicates,
                   1e9 * t / (replicates * agent_steps), t1 / t);
     }
+    print_phases(s);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;

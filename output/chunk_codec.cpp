@@ -1,8 +1,10 @@
 #include "output/chunk_codec.hpp"
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -26,13 +28,32 @@ std::vector<double> unshuffle_bytes(std::span<const unsigned char> bytes) {
   return out;
 }
 
+namespace {
+// One compressor per thread and level: allocating one costs more than compressing a small chunk.
+libdeflate_compressor* compressor(int level) {
+  struct Owned {
+    int level = -1;
+    std::unique_ptr<libdeflate_compressor, void (*)(libdeflate_compressor*)> c{
+        nullptr, &libdeflate_free_compressor};
+  };
+  thread_local Owned mine;
+  if (!mine.c || mine.level != level) {
+    mine.c.reset(libdeflate_alloc_compressor(level));
+    if (!mine.c)
+      throw std::runtime_error("libdeflate has no compression level " + std::to_string(level));
+    mine.level = level;
+  }
+  return mine.c.get();
+}
+}  // namespace
+
 std::vector<unsigned char> shuffle_deflate(std::span<const double> values, int level) {
   const std::vector<unsigned char> shuffled = shuffle_bytes(values);
-  uLongf size = compressBound(static_cast<uLong>(shuffled.size()));
-  std::vector<unsigned char> out(size);
-  if (compress2(out.data(), &size, shuffled.data(), static_cast<uLong>(shuffled.size()), level) !=
-      Z_OK)
-    throw std::runtime_error("zlib could not compress a chunk");
+  libdeflate_compressor* const c = compressor(level);
+  std::vector<unsigned char> out(libdeflate_zlib_compress_bound(c, shuffled.size()));
+  const std::size_t size =
+      libdeflate_zlib_compress(c, shuffled.data(), shuffled.size(), out.data(), out.size());
+  if (size == 0) throw std::runtime_error("libdeflate could not compress a chunk");
   out.resize(size);
   return out;
 }

@@ -38,6 +38,7 @@ packages=(
   cmake g++ make git pkg-config
   # libraries
   libeigen3-dev libtbb-dev libyaml-cpp-dev libhdf5-dev libcli11-dev librandom123-dev zlib1g-dev
+  libdeflate-dev  # compression of the HDF5 chunks (several times faster than zlib's deflate)
   libssl-dev  # libcrypto's SHA-256 of the metadata in output files
   # airace serve: HTTP server (Boost.Beast), JSON, and the charts of its page (embedded at build time)
   libboost-dev nlohmann-json3-dev libjs-chart.js

@@ -1,9 +1,17 @@
 #include "sim/core/schedule.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <stdexcept>
 
 namespace airace {
+
+namespace {
+std::atomic<ProcessTimer> process_timer{nullptr};
+}  // namespace
+
+void set_process_timer(ProcessTimer timer) { process_timer.store(timer); }
 
 Schedule::Schedule(Date start, Date end) : start_(start), end_(end), today_(start) {
   if (end < start) throw std::invalid_argument("the end date is before the start date");
@@ -24,7 +32,14 @@ void Schedule::step_day() {
   for (Entry& e : entries_) {
     if (e.next != today_) continue;
     const Tick tick{today_, e.last, e.next_index, years_between(e.last, today_)};
-    e.process.step(tick);
+    if (const ProcessTimer timer = process_timer.load(std::memory_order_relaxed)) {
+      const auto t0 = std::chrono::steady_clock::now();
+      e.process.step(tick);
+      timer(e.process.name,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    } else {
+      e.process.step(tick);
+    }
     e.last = today_;
     e.next = next_tick_after(e.process.cadence, today_);
     ++e.next_index;

@@ -24,6 +24,12 @@ struct Tick {
   double dt_years = 0.0;  // years_between(previous, date)
 };
 
+// Where a benchmark learns what each process costs (bench/bench_baseline.cpp): when set, every
+// tick of every schedule in the program reports its process's name and its wall time in seconds,
+// from the thread that ran it. Null (the default): nothing is timed. Never used by the model.
+using ProcessTimer = void (*)(const std::string& process, double seconds);
+void set_process_timer(ProcessTimer timer);
+
 struct Process {
   std::string name;
   Cadence cadence = Cadence::monthly;

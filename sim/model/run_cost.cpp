@@ -130,7 +130,7 @@ std::string series_text(const RunCost& c, double replicates) {
          ": ticks x entities x 8 bytes for every series)";
 }
 
-// "about 7.6 GB for each replicate running at once (76 bytes an adopter with its 8 peer
+// "about 8.4 GB for each replicate running at once (84 bytes an adopter with its 8 peer
 // links)"
 std::string population_text(const Scenario& s, const RunCost& c) {
   const double per_adopter =

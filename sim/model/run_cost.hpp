@@ -15,10 +15,11 @@
 
 namespace airace {
 
-// Memory of one adopter (agents/adoption.hpp, Population): a segment (2 bytes), nine
-// preferences (4 bytes each), a CSR offset (4), two choice buffers (1 each); plus 4 bytes per
-// peer link. bench_adoption measures 76 bytes with 8 peers.
-inline constexpr double kAdopterBytes = 44.0;
+// Memory of one adopter (agents/adoption.hpp, Population and AdoptionState): a segment (2
+// bytes), nine preferences (4 bytes each), a CSR offset (4), two choice buffers (1 each), its
+// next revision (4) and its place in the queue of those reconsidering (4); plus 4 bytes per
+// peer link. bench_adoption measures 84 bytes with 8 peers.
+inline constexpr double kAdopterBytes = 52.0;
 inline constexpr double kPeerLinkBytes = 4.0;
 // Time of one agent-step on one core: an adopter in an adoption tick, a buyer in a supply tick,
 // a lab in a research tick or a firm on a trading day. ~80 ns is bench_adoption's figure for an

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <numeric>
 #include <set>
+#include <stdexcept>
 
 using namespace airace;
 
@@ -75,7 +76,7 @@ struct World {
   Result run(int months, uint64_t seed = 3) const {
     Result r{setup(), {}, {}, {}, {}};
     r.population = generate_population(r.setup, {seed, 0, Stream::test});
-    r.state = initial_adoption_state(r.setup);
+    r.state = initial_adoption_state(r.setup, {seed, 0, Stream::test});
     const ModelsOnOffer models{closed_capability, closed_flop, efficiency,
                                open_capability,   open_flop,   efficiency};
     Date previous = Date::from_ymd(2024, 1, 1);
@@ -285,9 +286,110 @@ TEST_CASE("adoption results are identical for 1 and 2 threads") {
   const World::Result one = run(1);
   const World::Result two = run(2);
   CHECK(one.state.choice == two.state.choice);
+  CHECK(one.state.revision_due == two.state.revision_due);
   CHECK(one.state.size == two.state.size);
   CHECK(one.population.peers == two.population.peers);
   CHECK(one.outcome.api_revenue_usd_per_year == two.outcome.api_revenue_usd_per_year);
+}
+
+namespace {
+// Runs with one build of the choice kernel, and the default again afterwards.
+struct ForcedKernel {
+  explicit ForcedKernel(ChoiceKernel k) { force_choice_kernel(k); }
+  ~ForcedKernel() { force_choice_kernel(std::nullopt); }
+  ForcedKernel(const ForcedKernel&) = delete;
+  ForcedKernel& operator=(const ForcedKernel&) = delete;
+};
+}  // namespace
+
+TEST_CASE("every instruction-set build of the choice kernel gives the same choices") {
+  const std::vector<ChoiceKernel> kernels = choice_kernels_available();
+  REQUIRE(kernels.front() == ChoiceKernel::baseline);
+  MESSAGE("choice kernels this processor runs: " << kernels.size());
+  for (double rate : {6.0, 1e9}) {  // the usual rate, and everyone reconsidering every tick
+    World w;
+    w.params.adopters = 40000;
+    w.params.revision_rate_per_year = rate;
+    std::vector<World::Result> results;
+    for (ChoiceKernel k : kernels) {
+      const ForcedKernel forced(k);
+      results.push_back(w.run(8));
+    }
+    for (std::size_t i = 1; i < kernels.size(); ++i) {
+      CAPTURE(choice_kernel_name(kernels[i]));
+      CHECK(results[i].state.choice == results[0].state.choice);
+      CHECK(results[i].state.revision_due == results[0].state.revision_due);
+      CHECK(results[i].state.size == results[0].state.size);
+    }
+  }
+  if (kernels.size() < 3) {  // a processor without AVX-512 refuses to run that build
+    CHECK_THROWS_AS(force_choice_kernel(ChoiceKernel::avx512), std::invalid_argument);
+  }
+}
+
+TEST_CASE("waiting times to the first revision are exponential with mean one revision") {
+  const AdoptionSetup s = World().setup();
+  const AdoptionState st = initial_adoption_state(s, {5, 0, Stream::test});
+  REQUIRE(st.revision_due.size() == s.n_adopters);
+  double sum = 0.0, sum_sq = 0.0, below_ln2 = 0.0;
+  for (float x : st.revision_due) {
+    CHECK(x > 0.0f);
+    sum += x;
+    sum_sq += static_cast<double>(x) * x;
+    below_ln2 += x < std::log(2.0) ? 1.0 : 0.0;
+  }
+  const double n = static_cast<double>(s.n_adopters);
+  CHECK(sum / n == doctest::Approx(1.0).epsilon(0.03));           // mean 1
+  CHECK(sum_sq / n == doctest::Approx(2.0).epsilon(0.06));        // E[X²] = 2
+  CHECK(below_ln2 / n == doctest::Approx(0.5).epsilon(0.03));     // median ln 2
+  CHECK(initial_adoption_state(s, {5, 1, Stream::test}).revision_due != st.revision_due);
+  CHECK(initial_adoption_state(s, {5, 0, Stream::test}).revision_due == st.revision_due);
+}
+
+TEST_CASE("adopters reconsider at the revision rate in every tick") {
+  // A reconsidering adopter draws a new waiting time: count those that did, tick by tick.
+  World w;
+  w.params.revision_rate_per_year = 6.0;
+  World::Result r{w.setup(), {}, {}, {}, {}};
+  r.population = generate_population(r.setup, {3, 0, Stream::test});
+  r.state = initial_adoption_state(r.setup, {3, 0, Stream::test});
+  const ModelsOnOffer models{w.closed_capability, w.closed_flop, w.efficiency,
+                             w.open_capability,   w.open_flop,   w.efficiency};
+  const Offer offer = build_offer(r.setup, models, w.chip_usd, kNaN);
+  AdoptionWorkspace work;
+  Date previous = Date::from_ymd(2024, 1, 1);
+  const double dt = 30.0 / 365.25;
+  for (std::size_t m = 0; m < 4; ++m) {
+    const std::vector<float> before = r.state.revision_due;
+    const Date date = previous.plus_days(30);
+    step_adoption(r.setup, r.population, offer, r.state, {date, previous, m, dt},
+                  {3, 0, Stream::test}, work);
+    double revised = 0.0;
+    for (std::size_t a = 0; a < r.setup.n_adopters; ++a)
+      revised += r.state.revision_due[a] != before[a] ? 1.0 : 0.0;
+    CAPTURE(m);
+    // 1 − e^(−6 × 30/365.25) = 0.389; the standard error with 30000 adopters is 0.003
+    CHECK(revised / static_cast<double>(r.setup.n_adopters) ==
+          doctest::Approx(1.0 - std::exp(-6.0 * dt)).epsilon(0.03));
+    previous = date;
+  }
+  // A tick of no length: nobody's time is up.
+  const std::vector<float> before = r.state.revision_due;
+  step_adoption(r.setup, r.population, offer, r.state, {previous, previous, 4, 0.0},
+                {3, 0, Stream::test}, work);
+  CHECK(r.state.revision_due == before);
+}
+
+TEST_CASE("stepping a state not made by initial_adoption_state is refused") {
+  const World::Result r = World().run(1);
+  AdoptionState bare;
+  bare.choice.assign(r.setup.n_adopters, 0);
+  AdoptionWorkspace work;
+  const Date d = Date::from_ymd(2024, 2, 1);
+  CHECK_THROWS_AS(step_adoption(r.setup, r.population, r.offer, bare,
+                                {d, Date::from_ymd(2024, 1, 1), 0, 31 / 365.25},
+                                {3, 0, Stream::test}, work),
+                  std::logic_error);
 }
 
 TEST_CASE("the peer network is mostly within segments and has no self links") {

@@ -24,7 +24,7 @@ test "$(field Package)" = airace || fail "Package: $(field Package)"
 version=$(sed -n 's/^project(airace VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 test "$(field Version)" = "$version" || fail "Version: $(field Version), not $version"
 depends=$(field Depends)
-for lib in libtbb12 libyaml-cpp0.7 libhdf5-103-1 libhdf5-hl-100 libssl3 zlib1g libstdc++6; do
+for lib in libtbb12 libyaml-cpp0.7 libhdf5-103-1 libhdf5-hl-100 libssl3 zlib1g libdeflate0 libstdc++6; do
   case "$depends" in *"$lib"*) ;; *) fail "Depends does not name $lib: $depends" ;; esac
 done
 case "$(field Recommends)" in *python3-h5py*) ;; *) fail "Recommends: $(field Recommends)" ;; esac

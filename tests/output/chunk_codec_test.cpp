@@ -3,7 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 using namespace airace;
@@ -28,6 +30,24 @@ TEST_CASE("shuffled and deflated chunks inflate back bit for bit and shrink regu
   CHECK(packed.size() < v.size() * sizeof(double) / 4);
   const std::vector<double> back = inflate_unshuffle(packed, v.size());
   CHECK(std::memcmp(back.data(), v.data(), v.size() * sizeof(double)) == 0);
+}
+
+TEST_CASE("noise and empty chunks inflate back at every level and a bad level is refused") {
+  std::vector<double> noise(40000);
+  uint64_t x = 88172645463325252ULL;  // xorshift: bytes with no structure to compress
+  for (double& v : noise) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    std::memcpy(&v, &x, sizeof v);
+  }
+  for (int level : {1, 6, 12}) {
+    CAPTURE(level);
+    const std::vector<double> back = inflate_unshuffle(shuffle_deflate(noise, level), noise.size());
+    CHECK(std::memcmp(back.data(), noise.data(), noise.size() * sizeof(double)) == 0);
+    CHECK(inflate_unshuffle(shuffle_deflate({}, level), 0).empty());
+  }
+  CHECK_THROWS_AS(shuffle_deflate(noise, 13), std::runtime_error);
 }
 
 TEST_CASE("the chunk grid covers a shape with partial chunks at the edges") {

@@ -45,8 +45,8 @@ bool only_logs_in(const TempDir& dir, const std::vector<std::string>& inputs) {
 TEST_CASE("run_cost counts the series and adopters and agent-steps of a replicate") {
   const Scenario s = load_scenario(kBaseline);
   const RunCost c = run_cost(s);
-  // Baseline: 20,000 adopters with 8 peer links, 76 bytes each.
-  CHECK(c.population_bytes == doctest::Approx(20000.0 * 76.0));
+  // Baseline: 20,000 adopters with 8 peer links, 84 bytes each.
+  CHECK(c.population_bytes == doctest::Approx(20000.0 * 84.0));
   CHECK(c.adoption_ticks == 108.0);  // monthly, 2022-01 to 2030-12
   CHECK(c.agent_steps > 20000.0 * 108.0);
   CHECK(c.series_bytes > 1e6);
@@ -83,9 +83,9 @@ TEST_CASE("a limit refuses 10^12 adopters at their key with the memory and time 
   CHECK(d.where.line == 3);
   CHECK(d.where.column == 13);
   CHECK(d.key_path == "adoption_model.adopters");
-  // 10^12 x 76 bytes; 10^12 x 108 ticks x 20 replicates x 80 ns, on however many cores.
-  CHECK(mentions(d, "1,000,000,000,000 adopters need about 76 TB of memory"));
-  CHECK(mentions(d, "76 bytes an adopter with its 8 peer links"));
+  // 10^12 x 84 bytes; 10^12 x 108 ticks x 20 replicates x 80 ns, on however many cores.
+  CHECK(mentions(d, "1,000,000,000,000 adopters need about 84 TB of memory"));
+  CHECK(mentions(d, "84 bytes an adopter with its 8 peer links"));
   CHECK(mentions(d, "years of computing"));
   CHECK(mentions(d, "the limit is 100,000,000 adopters"));
 
@@ -94,7 +94,7 @@ TEST_CASE("a limit refuses 10^12 adopters at their key with the memory and time 
   const Outcome o = run_airace("run '" + file.string() + "' -o '" + out.string() + "'", dir);
   CHECK(o.status == 2);
   CHECK(o.err.find(file.string() + ":3:13: error: adoption_model.adopters: 1,000,000,000,000 "
-                                   "adopters need about 76 TB") != std::string::npos);
+                                   "adopters need about 84 TB") != std::string::npos);
   CHECK(o.err.find("nothing was written") != std::string::npos);
   CHECK(only_logs_in(dir, {"crowd.yaml"}));
 }
@@ -171,7 +171,7 @@ TEST_CASE("a limit exceeded through --set names the --set") {
       testing::first_scenario_error(kBaseline, {"adoption_model.adopters=1000000000000"});
   CHECK(adopters.where.file == "--set 'adoption_model.adopters=1000000000000'");
   CHECK(adopters.key_path == "adoption_model.adopters");
-  CHECK(mentions(adopters, "need about 76 TB of memory"));
+  CHECK(mentions(adopters, "need about 84 TB of memory"));
   const Diagnostic end = testing::first_scenario_error(kBaseline, {"scenario.end=9999-12-31"});
   CHECK(end.where.file == "--set 'scenario.end=9999-12-31'");
   CHECK(mentions(end, "a horizon of 7,977 years needs about"));
