@@ -244,6 +244,8 @@ class RunFileWriter {
                     "its series are NaN");
     const Handle reason = write_strings(g.get(), "reason", d.failures);
     set_string_attr(reason.get(), "description", "why the replicate failed, else empty");
+    set_string_attr(st.get(), "units", "-");  // a code, not a quantity
+    set_string_attr(reason.get(), "units", "");  // text
     for (const Handle* ds : {&st, &reason}) {
       attach(ds->get(), replicate_scale_.get(), 0, "/uncertainty");
       label(ds->get(), 0, "replicate", "/uncertainty");
