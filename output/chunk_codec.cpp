@@ -10,12 +10,18 @@
 
 namespace airace {
 
-std::vector<unsigned char> shuffle_bytes(std::span<const double> values) {
+namespace {
+void shuffle_into(std::span<const double> values, unsigned char* out) {
   const std::size_t n = values.size();
-  std::vector<unsigned char> out(n * sizeof(double));
   const auto* in = reinterpret_cast<const unsigned char*>(values.data());
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t b = 0; b < sizeof(double); ++b) out[b * n + i] = in[i * sizeof(double) + b];
+}
+}  // namespace
+
+std::vector<unsigned char> shuffle_bytes(std::span<const double> values) {
+  std::vector<unsigned char> out(values.size() * sizeof(double));
+  shuffle_into(values, out.data());
   return out;
 }
 
@@ -48,14 +54,19 @@ libdeflate_compressor* compressor(int level) {
 }  // namespace
 
 std::vector<unsigned char> shuffle_deflate(std::span<const double> values, int level) {
-  const std::vector<unsigned char> shuffled = shuffle_bytes(values);
+  // The shuffled bytes and the compressor's output go to buffers each thread keeps: fresh
+  // buffers of a chunk's size cost a page fault per 4 KiB and a clearing pass, as much as the
+  // compression itself. Only the compressed bytes are copied out.
+  thread_local std::vector<unsigned char> shuffled;
+  thread_local std::vector<unsigned char> packed;
+  shuffled.resize(values.size() * sizeof(double));
+  shuffle_into(values, shuffled.data());
   libdeflate_compressor* const c = compressor(level);
-  std::vector<unsigned char> out(libdeflate_zlib_compress_bound(c, shuffled.size()));
+  packed.resize(libdeflate_zlib_compress_bound(c, shuffled.size()));
   const std::size_t size =
-      libdeflate_zlib_compress(c, shuffled.data(), shuffled.size(), out.data(), out.size());
+      libdeflate_zlib_compress(c, shuffled.data(), shuffled.size(), packed.data(), packed.size());
   if (size == 0) throw std::runtime_error("libdeflate could not compress a chunk");
-  out.resize(size);
-  return out;
+  return {packed.begin(), packed.begin() + static_cast<std::ptrdiff_t>(size)};
 }
 
 std::vector<double> inflate_unshuffle(std::span<const unsigned char> compressed,

@@ -69,8 +69,15 @@ Handle write_strings(hid_t parent, const std::string& name,
   std::vector<const char*> texts;
   texts.reserve(values.size());
   for (const std::string& v : values) texts.push_back(v.c_str());
+  // HDF5 converts variable-length strings through a conversion and a background buffer that it
+  // clears on every write, 1 MiB each by default: sized to the pointers written instead, the
+  // hundreds of short axis and column writes of a run no longer clear gigabytes.
+  const Handle xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "creating transfer properties");
+  check(H5Pset_buffer(xfer.get(), std::max<std::size_t>(texts.size(), 64) * sizeof(hvl_t),
+                      nullptr, nullptr),
+        "setting the conversion buffer of " + name);
   if (!texts.empty())
-    check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, texts.data()),
+    check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, xfer.get(), texts.data()),
           "writing dataset " + name);
   return ds;
 }
@@ -361,7 +368,10 @@ class RunFileWriter {
 
   // The values of chunk k of series id, [replicate, time, entity...] row-major, padded with
   // NaN (the fill value) where the chunk reaches past the edge of the dataset.
-  std::vector<double> gather_chunk(SeriesId id, const ChunkGrid& grid, std::size_t k) const {
+  // Chunk k of series `id` into `out` (NaN where the chunk overhangs the dataset); `out` is a
+  // buffer the calling thread keeps, so no chunk-sized allocation is made per chunk.
+  void gather_chunk(SeriesId id, const ChunkGrid& grid, std::size_t k,
+                    std::vector<double>& out) const {
     const std::vector<std::uint64_t>& shape = grid.shape();
     const std::vector<std::uint64_t>& chunk = grid.chunk();
     const std::size_t rank = shape.size();  // >= 2: replicate, time, entities
@@ -372,7 +382,10 @@ class RunFileWriter {
       in_stride[d] = in_stride[d + 1] * shape[d + 1];
       out_stride[d] = out_stride[d + 1] * chunk[d + 1];
     }
-    std::vector<double> out(grid.chunk_elements(), std::nan(""));
+    bool whole = true;
+    for (std::size_t d = 0; d < rank; ++d) whole = whole && at[d] + chunk[d] <= shape[d];
+    out.resize(grid.chunk_elements());
+    if (!whole) std::fill(out.begin(), out.end(), std::nan(""));
     const std::uint64_t run = std::min(chunk[rank - 1], shape[rank - 1] - at[rank - 1]);
     // Every row of the chunk along the last dimension, odometer-style over the others.
     std::vector<std::uint64_t> local(rank - 1, 0);
@@ -395,7 +408,6 @@ class RunFileWriter {
       while (d-- > 0 && ++local[d] == chunk[d]) local[d] = 0;
       if (d == static_cast<std::size_t>(-1)) break;
     }
-    return out;
   }
 
   void write_series(hid_t group, SeriesId id, hid_t local_replicate, hid_t local_time) {
@@ -443,7 +455,9 @@ class RunFileWriter {
       for (std::size_t first = 0; first < grid.chunk_count(); first += kBatch) {
         const std::size_t n = std::min(kBatch, grid.chunk_count() - first);
         parallel_for_each_index(n, 1, [&](std::size_t j) {
-          packed[j] = shuffle_deflate(gather_chunk(id, grid, first + j), kDeflateLevel);
+          thread_local std::vector<double> raw;
+          gather_chunk(id, grid, first + j, raw);
+          packed[j] = shuffle_deflate(raw, kDeflateLevel);
         });
         for (std::size_t j = 0; j < n; ++j) {
           const std::vector<std::uint64_t> at = grid.offset(first + j);
