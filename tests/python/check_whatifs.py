@@ -38,6 +38,12 @@ EXPECTED = {
                               "Chinese fabs advance more slowly"),
     "scarcity_off": ("indicators/us_cn_gap_months", "", "2025-12-01", +1,
                      "Chinese labs no longer innovate around scarcity"),
+    "no_die_bank": ("indicators/cn_domestic_share", "", "2025-12-01", -1,
+                    "no TSMC-made Ascend dies: only SMIC's, at SMIC's yields"),
+    "h200_sales_2026": ("indicators/compute_h100e", "CN", "2026-12-01", +1,
+                        "every H200 licence granted and let in"),
+    "hbm_unrestricted": ("producers/hbm_stock_stacks", "huawei_smic", "2027-12-01", +1,
+                         "HBM keeps flowing to Huawei after 2024"),
     "us_reach_abroad": ("indicators/cn_open_share_abroad", "", "2025-12-01", +1,
                         "adopters abroad turn to Chinese open models"),
 }
