@@ -274,6 +274,42 @@ TEST_CASE("a memory maker that sells to a producer without HBM chips is an error
   CHECK(diags.all()[0].where.line > 0);
 }
 
+TEST_CASE("an importer's own rule refuses imports without leakage and a licence's revenue share goes to the exporting government") {
+  const Supply sc = quiet_small();
+  const SupplySetup& s = sc.supply_setup;
+  const std::size_t nk = s.n_countries;
+  // The US bans the A100 and H100 for China: some of that spending leaks into smuggling.
+  OpenPolicy us_ban(s, 0.0);
+  us_ban.set(kA100, kCN, 0.0);
+  us_ban.set(kH100, kCN, 0.0);
+  // China refuses them itself: nothing leaks, the money goes to the Ascend.
+  OpenPolicy cn_refuses(s, 0.0);
+  cn_refuses.trade.import_share.assign(s.n_chips * nk, 1.0);
+  cn_refuses.trade.import_share[kA100 * nk + kCN] = 0.0;
+  cn_refuses.trade.import_share[kH100 * nk + kCN] = 0.0;
+  const Date from = Date::from_ymd(2023, 7, 3);
+  const SupplyState a = run_weeks(s, initial_supply_state(s), us_ban.policy, from, from.plus_days(28));
+  const SupplyState b =
+      run_weeks(s, initial_supply_state(s), cn_refuses.policy, from, from.plus_days(28));
+  CHECK(a.smuggled[kCnCloud * 3 + kH100] > 0.0);
+  CHECK(b.smuggled[kCnCloud * 3 + kH100] == 0.0);
+  CHECK(b.installed[kCnCloud * 3 + kH100] == a.installed[kCnCloud * 3 + kH100]);  // initial only
+  CHECK(b.remote_h100e[kCnCloud] == 0.0);
+  CHECK(b.installed[kCnCloud * 3 + kAscend] > a.installed[kCnCloud * 3 + kAscend]);
+
+  // A licence with a 25% revenue share: the producer keeps 75% of the price of those sales.
+  OpenPolicy open(s), shared(s);
+  shared.trade.revenue_share.assign(s.n_chips * nk, 0.0);
+  shared.trade.revenue_share[kH100 * nk + kCN] = 0.25;
+  const SupplyState c = run_weeks(s, initial_supply_state(s), open.policy, from, from.plus_days(7));
+  const SupplyState d = run_weeks(s, initial_supply_state(s), shared.policy, from, from.plus_days(7));
+  const double fee = 0.25 * d.sales[kH100 * nk + kCN] * d.price_usd[kH100];
+  CHECK(fee > 0.0);
+  CHECK(d.licence_fees_usd[kCN] == doctest::Approx(fee));
+  CHECK(d.licence_fees_usd[kUS] == 0.0);
+  CHECK(c.revenue_usd[0] - d.revenue_usd[0] == doctest::Approx(fee));
+}
+
 TEST_CASE("demand beyond capacity is rationed and raises the price") {
   const Supply sc = quiet_small({"producers.huawei.capacity_chips_per_year=1000"});
   const SupplySetup& s = sc.supply_setup;
