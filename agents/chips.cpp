@@ -39,6 +39,11 @@ const Schema<ChipSpec>& chip_schema() {
                  {"units of the producer's capacity one chip takes (2 for a two-die package such "
                   "as the B200 or Ascend 910C)",
                   "per chip: its source field (calibration §2a)"}),
+          number("hbm_stacks", &C::hbm_stacks, "stacks", at_least(0),
+                 {"high-bandwidth memory stacks in one chip; when above 0 the producer makes the "
+                  "chip only from HBM it holds (memory_makers[], docs/model.md §3.3.1 HBM); 0: its "
+                  "memory is not tracked",
+                  "per chip: its source field (910B 4 x 16 GB HBM2e, 910C 8; calibration §2a)"}),
           number("node_nm", &C::node_nm, "nm", at_least(0),
                  {"process node the chip needs; the producer makes it only once its own node is "
                   "this small (0: any node)",

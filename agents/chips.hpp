@@ -30,6 +30,7 @@ struct ChipSpec {
   double price_usd = 0.0;                    // USD per chip at scenario prices (list price)
   EntityRef producer;                        // producers[] entry that makes it; "" = not sold
   double capacity_per_chip = 1.0;            // chip starts of the producer's capacity per chip
+  double hbm_stacks = 0.0;                   // HBM stacks per chip; 0 = memory supply not tracked
   double node_nm = 0.0;                      // process node it needs, nm; 0 = any
   Date end_of_sale = Date::from_ymd(9999, 12, 31);  // last day it is sold
   std::vector<EntityRef> offered_to;         // countries or export tiers it is sold to; [] = all

@@ -31,7 +31,8 @@ std::vector<std::pair<std::string, ExportTier>> tier_options() {
 
 namespace {
 
-void read_destinations(const ConfigNode& n, const std::string& path, ExportRule& rule,
+template <class Rule>
+void read_destinations(const ConfigNode& n, const std::string& path, Rule& rule,
                        Diagnostics& diags) {
   rule.destinations.clear();
   if (!n.is_sequence()) {
@@ -87,6 +88,11 @@ const Schema<RuleDestination>& rule_destination_schema() {
           number("approval_rate", &D::approval_rate, "fraction", between(0, 1),
                  changeable({"share of licence applications granted (treatment licence)",
                              "per rule: its source field"})),
+          number("revenue_share", &D::revenue_share, "fraction", between(0, 1),
+                 changeable({"share of the price of each legal sale of a covered chip there that "
+                             "the exporter pays its government (the 2025-08 H20 licences: 15%; "
+                             "the 2025-12 H200 decision: 25%)",
+                             "per rule: its source field"})),
           number("cap_h100e", &D::cap_h100e, "H100e", above(0),
                  {"legal deliveries of covered chips per destination country while the rule is in "
                   "force; beyond it the chips are banned there (AI Diffusion rule: 49,901 H100e per "
@@ -110,6 +116,11 @@ const Schema<ExportRule>& export_rule_schema() {
                        {"date the rule comes into force (required unless adaptive)"}),
           located_date("ends", &R::ends, &R::ends_where,
                        {"date the rule is rescinded or lapses"}),
+          choice("imposed_by", &R::imposed_by,
+                 {{"exporter", ImposedBy::exporter}, {"importer", ImposedBy::importer}},
+                 {"who imposes the rule: the exporting country (its blocked sales leak through "
+                  "smuggling and rented compute) or the importing one (customs checks and purchase "
+                  "guidance: what it blocks, smuggled chips included, goes to other chips)"}),
           flag("adaptive", &R::adaptive,
                {"the rule has no dates of its own: a government's adaptive rule announces it when "
                 "its condition holds"}),
@@ -124,10 +135,34 @@ const Schema<ExportRule>& export_rule_schema() {
                           "in tiers us and ally"}),
           custom<R>({"destinations", "list of destinations (see export_rules[].destinations[])", "",
                      "", "", "where the rule applies and how", "", true},
-                    read_destinations),
+                    read_destinations<R>),
           reference_list("supersedes", &R::supersedes, "export_rules[]",
                          {"rules this one replaces from its effective date (a loosening such as "
                           "the 2025-08 H20 licences)"}),
+          text("source", &R::source, {"Federal Register citation or report"}),
+      });
+  return schema;
+}
+
+const Schema<MemoryRule>& memory_rule_schema() {
+  using R = MemoryRule;
+  static const Schema<MemoryRule> schema(
+      "memory_rules[]",
+      {
+          text("id", &R::id, {"unique identifier", "", true}),
+          text("name", &R::name, {"display name"}),
+          date("announced", &R::announced,
+               {"date the rule is published; producers stockpile HBM until it is in force", "",
+                true}),
+          located_date("effective", &R::effective, &R::effective_where,
+                       {"date the rule comes into force", "", true}),
+          located_date("ends", &R::ends, &R::ends_where, {"date the rule lapses"}),
+          reference_list("maker_tiers", &R::maker_tiers, "an export tier",
+                         {"tiers (us, ally, china, rest) of the memory makers whose HBM the rule "
+                          "controls; empty: us and ally"}),
+          custom<R>({"destinations", "list of destinations (see export_rules[].destinations[])",
+                     "", "", "", "where the rule applies and how", "", true},
+                    read_destinations<R>),
           text("source", &R::source, {"Federal Register citation or report"}),
       });
   return schema;
@@ -206,7 +241,8 @@ RuleBook resolve_rules(const std::vector<ExportRule>& rules,
                        const std::vector<EquipmentControl>& controls,
                        const std::vector<ChipSpec>& chips, const std::vector<Country>& countries,
                        const std::vector<std::string>& producer_ids,
-                       const std::vector<std::size_t>& producer_country, Diagnostics& diags) {
+                       const std::vector<std::size_t>& producer_country, Diagnostics& diags,
+                       const std::vector<MemoryRule>& memory_rules) {
   RuleBook b;
   b.n_rules = rules.size();
   b.n_chips = chips.size();
@@ -225,6 +261,7 @@ RuleBook resolve_rules(const std::vector<ExportRule>& rules,
     const std::string path = "export_rules[" + rule.id + "]";
     b.ids.push_back(rule.id);
     b.adaptive.push_back(rule.adaptive ? 1 : 0);
+    b.importer.push_back(rule.imposed_by == ImposedBy::importer ? 1 : 0);
     if (rule.adaptive) {
       b.initial_times.push_back({kNever, kNever, kNever});
     } else {
@@ -273,7 +310,7 @@ RuleBook resolve_rules(const std::vector<ExportRule>& rules,
                   d.treatment == Treatment::licence   ? d.approval_rate
                   : d.treatment == Treatment::allowed ? 1.0
                                                       : 0.0,
-                  d.cap_h100e};
+                  d.cap_h100e, d.revenue_share};
         }
       }
     for (const EntityRef& s : rule.supersedes)
@@ -310,6 +347,40 @@ RuleBook resolve_rules(const std::vector<ExportRule>& rules,
       b.control_affects[e * b.n_producers + p] =
           producer_country[p] < countries.size() && hit[producer_country[p]] != 0;
   }
+
+  b.n_memory_rules = memory_rules.size();
+  b.memory_covers_tier.assign(b.n_memory_rules * kTierCount, 0);
+  b.memory_destination.assign(b.n_memory_rules * b.n_countries, {});
+  std::vector<std::string> tier_names;
+  for (const auto& [name, tier] : tier_options()) tier_names.push_back(name);
+  for (std::size_t r = 0; r < memory_rules.size(); ++r) {
+    const MemoryRule& rule = memory_rules[r];
+    const std::string path = "memory_rules[" + rule.id + "]";
+    check_dates(rule, path, diags);
+    b.memory_times.push_back({rule.announced, rule.effective, rule.ends});
+    if (rule.maker_tiers.empty()) {
+      b.memory_covers_tier[r * kTierCount + static_cast<std::size_t>(ExportTier::us)] = 1;
+      b.memory_covers_tier[r * kTierCount + static_cast<std::size_t>(ExportTier::ally)] = 1;
+    }
+    for (const EntityRef& t : rule.maker_tiers)
+      if (auto q = resolve_reference(t, path + ".maker_tiers", tier_names, "export tier", diags))
+        b.memory_covers_tier[r * kTierCount + *q] = 1;
+    for (int pass = 0; pass < 2; ++pass)
+      for (std::size_t i = 0; i < rule.destinations.size(); ++i) {
+        const RuleDestination& d = rule.destinations[i];
+        bool names_country = false;
+        for (const Country& c : countries) names_country = names_country || c.id == d.to.id;
+        if ((pass == 0) == names_country) continue;
+        const std::string dpath = path + ".destinations[" + std::to_string(i) + "]";
+        for (std::size_t k : countries_named(d.to, dpath + ".to", countries, diags))
+          b.memory_destination[r * b.n_countries + k] = {
+              true, d.treatment,
+              d.treatment == Treatment::licence   ? d.approval_rate
+              : d.treatment == Treatment::allowed ? 1.0
+                                                  : 0.0,
+              d.cap_h100e, d.revenue_share};
+      }
+  }
   return b;
 }
 
@@ -336,6 +407,39 @@ double rule_share(const RuleBook::Destination& dest, double cap_used) {
 
 }  // namespace
 
+namespace {
+
+// docs/model.md §"Export controls: HBM": the legal share of HBM from makers of each tier in each
+// country (the most restrictive memory rule in force), and the cut an announced one will make.
+void compute_hbm_policy(const RuleBook& book, Date d, TradePolicy& out) {
+  const std::size_t nk = book.n_countries;
+  out.hbm_legal_share.assign(kTierCount * nk, 1.0);
+  out.hbm_cut_soon.assign(kTierCount * nk, 0.0);
+  for (int announced_pass = 0; announced_pass < 2; ++announced_pass)
+    for (std::size_t r = 0; r < book.n_memory_rules; ++r) {
+      const RuleTimes& t = book.memory_times[r];
+      const bool in_force = !(d < t.effective) && d < t.ends;
+      const bool announced = !(d < t.announced) && d < t.effective && d < t.ends;
+      if (announced_pass == 0 ? !in_force : !announced) continue;
+      for (std::size_t tier = 0; tier < kTierCount; ++tier) {
+        if (!book.memory_covers_tier[r * kTierCount + tier]) continue;
+        for (std::size_t k = 0; k < nk; ++k) {
+          const RuleBook::Destination& dest = book.memory_destination[r * nk + k];
+          if (!dest.applies) continue;
+          double& share = out.hbm_legal_share[tier * nk + k];
+          if (announced_pass == 0) {
+            share = std::min(share, dest.approval_rate);
+          } else if (dest.approval_rate < share) {
+            double& cut = out.hbm_cut_soon[tier * nk + k];
+            cut = std::max(cut, (share - dest.approval_rate) / share);
+          }
+        }
+      }
+    }
+}
+
+}  // namespace
+
 void compute_trade_policy(const RuleBook& book, const std::vector<RuleTimes>& times, Date d,
                           const std::vector<double>& cap_used_h100e, TradePolicy& out) {
   const std::size_t nc = book.n_chips;
@@ -343,31 +447,43 @@ void compute_trade_policy(const RuleBook& book, const std::vector<RuleTimes>& ti
   out.n_chips = nc;
   out.n_countries = nk;
   out.legal_share.assign(nc * nk, 1.0);
-  out.tightening_soon.assign(nc * nk, 0);
+  out.cut_soon.assign(nc * nk, 0.0);
   std::vector<RuleStatus> status(book.n_rules);
   for (std::size_t r = 0; r < book.n_rules; ++r) status[r] = rule_status(book, times, r, d);
-  // docs/model.md §"Export controls: treatment": the most restrictive rule in force wins.
+  out.import_share.assign(nc * nk, 1.0);
+  out.revenue_share.assign(nc * nk, 0.0);
+  // docs/model.md §"Export controls: treatment": the most restrictive rule in force wins, among
+  // the exporter's rules and, separately, the importer's; the highest revenue share applies.
   for (std::size_t r = 0; r < book.n_rules; ++r) {
     if (status[r] != RuleStatus::in_force) continue;
+    const bool importer = !book.importer.empty() && book.importer[r] != 0;
     for (std::size_t c = 0; c < nc; ++c) {
       if (!book.covers[r * nc + c]) continue;
       for (std::size_t k = 0; k < nk; ++k) {
         const RuleBook::Destination& dest = book.destination[r * nk + k];
         if (!dest.applies) continue;
-        double& share = out.legal_share[c * nk + k];
+        double& share = importer ? out.import_share[c * nk + k] : out.legal_share[c * nk + k];
         share = std::min(share, rule_share(dest, cap_used_h100e[r * nk + k]));
+        if (!importer)
+          out.revenue_share[c * nk + k] = std::max(out.revenue_share[c * nk + k], dest.revenue_share);
       }
     }
   }
-  // An announced rule that would lower the legal share makes buyers stockpile.
+  compute_hbm_policy(book, d, out);
+  // docs/model.md §"Export controls: stockpiling": an announced rule that would lower the legal
+  // share makes buyers stockpile in proportion to the part of their legal demand it will cut,
+  // (ℓ_now − ℓ_announced) / ℓ_now; the deepest cut among announced rules counts.
   for (std::size_t r = 0; r < book.n_rules; ++r) {
     if (status[r] != RuleStatus::announced) continue;
+    if (!book.importer.empty() && book.importer[r] != 0) continue;  // buyers' own government
     for (std::size_t c = 0; c < nc; ++c) {
       if (!book.covers[r * nc + c]) continue;
       for (std::size_t k = 0; k < nk; ++k) {
         const RuleBook::Destination& dest = book.destination[r * nk + k];
-        if (dest.applies && dest.approval_rate < out.legal_share[c * nk + k])
-          out.tightening_soon[c * nk + k] = 1;
+        const double now = out.legal_share[c * nk + k];
+        if (!dest.applies || !(dest.approval_rate < now)) continue;
+        double& cut = out.cut_soon[c * nk + k];
+        cut = std::max(cut, (now - dest.approval_rate) / now);
       }
     }
   }

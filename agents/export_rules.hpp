@@ -24,6 +24,8 @@ enum class ExportTier { us, ally, china, rest };
 std::string_view tier_name(ExportTier t);
 std::vector<std::pair<std::string, ExportTier>> tier_options();
 
+inline constexpr std::size_t kTierCount = 4;
+
 enum class Treatment { allowed, licence, banned };
 
 // A country of the scenario (countries[]): destinations of rules are countries or tiers.
@@ -41,8 +43,14 @@ struct RuleDestination {
   Treatment treatment = Treatment::banned;
   double approval_rate = 0.0;  // fraction of licence applications granted
   double cap_h100e = std::numeric_limits<double>::infinity();  // H100e per country, rule's life
+  double revenue_share = 0.0;  // fraction of legal sales paid to the exporting government
   SourceLocation where;
 };
+
+// Who imposes a rule: the exporting country (US controls) or the importing one (China's customs
+// checks and purchase guidance). An importer's rule blocks its own buyers' purchases, smuggled
+// ones included, and nothing it blocks leaks abroad.
+enum class ImposedBy { exporter, importer };
 
 struct ExportRule {
   std::string id;
@@ -51,6 +59,7 @@ struct ExportRule {
   Date effective = Date::from_ymd(9999, 12, 31);
   Date ends = Date::from_ymd(9999, 12, 31);
   bool adaptive = false;  // dates come from a government's adaptive rule, not from the file
+  ImposedBy imposed_by = ImposedBy::exporter;
   SourceLocation effective_where;  // where the dates were written, for errors about them
   SourceLocation ends_where;
   Condition covers;                      // over chip_metric_names()
@@ -76,7 +85,24 @@ struct EquipmentControl {
   SourceLocation where;
 };
 
+// A rule on high-bandwidth memory (the 2024-12 rule, ECCN 3A090.c): it controls the HBM that
+// memory makers of `maker_tiers` sell to its destinations (docs/model.md §3.3.2, HBM).
+struct MemoryRule {
+  std::string id;
+  std::string name;
+  Date announced = Date::from_ymd(9999, 12, 31);
+  Date effective = Date::from_ymd(9999, 12, 31);
+  Date ends = Date::from_ymd(9999, 12, 31);
+  SourceLocation effective_where;
+  SourceLocation ends_where;
+  std::vector<EntityRef> maker_tiers;  // tiers of the memory makers it controls; empty: us, ally
+  std::vector<RuleDestination> destinations;
+  std::string source;
+  SourceLocation where;
+};
+
 const Schema<ExportRule>& export_rule_schema();
+const Schema<MemoryRule>& memory_rule_schema();
 const Schema<RuleDestination>& rule_destination_schema();
 const Schema<EquipmentControl>& equipment_control_schema();
 
@@ -99,12 +125,14 @@ struct RuleBook {
   std::vector<std::string> ids;              // [rule]
   std::vector<RuleTimes> initial_times;      // [rule]
   std::vector<uint8_t> adaptive;             // [rule]
+  std::vector<uint8_t> importer;             // [rule] imposed by the importing country
   std::vector<uint8_t> covers;                 // [rule * n_chips + chip]
   struct Destination {
     bool applies = false;
     Treatment treatment = Treatment::allowed;
     double approval_rate = 1.0;
     double cap_h100e = std::numeric_limits<double>::infinity();
+    double revenue_share = 0.0;
   };
   std::vector<Destination> destination;          // [rule * n_countries + country]
   std::vector<std::vector<std::size_t>> supersedes;  // [rule]
@@ -115,6 +143,12 @@ struct RuleBook {
   std::vector<uint8_t> control_affects;   // [control * n_producers + producer]
   std::vector<double> capex_multiplier;   // [control]
   std::vector<double> node_floor_nm;      // [control]
+
+  // Rules on HBM: which makers' tiers each covers, and what it does where.
+  std::size_t n_memory_rules = 0;
+  std::vector<RuleTimes> memory_times;            // [memory rule]
+  std::vector<uint8_t> memory_covers_tier;        // [memory rule * kTierCount + tier]
+  std::vector<Destination> memory_destination;    // [memory rule * n_countries + country]
 };
 
 struct Country {
@@ -128,7 +162,8 @@ RuleBook resolve_rules(const std::vector<ExportRule>& rules,
                        const std::vector<EquipmentControl>& controls,
                        const std::vector<ChipSpec>& chips, const std::vector<Country>& countries,
                        const std::vector<std::string>& producer_ids,
-                       const std::vector<std::size_t>& producer_country, Diagnostics& diags);
+                       const std::vector<std::size_t>& producer_country, Diagnostics& diags,
+                       const std::vector<MemoryRule>& memory_rules = {});
 
 // Resolves "US", "china", ... against country ids and tier names: every country it names.
 // Reports an unknown name and returns an empty list.
@@ -144,7 +179,17 @@ struct TradePolicy {
   std::size_t n_chips = 0;
   std::size_t n_countries = 0;
   std::vector<double> legal_share;       // [chip * n_countries + country] 1 allowed ... 0 banned
-  std::vector<uint8_t> tightening_soon;  // [chip * n_countries + country] announced, not in force
+  // [chip * n_countries + country] fraction of today's legal share that a rule announced but not
+  // yet in force will take away: 1 for a coming ban, 1 - 0.95 for a licence at 0.95, 0 for none.
+  std::vector<double> cut_soon;
+  // HBM sold by memory makers of a tier to a country: [tier * n_countries + country], the legal
+  // share and the share an announced memory rule will cut (empty: all allowed, none coming).
+  // [chip * n_countries + country] share of demand the importing country's own rules let its
+  // buyers import (1: none); fraction of legal sales paid to the exporting government.
+  std::vector<double> import_share;
+  std::vector<double> revenue_share;
+  std::vector<double> hbm_legal_share;
+  std::vector<double> hbm_cut_soon;
 };
 
 // docs/model.md §"Export controls: treatment". cap_used_h100e is [rule * n_countries + country].

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 namespace airace {
@@ -78,6 +79,85 @@ const Schema<Disruption>& disruption_schema() {
   return schema;
 }
 
+const Schema<WaferCapacityStep>& wafer_capacity_step_schema() {
+  using W = WaferCapacityStep;
+  static const Schema<WaferCapacityStep> schema(
+      "producers[].wafer_capacity[]",
+      {
+          date("from", &W::from, {"first day of this capacity; it holds until the next", "",
+                                  true}),
+          number("wafers_per_month", &W::wafers_per_month, "wafers/month", at_least(0),
+                 {"advanced-node wafer starts of the fab per month",
+                  "per producer: its source field", true}),
+      });
+  return schema;
+}
+
+double wafer_ceiling_dies_per_year(const ProducerConfig& p, Date d) {
+  if (p.dies_per_wafer <= 0.0 || p.wafer_capacity.empty())
+    return std::numeric_limits<double>::infinity();
+  double wafers = 0.0;
+  for (const WaferCapacityStep& w : p.wafer_capacity)
+    if (!(d < w.from)) wafers = w.wafers_per_month;
+  return wafers * 12.0 * p.wafer_share * p.dies_per_wafer;
+}
+
+const Schema<HbmSupplyStep>& hbm_supply_step_schema() {
+  using H = HbmSupplyStep;
+  static const Schema<HbmSupplyStep> schema(
+      "memory_makers[].supply[]",
+      {
+          date("from", &H::from, {"first day of this offer; it holds until the next one", "",
+                                  true}),
+          number("stacks_per_year", &H::stacks_per_year, "stacks/year", at_least(0),
+                 {"HBM stacks the maker offers its buyers together per year",
+                  "per maker: its source field", true}),
+      });
+  return schema;
+}
+
+const Schema<MemoryMaker>& memory_maker_schema() {
+  using M = MemoryMaker;
+  static const Schema<MemoryMaker> schema(
+      "memory_makers[]",
+      {
+          text("id", &M::id, {"unique identifier", "", true}),
+          text("name", &M::name, {"display name"}),
+          choice("tier", &M::tier, tier_options(),
+                 {"export tier of the maker's home country (memory_rules[] control makers by "
+                  "tier)", "", true}),
+          reference_list("buyers", &M::buyers, "producers[]",
+                         {"producers the maker sells HBM to (their chips with hbm_stacks > 0 are "
+                          "made only from HBM held)", "", true}),
+          custom<M>({"supply", "list of dated offers (see memory_makers[].supply[])", "", "[]", "",
+                     "HBM offered to the buyers, stacks/year, each offer from its date until the "
+                     "next",
+                     "", true},
+                    [](const ConfigNode& n, const std::string& path, M& out, Diagnostics& d) {
+                      out.supply.clear();
+                      if (!n.is_sequence()) {
+                        d.error(n.where, path,
+                                "expected a list of offers such as [{from: 2025-01-01, "
+                                "stacks_per_year: 2000000}], found " + n.describe());
+                        return;
+                      }
+                      for (std::size_t i = 0; i < n.items.size(); ++i) {
+                        HbmSupplyStep step;
+                        step.where = n.items[i].where;
+                        const std::string item = path + "[" + std::to_string(i) + "]";
+                        hbm_supply_step_schema().read(n.items[i], item, step, d);
+                        if (!out.supply.empty() && !(out.supply.back().from < step.from))
+                          d.error(step.where, item + ".from",
+                                  "offers must be in date order: " + step.from.iso() +
+                                      " is not after " + out.supply.back().from.iso());
+                        out.supply.push_back(step);
+                      }
+                    }),
+          text("source", &M::source, {"where the figures come from"}),
+      });
+  return schema;
+}
+
 const Schema<ProducerConfig>& producer_schema() {
   using P = ProducerConfig;
   static const Schema<ProducerConfig> schema(
@@ -118,6 +198,48 @@ const Schema<ProducerConfig>& producer_schema() {
           number("node_shrink_per_year", &P::node_shrink_per_year, "x/year", between(0.1, 1),
                  {"yearly factor on the best node without equipment controls",
                   "assumption: a new node every ~2-3 years"}),
+          number("hbm_stacks_at_start", &P::hbm_stacks_at_start, "stacks", at_least(0),
+                 {"HBM stacks the producer holds at the start date (used by its chips with "
+                  "hbm_stacks > 0)",
+                  "per producer: its source field"}),
+          number("die_bank_dies", &P::die_bank_dies, "dies", at_least(0),
+                 {"working dies made at another foundry before it stopped (Huawei's TSMC dies "
+                  "ordered through Sophgo): a finite stock used before the producer's own dies, "
+                  "within its capacity",
+                  "per producer: its source field (calibration §2b)"}),
+          date("die_bank_from", &P::die_bank_from,
+               {"date from which the die bank can be used"}),
+          custom<P>({"wafer_capacity", "list of {from: date, wafers_per_month: number}", "", "[]",
+                     "", "the fab's advanced-node wafer starts per month from each date on; with "
+                     "wafer_share and dies_per_wafer the ceiling on the producer's own die starts",
+                     "per producer: its source field", false},
+                    [](const ConfigNode& n, const std::string& path, P& out, Diagnostics& d) {
+                      out.wafer_capacity.clear();
+                      if (!n.is_sequence()) {
+                        d.error(n.where, path,
+                                "expected a list such as [{from: 2025-12-01, wafers_per_month: "
+                                "45000}], found " + n.describe());
+                        return;
+                      }
+                      for (std::size_t i = 0; i < n.items.size(); ++i) {
+                        WaferCapacityStep step;
+                        step.where = n.items[i].where;
+                        const std::string item = path + "[" + std::to_string(i) + "]";
+                        wafer_capacity_step_schema().read(n.items[i], item, step, d);
+                        if (!out.wafer_capacity.empty() &&
+                            !(out.wafer_capacity.back().from < step.from))
+                          d.error(step.where, item + ".from",
+                                  "capacities must be in date order: " + step.from.iso() +
+                                      " is not after " + out.wafer_capacity.back().from.iso());
+                        out.wafer_capacity.push_back(step);
+                      }
+                    }),
+          number("wafer_share", &P::wafer_share, "fraction", between(0, 1),
+                 {"share of the fab's advanced-node wafers that make this producer's dies",
+                  "per producer: its source field"}),
+          number("dies_per_wafer", &P::dies_per_wafer, "dies/wafer", at_least(0),
+                 {"die starts per wafer (0: no wafer ceiling)",
+                  "per producer: its source field"}),
           custom<P>({"disruptions", "list of disruptions (see producers[].disruptions[])", "", "[]",
                      "", "events that take capacity out of service (a fab outage)", "", false},
                     [](const ConfigNode& n, const std::string& path, P& out, Diagnostics& d) {
@@ -158,9 +280,16 @@ const Schema<SupplyModelParams>& supply_model_schema() {
                   "assumption, see docs/model.md §3.3.1"}),
           number("stockpile_boost", &M::stockpile_boost, "fraction", at_least(0),
                  {"extra buying of a chip between the announcement and the effective date of a "
-                  "rule that will restrict it",
+                  "rule that will ban it; a rule that cuts a share x of the legal demand (a "
+                  "licence at approval rate 1 - x) raises buying by x times this",
                   "A800 orders of $5B before the 2023-10 rule; ~$12-16B of H20 in 2025-Q1 "
                   "(calibration §2b, SF10)"}),
+          number("hbm_stockpile_boost", &M::hbm_stockpile_boost, "fraction", at_least(0),
+                 {"extra HBM a producer buys from a maker between the announcement and the "
+                  "effective date of a memory rule that will cut its supply, times the share cut",
+                  "Samsung shipped 7M stacks to China in the 29 days 2024-12-02..12-31 against "
+                  "~4M a year before: 7M / (3.8M x 29/365) = 23x (SemiAnalysis 2025-09, "
+                  "calibration §2b)"}),
           number("facility_usd_per_chip_usd", &M::facility_usd_per_chip_usd, "fraction",
                  at_least(0),
                  {"capital spent on data-centre buildings, power and networking per USD of AI "
@@ -262,7 +391,8 @@ double remote_access_share(const SupplyModelParams& p, double enforcement) {
 SupplySetup resolve_supply(const SupplyModelParams& params, const std::vector<ChipSpec>& chips,
                            const std::vector<ProducerConfig>& producers,
                            const std::vector<BuyerSpec>& buyers, std::size_t n_labs,
-                           const std::vector<Country>& countries, Date start, Diagnostics& diags) {
+                           const std::vector<Country>& countries, Date start, Diagnostics& diags,
+                           const std::vector<MemoryMaker>& memory_makers) {
   SupplySetup s;
   s.params = params;
   s.n_chips = chips.size();
@@ -295,6 +425,7 @@ SupplySetup resolve_supply(const SupplyModelParams& params, const std::vector<Ch
     s.chip_inference_h100e.push_back(inference_h100e(chip));
     s.chip_price_usd.push_back(chip.price_usd);
     s.chip_capacity_per_chip.push_back(chip.capacity_per_chip);
+    s.chip_hbm_stacks.push_back(chip.hbm_stacks);
     s.chip_node_nm.push_back(chip.node_nm);
     s.chip_launch.push_back(chip.launch);
     s.chip_end_of_sale.push_back(chip.end_of_sale);
@@ -356,7 +487,41 @@ SupplySetup resolve_supply(const SupplyModelParams& params, const std::vector<Ch
       s.plans[b].push_back(
           {plan_id++, p.usd_per_year, p.growth_per_year, std::max(p.start, start), p.end});
   }
+
+  // HBM: a producer needs, per chip start, the most stacks any of its chips needs per start.
+  s.producer_hbm_per_start.assign(s.n_producers, 0.0);
+  for (std::size_t c = 0; c < s.n_chips; ++c)
+    if (s.chip_producer[c] != kNoProducer && s.chip_hbm_stacks[c] > 0.0) {
+      double& need = s.producer_hbm_per_start[s.chip_producer[c]];
+      need = std::max(need, s.chip_hbm_stacks[c] / s.chip_capacity_per_chip[c]);
+    }
+  s.n_makers = memory_makers.size();
+  for (const MemoryMaker& mm : memory_makers) {
+    const std::string path = "memory_makers[" + mm.id + "]";
+    s.maker_ids.push_back(mm.id);
+    s.maker_tier.push_back(static_cast<std::size_t>(mm.tier));
+    s.maker_supply.push_back(mm.supply);
+    std::vector<std::size_t> buyers_of;
+    for (std::size_t i = 0; i < mm.buyers.size(); ++i)
+      if (auto p = resolve_reference(mm.buyers[i], path + ".buyers[" + std::to_string(i) + "]",
+                                     producer_ids, "producer", diags)) {
+        if (s.producer_hbm_per_start[*p] <= 0.0)
+          diags.error(mm.buyers[i].where, path + ".buyers[" + std::to_string(i) + "]",
+                      "the producer '" + mm.buyers[i].id +
+                          "' makes no chip with hbm_stacks > 0: it has no use for HBM");
+        else
+          buyers_of.push_back(*p);
+      }
+    s.maker_buyers.push_back(std::move(buyers_of));
+  }
   return s;
+}
+
+double hbm_offer_stacks_per_year(const SupplySetup& s, std::size_t maker, Date d) {
+  double rate = 0.0;
+  for (const HbmSupplyStep& step : s.maker_supply[maker])
+    if (!(d < step.from)) rate = step.stacks_per_year;
+  return rate;
 }
 
 SupplyState initial_supply_state(const SupplySetup& s) {
@@ -369,7 +534,13 @@ SupplyState initial_supply_state(const SupplySetup& s) {
     st.yield.push_back(p.initial_yield);
     st.cumulative_output.push_back(p.experience_chips);
     st.node_nm.push_back(p.node_nm);
+    st.hbm_stock_stacks.push_back(p.hbm_stacks_at_start);
+    st.die_bank_dies.push_back(p.die_bank_dies);
   }
+  st.licence_fees_usd.assign(s.n_countries, 0.0);
+  st.hbm_bought_stacks.assign(s.n_producers, 0.0);
+  st.die_limited_chips.assign(s.n_producers, 0.0);
+  st.hbm_limited_chips.assign(s.n_producers, std::numeric_limits<double>::infinity());
   st.scarcity.assign(s.n_producers, 1.0);
   st.revenue_usd_per_year.assign(s.n_producers, 0.0);
   st.utilisation.assign(s.n_producers, 1.0);
@@ -422,6 +593,10 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
   // the node shrinks down to the equipment-control floor, disruptions take capacity out.
   std::vector<double>& supply_starts = work.supply_starts;
   supply_starts.assign(s.n_producers, 0.0);
+  std::vector<double>& w_bank = work.bank_starts;
+  w_bank.assign(s.n_producers, 0.0);
+  std::vector<double>& w_own = work.own_starts;
+  w_own.assign(s.n_producers, 0.0);
   for (std::size_t p = 0; p < s.n_producers; ++p) {
     const ProducerConfig& cfg = s.producers[p];
     const double invest = cfg.reinvestment_share * prev.revenue_usd_per_year[p] *
@@ -431,8 +606,48 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
                                                          policy.capex_multiplier[p]);
     const double shrunk = prev.node_nm[p] * std::pow(cfg.node_shrink_per_year, dt);
     next.node_nm[p] = std::max(shrunk, std::min(prev.node_nm[p], policy.node_floor_nm[p]));
-    supply_starts[p] = prev.capacity[p] * (1.0 - capacity_lost(cfg, tick.previous, tick.date)) *
-                       prev.yield[p] * dt;
+    // docs/model.md §"Chip supply: dies": capacity C is the producer's chip starts. Its own die
+    // starts are at most what its share of the fab's wafers allows, and work at its yield; dies
+    // from the die bank (working already) fill the capacity its failed dies leave free.
+    const double slots =
+        prev.capacity[p] * (1.0 - capacity_lost(cfg, tick.previous, tick.date)) * dt;
+    const double own =
+        std::min(slots, wafer_ceiling_dies_per_year(cfg, tick.previous) * dt) * prev.yield[p];
+    const double bank = tick.previous < cfg.die_bank_from
+                            ? 0.0
+                            : std::min(prev.die_bank_dies[p], std::max(0.0, slots - own));
+    w_bank[p] = bank;
+    w_own[p] = own;
+    supply_starts[p] = own + bank;
+  }
+
+  // docs/model.md §"Chip supply: HBM": producers buy the HBM makers offer them, as far as the
+  // memory rules allow (more while a rule that will cut it is announced); a chip that needs HBM
+  // is made only from stacks held, so the stock caps the chip starts.
+  const TradePolicy& trade = *policy.trade;
+  std::fill(next.hbm_bought_stacks.begin(), next.hbm_bought_stacks.end(), 0.0);
+  for (std::size_t mk = 0; mk < s.n_makers; ++mk) {
+    const std::vector<std::size_t>& buyers_of = s.maker_buyers[mk];
+    if (buyers_of.empty()) continue;
+    const double offer = hbm_offer_stacks_per_year(s, mk, tick.previous) * dt /
+                         static_cast<double>(buyers_of.size());
+    for (std::size_t p : buyers_of) {
+      const std::size_t k = s.producer_country[p];
+      const std::size_t i = s.maker_tier[mk] * nk + k;
+      const double legal = trade.hbm_legal_share.empty() ? 1.0 : trade.hbm_legal_share[i];
+      const double cut = trade.hbm_cut_soon.empty() ? 0.0 : trade.hbm_cut_soon[i];
+      const double bought = offer * legal * (1.0 + m.hbm_stockpile_boost * cut);
+      next.hbm_bought_stacks[p] += bought;
+      next.hbm_stock_stacks[p] += bought;
+    }
+  }
+  for (std::size_t p = 0; p < s.n_producers; ++p) {
+    next.die_limited_chips[p] = supply_starts[p];
+    next.hbm_limited_chips[p] = std::numeric_limits<double>::infinity();
+    if (s.producer_hbm_per_start[p] > 0.0) {
+      next.hbm_limited_chips[p] = next.hbm_stock_stacks[p] / s.producer_hbm_per_start[p];
+      supply_starts[p] = std::min(supply_starts[p], next.hbm_limited_chips[p]);
+    }
   }
 
   // Chips on sale this period, and their prices: cost-based (unit cost falls as yield rises)
@@ -453,7 +668,6 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
   // Buyers' choices (docs/model.md §"Chip supply: demand"): a logit over value per USD; the
   // rules block part of it; blocked spending leaks or substitutes toward legal chips.
   // a = (v (1 + pi) / P)^lambda = v^lambda (1 + pi)^lambda P^-lambda: one pow per chip.
-  const TradePolicy& trade = *policy.trade;
   const double lambda = m.substitution_elasticity;
   const double leak_smuggle = smuggling_share(m, policy.enforcement);
   const double leak_remote = remote_access_share(m, policy.enforcement);
@@ -486,19 +700,23 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
     double* attract = &w.attract[b * nc];
     double total = 0.0;
     double legal_total = 0.0;
+    auto imported = [&](std::size_t c) {
+      return trade.import_share.empty() ? 1.0 : trade.import_share[c * nk + k];
+    };
     for (std::size_t c = 0; c < nc; ++c) {
       if (!s.chip_offered[c * nk + k]) continue;
       double a = s.buyer_value_pow[b * nc + c] * w.price_factor[c];
       if (s.buyer_state_linked[b] && s.chip_origin[c] == k) a *= w.preference_factor[k];
       attract[c] = a;
       total += a;
-      legal_total += a * trade.legal_share[c * nk + k];
+      legal_total += a * trade.legal_share[c * nk + k] * imported(c);
     }
     if (total <= 0.0) {
       next.unmet_usd[b] += budget;
       continue;
     }
     double blocked = 0.0;
+    double refused = 0.0;  // blocked by the buyer's own government: no leakage
     const double w_train = s.buyer_training_weight[b];
     for (std::size_t c = 0; c < nc; ++c) {
       const double want = budget * attract[c] / total;
@@ -507,18 +725,20 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
                               (w_train * s.chip_training_h100e[c] +
                                (1.0 - w_train) * s.chip_inference_h100e[c]);
       const double legal = trade.legal_share[c * nk + k];
-      const double boost = trade.tightening_soon[c * nk + k] ? 1.0 + m.stockpile_boost : 1.0;
-      w.legal_spend[b * nc + c] = want * legal * boost;
-      blocked += want * (1.0 - legal);
-      w.smuggle_spend[b * nc + c] = want * (1.0 - legal) * leak_smuggle;
+      const double imp = imported(c);
+      const double boost = 1.0 + m.stockpile_boost * trade.cut_soon[c * nk + k];
+      w.legal_spend[b * nc + c] = want * imp * legal * boost;
+      blocked += want * imp * (1.0 - legal);
+      refused += want * (1.0 - imp);
+      w.smuggle_spend[b * nc + c] = want * imp * (1.0 - legal) * leak_smuggle;
     }
-    next.blocked_usd[b] = blocked;
+    next.blocked_usd[b] = blocked + refused;
     w.remote_spend[b] = blocked * leak_remote;
-    const double substitute = blocked * (1.0 - leak_smuggle - leak_remote);
+    const double substitute = blocked * (1.0 - leak_smuggle - leak_remote) + refused;
     if (legal_total > 0.0) {
       for (std::size_t c = 0; c < nc; ++c)
         w.legal_spend[b * nc + c] +=
-            substitute * attract[c] * trade.legal_share[c * nk + k] / legal_total;
+            substitute * attract[c] * trade.legal_share[c * nk + k] * imported(c) / legal_total;
     } else {
       next.unmet_usd[b] += substitute;
     }
@@ -589,26 +809,39 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
         const std::size_t p = s.chip_producer[c];
         return p != kNoProducer && remaining[p] > kTiny * supply_starts[p] && remaining[p] > 0.0;
       };
+      auto open_share = [&](std::size_t c) {
+        return trade.legal_share[c * nk + k] *
+               (trade.import_share.empty() ? 1.0 : trade.import_share[c * nk + k]);
+      };
       double total = 0.0;
       for (std::size_t c = 0; c < nc; ++c)
-        if (has_supply(c)) total += w.attract[b * nc + c] * trade.legal_share[c * nk + k];
+        if (has_supply(c)) total += w.attract[b * nc + c] * open_share(c);
       if (total <= 0.0 || round + 1 == kAllocationRounds) {
         next.unmet_usd[b] += leftover;
         continue;
       }
       for (std::size_t c = 0; c < nc; ++c)
         if (has_supply(c))
-          w.legal_spend[b * nc + c] =
-              leftover * w.attract[b * nc + c] * trade.legal_share[c * nk + k] / total;
+          w.legal_spend[b * nc + c] = leftover * w.attract[b * nc + c] * open_share(c) / total;
     }
   }
-  // Producers' revenue: legal and smuggled chips at the price (the premium goes to smugglers).
+  // Producers' revenue: legal and smuggled chips at the price (the premium goes to smugglers),
+  // less the revenue share a licence makes the exporter pay its government on legal sales.
+  std::fill(next.licence_fees_usd.begin(), next.licence_fees_usd.end(), 0.0);
   for (std::size_t c = 0; c < nc; ++c) {
     const std::size_t p = s.chip_producer[c];
     if (p == kNoProducer) continue;
     double units = 0.0;
-    for (std::size_t b = 0; b < s.n_buyers; ++b)
+    for (std::size_t b = 0; b < s.n_buyers; ++b) {
       units += w.legal_units[b * nc + c] + w.smuggled_units[b * nc + c];
+      const std::size_t k = s.buyer_country[b];
+      const double share = trade.revenue_share.empty() ? 0.0 : trade.revenue_share[c * nk + k];
+      if (share > 0.0) {
+        const double fee = w.legal_units[b * nc + c] * next.price_usd[c] * share;
+        next.licence_fees_usd[k] += fee;
+        next.revenue_usd[p] -= fee;
+      }
+    }
     next.revenue_usd[p] += units * next.price_usd[c];
   }
 
@@ -624,8 +857,13 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
       next.sales[c * nk + k] += w.legal_units[i];
       next.smuggled_sales[c * nk + k] += w.smuggled_units[i];
       next.cumulative_smuggled_h100e[k] += w.smuggled_units[i] * s.chip_h100e[c];
-      if (s.chip_producer[c] != kNoProducer)
-        next.output_chips[s.chip_producer[c]] += w.legal_units[i] + w.smuggled_units[i];
+      if (s.chip_producer[c] != kNoProducer) {
+        const std::size_t p = s.chip_producer[c];
+        next.output_chips[p] += w.legal_units[i] + w.smuggled_units[i];
+        next.hbm_stock_stacks[p] = std::max(
+            0.0, next.hbm_stock_stacks[p] -
+                     (w.legal_units[i] + w.smuggled_units[i]) * s.chip_hbm_stacks[c]);
+      }
     }
     double spent = 0.0;
     const double w_train = s.buyer_training_weight[b];
@@ -655,6 +893,10 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
           units += next.sales[c * nk + k] + next.smuggled_sales[c * nk + k];
         starts_used += units * s.chip_capacity_per_chip[c];
       }
+    // The producer's own dies are used first; the die bank makes up the rest. The learning
+    // curve counts every chip the producer makes (its design, test and packaging experience).
+    const double from_bank = std::clamp(starts_used - w_own[p], 0.0, w_bank[p]);
+    next.die_bank_dies[p] = std::max(0.0, prev.die_bank_dies[p] - from_bank);
     next.cumulative_output[p] = prev.cumulative_output[p] + starts_used;
     next.yield[p] = learning_yield(s.producers[p], next.cumulative_output[p]);
     next.revenue_usd_per_year[p] = next.revenue_usd[p] / dt;
@@ -710,7 +952,8 @@ void chip_usd_per_h100e_year(const SupplySetup& s, const SupplyState& st,
   out.assign(nk, s.params.remote_rental_usd_per_h100e_year);
   for (std::size_t k = 0; k < nk; ++k)
     for (std::size_t c = 0; c < s.n_chips; ++c) {
-      const double legal = trade.legal_share.empty() ? 1.0 : trade.legal_share[c * nk + k];
+      const double legal = (trade.legal_share.empty() ? 1.0 : trade.legal_share[c * nk + k]) *
+                           (trade.import_share.empty() ? 1.0 : trade.import_share[c * nk + k]);
       if (legal <= 0.0 || !s.chip_offered[c * nk + k] || s.chip_inference_h100e[c] <= 0.0 ||
           !chip_on_sale(s, st, c, date, date))
         continue;

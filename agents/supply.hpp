@@ -108,6 +108,36 @@ struct Disruption {
   SourceLocation where;
 };
 
+// HBM a memory maker offers its buyers from a date on (docs/model.md §3.3.1 HBM).
+struct HbmSupplyStep {
+  Date from = Date::from_ymd(1900, 1, 1);
+  double stacks_per_year = 0.0;  // stacks/year offered to its buyers together
+  SourceLocation where;
+};
+
+// A maker of high-bandwidth memory (SK hynix, Samsung, Micron, CXMT) and what it offers the
+// producers that buy from it; memory_rules[] decide how much of that may be sold.
+struct MemoryMaker {
+  std::string id;
+  std::string name;
+  ExportTier tier = ExportTier::ally;  // export tier of its home country
+  std::vector<EntityRef> buyers;       // producers[] it sells HBM to
+  std::vector<HbmSupplyStep> supply;   // dated offers, each in force until the next
+  std::string source;
+  SourceLocation where;
+};
+
+const Schema<MemoryMaker>& memory_maker_schema();
+const Schema<HbmSupplyStep>& hbm_supply_step_schema();
+
+// Advanced-node wafers a foundry runs per month from a date on.
+struct WaferCapacityStep {
+  Date from = Date::from_ymd(1900, 1, 1);
+  double wafers_per_month = 0.0;
+  SourceLocation where;
+};
+const Schema<WaferCapacityStep>& wafer_capacity_step_schema();
+
 struct ProducerConfig {
   std::string id;
   std::string name;
@@ -123,6 +153,12 @@ struct ProducerConfig {
   double gross_margin = 0.6;                   // fraction of the list price over unit cost
   double node_nm = 5.0;                        // best process node at the start date, nm
   double node_shrink_per_year = 0.85;          // x/year
+  double hbm_stacks_at_start = 0.0;            // HBM stacks held at the start date
+  double die_bank_dies = 0.0;                  // working dies made elsewhere, a finite stock
+  Date die_bank_from = Date::from_ymd(1900, 1, 1);  // when that stock can be used
+  std::vector<WaferCapacityStep> wafer_capacity;    // the fab's advanced-node wafers/month
+  double wafer_share = 1.0;                    // fraction of those wafers for these dies
+  double dies_per_wafer = 0.0;                 // die starts per wafer; 0: no wafer ceiling
   std::vector<Disruption> disruptions;
   std::string source;
   SourceLocation where;
@@ -140,6 +176,7 @@ struct SupplyModelParams {
   double scarcity_price_elasticity = 2.0;      // 1/year
   double max_scarcity_markup = 3.0;            // x list price
   double stockpile_boost = 1.5;                // extra fraction bought before a rule bites
+  double hbm_stockpile_boost = 1.5;            // the same for HBM before a memory rule bites
   double facility_usd_per_chip_usd = 0.5;      // data centre, power, network per USD of chips
   double smuggling_share_unenforced = 0.3;     // fraction of blocked spending, enforcement 0
   double remote_access_share_unenforced = 0.2; // fraction of blocked spending, enforcement 0
@@ -189,13 +226,29 @@ struct SupplySetup {
     Date end;
   };
   std::vector<std::vector<Plan>> plans;  // [buyer]
+  // HBM: what each maker offers whom, and how many stacks a producer's chips need
+  std::size_t n_makers = 0;
+  std::vector<std::string> maker_ids;
+  std::vector<std::size_t> maker_tier;                   // [maker] ExportTier as an index
+  std::vector<std::vector<std::size_t>> maker_buyers;    // [maker] producers
+  std::vector<std::vector<HbmSupplyStep>> maker_supply;  // [maker] dated offers, by date
+  std::vector<double> chip_hbm_stacks;                   // [chip] stacks/chip
+  std::vector<double> producer_hbm_per_start;  // [producer] stacks per chip start; 0: untracked
 };
+
+// Die starts per year the producer's share of its fab's advanced-node wafers allows on date d
+// (infinite without a wafer ceiling).
+double wafer_ceiling_dies_per_year(const ProducerConfig& p, Date d);
+
+// Stacks per year maker m offers its buyers on date d (0 before its first offer).
+double hbm_offer_stacks_per_year(const SupplySetup& s, std::size_t maker, Date d);
 
 // Buyers are the labs followed by the clouds. Reports unknown ids and impossible dates.
 SupplySetup resolve_supply(const SupplyModelParams& params, const std::vector<ChipSpec>& chips,
                            const std::vector<ProducerConfig>& producers,
                            const std::vector<BuyerSpec>& buyers, std::size_t n_labs,
-                           const std::vector<Country>& countries, Date start, Diagnostics& diags);
+                           const std::vector<Country>& countries, Date start, Diagnostics& diags,
+                           const std::vector<MemoryMaker>& memory_makers = {});
 
 struct SupplyState {
   // fleets
@@ -212,6 +265,13 @@ struct SupplyState {
   std::vector<double> utilisation;          // [producer] fraction of supply sold, last tick
   std::vector<double> chip_reference_yield; // [chip] producer's yield when the chip launched
   std::vector<double> price_usd;            // [chip] price in force, USD
+  std::vector<double> hbm_stock_stacks;     // [producer] HBM stacks held
+  std::vector<double> die_bank_dies;        // [producer] dies left in the die bank
+  std::vector<double> hbm_bought_stacks;    // [producer] HBM stacks bought over the last tick
+  std::vector<double> die_limited_chips;    // [producer] working chip starts capacity and yield
+                                            // allowed over the last tick
+  std::vector<double> hbm_limited_chips;    // [producer] chip starts the HBM held allowed then
+                                            // (infinite where HBM is not tracked)
   // flows over the last tick
   std::vector<double> sales;           // [chip * n_countries + country] chips sold legally
   std::vector<double> smuggled_sales;  // [chip * n_countries + country] chips smuggled
@@ -224,6 +284,8 @@ struct SupplyState {
   std::vector<double> blocked_usd;     // [buyer] spending the rules blocked
   std::vector<double> unmet_usd;       // [buyer] spending that found no chip
   std::vector<double> cumulative_smuggled_h100e;  // [country] H100e, never depreciated
+  std::vector<double> licence_fees_usd;  // [country] revenue share paid to the exporting
+                                         // government on legal sales there, over the last tick
 };
 
 SupplyState initial_supply_state(const SupplySetup& setup);
@@ -245,7 +307,7 @@ struct SupplyPolicy {
 struct SupplyWorkspace {
   std::vector<double> supply_starts, price_factor, preference_factor, attract, legal_spend,
       smuggle_spend, remote_spend, remaining, first_demand, legal_units, smuggled_units,
-      leftover, demand, fill;
+      leftover, demand, fill, bank_starts, own_starts;
   std::vector<uint8_t> on_sale;
 };
 

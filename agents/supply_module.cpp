@@ -1,5 +1,7 @@
 #include "agents/supply_module.hpp"
 
+#include <cmath>
+
 namespace airace {
 namespace {
 
@@ -105,6 +107,11 @@ void SupplyModule::declare(Declarations& d) {
     series({"chips", "smuggled", "chips",
             "chips smuggled to buyers in each country during the period", {chips_, countries}},
            [this](SeriesRow& r) { r.set_all(world_.supply.smuggled_sales); });
+    series({"chips", "licence_fees_usd", "USD",
+            "revenue share the exporters paid their government on legal sales to each country "
+            "during the period (licences with terms)",
+            {countries}},
+           [this](SeriesRow& r) { r.set_all(world_.supply.licence_fees_usd); });
     series({"producers", "capacity_chips_per_year", "chip starts/year",
             "production capacity before yield", {producers_}},
            [this](SeriesRow& r) { r.set_all(world_.supply.capacity); });
@@ -122,6 +129,32 @@ void SupplyModule::declare(Declarations& d) {
     series({"producers", "scarcity_markup", "x", "price markup from demand exceeding supply",
             {producers_}},
            [this](SeriesRow& r) { r.set_all(world_.supply.scarcity); });
+    series({"producers", "hbm_stock_stacks", "stacks",
+            "HBM stacks the producer holds at the end of the period (0 where not tracked)",
+            {producers_}},
+           [this](SeriesRow& r) { r.set_all(world_.supply.hbm_stock_stacks); });
+    series({"producers", "die_bank_dies", "dies",
+            "dies left in the producer's die bank (made at another foundry before it stopped)",
+            {producers_}},
+           [this](SeriesRow& r) { r.set_all(world_.supply.die_bank_dies); });
+    series({"producers", "hbm_bought_stacks", "stacks",
+            "HBM stacks the producer bought from memory makers during the period", {producers_}},
+           [this](SeriesRow& r) { r.set_all(world_.supply.hbm_bought_stacks); });
+    series({"producers", "die_limited_chips", "chip starts",
+            "working chip starts the producer's capacity and yield allowed during the period "
+            "(dies and packaging)",
+            {producers_}},
+           [this](SeriesRow& r) { r.set_all(world_.supply.die_limited_chips); });
+    series({"producers", "hbm_limited_chips", "chip starts",
+            "chip starts the HBM the producer held allowed during the period (NaN where its "
+            "memory is not tracked); the smaller of the two binds",
+            {producers_}},
+           [this](SeriesRow& r) {
+             for (std::size_t p = 0; p < c_.setup->n_producers; ++p) {
+               const double v = world_.supply.hbm_limited_chips[p];
+               r.set(p, std::isfinite(v) ? v : std::nan(""));
+             }
+           });
   }
   series({"labs", "compute_h100e", "H100e",
           "installed AI compute of each lab in H100-equivalents (bought and smuggled)", {labs}},

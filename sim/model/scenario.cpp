@@ -95,11 +95,12 @@ void validate_whole(Scenario& s, const ConfigNode& tree, Diagnostics& diags) {
         diags.error(s.clouds[i].where, "clouds[" + l.id + "]",
                     "the id '" + l.id + "' is also a lab's; buyers need distinct ids");
   s.supply_setup = resolve_supply(s.supply_model, s.chips, s.producers, buyers, s.labs.size(),
-                                  countries, s.info.start, diags);
+                                  countries, s.info.start, diags, s.memory_makers);
   std::vector<std::string> producer_ids;
   for (const ProducerConfig& p : s.producers) producer_ids.push_back(p.id);
   s.rule_book = resolve_rules(s.export_rules, s.equipment_controls, s.chips, countries,
-                              producer_ids, s.supply_setup.producer_country, diags);
+                              producer_ids, s.supply_setup.producer_country, diags,
+                              s.memory_rules);
   s.governments_setup = resolve_governments(s.us_government, s.china_government, s.allies,
                                             s.policy_events, s.rule_book, diags);
   if (s.adoption_model.where.line == 0) s.adoption_model.where = tree.where;

@@ -86,6 +86,8 @@ struct Scenario {
   std::vector<BuyerSpec> clouds;
   std::vector<ExportRule> export_rules;
   std::vector<EquipmentControl> equipment_controls;
+  std::vector<MemoryMaker> memory_makers;
+  std::vector<MemoryRule> memory_rules;
   UsGovernment us_government;
   ChinaGovernment china_government;
   Allies allies;

@@ -160,6 +160,13 @@ const Schema<Scenario>& scenario_schema() {
           custom<Scenario>(
               section_info("equipment_controls", "list", "controls on chip-making equipment"),
               entity_list(equipment_control_schema(), &Scenario::equipment_controls)),
+          custom<Scenario>(section_info("memory_makers", "list",
+                                        "makers of high-bandwidth memory and what they offer "
+                                        "chip producers"),
+                           entity_list(memory_maker_schema(), &Scenario::memory_makers)),
+          custom<Scenario>(section_info("memory_rules", "list",
+                                        "US export-control rules on high-bandwidth memory"),
+                           entity_list(memory_rule_schema(), &Scenario::memory_rules)),
           custom<Scenario>(
               section_info("us_government", "section", "US enforcement and adaptive rules"),
               section(us_government_schema(), &Scenario::us_government)),

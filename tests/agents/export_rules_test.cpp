@@ -60,14 +60,16 @@ TEST_CASE("treatment follows the rules in force on each date") {
   // Announced 2023-10-17, in force 2023-11-17: buyers are warned in between.
   const TradePolicy warned = policy_on(book, Date::from_ymd(2023, 11, 1));
   CHECK(share(warned, H800, CN) == 1.0);
-  CHECK(warned.tightening_soon[H800 * 4 + CN] == 1);
-  CHECK(warned.tightening_soon[H100 * 4 + CN] == 0);  // already banned: nothing to fear
+  CHECK(warned.cut_soon[H800 * 4 + CN] == 1.0);  // a coming ban cuts all legal demand
+  CHECK(warned.cut_soon[H100 * 4 + CN] == 0.0);  // already banned: nothing to fear
+  CHECK(warned.cut_soon[H800 * 4 + SG] == doctest::Approx(0.5));  // a licence at 0.5: half
+  CHECK(warned.cut_soon[H800 * 4 + US] == 0.0);
   const TradePolicy y2023 = policy_on(book, Date::from_ymd(2023, 12, 1));
   CHECK(share(y2023, H800, CN) == 0.0);
   CHECK(share(y2023, H20, CN) == 1.0);
   CHECK(share(y2023, H100, JP) == 1.0);
   CHECK(share(y2023, H100, SG) == 0.5);  // a country named beats its tier
-  CHECK(y2023.tightening_soon[H800 * 4 + CN] == 0);
+  CHECK(y2023.cut_soon[H800 * 4 + CN] == 0.0);
 }
 
 TEST_CASE("a licence requirement passes the approval rate and a later rule can supersede it") {

@@ -37,8 +37,9 @@ Supply supply_of(const std::vector<std::string>& sets) {
   std::vector<BuyerSpec> buyers = read_entity_list(labs, "labs", cloud_schema(), lab_defaults, diags);
   const std::size_t n_labs = buyers.size();
   for (BuyerSpec& cloud : read_list(tree, "clouds", cloud_schema(), diags)) buyers.push_back(cloud);
+  const auto makers = read_list(tree, "memory_makers", memory_maker_schema(), diags);
   Supply out{resolve_supply(params, chips, producers, buyers, n_labs, read_countries(tree),
-                            Date::from_ymd(2022, 1, 1), diags)};
+                            Date::from_ymd(2022, 1, 1), diags, makers)};
   require_no_errors(diags);
   return out;
 }
@@ -62,7 +63,7 @@ struct OpenPolicy {
     trade.n_chips = s.n_chips;
     trade.n_countries = s.n_countries;
     trade.legal_share.assign(s.n_chips * s.n_countries, 1.0);
-    trade.tightening_soon.assign(s.n_chips * s.n_countries, 0);
+    trade.cut_soon.assign(s.n_chips * s.n_countries, 0.0);
     policy.trade = &trade;
     policy.enforcement = enforcement;
     policy.domestic_preference.assign(s.n_countries, 0.0);
@@ -165,7 +166,7 @@ TEST_CASE("a rule announced ahead of its effective date makes buyers stockpile")
   const SupplySetup& s = sc.supply_setup;
   OpenPolicy calm(s);
   OpenPolicy warned(s);
-  warned.trade.tightening_soon[kH100 * 2 + kCN] = 1;
+  warned.trade.cut_soon[kH100 * 2 + kCN] = 1.0;
   const SupplyState start = initial_supply_state(s);
   const Date from = Date::from_ymd(2023, 1, 2);
   const SupplyState a = run_weeks(s, start, calm.policy, from, from.plus_days(28));
@@ -175,6 +176,138 @@ TEST_CASE("a rule announced ahead of its effective date makes buyers stockpile")
   CHECK(h100_warned == doctest::Approx(h100_calm * (1.0 + s.params.stockpile_boost)));
   // US buyers see no rule coming and buy as before.
   CHECK(b.installed[kUsLab * 3 + kH100] == doctest::Approx(a.installed[kUsLab * 3 + kH100]));
+}
+
+TEST_CASE("buyers stockpile in proportion to the share of their demand a coming rule cuts") {
+  const Supply sc = quiet_small();
+  const SupplySetup& s = sc.supply_setup;
+  // A coming ban cuts all of the H100 demand of China; a coming licence at approval rate 0.95
+  // cuts a twentieth of it.
+  OpenPolicy calm(s), ban(s), licence(s);
+  ban.trade.cut_soon[kH100 * 2 + kCN] = 1.0;
+  licence.trade.cut_soon[kH100 * 2 + kCN] = 0.05;
+  const SupplyState start = initial_supply_state(s);
+  const Date from = Date::from_ymd(2023, 1, 2);
+  auto h100_bought = [&](const OpenPolicy& p) {
+    return run_weeks(s, start, p.policy, from, from.plus_days(28)).installed[kCnCloud * 3 + kH100];
+  };
+  const double calm_h100 = h100_bought(calm);
+  const double extra_ban = h100_bought(ban) - calm_h100;
+  const double extra_licence = h100_bought(licence) - calm_h100;
+  CHECK(extra_licence > 0.0);
+  CHECK(extra_licence == doctest::Approx(0.05 * extra_ban));
+  CHECK(extra_licence < 0.1 * extra_ban);
+}
+
+// The Ascend needs 4 HBM stacks; a domestic maker offers huawei 52,000 stacks a year (1,000 a
+// week: 250 chips a week, far below huawei's capacity).
+const std::vector<std::string> kHbm = {
+    "chips.Ascend910B.hbm_stacks=4",
+    "memory_makers=[{id: cx, tier: china, buyers: [huawei], supply: [{from: 2022-01-01, "
+    "stacks_per_year: 52000}]}, {id: kr, tier: ally, buyers: [huawei], supply: [{from: "
+    "2022-01-01, stacks_per_year: 0}]}]"};
+
+TEST_CASE("a chip that needs HBM is made only from the stacks its producer holds") {
+  const Supply free_sc = quiet_small();
+  const Supply sc = quiet_small(kHbm);
+  const SupplySetup& s = sc.supply_setup;
+  OpenPolicy banned(s);  // Chinese buyers can only buy Ascends
+  banned.set(kA100, kCN, 0.0);
+  banned.set(kH100, kCN, 0.0);
+  OpenPolicy banned_free(free_sc.supply_setup);
+  banned_free.set(kA100, kCN, 0.0);
+  banned_free.set(kH100, kCN, 0.0);
+  const Date from = Date::from_ymd(2023, 7, 3);
+  const SupplyState a = run_weeks(s, initial_supply_state(s), banned.policy, from,
+                                  from.plus_days(28));
+  const SupplyState b = run_weeks(free_sc.supply_setup, initial_supply_state(free_sc.supply_setup),
+                                  banned_free.policy, from, from.plus_days(28));
+  const double made = a.cumulative_output[1] - s.producers[1].experience_chips;
+  const double made_free = b.cumulative_output[1] - s.producers[1].experience_chips;
+  // Four weeks of 1,000 stacks make at most 1,000 Ascends; without tracking, many more.
+  CHECK(made <= 1000.0 + 1e-6);
+  CHECK(made > 900.0);
+  CHECK(made_free > 1.5 * made);
+  CHECK(a.hbm_stock_stacks[1] >= 0.0);
+  CHECK(a.hbm_stock_stacks[1] < 1e-6);  // every stack bought went into a chip
+  CHECK(a.hbm_limited_chips[1] < a.die_limited_chips[1]);  // HBM binds, not the dies
+}
+
+TEST_CASE("a memory rule stops the makers it covers and an announced one makes producers stockpile HBM") {
+  const Supply sc = quiet_small({"chips.Ascend910B.hbm_stacks=4",
+                                 "memory_makers=[{id: kr, tier: ally, buyers: [huawei], supply: "
+                                 "[{from: 2022-01-01, stacks_per_year: 52000}]}]"});
+  const SupplySetup& s = sc.supply_setup;
+  OpenPolicy open(s), banned(s), coming(s);
+  const std::size_t nk = s.n_countries;
+  for (OpenPolicy* p : {&open, &banned, &coming}) {
+    p->trade.hbm_legal_share.assign(kTierCount * nk, 1.0);
+    p->trade.hbm_cut_soon.assign(kTierCount * nk, 0.0);
+  }
+  const std::size_t ally = static_cast<std::size_t>(ExportTier::ally);
+  banned.trade.hbm_legal_share[ally * nk + kCN] = 0.0;
+  coming.trade.hbm_cut_soon[ally * nk + kCN] = 1.0;
+  const Date from = Date::from_ymd(2023, 7, 3);
+  auto bought = [&](const OpenPolicy& p) {
+    SupplyState st = run_weeks(s, initial_supply_state(s), p.policy, from, from.plus_days(28));
+    return st.hbm_bought_stacks[1];
+  };
+  const double week = 52000.0 * years_between(from, from.plus_days(7));  // stacks
+  CHECK(bought(open) == doctest::Approx(week));
+  CHECK(bought(banned) == 0.0);
+  CHECK(bought(coming) == doctest::Approx(week * (1.0 + s.params.hbm_stockpile_boost)));
+}
+
+TEST_CASE("a memory maker that sells to a producer without HBM chips is an error") {
+  const ConfigNode tree = module_file_tree(
+      kSmall, {"memory_makers=[{id: kr, tier: ally, buyers: [nvidia], supply: [{from: "
+               "2022-01-01, stacks_per_year: 1}]}]"});
+  Diagnostics diags;
+  const auto makers = read_list(tree, "memory_makers", memory_maker_schema(), diags);
+  REQUIRE(diags.empty());
+  const auto chips = read_list(tree, "chips", chip_schema(), diags);
+  const auto producers = read_list(tree, "producers", producer_schema(), diags);
+  resolve_supply({}, chips, producers, {}, 0, read_countries(tree), Date::from_ymd(2022, 1, 1),
+                 diags, makers);
+  REQUIRE(diags.size() == 1);
+  CHECK(diags.all()[0].message.find("no chip with hbm_stacks > 0") != std::string::npos);
+  CHECK(diags.all()[0].where.line > 0);
+}
+
+TEST_CASE("an importer's own rule refuses imports without leakage and a licence's revenue share goes to the exporting government") {
+  const Supply sc = quiet_small();
+  const SupplySetup& s = sc.supply_setup;
+  const std::size_t nk = s.n_countries;
+  // The US bans the A100 and H100 for China: some of that spending leaks into smuggling.
+  OpenPolicy us_ban(s, 0.0);
+  us_ban.set(kA100, kCN, 0.0);
+  us_ban.set(kH100, kCN, 0.0);
+  // China refuses them itself: nothing leaks, the money goes to the Ascend.
+  OpenPolicy cn_refuses(s, 0.0);
+  cn_refuses.trade.import_share.assign(s.n_chips * nk, 1.0);
+  cn_refuses.trade.import_share[kA100 * nk + kCN] = 0.0;
+  cn_refuses.trade.import_share[kH100 * nk + kCN] = 0.0;
+  const Date from = Date::from_ymd(2023, 7, 3);
+  const SupplyState a = run_weeks(s, initial_supply_state(s), us_ban.policy, from, from.plus_days(28));
+  const SupplyState b =
+      run_weeks(s, initial_supply_state(s), cn_refuses.policy, from, from.plus_days(28));
+  CHECK(a.smuggled[kCnCloud * 3 + kH100] > 0.0);
+  CHECK(b.smuggled[kCnCloud * 3 + kH100] == 0.0);
+  CHECK(b.installed[kCnCloud * 3 + kH100] == a.installed[kCnCloud * 3 + kH100]);  // initial only
+  CHECK(b.remote_h100e[kCnCloud] == 0.0);
+  CHECK(b.installed[kCnCloud * 3 + kAscend] > a.installed[kCnCloud * 3 + kAscend]);
+
+  // A licence with a 25% revenue share: the producer keeps 75% of the price of those sales.
+  OpenPolicy open(s), shared(s);
+  shared.trade.revenue_share.assign(s.n_chips * nk, 0.0);
+  shared.trade.revenue_share[kH100 * nk + kCN] = 0.25;
+  const SupplyState c = run_weeks(s, initial_supply_state(s), open.policy, from, from.plus_days(7));
+  const SupplyState d = run_weeks(s, initial_supply_state(s), shared.policy, from, from.plus_days(7));
+  const double fee = 0.25 * d.sales[kH100 * nk + kCN] * d.price_usd[kH100];
+  CHECK(fee > 0.0);
+  CHECK(d.licence_fees_usd[kCN] == doctest::Approx(fee));
+  CHECK(d.licence_fees_usd[kUS] == 0.0);
+  CHECK(c.revenue_usd[0] - d.revenue_usd[0] == doctest::Approx(fee));
 }
 
 TEST_CASE("demand beyond capacity is rationed and raises the price") {

@@ -68,8 +68,8 @@ EXPECTED = {
               "China's compute moves only a little", at_most="15%"),
     ],
     "huawei_yields_double": [
-        Claim("indicators/cn_domestic_share", "", "2025-12-01", +1, 0.03,
-              "more working chips per wafer"),
+        Claim("indicators/cn_domestic_share", "", "2028-12-01", +1, 0.03,
+              "more working chips per wafer once the die bank is used up"),
     ],
     "chip_subsidy_triple": [
         Claim("indicators/cn_domestic_share", "", "2025-12-01", +1, 0.05,

@@ -86,4 +86,24 @@ TEST_CASE("a rule without dates must be adaptive and a licence rate needs a lice
   CHECK(e[0].hint.find("h20_2025") != std::string::npos);
 }
 
+TEST_CASE("memory rules and licence terms are checked where they are written") {
+  auto e = errors({"memory_rules=[{id: m, announced: 2024-12-02, effective: 2024-12-31, "
+                   "maker_tiers: [korea], destinations: [{to: china, treatment: banned}]}]"});
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].message.find("unknown export tier id 'korea'") != std::string::npos);
+  CHECK(e[0].where.line == 1);
+  CHECK(e[0].where.column > 1);
+  e = errors({"memory_rules=[{id: m, announced: 2024-12-31, effective: 2024-12-02, "
+              "destinations: [{to: china, treatment: banned}]}]"});
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].message.find("before the announcement") != std::string::npos);
+  e = errors({"export_rules.h20_licences.destinations=[{to: china, treatment: licence, "
+              "approval_rate: 0.5, revenue_share: 1.5}]"});
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].message.find("out of range") != std::string::npos);
+  e = errors({"export_rules.r2022.imposed_by=buyer"});
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].message.find("exporter, importer") != std::string::npos);
+}
+
 }  // namespace export_rules_model_test

@@ -85,16 +85,19 @@ TEST_CASE("Nvidia's sales to China move from A100 to A800 and H800 to H20 and th
     CAPTURE(rep);
     // Before 2022-10 (rule bis_2022_10): the A100 is what China buys.
     CHECK(s.weekly(rep, kA100H100, ymd(2022, 1, 1), ymd(2022, 8, 1)) > 1000);
-    // After: never again, legally. The A800 (from its launch) and H800 take over.
-    CHECK(s.weekly(rep, kA100H100, ymd(2022, 10, 10), ymd(2027, 12, 31)) == 0.0);
+    // After: not legally until the H200-class licences of the 2025-12 decision (in force
+    // 2026-01-15). The A800 (from its launch) and H800 take over.
+    CHECK(s.weekly(rep, kA100H100, ymd(2022, 10, 10), ymd(2026, 1, 12)) == 0.0);
     CHECK(s.weekly(rep, kChinaVariants, ymd(2023, 1, 1), ymd(2023, 8, 1)) > 1000);
     // bis_2023_10 (in force 2023-10-23) catches the China variants; the H20 arrives in 2024-04.
-    CHECK(s.weekly(rep, kChinaVariants, ymd(2023, 10, 30), ymd(2027, 12, 31)) == 0.0);
+    CHECK(s.weekly(rep, kChinaVariants, ymd(2023, 10, 30), ymd(2026, 1, 12)) == 0.0);
     CHECK(s.weekly(rep, kH20, ymd(2024, 5, 1), ymd(2025, 1, 1)) > 5000);
     // The 2025-04 licence requirement: H20 sales collapse.
     const double before = s.weekly(rep, kH20, ymd(2024, 10, 1), ymd(2025, 1, 1));
     const double after = s.weekly(rep, kH20, ymd(2025, 4, 14), ymd(2025, 7, 1));
     CHECK(after < 0.1 * before);
+    // The 2025-12 decision: Hopper-class chips are sold to approved Chinese customers again.
+    CHECK(s.weekly(rep, {"H200"}, ymd(2026, 2, 1), ymd(2026, 12, 31)) > 500);
   }
 }
 
