@@ -131,6 +131,12 @@ const Schema<AdoptionModelParams>& adoption_model_schema() {
                  {"scale of the Gumbel taste shocks (logit scale)"}),
           number("capability_weight", &M::capability_weight, "utility per log10 FLOP", at_least(0),
                  {"median weight of capability above the adopter's need"}),
+          number("capability_utility_max", &M::capability_utility_max, "utility", at_least(0),
+                 {"most utility capability above an adopter's need can give: the term "
+                  "x = w·(C − need) becomes x / (1 + x / capability_utility_max) for x > 0 "
+                  "(diminishing returns; 0: no limit)",
+                  "assumption: a model far beyond a task's need is worth little more than one "
+                  "that meets it"}),
           number("peer_weight", &M::peer_weight, "utility", at_least(0),
                  {"utility of an option all of an adopter's peers use"}),
           number("switching_cost", &M::switching_cost, "utility", at_least(0),
@@ -661,6 +667,7 @@ struct CountryOffer {
   const float *base, *capability, *log_price, *self_hosted, *trust_us, *trust_cn, *controls;
   std::size_t n_available;
   float inv_noise;
+  float inv_capability_max;  // 1 / capability_utility_max (1/utility); 0: no limit
 };
 
 // e^x for x <= 0 in single precision, lane by lane (no library call): x = n ln 2 + r with
@@ -733,9 +740,13 @@ template <std::size_t W>
       Bytes count;
       __builtin_memcpy(&count, &g.peer_count[j][c], sizeof count);
       const Floats peers = __builtin_convertvector(count, Floats);
-      Floats u = o.base[j] + wc * o.capability[j] + need - wp * o.log_price[j] +
-                 sh * o.self_hosted[j] + tu * o.trust_us[j] + tc * o.trust_cn[j] -
-                 ce * o.controls[j] + pw * peers;
+      // Capability above the need has diminishing returns: x / (1 + x / capability_utility_max)
+      // for x > 0 (x itself when there is no limit: the factor is then exactly 1).
+      Floats fit = wc * o.capability[j] + need;
+      const Floats damped = fit / (1.0f + fit * o.inv_capability_max);
+      fit = fit > zero ? damped : fit;
+      Floats u = o.base[j] + fit - wp * o.log_price[j] + sh * o.self_hosted[j] +
+                 tu * o.trust_us[j] + tc * o.trust_cn[j] - ce * o.controls[j] + pw * peers;
       u = current == static_cast<int32_t>(j) ? u + sw : u;
       top = top < u ? u : top;
       __builtin_memcpy(&g.weight[j][c], &u, sizeof u);
@@ -840,6 +851,7 @@ struct ChoiceStep {
   uint64_t random_step;  // Philox step of this tick
   double hazard;         // expected revisions per adopter since the start, after this tick
   float inv_noise;
+  float inv_capability_max;
   ChooseLanes kernel;
 };
 
@@ -928,7 +940,7 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
                          &offer.log_price[row],        &offer.self_hosted[row],
                          &offer.trust_us_weight[row],  &offer.trust_cn_weight[row],
                          &offer.content_controls[row], m_opts,
-                         c.inv_noise};
+                         c.inv_noise,                  c.inv_capability_max};
     c.kernel(o, g);
     for (std::size_t l = 0; l < lanes; ++l) {
       const std::size_t a = queue[first + l];
@@ -1002,6 +1014,9 @@ void step_adoption(const AdoptionSetup& s, const Population& pop, const Offer& o
                         static_cast<uint64_t>(tick.index) + 1,
                         state.revision_hazard,
                         static_cast<float>(1.0 / m.taste_noise),
+                        m.capability_utility_max > 0.0
+                            ? static_cast<float>(1.0 / m.capability_utility_max)
+                            : 0.0f,
                         selected_kernel()};
   parallel_for_each_index(blocks, 1, [&](std::size_t block) {
     thread_local std::unique_ptr<LaneGroup> group;  // 21 KiB: kept, not on the stack

@@ -71,6 +71,7 @@ struct AdoptionModelParams {
   double revision_rate_per_year = 4.0;          // 1/year, rate at which an adopter reconsiders
   double taste_noise = 1.0;                     // utility, scale of the Gumbel taste shocks
   double capability_weight = 1.5;               // utility per log10 FLOP above the need
+  double capability_utility_max = 0.0;          // utility; most capability above need gives (0: no limit)
   double peer_weight = 2.0;                     // utility per unit share of peers using the option
   double switching_cost = 1.0;                  // utility of staying with the current option
   double preference_sigma = 0.5;                // lognormal sigma of individual weights

@@ -344,6 +344,31 @@ TEST_CASE("tokens per adopter grow with the capability of the model used") {
                         a.outcome.usage_mtokens_per_year[i]));
 }
 
+TEST_CASE("capability far above the need adds ever less utility") {
+  // Models four orders of magnitude above the need: without a limit nearly everyone adopts;
+  // with diminishing returns those with a high price weight or low trust stay out.
+  World w;
+  w.closed_capability = {28.0, kNaN};
+  w.closed_flop = {1e28, kNaN};
+  w.open_capability = {kNaN, 27.8};
+  w.open_flop = {kNaN, 3e27};
+  World damped = w;
+  damped.params.capability_utility_max = 1.0;
+  const World::Result a = w.run(24);
+  const World::Result b = damped.run(24);
+  for (std::size_t k : {kUs, kCn, kIn}) {
+    CHECK(a.share(k, kNoModel) < 0.05);
+    CHECK(b.share(k, kNoModel) > a.share(k, kNoModel) + 0.05);
+  }
+  // Below the need nothing changes: the same choices, draw for draw.
+  World below = w;
+  below.closed_capability = {21.0, kNaN};  // 6 standard deviations of need below it
+  below.open_capability = {kNaN, 20.8};
+  World below_damped = below;
+  below_damped.params.capability_utility_max = 1.0;
+  CHECK(below.run(12).state.choice == below_damped.run(12).state.choice);
+}
+
 TEST_CASE("adoption never exceeds the share of units that can use a model") {
   World w;
   w.populations[kIn].access = {{{"general", {}}, 0.3}};
@@ -397,6 +422,7 @@ TEST_CASE("every instruction-set build of the choice kernel gives the same choic
     World w;
     w.params.adopters = 40000;
     w.params.revision_rate_per_year = rate;
+    w.params.capability_utility_max = rate > 10.0 ? 1.5 : 0.0;  // with and without the limit
     std::vector<World::Result> results;
     for (ChoiceKernel k : kernels) {
       const ForcedKernel forced(k);
