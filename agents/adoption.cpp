@@ -31,7 +31,9 @@ const Schema<SectorSpec>& sector_schema() {
           text("id", &S::id, {"unique identifier, e.g. healthcare", "", true}),
           text("name", &S::name, {"display name"}),
           number("usage_mtokens_per_year", &S::usage_mtokens_per_year, "M tokens/year", at_least(0),
-                 {"tokens an adopter of average size uses in a year at the start date",
+                 {"tokens an adopter of average size uses in a year on a model of "
+                  "adoption_model.usage_reference_capability at "
+                  "adoption_model.price_reference_usd_per_mtoken",
                   "per sector: its source field"}),
           number("capability_need", &S::capability_need, "log10 FLOP (effective)", between(15, 40),
                  {"capability at which a model is worth as much as no model to a typical adopter "
@@ -63,12 +65,16 @@ const Schema<PopulationSpec>& population_schema() {
           number_map("sectors", &P::sectors, "sectors[]", "fraction", between(0, 1),
                      {"share of the adopting units in each sector; the shares add up to 1",
                       "per population: its source field", true}),
-          number("usage_growth_per_year", &P::usage_growth_per_year, "x/year", above(0),
-                 {"growth of the tokens each adopter uses while far below saturation",
-                  "per population: its source field"}),
-          number("usage_saturation", &P::usage_saturation, "x", at_least(1),
-                 {"most tokens an adopter comes to use, as a multiple of its start-date use "
-                  "(logistic saturation of the growth)"}),
+          number_map("access", &P::access, "sectors[]", "fraction", between(0, 1),
+                     {"share of each sector's units that can use a model at the start date: "
+                      "online (consumers: internet users as a share of the population) and able "
+                      "to pay or reach a free tier; the rest never adopt (missing: 1)",
+                      "ITU Facts and Figures, World Bank IT.NET.USER.ZS; per population: its "
+                      "source field"}),
+          number("access_growth_per_year", &P::access_growth_per_year, "fraction/year",
+                 between(0, 1),
+                 {"rise per year of every sector's access (connectivity spreading), capped at 1",
+                  "ITU internet use 2022-2024; per population: its source field"}),
           number_map("trust", &P::trust, "countries[]", "utility", between(-20, 20),
                      {"mean trust of adopters in providers from each country (missing: 0)",
                       "per population: its source field"}),
@@ -125,6 +131,12 @@ const Schema<AdoptionModelParams>& adoption_model_schema() {
                  {"scale of the Gumbel taste shocks (logit scale)"}),
           number("capability_weight", &M::capability_weight, "utility per log10 FLOP", at_least(0),
                  {"median weight of capability above the adopter's need"}),
+          number("capability_utility_max", &M::capability_utility_max, "utility", at_least(0),
+                 {"most utility capability above an adopter's need can give: the term "
+                  "x = w·(C − need) becomes x / (1 + x / capability_utility_max) for x > 0 "
+                  "(diminishing returns; 0: no limit)",
+                  "assumption: a model far beyond a task's need is worth little more than one "
+                  "that meets it"}),
           number("peer_weight", &M::peer_weight, "utility", at_least(0),
                  {"utility of an option all of an adopter's peers use"}),
           number("switching_cost", &M::switching_cost, "utility", at_least(0),
@@ -136,7 +148,29 @@ const Schema<AdoptionModelParams>& adoption_model_schema() {
           number("size_sigma", &M::size_sigma, "-", between(0, 5),
                  {"lognormal sigma of adopter size (usage relative to the sector's average)"}),
           number("price_reference_usd_per_mtoken", &M::price_reference_usd_per_mtoken,
-                 "USD/M tokens", above(0), {"price at which the price term of utility is zero"}),
+                 "USD/M tokens", above(0),
+                 {"price at which the price term of utility is zero and at which sectors[] use "
+                  "their usage_mtokens_per_year"}),
+          number("price_multiplier", &M::price_multiplier, "x", above(0),
+                 {"factor on every price adopters pay, API and self-hosting (what-ifs: a tax, a "
+                  "price war)"}),
+          number("usage_price_elasticity", &M::usage_price_elasticity, "-", between(0, 5),
+                 {"own-price elasticity of the tokens an adopter uses (minus sign dropped): "
+                  "doubling the price multiplies them by 2^-elasticity",
+                  "below the 1.11 that 'The Emerging Market for Intelligence' (NBER working "
+                  "paper, 2025) estimates for one model across OpenRouter providers, which "
+                  "includes switching between providers; assumption"}),
+          number("usage_capability_elasticity", &M::usage_capability_elasticity,
+                 "per log10 FLOP", between(0, 5),
+                 {"growth of tokens per task with the capability of the model used (longer "
+                  "answers, reasoning, agents): tokens x 10^elasticity per log10 FLOP",
+                  "Epoch AI (2025-04): answers grow 2.2x/yr (non-reasoning) to 5x/yr (reasoning) "
+                  "while effective compute grows ~12x/yr: 0.32-0.65"}),
+          number("usage_reference_capability", &M::usage_reference_capability,
+                 "log10 FLOP (effective)", between(15, 40),
+                 {"capability at which sectors[] use their usage_mtokens_per_year",
+                  "set so that tokens in 2023-2025 stay those of the earlier, time-driven usage "
+                  "(docs/calibration.md)"}),
           number("self_hosted_trust_share", &M::self_hosted_trust_share, "fraction", between(0, 1),
                  {"share of trust in a model's maker that still counts when the adopter runs the "
                   "weights itself (no data leaves it)"}),
@@ -238,6 +272,8 @@ AdoptionSetup resolve_adoption(const AdoptionModelParams& params,
     if (std::abs(total - 1.0) > 1e-6)
       diags.error(pop.where, path + ".sectors",
                   "the sector shares add up to " + format_number(total) + ", expected 1");
+    for (const KeyedNumber& x : pop.access)
+      resolve_reference(x.key, path + ".access." + x.key.id, sector_ids, "sector", diags);
   }
   for (std::size_t k = 0; k < nk; ++k)
     for (std::size_t q = 0; q < nk; ++q)
@@ -274,6 +310,8 @@ AdoptionSetup resolve_adoption(const AdoptionModelParams& params,
   s.segment_sector.resize(s.n_segments);
   s.segment_population.resize(s.n_segments);
   s.segment_units.assign(s.n_segments, 0.0);
+  s.segment_access.assign(s.n_segments, 1.0);
+  s.segment_access_growth.assign(s.n_segments, 0.0);
   std::vector<double> weight(s.n_segments, 0.0);
   std::size_t occupied = 0;
   for (std::size_t p = 0; p < populations.size(); ++p)
@@ -285,7 +323,12 @@ AdoptionSetup resolve_adoption(const AdoptionModelParams& params,
       for (const KeyedNumber& x : populations[p].sectors)
         if (x.key.id == sectors[j].id)
           s.segment_units[seg] = x.value * populations[p].adopting_units;
-      weight[seg] = s.segment_units[seg] * std::max(sectors[j].usage_mtokens_per_year, 1e-12);
+      for (const KeyedNumber& x : populations[p].access)
+        if (x.key.id == sectors[j].id) s.segment_access[seg] = x.value;
+      s.segment_access_growth[seg] = populations[p].access_growth_per_year;
+      // Sampled by the tokens of the units that can adopt at the start.
+      weight[seg] = s.segment_units[seg] * std::max(s.segment_access[seg], 1e-3) *
+                    std::max(sectors[j].usage_mtokens_per_year, 1e-12);
       occupied += s.segment_units[seg] > 0.0;
     }
   const auto n = static_cast<std::size_t>(params.adopters);
@@ -433,9 +476,15 @@ double serving_h100e_seconds_per_mtoken(const AdoptionModelParams& p, double tra
   return flop_per_mtoken / (kH100DenseBf16Tflops * 1e12 * p.inference_utilization);
 }
 
-double usage_multiplier(double growth_per_year, double saturation, double years) {
-  const double g = std::pow(growth_per_year, years);
-  return saturation * g / (saturation + g - 1.0);
+double usage_factor(const AdoptionModelParams& p, double capability, double price_usd_per_mtoken) {
+  return std::pow(std::max(price_usd_per_mtoken, 1e-300) / p.price_reference_usd_per_mtoken,
+                  -p.usage_price_elasticity) *
+         std::pow(10.0, p.usage_capability_elasticity *
+                            (capability - p.usage_reference_capability));
+}
+
+double segment_access(const AdoptionSetup& s, std::size_t seg, double years) {
+  return std::min(1.0, s.segment_access[seg] + s.segment_access_growth[seg] * std::max(years, 0.0));
 }
 
 Offer build_offer(const AdoptionSetup& s, const ModelsOnOffer& models,
@@ -488,9 +537,10 @@ Offer build_offer(const AdoptionSetup& s, const ModelsOnOffer& models,
       const double reach = s.reach[k * nk + maker];
       if (!open && reach <= 0.0) continue;  // not sold here
       const double price =
-          open ? o.serving_h100e_seconds[opt] * usd_per_h100e_second(k) *
-                     (1.0 + m.self_hosting_overhead)
-               : o.serving_h100e_seconds[opt] * usd_per_h100e_second(maker) * (1.0 + margin);
+          m.price_multiplier *
+          (open ? o.serving_h100e_seconds[opt] * usd_per_h100e_second(k) *
+                      (1.0 + m.self_hosting_overhead)
+                : o.serving_h100e_seconds[opt] * usd_per_h100e_second(maker) * (1.0 + margin));
       o.price_usd_per_mtoken[k * no + opt] = price;
       ++slot;
       const std::size_t i = k * no + slot;
@@ -617,6 +667,7 @@ struct CountryOffer {
   const float *base, *capability, *log_price, *self_hosted, *trust_us, *trust_cn, *controls;
   std::size_t n_available;
   float inv_noise;
+  float inv_capability_max;  // 1 / capability_utility_max (1/utility); 0: no limit
 };
 
 // e^x for x <= 0 in single precision, lane by lane (no library call): x = n ln 2 + r with
@@ -689,9 +740,13 @@ template <std::size_t W>
       Bytes count;
       __builtin_memcpy(&count, &g.peer_count[j][c], sizeof count);
       const Floats peers = __builtin_convertvector(count, Floats);
-      Floats u = o.base[j] + wc * o.capability[j] + need - wp * o.log_price[j] +
-                 sh * o.self_hosted[j] + tu * o.trust_us[j] + tc * o.trust_cn[j] -
-                 ce * o.controls[j] + pw * peers;
+      // Capability above the need has diminishing returns: x / (1 + x / capability_utility_max)
+      // for x > 0 (x itself when there is no limit: the factor is then exactly 1).
+      Floats fit = wc * o.capability[j] + need;
+      const Floats damped = fit / (1.0f + fit * o.inv_capability_max);
+      fit = fit > zero ? damped : fit;
+      Floats u = o.base[j] + fit - wp * o.log_price[j] + sh * o.self_hosted[j] +
+                 tu * o.trust_us[j] + tc * o.trust_cn[j] - ce * o.controls[j] + pw * peers;
       u = current == static_cast<int32_t>(j) ? u + sw : u;
       top = top < u ? u : top;
       __builtin_memcpy(&g.weight[j][c], &u, sizeof u);
@@ -796,6 +851,7 @@ struct ChoiceStep {
   uint64_t random_step;  // Philox step of this tick
   double hazard;         // expected revisions per adopter since the start, after this tick
   float inv_noise;
+  float inv_capability_max;
   ChooseLanes kernel;
 };
 
@@ -884,7 +940,7 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
                          &offer.log_price[row],        &offer.self_hosted[row],
                          &offer.trust_us_weight[row],  &offer.trust_cn_weight[row],
                          &offer.content_controls[row], m_opts,
-                         c.inv_noise};
+                         c.inv_noise,                  c.inv_capability_max};
     c.kernel(o, g);
     for (std::size_t l = 0; l < lanes; ++l) {
       const std::size_t a = queue[first + l];
@@ -958,6 +1014,9 @@ void step_adoption(const AdoptionSetup& s, const Population& pop, const Offer& o
                         static_cast<uint64_t>(tick.index) + 1,
                         state.revision_hazard,
                         static_cast<float>(1.0 / m.taste_noise),
+                        m.capability_utility_max > 0.0
+                            ? static_cast<float>(1.0 / m.capability_utility_max)
+                            : 0.0f,
                         selected_kernel()};
   parallel_for_each_index(blocks, 1, [&](std::size_t block) {
     thread_local std::unique_ptr<LaneGroup> group;  // 21 KiB: kept, not on the stack
@@ -983,27 +1042,44 @@ AdoptionOutcome summarise_adoption(const AdoptionSetup& s, const AdoptionState& 
   const std::size_t no = s.n_options;
   AdoptionOutcome out;
   out.units.assign(nk * no, 0.0);
+  out.ceiling.assign(nk, std::nan(""));
   out.usage_mtokens_per_year.assign(nk * no, 0.0);
   out.sector_units.assign(s.n_sectors * no, 0.0);
   out.api_revenue_usd_per_year.assign(s.n_labs, 0.0);
   out.open_spend_usd_per_year.assign(s.n_labs, 0.0);
   out.inference_h100e.assign(nk, 0.0);
   out.inference_chip_usd_per_year.assign(nk, 0.0);
+  // docs/model.md §"Adoption: feedback": tokens per unit of size on each option in each country,
+  // from the option's capability and the price paid there.
+  std::vector<double> factor(nk * no, 0.0);
+  for (std::size_t k = 0; k < nk; ++k)
+    for (std::size_t opt = 1; opt < no; ++opt) {
+      const double price = offer.price_usd_per_mtoken[k * no + opt];
+      if (std::isfinite(price) && std::isfinite(offer.capability[opt]))
+        factor[k * no + opt] = usage_factor(s.params, offer.capability[opt], price);
+    }
+  std::vector<double> all_units(nk, 0.0), can_adopt(nk, 0.0);
   for (std::size_t seg = 0; seg < s.n_segments; ++seg) {
     const std::size_t k = s.segment_country[seg];
-    const PopulationSpec& pop = s.populations[s.segment_population[seg]];
-    // docs/model.md §"Adoption: feedback": tokens = size × units per agent × sector usage,
-    // growing at the population's rate.
-    const double mtokens_per_size =
-        s.units_per_adopter[seg] * s.sectors[s.segment_sector[seg]].usage_mtokens_per_year *
-        usage_multiplier(pop.usage_growth_per_year, pop.usage_saturation, years_since_start);
+    const std::size_t j = s.segment_sector[seg];
+    // docs/model.md §"Adoption: who can adopt": the agents stand for the units that can use a
+    // model; the others use none.
+    const double access = segment_access(s, seg, years_since_start);
+    const double units_per_agent = s.units_per_adopter[seg] * access;
+    const double mtokens_per_size = units_per_agent * s.sectors[j].usage_mtokens_per_year;
+    all_units[k] += s.segment_units[seg];
+    can_adopt[k] += s.segment_units[seg] * access;
     for (std::size_t opt = 0; opt < no; ++opt) {
-      const double units = state.adopters[seg * no + opt] * s.units_per_adopter[seg];
+      double units = state.adopters[seg * no + opt] * units_per_agent;
+      if (opt == kNoModel) units += s.segment_units[seg] * (1.0 - access);
       out.units[k * no + opt] += units;
-      out.sector_units[s.segment_sector[seg] * no + opt] += units;
-      out.usage_mtokens_per_year[k * no + opt] += state.size[seg * no + opt] * mtokens_per_size;
+      out.sector_units[j * no + opt] += units;
+      out.usage_mtokens_per_year[k * no + opt] +=
+          state.size[seg * no + opt] * mtokens_per_size * factor[k * no + opt];
     }
   }
+  for (std::size_t k = 0; k < nk; ++k)
+    if (all_units[k] > 0.0) out.ceiling[k] = can_adopt[k] / all_units[k];
   double open_usage = 0.0, adopted_usage = 0.0, abroad_cn_open = 0.0, abroad_adopting = 0.0;
   for (std::size_t k = 0; k < nk; ++k)
     for (std::size_t opt = 1; opt < no; ++opt) {

@@ -33,7 +33,8 @@ inline constexpr Stream kAdoptionChoiceStream{7};
 struct SectorSpec {
   std::string id;
   std::string name;
-  double usage_mtokens_per_year = 1.0;  // M tokens/year of an adopter of size 1 at the start
+  double usage_mtokens_per_year = 1.0;  // M tokens/year of an adopter of size 1 on a model of the
+                                        // reference capability at the reference price
   double capability_need = 24.0;        // log10 FLOP (effective) at which a model is worth using
   double price_sensitivity = 1.0;       // utility per unit of ln(price / reference price)
   double local_need = 0.0;              // utility of keeping data in house (privacy, local use)
@@ -48,8 +49,9 @@ struct PopulationSpec {
   EntityRef country;
   double adopting_units = 1e6;         // organisations and users it stands for
   std::vector<KeyedNumber> sectors;    // sector id -> fraction of the units
-  double usage_growth_per_year = 1.5;  // x/year, usage per adopter while it is small
-  double usage_saturation = 1000.0;    // x start usage per adopter, the most it reaches
+  std::vector<KeyedNumber> access;     // sector id -> fraction of the units that can use a
+                                       // model at the start date (missing: 1)
+  double access_growth_per_year = 0.0;  // fraction/year added to every sector's access, up to 1
   std::vector<KeyedNumber> trust;      // provider country -> utility (mean)
   double trust_sd = 0.5;               // utility, spread of trust across adopters
   double trust_correlation = -0.5;     // between trust in US and in Chinese providers
@@ -69,12 +71,17 @@ struct AdoptionModelParams {
   double revision_rate_per_year = 4.0;          // 1/year, rate at which an adopter reconsiders
   double taste_noise = 1.0;                     // utility, scale of the Gumbel taste shocks
   double capability_weight = 1.5;               // utility per log10 FLOP above the need
+  double capability_utility_max = 0.0;          // utility; most capability above need gives (0: no limit)
   double peer_weight = 2.0;                     // utility per unit share of peers using the option
   double switching_cost = 1.0;                  // utility of staying with the current option
   double preference_sigma = 0.5;                // lognormal sigma of individual weights
   double capability_need_sd = 0.5;              // log10 FLOP, spread of needs within a sector
   double size_sigma = 1.0;                      // lognormal sigma of adopter size (mean 1)
   double price_reference_usd_per_mtoken = 1.0;  // USD per M tokens
+  double price_multiplier = 1.0;                // x on every price (what-ifs)
+  double usage_price_elasticity = 0.7;          // -, tokens per adopter ∝ price^-elasticity
+  double usage_capability_elasticity = 0.45;    // per log10 FLOP: tokens ∝ 10^(e·(C − C_ref))
+  double usage_reference_capability = 24.1;     // log10 FLOP (effective), C_ref
   double self_hosted_trust_share = 0.3;       // fraction of provider trust that counts self-hosted
   std::vector<KeyedNumber> content_controls;  // provider country -> fraction
   std::vector<KeyedNumber> reach_abroad_multiplier;  // provider country -> x reach abroad
@@ -119,6 +126,8 @@ struct AdoptionSetup {
   std::vector<std::size_t> segment_population;  // [segment]
   std::vector<uint32_t> segment_begin;          // [segment + 1] first adopter of each
   std::vector<double> segment_units;            // [segment] real adopting units
+  std::vector<double> segment_access;           // [segment] fraction that can adopt at the start
+  std::vector<double> segment_access_growth;    // [segment] fraction/year
   std::vector<double> units_per_adopter;        // [segment] units each agent stands for
   std::vector<std::size_t> population_country;  // [population]
   std::vector<PopulationSpec> populations;
@@ -200,8 +209,14 @@ Offer build_offer(const AdoptionSetup& setup, const ModelsOnOffer& models,
 // (distillation, sparsity and serving tricks progress with the rest of the algorithms).
 double serving_h100e_seconds_per_mtoken(const AdoptionModelParams& p, double training_flop,
                                         double efficiency);
-// Tokens per adopter relative to the start: g^t, saturating at `saturation` (logistic in g^t).
-double usage_multiplier(double growth_per_year, double saturation, double years);
+// docs/model.md §"Adoption: feedback": tokens an adopter uses on a model of capability
+// `capability` (log10 FLOP, effective) at `price_usd_per_mtoken`, as a multiple of its sector's
+// usage_mtokens_per_year: (price / reference)^-usage_price_elasticity ×
+// 10^(usage_capability_elasticity × (capability − usage_reference_capability)). No ceiling.
+double usage_factor(const AdoptionModelParams& p, double capability, double price_usd_per_mtoken);
+// The share of segment `seg`'s units that can use a model `years` after the start: its access
+// at the start plus access_growth_per_year × years, at most 1.
+double segment_access(const AdoptionSetup& s, std::size_t seg, double years);
 
 struct AdoptionState {
   std::vector<uint8_t> choice;    // [adopter] option in use
@@ -247,6 +262,7 @@ void force_choice_kernel(std::optional<ChoiceKernel> kernel);
 // What the tallies mean in money, tokens and compute (docs/model.md §"Adoption: feedback").
 struct AdoptionOutcome {
   std::vector<double> units;                        // [country * n_options + option] adopting units
+  std::vector<double> ceiling;                      // [country] share of units that can adopt
   std::vector<double> usage_mtokens_per_year;       // [country * n_options + option]
   std::vector<double> sector_units;                 // [sector * n_options + option]
   std::vector<double> api_revenue_usd_per_year;     // [lab]

@@ -146,6 +146,30 @@ void AdoptionModule::declare(Declarations& d) {
                r.set(k, all > 0.0 ? adopting / all : std::nan(""));
              }
            });
+  d.series(record,
+           {"indicators", "adoption_ceiling", "fraction",
+            "share of the country's adopting units that can use a model at all (online, able to "
+            "reach one): adoption_share never exceeds it (NaN for a country without a "
+            "population)",
+            {countries}},
+           [this](SeriesRow& r) {
+             for (std::size_t k = 0; k < c_.setup->n_countries; ++k)
+               r.set(k, world_.adoption.ceiling.empty() ? std::nan("")
+                                                        : world_.adoption.ceiling[k]);
+           });
+  d.series(record,
+           {"indicators", "tokens_per_year", "M tokens/year",
+            "tokens the country's adopters use on any model (closed or open)", {countries}},
+           [this](SeriesRow& r) {
+             const std::size_t no = c_.setup->n_options;
+             const std::vector<double>& usage = world_.adoption.usage_mtokens_per_year;
+             for (std::size_t k = 0; k < c_.setup->n_countries; ++k) {
+               double used = 0.0;
+               for (std::size_t opt = 1; opt < no && !usage.empty(); ++opt)
+                 used += usage[k * no + opt];
+               r.set(k, used);
+             }
+           });
   // Before the first adoption tick nobody uses a model.
   d.series(record,
            {"indicators", "cn_open_share_abroad", "fraction",

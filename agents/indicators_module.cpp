@@ -63,14 +63,16 @@ void IndicatorsModule::declare(Declarations& d) {
           {countries}},
          each(remote_));
   series({"", "blocked_usd_per_year", "USD/year",
-          "spending on chips the rules blocked, averaged over the period since the previous "
-          "indicator date",
+          "spending on chips the rules blocked: a per-period flow, the mean over the period "
+          "that ends on the record's date (previous record, this record]; a calendar year is "
+          "the records from its February 1 to the next January 1",
           {countries}},
          each(blocked_));
   series({"", "capex_usd_per_year", "USD/year",
           "capital spending of the country's labs and clouds: AI chips they own (bought or "
-          "smuggled), their data centres, and their other capex; averaged over the period since "
-          "the previous indicator date",
+          "smuggled), their data centres, and their other capex: a per-period flow, the mean "
+          "over the period that ends on the record's date (previous record, this record]; a "
+          "calendar year is the records from its February 1 to the next January 1",
           {countries}},
          each(capex_));
   series({"", "cn_domestic_share", "fraction",

@@ -212,13 +212,21 @@ TEST_CASE("revenue sums match adoption times price") {
   const World::Result r = World().run(18);
   const AdoptionSetup& s = r.setup;
   const std::size_t no = s.n_options;
-  // Tokens from the tallies, independently of summarise_adoption.
+  // Tokens from the tallies, independently of summarise_adoption: none on no model or on an
+  // option not on offer.
+  auto factor = [&](std::size_t k, std::size_t o) {
+    const double price = r.offer.price_usd_per_mtoken[k * no + o];
+    return o == kNoModel || !std::isfinite(price)
+               ? 0.0
+               : usage_factor(s.params, r.offer.capability[o], price);
+  };
   std::vector<double> usage(s.n_countries * no, 0.0);
   for (std::size_t seg = 0; seg < s.n_segments; ++seg)
     for (std::size_t o = 0; o < no; ++o)
       usage[s.segment_country[seg] * no + o] +=
           r.state.size[seg * no + o] * s.units_per_adopter[seg] *
-          s.sectors[0].usage_mtokens_per_year * usage_multiplier(1.5, 1000.0, 18 / 12.0);
+          s.sectors[0].usage_mtokens_per_year *
+          factor(s.segment_country[seg], o);
   double paid_api = 0.0, paid_open = 0.0;
   for (std::size_t k = 0; k < s.n_countries; ++k)
     for (std::size_t o = 1; o < no; ++o) {
@@ -268,11 +276,115 @@ TEST_CASE("serving cost follows the model's size and its maker's algorithms") {
         doctest::Approx(serving_h100e_seconds_per_mtoken(p, 3e24, 1.0) / 8.0));
 }
 
-TEST_CASE("usage per adopter grows and then saturates") {
-  CHECK(usage_multiplier(2.0, 1000.0, 0.0) == doctest::Approx(1.0));
-  CHECK(usage_multiplier(2.0, 1000.0, 3.0) == doctest::Approx(8.0).epsilon(0.01));
-  CHECK(usage_multiplier(2.0, 1000.0, 40.0) == doctest::Approx(1000.0).epsilon(1e-6));
-  CHECK(usage_multiplier(2.0, 1000.0, 12.0) < usage_multiplier(2.0, 1000.0, 13.0));
+TEST_CASE("tokens per adopter answer to price and capability with no ceiling") {
+  AdoptionModelParams p;
+  p.usage_price_elasticity = 0.7;
+  p.usage_capability_elasticity = 0.5;
+  p.usage_reference_capability = 25.0;
+  p.price_reference_usd_per_mtoken = 1.0;
+  CHECK(usage_factor(p, 25.0, 1.0) == doctest::Approx(1.0));
+  CHECK(usage_factor(p, 25.0, 2.0) == doctest::Approx(std::pow(2.0, -0.7)));
+  CHECK(usage_factor(p, 27.0, 1.0) == doctest::Approx(10.0));  // 10^(0.5 × 2)
+  // No saturation: ten more orders of magnitude of capability, 10^5 more tokens.
+  CHECK(usage_factor(p, 35.0, 1.0) == doctest::Approx(1e5));
+  CHECK(usage_factor(p, 25.0, 1e-3) > usage_factor(p, 25.0, 1e-2));
+}
+
+TEST_CASE("doubling every price lowers tokens per adopter by two to the minus elasticity") {
+  World w;
+  w.params.usage_price_elasticity = 0.8;
+  w.params.commoditisation = 0.0;  // the same margin at every tick
+  const World::Result r = w.run(12);
+  World dear = w;
+  dear.params.price_multiplier = 2.0;
+  const AdoptionSetup s = dear.setup();
+  const Offer offer = build_offer(s,
+                                  {w.closed_capability, w.closed_flop, w.efficiency,
+                                   w.open_capability, w.open_flop, w.efficiency},
+                                  w.chip_usd, r.state.open_usage_share);
+  const std::size_t no = s.n_options;
+  for (std::size_t i = 0; i < s.n_countries * no; ++i)
+    if (std::isfinite(r.offer.price_usd_per_mtoken[i]))
+      CHECK(offer.price_usd_per_mtoken[i] == doctest::Approx(2.0 * r.offer.price_usd_per_mtoken[i]));
+  // The same choices at twice the prices: every option's tokens × 2^-0.8.
+  const AdoptionOutcome o = summarise_adoption(s, r.state, offer, w.chip_usd, 1.0);
+  double before = 0.0, after = 0.0;
+  for (std::size_t i = 0; i < s.n_countries * no; ++i) {
+    if (r.outcome.usage_mtokens_per_year[i] == 0.0) continue;
+    CHECK(o.usage_mtokens_per_year[i] ==
+          doctest::Approx(std::pow(2.0, -0.8) * r.outcome.usage_mtokens_per_year[i]));
+    before += r.outcome.usage_mtokens_per_year[i];
+    after += o.usage_mtokens_per_year[i];
+  }
+  CHECK(before > 0.0);
+  // Spending per token doubles, tokens fall by 2^-0.8: revenue × 2^0.2.
+  double api_before = 0.0, api_after = 0.0;
+  for (double x : r.outcome.api_revenue_usd_per_year) api_before += x;
+  for (double x : o.api_revenue_usd_per_year) api_after += x;
+  CHECK(api_after == doctest::Approx(std::pow(2.0, 0.2) * api_before));
+}
+
+TEST_CASE("tokens per adopter grow with the capability of the model used") {
+  World w;
+  w.params.commoditisation = 0.0;  // the same margin at every tick
+  const World::Result a = w.run(12);
+  World better = w;
+  better.closed_capability[0] += 1.0;
+  const AdoptionSetup s = better.setup();
+  const Offer offer = build_offer(s,
+                                  {better.closed_capability, better.closed_flop,
+                                   better.efficiency, better.open_capability, better.open_flop,
+                                   better.efficiency},
+                                  better.chip_usd, a.state.open_usage_share);
+  const AdoptionOutcome o = summarise_adoption(s, a.state, offer, w.chip_usd, 1.0);
+  const std::size_t i = kUs * s.n_options + kUsClosed;
+  REQUIRE(a.outcome.usage_mtokens_per_year[i] > 0.0);
+  CHECK(o.usage_mtokens_per_year[i] ==
+        doctest::Approx(std::pow(10.0, s.params.usage_capability_elasticity) *
+                        a.outcome.usage_mtokens_per_year[i]));
+}
+
+TEST_CASE("capability far above the need adds ever less utility") {
+  // Models four orders of magnitude above the need: without a limit nearly everyone adopts;
+  // with diminishing returns those with a high price weight or low trust stay out.
+  World w;
+  w.closed_capability = {28.0, kNaN};
+  w.closed_flop = {1e28, kNaN};
+  w.open_capability = {kNaN, 27.8};
+  w.open_flop = {kNaN, 3e27};
+  World damped = w;
+  damped.params.capability_utility_max = 1.0;
+  const World::Result a = w.run(24);
+  const World::Result b = damped.run(24);
+  for (std::size_t k : {kUs, kCn, kIn}) {
+    CHECK(a.share(k, kNoModel) < 0.05);
+    CHECK(b.share(k, kNoModel) > a.share(k, kNoModel) + 0.05);
+  }
+  // Below the need nothing changes: the same choices, draw for draw.
+  World below = w;
+  below.closed_capability = {21.0, kNaN};  // 6 standard deviations of need below it
+  below.open_capability = {kNaN, 20.8};
+  World below_damped = below;
+  below_damped.params.capability_utility_max = 1.0;
+  CHECK(below.run(12).state.choice == below_damped.run(12).state.choice);
+}
+
+TEST_CASE("adoption never exceeds the share of units that can use a model") {
+  World w;
+  w.populations[kIn].access = {{{"general", {}}, 0.3}};
+  w.populations[kIn].access_growth_per_year = 0.1;
+  const World::Result r = w.run(24);  // two years: access 0.5 in India
+  CHECK(r.outcome.ceiling[kUs] == doctest::Approx(1.0));
+  CHECK(r.outcome.ceiling[kIn] == doctest::Approx(0.5));
+  CHECK(1.0 - r.share(kIn, kNoModel) <= 0.5 + 1e-12);
+  CHECK(1.0 - r.share(kIn, kNoModel) > 0.3);  // most of those online use a model
+  CHECK(1.0 - r.share(kUs, kNoModel) > 0.5);
+  // Every unit is still counted once.
+  double units = 0.0;
+  for (double x : r.outcome.units) units += x;
+  CHECK(units == doctest::Approx(3e6));
+  // Access grows to 1 and no further.
+  CHECK(segment_access(r.setup, r.setup.n_sectors * kIn, 10.0) == 1.0);
 }
 
 TEST_CASE("adoption results are identical for 1 and 2 threads") {
@@ -310,6 +422,7 @@ TEST_CASE("every instruction-set build of the choice kernel gives the same choic
     World w;
     w.params.adopters = 40000;
     w.params.revision_rate_per_year = rate;
+    w.params.capability_utility_max = rate > 10.0 ? 1.5 : 0.0;  // with and without the limit
     std::vector<World::Result> results;
     for (ChoiceKernel k : kernels) {
       const ForcedKernel forced(k);
@@ -452,6 +565,7 @@ TEST_CASE("bad adoption input is reported") {
   World w;
   w.populations[kIn].sectors = {{{"generl", {"s.yaml", 4, 7}}, 0.6}};
   w.populations[kIn].reach = {{{"UK", {"s.yaml", 5, 9}}, 0.5}};
+  w.populations[kCn].access = {{{"consumers", {"s.yaml", 6, 11}}, 0.5}};
   w.populations.push_back(w.populations[kUs]);
   w.populations.back().id = "US2";
   Diagnostics d;
@@ -464,6 +578,8 @@ TEST_CASE("bad adoption input is reported") {
   CHECK(text.find("unknown country id 'UK'") != std::string::npos);
   CHECK(text.find("already has a population") != std::string::npos);
   CHECK(text.find("s.yaml:4:7") != std::string::npos);
+  CHECK(text.find("s.yaml:6:11") != std::string::npos);  // access of a sector that does not exist
+  CHECK(text.find("unknown sector id 'consumers'") != std::string::npos);
 
   World few;
   few.params.adopters = 30;

@@ -46,6 +46,8 @@ EXPECTED = {
                          "HBM keeps flowing to Huawei after 2024"),
     "us_reach_abroad": ("indicators/cn_open_share_abroad", "", "2025-12-01", +1,
                         "adopters abroad turn to Chinese open models"),
+    "prices_doubled": ("indicators/tokens_per_year", "US", "2025-12-01", -1,
+                       "adopters use fewer tokens at twice the price"),
 }
 
 
