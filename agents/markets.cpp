@@ -162,9 +162,9 @@ double priced_policy_rate_percent(const std::vector<RateChange>& changes, Date d
     }
     // Before this decision the market learns what it will be.
     if (j == 0) break;
-    const double span = std::min(expectation_days,
-                                 static_cast<double>(c.date.days_since_epoch() -
-                                                     changes[j - 1].date.days_since_epoch()));
+    const double span = std::min(
+        expectation_days,
+        static_cast<double>(c.date.days_since_epoch() - changes[j - 1].date.days_since_epoch()));
     const double passed =
         span - static_cast<double>(c.date.days_since_epoch() - date.days_since_epoch());
     if (span > 0.0 && passed > 0.0) rate += (c.expected() - rate) * passed / span;
@@ -243,8 +243,7 @@ const Schema<MarketModelParams>& market_model_schema() {
                  {"fall of the ln broad-market factor per percentage point the policy rate "
                   "stands above its level at the start date",
                   "Nasdaq-100 -33% in 2022 while the Fed's target rose 4.25 points; assumption"}),
-          number("rate_effect_half_life_years", &M::rate_effect_half_life_years, "years",
-                 above(0),
+          number("rate_effect_half_life_years", &M::rate_effect_half_life_years, "years", above(0),
                  {"time for half the effect of a rate change on the market to fade, as "
                   "nominal earnings catch up (100: it stays)",
                   "assumption: the Nasdaq-100 regained its 2022 losses by 2024 with rates "
@@ -356,8 +355,8 @@ MarketState initial_market_state(const MarketsSetup& s) {
   st.log_cap.resize(s.n_firms);
   st.daily_return.assign(s.n_firms, 0.0);
   st.trading.assign(s.n_firms, 0);
-  st.priced_rate_percent = priced_policy_rate_percent(s.params.policy_rates, s.start,
-                                                      s.params.rate_expectation_days);
+  st.priced_rate_percent =
+      priced_policy_rate_percent(s.params.policy_rates, s.start, s.params.rate_expectation_days);
   for (std::size_t i = 0; i < s.n_firms; ++i) {
     st.log_cap[i] = std::log(s.firms[i].market_cap_usd);
     if (s.in_index[i]) st.index_usd += s.firms[i].market_cap_usd;
@@ -392,8 +391,8 @@ void note_rate_decision(MoveNews& news, double change_points, double surprise_po
   news.rate_surprise_points += surprise_points;
 }
 
-std::vector<RateDecision> rate_decisions_between(const std::vector<RateChange>& changes,
-                                                 Date start, Date after, Date until) {
+std::vector<RateDecision> rate_decisions_between(const std::vector<RateChange>& changes, Date start,
+                                                 Date after, Date until) {
   std::vector<RateDecision> decisions;
   double rate = policy_rate_percent(changes, start);
   for (const RateChange& c : changes) {
@@ -459,8 +458,8 @@ double unit_innovation(RandomStream& rng, double dof) {
 double revert_noise(double x, double volatility_per_year, double years, double half_life_years,
                     double z) {
   const double keep = std::exp2(-years / half_life_years);
-  const double effective = -std::expm1(-2.0 * kLn2 * years / half_life_years) * half_life_years /
-                           (2.0 * kLn2);
+  const double effective =
+      -std::expm1(-2.0 * kLn2 * years / half_life_years) * half_life_years / (2.0 * kLn2);
   return x * keep + volatility_per_year * std::sqrt(effective) * z;
 }
 
@@ -585,11 +584,10 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
   // fades as nominal earnings catch up.
   const double priced_rate =
       priced_policy_rate_percent(p.policy_rates, tick.date, p.rate_expectation_days);
-  st.rate_effect_points =
-      st.rate_effect_points * std::exp2(-dt / p.rate_effect_half_life_years) +
-      (std::isnan(priced_rate) || std::isnan(st.priced_rate_percent)
-           ? 0.0
-           : priced_rate - st.priced_rate_percent);
+  st.rate_effect_points = st.rate_effect_points * std::exp2(-dt / p.rate_effect_half_life_years) +
+                          (std::isnan(priced_rate) || std::isnan(st.priced_rate_percent)
+                               ? 0.0
+                               : priced_rate - st.priced_rate_percent);
   st.priced_rate_percent = priced_rate;
   st.factor[factor(Factor::market)] = p.market_drift_per_year * years -
                                       p.rate_sensitivity * st.rate_effect_points +

@@ -43,7 +43,7 @@ struct FirmSpec {
   double china_substitution_exposure = 0.0;  // d ln cap / d substitution factor
   double market_exposure = 1.0;              // d ln cap / d broad-market factor
   double idiosyncratic_volatility_per_year = 0.25;  // 1/sqrt(year), firm-specific noise
-  double tail_dof = 0.0;  // Student-t degrees of freedom of that noise's daily innovations (0: normal)
+  double tail_dof = 0.0;  // Student-t degrees of freedom of that noise's innovations (0: normal)
   std::string source;
   SourceLocation where;
 };
@@ -87,13 +87,13 @@ struct MarketModelParams {
   double spend_smoothing_years = 0.5;  // years, averaging of observed AI chip spending
   double spend_elasticity = 1.0;       // ln expected demand per ln observed spending
   // noise
-  double market_drift_per_year = 0.07;  // 1/year, ln broad market
-  std::vector<RateChange> policy_rates;  // dated, in date order
-  double rate_sensitivity = 0.0;         // ln broad market per percentage point of the rate
+  double market_drift_per_year = 0.07;         // 1/year, ln broad market
+  std::vector<RateChange> policy_rates;        // dated, in date order
+  double rate_sensitivity = 0.0;               // ln broad market per percentage point of the rate
   double rate_effect_half_life_years = 100.0;  // years for the effect of a change to fade
-  double rate_expectation_days = 45.0;  // days before a decision over which it is priced in
+  double rate_expectation_days = 45.0;         // days before a decision over which it is priced in
   std::array<double, kFactorCount> factor_volatility_per_year = {0.25, 0.15, 0.1, 0.18};
-  double factor_tail_dof = 0.0;  // Student-t degrees of freedom of the factors' innovations (0: normal)
+  double factor_tail_dof = 0.0;  // Student-t degrees of freedom of factor noise (0: normal)
   double sentiment_half_life_years = 100.0;  // years for noise (factor and firm) to revert halfway
   std::vector<std::vector<double>> factor_correlation;  // kFactorCount rows; empty: identity
   int64_t drawdown_window_days = 20;  // trading days after a release over which drawdowns count
@@ -168,8 +168,8 @@ struct MarketState {
   double spend_log0 = 0.0;
   double margin_log0 = 0.0;
   double cn_domestic0 = 0.0;
-  bool observed = false;                            // spending seen at least once
-  bool margin_observed = false;                     // an API margin seen at least once
+  bool observed = false;             // spending seen at least once
+  bool margin_observed = false;      // an API margin seen at least once
   double priced_rate_percent = 0.0;  // percent/year, the policy rate priced in (NaN: no rates)
   double rate_effect_points = 0.0;   // percentage points, priced-in rate changes, fading
   std::array<double, kFactorCount> factor{};        // factor levels
@@ -221,13 +221,13 @@ void update_watches(const MarketsSetup& setup, const MarketState& state,
 // docs/model.md §"Markets: largest moves". What a firm's trading day prices: the news since its
 // exchange last traded (releases investors saw, the central bank's rate decisions).
 struct MoveNews {
-  int releases = 0;                 // releases seen since the firm's previous trading day
-  std::size_t lab = 0;              // the most salient of them: its lab ...
-  double salience = -1.0;           // ... its salience (fraction; -1: no release)
-  double surprise_log10 = 0.0;      // ... and its efficiency surprise (log10)
-  bool open = false;                // ... open weights
-  int rate_decisions = 0;           // policy-rate changes since the firm's previous trading day
-  double rate_change_points = 0.0;  // their sum, percentage points
+  int releases = 0;                   // releases seen since the firm's previous trading day
+  std::size_t lab = 0;                // the most salient of them: its lab ...
+  double salience = -1.0;             // ... its salience (fraction; -1: no release)
+  double surprise_log10 = 0.0;        // ... and its efficiency surprise (log10)
+  bool open = false;                  // ... open weights
+  int rate_decisions = 0;             // policy-rate changes since the firm's previous trading day
+  double rate_change_points = 0.0;    // their sum, percentage points
   double rate_surprise_points = 0.0;  // their sum less what was expected, percentage points
 };
 void note_release(MoveNews& news, std::size_t lab, double salience, double surprise_log10,
@@ -241,11 +241,12 @@ struct RateDecision {
   double surprise_points = 0.0;
 };
 std::vector<RateDecision> rate_decisions_between(const std::vector<RateChange>& changes, Date start,
-                                           Date after, Date until);
+                                                 Date after, Date until);
 
 // The cause of a move, as an index into the ids cause_ids() gives: the most salient release when
 // its salience is at least 1/e (a release near the frontier); otherwise a rate decision that
-// surprised the market if there was one; otherwise a less salient release; otherwise none (the move is noise and fundamentals).
+// surprised the market if there was one; otherwise a less salient release; otherwise none (the
+// move is noise and fundamentals).
 inline constexpr std::size_t kCauseNone = 0, kCauseRateDecision = 1, kCauseFirstRelease = 2;
 std::size_t move_cause(const MoveNews& news);
 // "none", "rate_decision", then "release:<lab id>" for each lab.

@@ -262,7 +262,8 @@ TEST_CASE("an expected hike is priced before its decision and only the surprise 
   Market expected = hikes;
   expected.params.policy_rates[1].expected_percent = 1.0;
   const Path e = run(expected, 60, -1, 0.0);
-  const double step = std::log(e.chips[day] / a.chips[day]) - std::log(e.chips[day - 1] / a.chips[day - 1]);
+  const double step =
+      std::log(e.chips[day] / a.chips[day]) - std::log(e.chips[day - 1] / a.chips[day - 1]);
   CHECK(std::abs(step) <= 0.1 * 0.75 / 44.0 + 1e-12);
   CHECK(std::log(e.chips[59] / a.chips[59]) == doctest::Approx(-0.1 * 0.75).epsilon(1e-9));
   CHECK(priced_policy_rate_percent(expected.params.policy_rates, decision.plus_days(-22), 45.0) ==
@@ -432,8 +433,8 @@ TEST_CASE("rate decisions are the changes after the previous day and none at the
   CHECK(one[0].change_points == 0.25);
   CHECK(one[0].surprise_points == 0.0);
   // A closed exchange prices both on its next day.
-  const auto two = rate_decisions_between(rates, start, Date::from_ymd(2022, 3, 1),
-                                          Date::from_ymd(2022, 5, 6));
+  const auto two =
+      rate_decisions_between(rates, start, Date::from_ymd(2022, 3, 1), Date::from_ymd(2022, 5, 6));
   REQUIRE(two.size() == 2);
   CHECK(two[1].change_points == 0.5);
   CHECK(two[1].surprise_points == doctest::Approx(0.25));
