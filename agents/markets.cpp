@@ -428,13 +428,6 @@ void keep_largest_move(std::vector<MarketMove>& moves, const MarketMove& move, s
   if (moves.size() > keep) moves.pop_back();
 }
 
-int64_t weekdays_between(Date previous, Date date) {
-  int64_t n = 0;
-  for (Date d = previous.plus_days(1); !(date < d); d = d.plus_days(1))
-    if (d.weekday() <= 5) ++n;
-  return n;
-}
-
 double unit_innovation(RandomStream& rng, double dof) {
   const double z = rng.normal();
   if (dof == 0.0) return z;
@@ -545,11 +538,8 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
 
   // Correlated factor noise (docs/model.md §"Markets: prices"): Cholesky factor of the
   // correlation matrix times independent normals, scaled by each factor's volatility.
-  // Noise accrues over trading time, the weekdays since the previous tick (French & Roll 1986:
-  // a weekend adds about as much variance as one weekday), and reverts to 0 with
-  // sentiment_half_life_years; innovations are Student-t (fat tails) with unit variance.
-  const double trading_years =
-      static_cast<double>(weekdays_between(tick.previous, tick.date)) / kWeekdaysPerYear;
+  // Noise accrues over calendar time since the previous tick and reverts to 0 with
+  // sentiment_half_life_years; innovations are normal or Student-t (fat tails), unit variance.
   RandomStream rng(key, tick.index, 0);
   Eigen::Vector4d z;
   for (Eigen::Index f = 0; f < 4; ++f) z(f) = unit_innovation(rng, p.factor_tail_dof);
@@ -557,7 +547,7 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
       Eigen::Map<const Eigen::Matrix<double, 4, 4, Eigen::RowMajor>>(s.factor_cholesky.data()) * z;
   for (std::size_t f = 0; f < kFactorCount; ++f)
     st.factor_noise[f] =
-        revert_noise(st.factor_noise[f], p.factor_volatility_per_year[f], trading_years,
+        revert_noise(st.factor_noise[f], p.factor_volatility_per_year[f], dt,
                      p.sentiment_half_life_years, shock(static_cast<Eigen::Index>(f)));
 
   const double years = years_between(s.start, tick.date);
@@ -610,9 +600,9 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
   double index = 0.0;
   for (std::size_t i = 0; i < s.n_firms; ++i) {
     RandomStream firm_rng(key, tick.index, 1 + i);
-    st.idiosyncratic[i] = revert_noise(
-        st.idiosyncratic[i], s.firms[i].idiosyncratic_volatility_per_year, trading_years,
-        p.sentiment_half_life_years, unit_innovation(firm_rng, s.firms[i].tail_dof));
+    st.idiosyncratic[i] =
+        revert_noise(st.idiosyncratic[i], s.firms[i].idiosyncratic_volatility_per_year, dt,
+                     p.sentiment_half_life_years, unit_innovation(firm_rng, s.firms[i].tail_dof));
     // docs/model.md §"Markets: exchange calendars": a closed exchange keeps yesterday's price;
     // what happened meanwhile is priced on its next trading day.
     const double log_cap =

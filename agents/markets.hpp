@@ -265,10 +265,6 @@ inline constexpr std::size_t kLargestMovesPerFirm = 10;
 // Keeps in `moves` (largest absolute return first; of equal ones the earlier) at most `keep`.
 void keep_largest_move(std::vector<MarketMove>& moves, const MarketMove& move, std::size_t keep);
 
-// docs/model.md §"Markets: prices": weekdays after `previous` up to and including `date` (the
-// trading time over which noise accrues), and a year of them.
-int64_t weekdays_between(Date previous, Date date);
-inline constexpr double kWeekdaysPerYear = 365.25 * 5.0 / 7.0;
 // A draw with mean 0 and variance 1: normal (dof 0) or Student-t with `dof` > 2 degrees of
 // freedom, scaled to unit variance.
 double unit_innovation(RandomStream& rng, double dof);
