@@ -117,6 +117,10 @@ const Schema<FirmSpec>& firm_schema() {
                  {"loading on the broad market (beta)", S}),
           number("idiosyncratic_volatility_per_year", &F::idiosyncratic_volatility_per_year,
                  "1/sqrt(year)", at_least(0), {"firm-specific noise of ln value", S}),
+          number("tail_dof", &F::tail_dof, "-", Range{},
+                 {"Student-t degrees of freedom of the firm's daily noise (fat tails; 0: normal; "
+                  "otherwise above 2)",
+                  S}),
           text("source", &F::source, {"where the firm's figures come from"}),
       });
   return s;
@@ -131,6 +135,10 @@ const Schema<RateChange>& rate_change_schema() {
           date("date", &R::date, {"date the rate changes", "", true}),
           number("percent", &R::percent, "percent/year", between(-10, 100),
                  {"the policy rate from this date on", "per change: its source field", true}),
+          number("expected_percent", &R::expected_percent, "percent/year", between(-10, 100),
+                 {"the rate the market expected of this decision the day before (fed funds "
+                  "futures); left out: fully expected, the same as percent",
+                  "per change: its source field"}),
           text("source", &R::source, {"where the decision is published"}),
       });
   return s;
@@ -143,17 +151,26 @@ double policy_rate_percent(const std::vector<RateChange>& changes, Date date) {
   return rate;
 }
 
-double fading_rate_change(const std::vector<RateChange>& changes, Date start, Date date,
-                          double half_life_years) {
-  double sum = 0.0;
-  double rate = policy_rate_percent(changes, start);
-  for (const RateChange& c : changes) {
-    if (!(start < c.date)) continue;
-    if (date < c.date) break;
-    sum += (c.percent - rate) * std::exp2(-years_between(c.date, date) / half_life_years);
-    rate = c.percent;
+double priced_policy_rate_percent(const std::vector<RateChange>& changes, Date date,
+                                  double expectation_days) {
+  double rate = std::nan("");
+  for (std::size_t j = 0; j < changes.size(); ++j) {
+    const RateChange& c = changes[j];
+    if (!(date < c.date)) {
+      rate = c.percent;
+      continue;
+    }
+    // Before this decision the market learns what it will be.
+    if (j == 0) break;
+    const double span = std::min(
+        expectation_days,
+        static_cast<double>(c.date.days_since_epoch() - changes[j - 1].date.days_since_epoch()));
+    const double passed =
+        span - static_cast<double>(c.date.days_since_epoch() - date.days_since_epoch());
+    if (span > 0.0 && passed > 0.0) rate += (c.expected() - rate) * passed / span;
+    break;
   }
-  return sum;
+  return rate;
 }
 
 const Schema<MarketModelParams>& market_model_schema() {
@@ -226,12 +243,16 @@ const Schema<MarketModelParams>& market_model_schema() {
                  {"fall of the ln broad-market factor per percentage point the policy rate "
                   "stands above its level at the start date",
                   "Nasdaq-100 -33% in 2022 while the Fed's target rose 4.25 points; assumption"}),
-          number("rate_effect_half_life_years", &M::rate_effect_half_life_years, "years",
-                 above(0),
+          number("rate_effect_half_life_years", &M::rate_effect_half_life_years, "years", above(0),
                  {"time for half the effect of a rate change on the market to fade, as "
                   "nominal earnings catch up (100: it stays)",
                   "assumption: the Nasdaq-100 regained its 2022 losses by 2024 with rates "
                   "still high"}),
+          number("rate_expectation_days", &M::rate_expectation_days, "days", above(0),
+                 {"days before a rate decision over which the market prices in what it expects "
+                  "of it (from the previous decision, if that is later)",
+                  "the FOMC meets eight times a year, about 45 days apart: fed funds futures "
+                  "price the next meeting over the weeks between meetings"}),
           custom<M>({"factor_volatility_per_year", "mapping of factor to number", "1/sqrt(year)",
                      "{compute: 0.25, margins: 0.15, china_substitution: 0.1, market: 0.18}",
                      ">= 0", "volatility of each factor's noise (0: no noise)", A, false},
@@ -242,6 +263,16 @@ const Schema<MarketModelParams>& market_model_schema() {
                      "china_substitution, market",
                      A, false},
                     read_factor_correlation),
+          number("factor_tail_dof", &M::factor_tail_dof, "-", Range{},
+                 {"Student-t degrees of freedom of the factors' daily innovations (fat tails; 0: "
+                  "normal; otherwise above 2)",
+                  "S&P 500 daily returns 2015-01 to 2024-07: excess kurtosis 12.7 (stocknear.com "
+                  "NVDA stats), a t with 4 + 6/12.7 = 4.5 degrees of freedom"}),
+          number("sentiment_half_life_years", &M::sentiment_half_life_years, "years", above(0),
+                 {"time for the factors' and firms' noise (sentiment around what investors "
+                  "believe) to revert halfway to 0 (100: a random walk)",
+                  "Poterba & Summers 1988, Fama & French 1988: a transitory part of prices that "
+                  "decays over 3-5 years; assumption"}),
           integer("drawdown_window_days", &M::drawdown_window_days, "trading days", between(1, 250),
                   {"days after a release over which each firm's drawdown counts"}),
       });
@@ -263,6 +294,16 @@ MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<
     diags.error(params.policy_rates.front().where, "market_model.policy_rates[0].date",
                 "the first rate change is after the start date " + start.iso() +
                     "; list the rate in force on the start date first (prices start from it)");
+  const auto bad_dof = [](double v) { return v != 0.0 && !(v > 2.0); };
+  if (bad_dof(params.factor_tail_dof))
+    diags.error(params.where, "market_model.factor_tail_dof",
+                "degrees of freedom must be 0 (normal) or above 2 (finite variance), found " +
+                    format_number(params.factor_tail_dof));
+  for (const FirmSpec& f : firms)
+    if (bad_dof(f.tail_dof))
+      diags.error(f.where, "firms[" + f.id + "].tail_dof",
+                  "degrees of freedom must be 0 (normal) or above 2 (finite variance), found " +
+                      format_number(f.tail_dof));
   const double shares = params.fundamental_share + params.jevons_share + params.trend_share;
   if (std::abs(shares - 1.0) > 1e-6)
     diags.error(params.where, "market_model.fundamental_share",
@@ -314,6 +355,8 @@ MarketState initial_market_state(const MarketsSetup& s) {
   st.log_cap.resize(s.n_firms);
   st.daily_return.assign(s.n_firms, 0.0);
   st.trading.assign(s.n_firms, 0);
+  st.priced_rate_percent =
+      priced_policy_rate_percent(s.params.policy_rates, s.start, s.params.rate_expectation_days);
   for (std::size_t i = 0; i < s.n_firms; ++i) {
     st.log_cap[i] = std::log(s.firms[i].market_cap_usd);
     if (s.in_index[i]) st.index_usd += s.firms[i].market_cap_usd;
@@ -342,19 +385,20 @@ void note_release(MoveNews& news, std::size_t lab, double salience, double surpr
   }
 }
 
-void note_rate_decision(MoveNews& news, double change_points) {
+void note_rate_decision(MoveNews& news, double change_points, double surprise_points) {
   ++news.rate_decisions;
   news.rate_change_points += change_points;
+  news.rate_surprise_points += surprise_points;
 }
 
-std::vector<double> rate_decisions_between(const std::vector<RateChange>& changes, Date start,
-                                           Date after, Date until) {
-  std::vector<double> decisions;
+std::vector<RateDecision> rate_decisions_between(const std::vector<RateChange>& changes, Date start,
+                                                 Date after, Date until) {
+  std::vector<RateDecision> decisions;
   double rate = policy_rate_percent(changes, start);
   for (const RateChange& c : changes) {
     if (!(start < c.date)) continue;
     if (until < c.date) break;
-    if (after < c.date) decisions.push_back(c.percent - rate);
+    if (after < c.date) decisions.push_back({c.percent - rate, c.percent - c.expected()});
     rate = c.percent;
   }
   return decisions;
@@ -363,7 +407,7 @@ std::vector<double> rate_decisions_between(const std::vector<RateChange>& change
 std::size_t move_cause(const MoveNews& news) {
   const bool salient = news.releases > 0 && news.salience >= std::exp(-1.0);
   if (salient) return kCauseFirstRelease + news.lab;
-  if (news.rate_decisions > 0) return kCauseRateDecision;
+  if (news.rate_decisions > 0 && news.rate_surprise_points != 0.0) return kCauseRateDecision;
   if (news.releases > 0) return kCauseFirstRelease + news.lab;
   return kCauseNone;
 }
@@ -382,6 +426,34 @@ void keep_largest_move(std::vector<MarketMove>& moves, const MarketMove& move, s
   if (moves.size() >= keep && (keep == 0 || !larger(move, moves.back()))) return;
   moves.insert(std::upper_bound(moves.begin(), moves.end(), move, larger), move);
   if (moves.size() > keep) moves.pop_back();
+}
+
+double unit_innovation(RandomStream& rng, double dof) {
+  const double z = rng.normal();
+  if (dof == 0.0) return z;
+  // Student-t: z / sqrt(chi2 / dof), chi2 = 2 Gamma(dof / 2) by Marsaglia & Tsang (2000),
+  // scaled by sqrt((dof − 2) / dof) to unit variance.
+  const double a = dof / 2.0;  // > 1
+  const double d = a - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
+  double gamma = 0.0;
+  for (;;) {
+    const double x = rng.normal();
+    const double v = std::pow(1.0 + c * x, 3);
+    if (v <= 0.0) continue;
+    if (std::log(rng.uniform()) < 0.5 * x * x + d - d * v + d * std::log(v)) {
+      gamma = d * v;
+      break;
+    }
+  }
+  return z * std::sqrt((dof - 2.0) / (2.0 * gamma));
+}
+
+double revert_noise(double x, double volatility_per_year, double years, double half_life_years,
+                    double z) {
+  const double keep = std::exp2(-years / half_life_years);
+  const double effective =
+      -std::expm1(-2.0 * kLn2 * years / half_life_years) * half_life_years / (2.0 * kLn2);
+  return x * keep + volatility_per_year * std::sqrt(effective) * z;
 }
 
 double firm_log_value(const MarketsSetup& s, std::size_t firm,
@@ -466,14 +538,17 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
 
   // Correlated factor noise (docs/model.md §"Markets: prices"): Cholesky factor of the
   // correlation matrix times independent normals, scaled by each factor's volatility.
+  // Noise accrues over calendar time since the previous tick and reverts to 0 with
+  // sentiment_half_life_years; innovations are normal or Student-t (fat tails), unit variance.
   RandomStream rng(key, tick.index, 0);
   Eigen::Vector4d z;
-  for (Eigen::Index f = 0; f < 4; ++f) z(f) = rng.normal();
+  for (Eigen::Index f = 0; f < 4; ++f) z(f) = unit_innovation(rng, p.factor_tail_dof);
   const Eigen::Vector4d shock =
       Eigen::Map<const Eigen::Matrix<double, 4, 4, Eigen::RowMajor>>(s.factor_cholesky.data()) * z;
   for (std::size_t f = 0; f < kFactorCount; ++f)
-    st.factor_noise[f] +=
-        p.factor_volatility_per_year[f] * std::sqrt(dt) * shock(static_cast<Eigen::Index>(f));
+    st.factor_noise[f] =
+        revert_noise(st.factor_noise[f], p.factor_volatility_per_year[f], dt,
+                     p.sentiment_half_life_years, shock(static_cast<Eigen::Index>(f)));
 
   const double years = years_between(s.start, tick.date);
   auto factor = [](Factor f) { return static_cast<std::size_t>(f); };
@@ -494,14 +569,18 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
       (std::isfinite(in.cn_domestic_share) && st.observed ? in.cn_domestic_share - st.cn_domestic0
                                                           : 0.0) +
       st.factor_noise[factor(Factor::china_substitution)];
-  // docs/model.md §"Markets: prices": the broad market falls when the policy rate rises, and
-  // the effect fades.
-  const double rate_change =
-      p.rate_sensitivity == 0.0
-          ? 0.0
-          : fading_rate_change(p.policy_rates, s.start, tick.date, p.rate_effect_half_life_years);
+  // docs/model.md §"Markets: prices": the broad market falls as the rate it prices in rises
+  // (the expected path between decisions, the surprise on a decision's day), and the effect
+  // fades as nominal earnings catch up.
+  const double priced_rate =
+      priced_policy_rate_percent(p.policy_rates, tick.date, p.rate_expectation_days);
+  st.rate_effect_points = st.rate_effect_points * std::exp2(-dt / p.rate_effect_half_life_years) +
+                          (std::isnan(priced_rate) || std::isnan(st.priced_rate_percent)
+                               ? 0.0
+                               : priced_rate - st.priced_rate_percent);
+  st.priced_rate_percent = priced_rate;
   st.factor[factor(Factor::market)] = p.market_drift_per_year * years -
-                                      p.rate_sensitivity * rate_change +
+                                      p.rate_sensitivity * st.rate_effect_points +
                                       st.factor_noise[factor(Factor::market)];
   // Momentum looks at the compute factor without the trend followers' own contribution, as
   // the prices they watch show it: on the days the index trades (any firm's, without an index).
@@ -521,8 +600,9 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
   double index = 0.0;
   for (std::size_t i = 0; i < s.n_firms; ++i) {
     RandomStream firm_rng(key, tick.index, 1 + i);
-    st.idiosyncratic[i] +=
-        s.firms[i].idiosyncratic_volatility_per_year * std::sqrt(dt) * firm_rng.normal();
+    st.idiosyncratic[i] =
+        revert_noise(st.idiosyncratic[i], s.firms[i].idiosyncratic_volatility_per_year, dt,
+                     p.sentiment_half_life_years, unit_innovation(firm_rng, s.firms[i].tail_dof));
     // docs/model.md §"Markets: exchange calendars": a closed exchange keeps yesterday's price;
     // what happened meanwhile is priced on its next trading day.
     const double log_cap =

@@ -6,7 +6,9 @@
 // writes a price. docs/model.md §3.3.7 "Markets" gives the equations, parameters and sources.
 
 #include <array>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -41,17 +43,23 @@ struct FirmSpec {
   double china_substitution_exposure = 0.0;  // d ln cap / d substitution factor
   double market_exposure = 1.0;              // d ln cap / d broad-market factor
   double idiosyncratic_volatility_per_year = 0.25;  // 1/sqrt(year), firm-specific noise
+  double tail_dof = 0.0;  // Student-t degrees of freedom of that noise's innovations (0: normal)
   std::string source;
   SourceLocation where;
 };
 
-// A change of the central bank's policy rate: an exogenous input that moves the broad market.
+// A decision of the central bank on its policy rate: an exogenous input that moves the broad
+// market by its surprise (docs/model.md §"Markets: prices").
 struct RateChange {
   std::string id;
   Date date = Date::from_ymd(9999, 12, 31);
   double percent = 0.0;  // percent per year, from this date on
+  // percent per year: the rate the market expected of this decision the day before (fed funds
+  // futures); NaN: the decision was fully expected (expected_percent = percent)
+  double expected_percent = std::numeric_limits<double>::quiet_NaN();
   std::string source;
   SourceLocation where;
+  double expected() const { return std::isnan(expected_percent) ? percent : expected_percent; }
 };
 
 // Parameters of investors and prices (scenario section `market_model`).
@@ -79,11 +87,14 @@ struct MarketModelParams {
   double spend_smoothing_years = 0.5;  // years, averaging of observed AI chip spending
   double spend_elasticity = 1.0;       // ln expected demand per ln observed spending
   // noise
-  double market_drift_per_year = 0.07;  // 1/year, ln broad market
-  std::vector<RateChange> policy_rates;  // dated, in date order
-  double rate_sensitivity = 0.0;         // ln broad market per percentage point of the rate
+  double market_drift_per_year = 0.07;         // 1/year, ln broad market
+  std::vector<RateChange> policy_rates;        // dated, in date order
+  double rate_sensitivity = 0.0;               // ln broad market per percentage point of the rate
   double rate_effect_half_life_years = 100.0;  // years for the effect of a change to fade
+  double rate_expectation_days = 45.0;         // days before a decision over which it is priced in
   std::array<double, kFactorCount> factor_volatility_per_year = {0.25, 0.15, 0.1, 0.18};
+  double factor_tail_dof = 0.0;  // Student-t degrees of freedom of factor noise (0: normal)
+  double sentiment_half_life_years = 100.0;  // years for noise (factor and firm) to revert halfway
   std::vector<std::vector<double>> factor_correlation;  // kFactorCount rows; empty: identity
   int64_t drawdown_window_days = 20;  // trading days after a release over which drawdowns count
   SourceLocation where;               // of the section, for messages
@@ -94,10 +105,13 @@ const Schema<FirmSpec>& firm_schema();
 const Schema<RateChange>& rate_change_schema();
 // The policy rate in force on a date (percent), NaN before the first change.
 double policy_rate_percent(const std::vector<RateChange>& changes, Date date);
-// docs/model.md §"Markets: prices": Σ over changes after `start` and on or before `date` of
-// the change (percentage points) times 2^(−age / half-life).
-double fading_rate_change(const std::vector<RateChange>& changes, Date start, Date date,
-                          double half_life_years);
+// docs/model.md §"Markets: prices": the policy rate the market has priced in on a date
+// (percent/year). Over the `expectation_days` before a decision (or from the previous decision,
+// if later) it moves in proportion to the days passed from the rate in force to the rate
+// expected of the decision; on a decision's date it is the rate decided, so that day prices
+// only the surprise. NaN before the first change.
+double priced_policy_rate_percent(const std::vector<RateChange>& changes, Date date,
+                                  double expectation_days);
 const Schema<MarketModelParams>& market_model_schema();
 
 // Resolved for a run.
@@ -154,8 +168,10 @@ struct MarketState {
   double spend_log0 = 0.0;
   double margin_log0 = 0.0;
   double cn_domestic0 = 0.0;
-  bool observed = false;                            // spending seen at least once
-  bool margin_observed = false;                     // an API margin seen at least once
+  bool observed = false;             // spending seen at least once
+  bool margin_observed = false;      // an API margin seen at least once
+  double priced_rate_percent = 0.0;  // percent/year, the policy rate priced in (NaN: no rates)
+  double rate_effect_points = 0.0;   // percentage points, priced-in rate changes, fading
   std::array<double, kFactorCount> factor{};        // factor levels
   std::array<double, kFactorCount> factor_noise{};  // correlated random walks
   std::vector<double> compute_history;  // compute factor on past trading days (trend window)
@@ -205,25 +221,32 @@ void update_watches(const MarketsSetup& setup, const MarketState& state,
 // docs/model.md §"Markets: largest moves". What a firm's trading day prices: the news since its
 // exchange last traded (releases investors saw, the central bank's rate decisions).
 struct MoveNews {
-  int releases = 0;                 // releases seen since the firm's previous trading day
-  std::size_t lab = 0;              // the most salient of them: its lab ...
-  double salience = -1.0;           // ... its salience (fraction; -1: no release)
-  double surprise_log10 = 0.0;      // ... and its efficiency surprise (log10)
-  bool open = false;                // ... open weights
-  int rate_decisions = 0;           // policy-rate changes since the firm's previous trading day
-  double rate_change_points = 0.0;  // their sum, percentage points
+  int releases = 0;                   // releases seen since the firm's previous trading day
+  std::size_t lab = 0;                // the most salient of them: its lab ...
+  double salience = -1.0;             // ... its salience (fraction; -1: no release)
+  double surprise_log10 = 0.0;        // ... and its efficiency surprise (log10)
+  bool open = false;                  // ... open weights
+  int rate_decisions = 0;             // policy-rate changes since the firm's previous trading day
+  double rate_change_points = 0.0;    // their sum, percentage points
+  double rate_surprise_points = 0.0;  // their sum less what was expected, percentage points
 };
 void note_release(MoveNews& news, std::size_t lab, double salience, double surprise_log10,
                   bool open);
-void note_rate_decision(MoveNews& news, double change_points);
-// The rate changes (percentage points each) dated after `after` and on or before `until`, not
-// counting those on or before `start` (they set the rate in force at the start).
-std::vector<double> rate_decisions_between(const std::vector<RateChange>& changes, Date start,
-                                           Date after, Date until);
+void note_rate_decision(MoveNews& news, double change_points, double surprise_points);
+// The rate decisions dated after `after` and on or before `until`, not counting those on or
+// before `start` (they set the rate in force at the start): each one's change and surprise
+// (percentage points).
+struct RateDecision {
+  double change_points = 0.0;
+  double surprise_points = 0.0;
+};
+std::vector<RateDecision> rate_decisions_between(const std::vector<RateChange>& changes, Date start,
+                                                 Date after, Date until);
 
 // The cause of a move, as an index into the ids cause_ids() gives: the most salient release when
-// its salience is at least 1/e (a release near the frontier); otherwise a rate decision if there
-// was one; otherwise a less salient release; otherwise none (the move is noise and fundamentals).
+// its salience is at least 1/e (a release near the frontier); otherwise a rate decision that
+// surprised the market if there was one; otherwise a less salient release; otherwise none (the
+// move is noise and fundamentals).
 inline constexpr std::size_t kCauseNone = 0, kCauseRateDecision = 1, kCauseFirstRelease = 2;
 std::size_t move_cause(const MoveNews& news);
 // "none", "rate_decision", then "release:<lab id>" for each lab.
@@ -241,6 +264,14 @@ struct MarketMove {
 inline constexpr std::size_t kLargestMovesPerFirm = 10;
 // Keeps in `moves` (largest absolute return first; of equal ones the earlier) at most `keep`.
 void keep_largest_move(std::vector<MarketMove>& moves, const MarketMove& move, std::size_t keep);
+
+// A draw with mean 0 and variance 1: normal (dof 0) or Student-t with `dof` > 2 degrees of
+// freedom, scaled to unit variance.
+double unit_innovation(RandomStream& rng, double dof);
+// One step of mean-reverting noise (Ornstein-Uhlenbeck, exact): x·2^(−Δ/h) + σ·√(Δ_eff)·z, with
+// Δ_eff = (1 − 2^(−2Δ/h)) · h / (2 ln 2) (Δ when h is large).
+double revert_noise(double x, double volatility_per_year, double years, double half_life_years,
+                    double z);
 
 // Market value (ln USD) of each firm implied by the factor levels, before firm noise.
 double firm_log_value(const MarketsSetup& setup, std::size_t firm,

@@ -90,7 +90,8 @@ void MarketsModule::declare(Declarations& d) {
          EventColumn::Kind::number, 0},
         {"event_cause", "",
          "what drove it: the most salient release priced that day when its salience is at "
-         "least 1/e, else a rate decision, else a less salient release, else none",
+         "least 1/e, else a rate decision that surprised the market, else a less salient "
+         "release, else none",
          EventColumn::Kind::entity, causes_},
         {"event_releases", "releases",
          "releases priced that day (seen since the firm's previous trading day)",
@@ -101,6 +102,9 @@ void MarketsModule::declare(Declarations& d) {
          EventColumn::Kind::number, 0},
         {"event_rate_change_points", "percentage points",
          "change of the policy rate decided since the firm's previous trading day (0: none)",
+         EventColumn::Kind::number, 0},
+        {"event_rate_surprise_points", "percentage points",
+         "that change less what the market expected of it the day before (0: none or as expected)",
          EventColumn::Kind::number, 0}}});
   auto series = [&](SeriesDecl decl, SeriesFill fill) {
     decl.group = "markets";
@@ -165,8 +169,9 @@ void MarketsModule::step(const Tick& t) {
     for (MoveNews& news : pending_)
       note_release(news, watches_[w].release.lab, watches_[w].salience,
                    watches_[w].surprise_log10, watches_[w].release.open);
-  for (double change : rate_decisions_between(m.params.policy_rates, m.start, t.previous, t.date))
-    for (MoveNews& news : pending_) note_rate_decision(news, change);
+  for (const RateDecision& d :
+       rate_decisions_between(m.params.policy_rates, m.start, t.previous, t.date))
+    for (MoveNews& news : pending_) note_rate_decision(news, d.change_points, d.surprise_points);
   step_markets(m, state_, in, t, run_.key(kMarketsStream));
   record_largest_moves(t);
   watched_.clear();
@@ -209,7 +214,8 @@ void MarketsModule::record_largest_moves(const Tick& t) {
                             static_cast<double>(mv.news.releases),
                             release ? mv.news.salience : nan,
                             release ? mv.news.surprise_log10 : nan,
-                            mv.news.rate_change_points};
+                            mv.news.rate_change_points,
+                            mv.news.rate_surprise_points};
       events_.add(row);
     }
 }

@@ -213,6 +213,7 @@ class Run:
                         self.markets.append(one)
         # For the largest market shock: Nvidia's daily returns, values and trading days.
         self.shock = None
+        self.shock_causes = {}
         m = f.get("markets")
         if (isinstance(m, h5py.Group) and "daily_return" in m and "market_cap_usd" in m
                 and "firm" in m):
@@ -225,6 +226,20 @@ class Run:
                          else firms)
                 self.shock = (names[k], returns.values[:, :, k], caps.values[:, :, k],
                               returns.dates)
+                # What drove each of the firm's largest moves (/markets/events): by replicate
+                # and day, the cause the model gives it.
+                self.shock_causes = {}
+                if all(k in m for k in ("event_firm", "event_date", "event_cause",
+                                        "events_replicate")):
+                    firm = [plot.text(x) for x in m["event_firm"][()]]
+                    cause = [plot.text(x) for x in m["event_cause"][()]]
+                    day = m["event_date"][()]
+                    rep = m["events_replicate"][()]
+                    epoch = datetime.date(1970, 1, 1)
+                    for i in range(len(firm)):
+                        if firm[i] == "nvidia":
+                            self.shock_causes[(int(rep[i]), epoch + datetime.timedelta(
+                                days=int(day[i])))] = cause[i]
         self.lab_names = {}
         labs = f.get("labs")
         if isinstance(labs, h5py.Group) and "lab" in labs and "lab_name" in labs:
@@ -863,7 +878,20 @@ def market_finding(run):
             "comes on %s in %d of %d replicates"
             % (name, number(mid, 2), band(lo, hi, "%", digits=2),
                with_unit(np.nanmedian(usd) / divisor, unit, 2), day, count, len(rows)))
-    # The release that came in the week before that day, in those replicates.
+    # What drove it, as the model records it (/markets/events), in those replicates.
+    causes = collections.Counter(run.shock_causes.get((int(r), day)) for r, t in zip(rows, worst)
+                                 if dates[t] == day)
+    causes.pop(None, None)
+    if causes:
+        cause, k = causes.most_common(1)[0]
+        if cause.startswith("release:"):
+            lab = cause[len("release:"):]
+            what = "a release by %s" % run.lab_names.get(lab, lab)
+        else:
+            what = {"rate_decision": "a surprise in a rate decision",
+                    "none": "no news (noise and fundamentals)"}.get(cause, cause)
+        return text + "; its cause is %s in %d of them." % (what, k)
+    # Without /markets/events: the release that came in the week before that day.
     if run.releases is not None:
         before = collections.Counter()
         for r, t in zip(rows, worst):

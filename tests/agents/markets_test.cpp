@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <numeric>
 
 using namespace airace;
@@ -202,18 +203,19 @@ TEST_CASE("daily factor noise has the configured correlation") {
     }
 }
 
-TEST_CASE("a higher policy rate lowers every firm by its market exposure times the sensitivity") {
+TEST_CASE("a surprise hike lowers every firm by its market exposure times the sensitivity") {
   Market flat;
   Market hikes = flat;
   hikes.params.rate_sensitivity = 0.1;
   hikes.params.rate_effect_half_life_years = 1e12;  // the effect stays
-  hikes.params.policy_rates = {{"start", Date::from_ymd(2021, 12, 15), 0.25, "", {}},
-                               {"hike", Date::from_ymd(2022, 2, 1), 4.5, "", {}}};
+  hikes.params.policy_rates = {{"start", Date::from_ymd(2021, 12, 15), 0.25, 0.25, "", {}},
+                               {"hike", Date::from_ymd(2022, 2, 1), 4.5, 0.25, "", {}}};
   hikes.firms[1].market_exposure = 0.5;
   flat.firms[1].market_exposure = 0.5;
   const Path a = run(flat, 40, -1, 0.0);
   const Path b = run(hikes, 40, -1, 0.0);
-  // Before the hike nothing differs; after it, ln cap falls by exposure × 0.1 × 4.25.
+  // Nobody expected it: before the hike nothing differs; after it, ln cap falls by exposure ×
+  // 0.1 × 4.25.
   CHECK(b.chips[5] == doctest::Approx(a.chips[5]).epsilon(1e-12));
   CHECK(std::log(b.chips[39] / a.chips[39]) == doctest::Approx(-1.0 * 0.1 * 4.25).epsilon(1e-9));
   CHECK(std::log(b.devices[39] / a.devices[39]) ==
@@ -227,6 +229,50 @@ TEST_CASE("a higher policy rate lowers every firm by its market exposure times t
         doctest::Approx(-0.1 * 4.25 * std::exp2(-age / 0.1)).epsilon(1e-9));
   CHECK(policy_rate_percent(hikes.params.policy_rates, Date::from_ymd(2021, 1, 1)) !=
         policy_rate_percent(hikes.params.policy_rates, Date::from_ymd(2021, 1, 1)));  // NaN
+}
+
+TEST_CASE("an expected hike is priced before its decision and only the surprise moves that day") {
+  Market flat;
+  Market hikes = flat;
+  hikes.params.rate_sensitivity = 0.1;
+  hikes.params.rate_effect_half_life_years = 1e12;
+  const Date decision = Date::from_ymd(2022, 2, 16);  // a Wednesday
+  hikes.params.policy_rates = {{"start", Date::from_ymd(2022, 1, 3), 0.25, 0.25, "", {}},
+                               {"hike", decision, 1.0, 0.75, "", {}}};
+  const Path a = run(flat, 60, -1, 0.0);
+  const Path b = run(hikes, 60, -1, 0.0);
+  const auto gap = [&](int d) { return std::log(b.chips[d] / a.chips[d]); };
+  // The path's day d is the (d + 1)-th weekday after 2022-01-03.
+  int day = -1;
+  for (Date date = Date::from_ymd(2022, 1, 3); date < decision;) {
+    date = date.plus_days(1);
+    while (date.weekday() >= 6) date = date.plus_days(1);
+    ++day;
+  }
+  REQUIRE(day == 31);
+  // The day before, the expected 0.5 points are priced in along the way (linearly in days).
+  const double before = 0.5 * 43.0 / 44.0;
+  CHECK(gap(day - 1) == doctest::Approx(-0.1 * before).epsilon(1e-9));
+  CHECK(gap(10) < 0.0);
+  CHECK(gap(10) > gap(day - 1));
+  // On the day, only what was not expected: 1.0 − 0.75, and what was left of the path.
+  CHECK(gap(day) - gap(day - 1) == doctest::Approx(-0.1 * (0.75 - before)).epsilon(1e-9));
+  CHECK(gap(59) == doctest::Approx(-0.1 * 0.75).epsilon(1e-9));
+  // A fully expected hike moves the market on its day by no more than one day of the path.
+  Market expected = hikes;
+  expected.params.policy_rates[1].expected_percent = 1.0;
+  const Path e = run(expected, 60, -1, 0.0);
+  const double step =
+      std::log(e.chips[day] / a.chips[day]) - std::log(e.chips[day - 1] / a.chips[day - 1]);
+  CHECK(std::abs(step) <= 0.1 * 0.75 / 44.0 + 1e-12);
+  CHECK(std::log(e.chips[59] / a.chips[59]) == doctest::Approx(-0.1 * 0.75).epsilon(1e-9));
+  CHECK(priced_policy_rate_percent(expected.params.policy_rates, decision.plus_days(-22), 45.0) ==
+        doctest::Approx(0.25 + 0.75 * 22.0 / 44.0));
+  // A decision far from the previous one is priced over the expectation window only.
+  CHECK(priced_policy_rate_percent(expected.params.policy_rates, decision.plus_days(-22), 11.0) ==
+        0.25);
+  CHECK(priced_policy_rate_percent(expected.params.policy_rates, decision.plus_days(-5), 11.0) ==
+        doctest::Approx(0.25 + 0.75 * 6.0 / 11.0));
 }
 
 TEST_CASE("a firm prices news on its exchange's next trading day") {
@@ -350,8 +396,12 @@ TEST_CASE("the largest moves keep the ten largest absolute returns in order") {
 TEST_CASE("a move's cause is a salient release then a rate decision then a faint release") {
   MoveNews news;
   CHECK(move_cause(news) == kCauseNone);
-  note_rate_decision(news, 0.75);
+  note_rate_decision(news, 0.75, 0.0);  // as expected: not a cause
+  CHECK(move_cause(news) == kCauseNone);
+  note_rate_decision(news, 0.0, 0.1);
   CHECK(move_cause(news) == kCauseRateDecision);
+  CHECK(news.rate_change_points == 0.75);
+  CHECK(news.rate_surprise_points == 0.1);
   note_release(news, 1, 0.05, 0.1, false);  // far behind the frontier: the rate decision wins
   CHECK(move_cause(news) == kCauseRateDecision);
   note_release(news, 0, 0.9, -0.3, true);  // a frontier release wins
@@ -374,16 +424,86 @@ TEST_CASE("rate decisions are the changes after the previous day and none at the
   rates[1].percent = 0.5;
   rates[2].date = Date::from_ymd(2022, 5, 4);
   rates[2].percent = 1.0;
+  rates[2].expected_percent = 0.75;
   const Date start = Date::from_ymd(2022, 1, 3);
   CHECK(rate_decisions_between(rates, start, start, Date::from_ymd(2022, 3, 15)).empty());
-  CHECK(rate_decisions_between(rates, start, Date::from_ymd(2022, 3, 15),
-                               Date::from_ymd(2022, 3, 16)) == std::vector<double>{0.25});
+  const auto one = rate_decisions_between(rates, start, Date::from_ymd(2022, 3, 15),
+                                          Date::from_ymd(2022, 3, 16));
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].change_points == 0.25);
+  CHECK(one[0].surprise_points == 0.0);
   // A closed exchange prices both on its next day.
-  CHECK(rate_decisions_between(rates, start, Date::from_ymd(2022, 3, 1),
-                               Date::from_ymd(2022, 5, 6)) == std::vector<double>{0.25, 0.5});
+  const auto two =
+      rate_decisions_between(rates, start, Date::from_ymd(2022, 3, 1), Date::from_ymd(2022, 5, 6));
+  REQUIRE(two.size() == 2);
+  CHECK(two[1].change_points == 0.5);
+  CHECK(two[1].surprise_points == doctest::Approx(0.25));
   CHECK(
       rate_decisions_between(rates, start, Date::from_ymd(2022, 3, 16), Date::from_ymd(2022, 5, 3))
           .empty());
+}
+
+}  // namespace markets_test
+
+namespace markets_test {
+
+TEST_CASE("fat-tailed innovations have unit variance and more large draws than a normal") {
+  RandomStream rng({3, 0, Stream::test}, 0, 0);
+  const int n = 400000;
+  for (double dof : {0.0, 4.7, 8.0}) {
+    double sum2 = 0.0, sum4 = 0.0;
+    int beyond = 0;
+    for (int k = 0; k < n; ++k) {
+      const double x = unit_innovation(rng, dof);
+      sum2 += x * x;
+      sum4 += x * x * x * x;
+      beyond += std::abs(x) > 4.0 ? 1 : 0;
+    }
+    const double var = sum2 / n;
+    CAPTURE(dof);
+    CHECK(var == doctest::Approx(1.0).epsilon(0.03));
+    const double share = static_cast<double>(beyond) / n;
+    if (dof == 0.0) {
+      CHECK(share < 2e-4);  // normal: 6.3e-5
+      CHECK(sum4 / n / (var * var) == doctest::Approx(3.0).epsilon(0.05));
+    } else if (dof == 8.0) {
+      CHECK(share > 5e-4);  // t(8) at unit variance: P(|x| > 4) = P(|t| > 4.62) = 1.7e-3
+      CHECK(sum4 / n / (var * var) == doctest::Approx(4.5).epsilon(0.15));  // 3 + 6 / (8 − 4)
+    } else {
+      CHECK(share > 2e-3);  // t(4.7): about 4e-3
+    }
+  }
+}
+
+TEST_CASE("sentiment reverts halfway in a half-life and its spread stays bounded") {
+  CHECK(revert_noise(0.8, 0.5, 2.0, 2.0, 0.0) == doctest::Approx(0.4));
+  // A random walk's variance grows as σ² t; reverting noise settles at σ² h / (2 ln 2).
+  const double h = 1.0, sigma = 0.4, dt = 1.0 / 261.0;
+  double sum2 = 0.0;
+  const int paths = 2000;
+  for (int p = 0; p < paths; ++p) {
+    RandomStream rng({7, static_cast<uint32_t>(p), Stream::test}, 0, 0);
+    double x = 0.0;
+    for (int d = 0; d < 10 * 261; ++d) x = revert_noise(x, sigma, dt, h, rng.normal());
+    sum2 += x * x;
+  }
+  CHECK(sum2 / paths ==
+        doctest::Approx(sigma * sigma * h / (2.0 * std::numbers::ln2)).epsilon(0.1));
+  // A long half-life is a random walk: one step adds σ² Δ.
+  CHECK(revert_noise(0.0, 0.3, 0.01, 1e9, 1.0) == doctest::Approx(0.3 * 0.1).epsilon(1e-6));
+}
+
+TEST_CASE("degrees of freedom of 2 or less are refused") {
+  MarketModelParams p;
+  p.factor_tail_dof = 2.0;
+  FirmSpec f;
+  f.id = "x";
+  f.country = {"US", {}};
+  f.market_cap_usd = 1e9;
+  f.tail_dof = 1.5;
+  Diagnostics d;
+  resolve_markets(p, {f}, {"US"}, 0, Date::from_ymd(2022, 1, 3), d);
+  CHECK(d.size() == 2);
 }
 
 }  // namespace markets_test

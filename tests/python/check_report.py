@@ -249,6 +249,8 @@ def check_report(report, run_file, work, whatif):
                             % (key, word, sentence))
         elif ROUND.search(sentence):
             problems.append("the finding %s has an unrounded number: %s" % (key, sentence))
+        elif key == "finding-market" and "its cause is" not in sentence:
+            problems.append("the market finding does not name the shock's cause: %s" % sentence)
     text = report.read_text(encoding="utf-8")
     if "findings" in dom.ids and text.index('id="findings"') > text.index("<img"):
         problems.append("the findings do not come before the charts")

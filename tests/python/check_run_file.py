@@ -220,7 +220,8 @@ def check_market_events(f, problems):
     g = f["markets"]
     columns = ("events_replicate", "event_firm", "event_date", "event_date_iso", "event_rank",
                "event_return", "event_index_return", "event_cause", "event_releases",
-               "event_salience", "event_surprise_log10", "event_rate_change_points")
+               "event_salience", "event_surprise_log10", "event_rate_change_points",
+               "event_rate_surprise_points")
     missing = [c for c in ("events",) + columns if c not in g]
     if missing:
         problems.append("/markets has firms but no " + ", ".join("/markets/" + c for c in missing))
