@@ -59,7 +59,7 @@ MEDIANS_ONLY = {
         "whether a Chinese release of 2024-10..2025-04 reaches within 6 months of the US best on "
         "a fifth of its compute is set by DeepSeek's pace of algorithmic progress against the US "
         "labs' (rank correlations +0.44 and -0.23 to -0.31): across their ranges it happens in "
-        "about half the replicates (51% before the demand of issue 21, 48% after), in 66% at the "
+        "about half the replicates (48% to 52% as issues 21 and 24 landed), in 69% at the "
         "medians",
     ("SF12", ""):
         "the size of the January 2025 repricing is set by how far DeepSeek-R1's efficiency "
