@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <stdexcept>
 #include <type_traits>
 
 #include "sim/core/params.hpp"
@@ -392,8 +393,12 @@ std::vector<double> uncertain_values(const UncertainParameters& parameters,
 std::vector<double> sample_replicate(const UncertainParameters& parameters, uint64_t seed,
                                      uint32_t replicate) {
   std::vector<double> uniforms(parameters.distributions.size());
+  if (parameters.names.size() != uniforms.size())
+    throw std::logic_error("uncertain parameters without a name each: their draws are keyed by name");
   for (std::size_t p = 0; p < uniforms.size(); ++p) {
-    uniforms[p] = sweep_stream(seed, replicate, SweepDraw::uncertain_parameters, 0, p).uniform();
+    uniforms[p] = sweep_stream(seed, replicate, SweepDraw::uncertain_parameters, 0,
+                               parameter_stream_id(parameters.names[p]))
+                      .uniform();
   }
   return uncertain_values(parameters, uniforms);
 }

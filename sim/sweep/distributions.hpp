@@ -91,8 +91,11 @@ struct UncertainParameters {
 std::vector<double> uncertain_values(const UncertainParameters& parameters,
                                      std::span<const double> independent_uniforms);
 
-// One replicate's values, drawn from the counter-based streams: parameter p's uniform is keyed by
-// (seed, replicate, p), so it does not depend on which thread or process draws it.
+// One replicate's values, drawn from the counter-based streams: a parameter's uniform is keyed by
+// (seed, replicate, its name), so it does not depend on which thread or process draws it, nor on
+// the other parameters the scenario draws (a what-if that adds one leaves the others' draws as
+// they were: paired comparisons stay paired). Correlated parameters mix their draws through the
+// copula. Throws std::logic_error unless names has one entry per distribution.
 std::vector<double> sample_replicate(const UncertainParameters& parameters, uint64_t seed,
                                      uint32_t replicate);
 

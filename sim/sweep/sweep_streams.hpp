@@ -4,6 +4,7 @@
 // dimension (low 32 bits). The numbers never change, or stored sweeps would no longer reproduce.
 
 #include <cstdint>
+#include <string_view>
 
 #include "sim/core/random.hpp"
 
@@ -15,9 +16,23 @@ enum class SweepDraw : uint32_t {
   sobol_owen_tail = 2,       // slot: dimension; entity: the point's node below the tree
   sobol_digital_shift = 3,   // slot: dimension; entity 0
   bootstrap = 4,             // slot 0 (Sobol), 1 (Morris); entity: resample
-  uncertain_parameters = 5,  // slot 0; entity: parameter, with the replicate in the key
+  // 5 (entity: the parameter's position in the scenario) is retired: adding a parameter moved
+  // the draws of every one after it.
   morris_trajectory = 6,     // slot: trajectory; entity 0
+  uncertain_parameters = 7,  // slot 0; entity: parameter_stream_id of its key path, with the
+                             // replicate in the key
 };
+
+// The stream entity of an uncertain parameter: FNV-1a (64 bits) of its key path, so that its
+// draws stay the same when other parameters are added, removed or reordered.
+inline uint64_t parameter_stream_id(std::string_view key) {
+  uint64_t h = 14695981039346656037ULL;
+  for (const char c : key) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
 
 inline RandomStream sweep_stream(uint64_t seed, uint32_t replicate, SweepDraw use, uint32_t slot,
                                  uint64_t entity) {

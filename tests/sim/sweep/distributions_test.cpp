@@ -9,6 +9,7 @@
 #include <limits>
 #include <numbers>
 #include <numeric>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -247,6 +248,40 @@ TEST_CASE("a replicate's uncertain values do not depend on the thread that draws
   CHECK(sample_replicate(p, 99, 5) == serial[5]);
   CHECK(sample_replicate(p, 98, 5) != serial[5]);
   CHECK(sample_replicate(p, 99, 6) != serial[5]);
+}
+
+TEST_CASE("a parameter's draws do not move when other parameters are added or reordered") {
+  const UncertainParameters p = three_correlated();
+  // An independent parameter put first: the copula's matrix gains a row and column of zeros.
+  UncertainParameters q;
+  q.names = {"added", "growth", "cost", "demand"};
+  q.distributions = {uniform_distribution(0.0, 1.0), p.distributions[0], p.distributions[1],
+                     p.distributions[2]};
+  Eigen::MatrixXd rho = Eigen::MatrixXd::Identity(4, 4);
+  rho.block(1, 1, 3, 3) << 1.0, 0.6, -0.3,  //
+      0.6, 1.0, 0.2,                        //
+      -0.3, 0.2, 1.0;
+  q.copula = gaussian_copula(rho, "uncertain.correlations", q.names);
+  // Two independent parameters, in either order.
+  UncertainParameters ab, ba;
+  ab.names = {"a", "b"};
+  ab.distributions = {normal_distribution(0.0, 1.0), uniform_distribution(2.0, 3.0)};
+  ba.names = {"b", "a"};
+  ba.distributions = {ab.distributions[1], ab.distributions[0]};
+  for (uint32_t r = 0; r < 50; ++r) {
+    CAPTURE(r);
+    const std::vector<double> before = sample_replicate(p, 11, r);
+    const std::vector<double> after = sample_replicate(q, 11, r);
+    for (std::size_t i = 0; i < 3; ++i) CHECK(after[i + 1] == doctest::Approx(before[i]).epsilon(1e-12));
+    const std::vector<double> x = sample_replicate(ab, 11, r);
+    const std::vector<double> y = sample_replicate(ba, 11, r);
+    CHECK(x[0] == y[1]);
+    CHECK(x[1] == y[0]);
+    CHECK(x[0] != x[1]);
+  }
+  UncertainParameters unnamed = ab;
+  unnamed.names.clear();
+  CHECK_THROWS_AS(sample_replicate(unnamed, 11, 0), std::logic_error);
 }
 
 TEST_CASE("uncertain values reject a count of uniforms that does not match") {
