@@ -15,12 +15,12 @@ parameters at their medians) and checks, over the output files:
 """
 import datetime
 import pathlib
+import re
 import subprocess
 import sys
 
 import h5py
 import numpy as np
-import yaml
 
 
 def run(airace, scenario, out):
@@ -41,14 +41,18 @@ def yearly(f, key, t, year):
     return f[key][:, mask].mean(axis=1)
 
 
-def median_of(value):
-    if isinstance(value, dict):  # an uncertain parameter: its median
-        if value["distribution"] == "lognormal_80":
-            return float(np.sqrt(value["p10"] * value["p90"]))
-        if value["distribution"] == "uniform":
-            return 0.5 * (value["low"] + value["high"])
-        raise ValueError(f"no median for {value}")
-    return float(value)
+def scenario_values(airace, scenario):
+    """The values the scenario sets, as the program resolves them (`airace describe --values`):
+    {key path: value text}; an uncertain parameter gives its median."""
+    out = subprocess.run([airace, "describe", "--values", scenario], check=True,
+                         capture_output=True, text=True).stdout
+    values = {}
+    for line in out.splitlines():
+        if m := re.match(r"^(\S+) = (.*)$", line):
+            values[m.group(1)] = m.group(2).strip()
+        elif m := re.match(r"^(\S+) ~ .*, median (\S+) \(uncertain", line):
+            values[m.group(1)] = m.group(2)
+    return values
 
 
 def main():
@@ -57,7 +61,10 @@ def main():
     base, dear = outdir / "baseline.h5", outdir / "prices_doubled.h5"
     run(airace, "scenarios/baseline.yaml", base)
     run(airace, "scenarios/whatif/prices_doubled.yaml", dear)
-    scenario = yaml.safe_load(open("scenarios/baseline.yaml"))
+    scenario = scenario_values(airace, "scenarios/baseline.yaml")
+    launches = {m.group(1): v for k, v in scenario.items()
+                if (m := re.match(r"^labs\[(.+)\]\.launch$", k))}
+    assert launches, "the baseline names no launch dates"
     failures = []
 
     with h5py.File(base) as f:
@@ -67,7 +74,8 @@ def main():
         lab_of = names(f, "adoption/option_lab")
         share = f["adoption/share"][:]  # [replicate, time, country, option]
         checked = 0
-        for lab in scenario["labs"]:
+        for lab_id, launch_iso in launches.items():
+            lab = {"id": lab_id, "launch": launch_iso}
             launch = day(lab["launch"])
             before = t_adopt < launch
             cols = [i for i, name in enumerate(lab_of) if name == lab["id"]]
@@ -109,14 +117,15 @@ def main():
         tokens_base = f["indicators/tokens_per_year"][:]
         units_base = adoption
 
-    elasticity = median_of(scenario["adoption_model"]["usage_price_elasticity"])
+    elasticity = float(scenario["adoption_model.usage_price_elasticity"])
     with h5py.File(dear) as g:
         tokens_dear = g["indicators/tokens_per_year"][:]
         units_dear = g["indicators/adoption_share"][:]
     # The world's tokens per adopting unit, 2024-2025: every price doubled, every adopter's
     # tokens × 2^-elasticity (the choice among models does not change: relative prices stay).
     window = (t > day("2024-01-01")) & (t <= day("2026-01-01"))
-    populations = {p["country"]: p["adopting_units"] for p in scenario["populations"]}
+    populations = {m.group(1): float(v) for k, v in scenario.items()
+                   if (m := re.match(r"^populations\[(.+)\]\.adopting_units$", k))}
     weights = np.array([populations.get(c, 0.0) for c in countries])
     per_unit = lambda tok, sh: tok[:, window].sum(axis=-1) / (sh[:, window] * weights).sum(axis=-1)
     ratio = np.median(per_unit(tokens_dear, units_dear) / per_unit(tokens_base, units_base))
