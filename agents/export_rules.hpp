@@ -54,7 +54,7 @@ enum class ImposedBy { exporter, importer };
 
 // What every dated rule has (export rules, equipment controls, memory rules): an id and name,
 // when it is announced, comes into force and ends, where those dates were written, and its
-// source. The schema part is dated_rule_head_fields/dated_rule_source_field (export_rules.cpp).
+// source. Their schemas share its fields through dated_rule_fields (export_rules.cpp).
 struct DatedRule {
   std::string id;
   std::string name;
