@@ -43,6 +43,40 @@ def names(ds):
     return [x.decode() if isinstance(x, bytes) else str(x) for x in ds[:]]
 
 
+def table(path, producer="huawei_smic", first=2023, last=2027):
+    """Rows (year, units in millions per replicate, shares of weeks bound by capacity, dies,
+    HBM and demand). Raises OSError, KeyError or ValueError on a file it cannot read."""
+    f = h5py.File(path, "r")
+    producers = names(f["producers/producer"])
+    if producer not in producers:
+        raise ValueError(f"no producer '{producer}' (has {', '.join(producers)})")
+    p = producers.index(producer)
+    days = f["producers/time_weekly"][:]
+    # The week's supply is set by the capacity at its start: the previous record.
+    cap = f["producers/capacity_chips_per_year"][:, :, p] * 7 / 365.25
+    cap = np.concatenate([cap[:, :1], cap[:, :-1]], axis=1)
+    die = f["producers/die_limited_chips"][:, :, p]
+    hbm = f["producers/hbm_limited_chips"][:, :, p]
+    chips = [i for i, x in enumerate(names(f["chips/producer"])) if x == producer]
+    per_chip = f["chips/capacity_per_chip"][:]
+    sold = f["chips/sales"][:][:, :, chips, :].sum(axis=3)
+    sold = sold + f["chips/smuggled"][:][:, :, chips, :].sum(axis=3)
+    starts = (sold * per_chip[chips][None, None, :]).sum(axis=2)
+    units = sold.sum(axis=2)
+    year = np.array([(EPOCH + datetime.timedelta(days=int(d))).year for d in days])
+    reached = starts >= REACHED * np.minimum(die, hbm)
+    by_hbm = reached & (hbm < die)
+    by_capacity = reached & ~by_hbm & (die >= REACHED * cap)
+    by_dies = reached & ~by_hbm & ~by_capacity
+    rows = []
+    for y in range(first, last + 1):
+        m = year == y
+        if m.any():
+            rows.append((y, units[:, m].sum(axis=1) / 1e6,
+                         [float(x[:, m].mean()) for x in (by_capacity, by_dies, by_hbm, ~reached)]))
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("run", help="airace output file (HDF5)")
@@ -56,44 +90,14 @@ def main():
               file=sys.stderr)
         return 2
     try:
-        f = h5py.File(a.run, "r")
-        producers = names(f["producers/producer"])
-        if a.producer not in producers:
-            print(f"ascend_binding.py: {a.run}: no producer '{a.producer}' (has "
-                  f"{', '.join(producers)})", file=sys.stderr)
-            return 2
-        p = producers.index(a.producer)
-        days = f["producers/time_weekly"][:]
-        # The week's supply is set by the capacity at its start: the previous record.
-        cap = f["producers/capacity_chips_per_year"][:, :, p] * 7 / 365.25
-        cap = np.concatenate([cap[:, :1], cap[:, :-1]], axis=1)
-        die = f["producers/die_limited_chips"][:, :, p]
-        hbm = f["producers/hbm_limited_chips"][:, :, p]
-        chip_producer = names(f["chips/producer"])
-        chips = [i for i, x in enumerate(chip_producer) if x == a.producer]
-        per_chip = f["chips/capacity_per_chip"][:]
-        sold = f["chips/sales"][:][:, :, chips, :].sum(axis=3)
-        sold = sold + f["chips/smuggled"][:][:, :, chips, :].sum(axis=3)
-    except (OSError, KeyError) as e:
+        rows = table(a.run, a.producer, first, last)
+    except (OSError, KeyError, ValueError) as e:
         print(f"ascend_binding.py: {a.run}: {e}", file=sys.stderr)
         return 2
-    starts = (sold * per_chip[chips][None, None, :]).sum(axis=2)
-    units = sold.sum(axis=2)
-    year = np.array([(EPOCH + datetime.timedelta(days=int(d))).year for d in days])
-    limit = np.minimum(die, hbm)
-    reached = starts >= REACHED * limit
-    by_hbm = reached & (hbm < die)
-    by_capacity = reached & ~by_hbm & (die >= REACHED * cap)
-    by_dies = reached & ~by_hbm & ~by_capacity
     print("| Year | Ascend units, median [5-95%] | capacity | dies | HBM | demand |")
     print("|---|---|---|---|---|---|")
-    for y in range(first, last + 1):
-        m = year == y
-        if not m.any():
-            continue
-        u = units[:, m].sum(axis=1) / 1e6
+    for y, u, shares in rows:
         lo, med, hi = np.percentile(u, [5, 50, 95])
-        shares = [x[:, m].mean() for x in (by_capacity, by_dies, by_hbm, ~reached)]
         print(f"| {y} | {med:.2f}M [{lo:.2f} .. {hi:.2f}] | " +
               " | ".join(f"{100 * s:.0f}%" for s in shares) + " |")
     return 0
