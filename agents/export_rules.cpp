@@ -71,6 +71,24 @@ Field<T> located_date(std::string key, Date T::*member, SourceLocation T::*where
   return f;
 }
 
+// The fields every dated rule shares (DatedRule): id, name and the three dates first, the
+// rule's own fields, then its source. The date docs differ by kind of rule.
+template <class R>
+std::vector<Field<R>> dated_rule_fields(Doc announced, Doc effective, Doc ends,
+                                        std::vector<Field<R>> own) {
+  std::vector<Field<R>> f;
+  f.reserve(own.size() + 6);
+  f.push_back(text<R>("id", &DatedRule::id, {"unique identifier", "", true}));
+  f.push_back(text<R>("name", &DatedRule::name, {"display name"}));
+  f.push_back(date<R>("announced", &DatedRule::announced, std::move(announced)));
+  f.push_back(located_date<R>("effective", &DatedRule::effective, &DatedRule::effective_where,
+                              std::move(effective)));
+  f.push_back(located_date<R>("ends", &DatedRule::ends, &DatedRule::ends_where, std::move(ends)));
+  for (Field<R>& x : own) f.push_back(std::move(x));
+  f.push_back(text<R>("source", &DatedRule::source, {"Federal Register citation or report"}));
+  return f;
+}
+
 }  // namespace
 
 const Schema<RuleDestination>& rule_destination_schema() {
@@ -106,41 +124,37 @@ const Schema<ExportRule>& export_rule_schema() {
   using R = ExportRule;
   static const Schema<ExportRule> schema(
       "export_rules[]",
-      {
-          text("id", &R::id, {"unique identifier", "", true}),
-          text("name", &R::name, {"display name"}),
-          date("announced", &R::announced,
-               {"date the rule is published; buyers stockpile until it is in force (required "
-                "unless adaptive)"}),
-          located_date("effective", &R::effective, &R::effective_where,
-                       {"date the rule comes into force (required unless adaptive)"}),
-          located_date("ends", &R::ends, &R::ends_where,
-                       {"date the rule is rescinded or lapses"}),
-          choice("imposed_by", &R::imposed_by,
-                 {{"exporter", ImposedBy::exporter}, {"importer", ImposedBy::importer}},
-                 {"who imposes the rule: the exporting country (its blocked sales leak through "
-                  "smuggling and rented compute) or the importing one (customs checks and purchase "
-                  "guidance: what it blocks, smuggled chips included, goes to other chips)"}),
-          flag("adaptive", &R::adaptive,
-               {"the rule has no dates of its own: a government's adaptive rule announces it when "
-                "its condition holds"}),
-          custom<R>({"covers", "condition over chip metrics", "", "", "",
-                     "which chips the rule controls, e.g. 'tpp >= 4800 and interconnect_gbps >= "
-                     "600'; metrics: " +
-                         join_words(chip_metric_names()),
-                     "", true, true},
-                    read_covers),
-          reference_list("chip_origins", &R::chip_origins, "countries[] or an export tier",
-                         {"countries or tiers whose chips the rule controls; empty: chips designed "
-                          "in tiers us and ally"}),
-          custom<R>({"destinations", "list of destinations (see export_rules[].destinations[])", "",
-                     "", "", "where the rule applies and how", "", true},
-                    read_destinations<R>),
-          reference_list("supersedes", &R::supersedes, "export_rules[]",
-                         {"rules this one replaces from its effective date (a loosening such as "
-                          "the 2025-08 H20 licences)"}),
-          text("source", &R::source, {"Federal Register citation or report"}),
-      });
+      dated_rule_fields<R>(
+          {"date the rule is published; buyers stockpile until it is in force (required "
+           "unless adaptive)"},
+          {"date the rule comes into force (required unless adaptive)"},
+          {"date the rule is rescinded or lapses"},
+          {
+              choice("imposed_by", &R::imposed_by,
+                     {{"exporter", ImposedBy::exporter}, {"importer", ImposedBy::importer}},
+                     {"who imposes the rule: the exporting country (its blocked sales leak "
+                      "through smuggling and rented compute) or the importing one (customs checks "
+                      "and purchase guidance: what it blocks, smuggled chips included, goes to "
+                      "other chips)"}),
+              flag("adaptive", &R::adaptive,
+                   {"the rule has no dates of its own: a government's adaptive rule announces it "
+                    "when its condition holds"}),
+              custom<R>({"covers", "condition over chip metrics", "", "", "",
+                         "which chips the rule controls, e.g. 'tpp >= 4800 and interconnect_gbps "
+                         ">= 600'; metrics: " +
+                             join_words(chip_metric_names()),
+                         "", true, true},
+                        read_covers),
+              reference_list("chip_origins", &R::chip_origins, "countries[] or an export tier",
+                             {"countries or tiers whose chips the rule controls; empty: chips "
+                              "designed in tiers us and ally"}),
+              custom<R>({"destinations", "list of destinations (see export_rules[].destinations[])",
+                         "", "", "", "where the rule applies and how", "", true},
+                        read_destinations<R>),
+              reference_list("supersedes", &R::supersedes, "export_rules[]",
+                             {"rules this one replaces from its effective date (a loosening such "
+                              "as the 2025-08 H20 licences)"}),
+          }));
   return schema;
 }
 
@@ -148,23 +162,17 @@ const Schema<MemoryRule>& memory_rule_schema() {
   using R = MemoryRule;
   static const Schema<MemoryRule> schema(
       "memory_rules[]",
-      {
-          text("id", &R::id, {"unique identifier", "", true}),
-          text("name", &R::name, {"display name"}),
-          date("announced", &R::announced,
-               {"date the rule is published; producers stockpile HBM until it is in force", "",
-                true}),
-          located_date("effective", &R::effective, &R::effective_where,
-                       {"date the rule comes into force", "", true}),
-          located_date("ends", &R::ends, &R::ends_where, {"date the rule lapses"}),
-          reference_list("maker_tiers", &R::maker_tiers, "an export tier",
-                         {"tiers (us, ally, china, rest) of the memory makers whose HBM the rule "
-                          "controls; empty: us and ally"}),
-          custom<R>({"destinations", "list of destinations (see export_rules[].destinations[])",
-                     "", "", "", "where the rule applies and how", "", true},
-                    read_destinations<R>),
-          text("source", &R::source, {"Federal Register citation or report"}),
-      });
+      dated_rule_fields<R>(
+          {"date the rule is published; producers stockpile HBM until it is in force", "", true},
+          {"date the rule comes into force", "", true}, {"date the rule lapses"},
+          {
+              reference_list("maker_tiers", &R::maker_tiers, "an export tier",
+                             {"tiers (us, ally, china, rest) of the memory makers whose HBM the "
+                              "rule controls; empty: us and ally"}),
+              custom<R>({"destinations", "list of destinations (see export_rules[].destinations[])",
+                         "", "", "", "where the rule applies and how", "", true},
+                        read_destinations<R>),
+          }));
   return schema;
 }
 
@@ -172,25 +180,21 @@ const Schema<EquipmentControl>& equipment_control_schema() {
   using E = EquipmentControl;
   static const Schema<EquipmentControl> schema(
       "equipment_controls[]",
-      {
-          text("id", &E::id, {"unique identifier", "", true}),
-          text("name", &E::name, {"display name"}),
-          date("announced", &E::announced, {"date the control is published", "", true}),
-          located_date("effective", &E::effective, &E::effective_where,
-                       {"date it comes into force", "", true}),
-          located_date("ends", &E::ends, &E::ends_where, {"date it lapses"}),
-          reference_list("producers_in", &E::producers_in, "countries[] or an export tier",
-                         {"countries or tiers whose chip producers lose access to the equipment "
-                          "(empty: tier china)"}),
-          number("capex_multiplier", &E::capex_multiplier, "x", at_least(1),
-                 {"cost of new chip-making capacity relative to an unrestricted fab, at full "
-                  "effect (allies fully aligned)",
-                  "assumption, see docs/model.md §3.3.2"}),
-          number("node_floor_nm", &E::node_floor_nm, "nm", at_least(0),
-                 {"process node the restricted fabs cannot pass at full effect (0: none)",
-                  "BIS 2022-10-07: logic at 16/14 nm and below (calibration §1a)"}),
-          text("source", &E::source, {"Federal Register citation or report"}),
-      });
+      dated_rule_fields<E>(
+          {"date the control is published", "", true}, {"date it comes into force", "", true},
+          {"date it lapses"},
+          {
+              reference_list("producers_in", &E::producers_in, "countries[] or an export tier",
+                             {"countries or tiers whose chip producers lose access to the "
+                              "equipment (empty: tier china)"}),
+              number("capex_multiplier", &E::capex_multiplier, "x", at_least(1),
+                     {"cost of new chip-making capacity relative to an unrestricted fab, at full "
+                      "effect (allies fully aligned)",
+                      "assumption, see docs/model.md §3.3.2"}),
+              number("node_floor_nm", &E::node_floor_nm, "nm", at_least(0),
+                     {"process node the restricted fabs cannot pass at full effect (0: none)",
+                      "BIS 2022-10-07: logic at 16/14 nm and below (calibration §1a)"}),
+          }));
   return schema;
 }
 
@@ -218,8 +222,7 @@ std::vector<std::size_t> countries_named(const EntityRef& ref, const std::string
 namespace {
 
 // Dates are reported where they were written (the item itself when a date was not written).
-template <class T>
-void check_dates(const T& x, const std::string& path, Diagnostics& diags) {
+void check_dates(const DatedRule& x, const std::string& path, Diagnostics& diags) {
   const Date announced = x.announced, effective = x.effective, ends = x.ends;
   const SourceLocation& at_effective = x.effective_where.file.empty() ? x.where : x.effective_where;
   const SourceLocation& at_ends = x.ends_where.file.empty() ? x.where : x.ends_where;
@@ -232,6 +235,8 @@ void check_dates(const T& x, const std::string& path, Diagnostics& diags) {
                 "the rule ends on " + ends.iso() + ", not after it is announced (" +
                     announced.iso() + ")");
 }
+
+RuleTimes times_of(const DatedRule& x) { return {x.announced, x.effective, x.ends}; }
 
 const Date kNever = Date::from_ymd(9999, 12, 31);
 
@@ -273,7 +278,7 @@ RuleBook resolve_rules(const std::vector<ExportRule>& rules,
                     "missing required key 'effective' (a rule that is not adaptive needs dates)");
       if (rule.announced != kNever && rule.effective != kNever)
         check_dates(rule, path, diags);
-      b.initial_times.push_back({rule.announced, rule.effective, rule.ends});
+      b.initial_times.push_back(times_of(rule));
     }
 
     // Chips whose designer's country is among the origins (default: tiers us and ally).
@@ -329,7 +334,7 @@ RuleBook resolve_rules(const std::vector<ExportRule>& rules,
     const EquipmentControl& ctl = controls[e];
     const std::string path = "equipment_controls[" + ctl.id + "]";
     check_dates(ctl, path, diags);
-    b.control_times.push_back({ctl.announced, ctl.effective, ctl.ends});
+    b.control_times.push_back(times_of(ctl));
     b.capex_multiplier.push_back(ctl.capex_multiplier);
     b.node_floor_nm.push_back(ctl.node_floor_nm);
     std::vector<uint8_t> hit(countries.size(), 0);
@@ -357,7 +362,7 @@ RuleBook resolve_rules(const std::vector<ExportRule>& rules,
     const MemoryRule& rule = memory_rules[r];
     const std::string path = "memory_rules[" + rule.id + "]";
     check_dates(rule, path, diags);
-    b.memory_times.push_back({rule.announced, rule.effective, rule.ends});
+    b.memory_times.push_back(times_of(rule));
     if (rule.maker_tiers.empty()) {
       b.memory_covers_tier[r * kTierCount + static_cast<std::size_t>(ExportTier::us)] = 1;
       b.memory_covers_tier[r * kTierCount + static_cast<std::size_t>(ExportTier::ally)] = 1;

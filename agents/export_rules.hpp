@@ -52,53 +52,41 @@ struct RuleDestination {
 // ones included, and nothing it blocks leaks abroad.
 enum class ImposedBy { exporter, importer };
 
-struct ExportRule {
+// What every dated rule has (export rules, equipment controls, memory rules): an id and name,
+// when it is announced, comes into force and ends, where those dates were written, and its
+// source. Their schemas share its fields through dated_rule_fields (export_rules.cpp).
+struct DatedRule {
   std::string id;
   std::string name;
   Date announced = Date::from_ymd(9999, 12, 31);
   Date effective = Date::from_ymd(9999, 12, 31);
   Date ends = Date::from_ymd(9999, 12, 31);
-  bool adaptive = false;  // dates come from a government's adaptive rule, not from the file
-  ImposedBy imposed_by = ImposedBy::exporter;
   SourceLocation effective_where;  // where the dates were written, for errors about them
   SourceLocation ends_where;
+  std::string source;
+  SourceLocation where;
+};
+
+struct ExportRule : DatedRule {
+  bool adaptive = false;  // dates come from a government's adaptive rule, not from the file
+  ImposedBy imposed_by = ImposedBy::exporter;
   Condition covers;                      // over chip_metric_names()
   std::vector<EntityRef> chip_origins;   // countries or tiers whose chips it controls
   std::vector<RuleDestination> destinations;
   std::vector<EntityRef> supersedes;  // rules it replaces once in force
-  std::string source;
-  SourceLocation where;
 };
 
-struct EquipmentControl {
-  std::string id;
-  std::string name;
-  Date announced = Date::from_ymd(9999, 12, 31);
-  Date effective = Date::from_ymd(9999, 12, 31);
-  Date ends = Date::from_ymd(9999, 12, 31);
-  SourceLocation effective_where;
-  SourceLocation ends_where;
+struct EquipmentControl : DatedRule {
   std::vector<EntityRef> producers_in;  // countries or tiers whose fabs it restricts
   double capex_multiplier = 1.0;        // x cost of new capacity, at full effect
   double node_floor_nm = 0.0;           // nm the fabs cannot pass, at full effect
-  std::string source;
-  SourceLocation where;
 };
 
 // A rule on high-bandwidth memory (the 2024-12 rule, ECCN 3A090.c): it controls the HBM that
 // memory makers of `maker_tiers` sell to its destinations (docs/model.md §3.3.2, HBM).
-struct MemoryRule {
-  std::string id;
-  std::string name;
-  Date announced = Date::from_ymd(9999, 12, 31);
-  Date effective = Date::from_ymd(9999, 12, 31);
-  Date ends = Date::from_ymd(9999, 12, 31);
-  SourceLocation effective_where;
-  SourceLocation ends_where;
+struct MemoryRule : DatedRule {
   std::vector<EntityRef> maker_tiers;  // tiers of the memory makers it controls; empty: us, ally
   std::vector<RuleDestination> destinations;
-  std::string source;
-  SourceLocation where;
 };
 
 const Schema<ExportRule>& export_rule_schema();

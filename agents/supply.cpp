@@ -102,6 +102,16 @@ double wafer_ceiling_dies_per_year(const ProducerConfig& p, Date d) {
   return wafers * 12.0 * p.wafer_share * p.dies_per_wafer;
 }
 
+double die_bank_usable(const ProducerConfig& p, double left, Date d) {
+  if (d < p.die_bank_from) return 0.0;
+  if (!(p.die_bank_from < p.die_bank_until) || !(d < p.die_bank_until)) return left;
+  // Dies not yet shipped: the share of the window still ahead of d.
+  const double ahead =
+      static_cast<double>(p.die_bank_until.days_since_epoch() - d.days_since_epoch()) /
+      static_cast<double>(p.die_bank_until.days_since_epoch() - p.die_bank_from.days_since_epoch());
+  return std::max(0.0, left - p.die_bank_dies * ahead);
+}
+
 const Schema<HbmSupplyStep>& hbm_supply_step_schema() {
   using H = HbmSupplyStep;
   static const Schema<HbmSupplyStep> schema(
@@ -209,6 +219,10 @@ const Schema<ProducerConfig>& producer_schema() {
                   "per producer: its source field (calibration §2b)"}),
           date("die_bank_from", &P::die_bank_from,
                {"date from which the die bank can be used"}),
+          date("die_bank_until", &P::die_bank_until,
+               {"the bank's dies arrive pro rata from die_bank_from to this date (the other "
+                "foundry shipping them over months); on or before die_bank_from: all on "
+                "die_bank_from"}),
           custom<P>({"wafer_capacity", "list of {from: date, wafers_per_month: number}", "", "[]",
                      "", "the fab's advanced-node wafer starts per month from each date on; with "
                      "wafer_share and dies_per_wafer the ceiling on the producer's own die starts",
@@ -414,6 +428,10 @@ SupplySetup resolve_supply(const SupplyModelParams& params, const std::vector<Ch
       if (d.end < d.start)
         diags.error(d.where, path + ".disruptions[" + d.id + "]",
                     "end " + d.end.iso() + " is before start " + d.start.iso());
+    if (p.die_bank_until.year() > 1900 && !(p.die_bank_from < p.die_bank_until))
+      diags.error(p.where, path + ".die_bank_until",
+                  "the die bank's last arrival " + p.die_bank_until.iso() +
+                      " is not after its first, die_bank_from " + p.die_bank_from.iso());
   }
 
   s.chip_offered.assign(s.n_chips * s.n_countries, 0);
@@ -613,9 +631,8 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
         prev.capacity[p] * (1.0 - capacity_lost(cfg, tick.previous, tick.date)) * dt;
     const double own =
         std::min(slots, wafer_ceiling_dies_per_year(cfg, tick.previous) * dt) * prev.yield[p];
-    const double bank = tick.previous < cfg.die_bank_from
-                            ? 0.0
-                            : std::min(prev.die_bank_dies[p], std::max(0.0, slots - own));
+    const double bank = std::min(die_bank_usable(cfg, prev.die_bank_dies[p], tick.previous),
+                                 std::max(0.0, slots - own));
     w_bank[p] = bank;
     w_own[p] = own;
     supply_starts[p] = own + bank;

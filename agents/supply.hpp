@@ -156,6 +156,9 @@ struct ProducerConfig {
   double hbm_stacks_at_start = 0.0;            // HBM stacks held at the start date
   double die_bank_dies = 0.0;                  // working dies made elsewhere, a finite stock
   Date die_bank_from = Date::from_ymd(1900, 1, 1);  // when that stock can be used
+  // The bank's dies arrive pro rata from die_bank_from to this date (a foundry shipping them
+  // over months); on or before die_bank_from (the default): all of them on die_bank_from.
+  Date die_bank_until = Date::from_ymd(1900, 1, 1);
   std::vector<WaferCapacityStep> wafer_capacity;    // the fab's advanced-node wafers/month
   double wafer_share = 1.0;                    // fraction of those wafers for these dies
   double dies_per_wafer = 0.0;                 // die starts per wafer; 0: no wafer ceiling
@@ -239,6 +242,11 @@ struct SupplySetup {
 // Die starts per year the producer's share of its fab's advanced-node wafers allows on date d
 // (infinite without a wafer ceiling).
 double wafer_ceiling_dies_per_year(const ProducerConfig& p, Date d);
+
+// Dies of the producer's die bank it can use on date d, with `left` dies still in the bank:
+// none before die_bank_from; then what has arrived (pro rata over die_bank_from..die_bank_until)
+// less what was used.
+double die_bank_usable(const ProducerConfig& p, double left, Date d);
 
 // Stacks per year maker m offers its buyers on date d (0 before its first offer).
 double hbm_offer_stacks_per_year(const SupplySetup& s, std::size_t maker, Date d);

@@ -22,7 +22,8 @@ std::vector<std::string> names_of(const auto& list) {
 void SupplyModule::declare_axes(Declarations& d) {
   const std::vector<ChipSpec>& chips = *c_.chips;
   std::vector<std::string> designers, fabs, origins, producers;
-  std::vector<double> tflops, mem_bw, interconnect, price, tpp, density, h100e, train, infer;
+  std::vector<double> tflops, mem_bw, interconnect, price, tpp, density, h100e, train, infer,
+      per_chip, stacks;
   for (const ChipSpec& c : chips) {
     designers.push_back(c.designer);
     fabs.push_back(c.fab);
@@ -37,6 +38,8 @@ void SupplyModule::declare_axes(Declarations& d) {
     h100e.push_back(h100_equivalents(c));
     train.push_back(training_h100e(c, c_.setup->params.interconnect_exponent));
     infer.push_back(inference_h100e(c));
+    per_chip.push_back(c.capacity_per_chip);
+    stacks.push_back(c.hbm_stacks);
   }
   chips_ = d.add_axis(
       {"chips",
@@ -58,7 +61,9 @@ void SupplyModule::declare_axes(Declarations& d) {
         {"training_h100e", "H100e/chip", "worth for training, after the interconnect penalty",
          train},
         {"inference_h100e", "H100e/chip", "worth for inference (memory bandwidth / 3.35 TB/s)",
-         infer}}});
+         infer},
+        {"capacity_per_chip", "chip starts/chip", "chip starts (dies) one chip takes", per_chip},
+        {"hbm_stacks", "stacks/chip", "HBM stacks one chip takes (0: not tracked)", stacks}}});
   const std::vector<ProducerConfig>& ps = c_.setup->producers;
   std::vector<std::string> producer_countries;
   for (const ProducerConfig& p : ps) producer_countries.push_back(p.country.id);

@@ -258,6 +258,39 @@ TEST_CASE("a memory rule stops the makers it covers and an announced one makes p
   CHECK(bought(coming) == doctest::Approx(week * (1.0 + s.params.hbm_stockpile_boost)));
 }
 
+TEST_CASE("a die bank shipped over a window can be used only as its dies arrive") {
+  ProducerConfig p;
+  p.die_bank_dies = 1000.0;
+  p.die_bank_from = Date::from_ymd(2023, 1, 1);
+  // All at once on die_bank_from when no window is given.
+  CHECK(die_bank_usable(p, 1000.0, Date::from_ymd(2022, 12, 31)) == 0.0);
+  CHECK(die_bank_usable(p, 1000.0, Date::from_ymd(2023, 1, 1)) == 1000.0);
+  CHECK(die_bank_usable(p, 400.0, Date::from_ymd(2023, 6, 1)) == 400.0);
+  // Shipped pro rata over 2023: by 2023-07-02 (182 of 364 days) half has arrived.
+  p.die_bank_until = Date::from_ymd(2023, 12, 31);
+  CHECK(die_bank_usable(p, 1000.0, Date::from_ymd(2022, 12, 31)) == 0.0);
+  CHECK(die_bank_usable(p, 1000.0, Date::from_ymd(2023, 7, 2)) == doctest::Approx(500.0));
+  // 300 of the 500 arrived used: 200 left to use; none if more than had arrived was used.
+  CHECK(die_bank_usable(p, 700.0, Date::from_ymd(2023, 7, 2)) == doctest::Approx(200.0));
+  CHECK(die_bank_usable(p, 400.0, Date::from_ymd(2023, 7, 2)) == 0.0);
+  CHECK(die_bank_usable(p, 700.0, Date::from_ymd(2024, 3, 1)) == 700.0);
+}
+
+TEST_CASE("a die bank whose last arrival is not after its first is an error") {
+  const ConfigNode tree = module_file_tree(
+      kSmall, {"producers.huawei.die_bank_dies=1000", "producers.huawei.die_bank_from=2024-01-01",
+               "producers.huawei.die_bank_until=2023-06-01"});
+  Diagnostics diags;
+  const auto chips = read_list(tree, "chips", chip_schema(), diags);
+  const auto producers = read_list(tree, "producers", producer_schema(), diags);
+  REQUIRE(diags.empty());
+  resolve_supply({}, chips, producers, {}, 0, read_countries(tree), Date::from_ymd(2022, 1, 1),
+                 diags);
+  REQUIRE(diags.size() == 1);
+  CHECK(diags.all()[0].message.find("not after its first") != std::string::npos);
+  CHECK(diags.all()[0].where.line > 0);
+}
+
 TEST_CASE("a memory maker that sells to a producer without HBM chips is an error") {
   const ConfigNode tree = module_file_tree(
       kSmall, {"memory_makers=[{id: kr, tier: ally, buyers: [nvidia], supply: [{from: "
