@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "agents/adoption.hpp"
+#include "sim/core/fnv1a.hpp"
 
 using namespace airace;
 
@@ -89,8 +90,9 @@ double seconds_per_tick(const Bench& b, int threads, int ticks, uint64_t& checks
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     previous = date;
   }
-  checksum = 1469598103934665603ULL;  // FNV-1a
-  for (uint8_t c : state.choice) checksum = (checksum ^ c) * 1099511628211ULL;
+  // The basis the digests printed so far were started from, so that they stay comparable.
+  checksum = fnv1a64({reinterpret_cast<const char*>(state.choice.data()), state.choice.size()},
+                     kSweepFileFnvBasis);
   return best;
 }
 

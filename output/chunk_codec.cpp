@@ -53,19 +53,26 @@ libdeflate_compressor* compressor(int level) {
 }
 }  // namespace
 
-std::vector<unsigned char> shuffle_deflate(std::span<const double> values, int level) {
-  // The shuffled bytes and the compressor's output go to buffers each thread keeps: fresh
-  // buffers of a chunk's size cost a page fault per 4 KiB and a clearing pass, as much as the
-  // compression itself. Only the compressed bytes are copied out.
+std::size_t shuffle_deflate_into(std::span<const double> values, int level,
+                                 std::vector<unsigned char>& out) {
+  // The shuffled bytes go to a buffer each thread keeps, and the output to one the caller
+  // keeps: fresh buffers of a chunk's size cost a page fault per 4 KiB and a clearing pass, as
+  // much as the compression itself.
   thread_local std::vector<unsigned char> shuffled;
-  thread_local std::vector<unsigned char> packed;
   shuffled.resize(values.size() * sizeof(double));
   shuffle_into(values, shuffled.data());
   libdeflate_compressor* const c = compressor(level);
-  packed.resize(libdeflate_zlib_compress_bound(c, shuffled.size()));
+  const std::size_t bound = libdeflate_zlib_compress_bound(c, shuffled.size());
+  if (out.size() < bound) out.resize(bound);
   const std::size_t size =
-      libdeflate_zlib_compress(c, shuffled.data(), shuffled.size(), packed.data(), packed.size());
+      libdeflate_zlib_compress(c, shuffled.data(), shuffled.size(), out.data(), out.size());
   if (size == 0) throw std::runtime_error("libdeflate could not compress a chunk");
+  return size;
+}
+
+std::vector<unsigned char> shuffle_deflate(std::span<const double> values, int level) {
+  thread_local std::vector<unsigned char> packed;
+  const std::size_t size = shuffle_deflate_into(values, level, packed);
   return {packed.begin(), packed.begin() + static_cast<std::ptrdiff_t>(size)};
 }
 

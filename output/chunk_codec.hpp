@@ -18,6 +18,11 @@ std::vector<double> unshuffle_bytes(std::span<const unsigned char> bytes);
 // writes and reads. libdeflate compresses a whole buffer several times faster than zlib and,
 // at the same level, a little smaller; any zlib inflater decodes it.
 std::vector<unsigned char> shuffle_deflate(std::span<const double> values, int level);
+// The same bytes into the front of `out`, a buffer the caller keeps from chunk to chunk: `out`
+// grows when a chunk needs more room and never shrinks, so that it is neither reallocated nor
+// cleared per chunk. Returns the number of bytes of the compressed chunk.
+std::size_t shuffle_deflate_into(std::span<const double> values, int level,
+                                 std::vector<unsigned char>& out);
 // The inverse, by zlib (a decoder independent of the encoder), for tests: inflate `count`
 // doubles and unshuffle them.
 std::vector<double> inflate_unshuffle(std::span<const unsigned char> compressed, std::size_t count);

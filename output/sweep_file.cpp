@@ -20,6 +20,7 @@
 #include "output/meta_checksum.hpp"
 #include "sim/core/calendar.hpp"
 #include "sim/core/diagnostics.hpp"
+#include "sim/core/fnv1a.hpp"
 
 namespace airace {
 
@@ -609,14 +610,7 @@ namespace {
 
 constexpr char kBatchMagic[8] = {'A', 'I', 'R', 'B', 'A', 'T', 'C', '1'};
 
-uint64_t checksum(const std::string& bytes) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
+uint64_t checksum(const std::string& bytes) { return fnv1a64(bytes, kSweepFileFnvBasis); }
 
 template <class T>
 void put(std::string& out, const T& v) {

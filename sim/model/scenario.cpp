@@ -11,8 +11,9 @@ namespace {
 
 // docs/scenarios.md §"Archetypes": each lab's archetype supplies defaults for the keys the lab
 // does not set. Done on the tree, so that every value keeps the location it was written at.
-ConfigNode with_archetypes(const ConfigNode& tree, Diagnostics& diags) {
-  ConfigNode out = tree;
+// In place: each replicate and each version of one expands a tree, and a copy of it costs time.
+void apply_archetypes(ConfigNode& out, Diagnostics& diags) {
+  const ConfigNode& tree = out;  // read: archetypes; written: labs (other entries of the map)
   const ConfigNode* archetypes = tree.is_map() ? tree.find("archetypes") : nullptr;
   std::vector<std::string> ids;
   if (archetypes != nullptr && archetypes->is_sequence()) {
@@ -31,7 +32,7 @@ ConfigNode with_archetypes(const ConfigNode& tree, Diagnostics& diags) {
     }
   }
   ConfigNode* labs = out.is_map() ? out.find("labs") : nullptr;
-  if (labs == nullptr || !labs->is_sequence()) return out;
+  if (labs == nullptr || !labs->is_sequence()) return;
   for (std::size_t i = 0; i < labs->items.size(); ++i) {
     ConfigNode& lab = labs->items[i];
     const ConfigNode* name = lab.is_map() ? lab.find("archetype") : nullptr;
@@ -51,7 +52,6 @@ ConfigNode with_archetypes(const ConfigNode& tree, Diagnostics& diags) {
     merged.where = lab.where;
     lab = std::move(merged);
   }
-  return out;
 }
 
 void validate_whole(Scenario& s, const ConfigNode& tree, Diagnostics& diags) {
@@ -173,10 +173,20 @@ Scenario load_tree(ConfigNode tree, const std::string& file_name, ChangeChecks c
       }
     return all;
   }();
-  s.uncertainty = extract_uncertainty(tree, at_medians, schema, diags);
-  // A distribution's own errors first: the schema would only repeat them at its median.
-  diags.throw_if_any();
-  const ConfigNode expanded = with_archetypes(at_medians, diags);
+  if (checks == ChangeChecks::check) {
+    s.uncertainty = extract_uncertainty(tree, at_medians, schema, diags);
+    // A distribution's own errors first: the schema would only repeat them at its median.
+    diags.throw_if_any();
+  } else if (checks == ChangeChecks::trust) {
+    // A replicate's values: with_values replaced every distribution and dropped `uncertainty:`,
+    // and the caller keeps the ensemble's tree as the replicate's resolved one.
+    at_medians = std::move(tree);
+  } else {
+    at_medians = tree;  // a version of a scenario whose distributions were already replaced
+  }
+  // A version needs its medians' tree only expanded; the others keep it for their versions.
+  ConfigNode expanded = checks == ChangeChecks::version ? std::move(at_medians) : at_medians;
+  apply_archetypes(expanded, diags);
   scenario_schema().read(expanded, "", s, diags);
   validate_whole(s, expanded, diags);
   if (!s.uncertainty.empty()) explain_medians(diags, s.uncertainty);

@@ -88,7 +88,7 @@ auto entity_list(const Schema<T>& schema, std::vector<T> Scenario::*member) {
 }
 
 // archetypes[]: a list of mappings with a unique id; their other keys are checked against the
-// lab keys by with_archetypes.
+// lab keys by apply_archetypes.
 void read_archetypes(const ConfigNode& n, const std::string& path, Scenario& out,
                      Diagnostics& diags) {
   out.archetype_ids.clear();

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "output/sweep_file.hpp"
+#include "sim/core/fnv1a.hpp"
 #include "sim/model/model.hpp"
 #include "sim/model/run_cost.hpp"
 
@@ -358,16 +359,9 @@ std::string format_value(double v) {
 }
 
 std::string fnv1a_hex(const std::string& a, const std::string& b) {
-  uint64_t h = 1469598103934665603ULL;
-  auto add = [&h](const std::string& s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ULL;
-    }
-  };
-  add(a);
-  add(std::string(1, '\0'));
-  add(b);
+  // a, a NUL, then b, from the basis stored plans were hashed with.
+  const uint64_t h =
+      fnv1a64(b, fnv1a64(std::string_view("\0", 1), fnv1a64(a, kSweepFileFnvBasis)));
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;

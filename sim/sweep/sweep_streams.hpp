@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "sim/core/fnv1a.hpp"
 #include "sim/core/random.hpp"
 
 namespace airace {
@@ -25,14 +26,7 @@ enum class SweepDraw : uint32_t {
 
 // The stream entity of an uncertain parameter: FNV-1a (64 bits) of its key path, so that its
 // draws stay the same when other parameters are added, removed or reordered.
-inline uint64_t parameter_stream_id(std::string_view key) {
-  uint64_t h = 14695981039346656037ULL;
-  for (const char c : key) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
+inline uint64_t parameter_stream_id(std::string_view key) { return fnv1a64(key); }
 
 inline RandomStream sweep_stream(uint64_t seed, uint32_t replicate, SweepDraw use, uint32_t slot,
                                  uint64_t entity) {

@@ -50,6 +50,28 @@ TEST_CASE("noise and empty chunks inflate back at every level and a bad level is
   CHECK_THROWS_AS(shuffle_deflate(noise, 13), std::runtime_error);
 }
 
+TEST_CASE("compressing into a kept buffer gives the same bytes and keeps the buffer") {
+  std::vector<double> big(50000), small(300);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = 0.5 * static_cast<double>(i % 1013);
+  for (std::size_t i = 0; i < small.size(); ++i) small[i] = -1.0 - static_cast<double>(i);
+  std::vector<unsigned char> kept;
+  const std::size_t n_big = shuffle_deflate_into(big, 1, kept);
+  CHECK(std::vector<unsigned char>(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(
+                                                                     n_big)) ==
+        shuffle_deflate(big, 1));
+  const unsigned char* const storage = kept.data();
+  const std::size_t capacity = kept.size();
+  // A smaller chunk after a larger one: the same storage, not shrunk, and only its own bytes.
+  const std::size_t n_small = shuffle_deflate_into(small, 1, kept);
+  CHECK(kept.data() == storage);
+  CHECK(kept.size() == capacity);
+  const std::vector<unsigned char> own(kept.begin(),
+                                       kept.begin() + static_cast<std::ptrdiff_t>(n_small));
+  CHECK(own == shuffle_deflate(small, 1));
+  const std::vector<double> back = inflate_unshuffle(own, small.size());
+  CHECK(std::memcmp(back.data(), small.data(), small.size() * sizeof(double)) == 0);
+}
+
 TEST_CASE("the chunk grid covers a shape with partial chunks at the edges") {
   const ChunkGrid g({5, 7, 3}, {2, 7, 2});
   CHECK(g.chunk_count() == 3 * 1 * 2);
