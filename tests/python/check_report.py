@@ -235,7 +235,8 @@ def check_report(report, run_file, work, whatif):
                 problems.append("%s: no chart spec (data-axes)" % image["data-series"])
                 continue
             problems += check_axes(image["data-series"], spec)
-    visible = " ".join(dom.text)
+    # A git commit id is hexadecimal and may read like a number ("git 2e2e54a"); it is not one.
+    visible = re.sub(r"\bgit [0-9a-f]{7,40}\b", "git <commit>", " ".join(dom.text))
     for bad in sorted(set(m.group(0) for m in re.finditer(r"\S*\d[eE][+-]?\d+\S*", visible))):
         problems.append("a number in scientific notation outside the scenario text: %s" % bad)
     findings = dict(FINDINGS, **(WHATIF_FINDINGS if whatif else {}))
