@@ -154,6 +154,12 @@ const Schema<ExportRule>& export_rule_schema() {
               reference_list("supersedes", &R::supersedes, "export_rules[]",
                              {"rules this one replaces from its effective date (a loosening such "
                               "as the 2025-08 H20 licences)"}),
+              number("order_lead_time_weeks", &R::order_lead_time_weeks, "weeks", at_least(0),
+                     {"time from an order of a covered chip to its delivery while the rule is "
+                      "announced: orders stockpiled later than this before the effective date "
+                      "arrive after it and are not delivered (0: delivered the week they are "
+                      "placed)",
+                      "per rule: its source field; docs/model.md §3.3.1"}),
           }));
   return schema;
 }
@@ -267,6 +273,7 @@ RuleBook resolve_rules(const std::vector<ExportRule>& rules,
     b.ids.push_back(rule.id);
     b.adaptive.push_back(rule.adaptive ? 1 : 0);
     b.importer.push_back(rule.imposed_by == ImposedBy::importer ? 1 : 0);
+    b.lead_time_days.push_back(rule.order_lead_time_weeks * 7.0);
     if (rule.adaptive) {
       b.initial_times.push_back({kNever, kNever, kNever});
     } else {
@@ -477,10 +484,16 @@ void compute_trade_policy(const RuleBook& book, const std::vector<RuleTimes>& ti
   compute_hbm_policy(book, d, out);
   // docs/model.md §"Export controls: stockpiling": an announced rule that would lower the legal
   // share makes buyers stockpile in proportion to the part of their legal demand it will cut,
-  // (ℓ_now − ℓ_announced) / ℓ_now; the deepest cut among announced rules counts.
+  // (ℓ_now − ℓ_announced) / ℓ_now; the deepest cut among announced rules counts, among those
+  // whose order lead time still lets an order placed today arrive before they are in force.
   for (std::size_t r = 0; r < book.n_rules; ++r) {
     if (status[r] != RuleStatus::announced) continue;
     if (!book.importer.empty() && book.importer[r] != 0) continue;  // buyers' own government
+    // An order placed today arrives lead_time_days later: only if that is before the rule is in
+    // force is it delivered, so only then do buyers stockpile.
+    const double days_left =
+        static_cast<double>(times[r].effective.days_since_epoch() - d.days_since_epoch());
+    if (!book.lead_time_days.empty() && book.lead_time_days[r] >= days_left) continue;
     for (std::size_t c = 0; c < nc; ++c) {
       if (!book.covers[r * nc + c]) continue;
       for (std::size_t k = 0; k < nk; ++k) {

@@ -74,6 +74,7 @@ struct ExportRule : DatedRule {
   std::vector<EntityRef> chip_origins;   // countries or tiers whose chips it controls
   std::vector<RuleDestination> destinations;
   std::vector<EntityRef> supersedes;  // rules it replaces once in force
+  double order_lead_time_weeks = 0.0;  // weeks from an order of a covered chip to its delivery
 };
 
 struct EquipmentControl : DatedRule {
@@ -124,6 +125,9 @@ struct RuleBook {
   };
   std::vector<Destination> destination;          // [rule * n_countries + country]
   std::vector<std::vector<std::size_t>> supersedes;  // [rule]
+  // [rule] days from an order of a covered chip to its delivery while the rule is announced:
+  // stockpiled orders placed later than effective - lead time arrive too late.
+  std::vector<double> lead_time_days;
 
   std::size_t n_controls = 0;
   std::size_t n_producers = 0;
@@ -168,7 +172,8 @@ struct TradePolicy {
   std::size_t n_countries = 0;
   std::vector<double> legal_share;       // [chip * n_countries + country] 1 allowed ... 0 banned
   // [chip * n_countries + country] fraction of today's legal share that a rule announced but not
-  // yet in force will take away: 1 for a coming ban, 1 - 0.95 for a licence at 0.95, 0 for none.
+  // yet in force will take away: 1 for a coming ban, 1 - 0.95 for a licence at 0.95, 0 for none
+  // (and 0 once an order placed today would arrive after the rule is in force: its lead time).
   std::vector<double> cut_soon;
   // HBM sold by memory makers of a tier to a country: [tier * n_countries + country], the legal
   // share and the share an announced memory rule will cut (empty: all allowed, none coming).

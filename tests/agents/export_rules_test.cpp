@@ -72,6 +72,34 @@ TEST_CASE("treatment follows the rules in force on each date") {
   CHECK(y2023.cut_soon[H800 * 4 + CN] == 0.0);
 }
 
+TEST_CASE("an order placed less than the lead time before a ban is not delivered") {
+  // docs/model.md §"Rules, stockpiling": stockpiled orders count only if they can arrive
+  // before the rule is in force; 6 weeks = 42 days before 2024-04-01 is 2024-02-19.
+  const RuleBook book = rule_book(R"(
+  - id: lead
+    announced: 2024-01-01
+    effective: 2024-04-01
+    order_lead_time_weeks: 6
+    covers: memory_bandwidth_tbps >= 4 and tpp < 4800
+    destinations: [{to: china, treatment: banned}]
+)");
+  auto cut = [&](Date d) { return policy_on(book, d).cut_soon[H20 * 4 + CN]; };
+  CHECK(cut(Date::from_ymd(2024, 1, 15)) == 1.0);   // 11 weeks ahead: delivered in time
+  CHECK(cut(Date::from_ymd(2024, 2, 18)) == 1.0);   // 43 days ahead: arrives the day before
+  CHECK(cut(Date::from_ymd(2024, 2, 19)) == 0.0);   // 42 days ahead: arrives as the ban starts
+  CHECK(cut(Date::from_ymd(2024, 3, 15)) == 0.0);   // 17 days ahead: too late
+  // Without a lead time, every order placed before the rule is in force is delivered.
+  const RuleBook now = rule_book(R"(
+  - id: lead
+    announced: 2024-01-01
+    effective: 2024-04-01
+    covers: memory_bandwidth_tbps >= 4 and tpp < 4800
+    destinations: [{to: china, treatment: banned}]
+)");
+  CHECK(policy_on(now, Date::from_ymd(2024, 3, 31)).cut_soon[H20 * 4 + CN] == 1.0);
+  CHECK(book.lead_time_days[book.n_rules - 1] == 42.0);
+}
+
 TEST_CASE("a licence requirement passes the approval rate and a later rule can supersede it") {
   const RuleBook book = rule_book();
   CHECK(share(policy_on(book, Date::from_ymd(2025, 3, 1)), H20, CN) == 1.0);
