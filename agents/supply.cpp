@@ -254,6 +254,16 @@ const Schema<ProducerConfig>& producer_schema() {
           number("dies_per_wafer", &P::dies_per_wafer, "dies/wafer", at_least(0),
                  {"die starts per wafer (0: no wafer ceiling)",
                   "per producer: its source field"}),
+          flag("ends_outearned_chips", &P::ends_outearned_chips,
+               {"when its orders exceed its supply the producer ends, for good, each chip that a "
+                "later chip of its own earns more per slot than (docs/model.md §3.3.1 Product "
+                "mix); off: it makes every chip it sells until end_of_sale"}),
+          number("generation_overlap_years", &P::generation_overlap_years, "years", at_least(0),
+                 {"years the producer keeps making an older chip beside a later chip of its own "
+                  "that earns more per slot; after that, the first tick its orders exceed its "
+                  "supply ends the older chip for good (docs/model.md §3.3.1 Product mix)",
+                  "Nvidia shipped about as many A100s as H100s in calendar 2023-Q2, three "
+                  "quarters after the H100's launch (its CFO, 2023-08, via Tom's Hardware)"}),
           custom<P>({"disruptions", "list of disruptions (see producers[].disruptions[])", "", "[]",
                      "", "events that take capacity out of service (a fab outage)", "", false},
                     [](const ConfigNode& n, const std::string& path, P& out, Diagnostics& d) {
@@ -382,6 +392,32 @@ double capacity_lost(const ProducerConfig& p, Date from, Date to) {
 // Unit cost relative to launch: a chip launched at yield y0 costs y0 / y as much per working
 // chip once the producer's yield is y. Prices and unit costs both follow it.
 double cost_index(double launch_yield, double yield) { return launch_yield / yield; }
+
+// Gross margin a chip earns its producer per chip start (slot) at this period's price: the
+// price less the unit cost, over the slots one chip takes.
+double margin_per_slot(const SupplySetup& s, const SupplyState& st, std::size_t c) {
+  const std::size_t p = s.chip_producer[c];
+  const double cost = s.chip_price_usd[c] * (1.0 - s.producers[p].gross_margin) *
+                      cost_index(st.chip_reference_yield[c], st.yield[p]);
+  return (st.price_usd[c] - cost) / s.chip_capacity_per_chip[c];
+}
+
+// Whether chip `later` may be sold wherever chip `older` may: offered there, and at least as
+// open under the exporter's and the importer's rules.
+bool sold_wherever(const SupplySetup& s, const TradePolicy& trade, std::size_t later,
+                   std::size_t older) {
+  const std::size_t nk = s.n_countries;
+  auto open = [&](std::size_t c, std::size_t k) {
+    if (!s.chip_offered[c * nk + k]) return 0.0;
+    return (trade.legal_share.empty() ? 1.0 : trade.legal_share[c * nk + k]) *
+           (trade.import_share.empty() ? 1.0 : trade.import_share[c * nk + k]);
+  };
+  for (std::size_t k = 0; k < nk; ++k) {
+    const double was = open(older, k);
+    if (was > 0.0 && open(later, k) < was) return false;
+  }
+  return true;
+}
 
 constexpr int kAllocationRounds = 3;
 constexpr double kTiny = 1e-12;
@@ -564,6 +600,7 @@ SupplyState initial_supply_state(const SupplySetup& s) {
   st.utilisation.assign(s.n_producers, 1.0);
   st.chip_reference_yield.assign(s.n_chips, 0.0);
   st.price_usd = s.chip_price_usd;
+  st.chip_ended.assign(s.n_chips, 0);
   for (std::size_t c = 0; c < s.n_chips; ++c)
     if (s.chip_producer[c] != kNoProducer)
       st.chip_reference_yield[c] = st.yield[s.chip_producer[c]];
@@ -929,6 +966,26 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
         ratio > 0.0 ? prev.scarcity[p] * std::pow(ratio, m.scarcity_price_elasticity * dt) : 1.0;
     next.scarcity[p] = std::clamp(moved, 1.0, m.max_scarcity_markup);
   }
+
+  // docs/model.md §"Chip supply: product mix": a producer that ends outearned chips and whose
+  // orders exceed its chip starts ends, for good, each chip that a later chip of its own
+  // outearns per slot, when the later chip has been out for generation_overlap_years and may be
+  // sold wherever the older one may (offered there, and as open under the rules).
+  // The slots go to the later chip; the older chip's buyers choose again among what is left.
+  for (std::size_t c = 0; c < nc; ++c) {
+    const std::size_t p = s.chip_producer[c];
+    if (p == kNoProducer || !on_sale[c] || !s.producers[p].ends_outearned_chips) continue;
+    if (!(w.first_demand[p] > supply_starts[p])) continue;
+    for (std::size_t d = 0; d < nc; ++d)
+      if (d != c && s.chip_producer[d] == p && on_sale[d] &&
+          s.chip_launch[c] < s.chip_launch[d] &&
+          years_between(s.chip_launch[d], tick.date) >= s.producers[p].generation_overlap_years &&
+          sold_wherever(s, trade, d, c) &&
+          margin_per_slot(s, next, d) > margin_per_slot(s, next, c)) {
+        next.chip_ended[c] = 1;
+        break;
+      }
+  }
 }
 
 double unit_cost_usd(const SupplySetup& s, const SupplyState& st, std::size_t c) {
@@ -960,7 +1017,7 @@ bool chip_on_sale(const SupplySetup& s, const SupplyState& st, std::size_t c, Da
   const bool launched = !(date < s.chip_launch[c]);
   const bool selling = previous < s.chip_end_of_sale[c].plus_days(1);
   const bool makeable = s.chip_node_nm[c] == 0.0 || st.node_nm[p] <= s.chip_node_nm[c] + 1e-9;
-  return launched && selling && makeable;
+  return launched && selling && makeable && st.chip_ended[c] == 0;
 }
 
 void chip_usd_per_h100e_year(const SupplySetup& s, const SupplyState& st,

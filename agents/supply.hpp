@@ -162,6 +162,9 @@ struct ProducerConfig {
   std::vector<WaferCapacityStep> wafer_capacity;    // the fab's advanced-node wafers/month
   double wafer_share = 1.0;                    // fraction of those wafers for these dies
   double dies_per_wafer = 0.0;                 // die starts per wafer; 0: no wafer ceiling
+  bool ends_outearned_chips = false;           // scarce slots end chips a later one outearns
+  double generation_overlap_years = 0.0;       // years an older chip is made beside a later one
+                                               // that outearns it, before scarce slots end it
   std::vector<Disruption> disruptions;
   std::string source;
   SourceLocation where;
@@ -273,6 +276,8 @@ struct SupplyState {
   std::vector<double> utilisation;          // [producer] fraction of supply sold, last tick
   std::vector<double> chip_reference_yield; // [chip] producer's yield when the chip launched
   std::vector<double> price_usd;            // [chip] price in force, USD
+  std::vector<uint8_t> chip_ended;          // [chip] 1 once its producer has ended its
+                                            // production for a later chip (for good)
   std::vector<double> hbm_stock_stacks;     // [producer] HBM stacks held
   std::vector<double> die_bank_dies;        // [producer] dies left in the die bank
   std::vector<double> hbm_bought_stacks;    // [producer] HBM stacks bought over the last tick
@@ -344,7 +349,7 @@ double buyer_compute_h100e(const SupplySetup& s, const SupplyState& st, std::siz
 double buyer_training_h100e(const SupplySetup& s, const SupplyState& st, std::size_t buyer);
 
 // Whether a chip is made and sold in the period (previous, date]: launched, not past its end of
-// sale, and on a node its producer reaches.
+// sale, not ended by its producer, and on a node its producer reaches.
 bool chip_on_sale(const SupplySetup& s, const SupplyState& st, std::size_t chip, Date previous,
                   Date date);
 

@@ -488,3 +488,129 @@ TEST_CASE("demand noise preserves mean spending") {
 }
 
 }  // namespace supply_test
+
+namespace supply_test {
+
+namespace {
+double chip_sales(const SupplySetup& s, const SupplyState& st, std::size_t chip) {
+  double units = 0.0;
+  for (std::size_t k = 0; k < s.n_countries; ++k)
+    units += st.sales[chip * s.n_countries + k] + st.smuggled_sales[chip * s.n_countries + k];
+  return units;
+}
+}  // namespace
+
+TEST_CASE("a producer whose capacity binds ends a chip that a later chip of its own outearns per slot") {
+  // Nvidia's 20k chip starts a year cannot meet the labs' orders: every slot is spoken for.
+  const Supply sc = quiet_small({"producers.nvidia.capacity_chips_per_year=20000",
+                                 "producers.nvidia.ends_outearned_chips=true"});
+  const SupplySetup& s = sc.supply_setup;
+  OpenPolicy open(s);
+  SupplyState st = initial_supply_state(s);
+  // Before the H100 launches the A100 is Nvidia's only chip: scarce slots end nothing.
+  st = run_weeks(s, st, open.policy, Date::from_ymd(2022, 6, 6), Date::from_ymd(2022, 9, 26));
+  CHECK(st.chip_ended[kA100] == 0);
+  CHECK(chip_sales(s, st, kA100) > 0.0);
+  // Once the H100 ($28k a slot against $10k) is on sale, the first binding week ends the A100.
+  st = run_weeks(s, st, open.policy, Date::from_ymd(2022, 9, 26), Date::from_ymd(2022, 10, 24));
+  CHECK(st.chip_ended[kA100] == 1);
+  CHECK(st.chip_ended[kH100] == 0);
+  CHECK_FALSE(chip_on_sale(s, st, kA100, Date::from_ymd(2022, 10, 24), Date::from_ymd(2022, 10, 31)));
+  SupplyState next;
+  step_supply(s, st, next, open.policy,
+              tick_between(Date::from_ymd(2022, 10, 24), Date::from_ymd(2022, 10, 31)), kKey);
+  CHECK(chip_sales(s, next, kA100) == 0.0);
+  CHECK(chip_sales(s, next, kH100) > 0.0);
+  // The A100's buyers now buy H100s: all of the producer's supply is sold at the H100's price.
+  CHECK(next.utilisation[0] == doctest::Approx(1.0));
+}
+
+TEST_CASE("a producer makes an older chip beside a later one for its generation overlap") {
+  const Supply sc = quiet_small({"producers.nvidia.capacity_chips_per_year=20000",
+                                 "producers.nvidia.ends_outearned_chips=true",
+                                 "producers.nvidia.generation_overlap_years=0.5"});
+  const SupplySetup& s = sc.supply_setup;
+  OpenPolicy open(s);
+  SupplyState st = initial_supply_state(s);
+  // The H100 launches on 2022-10-01; the capacity binds all along.
+  st = run_weeks(s, st, open.policy, Date::from_ymd(2022, 9, 26), Date::from_ymd(2023, 3, 27));
+  CHECK(st.scarcity[0] > 1.0);
+  CHECK(st.chip_ended[kA100] == 0);
+  CHECK(chip_sales(s, st, kA100) > 0.0);
+  st = run_weeks(s, st, open.policy, Date::from_ymd(2023, 3, 27), Date::from_ymd(2023, 4, 24));
+  CHECK(st.chip_ended[kA100] == 1);
+}
+
+TEST_CASE("a producer that does not end outearned chips makes them while they sell") {
+  const Supply sc = quiet_small({"producers.nvidia.capacity_chips_per_year=20000"});
+  const SupplySetup& s = sc.supply_setup;
+  OpenPolicy open(s);
+  SupplyState st = initial_supply_state(s);
+  st = run_weeks(s, st, open.policy, Date::from_ymd(2022, 9, 26), Date::from_ymd(2023, 1, 2));
+  CHECK(st.scarcity[0] > 1.0);
+  CHECK(st.chip_ended[kA100] == 0);
+  CHECK(chip_sales(s, st, kA100) > 0.0);
+}
+
+TEST_CASE("a producer with spare capacity keeps making its older chips") {
+  const Supply sc = quiet_small({"producers.nvidia.ends_outearned_chips=true"});  // 1M starts/yr
+  const SupplySetup& s = sc.supply_setup;
+  OpenPolicy open(s);
+  SupplyState st = initial_supply_state(s);
+  st = run_weeks(s, st, open.policy, Date::from_ymd(2022, 9, 26), Date::from_ymd(2023, 3, 27));
+  CHECK(st.chip_ended[kA100] == 0);
+  CHECK(chip_sales(s, st, kA100) > 0.0);
+  CHECK(chip_sales(s, st, kH100) > 0.0);
+}
+
+TEST_CASE("an ended chip stays ended when capacity frees up") {
+  const Supply sc = quiet_small();
+  const SupplySetup& s = sc.supply_setup;
+  OpenPolicy open(s);
+  SupplyState st = initial_supply_state(s);
+  st.chip_ended[kA100] = 1;  // ended in an earlier shortage
+  st = run_weeks(s, st, open.policy, Date::from_ymd(2023, 1, 2), Date::from_ymd(2023, 3, 27));
+  CHECK(st.chip_ended[kA100] == 1);
+  CHECK(chip_sales(s, st, kA100) == 0.0);
+  CHECK(chip_sales(s, st, kH100) > 0.0);
+}
+
+TEST_CASE("a later chip that earns less per slot or may be sold in fewer places ends nothing") {
+  SUBCASE("cheaper per slot") {
+    // An H100 that takes two slots at $18k earns $9k a slot, less than the A100's $10k.
+    const Supply sc = quiet_small({"producers.nvidia.capacity_chips_per_year=20000",
+                                 "producers.nvidia.ends_outearned_chips=true",
+                                   "chips.H100.capacity_per_chip=2", "chips.H100.price_usd=18000"});
+    const SupplySetup& s = sc.supply_setup;
+    OpenPolicy open(s);
+    SupplyState st = initial_supply_state(s);
+    st = run_weeks(s, st, open.policy, Date::from_ymd(2022, 9, 26), Date::from_ymd(2023, 1, 2));
+    CHECK(st.scarcity[0] > 1.0);  // the capacity binds
+    CHECK(st.chip_ended[kA100] == 0);
+    CHECK(chip_sales(s, st, kA100) > 0.0);
+  }
+  SUBCASE("sold to fewer countries") {
+    const Supply sc = quiet_small({"producers.nvidia.capacity_chips_per_year=20000",
+                                 "producers.nvidia.ends_outearned_chips=true",
+                                   "chips.H100.offered_to=[china]"});
+    const SupplySetup& s = sc.supply_setup;
+    OpenPolicy open(s);
+    SupplyState st = initial_supply_state(s);
+    st = run_weeks(s, st, open.policy, Date::from_ymd(2022, 9, 26), Date::from_ymd(2023, 1, 2));
+    CHECK(st.scarcity[0] > 1.0);
+    CHECK(st.chip_ended[kA100] == 0);
+  }
+  SUBCASE("banned where the older chip may be sold") {
+    const Supply sc = quiet_small({"producers.nvidia.capacity_chips_per_year=20000",
+                                 "producers.nvidia.ends_outearned_chips=true"});
+    const SupplySetup& s = sc.supply_setup;
+    OpenPolicy open(s);
+    open.set(kH100, kCN, 0.0);  // China may buy A100s, not H100s
+    SupplyState st = initial_supply_state(s);
+    st = run_weeks(s, st, open.policy, Date::from_ymd(2022, 9, 26), Date::from_ymd(2023, 1, 2));
+    CHECK(st.scarcity[0] > 1.0);
+    CHECK(st.chip_ended[kA100] == 0);
+  }
+}
+
+}  // namespace supply_test
