@@ -45,6 +45,16 @@ const Schema<SectorSpec>& sector_schema() {
                  {"value of keeping data in house: privacy, regulation, local deployment"}),
           number("self_hosting_effort", &S::self_hosting_effort, "utility", at_least(0),
                  {"cost in skills and effort of running an open model on one's own compute"}),
+          number("subscription_usd_per_month", &S::subscription_usd_per_month,
+                 "USD/month per paying adopter", at_least(0),
+                 {"monthly fee of the sector's subscription offer for a closed model (a consumer "
+                  "app's paid tier, a seat); 0: no subscription offer",
+                  "per sector: its source field"}),
+          number("subscription_paying_share", &S::subscription_paying_share, "fraction",
+                 between(0, 1),
+                 {"share of the adopting units on a lab's closed model that pay the subscription "
+                  "(the others use a free tier or the API alone)",
+                  "per sector: its source field"}),
           text("source", &S::source, {"where the sector's figures come from"}),
       });
   return s;
@@ -1046,6 +1056,7 @@ AdoptionOutcome summarise_adoption(const AdoptionSetup& s, const AdoptionState& 
   out.usage_mtokens_per_year.assign(nk * no, 0.0);
   out.sector_units.assign(s.n_sectors * no, 0.0);
   out.api_revenue_usd_per_year.assign(s.n_labs, 0.0);
+  out.subscription_revenue_usd_per_year.assign(s.n_labs, 0.0);
   out.open_spend_usd_per_year.assign(s.n_labs, 0.0);
   out.inference_h100e.assign(nk, 0.0);
   out.inference_chip_usd_per_year.assign(nk, 0.0);
@@ -1069,6 +1080,10 @@ AdoptionOutcome summarise_adoption(const AdoptionSetup& s, const AdoptionState& 
     const double mtokens_per_size = units_per_agent * s.sectors[j].usage_mtokens_per_year;
     all_units[k] += s.segment_units[seg];
     can_adopt[k] += s.segment_units[seg] * access;
+    // docs/model.md §"Adoption: feedback": the paying share of a closed model's adopting units
+    // pay the sector's monthly fee to its lab, besides their per-token use.
+    const double fee_usd_per_year_per_unit =
+        12.0 * s.sectors[j].subscription_usd_per_month * s.sectors[j].subscription_paying_share;
     for (std::size_t opt = 0; opt < no; ++opt) {
       double units = state.adopters[seg * no + opt] * units_per_agent;
       if (opt == kNoModel) units += s.segment_units[seg] * (1.0 - access);
@@ -1076,6 +1091,8 @@ AdoptionOutcome summarise_adoption(const AdoptionSetup& s, const AdoptionState& 
       out.sector_units[j * no + opt] += units;
       out.usage_mtokens_per_year[k * no + opt] +=
           state.size[seg * no + opt] * mtokens_per_size * factor[k * no + opt];
+      if (opt != kNoModel && opt == closed_option((opt - 1) / 2) && units > 0.0)
+        out.subscription_revenue_usd_per_year[(opt - 1) / 2] += units * fee_usd_per_year_per_unit;
     }
   }
   for (std::size_t k = 0; k < nk; ++k)

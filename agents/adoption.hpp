@@ -39,6 +39,10 @@ struct SectorSpec {
   double price_sensitivity = 1.0;       // utility per unit of ln(price / reference price)
   double local_need = 0.0;              // utility of keeping data in house (privacy, local use)
   double self_hosting_effort = 2.0;     // utility cost of running a model on its own compute
+  // The sector's subscription offer (consumer apps, seats): the paying share of the adopters of a
+  // lab's closed model pay the fee each month, besides their per-token use (0: no offer).
+  double subscription_usd_per_month = 0.0;  // USD/month per paying adopter
+  double subscription_paying_share = 0.0;   // fraction of the closed model's adopters who pay
   std::string source;
   SourceLocation where;
 };
@@ -265,7 +269,9 @@ struct AdoptionOutcome {
   std::vector<double> ceiling;                      // [country] share of units that can adopt
   std::vector<double> usage_mtokens_per_year;       // [country * n_options + option]
   std::vector<double> sector_units;                 // [sector * n_options + option]
-  std::vector<double> api_revenue_usd_per_year;     // [lab]
+  std::vector<double> api_revenue_usd_per_year;     // [lab] paid per token for its closed models
+  // [lab] subscription fees paid by the adopters of its closed models (never of open ones)
+  std::vector<double> subscription_revenue_usd_per_year;
   std::vector<double> open_spend_usd_per_year;      // [lab] spent self-hosting its open model
   std::vector<double> inference_h100e;              // [country] serving compute needed there
   std::vector<double> inference_chip_usd_per_year;  // [country] chips for it, annualised

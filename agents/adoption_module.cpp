@@ -10,6 +10,7 @@ void AdoptionModule::start() {
   population_ = generate_population(a, run_.key(kAdoptionPopulationStream));
   state_ = initial_adoption_state(a, run_.key(kAdoptionChoiceStream));
   world_.adoption.api_revenue_usd_per_year.assign(a.n_labs, 0.0);
+  world_.adoption.subscription_revenue_usd_per_year.assign(a.n_labs, 0.0);
   world_.adoption.open_spend_usd_per_year.assign(a.n_labs, 0.0);
   world_.adoption.inference_chip_usd_per_year.assign(a.n_countries, 0.0);
 }
@@ -105,8 +106,13 @@ void AdoptionModule::declare(Declarations& d) {
           "API price over serving cost, minus 1; falls as open models spread", {labs}},
          world_.offer.margin);
   series({"adoption", "api_revenue_usd_per_year", "USD/year",
-          "paid by adopters for the lab's closed models", {labs}},
+          "paid per token by adopters for the lab's closed models", {labs}},
          o.api_revenue_usd_per_year);
+  series({"adoption", "subscription_revenue_usd_per_year", "USD/year",
+          "subscription fees (consumer apps' paid tiers, seats) paid by adopters of the lab's "
+          "closed models; /labs/revenue_usd_per_year adds it to the per-token revenue",
+          {labs}},
+         o.subscription_revenue_usd_per_year);
   series({"adoption", "open_model_spend_usd_per_year", "USD/year",
           "spent by adopters running the lab's open models on their own compute (the lab earns "
           "complement_value of it)",
@@ -205,6 +211,11 @@ void AdoptionModule::step(const Tick& t) {
   step_adoption(a, population_, world_.offer, state_, t, run_.key(kAdoptionChoiceStream), work_);
   world_.adoption = summarise_adoption(a, state_, world_.offer, chip_cost_,
                                        years_between(run_.start, t.date));
+  // docs/model.md §"Adoption: feedback": a lab earns subscriptions once its app's paid tier is on
+  // sale (labs[].subscription_launch).
+  for (std::size_t l = 0; l < world_.adoption.subscription_revenue_usd_per_year.size(); ++l)
+    if (c_.labs && l < c_.labs->size() && t.date < (*c_.labs)[l].subscription_launch)
+      world_.adoption.subscription_revenue_usd_per_year[l] = 0.0;
   state_.open_usage_share = world_.adoption.open_usage_share;
   summarise();
 }

@@ -22,7 +22,8 @@ void read_funding_rounds(const ConfigNode& n, const std::string& path, LabConfig
 // Keys of labs[] that belong to one lab, not to a kind of lab.
 bool own_key(const std::string& key) {
   return key == "id" || key == "name" || key == "country" || key == "archetype" || key == "chips" ||
-         key == "demand" || key == "source" || key == "release_dates" || key == "launch";
+         key == "demand" || key == "source" || key == "release_dates" || key == "launch" ||
+         key == "subscription_launch";
 }
 
 void read_release_dates(const ConfigNode& n, const std::string& path, LabConfig& lab,
@@ -127,6 +128,11 @@ const Schema<LabConfig>& lab_schema() {
     f.push_back(date("launch", &L::launch,
                      {"date the lab's models first became available to users (its first chatbot, "
                       "API or open-weight release); no adopter uses them before",
+                      "per lab: its source field"}));
+    f.push_back(date("subscription_launch", &L::subscription_launch,
+                     {"date the paid tier of the lab's app went on sale: from then on the adopters "
+                      "of its closed models in a sector with a subscription offer pay its fee "
+                      "(sectors[].subscription_usd_per_month); left out: it sells none",
                       "per lab: its source field"}));
     f.push_back(custom<L>({"release_dates", "list of dates", "", "[]", "",
                            "dates on which the lab releases a model (historical release dates; "
@@ -502,6 +508,9 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
   if (!in.api_revenue_usd_per_year.empty()) {
     for (std::size_t i = 0; i < s.n_labs; ++i)
       revenue[i] = in.api_revenue_usd_per_year[i] +
+                   (in.subscription_revenue_usd_per_year.empty()
+                        ? 0.0
+                        : in.subscription_revenue_usd_per_year[i]) +
                    s.labs[i].complement_value * in.open_spend_usd_per_year[i];
   } else {
     revenue = demand_curve_revenue(s, prev, tick.date);

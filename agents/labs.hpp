@@ -61,6 +61,9 @@ struct LabConfig : BuyerSpec {
                                         // end after lab_model.training_run_days as usual
   bool initially_open = false;          // its best model at the start date has open weights
   Date launch = Date::from_ymd(1, 1, 1);  // users can adopt its models from this date on
+  // adopters of its closed models pay the sectors' subscription fees from this date on (the paid
+  // tier of its app); the default, 9999-12-31, is never
+  Date subscription_launch = Date::from_ymd(9999, 12, 31);
   double open_bias = 0.0;               // utility of open weights, everything else equal
   double open_api_weight = 4.0;         // utility lost per unit of model-market share given up
   double open_complement_weight = 2.0;  // utility per unit of complement_value
@@ -153,10 +156,11 @@ struct LabInputs {
   std::span<const double> compute_h100e;       // [lab] installed compute (for running costs)
   std::span<const double> scarcity;            // [lab] fraction of wanted spending not met
   std::span<const double> open_encouragement;  // [country] state encouragement of open weights
-  // From adoption (docs/model.md §"Adoption: feedback"); both empty: revenue from the demand
-  // curve of lab_model instead.
+  // From adoption (docs/model.md §"Adoption: feedback"); api and open both empty: revenue from
+  // the demand curve of lab_model instead.
   std::span<const double> api_revenue_usd_per_year;  // [lab] paid for its closed models
   std::span<const double> open_spend_usd_per_year;   // [lab] spent running its open models
+  std::span<const double> subscription_revenue_usd_per_year;  // [lab] fees (empty: none)
 };
 
 // At the start date each lab holds a model trained on its initial compute.

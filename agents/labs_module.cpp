@@ -82,7 +82,8 @@ void LabsModule::declare(Declarations& d) {
            });
   series({"labs", "capital_usd", "USD", "money the lab holds"}, st.capital_usd);
   series({"labs", "revenue_usd_per_year", "USD/year",
-          "revenue from its models (API, or complements of open models)"},
+          "revenue from its models: per-token API use and subscriptions of its closed models, "
+          "complements of its open ones"},
          st.revenue_usd_per_year);
   series({"labs", "talent", "index", "research talent (falls while capital is negative)"},
          st.talent);
@@ -154,7 +155,8 @@ void LabsModule::research(const Tick& t) {
                      scarcity,
                      encouragement,
                      world_.adoption.api_revenue_usd_per_year,
-                     world_.adoption.open_spend_usd_per_year};
+                     world_.adoption.open_spend_usd_per_year,
+                     world_.adoption.subscription_revenue_usd_per_year};
   released_.clear();
   step_labs(*c_.setup, world_.labs, scratch_, in, t, run_.key(kLabEfficiencyStream), released_);
   std::swap(world_.labs, scratch_);

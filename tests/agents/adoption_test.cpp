@@ -245,6 +245,46 @@ TEST_CASE("revenue sums match adoption times price") {
   CHECK(sum(r.outcome.units) == doctest::Approx(3e6));
 }
 
+TEST_CASE("a closed model's adopters pay its sector's subscription fee for the paying share") {
+  World w;
+  w.sectors[0].subscription_usd_per_month = 20.0;
+  w.sectors[0].subscription_paying_share = 0.05;
+  const World::Result r = w.run(18);
+  const World::Result without = World().run(18);
+  const std::size_t no = r.setup.n_options;
+  // Units on the US lab's closed model, wherever they are, pay 20 USD a month × 12 × 5%.
+  double closed_units = 0.0, open_units = 0.0;
+  for (std::size_t k = 0; k < r.setup.n_countries; ++k) {
+    closed_units += r.outcome.units[k * no + kUsClosed];
+    open_units += r.outcome.units[k * no + kCnOpen];
+  }
+  REQUIRE(closed_units > 0.0);
+  REQUIRE(open_units > 0.0);
+  REQUIRE(r.outcome.subscription_revenue_usd_per_year.size() == 2);
+  CHECK(r.outcome.subscription_revenue_usd_per_year[0] ==
+        doctest::Approx(20.0 * 12.0 * 0.05 * closed_units).epsilon(1e-12));
+  // The Chinese lab's model is open-weight: its adopters pay no subscription to the lab.
+  CHECK(r.outcome.subscription_revenue_usd_per_year[1] == 0.0);
+  // The fee comes besides per-token use, which it leaves as it was (choices do not see it).
+  CHECK(r.outcome.api_revenue_usd_per_year == without.outcome.api_revenue_usd_per_year);
+  CHECK(r.outcome.units == without.outcome.units);
+  // A sector with no offer pays none.
+  for (double x : without.outcome.subscription_revenue_usd_per_year) CHECK(x == 0.0);
+}
+
+TEST_CASE("no subscription is paid for a closed model not on offer") {
+  World w;
+  w.sectors[0].subscription_usd_per_month = 20.0;
+  w.sectors[0].subscription_paying_share = 0.05;
+  w.closed_capability = {kNaN, kNaN};  // the US lab's product has not launched
+  w.closed_flop = {kNaN, kNaN};
+  const World::Result r = w.run(6);
+  const std::size_t no = r.setup.n_options;
+  for (std::size_t k = 0; k < r.setup.n_countries; ++k)
+    CHECK(r.outcome.units[k * no + kUsClosed] == 0.0);
+  for (double x : r.outcome.subscription_revenue_usd_per_year) CHECK(x == 0.0);
+}
+
 TEST_CASE("inference demand is served where the model runs") {
   const World::Result r = World().run(12);
   const AdoptionSetup& s = r.setup;

@@ -66,7 +66,7 @@ struct Inputs {
   std::vector<double> compute{10000.0, 2000.0};
   std::vector<double> scarcity{0.0, 0.0};
   std::vector<double> encouragement{0.0, 0.0};
-  LabInputs view() const { return {training, compute, scarcity, encouragement, {}, {}}; }
+  LabInputs view() const { return {training, compute, scarcity, encouragement, {}, {}, {}}; }
 };
 }  // namespace
 
@@ -246,6 +246,29 @@ TEST_CASE("training runs started later last longer up to the maximum and train m
   const auto last = us_lab.back()->date.days_since_epoch() -
                     us_lab[us_lab.size() - 2]->date.days_since_epoch();
   CHECK(last >= 200);
+}
+
+TEST_CASE("a lab earns what adopters pay per token and by subscription and a share of open use") {
+  const Labs s = quiet_small();
+  Inputs in;
+  const std::vector<double> api{3e9, 1e9}, subscription{2e9, 0.0}, open{0.0, 4e9};
+  LabInputs view = in.view();
+  view.api_revenue_usd_per_year = api;
+  view.subscription_revenue_usd_per_year = subscription;
+  view.open_spend_usd_per_year = open;
+  const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
+  const Run r = run_months(s.labs_setup, start, view, 1);
+  for (std::size_t i = 0; i < 2; ++i) {
+    CAPTURE(i);
+    CHECK(r.state.revenue_usd_per_year[i] ==
+          doctest::Approx(api[i] + subscription[i] +
+                          s.labs_setup.labs[i].complement_value * open[i]));
+  }
+  // Without subscriptions the lab earns less by exactly what they paid.
+  view.subscription_revenue_usd_per_year = {};
+  const Run without = run_months(s.labs_setup, start, view, 1);
+  CHECK(r.state.revenue_usd_per_year[0] - without.state.revenue_usd_per_year[0] ==
+        doctest::Approx(2e9));
 }
 
 TEST_CASE("the open or closed choice follows API revenue and state encouragement") {
