@@ -85,6 +85,13 @@ const Schema<PopulationSpec>& population_schema() {
                  between(0, 1),
                  {"rise per year of every sector's access (connectivity spreading), capped at 1",
                   "ITU internet use 2022-2024; per population: its source field"}),
+          number("income_usd_per_capita", &P::income_usd_per_capita, "USD/person/year",
+                 at_least(0),
+                 {"GDP per capita; tokens per adopting unit scale as (income / "
+                  "adoption_model.usage_reference_income_usd)^usage_income_elasticity (0: the "
+                  "reference income)",
+                  "World Bank NY.GDP.PCAP.CD, 2023, current USD; regional aggregates: its source "
+                  "field"}),
           number_map("trust", &P::trust, "countries[]", "utility", between(-20, 20),
                      {"mean trust of adopters in providers from each country (missing: 0)",
                       "per population: its source field"}),
@@ -181,6 +188,16 @@ const Schema<AdoptionModelParams>& adoption_model_schema() {
                  {"capability at which sectors[] use their usage_mtokens_per_year",
                   "set so that tokens in 2023-2025 stay those of the earlier, time-driven usage "
                   "(docs/calibration.md)"}),
+          number("usage_income_elasticity", &M::usage_income_elasticity, "-", between(0, 3),
+                 {"elasticity of the tokens an adopting unit uses to its population's income per "
+                  "capita (0: the same everywhere)",
+                  "Anthropic Economic Index (2025-09-15): usage per working-age person rises "
+                  "0.7% per 1% of GDP per capita across countries; about 0.25 of it is "
+                  "connectivity, which populations[].access already holds (docs/model.md)"}),
+          number("usage_reference_income_usd", &M::usage_reference_income_usd,
+                 "USD/person/year", above(0),
+                 {"income per capita at which sectors[] use their usage_mtokens_per_year",
+                  "world GDP per capita 2023, World Bank NY.GDP.PCAP.CD: USD 13,138"}),
           number("self_hosted_trust_share", &M::self_hosted_trust_share, "fraction", between(0, 1),
                  {"share of trust in a model's maker that still counts when the adopter runs the "
                   "weights itself (no data leaves it)"}),
@@ -322,6 +339,7 @@ AdoptionSetup resolve_adoption(const AdoptionModelParams& params,
   s.segment_units.assign(s.n_segments, 0.0);
   s.segment_access.assign(s.n_segments, 1.0);
   s.segment_access_growth.assign(s.n_segments, 0.0);
+  s.segment_income_usage.assign(s.n_segments, 1.0);
   std::vector<double> weight(s.n_segments, 0.0);
   std::size_t occupied = 0;
   for (std::size_t p = 0; p < populations.size(); ++p)
@@ -336,6 +354,12 @@ AdoptionSetup resolve_adoption(const AdoptionModelParams& params,
       for (const KeyedNumber& x : populations[p].access)
         if (x.key.id == sectors[j].id) s.segment_access[seg] = x.value;
       s.segment_access_growth[seg] = populations[p].access_growth_per_year;
+      // docs/model.md §"Adoption: who can adopt": richer units use more tokens.
+      const double income = populations[p].income_usd_per_capita;
+      s.segment_income_usage[seg] =
+          income > 0.0 ? std::pow(income / params.usage_reference_income_usd,
+                                  params.usage_income_elasticity)
+                       : 1.0;
       // Sampled by the tokens of the units that can adopt at the start.
       weight[seg] = s.segment_units[seg] * std::max(s.segment_access[seg], 1e-3) *
                     std::max(sectors[j].usage_mtokens_per_year, 1e-12);
@@ -1077,7 +1101,8 @@ AdoptionOutcome summarise_adoption(const AdoptionSetup& s, const AdoptionState& 
     // model; the others use none.
     const double access = segment_access(s, seg, years_since_start);
     const double units_per_agent = s.units_per_adopter[seg] * access;
-    const double mtokens_per_size = units_per_agent * s.sectors[j].usage_mtokens_per_year;
+    const double mtokens_per_size =
+        units_per_agent * s.sectors[j].usage_mtokens_per_year * s.segment_income_usage[seg];
     all_units[k] += s.segment_units[seg];
     can_adopt[k] += s.segment_units[seg] * access;
     // docs/model.md §"Adoption: feedback": the paying share of a closed model's adopting units

@@ -56,6 +56,7 @@ struct PopulationSpec {
   std::vector<KeyedNumber> access;     // sector id -> fraction of the units that can use a
                                        // model at the start date (missing: 1)
   double access_growth_per_year = 0.0;  // fraction/year added to every sector's access, up to 1
+  double income_usd_per_capita = 0.0;  // USD/person/year, GDP per capita (0: the reference income)
   std::vector<KeyedNumber> trust;      // provider country -> utility (mean)
   double trust_sd = 0.5;               // utility, spread of trust across adopters
   double trust_correlation = -0.5;     // between trust in US and in Chinese providers
@@ -86,6 +87,8 @@ struct AdoptionModelParams {
   double usage_price_elasticity = 0.7;          // -, tokens per adopter ∝ price^-elasticity
   double usage_capability_elasticity = 0.45;    // per log10 FLOP: tokens ∝ 10^(e·(C − C_ref))
   double usage_reference_capability = 24.1;     // log10 FLOP (effective), C_ref
+  double usage_income_elasticity = 0.0;         // -, tokens per adopting unit ∝ income^elasticity
+  double usage_reference_income_usd = 13138;    // USD/person/year at which that factor is 1
   double self_hosted_trust_share = 0.3;       // fraction of provider trust that counts self-hosted
   std::vector<KeyedNumber> content_controls;  // provider country -> fraction
   std::vector<KeyedNumber> reach_abroad_multiplier;  // provider country -> x reach abroad
@@ -132,6 +135,7 @@ struct AdoptionSetup {
   std::vector<double> segment_units;            // [segment] real adopting units
   std::vector<double> segment_access;           // [segment] fraction that can adopt at the start
   std::vector<double> segment_access_growth;    // [segment] fraction/year
+  std::vector<double> segment_income_usage;     // [segment] x on tokens per unit from income
   std::vector<double> units_per_adopter;        // [segment] units each agent stands for
   std::vector<std::size_t> population_country;  // [population]
   std::vector<PopulationSpec> populations;

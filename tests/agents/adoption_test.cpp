@@ -364,6 +364,37 @@ TEST_CASE("doubling every price lowers tokens per adopter by two to the minus el
   CHECK(api_after == doctest::Approx(std::pow(2.0, 0.2) * api_before));
 }
 
+TEST_CASE("richer populations use more tokens per adopting unit, by the income elasticity") {
+  World w;
+  w.params.usage_income_elasticity = 0.5;
+  w.params.usage_reference_income_usd = 10000;
+  w.params.commoditisation = 0.0;  // the same margin at every tick
+  const World::Result r = w.run(6);
+  // The same choices, with India four times poorer than the reference and the US four times
+  // richer: India's tokens on every option × 4^-0.5, the US's × 4^0.5, China's (no income
+  // given: the reference) unchanged; who adopts what does not move.
+  World rich = w;
+  rich.populations[kUs].income_usd_per_capita = 40000;
+  rich.populations[kIn].income_usd_per_capita = 2500;
+  const World::Result q = rich.run(6);
+  CHECK(q.state.choice == r.state.choice);
+  const std::size_t no = r.setup.n_options;
+  const double factor[] = {2.0, 1.0, 0.5};
+  double seen = 0.0;
+  for (std::size_t k : {kUs, kCn, kIn})
+    for (std::size_t o = 0; o < no; ++o) {
+      const double before = r.outcome.usage_mtokens_per_year[k * no + o];
+      CHECK(q.outcome.usage_mtokens_per_year[k * no + o] == doctest::Approx(factor[k] * before));
+      CHECK(q.outcome.inference_h100e.size() == r.outcome.inference_h100e.size());
+      seen += before;
+    }
+  CHECK(seen > 0.0);
+  // Elasticity 0: income changes nothing.
+  World flat = rich;
+  flat.params.usage_income_elasticity = 0.0;
+  CHECK(flat.run(6).outcome.usage_mtokens_per_year == r.outcome.usage_mtokens_per_year);
+}
+
 TEST_CASE("tokens per adopter grow with the capability of the model used") {
   World w;
   w.params.commoditisation = 0.0;  // the same margin at every tick
