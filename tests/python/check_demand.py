@@ -142,7 +142,7 @@ def main():
                 failures.append(f"{key} is not a set of shares adding up to 1")
         cn_share = f["indicators/cn_open_derivative_share"][:]
         print("cn_open_derivative_share, December 2024, 2025, 2030 (median of replicates): "
-              + ", ".join(f"{np.nanmedian(cn_share[:, (t > day(f'{y}-12-01')) & (t <= day(f'{y + 1}-01-01'))]):.3f}"
+              + ", ".join(f"{np.nanmedian(cn_share[:, np.argmin(abs(t - day(f'{y}-12-31')))]):.3f}"
                           for y in (2024, 2025, 2030)))
 
     elasticity = float(scenario["adoption_model.usage_price_elasticity"])
