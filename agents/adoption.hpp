@@ -303,16 +303,13 @@ struct AdoptionOutcome {
   std::vector<double> subscription_revenue_usd_per_year;
   std::vector<double> open_spend_usd_per_year;      // [lab] spent self-hosting its open model
   std::vector<double> inference_h100e;              // [country] serving compute needed there
-  std::vector<double> inference_chip_usd_per_year;  // [country] chips for it, annualised
   // Both NaN while nobody uses a model (there).
   double open_usage_share = 0.0;      // world usage share of open models among adopters
   double cn_open_share_abroad = 0.0;  // units outside US and CN on Chinese open models / adopting
 };
 
 AdoptionOutcome summarise_adoption(const AdoptionSetup& setup, const AdoptionState& state,
-                                   const Offer& offer,
-                                   std::span<const double> chip_usd_per_h100e_year,
-                                   double years_since_start);
+                                   const Offer& offer, double years_since_start);
 
 // docs/model.md §"Adoption: open-weight ecosystems": over a tick of `dt_years`, the adopting
 // units of country k on lab l's open model download it open_downloads_per_unit_year times a unit

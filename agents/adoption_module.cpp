@@ -12,7 +12,6 @@ void AdoptionModule::start() {
   world_.adoption.api_revenue_usd_per_year.assign(a.n_labs, 0.0);
   world_.adoption.subscription_revenue_usd_per_year.assign(a.n_labs, 0.0);
   world_.adoption.open_spend_usd_per_year.assign(a.n_labs, 0.0);
-  world_.adoption.inference_chip_usd_per_year.assign(a.n_countries, 0.0);
 }
 
 void AdoptionModule::declare_axes(Declarations& d) {
@@ -251,7 +250,7 @@ void AdoptionModule::step(const Tick& t) {
   world_.offer =
       build_offer(a, models, chip_cost_, state_.open_usage_share, family_derivatives_);
   step_adoption(a, population_, world_.offer, state_, t, run_.key(kAdoptionChoiceStream), work_);
-  world_.adoption = summarise_adoption(a, state_, world_.offer, chip_cost_,
+  world_.adoption = summarise_adoption(a, state_, world_.offer,
                                        years_between(run_.start, t.date));
   grow_ecosystems(a, world_.adoption, t.dt_years, state_.ecosystems);
   // docs/model.md §"Adoption: feedback": a lab earns subscriptions once its app's paid tier is on

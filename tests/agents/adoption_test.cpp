@@ -104,7 +104,7 @@ struct World {
                     ? build_offer(r.setup, models, chip_usd, r.state.open_usage_share, family)
                     : build_offer(r.setup, models, chip_usd, r.state.open_usage_share);
       step_adoption(r.setup, r.population, r.offer, r.state, tick, {seed, 0, Stream::test}, work);
-      r.outcome = summarise_adoption(r.setup, r.state, r.offer, chip_usd, (m + 1) / 12.0);
+      r.outcome = summarise_adoption(r.setup, r.state, r.offer, (m + 1) / 12.0);
       grow_ecosystems(r.setup, r.outcome, tick.dt_years, r.state.ecosystems);
       r.state.open_usage_share = r.outcome.open_usage_share;
       std::vector<double> dl(r.setup.n_labs, 0.0);
@@ -324,8 +324,6 @@ TEST_CASE("inference demand is served where the model runs") {
   CHECK(r.outcome.inference_h100e[kIn] ==
         doctest::Approx(r.outcome.usage_mtokens_per_year[kIn * no + kCnOpen] *
                         r.offer.serving_h100e_seconds[kCnOpen] / seconds));
-  CHECK(r.outcome.inference_chip_usd_per_year[kIn] ==
-        doctest::Approx(r.outcome.inference_h100e[kIn] * 5000.0));
 }
 
 TEST_CASE("serving cost follows the model's size and its maker's algorithms") {
@@ -371,7 +369,7 @@ TEST_CASE("doubling every price lowers tokens per adopter by two to the minus el
     if (std::isfinite(r.offer.price_usd_per_mtoken[i]))
       CHECK(offer.price_usd_per_mtoken[i] == doctest::Approx(2.0 * r.offer.price_usd_per_mtoken[i]));
   // The same choices at twice the prices: every option's tokens × 2^-0.8.
-  const AdoptionOutcome o = summarise_adoption(s, r.state, offer, w.chip_usd, 1.0);
+  const AdoptionOutcome o = summarise_adoption(s, r.state, offer, 1.0);
   double before = 0.0, after = 0.0;
   for (std::size_t i = 0; i < s.n_countries * no; ++i) {
     if (r.outcome.usage_mtokens_per_year[i] == 0.0) continue;
@@ -431,7 +429,7 @@ TEST_CASE("tokens per adopter grow with the capability of the model used") {
                                    better.efficiency, better.open_capability, better.open_flop,
                                    better.efficiency},
                                   better.chip_usd, a.state.open_usage_share);
-  const AdoptionOutcome o = summarise_adoption(s, a.state, offer, w.chip_usd, 1.0);
+  const AdoptionOutcome o = summarise_adoption(s, a.state, offer, 1.0);
   const std::size_t i = kUs * s.n_options + kUsClosed;
   REQUIRE(a.outcome.usage_mtokens_per_year[i] > 0.0);
   CHECK(o.usage_mtokens_per_year[i] ==
