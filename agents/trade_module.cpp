@@ -72,8 +72,8 @@ void TradeModule::set_policy(Date d) {
   p.budget_cap_usd.assign(s.n_buyers, std::numeric_limits<double>::infinity());
   for (std::size_t i = 0; i < s.n_labs; ++i)
     p.budget_cap_usd[i] = std::max(0.0, world_.labs.capital_usd[i]);
-  // docs/model.md §"Clouds' investment": after the historical period the clouds' plans stop and
-  // they spend what the demand they expect asks for.
+  // docs/model.md §"Clouds' investment": after the historical period the clouds spend what the
+  // demand they expect asks for, and their plans stop there (unless they go on beside it).
   p.added_usd_per_year.clear();
   p.plans_until.clear();
   const CloudSpending& clouds = world_.clouds;
