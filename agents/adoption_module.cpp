@@ -13,6 +13,46 @@ void AdoptionModule::start() {
   world_.adoption.subscription_revenue_usd_per_year.assign(a.n_labs, 0.0);
   world_.adoption.open_spend_usd_per_year.assign(a.n_labs, 0.0);
   world_.adoption.inference_chip_usd_per_year.assign(a.n_countries, 0.0);
+  // docs/model.md §"Adoption: serving capacity": compute flows freely between countries outside
+  // China's export tier; China's tier serves from its own.
+  serving_.pool.assign(a.n_countries, 0);
+  for (std::size_t k = 0; k < a.n_countries && k < c_.countries->size(); ++k)
+    serving_.pool[k] = (*c_.countries)[k].tier == ExportTier::china ? 1 : 0;
+  serving_.capacity_h100e.assign(2, 0.0);
+  state_.serving_scarcity.assign(2, 1.0);
+  pool_scarcity_.assign(a.n_countries, 1.0);
+  pool_served_.assign(a.n_countries, 1.0);
+  pool_capacity_.assign(a.n_countries, std::nan(""));
+}
+
+void AdoptionModule::serving_capacity() {
+  const SupplySetup& s = *c_.supply;
+  const SupplyState& fleet = world_.supply;
+  const std::size_t nc = s.n_chips;
+  std::fill(serving_.capacity_h100e.begin(), serving_.capacity_h100e.end(), 0.0);
+  country_capacity_.assign(c_.setup->n_countries, 0.0);
+  for (std::size_t b = s.n_labs; b < s.n_buyers; ++b) {
+    // Chips the clouds hold (bought or smuggled); rented capacity abroad is another cloud's.
+    double h100e = 0.0;
+    for (std::size_t c = 0; c < nc; ++c)
+      h100e += (fleet.installed[b * nc + c] + fleet.smuggled[b * nc + c]) *
+               s.chip_inference_h100e[c];
+    serving_.capacity_h100e[serving_.pool[s.buyer_country[b]]] += h100e;
+    country_capacity_[s.buyer_country[b]] += h100e;
+  }
+  for (double& x : serving_.capacity_h100e) x *= c_.setup->params.serving_capacity_share;
+}
+
+void AdoptionModule::pay_serving_clouds() {
+  std::vector<double>& usd = world_.adoption.inference_chip_usd_per_year;
+  std::vector<double> pool_usd(serving_.capacity_h100e.size(), 0.0), pool_fleet(pool_usd.size(), 0.0);
+  for (std::size_t k = 0; k < usd.size(); ++k) {
+    pool_usd[serving_.pool[k]] += usd[k];
+    pool_fleet[serving_.pool[k]] += country_capacity_[k];
+  }
+  for (std::size_t k = 0; k < usd.size(); ++k)
+    if (pool_fleet[serving_.pool[k]] > 0.0)
+      usd[k] = pool_usd[serving_.pool[k]] * country_capacity_[k] / pool_fleet[serving_.pool[k]];
 }
 
 void AdoptionModule::declare_axes(Declarations& d) {
@@ -121,6 +161,20 @@ void AdoptionModule::declare(Declarations& d) {
   series({"adoption", "chip_usd_per_h100e_year", "USD/H100e-year",
           "cost of inference chips in each country, written off over their life", {countries}},
          chip_cost_);
+  series({"adoption", "serving_scarcity", "x",
+          "factor on the cost of compute for serving in the country's pool (outside China's "
+          "tier, or China's tier) while its serving capacity is short; 1: not short",
+          {countries}},
+         pool_scarcity_);
+  series({"adoption", "served_fraction", "fraction",
+          "share of the tokens wanted that the country's pool's serving capacity served",
+          {countries}},
+         pool_served_);
+  series({"adoption", "serving_capacity_h100e", "H100e",
+          "inference compute of the clouds of the country's pool that can serve tokens "
+          "(NaN: no limit, adoption_model.serving_capacity_share = 0)",
+          {countries}},
+         pool_capacity_);
 
   // The headline indicators of adoption, on the indicators' dates.
   const std::size_t record = d.step({"adoption.indicators", c_.indicators, {part::adoption}, {},
@@ -207,10 +261,36 @@ void AdoptionModule::step(const Tick& t) {
   const ModelsOnOffer models{closed_on_offer_,        labs.closed_training_flop,
                              labs.closed_efficiency,  open_on_offer_,
                              labs.open_training_flop, labs.open_efficiency};
-  world_.offer = build_offer(a, models, chip_cost_, state_.open_usage_share);
+  // docs/model.md §"Adoption: serving capacity": compute is dearer while a pool's capacity is
+  // short.
+  const bool limited = a.params.serving_capacity_share > 0.0;
+  if (limited) {
+    serving_capacity();
+    serving_cost_ = chip_cost_;
+    for (std::size_t k = 0; k < serving_cost_.size(); ++k)
+      serving_cost_[k] *= state_.serving_scarcity[serving_.pool[k]];
+  }
+  const std::vector<double>& cost = limited ? serving_cost_ : chip_cost_;
+  world_.offer = build_offer(a, models, cost, state_.open_usage_share);
   step_adoption(a, population_, world_.offer, state_, t, run_.key(kAdoptionChoiceStream), work_);
-  world_.adoption = summarise_adoption(a, state_, world_.offer, chip_cost_,
-                                       years_between(run_.start, t.date));
+  // The clouds spend what serving earns them on chips, scarcity rent included.
+  world_.adoption = summarise_adoption(a, state_, world_.offer, cost,
+                                       years_between(run_.start, t.date),
+                                       limited ? &serving_ : nullptr);
+  if (limited) {
+    pay_serving_clouds();
+    const AdoptionOutcome& o = world_.adoption;
+    for (std::size_t k = 0; k < a.n_countries; ++k) {
+      const std::size_t q = serving_.pool[k];
+      pool_scarcity_[k] = state_.serving_scarcity[q];  // what this tick's prices carried
+      pool_served_[k] = o.served_fraction[q];
+      pool_capacity_[k] = serving_.capacity_h100e[q];
+    }
+    for (std::size_t q = 0; q < state_.serving_scarcity.size(); ++q)
+      state_.serving_scarcity[q] = next_serving_scarcity(
+          a.params, state_.serving_scarcity[q], o.serving_demand_h100e[q],
+          serving_.capacity_h100e[q]);
+  }
   // docs/model.md §"Adoption: feedback": a lab earns subscriptions once its app's paid tier is on
   // sale (labs[].subscription_launch).
   for (std::size_t l = 0; l < world_.adoption.subscription_revenue_usd_per_year.size(); ++l)
