@@ -249,6 +249,32 @@ const Schema<AdoptionModelParams>& adoption_model_schema() {
                   "models (commoditising the complement)"}),
           number("self_hosting_overhead", &M::self_hosting_overhead, "fraction", at_least(0),
                  {"cost of self-hosting over its compute cost: staff, idle capacity"}),
+          number("open_downloads_per_unit_year", &M::open_downloads_per_unit_year,
+                 "downloads per adopting unit-year", at_least(0),
+                 {"times an adopting unit on a lab's open model downloads its weights in a year "
+                  "(Hugging Face counts every fetch: deployments, updates, fresh containers, "
+                  "developers' trials)",
+                  "assumption: a deployment refetches at each release and container start, a "
+                  "few to tens of times a year; Hugging Face counts are the check "
+                  "(docs/calibration.md \"Open-weight ecosystems\")"}),
+          number("open_derivatives_per_mdownloads", &M::open_derivatives_per_mdownloads,
+                 "derivative models per M downloads", at_least(0),
+                 {"fine-tuned, quantised or merged models published per million downloads of a "
+                  "family's weights",
+                  "Hugging Face counts: Llama ~27k derivatives for ~1B downloads (27 per M, "
+                  "2025), Qwen ~180k for ~700M (257 per M, 2026-01); geometric mean ~85"}),
+          number("ecosystem_lock_in", &M::ecosystem_lock_in, "utility per e-fold of derivatives",
+                 at_least(0),
+                 {"utility an adopter of a lab's open model gets for staying with it per e-fold "
+                  "of the family's derivatives, x ln(1 + D / ecosystem_reference_derivatives), "
+                  "besides switching_cost (0: ecosystems hold nobody)",
+                  "assumption: fine-tunes, adapters and tooling built for a family hold its "
+                  "users; the largest ecosystems (~10^5 derivatives) add about half the "
+                  "switching cost of an API integration"}),
+          number("ecosystem_reference_derivatives", &M::ecosystem_reference_derivatives,
+                 "derivative models", above(0),
+                 {"derivatives at which a family's lock-in is ecosystem_lock_in x ln 2",
+                  "about Llama's derivatives at the end of 2023 (Hugging Face); assumption"}),
       });
   return s;
 }
@@ -533,8 +559,40 @@ double segment_access(const AdoptionSetup& s, std::size_t seg, double years) {
   return std::min(1.0, s.segment_access[seg] + s.segment_access_growth[seg] * std::max(years, 0.0));
 }
 
+double ecosystem_stay_utility(const AdoptionModelParams& p, double derivatives) {
+  if (p.ecosystem_lock_in <= 0.0 || !(derivatives > 0.0)) return 0.0;
+  return p.ecosystem_lock_in * std::log1p(derivatives / p.ecosystem_reference_derivatives);
+}
+
+std::vector<double> OpenEcosystems::family_derivatives(std::size_t n_labs) const {
+  std::vector<double> out(n_labs, 0.0);
+  if (n_labs == 0) return out;
+  for (std::size_t i = 0; i < derivatives.size(); ++i) out[i % n_labs] += derivatives[i];
+  return out;
+}
+
+void grow_ecosystems(const AdoptionSetup& s, const AdoptionOutcome& out, double dt_years,
+                     OpenEcosystems& eco) {
+  const AdoptionModelParams& m = s.params;
+  const std::size_t nk = s.n_countries;
+  const std::size_t nl = s.n_labs;
+  const std::size_t no = s.n_options;
+  eco.downloads.resize(nk * nl, 0.0);
+  eco.derivatives.resize(nk * nl, 0.0);
+  if (out.units.size() != nk * no || !(dt_years > 0.0)) return;
+  for (std::size_t k = 0; k < nk; ++k)
+    for (std::size_t l = 0; l < nl; ++l) {
+      const double units = out.units[k * no + open_option(l)];
+      if (!(units > 0.0)) continue;
+      const double downloads = units * m.open_downloads_per_unit_year * dt_years;
+      eco.downloads[k * nl + l] += downloads;
+      eco.derivatives[k * nl + l] += downloads * 1e-6 * m.open_derivatives_per_mdownloads;
+    }
+}
+
 Offer build_offer(const AdoptionSetup& s, const ModelsOnOffer& models,
-                  std::span<const double> chip_usd_per_h100e_year, double open_usage_share) {
+                  std::span<const double> chip_usd_per_h100e_year, double open_usage_share,
+                  std::span<const double> open_derivatives) {
   const AdoptionModelParams& m = s.params;
   const std::size_t nk = s.n_countries;
   const std::size_t no = s.n_options;
@@ -548,7 +606,7 @@ Offer build_offer(const AdoptionSetup& s, const ModelsOnOffer& models,
   o.n_available.assign(nk, 0);
   o.option_slot.assign(nk * no, 0);
   o.slot_option.assign(nk * no, 0);
-  for (auto* v : {&o.base_utility, &o.slot_capability, &o.log_price, &o.self_hosted,
+  for (auto* v : {&o.ecosystem_stay, &o.base_utility, &o.slot_capability, &o.log_price, &o.self_hosted,
                   &o.trust_us_weight, &o.trust_cn_weight, &o.content_controls})
     v->assign(nk * no, 0.0f);
 
@@ -602,6 +660,9 @@ Offer build_offer(const AdoptionSetup& s, const ModelsOnOffer& models,
       o.trust_us_weight[i] = maker == s.us ? static_cast<float>(trust_share) : 0.0f;
       o.trust_cn_weight[i] = maker == s.cn ? static_cast<float>(trust_share) : 0.0f;
       o.content_controls[i] = static_cast<float>(s.content_controls[maker]);
+      // docs/model.md §"Adoption: open-weight ecosystems": a family's derivatives hold its users.
+      if (open && lab < open_derivatives.size())
+        o.ecosystem_stay[i] = static_cast<float>(ecosystem_stay_utility(m, open_derivatives[lab]));
     }
     o.n_available[k] = static_cast<uint8_t>(slot);
   }
@@ -661,6 +722,8 @@ AdoptionState initial_adoption_state(const AdoptionSetup& s, StreamKey key) {
   st.choice.assign(s.n_adopters, static_cast<uint8_t>(kNoModel));
   st.adopters.assign(s.n_segments * s.n_options, 0.0);
   st.size.assign(s.n_segments * s.n_options, 0.0);
+  st.ecosystems.downloads.assign(s.n_countries * s.n_labs, 0.0);
+  st.ecosystems.derivatives.assign(s.n_countries * s.n_labs, 0.0);
   for (std::size_t seg = 0; seg < s.n_segments; ++seg)
     st.adopters[seg * s.n_options] =
         static_cast<double>(s.segment_begin[seg + 1] - s.segment_begin[seg]);
@@ -710,7 +773,8 @@ struct alignas(64) LaneGroup {
 
 // The offer of one country, slots 0..n_available.
 struct CountryOffer {
-  const float *base, *capability, *log_price, *self_hosted, *trust_us, *trust_cn, *controls;
+  const float *base, *capability, *log_price, *self_hosted, *trust_us, *trust_cn, *controls,
+      *stay;
   std::size_t n_available;
   float inv_noise;
   float inv_capability_max;  // 1 / capability_utility_max (1/utility); 0: no limit
@@ -793,7 +857,9 @@ template <std::size_t W>
       fit = fit > zero ? damped : fit;
       Floats u = o.base[j] + fit - wp * o.log_price[j] + sh * o.self_hosted[j] +
                  tu * o.trust_us[j] + tc * o.trust_cn[j] - ce * o.controls[j] + pw * peers;
-      u = current == static_cast<int32_t>(j) ? u + sw : u;
+      // The switching cost, plus the hold of the option's ecosystem (exactly sw when it is 0).
+      const Floats stay = sw + o.stay[j];
+      u = current == static_cast<int32_t>(j) ? u + stay : u;
       top = top < u ? u : top;
       __builtin_memcpy(&g.weight[j][c], &u, sizeof u);
     }
@@ -985,7 +1051,8 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
     const CountryOffer o{&offer.base_utility[row],     &offer.slot_capability[row],
                          &offer.log_price[row],        &offer.self_hosted[row],
                          &offer.trust_us_weight[row],  &offer.trust_cn_weight[row],
-                         &offer.content_controls[row], m_opts,
+                         &offer.content_controls[row], &offer.ecosystem_stay[row],
+                         m_opts,
                          c.inv_noise,                  c.inv_capability_max};
     c.kernel(o, g);
     for (std::size_t l = 0; l < lanes; ++l) {

@@ -103,6 +103,11 @@ struct AdoptionModelParams {
   double api_margin_max = 3.0;         // price / serving cost − 1 with no open competition
   double commoditisation = 0.8;        // fraction of that margin open adoption removes
   double self_hosting_overhead = 0.5;  // fraction over the compute cost of self-hosting
+  // open-weight ecosystems (docs/model.md §"Adoption: open-weight ecosystems")
+  double open_downloads_per_unit_year = 5.0;          // downloads per adopting unit-year on it
+  double open_derivatives_per_mdownloads = 85.0;      // derivative models per M downloads
+  double ecosystem_lock_in = 0.0;                     // utility per e-fold of derivatives
+  double ecosystem_reference_derivatives = 10000.0;   // derivatives, D_ref
   SourceLocation where;                // of the adoption_model section, for messages
 };
 
@@ -193,6 +198,9 @@ struct Offer {
   std::vector<uint8_t> option_slot;           // [country * n_options + option]
   std::vector<uint8_t> slot_option;           // [country * n_options + slot]
   // utility terms by [country * n_options + slot]
+  // ecosystem_stay: added to the switching cost of the adopters already using the slot's option
+  // (an open model's ecosystem, docs/model.md §"Adoption: open-weight ecosystems"); 0 elsewhere
+  std::vector<float> ecosystem_stay;
   std::vector<float> base_utility;  // ln reach, mean trust of the country in the provider
   std::vector<float> slot_capability, log_price, self_hosted, trust_us_weight, trust_cn_weight,
       content_controls;
@@ -210,9 +218,25 @@ struct ModelsOnOffer {
 
 // docs/model.md §"Adoption: prices": API prices (serving cost at home × (1 + margin)) and the
 // cost of self-hosting in each country, from the cost of chips there (USD per H100e-year of
-// inference capacity, from the supply model).
+// inference capacity, from the supply model). `open_derivatives` [lab] (derivative models of
+// each lab's open family so far; empty: none) sets the ecosystem's hold on its users
+// (ecosystem_stay_utility).
 Offer build_offer(const AdoptionSetup& setup, const ModelsOnOffer& models,
-                  std::span<const double> chip_usd_per_h100e_year, double open_usage_share);
+                  std::span<const double> chip_usd_per_h100e_year, double open_usage_share,
+                  std::span<const double> open_derivatives = {});
+
+// docs/model.md §"Adoption: open-weight ecosystems": the utility an adopter of a family's open
+// model gets for staying with it, besides its switching cost: ecosystem_lock_in ×
+// ln(1 + derivatives / ecosystem_reference_derivatives) (utility; 0 for no derivatives).
+double ecosystem_stay_utility(const AdoptionModelParams& p, double derivatives);
+
+// Open-weight ecosystems: cumulative downloads and fine-tuned derivatives of each lab's open
+// family (its open releases), by the country where they are made.
+struct OpenEcosystems {
+  std::vector<double> downloads;    // [country * n_labs + lab] downloads since the start
+  std::vector<double> derivatives;  // [country * n_labs + lab] derivative models since the start
+  std::vector<double> family_derivatives(std::size_t n_labs) const;  // [lab] world total
+};
 
 // H100e-seconds of serving compute per M tokens for a model trained with `training_flop` by a lab
 // whose algorithms were `efficiency` × those of 2022-01: 2 × active parameters per token, the
@@ -240,6 +264,7 @@ struct AdoptionState {
   // docs/model.md §"Adoption: serving capacity": [pool] x on the cost of compute while the
   // pool's serving capacity is short (1: not short)
   std::vector<double> serving_scarcity;
+  OpenEcosystems ecosystems;      // cumulative to the last tick
   // tallies of the last tick: [segment * n_options + option]
   std::vector<double> adopters;  // agents
   std::vector<double> size;      // sum of sizes
@@ -312,5 +337,12 @@ AdoptionOutcome summarise_adoption(const AdoptionSetup& setup, const AdoptionSta
 // max_serving_scarcity (beyond it providers ration).
 double next_serving_scarcity(const AdoptionModelParams& p, double scarcity, double demand_h100e,
                              double capacity_h100e);
+
+// docs/model.md §"Adoption: open-weight ecosystems": over a tick of `dt_years`, the adopting
+// units of country k on lab l's open model download it open_downloads_per_unit_year times a unit
+// and year, and every M downloads give open_derivatives_per_mdownloads derivative models made in
+// k. Both only grow; a family nobody uses (before its first open release) grows by nothing.
+void grow_ecosystems(const AdoptionSetup& setup, const AdoptionOutcome& outcome, double dt_years,
+                     OpenEcosystems& ecosystems);
 
 }  // namespace airace

@@ -99,6 +99,12 @@ void AdoptionModule::declare_axes(Declarations& d) {
                                  providers_.begin()));
   providers_axis_ = d.add_axis(
       {"adoption", "provider", "countries whose labs make models", provider_ids, {}});
+  scope_ = d.add_axis({"adoption",
+                       "ecosystem_scope",
+                       "where the downloads and derivatives of open models are made: the world, "
+                       "or the countries other than the US and China",
+                       {"world", "outside_us_cn"},
+                       {}});
 }
 
 void AdoptionModule::declare(Declarations& d) {
@@ -158,6 +164,26 @@ void AdoptionModule::declare(Declarations& d) {
           "complement_value of it)",
           {labs}},
          o.open_spend_usd_per_year);
+  series({"adoption", "open_downloads", "downloads",
+          "downloads of the lab's open-weight family since the start, worldwide (cumulative; 0 "
+          "before its first open release)",
+          {labs}},
+         lab_downloads_);
+  series({"adoption", "open_derivatives", "models",
+          "fine-tuned and other derivative models built on the lab's open-weight family since "
+          "the start, worldwide (cumulative; 0 before its first open release)",
+          {labs}},
+         lab_derivatives_);
+  series({"adoption", "open_download_share_by_origin", "fraction",
+          "share of the downloads of open-weight families made in the scope that are of families "
+          "from each provider country (cumulative; NaN before any)",
+          {scope_, providers_axis_}},
+         download_share_);
+  series({"adoption", "open_derivative_share_by_origin", "fraction",
+          "share of the derivative models made in the scope that build on families from each "
+          "provider country (cumulative; NaN before any)",
+          {scope_, providers_axis_}},
+         derivative_share_);
   series({"adoption", "chip_usd_per_h100e_year", "USD/H100e-year",
           "cost of inference chips in each country, written off over their life", {countries}},
          chip_cost_);
@@ -230,6 +256,18 @@ void AdoptionModule::declare(Declarations& d) {
                r.set(k, used);
              }
            });
+  d.series(record,
+           {"indicators", "cn_open_derivative_share", "fraction",
+            "share of the world's derivative models of open-weight families (cumulative) that "
+            "build on Chinese families (NaN while there are none)"},
+           [this](SeriesRow& r) {
+             const std::size_t np = providers_.size();
+             const auto cn = static_cast<std::size_t>(
+                 std::find(providers_.begin(), providers_.end(), c_.setup->cn) -
+                 providers_.begin());
+             r.set(cn < np && derivative_share_.size() == 2 * np ? derivative_share_[cn]
+                                                                 : std::nan(""));
+           });
   // Before the first adoption tick nobody uses a model.
   d.series(record,
            {"indicators", "cn_open_share_abroad", "fraction",
@@ -271,12 +309,16 @@ void AdoptionModule::step(const Tick& t) {
       serving_cost_[k] *= state_.serving_scarcity[serving_.pool[k]];
   }
   const std::vector<double>& cost = limited ? serving_cost_ : chip_cost_;
-  world_.offer = build_offer(a, models, cost, state_.open_usage_share);
+  // docs/model.md §"Adoption: open-weight ecosystems": the derivatives made up to the last tick
+  // hold each family's users.
+  family_derivatives_ = state_.ecosystems.family_derivatives(a.n_labs);
+  world_.offer = build_offer(a, models, cost, state_.open_usage_share, family_derivatives_);
   step_adoption(a, population_, world_.offer, state_, t, run_.key(kAdoptionChoiceStream), work_);
   // The clouds spend what serving earns them on chips, scarcity rent included.
   world_.adoption = summarise_adoption(a, state_, world_.offer, cost,
                                        years_between(run_.start, t.date),
                                        limited ? &serving_ : nullptr);
+  grow_ecosystems(a, world_.adoption, t.dt_years, state_.ecosystems);
   if (limited) {
     pay_serving_clouds();
     const AdoptionOutcome& o = world_.adoption;
@@ -338,6 +380,35 @@ void AdoptionModule::summarise() {
       sector_by_provider_[j * np * 2 + i] =
           share(sector_by_provider[j * np * 2 + i], sector_units[j]);
   }
+
+  // Open-weight ecosystems: per family, and by the origin of the family in each scope.
+  const OpenEcosystems& eco = state_.ecosystems;
+  const std::size_t nl = a.n_labs;
+  lab_downloads_.assign(nl, 0.0);
+  lab_derivatives_.assign(nl, 0.0);
+  std::vector<double> downloads(2 * np, 0.0), derivatives(2 * np, 0.0), all_dl(2, 0.0),
+      all_dv(2, 0.0);
+  for (std::size_t k = 0; k < nk && eco.downloads.size() == nk * nl; ++k)
+    for (std::size_t l = 0; l < nl; ++l) {
+      const double dl = eco.downloads[k * nl + l];
+      const double dv = eco.derivatives[k * nl + l];
+      lab_downloads_[l] += dl;
+      lab_derivatives_[l] += dv;
+      for (std::size_t scope = 0; scope < 2; ++scope) {
+        if (scope == 1 && (k == a.us || k == a.cn)) continue;
+        downloads[scope * np + lab_provider_[l]] += dl;
+        derivatives[scope * np + lab_provider_[l]] += dv;
+        all_dl[scope] += dl;
+        all_dv[scope] += dv;
+      }
+    }
+  download_share_.assign(2 * np, 0.0);
+  derivative_share_.assign(2 * np, 0.0);
+  for (std::size_t scope = 0; scope < 2; ++scope)
+    for (std::size_t p = 0; p < np; ++p) {
+      download_share_[scope * np + p] = share(downloads[scope * np + p], all_dl[scope]);
+      derivative_share_[scope * np + p] = share(derivatives[scope * np + p], all_dv[scope]);
+    }
 }
 
 }  // namespace airace

@@ -55,7 +55,11 @@ class AdoptionModule : public Module {
   std::vector<std::size_t> lab_provider_;  // [lab] index on the provider axis
   // the last step's shares ([country|sector][option], [..][provider][open, closed])
   std::vector<double> country_share_, sector_share_, by_provider_, sector_by_provider_;
-  AxisId options_ = 0, sectors_ = 0, providers_axis_ = 0;
+  // open-weight ecosystems: [lab] cumulative downloads and derivatives; [scope][provider] the
+  // shares of each provider country's families (scope: world, outside the US and China)
+  std::vector<double> lab_downloads_, lab_derivatives_, download_share_, derivative_share_;
+  std::vector<double> family_derivatives_;  // [lab] the derivatives the offer sees
+  AxisId options_ = 0, sectors_ = 0, providers_axis_ = 0, scope_ = 0;
 };
 
 }  // namespace airace

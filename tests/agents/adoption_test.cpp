@@ -16,6 +16,8 @@ namespace {
 
 const double kNaN = std::nan("");
 
+constexpr std::size_t kCnIndex = 1;  // China's index among the countries of World
+
 // A small world: adopters in the US, China and India; a US lab with a closed model and a
 // Chinese lab with an open one, close to it in capability.
 struct World {
@@ -30,6 +32,14 @@ struct World {
   std::vector<double> open_flop{kNaN, 3e24};
   std::vector<double> efficiency{1.0, 1.0};
   std::vector<double> chip_usd{5000, 5000, 5000};
+  // Open-weight ecosystems: the Chinese lab's open model is on offer from this month on (before
+  // it, not released), and its family starts with these derivatives (made in China).
+  int open_release_month = 0;
+  double initial_cn_derivatives = 0.0;
+  // From this month on the US lab's closed model has rival_capability (a rival gets better).
+  int rival_month = 1 << 30;
+  double rival_capability = 26.0;
+  bool feed_ecosystems = true;  // false: the offer does not see the ecosystems at all
 
   World() {
     params.adopters = 30000;
@@ -64,6 +74,8 @@ struct World {
     AdoptionState state;
     Offer offer;
     AdoptionOutcome outcome;
+    // [month][lab] world totals of the ecosystems after each tick
+    std::vector<std::vector<double>> downloads, derivatives;
 
     double share(std::size_t country, std::size_t option) const {
       const std::size_t no = setup.n_options;
@@ -74,20 +86,32 @@ struct World {
   };
 
   Result run(int months, uint64_t seed = 3) const {
-    Result r{setup(), {}, {}, {}, {}};
+    Result r{setup(), {}, {}, {}, {}, {}, {}};
     r.population = generate_population(r.setup, {seed, 0, Stream::test});
     r.state = initial_adoption_state(r.setup, {seed, 0, Stream::test});
-    const ModelsOnOffer models{closed_capability, closed_flop, efficiency,
-                               open_capability,   open_flop,   efficiency};
+    r.state.ecosystems.derivatives[kCnIndex * r.setup.n_labs + 1] = initial_cn_derivatives;
+    std::vector<double> open = open_capability, closed = closed_capability;
+    const ModelsOnOffer models{closed, closed_flop, efficiency, open, open_flop, efficiency};
     Date previous = Date::from_ymd(2024, 1, 1);
     AdoptionWorkspace work;
     for (int m = 0; m < months; ++m) {
       const Date date = previous.plus_days(30);
       const Tick tick{date, previous, static_cast<std::size_t>(m), 30.0 / 365.25};
-      r.offer = build_offer(r.setup, models, chip_usd, r.state.open_usage_share);
+      open[1] = m < open_release_month ? kNaN : open_capability[1];
+      closed[0] = m < rival_month ? closed_capability[0] : rival_capability;
+      const std::vector<double> family = r.state.ecosystems.family_derivatives(r.setup.n_labs);
+      r.offer = feed_ecosystems
+                    ? build_offer(r.setup, models, chip_usd, r.state.open_usage_share, family)
+                    : build_offer(r.setup, models, chip_usd, r.state.open_usage_share);
       step_adoption(r.setup, r.population, r.offer, r.state, tick, {seed, 0, Stream::test}, work);
       r.outcome = summarise_adoption(r.setup, r.state, r.offer, chip_usd, (m + 1) / 12.0);
+      grow_ecosystems(r.setup, r.outcome, tick.dt_years, r.state.ecosystems);
       r.state.open_usage_share = r.outcome.open_usage_share;
+      std::vector<double> dl(r.setup.n_labs, 0.0);
+      for (std::size_t i = 0; i < r.state.ecosystems.downloads.size(); ++i)
+        dl[i % r.setup.n_labs] += r.state.ecosystems.downloads[i];
+      r.downloads.push_back(dl);
+      r.derivatives.push_back(r.state.ecosystems.family_derivatives(r.setup.n_labs));
       previous = date;
     }
     return r;
@@ -527,6 +551,8 @@ TEST_CASE("adoption never exceeds the share of units that can use a model") {
 TEST_CASE("adoption results are identical for 1 and 2 threads") {
   World w;
   w.params.adopters = 100000;  // several blocks
+  w.params.ecosystem_lock_in = 0.5;  // with the ecosystems' hold on their users
+  w.initial_cn_derivatives = 3e4;
   auto run = [&w](int threads) {
     oneapi::tbb::global_control cap(oneapi::tbb::global_control::max_allowed_parallelism,
                                     static_cast<std::size_t>(threads));
@@ -539,6 +565,8 @@ TEST_CASE("adoption results are identical for 1 and 2 threads") {
   CHECK(one.state.size == two.state.size);
   CHECK(one.population.peers == two.population.peers);
   CHECK(one.outcome.api_revenue_usd_per_year == two.outcome.api_revenue_usd_per_year);
+  CHECK(one.state.ecosystems.downloads == two.state.ecosystems.downloads);
+  CHECK(one.state.ecosystems.derivatives == two.state.ecosystems.derivatives);
 }
 
 namespace {
@@ -560,6 +588,8 @@ TEST_CASE("every instruction-set build of the choice kernel gives the same choic
     w.params.adopters = 40000;
     w.params.revision_rate_per_year = rate;
     w.params.capability_utility_max = rate > 10.0 ? 1.5 : 0.0;  // with and without the limit
+    w.params.ecosystem_lock_in = rate > 10.0 ? 0.0 : 0.7;  // with and without ecosystems' hold
+    w.initial_cn_derivatives = 2e4;
     std::vector<World::Result> results;
     for (ChoiceKernel k : kernels) {
       const ForcedKernel forced(k);
@@ -575,6 +605,106 @@ TEST_CASE("every instruction-set build of the choice kernel gives the same choic
   if (kernels.size() < 3) {  // a processor without AVX-512 refuses to run that build
     CHECK_THROWS_AS(force_choice_kernel(ChoiceKernel::avx512), std::invalid_argument);
   }
+}
+
+TEST_CASE("open-weight ecosystems are cumulative, nonnegative and empty before the first release") {
+  World w;
+  w.open_release_month = 6;
+  const World::Result r = w.run(24);
+  for (std::size_t m = 0; m < r.downloads.size(); ++m)
+    for (std::size_t l = 0; l < r.setup.n_labs; ++l) {
+      CAPTURE(m);
+      CAPTURE(l);
+      CHECK(r.downloads[m][l] >= 0.0);
+      CHECK(r.derivatives[m][l] >= 0.0);
+      if (m > 0) {
+        CHECK(r.downloads[m][l] >= r.downloads[m - 1][l]);
+        CHECK(r.derivatives[m][l] >= r.derivatives[m - 1][l]);
+      }
+    }
+  // The Chinese lab's family is not released before month 6: no downloads, no derivatives.
+  for (int m = 0; m < 6; ++m) {
+    CHECK(r.downloads[m][1] == 0.0);
+    CHECK(r.derivatives[m][1] == 0.0);
+  }
+  CHECK(r.downloads.back()[1] > 0.0);
+  CHECK(r.derivatives.back()[1] > 0.0);
+  // The US lab releases no open model: it never has an ecosystem.
+  CHECK(r.downloads.back()[0] == 0.0);
+  CHECK(r.derivatives.back()[0] == 0.0);
+}
+
+TEST_CASE("a tick's downloads are the open units times the rate, and derivatives follow them") {
+  World w;
+  w.params.open_downloads_per_unit_year = 12.0;
+  w.params.open_derivatives_per_mdownloads = 100.0;
+  const AdoptionSetup s = w.setup();
+  AdoptionOutcome out;
+  out.units.assign(s.n_countries * s.n_options, 0.0);
+  out.units[kIn * s.n_options + kCnOpen] = 2e6;
+  out.units[kCn * s.n_options + kCnOpen] = 1e6;
+  out.units[kUs * s.n_options + kUsClosed] = 5e6;  // closed models are not downloaded
+  OpenEcosystems eco;
+  grow_ecosystems(s, out, 0.5, eco);
+  CHECK(eco.downloads[kIn * s.n_labs + 1] == doctest::Approx(2e6 * 12.0 * 0.5));
+  CHECK(eco.downloads[kCn * s.n_labs + 1] == doctest::Approx(1e6 * 12.0 * 0.5));
+  CHECK(eco.downloads[kUs * s.n_labs + 0] == 0.0);
+  CHECK(eco.derivatives[kIn * s.n_labs + 1] == doctest::Approx(12e6 * 100.0 / 1e6));
+  CHECK(eco.family_derivatives(s.n_labs)[1] == doctest::Approx(18e6 * 100.0 / 1e6));
+  grow_ecosystems(s, out, 0.5, eco);  // cumulative
+  CHECK(eco.downloads[kIn * s.n_labs + 1] == doctest::Approx(2e6 * 12.0));
+}
+
+TEST_CASE("an ecosystem's hold grows with the log of its derivatives") {
+  AdoptionModelParams p;
+  CHECK(ecosystem_stay_utility(p, 1e6) == 0.0);  // default: no hold
+  p.ecosystem_lock_in = 0.4;
+  p.ecosystem_reference_derivatives = 1e4;
+  CHECK(ecosystem_stay_utility(p, 0.0) == 0.0);
+  CHECK(ecosystem_stay_utility(p, kNaN) == 0.0);
+  CHECK(ecosystem_stay_utility(p, 1e4) == doctest::Approx(0.4 * std::log(2.0)));
+  CHECK(ecosystem_stay_utility(p, 1e5) > ecosystem_stay_utility(p, 1e4));
+  CHECK(ecosystem_stay_utility(p, 1e5) == doctest::Approx(0.4 * std::log(11.0)));
+}
+
+TEST_CASE("a family with more derivatives keeps more of its users when a rival gets better") {
+  World w;
+  w.params.ecosystem_lock_in = 0.8;
+  w.params.revision_rate_per_year = 12.0;
+  w.rival_month = 12;  // the US closed model jumps ahead
+  w.rival_capability = 26.0;
+  World big = w;
+  big.initial_cn_derivatives = 1e6;
+  const World::Result small_r = w.run(18);
+  const World::Result big_r = big.run(18);
+  // The big ecosystem adds 0.8 ln(101) ~ 3.7 utility to staying.
+  CHECK(big_r.offer.ecosystem_stay[kIn * big_r.setup.n_options +
+                                    big_r.offer.option_slot[kIn * big_r.setup.n_options +
+                                                            kCnOpen]] > 3.0f);
+  MESSAGE("India's share on the Chinese open family: " << small_r.share(kIn, kCnOpen)
+                                                        << " small, " << big_r.share(kIn, kCnOpen)
+                                                        << " large ecosystem");
+  // In China the US model is not sold, so the family keeps nearly everyone either way.
+  for (std::size_t k : {kUs, kIn}) {
+    CAPTURE(k);
+    CHECK(big_r.share(k, kCnOpen) > small_r.share(k, kCnOpen) + 0.05);
+  }
+  CHECK(big_r.share(kIn, kUsClosed) < small_r.share(kIn, kUsClosed));
+}
+
+TEST_CASE("with no ecosystem lock-in the choices are exactly those without ecosystems") {
+  World with;
+  with.params.ecosystem_lock_in = 0.0;
+  with.initial_cn_derivatives = 1e6;
+  World without = with;
+  without.feed_ecosystems = false;
+  without.initial_cn_derivatives = 0.0;
+  const World::Result a = with.run(12), b = without.run(12);
+  CHECK(a.state.choice == b.state.choice);
+  CHECK(a.state.revision_due == b.state.revision_due);
+  CHECK(a.state.size == b.state.size);
+  CHECK(a.outcome.usage_mtokens_per_year == b.outcome.usage_mtokens_per_year);
+  for (float x : a.offer.ecosystem_stay) CHECK(x == 0.0f);
 }
 
 TEST_CASE("waiting times to the first revision are exponential with mean one revision") {
@@ -600,7 +730,7 @@ TEST_CASE("adopters reconsider at the revision rate in every tick") {
   // A reconsidering adopter draws a new waiting time: count those that did, tick by tick.
   World w;
   w.params.revision_rate_per_year = 6.0;
-  World::Result r{w.setup(), {}, {}, {}, {}};
+  World::Result r{w.setup(), {}, {}, {}, {}, {}, {}};
   r.population = generate_population(r.setup, {3, 0, Stream::test});
   r.state = initial_adoption_state(r.setup, {3, 0, Stream::test});
   const ModelsOnOffer models{w.closed_capability, w.closed_flop, w.efficiency,

@@ -14,6 +14,8 @@ parameters at their medians) and checks, over the output files:
   2^-usage_price_elasticity (the baseline's median), within 10%, and total tokens fall by more;
 - with demand pushed above serving capacity, no pool serves more than its capacity and the
   cost of compute rises at most max_serving_scarcity times.
+- every open-weight family's downloads and derivatives are cumulative (never fall), nonnegative
+  and 0 before its lab's first open model is on offer, and the shares by origin add up to 1.
 """
 import datetime
 import pathlib
@@ -118,6 +120,32 @@ def main():
                   + ", ".join(f"{np.median(w):.3g}" for w in world))
         tokens_base = f["indicators/tokens_per_year"][:]
         units_base = adoption
+
+        # Open-weight ecosystems: cumulative, nonnegative, nothing before a family exists.
+        labs = names(f, "adoption/lab")
+        capability = f["adoption/option_capability"][:]  # [replicate, time, option]
+        for key in ("adoption/open_downloads", "adoption/open_derivatives"):
+            x = f[key][:]  # [replicate, time, lab]
+            if not (x >= 0).all():
+                failures.append(f"{key} has negative values")
+            if not (np.diff(x, axis=1) >= 0).all():
+                failures.append(f"{key} decreases")
+            for j, lab_id in enumerate(labs):
+                released = np.isfinite(capability[:, :, options.index(f"{lab_id}_open")])
+                exists = np.cumsum(released, axis=1) > 0  # on offer at or before the date
+                if (x[:, :, j][~exists] != 0).any():
+                    failures.append(f"{key} of {lab_id} before its first open model is on offer")
+        for key in ("adoption/open_download_share_by_origin",
+                    "adoption/open_derivative_share_by_origin"):
+            x = f[key][:]  # [replicate, time, scope, provider]
+            total = x.sum(axis=-1)
+            ok = np.isnan(total) | (np.abs(total - 1) < 1e-9)
+            if not ok.all() or (np.nan_to_num(x) < 0).any() or (np.nan_to_num(x) > 1).any():
+                failures.append(f"{key} is not a set of shares adding up to 1")
+        cn_share = f["indicators/cn_open_derivative_share"][:]
+        print("cn_open_derivative_share, December 2024, 2025, 2030 (median of replicates): "
+              + ", ".join(f"{np.nanmedian(cn_share[:, np.argmin(abs(t - day(f'{y}-12-31')))]):.3f}"
+                          for y in (2024, 2025, 2030)))
 
     elasticity = float(scenario["adoption_model.usage_price_elasticity"])
     with h5py.File(dear) as g:
