@@ -1148,9 +1148,8 @@ void step_adoption(const AdoptionSetup& s, const Population& pop, const Offer& o
     }
 }
 AdoptionOutcome summarise_adoption(const AdoptionSetup& s, const AdoptionState& state,
-                                   const Offer& offer,
-                                   std::span<const double> chip_usd_per_h100e_year,
-                                   double years_since_start, const ServingCapacity* serving) {
+                                   const Offer& offer, double years_since_start,
+                                   const ServingCapacity* serving) {
   const std::size_t nk = s.n_countries;
   const std::size_t no = s.n_options;
   AdoptionOutcome out;
@@ -1162,7 +1161,6 @@ AdoptionOutcome summarise_adoption(const AdoptionSetup& s, const AdoptionState& 
   out.subscription_revenue_usd_per_year.assign(s.n_labs, 0.0);
   out.open_spend_usd_per_year.assign(s.n_labs, 0.0);
   out.inference_h100e.assign(nk, 0.0);
-  out.inference_chip_usd_per_year.assign(nk, 0.0);
   // docs/model.md §"Adoption: feedback": tokens per unit of size on each option in each country,
   // from the option's capability and the price paid there.
   std::vector<double> factor(nk * no, 0.0);
@@ -1236,7 +1234,6 @@ AdoptionOutcome summarise_adoption(const AdoptionSetup& s, const AdoptionState& 
         const std::size_t where = served_in(k, opt);
         const double h100e = usage * offer.serving_h100e_seconds[opt] / kSecondsPerYear;
         out.inference_h100e[where] += h100e;
-        out.inference_chip_usd_per_year[where] += h100e * chip_usd_per_h100e_year[where];
       }
       adopted_usage += usage;
       if (open) open_usage += usage;

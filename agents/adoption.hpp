@@ -309,7 +309,6 @@ struct AdoptionOutcome {
   std::vector<double> subscription_revenue_usd_per_year;
   std::vector<double> open_spend_usd_per_year;      // [lab] spent self-hosting its open model
   std::vector<double> inference_h100e;              // [country] serving compute needed there
-  std::vector<double> inference_chip_usd_per_year;  // [country] chips for it, annualised
   // docs/model.md §"Adoption: serving capacity" (empty without a ServingCapacity)
   std::vector<double> serving_demand_h100e;  // [pool] serving compute the tokens wanted would need
   std::vector<double> served_fraction;       // [pool] share of those tokens served
@@ -326,9 +325,7 @@ struct ServingCapacity {
 };
 
 AdoptionOutcome summarise_adoption(const AdoptionSetup& setup, const AdoptionState& state,
-                                   const Offer& offer,
-                                   std::span<const double> chip_usd_per_h100e_year,
-                                   double years_since_start,
+                                   const Offer& offer, double years_since_start,
                                    const ServingCapacity* serving = nullptr);
 
 // The next tick's factor on a pool's cost of compute: raised while demand exceeds capacity (by

@@ -12,7 +12,6 @@ void AdoptionModule::start() {
   world_.adoption.api_revenue_usd_per_year.assign(a.n_labs, 0.0);
   world_.adoption.subscription_revenue_usd_per_year.assign(a.n_labs, 0.0);
   world_.adoption.open_spend_usd_per_year.assign(a.n_labs, 0.0);
-  world_.adoption.inference_chip_usd_per_year.assign(a.n_countries, 0.0);
   // docs/model.md §"Adoption: serving capacity": compute flows freely between countries outside
   // China's export tier; China's tier serves from its own.
   serving_.pool.assign(a.n_countries, 0);
@@ -30,7 +29,6 @@ void AdoptionModule::serving_capacity() {
   const SupplyState& fleet = world_.supply;
   const std::size_t nc = s.n_chips;
   std::fill(serving_.capacity_h100e.begin(), serving_.capacity_h100e.end(), 0.0);
-  country_capacity_.assign(c_.setup->n_countries, 0.0);
   for (std::size_t b = s.n_labs; b < s.n_buyers; ++b) {
     // Chips the clouds hold (bought or smuggled); rented capacity abroad is another cloud's.
     double h100e = 0.0;
@@ -38,21 +36,10 @@ void AdoptionModule::serving_capacity() {
       h100e += (fleet.installed[b * nc + c] + fleet.smuggled[b * nc + c]) *
                s.chip_inference_h100e[c];
     serving_.capacity_h100e[serving_.pool[s.buyer_country[b]]] += h100e;
-    country_capacity_[s.buyer_country[b]] += h100e;
   }
   for (double& x : serving_.capacity_h100e) x *= c_.setup->params.serving_capacity_share;
 }
 
-void AdoptionModule::pay_serving_clouds() {
-  std::vector<double>& usd = world_.adoption.inference_chip_usd_per_year;
-  std::vector<double> pool_usd(serving_.capacity_h100e.size(), 0.0), pool_fleet(pool_usd.size(), 0.0);
-  for (std::size_t k = 0; k < usd.size(); ++k) {
-    pool_usd[serving_.pool[k]] += usd[k];
-    pool_fleet[serving_.pool[k]] += country_capacity_[k];
-  }
-  for (std::size_t k = 0; k < usd.size(); ++k)
-    if (pool_fleet[serving_.pool[k]] > 0.0)
-      usd[k] = pool_usd[serving_.pool[k]] * country_capacity_[k] / pool_fleet[serving_.pool[k]];
 }
 
 void AdoptionModule::declare_axes(Declarations& d) {
@@ -196,9 +183,9 @@ void AdoptionModule::declare(Declarations& d) {
           "share of the tokens wanted that the country's pool's serving capacity served",
           {countries}},
          pool_served_);
-  series({"adoption", "serving_capacity_h100e", "H100e",
-          "inference compute of the clouds of the country's pool that can serve tokens "
-          "(NaN: no limit, adoption_model.serving_capacity_share = 0)",
+  series({"adoption", "serving_limit_h100e", "H100e",
+          "most inference compute the clouds of the country's pool can give to serving tokens: "
+          "serving_capacity_share x their fleets (NaN: no limit, serving_capacity_share = 0)",
           {countries}},
          pool_capacity_);
 
@@ -314,13 +301,11 @@ void AdoptionModule::step(const Tick& t) {
   family_derivatives_ = state_.ecosystems.family_derivatives(a.n_labs);
   world_.offer = build_offer(a, models, cost, state_.open_usage_share, family_derivatives_);
   step_adoption(a, population_, world_.offer, state_, t, run_.key(kAdoptionChoiceStream), work_);
-  // The clouds spend what serving earns them on chips, scarcity rent included.
-  world_.adoption = summarise_adoption(a, state_, world_.offer, cost,
+  world_.adoption = summarise_adoption(a, state_, world_.offer,
                                        years_between(run_.start, t.date),
                                        limited ? &serving_ : nullptr);
   grow_ecosystems(a, world_.adoption, t.dt_years, state_.ecosystems);
   if (limited) {
-    pay_serving_clouds();
     const AdoptionOutcome& o = world_.adoption;
     for (std::size_t k = 0; k < a.n_countries; ++k) {
       const std::size_t q = serving_.pool[k];

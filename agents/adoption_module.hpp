@@ -35,8 +35,6 @@ class AdoptionModule : public Module {
   void step(const Tick& t);
   void summarise();  // the shares by country, sector and provider, for the series
   void serving_capacity();  // the pools' capacity from the clouds' fleets, into serving_
-  // Each pool's spending on serving goes to the clouds of its countries by their fleets' share.
-  void pay_serving_clouds();
   Config c_;
   World& world_;
   const RunContext& run_;
@@ -47,7 +45,6 @@ class AdoptionModule : public Module {
   // docs/model.md §"Adoption: serving capacity" (with adoption_model.serving_capacity_share > 0)
   ServingCapacity serving_;                 // pools: 0 the countries outside China's tier, 1 it
   std::vector<double> serving_cost_;        // [country] chip_cost_ × its pool's scarcity
-  std::vector<double> country_capacity_;    // [country] inference H100e its clouds hold
   std::vector<double> pool_scarcity_, pool_served_, pool_capacity_;  // [country] its pool's
   // [lab] capability of the best closed and open model once the lab launched, NaN before
   std::vector<double> closed_on_offer_, open_on_offer_;

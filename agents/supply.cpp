@@ -739,8 +739,14 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
   for (std::size_t b = 0; b < s.n_buyers; ++b) {
     double budget = 0.0;
     const double sigma = m.demand_noise_sigma * std::sqrt(dt);
+    // docs/model.md §"Clouds' investment": a cloud's plans stop where the demand-driven rule
+    // takes over.
+    const Date plans_to = policy.plans_until.empty() || tick.date < policy.plans_until[b]
+                              ? tick.date
+                              : policy.plans_until[b];
     for (const SupplySetup::Plan& plan : s.plans[b]) {
-      const double planned = planned_spending(plan, tick.previous, tick.date);
+      const double planned =
+          tick.previous < plans_to ? planned_spending(plan, tick.previous, plans_to) : 0.0;
       if (planned == 0.0) continue;
       // Mean-preserving lognormal, one stream per plan.
       const double z = sigma > 0.0 ? RandomStream(key, tick.index, plan.id).normal() : 0.0;

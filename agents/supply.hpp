@@ -312,8 +312,10 @@ struct SupplyPolicy {
   std::vector<double> capex_multiplier;      // [producer]
   std::vector<double> node_floor_nm;         // [producer]
   std::vector<double> budget_cap_usd;        // [buyer] most it may spend this tick; empty: none
-  std::vector<double> added_usd_per_year;    // [buyer] spending beyond its plans (adoption's
-                                             // inference demand); empty: none
+  std::vector<double> added_usd_per_year;    // [buyer] spending beyond its plans (the clouds'
+                                             // demand-driven spending); empty: none
+  std::vector<Date> plans_until;             // [buyer] its plans spend nothing from this date
+                                             // on; empty: plans to their end
 };
 
 // Scratch arrays of one supply step, kept between steps so that a step allocates nothing.

@@ -26,11 +26,11 @@ void TradeModule::declare_axes(Declarations& d) {
 }
 
 void TradeModule::declare(Declarations& d) {
-  std::vector<std::string> previous = {part::supply, part::labs};
-  if (c_.adoption) previous.push_back(part::adoption);
+  std::vector<std::string> same_day = {part::governments};
+  if (c_.clouds) same_day.push_back(part::clouds);
   const Cadence cadence = c_.cadence;
   const std::size_t policy =
-      d.step({"trade.policy", cadence, {part::governments}, previous, {part::trade},
+      d.step({"trade.policy", cadence, same_day, {part::supply, part::labs}, {part::trade},
               [this](const Tick& t) { set_policy(t.date); }});
   d.step({"trade.caps", cadence, {part::supply}, {}, {}, [this](const Tick& t) {
             count_against_caps(*c_.rules, world_.governments.rule_times, t.date,
@@ -72,16 +72,18 @@ void TradeModule::set_policy(Date d) {
   p.budget_cap_usd.assign(s.n_buyers, std::numeric_limits<double>::infinity());
   for (std::size_t i = 0; i < s.n_labs; ++i)
     p.budget_cap_usd[i] = std::max(0.0, world_.labs.capital_usd[i]);
-  // docs/model.md §"Adoption: feedback": the chips that serve adoption are bought by the clouds
-  // of the country where it is served, in equal parts.
+  // docs/model.md §"Clouds' investment": after the historical period the clouds spend what the
+  // demand they expect asks for, and their plans stop there (unless they go on beside it).
   p.added_usd_per_year.clear();
-  const std::vector<double>& inference = world_.adoption.inference_chip_usd_per_year;
-  if (!inference.empty()) {
+  p.plans_until.clear();
+  const CloudSpending& clouds = world_.clouds;
+  if (c_.clouds && clouds.usd_per_year.size() == s.n_buyers - s.n_labs) {
     p.added_usd_per_year.assign(s.n_buyers, 0.0);
-    std::vector<double> clouds(s.n_countries, 0.0);
-    for (std::size_t b = s.n_labs; b < s.n_buyers; ++b) clouds[s.buyer_country[b]] += 1.0;
-    for (std::size_t b = s.n_labs; b < s.n_buyers; ++b)
-      p.added_usd_per_year[b] = inference[s.buyer_country[b]] / clouds[s.buyer_country[b]];
+    p.plans_until.assign(s.n_buyers, Date::from_ymd(9999, 12, 31));
+    for (std::size_t b = s.n_labs; b < s.n_buyers; ++b) {
+      p.added_usd_per_year[b] = clouds.usd_per_year[b - s.n_labs];
+      p.plans_until[b] = clouds.plans_until;
+    }
   }
 }
 

@@ -2,7 +2,7 @@
 // Trade policy as a module (sim/core/module.hpp): what the export rules allow on the day's
 // deliveries, the governments' levers turned into the supply model's policy (enforcement,
 // China's procurement preference and chip subsidies, equipment controls as far as allies align),
-// what labs can pay for, and the chips that serve adoption. Deliveries count against the rules'
+// what labs can pay for, and the clouds' demand-driven spending after the historical period. Deliveries count against the rules'
 // caps after each supply step. docs/model.md §"Export controls" and §"Governments".
 
 #include "agents/world.hpp"
@@ -18,7 +18,7 @@ class TradeModule : public Module {
     const SupplySetup* supply = nullptr;
     const std::vector<CountrySpec>* countries = nullptr;
     Cadence cadence = Cadence::weekly;  // the supply model's
-    bool adoption = false;  // adoption's inference spending adds to the clouds' purchases
+    bool clouds = false;  // the clouds' investment module runs (part::clouds)
   };
   TradeModule(Config c, World& world, const RunContext&) : c_(c), world_(world) {}
   std::string_view name() const override { return "trade"; }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "agents/adoption.hpp"
+#include "agents/clouds.hpp"
 #include "agents/export_rules.hpp"
 #include "agents/governments.hpp"
 #include "agents/labs.hpp"
@@ -26,6 +27,7 @@ inline constexpr const char* labs = "labs";                // labs' money, resea
 inline constexpr const char* talent = "talent";            // research staff per lab, moves
 inline constexpr const char* releases = "releases";        // every release so far
 inline constexpr const char* adoption = "adoption";        // the offer and who uses what
+inline constexpr const char* clouds = "clouds";            // clouds' demand-driven spending
 }  // namespace part
 
 struct World {
@@ -47,6 +49,8 @@ struct World {
   // adoption
   Offer offer;
   AdoptionOutcome adoption;
+  // clouds (after the historical period)
+  CloudSpending clouds;
 };
 
 // What every module knows of the run it belongs to.

@@ -3,6 +3,7 @@
 // declared reads and writes leave it open.
 
 #include "agents/adoption_module.hpp"
+#include "agents/clouds_module.hpp"
 #include "agents/governments_module.hpp"
 #include "agents/indicators_module.hpp"
 #include "agents/labs_module.hpp"
@@ -36,6 +37,10 @@ const std::vector<MechanismSection>& mechanism_sections() {
   static const std::vector<MechanismSection> all = {
       section("indicators", "headline indicator settings", indicator_schema()),
       section("talent", "research staff moving between labs and countries", talent_schema()),
+      section("cloud_investment",
+              "clouds' chip spending after the historical period: expected inference demand, "
+              "utilisation, financing",
+              cloud_investment_schema()),
   };
   return all;
 }
@@ -81,6 +86,12 @@ ModuleSet::ModuleSet(const Scenario& s, World& world, const RunContext& run)
     return GovernmentsModule::Config{&x.governments_setup, &x.rule_book, &x.export_rules,
                                      every.governments, every.indicators};
   });
+  // Clouds buy for the demand adoption serves; without adopters their plans stand throughout.
+  if (s.adoption_setup.enabled())
+    add<CloudsModule>([every](const Scenario& x) {
+      return CloudsModule::Config{x.section<CloudInvestmentParams>("cloud_investment"),
+                                  &x.supply_setup, every.supply};
+    });
   add<TradeModule>([every](const Scenario& x) {
     return TradeModule::Config{&x.rule_book, &x.governments_setup, &x.supply_setup, &x.countries,
                                every.supply, x.adoption_setup.enabled()};

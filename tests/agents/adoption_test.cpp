@@ -104,7 +104,7 @@ struct World {
                     ? build_offer(r.setup, models, chip_usd, r.state.open_usage_share, family)
                     : build_offer(r.setup, models, chip_usd, r.state.open_usage_share);
       step_adoption(r.setup, r.population, r.offer, r.state, tick, {seed, 0, Stream::test}, work);
-      r.outcome = summarise_adoption(r.setup, r.state, r.offer, chip_usd, (m + 1) / 12.0);
+      r.outcome = summarise_adoption(r.setup, r.state, r.offer, (m + 1) / 12.0);
       grow_ecosystems(r.setup, r.outcome, tick.dt_years, r.state.ecosystems);
       r.state.open_usage_share = r.outcome.open_usage_share;
       std::vector<double> dl(r.setup.n_labs, 0.0);
@@ -324,8 +324,6 @@ TEST_CASE("inference demand is served where the model runs") {
   CHECK(r.outcome.inference_h100e[kIn] ==
         doctest::Approx(r.outcome.usage_mtokens_per_year[kIn * no + kCnOpen] *
                         r.offer.serving_h100e_seconds[kCnOpen] / seconds));
-  CHECK(r.outcome.inference_chip_usd_per_year[kIn] ==
-        doctest::Approx(r.outcome.inference_h100e[kIn] * 5000.0));
 }
 
 TEST_CASE("serving cost follows the model's size and its maker's algorithms") {
@@ -371,7 +369,7 @@ TEST_CASE("doubling every price lowers tokens per adopter by two to the minus el
     if (std::isfinite(r.offer.price_usd_per_mtoken[i]))
       CHECK(offer.price_usd_per_mtoken[i] == doctest::Approx(2.0 * r.offer.price_usd_per_mtoken[i]));
   // The same choices at twice the prices: every option's tokens × 2^-0.8.
-  const AdoptionOutcome o = summarise_adoption(s, r.state, offer, w.chip_usd, 1.0);
+  const AdoptionOutcome o = summarise_adoption(s, r.state, offer, 1.0);
   double before = 0.0, after = 0.0;
   for (std::size_t i = 0; i < s.n_countries * no; ++i) {
     if (r.outcome.usage_mtokens_per_year[i] == 0.0) continue;
@@ -424,7 +422,7 @@ TEST_CASE("tokens beyond the serving capacity are not served") {
   const World::Result r = w.run(6);
   const AdoptionSetup& s = r.setup;
   const std::size_t no = s.n_options;
-  const AdoptionOutcome all = summarise_adoption(s, r.state, r.offer, w.chip_usd, 0.5);
+  const AdoptionOutcome all = summarise_adoption(s, r.state, r.offer, 0.5);
   // Pools: the US and India (0), China (1). China's open model is served in China for Chinese
   // adopters and where it is used elsewhere; the US lab's closed model in the US.
   ServingCapacity serving{{0, 1, 0}, {0.0, 0.0}};
@@ -433,7 +431,7 @@ TEST_CASE("tokens beyond the serving capacity are not served") {
   REQUIRE(pool0 > 0.0);
   REQUIRE(pool1 > 0.0);
   serving.capacity_h100e = {0.5 * pool0, 10.0 * pool1};
-  const AdoptionOutcome o = summarise_adoption(s, r.state, r.offer, w.chip_usd, 0.5, &serving);
+  const AdoptionOutcome o = summarise_adoption(s, r.state, r.offer, 0.5, &serving);
   CHECK(o.serving_demand_h100e[0] == doctest::Approx(pool0));
   CHECK(o.serving_demand_h100e[1] == doctest::Approx(pool1));
   CHECK(o.served_fraction[0] == doctest::Approx(0.5));
@@ -444,10 +442,6 @@ TEST_CASE("tokens beyond the serving capacity are not served") {
   CHECK(o.inference_h100e[kCn] == all.inference_h100e[kCn]);
   CHECK(o.api_revenue_usd_per_year[0] == doctest::Approx(0.5 * all.api_revenue_usd_per_year[0]));
   CHECK(o.units == all.units);
-  // The clouds buy chips for the serving done.
-  CHECK(o.inference_chip_usd_per_year[kUs] + o.inference_chip_usd_per_year[kIn] ==
-        doctest::Approx(0.5 * (all.inference_chip_usd_per_year[kUs] +
-                               all.inference_chip_usd_per_year[kIn])));
   for (std::size_t k : {kUs, kCn, kIn})
     for (std::size_t opt = 1; opt < no; ++opt) {
       const std::size_t lab = (opt - 1) / 2;
@@ -457,7 +451,7 @@ TEST_CASE("tokens beyond the serving capacity are not served") {
     }
   // Capacity to spare everywhere: nothing changes, to the bit.
   serving.capacity_h100e = {2.0 * pool0, 2.0 * pool1};
-  const AdoptionOutcome ample = summarise_adoption(s, r.state, r.offer, w.chip_usd, 0.5, &serving);
+  const AdoptionOutcome ample = summarise_adoption(s, r.state, r.offer, 0.5, &serving);
   CHECK(ample.usage_mtokens_per_year == all.usage_mtokens_per_year);
   CHECK(ample.api_revenue_usd_per_year == all.api_revenue_usd_per_year);
   CHECK(ample.inference_h100e == all.inference_h100e);
@@ -497,7 +491,7 @@ TEST_CASE("tokens per adopter grow with the capability of the model used") {
                                    better.efficiency, better.open_capability, better.open_flop,
                                    better.efficiency},
                                   better.chip_usd, a.state.open_usage_share);
-  const AdoptionOutcome o = summarise_adoption(s, a.state, offer, w.chip_usd, 1.0);
+  const AdoptionOutcome o = summarise_adoption(s, a.state, offer, 1.0);
   const std::size_t i = kUs * s.n_options + kUsClosed;
   REQUIRE(a.outcome.usage_mtokens_per_year[i] > 0.0);
   CHECK(o.usage_mtokens_per_year[i] ==

@@ -614,3 +614,46 @@ TEST_CASE("a later chip that earns less per slot or may be sold in fewer places 
 }
 
 }  // namespace supply_test
+
+namespace supply_test {
+
+TEST_CASE("a buyer's plans stand exactly before plans_until and spend nothing from it on") {
+  const Supply sc = quiet_small({"producers.nvidia.capacity_chips_per_year=1e9"});
+  const SupplySetup& s = sc.supply_setup;
+  OpenPolicy open(s);
+  const SupplyState start = initial_supply_state(s);
+  const Date from = Date::from_ymd(2022, 1, 3);
+  const Tick week = tick_between(from, from.plus_days(7));
+  auto step = [&](const SupplyPolicy& p) {
+    SupplyState next;
+    step_supply(s, start, next, p, week, kKey);
+    return next;
+  };
+  auto spending = [&](const SupplyState& st, std::size_t b) {
+    return st.spent_usd[b] + st.blocked_usd[b] + st.unmet_usd[b];
+  };
+  const SupplyState plain = step(open.policy);
+  REQUIRE(spending(plain, kCnCloud) > 0.0);
+  // Plans stopping after the tick: bit for bit what no stop gives.
+  SupplyPolicy later = open.policy;
+  later.plans_until.assign(s.n_buyers, Date::from_ymd(2026, 1, 1));
+  const SupplyState same = step(later);
+  CHECK(same.installed == plain.installed);
+  CHECK(same.spent_usd == plain.spent_usd);
+  // Plans stopping within the tick: the cloud's flat $300M/year for 3 of its 7 days.
+  SupplyPolicy within = open.policy;
+  within.plans_until.assign(s.n_buyers, Date::from_ymd(9999, 12, 31));
+  within.plans_until[kCnCloud] = from.plus_days(3);
+  const SupplyState cut = step(within);
+  CHECK(spending(cut, kCnCloud) == doctest::Approx(3e8 * years_between(from, from.plus_days(3))));
+  CHECK(spending(cut, kUsLab) == doctest::Approx(spending(plain, kUsLab)));
+  // Plans stopped before the tick: only what is added (the clouds' demand-driven spending).
+  SupplyPolicy after = open.policy;
+  after.plans_until.assign(s.n_buyers, from);
+  after.added_usd_per_year.assign(s.n_buyers, 0.0);
+  CHECK(spending(step(after), kCnCloud) == 0.0);
+  after.added_usd_per_year[kCnCloud] = 5.2e8;
+  CHECK(spending(step(after), kCnCloud) == doctest::Approx(5.2e8 * week.dt_years));
+}
+
+}  // namespace supply_test

@@ -183,7 +183,7 @@ def main():
     with h5py.File(tight) as f:
         countries = names(f, "indicators/country")
         served = f["indicators/inference_demand_h100e"][:]   # [replicate, time, country]
-        capacity = f["adoption/serving_capacity_h100e"][:]
+        capacity = f["adoption/serving_limit_h100e"][:]
         scarcity = f["adoption/serving_scarcity"][:]
         fraction = f["adoption/served_fraction"][:]
     china = [countries.index("CN")]

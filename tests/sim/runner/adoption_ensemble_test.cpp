@@ -64,15 +64,30 @@ TEST_CASE("labs are paid what adopters spend on their models") {
   CHECK(checked > 0.0);
 }
 
-TEST_CASE("adoption's inference demand buys chips for the clouds where it is served") {
-  // The Chinese cloud buys inference chips for adopters of models served in China.
-  const Scenario with = load_scenario(kSmall, {"run.replicates=2"});
-  const Scenario without = load_scenario(kSmall, {"run.replicates=2", "adoption_model.adopters=0"});
+TEST_CASE("from the switch date adoption's inference demand buys chips for the clouds where it is served") {
+  // The Chinese cloud buys inference chips for adopters of models served in China once the
+  // clouds' rule is on (docs/model.md §3.3.1a), beside its plans; before it, its plans alone.
+  const std::vector<std::string> rule = {"run.replicates=2",
+                                         "cloud_investment.demand_driven_from=2023-01-01",
+                                         "cloud_investment.plans_continue=true"};
+  std::vector<std::string> no_adopters = rule;
+  no_adopters.push_back("adoption_model.adopters=0");
+  const Scenario with = load_scenario(kSmall, rule);
+  const Scenario off = load_scenario(kSmall, {"run.replicates=2"});
+  const Scenario without = load_scenario(kSmall, no_adopters);
   const RunResult a = run_ensemble(with, {}, {});
+  const RunResult o = run_ensemble(off, {}, {});
   const RunResult b = run_ensemble(without, {}, {});
-  const SeriesId cloud = a.catalog.find("clouds", "compute_h100e");
-  const std::size_t last = a.catalog.time_axis(with.schedule.supply).dates.size() - 1;
-  CHECK(a.replicates[0].get(cloud, last, 0) > b.replicates[0].get(cloud, last, 0));
+  auto last_compute = [](const RunResult& r, const Scenario& s) {
+    const SeriesId cloud = r.catalog.find("clouds", "compute_h100e");
+    REQUIRE(cloud != kNoSeries);
+    return r.replicates[0].get(cloud, r.catalog.time_axis(s.schedule.supply).dates.size() - 1, 0);
+  };
+  CHECK(last_compute(a, with) > last_compute(o, off));
+  CHECK(last_compute(a, with) > last_compute(b, without));
+  // Without adopters there is no rule: the plans alone, as with the rule off (up to the labs'
+  // different revenue, which moves prices a little).
+  CHECK(last_compute(b, without) == doctest::Approx(last_compute(o, off)).epsilon(0.01));
   CHECK(a.catalog.find("adoption", "share") != kNoSeries);
   CHECK(b.catalog.find("adoption", "share") == kNoSeries);
 }
