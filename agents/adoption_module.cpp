@@ -40,8 +40,6 @@ void AdoptionModule::serving_capacity() {
   for (double& x : serving_.capacity_h100e) x *= c_.setup->params.serving_capacity_share;
 }
 
-}
-
 void AdoptionModule::declare_axes(Declarations& d) {
   std::vector<std::string> options{"none"}, lab{""}, openness{""}, origin{""};
   for (const LabConfig& l : *c_.labs)
