@@ -68,7 +68,7 @@ with warnings.catch_warnings(record=True):
 assert sw.kind == "sweep" and "metrics" in sw and "runs" in sw, list(sw)
 assert sw["metrics"]["gap_end"].dims == ("point", "replicate")
 indices = airace.analyse(sw, resamples=20)
-assert set(indices.metric) == {"gap_end", "cn_compute_mean"}, indices
+assert set(indices.metric) == {"gap_end", "cn_capability_mean"}, indices
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     reopened = airace.open(sys.argv[2])
