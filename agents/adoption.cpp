@@ -1248,6 +1248,13 @@ AdoptionOutcome summarise_adoption(const AdoptionSetup& s, const AdoptionState& 
   return out;
 }
 
+std::vector<std::size_t> serving_pools(const std::vector<CountrySpec>& countries) {
+  std::vector<std::size_t> pool(countries.size(), 0);
+  for (std::size_t k = 0; k < countries.size(); ++k)
+    pool[k] = countries[k].tier == ExportTier::china ? 1 : 0;
+  return pool;
+}
+
 double next_serving_scarcity(const AdoptionModelParams& p, double scarcity, double demand_h100e,
                              double capacity_h100e) {
   const double most = std::max(1.0, p.max_serving_scarcity);

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/export_rules.hpp"
 #include "sim/core/params.hpp"
 #include "sim/core/random.hpp"
 #include "sim/core/schedule.hpp"
@@ -319,6 +320,10 @@ struct AdoptionOutcome {
 
 // docs/model.md §"Adoption: serving capacity": the compute that can serve tokens. Countries
 // share a pool when compute flows freely between them (the baseline: China's tier, the rest).
+// [country] its pool: 1 for the countries of China's export tier, 0 for the others.
+std::vector<std::size_t> serving_pools(const std::vector<CountrySpec>& countries);
+constexpr std::size_t kServingPools = 2;
+
 struct ServingCapacity {
   std::vector<std::size_t> pool;       // [country] pool whose compute serves tokens there
   std::vector<double> capacity_h100e;  // [pool] H100e that can serve tokens

@@ -14,11 +14,10 @@ void AdoptionModule::start() {
   world_.adoption.open_spend_usd_per_year.assign(a.n_labs, 0.0);
   // docs/model.md §"Adoption: serving capacity": compute flows freely between countries outside
   // China's export tier; China's tier serves from its own.
-  serving_.pool.assign(a.n_countries, 0);
-  for (std::size_t k = 0; k < a.n_countries && k < c_.countries->size(); ++k)
-    serving_.pool[k] = (*c_.countries)[k].tier == ExportTier::china ? 1 : 0;
-  serving_.capacity_h100e.assign(2, 0.0);
-  state_.serving_scarcity.assign(2, 1.0);
+  serving_.pool = serving_pools(*c_.countries);
+  serving_.pool.resize(a.n_countries, 0);
+  serving_.capacity_h100e.assign(kServingPools, 0.0);
+  state_.serving_scarcity.assign(kServingPools, 1.0);
   pool_scarcity_.assign(a.n_countries, 1.0);
   pool_served_.assign(a.n_countries, 1.0);
   pool_capacity_.assign(a.n_countries, std::nan(""));
