@@ -198,6 +198,18 @@ const Schema<AdoptionModelParams>& adoption_model_schema() {
                  "USD/person/year", above(0),
                  {"income per capita at which sectors[] use their usage_mtokens_per_year",
                   "world GDP per capita 2023, World Bank NY.GDP.PCAP.CD: USD 13,138"}),
+          number("serving_capacity_share", &M::serving_capacity_share, "fraction", between(0, 1),
+                 {"share of the clouds' installed inference compute (H100e) that can serve the "
+                  "adopters' tokens; tokens beyond it are not served and the cost of compute "
+                  "rises until demand fits (0: no limit)",
+                  "Nvidia FY2024 10-K: ~40% of data-centre revenue for inference; the rest of "
+                  "the clouds' AI fleets trains and fine-tunes for customers (docs/model.md)"}),
+          number("max_serving_scarcity", &M::max_serving_scarcity, "x", at_least(1),
+                 {"highest factor on the cost of compute while serving capacity is short; "
+                  "beyond it providers ration (rate limits, waiting lists) instead of raising "
+                  "prices",
+                  "H100 rental ~$8/hour at the 2023 shortage's peak against ~$2 in 2025 (4x); "
+                  "OpenAI's rate limits and waiting lists in 2023 and 2025 (docs/model.md)"}),
           number("self_hosted_trust_share", &M::self_hosted_trust_share, "fraction", between(0, 1),
                  {"share of trust in a model's maker that still counts when the adopter runs the "
                   "weights itself (no data leaves it)"}),
@@ -1136,7 +1148,8 @@ void step_adoption(const AdoptionSetup& s, const Population& pop, const Offer& o
     }
 }
 AdoptionOutcome summarise_adoption(const AdoptionSetup& s, const AdoptionState& state,
-                                   const Offer& offer, double years_since_start) {
+                                   const Offer& offer, double years_since_start,
+                                   const ServingCapacity* serving) {
   const std::size_t nk = s.n_countries;
   const std::size_t no = s.n_options;
   AdoptionOutcome out;
@@ -1186,6 +1199,29 @@ AdoptionOutcome summarise_adoption(const AdoptionSetup& s, const AdoptionState& 
   }
   for (std::size_t k = 0; k < nk; ++k)
     if (all_units[k] > 0.0) out.ceiling[k] = can_adopt[k] / all_units[k];
+  // docs/model.md §"Adoption: serving capacity": tokens a pool's compute cannot serve are not
+  // served; each option's tokens served there fall in proportion.
+  auto served_in = [&s](std::size_t k, std::size_t opt) {
+    const std::size_t lab = (opt - 1) / 2;
+    return opt == open_option(lab) ? k : s.lab_country[lab];
+  };
+  if (serving) {
+    const std::size_t np = serving->capacity_h100e.size();
+    out.serving_demand_h100e.assign(np, 0.0);
+    out.served_fraction.assign(np, 1.0);
+    for (std::size_t k = 0; k < nk; ++k)
+      for (std::size_t opt = 1; opt < no; ++opt)
+        out.serving_demand_h100e[serving->pool[served_in(k, opt)]] +=
+            out.usage_mtokens_per_year[k * no + opt] * offer.serving_h100e_seconds[opt] /
+            kSecondsPerYear;
+    for (std::size_t q = 0; q < np; ++q)
+      if (out.serving_demand_h100e[q] > serving->capacity_h100e[q])
+        out.served_fraction[q] = serving->capacity_h100e[q] / out.serving_demand_h100e[q];
+    for (std::size_t k = 0; k < nk; ++k)
+      for (std::size_t opt = 1; opt < no; ++opt)
+        out.usage_mtokens_per_year[k * no + opt] *=
+            out.served_fraction[serving->pool[served_in(k, opt)]];
+  }
   double open_usage = 0.0, adopted_usage = 0.0, abroad_cn_open = 0.0, abroad_adopting = 0.0;
   for (std::size_t k = 0; k < nk; ++k)
     for (std::size_t opt = 1; opt < no; ++opt) {
@@ -1195,9 +1231,9 @@ AdoptionOutcome summarise_adoption(const AdoptionSetup& s, const AdoptionState& 
       const double price = offer.price_usd_per_mtoken[k * no + opt];
       if (usage > 0.0) {
         (open ? out.open_spend_usd_per_year : out.api_revenue_usd_per_year)[lab] += usage * price;
-        const std::size_t served_in = open ? k : s.lab_country[lab];
+        const std::size_t where = served_in(k, opt);
         const double h100e = usage * offer.serving_h100e_seconds[opt] / kSecondsPerYear;
-        out.inference_h100e[served_in] += h100e;
+        out.inference_h100e[where] += h100e;
       }
       adopted_usage += usage;
       if (open) open_usage += usage;
@@ -1210,6 +1246,24 @@ AdoptionOutcome summarise_adoption(const AdoptionSetup& s, const AdoptionState& 
   out.cn_open_share_abroad =
       abroad_adopting > 0.0 ? abroad_cn_open / abroad_adopting : std::nan("");
   return out;
+}
+
+std::vector<std::size_t> serving_pools(const std::vector<CountrySpec>& countries) {
+  std::vector<std::size_t> pool(countries.size(), 0);
+  for (std::size_t k = 0; k < countries.size(); ++k)
+    pool[k] = countries[k].tier == ExportTier::china ? 1 : 0;
+  return pool;
+}
+
+double next_serving_scarcity(const AdoptionModelParams& p, double scarcity, double demand_h100e,
+                             double capacity_h100e) {
+  const double most = std::max(1.0, p.max_serving_scarcity);
+  if (!(demand_h100e > 0.0)) return 1.0;
+  if (!(capacity_h100e > 0.0)) return most;
+  // An elasticity near 0 would need an unbounded rise; the cap and rationing hold meanwhile.
+  const double exponent = 1.0 / std::max(p.usage_price_elasticity, 0.1);
+  const double next = scarcity * std::pow(demand_h100e / capacity_h100e, exponent);
+  return std::clamp(next, 1.0, most);
 }
 
 }  // namespace airace

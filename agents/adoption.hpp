@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/export_rules.hpp"
 #include "sim/core/params.hpp"
 #include "sim/core/random.hpp"
 #include "sim/core/schedule.hpp"
@@ -89,6 +90,9 @@ struct AdoptionModelParams {
   double usage_reference_capability = 24.1;     // log10 FLOP (effective), C_ref
   double usage_income_elasticity = 0.0;         // -, tokens per adopting unit ∝ income^elasticity
   double usage_reference_income_usd = 13138;    // USD/person/year at which that factor is 1
+  double serving_capacity_share = 0.0;  // fraction of clouds' inference H100e that serves tokens
+                                        // (0: no limit from capacity)
+  double max_serving_scarcity = 4.0;    // x, most that scarcity raises the cost of compute
   double self_hosted_trust_share = 0.3;       // fraction of provider trust that counts self-hosted
   std::vector<KeyedNumber> content_controls;  // provider country -> fraction
   std::vector<KeyedNumber> reach_abroad_multiplier;  // provider country -> x reach abroad
@@ -258,6 +262,9 @@ struct AdoptionState {
   std::vector<float> revision_due;  // [adopter] expected revisions
   double revision_hazard = 0.0;     // expected revisions per adopter since the start
   double open_usage_share = 0.0;  // world usage share of open models, last tick (NaN: no use)
+  // docs/model.md §"Adoption: serving capacity": [pool] x on the cost of compute while the
+  // pool's serving capacity is short (1: not short)
+  std::vector<double> serving_scarcity;
   OpenEcosystems ecosystems;      // cumulative to the last tick
   // tallies of the last tick: [segment * n_options + option]
   std::vector<double> adopters;  // agents
@@ -303,13 +310,35 @@ struct AdoptionOutcome {
   std::vector<double> subscription_revenue_usd_per_year;
   std::vector<double> open_spend_usd_per_year;      // [lab] spent self-hosting its open model
   std::vector<double> inference_h100e;              // [country] serving compute needed there
+  // docs/model.md §"Adoption: serving capacity" (empty without a ServingCapacity)
+  std::vector<double> serving_demand_h100e;  // [pool] serving compute the tokens wanted would need
+  std::vector<double> served_fraction;       // [pool] share of those tokens served
   // Both NaN while nobody uses a model (there).
   double open_usage_share = 0.0;      // world usage share of open models among adopters
   double cn_open_share_abroad = 0.0;  // units outside US and CN on Chinese open models / adopting
 };
 
+// docs/model.md §"Adoption: serving capacity": the compute that can serve tokens. Countries
+// share a pool when compute flows freely between them (the baseline: China's tier, the rest).
+// [country] its pool: 1 for the countries of China's export tier, 0 for the others.
+std::vector<std::size_t> serving_pools(const std::vector<CountrySpec>& countries);
+constexpr std::size_t kServingPools = 2;
+
+struct ServingCapacity {
+  std::vector<std::size_t> pool;       // [country] pool whose compute serves tokens there
+  std::vector<double> capacity_h100e;  // [pool] H100e that can serve tokens
+};
+
 AdoptionOutcome summarise_adoption(const AdoptionSetup& setup, const AdoptionState& state,
-                                   const Offer& offer, double years_since_start);
+                                   const Offer& offer, double years_since_start,
+                                   const ServingCapacity* serving = nullptr);
+
+// The next tick's factor on a pool's cost of compute: raised while demand exceeds capacity (by
+// (demand / capacity)^(1 / usage_price_elasticity), the rise that would make demand fit if the
+// whole price were compute), lowered as far as 1 when it falls short; never above
+// max_serving_scarcity (beyond it providers ration).
+double next_serving_scarcity(const AdoptionModelParams& p, double scarcity, double demand_h100e,
+                             double capacity_h100e);
 
 // docs/model.md §"Adoption: open-weight ecosystems": over a tick of `dt_years`, the adopting
 // units of country k on lab l's open model download it open_downloads_per_unit_year times a unit

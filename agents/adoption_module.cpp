@@ -12,6 +12,31 @@ void AdoptionModule::start() {
   world_.adoption.api_revenue_usd_per_year.assign(a.n_labs, 0.0);
   world_.adoption.subscription_revenue_usd_per_year.assign(a.n_labs, 0.0);
   world_.adoption.open_spend_usd_per_year.assign(a.n_labs, 0.0);
+  // docs/model.md §"Adoption: serving capacity": compute flows freely between countries outside
+  // China's export tier; China's tier serves from its own.
+  serving_.pool = serving_pools(*c_.countries);
+  serving_.pool.resize(a.n_countries, 0);
+  serving_.capacity_h100e.assign(kServingPools, 0.0);
+  state_.serving_scarcity.assign(kServingPools, 1.0);
+  pool_scarcity_.assign(a.n_countries, 1.0);
+  pool_served_.assign(a.n_countries, 1.0);
+  pool_capacity_.assign(a.n_countries, std::nan(""));
+}
+
+void AdoptionModule::serving_capacity() {
+  const SupplySetup& s = *c_.supply;
+  const SupplyState& fleet = world_.supply;
+  const std::size_t nc = s.n_chips;
+  std::fill(serving_.capacity_h100e.begin(), serving_.capacity_h100e.end(), 0.0);
+  for (std::size_t b = s.n_labs; b < s.n_buyers; ++b) {
+    // Chips the clouds hold (bought or smuggled); rented capacity abroad is another cloud's.
+    double h100e = 0.0;
+    for (std::size_t c = 0; c < nc; ++c)
+      h100e += (fleet.installed[b * nc + c] + fleet.smuggled[b * nc + c]) *
+               s.chip_inference_h100e[c];
+    serving_.capacity_h100e[serving_.pool[s.buyer_country[b]]] += h100e;
+  }
+  for (double& x : serving_.capacity_h100e) x *= c_.setup->params.serving_capacity_share;
 }
 
 void AdoptionModule::declare_axes(Declarations& d) {
@@ -146,6 +171,20 @@ void AdoptionModule::declare(Declarations& d) {
   series({"adoption", "chip_usd_per_h100e_year", "USD/H100e-year",
           "cost of inference chips in each country, written off over their life", {countries}},
          chip_cost_);
+  series({"adoption", "serving_scarcity", "x",
+          "factor on the cost of compute for serving in the country's pool (outside China's "
+          "tier, or China's tier) while its serving capacity is short; 1: not short",
+          {countries}},
+         pool_scarcity_);
+  series({"adoption", "served_fraction", "fraction",
+          "share of the tokens wanted that the country's pool's serving capacity served",
+          {countries}},
+         pool_served_);
+  series({"adoption", "serving_limit_h100e", "H100e",
+          "most inference compute the clouds of the country's pool can give to serving tokens: "
+          "serving_capacity_share x their fleets (NaN: no limit, serving_capacity_share = 0)",
+          {countries}},
+         pool_capacity_);
 
   // The headline indicators of adoption, on the indicators' dates.
   const std::size_t record = d.step({"adoption.indicators", c_.indicators, {part::adoption}, {},
@@ -244,15 +283,38 @@ void AdoptionModule::step(const Tick& t) {
   const ModelsOnOffer models{closed_on_offer_,        labs.closed_training_flop,
                              labs.closed_efficiency,  open_on_offer_,
                              labs.open_training_flop, labs.open_efficiency};
+  // docs/model.md §"Adoption: serving capacity": compute is dearer while a pool's capacity is
+  // short.
+  const bool limited = a.params.serving_capacity_share > 0.0;
+  if (limited) {
+    serving_capacity();
+    serving_cost_ = chip_cost_;
+    for (std::size_t k = 0; k < serving_cost_.size(); ++k)
+      serving_cost_[k] *= state_.serving_scarcity[serving_.pool[k]];
+  }
+  const std::vector<double>& cost = limited ? serving_cost_ : chip_cost_;
   // docs/model.md §"Adoption: open-weight ecosystems": the derivatives made up to the last tick
   // hold each family's users.
   family_derivatives_ = state_.ecosystems.family_derivatives(a.n_labs);
-  world_.offer =
-      build_offer(a, models, chip_cost_, state_.open_usage_share, family_derivatives_);
+  world_.offer = build_offer(a, models, cost, state_.open_usage_share, family_derivatives_);
   step_adoption(a, population_, world_.offer, state_, t, run_.key(kAdoptionChoiceStream), work_);
   world_.adoption = summarise_adoption(a, state_, world_.offer,
-                                       years_between(run_.start, t.date));
+                                       years_between(run_.start, t.date),
+                                       limited ? &serving_ : nullptr);
   grow_ecosystems(a, world_.adoption, t.dt_years, state_.ecosystems);
+  if (limited) {
+    const AdoptionOutcome& o = world_.adoption;
+    for (std::size_t k = 0; k < a.n_countries; ++k) {
+      const std::size_t q = serving_.pool[k];
+      pool_scarcity_[k] = state_.serving_scarcity[q];  // what this tick's prices carried
+      pool_served_[k] = o.served_fraction[q];
+      pool_capacity_[k] = serving_.capacity_h100e[q];
+    }
+    for (std::size_t q = 0; q < state_.serving_scarcity.size(); ++q)
+      state_.serving_scarcity[q] = next_serving_scarcity(
+          a.params, state_.serving_scarcity[q], o.serving_demand_h100e[q],
+          serving_.capacity_h100e[q]);
+  }
   // docs/model.md §"Adoption: feedback": a lab earns subscriptions once its app's paid tier is on
   // sale (labs[].subscription_launch).
   for (std::size_t l = 0; l < world_.adoption.subscription_revenue_usd_per_year.size(); ++l)

@@ -34,6 +34,7 @@ class AdoptionModule : public Module {
  private:
   void step(const Tick& t);
   void summarise();  // the shares by country, sector and provider, for the series
+  void serving_capacity();  // the pools' capacity from the clouds' fleets, into serving_
   Config c_;
   World& world_;
   const RunContext& run_;
@@ -41,6 +42,10 @@ class AdoptionModule : public Module {
   AdoptionState state_;
   AdoptionWorkspace work_;
   std::vector<double> chip_cost_;          // [country] USD per H100e-year of inference
+  // docs/model.md §"Adoption: serving capacity" (with adoption_model.serving_capacity_share > 0)
+  ServingCapacity serving_;                 // pools: 0 the countries outside China's tier, 1 it
+  std::vector<double> serving_cost_;        // [country] chip_cost_ × its pool's scarcity
+  std::vector<double> pool_scarcity_, pool_served_, pool_capacity_;  // [country] its pool's
   // [lab] capability of the best closed and open model once the lab launched, NaN before
   std::vector<double> closed_on_offer_, open_on_offer_;
   std::vector<std::size_t> providers_;     // countries whose labs make models, in country order

@@ -1,5 +1,7 @@
 #include "agents/clouds_module.hpp"
 
+#include "agents/adoption.hpp"
+
 #include <cmath>
 
 namespace airace {
@@ -7,7 +9,9 @@ namespace airace {
 void CloudsModule::start() {
   const SupplySetup& s = *c_.supply;
   const std::size_t n = s.n_buyers - s.n_labs;
-  record_.assign(s.n_countries, {});
+  record_.assign(kServingPools, {});
+  pool_ = c_.countries ? serving_pools(*c_.countries) : std::vector<std::size_t>{};
+  pool_.resize(s.n_countries, 0);
   for (auto* v : {&fleet_, &serving_, &price_, &served_, &expected_, &utilisation_, &wanted_,
                   &financing_})
     v->assign(n, 0.0);
@@ -31,8 +35,9 @@ void CloudsModule::declare(Declarations& d) {
     d.series(step, std::move(decl), [p = &values](SeriesRow& r) { r.set_all(*p); });
   };
   series({"", "served_inference_h100e", "H100e",
-          "the cloud's part of adoption's inference demand in its country (split by installed "
-          "inference capacity), as it stood at the tick"},
+          "the cloud's part of adoption's inference demand in its serving pool (China's export "
+          "tier, or the other countries; split by installed inference capacity), as it stood at "
+          "the tick"},
          served_);
   series({"", "expected_inference_h100e", "H100e",
           "inference demand the cloud expects one planning horizon ahead (served demand times "
@@ -68,15 +73,19 @@ void CloudsModule::invest(const Tick& t) {
   const std::size_t nc = s.n_chips;
   const std::size_t n = s.n_buyers - s.n_labs;
   const std::vector<double>& demand = world_.adoption.inference_h100e;
-  // The record of each country's served demand, trend_years long.
-  for (std::size_t k = 0; k < nk; ++k) {
-    std::deque<double>& r = record_[k];
-    r.push_back(demand.empty() ? 0.0 : demand[k]);
+  // docs/model.md §"Clouds' investment": compute flows freely within a serving pool (section
+  // 3.3.6, **Serving capacity**), so a pool's demand is served by its clouds wherever it arises.
+  std::vector<double> pool_demand(kServingPools, 0.0);
+  for (std::size_t k = 0; k < nk && !demand.empty(); ++k) pool_demand[pool_[k]] += demand[k];
+  // The record of each pool's served demand, trend_years long.
+  for (std::size_t q = 0; q < kServingPools; ++q) {
+    std::deque<double>& r = record_[q];
+    r.push_back(pool_demand[q]);
     while (r.size() > 2 && t.dt_years * static_cast<double>(r.size() - 2) >= p.trend_years)
       r.pop_front();
   }
-  // Installed inference capacity, and each country's total among its clouds.
-  std::vector<double> country_fleet(nk, 0.0), country_clouds(nk, 0.0);
+  // Installed inference capacity, and each pool's total among its clouds.
+  std::vector<double> pool_fleet(kServingPools, 0.0), pool_clouds(kServingPools, 0.0);
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t b = s.n_labs + i;
     double h = 0.0;
@@ -84,19 +93,19 @@ void CloudsModule::invest(const Tick& t) {
       for (std::size_t c = 0; c < nc; ++c)
         h += (st.installed[b * nc + c] + st.smuggled[b * nc + c]) * s.chip_inference_h100e[c];
     fleet_[i] = h;
-    country_fleet[s.buyer_country[b]] += h;
-    country_clouds[s.buyer_country[b]] += 1.0;
+    pool_fleet[pool_[s.buyer_country[b]]] += h;
+    pool_clouds[pool_[s.buyer_country[b]]] += 1.0;
   }
   chip_usd_per_h100e_year(s, st, world_.trade, t.date, chip_cost_);
   const double share = share_after_switch(p, t);
   const double delta = s.params.depreciation_per_year;
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t k = s.buyer_country[s.n_labs + i];
-    // A country's demand is served by its clouds in proportion to their fleets (equal parts
-    // while none has any).
-    const double part =
-        country_fleet[k] > 0.0 ? fleet_[i] / country_fleet[k] : 1.0 / country_clouds[k];
-    served_[i] = (demand.empty() ? 0.0 : demand[k]) * part;
+    const std::size_t q = pool_[k];
+    // A pool's demand is served by its clouds in proportion to their fleets (equal parts while
+    // none has any).
+    const double part = pool_fleet[q] > 0.0 ? fleet_[i] / pool_fleet[q] : 1.0 / pool_clouds[q];
+    served_[i] = pool_demand[q] * part;
     // docs/model.md §"Clouds' investment": the serving capacity, set up at the switch, then
     // depreciated and added to by what the rule bought over the last tick.
     if (share <= 0.0)
@@ -108,7 +117,7 @@ void CloudsModule::invest(const Tick& t) {
                                           delta, t.dt_years);
     CloudInputs in;
     in.served_h100e = served_[i];
-    in.trend_per_year = cloud_demand_trend(p, record_[k], t.dt_years);
+    in.trend_per_year = cloud_demand_trend(p, record_[q], t.dt_years);
     in.capacity_h100e = serving_[i];
     in.usd_per_h100e = delta > 0.0 ? chip_cost_[k] / delta : 0.0;
     in.rental_usd_per_h100e_year = s.params.remote_rental_usd_per_h100e_year;

@@ -18,6 +18,7 @@ class CloudsModule : public Module {
   struct Config {
     CloudInvestmentParams params;
     const SupplySetup* supply = nullptr;
+    const std::vector<CountrySpec>* countries = nullptr;  // their tiers set the serving pools
     Cadence cadence = Cadence::weekly;  // the supply model's
   };
   CloudsModule(Config c, World& world, const RunContext&) : c_(c), world_(world) {}
@@ -30,7 +31,8 @@ class CloudsModule : public Module {
   void invest(const Tick& t);
   Config c_;
   World& world_;
-  std::vector<std::deque<double>> record_;  // [country] served demand, one value per tick
+  std::vector<std::deque<double>> record_;  // [pool] served demand, one value per tick
+  std::vector<std::size_t> pool_;           // [country] serving pool (serving_pools)
   std::vector<double> chip_cost_;           // [country] USD/H100e-year
   std::vector<double> fleet_;               // [cloud] H100e of inference value installed
   std::vector<double> serving_;             // [cloud] H100e serving adoption (after the switch)

@@ -90,7 +90,7 @@ ModuleSet::ModuleSet(const Scenario& s, World& world, const RunContext& run)
   if (s.adoption_setup.enabled())
     add<CloudsModule>([every](const Scenario& x) {
       return CloudsModule::Config{x.section<CloudInvestmentParams>("cloud_investment"),
-                                  &x.supply_setup, every.supply};
+                                  &x.supply_setup, &x.countries, every.supply};
     });
   add<TradeModule>([every](const Scenario& x) {
     return TradeModule::Config{&x.rule_book, &x.governments_setup, &x.supply_setup, &x.countries,

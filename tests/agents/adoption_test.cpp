@@ -417,6 +417,68 @@ TEST_CASE("richer populations use more tokens per adopting unit, by the income e
   CHECK(flat.run(6).outcome.usage_mtokens_per_year == r.outcome.usage_mtokens_per_year);
 }
 
+TEST_CASE("tokens beyond the serving capacity are not served") {
+  World w;
+  const World::Result r = w.run(6);
+  const AdoptionSetup& s = r.setup;
+  const std::size_t no = s.n_options;
+  const AdoptionOutcome all = summarise_adoption(s, r.state, r.offer, 0.5);
+  // Pools: the US and India (0), China (1). China's open model is served in China for Chinese
+  // adopters and where it is used elsewhere; the US lab's closed model in the US.
+  ServingCapacity serving{{0, 1, 0}, {0.0, 0.0}};
+  const double pool0 = all.inference_h100e[kUs] + all.inference_h100e[kIn];
+  const double pool1 = all.inference_h100e[kCn];
+  REQUIRE(pool0 > 0.0);
+  REQUIRE(pool1 > 0.0);
+  serving.capacity_h100e = {0.5 * pool0, 10.0 * pool1};
+  const AdoptionOutcome o = summarise_adoption(s, r.state, r.offer, 0.5, &serving);
+  CHECK(o.serving_demand_h100e[0] == doctest::Approx(pool0));
+  CHECK(o.serving_demand_h100e[1] == doctest::Approx(pool1));
+  CHECK(o.served_fraction[0] == doctest::Approx(0.5));
+  CHECK(o.served_fraction[1] == 1.0);
+  // Served compute stays within capacity; the short pool's tokens and money halve, the other's
+  // do not move; who adopts what is the same.
+  CHECK(o.inference_h100e[kUs] + o.inference_h100e[kIn] <= 0.5 * pool0 * (1.0 + 1e-12));
+  CHECK(o.inference_h100e[kCn] == all.inference_h100e[kCn]);
+  CHECK(o.api_revenue_usd_per_year[0] == doctest::Approx(0.5 * all.api_revenue_usd_per_year[0]));
+  CHECK(o.units == all.units);
+  for (std::size_t k : {kUs, kCn, kIn})
+    for (std::size_t opt = 1; opt < no; ++opt) {
+      const std::size_t lab = (opt - 1) / 2;
+      const bool in_pool0 = opt == open_option(lab) ? k != kCn : s.lab_country[lab] != kCn;
+      CHECK(o.usage_mtokens_per_year[k * no + opt] ==
+            doctest::Approx((in_pool0 ? 0.5 : 1.0) * all.usage_mtokens_per_year[k * no + opt]));
+    }
+  // Capacity to spare everywhere: nothing changes, to the bit.
+  serving.capacity_h100e = {2.0 * pool0, 2.0 * pool1};
+  const AdoptionOutcome ample = summarise_adoption(s, r.state, r.offer, 0.5, &serving);
+  CHECK(ample.usage_mtokens_per_year == all.usage_mtokens_per_year);
+  CHECK(ample.api_revenue_usd_per_year == all.api_revenue_usd_per_year);
+  CHECK(ample.inference_h100e == all.inference_h100e);
+}
+
+TEST_CASE("compute gets dearer while serving capacity is short and returns to its cost after") {
+  AdoptionModelParams p;
+  p.usage_price_elasticity = 0.5;
+  p.max_serving_scarcity = 1000.0;
+  // Demand twice the capacity: the price that would make it fit is 2^(1/0.5) = 4 times higher.
+  CHECK(next_serving_scarcity(p, 1.0, 2.0, 1.0) == doctest::Approx(4.0));
+  // Demand D0 · s^-0.5 at scarcity s meets capacity C after one step.
+  const double d0 = 9.0, c = 1.0;
+  const double s1 = next_serving_scarcity(p, 1.0, d0, c);
+  CHECK(d0 * std::pow(s1, -0.5) == doctest::Approx(c));
+  CHECK(next_serving_scarcity(p, s1, d0 * std::pow(s1, -0.5), c) == doctest::Approx(s1));
+  // Demand falls below capacity: scarcity falls, never below 1.
+  CHECK(next_serving_scarcity(p, 4.0, 0.75, 1.0) == doctest::Approx(4.0 * 0.5625));
+  CHECK(next_serving_scarcity(p, 2.0, 0.1, 1.0) == 1.0);
+  CHECK(next_serving_scarcity(p, 3.0, 0.0, 1.0) == 1.0);
+  // Never above the cap, where providers ration instead; no capacity at all: the cap.
+  p.max_serving_scarcity = 3.0;
+  CHECK(next_serving_scarcity(p, 1.0, 1.0, 0.0) == 3.0);
+  CHECK(next_serving_scarcity(p, 2.0, 1e9, 1.0) == 3.0);
+  CHECK(next_serving_scarcity(p, 3.0, 0.8, 1.0) == doctest::Approx(1.92));
+}
+
 TEST_CASE("tokens per adopter grow with the capability of the model used") {
   World w;
   w.params.commoditisation = 0.0;  // the same margin at every tick

@@ -12,6 +12,8 @@ parameters at their medians) and checks, over the output files:
 - the world's tokens and inference compute grow every year 2025-2030 (yearly means);
 - with every price doubled, the tokens of each adopting unit that uses a model fall by
   2^-usage_price_elasticity (the baseline's median), within 10%, and total tokens fall by more;
+- with demand pushed above serving capacity, no pool serves more than its capacity and the
+  cost of compute rises at most max_serving_scarcity times.
 - every open-weight family's downloads and derivatives are cumulative (never fall), nonnegative
   and 0 before its lab's first open model is on offer, and the shares by origin add up to 1.
 """
@@ -166,6 +168,38 @@ def main():
                         f"expected {expected:.3f} within 10%")
     if not total < ratio:
         failures.append("doubling prices does not also lower the number of adopters")
+
+    # Serving capacity: demand pushed far above it (the fastest growth of tokens per task and the
+    # least elastic demand in their ranges, the smallest serving share) is served only up to the
+    # capacity of each pool (China's tier; the other countries), at a cost of compute raised at
+    # most max_serving_scarcity times; no pool serves more than its clouds can.
+    tight = outdir / "serving_tight.h5"
+    subprocess.run([airace, "run", "scenarios/baseline.yaml", "-q", "--fixed-parameters", "-o",
+                    str(tight), "--replicates", "4",
+                    "--set", "adoption_model.usage_capability_elasticity=0.675",
+                    "--set", "adoption_model.usage_price_elasticity=0.49",
+                    "--set", "adoption_model.serving_capacity_share=0.4"], check=True)
+    most = float(scenario["adoption_model.max_serving_scarcity"])
+    with h5py.File(tight) as f:
+        countries = names(f, "indicators/country")
+        served = f["indicators/inference_demand_h100e"][:]   # [replicate, time, country]
+        capacity = f["adoption/serving_limit_h100e"][:]
+        scarcity = f["adoption/serving_scarcity"][:]
+        fraction = f["adoption/served_fraction"][:]
+    china = [countries.index("CN")]
+    rest = [i for i in range(len(countries)) if i not in china]
+    for pool in (china, rest):
+        load = served[:, :, pool].sum(axis=-1)
+        cap = capacity[:, :, pool[0]]
+        if not (load <= cap * (1 + 1e-9)).all():
+            failures.append(f"the pool of {[countries[i] for i in pool]} serves up to "
+                            f"{np.max(load / cap):.3g} times its capacity")
+    if not (fraction < 1).any():
+        failures.append("demand never exceeds serving capacity in the tight run: nothing tested")
+    if not (scarcity.max() <= most and scarcity.min() >= 1):
+        failures.append(f"serving scarcity outside [1, {most}]: {scarcity.min()}..{scarcity.max()}")
+    print(f"serving capacity, tight run: {np.mean(fraction < 1):.0%} of country-months rationed, "
+          f"least served fraction {fraction.min():.3g}, scarcity up to {scarcity.max():.3g}")
 
     for x in failures:
         print("FAIL:", x)
