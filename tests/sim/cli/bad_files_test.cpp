@@ -167,6 +167,16 @@ std::vector<BadFile> foreign_files(const fs::path& dir) {
           {dir / "directory.h5", true}};
 }
 
+// airace on a deliberately damaged file. Debian's libhdf5 can copy a negative length (H5HG_read
+// on a damaged global heap) before it crashes; ASan reports that in its memcpy wrapper before
+// it reads tests/asan.supp (a size overflow is never suppressible), so under the asan preset
+// these runs go without ASan's memcpy/memset/memmove wrappers: HDF5 then crashes as in a
+// release build, and the program turns the crash into a clear error (sim/cli/cli.cpp). Every
+// other ASan check of our code stays on; other builds ignore the variable.
+Outcome run_on_damaged(const std::string& args, const TempDir& dir) {
+  return run_airace(args, dir, "ASAN_OPTIONS=\"$ASAN_OPTIONS:replace_intrin=0\"");
+}
+
 // Status 2, the file named at the start of an error line, no crash, no HDF5 stack, no Python or
 // internal error; or, for flipped bytes HDF5 did not notice, status 0.
 void check_refused(const Outcome& o, const BadFile& bad) {
@@ -195,7 +205,7 @@ TEST_CASE("bad files given to compare are refused naming the file") {
     CAPTURE(bad.path);
     for (const std::string& args : {"'" + bad.path.string() + "' '" + good.string() + "'",
                                     "'" + good.string() + "' '" + bad.path.string() + "' --all"}) {
-      const Outcome o = run_airace("compare " + args + " --csv '" + csv.string() + "'", dir);
+      const Outcome o = run_on_damaged("compare " + args + " --csv '" + csv.string() + "'", dir);
       check_refused(o, bad);
       refused += o.status == 2;
       flips += !bad.always_refused;
@@ -214,7 +224,7 @@ TEST_CASE("bad files given to compare are refused naming the file") {
       std::find_if(files.begin(), files.end(), [](const BadFile& f) { return f.crashes_hdf5; });
   REQUIRE(heap != files.end());
   const Outcome crash =
-      run_airace("compare '" + heap->path.string() + "' '" + good.string() + "'", dir);
+      run_on_damaged("compare '" + heap->path.string() + "' '" + good.string() + "'", dir);
   CHECK(crash.status == 2);
   CHECK(crash.err.find(heap->path.string() +
                        ": error: the file is damaged: the HDF5 library crashed reading it "
@@ -224,7 +234,7 @@ TEST_CASE("bad files given to compare are refused naming the file") {
       std::find_if(files.begin(), files.end(), [](const BadFile& f) { return f.loops_hdf5; });
   REQUIRE(loop != files.end());
   const Outcome stuck =
-      run_airace("compare '" + good.string() + "' '" + loop->path.string() + "'", dir);
+      run_on_damaged("compare '" + good.string() + "' '" + loop->path.string() + "'", dir);
   CHECK(stuck.status == 2);
   CHECK(stuck.err.find(loop->path.string() +
                        ": error: the file is damaged: the HDF5 library did not finish reading "
@@ -250,7 +260,7 @@ TEST_CASE("bad files given to merge and analyse are refused naming the file") {
     CAPTURE(bad.path);
     // The good part first: parts that disagree are reported under the name of the one that
     // differs from the first (the merge cannot tell which is damaged).
-    const Outcome m = run_airace(
+    const Outcome m = run_on_damaged(
         "merge '" + part1.string() + "' '" + bad.path.string() + "' -o '" + merged.string() + "'",
         dir);
     check_refused(m, bad);
@@ -262,7 +272,7 @@ TEST_CASE("bad files given to merge and analyse are refused naming the file") {
     // is, and it never writes into a file it refuses.
     const std::string before = fs::is_regular_file(bad.path) ? bytes_of(bad.path) : "";
     const Outcome a =
-        run_airace("analyse '" + bad.path.string() + "' --csv '" + csv.string() + "'", dir);
+        run_on_damaged("analyse '" + bad.path.string() + "' --csv '" + csv.string() + "'", dir);
     CAPTURE(a.err);
     CHECK(a.status == 2);
     CHECK(a.err.find(bad.path.string() + ": error: ") != std::string::npos);
