@@ -25,17 +25,10 @@ void AdoptionModule::start() {
 
 void AdoptionModule::serving_capacity() {
   const SupplySetup& s = *c_.supply;
-  const SupplyState& fleet = world_.supply;
-  const std::size_t nc = s.n_chips;
   std::fill(serving_.capacity_h100e.begin(), serving_.capacity_h100e.end(), 0.0);
-  for (std::size_t b = s.n_labs; b < s.n_buyers; ++b) {
-    // Chips the clouds hold (bought or smuggled); rented capacity abroad is another cloud's.
-    double h100e = 0.0;
-    for (std::size_t c = 0; c < nc; ++c)
-      h100e += (fleet.installed[b * nc + c] + fleet.smuggled[b * nc + c]) *
-               s.chip_inference_h100e[c];
-    serving_.capacity_h100e[serving_.pool[s.buyer_country[b]]] += h100e;
-  }
+  for (std::size_t b = s.n_labs; b < s.n_buyers; ++b)
+    serving_.capacity_h100e[serving_.pool[s.buyer_country[b]]] +=
+        fleet_inference_h100e(s, world_.supply, b);
   for (double& x : serving_.capacity_h100e) x *= c_.setup->params.serving_capacity_share;
 }
 

@@ -70,7 +70,6 @@ void CloudsModule::invest(const Tick& t) {
   const SupplyState& st = world_.supply;
   const CloudInvestmentParams& p = c_.params;
   const std::size_t nk = s.n_countries;
-  const std::size_t nc = s.n_chips;
   const std::size_t n = s.n_buyers - s.n_labs;
   const std::vector<double>& demand = world_.adoption.inference_h100e;
   // docs/model.md §"Clouds' investment": compute flows freely within a serving pool (section
@@ -88,10 +87,7 @@ void CloudsModule::invest(const Tick& t) {
   std::vector<double> pool_fleet(kServingPools, 0.0), pool_clouds(kServingPools, 0.0);
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t b = s.n_labs + i;
-    double h = 0.0;
-    if (!st.installed.empty())
-      for (std::size_t c = 0; c < nc; ++c)
-        h += (st.installed[b * nc + c] + st.smuggled[b * nc + c]) * s.chip_inference_h100e[c];
+    const double h = fleet_inference_h100e(s, st, b);
     fleet_[i] = h;
     pool_fleet[pool_[s.buyer_country[b]]] += h;
     pool_clouds[pool_[s.buyer_country[b]]] += 1.0;

@@ -1044,4 +1044,14 @@ void chip_usd_per_h100e_year(const SupplySetup& s, const SupplyState& st,
     }
 }
 
+double fleet_inference_h100e(const SupplySetup& s, const SupplyState& st, std::size_t buyer) {
+  if (st.installed.empty()) return 0.0;
+  const std::size_t nc = s.n_chips;
+  double h100e = 0.0;
+  for (std::size_t c = 0; c < nc; ++c)
+    h100e +=
+        (st.installed[buyer * nc + c] + st.smuggled[buyer * nc + c]) * s.chip_inference_h100e[c];
+  return h100e;
+}
+
 }  // namespace airace

@@ -361,4 +361,8 @@ bool chip_on_sale(const SupplySetup& s, const SupplyState& st, std::size_t chip,
 void chip_usd_per_h100e_year(const SupplySetup& s, const SupplyState& st,
                              const TradePolicy& trade, Date date, std::vector<double>& out);
 
+// H100e of inference value in a buyer's fleet: the chips it holds, bought or smuggled (capacity
+// rented abroad is another buyer's); 0 before the state has fleets.
+double fleet_inference_h100e(const SupplySetup& s, const SupplyState& st, std::size_t buyer);
+
 }  // namespace airace

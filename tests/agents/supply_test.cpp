@@ -498,118 +498,108 @@ double chip_sales(const SupplySetup& s, const SupplyState& st, std::size_t chip)
     units += st.sales[chip * s.n_countries + k] + st.smuggled_sales[chip * s.n_countries + k];
   return units;
 }
+
+// Nvidia's 20k chip starts a year cannot meet the labs' orders: every slot is spoken for.
+const std::string kBinding = "producers.nvidia.capacity_chips_per_year=20000";
+const std::string kEnds = "producers.nvidia.ends_outearned_chips=true";
+
+// The product-mix tests' market: the small scenario with `overrides`, every chip legal
+// everywhere, stepped week by week from its initial state. Not copied: the policy points into
+// itself.
+struct Mix {
+  Supply sc;
+  OpenPolicy open;
+  SupplyState st;
+  explicit Mix(std::vector<std::string> overrides)
+      : sc(quiet_small(std::move(overrides))),
+        open(sc.supply_setup),
+        st(initial_supply_state(sc.supply_setup)) {}
+  Mix(const Mix&) = delete;
+  Mix& operator=(const Mix&) = delete;
+  const SupplySetup& s() const { return sc.supply_setup; }
+  void run(Date from, Date to) { st = run_weeks(sc.supply_setup, st, open.policy, from, to); }
+  double sales(std::size_t chip) const { return chip_sales(s(), st, chip); }
+};
 }  // namespace
 
 TEST_CASE("a producer whose capacity binds ends a chip that a later chip of its own outearns per slot") {
-  // Nvidia's 20k chip starts a year cannot meet the labs' orders: every slot is spoken for.
-  const Supply sc = quiet_small({"producers.nvidia.capacity_chips_per_year=20000",
-                                 "producers.nvidia.ends_outearned_chips=true"});
-  const SupplySetup& s = sc.supply_setup;
-  OpenPolicy open(s);
-  SupplyState st = initial_supply_state(s);
+  Mix m({kBinding, kEnds});
   // Before the H100 launches the A100 is Nvidia's only chip: scarce slots end nothing.
-  st = run_weeks(s, st, open.policy, Date::from_ymd(2022, 6, 6), Date::from_ymd(2022, 9, 26));
-  CHECK(st.chip_ended[kA100] == 0);
-  CHECK(chip_sales(s, st, kA100) > 0.0);
+  m.run(Date::from_ymd(2022, 6, 6), Date::from_ymd(2022, 9, 26));
+  CHECK(m.st.chip_ended[kA100] == 0);
+  CHECK(m.sales(kA100) > 0.0);
   // Once the H100 ($28k a slot against $10k) is on sale, the first binding week ends the A100.
-  st = run_weeks(s, st, open.policy, Date::from_ymd(2022, 9, 26), Date::from_ymd(2022, 10, 24));
-  CHECK(st.chip_ended[kA100] == 1);
-  CHECK(st.chip_ended[kH100] == 0);
-  CHECK_FALSE(chip_on_sale(s, st, kA100, Date::from_ymd(2022, 10, 24), Date::from_ymd(2022, 10, 31)));
+  m.run(Date::from_ymd(2022, 9, 26), Date::from_ymd(2022, 10, 24));
+  CHECK(m.st.chip_ended[kA100] == 1);
+  CHECK(m.st.chip_ended[kH100] == 0);
+  CHECK_FALSE(
+      chip_on_sale(m.s(), m.st, kA100, Date::from_ymd(2022, 10, 24), Date::from_ymd(2022, 10, 31)));
   SupplyState next;
-  step_supply(s, st, next, open.policy,
+  step_supply(m.s(), m.st, next, m.open.policy,
               tick_between(Date::from_ymd(2022, 10, 24), Date::from_ymd(2022, 10, 31)), kKey);
-  CHECK(chip_sales(s, next, kA100) == 0.0);
-  CHECK(chip_sales(s, next, kH100) > 0.0);
+  CHECK(chip_sales(m.s(), next, kA100) == 0.0);
+  CHECK(chip_sales(m.s(), next, kH100) > 0.0);
   // The A100's buyers now buy H100s: all of the producer's supply is sold at the H100's price.
   CHECK(next.utilisation[0] == doctest::Approx(1.0));
 }
 
 TEST_CASE("a producer makes an older chip beside a later one for its generation overlap") {
-  const Supply sc = quiet_small({"producers.nvidia.capacity_chips_per_year=20000",
-                                 "producers.nvidia.ends_outearned_chips=true",
-                                 "producers.nvidia.generation_overlap_years=0.5"});
-  const SupplySetup& s = sc.supply_setup;
-  OpenPolicy open(s);
-  SupplyState st = initial_supply_state(s);
+  Mix m({kBinding, kEnds, "producers.nvidia.generation_overlap_years=0.5"});
   // The H100 launches on 2022-10-01; the capacity binds all along.
-  st = run_weeks(s, st, open.policy, Date::from_ymd(2022, 9, 26), Date::from_ymd(2023, 3, 27));
-  CHECK(st.scarcity[0] > 1.0);
-  CHECK(st.chip_ended[kA100] == 0);
-  CHECK(chip_sales(s, st, kA100) > 0.0);
-  st = run_weeks(s, st, open.policy, Date::from_ymd(2023, 3, 27), Date::from_ymd(2023, 4, 24));
-  CHECK(st.chip_ended[kA100] == 1);
+  m.run(Date::from_ymd(2022, 9, 26), Date::from_ymd(2023, 3, 27));
+  CHECK(m.st.scarcity[0] > 1.0);
+  CHECK(m.st.chip_ended[kA100] == 0);
+  CHECK(m.sales(kA100) > 0.0);
+  m.run(Date::from_ymd(2023, 3, 27), Date::from_ymd(2023, 4, 24));
+  CHECK(m.st.chip_ended[kA100] == 1);
 }
 
 TEST_CASE("a producer that does not end outearned chips makes them while they sell") {
-  const Supply sc = quiet_small({"producers.nvidia.capacity_chips_per_year=20000"});
-  const SupplySetup& s = sc.supply_setup;
-  OpenPolicy open(s);
-  SupplyState st = initial_supply_state(s);
-  st = run_weeks(s, st, open.policy, Date::from_ymd(2022, 9, 26), Date::from_ymd(2023, 1, 2));
-  CHECK(st.scarcity[0] > 1.0);
-  CHECK(st.chip_ended[kA100] == 0);
-  CHECK(chip_sales(s, st, kA100) > 0.0);
+  Mix m({kBinding});
+  m.run(Date::from_ymd(2022, 9, 26), Date::from_ymd(2023, 1, 2));
+  CHECK(m.st.scarcity[0] > 1.0);
+  CHECK(m.st.chip_ended[kA100] == 0);
+  CHECK(m.sales(kA100) > 0.0);
 }
 
 TEST_CASE("a producer with spare capacity keeps making its older chips") {
-  const Supply sc = quiet_small({"producers.nvidia.ends_outearned_chips=true"});  // 1M starts/yr
-  const SupplySetup& s = sc.supply_setup;
-  OpenPolicy open(s);
-  SupplyState st = initial_supply_state(s);
-  st = run_weeks(s, st, open.policy, Date::from_ymd(2022, 9, 26), Date::from_ymd(2023, 3, 27));
-  CHECK(st.chip_ended[kA100] == 0);
-  CHECK(chip_sales(s, st, kA100) > 0.0);
-  CHECK(chip_sales(s, st, kH100) > 0.0);
+  Mix m({kEnds});  // 1M starts/yr
+  m.run(Date::from_ymd(2022, 9, 26), Date::from_ymd(2023, 3, 27));
+  CHECK(m.st.chip_ended[kA100] == 0);
+  CHECK(m.sales(kA100) > 0.0);
+  CHECK(m.sales(kH100) > 0.0);
 }
 
 TEST_CASE("an ended chip stays ended when capacity frees up") {
-  const Supply sc = quiet_small();
-  const SupplySetup& s = sc.supply_setup;
-  OpenPolicy open(s);
-  SupplyState st = initial_supply_state(s);
-  st.chip_ended[kA100] = 1;  // ended in an earlier shortage
-  st = run_weeks(s, st, open.policy, Date::from_ymd(2023, 1, 2), Date::from_ymd(2023, 3, 27));
-  CHECK(st.chip_ended[kA100] == 1);
-  CHECK(chip_sales(s, st, kA100) == 0.0);
-  CHECK(chip_sales(s, st, kH100) > 0.0);
+  Mix m({});
+  m.st.chip_ended[kA100] = 1;  // ended in an earlier shortage
+  m.run(Date::from_ymd(2023, 1, 2), Date::from_ymd(2023, 3, 27));
+  CHECK(m.st.chip_ended[kA100] == 1);
+  CHECK(m.sales(kA100) == 0.0);
+  CHECK(m.sales(kH100) > 0.0);
 }
 
 TEST_CASE("a later chip that earns less per slot or may be sold in fewer places ends nothing") {
   SUBCASE("cheaper per slot") {
     // An H100 that takes two slots at $18k earns $9k a slot, less than the A100's $10k.
-    const Supply sc = quiet_small({"producers.nvidia.capacity_chips_per_year=20000",
-                                 "producers.nvidia.ends_outearned_chips=true",
-                                   "chips.H100.capacity_per_chip=2", "chips.H100.price_usd=18000"});
-    const SupplySetup& s = sc.supply_setup;
-    OpenPolicy open(s);
-    SupplyState st = initial_supply_state(s);
-    st = run_weeks(s, st, open.policy, Date::from_ymd(2022, 9, 26), Date::from_ymd(2023, 1, 2));
-    CHECK(st.scarcity[0] > 1.0);  // the capacity binds
-    CHECK(st.chip_ended[kA100] == 0);
-    CHECK(chip_sales(s, st, kA100) > 0.0);
+    Mix m({kBinding, kEnds, "chips.H100.capacity_per_chip=2", "chips.H100.price_usd=18000"});
+    m.run(Date::from_ymd(2022, 9, 26), Date::from_ymd(2023, 1, 2));
+    CHECK(m.st.scarcity[0] > 1.0);  // the capacity binds
+    CHECK(m.st.chip_ended[kA100] == 0);
+    CHECK(m.sales(kA100) > 0.0);
   }
   SUBCASE("sold to fewer countries") {
-    const Supply sc = quiet_small({"producers.nvidia.capacity_chips_per_year=20000",
-                                 "producers.nvidia.ends_outearned_chips=true",
-                                   "chips.H100.offered_to=[china]"});
-    const SupplySetup& s = sc.supply_setup;
-    OpenPolicy open(s);
-    SupplyState st = initial_supply_state(s);
-    st = run_weeks(s, st, open.policy, Date::from_ymd(2022, 9, 26), Date::from_ymd(2023, 1, 2));
-    CHECK(st.scarcity[0] > 1.0);
-    CHECK(st.chip_ended[kA100] == 0);
+    Mix m({kBinding, kEnds, "chips.H100.offered_to=[china]"});
+    m.run(Date::from_ymd(2022, 9, 26), Date::from_ymd(2023, 1, 2));
+    CHECK(m.st.scarcity[0] > 1.0);
+    CHECK(m.st.chip_ended[kA100] == 0);
   }
   SUBCASE("banned where the older chip may be sold") {
-    const Supply sc = quiet_small({"producers.nvidia.capacity_chips_per_year=20000",
-                                 "producers.nvidia.ends_outearned_chips=true"});
-    const SupplySetup& s = sc.supply_setup;
-    OpenPolicy open(s);
-    open.set(kH100, kCN, 0.0);  // China may buy A100s, not H100s
-    SupplyState st = initial_supply_state(s);
-    st = run_weeks(s, st, open.policy, Date::from_ymd(2022, 9, 26), Date::from_ymd(2023, 1, 2));
-    CHECK(st.scarcity[0] > 1.0);
-    CHECK(st.chip_ended[kA100] == 0);
+    Mix m({kBinding, kEnds});
+    m.open.set(kH100, kCN, 0.0);  // China may buy A100s, not H100s
+    m.run(Date::from_ymd(2022, 9, 26), Date::from_ymd(2023, 1, 2));
+    CHECK(m.st.scarcity[0] > 1.0);
+    CHECK(m.st.chip_ended[kA100] == 0);
   }
 }
 
