@@ -87,11 +87,39 @@ const Schema<WaferCapacityStep>& wafer_capacity_step_schema() {
           date("from", &W::from, {"first day of this capacity; it holds until the next", "",
                                   true}),
           number("wafers_per_month", &W::wafers_per_month, "wafers/month", at_least(0),
-                 {"advanced-node wafer starts of the fab per month",
+                 {"wafers per month: the fab's advanced-node wafer starts (wafer_capacity) or the "
+                  "packager's interposer wafers (packaging_capacity)",
                   "per producer: its source field", true}),
       });
   return schema;
 }
+
+namespace {
+
+// A dated list of {from, wafers_per_month}, in date order.
+void read_capacity_steps(const ConfigNode& n, const std::string& path,
+                         std::vector<WaferCapacityStep>& out, Diagnostics& d) {
+  out.clear();
+  if (!n.is_sequence()) {
+    d.error(n.where, path,
+            "expected a list such as [{from: 2025-12-01, wafers_per_month: 45000}], found " +
+                n.describe());
+    return;
+  }
+  for (std::size_t i = 0; i < n.items.size(); ++i) {
+    WaferCapacityStep step;
+    step.where = n.items[i].where;
+    const std::string item = path + "[" + std::to_string(i) + "]";
+    wafer_capacity_step_schema().read(n.items[i], item, step, d);
+    if (!out.empty() && !(out.back().from < step.from))
+      d.error(step.where, item + ".from",
+              "capacities must be in date order: " + step.from.iso() + " is not after " +
+                  out.back().from.iso());
+    out.push_back(step);
+  }
+}
+
+}  // namespace
 
 double wafer_ceiling_dies_per_year(const ProducerConfig& p, Date d) {
   if (p.dies_per_wafer <= 0.0 || p.wafer_capacity.empty())
@@ -100,6 +128,15 @@ double wafer_ceiling_dies_per_year(const ProducerConfig& p, Date d) {
   for (const WaferCapacityStep& w : p.wafer_capacity)
     if (!(d < w.from)) wafers = w.wafers_per_month;
   return wafers * 12.0 * p.wafer_share * p.dies_per_wafer;
+}
+
+double packaging_ceiling_chips_per_year(const ProducerConfig& p, Date d) {
+  if (p.packages_per_wafer <= 0.0 || p.packaging_capacity.empty())
+    return std::numeric_limits<double>::infinity();
+  double wafers = 0.0;
+  for (const WaferCapacityStep& w : p.packaging_capacity)
+    if (!(d < w.from)) wafers = w.wafers_per_month;
+  return wafers * 12.0 * p.packaging_share * p.packages_per_wafer;
 }
 
 double die_bank_usable(const ProducerConfig& p, double left, Date d) {
@@ -228,31 +265,28 @@ const Schema<ProducerConfig>& producer_schema() {
                      "wafer_share and dies_per_wafer the ceiling on the producer's own die starts",
                      "per producer: its source field", false},
                     [](const ConfigNode& n, const std::string& path, P& out, Diagnostics& d) {
-                      out.wafer_capacity.clear();
-                      if (!n.is_sequence()) {
-                        d.error(n.where, path,
-                                "expected a list such as [{from: 2025-12-01, wafers_per_month: "
-                                "45000}], found " + n.describe());
-                        return;
-                      }
-                      for (std::size_t i = 0; i < n.items.size(); ++i) {
-                        WaferCapacityStep step;
-                        step.where = n.items[i].where;
-                        const std::string item = path + "[" + std::to_string(i) + "]";
-                        wafer_capacity_step_schema().read(n.items[i], item, step, d);
-                        if (!out.wafer_capacity.empty() &&
-                            !(out.wafer_capacity.back().from < step.from))
-                          d.error(step.where, item + ".from",
-                                  "capacities must be in date order: " + step.from.iso() +
-                                      " is not after " + out.wafer_capacity.back().from.iso());
-                        out.wafer_capacity.push_back(step);
-                      }
+                      read_capacity_steps(n, path, out.wafer_capacity, d);
                     }),
           number("wafer_share", &P::wafer_share, "fraction", between(0, 1),
                  {"share of the fab's advanced-node wafers that make this producer's dies",
                   "per producer: its source field"}),
           number("dies_per_wafer", &P::dies_per_wafer, "dies/wafer", at_least(0),
                  {"die starts per wafer (0: no wafer ceiling)",
+                  "per producer: its source field"}),
+          custom<P>({"packaging_capacity", "list of {from: date, wafers_per_month: number}", "",
+                     "[]", "", "the advanced packager's interposer wafers per month (TSMC's "
+                     "CoWoS) from each date on; with packaging_share and packages_per_wafer the "
+                     "ceiling on all the producer's chip starts",
+                     "per producer: its source field", false},
+                    [](const ConfigNode& n, const std::string& path, P& out, Diagnostics& d) {
+                      read_capacity_steps(n, path, out.packaging_capacity, d);
+                    }),
+          number("packaging_share", &P::packaging_share, "fraction", between(0, 1),
+                 {"share of the packager's wafers that package this producer's chips",
+                  "per producer: its source field"}),
+          number("packages_per_wafer", &P::packages_per_wafer, "chip starts/wafer", at_least(0),
+                 {"chip starts (slots of capacity_per_chip) packaged per interposer wafer (0: no "
+                  "packaging ceiling)",
                   "per producer: its source field"}),
           flag("ends_outearned_chips", &P::ends_outearned_chips,
                {"when its orders exceed its supply the producer ends, for good, each chip that a "
@@ -594,6 +628,7 @@ SupplyState initial_supply_state(const SupplySetup& s) {
   st.licence_fees_usd.assign(s.n_countries, 0.0);
   st.hbm_bought_stacks.assign(s.n_producers, 0.0);
   st.die_limited_chips.assign(s.n_producers, 0.0);
+  st.packaging_limited_chips.assign(s.n_producers, 0.0);
   st.hbm_limited_chips.assign(s.n_producers, std::numeric_limits<double>::infinity());
   st.scarcity.assign(s.n_producers, 1.0);
   st.revenue_usd_per_year.assign(s.n_producers, 0.0);
@@ -672,7 +707,11 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
                                  std::max(0.0, slots - own));
     w_bank[p] = bank;
     w_own[p] = own;
-    supply_starts[p] = own + bank;
+    // docs/model.md §"Chip supply: packaging": every working die, own or banked, needs a slot
+    // on the packager's interposer wafers.
+    next.die_limited_chips[p] = own + bank;
+    next.packaging_limited_chips[p] = packaging_ceiling_chips_per_year(cfg, tick.previous) * dt;
+    supply_starts[p] = std::min(own + bank, next.packaging_limited_chips[p]);
   }
 
   // docs/model.md §"Chip supply: HBM": producers buy the HBM makers offer them, as far as the
@@ -696,7 +735,6 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
     }
   }
   for (std::size_t p = 0; p < s.n_producers; ++p) {
-    next.die_limited_chips[p] = supply_starts[p];
     next.hbm_limited_chips[p] = std::numeric_limits<double>::infinity();
     if (s.producer_hbm_per_start[p] > 0.0) {
       next.hbm_limited_chips[p] = next.hbm_stock_stacks[p] / s.producer_hbm_per_start[p];

@@ -162,6 +162,11 @@ struct ProducerConfig {
   std::vector<WaferCapacityStep> wafer_capacity;    // the fab's advanced-node wafers/month
   double wafer_share = 1.0;                    // fraction of those wafers for these dies
   double dies_per_wafer = 0.0;                 // die starts per wafer; 0: no wafer ceiling
+  // Advanced packaging (TSMC's CoWoS): interposer wafers/month of the packager, this producer's
+  // share of them and chip slots per wafer: a ceiling on all its chips, own dies and bank alike.
+  std::vector<WaferCapacityStep> packaging_capacity;  // the packager's wafers/month
+  double packaging_share = 1.0;                // fraction of those wafers for these chips
+  double packages_per_wafer = 0.0;             // chip slots per wafer; 0: no packaging ceiling
   bool ends_outearned_chips = false;           // scarce slots end chips a later one outearns
   double generation_overlap_years = 0.0;       // years an older chip is made beside a later one
                                                // that outearns it, before scarce slots end it
@@ -246,6 +251,10 @@ struct SupplySetup {
 // (infinite without a wafer ceiling).
 double wafer_ceiling_dies_per_year(const ProducerConfig& p, Date d);
 
+// Chip starts per year the producer's share of its packager's wafers allows on date d
+// (infinite without a packaging ceiling).
+double packaging_ceiling_chips_per_year(const ProducerConfig& p, Date d);
+
 // Dies of the producer's die bank it can use on date d, with `left` dies still in the bank:
 // none before die_bank_from; then what has arrived (pro rata over die_bank_from..die_bank_until)
 // less what was used.
@@ -285,6 +294,8 @@ struct SupplyState {
                                             // allowed over the last tick
   std::vector<double> hbm_limited_chips;    // [producer] chip starts the HBM held allowed then
                                             // (infinite where HBM is not tracked)
+  std::vector<double> packaging_limited_chips;  // [producer] chip starts its packaging allowed
+                                                // then (infinite without a ceiling)
   // flows over the last tick
   std::vector<double> sales;           // [chip * n_countries + country] chips sold legally
   std::vector<double> smuggled_sales;  // [chip * n_countries + country] chips smuggled

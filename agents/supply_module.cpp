@@ -146,8 +146,8 @@ void SupplyModule::declare(Declarations& d) {
             "HBM stacks the producer bought from memory makers during the period", {producers_}},
            [this](SeriesRow& r) { r.set_all(world_.supply.hbm_bought_stacks); });
     series({"producers", "die_limited_chips", "chip starts",
-            "working chip starts the producer's capacity and yield allowed during the period "
-            "(dies and packaging)",
+            "working chip starts the producer's capacity, wafers, yield and die bank allowed "
+            "during the period",
             {producers_}},
            [this](SeriesRow& r) { r.set_all(world_.supply.die_limited_chips); });
     series({"producers", "hbm_limited_chips", "chip starts",
@@ -157,6 +157,17 @@ void SupplyModule::declare(Declarations& d) {
            [this](SeriesRow& r) {
              for (std::size_t p = 0; p < c_.setup->n_producers; ++p) {
                const double v = world_.supply.hbm_limited_chips[p];
+               r.set(p, std::isfinite(v) ? v : std::nan(""));
+             }
+           });
+    series({"producers", "packaging_limited_chips", "chip starts",
+            "chip starts the producer's share of its packager's interposer wafers (CoWoS) "
+            "allowed during the period (NaN without a packaging ceiling); the smallest of the "
+            "three limits binds",
+            {producers_}},
+           [this](SeriesRow& r) {
+             for (std::size_t p = 0; p < c_.setup->n_producers; ++p) {
+               const double v = world_.supply.packaging_limited_chips[p];
                r.set(p, std::isfinite(v) ? v : std::nan(""));
              }
            });

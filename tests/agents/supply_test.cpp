@@ -276,6 +276,78 @@ TEST_CASE("a die bank shipped over a window can be used only as its dies arrive"
   CHECK(die_bank_usable(p, 700.0, Date::from_ymd(2024, 3, 1)) == 700.0);
 }
 
+// Nvidia's chips packaged on 10 interposer wafers a month until 2023-07, then 20; half of them
+// Nvidia's, 30 chips a wafer: 1,800 chips a year, then 3,600, far below its orders.
+const std::vector<std::string> kPackaging = {
+    "producers.nvidia.packaging_capacity=[{from: 2022-01-01, wafers_per_month: 10}, {from: "
+    "2023-07-01, wafers_per_month: 20}]",
+    "producers.nvidia.packaging_share=0.5", "producers.nvidia.packages_per_wafer=30"};
+
+TEST_CASE("a packaging ceiling caps a producer's chips and rises with the packager's wafers") {
+  CHECK(std::isinf(packaging_ceiling_chips_per_year(ProducerConfig{}, Date::from_ymd(2023, 1, 1))));
+  const Supply free_sc = quiet_small();
+  const Supply sc = quiet_small(kPackaging);
+  const SupplySetup& s = sc.supply_setup;
+  CHECK(packaging_ceiling_chips_per_year(s.producers[0], Date::from_ymd(2021, 12, 31)) == 0.0);
+  CHECK(packaging_ceiling_chips_per_year(s.producers[0], Date::from_ymd(2022, 1, 1)) == 1800.0);
+  CHECK(packaging_ceiling_chips_per_year(s.producers[0], Date::from_ymd(2023, 7, 1)) == 3600.0);
+  const OpenPolicy open(s);
+  const OpenPolicy open_free(free_sc.supply_setup);
+  auto made = [&](const SupplySetup& setup, const OpenPolicy& p, Date from, SupplyState* last) {
+    const SupplyState st = run_weeks(setup, initial_supply_state(setup), p.policy, from,
+                                     from.plus_days(28));
+    if (last) *last = st;
+    return st.cumulative_output[0] - setup.producers[0].experience_chips;
+  };
+  const Date june = Date::from_ymd(2023, 6, 5), july = Date::from_ymd(2023, 7, 3);
+  SupplyState a;
+  const double before = made(s, open, june, &a);
+  const double after = made(s, open, july, nullptr);
+  const double free = made(free_sc.supply_setup, open_free, june, nullptr);
+  const double ceiling = 1800.0 * years_between(june, june.plus_days(28));
+  CHECK(before <= ceiling * (1 + 1e-9));
+  CHECK(before > 0.99 * ceiling);  // orders far exceed it: it binds
+  CHECK(after == doctest::Approx(2.0 * before));
+  CHECK(free > 5.0 * before);
+  // The series of the last tick: the ceiling for a week, below what the dies allowed; no
+  // ceiling for huawei, which has none.
+  CHECK(a.packaging_limited_chips[0] == doctest::Approx(1800.0 * years_between(june, june.plus_days(7))));
+  CHECK(a.die_limited_chips[0] > a.packaging_limited_chips[0]);
+  CHECK(a.output_chips[0] <= a.packaging_limited_chips[0] * (1 + 1e-9));
+  CHECK(std::isinf(a.packaging_limited_chips[1]));
+}
+
+TEST_CASE("a packaging ceiling caps dies from the die bank too") {
+  const Supply sc = quiet_small(
+      {"producers.huawei.die_bank_dies=100000", "producers.huawei.die_bank_from=2022-01-01",
+       "producers.huawei.packaging_capacity=[{from: 2022-01-01, wafers_per_month: 10}]",
+       "producers.huawei.packaging_share=0.5", "producers.huawei.packages_per_wafer=30"});
+  const SupplySetup& s = sc.supply_setup;
+  OpenPolicy banned(s);  // Chinese buyers can only buy Ascends
+  banned.set(kA100, kCN, 0.0);
+  banned.set(kH100, kCN, 0.0);
+  const Date from = Date::from_ymd(2023, 7, 3);
+  const SupplyState a =
+      run_weeks(s, initial_supply_state(s), banned.policy, from, from.plus_days(28));
+  const double made = a.cumulative_output[1] - s.producers[1].experience_chips;
+  const double banked = 100000.0 - a.die_bank_dies[1];
+  CHECK(made + banked <= 1800.0 * years_between(from, from.plus_days(28)) * (1 + 1e-9));
+  CHECK(a.die_limited_chips[1] > 10.0 * a.packaging_limited_chips[1]);  // dies are plentiful
+  CHECK(a.die_bank_dies[1] > 99000.0);
+}
+
+TEST_CASE("packaging capacities out of date order are an error at the item's line") {
+  const ConfigNode tree = module_file_tree(
+      kSmall, {"producers.nvidia.packaging_capacity=[{from: 2023-01-01, wafers_per_month: 10}, "
+               "{from: 2022-01-01, wafers_per_month: 20}]"});
+  Diagnostics diags;
+  read_list(tree, "producers", producer_schema(), diags);
+  REQUIRE(diags.size() == 1);
+  CHECK(diags.all()[0].message.find("date order") != std::string::npos);
+  CHECK(diags.all()[0].key_path.find("packaging_capacity[1].from") != std::string::npos);
+  CHECK(diags.all()[0].where.line > 0);
+}
+
 TEST_CASE("a die bank whose last arrival is not after its first is an error") {
   const ConfigNode tree = module_file_tree(
       kSmall, {"producers.huawei.die_bank_dies=1000", "producers.huawei.die_bank_from=2024-01-01",

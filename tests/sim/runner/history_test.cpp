@@ -154,6 +154,36 @@ TEST_CASE("without the 2023 rule China ends 2024 with more compute") {
   CHECK(s.export_rules.size() == load_scenario(kBaseline).export_rules.size() - 1);
 }
 
+TEST_CASE("removing the 2023 rule lowers no one's 2023 compute but by the stockpile it set off") {
+  // Proportional stockpiling: the rule's licence at approval rate 0.95 for the Gulf sets off
+  // a twentieth of a ban's stockpile, so without the rule the Gulf has no less compute at
+  // 2023-12 (it had 32% less while any rule triggered the full stockpile).
+  const RunResult base = run_baseline();
+  const RunResult whatif = run_baseline({}, kWhatIf + "no_2023_rule.yaml");
+  const std::vector<std::string>& countries =
+      base.catalog.axes()[base.catalog.series()[base.catalog.find("indicators", "compute_h100e")]
+                              .entity_axes[0]]
+          .ids;
+  const std::size_t cn = 1;
+  const auto ae = static_cast<std::size_t>(
+      std::find(countries.begin(), countries.end(), "AE") - countries.begin());
+  REQUIRE(countries[cn] == "CN");
+  REQUIRE(ae < countries.size());
+  // With the sourced order lead time (36-52 weeks, Omdia 2023-11) no order placed after the
+  // FT's report arrives before the rule: nothing is stockpiled, and without the rule China
+  // keeps buying the A800 and H800 after 2023-10-23, so it has more compute at 2023-12.
+  const RunResult lead =
+      run_baseline({"export_rules.bis_2023_10.order_lead_time_weeks=36"});
+  for (std::size_t rep = 0; rep < base.replicates.size(); ++rep) {
+    CAPTURE(rep);
+    const Date d = ymd(2023, 12, 1);
+    CHECK(at(whatif, "indicators", "compute_h100e", rep, d, ae) >=
+          at(base, "indicators", "compute_h100e", rep, d, ae));
+    CHECK(at(whatif, "indicators", "compute_h100e", rep, d, cn) >
+          at(lead, "indicators", "compute_h100e", rep, d, cn));
+  }
+}
+
 TEST_CASE("doubled enforcement cuts China's smuggled and rented compute") {
   const RunResult base = run_baseline();
   const RunResult whatif = run_baseline({}, kWhatIf + "double_enforcement.yaml");
