@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -755,6 +756,9 @@ namespace {
 // This file is compiled with -ffp-contract=off (no fused multiply-add), so the baseline, AVX2
 // and AVX-512 builds of the kernel agree bit for bit.
 constexpr std::size_t kLanes = 16;
+// The most peers per adopter counted by comparison (the schema allows 64); an adopter with more
+// is counted one peer at a time.
+constexpr std::size_t kMaxPeerRows = 64;
 
 // The inputs of up to 16 adopters of one country, and their picks.
 struct alignas(64) LaneGroup {
@@ -765,7 +769,12 @@ struct alignas(64) LaneGroup {
   uint64_t word[kLanes];         // random bits: the low 32 give the waiting time
   int32_t chosen_slot[kLanes];   // out
   double wait[kLanes];           // out: waiting time to the next revision, expected revisions
-  // [slot][lane] peers that used the slot's option at the previous tick
+  // [slot][lane] peers that used the slot's option at the previous tick (a whole number)
+  alignas(64) float peers[kMaxOptions + 1][kLanes];
+  // [peer][lane] the slot of each peer's option at the previous tick (0: none, or not on offer
+  // here; also the padding of lanes with fewer peers), counted into peers by comparison
+  alignas(64) uint8_t peer_slot[kMaxPeerRows][kLanes];
+  // [slot][lane] the peers past the 64th of an adopter with more, counted one at a time
   alignas(64) uint8_t peer_count[kMaxOptions + 1][kLanes];
   // [slot][lane] scratch: utilities, then cumulative weights
   alignas(64) float weight[kMaxOptions + 1][kLanes];
@@ -823,7 +832,6 @@ template <std::size_t W>
 [[gnu::always_inline]] inline void choose_lanes_body(const CountryOffer& o, LaneGroup& g) {
   using Floats = typename Register<W>::Floats;
   using Ints = typename Register<W>::Ints;
-  using Bytes = typename Register<W>::Bytes;
   using Doubles = typename Register<W>::Doubles;
   using Words = typename Register<W>::Words;
   const std::size_t m = o.n_available;
@@ -847,9 +855,8 @@ template <std::size_t W>
     for (std::size_t j = 1; j <= m; ++j) {
       // U = base + w_cap·C − w_price·ln p + self-hosting + trust − censorship × controls
       //     + peer_weight × peer share (+ switching cost if in use)
-      Bytes count;
-      __builtin_memcpy(&count, &g.peer_count[j][c], sizeof count);
-      const Floats peers = __builtin_convertvector(count, Floats);
+      Floats peers;
+      __builtin_memcpy(&peers, &g.peers[j][c], sizeof peers);
       // Capability above the need has diminishing returns: x / (1 + x / capability_utility_max)
       // for x > 0 (x itself when there is no limit: the factor is then exactly 1).
       Floats fit = wc * o.capability[j] + need;
@@ -950,6 +957,14 @@ ChooseLanes selected_kernel() {
 // fetched (a cache miss each: peers outside the neighbourhood sit anywhere in memory).
 constexpr std::size_t kPrefetchAhead = 32;
 
+// The largest float that is at most x (x not NaN): for every float f, f <= float_at_most(x)
+// exactly when double(f) <= x, a comparison without a conversion per adopter.
+float float_at_most(double x) {
+  const auto f = static_cast<float>(x);  // rounded to nearest: perhaps above x
+  return static_cast<double>(f) > x ? std::nextafter(f, -std::numeric_limits<float>::infinity())
+                                    : f;
+}
+
 // What every block of one step shares.
 struct ChoiceStep {
   const AdoptionSetup& s;
@@ -962,6 +977,7 @@ struct ChoiceStep {
   StreamKey key;
   uint64_t random_step;  // Philox step of this tick
   double hazard;         // expected revisions per adopter since the start, after this tick
+  float hazard_float;    // the largest float f with f <= hazard: due <= it iff due <= hazard
   float inv_noise;
   float inv_capability_max;
   ChooseLanes kernel;
@@ -981,6 +997,7 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
   // Everyone else keeps its option. Segments, and so countries, are contiguous.
   uint32_t* const queue = c.queue + begin;
   std::size_t queued = 0;
+  std::memcpy(c.next + begin, prev + begin, end - begin);
   for (std::size_t a = begin; a < end;) {
     const std::size_t seg = pop.segment[a];
     const std::size_t run_end = std::min<std::size_t>(end, s.segment_begin[seg + 1]);
@@ -988,9 +1005,8 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
     for (; a < run_end; ++a) {
       const uint8_t current = prev[a];
       const bool withdrawn = current != kNoModel && slot_of[current] == 0;
-      c.next[a] = current;
       queue[queued] = static_cast<uint32_t>(a);
-      queued += (withdrawn || static_cast<double>(c.due[a]) <= c.hazard) ? 1 : 0;
+      queued += (withdrawn || c.due[a] <= c.hazard_float) ? 1 : 0;
     }
   }
 
@@ -1007,6 +1023,8 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
     const uint8_t* const slot_of = &offer.option_slot[row];
     const std::size_t m_opts = offer.n_available[k];
     std::size_t lanes = 0;
+    std::size_t rows = 0;     // rows of peer_slot in use: the most peers of a lane, up to 64
+    bool counted = false;     // whether a lane with more peers counted into peer_count directly
     for (; lanes < kLanes && first + lanes < queued; ++lanes) {
       const std::size_t i = first + lanes;
       const std::size_t a = queue[i];
@@ -1020,7 +1038,19 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
       }
       const uint32_t p0 = pop.peer_begin[a];
       const uint32_t p1 = pop.peer_begin[a + 1];
-      for (uint32_t q = p0; q < p1; ++q) ++g.peer_count[slot_of[prev[pop.peers[q]]]][lanes];
+      const std::size_t degree = p1 - p0;
+      const std::size_t own_rows = std::min(degree, kMaxPeerRows);
+      if (own_rows > rows) {  // new rows start as padding (0) in every lane
+        std::memset(g.peer_slot[rows], 0, (own_rows - rows) * kLanes);
+        rows = own_rows;
+      }
+      const uint32_t* const peer = &pop.peers[p0];
+      for (std::size_t q = 0; q < own_rows; ++q) g.peer_slot[q][lanes] = slot_of[prev[peer[q]]];
+      for (std::size_t q = own_rows; q < degree; ++q) {
+        if (!counted) std::memset(g.peer_count, 0, (m_opts + 1) * kLanes);
+        counted = true;
+        ++g.peer_count[slot_of[prev[peer[q]]]][lanes];
+      }
       g.peer_weight[lanes] =
           p1 > p0 ? static_cast<float>(s.params.peer_weight) / static_cast<float>(p1 - p0) : 0.0f;
       g.capability_weight[lanes] = pop.capability_weight[a];
@@ -1040,6 +1070,44 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
       const uint64_t word = words[a % kAdoptersPerRandomBlock];
       g.pick[lanes] = pick_uniform(word);
       g.word[lanes] = word;
+    }
+    // Peers per slot and lane: each row of peer slots against each slot, 16 lanes at a time
+    // (slot 0, no model, has no peer term). Exact integers: any order gives the same counts.
+    typedef uint8_t Bytes16 __attribute__((vector_size(kLanes)));
+    for (std::size_t j = 1; j <= m_opts; ++j) {
+      Bytes16 count = {};
+      if (counted) __builtin_memcpy(&count, g.peer_count[j], sizeof count);
+      const auto slot = static_cast<uint8_t>(j);
+      for (std::size_t q = 0; q < rows; ++q) {
+        Bytes16 slots;
+        __builtin_memcpy(&slots, g.peer_slot[q], sizeof slots);
+        count -= reinterpret_cast<Bytes16>(slots == slot);  // a match is all ones: −1
+      }
+      // To floats (exact), by interleaving with zeros (punpck): GCC converts a vector of bytes
+      // to one of floats a lane at a time.
+      typedef uint16_t Shorts8 __attribute__((vector_size(kLanes)));
+      typedef int32_t Ints4 __attribute__((vector_size(kLanes)));
+      typedef float Floats4 __attribute__((vector_size(kLanes)));
+      const Bytes16 no_bytes = {};
+      const Shorts8 no_shorts = {};
+      const Shorts8 halves[2] = {
+          __builtin_bit_cast(Shorts8, __builtin_shufflevector(count, no_bytes, 0, 16, 1, 17, 2, 18,
+                                                              3, 19, 4, 20, 5, 21, 6, 22, 7, 23)),
+          __builtin_bit_cast(Shorts8, __builtin_shufflevector(count, no_bytes, 8, 24, 9, 25, 10,
+                                                              26, 11, 27, 12, 28, 13, 29, 14, 30,
+                                                              15, 31))};
+      for (std::size_t h = 0; h < 2; ++h) {
+        const Floats4 lower = __builtin_convertvector(
+            __builtin_bit_cast(Ints4, __builtin_shufflevector(halves[h], no_shorts, 0, 8, 1, 9, 2,
+                                                              10, 3, 11)),
+            Floats4);
+        const Floats4 upper = __builtin_convertvector(
+            __builtin_bit_cast(Ints4, __builtin_shufflevector(halves[h], no_shorts, 4, 12, 5, 13, 6,
+                                                              14, 7, 15)),
+            Floats4);
+        __builtin_memcpy(&g.peers[j][8 * h], &lower, sizeof lower);
+        __builtin_memcpy(&g.peers[j][8 * h + 4], &upper, sizeof upper);
+      }
     }
     for (std::size_t l = lanes; l < kLanes; ++l) {  // idle lanes: any finite input
       g.capability_weight[l] = g.need[l] = g.price_weight[l] = g.self_hosting[l] = 0.0f;
@@ -1062,7 +1130,6 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
       // adopter whose option was withdrawn before its time was up).
       c.due[a] = static_cast<float>(c.hazard + g.wait[l]);
     }
-    std::fill_n(&g.peer_count[0][0], (m_opts + 1) * kLanes, uint8_t{0});
     first += lanes;
   }
 
@@ -1126,6 +1193,7 @@ void step_adoption(const AdoptionSetup& s, const Population& pop, const Offer& o
                         key,
                         static_cast<uint64_t>(tick.index) + 1,
                         state.revision_hazard,
+                        float_at_most(state.revision_hazard),
                         static_cast<float>(1.0 / m.taste_noise),
                         m.capability_utility_max > 0.0
                             ? static_cast<float>(1.0 / m.capability_utility_max)
