@@ -1016,6 +1016,8 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
 
   // The reconsidering adopters, in groups of up to 16 of one country.
   std::size_t cached_quad = SIZE_MAX;
+  std::size_t weight_degree = SIZE_MAX;  // peer_weight / degree, for the last degree seen
+  float weight_per_peer = 0.0f;
   std::array<uint64_t, 4> words{};
   for (std::size_t first = 0; first < queued;) {
     const std::size_t k = s.segment_country[pop.segment[queue[first]]];
@@ -1051,8 +1053,12 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
         counted = true;
         ++g.peer_count[slot_of[prev[peer[q]]]][lanes];
       }
-      g.peer_weight[lanes] =
-          p1 > p0 ? static_cast<float>(s.params.peer_weight) / static_cast<float>(p1 - p0) : 0.0f;
+      if (degree != weight_degree) {  // the same quotient as before for the same degree
+        weight_degree = degree;
+        weight_per_peer =
+            p1 > p0 ? static_cast<float>(s.params.peer_weight) / static_cast<float>(p1 - p0) : 0.0f;
+      }
+      g.peer_weight[lanes] = weight_per_peer;
       g.capability_weight[lanes] = pop.capability_weight[a];
       g.need[lanes] = pop.need_utility[a];
       g.price_weight[lanes] = pop.price_weight[a];
@@ -1072,17 +1078,32 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
       g.word[lanes] = word;
     }
     // Peers per slot and lane: each row of peer slots against each slot, 16 lanes at a time
-    // (slot 0, no model, has no peer term). Exact integers: any order gives the same counts.
+    // (slot 0, no model, has no peer term), eight rows at a time held in registers. Exact
+    // integers: any order gives the same counts.
     typedef uint8_t Bytes16 __attribute__((vector_size(kLanes)));
-    for (std::size_t j = 1; j <= m_opts; ++j) {
-      Bytes16 count = {};
-      if (counted) __builtin_memcpy(&count, g.peer_count[j], sizeof count);
-      const auto slot = static_cast<uint8_t>(j);
-      for (std::size_t q = 0; q < rows; ++q) {
-        Bytes16 slots;
-        __builtin_memcpy(&slots, g.peer_slot[q], sizeof slots);
-        count -= reinterpret_cast<Bytes16>(slots == slot);  // a match is all ones: −1
+    const std::size_t rows8 = (rows + 7) & ~std::size_t{7};
+    if (rows8 > rows) std::memset(g.peer_slot[rows], 0, (rows8 - rows) * kLanes);
+    if (!counted) std::memset(g.peer_count[1], 0, m_opts * kLanes);
+    for (std::size_t q = 0; q < rows8; q += 8) {
+      Bytes16 r[8];
+      __builtin_memcpy(r, g.peer_slot[q], sizeof r);
+      for (std::size_t j = 1; j <= m_opts; ++j) {
+        const auto slot = static_cast<uint8_t>(j);
+        Bytes16 count;
+        __builtin_memcpy(&count, g.peer_count[j], sizeof count);
+        // a match is all ones: −1
+        const Bytes16 matches =
+            reinterpret_cast<Bytes16>(((r[0] == slot) + (r[1] == slot)) +
+                                      ((r[2] == slot) + (r[3] == slot))) +
+            reinterpret_cast<Bytes16>(((r[4] == slot) + (r[5] == slot)) +
+                                      ((r[6] == slot) + (r[7] == slot)));
+        count -= matches;
+        __builtin_memcpy(g.peer_count[j], &count, sizeof count);
       }
+    }
+    for (std::size_t j = 1; j <= m_opts; ++j) {
+      Bytes16 count;
+      __builtin_memcpy(&count, g.peer_count[j], sizeof count);
       // To floats (exact), by interleaving with zeros (punpck): GCC converts a vector of bytes
       // to one of floats a lane at a time.
       typedef uint16_t Shorts8 __attribute__((vector_size(kLanes)));
