@@ -956,6 +956,7 @@ ChooseLanes selected_kernel() {
 // How many adopters ahead, in the queue of those reconsidering, the choices of their peers are
 // fetched (a cache miss each: peers outside the neighbourhood sit anywhere in memory).
 constexpr std::size_t kPrefetchAhead = 32;
+constexpr std::size_t kPrefetchFromAdopters = 256 * 1024;
 
 // The largest float that is at most x (x not NaN): for every float f, f <= float_at_most(x)
 // exactly when double(f) <= x, a comparison without a conversion per adopter.
@@ -1016,6 +1017,15 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
 
   // The reconsidering adopters, in groups of up to 16 of one country.
   std::size_t cached_quad = SIZE_MAX;
+  std::size_t prefetched_line = SIZE_MAX;
+  // A population whose choices fit in a core's cache gains nothing from prefetching.
+  const bool prefetch = s.n_adopters > kPrefetchFromAdopters;
+  // The preference arrays, held here: the stores into the lane group (bytes among them) might
+  // otherwise alias the vectors' pointers, which would be loaded again for every adopter.
+  const std::array<const float*, 8> preferences{
+      pop.capability_weight.data(), pop.need_utility.data(), pop.price_weight.data(),
+      pop.self_hosting.data(),      pop.trust_us.data(),     pop.trust_cn.data(),
+      pop.censorship.data(),        pop.switching.data()};
   std::size_t weight_degree = SIZE_MAX;  // peer_weight / degree, for the last degree seen
   float weight_per_peer = 0.0f;
   std::array<uint64_t, 4> words{};
@@ -1031,21 +1041,23 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
       const std::size_t i = first + lanes;
       const std::size_t a = queue[i];
       if (s.segment_country[pop.segment[a]] != k) break;
-      if (i + 2 * kPrefetchAhead < queued)
+      if (prefetch && i + 2 * kPrefetchAhead < queued)
         __builtin_prefetch(&pop.peers[pop.peer_begin[queue[i + 2 * kPrefetchAhead]]]);
-      if (i + kPrefetchAhead < queued) {
+      if (prefetch && i + kPrefetchAhead < queued) {
         const uint32_t ahead = queue[i + kPrefetchAhead];
         for (uint32_t q = pop.peer_begin[ahead]; q < pop.peer_begin[ahead + 1]; ++q)
           __builtin_prefetch(&prev[pop.peers[q]]);
+        // Its preferences, a cache line (16 adopters) of each array at a time.
+        if (ahead / 16 != prefetched_line) {
+          prefetched_line = ahead / 16;
+          for (const float* x : preferences) __builtin_prefetch(x + ahead);
+        }
       }
       const uint32_t p0 = pop.peer_begin[a];
       const uint32_t p1 = pop.peer_begin[a + 1];
       const std::size_t degree = p1 - p0;
       const std::size_t own_rows = std::min(degree, kMaxPeerRows);
-      if (own_rows > rows) {  // new rows start as padding (0) in every lane
-        std::memset(g.peer_slot[rows], 0, (own_rows - rows) * kLanes);
-        rows = own_rows;
-      }
+      rows = std::max(rows, own_rows);  // the rows of other lanes are 0 (padding) there
       const uint32_t* const peer = &pop.peers[p0];
       for (std::size_t q = 0; q < own_rows; ++q) g.peer_slot[q][lanes] = slot_of[prev[peer[q]]];
       for (std::size_t q = own_rows; q < degree; ++q) {
@@ -1059,14 +1071,14 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
             p1 > p0 ? static_cast<float>(s.params.peer_weight) / static_cast<float>(p1 - p0) : 0.0f;
       }
       g.peer_weight[lanes] = weight_per_peer;
-      g.capability_weight[lanes] = pop.capability_weight[a];
-      g.need[lanes] = pop.need_utility[a];
-      g.price_weight[lanes] = pop.price_weight[a];
-      g.self_hosting[lanes] = pop.self_hosting[a];
-      g.trust_us[lanes] = pop.trust_us[a];
-      g.trust_cn[lanes] = pop.trust_cn[a];
-      g.censorship[lanes] = pop.censorship[a];
-      g.switching[lanes] = pop.switching[a];
+      g.capability_weight[lanes] = preferences[0][a];
+      g.need[lanes] = preferences[1][a];
+      g.price_weight[lanes] = preferences[2][a];
+      g.self_hosting[lanes] = preferences[3][a];
+      g.trust_us[lanes] = preferences[4][a];
+      g.trust_cn[lanes] = preferences[5][a];
+      g.censorship[lanes] = preferences[6][a];
+      g.switching[lanes] = preferences[7][a];
       g.current_slot[lanes] = prev[a] == kNoModel ? 0 : slot_of[prev[a]];  // 0 if withdrawn
       const std::size_t quad = a / kAdoptersPerRandomBlock;
       if (quad != cached_quad) {
@@ -1081,16 +1093,17 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
     // (slot 0, no model, has no peer term), eight rows at a time held in registers. Exact
     // integers: any order gives the same counts.
     typedef uint8_t Bytes16 __attribute__((vector_size(kLanes)));
+    // Rows past `rows`, and lanes past a lane's peers, are 0: the rows are cleared as read.
     const std::size_t rows8 = (rows + 7) & ~std::size_t{7};
-    if (rows8 > rows) std::memset(g.peer_slot[rows], 0, (rows8 - rows) * kLanes);
-    if (!counted) std::memset(g.peer_count[1], 0, m_opts * kLanes);
     for (std::size_t q = 0; q < rows8; q += 8) {
       Bytes16 r[8];
       __builtin_memcpy(r, g.peer_slot[q], sizeof r);
+      std::memset(g.peer_slot[q], 0, sizeof r);
+      const bool fresh = q == 0 && !counted;
       for (std::size_t j = 1; j <= m_opts; ++j) {
         const auto slot = static_cast<uint8_t>(j);
-        Bytes16 count;
-        __builtin_memcpy(&count, g.peer_count[j], sizeof count);
+        Bytes16 count = {};
+        if (!fresh) __builtin_memcpy(&count, g.peer_count[j], sizeof count);
         // a match is all ones: −1
         const Bytes16 matches =
             reinterpret_cast<Bytes16>(((r[0] == slot) + (r[1] == slot)) +
@@ -1102,8 +1115,8 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
       }
     }
     for (std::size_t j = 1; j <= m_opts; ++j) {
-      Bytes16 count;
-      __builtin_memcpy(&count, g.peer_count[j], sizeof count);
+      Bytes16 count = {};
+      if (rows8 > 0 || counted) __builtin_memcpy(&count, g.peer_count[j], sizeof count);
       // To floats (exact), by interleaving with zeros (punpck): GCC converts a vector of bytes
       // to one of floats a lane at a time.
       typedef uint16_t Shorts8 __attribute__((vector_size(kLanes)));
