@@ -999,15 +999,18 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
   uint32_t* const queue = c.queue + begin;
   std::size_t queued = 0;
   std::memcpy(c.next + begin, prev + begin, end - begin);
+  const float* const due = c.due;
+  const float hazard = c.hazard_float;
   for (std::size_t a = begin; a < end;) {
     const std::size_t seg = pop.segment[a];
     const std::size_t run_end = std::min<std::size_t>(end, s.segment_begin[seg + 1]);
     const uint8_t* const slot_of = &offer.option_slot[s.segment_country[seg] * no];
     for (; a < run_end; ++a) {
       const uint8_t current = prev[a];
-      const bool withdrawn = current != kNoModel && slot_of[current] == 0;
+      // Without branches: adopters with and without a model alternate unpredictably.
+      const bool withdrawn = (current != kNoModel) & (slot_of[current] == 0);
       queue[queued] = static_cast<uint32_t>(a);
-      queued += (withdrawn || c.due[a] <= c.hazard_float) ? 1 : 0;
+      queued += static_cast<std::size_t>(withdrawn | (due[a] <= hazard));
     }
   }
 
@@ -1018,7 +1021,7 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
   // The reconsidering adopters, in groups of up to 16 of one country.
   std::size_t cached_quad = SIZE_MAX;
   std::size_t prefetched_line = SIZE_MAX;
-  // A population whose choices fit in a core's cache gains nothing from prefetching.
+  // A population whose choices fit in a core's cache gains nothing from prefetching them.
   const bool prefetch = s.n_adopters > kPrefetchFromAdopters;
   // The preference arrays, held here: the stores into the lane group (bytes among them) might
   // otherwise alias the vectors' pointers, which would be loaded again for every adopter.
@@ -1041,7 +1044,7 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
       const std::size_t i = first + lanes;
       const std::size_t a = queue[i];
       if (s.segment_country[pop.segment[a]] != k) break;
-      if (prefetch && i + 2 * kPrefetchAhead < queued)
+      if (i + 2 * kPrefetchAhead < queued)
         __builtin_prefetch(&pop.peers[pop.peer_begin[queue[i + 2 * kPrefetchAhead]]]);
       if (prefetch && i + kPrefetchAhead < queued) {
         const uint32_t ahead = queue[i + kPrefetchAhead];
