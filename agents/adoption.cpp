@@ -859,9 +859,12 @@ template <std::size_t W>
       __builtin_memcpy(&peers, &g.peers[j][c], sizeof peers);
       // Capability above the need has diminishing returns: x / (1 + x / capability_utility_max)
       // for x > 0 (x itself when there is no limit: the factor is then exactly 1).
+      // (Without a limit the quotient is fit / 1 = fit, exactly: it is skipped.)
       Floats fit = wc * o.capability[j] + need;
-      const Floats damped = fit / (1.0f + fit * o.inv_capability_max);
-      fit = fit > zero ? damped : fit;
+      if (o.inv_capability_max != 0.0f) {
+        const Floats damped = fit / (1.0f + fit * o.inv_capability_max);
+        fit = fit > zero ? damped : fit;
+      }
       Floats u = o.base[j] + fit - wp * o.log_price[j] + sh * o.self_hosted[j] +
                  tu * o.trust_us[j] + tc * o.trust_cn[j] - ce * o.controls[j] + pw * peers;
       // The switching cost, plus the hold of the option's ecosystem (exactly sw when it is 0).
