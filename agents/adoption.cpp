@@ -1085,7 +1085,10 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
       g.trust_cn[lanes] = preferences[5][a];
       g.censorship[lanes] = preferences[6][a];
       g.switching[lanes] = preferences[7][a];
-      g.current_slot[lanes] = prev[a] == kNoModel ? 0 : slot_of[prev[a]];  // 0 if withdrawn
+      // 0 for no model, or one withdrawn (without a branch: with and without alternate)
+      const uint8_t current = prev[a];
+      g.current_slot[lanes] = static_cast<int32_t>(slot_of[current]) *
+                              static_cast<int32_t>(current != kNoModel);
       const std::size_t quad = a / kAdoptersPerRandomBlock;
       if (quad != cached_quad) {
         words = random_block(c.key, c.random_step, quad);
