@@ -1023,7 +1023,6 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
 
   // The reconsidering adopters, in groups of up to 16 of one country.
   std::size_t cached_quad = SIZE_MAX;
-  std::size_t prefetched_line = SIZE_MAX;
   // A population whose choices fit in a core's cache gains nothing from prefetching them.
   const bool prefetch = s.n_adopters > kPrefetchFromAdopters;
   // The preference arrays, held here: the stores into the lane group (bytes among them) might
@@ -1053,11 +1052,6 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
         const uint32_t ahead = queue[i + kPrefetchAhead];
         for (uint32_t q = pop.peer_begin[ahead]; q < pop.peer_begin[ahead + 1]; ++q)
           __builtin_prefetch(&prev[pop.peers[q]]);
-        // Its preferences, a cache line (16 adopters) of each array at a time.
-        if (ahead / 16 != prefetched_line) {
-          prefetched_line = ahead / 16;
-          for (const float* x : preferences) __builtin_prefetch(x + ahead);
-        }
       }
       const uint32_t p0 = pop.peer_begin[a];
       const uint32_t p1 = pop.peer_begin[a + 1];
