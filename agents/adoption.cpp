@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -755,6 +756,9 @@ namespace {
 // This file is compiled with -ffp-contract=off (no fused multiply-add), so the baseline, AVX2
 // and AVX-512 builds of the kernel agree bit for bit.
 constexpr std::size_t kLanes = 16;
+// The most peers per adopter counted by comparison (the schema allows 64); an adopter with more
+// is counted one peer at a time.
+constexpr std::size_t kMaxPeerRows = 64;
 
 // The inputs of up to 16 adopters of one country, and their picks.
 struct alignas(64) LaneGroup {
@@ -765,7 +769,12 @@ struct alignas(64) LaneGroup {
   uint64_t word[kLanes];         // random bits: the low 32 give the waiting time
   int32_t chosen_slot[kLanes];   // out
   double wait[kLanes];           // out: waiting time to the next revision, expected revisions
-  // [slot][lane] peers that used the slot's option at the previous tick
+  // [slot][lane] peers that used the slot's option at the previous tick (a whole number)
+  alignas(64) float peers[kMaxOptions + 1][kLanes];
+  // [peer][lane] the slot of each peer's option at the previous tick (0: none, or not on offer
+  // here; also the padding of lanes with fewer peers), counted into peers by comparison
+  alignas(64) uint8_t peer_slot[kMaxPeerRows][kLanes];
+  // [slot][lane] the peers past the 64th of an adopter with more, counted one at a time
   alignas(64) uint8_t peer_count[kMaxOptions + 1][kLanes];
   // [slot][lane] scratch: utilities, then cumulative weights
   alignas(64) float weight[kMaxOptions + 1][kLanes];
@@ -823,7 +832,6 @@ template <std::size_t W>
 [[gnu::always_inline]] inline void choose_lanes_body(const CountryOffer& o, LaneGroup& g) {
   using Floats = typename Register<W>::Floats;
   using Ints = typename Register<W>::Ints;
-  using Bytes = typename Register<W>::Bytes;
   using Doubles = typename Register<W>::Doubles;
   using Words = typename Register<W>::Words;
   const std::size_t m = o.n_available;
@@ -847,14 +855,16 @@ template <std::size_t W>
     for (std::size_t j = 1; j <= m; ++j) {
       // U = base + w_cap·C − w_price·ln p + self-hosting + trust − censorship × controls
       //     + peer_weight × peer share (+ switching cost if in use)
-      Bytes count;
-      __builtin_memcpy(&count, &g.peer_count[j][c], sizeof count);
-      const Floats peers = __builtin_convertvector(count, Floats);
+      Floats peers;
+      __builtin_memcpy(&peers, &g.peers[j][c], sizeof peers);
       // Capability above the need has diminishing returns: x / (1 + x / capability_utility_max)
       // for x > 0 (x itself when there is no limit: the factor is then exactly 1).
+      // (Without a limit the quotient is fit / 1 = fit, exactly: it is skipped.)
       Floats fit = wc * o.capability[j] + need;
-      const Floats damped = fit / (1.0f + fit * o.inv_capability_max);
-      fit = fit > zero ? damped : fit;
+      if (o.inv_capability_max != 0.0f) {
+        const Floats damped = fit / (1.0f + fit * o.inv_capability_max);
+        fit = fit > zero ? damped : fit;
+      }
       Floats u = o.base[j] + fit - wp * o.log_price[j] + sh * o.self_hosted[j] +
                  tu * o.trust_us[j] + tc * o.trust_cn[j] - ce * o.controls[j] + pw * peers;
       // The switching cost, plus the hold of the option's ecosystem (exactly sw when it is 0).
@@ -949,6 +959,15 @@ ChooseLanes selected_kernel() {
 // How many adopters ahead, in the queue of those reconsidering, the choices of their peers are
 // fetched (a cache miss each: peers outside the neighbourhood sit anywhere in memory).
 constexpr std::size_t kPrefetchAhead = 32;
+constexpr std::size_t kPrefetchFromAdopters = 256 * 1024;
+
+// The largest float that is at most x (x not NaN): for every float f, f <= float_at_most(x)
+// exactly when double(f) <= x, a comparison without a conversion per adopter.
+float float_at_most(double x) {
+  const auto f = static_cast<float>(x);  // rounded to nearest: perhaps above x
+  return static_cast<double>(f) > x ? std::nextafter(f, -std::numeric_limits<float>::infinity())
+                                    : f;
+}
 
 // What every block of one step shares.
 struct ChoiceStep {
@@ -962,6 +981,7 @@ struct ChoiceStep {
   StreamKey key;
   uint64_t random_step;  // Philox step of this tick
   double hazard;         // expected revisions per adopter since the start, after this tick
+  float hazard_float;    // the largest float f with f <= hazard: due <= it iff due <= hazard
   float inv_noise;
   float inv_capability_max;
   ChooseLanes kernel;
@@ -981,16 +1001,19 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
   // Everyone else keeps its option. Segments, and so countries, are contiguous.
   uint32_t* const queue = c.queue + begin;
   std::size_t queued = 0;
+  std::memcpy(c.next + begin, prev + begin, end - begin);
+  const float* const due = c.due;
+  const float hazard = c.hazard_float;
   for (std::size_t a = begin; a < end;) {
     const std::size_t seg = pop.segment[a];
     const std::size_t run_end = std::min<std::size_t>(end, s.segment_begin[seg + 1]);
     const uint8_t* const slot_of = &offer.option_slot[s.segment_country[seg] * no];
     for (; a < run_end; ++a) {
       const uint8_t current = prev[a];
-      const bool withdrawn = current != kNoModel && slot_of[current] == 0;
-      c.next[a] = current;
+      // Without branches: adopters with and without a model alternate unpredictably.
+      const bool withdrawn = (current != kNoModel) & (slot_of[current] == 0);
       queue[queued] = static_cast<uint32_t>(a);
-      queued += (withdrawn || static_cast<double>(c.due[a]) <= c.hazard) ? 1 : 0;
+      queued += static_cast<std::size_t>(withdrawn | (due[a] <= hazard));
     }
   }
 
@@ -1000,6 +1023,16 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
 
   // The reconsidering adopters, in groups of up to 16 of one country.
   std::size_t cached_quad = SIZE_MAX;
+  // A population whose choices fit in a core's cache gains nothing from prefetching them.
+  const bool prefetch = s.n_adopters > kPrefetchFromAdopters;
+  // The preference arrays, held here: the stores into the lane group (bytes among them) might
+  // otherwise alias the vectors' pointers, which would be loaded again for every adopter.
+  const std::array<const float*, 8> preferences{
+      pop.capability_weight.data(), pop.need_utility.data(), pop.price_weight.data(),
+      pop.self_hosting.data(),      pop.trust_us.data(),     pop.trust_cn.data(),
+      pop.censorship.data(),        pop.switching.data()};
+  std::size_t weight_degree = SIZE_MAX;  // peer_weight / degree, for the last degree seen
+  float weight_per_peer = 0.0f;
   std::array<uint64_t, 4> words{};
   for (std::size_t first = 0; first < queued;) {
     const std::size_t k = s.segment_country[pop.segment[queue[first]]];
@@ -1007,31 +1040,49 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
     const uint8_t* const slot_of = &offer.option_slot[row];
     const std::size_t m_opts = offer.n_available[k];
     std::size_t lanes = 0;
+    std::size_t rows = 0;     // rows of peer_slot in use: the most peers of a lane, up to 64
+    bool counted = false;     // whether a lane with more peers counted into peer_count directly
     for (; lanes < kLanes && first + lanes < queued; ++lanes) {
       const std::size_t i = first + lanes;
       const std::size_t a = queue[i];
       if (s.segment_country[pop.segment[a]] != k) break;
       if (i + 2 * kPrefetchAhead < queued)
         __builtin_prefetch(&pop.peers[pop.peer_begin[queue[i + 2 * kPrefetchAhead]]]);
-      if (i + kPrefetchAhead < queued) {
+      if (prefetch && i + kPrefetchAhead < queued) {
         const uint32_t ahead = queue[i + kPrefetchAhead];
         for (uint32_t q = pop.peer_begin[ahead]; q < pop.peer_begin[ahead + 1]; ++q)
           __builtin_prefetch(&prev[pop.peers[q]]);
       }
       const uint32_t p0 = pop.peer_begin[a];
       const uint32_t p1 = pop.peer_begin[a + 1];
-      for (uint32_t q = p0; q < p1; ++q) ++g.peer_count[slot_of[prev[pop.peers[q]]]][lanes];
-      g.peer_weight[lanes] =
-          p1 > p0 ? static_cast<float>(s.params.peer_weight) / static_cast<float>(p1 - p0) : 0.0f;
-      g.capability_weight[lanes] = pop.capability_weight[a];
-      g.need[lanes] = pop.need_utility[a];
-      g.price_weight[lanes] = pop.price_weight[a];
-      g.self_hosting[lanes] = pop.self_hosting[a];
-      g.trust_us[lanes] = pop.trust_us[a];
-      g.trust_cn[lanes] = pop.trust_cn[a];
-      g.censorship[lanes] = pop.censorship[a];
-      g.switching[lanes] = pop.switching[a];
-      g.current_slot[lanes] = prev[a] == kNoModel ? 0 : slot_of[prev[a]];  // 0 if withdrawn
+      const std::size_t degree = p1 - p0;
+      const std::size_t own_rows = std::min(degree, kMaxPeerRows);
+      rows = std::max(rows, own_rows);  // the rows of other lanes are 0 (padding) there
+      const uint32_t* const peer = &pop.peers[p0];
+      for (std::size_t q = 0; q < own_rows; ++q) g.peer_slot[q][lanes] = slot_of[prev[peer[q]]];
+      for (std::size_t q = own_rows; q < degree; ++q) {
+        if (!counted) std::memset(g.peer_count, 0, (m_opts + 1) * kLanes);
+        counted = true;
+        ++g.peer_count[slot_of[prev[peer[q]]]][lanes];
+      }
+      if (degree != weight_degree) {  // the same quotient as before for the same degree
+        weight_degree = degree;
+        weight_per_peer =
+            p1 > p0 ? static_cast<float>(s.params.peer_weight) / static_cast<float>(p1 - p0) : 0.0f;
+      }
+      g.peer_weight[lanes] = weight_per_peer;
+      g.capability_weight[lanes] = preferences[0][a];
+      g.need[lanes] = preferences[1][a];
+      g.price_weight[lanes] = preferences[2][a];
+      g.self_hosting[lanes] = preferences[3][a];
+      g.trust_us[lanes] = preferences[4][a];
+      g.trust_cn[lanes] = preferences[5][a];
+      g.censorship[lanes] = preferences[6][a];
+      g.switching[lanes] = preferences[7][a];
+      // 0 for no model, or one withdrawn (without a branch: with and without alternate)
+      const uint8_t current = prev[a];
+      g.current_slot[lanes] = static_cast<int32_t>(slot_of[current]) *
+                              static_cast<int32_t>(current != kNoModel);
       const std::size_t quad = a / kAdoptersPerRandomBlock;
       if (quad != cached_quad) {
         words = random_block(c.key, c.random_step, quad);
@@ -1040,6 +1091,60 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
       const uint64_t word = words[a % kAdoptersPerRandomBlock];
       g.pick[lanes] = pick_uniform(word);
       g.word[lanes] = word;
+    }
+    // Peers per slot and lane: each row of peer slots against each slot, 16 lanes at a time
+    // (slot 0, no model, has no peer term), eight rows at a time held in registers. Exact
+    // integers: any order gives the same counts.
+    typedef uint8_t Bytes16 __attribute__((vector_size(kLanes)));
+    // Rows past `rows`, and lanes past a lane's peers, are 0: the rows are cleared as read.
+    const std::size_t rows8 = (rows + 7) & ~std::size_t{7};
+    for (std::size_t q = 0; q < rows8; q += 8) {
+      Bytes16 r[8];
+      __builtin_memcpy(r, g.peer_slot[q], sizeof r);
+      std::memset(g.peer_slot[q], 0, sizeof r);
+      const bool fresh = q == 0 && !counted;
+      for (std::size_t j = 1; j <= m_opts; ++j) {
+        const auto slot = static_cast<uint8_t>(j);
+        Bytes16 count = {};
+        if (!fresh) __builtin_memcpy(&count, g.peer_count[j], sizeof count);
+        // a match is all ones: −1
+        const Bytes16 matches =
+            reinterpret_cast<Bytes16>(((r[0] == slot) + (r[1] == slot)) +
+                                      ((r[2] == slot) + (r[3] == slot))) +
+            reinterpret_cast<Bytes16>(((r[4] == slot) + (r[5] == slot)) +
+                                      ((r[6] == slot) + (r[7] == slot)));
+        count -= matches;
+        __builtin_memcpy(g.peer_count[j], &count, sizeof count);
+      }
+    }
+    for (std::size_t j = 1; j <= m_opts; ++j) {
+      Bytes16 count = {};
+      if (rows8 > 0 || counted) __builtin_memcpy(&count, g.peer_count[j], sizeof count);
+      // To floats (exact), by interleaving with zeros (punpck): GCC converts a vector of bytes
+      // to one of floats a lane at a time.
+      typedef uint16_t Shorts8 __attribute__((vector_size(kLanes)));
+      typedef int32_t Ints4 __attribute__((vector_size(kLanes)));
+      typedef float Floats4 __attribute__((vector_size(kLanes)));
+      const Bytes16 no_bytes = {};
+      const Shorts8 no_shorts = {};
+      const Shorts8 halves[2] = {
+          __builtin_bit_cast(Shorts8, __builtin_shufflevector(count, no_bytes, 0, 16, 1, 17, 2, 18,
+                                                              3, 19, 4, 20, 5, 21, 6, 22, 7, 23)),
+          __builtin_bit_cast(Shorts8, __builtin_shufflevector(count, no_bytes, 8, 24, 9, 25, 10,
+                                                              26, 11, 27, 12, 28, 13, 29, 14, 30,
+                                                              15, 31))};
+      for (std::size_t h = 0; h < 2; ++h) {
+        const Floats4 lower = __builtin_convertvector(
+            __builtin_bit_cast(Ints4, __builtin_shufflevector(halves[h], no_shorts, 0, 8, 1, 9, 2,
+                                                              10, 3, 11)),
+            Floats4);
+        const Floats4 upper = __builtin_convertvector(
+            __builtin_bit_cast(Ints4, __builtin_shufflevector(halves[h], no_shorts, 4, 12, 5, 13, 6,
+                                                              14, 7, 15)),
+            Floats4);
+        __builtin_memcpy(&g.peers[j][8 * h], &lower, sizeof lower);
+        __builtin_memcpy(&g.peers[j][8 * h + 4], &upper, sizeof upper);
+      }
     }
     for (std::size_t l = lanes; l < kLanes; ++l) {  // idle lanes: any finite input
       g.capability_weight[l] = g.need[l] = g.price_weight[l] = g.self_hosting[l] = 0.0f;
@@ -1062,15 +1167,34 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
       // adopter whose option was withdrawn before its time was up).
       c.due[a] = static_cast<float>(c.hazard + g.wait[l]);
     }
-    std::fill_n(&g.peer_count[0][0], (m_opts + 1) * kLanes, uint8_t{0});
     first += lanes;
   }
 
-  for (std::size_t a = begin; a < end; ++a) {
-    const std::size_t i = pop.segment[a] * no + c.next[a];
-    adopters[i] += 1.0;
-    sizes[i] += pop.size[a];
+  // The tallies. Every sum of sizes takes its adopters in order; neighbours mostly share an
+  // option, so each sum waits for its previous addition through memory. The block is cut at
+  // segment boundaries into four parts, whose sums are disjoint, and the parts are walked side
+  // by side: four such waits overlap, and every sum still adds in the same order.
+  constexpr std::size_t kParts = 4;
+  std::array<std::size_t, kParts + 1> cut{};
+  cut[0] = begin;
+  cut[kParts] = end;
+  for (std::size_t k = 1; k < kParts; ++k) {
+    const std::size_t target = begin + (end - begin) * k / kParts;
+    const std::size_t start = std::max<std::size_t>(begin, s.segment_begin[pop.segment[target]]);
+    cut[k] = std::max(cut[k - 1], start);
   }
+  std::size_t longest = 0;
+  for (std::size_t k = 0; k < kParts; ++k) longest = std::max(longest, cut[k + 1] - cut[k]);
+  const uint16_t* const segment = pop.segment.data();
+  const float* const size = pop.size.data();
+  const uint8_t* const chosen = c.next;
+  for (std::size_t i = 0; i < longest; ++i)
+    for (std::size_t k = 0; k < kParts; ++k)
+      if (const std::size_t a = cut[k] + i; a < cut[k + 1]) {
+        const std::size_t bin = segment[a] * no + chosen[a];
+        adopters[bin] += 1.0;
+        sizes[bin] += size[a];
+      }
 }
 
 }  // namespace
@@ -1126,6 +1250,7 @@ void step_adoption(const AdoptionSetup& s, const Population& pop, const Offer& o
                         key,
                         static_cast<uint64_t>(tick.index) + 1,
                         state.revision_hazard,
+                        float_at_most(state.revision_hazard),
                         static_cast<float>(1.0 / m.taste_noise),
                         m.capability_utility_max > 0.0
                             ? static_cast<float>(1.0 / m.capability_utility_max)

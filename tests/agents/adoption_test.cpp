@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <oneapi/tbb/global_control.h>
 
+#include <array>
 #include <cmath>
 #include <numeric>
 #include <set>
@@ -40,6 +41,8 @@ struct World {
   int rival_month = 1 << 30;
   double rival_capability = 26.0;
   bool feed_ecosystems = true;  // false: the offer does not see the ecosystems at all
+  // Each adopter's list of peers repeated this many times over, by adopter % 4 (1: as generated).
+  std::array<uint32_t, 4> peer_repeats{1, 1, 1, 1};
 
   World() {
     params.adopters = 30000;
@@ -88,6 +91,18 @@ struct World {
   Result run(int months, uint64_t seed = 3) const {
     Result r{setup(), {}, {}, {}, {}, {}, {}};
     r.population = generate_population(r.setup, {seed, 0, Stream::test});
+    if (peer_repeats != std::array<uint32_t, 4>{1, 1, 1, 1}) {
+      Population& p = r.population;
+      std::vector<uint32_t> begin{0}, peers;
+      for (std::size_t a = 0; a < r.setup.n_adopters; ++a) {
+        for (uint32_t k = 0; k < peer_repeats[a % 4]; ++k)
+          peers.insert(peers.end(), p.peers.begin() + p.peer_begin[a],
+                       p.peers.begin() + p.peer_begin[a + 1]);
+        begin.push_back(static_cast<uint32_t>(peers.size()));
+      }
+      p.peer_begin = std::move(begin);
+      p.peers = std::move(peers);
+    }
     r.state = initial_adoption_state(r.setup, {seed, 0, Stream::test});
     r.state.ecosystems.derivatives[kCnIndex * r.setup.n_labs + 1] = initial_cn_derivatives;
     std::vector<double> open = open_capability, closed = closed_capability;
@@ -572,6 +587,28 @@ struct ForcedKernel {
   ForcedKernel& operator=(const ForcedKernel&) = delete;
 };
 }  // namespace
+
+TEST_CASE("peers counted over and over, past the 64 compared at once, give the same choices") {
+  // Every list repeated 2^k times: the peer term (weight / peers x peers on the option) is the
+  // same number, exactly, so the choices are too. Lanes of one group then differ in their
+  // number of peers (8, 16, 32 and 128), and the 128 go past the 64 compared at once.
+  World w;
+  w.params.adopters = 20000;
+  const World::Result once = w.run(6);
+  w.peer_repeats = {1, 2, 4, 16};
+  const World::Result repeated = w.run(6);
+  REQUIRE(repeated.population.peer_begin[4] == 8 * (1 + 2 + 4 + 16));
+  CHECK(repeated.state.choice == once.state.choice);
+  CHECK(repeated.state.size == once.state.size);
+  CHECK(repeated.state.revision_due == once.state.revision_due);
+  // No peers at all: nothing to count, and adopters still take up models.
+  World alone;
+  alone.params.adopters = 5000;
+  alone.params.peers_per_adopter = 0;
+  const World::Result r = alone.run(12);
+  CHECK(r.population.peers.empty());
+  CHECK(r.share(kUs, kUsClosed) > 0.05);
+}
 
 TEST_CASE("every instruction-set build of the choice kernel gives the same choices") {
   const std::vector<ChoiceKernel> kernels = choice_kernels_available();
