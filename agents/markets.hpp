@@ -44,6 +44,12 @@ struct FirmSpec {
   double market_exposure = 1.0;              // d ln cap / d broad-market factor
   double idiosyncratic_volatility_per_year = 0.25;  // 1/sqrt(year), firm-specific noise
   double tail_dof = 0.0;  // Student-t degrees of freedom of that noise's innovations (0: normal)
+  // docs/model.md §"Markets: earnings anchor" (net_margin 0: no anchor, the factor formula alone)
+  std::vector<EntityRef> producers;         // producers[] whose sales are the firm's, in the model
+  double revenue_usd_per_year = 0.0;        // USD/year, the rest of its business at the start
+  double revenue_growth_per_year = 0.0;     // ln/year, growth of that rest
+  double revenue_growth_at_start_per_year = 0.0;  // ln/year, growth investors saw at the start
+  double net_margin = 0.0;                  // fraction, net income per USD of revenue
   std::string source;
   SourceLocation where;
 };
@@ -96,6 +102,10 @@ struct MarketModelParams {
   double factor_tail_dof = 0.0;  // Student-t degrees of freedom of factor noise (0: normal)
   double sentiment_half_life_years = 100.0;  // years for noise (factor and firm) to revert halfway
   std::vector<std::vector<double>> factor_correlation;  // kFactorCount rows; empty: identity
+  // earnings anchor (docs/model.md §"Markets: earnings anchor")
+  double equity_risk_premium = 0.0424;  // fraction/year, over the risk-free rate
+  double long_run_growth_per_year = 0.04;  // ln/year, earnings growth expected in the long run
+  double growth_fade_years = 2.0;  // years over which a firm's excess growth is expected to last
   int64_t drawdown_window_days = 20;  // trading days after a release over which drawdowns count
   SourceLocation where;               // of the section, for messages
   SourceLocation correlation_where;   // of factor_correlation
@@ -122,6 +132,8 @@ struct MarketsSetup {
   std::vector<double> loadings;  // [firm * kFactorCount + factor]
   std::array<double, kFactorCount * kFactorCount> factor_cholesky{};  // lower, row-major
   std::vector<uint8_t> in_index;                                      // [firm]
+  std::vector<std::vector<std::size_t>> firm_producers;  // [firm] producer indices
+  std::vector<uint8_t> anchored;                          // [firm] 1: net_margin > 0
   std::size_t n_labs = 0;  // labs whose efficiency investors track
   Date start;
   bool enabled() const { return n_firms > 0; }
@@ -129,7 +141,8 @@ struct MarketsSetup {
 
 MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<FirmSpec>& firms,
                              const std::vector<std::string>& country_ids, std::size_t n_labs,
-                             Date start, Diagnostics& diags);
+                             Date start, Diagnostics& diags,
+                             const std::vector<std::string>& producer_ids = {});
 
 // What investors see of a release (from the labs' Release record).
 struct ReleaseNews {
@@ -147,6 +160,7 @@ struct MarketInputs {
   double ai_chip_spend_usd_per_year = 0.0;  // producers' revenue, last supply tick
   double api_margin = 0.0;         // API margin of closed labs, the same for all (0: no adoption)
   double cn_domestic_share = 0.0;  // fraction of China's compute on domestic chips
+  std::span<const double> producer_revenue_usd_per_year;  // [producer], last supply tick
 };
 
 // Investor types, in the order of MarketState::type_belief.
@@ -179,6 +193,12 @@ struct MarketState {
   std::vector<double> log_cap;          // [firm] ln USD
   std::vector<double> daily_return;     // [firm] fraction, since the day before
   std::vector<uint8_t> trading;         // [firm] 1: its exchange is open today
+  // earnings anchor, per firm (docs/model.md §"Markets: earnings anchor")
+  bool anchor_started = false;          // the first trading day has been seen
+  std::vector<double> revenue_log;      // [firm] ln USD/year, observed revenue, smoothed
+  std::vector<double> expected_growth;  // [firm] ln/year, the growth investors extrapolate
+  std::vector<double> start_sentiment;  // [firm] ln, value at the start above the anchor's
+  std::vector<double> anchor_log_value; // [firm] ln USD, expected discounted earnings
   double index_usd = 0.0;
   double index_return = 0.0;
 };
@@ -272,6 +292,17 @@ double unit_innovation(RandomStream& rng, double dof);
 // Δ_eff = (1 − 2^(−2Δ/h)) · h / (2 ln 2) (Δ when h is large).
 double revert_noise(double x, double volatility_per_year, double years, double half_life_years,
                     double z);
+
+// docs/model.md §"Markets: earnings anchor": ln of expected discounted earnings, USD, of a firm
+// with revenue `revenue_log` (ln USD/year) growing at `expected_growth` (ln/year), the excess over
+// long_run_growth_per_year fading over growth_fade_years, discounted at market_exposure ×
+// equity_risk_premium over the long-run growth.
+double anchor_log_value(const MarketModelParams& p, const FirmSpec& firm, double revenue_log,
+                        double expected_growth);
+// The firm's revenue (USD/year): its producers' sales plus the rest of its business, grown
+// since the start.
+double firm_revenue_usd_per_year(const MarketsSetup& setup, std::size_t firm,
+                                 std::span<const double> producer_revenue, double years);
 
 // Market value (ln USD) of each firm implied by the factor levels, before firm noise.
 double firm_log_value(const MarketsSetup& setup, std::size_t firm,

@@ -127,6 +127,19 @@ void MarketsModule::declare(Declarations& d) {
          [this](SeriesRow& r) { r.set(state_.index_usd); });
   series({"", "index_return", "fraction", "change of the index since the day before"},
          [this](SeriesRow& r) { r.set(state_.index_return); });
+  series({"", "anchor_value_usd", "USD",
+          "expected discounted earnings of each firm anchored on its earnings (NaN: not "
+          "anchored, or before AI chip spending is first observed)",
+          {firms_}},
+         [this](SeriesRow& r) {
+           for (std::size_t i = 0; i < c_.setup->n_firms; ++i)
+             r.set(i, std::exp(state_.anchor_log_value[i]));
+         });
+  series({"", "expected_growth_per_year", "ln/year",
+          "growth of revenue investors extrapolate for each firm anchored on its earnings (0: "
+          "not anchored)",
+          {firms_}},
+         [this](SeriesRow& r) { r.set_all(state_.expected_growth); });
   series({"", "believed_efficiency_log10", "log10 (x 2022-01 algorithms)",
           "investors' belief about frontier algorithmic efficiency (effective FLOP per physical "
           "FLOP)"},
@@ -161,6 +174,7 @@ void MarketsModule::step(const Tick& t) {
   in.frontier_capability = frontier;
   in.ai_chip_spend_usd_per_year = spend;
   in.api_margin = world_.offer.margin.empty() ? 0.0 : world_.offer.margin[0];
+  in.producer_revenue_usd_per_year = world_.supply.revenue_usd_per_year;
   in.cn_domestic_share =
       world_.indicators[static_cast<std::size_t>(WorldIndicator::cn_domestic_share)];
   const std::size_t first_new_watch = watches_.size();
