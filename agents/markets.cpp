@@ -289,6 +289,23 @@ const Schema<MarketModelParams>& market_model_schema() {
                   "believe) to revert halfway to 0 (100: a random walk)",
                   "Poterba & Summers 1988, Fama & French 1988: a transitory part of prices that "
                   "decays over 3-5 years; assumption"}),
+          number("attention_word_of_mouth_per_day", &M::attention_word_of_mouth_per_day, "1/day",
+                 at_least(0),
+                 {"imitation rate (Bass q) of the attention a frontier release draws, times its "
+                  "salience for one behind (0: every release is priced on its day)",
+                  "DeepSeek's app went from launch (2025-01-20) to first in the US App Store "
+                  "(2025-01-26/27), downloads about doubling daily (Appfigures, Sensor Tower "
+                  "via press, 2025-01-27): ~0.7/day; assumption"}),
+          number("attention_press_unknown_per_day", &M::attention_press_unknown_per_day, "1/day",
+                 above(0),
+                 {"innovation rate (Bass p) of the attention a release draws from the press "
+                  "when nobody uses its lab's models",
+                  A}),
+          number("attention_press_leader_per_day", &M::attention_press_leader_per_day, "1/day",
+                 above(0),
+                 {"the same for the lab whose models carry the most tokens (the press covers "
+                  "its releases the day they come out); labs in between by their share",
+                  A}),
           number("equity_risk_premium", &M::equity_risk_premium, "fraction/year", above(0),
                  {"expected return of equities over the risk-free rate; an anchored firm's "
                   "earnings are discounted at market_exposure times it over the long-run growth",
@@ -425,6 +442,14 @@ double release_efficiency_log10(const ReleaseNews& r) {
 double release_salience(const MarketModelParams& p, const ReleaseNews& r,
                         double frontier_capability) {
   return std::exp(-std::max(0.0, frontier_capability - r.capability) / p.salience_log10);
+}
+
+double attention_peak_days(const MarketModelParams& p, double salience, double usage_share) {
+  const double q = p.attention_word_of_mouth_per_day * salience;
+  const double share = std::clamp(usage_share, 0.0, 1.0);
+  const double press = p.attention_press_unknown_per_day +
+                       (p.attention_press_leader_per_day - p.attention_press_unknown_per_day) * share;
+  return q > press ? std::log(q / press) / (press + q) : 0.0;
 }
 
 void note_release(MoveNews& news, std::size_t lab, double salience, double surprise_log10,

@@ -102,6 +102,10 @@ struct MarketModelParams {
   double factor_tail_dof = 0.0;  // Student-t degrees of freedom of factor noise (0: normal)
   double sentiment_half_life_years = 100.0;  // years for noise (factor and firm) to revert halfway
   std::vector<std::vector<double>> factor_correlation;  // kFactorCount rows; empty: identity
+  // attention (docs/model.md §"Markets: attention"); word of mouth 0: priced on the release day
+  double attention_word_of_mouth_per_day = 0.0;  // 1/day, a frontier release's spread
+  double attention_press_unknown_per_day = 0.01;  // 1/day, press rate of a lab nobody uses
+  double attention_press_leader_per_day = 1.0;    // 1/day, press rate of the most-used lab
   // earnings anchor (docs/model.md §"Markets: earnings anchor")
   double equity_risk_premium = 0.0424;  // fraction/year, over the risk-free rate
   double long_run_growth_per_year = 0.04;  // ln/year, earnings growth expected in the long run
@@ -151,6 +155,7 @@ struct ReleaseNews {
   double capability = 0.0;     // log10 FLOP (effective)
   double training_flop = 0.0;  // FLOP, physical
   bool open = false;
+  double attention_lag_days = 0.0;  // days from the release to the peak of its attention
 };
 
 // What markets observe of the rest of the world on a trading day.
@@ -210,6 +215,13 @@ MarketState initial_market_state(const MarketsSetup& setup);
 double release_efficiency_log10(const ReleaseNews& r);
 double release_salience(const MarketModelParams& p, const ReleaseNews& r,
                         double frontier_capability);
+
+// docs/model.md §"Markets: attention": the days from a release to the peak of the attention it
+// draws (Bass 1969: the flow of a diffusion with innovation rate p and imitation rate q peaks
+// after ln(q/p)/(p+q)). p, the press, grows with the lab's share of the tokens used
+// (`usage_share`, 0-1 of the most-used lab's); q, word of mouth, with the release's salience.
+// 0 when word of mouth does not outpace the press.
+double attention_peak_days(const MarketModelParams& p, double salience, double usage_share);
 
 // docs/model.md §"Markets": one trading day. Beliefs take in the releases, investors revalue,
 // factors move, firms are repriced.

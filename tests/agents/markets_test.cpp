@@ -615,4 +615,27 @@ TEST_CASE("an anchor needs a positive beta and revenue, and known producers") {
   CHECK(problems(unknown) == 1);
 }
 
+TEST_CASE("attention peaks later for a release of a lab nobody uses, at once for the leader's") {
+  MarketModelParams p;
+  CHECK(attention_peak_days(p, 1.0, 0.0) == 0.0);  // word of mouth off: priced on its day
+  p.attention_word_of_mouth_per_day = 0.7;
+  p.attention_press_unknown_per_day = 0.006;
+  p.attention_press_leader_per_day = 1.0;
+  // Bass (1969): the flow peaks after ln(q/p) / (p + q).
+  const double unknown = attention_peak_days(p, 1.0, 0.0);
+  CHECK(unknown == doctest::Approx(std::log(0.7 / 0.006) / 0.706));
+  CHECK(unknown > 6.0);
+  CHECK(unknown < 7.0);
+  // The more the lab is used, the sooner the press covers it; the leader's is news that day.
+  CHECK(attention_peak_days(p, 1.0, 0.05) < unknown);
+  CHECK(attention_peak_days(p, 1.0, 0.05) > 0.0);
+  CHECK(attention_peak_days(p, 1.0, 1.0) == 0.0);
+  // A release far behind the frontier spreads slowly: once word of mouth no longer outpaces
+  // the press it is priced on its day (and weighs little, its salience being low).
+  CHECK(attention_peak_days(p, 0.005, 0.0) == 0.0);
+  // Shares outside [0, 1] are clamped.
+  CHECK(attention_peak_days(p, 1.0, 2.0) == 0.0);
+  CHECK(attention_peak_days(p, 1.0, -1.0) == unknown);
+}
+
 }  // namespace markets_test
