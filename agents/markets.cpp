@@ -321,6 +321,11 @@ const Schema<MarketModelParams>& market_model_schema() {
                   "to last (its level gains excess × this)",
                   "Chan, Karceski & Lakonishok 2003 (J. Finance 58:643): growth above the median "
                   "persists no more than chance beyond a few years; assumption"}),
+          flag("noise_per_weekday", &M::noise_per_weekday,
+               {"noise (factor and firm) accrues per weekday rather than per calendar day, so a "
+                "Monday carries one day of it, not three",
+                "French & Roll 1986 (J. Financial Economics 17:5): the variance of returns over a "
+                "weekend is close to a weekday's, not three times it"}),
           integer("drawdown_window_days", &M::drawdown_window_days, "trading days", between(1, 250),
                   {"days after a release over which each firm's drawdown counts"}),
       });
@@ -506,6 +511,14 @@ void keep_largest_move(std::vector<MarketMove>& moves, const MarketMove& move, s
   if (moves.size() > keep) moves.pop_back();
 }
 
+double noise_years(const MarketModelParams& p, Date previous, Date date) {
+  if (!p.noise_per_weekday) return years_between(previous, date);
+  int weekdays = 0;
+  for (Date d = previous.plus_days(1); !(date < d); d = d.plus_days(1))
+    if (d.weekday() <= 5) ++weekdays;
+  return weekdays / (365.25 * 5.0 / 7.0);
+}
+
 double unit_innovation(RandomStream& rng, double dof) {
   const double z = rng.normal();
   if (dof == 0.0) return z;
@@ -637,6 +650,7 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
   // correlation matrix times independent normals, scaled by each factor's volatility.
   // Noise accrues over calendar time since the previous tick and reverts to 0 with
   // sentiment_half_life_years; innovations are normal or Student-t (fat tails), unit variance.
+  const double noise_dt = p.noise_per_weekday ? noise_years(p, tick.previous, tick.date) : dt;
   RandomStream rng(key, tick.index, 0);
   Eigen::Vector4d z;
   for (Eigen::Index f = 0; f < 4; ++f) z(f) = unit_innovation(rng, p.factor_tail_dof);
@@ -644,7 +658,7 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
       Eigen::Map<const Eigen::Matrix<double, 4, 4, Eigen::RowMajor>>(s.factor_cholesky.data()) * z;
   for (std::size_t f = 0; f < kFactorCount; ++f)
     st.factor_noise[f] =
-        revert_noise(st.factor_noise[f], p.factor_volatility_per_year[f], dt,
+        revert_noise(st.factor_noise[f], p.factor_volatility_per_year[f], noise_dt,
                      p.sentiment_half_life_years, shock(static_cast<Eigen::Index>(f)));
 
   const double years = years_between(s.start, tick.date);
@@ -735,7 +749,7 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
   for (std::size_t i = 0; i < s.n_firms; ++i) {
     RandomStream firm_rng(key, tick.index, 1 + i);
     st.idiosyncratic[i] =
-        revert_noise(st.idiosyncratic[i], s.firms[i].idiosyncratic_volatility_per_year, dt,
+        revert_noise(st.idiosyncratic[i], s.firms[i].idiosyncratic_volatility_per_year, noise_dt,
                      p.sentiment_half_life_years, unit_innovation(firm_rng, s.firms[i].tail_dof));
     // docs/model.md §"Markets: exchange calendars": a closed exchange keeps yesterday's price;
     // what happened meanwhile is priced on its next trading day.

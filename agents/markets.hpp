@@ -101,6 +101,9 @@ struct MarketModelParams {
   std::array<double, kFactorCount> factor_volatility_per_year = {0.25, 0.15, 0.1, 0.18};
   double factor_tail_dof = 0.0;  // Student-t degrees of freedom of factor noise (0: normal)
   double sentiment_half_life_years = 100.0;  // years for noise (factor and firm) to revert halfway
+  // docs/model.md §"Markets: prices": noise accrues over calendar days (false) or over weekdays
+  // only (true: a Monday carries one weekday of it, not three days)
+  bool noise_per_weekday = false;
   std::vector<std::vector<double>> factor_correlation;  // kFactorCount rows; empty: identity
   // attention (docs/model.md §"Markets: attention"); word of mouth 0: priced on the release day
   double attention_word_of_mouth_per_day = 0.0;  // 1/day, a frontier release's spread
@@ -296,6 +299,10 @@ struct MarketMove {
 inline constexpr std::size_t kLargestMovesPerFirm = 10;
 // Keeps in `moves` (largest absolute return first; of equal ones the earlier) at most `keep`.
 void keep_largest_move(std::vector<MarketMove>& moves, const MarketMove& move, std::size_t keep);
+
+// The years of noise a trading day carries: dt (calendar) or, per weekday, the weekdays after
+// `previous` up to `date` over 365.25 × 5/7.
+double noise_years(const MarketModelParams& p, Date previous, Date date);
 
 // A draw with mean 0 and variance 1: normal (dof 0) or Student-t with `dof` > 2 degrees of
 // freedom, scaled to unit variance.

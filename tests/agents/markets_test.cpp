@@ -638,4 +638,44 @@ TEST_CASE("attention peaks later for a release of a lab nobody uses, at once for
   CHECK(attention_peak_days(p, 1.0, -1.0) == unknown);
 }
 
+TEST_CASE("noise per weekday: a Monday carries one weekday of noise, not three days") {
+  MarketModelParams p;
+  const Date friday = Date::from_ymd(2022, 1, 7), monday = Date::from_ymd(2022, 1, 10);
+  CHECK(noise_years(p, friday, monday) == doctest::Approx(3.0 / 365.25));
+  p.noise_per_weekday = true;
+  const double weekday = 1.0 / (365.25 * 5.0 / 7.0);
+  CHECK(noise_years(p, friday, monday) == doctest::Approx(weekday));
+  CHECK(noise_years(p, monday, monday.plus_days(1)) == doctest::Approx(weekday));
+  // A year of weekdays carries a year of noise.
+  CHECK(noise_years(p, Date::from_ymd(2021, 12, 31), Date::from_ymd(2028, 12, 31)) ==
+        doctest::Approx(7.0).epsilon(2e-3));
+  // In prices: with only firm noise, the variance of Monday's returns is a weekday's (three
+  // times it on the calendar clock).
+  const auto monday_ratio = [](bool per_weekday, double* weekday_var) {
+    Market m;
+    m.firms[0].idiosyncratic_volatility_per_year = 0.5;
+    m.params.noise_per_weekday = per_weekday;
+    double monday2 = 0.0, other2 = 0.0;
+    int mondays = 0, others = 0;
+    for (uint64_t seed = 1; seed <= 40; ++seed) {
+      const Path path = run(m, 260, -1, 0.0, true, 0.0, seed);
+      Date date = Date::from_ymd(2022, 1, 4);  // the path's day 0
+      for (std::size_t d = 1; d < path.chips.size(); ++d) {
+        date = date.plus_days(1);
+        while (date.weekday() >= 6) date = date.plus_days(1);
+        const double r = std::log(path.chips[d] / path.chips[d - 1]);
+        (date.weekday() == 1 ? monday2 : other2) += r * r;
+        ++(date.weekday() == 1 ? mondays : others);
+      }
+    }
+    *weekday_var = other2 / others;
+    return (monday2 / mondays) / (other2 / others);
+  };
+  double other_var = 0.0, calendar_var = 0.0;
+  CHECK(monday_ratio(true, &other_var) == doctest::Approx(1.0).epsilon(0.1));
+  CHECK(monday_ratio(false, &calendar_var) == doctest::Approx(3.0).epsilon(0.1));
+  CHECK(other_var == doctest::Approx(0.25 * weekday).epsilon(0.1));
+  CHECK(calendar_var == doctest::Approx(0.25 / 365.25).epsilon(0.1));
+}
+
 }  // namespace markets_test
