@@ -14,7 +14,10 @@ Prints, over the run's replicates:
 - Nvidia's return on each policy-rate decision day, with the decision's surprise (a decision
   equal to the expected one should move nothing beyond a day's noise);
 - Nvidia's largest one-day fall of 2025: its most common day, the share of replicates in which
-  it is the day DeepSeek-R1 was priced, and that day's median return.
+  it is 2025-01-21 (the first trading day after DeepSeek-R1) or 2025-01-27 (the real shock), and
+  their median returns;
+- the days from DeepSeek-R1's release to the peak of its attention, when investors price it
+  (docs/model.md §3.3.7 "Attention"), and Nvidia's return that day.
 
 --check exits 1 unless the first three bounds hold.
 """
@@ -114,6 +117,17 @@ def main():
         print("  %s: largest fall in %.0f%% of replicates; median return %+.1f%%, 5-95%% [%+.1f, %+.1f]"
               % (d, 100 * share, 100 * np.median(ret[:, i, nv]), 100 * pct(ret[:, i, nv], 5),
                  100 * pct(ret[:, i, nv], 95)))
+    if "release_market_moves/attention_lag_days" in f:
+        lab = np.array(names(f, "release_market_moves/lab"))
+        firm = np.array(names(f, "release_market_moves/firm"))
+        date = f["release_market_moves/date"][:]
+        sel = (lab == "deepseek") & (firm == "nvidia") & (date == day("2025-01-20"))
+        lag = f["release_market_moves/attention_lag_days"][:][sel]
+        ret_r1 = f["release_market_moves/day_return"][:][sel]
+        if len(lag):
+            print("DeepSeek-R1 (2025-01-20): attention peaks after %.1f days (median; 5-95%% "
+                  "[%.1f, %.1f]); Nvidia on the day it is priced %+.1f%% (median)"
+                  % (np.median(lag), pct(lag, 5), pct(lag, 95), 100 * np.median(ret_r1)))
     if a.check and not ok:
         sys.exit(1)
 
