@@ -121,6 +121,22 @@ const Schema<FirmSpec>& firm_schema() {
                  {"Student-t degrees of freedom of the firm's daily noise (fat tails; 0: normal; "
                   "otherwise above 2)",
                   S}),
+          reference_list("producers", &F::producers, "producers[]",
+                         {"chip producers whose sales are the firm's revenue in the model (its "
+                          "earnings anchor)"}),
+          number("revenue_usd_per_year", &F::revenue_usd_per_year, "USD/year", at_least(0),
+                 {"revenue of the rest of the firm's business at the start (what the model does "
+                  "not make: its producers' sales excluded)",
+                  S}),
+          number("revenue_growth_per_year", &F::revenue_growth_per_year, "ln/year",
+                 between(-1, 1), {"growth of that rest of business", S}),
+          number("revenue_growth_at_start_per_year", &F::revenue_growth_at_start_per_year,
+                 "ln/year", between(-2, 3),
+                 {"growth of revenue investors saw at the start (the last fiscal year's)", S}),
+          number("net_margin", &F::net_margin, "fraction", between(0, 1),
+                 {"net income per USD of revenue; above 0 anchors the firm's value on its "
+                  "expected discounted earnings (0: the factor formula alone)",
+                  S}),
           text("source", &F::source, {"where the firm's figures come from"}),
       });
   return s;
@@ -273,6 +289,43 @@ const Schema<MarketModelParams>& market_model_schema() {
                   "believe) to revert halfway to 0 (100: a random walk)",
                   "Poterba & Summers 1988, Fama & French 1988: a transitory part of prices that "
                   "decays over 3-5 years; assumption"}),
+          number("attention_word_of_mouth_per_day", &M::attention_word_of_mouth_per_day, "1/day",
+                 at_least(0),
+                 {"imitation rate (Bass q) of the attention a frontier release draws, times its "
+                  "salience for one behind (0: every release is priced on its day)",
+                  "DeepSeek's app went from launch (2025-01-20) to first in the US App Store "
+                  "(2025-01-26/27), downloads about doubling daily (Appfigures, Sensor Tower "
+                  "via press, 2025-01-27): ~0.7/day; assumption"}),
+          number("attention_press_unknown_per_day", &M::attention_press_unknown_per_day, "1/day",
+                 above(0),
+                 {"innovation rate (Bass p) of the attention a release draws from the press "
+                  "when nobody uses its lab's models",
+                  A}),
+          number("attention_press_leader_per_day", &M::attention_press_leader_per_day, "1/day",
+                 above(0),
+                 {"the same for the lab whose models carry the most tokens (the press covers "
+                  "its releases the day they come out); labs in between by their share",
+                  A}),
+          number("equity_risk_premium", &M::equity_risk_premium, "fraction/year", above(0),
+                 {"expected return of equities over the risk-free rate; an anchored firm's "
+                  "earnings are discounted at market_exposure times it over the long-run growth",
+                  "Damodaran, implied ERP on 2022-01-01: 4.24% (pages.stern.nyu.edu/~adamodar)"}),
+          number("long_run_growth_per_year", &M::long_run_growth_per_year, "ln/year",
+                 between(-0.5, 0.5),
+                 {"growth of earnings investors expect in the long run, to which a firm's "
+                  "growth fades",
+                  "nominal GDP: CBO Long-Term Budget Outlook 2022, ~4%/year (2% real, 2% "
+                  "inflation)"}),
+          number("growth_fade_years", &M::growth_fade_years, "years", above(0),
+                 {"time over which investors expect a firm's growth above the long-run growth "
+                  "to last (its level gains excess × this)",
+                  "Chan, Karceski & Lakonishok 2003 (J. Finance 58:643): growth above the median "
+                  "persists no more than chance beyond a few years; assumption"}),
+          flag("noise_per_weekday", &M::noise_per_weekday,
+               {"noise (factor and firm) accrues per weekday rather than per calendar day, so a "
+                "Monday carries one day of it, not three",
+                "French & Roll 1986 (J. Financial Economics 17:5): the variance of returns over a "
+                "weekend is close to a weekday's, not three times it"}),
           integer("drawdown_window_days", &M::drawdown_window_days, "trading days", between(1, 250),
                   {"days after a release over which each firm's drawdown counts"}),
       });
@@ -281,7 +334,8 @@ const Schema<MarketModelParams>& market_model_schema() {
 
 MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<FirmSpec>& firms,
                              const std::vector<std::string>& country_ids, std::size_t n_labs,
-                             Date start, Diagnostics& diags) {
+                             Date start, Diagnostics& diags,
+                             const std::vector<std::string>& producer_ids) {
   MarketsSetup s;
   s.n_labs = n_labs;
   s.params = params;
@@ -336,6 +390,23 @@ MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<
     Eigen::Map<Eigen::Matrix<double, 4, 4, Eigen::RowMajor>>(s.factor_cholesky.data()) =
         llt.matrixL();
   for (const FirmSpec& f : firms) {
+    std::vector<std::size_t> producers;
+    for (std::size_t k = 0; k < f.producers.size(); ++k)
+      if (auto j = resolve_reference(f.producers[k],
+                                     "firms[" + f.id + "].producers[" + std::to_string(k) + "]",
+                                     producer_ids, "producer", diags))
+        producers.push_back(*j);
+    s.firm_producers.push_back(std::move(producers));
+    s.anchored.push_back(f.net_margin > 0.0 ? 1 : 0);
+    if (f.net_margin > 0.0 && !(f.market_exposure > 0.0))
+      diags.error(f.where, "firms[" + f.id + "].market_exposure",
+                  "a firm anchored on its earnings (net_margin > 0) is discounted at "
+                  "market_exposure x equity_risk_premium, which must be above 0; found " +
+                      format_number(f.market_exposure));
+    if (f.net_margin > 0.0 && f.revenue_usd_per_year <= 0.0 && f.producers.empty())
+      diags.error(f.where, "firms[" + f.id + "].revenue_usd_per_year",
+                  "a firm anchored on its earnings (net_margin > 0) needs revenue: "
+                  "revenue_usd_per_year above 0 or producers");
     s.loadings.insert(s.loadings.end(), {f.compute_exposure, f.margins_exposure,
                                          f.china_substitution_exposure, f.market_exposure});
     s.in_index.push_back(f.in_index ? 1 : 0);
@@ -355,6 +426,10 @@ MarketState initial_market_state(const MarketsSetup& s) {
   st.log_cap.resize(s.n_firms);
   st.daily_return.assign(s.n_firms, 0.0);
   st.trading.assign(s.n_firms, 0);
+  st.revenue_log.assign(s.n_firms, 0.0);
+  st.expected_growth.assign(s.n_firms, 0.0);
+  st.start_sentiment.assign(s.n_firms, 0.0);
+  st.anchor_log_value.assign(s.n_firms, std::nan(""));
   st.priced_rate_percent =
       priced_policy_rate_percent(s.params.policy_rates, s.start, s.params.rate_expectation_days);
   for (std::size_t i = 0; i < s.n_firms; ++i) {
@@ -372,6 +447,14 @@ double release_efficiency_log10(const ReleaseNews& r) {
 double release_salience(const MarketModelParams& p, const ReleaseNews& r,
                         double frontier_capability) {
   return std::exp(-std::max(0.0, frontier_capability - r.capability) / p.salience_log10);
+}
+
+double attention_peak_days(const MarketModelParams& p, double salience, double usage_share) {
+  const double q = p.attention_word_of_mouth_per_day * salience;
+  const double share = std::clamp(usage_share, 0.0, 1.0);
+  const double press = p.attention_press_unknown_per_day +
+                       (p.attention_press_leader_per_day - p.attention_press_unknown_per_day) * share;
+  return q > press ? std::log(q / press) / (press + q) : 0.0;
 }
 
 void note_release(MoveNews& news, std::size_t lab, double salience, double surprise_log10,
@@ -428,6 +511,14 @@ void keep_largest_move(std::vector<MarketMove>& moves, const MarketMove& move, s
   if (moves.size() > keep) moves.pop_back();
 }
 
+double noise_years(const MarketModelParams& p, Date previous, Date date) {
+  if (!p.noise_per_weekday) return years_between(previous, date);
+  int weekdays = 0;
+  for (Date d = previous.plus_days(1); !(date < d); d = d.plus_days(1))
+    if (d.weekday() <= 5) ++weekdays;
+  return weekdays / (365.25 * 5.0 / 7.0);
+}
+
 double unit_innovation(RandomStream& rng, double dof) {
   const double z = rng.normal();
   if (dof == 0.0) return z;
@@ -454,6 +545,25 @@ double revert_noise(double x, double volatility_per_year, double years, double h
   const double effective =
       -std::expm1(-2.0 * kLn2 * years / half_life_years) * half_life_years / (2.0 * kLn2);
   return x * keep + volatility_per_year * std::sqrt(effective) * z;
+}
+
+double anchor_log_value(const MarketModelParams& p, const FirmSpec& f, double revenue_log,
+                        double expected_growth) {
+  // Earnings E = margin × revenue grow at g(s) = g_L + (ĝ − g_L)·e^(−s/τ): their level gains
+  // (ĝ − g_L)·τ over the long-run path, which the Gordon formula values at E / (k − g_L) with
+  // k − g_L = beta × equity risk premium (growth at the risk-free rate in the long run).
+  return std::log(f.net_margin) + revenue_log +
+         (expected_growth - p.long_run_growth_per_year) * p.growth_fade_years -
+         std::log(f.market_exposure * p.equity_risk_premium);
+}
+
+double firm_revenue_usd_per_year(const MarketsSetup& s, std::size_t firm,
+                                 std::span<const double> producer_revenue, double years) {
+  const FirmSpec& f = s.firms[firm];
+  double r = f.revenue_usd_per_year * std::exp(f.revenue_growth_per_year * years);
+  for (std::size_t j : s.firm_producers[firm])
+    if (j < producer_revenue.size()) r += producer_revenue[j];
+  return r;
 }
 
 double firm_log_value(const MarketsSetup& s, std::size_t firm,
@@ -540,6 +650,7 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
   // correlation matrix times independent normals, scaled by each factor's volatility.
   // Noise accrues over calendar time since the previous tick and reverts to 0 with
   // sentiment_half_life_years; innovations are normal or Student-t (fat tails), unit variance.
+  const double noise_dt = p.noise_per_weekday ? noise_years(p, tick.previous, tick.date) : dt;
   RandomStream rng(key, tick.index, 0);
   Eigen::Vector4d z;
   for (Eigen::Index f = 0; f < 4; ++f) z(f) = unit_innovation(rng, p.factor_tail_dof);
@@ -547,7 +658,7 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
       Eigen::Map<const Eigen::Matrix<double, 4, 4, Eigen::RowMajor>>(s.factor_cholesky.data()) * z;
   for (std::size_t f = 0; f < kFactorCount; ++f)
     st.factor_noise[f] =
-        revert_noise(st.factor_noise[f], p.factor_volatility_per_year[f], dt,
+        revert_noise(st.factor_noise[f], p.factor_volatility_per_year[f], noise_dt,
                      p.sentiment_half_life_years, shock(static_cast<Eigen::Index>(f)));
 
   const double years = years_between(s.start, tick.date);
@@ -597,16 +708,52 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
       st.compute_history.erase(st.compute_history.begin());
   }
 
+  // docs/model.md §"Markets: earnings anchor": an anchored firm's value is its expected
+  // discounted earnings, plus what investors believe beyond them (the factors less observed
+  // spending and the market's drift, which its own earnings replace), plus sentiment: its value
+  // at the start above the anchor, fading with sentiment_half_life_years, and the noise.
+  std::array<double, kFactorCount> beliefs = st.factor;
+  beliefs[factor(Factor::compute)] -= p.spend_elasticity * (st.spend_log - st.spend_log0);
+  beliefs[factor(Factor::market)] -= p.market_drift_per_year * years;
+  const double smooth = 1.0 - std::exp(-dt / p.spend_smoothing_years);
+  const double sentiment_left = std::exp2(-dt / p.sentiment_half_life_years);
+  std::vector<double> value(s.n_firms);
+  for (std::size_t i = 0; i < s.n_firms; ++i) {
+    value[i] = firm_log_value(s, i, st.factor);
+    if (!s.anchored[i] || !st.observed) continue;
+    const double revenue =
+        std::log(std::max(1.0, firm_revenue_usd_per_year(s, i, in.producer_revenue_usd_per_year,
+                                                         years)));
+    if (!st.anchor_started) {
+      st.revenue_log[i] = revenue;
+      st.expected_growth[i] = s.firms[i].revenue_growth_at_start_per_year;
+    } else if (dt > 0.0) {
+      // Investors smooth the revenue they see, and extrapolate its smoothed growth.
+      const double before = st.revenue_log[i];
+      st.revenue_log[i] += (revenue - st.revenue_log[i]) * smooth;
+      st.expected_growth[i] += ((st.revenue_log[i] - before) / dt - st.expected_growth[i]) * smooth;
+    }
+    st.anchor_log_value[i] =
+        anchor_log_value(p, s.firms[i], st.revenue_log[i], st.expected_growth[i]);
+    const double believed = firm_log_value(s, i, beliefs) - std::log(s.firms[i].market_cap_usd);
+    // Sentiment at the start: continuous with the factor formula on the first day; it fades.
+    if (!st.anchor_started)
+      st.start_sentiment[i] = value[i] - st.anchor_log_value[i] - believed;
+    else
+      st.start_sentiment[i] *= sentiment_left;
+    value[i] = st.anchor_log_value[i] + believed + st.start_sentiment[i];
+  }
+  if (st.observed) st.anchor_started = true;
+
   double index = 0.0;
   for (std::size_t i = 0; i < s.n_firms; ++i) {
     RandomStream firm_rng(key, tick.index, 1 + i);
     st.idiosyncratic[i] =
-        revert_noise(st.idiosyncratic[i], s.firms[i].idiosyncratic_volatility_per_year, dt,
+        revert_noise(st.idiosyncratic[i], s.firms[i].idiosyncratic_volatility_per_year, noise_dt,
                      p.sentiment_half_life_years, unit_innovation(firm_rng, s.firms[i].tail_dof));
     // docs/model.md §"Markets: exchange calendars": a closed exchange keeps yesterday's price;
     // what happened meanwhile is priced on its next trading day.
-    const double log_cap =
-        st.trading[i] ? firm_log_value(s, i, st.factor) + st.idiosyncratic[i] : st.log_cap[i];
+    const double log_cap = st.trading[i] ? value[i] + st.idiosyncratic[i] : st.log_cap[i];
     st.daily_return[i] = std::expm1(log_cap - st.log_cap[i]);
     st.log_cap[i] = log_cap;
     if (s.in_index[i]) index += std::exp(log_cap);

@@ -44,6 +44,12 @@ struct FirmSpec {
   double market_exposure = 1.0;              // d ln cap / d broad-market factor
   double idiosyncratic_volatility_per_year = 0.25;  // 1/sqrt(year), firm-specific noise
   double tail_dof = 0.0;  // Student-t degrees of freedom of that noise's innovations (0: normal)
+  // docs/model.md §"Markets: earnings anchor" (net_margin 0: no anchor, the factor formula alone)
+  std::vector<EntityRef> producers;         // producers[] whose sales are the firm's, in the model
+  double revenue_usd_per_year = 0.0;        // USD/year, the rest of its business at the start
+  double revenue_growth_per_year = 0.0;     // ln/year, growth of that rest
+  double revenue_growth_at_start_per_year = 0.0;  // ln/year, growth investors saw at the start
+  double net_margin = 0.0;                  // fraction, net income per USD of revenue
   std::string source;
   SourceLocation where;
 };
@@ -95,7 +101,18 @@ struct MarketModelParams {
   std::array<double, kFactorCount> factor_volatility_per_year = {0.25, 0.15, 0.1, 0.18};
   double factor_tail_dof = 0.0;  // Student-t degrees of freedom of factor noise (0: normal)
   double sentiment_half_life_years = 100.0;  // years for noise (factor and firm) to revert halfway
+  // docs/model.md §"Markets: prices": noise accrues over calendar days (false) or over weekdays
+  // only (true: a Monday carries one weekday of it, not three days)
+  bool noise_per_weekday = false;
   std::vector<std::vector<double>> factor_correlation;  // kFactorCount rows; empty: identity
+  // attention (docs/model.md §"Markets: attention"); word of mouth 0: priced on the release day
+  double attention_word_of_mouth_per_day = 0.0;  // 1/day, a frontier release's spread
+  double attention_press_unknown_per_day = 0.01;  // 1/day, press rate of a lab nobody uses
+  double attention_press_leader_per_day = 1.0;    // 1/day, press rate of the most-used lab
+  // earnings anchor (docs/model.md §"Markets: earnings anchor")
+  double equity_risk_premium = 0.0424;  // fraction/year, over the risk-free rate
+  double long_run_growth_per_year = 0.04;  // ln/year, earnings growth expected in the long run
+  double growth_fade_years = 2.0;  // years over which a firm's excess growth is expected to last
   int64_t drawdown_window_days = 20;  // trading days after a release over which drawdowns count
   SourceLocation where;               // of the section, for messages
   SourceLocation correlation_where;   // of factor_correlation
@@ -122,6 +139,8 @@ struct MarketsSetup {
   std::vector<double> loadings;  // [firm * kFactorCount + factor]
   std::array<double, kFactorCount * kFactorCount> factor_cholesky{};  // lower, row-major
   std::vector<uint8_t> in_index;                                      // [firm]
+  std::vector<std::vector<std::size_t>> firm_producers;  // [firm] producer indices
+  std::vector<uint8_t> anchored;                          // [firm] 1: net_margin > 0
   std::size_t n_labs = 0;  // labs whose efficiency investors track
   Date start;
   bool enabled() const { return n_firms > 0; }
@@ -129,7 +148,8 @@ struct MarketsSetup {
 
 MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<FirmSpec>& firms,
                              const std::vector<std::string>& country_ids, std::size_t n_labs,
-                             Date start, Diagnostics& diags);
+                             Date start, Diagnostics& diags,
+                             const std::vector<std::string>& producer_ids = {});
 
 // What investors see of a release (from the labs' Release record).
 struct ReleaseNews {
@@ -138,6 +158,7 @@ struct ReleaseNews {
   double capability = 0.0;     // log10 FLOP (effective)
   double training_flop = 0.0;  // FLOP, physical
   bool open = false;
+  double attention_lag_days = 0.0;  // days from the release to the peak of its attention
 };
 
 // What markets observe of the rest of the world on a trading day.
@@ -147,6 +168,7 @@ struct MarketInputs {
   double ai_chip_spend_usd_per_year = 0.0;  // producers' revenue, last supply tick
   double api_margin = 0.0;         // API margin of closed labs, the same for all (0: no adoption)
   double cn_domestic_share = 0.0;  // fraction of China's compute on domestic chips
+  std::span<const double> producer_revenue_usd_per_year;  // [producer], last supply tick
 };
 
 // Investor types, in the order of MarketState::type_belief.
@@ -179,6 +201,12 @@ struct MarketState {
   std::vector<double> log_cap;          // [firm] ln USD
   std::vector<double> daily_return;     // [firm] fraction, since the day before
   std::vector<uint8_t> trading;         // [firm] 1: its exchange is open today
+  // earnings anchor, per firm (docs/model.md §"Markets: earnings anchor")
+  bool anchor_started = false;          // the first trading day has been seen
+  std::vector<double> revenue_log;      // [firm] ln USD/year, observed revenue, smoothed
+  std::vector<double> expected_growth;  // [firm] ln/year, the growth investors extrapolate
+  std::vector<double> start_sentiment;  // [firm] ln, value at the start above the anchor's
+  std::vector<double> anchor_log_value; // [firm] ln USD, expected discounted earnings
   double index_usd = 0.0;
   double index_return = 0.0;
 };
@@ -190,6 +218,13 @@ MarketState initial_market_state(const MarketsSetup& setup);
 double release_efficiency_log10(const ReleaseNews& r);
 double release_salience(const MarketModelParams& p, const ReleaseNews& r,
                         double frontier_capability);
+
+// docs/model.md §"Markets: attention": the days from a release to the peak of the attention it
+// draws (Bass 1969: the flow of a diffusion with innovation rate p and imitation rate q peaks
+// after ln(q/p)/(p+q)). p, the press, grows with the lab's share of the tokens used
+// (`usage_share`, 0-1 of the most-used lab's); q, word of mouth, with the release's salience.
+// 0 when word of mouth does not outpace the press.
+double attention_peak_days(const MarketModelParams& p, double salience, double usage_share);
 
 // docs/model.md §"Markets": one trading day. Beliefs take in the releases, investors revalue,
 // factors move, firms are repriced.
@@ -265,6 +300,10 @@ inline constexpr std::size_t kLargestMovesPerFirm = 10;
 // Keeps in `moves` (largest absolute return first; of equal ones the earlier) at most `keep`.
 void keep_largest_move(std::vector<MarketMove>& moves, const MarketMove& move, std::size_t keep);
 
+// The years of noise a trading day carries: dt (calendar) or, per weekday, the weekdays after
+// `previous` up to `date` over 365.25 × 5/7.
+double noise_years(const MarketModelParams& p, Date previous, Date date);
+
 // A draw with mean 0 and variance 1: normal (dof 0) or Student-t with `dof` > 2 degrees of
 // freedom, scaled to unit variance.
 double unit_innovation(RandomStream& rng, double dof);
@@ -272,6 +311,17 @@ double unit_innovation(RandomStream& rng, double dof);
 // Δ_eff = (1 − 2^(−2Δ/h)) · h / (2 ln 2) (Δ when h is large).
 double revert_noise(double x, double volatility_per_year, double years, double half_life_years,
                     double z);
+
+// docs/model.md §"Markets: earnings anchor": ln of expected discounted earnings, USD, of a firm
+// with revenue `revenue_log` (ln USD/year) growing at `expected_growth` (ln/year), the excess over
+// long_run_growth_per_year fading over growth_fade_years, discounted at market_exposure ×
+// equity_risk_premium over the long-run growth.
+double anchor_log_value(const MarketModelParams& p, const FirmSpec& firm, double revenue_log,
+                        double expected_growth);
+// The firm's revenue (USD/year): its producers' sales plus the rest of its business, grown
+// since the start.
+double firm_revenue_usd_per_year(const MarketsSetup& setup, std::size_t firm,
+                                 std::span<const double> producer_revenue, double years);
 
 // Market value (ln USD) of each firm implied by the factor levels, before firm noise.
 double firm_log_value(const MarketsSetup& setup, std::size_t firm,

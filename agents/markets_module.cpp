@@ -1,5 +1,6 @@
 #include "agents/markets_module.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -66,6 +67,10 @@ void MarketsModule::declare(Declarations& d) {
          EventColumn::Kind::number, 0},
         {"max_drawdown", "fraction",
          "worst market capitalisation over the following window relative to the day before",
+         EventColumn::Kind::number, 0},
+        {"attention_lag_days", "days",
+         "days from the release to the peak of the attention it drew; investors price it on the "
+         "first trading day on or after that (rounded to a day)",
          EventColumn::Kind::number, 0}}});
   std::vector<std::string> lab_ids = d.catalog().axes()[d.axis("labs", "lab")].ids;
   causes_ = d.add_axis({"markets",
@@ -127,6 +132,19 @@ void MarketsModule::declare(Declarations& d) {
          [this](SeriesRow& r) { r.set(state_.index_usd); });
   series({"", "index_return", "fraction", "change of the index since the day before"},
          [this](SeriesRow& r) { r.set(state_.index_return); });
+  series({"", "anchor_value_usd", "USD",
+          "expected discounted earnings of each firm anchored on its earnings (NaN: not "
+          "anchored, or before AI chip spending is first observed)",
+          {firms_}},
+         [this](SeriesRow& r) {
+           for (std::size_t i = 0; i < c_.setup->n_firms; ++i)
+             r.set(i, std::exp(state_.anchor_log_value[i]));
+         });
+  series({"", "expected_growth_per_year", "ln/year",
+          "growth of revenue investors extrapolate for each firm anchored on its earnings (0: "
+          "not anchored)",
+          {firms_}},
+         [this](SeriesRow& r) { r.set_all(state_.expected_growth); });
   series({"", "believed_efficiency_log10", "log10 (x 2022-01 algorithms)",
           "investors' belief about frontier algorithmic efficiency (effective FLOP per physical "
           "FLOP)"},
@@ -148,12 +166,23 @@ void MarketsModule::declare(Declarations& d) {
 void MarketsModule::step(const Tick& t) {
   const MarketsSetup& m = *c_.setup;
   news_.clear();
-  for (; seen_releases_ < world_.releases.size(); ++seen_releases_) {
-    const Release& r = world_.releases[seen_releases_];
-    news_.push_back({r.lab, r.date, r.capability, r.training_flop, r.open});
-  }
   double frontier = -std::numeric_limits<double>::infinity();
   for (double c : world_.labs.capability) frontier = std::max(frontier, c);
+  // docs/model.md §"Markets: attention": a release is priced on the day its attention peaks,
+  // which comes later the less its lab is used (the press) and sooner the nearer the frontier
+  // it is (word of mouth).
+  const std::vector<double> usage = lab_usage_shares();
+  for (; seen_releases_ < world_.releases.size(); ++seen_releases_) {
+    const Release& r = world_.releases[seen_releases_];
+    ReleaseNews n{r.lab, r.date, r.capability, r.training_flop, r.open};
+    const double salience = release_salience(m.params, n, std::max(frontier, r.capability));
+    n.attention_lag_days =
+        attention_peak_days(m.params, salience, r.lab < usage.size() ? usage[r.lab] : 0.0);
+    held_.emplace_back(n, r.date.plus_days(static_cast<int>(std::lround(n.attention_lag_days))));
+  }
+  for (const auto& [n, peak] : held_)
+    if (!(t.date < peak)) news_.push_back(n);
+  std::erase_if(held_, [&t](const auto& h) { return !(t.date < h.second); });
   double spend = 0.0;
   for (double r : world_.supply.revenue_usd_per_year) spend += r;
   MarketInputs in;
@@ -161,6 +190,7 @@ void MarketsModule::step(const Tick& t) {
   in.frontier_capability = frontier;
   in.ai_chip_spend_usd_per_year = spend;
   in.api_margin = world_.offer.margin.empty() ? 0.0 : world_.offer.margin[0];
+  in.producer_revenue_usd_per_year = world_.supply.revenue_usd_per_year;
   in.cn_domestic_share =
       world_.indicators[static_cast<std::size_t>(WorldIndicator::cn_domestic_share)];
   const std::size_t first_new_watch = watches_.size();
@@ -185,9 +215,26 @@ void MarketsModule::step(const Tick& t) {
                             w.surprise_log10,
                             w.salience,
                             w.day_return[i],
-                            w.worst[i]};
+                            w.worst[i],
+                            w.release.attention_lag_days};
       moves_.add(row);
     }
+}
+
+std::vector<double> MarketsModule::lab_usage_shares() const {
+  // Each lab's tokens (its closed and open models, all countries) over the most-used lab's.
+  const std::size_t n_labs = c_.setup->n_labs;
+  std::vector<double> tokens(n_labs, 0.0);
+  const std::vector<double>& u = world_.adoption.usage_mtokens_per_year;
+  const std::size_t n_options = 1 + 2 * n_labs;
+  for (std::size_t k = 0; k + n_options <= u.size(); k += n_options)
+    for (std::size_t l = 0; l < n_labs; ++l) {
+      const double closed = u[k + closed_option(l)], open = u[k + open_option(l)];
+      tokens[l] += (std::isfinite(closed) ? closed : 0.0) + (std::isfinite(open) ? open : 0.0);
+    }
+  const double most = tokens.empty() ? 0.0 : *std::max_element(tokens.begin(), tokens.end());
+  for (double& x : tokens) x = most > 0.0 ? x / most : 0.0;
+  return tokens;
 }
 
 void MarketsModule::record_largest_moves(const Tick& t) {

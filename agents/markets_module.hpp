@@ -27,6 +27,7 @@ class MarketsModule : public Module {
     state_ = initial_market_state(*c_.setup);
     pending_.assign(c_.setup->n_firms, MoveNews{});
     largest_.assign(c_.setup->n_firms, {});
+    held_.clear();
   }
   void declare_axes(Declarations& d) override;
   void declare(Declarations& d) override;
@@ -40,9 +41,12 @@ class MarketsModule : public Module {
   const RunContext& run_;
   MarketState state_;
   std::size_t seen_releases_ = 0;  // releases already shown to investors
-  std::vector<ReleaseNews> news_;  // releases since the last trading day
+  std::vector<ReleaseNews> news_;  // releases whose attention peaked since the last trading day
+  // releases seen but not yet priced, with the date their attention peaks
+  std::vector<std::pair<ReleaseNews, Date>> held_;
   std::vector<ReleaseWatch> watches_, watched_;
   void record_largest_moves(const Tick& t);
+  std::vector<double> lab_usage_shares() const;
   std::vector<MoveNews> pending_;                // [firm] news since its previous trading day
   std::vector<std::vector<MarketMove>> largest_;  // [firm] largest moves so far
   AxisId firms_ = 0, factors_ = 0, investors_ = 0, causes_ = 0;

@@ -350,6 +350,7 @@ TEST_CASE("with noise on no firm's price moves on its exchange's holidays") {
   CHECK(eu_holidays == 8);   // 3 in 2022 and 5 in 2023
 }
 
+
 }  // namespace markets_test
 
 namespace markets_test {
@@ -443,6 +444,7 @@ TEST_CASE("rate decisions are the changes after the previous day and none at the
           .empty());
 }
 
+
 }  // namespace markets_test
 
 namespace markets_test {
@@ -504,6 +506,176 @@ TEST_CASE("degrees of freedom of 2 or less are refused") {
   Diagnostics d;
   resolve_markets(p, {f}, {"US"}, 0, Date::from_ymd(2022, 1, 3), d);
   CHECK(d.size() == 2);
+}
+
+
+// docs/model.md §"Markets: earnings anchor". The chip maker sells what producer 0 sells, plus a
+// rest of business; `revenue(d)` gives producer 0's sales (USD/year) on trading day d.
+template <class Revenue>
+std::vector<double> anchored_path(Market m, int days, Revenue revenue,
+                                  std::vector<double>* anchor = nullptr, bool anchored = true) {
+  m.firms[0].producers = {{"maker", {}}};
+  m.firms[0].revenue_usd_per_year = 1e10;
+  m.firms[0].net_margin = anchored ? 0.4 : 0.0;
+  m.firms[0].revenue_growth_at_start_per_year = 0.3;
+  Diagnostics d;
+  const MarketsSetup s =
+      resolve_markets(m.params, m.firms, {"US", "CN"}, 2, Date::from_ymd(2022, 1, 3), d, {"maker"});
+  REQUIRE(d.empty());
+  MarketState st = initial_market_state(s);
+  std::vector<double> caps;
+  Date previous = s.start;
+  for (int day = 0; day < days; ++day) {
+    Date date = previous.plus_days(1);
+    while (date.weekday() >= 6) date = date.plus_days(1);
+    const Tick tick{date, previous, static_cast<std::size_t>(day), years_between(previous, date)};
+    const double sales[] = {revenue(day)};
+    MarketInputs in;
+    in.frontier_capability = 26.0;
+    in.ai_chip_spend_usd_per_year = sales[0];
+    in.producer_revenue_usd_per_year = sales;
+    step_markets(s, st, in, tick, {1, 0, Stream::test});
+    caps.push_back(std::exp(st.log_cap[0]));
+    if (anchor) anchor->push_back(std::exp(st.anchor_log_value[0]));
+    previous = date;
+  }
+  return caps;
+}
+
+TEST_CASE("an anchored value is expected discounted earnings: it falls when they fall") {
+  MarketModelParams p;
+  FirmSpec f;
+  f.net_margin = 0.5;
+  f.market_exposure = 1.5;
+  const double v = anchor_log_value(p, f, std::log(1e11), 0.3);
+  // Gordon with the excess growth's gain: 0.5 × 1e11 × e^((0.3 − 0.04) × 2) / (1.5 × 0.0424).
+  CHECK(v == doctest::Approx(std::log(0.5e11 * std::exp(0.26 * 2.0) / (1.5 * 0.0424))));
+  CHECK(anchor_log_value(p, f, std::log(0.5e11), 0.3) == doctest::Approx(v - std::log(2.0)));
+  CHECK(anchor_log_value(p, f, std::log(1e11), 0.1) < v);  // lower expected growth
+  FirmSpec thin = f;
+  thin.net_margin = 0.25;
+  CHECK(anchor_log_value(p, thin, std::log(1e11), 0.3) == doctest::Approx(v - std::log(2.0)));
+  FirmSpec risky = f;
+  risky.market_exposure = 3.0;  // discounted at twice the premium
+  CHECK(anchor_log_value(p, risky, std::log(1e11), 0.3) == doctest::Approx(v - std::log(2.0)));
+}
+
+TEST_CASE("an anchored firm's value follows its producers' sales, not the market's drift") {
+  Market m;
+  m.params.market_drift_per_year = 0.5;  // would double the factor formula in 1.4 years
+  m.params.sentiment_half_life_years = 0.25;
+  const int days = 1300;  // five years of weekdays
+  std::vector<double> anchor;
+  const auto flat = anchored_path(m, days, [](int) { return 2e10; }, &anchor);
+  const auto falling = anchored_path(m, days, [](int d) { return d < 260 ? 2e10 : 5e9; });
+  // The first day is the factor formula's (continuous); the start's sentiment then fades.
+  const auto factors_only = anchored_path(m, days, [](int) { return 2e10; }, nullptr, false);
+  CHECK(flat[0] == doctest::Approx(factors_only[0]).epsilon(1e-12));
+  CHECK(factors_only[days - 1] > 5.0 * factors_only[0]);  // the drift, which the anchor drops
+  CHECK(std::log(flat[days - 1] / anchor[days - 1]) ==
+        doctest::Approx(std::log(1e12 / anchor[0]) * std::exp2(-5.0 / 0.25)).epsilon(0.05));
+  // Flat sales: expected growth fades from the 0.3 seen at the start to 0, so does the value.
+  CHECK(anchor[days - 1] < anchor[0]);
+  CHECK(anchor[days - 1] == doctest::Approx(std::exp(anchor_log_value(
+                                m.params, [] {
+                                  FirmSpec f;
+                                  f.net_margin = 0.4;
+                                  return f;
+                                }(), std::log(3e10), 0.0)))
+                                .epsilon(0.02));
+  // Sales fall: the value falls below the flat path's, by more than the earnings' ratio for
+  // a while (investors extrapolate the fall), then by about that ratio (1.5e10 / 3e10).
+  CHECK(falling[days - 1] < flat[days - 1]);
+  CHECK(falling[days - 1] / flat[days - 1] == doctest::Approx(0.5).epsilon(0.05));
+  CHECK(falling[300] / flat[300] < 0.5);
+}
+
+TEST_CASE("an anchor needs a positive beta and revenue, and known producers") {
+  MarketModelParams p;
+  FirmSpec f;
+  f.id = "x";
+  f.country = {"US", {}};
+  f.market_cap_usd = 1e9;
+  f.net_margin = 0.3;
+  f.revenue_usd_per_year = 1e9;
+  const auto problems = [&p](const FirmSpec& firm) {
+    Diagnostics d;
+    resolve_markets(p, {firm}, {"US"}, 0, Date::from_ymd(2022, 1, 3), d, {"maker"});
+    return d.size();
+  };
+  CHECK(problems(f) == 0);
+  FirmSpec no_beta = f;
+  no_beta.market_exposure = 0.0;
+  CHECK(problems(no_beta) == 1);
+  FirmSpec no_revenue = f;
+  no_revenue.revenue_usd_per_year = 0.0;
+  CHECK(problems(no_revenue) == 1);
+  FirmSpec unknown = f;
+  unknown.producers = {{"nobody", {"x.yaml", 3, 5}}};
+  CHECK(problems(unknown) == 1);
+}
+
+TEST_CASE("attention peaks later for a release of a lab nobody uses, at once for the leader's") {
+  MarketModelParams p;
+  CHECK(attention_peak_days(p, 1.0, 0.0) == 0.0);  // word of mouth off: priced on its day
+  p.attention_word_of_mouth_per_day = 0.7;
+  p.attention_press_unknown_per_day = 0.006;
+  p.attention_press_leader_per_day = 1.0;
+  // Bass (1969): the flow peaks after ln(q/p) / (p + q).
+  const double unknown = attention_peak_days(p, 1.0, 0.0);
+  CHECK(unknown == doctest::Approx(std::log(0.7 / 0.006) / 0.706));
+  CHECK(unknown > 6.0);
+  CHECK(unknown < 7.0);
+  // The more the lab is used, the sooner the press covers it; the leader's is news that day.
+  CHECK(attention_peak_days(p, 1.0, 0.05) < unknown);
+  CHECK(attention_peak_days(p, 1.0, 0.05) > 0.0);
+  CHECK(attention_peak_days(p, 1.0, 1.0) == 0.0);
+  // A release far behind the frontier spreads slowly: once word of mouth no longer outpaces
+  // the press it is priced on its day (and weighs little, its salience being low).
+  CHECK(attention_peak_days(p, 0.005, 0.0) == 0.0);
+  // Shares outside [0, 1] are clamped.
+  CHECK(attention_peak_days(p, 1.0, 2.0) == 0.0);
+  CHECK(attention_peak_days(p, 1.0, -1.0) == unknown);
+}
+
+TEST_CASE("noise per weekday: a Monday carries one weekday of noise, not three days") {
+  MarketModelParams p;
+  const Date friday = Date::from_ymd(2022, 1, 7), monday = Date::from_ymd(2022, 1, 10);
+  CHECK(noise_years(p, friday, monday) == doctest::Approx(3.0 / 365.25));
+  p.noise_per_weekday = true;
+  const double weekday = 1.0 / (365.25 * 5.0 / 7.0);
+  CHECK(noise_years(p, friday, monday) == doctest::Approx(weekday));
+  CHECK(noise_years(p, monday, monday.plus_days(1)) == doctest::Approx(weekday));
+  // A year of weekdays carries a year of noise.
+  CHECK(noise_years(p, Date::from_ymd(2021, 12, 31), Date::from_ymd(2028, 12, 31)) ==
+        doctest::Approx(7.0).epsilon(2e-3));
+  // In prices: with only firm noise, the variance of Monday's returns is a weekday's (three
+  // times it on the calendar clock).
+  const auto monday_ratio = [](bool per_weekday, double* weekday_var) {
+    Market m;
+    m.firms[0].idiosyncratic_volatility_per_year = 0.5;
+    m.params.noise_per_weekday = per_weekday;
+    double monday2 = 0.0, other2 = 0.0;
+    int mondays = 0, others = 0;
+    for (uint64_t seed = 1; seed <= 40; ++seed) {
+      const Path path = run(m, 260, -1, 0.0, true, 0.0, seed);
+      Date date = Date::from_ymd(2022, 1, 4);  // the path's day 0
+      for (std::size_t d = 1; d < path.chips.size(); ++d) {
+        date = date.plus_days(1);
+        while (date.weekday() >= 6) date = date.plus_days(1);
+        const double r = std::log(path.chips[d] / path.chips[d - 1]);
+        (date.weekday() == 1 ? monday2 : other2) += r * r;
+        ++(date.weekday() == 1 ? mondays : others);
+      }
+    }
+    *weekday_var = other2 / others;
+    return (monday2 / mondays) / (other2 / others);
+  };
+  double other_var = 0.0, calendar_var = 0.0;
+  CHECK(monday_ratio(true, &other_var) == doctest::Approx(1.0).epsilon(0.1));
+  CHECK(monday_ratio(false, &calendar_var) == doctest::Approx(3.0).epsilon(0.1));
+  CHECK(other_var == doctest::Approx(0.25 * weekday).epsilon(0.1));
+  CHECK(calendar_var == doctest::Approx(0.25 / 365.25).epsilon(0.1));
 }
 
 }  // namespace markets_test

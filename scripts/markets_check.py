@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+"""Where a run's markets stand against issue 23's "done when" bounds.
+
+Usage: scripts/markets_check.py RUN.h5 [--check]
+
+Prints, over the run's replicates:
+- Nvidia's market capitalisation on 2024-12-31, median and 5-95 %, against 0.5x-2x of its
+  actual $3.355T ([1.68, 6.71] $T);
+- each firm's and the index's 95th percentile at the last trading day of 2030 (bound $30T a
+  firm);
+- the days of 2022-2025 on which Nvidia fell more than 10 % (median, 5-95 %; history: 1,
+  2025-01-27), and its daily returns' standard deviation and excess kurtosis over trading days
+  (history 2015-01..2024-07: 3.05 % and 8.87, stocknear.com);
+- Nvidia's return on each policy-rate decision day, with the decision's surprise (a decision
+  equal to the expected one should move nothing beyond a day's noise);
+- Nvidia's largest one-day fall of 2025: its most common day, the share of replicates in which
+  it is 2025-01-21 (the first trading day after DeepSeek-R1) or 2025-01-27 (the real shock), and
+  their median returns;
+- the days from DeepSeek-R1's release to the peak of its attention, when investors price it
+  (docs/model.md §3.3.7 "Attention"), and Nvidia's return that day.
+
+--check exits 1 unless the first three bounds hold.
+"""
+import argparse
+import sys
+
+import h5py
+import numpy as np
+
+
+def names(f, key):
+    return [x.decode() if isinstance(x, bytes) else str(x) for x in f[key][:]]
+
+
+def day(iso):
+    return np.datetime64(iso, "D").astype(np.int64)
+
+
+def iso(d):
+    return str(np.datetime64(int(d), "D"))
+
+
+def pct(x, q):
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    return np.percentile(x, q) if len(x) else np.nan
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("run")
+    ap.add_argument("--check", action="store_true")
+    a = ap.parse_args()
+    f = h5py.File(a.run, "r")
+    firms = names(f, "markets/firm")
+    days = f["markets/time_trading_daily"][:]
+    cap = f["markets/market_cap_usd"]
+    ret = f["markets/daily_return"]
+    trading = f["markets/trading"][0, :, :]
+    nv = firms.index("nvidia")
+    ok = True
+
+    i24 = np.searchsorted(days, day("2024-12-31"), side="right") - 1
+    c24 = cap[:, i24, nv] / 1e12
+    lo, med, hi = pct(c24, 5), pct(c24, 50), pct(c24, 95)
+    inside = lo >= 3.355 * 0.5 and hi <= 3.355 * 2
+    ok &= inside
+    print("Nvidia 2024-12-31: median %.2f $T, 5-95%% [%.2f, %.2f] $T; bound [1.68, 6.71]: %s"
+          % (med, lo, hi, "inside" if inside else "OUTSIDE"))
+
+    i30 = np.searchsorted(days, day("2030-12-31"), side="right") - 1
+    worst = 0.0
+    rows = []
+    for k, firm in enumerate(firms):
+        p95 = pct(cap[:, i30, k], 95) / 1e12
+        worst = max(worst, p95)
+        rows.append("%s %.2f/%.2f" % (firm, pct(cap[:, i30, k], 50) / 1e12, p95))
+    idx = f["markets/index_usd"][:, i30] / 1e12
+    ok &= worst <= 30
+    print("%s: median/p95 $T by firm: %s" % (iso(days[i30]), ", ".join(rows)))
+    print("  largest firm p95 %.1f $T (bound 30): %s; index median %.1f, p95 %.1f $T"
+          % (worst, "ok" if worst <= 30 else "EXCEEDED", pct(idx, 50), pct(idx, 95)))
+
+    span = (days >= day("2022-01-01")) & (days <= day("2025-12-31")) & (trading[:, nv] == 1)
+    r = ret[:, :, nv][:, span]
+    falls = (r < -0.10).sum(axis=1)
+    ok &= np.median(falls) <= 3
+    sd = r.std(axis=1)
+    kurt = ((r - r.mean(axis=1, keepdims=True)) ** 4).mean(axis=1) / sd ** 4 - 3
+    print("Nvidia days 2022-2025 below -10%%: median %.1f, 5-95%% [%.0f, %.0f] (bound 3; history 1)"
+          % (np.median(falls), pct(falls, 5), pct(falls, 95)))
+    print("  daily sd %.2f%% (history 3.05%%), excess kurtosis %.1f (history 8.87), medians"
+          % (100 * np.median(sd), np.median(kurt)))
+
+    print("  median |daily return| over those days: %.2f%%" % (100 * np.median(np.abs(r))))
+    # the baseline's decisions (market_model.policy_rates): FOMC statement days
+    for d, label in (("2022-03-16", "+25bp expected"), ("2022-05-04", "+50bp expected"),
+                     ("2022-06-15", "+75bp, 1bp surprise"), ("2022-07-27", "+75bp expected"),
+                     ("2022-09-21", "+75bp expected"), ("2022-11-02", "+75bp expected"),
+                     ("2024-09-18", "-50bp, 9bp surprise")):
+        i = np.searchsorted(days, day(d))
+        print("  Nvidia on %s (%s): median %+.2f%%, median |r| %.2f%%"
+              % (iso(days[i]), label, 100 * np.median(ret[:, i, nv]),
+                 100 * np.median(np.abs(ret[:, i, nv]))))
+
+    y25 = (days >= day("2025-01-01")) & (days <= day("2025-12-31"))
+    r25 = ret[:, :, nv][:, y25]
+    d25 = days[y25]
+    worst_day = d25[np.argmin(r25, axis=1)]
+    vals, counts = np.unique(worst_day, return_counts=True)
+    order = np.argsort(-counts)
+    print("Nvidia's largest fall of 2025, most common days: %s"
+          % ", ".join("%s in %d" % (iso(vals[j]), counts[j]) for j in order[:5]))
+    for d in ("2025-01-21", "2025-01-27"):
+        i = np.searchsorted(days, day(d))
+        share = np.mean(worst_day == days[i])
+        print("  %s: largest fall in %.0f%% of replicates; median return %+.1f%%, 5-95%% [%+.1f, %+.1f]"
+              % (d, 100 * share, 100 * np.median(ret[:, i, nv]), 100 * pct(ret[:, i, nv], 5),
+                 100 * pct(ret[:, i, nv], 95)))
+    if "release_market_moves/attention_lag_days" in f:
+        lab = np.array(names(f, "release_market_moves/lab"))
+        firm = np.array(names(f, "release_market_moves/firm"))
+        date = f["release_market_moves/date"][:]
+        sel = (lab == "deepseek") & (firm == "nvidia") & (date == day("2025-01-20"))
+        lag = f["release_market_moves/attention_lag_days"][:][sel]
+        ret_r1 = f["release_market_moves/day_return"][:][sel]
+        if len(lag):
+            print("DeepSeek-R1 (2025-01-20): attention peaks after %.1f days (median; 5-95%% "
+                  "[%.1f, %.1f]); Nvidia on the day it is priced %+.1f%% (median)"
+                  % (np.median(lag), pct(lag, 5), pct(lag, 95), 100 * np.median(ret_r1)))
+    if a.check and not ok:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
