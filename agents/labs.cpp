@@ -232,9 +232,26 @@ const Schema<LabModelParams>& lab_model_schema() {
                  {"running cost of installed compute: power, data centre, serving",
                   "~700 W x $0.1/kWh x PUE 1.3 plus facilities; assumption"}),
           number("shrink_per_year", &M::shrink_per_year, "1/year", between(0, 100),
-                 {"rate at which talent leaves while capital is negative (and returns once it "
-                  "is positive)",
+                 {"rate at which talent leaves while the lab cannot pay its staff in full (and "
+                  "returns once it can)",
                   A}),
+          number("funding_runway_years", &M::funding_runway_years, "years", between(0, 10),
+                 {"when a lab's money runs out it raises the gap plus this many years of its "
+                  "net spending",
+                  "venture rounds are sized for 18-24 months of runway (Carta, State of Private "
+                  "Markets); assumption"}),
+          number("revenue_multiple", &M::revenue_multiple, "USD per USD/year", at_least(0),
+                 {"value investors put on a lab per unit of its yearly revenue, which caps what "
+                  "a round raises",
+                  "OpenAI 2024-10: $157B post-money on ~$3.7B 2024 revenue (42x); Anthropic "
+                  "2025-03: $61.5B on ~$1.4B run-rate (44x) (reported)"}),
+          number("max_dilution", &M::max_dilution, "fraction", between(0, 1),
+                 {"largest share of its value a lab sells to investors in one round",
+                  "late-stage rounds sell 10-20% of a company (Carta); assumption"}),
+          number("years_between_rounds", &M::years_between_rounds, "years", between(0, 10),
+                 {"least time between two rounds a lab raises from investors",
+                  "OpenAI raised in 2023-01, 2024-10 and 2025-03, Anthropic in 2023-09, "
+                  "2023-10 and 2025-03 (reported): months apart, not weeks"}),
       });
   return schema;
 }
@@ -312,6 +329,11 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
   st.open_releases.assign(n, 0.0);
   st.scarcity.assign(n, 0.0);
   st.pay_factor.assign(n, 1.0);
+  st.raised_usd.assign(n, 0.0);
+  st.raised_from.assign(n, static_cast<uint8_t>(FundingSource::none));
+  st.unpaid_usd.assign(n, 0.0);
+  st.chip_spent_usd.assign(n, 0.0);
+  st.last_round.assign(n, Date::from_ymd(1, 1, 1));
   st.closed_capability.assign(n, std::nan(""));
   st.closed_training_flop.assign(n, std::nan(""));
   st.open_capability.assign(n, std::nan(""));
@@ -520,15 +542,29 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
     const LabConfig& lab = s.labs[i];
     // Money (docs/model.md §"Labs: money").
     next.revenue_usd_per_year[i] = revenue[i];
-    double capital =
-        prev.capital_usd[i] +
-        dt * (revenue[i] + lab.parent_budget_usd_per_year + lab.state_funding_usd_per_year -
-              lab.talent_cost_usd_per_year * prev.talent[i] / lab.talent -
-              p.opex_usd_per_h100e_year * in.compute_h100e[i]);
+    const double income =
+        revenue[i] + lab.parent_budget_usd_per_year + lab.state_funding_usd_per_year;
+    const double staff = lab.talent_cost_usd_per_year * prev.talent[i] / lab.talent;
+    const double costs = staff + p.opex_usd_per_h100e_year * in.compute_h100e[i];
+    double capital = prev.capital_usd[i] + dt * (revenue[i] + lab.parent_budget_usd_per_year +
+                                                 lab.state_funding_usd_per_year - staff -
+                                                 p.opex_usd_per_h100e_year * in.compute_h100e[i]);
     for (const FundingRound& r : lab.funding_rounds)
-      if (tick.previous < r.date && !(tick.date < r.date)) capital += r.usd;
-    next.capital_usd[i] = capital;
-    const double target = capital >= 0.0 ? lab.talent : 0.0;
+      if (tick.previous < r.date && !(tick.date < r.date)) {
+        capital += r.usd;
+        next.last_round[i] = r.date;
+      }
+    const double burn = std::max(0.0, costs + prev.chip_spent_usd[i] / dt - income);
+    const Financing f = finance(lab, p, capital, burn, revenue[i], dt * staff,
+                                years_between(next.last_round[i], tick.date));
+    if (f.from == FundingSource::investors) next.last_round[i] = tick.date;
+    next.chip_spent_usd[i] = 0.0;
+    next.capital_usd[i] = f.capital;
+    next.raised_usd[i] = f.raised;
+    next.raised_from[i] = static_cast<uint8_t>(f.from);
+    next.unpaid_usd[i] = f.unpaid;
+    next.pay_factor[i] = f.pay_factor;
+    const double target = lab.talent * f.pay_factor;
     next.talent[i] =
         prev.talent[i] + (target - prev.talent[i]) * (1.0 - std::exp(-p.shrink_per_year * dt));
 
@@ -585,8 +621,39 @@ void release_on_schedule(const LabsSetup& s, LabState& state, const LabInputs& i
   }
 }
 
+Financing finance(const LabConfig& lab, const LabModelParams& p, double capital,
+                  double burn_usd_per_year, double revenue_usd_per_year, double staff_cost_usd,
+                  double years_since_round) {
+  Financing f;
+  f.capital = capital;
+  if (capital >= 0.0) return f;
+  const double wanted = -capital + p.funding_runway_years * burn_usd_per_year;
+  if (lab.state_linked) {
+    f.from = FundingSource::state;
+    f.raised = wanted;
+  } else if (lab.parent_budget_usd_per_year > 0.0) {
+    f.from = FundingSource::parent;
+    f.raised = wanted;
+  } else if (years_since_round >= p.years_between_rounds) {
+    f.raised = std::min(wanted, p.max_dilution * p.revenue_multiple * revenue_usd_per_year);
+    if (f.raised > 0.0) f.from = FundingSource::investors;
+  }
+  f.capital += f.raised;
+  if (f.capital < 0.0) {
+    // Cuts: staff are paid what is left of their pay; the capital stays at zero.
+    f.unpaid = -f.capital;
+    f.pay_factor = staff_cost_usd > 0.0 ? std::clamp(1.0 - f.unpaid / staff_cost_usd, 0.0, 1.0)
+                                        : 0.0;
+    f.capital = 0.0;
+  }
+  return f;
+}
+
 void charge_chip_spending(LabState& state, std::span<const double> spent_usd) {
-  for (std::size_t i = 0; i < state.capital_usd.size(); ++i) state.capital_usd[i] -= spent_usd[i];
+  for (std::size_t i = 0; i < state.capital_usd.size(); ++i) {
+    state.capital_usd[i] -= spent_usd[i];
+    state.chip_spent_usd[i] += spent_usd[i];
+  }
 }
 
 }  // namespace airace

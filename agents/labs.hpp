@@ -26,6 +26,10 @@ inline constexpr Stream kLabTrainingStream{3};
 
 enum class ReleasePolicy { decide, open, closed };
 
+// Where a lab's money came from when it ran out (docs/model.md §"Labs: money").
+enum class FundingSource : uint8_t { none, investors, parent, state };
+inline constexpr std::string_view kFundingSourceNames[] = {"none", "investors", "parent", "state"};
+
 // A dated payment into a lab's capital: a venture round, an investment pledge.
 struct FundingRound {
   std::string id;
@@ -89,7 +93,11 @@ struct LabModelParams {
   double market_capability_sensitivity = 3.0;  // logit weight per log10 unit of capability
   double open_market_share = 0.2;         // fraction of a closed model's revenue an open one earns
   double opex_usd_per_h100e_year = 3000;  // USD per H100e-year: power, data centre, serving
-  double shrink_per_year = 0.5;           // 1/year, talent lost while capital is negative
+  double shrink_per_year = 0.5;           // 1/year, rate at which unpaid talent leaves
+  double funding_runway_years = 1.5;      // years of net spending a round raises beyond the gap
+  double revenue_multiple = 40.0;         // lab's value per USD/year of revenue, for rounds
+  double max_dilution = 0.2;              // largest share of its value a lab sells in one round
+  double years_between_rounds = 0.5;      // years, least time between two investor rounds
 };
 
 const Schema<LabConfig>& lab_schema();
@@ -141,6 +149,13 @@ struct LabState {
   std::vector<double> open_releases;   // [lab] count since the start
   std::vector<double> scarcity;        // [lab] fraction of wanted spending not met, last tick
   std::vector<double> pay_factor;      // [lab] fraction of its staff's pay the lab can afford
+  // docs/model.md §"Labs: money", this tick: money raised when the lab's ran out, where from,
+  // and what it could not pay.
+  std::vector<double> raised_usd;          // [lab] USD
+  std::vector<uint8_t> raised_from;        // [lab] FundingSource
+  std::vector<double> unpaid_usd;          // [lab] USD of this tick's costs left unpaid
+  std::vector<double> chip_spent_usd;      // [lab] USD spent on chips since the last tick
+  std::vector<Date> last_round;            // [lab] date of its latest funding round
   // The models adopters can use: its best closed and best open-weight model (NaN: none yet).
   std::vector<double> closed_capability;     // [lab] log10 FLOP (effective)
   std::vector<double> closed_training_flop;  // [lab] FLOP, physical
@@ -186,6 +201,23 @@ void apply_spillovers(const LabsSetup& setup, const LabState& prev, LabState& ne
 // §"Labs: open or closed").
 double open_probability(const LabsSetup& setup, const LabState& state, std::size_t lab,
                         double new_capability, double market_share, double encouragement);
+
+// docs/model.md §"Labs: money": when a lab's capital would fall below zero it raises the gap
+// plus `funding_runway_years` of its net spending: from the state if it is state-linked, from
+// its parent if it has one, else from investors at most max_dilution × revenue_multiple × its
+// revenue, and only years_between_rounds after its last round. What it still lacks it does not
+// pay: capital stays at zero and its staff are paid the rest (pay_factor). `capital` is after
+// this tick's flows; `burn` its net spending, chips included (USD/year).
+struct Financing {
+  double capital = 0.0;  // USD, at least 0
+  double raised = 0.0;   // USD
+  FundingSource from = FundingSource::none;
+  double unpaid = 0.0;      // USD
+  double pay_factor = 1.0;  // fraction of this tick's staff cost paid
+};
+Financing finance(const LabConfig& lab, const LabModelParams& p, double capital,
+                  double burn_usd_per_year, double revenue_usd_per_year,
+                  double staff_cost_usd, double years_since_round);
 
 // One research tick: money, efficiency (research, scarcity, spillovers), training runs and
 // releases. Releases completed in this tick are appended to `released`, in lab order. A lab

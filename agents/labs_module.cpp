@@ -27,6 +27,13 @@ void LabsModule::declare_axes(Declarations& d) {
                       {{"lab_name", "", "display name", names},
                        {"lab_country", "", "home country", countries},
                        {"archetype", "", "kind of lab", archetypes}}});
+  finance_kinds_ = d.add_axis({"labs",
+                               "finance_kind",
+                               "kinds of money event: a round of the scenario's funding_rounds, "
+                               "money raised when the lab's ran out (from investors, its parent "
+                               "or the state), costs it could not pay",
+                               {"scheduled_round", "investors", "parent", "state", "unpaid"},
+                               {}});
 }
 
 void LabsModule::declare(Declarations& d) {
@@ -58,6 +65,17 @@ void LabsModule::declare(Declarations& d) {
          "training compute times the lab's algorithmic efficiency", EventColumn::Kind::number, 0},
         {"open", "0 or 1", "1: open weights, 0: closed access", EventColumn::Kind::flag, 0}}});
 
+  finance_log_ = d.add_event_table(
+      {"lab_finance",
+       "event",
+       "labs' money events (docs/model.md §\"Labs: money\"): one row per funding round, per "
+       "rescue when a lab's money ran out, and per research tick with costs left unpaid",
+       {{"lab", "", "the lab", EventColumn::Kind::entity, labs_},
+        {"date", "", "the research tick it fell in (a scheduled round: its own date)",
+         EventColumn::Kind::date, 0},
+        {"kind", "", "what happened", EventColumn::Kind::entity, finance_kinds_},
+        {"usd", "USD", "money raised, or costs left unpaid", EventColumn::Kind::number, 0}}});
+
   const LabState& st = world_.labs;
   auto series = [&](SeriesDecl decl, const std::vector<double>& values) {
     decl.entity_axes = {labs_};
@@ -85,8 +103,13 @@ void LabsModule::declare(Declarations& d) {
           "revenue from its models: per-token API use and subscriptions of its closed models, "
           "complements of its open ones"},
          st.revenue_usd_per_year);
-  series({"labs", "talent", "index", "research talent (falls while capital is negative)"},
+  series({"labs", "talent", "index",
+          "research talent (falls while the lab cannot pay its staff in full)"},
          st.talent);
+  series({"labs", "pay_factor", "fraction",
+          "share of its staff's pay the lab paid over the last research tick (below 1: its "
+          "money ran out and no one would fund it)"},
+         st.pay_factor);
   series({"labs", "compute_scarcity", "fraction",
           "share of the compute value (H100e) the lab's spending would have bought that it did "
           "not get: blocked by rules, rationed, or replaced by worse chips; since the last "
@@ -161,6 +184,22 @@ void LabsModule::research(const Tick& t) {
   step_labs(*c_.setup, world_.labs, scratch_, in, t, run_.key(kLabEfficiencyStream), released_);
   std::swap(world_.labs, scratch_);
   for (const Release& r : released_) released(r);
+  log_finance(t);
+}
+
+void LabsModule::log_finance(const Tick& t) {
+  const LabState& st = world_.labs;
+  auto row = [&](std::size_t lab, Date d, std::size_t kind, double usd) {
+    const double r[] = {static_cast<double>(lab), static_cast<double>(d.days_since_epoch()),
+                        static_cast<double>(kind), usd};
+    finance_log_.add(r);
+  };
+  for (std::size_t i = 0; i < c_.setup->n_labs; ++i) {
+    for (const FundingRound& r : c_.setup->labs[i].funding_rounds)
+      if (t.previous < r.date && !(t.date < r.date)) row(i, r.date, 0, r.usd);
+    if (st.raised_usd[i] > 0.0) row(i, t.date, st.raised_from[i], st.raised_usd[i]);
+    if (st.unpaid_usd[i] > 0.0) row(i, t.date, 4, st.unpaid_usd[i]);
+  }
 }
 
 void LabsModule::dated_releases(const Tick& t) {

@@ -45,8 +45,12 @@ class LabsModule : public Module {
   std::vector<double> wanted_value_;    // [lab] H100e its spending wanted since the last tick
   std::vector<double> obtained_value_;  // [lab] H100e of it obtained
   std::vector<Release> released_;       // this step's releases
+  void log_finance(const Tick& t);
+
   AxisId labs_ = 0;
+  AxisId finance_kinds_ = 0;
   EventLog releases_log_;
+  EventLog finance_log_;
 };
 
 }  // namespace airace

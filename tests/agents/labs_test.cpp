@@ -162,14 +162,61 @@ TEST_CASE("spillover never lifts a lab beyond the releaser's level") {
   CHECK(next.efficiency[0] == doctest::Approx(8.0).epsilon(1e-6));
 }
 
+TEST_CASE("a lab whose money runs out raises it, from investors up to a share of its value") {
+  LabConfig lab;
+  LabModelParams p;
+  p.funding_runway_years = 1.5;
+  p.revenue_multiple = 40.0;
+  p.max_dilution = 0.2;
+  // Money left: nothing happens.
+  const Financing rich = finance(lab, p, 5e8, 2e9, 1e9, 1e8, 9.0);
+  CHECK(rich.capital == 5e8);
+  CHECK(rich.raised == 0.0);
+  CHECK(rich.from == FundingSource::none);
+  CHECK(rich.pay_factor == 1.0);
+  // 1e9 short, burning 2e9 a year: it raises the gap and 1.5 years of burn, 4e9, which investors
+  // give (a fifth of 40 x 1e9 revenue is 8e9).
+  const Financing funded = finance(lab, p, -1e9, 2e9, 1e9, 1e8, 9.0);
+  CHECK(funded.from == FundingSource::investors);
+  CHECK(funded.raised == doctest::Approx(4e9));
+  CHECK(funded.capital == doctest::Approx(3e9));
+  CHECK(funded.pay_factor == 1.0);
+  // With little revenue investors give 0.2 x 40 x 5e7 = 4e8: the lab cuts, its capital stays at
+  // zero and it pays its staff what is left.
+  const Financing cut = finance(lab, p, -1e9, 2e9, 5e7, 1e9, 9.0);
+  CHECK(cut.raised == doctest::Approx(4e8));
+  CHECK(cut.capital == 0.0);
+  CHECK(cut.unpaid == doctest::Approx(6e8));
+  CHECK(cut.pay_factor == doctest::Approx(0.4));
+  // Investors come back only years_between_rounds after the last round.
+  p.years_between_rounds = 0.5;
+  const Financing too_soon = finance(lab, p, -1e9, 2e9, 1e9, 1e9, 0.25);
+  CHECK(too_soon.raised == 0.0);
+  CHECK(too_soon.from == FundingSource::none);
+  CHECK(too_soon.capital == 0.0);
+  CHECK(too_soon.pay_factor == 0.0);
+  // A parent company or the state covers the gap whatever the revenue.
+  LabConfig child = lab;
+  child.parent_budget_usd_per_year = 1e9;
+  CHECK(finance(child, p, -1e9, 2e9, 0.0, 1e8, 0.0).from == FundingSource::parent);
+  CHECK(finance(child, p, -1e9, 2e9, 0.0, 1e8, 0.0).capital == doctest::Approx(3e9));
+  LabConfig state = lab;
+  state.state_linked = true;
+  CHECK(finance(state, p, -1e9, 2e9, 0.0, 1e8, 0.0).from == FundingSource::state);
+}
+
 TEST_CASE("a lab whose capital runs out loses talent and it comes back with money") {
   const Labs s = quiet_small({"labs.us_lab.capital_usd=-1e9", "lab_model.shrink_per_year=1",
                                   "lab_model.market_usd_per_year=0", "adoption_model.adopters=0"});
   Inputs in;
   const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
   const Run poor = run_months(s.labs_setup, start, in.view(), 12);
+  // No revenue, so no investor: it cannot pay its staff, who leave; its capital never goes
+  // below zero.
   CHECK(poor.state.talent[0] < 0.5 * s.labs[0].talent);
-  CHECK(poor.state.capital_usd[0] < 0.0);
+  CHECK(poor.state.capital_usd[0] == 0.0);
+  CHECK(poor.state.pay_factor[0] < 0.5);
+  CHECK(poor.state.unpaid_usd[0] > 0.0);
   LabState refunded = poor.state;
   refunded.capital_usd[0] = 1e12;
   const Run back = run_months(s.labs_setup, refunded, in.view(), 24);

@@ -101,6 +101,23 @@ TEST_CASE("Nvidia's sales to China move from A100 to A800 and H800 to H20 and th
   }
 }
 
+TEST_CASE("no lab's capital is ever below zero") {
+  // Drawn parameters: in 18 of 100 replicates OpenAI or Anthropic ran out of money before labs
+  // raised money when theirs ran out (docs/model.md §"Labs: money").
+  const RunResult r = run_baseline({}, kBaseline, 12);
+  const SeriesId id = r.catalog.find("labs", "capital_usd");
+  const std::size_t times = r.catalog.time_axis(r.catalog.series()[id].cadence).dates.size();
+  const std::size_t labs = r.catalog.axes().at(r.catalog.series()[id].entity_axes.at(0)).ids.size();
+  for (std::size_t rep = 0; rep < r.replicates.size(); ++rep)
+    for (std::size_t t = 0; t < times; ++t)
+      for (std::size_t lab = 0; lab < labs; ++lab) {
+        CAPTURE(rep);
+        CAPTURE(t);
+        CAPTURE(lab);
+        CHECK(r.replicates[rep].get(id, t, lab) >= 0.0);
+      }
+}
+
 TEST_CASE("China's domestic share of compute rises over 2023-2025") {
   const RunResult r = run_baseline();
   for (std::size_t rep = 0; rep < r.replicates.size(); ++rep) {
