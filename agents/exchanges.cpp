@@ -24,39 +24,37 @@ Date last_weekday(int year, int month, int weekday) {
   return last.plus_days(-((last.weekday() - weekday + 7) % 7));
 }
 
-// NYSE Rule 7.2: a holiday on Saturday closes the Friday before, unless that Friday ends a month
-// or year (New Year's Day on a Saturday leaves 31 December open, as on 2021-12-31); one on
-// Sunday closes the Monday after.
-bool nyse_observes(Date holiday, Date d) {
-  if (holiday.weekday() == 6) {
-    const Date friday = holiday.plus_days(-1);
-    return friday.month() == holiday.month() && d == friday;
-  }
-  if (holiday.weekday() == 7) return d == holiday.plus_days(1);
-  return d == holiday;
+// The days of year y on which NYSE's holidays close it. NYSE Rule 7.2: a holiday on Saturday
+// closes the Friday before, unless that Friday ends a month or year (New Year's Day on a Saturday
+// leaves 31 December open, as on 2021-12-31); one on Sunday closes the Monday after.
+std::vector<Date> nyse_holidays(int y) {
+  std::vector<Date> days;
+  auto observe = [&days](Date holiday) {
+    if (holiday.weekday() == 6) {
+      const Date friday = holiday.plus_days(-1);
+      if (friday.month() == holiday.month()) days.push_back(friday);
+    } else {
+      days.push_back(holiday.weekday() == 7 ? holiday.plus_days(1) : holiday);
+    }
+  };
+  if (y == 2025) days.push_back(Date::from_ymd(2025, 1, 9));  // day of mourning, President Carter
+  observe(Date::from_ymd(y, 1, 1));                           // New Year's Day
+  days.push_back(nth_weekday(y, 1, 1, 3));                    // Martin Luther King Jr. Day
+  days.push_back(nth_weekday(y, 2, 1, 3));                    // Washington's Birthday
+  days.push_back(easter_sunday(y).plus_days(-2));             // Good Friday
+  days.push_back(last_weekday(y, 5, 1));                      // Memorial Day
+  if (y >= 2022) observe(Date::from_ymd(y, 6, 19));           // Juneteenth
+  observe(Date::from_ymd(y, 7, 4));                           // Independence Day
+  days.push_back(nth_weekday(y, 9, 1, 1));                    // Labor Day
+  days.push_back(nth_weekday(y, 11, 4, 4));                   // Thanksgiving
+  observe(Date::from_ymd(y, 12, 25));                         // Christmas
+  return days;
 }
 
-bool nyse_holiday(Date d) {
-  const int y = d.year();
-  if (d == Date::from_ymd(2025, 1, 9)) return true;  // national day of mourning, President Carter
-  if (nyse_observes(Date::from_ymd(y, 1, 1), d)) return true;  // New Year's Day
-  if (d == nth_weekday(y, 1, 1, 3)) return true;               // Martin Luther King Jr. Day
-  if (d == nth_weekday(y, 2, 1, 3)) return true;               // Washington's Birthday
-  if (d == easter_sunday(y).plus_days(-2)) return true;        // Good Friday
-  if (d == last_weekday(y, 5, 1)) return true;                 // Memorial Day
-  if (y >= 2022 && nyse_observes(Date::from_ymd(y, 6, 19), d)) return true;  // Juneteenth
-  if (nyse_observes(Date::from_ymd(y, 7, 4), d)) return true;                // Independence Day
-  if (d == nth_weekday(y, 9, 1, 1)) return true;                             // Labor Day
-  if (d == nth_weekday(y, 11, 4, 4)) return true;                            // Thanksgiving
-  return nyse_observes(Date::from_ymd(y, 12, 25), d);                        // Christmas
-}
-
-bool euronext_holiday(Date d) {
-  const int y = d.year();
+std::vector<Date> euronext_holidays(int y) {
   const Date easter = easter_sunday(y);
-  return (d.month() == 1 && d.day() == 1) || d == easter.plus_days(-2) ||
-         d == easter.plus_days(1) || (d.month() == 5 && d.day() == 1) ||
-         (d.month() == 12 && (d.day() == 25 || d.day() == 26));
+  return {Date::from_ymd(y, 1, 1), easter.plus_days(-2),      easter.plus_days(1),
+          Date::from_ymd(y, 5, 1), Date::from_ymd(y, 12, 25), Date::from_ymd(y, 12, 26)};
 }
 
 bool weekend(Date d) { return d.weekday() > 5; }
@@ -275,8 +273,14 @@ const LunarCalendars& lunar_calendars() {
   return all;
 }
 
-bool lunar_holiday(Exchange e, Date d) {
-  const int y = d.year();
+// The closed weekdays of year y, sorted, as days since 1970-01-01.
+std::vector<int64_t> lunar_closed_days(Exchange e, int y) {
+  const int64_t from = Date::from_ymd(y, 1, 1).days_since_epoch();
+  const int64_t to = Date::from_ymd(y, 12, 31).days_since_epoch();
+  auto in_year = [from, to](const std::vector<int64_t>& days) {
+    return std::vector<int64_t>(std::lower_bound(days.begin(), days.end(), from),
+                                std::upper_bound(days.begin(), days.end(), to));
+  };
   if (y <= kFirstCachedYear || y >= kLastCachedYear) {  // a year's rules reach into its neighbours
     ClosedDays closed;
     for (int year = y - 1; year <= y + 1; ++year) {
@@ -284,13 +288,30 @@ bool lunar_holiday(Exchange e, Date d) {
       if (e == Exchange::sse) sse_year(year, closed);
       if (e == Exchange::twse) twse_year(year, closed);
     }
-    return closed.contains(d);
+    return in_year(closed.sorted());
   }
   const LunarCalendars& c = lunar_calendars();
-  const std::vector<int64_t>& days = e == Exchange::hkex  ? c.hkex
-                                     : e == Exchange::sse ? c.sse
-                                                          : c.twse;
-  return std::binary_search(days.begin(), days.end(), d.days_since_epoch());
+  return in_year(e == Exchange::hkex ? c.hkex : e == Exchange::sse ? c.sse : c.twse);
+}
+
+// The holidays of year y on which exchange e does not trade (one at a weekend changes nothing),
+// sorted, as days since 1970-01-01.
+std::vector<int64_t> closed_days(Exchange e, int y) {
+  std::vector<int64_t> days;
+  auto add = [&days](const std::vector<Date>& holidays) {
+    for (Date d : holidays) days.push_back(d.days_since_epoch());
+    std::sort(days.begin(), days.end());
+  };
+  switch (e) {
+    case Exchange::nyse:
+    case Exchange::nasdaq: add(nyse_holidays(y)); break;
+    case Exchange::euronext: add(euronext_holidays(y)); break;
+    case Exchange::hkex:
+    case Exchange::sse:
+    case Exchange::twse: return lunar_closed_days(e, y);
+    case Exchange::weekdays: break;
+  }
+  return days;
 }
 
 }  // namespace
@@ -318,17 +339,28 @@ Date easter_sunday(int year) {
 }
 
 bool is_trading_day(Exchange e, Date d) {
-  if (d.weekday() > 5) return false;
-  switch (e) {
-    case Exchange::nyse:
-    case Exchange::nasdaq: return !nyse_holiday(d);
-    case Exchange::euronext: return !euronext_holiday(d);
-    case Exchange::hkex:
-    case Exchange::sse:
-    case Exchange::twse: return !lunar_holiday(e, d);
-    case Exchange::weekdays: return true;
+  if (weekend(d)) return false;
+  const std::vector<int64_t> closed = closed_days(e, d.year());
+  return !std::binary_search(closed.begin(), closed.end(), d.days_since_epoch());
+}
+
+TradingCalendar::TradingCalendar(Date first, Date last) : first_(first) {
+  days_ = std::max<int64_t>(0, last.days_since_epoch() - first.days_since_epoch() + 1);
+  const auto n = static_cast<std::size_t>(days_);
+  open_.assign(kExchangeCount * n, 0);
+  if (n == 0) return;
+  for (std::size_t day = 0; day < n; ++day)
+    if (!weekend(first.plus_days(static_cast<int64_t>(day))))
+      for (std::size_t e = 0; e < kExchangeCount; ++e) open_[e * n + day] = 1;
+  // As is_trading_day: a weekday is closed when it is among its year's closed days.
+  for (int y = first.year(); y <= last.year(); ++y) {
+    const int64_t from = std::max(first, Date::from_ymd(y, 1, 1)).days_since_epoch();
+    const int64_t to = std::min(last, Date::from_ymd(y, 12, 31)).days_since_epoch();
+    for (std::size_t e = 0; e < kExchangeCount; ++e)
+      for (int64_t day : closed_days(static_cast<Exchange>(e), y))
+        if (from <= day && day <= to)
+          open_[e * n + static_cast<std::size_t>(day - first.days_since_epoch())] = 0;
   }
-  return true;
 }
 
 }  // namespace airace

@@ -3,7 +3,10 @@
 // trades only on the days its exchange is open; news on a closed day moves its price on the
 // exchange's next trading day.
 
+#include <cstddef>
+#include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "sim/core/calendar.hpp"
 
@@ -41,5 +44,28 @@ Date easter_sunday(int year);
 //    settlement-only days before the Lunar New Year break, and the bridge holidays the
 //    Directorate-General of Personnel Administration announced for 2022-2024.
 bool is_trading_day(Exchange e, Date d);
+
+inline constexpr std::size_t kExchangeCount = static_cast<std::size_t>(Exchange::weekdays) + 1;
+
+// Every exchange's trading days over [first, last], worked out once from each year's holidays as
+// is_trading_day does and then looked up: markets ask for each firm on each trading day. Built at
+// setup and only read after, so replicates running in parallel share it; a day outside the range
+// is computed.
+class TradingCalendar {
+ public:
+  TradingCalendar() = default;
+  TradingCalendar(Date first, Date last);
+  bool is_trading_day(Exchange e, Date d) const {
+    const int64_t day = d.days_since_epoch() - first_.days_since_epoch();
+    if (day < 0 || day >= days_) return airace::is_trading_day(e, d);
+    return open_[static_cast<std::size_t>(e) * static_cast<std::size_t>(days_) +
+                 static_cast<std::size_t>(day)] != 0;
+  }
+
+ private:
+  Date first_;
+  int64_t days_ = 0;
+  std::vector<uint8_t> open_;  // [exchange * days + day since first]
+};
 
 }  // namespace airace

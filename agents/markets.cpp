@@ -334,7 +334,7 @@ const Schema<MarketModelParams>& market_model_schema() {
 
 MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<FirmSpec>& firms,
                              const std::vector<std::string>& country_ids, std::size_t n_labs,
-                             Date start, Diagnostics& diags,
+                             Date start, Date end, Diagnostics& diags,
                              const std::vector<std::string>& producer_ids) {
   MarketsSetup s;
   s.n_labs = n_labs;
@@ -342,6 +342,7 @@ MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<
   s.firms = firms;
   s.n_firms = firms.size();
   s.start = start;
+  if (s.n_firms > 0) s.calendar = TradingCalendar(start, end);
   for (const FirmSpec& f : firms)
     resolve_reference(f.country, "firms[" + f.id + "].country", country_ids, "country", diags);
   if (!params.policy_rates.empty() && start < params.policy_rates.front().date)
@@ -698,7 +699,7 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
   const bool has_index = std::find(s.in_index.begin(), s.in_index.end(), 1) != s.in_index.end();
   bool watched_open = false;
   for (std::size_t i = 0; i < s.n_firms; ++i) {
-    st.trading[i] = is_trading_day(s.firms[i].exchange, tick.date) ? 1 : 0;
+    st.trading[i] = s.calendar.is_trading_day(s.firms[i].exchange, tick.date) ? 1 : 0;
     watched_open = watched_open || (st.trading[i] && (s.in_index[i] || !has_index));
   }
   if (watched_open) {

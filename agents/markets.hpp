@@ -143,12 +143,13 @@ struct MarketsSetup {
   std::vector<uint8_t> anchored;                          // [firm] 1: net_margin > 0
   std::size_t n_labs = 0;  // labs whose efficiency investors track
   Date start;
+  TradingCalendar calendar;  // each exchange's trading days from start to the scenario's end
   bool enabled() const { return n_firms > 0; }
 };
 
 MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<FirmSpec>& firms,
                              const std::vector<std::string>& country_ids, std::size_t n_labs,
-                             Date start, Diagnostics& diags,
+                             Date start, Date end, Diagnostics& diags,
                              const std::vector<std::string>& producer_ids = {});
 
 // What investors see of a release (from the labs' Release record).

@@ -107,9 +107,8 @@ void validate_whole(Scenario& s, const ConfigNode& tree, Diagnostics& diags) {
   s.adoption_setup = resolve_adoption(s.adoption_model, s.sectors, s.populations, ids,
                                       s.labs_setup.country, diags);
   if (s.market_model.where.line == 0) s.market_model.where = tree.where;
-  s.markets_setup =
-      resolve_markets(s.market_model, s.firms, ids, s.labs.size(), s.info.start, diags,
-                      producer_ids);
+  s.markets_setup = resolve_markets(s.market_model, s.firms, ids, s.labs.size(), s.info.start,
+                                    s.info.end, diags, producer_ids);
   for (const MechanismSection& m : mechanism_sections()) {
     const ConfigNode* node = tree.find(m.info.key);
     ConfigNode none;

@@ -205,4 +205,24 @@ TEST_CASE("no exchange trades at weekends and the weekday stand-in trades every 
   }
 }
 
+TEST_CASE("the trading calendar answers as the direct computation on every day 2020-2040") {
+  const Date first = Date::from_ymd(2020, 1, 1), last = Date::from_ymd(2040, 12, 31);
+  const TradingCalendar calendar(first, last);
+  for (std::size_t i = 0; i < kExchangeCount; ++i) {
+    const auto e = static_cast<Exchange>(i);
+    CAPTURE(exchange_name(e));
+    int differ = 0, days = 0;
+    // One day either side: outside its range the calendar computes the answer.
+    for (Date d = first.plus_days(-1); d <= last.plus_days(1); d = d.plus_days(1), ++days)
+      if (calendar.is_trading_day(e, d) != is_trading_day(e, d)) ++differ;
+    CHECK(differ == 0);
+    CHECK(days == 7673);
+  }
+  CHECK(exchange_name(static_cast<Exchange>(kExchangeCount - 1)) == "weekdays");
+  // An empty calendar computes every answer.
+  const TradingCalendar none;
+  CHECK_FALSE(none.is_trading_day(Exchange::nyse, Date::from_ymd(2025, 1, 9)));
+  CHECK(none.is_trading_day(Exchange::nyse, Date::from_ymd(2025, 1, 10)));
+}
+
 }  // namespace exchanges_test

@@ -13,6 +13,8 @@ namespace markets_test {
 
 namespace {
 
+const Date kEnd = Date::from_ymd(2030, 12, 31);  // the calendar markets look trading days up in
+
 // Two firms: a chip maker that lives off AI compute and a device maker that does not; one lab.
 struct Market {
   MarketModelParams params;
@@ -36,7 +38,8 @@ struct Market {
 
   MarketsSetup setup() const {
     Diagnostics d;
-    MarketsSetup s = resolve_markets(params, firms, {"US", "CN"}, 2, Date::from_ymd(2022, 1, 3), d);
+    MarketsSetup s =
+        resolve_markets(params, firms, {"US", "CN"}, 2, Date::from_ymd(2022, 1, 3), kEnd, d);
     REQUIRE(d.empty());
     return s;
   }
@@ -504,7 +507,7 @@ TEST_CASE("degrees of freedom of 2 or less are refused") {
   f.market_cap_usd = 1e9;
   f.tail_dof = 1.5;
   Diagnostics d;
-  resolve_markets(p, {f}, {"US"}, 0, Date::from_ymd(2022, 1, 3), d);
+  resolve_markets(p, {f}, {"US"}, 0, Date::from_ymd(2022, 1, 3), kEnd, d);
   CHECK(d.size() == 2);
 }
 
@@ -519,8 +522,8 @@ std::vector<double> anchored_path(Market m, int days, Revenue revenue,
   m.firms[0].net_margin = anchored ? 0.4 : 0.0;
   m.firms[0].revenue_growth_at_start_per_year = 0.3;
   Diagnostics d;
-  const MarketsSetup s =
-      resolve_markets(m.params, m.firms, {"US", "CN"}, 2, Date::from_ymd(2022, 1, 3), d, {"maker"});
+  const MarketsSetup s = resolve_markets(m.params, m.firms, {"US", "CN"}, 2,
+                                         Date::from_ymd(2022, 1, 3), kEnd, d, {"maker"});
   REQUIRE(d.empty());
   MarketState st = initial_market_state(s);
   std::vector<double> caps;
@@ -600,7 +603,7 @@ TEST_CASE("an anchor needs a positive beta and revenue, and known producers") {
   f.revenue_usd_per_year = 1e9;
   const auto problems = [&p](const FirmSpec& firm) {
     Diagnostics d;
-    resolve_markets(p, {firm}, {"US"}, 0, Date::from_ymd(2022, 1, 3), d, {"maker"});
+    resolve_markets(p, {firm}, {"US"}, 0, Date::from_ymd(2022, 1, 3), kEnd, d, {"maker"});
     return d.size();
   };
   CHECK(problems(f) == 0);
