@@ -279,6 +279,8 @@ std::vector<std::string> list_cadences(hid_t file) {
 // The scale a netCDF reader would use for a dimension: the last one attached.
 std::string last_scale_path(hid_t ds, unsigned dim) {
   std::string path;
+  // DIMENSION_LIST is variable-length data in the global heap, which HDF5 may loop on.
+  const h5::ReadingText watched(1);
   if (H5DSget_num_scales(ds, dim) <= 0) {
     H5Eclear2(H5E_DEFAULT);
     return path;
@@ -298,6 +300,8 @@ std::string last_scale_path(hid_t ds, unsigned dim) {
 
 std::string dimension_label(hid_t ds, unsigned dim) {
   char text[256] = {};
+  // DIMENSION_LABELS are variable-length strings in the global heap, which HDF5 may loop on.
+  const h5::ReadingText watched(1);
   check(H5DSget_label(ds, dim, text, sizeof text), "reading the dimension labels");
   return text;
 }

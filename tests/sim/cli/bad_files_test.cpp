@@ -149,6 +149,21 @@ std::vector<BadFile> bad_files(const fs::path& good, const fs::path& dir, const 
       put(p, heap);
       out.push_back({p, true, d.crashes, d.loops});
     }
+    // The same loop in a heap in the middle of the file, which holds the dimension labels and
+    // scale lists of some series: those reads must be watched too (16 flipped bytes there once
+    // made compare spin for ever in H5DSget_label). A heap nobody reads leaves the file valid.
+    std::vector<std::size_t> heaps;
+    for (std::size_t h = at; h != std::string::npos; h = bytes.find("GCOL", h + 4))
+      heaps.push_back(h);
+    if (heaps.size() > 2) {
+      std::string heap = bytes;
+      const std::size_t middle = heaps[heaps.size() / 2];
+      for (int i = 0; i < 8; ++i)
+        heap[middle + 24 + i] = static_cast<char>((0xFFFFFFFFFFFFFFF0ull >> (8 * i)) & 0xFF);
+      const fs::path p = dir / (stem + "_heap_loop_middle.h5");
+      put(p, heap);
+      out.push_back({p, false, false, true});
+    }
   }
   return out;
 }
