@@ -248,6 +248,21 @@ const Schema<LabModelParams>& lab_model_schema() {
           number("max_dilution", &M::max_dilution, "fraction", between(0, 1),
                  {"largest share of its value a lab sells to investors in one round",
                   "late-stage rounds sell 10-20% of a company (Carta); assumption"}),
+          number("research_input_elasticity", &M::research_input_elasticity, "-",
+                 between(0, 3),
+                 {"semi-endogenous research: growth of efficiency per ln unit of the lab's "
+                  "research input (compute for experiments and researchers) over its input at "
+                  "the start (0: growth needs no input)",
+                  "Jones 1995; Erdil & Besiroglu 2023 and Epoch's returns to software R&D; "
+                  "assumption (docs/model.md \"Research effort\")"}),
+          number("research_difficulty", &M::research_difficulty, "-", between(0, 5),
+                 {"semi-endogenous research: growth lost per ln unit of efficiency gained since "
+                  "the start (ideas get harder to find; 0: they do not)",
+                  "Bloom et al. 2020; assumption (docs/model.md \"Research effort\")"}),
+          number("research_compute_weight", &M::research_compute_weight, "fraction",
+                 between(0, 1),
+                 {"share of experiment compute, against researchers, in research input",
+                  "assumption: equal weights (docs/model.md \"Research effort\")"}),
           number("years_between_rounds", &M::years_between_rounds, "years", between(0, 10),
                  {"least time between two rounds a lab raises from investors",
                   "OpenAI raised in 2023-01, 2024-10 and 2025-03, Anthropic in 2023-09, "
@@ -333,6 +348,7 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
   st.raised_from.assign(n, static_cast<uint8_t>(FundingSource::none));
   st.unpaid_usd.assign(n, 0.0);
   st.chip_spent_usd.assign(n, 0.0);
+  st.research_input0.assign(n, 0.0);
   st.last_round.assign(n, Date::from_ymd(1, 1, 1));
   st.closed_capability.assign(n, std::nan(""));
   st.closed_training_flop.assign(n, std::nan(""));
@@ -572,8 +588,17 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
     // more when compute is scarce (the hypothesis scarcity_elasticity), plus noise.
     next.scarcity[i] = in.scarcity[i];
     RandomStream rng(key, tick.index, i);
-    const double growth = std::log(lab.efficiency_growth_per_year) * (prev.talent[i] / lab.talent) *
-                          (1.0 + p.scarcity_elasticity * in.scarcity[i]);
+    double growth = std::log(lab.efficiency_growth_per_year) * (prev.talent[i] / lab.talent) *
+                    (1.0 + p.scarcity_elasticity * in.scarcity[i]);
+    if (p.research_input_elasticity != 0.0 || p.research_difficulty != 0.0) {
+      const double compute = std::max(lab.research_share * in.training_h100e[i], 1.0);
+      const double staff = std::max(in.researchers.empty() ? lab.researchers : in.researchers[i], 1.0);
+      const double input = std::pow(compute, p.research_compute_weight) *
+                           std::pow(staff, 1.0 - p.research_compute_weight);
+      if (!(prev.research_input0[i] > 0.0)) next.research_input0[i] = input;
+      growth *= research_drive(p, input, next.research_input0[i], prev.efficiency[i],
+                               lab.initial_efficiency);
+    }
     next.efficiency[i] = prev.efficiency[i] * std::exp(growth * dt + sigma * rng.normal());
   });
 
@@ -619,6 +644,12 @@ void release_on_schedule(const LabsSetup& s, LabState& state, const LabInputs& i
         RandomStream(key, static_cast<uint64_t>(date.days_since_epoch()), 2 * s.n_labs + i),
         released);
   }
+}
+
+double research_drive(const LabModelParams& p, double research_input, double first_input,
+                      double efficiency, double initial_efficiency) {
+  return std::pow(research_input / first_input, p.research_input_elasticity) *
+         std::pow(efficiency / initial_efficiency, -p.research_difficulty);
 }
 
 Financing finance(const LabConfig& lab, const LabModelParams& p, double capital,

@@ -98,6 +98,10 @@ struct LabModelParams {
   double revenue_multiple = 40.0;         // lab's value per USD/year of revenue, for rounds
   double max_dilution = 0.2;              // largest share of its value a lab sells in one round
   double years_between_rounds = 0.5;      // years, least time between two investor rounds
+  // docs/model.md §"Labs: research effort" (semi-endogenous research; 0 and 0 turn it off)
+  double research_input_elasticity = 0.0;  // λ: growth per ln unit of research input
+  double research_difficulty = 0.0;        // β: growth lost per ln unit of efficiency gained
+  double research_compute_weight = 0.5;    // α: compute's share in research input
 };
 
 const Schema<LabConfig>& lab_schema();
@@ -155,6 +159,7 @@ struct LabState {
   std::vector<uint8_t> raised_from;        // [lab] FundingSource
   std::vector<double> unpaid_usd;          // [lab] USD of this tick's costs left unpaid
   std::vector<double> chip_spent_usd;      // [lab] USD spent on chips since the last tick
+  std::vector<double> research_input0;     // [lab] its research input on its first tick (0: none yet)
   std::vector<Date> last_round;            // [lab] date of its latest funding round
   // The models adopters can use: its best closed and best open-weight model (NaN: none yet).
   std::vector<double> closed_capability;     // [lab] log10 FLOP (effective)
@@ -176,6 +181,7 @@ struct LabInputs {
   std::span<const double> api_revenue_usd_per_year;  // [lab] paid for its closed models
   std::span<const double> open_spend_usd_per_year;   // [lab] spent running its open models
   std::span<const double> subscription_revenue_usd_per_year;  // [lab] fees (empty: none)
+  std::span<const double> researchers;  // [lab] research staff, FTE (empty: labs[].researchers)
 };
 
 // At the start date each lab holds a model trained on its initial compute.
@@ -218,6 +224,13 @@ struct Financing {
 Financing finance(const LabConfig& lab, const LabModelParams& p, double capital,
                   double burn_usd_per_year, double revenue_usd_per_year,
                   double staff_cost_usd, double years_since_round);
+
+// docs/model.md §"Labs: research effort": the factor on a lab's efficiency growth from its
+// research effort, (X/X₀)^λ · (A/A₀)^−β, with research input X = C^α · N^(1−α) from its research
+// compute C (H100e) and researchers N (FTE), X₀ its input on its first tick and A₀ its initial
+// efficiency. 1 when λ = β = 0.
+double research_drive(const LabModelParams& p, double research_input, double first_input,
+                      double efficiency, double initial_efficiency);
 
 // One research tick: money, efficiency (research, scarcity, spillovers), training runs and
 // releases. Releases completed in this tick are appended to `released`, in lab order. A lab

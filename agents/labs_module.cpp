@@ -41,6 +41,8 @@ void LabsModule::declare(Declarations& d) {
           [this](const Tick&) { pay_for_chips(); }});
   std::vector<std::string> reads = {part::supply, part::governments};
   if (c_.adoption) reads.push_back(part::adoption);
+  // Semi-endogenous research reads each lab's researchers (talent moves first the same day).
+  if (research_effort() && c_.talent) reads.push_back(part::talent);
   const std::size_t step = d.step({"labs.research", c_.cadence, reads, {}, {part::labs,
                                    part::releases}, [this](const Tick& t) { research(t); }});
   const bool dated = std::any_of(c_.labs->begin(), c_.labs->end(),
@@ -179,7 +181,9 @@ void LabsModule::research(const Tick& t) {
                      encouragement,
                      world_.adoption.api_revenue_usd_per_year,
                      world_.adoption.open_spend_usd_per_year,
-                     world_.adoption.subscription_revenue_usd_per_year};
+                     world_.adoption.subscription_revenue_usd_per_year,
+                     research_effort() && c_.talent ? std::span<const double>(world_.talent.researchers)
+                                                    : std::span<const double>()};
   released_.clear();
   step_labs(*c_.setup, world_.labs, scratch_, in, t, run_.key(kLabEfficiencyStream), released_);
   std::swap(world_.labs, scratch_);

@@ -19,6 +19,7 @@ class LabsModule : public Module {
     Cadence cadence = Cadence::monthly;         // research
     Cadence supply_cadence = Cadence::weekly;   // paying for deliveries
     bool adoption = false;  // revenue from adopters (else from the demand curve of lab_model)
+    bool talent = false;    // a talent module moves researchers (else labs[].researchers)
   };
   LabsModule(Config c, World& world, const RunContext& run) : c_(c), world_(world), run_(run) {}
   std::string_view name() const override { return "labs"; }
@@ -46,6 +47,10 @@ class LabsModule : public Module {
   std::vector<double> obtained_value_;  // [lab] H100e of it obtained
   std::vector<Release> released_;       // this step's releases
   void log_finance(const Tick& t);
+  bool research_effort() const {
+    return c_.setup->params.research_input_elasticity != 0.0 ||
+           c_.setup->params.research_difficulty != 0.0;
+  }
 
   AxisId labs_ = 0;
   AxisId finance_kinds_ = 0;

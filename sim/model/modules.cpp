@@ -102,7 +102,7 @@ ModuleSet::ModuleSet(const Scenario& s, World& world, const RunContext& run)
   add<LabsModule>([every](const Scenario& x) {
     return LabsModule::Config{&x.labs_setup,  &x.labs,         &x.supply_setup,
                               &x.governments_setup, &x.countries, every.labs,
-                              every.supply, x.adoption_setup.enabled()};
+                              every.supply, x.adoption_setup.enabled(), /*talent=*/true};
   });
   add<TalentModule>([every](const Scenario& x) {
     return TalentModule::Config{x.section<TalentParams>("talent"), &x.labs_setup,

@@ -94,6 +94,62 @@ TEST_CASE("efficiency grows at the plain rate when the scarcity elasticity is 0"
   CHECK(r.state.efficiency[1] == doctest::Approx(std::pow(3.5, years)));
 }
 
+TEST_CASE("research effort: growth rises with research input and falls as ideas get harder") {
+  LabModelParams p;
+  // Off (the defaults): a factor of exactly 1 whatever the inputs.
+  CHECK(research_drive(p, 5.0, 1.0, 30.0, 1.0) == 1.0);
+  p.research_input_elasticity = 0.6;
+  p.research_difficulty = 0.8;
+  // At the lab's first inputs and initial efficiency: 1.
+  CHECK(research_drive(p, 2.0, 2.0, 0.5, 0.5) == doctest::Approx(1.0));
+  // Twice the research input: 2^0.6 times the growth.
+  CHECK(research_drive(p, 4.0, 2.0, 0.5, 0.5) == doctest::Approx(std::pow(2.0, 0.6)));
+  // Ten times the initial efficiency on the same input: 10^-0.8 of the growth.
+  CHECK(research_drive(p, 2.0, 2.0, 5.0, 0.5) == doctest::Approx(std::pow(10.0, -0.8)));
+  // Balanced growth: input growing by gR a year keeps efficiency growing at a steady gA when
+  // lambda ln gR = beta ln gA.
+  const double gR = 4.0, gA = std::exp(0.6 * std::log(gR) / 0.8);
+  for (int year = 1; year <= 5; ++year)
+    CHECK(research_drive(p, std::pow(gR, year), 1.0, std::pow(gA, year), 1.0) ==
+          doctest::Approx(1.0));
+}
+
+TEST_CASE("with research effort on, a lab on flat compute slows down and one that grows does not") {
+  const Labs s = quiet_small({"lab_model.research_input_elasticity=0.6",
+                              "lab_model.research_difficulty=0.8", "lab_model.shrink_per_year=0",
+                              "labs.us_lab.capital_usd=1e13", "labs.cn_lab.capital_usd=1e13"});
+  Inputs in;
+  const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
+  // Flat compute: efficiency growth in the fifth year is well below the first year's.
+  const Run one = run_months(s.labs_setup, start, in.view(), 12);
+  const Run five = run_months(s.labs_setup, start, in.view(), 60);
+  const Run four = run_months(s.labs_setup, start, in.view(), 48);
+  const double first_year = std::log(one.state.efficiency[0] / start.efficiency[0]);
+  const double fifth_year = std::log(five.state.efficiency[0] / four.state.efficiency[0]);
+  CHECK(fifth_year < 0.6 * first_year);
+  // Compute that grows as fast as balanced growth needs keeps the pace up: research input
+  // grows by 4^0.5 a year (compute weight 0.5), so efficiency holds its pace near
+  // exp(0.6 ln 2 / 0.8) = 1.68x a year once past the start.
+  Inputs growing;
+  LabState st = start;
+  Run r;
+  LabState next;
+  Date d = kStart;
+  std::vector<double> eff;
+  for (int m = 1; m <= 60; ++m) {
+    const double scale = std::pow(4.0, (m - 1) / 12.0);
+    growing.training = {10000.0 * scale, 2000.0 * scale};
+    step_labs(s.labs_setup, st, next, growing.view(),
+              tick_between(d, d.plus_months(1), static_cast<std::size_t>(m)), kKey,
+              r.releases);
+    std::swap(st, next);
+    d = d.plus_months(1);
+    if (m % 12 == 0) eff.push_back(st.efficiency[0]);
+  }
+  const double late = std::log(eff[4] / eff[3]);
+  CHECK(late > 1.5 * fifth_year);
+}
+
 TEST_CASE("efficiency growth rises with the scarcity elasticity") {
   Inputs in;
   in.scarcity = {0.0, 0.5};
