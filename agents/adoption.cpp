@@ -1047,7 +1047,7 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
       const std::size_t a = queue[i];
       if (s.segment_country[pop.segment[a]] != k) break;
       if (i + 2 * kPrefetchAhead < queued)
-        __builtin_prefetch(&pop.peers[pop.peer_begin[queue[i + 2 * kPrefetchAhead]]]);
+        __builtin_prefetch(pop.peers.data() + pop.peer_begin[queue[i + 2 * kPrefetchAhead]]);
       if (prefetch && i + kPrefetchAhead < queued) {
         const uint32_t ahead = queue[i + kPrefetchAhead];
         for (uint32_t q = pop.peer_begin[ahead]; q < pop.peer_begin[ahead + 1]; ++q)
@@ -1058,7 +1058,7 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
       const std::size_t degree = p1 - p0;
       const std::size_t own_rows = std::min(degree, kMaxPeerRows);
       rows = std::max(rows, own_rows);  // the rows of other lanes are 0 (padding) there
-      const uint32_t* const peer = &pop.peers[p0];
+      const uint32_t* const peer = pop.peers.data() + p0;
       for (std::size_t q = 0; q < own_rows; ++q) g.peer_slot[q][lanes] = slot_of[prev[peer[q]]];
       for (std::size_t q = own_rows; q < degree; ++q) {
         if (!counted) std::memset(g.peer_count, 0, (m_opts + 1) * kLanes);

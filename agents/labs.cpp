@@ -592,9 +592,10 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
                     (1.0 + p.scarcity_elasticity * in.scarcity[i]);
     if (p.research_input_elasticity != 0.0 || p.research_difficulty != 0.0) {
       const double compute = std::max(lab.research_share * in.training_h100e[i], 1.0);
-      const double staff = std::max(in.researchers.empty() ? lab.researchers : in.researchers[i], 1.0);
+      const double people =
+          std::max(in.researchers.empty() ? lab.researchers : in.researchers[i], 1.0);
       const double input = std::pow(compute, p.research_compute_weight) *
-                           std::pow(staff, 1.0 - p.research_compute_weight);
+                           std::pow(people, 1.0 - p.research_compute_weight);
       if (!(prev.research_input0[i] > 0.0)) next.research_input0[i] = input;
       growth *= research_drive(p, input, next.research_input0[i], prev.efficiency[i],
                                lab.initial_efficiency);
