@@ -558,19 +558,18 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
     const LabConfig& lab = s.labs[i];
     // Money (docs/model.md §"Labs: money").
     next.revenue_usd_per_year[i] = revenue[i];
-    const double income =
-        revenue[i] + lab.parent_budget_usd_per_year + lab.state_funding_usd_per_year;
+    // Net flow (USD/year): income less staff and running costs.
     const double staff = lab.talent_cost_usd_per_year * prev.talent[i] / lab.talent;
-    const double costs = staff + p.opex_usd_per_h100e_year * in.compute_h100e[i];
-    double capital = prev.capital_usd[i] + dt * (revenue[i] + lab.parent_budget_usd_per_year +
-                                                 lab.state_funding_usd_per_year - staff -
-                                                 p.opex_usd_per_h100e_year * in.compute_h100e[i]);
+    const double flow = revenue[i] + lab.parent_budget_usd_per_year +
+                        lab.state_funding_usd_per_year - staff -
+                        p.opex_usd_per_h100e_year * in.compute_h100e[i];
+    double capital = prev.capital_usd[i] + dt * flow;
     for (const FundingRound& r : lab.funding_rounds)
-      if (tick.previous < r.date && !(tick.date < r.date)) {
+      if (tick.covers(r.date)) {
         capital += r.usd;
         next.last_round[i] = r.date;
       }
-    const double burn = std::max(0.0, costs + prev.chip_spent_usd[i] / dt - income);
+    const double burn = std::max(0.0, prev.chip_spent_usd[i] / dt - flow);
     const Financing f = finance(lab, p, capital, burn, revenue[i], dt * staff,
                                 years_between(next.last_round[i], tick.date));
     if (f.from == FundingSource::investors) next.last_round[i] = tick.date;

@@ -28,7 +28,6 @@ enum class ReleasePolicy { decide, open, closed };
 
 // Where a lab's money came from when it ran out (docs/model.md §"Labs: money").
 enum class FundingSource : uint8_t { none, investors, parent, state };
-inline constexpr std::string_view kFundingSourceNames[] = {"none", "investors", "parent", "state"};
 
 // A dated payment into a lab's capital: a venture round, an investment pledge.
 struct FundingRound {

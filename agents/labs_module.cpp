@@ -4,6 +4,15 @@
 
 namespace airace {
 
+namespace {
+// The kinds of /lab_finance rows (axis /labs/finance_kind). A rescue's kind is its
+// FundingSource, whose `none` never makes a row: its place holds the scheduled rounds.
+enum FinanceKind : std::size_t { kScheduledRound, kInvestors, kParent, kState, kUnpaid };
+static_assert(kInvestors == static_cast<std::size_t>(FundingSource::investors) &&
+              kParent == static_cast<std::size_t>(FundingSource::parent) &&
+              kState == static_cast<std::size_t>(FundingSource::state));
+}  // namespace
+
 void LabsModule::start() {
   cn_ = country_index(*c_.countries, "CN");
   world_.labs = initial_lab_state(*c_.setup, training_h100e(run_.start), run_.start,
@@ -200,9 +209,9 @@ void LabsModule::log_finance(const Tick& t) {
   };
   for (std::size_t i = 0; i < c_.setup->n_labs; ++i) {
     for (const FundingRound& r : c_.setup->labs[i].funding_rounds)
-      if (t.previous < r.date && !(t.date < r.date)) row(i, r.date, 0, r.usd);
+      if (t.covers(r.date)) row(i, r.date, kScheduledRound, r.usd);
     if (st.raised_usd[i] > 0.0) row(i, t.date, st.raised_from[i], st.raised_usd[i]);
-    if (st.unpaid_usd[i] > 0.0) row(i, t.date, 4, st.unpaid_usd[i]);
+    if (st.unpaid_usd[i] > 0.0) row(i, t.date, kUnpaid, st.unpaid_usd[i]);
   }
 }
 

@@ -22,6 +22,8 @@ struct Tick {
   Date previous;          // the process's previous tick, or the start date on its first tick
   std::size_t index = 0;  // position on the cadence's time axis
   double dt_years = 0.0;  // years_between(previous, date)
+  // Whether `d` falls in this tick: after the previous tick, up to and including this one.
+  bool covers(Date d) const { return previous < d && !(date < d); }
 };
 
 // Where a benchmark learns what each process costs (bench/bench_baseline.cpp): when set, every
