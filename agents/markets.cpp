@@ -651,7 +651,7 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
   // correlation matrix times independent normals, scaled by each factor's volatility.
   // Noise accrues over calendar time since the previous tick and reverts to 0 with
   // sentiment_half_life_years; innovations are normal or Student-t (fat tails), unit variance.
-  const double noise_dt = p.noise_per_weekday ? noise_years(p, tick.previous, tick.date) : dt;
+  const double noise_dt = noise_years(p, tick.previous, tick.date);
   RandomStream rng(key, tick.index, 0);
   Eigen::Vector4d z;
   for (Eigen::Index f = 0; f < 4; ++f) z(f) = unit_innovation(rng, p.factor_tail_dof);
