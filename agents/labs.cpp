@@ -23,7 +23,7 @@ void read_funding_rounds(const ConfigNode& n, const std::string& path, LabConfig
 bool own_key(const std::string& key) {
   return key == "id" || key == "name" || key == "country" || key == "archetype" || key == "chips" ||
          key == "demand" || key == "source" || key == "release_dates" || key == "launch" ||
-         key == "subscription_launch";
+         key == "subscription_launch" || key == "founded";
 }
 
 void read_release_dates(const ConfigNode& n, const std::string& path, LabConfig& lab,
@@ -125,6 +125,11 @@ const Schema<LabConfig>& lab_schema() {
                         {"closed", ReleasePolicy::closed}},
                        changeable({"decide at each release, or always release open weights or "
                                    "closed"})));
+    f.push_back(date("founded", &L::founded,
+                     {"date the lab was founded: before it the lab holds no chips, money or staff "
+                      "and trains nothing; its capital_usd, researchers and initial_efficiency "
+                      "are what it starts with that day; left out: it exists at the start date",
+                      "per lab: its source field"}));
     f.push_back(date("launch", &L::launch,
                      {"date the lab's models first became available to users (its first chatbot, "
                       "API or open-weight release); no adopter uses them before",
@@ -284,6 +289,34 @@ LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const LabModelParams&
   return s;
 }
 
+void validate_founding(const std::vector<LabConfig>& labs, Date start, Diagnostics& diags) {
+  for (const LabConfig& lab : labs) {
+    if (!(start < lab.founded)) continue;
+    const std::string at = "labs[" + lab.id + "]";
+    const std::string when = "the lab is founded on " + lab.founded.iso() +
+                             ", after the start date " + start.iso() + ", ";
+    if (!lab.initial_chips.empty())
+      diags.error(lab.where, at + ".chips", when + "so it holds no chips at the start: remove them");
+    for (const DemandPlan& d : lab.demand)
+      if (d.start < lab.founded)
+        diags.error(d.where.line != 0 ? d.where : lab.where, at + ".demand",
+                    when + "so its demand plans start on or after that day (found start " +
+                        d.start.iso() + ")");
+    for (const FundingRound& r : lab.funding_rounds)
+      if (r.date < lab.founded)
+        diags.error(r.where.line != 0 ? r.where : lab.where, at + ".funding_rounds[" + r.id + "]",
+                    when + "so no round can come before it (found " + r.date.iso() + ")");
+    if (lab.launch < lab.founded && !(lab.launch == Date::from_ymd(1, 1, 1)))
+      diags.error(lab.where, at + ".launch",
+                  when + "so its models launch on or after that day (found " + lab.launch.iso() +
+                      ")");
+    for (Date d : lab.release_dates)
+      if (d < lab.founded)
+        diags.error(lab.where, at + ".release_dates",
+                    when + "so it releases nothing before that day (found " + d.iso() + ")");
+  }
+}
+
 namespace {
 // FLOP/s a lab's frontier run gets: dense BF16 peak times utilisation times its share.
 double flop_per_second(double training_h100e, double share, const LabModelParams& p) {
@@ -381,6 +414,20 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
     st.released_log_efficiency[i] = std::log(lab.initial_efficiency);
     st.released_on[i] = start.plus_days(-365);
     st.released_open[i] = lab.initially_open;
+    if (!founded_by(lab, start)) {
+      // docs/model.md §"Labs: founding": no model, no money and no run until it is founded; its
+      // starting efficiency never spills over (it released nothing).
+      st.capability[i] = 0.0;
+      st.best_open[i] = 0;
+      st.closed_capability[i] = st.open_capability[i] = std::nan("");
+      st.closed_training_flop[i] = st.open_training_flop[i] = std::nan("");
+      st.closed_efficiency[i] = st.open_efficiency[i] = std::nan("");
+      st.capital_usd[i] = 0.0;
+      st.run_start[i] = lab.founded;
+      st.run_flop[i] = 0.0;
+      st.released_on[i] = Date::from_ymd(9999, 12, 31);
+      st.released_open[i] = 0;
+    }
   }
   return st;
 }
@@ -404,7 +451,7 @@ void apply_spillovers(const LabsSetup& s, const LabState& prev, LabState& next, 
     const double r =
         prev.released_open[j] ? p.open_spillover_per_year : p.closed_spillover_per_year;
     for (std::size_t i = 0; i < n; ++i)
-      if (i != j) {
+      if (i != j && founded_by(s.labs[i], tick.date)) {
         const double absorptive = prev.talent[i] / (1.0 + prev.talent[i]);
         rate(static_cast<Eigen::Index>(i), J) = absorptive * r;
       }
@@ -537,10 +584,8 @@ std::vector<double> demand_curve_revenue(const LabsSetup& s, const LabState& pre
 void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const LabInputs& in,
                const Tick& tick, StreamKey key, std::vector<Release>& released) {
   const LabModelParams& p = s.params;
-  const double dt = tick.dt_years;
-  const double sigma = p.efficiency_noise_sigma * std::sqrt(dt);
   next = prev;
-  if (dt <= 0.0) return;
+  if (tick.dt_years <= 0.0) return;
   // Revenue: what adopters pay, or (in a scenario without adopters) the demand curve.
   std::vector<double> revenue(s.n_labs);
   if (!in.api_revenue_usd_per_year.empty()) {
@@ -556,6 +601,19 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
 
   for_each_lab(s.n_labs, [&](std::size_t i) {
     const LabConfig& lab = s.labs[i];
+    // docs/model.md §"Labs: founding": nothing before it; on the tick it falls in, the lab gets
+    // its starting capital and its flows count from that day.
+    if (!founded_by(lab, tick.date)) {
+      next.revenue_usd_per_year[i] = 0.0;
+      return;
+    }
+    const bool founding = tick.covers(lab.founded);
+    const double dt = founding ? years_between(lab.founded, tick.date) : tick.dt_years;
+    if (dt <= 0.0) {  // founded today
+      next.capital_usd[i] = prev.capital_usd[i] + lab.capital_usd;
+      return;
+    }
+    const double sigma = p.efficiency_noise_sigma * std::sqrt(dt);
     // Money (docs/model.md §"Labs: money").
     next.revenue_usd_per_year[i] = revenue[i];
     // Net flow (USD/year): income less staff and running costs.
@@ -563,7 +621,7 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
     const double flow = revenue[i] + lab.parent_budget_usd_per_year +
                         lab.state_funding_usd_per_year - staff -
                         p.opex_usd_per_h100e_year * in.compute_h100e[i];
-    double capital = prev.capital_usd[i] + dt * flow;
+    double capital = prev.capital_usd[i] + dt * flow + (founding ? lab.capital_usd : 0.0);
     for (const FundingRound& r : lab.funding_rounds)
       if (tick.covers(r.date)) {
         capital += r.usd;
@@ -607,8 +665,9 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
   // Training runs and releases, in lab order (records are appended deterministically).
   for (std::size_t i = 0; i < s.n_labs; ++i) {
     const LabConfig& lab = s.labs[i];
+    if (!founded_by(lab, tick.date)) continue;
     const double rate = flop_per_second(in.training_h100e[i], lab.training_share, p);
-    const Date from = std::max(tick.previous, prev.run_flop_until[i]);
+    const Date from = std::max({tick.previous, prev.run_flop_until[i], lab.founded});
     if (from < tick.date)
       next.run_flop[i] = prev.run_flop[i] + rate * 86400.0 *
                                                 static_cast<double>(tick.date.days_since_epoch() -

@@ -63,6 +63,10 @@ struct LabConfig : BuyerSpec {
   std::vector<Date> release_dates;      // dated releases (historical dates); between them, runs
                                         // end after lab_model.training_run_days as usual
   bool initially_open = false;          // its best model at the start date has open weights
+  // The lab exists from this date on; a lab founded after the start date holds no chips, money
+  // or staff before it, and its capital_usd, researchers and initial_efficiency are what it
+  // starts with on that day (docs/model.md §"Labs: founding").
+  Date founded = Date::from_ymd(1, 1, 1);
   Date launch = Date::from_ymd(1, 1, 1);  // users can adopt its models from this date on
   // adopters of its closed models pay the sectors' subscription fees from this date on (the paid
   // tier of its app); the default, 9999-12-31, is never
@@ -122,6 +126,13 @@ struct LabsSetup {
 
 LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const LabModelParams& params,
                        const std::vector<std::string>& country_ids, Date start);
+
+// Whether the lab exists on `date` (labs[].founded).
+inline bool founded_by(const LabConfig& lab, Date date) { return !(date < lab.founded); }
+
+// A lab founded after `start` can hold nothing and do nothing before its founding: no chips at
+// the start, no demand plan, funding round, launch or dated release before it.
+void validate_founding(const std::vector<LabConfig>& labs, Date start, Diagnostics& diags);
 
 // A model release: the record other actors (adoption, markets) read.
 struct Release {

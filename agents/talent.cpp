@@ -93,8 +93,10 @@ TalentSetup resolve_talent(const TalentParams& params, const LabsSetup& labs,
   s.n_labs = labs.n_labs;
   s.n_countries = country_ids.size();
   s.lab_country = labs.country;
+  s.start = labs.start;
   for (const LabConfig& l : labs.labs) {
     s.initial_researchers.push_back(l.researchers);
+    s.founded.push_back(l.founded);
     s.full_pay_usd_per_year.push_back(l.talent_cost_usd_per_year / l.researchers);
   }
   for (const std::string& id : country_ids) {
@@ -112,6 +114,9 @@ TalentState initial_talent_state(const TalentSetup& setup) {
   const std::size_t k = setup.n_countries;
   TalentState st;
   st.researchers = setup.initial_researchers;
+  // docs/model.md §"Labs: founding": a lab founded later has no staff until then.
+  for (std::size_t j = 0; j < setup.founded.size(); ++j)
+    if (setup.start < setup.founded[j]) st.researchers[j] = 0.0;
   st.moves.assign(k * k, 0.0);
   st.moves_per_year.assign(k * k, 0.0);
   st.entrants.assign(k, 0.0);
@@ -165,7 +170,10 @@ void step_talent(const TalentSetup& setup, const TalentState& prev, TalentState&
   const std::size_t k = setup.n_countries;
   const double dt = tick.dt_years;
   const std::vector<double>& r = prev.researchers;
-  const std::vector<double> u = lab_attractiveness(setup, r, in);
+  std::vector<double> u = lab_attractiveness(setup, r, in);
+  // A lab not yet founded takes no one (it is out of every logit).
+  for (std::size_t j = 0; j < setup.founded.size(); ++j)
+    if (tick.date < setup.founded[j]) u[j] = -std::numeric_limits<double>::infinity();
   const std::vector<std::size_t>& home = setup.lab_country;
 
   // docs/model.md §"Talent: moves": who reconsiders (V) and who is unpaid and must go (F).
@@ -243,6 +251,13 @@ void step_talent(const TalentSetup& setup, const TalentState& prev, TalentState&
     next.researchers[j] += entry[j] * taken[j];
     entrants[home[j]] += entry[j] * taken[j];
   }
+  // docs/model.md §"Labs: founding": the founding team joins the day the lab is founded, as
+  // entrants of its country.
+  for (std::size_t j = 0; j < setup.founded.size(); ++j)
+    if (setup.start < setup.founded[j] && tick.covers(setup.founded[j])) {
+      next.researchers[j] += setup.initial_researchers[j];
+      entrants[home[j]] += setup.initial_researchers[j];
+    }
   auto per_year = [dt](double x) { return dt > 0.0 ? x / dt : 0.0; };
   next.moves_per_year.assign(k * k, 0.0);
   next.entrants_per_year.assign(k, 0.0);

@@ -42,6 +42,8 @@ struct TalentSetup {
   std::size_t n_countries = 0;
   std::vector<std::size_t> lab_country;       // [lab] country index
   std::vector<double> initial_researchers;    // [lab] FTE (labs[].researchers)
+  Date start;                                 // the run's start date
+  std::vector<Date> founded;                  // [lab] labs[].founded: no staff before it
   std::vector<double> full_pay_usd_per_year;  // [lab] USD/year per researcher at full pay
   std::vector<double> visa_openness;          // [country] fraction of moves in from abroad
   std::vector<double> returnee_utility;       // [country] utility for movers from abroad

@@ -87,6 +87,7 @@ void validate_whole(Scenario& s, const ConfigNode& tree, Diagnostics& diags) {
   validate_chips(s.chips, ids, diags);
   const std::vector<Country> countries = s.country_tiers();
   s.labs_setup = resolve_labs(s.labs, s.lab_model, ids, s.info.start);
+  validate_founding(s.labs, s.info.start, diags);
   std::vector<BuyerSpec> buyers(s.labs.begin(), s.labs.end());
   buyers.insert(buyers.end(), s.clouds.begin(), s.clouds.end());
   for (std::size_t i = 0; i < s.clouds.size(); ++i)

@@ -292,6 +292,74 @@ TEST_CASE("funding rounds add capital on their date") {
   CHECK(two.state.capital_usd[0] < three.state.capital_usd[0] - 4e9);
 }
 
+TEST_CASE("a lab founded after the start does nothing before it, then starts with its capital") {
+  // cn_lab founded 2022-06-15 with $3e8; lab 0 releases open weights it could learn from.
+  const Labs s = quiet_small({"labs.cn_lab.founded=2022-06-15", "labs.cn_lab.capital_usd=3e8",
+                              "labs.cn_lab.initial_efficiency=0.5",
+                              "lab_model.training_run_days=90"});
+  const LabsSetup& setup = s.labs_setup;
+  Inputs in;  // cn_lab is given compute throughout: it must not use it before its founding
+  LabState start = initial_lab_state(setup, in.training, kStart, kKey);
+  CHECK(start.capability[1] == 0.0);
+  CHECK(start.capital_usd[1] == 0.0);
+  CHECK(std::isnan(start.closed_capability[1]));
+  CHECK(std::isnan(start.open_capability[1]));
+  // Lab 0 released open weights a year ago, at twice cn_lab's efficiency: cn_lab learns nothing
+  // from them before its founding.
+  start.released_open[0] = 1;
+  const Run before = run_months(setup, start, in.view(), 5);  // to 2022-06-01
+  CHECK(before.state.capital_usd[1] == 0.0);
+  CHECK(before.state.efficiency[1] == 0.5);
+  CHECK(before.state.run_flop[1] == 0.0);
+  CHECK(before.state.revenue_usd_per_year[1] == 0.0);
+  for (const Release& r : before.releases) CHECK(r.lab == 0);
+  const Run founded = run_months(setup, start, in.view(), 6);  // 2022-06-01 .. 2022-07-01
+  // The founding tick: its capital and 16 days of flows (staff, running costs), no more.
+  const double flows = (s.labs[1].talent_cost_usd_per_year + 3000.0 * in.compute[1]) * 16.0 /
+                       365.25;
+  CHECK(founded.state.capital_usd[1] == doctest::Approx(3e8 - flows).epsilon(0.02));
+  CHECK(founded.state.run_flop[1] ==
+        doctest::Approx(in.training[1] * 989e12 * 0.4 * s.labs[1].training_share * 16 * 86400));
+  // Its first release comes a whole run after its founding, never before.
+  const Run year = run_months(setup, start, in.view(), 12);
+  bool first = true;
+  for (const Release& r : year.releases)
+    if (r.lab == 1 && first) {
+      first = false;
+      CHECK(r.date.days_since_epoch() - Date::from_ymd(2022, 6, 15).days_since_epoch() >= 90);
+    }
+  CHECK_FALSE(first);
+}
+
+TEST_CASE("a lab founded after the start date may not hold chips or plans before it") {
+  const std::string base = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
+  auto errors = [&](std::vector<std::string> more) {
+    const ConfigNode tree = module_file_tree(base, more);
+    Diagnostics diags;
+    const auto labs = read_list(tree, "labs", lab_schema(), diags);
+    validate_founding(labs, kStart, diags);
+    std::string all;
+    for (const Diagnostic& d : diags.all()) all += format_diagnostic(d) + "\n";
+    return all;
+  };
+  CHECK(errors({}).empty());
+  // small.yaml's cn_lab holds A100s and plans from the start.
+  const std::string late = errors({"labs.cn_lab.founded=2023-03-01"});
+  CHECK(late.find("labs[cn_lab].chips") != std::string::npos);
+  CHECK(late.find("labs[cn_lab].demand") != std::string::npos);
+  const std::string ok = errors({"labs.cn_lab.founded=2023-03-01", "labs.cn_lab.chips={}",
+                                 "labs.cn_lab.demand=[{usd_per_year: 1e8, start: 2023-03-01}]",
+                                 "labs.cn_lab.launch=2023-10-09"});
+  CHECK(ok.empty());
+  const std::string early = errors(
+      {"labs.cn_lab.founded=2023-03-01", "labs.cn_lab.chips={}",
+       "labs.cn_lab.demand=[{usd_per_year: 1e8, start: 2023-03-01}]",
+       "labs.cn_lab.funding_rounds=[{id: seed, date: 2023-01-01, usd: 1e8}]",
+       "labs.cn_lab.launch=2022-10-01"});
+  CHECK(early.find("labs[cn_lab].funding_rounds[seed]") != std::string::npos);
+  CHECK(early.find("labs[cn_lab].launch") != std::string::npos);
+}
+
 TEST_CASE("a lab releases a model at the end of each training run") {
   const Labs s = quiet_small({"lab_model.training_run_days=90"});
   Inputs in;

@@ -107,6 +107,28 @@ TEST_CASE("talent: a lab with pay_factor 0 loses its staff to the others") {
   CHECK(half < full - 10.0);
 }
 
+TEST_CASE("talent: a lab founded later has no staff, takes no one before its founding, then "
+          "starts with its founding team") {
+  LabsSetup labs = three_labs();
+  labs.labs[1].founded = kStart.plus_days(100);  // us_b, founded in the fourth month
+  const TalentSetup s = setup_of(TalentParams{}, labs);
+  Inputs in;
+  in.pay_factor = {1.0, 1.0, 1.0};
+  in.compute = {2000.0, 1e6, 1000.0};  // us_b would be the most attractive lab by far
+  const TalentState start = initial_talent_state(s);
+  CHECK(start.researchers[1] == 0.0);
+  const TalentState before = run_months(s, in, 3);
+  CHECK(before.researchers[1] == 0.0);
+  // Without us_b the others' flows are those of a world where it does not exist: the US total
+  // grows by entrants only into us_a.
+  CHECK(before.researchers[0] > 100.0);
+  const TalentState after = run_months(s, in, 4);
+  CHECK(after.researchers[1] == doctest::Approx(100.0));
+  CHECK(after.entrants[0] - before.entrants[0] >= 100.0);  // the founding team counts as entrants
+  const TalentState later = run_months(s, in, 16);
+  CHECK(later.researchers[1] > 150.0);  // then it hires like any lab
+}
+
 TEST_CASE("talent: a lower US visa openness lowers moves into the US") {
   TalentParams p = no_entry();
   p.cn_returnee_programme = 0.0;
