@@ -23,7 +23,7 @@ void read_funding_rounds(const ConfigNode& n, const std::string& path, LabConfig
 bool own_key(const std::string& key) {
   return key == "id" || key == "name" || key == "country" || key == "archetype" || key == "chips" ||
          key == "demand" || key == "source" || key == "release_dates" || key == "launch" ||
-         key == "subscription_launch" || key == "founded";
+         key == "first_release" || key == "subscription_launch" || key == "founded";
 }
 
 void read_release_dates(const ConfigNode& n, const std::string& path, LabConfig& lab,
@@ -39,15 +39,6 @@ void read_release_dates(const ConfigNode& n, const std::string& path, LabConfig&
     if (auto d = read_date(n.items[i], path + "[" + std::to_string(i) + "]", diags))
       lab.release_dates.push_back(*d);
   std::sort(lab.release_dates.begin(), lab.release_dates.end());
-}
-
-// A dated release of this lab in [date, date + days]: its current run waits for it (on the
-// date itself the dated_releases process releases it).
-bool dated_release_within(const LabConfig& lab, Date date, double days) {
-  for (Date d : lab.release_dates)
-    if (!(d < date) && static_cast<double>(d.days_since_epoch() - date.days_since_epoch()) <= days)
-      return true;
-  return false;
 }
 
 }  // namespace
@@ -134,6 +125,12 @@ const Schema<LabConfig>& lab_schema() {
                      {"date the lab's models first became available to users (its first chatbot, "
                       "API or open-weight release); no adopter uses them before",
                       "per lab: its source field"}));
+    f.push_back(date("first_release", &L::first_release,
+                     {"date of the lab's first model release (a model, paper with weights, API "
+                      "or app); before it the lab trains but releases nothing (its first run "
+                      "goes on until this day); left out: it released models before the start "
+                      "date",
+                      "per lab: its source field"}));
     f.push_back(date("subscription_launch", &L::subscription_launch,
                      {"date the paid tier of the lab's app went on sale: from then on the adopters "
                       "of its closed models in a sector with a subscription offer pay its fee "
@@ -200,6 +197,27 @@ const Schema<LabModelParams>& lab_model_schema() {
                  {"longest training run, however late it starts",
                   "Epoch: runs longer than ~9 months lose to waiting for better chips and "
                   "algorithms (calibration §5)"}),
+          number("run_length_sigma", &M::run_length_sigma, "1 (sd of ln days)", between(0, 2),
+                 {"spread of a run's planned length around the typical length of its start "
+                  "date (lognormal, median-preserving)",
+                  "Epoch notable models: frontier LLM runs of one year last from about half to "
+                  "twice the median length (calibration §5); assumption"}),
+          number("post_training_days", &M::post_training_days, "days", between(0, 730),
+                 {"median time from the end of a pre-training run to the model's release "
+                  "(fine-tuning, reinforcement learning, evaluations, safety testing)",
+                  "GPT-4: pre-training done 2022-08, released 2023-03-14 (~200 days, OpenAI "
+                  "system card); DeepSeek-V3: ~60-day run, released 2024-12-26, R1 25 days "
+                  "later; Llama 3.1 405B ~2 months (Meta); assumption for the median"}),
+          number("post_training_sigma", &M::post_training_sigma, "1 (sd of ln days)",
+                 between(0, 3),
+                 {"spread of one model's post-training period around the median (lognormal, "
+                  "median-preserving)",
+                  "the 25-200 days above; assumption"}),
+          number("rush_share", &M::rush_share, "fraction", between(0, 1),
+                 {"fraction of its remaining post-training a lab skips when a rival releases "
+                  "a model better than its own best (racing to release)",
+                  "Google released Bard 3.5 months after ChatGPT after declaring a 'code red' "
+                  "(NYT 2022-12-21); assumption"}),
           number("model_flops_utilization", &M::model_flops_utilization, "fraction",
                  Range{0, 1, true, false},
                  {"achieved share of peak throughput during training",
@@ -283,6 +301,13 @@ LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const LabModelParams&
   s.n_labs = labs.size();
   s.params = params;
   s.labs = labs;
+  for (const LabConfig& lab : labs) {
+    std::vector<Date> days = lab.release_dates;
+    if (start < lab.first_release) days.push_back(lab.first_release);
+    std::sort(days.begin(), days.end());
+    days.erase(std::unique(days.begin(), days.end()), days.end());
+    s.fixed_releases.push_back(std::move(days));
+  }
   for (const LabConfig& lab : labs)
     s.country.push_back(static_cast<std::size_t>(
         std::find(country_ids.begin(), country_ids.end(), lab.country.id) - country_ids.begin()));
@@ -354,6 +379,56 @@ void for_each_lab(std::size_t n, F&& f) {
   parallel_for_each_index(n, kLabGrain, std::forward<F>(f));
 }
 
+const Date kNever = Date::from_ymd(9999, 12, 31);
+
+// A median-preserving lognormal factor exp(sigma z).
+double spread(RandomStream& rng, double sigma) { return sigma > 0.0 ? std::exp(sigma * rng.normal()) : 1.0; }
+
+// The draws of lab i's run planned on `date`: one stream per lab and day (counter 0 is the
+// initial stagger).
+RandomStream plan_stream(StreamKey key, std::size_t lab, Date date) {
+  return RandomStream(key, (uint64_t{1} << 32) + static_cast<uint64_t>(date.days_since_epoch()),
+                      lab);
+}
+
+// docs/model.md §"Labs: training runs and releases": lab i starts a run on `start` and plans it:
+// its length, the typical length of its start date times a lognormal draw, and the
+// post-training its model will need, the median times another. A fixed release day (a dated
+// release, or the lab's first release) before the model would be out, or within a typical run length
+// after its end, is this run's release: the run goes on until that day and the model is released
+// on it (its post-training cut short).
+void plan_run(const LabsSetup& s, LabState& st, std::size_t i, Date start, StreamKey key) {
+  const LabModelParams& p = s.params;
+  RandomStream rng = plan_stream(key, i, start);
+  const double days = std::max(1.0, training_run_length_days(s, start) * spread(rng, p.run_length_sigma));
+  const double post = p.post_training_days * spread(rng, p.post_training_sigma);
+  Date end = start.plus_days(static_cast<int64_t>(std::lround(days)));
+  // A model that would come out less than a typical run before a fixed day is folded into that
+  // day's release (the baseline's DeepSeek-R1 date stands for the run behind V3 and R1).
+  const Date out = end.plus_days(
+      static_cast<int64_t>(std::lround(std::max(post, training_run_length_days(s, end)))));
+  for (Date d : s.fixed_releases[i])
+    if (start < d && !(out < d)) {
+      end = d;
+      break;
+    }
+  st.run_start[i] = start;
+  st.run_end[i] = end;
+  st.run_post_days[i] = post;
+  st.run_flop[i] = 0.0;
+  st.run_flop_until[i] = start;
+}
+
+// Adds the compute of lab i's run from where it was counted up to `until` (at most its end).
+void count_run_flop(LabState& st, std::size_t i, Date until) {
+  const Date to = std::min(until, st.run_end[i]);
+  if (!(st.run_flop_until[i] < to)) return;
+  st.run_flop[i] += st.run_flop_per_second[i] * 86400.0 *
+                    static_cast<double>(to.days_since_epoch() -
+                                        st.run_flop_until[i].days_since_epoch());
+  st.run_flop_until[i] = to;
+}
+
 }  // namespace
 
 LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_h100e, Date start,
@@ -368,6 +443,12 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
   st.revenue_usd_per_year.assign(n, 0.0);
   st.run_flop.resize(n);
   st.run_start.resize(n);
+  st.run_end.resize(n);
+  st.run_post_days.resize(n);
+  st.pending_on.assign(n, kNever);
+  st.pending_flop.assign(n, 0.0);
+  st.pending_run_start.assign(n, kNever);
+  st.pending_run_end.assign(n, kNever);
   st.run_flop_per_second.assign(n, 0.0);
   st.run_flop_until.assign(n, start);
   st.released_log_efficiency.resize(n);
@@ -404,12 +485,9 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
     st.capital_usd[i] = lab.capital_usd;
     // Runs are staggered: each lab is part-way through its first run at the start date.
     const double elapsed_days = p.training_run_days * RandomStream(key, 0, i).uniform();
-    st.run_start[i] = start.plus_days(-static_cast<int64_t>(elapsed_days));
+    plan_run(s, st, i, start.plus_days(-static_cast<int64_t>(elapsed_days)), key);
     st.run_flop_per_second[i] = flop_per_second(training_h100e[i], lab.training_share, p);
-    st.run_flop[i] =
-        flop_per_second(training_h100e[i], lab.training_share, p) *
-        static_cast<double>(start.days_since_epoch() - st.run_start[i].days_since_epoch()) *
-        86400.0;
+    count_run_flop(st, i, start);
     // The model it holds at the start was released before it, and spills over from then.
     st.released_log_efficiency[i] = std::log(lab.initial_efficiency);
     st.released_on[i] = start.plus_days(-365);
@@ -423,8 +501,7 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
       st.closed_training_flop[i] = st.open_training_flop[i] = std::nan("");
       st.closed_efficiency[i] = st.open_efficiency[i] = std::nan("");
       st.capital_usd[i] = 0.0;
-      st.run_start[i] = lab.founded;
-      st.run_flop[i] = 0.0;
+      plan_run(s, st, i, lab.founded, key);  // its first run starts the day it is founded
       st.released_on[i] = Date::from_ymd(9999, 12, 31);
       st.released_open[i] = 0;
     }
@@ -518,15 +595,17 @@ double open_probability(const LabsSetup& s, const LabState& st, std::size_t i,
 
 namespace {
 
-// docs/model.md §"Labs: training runs and releases": lab i ends its run on `date` and releases
-// the model, open or closed (one uniform from `draw`); `prev` is the state the choice reads.
+// docs/model.md §"Labs: training runs and releases": lab i releases its pending model on
+// `date`, open or closed (one uniform from `draw`); `prev` is the state the choice reads.
 void release_model(const LabsSetup& s, const LabState& prev, LabState& next, std::size_t i,
                    Date date, double encouragement, RandomStream draw,
                    std::vector<Release>& released) {
   Release r;
   r.lab = i;
   r.date = date;
-  r.training_flop = next.run_flop[i];
+  r.training_flop = next.pending_flop[i];
+  r.run_start = next.pending_run_start[i];
+  r.run_end = next.pending_run_end[i];
   r.efficiency = next.efficiency[i];
   r.effective_flop = r.training_flop * r.efficiency;
   r.capability = capability_from_compute(r.effective_flop);
@@ -552,8 +631,8 @@ void release_model(const LabsSetup& s, const LabState& prev, LabState& next, std
   next.released_open[i] = r.open;
   next.releases[i] += 1.0;
   next.open_releases[i] += r.open ? 1.0 : 0.0;
-  next.run_start[i] = date;
-  next.run_flop[i] = 0.0;
+  next.pending_on[i] = kNever;
+  next.pending_flop[i] = 0.0;
 }
 
 }  // namespace
@@ -582,7 +661,7 @@ std::vector<double> demand_curve_revenue(const LabsSetup& s, const LabState& pre
 }  // namespace
 
 void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const LabInputs& in,
-               const Tick& tick, StreamKey key, std::vector<Release>& released) {
+               const Tick& tick, StreamKey key) {
   const LabModelParams& p = s.params;
   next = prev;
   if (tick.dt_years <= 0.0) return;
@@ -662,46 +741,69 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
 
   apply_spillovers(s, prev, next, tick);
 
-  // Training runs and releases, in lab order (records are appended deterministically).
+  // The runs under way gain the compute since the last tick; from now on they run at the rate
+  // of the lab's current training compute.
   for (std::size_t i = 0; i < s.n_labs; ++i) {
-    const LabConfig& lab = s.labs[i];
-    if (!founded_by(lab, tick.date)) continue;
-    const double rate = flop_per_second(in.training_h100e[i], lab.training_share, p);
-    const Date from = std::max({tick.previous, prev.run_flop_until[i], lab.founded});
-    if (from < tick.date)
-      next.run_flop[i] = prev.run_flop[i] + rate * 86400.0 *
-                                                static_cast<double>(tick.date.days_since_epoch() -
-                                                                    from.days_since_epoch());
-    next.run_flop_per_second[i] = rate;
-    next.run_flop_until[i] = tick.date;
-    const double run_length = training_run_length_days(s, prev.run_start[i]);
-    if (dated_release_within(lab, tick.date, run_length)) continue;  // it waits
-    const double run_days =
-        static_cast<double>(tick.date.days_since_epoch() - prev.run_start[i].days_since_epoch());
-    if (run_days < run_length) continue;
-    release_model(s, prev, next, i, tick.date, in.open_encouragement[s.country[i]],
-                  RandomStream(key, tick.index, s.n_labs + i), released);
+    if (!founded_by(s.labs[i], tick.date)) continue;
+    count_run_flop(next, i, tick.date);
+    next.run_flop_per_second[i] = flop_per_second(in.training_h100e[i], s.labs[i].training_share, p);
   }
 }
 
-void release_on_schedule(const LabsSetup& s, LabState& state, const LabInputs& in, Date date,
-                         StreamKey key, std::vector<Release>& released) {
-  std::optional<LabState> before;  // every release reads the state as it was this morning
+Date planned_release(const LabsSetup& s, std::size_t i, Date run_end, double post_training_days) {
+  const LabConfig& lab = s.labs[i];
+  const Date planned = run_end.plus_days(static_cast<int64_t>(std::lround(post_training_days)));
+  for (Date d : s.fixed_releases[i])  // sorted
+    if (!(d < run_end) && !(planned < d)) return d;
+  Date day = std::max(planned, lab.first_release);
+  while (day.weekday() > 5) day = day.plus_days(1);  // labs announce on working days
+  return day;
+}
+
+void step_runs(const LabsSetup& s, LabState& state, const LabInputs& in, Date date,
+               StreamKey plan_key, StreamKey choice_key, std::vector<Release>& released) {
+  const LabModelParams& p = s.params;
+  // Runs that end today go into post-training and the next run starts.
   for (std::size_t i = 0; i < s.n_labs; ++i) {
-    const std::vector<Date>& dates = s.labs[i].release_dates;
-    if (std::find(dates.begin(), dates.end(), date) == dates.end()) continue;
+    if (date < state.run_end[i]) continue;
+    count_run_flop(state, i, state.run_end[i]);
+    // A model still waiting (for its launch date) is superseded by the newer one.
+    state.pending_on[i] =
+        std::max(date, planned_release(s, i, state.run_end[i], state.run_post_days[i]));
+    state.pending_flop[i] = state.run_flop[i];
+    state.pending_run_start[i] = state.run_start[i];
+    state.pending_run_end[i] = state.run_end[i];
+    plan_run(s, state, i, date, plan_key);
+  }
+  // Models whose day has come are released; every choice reads the state of this morning.
+  std::optional<LabState> before;
+  const std::size_t first = released.size();
+  for (std::size_t i = 0; i < s.n_labs; ++i) {
+    if (date < state.pending_on[i]) continue;
     if (!before) before = state;
-    if (state.run_flop_until[i] < date) {
-      state.run_flop[i] +=
-          state.run_flop_per_second[i] * 86400.0 *
-          static_cast<double>(date.days_since_epoch() - state.run_flop_until[i].days_since_epoch());
-      state.run_flop_until[i] = date;
+    release_model(s, *before, state, i, date, in.open_encouragement[s.country[i]],
+                  RandomStream(choice_key, static_cast<uint64_t>(date.days_since_epoch()),
+                               2 * s.n_labs + i),
+                  released);
+  }
+  // Racing: a rival's release better than a lab's own best brings its pending release forward.
+  if (p.rush_share <= 0.0) return;
+  for (std::size_t k = first; k < released.size(); ++k) {
+    const Release& r = released[k];
+    for (std::size_t i = 0; i < s.n_labs; ++i) {
+      if (i == r.lab || !(date < state.pending_on[i]) || state.pending_on[i] == kNever) continue;
+      if (!(r.capability > before->capability[i])) continue;
+      const LabConfig& lab = s.labs[i];
+      const std::vector<Date>& fixed = s.fixed_releases[i];
+      if (std::find(fixed.begin(), fixed.end(), state.pending_on[i]) != fixed.end())
+        continue;  // a dated release keeps its date
+      const double left =
+          static_cast<double>(state.pending_on[i].days_since_epoch() - date.days_since_epoch());
+      Date day = std::max(date.plus_days(static_cast<int64_t>(std::ceil(left * (1.0 - p.rush_share)))),
+                          lab.first_release);
+      while (day.weekday() > 5) day = day.plus_days(1);
+      state.pending_on[i] = std::min(state.pending_on[i], day);
     }
-    LabState& next = state;
-    release_model(
-        s, *before, next, i, date, in.open_encouragement[s.country[i]],
-        RandomStream(key, static_cast<uint64_t>(date.days_since_epoch()), 2 * s.n_labs + i),
-        released);
   }
 }
 

@@ -68,6 +68,7 @@ struct LabConfig : BuyerSpec {
   // starts with on that day (docs/model.md §"Labs: founding").
   Date founded = Date::from_ymd(1, 1, 1);
   Date launch = Date::from_ymd(1, 1, 1);  // users can adopt its models from this date on
+  Date first_release = Date::from_ymd(1, 1, 1);  // its first model release (earlier: none)
   // adopters of its closed models pay the sectors' subscription fees from this date on (the paid
   // tier of its app); the default, 9999-12-31, is never
   Date subscription_launch = Date::from_ymd(9999, 12, 31);
@@ -85,6 +86,11 @@ struct LabModelParams {
   double training_run_days = 90.0;             // days, for runs starting on the start date
   double training_run_growth_per_year = 1.0;   // x/year, growth of the run length after that
   double max_training_run_days = 270.0;        // days
+  double run_length_sigma = 0.25;              // lognormal spread of a run's planned length
+  double post_training_days = 90.0;            // days, median from pre-training's end to release
+  double post_training_sigma = 0.5;            // lognormal spread of the post-training period
+  double rush_share = 0.3;  // fraction of its remaining post-training a lab skips when a rival
+                            // releases a model better than its own best
   double model_flops_utilization = 0.4;        // fraction of peak
   double efficiency_noise_sigma = 0.1;         // 1/sqrt(year), lognormal
   double scarcity_elasticity = 0.0;            // growth boost per unit of compute scarcity
@@ -122,6 +128,9 @@ struct LabsSetup {
   LabModelParams params;
   std::vector<LabConfig> labs;       // the resolved configuration, lab order
   std::vector<std::size_t> country;  // [lab] country index
+  // [lab] days on which the lab releases whatever its run has trained: its release_dates and,
+  // when it comes after the start date, its first release. Sorted.
+  std::vector<std::vector<Date>> fixed_releases;
 };
 
 LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const LabModelParams& params,
@@ -143,6 +152,8 @@ struct Release {
   double effective_flop = 0.0;  // FLOP at 2022-01 algorithms
   double efficiency = 1.0;      // × 2022-01 algorithms, at release
   bool open = false;
+  Date run_start;               // its pre-training run
+  Date run_end;
 };
 
 struct LabState {
@@ -153,7 +164,9 @@ struct LabState {
   std::vector<double> capital_usd;              // [lab] USD
   std::vector<double> revenue_usd_per_year;     // [lab] over the last tick
   std::vector<double> run_flop;                 // [lab] FLOP done in the current run
-  std::vector<Date> run_start;                  // [lab]
+  std::vector<Date> run_start;                  // [lab] start of the current pre-training run
+  std::vector<Date> run_end;                    // [lab] its planned end
+  std::vector<double> run_post_days;            // [lab] days of post-training it will need
   std::vector<double> run_flop_per_second;      // [lab] rate of the current run, last research tick
   std::vector<Date> run_flop_until;             // [lab] date up to which run_flop is counted
   std::vector<double> released_log_efficiency;  // [lab] ln efficiency of its latest release
@@ -161,6 +174,11 @@ struct LabState {
   std::vector<uint8_t> released_open;  // [lab] its latest release was open
   std::vector<double> releases;        // [lab] count since the start
   std::vector<double> open_releases;   // [lab] count since the start
+  // The model in post-training: trained, not yet released (pending_on: never when none).
+  std::vector<Date> pending_on;           // [lab] its release date
+  std::vector<double> pending_flop;       // [lab] FLOP, physical, of its run
+  std::vector<Date> pending_run_start;    // [lab] start of its run
+  std::vector<Date> pending_run_end;      // [lab] end of its run
   std::vector<double> scarcity;        // [lab] fraction of wanted spending not met, last tick
   std::vector<double> pay_factor;      // [lab] fraction of its staff's pay the lab can afford
   // docs/model.md §"Labs: money", this tick: money raised when the lab's ran out, where from,
@@ -242,18 +260,24 @@ Financing finance(const LabConfig& lab, const LabModelParams& p, double capital,
 double research_drive(const LabModelParams& p, double research_input, double first_input,
                       double efficiency, double initial_efficiency);
 
-// One research tick: money, efficiency (research, scarcity, spillovers), training runs and
-// releases. Releases completed in this tick are appended to `released`, in lab order. A lab
-// with a dated release within the next training_run_days waits for it.
+// One research tick: money, efficiency (research, scarcity, spillovers) and the compute of the
+// training runs under way (at the rate of the lab's training compute).
 void step_labs(const LabsSetup& setup, const LabState& prev, LabState& next,
-               const LabInputs& inputs, const Tick& tick, StreamKey key,
-               std::vector<Release>& released);
+               const LabInputs& inputs, const Tick& tick, StreamKey key);
 
-// The dated releases (labs[].release_dates) falling on `date`: each ends the lab's current run
-// (with the compute done since its last research tick) and releases its model, open or closed
-// by the same choice as any release. Appended to `released`, in lab order.
-void release_on_schedule(const LabsSetup& setup, LabState& state, const LabInputs& inputs,
-                         Date date, StreamKey key, std::vector<Release>& released);
+// docs/model.md §"Labs: training runs and releases", one day: a run whose planned end has come
+// goes into post-training and the lab plans its next run (length and post-training drawn from
+// `plan_key`); a model whose release date has come is released, open or closed (one draw from
+// `choice_key`), appended to `released` in lab order; rivals of a release better than their
+// own best bring their pending release forward by lab_model.rush_share.
+void step_runs(const LabsSetup& setup, LabState& state, const LabInputs& inputs, Date date,
+               StreamKey plan_key, StreamKey choice_key, std::vector<Release>& released);
+
+// The release date of a model whose run ends on `run_end` after `post_training_days`: a dated
+// release (labs[].release_dates) in [run_end, that day] comes first; otherwise the next weekday,
+// and never before the lab's launch.
+Date planned_release(const LabsSetup& setup, std::size_t lab, Date run_end,
+                     double post_training_days);
 
 // Capital spent on chips by the supply model since the last call (USD per lab).
 void charge_chip_spending(LabState& state, std::span<const double> spent_usd);

@@ -52,13 +52,10 @@ void LabsModule::declare(Declarations& d) {
   if (c_.adoption) reads.push_back(part::adoption);
   // Semi-endogenous research reads each lab's researchers (talent moves first the same day).
   if (research_effort() && c_.talent) reads.push_back(part::talent);
-  const std::size_t step = d.step({"labs.research", c_.cadence, reads, {}, {part::labs,
-                                   part::releases}, [this](const Tick& t) { research(t); }});
-  const bool dated = std::any_of(c_.labs->begin(), c_.labs->end(),
-                                 [](const LabConfig& l) { return !l.release_dates.empty(); });
-  if (dated)
-    d.step({"labs.dated_releases", Cadence::daily, {part::governments, part::labs}, {},
-            {part::labs, part::releases}, [this](const Tick& t) { dated_releases(t); }});
+  const std::size_t step = d.step({"labs.research", c_.cadence, reads, {}, {part::labs},
+                                   [this](const Tick& t) { research(t); }});
+  d.step({"labs.runs", Cadence::daily, {part::governments, part::labs}, {},
+          {part::labs, part::releases}, [this](const Tick& t) { runs(t); }});
 
   releases_log_ = d.add_event_table(
       {"releases",
@@ -74,7 +71,10 @@ void LabsModule::declare(Declarations& d) {
          0},
         {"effective_flop", "FLOP (2022-01 algorithms)",
          "training compute times the lab's algorithmic efficiency", EventColumn::Kind::number, 0},
-        {"open", "0 or 1", "1: open weights, 0: closed access", EventColumn::Kind::flag, 0}}});
+        {"open", "0 or 1", "1: open weights, 0: closed access", EventColumn::Kind::flag, 0},
+        {"run_start", "", "start of the model's pre-training run", EventColumn::Kind::date, 0},
+        {"run_end", "", "end of its pre-training run (post-training followed until the release)",
+         EventColumn::Kind::date, 0}}});
 
   finance_log_ = d.add_event_table(
       {"lab_finance",
@@ -193,10 +193,8 @@ void LabsModule::research(const Tick& t) {
                      world_.adoption.subscription_revenue_usd_per_year,
                      research_effort() && c_.talent ? std::span<const double>(world_.talent.researchers)
                                                     : std::span<const double>()};
-  released_.clear();
-  step_labs(*c_.setup, world_.labs, scratch_, in, t, run_.key(kLabEfficiencyStream), released_);
+  step_labs(*c_.setup, world_.labs, scratch_, in, t, run_.key(kLabEfficiencyStream));
   std::swap(world_.labs, scratch_);
-  for (const Release& r : released_) released(r);
   log_finance(t);
 }
 
@@ -215,13 +213,13 @@ void LabsModule::log_finance(const Tick& t) {
   }
 }
 
-void LabsModule::dated_releases(const Tick& t) {
+void LabsModule::runs(const Tick& t) {
   const std::vector<double> encouragement = open_encouragement(t.date);
   LabInputs in{};
   in.open_encouragement = encouragement;
   released_.clear();
-  release_on_schedule(*c_.setup, world_.labs, in, t.date, run_.key(kLabEfficiencyStream),
-                      released_);
+  step_runs(*c_.setup, world_.labs, in, t.date, run_.key(kLabTrainingStream),
+            run_.key(kLabEfficiencyStream), released_);
   for (const Release& r : released_) released(r);
 }
 
@@ -233,7 +231,9 @@ void LabsModule::released(const Release& r) {
                         r.capability,
                         r.training_flop,
                         r.effective_flop,
-                        r.open ? 1.0 : 0.0};
+                        r.open ? 1.0 : 0.0,
+                        static_cast<double>(r.run_start.days_since_epoch()),
+                        static_cast<double>(r.run_end.days_since_epoch())};
   releases_log_.add(row);
 }
 

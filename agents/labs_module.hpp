@@ -1,6 +1,6 @@
 #pragma once
 // Labs as a module (sim/core/module.hpp): they pay for the chips delivered to them, research,
-// train and release models (at their research ticks, and on historical release dates).
+// train models and release them on the day their post-training ends (any day).
 // docs/model.md §"Labs".
 
 #include "agents/world.hpp"
@@ -32,7 +32,7 @@ class LabsModule : public Module {
  private:
   void pay_for_chips();
   void research(const Tick& t);
-  void dated_releases(const Tick& t);
+  void runs(const Tick& t);
   std::vector<double> training_h100e(Date d) const;
   std::vector<double> open_encouragement(Date d) const;
   void released(const Release& r);
