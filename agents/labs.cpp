@@ -393,28 +393,15 @@ RandomStream plan_stream(StreamKey key, std::size_t lab, Date date) {
 
 // docs/model.md §"Labs: training runs and releases": lab i starts a run on `start` and plans it:
 // its length, the typical length of its start date times a lognormal draw, and the
-// post-training its model will need, the median times another. A fixed release day (a dated
-// release, or the lab's first release) before the model would be out, or within a typical run length
-// after its end, is this run's release: the run goes on until that day and the model is released
-// on it (its post-training cut short).
+// post-training its model will need, the median times another.
 void plan_run(const LabsSetup& s, LabState& st, std::size_t i, Date start, StreamKey key) {
   const LabModelParams& p = s.params;
   RandomStream rng = plan_stream(key, i, start);
-  const double days = std::max(1.0, training_run_length_days(s, start) * spread(rng, p.run_length_sigma));
-  const double post = p.post_training_days * spread(rng, p.post_training_sigma);
-  Date end = start.plus_days(static_cast<int64_t>(std::lround(days)));
-  // A model that would come out less than a typical run before a fixed day is folded into that
-  // day's release (the baseline's DeepSeek-R1 date stands for the run behind V3 and R1).
-  const Date out = end.plus_days(
-      static_cast<int64_t>(std::lround(std::max(post, training_run_length_days(s, end)))));
-  for (Date d : s.fixed_releases[i])
-    if (start < d && !(out < d)) {
-      end = d;
-      break;
-    }
+  const double days =
+      std::max(1.0, training_run_length_days(s, start) * spread(rng, p.run_length_sigma));
   st.run_start[i] = start;
-  st.run_end[i] = end;
-  st.run_post_days[i] = post;
+  st.run_end[i] = start.plus_days(static_cast<int64_t>(std::lround(days)));
+  st.run_post_days[i] = p.post_training_days * spread(rng, p.post_training_sigma);
   st.run_flop[i] = 0.0;
   st.run_flop_until[i] = start;
 }
@@ -445,10 +432,7 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
   st.run_start.resize(n);
   st.run_end.resize(n);
   st.run_post_days.resize(n);
-  st.pending_on.assign(n, kNever);
-  st.pending_flop.assign(n, 0.0);
-  st.pending_run_start.assign(n, kNever);
-  st.pending_run_end.assign(n, kNever);
+  st.pending.assign(n, {});
   st.run_flop_per_second.assign(n, 0.0);
   st.run_flop_until.assign(n, start);
   st.released_log_efficiency.resize(n);
@@ -595,17 +579,17 @@ double open_probability(const LabsSetup& s, const LabState& st, std::size_t i,
 
 namespace {
 
-// docs/model.md §"Labs: training runs and releases": lab i releases its pending model on
-// `date`, open or closed (one uniform from `draw`); `prev` is the state the choice reads.
+// docs/model.md §"Labs: training runs and releases": lab i releases model `m` on `date`, open
+// or closed (one uniform from `draw`); `prev` is the state the choice reads.
 void release_model(const LabsSetup& s, const LabState& prev, LabState& next, std::size_t i,
-                   Date date, double encouragement, RandomStream draw,
+                   const PendingModel& m, Date date, double encouragement, RandomStream draw,
                    std::vector<Release>& released) {
   Release r;
   r.lab = i;
   r.date = date;
-  r.training_flop = next.pending_flop[i];
-  r.run_start = next.pending_run_start[i];
-  r.run_end = next.pending_run_end[i];
+  r.training_flop = m.flop;
+  r.run_start = m.run_start;
+  r.run_end = m.run_end;
   r.efficiency = next.efficiency[i];
   r.effective_flop = r.training_flop * r.efficiency;
   r.capability = capability_from_compute(r.effective_flop);
@@ -631,8 +615,6 @@ void release_model(const LabsSetup& s, const LabState& prev, LabState& next, std
   next.released_open[i] = r.open;
   next.releases[i] += 1.0;
   next.open_releases[i] += r.open ? 1.0 : 0.0;
-  next.pending_on[i] = kNever;
-  next.pending_flop[i] = 0.0;
 }
 
 }  // namespace
@@ -750,59 +732,83 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
   }
 }
 
-Date planned_release(const LabsSetup& s, std::size_t i, Date run_end, double post_training_days) {
-  const LabConfig& lab = s.labs[i];
-  const Date planned = run_end.plus_days(static_cast<int64_t>(std::lround(post_training_days)));
+namespace {
+Date next_weekday(Date d) {
+  while (d.weekday() > 5) d = d.plus_days(1);  // labs announce on working days
+  return d;
+}
+}  // namespace
+
+PendingModel planned_release(const LabsSetup& s, std::size_t i, Date run_end,
+                             double post_training_days) {
+  PendingModel m;
+  m.run_end = run_end;
+  const double hold = std::max(post_training_days, training_run_length_days(s, run_end));
+  const Date latest = run_end.plus_days(static_cast<int64_t>(std::lround(hold)));
   for (Date d : s.fixed_releases[i])  // sorted
-    if (!(d < run_end) && !(planned < d)) return d;
-  Date day = std::max(planned, lab.first_release);
-  while (day.weekday() > 5) day = day.plus_days(1);  // labs announce on working days
-  return day;
+    if (!(d < run_end) && !(latest < d)) {
+      m.on = d;
+      m.fixed = true;
+      return m;
+    }
+  const Date planned = run_end.plus_days(static_cast<int64_t>(std::lround(post_training_days)));
+  const Date first = s.labs[i].first_release;
+  m.fixed = planned < first;
+  m.on = m.fixed ? first : next_weekday(planned);
+  return m;
 }
 
 void step_runs(const LabsSetup& s, LabState& state, const LabInputs& in, Date date,
                StreamKey plan_key, StreamKey choice_key, std::vector<Release>& released) {
   const LabModelParams& p = s.params;
-  // Runs that end today go into post-training and the next run starts.
+  // Runs that end today go into post-training and the next run starts. A newer model due no
+  // later than an older one replaces it: the lab releases the newer one instead.
   for (std::size_t i = 0; i < s.n_labs; ++i) {
+    // On a fixed day with nothing trained for it the lab ends the run under way and releases it.
+    const std::vector<Date>& fixed = s.fixed_releases[i];
+    if (date < state.run_end[i] && std::binary_search(fixed.begin(), fixed.end(), date) &&
+        std::none_of(state.pending[i].begin(), state.pending[i].end(),
+                     [&](const PendingModel& m) { return m.on == date; }))
+      state.run_end[i] = date;
     if (date < state.run_end[i]) continue;
     count_run_flop(state, i, state.run_end[i]);
-    // A model still waiting (for its launch date) is superseded by the newer one.
-    state.pending_on[i] =
-        std::max(date, planned_release(s, i, state.run_end[i], state.run_post_days[i]));
-    state.pending_flop[i] = state.run_flop[i];
-    state.pending_run_start[i] = state.run_start[i];
-    state.pending_run_end[i] = state.run_end[i];
+    PendingModel m = planned_release(s, i, state.run_end[i], state.run_post_days[i]);
+    m.on = std::max(m.on, date);
+    m.flop = state.run_flop[i];
+    m.run_start = state.run_start[i];
+    std::vector<PendingModel>& queue = state.pending[i];
+    std::erase_if(queue, [&](const PendingModel& old) { return !(old.on < m.on); });
+    queue.push_back(m);
     plan_run(s, state, i, date, plan_key);
   }
   // Models whose day has come are released; every choice reads the state of this morning.
   std::optional<LabState> before;
   const std::size_t first = released.size();
   for (std::size_t i = 0; i < s.n_labs; ++i) {
-    if (date < state.pending_on[i]) continue;
+    std::vector<PendingModel>& queue = state.pending[i];
+    if (queue.empty() || date < queue.front().on) continue;
     if (!before) before = state;
-    release_model(s, *before, state, i, date, in.open_encouragement[s.country[i]],
+    const PendingModel m = queue.front();
+    queue.erase(queue.begin());
+    release_model(s, *before, state, i, m, date, in.open_encouragement[s.country[i]],
                   RandomStream(choice_key, static_cast<uint64_t>(date.days_since_epoch()),
                                2 * s.n_labs + i),
                   released);
   }
-  // Racing: a rival's release better than a lab's own best brings its pending release forward.
+  // Racing: a rival's release better than a lab's own best brings its next release forward.
   if (p.rush_share <= 0.0) return;
   for (std::size_t k = first; k < released.size(); ++k) {
     const Release& r = released[k];
     for (std::size_t i = 0; i < s.n_labs; ++i) {
-      if (i == r.lab || !(date < state.pending_on[i]) || state.pending_on[i] == kNever) continue;
+      std::vector<PendingModel>& queue = state.pending[i];
+      if (i == r.lab || queue.empty() || queue.front().fixed || !(date < queue.front().on))
+        continue;
       if (!(r.capability > before->capability[i])) continue;
-      const LabConfig& lab = s.labs[i];
-      const std::vector<Date>& fixed = s.fixed_releases[i];
-      if (std::find(fixed.begin(), fixed.end(), state.pending_on[i]) != fixed.end())
-        continue;  // a dated release keeps its date
+      PendingModel& next = queue.front();
       const double left =
-          static_cast<double>(state.pending_on[i].days_since_epoch() - date.days_since_epoch());
-      Date day = std::max(date.plus_days(static_cast<int64_t>(std::ceil(left * (1.0 - p.rush_share)))),
-                          lab.first_release);
-      while (day.weekday() > 5) day = day.plus_days(1);
-      state.pending_on[i] = std::min(state.pending_on[i], day);
+          static_cast<double>(next.on.days_since_epoch() - date.days_since_epoch());
+      next.on = std::min(next.on, next_weekday(date.plus_days(
+                                      static_cast<int64_t>(std::ceil(left * (1.0 - p.rush_share))))));
     }
   }
 }

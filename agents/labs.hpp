@@ -156,6 +156,15 @@ struct Release {
   Date run_end;
 };
 
+// A model whose pre-training run has ended, waiting for its release day.
+struct PendingModel {
+  Date on;             // its release day
+  double flop = 0.0;   // FLOP, physical, of its run
+  Date run_start;      // its pre-training run
+  Date run_end;
+  bool fixed = false;  // on a fixed day (a dated release or the lab's first release): no rushing
+};
+
 struct LabState {
   std::vector<double> efficiency;               // [lab] × 2022-01 algorithms
   std::vector<double> talent;                   // [lab] index
@@ -174,11 +183,8 @@ struct LabState {
   std::vector<uint8_t> released_open;  // [lab] its latest release was open
   std::vector<double> releases;        // [lab] count since the start
   std::vector<double> open_releases;   // [lab] count since the start
-  // The model in post-training: trained, not yet released (pending_on: never when none).
-  std::vector<Date> pending_on;           // [lab] its release date
-  std::vector<double> pending_flop;       // [lab] FLOP, physical, of its run
-  std::vector<Date> pending_run_start;    // [lab] start of its run
-  std::vector<Date> pending_run_end;      // [lab] end of its run
+  // [lab] models in post-training (trained, not yet released), by release date.
+  std::vector<std::vector<PendingModel>> pending;
   std::vector<double> scarcity;        // [lab] fraction of wanted spending not met, last tick
   std::vector<double> pay_factor;      // [lab] fraction of its staff's pay the lab can afford
   // docs/model.md §"Labs: money", this tick: money raised when the lab's ran out, where from,
@@ -269,15 +275,17 @@ void step_labs(const LabsSetup& setup, const LabState& prev, LabState& next,
 // goes into post-training and the lab plans its next run (length and post-training drawn from
 // `plan_key`); a model whose release date has come is released, open or closed (one draw from
 // `choice_key`), appended to `released` in lab order; rivals of a release better than their
-// own best bring their pending release forward by lab_model.rush_share.
+// own best bring their next pending release forward by lab_model.rush_share.
 void step_runs(const LabsSetup& setup, LabState& state, const LabInputs& inputs, Date date,
                StreamKey plan_key, StreamKey choice_key, std::vector<Release>& released);
 
-// The release date of a model whose run ends on `run_end` after `post_training_days`: a dated
-// release (labs[].release_dates) in [run_end, that day] comes first; otherwise the next weekday,
-// and never before the lab's launch.
-Date planned_release(const LabsSetup& setup, std::size_t lab, Date run_end,
-                     double post_training_days);
+// The release of a model whose run ends on `run_end` and needs `post_training_days`: a fixed
+// day (a dated release, or the lab's first release) from run_end to a typical run length or the
+// post-training after it, whichever is longer, holds it (a model that would come out just
+// before a planned release is released with it); otherwise the first weekday after its
+// post-training, and never before the lab's first release.
+PendingModel planned_release(const LabsSetup& setup, std::size_t lab, Date run_end,
+                             double post_training_days);
 
 // Capital spent on chips by the supply model since the last call (USD per lab).
 void charge_chip_spending(LabState& state, std::span<const double> spent_usd);
