@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "tests/agents/module_input.hpp"
 
@@ -47,15 +49,24 @@ struct Run {
   LabState state;
   std::vector<Release> releases;
 };
+const StreamKey kPlanKey{1, 0, kLabTrainingStream};
+
+// As the labs module runs them: the research tick on the last day of each month, then that day's
+// runs; the runs every day.
 Run run_months(const LabsSetup& s, LabState st, const LabInputs& in, int months) {
   Run r;
   LabState next;
   Date d = kStart;
   for (int m = 1; m <= months; ++m) {
-    step_labs(s, st, next, in, tick_between(d, d.plus_months(1), static_cast<std::size_t>(m)), kKey,
-              r.releases);
-    std::swap(st, next);
-    d = d.plus_months(1);
+    const Date to = d.plus_months(1);
+    for (Date day = d.plus_days(1); !(to < day); day = day.plus_days(1)) {
+      if (day == to) {
+        step_labs(s, st, next, in, tick_between(d, to, static_cast<std::size_t>(m)), kKey);
+        std::swap(st, next);
+      }
+      step_runs(s, st, in, day, kPlanKey, kKey, r.releases);
+    }
+    d = to;
   }
   r.state = std::move(st);
   return r;
@@ -140,8 +151,7 @@ TEST_CASE("with research effort on, a lab on flat compute slows down and one tha
     const double scale = std::pow(4.0, (m - 1) / 12.0);
     growing.training = {10000.0 * scale, 2000.0 * scale};
     step_labs(s.labs_setup, st, next, growing.view(),
-              tick_between(d, d.plus_months(1), static_cast<std::size_t>(m)), kKey,
-              r.releases);
+              tick_between(d, d.plus_months(1), static_cast<std::size_t>(m)), kKey);
     std::swap(st, next);
     d = d.plus_months(1);
     if (m % 12 == 0) eff.push_back(st.efficiency[0]);
@@ -320,13 +330,14 @@ TEST_CASE("a lab founded after the start does nothing before it, then starts wit
   CHECK(founded.state.capital_usd[1] == doctest::Approx(3e8 - flows).epsilon(0.02));
   CHECK(founded.state.run_flop[1] ==
         doctest::Approx(in.training[1] * 989e12 * 0.4 * s.labs[1].training_share * 16 * 86400));
-  // Its first release comes a whole run after its founding, never before.
-  const Run year = run_months(setup, start, in.view(), 12);
+  // Its first run starts on its founding day and its first model comes out after it.
+  const Run later = run_months(setup, start, in.view(), 24);
   bool first = true;
-  for (const Release& r : year.releases)
+  for (const Release& r : later.releases)
     if (r.lab == 1 && first) {
       first = false;
-      CHECK(r.date.days_since_epoch() - Date::from_ymd(2022, 6, 15).days_since_epoch() >= 90);
+      CHECK(r.run_start == Date::from_ymd(2022, 6, 15));
+      CHECK_FALSE(r.date < r.run_end);
     }
   CHECK_FALSE(first);
 }
@@ -360,38 +371,122 @@ TEST_CASE("a lab founded after the start date may not hold chips or plans before
   CHECK(early.find("labs[cn_lab].launch") != std::string::npos);
 }
 
-TEST_CASE("a lab releases a model at the end of each training run") {
-  const Labs s = quiet_small({"lab_model.training_run_days=90"});
+namespace {
+int64_t days_between(Date a, Date b) { return b.days_since_epoch() - a.days_since_epoch(); }
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? std::nan("") : 0.5 * (v[(v.size() - 1) / 2] + v[v.size() / 2]);
+}
+}  // namespace
+
+TEST_CASE("a lab releases each model when its post-training ends, on a working day") {
+  const Labs s = quiet_small({"lab_model.training_run_days=90", "lab_model.rush_share=0"});
   Inputs in;
   const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
-  const Run r = run_months(s.labs_setup, start, in.view(), 24);
-  std::vector<Date> us_lab;
+  const Run r = run_months(s.labs_setup, start, in.view(), 48);
+  std::vector<const Release*> us_lab;
   for (const Release& rel : r.releases)
-    if (rel.lab == 0) us_lab.push_back(rel.date);
-  // Monthly ticks and 90-day runs: a release on the first tick at least 90 days after the run
-  // began, so 3 or 4 months apart.
-  REQUIRE(us_lab.size() >= 6);
-  for (std::size_t k = 1; k < us_lab.size(); ++k) {
-    const auto days = us_lab[k].days_since_epoch() - us_lab[k - 1].days_since_epoch();
-    CHECK(days >= 90);
-    CHECK(days <= 123);
-  }
-  // Each release's capability is log10 of its training FLOP times efficiency, and the best
-  // model is the best release.
-  double best = start.capability[0];
-  for (const Release& rel : r.releases) {
+    if (rel.lab == 0) us_lab.push_back(&rel);
+  REQUIRE(us_lab.size() >= 8);
+  std::vector<double> run_days, post_days;
+  for (std::size_t k = 0; k < us_lab.size(); ++k) {
+    const Release& rel = *us_lab[k];
+    CHECK(rel.run_start < rel.run_end);
+    CHECK_FALSE(rel.date < rel.run_end);   // never before its run has ended
+    CHECK(rel.date.weekday() <= 5);        // labs announce on working days
+    if (k > 0) CHECK_FALSE(rel.run_start < us_lab[k - 1]->run_end);  // runs follow one another
+    run_days.push_back(static_cast<double>(days_between(rel.run_start, rel.run_end)));
+    post_days.push_back(static_cast<double>(days_between(rel.run_end, rel.date)));
+    // Capability is log10 of its training FLOP times efficiency.
     CHECK(rel.effective_flop == doctest::Approx(rel.training_flop * rel.efficiency));
     CHECK(rel.capability == doctest::Approx(std::log10(rel.effective_flop)));
-    if (rel.lab == 0) best = std::max(best, rel.capability);
   }
+  // Run lengths spread around 90 days (lognormal sd 0.25), post-training around 90 (sd 0.5).
+  CHECK(median_of(run_days) > 70.0);
+  CHECK(median_of(run_days) < 115.0);
+  CHECK(median_of(post_days) > 50.0);
+  CHECK(median_of(post_days) < 160.0);
+  const auto [lo, hi] = std::minmax_element(run_days.begin(), run_days.end());
+  CHECK(*hi > *lo + 10.0);  // decided, not gridded: no two labs' calendars alike
+  double best = start.capability[0];
+  for (const Release* rel : us_lab) best = std::max(best, rel->capability);
   CHECK(r.state.capability[0] == doctest::Approx(best));
   CHECK(r.state.releases[0] == static_cast<double>(us_lab.size()));
 }
 
-TEST_CASE("training runs started later last longer up to the maximum and train more FLOP") {
+TEST_CASE("release schedules differ between replicates in timing and in number") {
+  const Labs s = quiet_small({"lab_model.training_run_days=90"});
+  Inputs in;
+  std::set<std::vector<int64_t>> schedules;
+  std::set<std::size_t> counts;
+  for (uint32_t rep = 0; rep < 8; ++rep) {
+    const StreamKey key{1, rep, Stream::test};
+    const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, key);
+    Run r;
+    LabState st = start, next;
+    Date d = kStart;
+    for (int m = 1; m <= 36; ++m) {
+      const Date to = d.plus_months(1);
+      for (Date day = d.plus_days(1); !(to < day); day = day.plus_days(1)) {
+        if (day == to) {
+          step_labs(s.labs_setup, st, next, in.view(), tick_between(d, to, static_cast<std::size_t>(m)), key);
+          std::swap(st, next);
+        }
+        step_runs(s.labs_setup, st, in.view(), day, StreamKey{1, rep, kLabTrainingStream}, key,
+                  r.releases);
+      }
+      d = to;
+    }
+    std::vector<int64_t> days;
+    for (const Release& rel : r.releases)
+      if (rel.lab == 0) days.push_back(rel.date.days_since_epoch());
+    schedules.insert(days);
+    counts.insert(days.size());
+  }
+  CHECK(schedules.size() == 8);
+  CHECK(counts.size() >= 2);
+}
+
+TEST_CASE("a rival's better release brings a lab's pending release forward") {
+  // rush_share 1: a lab releases the model it is post-training on the next working day when a
+  // rival's release beats its own best; with rush_share 0 it waits for its post-training.
+  Inputs in;
+  in.training = {10000.0, 100000.0};  // cn_lab's releases beat us_lab's best
+  struct Waits {
+    double mean = 0.0;
+    int after_rival = 0;  // us_lab releases within 3 days after a cn_lab release
+  };
+  auto waits = [&](const std::string& rush) {
+    const Labs l = quiet_small({"lab_model.training_run_days=90", "lab_model.rush_share=" + rush,
+                                "lab_model.post_training_days=200"});
+    const LabState start = initial_lab_state(l.labs_setup, in.training, kStart, kKey);
+    const Run r = run_months(l.labs_setup, start, in.view(), 36);
+    std::vector<Date> rival;
+    for (const Release& rel : r.releases)
+      if (rel.lab == 1) rival.push_back(rel.date);
+    Waits w;
+    int n = 0;
+    for (const Release& rel : r.releases) {
+      if (rel.lab != 0) continue;
+      w.mean += static_cast<double>(days_between(rel.run_end, rel.date));
+      ++n;
+      for (Date d : rival)
+        if (!(rel.date < d) && days_between(d, rel.date) <= 3) ++w.after_rival;
+    }
+    REQUIRE(n > 0);
+    w.mean /= n;
+    return w;
+  };
+  const Waits slow = waits("0"), rushed = waits("1");
+  CHECK(rushed.after_rival >= 2);
+  CHECK(rushed.after_rival > slow.after_rival);
+  CHECK(rushed.mean < 0.9 * slow.mean);
+}
+
+TEST_CASE("training runs started later last longer and train more FLOP") {
   const Labs s = quiet_small({"lab_model.training_run_days=90",
-                                  "lab_model.training_run_growth_per_year=1.5",
-                                  "lab_model.max_training_run_days=200"});
+                              "lab_model.training_run_growth_per_year=1.5",
+                              "lab_model.max_training_run_days=200", "lab_model.rush_share=0"});
   const LabsSetup& setup = s.labs_setup;
   CHECK(training_run_length_days(setup, setup.start) == doctest::Approx(90.0));
   CHECK(training_run_length_days(setup, setup.start.plus_days(-100)) == doctest::Approx(90.0));
@@ -401,22 +496,20 @@ TEST_CASE("training runs started later last longer up to the maximum and train m
   Inputs in;
   const LabState start = initial_lab_state(setup, in.training, kStart, kKey);
   const Run r = run_months(setup, start, in.view(), 60);
-  std::vector<const Release*> us_lab;
-  for (const Release& rel : r.releases)
-    if (rel.lab == 0) us_lab.push_back(&rel);
-  REQUIRE(us_lab.size() >= 6);
-  // On fixed compute, each run lasts at least as long as the one before and trains more FLOP.
-  for (std::size_t k = 2; k < us_lab.size(); ++k) {
-    const auto gap = us_lab[k]->date.days_since_epoch() - us_lab[k - 1]->date.days_since_epoch();
-    const auto before =
-        us_lab[k - 1]->date.days_since_epoch() - us_lab[k - 2]->date.days_since_epoch();
-    CHECK(gap + 31 >= before);
-    CHECK(gap <= 200 + 31);
-    CHECK(us_lab[k]->training_flop >= us_lab[k - 1]->training_flop * 0.95);
+  std::vector<double> early_days, late_days, early_flop, late_flop;
+  for (const Release& rel : r.releases) {
+    if (rel.lab != 0) continue;
+    const bool early = rel.run_start < kStart.plus_months(18);
+    const bool late = !(rel.run_start < kStart.plus_months(36));
+    const double days = static_cast<double>(days_between(rel.run_start, rel.run_end));
+    if (early) early_days.push_back(days), early_flop.push_back(rel.training_flop);
+    if (late) late_days.push_back(days), late_flop.push_back(rel.training_flop);
   }
-  const auto last = us_lab.back()->date.days_since_epoch() -
-                    us_lab[us_lab.size() - 2]->date.days_since_epoch();
-  CHECK(last >= 200);
+  REQUIRE(early_days.size() >= 2);
+  REQUIRE(late_days.size() >= 2);
+  // On fixed compute, later runs last longer (135 -> 200 typical days) and so train more.
+  CHECK(median_of(late_days) > 1.2 * median_of(early_days));
+  CHECK(median_of(late_flop) > 1.2 * median_of(early_flop));
 }
 
 TEST_CASE("a lab earns what adopters pay per token and by subscription and a share of open use") {

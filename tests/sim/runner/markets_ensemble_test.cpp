@@ -113,13 +113,17 @@ TEST_CASE("the efficient open release of January 2025 reprices Nvidia on its tra
   CHECK(median(open.nvidia) > -0.30);
   CHECK(median(open.index) < -0.015);
   CHECK(median(open.index) > -0.08);
-  // The challenger releasing closed: investors cannot check its compute, the shock mostly goes.
+  // The challenger releasing closed: investors cannot check its compute, so its part of the
+  // shock goes. Other labs' open releases of the same week (MiniMax, Alibaba, ByteDance in a
+  // quarter of the replicates, release days being decided, not gridded) keep a shock of their
+  // own on that day in some replicates: smaller in most, and the median about 40% smaller.
   const ShockDay closed =
       shock_day(std::string(AIRACE_SOURCE_DIR) + "/scenarios/whatif/challenger_closed.yaml");
   int smaller = 0;
   for (std::size_t rep = 0; rep < open.nvidia.size(); ++rep)
     smaller += closed.nvidia[rep] > open.nvidia[rep] + 0.02;
-  CHECK(smaller >= 15);
+  CHECK(smaller >= 12);
+  CHECK(median(closed.nvidia) > median(open.nvidia) + 0.03);
   // And without investors who read compute into demand there is no shock at all.
   const ShockDay blind = shock_day(kBaselineFile, {"market_model.compute_demand_elasticity=0",
                                                    "market_model.jevons_elasticity=0"});
