@@ -30,7 +30,7 @@ Claim = collections.namedtuple(
 
 EXPECTED = {
     "leading_lab_goes_open": [
-        Claim("indicators/open_closed_gap_months", "", "2025-12-01", -1, 2,
+        Claim("indicators/open_closed_gap_months", "", "2024-12-01", -1, 2,
               "the best open model is the frontier"),
     ],
     "scarcity_off": [
@@ -84,7 +84,7 @@ EXPECTED = {
               "China's own chips keep coming"),
     ],
     "taiwan_outage_2027_no_scarcity": [
-        Claim("indicators/best_capability", "US", "2027-12-01", -1, 0.05,
+        Claim("indicators/best_capability", "US", "2028-06-01", -1, 0.05,
               "without the scarcity hypothesis, less compute means a weaker US frontier",
               base="scarcity_off"),
     ],

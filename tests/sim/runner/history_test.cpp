@@ -325,10 +325,22 @@ TEST_CASE("teaching scenarios move the gaps the way docs/teaching.md says") {
   const RunResult off = run_baseline({}, kTeaching + "scarcity_off.yaml");
   const RunResult strong = run_baseline({}, kTeaching + "scarcity_strong.yaml");
   const Date d = ymd(2025, 12, 1);
+  // With OpenAI open the best open model is the frontier: the open-closed gap, averaged over
+  // each year (it moves with each release, now on its own day), is about 0 instead of months.
+  // On 20 replicates at the medians: at most 1 month in every year 2023-2025 and at least 4 below
+  // the baseline's (docs/teaching.md §1); the test runs 4.
+  auto year_mean = [](const RunResult& r, std::size_t rep, int year) {
+    double sum = 0.0;
+    for (int m = 1; m <= 12; ++m) sum += at(r, "indicators", "open_closed_gap_months", rep, ymd(year, m, 1));
+    return sum / 12.0;
+  };
   for (std::size_t rep = 0; rep < base.replicates.size(); ++rep) {
     CAPTURE(rep);
-    CHECK(at(base, "indicators", "open_closed_gap_months", rep, d) > 0.0);
-    CHECK(at(open, "indicators", "open_closed_gap_months", rep, d) < 0.0);
+    for (int year : {2023, 2024, 2025}) {
+      CAPTURE(year);
+      CHECK(year_mean(open, rep, year) < 1.5);
+      CHECK(year_mean(base, rep, year) - year_mean(open, rep, year) > 3.0);
+    }
     const double gap = at(base, "indicators", "us_cn_gap_months", rep, d);
     CHECK(at(off, "indicators", "us_cn_gap_months", rep, d) > gap);
     CHECK(at(strong, "indicators", "us_cn_gap_months", rep, d) < gap);

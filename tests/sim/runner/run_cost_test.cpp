@@ -117,10 +117,15 @@ TEST_CASE("a limit refuses a horizon of thousands of years with the size of its 
   CHECK(mentions(d, "ticks x entities x 8 bytes for every series"));
   CHECK(mentions(d, "of computing"));
   CHECK(mentions(d, "the limit is 200 years"));
-  // The series' size is that of the baseline scaled to the horizon.
+  // The series' size is about that of the baseline scaled to the horizon (within 3%: the message
+  // counts the horizon's own ticks, which a linear scaling of the baseline's nine years rounds).
   const double per_year = run_cost(load_scenario(kBaseline)).series_bytes / 9.0;
-  const std::string expected = bytes_text(per_year * 7978.0 * 20.0);
-  CHECK(mentions(d, "needs about " + expected + " of output series"));
+  bool scaled = false;
+  for (double f = 0.97; f <= 1.03; f += 0.005)
+    scaled = scaled || mentions(d, "needs about " + bytes_text(f * per_year * 7978.0 * 20.0) +
+                                       " of output series");
+  CAPTURE(d.message);
+  CHECK(scaled);
 
   const fs::path out = dir.path / "out.h5";
   const Outcome o = run_airace("run '" + file.string() + "' -o '" + out.string() + "'", dir);
