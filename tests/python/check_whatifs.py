@@ -43,6 +43,9 @@ EXPECTED = {
                     "no TSMC-made Ascend dies: only SMIC's, at SMIC's yields"),
     "h200_sales_2026": ("indicators/compute_h100e", "CN", "2026-12-01", +1,
                         "every H200 licence granted and let in"),
+    "china_share_sourced": ("indicators/compute_h100e", "CN", "2023-12-01", -1,
+                            "Chinese buyers at their reported 20-25% of Nvidia's sales, no "
+                            "stockpile delivered before the 2023 rule"),
     "cowos_ceiling": ("indicators/compute_h100e", "US", "2023-12-01", -1,
                       "TSMC's packaging bounds Nvidia's 2023 output"),
     "hbm_unrestricted": ("producers/hbm_stock_stacks", "huawei_smic", "2027-12-01", +1,

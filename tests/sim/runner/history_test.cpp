@@ -186,18 +186,28 @@ TEST_CASE("removing the 2023 rule lowers no one's 2023 compute but by the stockp
       std::find(countries.begin(), countries.end(), "AE") - countries.begin());
   REQUIRE(countries[cn] == "CN");
   REQUIRE(ae < countries.size());
-  // With the sourced order lead time (36-52 weeks, Omdia 2023-11) no order placed after the
+  // With China at its reported share of Nvidia's sales and the sourced order lead time (36-52
+  // weeks, Omdia 2023-11; scenarios/whatif/china_share_sourced.yaml) no order placed after the
   // FT's report arrives before the rule: nothing is stockpiled, and without the rule China
-  // keeps buying the A800 and H800 after 2023-10-23, so it has more compute at 2023-12.
-  const RunResult lead =
-      run_baseline({"export_rules.bis_2023_10.order_lead_time_weeks=36"});
+  // keeps buying the A800 and H800 after 2023-10-23, so it has no less compute at 2023-12.
+  // The baseline does not hold this yet (docs/model.md §4: China's 2022 plans are twice its
+  // share, and the stockpile is delivered at once).
+  const RunResult sourced = run_baseline({}, kWhatIf + "china_share_sourced.yaml");
+  const RunResult sourced_open = run_baseline(
+      {}, std::string(AIRACE_SOURCE_DIR) + "/tests/data/china_share_sourced_no_2023_rule.yaml");
+  const Sales s(sourced);
   for (std::size_t rep = 0; rep < base.replicates.size(); ++rep) {
     CAPTURE(rep);
     const Date d = ymd(2023, 12, 1);
     CHECK(at(whatif, "indicators", "compute_h100e", rep, d, ae) >=
           at(base, "indicators", "compute_h100e", rep, d, ae));
-    CHECK(at(whatif, "indicators", "compute_h100e", rep, d, cn) >
-          at(lead, "indicators", "compute_h100e", rep, d, cn));
+    CHECK(at(sourced_open, "indicators", "compute_h100e", rep, d, cn) >=
+          at(sourced, "indicators", "compute_h100e", rep, d, cn));
+    // No spike is delivered: the A800/H800 China buys in the rule's announced window run at
+    // the rate of the quarter before, not seven times it.
+    const double window = s.weekly(rep, kChinaVariants, ymd(2023, 8, 14), ymd(2023, 10, 23));
+    const double before = s.weekly(rep, kChinaVariants, ymd(2023, 5, 1), ymd(2023, 8, 7));
+    CHECK(window < 1.5 * before);
   }
 }
 
