@@ -208,8 +208,7 @@ const Schema<LabModelParams>& lab_model_schema() {
                   "GPT-4: pre-training done 2022-08, released 2023-03-14 (~200 days, OpenAI "
                   "system card); DeepSeek-V3: ~60-day run, released 2024-12-26, R1 25 days "
                   "later; Llama 3.1 405B ~2 months (Meta); assumption for the median"}),
-          number("post_training_sigma", &M::post_training_sigma, "1 (sd of ln days)",
-                 between(0, 3),
+          number("post_training_sigma", &M::post_training_sigma, "1 (sd of ln days)", between(0, 3),
                  {"spread of one model's post-training period around the median (lognormal, "
                   "median-preserving)",
                   "the 25-200 days above; assumption"}),
@@ -271,8 +270,7 @@ const Schema<LabModelParams>& lab_model_schema() {
           number("max_dilution", &M::max_dilution, "fraction", between(0, 1),
                  {"largest share of its value a lab sells to investors in one round",
                   "late-stage rounds sell 10-20% of a company (Carta); assumption"}),
-          number("research_input_elasticity", &M::research_input_elasticity, "-",
-                 between(0, 3),
+          number("research_input_elasticity", &M::research_input_elasticity, "-", between(0, 3),
                  {"semi-endogenous research: growth of efficiency per ln unit of the lab's "
                   "research input (compute for experiments and researchers) over its input at "
                   "the start (0: growth needs no input)",
@@ -282,8 +280,7 @@ const Schema<LabModelParams>& lab_model_schema() {
                  {"semi-endogenous research: growth lost per ln unit of efficiency gained since "
                   "the start (ideas get harder to find; 0: they do not)",
                   "Bloom et al. 2020; assumption (docs/model.md \"Research effort\")"}),
-          number("research_compute_weight", &M::research_compute_weight, "fraction",
-                 between(0, 1),
+          number("research_compute_weight", &M::research_compute_weight, "fraction", between(0, 1),
                  {"share of experiment compute, against researchers, in research input",
                   "assumption: equal weights (docs/model.md \"Research effort\")"}),
           number("years_between_rounds", &M::years_between_rounds, "years", between(0, 10),
@@ -335,6 +332,10 @@ void validate_founding(const std::vector<LabConfig>& labs, Date start, Diagnosti
       diags.error(lab.where, at + ".launch",
                   when + "so its models launch on or after that day (found " + lab.launch.iso() +
                       ")");
+    if (lab.first_release < lab.founded && !(lab.first_release == Date::from_ymd(1, 1, 1)))
+      diags.error(lab.where, at + ".first_release",
+                  when + "so its first release comes on or after that day (found " +
+                      lab.first_release.iso() + ")");
     for (Date d : lab.release_dates)
       if (d < lab.founded)
         diags.error(lab.where, at + ".release_dates",
@@ -382,7 +383,9 @@ void for_each_lab(std::size_t n, F&& f) {
 const Date kNever = Date::from_ymd(9999, 12, 31);
 
 // A median-preserving lognormal factor exp(sigma z).
-double spread(RandomStream& rng, double sigma) { return sigma > 0.0 ? std::exp(sigma * rng.normal()) : 1.0; }
+double spread(RandomStream& rng, double sigma) {
+  return sigma > 0.0 ? std::exp(sigma * rng.normal()) : 1.0;
+}
 
 // The draws of lab i's run planned on `date`: one stream per lab and day (counter 0 is the
 // initial stagger).
@@ -410,9 +413,9 @@ void plan_run(const LabsSetup& s, LabState& st, std::size_t i, Date start, Strea
 void count_run_flop(LabState& st, std::size_t i, Date until) {
   const Date to = std::min(until, st.run_end[i]);
   if (!(st.run_flop_until[i] < to)) return;
-  st.run_flop[i] += st.run_flop_per_second[i] * 86400.0 *
-                    static_cast<double>(to.days_since_epoch() -
-                                        st.run_flop_until[i].days_since_epoch());
+  st.run_flop[i] +=
+      st.run_flop_per_second[i] * 86400.0 *
+      static_cast<double>(to.days_since_epoch() - st.run_flop_until[i].days_since_epoch());
   st.run_flop_until[i] = to;
 }
 
@@ -728,7 +731,8 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
   for (std::size_t i = 0; i < s.n_labs; ++i) {
     if (!founded_by(s.labs[i], tick.date)) continue;
     count_run_flop(next, i, tick.date);
-    next.run_flop_per_second[i] = flop_per_second(in.training_h100e[i], s.labs[i].training_share, p);
+    next.run_flop_per_second[i] =
+        flop_per_second(in.training_h100e[i], s.labs[i].training_share, p);
   }
 }
 
@@ -790,10 +794,10 @@ void step_runs(const LabsSetup& s, LabState& state, const LabInputs& in, Date da
     if (!before) before = state;
     const PendingModel m = queue.front();
     queue.erase(queue.begin());
-    release_model(s, *before, state, i, m, date, in.open_encouragement[s.country[i]],
-                  RandomStream(choice_key, static_cast<uint64_t>(date.days_since_epoch()),
-                               2 * s.n_labs + i),
-                  released);
+    release_model(
+        s, *before, state, i, m, date, in.open_encouragement[s.country[i]],
+        RandomStream(choice_key, static_cast<uint64_t>(date.days_since_epoch()), 2 * s.n_labs + i),
+        released);
   }
   // Racing: a rival's release better than a lab's own best brings its next release forward.
   if (p.rush_share <= 0.0) return;
@@ -805,10 +809,9 @@ void step_runs(const LabsSetup& s, LabState& state, const LabInputs& in, Date da
         continue;
       if (!(r.capability > before->capability[i])) continue;
       PendingModel& next = queue.front();
-      const double left =
-          static_cast<double>(next.on.days_since_epoch() - date.days_since_epoch());
-      next.on = std::min(next.on, next_weekday(date.plus_days(
-                                      static_cast<int64_t>(std::ceil(left * (1.0 - p.rush_share))))));
+      const double left = static_cast<double>(next.on.days_since_epoch() - date.days_since_epoch());
+      next.on = std::min(next.on, next_weekday(date.plus_days(static_cast<int64_t>(
+                                      std::ceil(left * (1.0 - p.rush_share))))));
     }
   }
 }

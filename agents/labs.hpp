@@ -152,15 +152,15 @@ struct Release {
   double effective_flop = 0.0;  // FLOP at 2022-01 algorithms
   double efficiency = 1.0;      // × 2022-01 algorithms, at release
   bool open = false;
-  Date run_start;               // its pre-training run
+  Date run_start;  // its pre-training run
   Date run_end;
 };
 
 // A model whose pre-training run has ended, waiting for its release day.
 struct PendingModel {
-  Date on;             // its release day
-  double flop = 0.0;   // FLOP, physical, of its run
-  Date run_start;      // its pre-training run
+  Date on;            // its release day
+  double flop = 0.0;  // FLOP, physical, of its run
+  Date run_start;     // its pre-training run
   Date run_end;
   bool fixed = false;  // on a fixed day (a dated release or the lab's first release): no rushing
 };

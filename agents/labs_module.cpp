@@ -52,10 +52,16 @@ void LabsModule::declare(Declarations& d) {
   if (c_.adoption) reads.push_back(part::adoption);
   // Semi-endogenous research reads each lab's researchers (talent moves first the same day).
   if (research_effort() && c_.talent) reads.push_back(part::talent);
-  const std::size_t step = d.step({"labs.research", c_.cadence, reads, {}, {part::labs},
-                                   [this](const Tick& t) { research(t); }});
-  d.step({"labs.runs", Cadence::daily, {part::governments, part::labs}, {},
-          {part::labs, part::releases}, [this](const Tick& t) { runs(t); }});
+  const std::size_t step =
+      d.step({"labs.research", c_.cadence, reads, {}, {part::labs}, [this](const Tick& t) {
+                research(t);
+              }});
+  d.step({"labs.runs",
+          Cadence::daily,
+          {part::governments, part::labs},
+          {},
+          {part::labs, part::releases},
+          [this](const Tick& t) { runs(t); }});
 
   releases_log_ = d.add_event_table(
       {"releases",

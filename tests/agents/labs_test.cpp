@@ -366,8 +366,9 @@ TEST_CASE("a lab founded after the start date may not hold chips or plans before
       {"labs.cn_lab.founded=2023-03-01", "labs.cn_lab.chips={}",
        "labs.cn_lab.demand=[{usd_per_year: 1e8, start: 2023-03-01}]",
        "labs.cn_lab.funding_rounds=[{id: seed, date: 2023-01-01, usd: 1e8}]",
-       "labs.cn_lab.launch=2022-10-01"});
+       "labs.cn_lab.launch=2022-10-01", "labs.cn_lab.first_release=2022-11-01"});
   CHECK(early.find("labs[cn_lab].funding_rounds[seed]") != std::string::npos);
+  CHECK(early.find("labs[cn_lab].first_release") != std::string::npos);
   CHECK(early.find("labs[cn_lab].launch") != std::string::npos);
 }
 
@@ -392,8 +393,8 @@ TEST_CASE("a lab releases each model when its post-training ends, on a working d
   for (std::size_t k = 0; k < us_lab.size(); ++k) {
     const Release& rel = *us_lab[k];
     CHECK(rel.run_start < rel.run_end);
-    CHECK_FALSE(rel.date < rel.run_end);   // never before its run has ended
-    CHECK(rel.date.weekday() <= 5);        // labs announce on working days
+    CHECK_FALSE(rel.date < rel.run_end);  // never before its run has ended
+    CHECK(rel.date.weekday() <= 5);       // labs announce on working days
     if (k > 0) CHECK_FALSE(rel.run_start < us_lab[k - 1]->run_end);  // runs follow one another
     run_days.push_back(static_cast<double>(days_between(rel.run_start, rel.run_end)));
     post_days.push_back(static_cast<double>(days_between(rel.run_end, rel.date)));
@@ -429,7 +430,8 @@ TEST_CASE("release schedules differ between replicates in timing and in number")
       const Date to = d.plus_months(1);
       for (Date day = d.plus_days(1); !(to < day); day = day.plus_days(1)) {
         if (day == to) {
-          step_labs(s.labs_setup, st, next, in.view(), tick_between(d, to, static_cast<std::size_t>(m)), key);
+          step_labs(s.labs_setup, st, next, in.view(),
+                    tick_between(d, to, static_cast<std::size_t>(m)), key);
           std::swap(st, next);
         }
         step_runs(s.labs_setup, st, in.view(), day, StreamKey{1, rep, kLabTrainingStream}, key,
@@ -484,9 +486,9 @@ TEST_CASE("a rival's better release brings a lab's pending release forward") {
 }
 
 TEST_CASE("training runs started later last longer and train more FLOP") {
-  const Labs s = quiet_small({"lab_model.training_run_days=90",
-                              "lab_model.training_run_growth_per_year=1.5",
-                              "lab_model.max_training_run_days=200", "lab_model.rush_share=0"});
+  const Labs s =
+      quiet_small({"lab_model.training_run_days=90", "lab_model.training_run_growth_per_year=1.5",
+                   "lab_model.max_training_run_days=200", "lab_model.rush_share=0"});
   const LabsSetup& setup = s.labs_setup;
   CHECK(training_run_length_days(setup, setup.start) == doctest::Approx(90.0));
   CHECK(training_run_length_days(setup, setup.start.plus_days(-100)) == doctest::Approx(90.0));

@@ -341,7 +341,8 @@ TEST_CASE("teaching scenarios move the gaps the way docs/teaching.md says") {
   // the baseline's (docs/teaching.md §1); the test runs 4.
   auto year_mean = [](const RunResult& r, std::size_t rep, int year) {
     double sum = 0.0;
-    for (int m = 1; m <= 12; ++m) sum += at(r, "indicators", "open_closed_gap_months", rep, ymd(year, m, 1));
+    for (int m = 1; m <= 12; ++m)
+      sum += at(r, "indicators", "open_closed_gap_months", rep, ymd(year, m, 1));
     return sum / 12.0;
   };
   for (std::size_t rep = 0; rep < base.replicates.size(); ++rep) {
