@@ -16,7 +16,7 @@
 #include <thread>
 
 #include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/task_arena.h>
+#include <oneapi/tbb/info.h>
 
 #include "output/h5_writer.hpp"
 #include "sim/serve/http_server.hpp"
@@ -33,7 +33,7 @@ constexpr int kMaxBodyDepth = 16;           // of a request body's JSON (the pag
 constexpr int kIoThreads = 2;               // enough to move bytes; runs have their own threads
 // Dashboard runs that go at once: one per core, so that a run's serial parts (building its
 // scenario, the answer) leave no core idle, and at most 4, each holding a run's memory.
-constexpr unsigned kMaxEngineThreads = 4;
+constexpr int kMaxEngineThreads = 4;
 
 // Sent with every answer: the page loads only its own files (its icon is an empty data: URL),
 // runs no inline script, and is never framed; nothing is cached, nothing leaks in a Referer.
@@ -550,9 +550,9 @@ int command_serve(const ServeArgs& args) {
   options.loopback_hosts_only = !codes_required;
   options.headers_on_every_answer = kSecurityHeaders;
   options.first_job_estimate_s = seminar.run_time_s();
-  options.engine_threads = static_cast<int>(std::clamp(
-      static_cast<unsigned>(oneapi::tbb::this_task_arena::max_concurrency()), 1u,
-      kMaxEngineThreads));
+  // Each engine thread is a thread of its own besides TBB's workers: no more than --threads.
+  const int cores = args.threads > 0 ? args.threads : oneapi::tbb::info::default_concurrency();
+  options.engine_threads = std::clamp(cores, 1, kMaxEngineThreads);
   HttpServer server(options, seminar.routes());
   const std::optional<int> port = server.listen();
   if (!port) {
