@@ -540,12 +540,20 @@ double unit_innovation(RandomStream& rng, double dof) {
   return z * std::sqrt((dof - 2.0) / (2.0 * gamma));
 }
 
-double revert_noise(double x, double volatility_per_year, double years, double half_life_years,
-                    double z) {
+NoiseReversion noise_reversion(double years, double half_life_years) {
   const double keep = std::exp2(-years / half_life_years);
   const double effective =
       -std::expm1(-2.0 * kLn2 * years / half_life_years) * half_life_years / (2.0 * kLn2);
-  return x * keep + volatility_per_year * std::sqrt(effective) * z;
+  return {keep, std::sqrt(effective)};
+}
+
+double revert_noise(double x, double volatility_per_year, const NoiseReversion& r, double z) {
+  return x * r.keep + volatility_per_year * r.root * z;
+}
+
+double revert_noise(double x, double volatility_per_year, double years, double half_life_years,
+                    double z) {
+  return revert_noise(x, volatility_per_year, noise_reversion(years, half_life_years), z);
 }
 
 double anchor_log_value(const MarketModelParams& p, const FirmSpec& f, double revenue_log,
@@ -652,6 +660,8 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
   // Noise accrues over calendar time since the previous tick and reverts to 0 with
   // sentiment_half_life_years; innovations are normal or Student-t (fat tails), unit variance.
   const double noise_dt = noise_years(p, tick.previous, tick.date);
+  // The same reversion for every factor and firm this tick: worked out once.
+  const NoiseReversion reversion = noise_reversion(noise_dt, p.sentiment_half_life_years);
   RandomStream rng(key, tick.index, 0);
   Eigen::Vector4d z;
   for (Eigen::Index f = 0; f < 4; ++f) z(f) = unit_innovation(rng, p.factor_tail_dof);
@@ -659,8 +669,8 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
       Eigen::Map<const Eigen::Matrix<double, 4, 4, Eigen::RowMajor>>(s.factor_cholesky.data()) * z;
   for (std::size_t f = 0; f < kFactorCount; ++f)
     st.factor_noise[f] =
-        revert_noise(st.factor_noise[f], p.factor_volatility_per_year[f], noise_dt,
-                     p.sentiment_half_life_years, shock(static_cast<Eigen::Index>(f)));
+        revert_noise(st.factor_noise[f], p.factor_volatility_per_year[f], reversion,
+                     shock(static_cast<Eigen::Index>(f)));
 
   const double years = years_between(s.start, tick.date);
   auto factor = [](Factor f) { return static_cast<std::size_t>(f); };
@@ -750,8 +760,8 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
   for (std::size_t i = 0; i < s.n_firms; ++i) {
     RandomStream firm_rng(key, tick.index, 1 + i);
     st.idiosyncratic[i] =
-        revert_noise(st.idiosyncratic[i], s.firms[i].idiosyncratic_volatility_per_year, noise_dt,
-                     p.sentiment_half_life_years, unit_innovation(firm_rng, s.firms[i].tail_dof));
+        revert_noise(st.idiosyncratic[i], s.firms[i].idiosyncratic_volatility_per_year, reversion,
+                     unit_innovation(firm_rng, s.firms[i].tail_dof));
     // docs/model.md §"Markets: exchange calendars": a closed exchange keeps yesterday's price;
     // what happened meanwhile is priced on its next trading day.
     const double log_cap = st.trading[i] ? value[i] + st.idiosyncratic[i] : st.log_cap[i];

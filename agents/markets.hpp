@@ -312,6 +312,15 @@ double unit_innovation(RandomStream& rng, double dof);
 // Δ_eff = (1 − 2^(−2Δ/h)) · h / (2 ln 2) (Δ when h is large).
 double revert_noise(double x, double volatility_per_year, double years, double half_life_years,
                     double z);
+// The factors of that step that depend only on Δ and h, shared by every noise of a tick:
+// keep = 2^(−Δ/h) and root = √(Δ_eff).
+struct NoiseReversion {
+  double keep = 1.0;
+  double root = 0.0;
+};
+NoiseReversion noise_reversion(double years, double half_life_years);
+// The same step as revert_noise, from those factors (bit for bit the same value).
+double revert_noise(double x, double volatility_per_year, const NoiseReversion& r, double z);
 
 // docs/model.md §"Markets: earnings anchor": ln of expected discounted earnings, USD, of a firm
 // with revenue `revenue_log` (ln USD/year) growing at `expected_growth` (ln/year), the excess over

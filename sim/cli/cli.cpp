@@ -1287,7 +1287,7 @@ int run_cli(int argc, char** argv) {
                         "address opens it to the network, and every request then needs a code");
   serve_cmd->add_option("--codes-file", serve.codes_file,
                         "also write the address and the access codes to this file (JSON)");
-  serve_cmd->add_option("-t,--threads", serve.threads, "threads per run (default: all cores)")
+  serve_cmd->add_option("-t,--threads", serve.threads, "threads of all runs together (default: all cores)")
       ->check(CLI::NonNegativeNumber);
 
   try {

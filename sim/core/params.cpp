@@ -41,26 +41,35 @@ std::string range_phrase(const Range& r) {
   return (t[0] == '[' || t[0] == '(' ? " in " : " ") + t;
 }
 
+// `expected` makes the phrase only for a message: a scenario reads thousands of numbers, and
+// formatting each one's range cost as much as reading it.
+template <class Expected>
+bool expect_scalar_lazy(const ConfigNode& n, const std::string& path, const Expected& expected,
+                        Diagnostics& diags) {
+  if (n.is_scalar()) return true;
+  diags.error(n.where, path, "expected " + expected() + ", found " + n.describe());
+  return false;
+}
+
 bool expect_scalar(const ConfigNode& n, const std::string& path, const std::string& expected,
                    Diagnostics& diags) {
-  if (n.is_scalar()) return true;
-  diags.error(n.where, path, "expected " + expected + ", found " + n.describe());
-  return false;
+  return expect_scalar_lazy(n, path, [&expected] { return expected; }, diags);
 }
 }  // namespace
 
 std::optional<double> read_number(const ConfigNode& n, const std::string& path, const Range& r,
                                   const std::string& unit, Diagnostics& diags) {
-  const std::string expected =
-      "a number" + range_phrase(r) + (unit.empty() ? "" : " (" + unit + ")");
-  if (!expect_scalar(n, path, expected, diags)) return std::nullopt;
+  const auto expected = [&r, &unit] {
+    return "a number" + range_phrase(r) + (unit.empty() ? "" : " (" + unit + ")");
+  };
+  if (!expect_scalar_lazy(n, path, expected, diags)) return std::nullopt;
   double v = 0;
   const char* b = n.scalar.data();
   const char* e = b + n.scalar.size();
   if (!n.scalar.empty() && *b == '+') ++b;
   auto [p, ec] = std::from_chars(b, e, v);
   if (n.quoted || ec != std::errc() || p != e || n.scalar.empty()) {
-    diags.error(n.where, path, "expected " + expected + ", found '" + n.scalar + "'");
+    diags.error(n.where, path, "expected " + expected() + ", found '" + n.scalar + "'");
     return std::nullopt;
   }
   if (!std::isfinite(v)) {
@@ -68,7 +77,7 @@ std::optional<double> read_number(const ConfigNode& n, const std::string& path, 
     return std::nullopt;
   }
   if (!r.contains(v)) {
-    diags.error(n.where, path, n.scalar + " is out of range: expected " + expected);
+    diags.error(n.where, path, n.scalar + " is out of range: expected " + expected());
     return std::nullopt;
   }
   return v;
@@ -76,18 +85,18 @@ std::optional<double> read_number(const ConfigNode& n, const std::string& path, 
 
 std::optional<int64_t> read_integer(const ConfigNode& n, const std::string& path, const Range& r,
                                     Diagnostics& diags) {
-  const std::string expected = "a whole number" + range_phrase(r);
-  if (!expect_scalar(n, path, expected, diags)) return std::nullopt;
+  const auto expected = [&r] { return "a whole number" + range_phrase(r); };
+  if (!expect_scalar_lazy(n, path, expected, diags)) return std::nullopt;
   int64_t v = 0;
   const char* b = n.scalar.data();
   const char* e = b + n.scalar.size();
   auto [p, ec] = std::from_chars(b, e, v);
   if (n.quoted || ec != std::errc() || p != e || n.scalar.empty()) {
-    diags.error(n.where, path, "expected " + expected + ", found '" + n.scalar + "'");
+    diags.error(n.where, path, "expected " + expected() + ", found '" + n.scalar + "'");
     return std::nullopt;
   }
   if (!r.contains(static_cast<double>(v))) {
-    diags.error(n.where, path, n.scalar + " is out of range: expected " + expected);
+    diags.error(n.where, path, n.scalar + " is out of range: expected " + expected());
     return std::nullopt;
   }
   return v;

@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <condition_variable>
 #include <deque>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <vector>
 
 namespace airace::serve {
 
@@ -117,41 +119,53 @@ std::string media_type(std::string_view content_type) {
   return first == std::string::npos ? std::string() : t.substr(first, last - first + 1);
 }
 
-// Work for the engine thread, one job at a time, in order. A job is admitted only when the
-// jobs before it, at their kinds' recent mean duration, would let it start soon enough.
+// Work for the engine threads: `workers` jobs at a time, taken in order. Jobs marked serial
+// (the wargame's, which change or read one game) run one at a time, in the order they came,
+// while other jobs pass them. A job is admitted only when the jobs before it, at their kinds'
+// recent mean duration shared among the workers, would let it start soon enough.
 class EngineQueue {
  public:
-  explicit EngineQueue(double first_estimate_s) : first_estimate_s_(first_estimate_s) {}
+  EngineQueue(double first_estimate_s, int workers)
+      : first_estimate_s_(first_estimate_s), workers_(std::max(1, workers)) {}
+
+  int workers() const { return workers_; }
 
   // Queues `work`, which is called with false to run it, or with true when it waited too long
   // and must be refused. When refused at once, returns the seconds a client should wait
   // before trying again.
-  std::optional<int> submit(const std::string& kind, std::function<void(bool)> work) {
+  std::optional<int> submit(const std::string& kind, bool serial, std::function<void(bool)> work) {
     std::lock_guard lock(m_);
     const double estimate_s = estimate(kind);
     double backlog_s = queued_s_;
-    if (running_) {
-      const double elapsed_s = std::chrono::duration<double>(Clock::now() - started_).count();
-      backlog_s += std::max(0.0, running_estimate_s_ - elapsed_s);
+    const Clock::time_point now = Clock::now();
+    for (const Running& r : running_) {
+      const double elapsed_s = std::chrono::duration<double>(now - r.started).count();
+      backlog_s += std::max(0.0, r.estimate_s - elapsed_s);
     }
-    const bool busy = running_ || !jobs_.empty();
+    // The work ahead, shared among the workers: how long before this job could start.
+    const double wait_s = backlog_s / workers_;
+    const bool busy = running_.size() >= static_cast<std::size_t>(workers_) || !jobs_.empty();
     if (stopping_ || jobs_.size() >= kMaxQueuedJobs ||
-        (busy && backlog_s + estimate_s > kMaxEngineWaitS))
-      return std::clamp(static_cast<int>(std::ceil(backlog_s)), 1, 10);
-    jobs_.push_back({kind, std::move(work), estimate_s, Clock::now()});
+        (busy && wait_s + estimate_s > kMaxEngineWaitS))
+      return std::clamp(static_cast<int>(std::ceil(wait_s)), 1, 10);
+    jobs_.push_back({kind, serial, std::move(work), estimate_s, now});
     queued_s_ += estimate_s;
     cv_.notify_one();
     return std::nullopt;
   }
 
-  // The engine thread: runs jobs until stop().
+  // One engine thread (of `workers`): runs jobs until stop().
   void run() {
     std::unique_lock lock(m_);
     for (;;) {
-      cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      auto next = jobs_.end();
+      cv_.wait(lock, [this, &next] {
+        next = runnable();
+        return stopping_ || next != jobs_.end();
+      });
       if (stopping_) return;
-      Job job = std::move(jobs_.front());
-      jobs_.pop_front();
+      Job job = std::move(*next);
+      jobs_.erase(next);
       queued_s_ = std::max(0.0, queued_s_ - job.estimate_s);
       if (std::chrono::duration<double>(Clock::now() - job.queued_at).count() > kMaxQueuedS) {
         lock.unlock();
@@ -160,19 +174,25 @@ class EngineQueue {
         lock.lock();
         continue;
       }
-      running_ = true;
-      running_estimate_s_ = job.estimate_s;
-      started_ = Clock::now();
+      if (job.serial) serial_running_ = true;
+      const Clock::time_point started = Clock::now();
+      const uint64_t id = ++last_id_;
+      running_.push_back({id, started, job.estimate_s});
       lock.unlock();
       job.work(false);
       job.work = nullptr;  // what it holds (a connection) is let go outside the lock
       lock.lock();
       // A running mean, but never below the last duration: a machine that got slower is
       // believed at once, one that got faster gradually.
-      const double took_s = std::chrono::duration<double>(Clock::now() - started_).count();
+      const double took_s = std::chrono::duration<double>(Clock::now() - started).count();
       auto [it, fresh] = mean_s_.try_emplace(job.kind, took_s);
       if (!fresh) it->second = std::max(took_s, it->second + kEstimateWeight * (took_s - it->second));
-      running_ = false;
+      running_.erase(std::find_if(running_.begin(), running_.end(),
+                                  [id](const Running& r) { return r.id == id; }));
+      if (job.serial) {
+        serial_running_ = false;
+        cv_.notify_all();  // a serial job waiting for this one may go now
+      }
     }
   }
 
@@ -182,7 +202,7 @@ class EngineQueue {
     cv_.notify_all();
   }
 
-  // Drops the jobs not run (after the engine thread has stopped).
+  // Drops the jobs not run (after the engine threads have stopped).
   void clear() {
     std::deque<Job> dropped;
     std::lock_guard lock(m_);
@@ -193,24 +213,40 @@ class EngineQueue {
  private:
   struct Job {
     std::string kind;
+    bool serial = false;
     std::function<void(bool)> work;
     double estimate_s = 0;
     Clock::time_point queued_at;
+  };
+  struct Running {
+    uint64_t id = 0;
+    Clock::time_point started;
+    double estimate_s = 0;
   };
   double estimate(const std::string& kind) const {
     const auto it = mean_s_.find(kind);
     return it == mean_s_.end() ? first_estimate_s_ : it->second;
   }
+  // The first job that may start now: any job not serial, or the first serial job when no
+  // serial job is running (serial jobs keep their order among themselves). Under the lock.
+  std::deque<Job>::iterator runnable() {
+    for (auto it = jobs_.begin(); it != jobs_.end(); ++it) {
+      // A serial job waits while another runs; so does every serial job after it.
+      if (!it->serial || !serial_running_) return it;
+    }
+    return jobs_.end();
+  }
 
   const double first_estimate_s_;
+  const int workers_;
   std::mutex m_;
   std::condition_variable cv_;
   std::deque<Job> jobs_;
   std::map<std::string, double> mean_s_;
   double queued_s_ = 0;  // the estimates of the queued jobs, summed
-  bool running_ = false;
-  double running_estimate_s_ = 0;
-  Clock::time_point started_;
+  std::vector<Running> running_;
+  uint64_t last_id_ = 0;
+  bool serial_running_ = false;
   bool stopping_ = false;
 };
 
@@ -244,7 +280,7 @@ struct HttpServer::Impl {
   class Connection;
 
   Impl(HttpOptions o, std::vector<Route> r)
-      : options(std::move(o)), routes(std::move(r)), engine(options.first_job_estimate_s) {
+      : options(std::move(o)), routes(std::move(r)), engine(options.first_job_estimate_s, options.engine_threads) {
     ioc.emplace(std::max(1, options.io_threads));
   }
   ~Impl() {
@@ -501,7 +537,7 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
         self->send(std::move(answer), !self->keep_alive_);
       });
     };
-    if (const std::optional<int> retry_s = server_.engine.submit(job.kind, std::move(work)))
+    if (const std::optional<int> retry_s = server_.engine.submit(job.kind, job.serial, std::move(work)))
       send(busy(*retry_s), !keep_alive_);
   }
 
@@ -631,7 +667,8 @@ std::optional<int> HttpServer::listen() {
 void HttpServer::run() {
   Impl& s = *impl_;
   s.accept();
-  std::thread engine([&s] { s.engine.run(); });
+  std::vector<std::thread> engine;
+  for (int i = 0; i < s.engine.workers(); ++i) engine.emplace_back([&s] { s.engine.run(); });
   auto serve = [&s] {
     for (;;) {
       try {
@@ -647,7 +684,7 @@ void HttpServer::run() {
   serve();
   for (std::thread& t : io) t.join();
   s.engine.stop();
-  engine.join();
+  for (std::thread& t : engine) t.join();
   s.engine.clear();
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The HTTP transport of `airace serve` (Boost.Beast on Boost.Asio): a small asynchronous server
 // with a route table. Slow or idle connections cost no thread: a few I/O threads serve every
-// connection, and work that runs the engine goes to one engine thread through a bounded queue.
+// connection, and work that runs the engine goes to a few engine threads through a bounded queue.
 // Every limit that keeps strangers from exhausting it lives here (docs/teaching.md, "The server's
 // limits"); sim/serve/server.cpp holds the seminar's routes.
 
@@ -41,15 +41,18 @@ struct Response {
 // {"error": message} with this status (invalid UTF-8 in the message is replaced).
 Response json_error(int status, const std::string& message);
 
-// Work for the engine thread. `kind` groups jobs of similar cost (a dashboard run, a game turn,
-// an HDF5 file) for the queue's estimate of how long it would take to answer.
+// Work for the engine threads. `kind` groups jobs of similar cost (a dashboard run, a game turn,
+// an HDF5 file) for the queue's estimate of how long it would take to answer. Jobs run side by
+// side, except serial ones (those that change or read shared state, the wargame's): one at a
+// time, in the order they came.
 struct EngineJob {
   std::string kind;
   std::function<Response()> run;
+  bool serial = false;
 };
 
 // A handler answers now (on an I/O thread: it must not run the engine or wait for it), or hands
-// work to the engine thread, whose answer is sent when it is done.
+// work to an engine thread, whose answer is sent when it is done.
 using Reply = std::variant<Response, EngineJob>;
 
 // Whether a path is a route's; what it captures (a run's id) goes to Request::matches.
@@ -75,6 +78,7 @@ struct HttpOptions {
   bool loopback_hosts_only = true;
   HeaderList headers_on_every_answer;  // security headers
   double first_job_estimate_s = 0.5;   // the engine queue's estimate before any job has run
+  int engine_threads = 1;              // engine jobs that run at once
 };
 
 class HttpServer {

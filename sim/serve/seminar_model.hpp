@@ -73,6 +73,8 @@ class SeminarModel {
 
   // The scenario text that adds `decisions` as policy events and ends on `end`.
   std::string scenario_yaml(const std::vector<Decision>& decisions, Date end) const;
+  // The same as a tree; scenario() validates it as load_scenario_text would its text.
+  ConfigNode scenario_tree(const std::vector<Decision>& decisions, Date end) const;
   Scenario scenario(const std::vector<Decision>& decisions, Date end) const;
   RunResult run(const Scenario& s) const;
 

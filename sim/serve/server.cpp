@@ -15,6 +15,9 @@
 #include <random>
 #include <thread>
 
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/info.h>
+
 #include "output/h5_writer.hpp"
 #include "sim/serve/http_server.hpp"
 #include "sim/serve/seminar_model.hpp"
@@ -27,7 +30,10 @@ constexpr std::size_t kCachedViews = 512;   // dashboard answers kept, by lever 
 constexpr std::size_t kCachedResults = 4;   // whole results kept for HDF5 downloads
 constexpr std::size_t kKnownRuns = 4096;    // run ids that can still be downloaded
 constexpr int kMaxBodyDepth = 16;           // of a request body's JSON (the page sends 2)
-constexpr int kIoThreads = 2;               // enough to move bytes; runs have their own thread
+constexpr int kIoThreads = 2;               // enough to move bytes; runs have their own threads
+// Dashboard runs that go at once: one per core, so that a run's serial parts (building its
+// scenario, the answer) leave no core idle, and at most 4, each holding a run's memory.
+constexpr int kMaxEngineThreads = 4;
 
 // Sent with every answer: the page loads only its own files (its icon is an empty data: URL),
 // runs no inline script, and is never framed; nothing is cached, nothing leaks in a Referer.
@@ -79,9 +85,11 @@ bool is_loopback(const std::string& address) {
          address.rfind("127.", 0) == 0;
 }
 
-// The seminar's routes. Runs of the engine happen on the server's engine thread, one at a
-// time; everything else (the page, /api/info, cached views, the game's state) is answered on an
-// I/O thread and never waits for a run.
+// The seminar's routes. Runs of the engine happen on the server's engine threads, side by side
+// (the wargame's jobs and the HDF5 downloads one at a time, in order: they change one game, and
+// the HDF5 library is not thread-safe); everything else (the
+// page, /api/info, cached views, the game's state) is answered on an I/O thread and never waits
+// for a run.
 class Seminar {
  public:
   Seminar(const SeminarModel& model, bool codes_required)
@@ -137,12 +145,16 @@ class Seminar {
                           return file_answer(model_.scenario_yaml(dashboard_decisions(values),
                                                                   model_.base().info.end),
                                              "text/yaml; charset=utf-8", name + ".yaml");
-                        return EngineJob{"h5", [this, values, name] {
+                        // Serial, as every job that writes HDF5 (the library is not
+                        // thread-safe).
+                        return EngineJob{"h5",
+                                         [this, values, name] {
                                            return answer_errors([&] {
                                              return file_answer(h5_bytes(result_of(values)),
                                                                 "application/x-hdf5", name + ".h5");
                                            });
-                                         }};
+                                         },
+                                         true};
                       }));
     // The wargame: every request names its team (or the facilitator) by its code.
     r.push_back(route("POST", exact_path("/api/game/join"), nullptr, [this](const Request& req) -> Reply {
@@ -168,18 +180,22 @@ class Seminar {
     game(r, "resume", true, [](Game& g, std::optional<std::size_t>, const Json&) { g.resume(); });
     game(r, "undo", true, [](Game& g, std::optional<std::size_t>, const Json&) { g.undo(); });
     game(r, "end", true, [](Game& g, std::optional<std::size_t>, const Json&) { g.end(); });
-    // The exports read the game, which only the engine thread changes: they are made there.
+    // The exports read the game, which only the game's serial jobs change: they are such jobs.
     r.push_back(route("GET", exact_path("/api/game/export.yaml"), any_code, [this](const Request&) -> Reply {
-      return EngineJob{"export", [this] {
+      return EngineJob{"export",
+                       [this] {
                          return file_answer(game_->export_yaml(), "text/yaml; charset=utf-8",
                                             model_.base().info.name + "_game.yaml");
-                       }};
+                       },
+                       true};
     }));
     r.push_back(route("GET", exact_path("/api/game/export.h5"), any_code, [this](const Request&) -> Reply {
-      return EngineJob{"h5", [this] {
+      return EngineJob{"h5",
+                       [this] {
                          return file_answer(h5_bytes(game_->result()), "application/x-hdf5",
                                             model_.base().info.name + "_game.h5");
-                       }};
+                       },
+                       true};
     }));
     return r;
   }
@@ -234,8 +250,9 @@ class Seminar {
     return r;
   }
 
-  // A game action: the code is checked before the body is read; the action runs on the engine
-  // thread (a turn may run: submit runs it once every team has submitted).
+  // A game action: the code is checked before the body is read; the action runs on an engine
+  // thread as a serial job, after the game's earlier jobs (a turn may run: submit runs it once
+  // every team has submitted).
   void game(std::vector<Route>& r, const std::string& name, bool facilitator_only,
             GameAction act) {
     const auto check = [this, facilitator_only](const Request& req) {
@@ -250,17 +267,19 @@ class Seminar {
                         if (submit && !body.contains("levers"))
                           throw RequestError(400, "expected {\"levers\": {...}}: the team's lever "
                                                   "values, {} to keep them all");
-                        return EngineJob{"game", [this, team, body = std::move(body), act] {
+                        return EngineJob{"game",
+                                         [this, team, body = std::move(body), act] {
                                            return answer_errors([&] {
                                              act(*game_, team, body);
                                              publish_game();
                                              return json_answer(game_->state(team));
                                            });
-                                         }};
+                                         },
+                                         true};
                       }));
   }
 
-  // The game's state as each role sees it, made after every change (on the engine thread), so
+  // The game's state as each role sees it, made after every change (by a serial job), so
   // that reading it never waits for a turn that is running.
   void publish_game() {
     auto states = std::make_shared<std::vector<Json>>();
@@ -363,7 +382,7 @@ class Seminar {
     return out;
   }
 
-  // Runs the engine unless cached: on the engine thread (or before the server starts).
+  // Runs the engine unless cached: on an engine thread (or before the server starts).
   std::shared_ptr<const RunResult> result_of(const std::vector<double>& values) {
     const std::string key = values_key(values);
     {
@@ -399,6 +418,8 @@ class Seminar {
     const std::string key = values_key(values);
     auto run = run_dashboard(values);
     std::lock_guard lock(cache_mutex_);
+    // Both may have run at once, on two engine threads: the first answer stored is kept.
+    if (const auto it = views_.find(key); it != views_.end()) return it->second.first;
     lru_.push_front(key);
     views_.emplace(key, std::pair{run, lru_.begin()});
     if (views_.size() > kCachedViews) {
@@ -471,7 +492,7 @@ class Seminar {
   uint64_t run_counter_ = 0;
   std::shared_ptr<const DashboardRun> baseline_;
   double run_time_s_ = 0;
-  std::unique_ptr<Game> game_;  // changed on the engine thread only
+  std::unique_ptr<Game> game_;  // changed by serial engine jobs only
   mutable std::mutex game_state_mutex_;
   std::shared_ptr<const std::vector<Json>> game_states_;  // [team], then the facilitator's
 };
@@ -502,7 +523,13 @@ int command_serve(const ServeArgs& args) {
   if (!args.codes_file.empty())
     codes_file.emplace(args.codes_file,
                        OutputRules("--codes-file", scenario.files_read, false, 0600));
-  const SeminarModel model(scenario, args.threads);
+  // The runs share the cores: a cap on threads holds for all of them at once (a TBB limit is
+  // process-wide), set here once rather than by each run.
+  std::optional<oneapi::tbb::global_control> thread_cap;
+  if (args.threads > 0)
+    thread_cap.emplace(oneapi::tbb::global_control::max_allowed_parallelism,
+                       static_cast<std::size_t>(args.threads));
+  const SeminarModel model(scenario, 0);
   const bool codes_required = !is_loopback(args.bind);
 
   // SIGINT and SIGTERM are waited for by one thread, which stops the server (not async code
@@ -523,6 +550,9 @@ int command_serve(const ServeArgs& args) {
   options.loopback_hosts_only = !codes_required;
   options.headers_on_every_answer = kSecurityHeaders;
   options.first_job_estimate_s = seminar.run_time_s();
+  // Each engine thread is a thread of its own besides TBB's workers: no more than --threads.
+  const int cores = args.threads > 0 ? args.threads : oneapi::tbb::info::default_concurrency();
+  options.engine_threads = std::clamp(cores, 1, kMaxEngineThreads);
   HttpServer server(options, seminar.routes());
   const std::optional<int> port = server.listen();
   if (!port) {

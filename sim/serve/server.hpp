@@ -14,7 +14,7 @@ struct ServeArgs {
   std::string bind = "127.0.0.1";
   int port = 8080;               // 0: any free port
   std::string codes_file;        // also write the URL and codes here (JSON)
-  int threads = 0;               // ensemble threads; 0: all cores
+  int threads = 0;               // threads of all runs together; 0: all cores
   std::string command_line;
 };
 

@@ -791,6 +791,69 @@ TEST_CASE("adopters reconsider at the revision rate in every tick") {
   CHECK(r.state.revision_due == before);
 }
 
+TEST_CASE("every revision draws a fresh waiting time: none skipped, none reused") {
+  // The waiting times drawn at a tick are revision_due − the cumulative hazard. They must be
+  // exponential with mean 1, and independent: between the four adopters that share a Philox
+  // block (one word each), and from one revision of an adopter to its next (a new step). A
+  // draw reused (a word shared, a step not advanced) makes waiting times repeat; one skipped
+  // (the same word for the pick and the next wait of another adopter) correlates them.
+  World w;
+  w.params.revision_rate_per_year = 12.0;  // about 63% reconsider in a month
+  World::Result r{w.setup(), {}, {}, {}, {}, {}, {}};
+  const StreamKey key{11, 0, Stream::test};
+  r.population = generate_population(r.setup, key);
+  r.state = initial_adoption_state(r.setup, key);
+  const ModelsOnOffer models{w.closed_capability, w.closed_flop, w.efficiency,
+                             w.open_capability,   w.open_flop,   w.efficiency};
+  const Offer offer = build_offer(r.setup, models, w.chip_usd, kNaN);
+  AdoptionWorkspace work;
+  const std::size_t n = r.setup.n_adopters;
+  const double dt = 30.0 / 365.25;
+  Date previous = Date::from_ymd(2024, 1, 1);
+  std::vector<double> last_wait(n, kNaN);  // each adopter's latest waiting time drawn
+  double sum = 0.0, count = 0.0, repeats = 0.0, quad_pairs = 0.0, quad_equal = 0.0, negative = 0.0;
+  double sxy = 0.0, sx = 0.0, sy = 0.0, sxx = 0.0, syy = 0.0, pairs = 0.0;  // successive waits
+  for (std::size_t m = 0; m < 6; ++m) {
+    const std::vector<float> before = r.state.revision_due;
+    const Date date = previous.plus_days(30);
+    step_adoption(r.setup, r.population, offer, r.state, {date, previous, m, dt}, key, work);
+    previous = date;
+    std::vector<double> wait(n, kNaN);
+    for (std::size_t a = 0; a < n; ++a)
+      if (r.state.revision_due[a] != before[a])
+        wait[a] = static_cast<double>(r.state.revision_due[a]) - r.state.revision_hazard;
+    for (std::size_t a = 0; a < n; ++a) {
+      if (std::isnan(wait[a])) continue;
+      negative += wait[a] < -1e-6 ? 1.0 : 0.0;
+      sum += wait[a];
+      count += 1.0;
+      if (!std::isnan(last_wait[a])) {
+        repeats += std::abs(wait[a] - last_wait[a]) < 1e-6 ? 1.0 : 0.0;
+        sxy += wait[a] * last_wait[a];
+        sx += last_wait[a];
+        sy += wait[a];
+        sxx += last_wait[a] * last_wait[a];
+        syy += wait[a] * wait[a];
+        pairs += 1.0;
+      }
+      if (a % 4 != 3 && a + 1 < n && !std::isnan(wait[a + 1])) {  // the next word of its block
+        quad_pairs += 1.0;
+        quad_equal += std::abs(wait[a] - wait[a + 1]) < 1e-6 ? 1.0 : 0.0;
+      }
+      last_wait[a] = wait[a];
+    }
+  }
+  REQUIRE(count > 50000.0);
+  CHECK(negative == 0.0);
+  CHECK(sum / count == doctest::Approx(1.0).epsilon(0.03));  // mean 1 expected revision
+  CHECK(repeats / pairs < 1e-3);
+  CHECK(quad_equal / quad_pairs < 1e-3);
+  const double cov = sxy / pairs - (sx / pairs) * (sy / pairs);
+  const double corr = cov / std::sqrt((sxx / pairs - std::pow(sx / pairs, 2)) *
+                                      (syy / pairs - std::pow(sy / pairs, 2)));
+  CHECK(std::abs(corr) < 0.03);  // independent successive waits (standard error ~0.007)
+}
+
 TEST_CASE("stepping a state not made by initial_adoption_state is refused") {
   const World::Result r = World().run(1);
   AdoptionState bare;

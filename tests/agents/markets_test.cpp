@@ -496,6 +496,12 @@ TEST_CASE("sentiment reverts halfway in a half-life and its spread stays bounded
         doctest::Approx(sigma * sigma * h / (2.0 * std::numbers::ln2)).epsilon(0.1));
   // A long half-life is a random walk: one step adds σ² Δ.
   CHECK(revert_noise(0.0, 0.3, 0.01, 1e9, 1.0) == doctest::Approx(0.3 * 0.1).epsilon(1e-6));
+  // The step from the tick's shared factors is the same number, bit for bit.
+  const NoiseReversion r = noise_reversion(dt, h);
+  CHECK(r.keep == doctest::Approx(std::exp2(-dt / h)));
+  for (double x : {-0.7, 0.0, 0.31})
+    for (double z : {-2.5, 0.0, 1.3})
+      CHECK(revert_noise(x, sigma, r, z) == revert_noise(x, sigma, dt, h, z));
 }
 
 TEST_CASE("degrees of freedom of 2 or less are refused") {

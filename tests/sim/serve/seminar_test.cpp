@@ -211,6 +211,24 @@ TEST_CASE("a wargame's decisions act from their turn and its export reruns ident
   CHECK_THROWS_AS(g.submit(0, Json::parse(R"({"enf": 1})")), RequestError);
 }
 
+TEST_CASE("the scenario of a run is the one its text gives, without reading the text back") {
+  // SeminarModel::scenario merges the decisions into the base's tree and validates that tree;
+  // the downloads give its text, which airace run reads: both must be the same scenario.
+  const SeminarModel m(load_scenario(kSmall, seminar_sets()), 1);
+  const std::vector<serve::Decision> decisions = {{0, Date::from_ymd(2023, 1, 1), 0, 3.0},
+                                                  {0, Date::from_ymd(2023, 1, 1), 1, 4e9}};
+  const Date end = m.base().info.end;
+  const Scenario direct = m.scenario(decisions, end);
+  const Scenario read_back = load_scenario_text(m.scenario_yaml(decisions, end), kSmall);
+  CHECK(to_yaml(direct.resolved) == to_yaml(read_back.resolved));
+  CHECK(direct.info.name == read_back.info.name);
+  CHECK(direct.policy_events.size() == read_back.policy_events.size());
+  const RunResult a = m.run(direct), b = m.run(read_back);
+  CHECK(same_series(a, b));
+  CHECK(a.meta.decisions_csv == b.meta.decisions_csv);
+  CHECK_FALSE(same_series(a, m.run(m.scenario({}, end))));  // the decisions do act
+}
+
 TEST_CASE("the game ends once its turns reach the scenario's end") {
   std::vector<std::string> sets = seminar_sets();
   sets[2] = "seminar={turn_months: 6, replicates: 1, first_turn: 2023-01-01}";
