@@ -55,6 +55,9 @@ EXPECTED = {
                         "less inference demand: the US clouds buy fewer chips for it")],
     "clouds_buy_for_adoption_only": ("clouds/compute_h100e", "us_clouds", "2027-06-01", -1,
                                      "the US clouds' plans stop in 2026"),
+    "nvidia_ramp": ("producers/revenue_usd", "nvidia_tsmc", "2024-06-01", +1,
+                    "US enterprise buyers and the H100 in the A100's slots raise Nvidia's 2024 "
+                    "revenue"),
     "markets_anchored": ("markets/market_cap_usd", "nvidia", "2027-06-01", -1,
                          "valued on its own sales' earnings, not on all producers' sales at "
                          "elasticity 1.2"),
