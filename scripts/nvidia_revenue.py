@@ -53,7 +53,8 @@ REAL_DC_REVENUE = [
 # $15.0B, FY2024 $47.5B, FY2025 $115.2B, FY2026 $193.7B). Networking: FY2025 ~$13.0B from the
 # quarterly CFO commentaries ($3.1B in Q3, compute $27.6B); FY2024 ~$9.5B and FY2023 ~$4B from
 # the Q3 FY2024 call (networking up 155% y/y, "a $10 billion plus run rate"); FY2026 ~$31B
-# (Q4 $11.0B, up 263% y/y; Q1-Q3 $5.0B, $7.3B, $8.2B). The model counts accelerators only.
+# (Q3 $8.2B beside compute $43.0B, 10-Q; Q2 ~$7.3B, Q3 being +13% q/q; Q4 $11.0B, up 263% y/y;
+# Q1 ~$5.0B). The model counts accelerators only.
 REAL_FY = [
     ("FY2023", "2022-01-30", "2023-01-29", 15.0, 4.0),
     ("FY2024", "2023-01-29", "2024-01-28", 47.5, 9.5),
