@@ -43,8 +43,8 @@ EXPECTED = {
                     "no TSMC-made Ascend dies: only SMIC's, at SMIC's yields"),
     "h200_sales_2026": ("indicators/compute_h100e", "CN", "2026-12-01", +1,
                         "every H200 licence granted and let in"),
-    "cowos_ceiling": ("indicators/compute_h100e", "US", "2023-12-01", -1,
-                      "TSMC's packaging bounds Nvidia's 2023 output"),
+    "no_cowos_ceiling": ("producers/output_chips", "nvidia_tsmc", "2023-06-05", +1,
+                         "TSMC's packaging no longer bounds Nvidia's 2023 output"),
     "hbm_unrestricted": ("producers/hbm_stock_stacks", "huawei_smic", "2027-12-01", +1,
                          "HBM keeps flowing to Huawei after 2024"),
     "us_reach_abroad": ("indicators/cn_open_share_abroad", "", "2025-12-01", +1,
@@ -55,9 +55,6 @@ EXPECTED = {
                         "less inference demand: the US clouds buy fewer chips for it")],
     "clouds_buy_for_adoption_only": ("clouds/compute_h100e", "us_clouds", "2027-06-01", -1,
                                      "the US clouds' plans stop in 2026"),
-    "nvidia_ramp": ("producers/revenue_usd", "nvidia_tsmc", "2024-06-01", +1,
-                    "US enterprise buyers and the H100 in the A100's slots raise Nvidia's 2024 "
-                    "revenue"),
     "markets_anchored": ("markets/market_cap_usd", "nvidia", "2027-06-01", -1,
                          "valued on its own sales' earnings, not on all producers' sales at "
                          "elasticity 1.2"),
