@@ -450,13 +450,13 @@ TEST_CASE("a quoted baseline value that differs or names no parameter is reporte
       load_scenario(std::string(AIRACE_SOURCE_DIR) + "/scenarios/baseline.yaml");
   const std::vector<Quote> quotes = quoted_in_text(
       "x.md",
-      "a `market_model.spend_elasticity = 0.8` and\n`supply_model.no_such_key = 1` and "
+      "a `market_model.spend_elasticity = 0.75` and\n`supply_model.no_such_key = 1` and "
       "`labs.deepseek.talent = 1.5` `populations.CN.reach = {US: 0}` "
       "`lab_model.training_run_days = 90 days` `C = log10 E`");
   REQUIRE(quotes.size() == 5);
   CHECK(quotes[1].line == 2);
   CHECK(quotes[4].unit == "days");
-  CHECK(baseline_value(baseline.resolved, quotes[0].path, schema).node.scalar == "0.8");
+  CHECK(baseline_value(baseline.resolved, quotes[0].path, schema).node.scalar == "0.75");
   CHECK(baseline_value(baseline.resolved, quotes[1].path, schema).error.find("no parameter") !=
         std::string::npos);
   // DeepSeek's talent comes from its archetype, efficient_challenger.

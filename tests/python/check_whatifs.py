@@ -46,8 +46,8 @@ EXPECTED = {
     "china_share_sourced": ("indicators/compute_h100e", "CN", "2023-12-01", -1,
                             "Chinese buyers at their reported 20-25% of Nvidia's sales, no "
                             "stockpile delivered before the 2023 rule"),
-    "cowos_ceiling": ("indicators/compute_h100e", "US", "2023-12-01", -1,
-                      "TSMC's packaging bounds Nvidia's 2023 output"),
+    "no_cowos_ceiling": ("producers/output_chips", "nvidia_tsmc", "2023-06-05", +1,
+                         "TSMC's packaging no longer bounds Nvidia's 2023 output"),
     "hbm_unrestricted": ("producers/hbm_stock_stacks", "huawei_smic", "2027-12-01", +1,
                          "HBM keeps flowing to Huawei after 2024"),
     "us_reach_abroad": ("indicators/cn_open_share_abroad", "", "2025-12-01", +1,
