@@ -1,6 +1,7 @@
 #include "agents/labs_module.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace airace {
 
@@ -105,9 +106,18 @@ void LabsModule::declare(Declarations& d) {
   series({"labs", "algorithmic_efficiency", "x 2022-01 algorithms",
           "effective compute per physical FLOP, relative to 2022-01 algorithms"},
          st.efficiency);
-  series({"labs", "capability", "log10 FLOP (effective)",
-          "capability of the lab's best released model: log10 of its effective training compute"},
-         st.capability);
+  d.series(step,
+           {"labs", "capability", "log10 FLOP (effective)",
+            "capability of the lab's best released model: log10 of its effective training "
+            "compute (NaN before a lab founded after the start has released a model)",
+            {labs_}},
+           [this](SeriesRow& r) {
+             const LabState& l = world_.labs;
+             for (std::size_t i = 0; i < l.capability.size(); ++i)
+               r.set(i, std::isnan(l.closed_capability[i]) && std::isnan(l.open_capability[i])
+                            ? std::nan("")
+                            : l.capability[i]);
+           });
   d.series(step,
            {"labs", "best_model_open", "0 or 1", "1 when the lab's best model has open weights",
             {labs_}},

@@ -118,6 +118,30 @@ TEST_CASE("no lab's capital is ever below zero") {
       }
 }
 
+TEST_CASE("a lab has no capability before its first model, and a real one after") {
+  // xAI was founded on 2023-07-12 and Mistral on 2023-06-13: before their first models their
+  // capability, and the EU's best, is NaN, never 0 (docs/model.md §3.3.4 "Founding").
+  const RunResult r = run_baseline();
+  const SeriesId id = r.catalog.find("labs", "capability");
+  const std::vector<Date>& dates = r.catalog.time_axis(r.catalog.series()[id].cadence).dates;
+  const std::vector<std::string>& labs =
+      r.catalog.axes().at(r.catalog.series()[id].entity_axes.at(0)).ids;
+  const auto xai = static_cast<std::size_t>(std::find(labs.begin(), labs.end(), "xai") - labs.begin());
+  REQUIRE(xai < labs.size());
+  for (std::size_t rep = 0; rep < r.replicates.size(); ++rep)
+    for (std::size_t t = 0; t < dates.size(); ++t) {
+      CAPTURE(rep);
+      CAPTURE(dates[t].iso());
+      for (std::size_t lab = 0; lab < labs.size(); ++lab) {
+        const double c = r.replicates[rep].get(id, t, lab);
+        CHECK((std::isnan(c) || c > 20.0));  // log10 FLOP: a model, or none
+      }
+      if (dates[t] < ymd(2023, 7, 12)) CHECK(std::isnan(r.replicates[rep].get(id, t, xai)));
+    }
+  CHECK(std::isnan(at(r, "indicators", "best_capability", 0, ymd(2023, 1, 1), 3)));  // EU
+  CHECK(at(r, "indicators", "best_capability", 0, ymd(2025, 1, 1), 3) > 20.0);
+}
+
 TEST_CASE("China's domestic share of compute rises over 2023-2025") {
   const RunResult r = run_baseline();
   for (std::size_t rep = 0; rep < r.replicates.size(); ++rep) {
