@@ -148,7 +148,7 @@ void IndicatorsModule::publish(const Tick& t) {
   count_.assign(n * 2, 0.0);  // [country][open, closed]
   for (std::size_t i = 0; i < lab_country.size(); ++i) {
     // A lab with no model yet (founded after the start, docs/model.md §3.3.4) counts nowhere.
-    if (std::isnan(labs.closed_capability[i]) && std::isnan(labs.open_capability[i])) continue;
+    if (!holds_model(labs, i)) continue;
     best_[lab_country[i]] = std::max(best_[lab_country[i]], labs.capability[i]);
     double& b = labs.best_open[i] ? best_open_ : best_closed_;
     b = std::max(b, labs.capability[i]);

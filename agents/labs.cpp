@@ -328,11 +328,12 @@ void validate_founding(const std::vector<LabConfig>& labs, Date start, Diagnosti
       if (r.date < lab.founded)
         diags.error(r.where.line != 0 ? r.where : lab.where, at + ".funding_rounds[" + r.id + "]",
                     when + "so no round can come before it (found " + r.date.iso() + ")");
-    if (lab.launch < lab.founded && !(lab.launch == Date::from_ymd(1, 1, 1)))
+    const Date unset = LabConfig{}.launch;  // the default of launch and first_release
+    if (lab.launch < lab.founded && !(lab.launch == unset))
       diags.error(lab.where, at + ".launch",
                   when + "so its models launch on or after that day (found " + lab.launch.iso() +
                       ")");
-    if (lab.first_release < lab.founded && !(lab.first_release == Date::from_ymd(1, 1, 1)))
+    if (lab.first_release < lab.founded && !(lab.first_release == unset))
       diags.error(lab.where, at + ".first_release",
                   when + "so its first release comes on or after that day (found " +
                       lab.first_release.iso() + ")");
@@ -462,6 +463,19 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
     const LabConfig& lab = s.labs[i];
     st.efficiency[i] = lab.initial_efficiency;
     st.talent[i] = lab.talent;
+    st.released_log_efficiency[i] = std::log(lab.initial_efficiency);
+    if (!founded_by(lab, start)) {
+      // docs/model.md §"Labs: founding": no model (its capabilities stay NaN), no money and no
+      // run until it is founded; its starting efficiency never spills over (it released nothing).
+      st.capability[i] = 0.0;
+      st.best_open[i] = 0;
+      st.capital_usd[i] = 0.0;
+      st.released_on[i] = kNever;
+      st.released_open[i] = 0;
+      plan_run(s, st, i, lab.founded, key);  // its first run starts the day it is founded
+      st.run_flop_per_second[i] = flop_per_second(training_h100e[i], lab.training_share, p);
+      continue;
+    }
     st.capability[i] = capability_from_compute(effective_training_compute_flop(
         training_h100e[i], lab.initial_efficiency, lab.training_share, p));
     st.best_open[i] = lab.initially_open;
@@ -476,22 +490,8 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
     st.run_flop_per_second[i] = flop_per_second(training_h100e[i], lab.training_share, p);
     count_run_flop(st, i, start);
     // The model it holds at the start was released before it, and spills over from then.
-    st.released_log_efficiency[i] = std::log(lab.initial_efficiency);
     st.released_on[i] = start.plus_days(-365);
     st.released_open[i] = lab.initially_open;
-    if (!founded_by(lab, start)) {
-      // docs/model.md §"Labs: founding": no model, no money and no run until it is founded; its
-      // starting efficiency never spills over (it released nothing).
-      st.capability[i] = 0.0;
-      st.best_open[i] = 0;
-      st.closed_capability[i] = st.open_capability[i] = std::nan("");
-      st.closed_training_flop[i] = st.open_training_flop[i] = std::nan("");
-      st.closed_efficiency[i] = st.open_efficiency[i] = std::nan("");
-      st.capital_usd[i] = 0.0;
-      plan_run(s, st, i, lab.founded, key);  // its first run starts the day it is founded
-      st.released_on[i] = Date::from_ymd(9999, 12, 31);
-      st.released_open[i] = 0;
-    }
   }
   return st;
 }

@@ -8,6 +8,7 @@
 // writes the next, so labs are stepped in parallel without races, and a lab's step may read
 // any other lab's previous state (spillovers read every lab's released models).
 
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -203,6 +204,12 @@ struct LabState {
   std::vector<double> open_training_flop;    // [lab] FLOP, physical
   std::vector<double> open_efficiency;       // [lab] × 2022-01 algorithms, when released
 };
+
+// Whether lab i holds a model: one it released, or the one it held at the start date (a lab
+// founded after the start holds none until its first release).
+inline bool holds_model(const LabState& st, std::size_t i) {
+  return !std::isnan(st.closed_capability[i]) || !std::isnan(st.open_capability[i]);
+}
 
 // The world as labs see it in one research tick (from the supply model and governments).
 struct LabInputs {

@@ -114,9 +114,7 @@ void LabsModule::declare(Declarations& d) {
            [this](SeriesRow& r) {
              const LabState& l = world_.labs;
              for (std::size_t i = 0; i < l.capability.size(); ++i)
-               r.set(i, std::isnan(l.closed_capability[i]) && std::isnan(l.open_capability[i])
-                            ? std::nan("")
-                            : l.capability[i]);
+               r.set(i, holds_model(l, i) ? l.capability[i] : std::nan(""));
            });
   d.series(step,
            {"labs", "best_model_open", "0 or 1", "1 when the lab's best model has open weights",

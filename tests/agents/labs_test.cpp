@@ -53,7 +53,8 @@ const StreamKey kPlanKey{1, 0, kLabTrainingStream};
 
 // As the labs module runs them: the research tick on the last day of each month, then that day's
 // runs; the runs every day.
-Run run_months(const LabsSetup& s, LabState st, const LabInputs& in, int months) {
+Run run_months(const LabsSetup& s, LabState st, const LabInputs& in, int months,
+               StreamKey key = kKey, StreamKey plan_key = kPlanKey) {
   Run r;
   LabState next;
   Date d = kStart;
@@ -61,10 +62,10 @@ Run run_months(const LabsSetup& s, LabState st, const LabInputs& in, int months)
     const Date to = d.plus_months(1);
     for (Date day = d.plus_days(1); !(to < day); day = day.plus_days(1)) {
       if (day == to) {
-        step_labs(s, st, next, in, tick_between(d, to, static_cast<std::size_t>(m)), kKey);
+        step_labs(s, st, next, in, tick_between(d, to, static_cast<std::size_t>(m)), key);
         std::swap(st, next);
       }
-      step_runs(s, st, in, day, kPlanKey, kKey, r.releases);
+      step_runs(s, st, in, day, plan_key, key, r.releases);
     }
     d = to;
   }
@@ -423,22 +424,8 @@ TEST_CASE("release schedules differ between replicates in timing and in number")
   for (uint32_t rep = 0; rep < 8; ++rep) {
     const StreamKey key{1, rep, Stream::test};
     const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, key);
-    Run r;
-    LabState st = start, next;
-    Date d = kStart;
-    for (int m = 1; m <= 36; ++m) {
-      const Date to = d.plus_months(1);
-      for (Date day = d.plus_days(1); !(to < day); day = day.plus_days(1)) {
-        if (day == to) {
-          step_labs(s.labs_setup, st, next, in.view(),
-                    tick_between(d, to, static_cast<std::size_t>(m)), key);
-          std::swap(st, next);
-        }
-        step_runs(s.labs_setup, st, in.view(), day, StreamKey{1, rep, kLabTrainingStream}, key,
-                  r.releases);
-      }
-      d = to;
-    }
+    const Run r = run_months(s.labs_setup, start, in.view(), 36, key,
+                             StreamKey{1, rep, kLabTrainingStream});
     std::vector<int64_t> days;
     for (const Release& rel : r.releases)
       if (rel.lab == 0) days.push_back(rel.date.days_since_epoch());
