@@ -726,13 +726,14 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
 
   apply_spillovers(s, prev, next, tick);
 
-  // The runs under way gain the compute since the last tick; from now on they run at the rate
-  // of the lab's current training compute.
+  // The runs under way gain the compute since the last tick. A run keeps the compute of the
+  // first research tick on or after its start (docs/model.md §"Training runs and releases").
   for (std::size_t i = 0; i < s.n_labs; ++i) {
     if (!founded_by(s.labs[i], tick.date)) continue;
     count_run_flop(next, i, tick.date);
-    next.run_flop_per_second[i] =
-        flop_per_second(in.training_h100e[i], s.labs[i].training_share, p);
+    if (!(next.run_start[i] < tick.previous) || next.run_flop_per_second[i] == 0.0)
+      next.run_flop_per_second[i] =
+          flop_per_second(in.training_h100e[i], s.labs[i].training_share, p);
   }
 }
 

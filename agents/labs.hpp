@@ -274,7 +274,7 @@ double research_drive(const LabModelParams& p, double research_input, double fir
                       double efficiency, double initial_efficiency);
 
 // One research tick: money, efficiency (research, scarcity, spillovers) and the compute of the
-// training runs under way (at the rate of the lab's training compute).
+// training runs under way (at the rate of the lab's training compute when each run started).
 void step_labs(const LabsSetup& setup, const LabState& prev, LabState& next,
                const LabInputs& inputs, const Tick& tick, StreamKey key);
 

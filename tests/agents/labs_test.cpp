@@ -501,6 +501,28 @@ TEST_CASE("training runs started later last longer and train more FLOP") {
   CHECK(median_of(late_flop) > 1.2 * median_of(early_flop));
 }
 
+TEST_CASE("a run trains on the compute it started with; chips that come later serve the next") {
+  const Labs s = quiet_small();
+  const LabsSetup& setup = s.labs_setup;
+  Inputs in;
+  LabState st = initial_lab_state(setup, in.training, kStart, kKey);
+  const double rate = st.run_flop_per_second[0];
+  REQUIRE(rate > 0.0);
+  Inputs more = in;
+  more.training[0] *= 3.0;  // the lab's fleet triples
+  const Date feb = kStart.plus_months(1), mar = kStart.plus_months(2);
+  // A run under way since before the tick keeps its rate ...
+  st.run_start[0] = kStart.plus_days(-10);
+  st.run_end[0] = kStart.plus_days(200);
+  LabState next;
+  step_labs(setup, st, next, more.view(), tick_between(feb, mar, 2), kKey);
+  CHECK(next.run_flop_per_second[0] == rate);
+  // ... and one that started in it runs on what the lab has now.
+  st.run_start[0] = feb.plus_days(3);
+  step_labs(setup, st, next, more.view(), tick_between(feb, mar, 2), kKey);
+  CHECK(next.run_flop_per_second[0] == doctest::Approx(3.0 * rate));
+}
+
 TEST_CASE("a lab earns what adopters pay per token and by subscription and a share of open use") {
   const Labs s = quiet_small();
   Inputs in;
