@@ -8,7 +8,15 @@ namespace airace {
 namespace {
 // The kinds of /lab_finance rows (axis /labs/finance_kind). A rescue's kind is its
 // FundingSource, whose `none` never makes a row: its place holds the scheduled rounds.
-enum FinanceKind : std::size_t { kScheduledRound, kInvestors, kParent, kState, kUnpaid, kCut, kExit };
+enum FinanceKind : std::size_t {
+  kScheduledRound,
+  kInvestors,
+  kParent,
+  kState,
+  kUnpaid,
+  kCut,
+  kExit
+};
 static_assert(kInvestors == static_cast<std::size_t>(FundingSource::investors) &&
               kParent == static_cast<std::size_t>(FundingSource::parent) &&
               kState == static_cast<std::size_t>(FundingSource::state));
@@ -38,15 +46,15 @@ void LabsModule::declare_axes(Declarations& d) {
                       {{"lab_name", "", "display name", names},
                        {"lab_country", "", "home country", countries},
                        {"archetype", "", "kind of lab", archetypes}}});
-  finance_kinds_ = d.add_axis({"labs",
-                               "finance_kind",
-                               "kinds of money event: a round of the scenario's funding_rounds, "
-                               "money raised when the lab's ran out (from investors, its parent "
-                               "or the state), staff costs it could not pay, chip spending it "
-                               "planned but cut for want of money, its exit",
-                               {"scheduled_round", "investors", "parent", "state", "unpaid", "cut",
-                                "exit"},
-                               {}});
+  finance_kinds_ =
+      d.add_axis({"labs",
+                  "finance_kind",
+                  "kinds of money event: a round of the scenario's funding_rounds, "
+                  "money raised when the lab's ran out (from investors, its parent "
+                  "or the state), staff costs it could not pay, chip spending it "
+                  "planned but cut for want of money, its exit",
+                  {"scheduled_round", "investors", "parent", "state", "unpaid", "cut", "exit"},
+                  {}});
 }
 
 void LabsModule::declare(Declarations& d) {

@@ -293,7 +293,8 @@ TEST_CASE("a lab whose capital runs out loses talent and it comes back with mone
 TEST_CASE("short of money, a lab cuts its chip buying before its staff's pay") {
   // No revenue: its net operating costs are its staff and the running costs of its compute.
   const std::vector<std::string> poor = {"lab_model.market_usd_per_year=0",
-                                         "adoption_model.adopters=0", "labs.us_lab.capital_usd=3e9"};
+                                         "adoption_model.adopters=0",
+                                         "labs.us_lab.capital_usd=3e9"};
   std::vector<std::string> kept = poor;
   kept.push_back("lab_model.operating_reserve_years=1");
   const Labs s = quiet_small(kept);
@@ -302,8 +303,7 @@ TEST_CASE("short of money, a lab cuts its chip buying before its staff's pay") {
   const Run one = run_months(s.labs_setup, start, in.view(), 1);
   const double burn = s.labs[0].talent_cost_usd_per_year + 3000.0 * in.compute[0];
   CHECK(one.state.reserve_usd[0] == doctest::Approx(burn));
-  CHECK(chip_budget_usd(one.state, 0) ==
-        doctest::Approx(one.state.capital_usd[0] - burn));
+  CHECK(chip_budget_usd(one.state, 0) == doctest::Approx(one.state.capital_usd[0] - burn));
   // Without a reserve everything it has may go on chips; with capital below its reserve, none.
   const Labs all = quiet_small(poor);
   const Run spend_all = run_months(all.labs_setup, start, in.view(), 1);
@@ -318,8 +318,8 @@ TEST_CASE("a lab that cannot pay its staff for exit_after_unpaid_years exits") {
   // cn_lab has no money and no revenue, and neither parent nor state behind it; its best model
   // has open weights (initially_open) and it releases closed and open ones.
   const std::vector<std::string> poor = {
-      "labs.cn_lab.capital_usd=-1e9", "lab_model.market_usd_per_year=0",
-      "adoption_model.adopters=0", "lab_model.training_run_days=60",
+      "labs.cn_lab.capital_usd=-1e9",    "lab_model.market_usd_per_year=0",
+      "adoption_model.adopters=0",       "lab_model.training_run_days=60",
       "lab_model.post_training_days=20", "labs.cn_lab.open_bias=0"};
   std::vector<std::string> exits = poor;
   exits.push_back("lab_model.exit_after_unpaid_years=0.5");
@@ -338,7 +338,7 @@ TEST_CASE("a lab that cannot pay its staff for exit_after_unpaid_years exits") {
   CHECK(after == 0);  // it trains and releases nothing more
   CHECK(r.state.run_flop_per_second[1] == 0.0);
   CHECK(r.state.pending[1].empty());
-  CHECK(std::isnan(r.state.closed_capability[1]));  // its API is gone with it ...
+  CHECK(std::isnan(r.state.closed_capability[1]));   // its API is gone with it ...
   CHECK(std::isfinite(r.state.open_capability[1]));  // ... its open weights are not
   CHECK(r.state.pay_factor[1] == 0.0);
   CHECK(r.state.capital_usd[1] == 0.0);

@@ -118,12 +118,10 @@ TEST_CASE("talent: a lab that has exited takes no one, however attractive, and i
   CHECK(active.researchers[0] > team + 20.0);
   // Exited ten days in (labs also set its pay_factor to 0; here only the exit acts): those who
   // reconsider all go elsewhere and no one joins.
-  in.exited_on = {kStart.plus_days(10), Date::from_ymd(9999, 12, 31),
-                  Date::from_ymd(9999, 12, 31)};
+  in.exited_on = {kStart.plus_days(10), Date::from_ymd(9999, 12, 31), Date::from_ymd(9999, 12, 31)};
   const TalentState gone = run_months(s, in, 12);
   CHECK(gone.researchers[0] < team - 10.0);  // at the rate researchers reconsider (20%/year)
-  CHECK(gone.researchers[1] + gone.researchers[2] >
-        active.researchers[1] + active.researchers[2]);
+  CHECK(gone.researchers[1] + gone.researchers[2] > active.researchers[1] + active.researchers[2]);
 }
 
 TEST_CASE("talent: a lab founded later has no staff, takes no one before its founding, then "

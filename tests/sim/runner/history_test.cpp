@@ -9,8 +9,8 @@
 #include <numeric>
 #include <optional>
 
-#include "sim/runner/ensemble.hpp"
 #include "sim/model/model.hpp"
+#include "sim/runner/ensemble.hpp"
 
 using namespace airace;
 
@@ -397,10 +397,10 @@ TEST_CASE("teaching scenarios move the gaps the way docs/teaching.md says") {
 TEST_CASE("a lab that exits releases nothing more, and its API's users move to other models") {
   // OpenAI made to pay far more than it earns or can raise, without its rounds: it exits in
   // 2023-03, after ChatGPT's launch (docs/model.md §"Labs: money").
-  const RunResult r = run_baseline({"labs.openai.talent_cost_usd_per_year=1.5e10",
-                                    "labs.openai.funding_rounds=[]",
-                                    "lab_model.exit_after_unpaid_years=1"},
-                                   kBaseline, 2);
+  const RunResult r =
+      run_baseline({"labs.openai.talent_cost_usd_per_year=1.5e10", "labs.openai.funding_rounds=[]",
+                    "lab_model.exit_after_unpaid_years=1"},
+                   kBaseline, 2);
   const EventTableId t = r.catalog.find_event_table("lab_finance", "event");
   const EventTableSpec& spec = r.catalog.event_tables()[t];
   const std::vector<std::string>& labs = r.catalog.axes()[spec.columns[0].axis].ids;
