@@ -287,6 +287,18 @@ const Schema<LabModelParams>& lab_model_schema() {
                  {"least time between two rounds a lab raises from investors",
                   "OpenAI raised in 2023-01, 2024-10 and 2025-03, Anthropic in 2023-09, "
                   "2023-10 and 2025-03 (reported): months apart, not weeks"}),
+          number("operating_reserve_years", &M::operating_reserve_years, "years", between(0, 10),
+                 {"years of its net operating costs (staff and running costs less income) a lab "
+                  "keeps out of its chip buying: short of money, it cuts chips before pay",
+                  "start-ups plan 12-24 months of runway (Carta: rounds sized for 18-24 "
+                  "months); payroll cannot be deferred, chip orders can; assumption"}),
+          number("exit_after_unpaid_years", &M::exit_after_unpaid_years, "years", between(0, 10),
+                 {"years in a row a lab without parent or state support can leave its staff "
+                  "unpaid before it exits: it stops training and releasing, its closed models "
+                  "go off the market (open weights stay), its staff leave (0: labs never exit)",
+                  "Inflection (2024-03), Adept (2024-06) and Character.AI (2024-08) went to big "
+                  "tech within about a year of failing to earn or raise enough (reported); "
+                  "assumption"}),
       });
   return schema;
 }
@@ -410,6 +422,21 @@ void plan_run(const LabsSetup& s, LabState& st, std::size_t i, Date start, Strea
   st.run_flop_until[i] = start;
 }
 
+// docs/model.md §"Labs: money": lab i exits on `date`. It trains and releases nothing more
+// (its run and the models in post-training are abandoned), its closed models go off the market
+// with it (its open weights stay out), and it pays no one, so its staff leave.
+void exit_lab(LabState& st, std::size_t i, Date date) {
+  st.exited_on[i] = date;
+  st.pay_factor[i] = 0.0;
+  st.reserve_usd[i] = 0.0;
+  st.closed_capability[i] = std::nan("");
+  st.closed_training_flop[i] = std::nan("");
+  st.closed_efficiency[i] = std::nan("");
+  st.pending[i].clear();
+  st.run_end[i] = kNever;
+  st.run_flop_per_second[i] = 0.0;
+}
+
 // Adds the compute of lab i's run from where it was counted up to `until` (at most its end).
 void count_run_flop(LabState& st, std::size_t i, Date until) {
   const Date to = std::min(until, st.run_end[i]);
@@ -452,6 +479,9 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
   st.chip_spent_usd.assign(n, 0.0);
   st.research_input0.assign(n, 0.0);
   st.last_round.assign(n, Date::from_ymd(1, 1, 1));
+  st.reserve_usd.assign(n, 0.0);
+  st.unpaid_years.assign(n, 0.0);
+  st.exited_on.assign(n, kNever);
   st.closed_capability.assign(n, std::nan(""));
   st.closed_training_flop.assign(n, std::nan(""));
   st.open_capability.assign(n, std::nan(""));
@@ -515,7 +545,7 @@ void apply_spillovers(const LabsSetup& s, const LabState& prev, LabState& next, 
     const double r =
         prev.released_open[j] ? p.open_spillover_per_year : p.closed_spillover_per_year;
     for (std::size_t i = 0; i < n; ++i)
-      if (i != j && founded_by(s.labs[i], tick.date)) {
+      if (i != j && founded_by(s.labs[i], tick.date) && !exited(next, i)) {
         const double absorptive = prev.talent[i] / (1.0 + prev.talent[i]);
         rate(static_cast<Eigen::Index>(i), J) = absorptive * r;
       }
@@ -671,6 +701,15 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
       next.revenue_usd_per_year[i] = 0.0;
       return;
     }
+    if (exited(prev, i)) {  // docs/model.md §"Labs: money": nothing more, its staff leave
+      next.revenue_usd_per_year[i] = 0.0;
+      next.raised_usd[i] = 0.0;
+      next.raised_from[i] = static_cast<uint8_t>(FundingSource::none);
+      next.unpaid_usd[i] = 0.0;
+      next.chip_spent_usd[i] = 0.0;
+      next.talent[i] = prev.talent[i] * std::exp(-p.shrink_per_year * tick.dt_years);
+      return;
+    }
     const bool founding = tick.covers(lab.founded);
     const double dt = founding ? years_between(lab.founded, tick.date) : tick.dt_years;
     if (dt <= 0.0) {  // founded today
@@ -701,6 +740,12 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
     next.raised_from[i] = static_cast<uint8_t>(f.from);
     next.unpaid_usd[i] = f.unpaid;
     next.pay_factor[i] = f.pay_factor;
+    // Cuts fall on chips first: the lab keeps a reserve for its net operating costs. A lab
+    // that has left its staff unpaid for exit_after_unpaid_years exits.
+    next.reserve_usd[i] = p.operating_reserve_years * std::max(0.0, -flow);
+    next.unpaid_years[i] = f.unpaid > 0.0 ? prev.unpaid_years[i] + dt : 0.0;
+    if (p.exit_after_unpaid_years > 0.0 && next.unpaid_years[i] >= p.exit_after_unpaid_years)
+      exit_lab(next, i, tick.date);
     const double target = lab.talent * f.pay_factor;
     next.talent[i] =
         prev.talent[i] + (target - prev.talent[i]) * (1.0 - std::exp(-p.shrink_per_year * dt));
@@ -729,7 +774,7 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
   // The runs under way gain the compute since the last tick. A run keeps the compute of the
   // first research tick on or after its start (docs/model.md §"Training runs and releases").
   for (std::size_t i = 0; i < s.n_labs; ++i) {
-    if (!founded_by(s.labs[i], tick.date)) continue;
+    if (!founded_by(s.labs[i], tick.date) || exited(next, i)) continue;
     count_run_flop(next, i, tick.date);
     if (!(next.run_start[i] < tick.previous) || next.run_flop_per_second[i] == 0.0)
       next.run_flop_per_second[i] =
@@ -769,6 +814,7 @@ void step_runs(const LabsSetup& s, LabState& state, const LabInputs& in, Date da
   // Runs that end today go into post-training and the next run starts. A newer model due no
   // later than an older one replaces it: the lab releases the newer one instead.
   for (std::size_t i = 0; i < s.n_labs; ++i) {
+    if (exited(state, i)) continue;
     // On a fixed day with nothing trained for it the lab ends the run under way and releases it.
     const std::vector<Date>& fixed = s.fixed_releases[i];
     if (date < state.run_end[i] && std::binary_search(fixed.begin(), fixed.end(), date) &&

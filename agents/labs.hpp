@@ -8,6 +8,7 @@
 // writes the next, so labs are stepped in parallel without races, and a lab's step may read
 // any other lab's previous state (spillovers read every lab's released models).
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <span>
@@ -108,6 +109,10 @@ struct LabModelParams {
   double revenue_multiple = 40.0;         // lab's value per USD/year of revenue, for rounds
   double max_dilution = 0.2;              // largest share of its value a lab sells in one round
   double years_between_rounds = 0.5;      // years, least time between two investor rounds
+  // docs/model.md §"Labs: money": cuts fall on chips first, and a lab that cannot pay its staff
+  // for long exits
+  double operating_reserve_years = 0.0;  // years of net operating costs kept out of chip buying
+  double exit_after_unpaid_years = 0.0;  // years of unpaid staff before a lab exits (0: never)
   // docs/model.md §"Labs: research effort" (semi-endogenous research; 0 and 0 turn it off)
   double research_input_elasticity = 0.0;  // λ: growth per ln unit of research input
   double research_difficulty = 0.0;        // β: growth lost per ln unit of efficiency gained
@@ -196,6 +201,12 @@ struct LabState {
   std::vector<double> chip_spent_usd;      // [lab] USD spent on chips since the last tick
   std::vector<double> research_input0;     // [lab] its research input on its first tick (0: none yet)
   std::vector<Date> last_round;            // [lab] date of its latest funding round
+  // docs/model.md §"Labs: money": what it keeps out of chip buying (operating_reserve_years of
+  // its staff and running costs less income, last tick), years in a row it has not paid its
+  // staff in full, and the day it exited
+  std::vector<double> reserve_usd;   // [lab] USD
+  std::vector<double> unpaid_years;  // [lab] years
+  std::vector<Date> exited_on;       // [lab] 9999-12-31: still active
   // The models adopters can use: its best closed and best open-weight model (NaN: none yet).
   std::vector<double> closed_capability;     // [lab] log10 FLOP (effective)
   std::vector<double> closed_training_flop;  // [lab] FLOP, physical
@@ -204,6 +215,17 @@ struct LabState {
   std::vector<double> open_training_flop;    // [lab] FLOP, physical
   std::vector<double> open_efficiency;       // [lab] × 2022-01 algorithms, when released
 };
+
+// Whether lab i has exited (docs/model.md §"Labs: money").
+inline bool exited(const LabState& st, std::size_t i) {
+  return st.exited_on[i] < Date::from_ymd(9999, 12, 31);
+}
+
+// docs/model.md §"Labs: money": what lab i may spend on chips: its capital less its reserve, at
+// least 0, and nothing once it has exited.
+inline double chip_budget_usd(const LabState& st, std::size_t i) {
+  return exited(st, i) ? 0.0 : std::max(0.0, st.capital_usd[i] - st.reserve_usd[i]);
+}
 
 // Whether lab i holds a model: one it released, or the one it held at the start date (a lab
 // founded after the start holds none until its first release).

@@ -8,7 +8,15 @@ namespace airace {
 namespace {
 // The kinds of /lab_finance rows (axis /labs/finance_kind). A rescue's kind is its
 // FundingSource, whose `none` never makes a row: its place holds the scheduled rounds.
-enum FinanceKind : std::size_t { kScheduledRound, kInvestors, kParent, kState, kUnpaid };
+enum FinanceKind : std::size_t {
+  kScheduledRound,
+  kInvestors,
+  kParent,
+  kState,
+  kUnpaid,
+  kCut,
+  kExit
+};
 static_assert(kInvestors == static_cast<std::size_t>(FundingSource::investors) &&
               kParent == static_cast<std::size_t>(FundingSource::parent) &&
               kState == static_cast<std::size_t>(FundingSource::state));
@@ -20,6 +28,7 @@ void LabsModule::start() {
                                   run_.key(kLabTrainingStream));
   wanted_value_.assign(c_.setup->n_labs, 0.0);
   obtained_value_.assign(c_.setup->n_labs, 0.0);
+  cut_usd_.assign(c_.setup->n_labs, 0.0);
 }
 
 void LabsModule::declare_axes(Declarations& d) {
@@ -37,13 +46,15 @@ void LabsModule::declare_axes(Declarations& d) {
                       {{"lab_name", "", "display name", names},
                        {"lab_country", "", "home country", countries},
                        {"archetype", "", "kind of lab", archetypes}}});
-  finance_kinds_ = d.add_axis({"labs",
-                               "finance_kind",
-                               "kinds of money event: a round of the scenario's funding_rounds, "
-                               "money raised when the lab's ran out (from investors, its parent "
-                               "or the state), costs it could not pay",
-                               {"scheduled_round", "investors", "parent", "state", "unpaid"},
-                               {}});
+  finance_kinds_ =
+      d.add_axis({"labs",
+                  "finance_kind",
+                  "kinds of money event: a round of the scenario's funding_rounds, "
+                  "money raised when the lab's ran out (from investors, its parent "
+                  "or the state), staff costs it could not pay, chip spending it "
+                  "planned but cut for want of money, its exit",
+                  {"scheduled_round", "investors", "parent", "state", "unpaid", "cut", "exit"},
+                  {}});
 }
 
 void LabsModule::declare(Declarations& d) {
@@ -87,12 +98,15 @@ void LabsModule::declare(Declarations& d) {
       {"lab_finance",
        "event",
        "labs' money events (docs/model.md §\"Labs: money\"): one row per funding round, per "
-       "rescue when a lab's money ran out, and per research tick with costs left unpaid",
+       "rescue when a lab's money ran out, per research tick with staff costs left unpaid or "
+       "chip spending cut, and per exit",
        {{"lab", "", "the lab", EventColumn::Kind::entity, labs_},
         {"date", "", "the research tick it fell in (a scheduled round: its own date)",
          EventColumn::Kind::date, 0},
         {"kind", "", "what happened", EventColumn::Kind::entity, finance_kinds_},
-        {"usd", "USD", "money raised, or costs left unpaid", EventColumn::Kind::number, 0}}});
+        {"usd", "USD",
+         "money raised, costs left unpaid, chip spending cut, or (an exit) the capital left",
+         EventColumn::Kind::number, 0}}});
 
   const LabState& st = world_.labs;
   auto series = [&](SeriesDecl decl, const std::vector<double>& values) {
@@ -152,6 +166,7 @@ void LabsModule::pay_for_chips() {
   for (std::size_t i = 0; i < s.n_labs; ++i) {
     wanted_value_[i] += world_.supply.wanted_value[i];
     obtained_value_[i] += world_.supply.obtained_value[i];
+    cut_usd_[i] += world_.supply.cut_usd[i];
   }
 }
 
@@ -224,7 +239,10 @@ void LabsModule::log_finance(const Tick& t) {
       if (t.covers(r.date)) row(i, r.date, kScheduledRound, r.usd);
     if (st.raised_usd[i] > 0.0) row(i, t.date, st.raised_from[i], st.raised_usd[i]);
     if (st.unpaid_usd[i] > 0.0) row(i, t.date, kUnpaid, st.unpaid_usd[i]);
+    if (cut_usd_[i] > 0.0) row(i, t.date, kCut, cut_usd_[i]);
+    if (st.exited_on[i] == t.date) row(i, t.date, kExit, st.capital_usd[i]);
   }
+  std::fill(cut_usd_.begin(), cut_usd_.end(), 0.0);
 }
 
 void LabsModule::runs(const Tick& t) {

@@ -45,6 +45,7 @@ class LabsModule : public Module {
   std::vector<double> training_;        // [lab] H100e (training value) at the last research tick
   std::vector<double> wanted_value_;    // [lab] H100e its spending wanted since the last tick
   std::vector<double> obtained_value_;  // [lab] H100e of it obtained
+  std::vector<double> cut_usd_;         // [lab] chip spending planned beyond its budget, same
   std::vector<Release> released_;       // this step's releases
   void log_finance(const Tick& t);
   bool research_effort() const {

@@ -649,6 +649,7 @@ SupplyState initial_supply_state(const SupplySetup& s) {
   st.chip_capex_usd.assign(s.n_buyers, 0.0);
   st.blocked_usd.assign(s.n_buyers, 0.0);
   st.unmet_usd.assign(s.n_buyers, 0.0);
+  st.cut_usd.assign(s.n_buyers, 0.0);
   st.cumulative_smuggled_h100e.assign(s.n_countries, 0.0);
   return st;
 }
@@ -677,6 +678,7 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
   std::fill(next.chip_capex_usd.begin(), next.chip_capex_usd.end(), 0.0);
   std::fill(next.blocked_usd.begin(), next.blocked_usd.end(), 0.0);
   std::fill(next.unmet_usd.begin(), next.unmet_usd.end(), 0.0);
+  std::fill(next.cut_usd.begin(), next.cut_usd.end(), 0.0);
   if (dt <= 0.0) return;
 
   // docs/model.md §"Chip supply: producers": capacity grows with last period's investment,
@@ -792,7 +794,10 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
     }
     if (!policy.added_usd_per_year.empty()) budget += policy.added_usd_per_year[b] * dt;
     // A buyer cannot spend money it does not have (labs: their capital).
-    if (!policy.budget_cap_usd.empty()) budget = std::min(budget, policy.budget_cap_usd[b]);
+    if (!policy.budget_cap_usd.empty() && budget > policy.budget_cap_usd[b]) {
+      next.cut_usd[b] = budget - policy.budget_cap_usd[b];
+      budget = policy.budget_cap_usd[b];
+    }
     if (budget <= 0.0) continue;
     const std::size_t k = s.buyer_country[b];
     double* attract = &w.attract[b * nc];

@@ -307,6 +307,7 @@ struct SupplyState {
   std::vector<double> chip_capex_usd;  // [buyer] of which on chips it owns (bought, smuggled)
   std::vector<double> blocked_usd;     // [buyer] spending the rules blocked
   std::vector<double> unmet_usd;       // [buyer] spending that found no chip
+  std::vector<double> cut_usd;         // [buyer] planned spending over its budget cap (labs)
   std::vector<double> cumulative_smuggled_h100e;  // [country] H100e, never depreciated
   std::vector<double> licence_fees_usd;  // [country] revenue share paid to the exporting
                                          // government on legal sales there, over the last tick

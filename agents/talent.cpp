@@ -171,9 +171,11 @@ void step_talent(const TalentSetup& setup, const TalentState& prev, TalentState&
   const double dt = tick.dt_years;
   const std::vector<double>& r = prev.researchers;
   std::vector<double> u = lab_attractiveness(setup, r, in);
-  // A lab not yet founded takes no one (it is out of every logit).
+  // A lab not yet founded, or one that has exited, takes no one (it is out of every logit).
   for (std::size_t j = 0; j < setup.founded.size(); ++j)
     if (tick.date < setup.founded[j]) u[j] = -std::numeric_limits<double>::infinity();
+  for (std::size_t j = 0; j < in.exited_on.size(); ++j)
+    if (!(tick.date < in.exited_on[j])) u[j] = -std::numeric_limits<double>::infinity();
   const std::vector<std::size_t>& home = setup.lab_country;
 
   // docs/model.md §"Talent: moves": who reconsiders (V) and who is unpaid and must go (F).

@@ -70,6 +70,7 @@ struct TalentInputs {
   std::span<const double> pay_factor;     // [lab] fraction of staff pay the lab can afford
   std::span<const double> compute_h100e;  // [lab] installed compute
   std::span<const double> capability;     // [lab] log10 FLOP, its best model
+  std::span<const Date> exited_on;        // [lab] the day it exited (empty: no lab exits)
 };
 
 TalentState initial_talent_state(const TalentSetup& setup);

@@ -58,7 +58,8 @@ void TalentModule::move(const Tick& t) {
   std::vector<double> compute(n);
   for (std::size_t i = 0; i < n; ++i)
     compute[i] = buyer_compute_h100e(*c_.supply, world_.supply, i);
-  const TalentInputs in{world_.labs.pay_factor, compute, world_.labs.capability};
+  const TalentInputs in{world_.labs.pay_factor, compute, world_.labs.capability,
+                        world_.labs.exited_on};
   step_talent(setup_, world_.talent, scratch_, in, t);
   std::swap(world_.talent, scratch_);
 

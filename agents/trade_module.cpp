@@ -68,10 +68,10 @@ void TradeModule::set_policy(Date d) {
   const double share = s.params.us_equipment_share;
   const double effectiveness = share + (1.0 - share) * value(Lever::ally_alignment);
   equipment_limits(*c_.rules, d, effectiveness, p.capex_multiplier, p.node_floor_nm);
-  // Labs spend only money they have; clouds' spending is their plans'.
+  // Labs spend only money they have, less what they keep for their staff and running costs
+  // (docs/model.md §"Labs: money"); clouds' spending is their plans'.
   p.budget_cap_usd.assign(s.n_buyers, std::numeric_limits<double>::infinity());
-  for (std::size_t i = 0; i < s.n_labs; ++i)
-    p.budget_cap_usd[i] = std::max(0.0, world_.labs.capital_usd[i]);
+  for (std::size_t i = 0; i < s.n_labs; ++i) p.budget_cap_usd[i] = chip_budget_usd(world_.labs, i);
   // docs/model.md §"Clouds' investment": after the historical period the clouds spend what the
   // demand they expect asks for, and their plans stop there (unless they go on beside it).
   p.added_usd_per_year.clear();

@@ -290,6 +290,73 @@ TEST_CASE("a lab whose capital runs out loses talent and it comes back with mone
   CHECK(back.state.talent[0] > 0.8 * s.labs[0].talent);
 }
 
+TEST_CASE("short of money, a lab cuts its chip buying before its staff's pay") {
+  // No revenue: its net operating costs are its staff and the running costs of its compute.
+  const std::vector<std::string> poor = {"lab_model.market_usd_per_year=0",
+                                         "adoption_model.adopters=0",
+                                         "labs.us_lab.capital_usd=3e9"};
+  std::vector<std::string> kept = poor;
+  kept.push_back("lab_model.operating_reserve_years=1");
+  const Labs s = quiet_small(kept);
+  Inputs in;
+  const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
+  const Run one = run_months(s.labs_setup, start, in.view(), 1);
+  const double burn = s.labs[0].talent_cost_usd_per_year + 3000.0 * in.compute[0];
+  CHECK(one.state.reserve_usd[0] == doctest::Approx(burn));
+  CHECK(chip_budget_usd(one.state, 0) == doctest::Approx(one.state.capital_usd[0] - burn));
+  // Without a reserve everything it has may go on chips; with capital below its reserve, none.
+  const Labs all = quiet_small(poor);
+  const Run spend_all = run_months(all.labs_setup, start, in.view(), 1);
+  CHECK(spend_all.state.reserve_usd[0] == 0.0);
+  CHECK(chip_budget_usd(spend_all.state, 0) == spend_all.state.capital_usd[0]);
+  LabState short_of_money = one.state;
+  short_of_money.capital_usd[0] = 0.5 * burn;
+  CHECK(chip_budget_usd(short_of_money, 0) == 0.0);
+}
+
+TEST_CASE("a lab that cannot pay its staff for exit_after_unpaid_years exits") {
+  // cn_lab has no money and no revenue, and neither parent nor state behind it; its best model
+  // has open weights (initially_open) and it releases closed and open ones.
+  const std::vector<std::string> poor = {
+      "labs.cn_lab.capital_usd=-1e9",    "lab_model.market_usd_per_year=0",
+      "adoption_model.adopters=0",       "lab_model.training_run_days=60",
+      "lab_model.post_training_days=20", "labs.cn_lab.open_bias=0"};
+  std::vector<std::string> exits = poor;
+  exits.push_back("lab_model.exit_after_unpaid_years=0.5");
+  const Labs s = quiet_small(exits);
+  Inputs in;
+  const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
+  const Run r = run_months(s.labs_setup, start, in.view(), 24);
+  REQUIRE(exited(r.state, 1));
+  // Unpaid from its first monthly tick on: 181 days of it by 2022-07-01, half a year by 08-01.
+  CHECK(r.state.exited_on[1] == Date::from_ymd(2022, 8, 1));
+  CHECK_FALSE(exited(r.state, 0));
+  int after = 0, before = 0;
+  for (const Release& rel : r.releases)
+    if (rel.lab == 1) ++(rel.date < r.state.exited_on[1] ? before : after);
+  CHECK(before > 0);
+  CHECK(after == 0);  // it trains and releases nothing more
+  CHECK(r.state.run_flop_per_second[1] == 0.0);
+  CHECK(r.state.pending[1].empty());
+  CHECK(std::isnan(r.state.closed_capability[1]));   // its API is gone with it ...
+  CHECK(std::isfinite(r.state.open_capability[1]));  // ... its open weights are not
+  CHECK(r.state.pay_factor[1] == 0.0);
+  CHECK(r.state.capital_usd[1] == 0.0);
+  CHECK(r.state.talent[1] < 0.6 * s.labs[1].talent);  // its staff leave
+  CHECK(chip_budget_usd(r.state, 1) == 0.0);
+  // It learns nothing more from others' releases.
+  const Run later = run_months(s.labs_setup, r.state, in.view(), 12);
+  CHECK(later.state.efficiency[1] == r.state.efficiency[1]);
+  // With exit_after_unpaid_years 0 labs never exit: it goes on releasing, unpaid.
+  const Labs never = quiet_small(poor);
+  const Run on = run_months(never.labs_setup, start, in.view(), 24);
+  CHECK_FALSE(exited(on.state, 1));
+  int late = 0;
+  for (const Release& rel : on.releases)
+    if (rel.lab == 1 && !(rel.date < Date::from_ymd(2022, 8, 1))) ++late;
+  CHECK(late > 0);
+}
+
 TEST_CASE("funding rounds add capital on their date") {
   const Labs s =
       quiet_small({"labs.us_lab.funding_rounds=[{id: seed, date: 2022-03-15, usd: 5e9}]"});

@@ -46,7 +46,8 @@ struct Inputs {
   std::vector<double> pay_factor{1.0, 1.0, 1.0};
   std::vector<double> compute{2000.0, 2000.0, 1000.0};
   std::vector<double> capability{25.0, 25.0, 24.5};
-  TalentInputs view() const { return {pay_factor, compute, capability}; }
+  std::vector<Date> exited_on;  // empty: no lab exits
+  TalentInputs view() const { return {pay_factor, compute, capability, exited_on}; }
 };
 
 TalentState run_months(const TalentSetup& s, const Inputs& in, int months) {
@@ -105,6 +106,22 @@ TEST_CASE("talent: a lab with pay_factor 0 loses its staff to the others") {
   const double full = run_months(s, in, 3).researchers[0];
   CHECK(none < half);
   CHECK(half < full - 10.0);
+}
+
+TEST_CASE("talent: a lab that has exited takes no one, however attractive, and its staff leave") {
+  const TalentSetup s = setup_of(no_entry());
+  const double team = initial_talent_state(s).researchers[0];
+  Inputs in;
+  in.compute[0] = 1e6;  // the most attractive lab by far on compute per researcher
+  in.capability[0] = 27.0;
+  const TalentState active = run_months(s, in, 12);
+  CHECK(active.researchers[0] > team + 20.0);
+  // Exited ten days in (labs also set its pay_factor to 0; here only the exit acts): those who
+  // reconsider all go elsewhere and no one joins.
+  in.exited_on = {kStart.plus_days(10), Date::from_ymd(9999, 12, 31), Date::from_ymd(9999, 12, 31)};
+  const TalentState gone = run_months(s, in, 12);
+  CHECK(gone.researchers[0] < team - 10.0);  // at the rate researchers reconsider (20%/year)
+  CHECK(gone.researchers[1] + gone.researchers[2] > active.researchers[1] + active.researchers[2]);
 }
 
 TEST_CASE("talent: a lab founded later has no staff, takes no one before its founding, then "

@@ -7,9 +7,10 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
-#include "sim/runner/ensemble.hpp"
 #include "sim/model/model.hpp"
+#include "sim/runner/ensemble.hpp"
 
 using namespace airace;
 
@@ -390,6 +391,57 @@ TEST_CASE("teaching scenarios move the gaps the way docs/teaching.md says") {
     const double gap = year_mean(base, rep, 2025, "us_cn_gap_months");
     CHECK(year_mean(off, rep, 2025, "us_cn_gap_months") > gap);
     CHECK(year_mean(strong, rep, 2025, "us_cn_gap_months") < gap);
+  }
+}
+
+TEST_CASE("a lab that exits releases nothing more, and its API's users move to other models") {
+  // OpenAI made to pay far more than it earns or can raise, without its rounds: it exits in
+  // 2023-03, after ChatGPT's launch (docs/model.md §"Labs: money").
+  const RunResult r =
+      run_baseline({"labs.openai.talent_cost_usd_per_year=1.5e10", "labs.openai.funding_rounds=[]",
+                    "lab_model.exit_after_unpaid_years=1"},
+                   kBaseline, 2);
+  const EventTableId t = r.catalog.find_event_table("lab_finance", "event");
+  const EventTableSpec& spec = r.catalog.event_tables()[t];
+  const std::vector<std::string>& labs = r.catalog.axes()[spec.columns[0].axis].ids;
+  const std::vector<std::string>& kinds = r.catalog.axes()[spec.columns[2].axis].ids;
+  const SeriesId share = r.catalog.find("adoption", "share");
+  const SeriesSpec& s = r.catalog.series()[share];
+  const std::vector<Date>& months = r.catalog.time_axis(s.cadence).dates;
+  const std::vector<std::string>& options = r.catalog.axes()[s.entity_axes.at(1)].ids;
+  const std::size_t n_countries = r.catalog.axes()[s.entity_axes.at(0)].ids.size();
+  const auto closed = static_cast<std::size_t>(
+      std::find(options.begin(), options.end(), "openai_closed") - options.begin());
+  REQUIRE(closed < options.size());
+  for (std::size_t rep = 0; rep < r.replicates.size(); ++rep) {
+    CAPTURE(rep);
+    const auto rows = r.replicates[rep].events(t);
+    const std::size_t width = spec.columns.size();
+    std::optional<Date> exit;
+    for (std::size_t i = 0; i + width <= rows.size(); i += width)
+      if (labs[static_cast<std::size_t>(rows[i])] == "openai" &&
+          kinds[static_cast<std::size_t>(rows[i + 2])] == "exit") {
+        CHECK_FALSE(exit.has_value());  // once
+        exit = Date::from_days(static_cast<int64_t>(rows[i + 1]));
+      }
+    REQUIRE(exit.has_value());
+    CHECK(ymd(2022, 11, 30) < *exit);  // after ChatGPT's launch
+    int before = 0;
+    for (const Rel& x : releases_of(r, rep))
+      if (x.lab == "openai") {
+        CHECK(x.date < *exit);
+        ++before;
+      }
+    CHECK(before > 0);
+    // A month after its exit no one uses its closed models; before it, some did.
+    double used_before = 0.0;
+    for (std::size_t m = 0; m < months.size(); ++m)
+      for (std::size_t k = 0; k < n_countries; ++k) {
+        const double v = r.replicates[rep].get(share, m, k * options.size() + closed);
+        if (months[m] < *exit) used_before += v;
+        if (exit->plus_months(1) < months[m]) CHECK(v == 0.0);
+      }
+    CHECK(used_before > 0.0);
   }
 }
 
