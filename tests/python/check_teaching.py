@@ -84,7 +84,7 @@ EXPECTED = {
               "China's own chips keep coming"),
     ],
     "taiwan_outage_2027_no_scarcity": [
-        Claim("indicators/best_capability", "US", "2028-06-01", -1, 0.05,
+        Claim("indicators/best_capability", "US", "2028-12-01", -1, 0.05,
               "without the scarcity hypothesis, less compute means a weaker US frontier",
               base="scarcity_off"),
     ],
