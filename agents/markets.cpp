@@ -220,6 +220,11 @@ const Schema<MarketModelParams>& market_model_schema() {
                   A}),
           number("belief_half_life_years", &M::belief_half_life_years, "years", above(0),
                  {"time for the trend investors expect to absorb a surprise", A}),
+          flag("trend_learns_pace", &M::trend_learns_pace,
+               {"the trend investors anchor on grows at the pace they have learned of the lab "
+                "holding the frontier belief (the expected path priced in), not at "
+                "efficiency_trend_per_year",
+                A}),
           number("fundamental_share", &M::fundamental_share, "fraction", between(0, 1),
                  {"weight of investors for whom less compute per capability means less compute "
                   "demand",
@@ -557,13 +562,16 @@ double revert_noise(double x, double volatility_per_year, double years, double h
 }
 
 double anchor_log_value(const MarketModelParams& p, const FirmSpec& f, double revenue_log,
-                        double expected_growth) {
+                        double expected_growth, double rate_points) {
   // Earnings E = margin × revenue grow at g(s) = g_L + (ĝ − g_L)·e^(−s/τ): their level gains
   // (ĝ − g_L)·τ over the long-run path, which the Gordon formula values at E / (k − g_L) with
-  // k − g_L = beta × equity risk premium (growth at the risk-free rate in the long run).
+  // k − g_L = beta × equity risk premium (growth at the risk-free rate in the long run), plus
+  // the rate change priced in that nominal growth has not caught up with (R, points); the
+  // spread keeps at least half of beta × premium (a cut does not make the value unbounded).
+  const double premium = f.market_exposure * p.equity_risk_premium;
+  const double spread = std::max(premium + 0.01 * rate_points, 0.5 * premium);
   return std::log(f.net_margin) + revenue_log +
-         (expected_growth - p.long_run_growth_per_year) * p.growth_fade_years -
-         std::log(f.market_exposure * p.equity_risk_premium);
+         (expected_growth - p.long_run_growth_per_year) * p.growth_fade_years - std::log(spread);
 }
 
 double firm_revenue_usd_per_year(const MarketsSetup& s, std::size_t firm,
@@ -602,7 +610,16 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
     c = {c[0] + 2.0 * dt * c[1] + dt * dt * c[2] + q_level * dt, c[1] + dt * c[2],
          c[2] + q_pace * dt};
   }
-  st.trend_log10 += trend * dt;
+  // The expected path: the prior trend, or the pace investors have learned of the lab that holds
+  // the frontier belief (its level and pace as of the previous trading day, moved along).
+  double expected_pace = trend;
+  if (p.trend_learns_pace && s.n_labs > 0) {
+    const auto lead = static_cast<std::size_t>(
+        std::max_element(st.lab_efficiency_log10.begin(), st.lab_efficiency_log10.end()) -
+        st.lab_efficiency_log10.begin());
+    expected_pace = st.lab_growth_log10[lead];
+  }
+  st.trend_log10 += expected_pace * dt;
   double frontier = in.frontier_capability;
   for (const ReleaseNews& r : in.releases) {
     frontier = std::max(frontier, r.capability);
@@ -723,9 +740,16 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
   // discounted earnings, plus what investors believe beyond them (the factors less observed
   // spending and the market's drift, which its own earnings replace), plus sentiment: its value
   // at the start above the anchor, fading with sentiment_half_life_years, and the noise.
+  // Rates enter its discount rate (anchor_log_value), not the market factor's rate effect; its
+  // producers' sales carry China's substitution, so a firm with producers keeps only the noise of
+  // that factor.
   std::array<double, kFactorCount> beliefs = st.factor;
   beliefs[factor(Factor::compute)] -= p.spend_elasticity * (st.spend_log - st.spend_log0);
-  beliefs[factor(Factor::market)] -= p.market_drift_per_year * years;
+  beliefs[factor(Factor::market)] +=
+      p.rate_sensitivity * st.rate_effect_points - p.market_drift_per_year * years;
+  std::array<double, kFactorCount> beliefs_with_sales = beliefs;
+  beliefs_with_sales[factor(Factor::china_substitution)] =
+      st.factor_noise[factor(Factor::china_substitution)];
   const double smooth = 1.0 - std::exp(-dt / p.spend_smoothing_years);
   const double sentiment_left = std::exp2(-dt / p.sentiment_half_life_years);
   std::vector<double> value(s.n_firms);
@@ -735,18 +759,24 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
     const double revenue =
         std::log(std::max(1.0, firm_revenue_usd_per_year(s, i, in.producer_revenue_usd_per_year,
                                                          years)));
+    // Investors smooth the revenue they see, and extrapolate its smoothed growth. The smoothed
+    // level lags by about the smoothing time, so they read today's level as the smoothed one
+    // moved on by that time at the growth they extrapolate (on the first day it is today's: the
+    // smoothed level starts that far behind it, as if revenue had grown at the growth seen).
     if (!st.anchor_started) {
-      st.revenue_log[i] = revenue;
       st.expected_growth[i] = s.firms[i].revenue_growth_at_start_per_year;
+      st.revenue_log[i] = revenue - st.expected_growth[i] * p.spend_smoothing_years;
     } else if (dt > 0.0) {
-      // Investors smooth the revenue they see, and extrapolate its smoothed growth.
       const double before = st.revenue_log[i];
       st.revenue_log[i] += (revenue - st.revenue_log[i]) * smooth;
       st.expected_growth[i] += ((st.revenue_log[i] - before) / dt - st.expected_growth[i]) * smooth;
     }
-    st.anchor_log_value[i] =
-        anchor_log_value(p, s.firms[i], st.revenue_log[i], st.expected_growth[i]);
-    const double believed = firm_log_value(s, i, beliefs) - std::log(s.firms[i].market_cap_usd);
+    st.anchor_log_value[i] = anchor_log_value(
+        p, s.firms[i], st.revenue_log[i] + st.expected_growth[i] * p.spend_smoothing_years,
+        st.expected_growth[i], st.rate_effect_points);
+    const double believed =
+        firm_log_value(s, i, s.firm_producers[i].empty() ? beliefs : beliefs_with_sales) -
+        std::log(s.firms[i].market_cap_usd);
     // Sentiment at the start: continuous with the factor formula on the first day; it fades.
     if (!st.anchor_started)
       st.start_sentiment[i] = value[i] - st.anchor_log_value[i] - believed;

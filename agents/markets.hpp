@@ -80,6 +80,9 @@ struct MarketModelParams {
   double closed_observation_sd = 0.6;           // log10, a closed release's unverifiable claims
   double salience_log10 = 0.3;                  // log10 FLOP behind the frontier: attention / e
   double belief_half_life_years = 1.0;          // years for a surprise to fade into the trend
+  // docs/model.md §"Markets: beliefs": the trend grows at the pace investors have learned of the
+  // lab that holds the frontier belief (true), or at efficiency_trend_per_year (false)
+  bool trend_learns_pace = false;
   // investor types
   double fundamental_share = 0.6;          // fraction of the market's weight
   double jevons_share = 0.25;              // fraction: cheaper AI raises total demand
@@ -325,9 +328,11 @@ double revert_noise(double x, double volatility_per_year, const NoiseReversion& 
 // docs/model.md §"Markets: earnings anchor": ln of expected discounted earnings, USD, of a firm
 // with revenue `revenue_log` (ln USD/year) growing at `expected_growth` (ln/year), the excess over
 // long_run_growth_per_year fading over growth_fade_years, discounted at market_exposure ×
-// equity_risk_premium over the long-run growth.
+// equity_risk_premium (plus the priced-in rate change) over the long-run growth.
+// `rate_points` (percentage points, the rate effect R) widens the discount rate's spread over the
+// long-run growth, which keeps at least half of market_exposure × equity_risk_premium.
 double anchor_log_value(const MarketModelParams& p, const FirmSpec& firm, double revenue_log,
-                        double expected_growth);
+                        double expected_growth, double rate_points = 0.0);
 // The firm's revenue (USD/year): its producers' sales plus the rest of its business, grown
 // since the start.
 double firm_revenue_usd_per_year(const MarketsSetup& setup, std::size_t firm,

@@ -141,6 +141,53 @@ TEST_CASE("trend followers deepen a fall and Jevons investors take part of it ba
   CHECK(f.chips[20] / f.chips[9] == doctest::Approx(f.chips[10] / f.chips[9]).epsilon(0.02));
 }
 
+// docs/model.md §"Markets: beliefs": lab 0 releases every 20 trading days, open, at the frontier,
+// exactly on a path whose efficiency grows at `pace_log10` a year. Returns the gap X − T (log10)
+// after `years`.
+namespace {
+double gap_after(const Market& m, double pace_log10, double years) {
+  const MarketsSetup s = m.setup();
+  MarketState st = initial_market_state(s);
+  Date previous = s.start;
+  const int days = static_cast<int>(years * 261);
+  for (int d = 0; d < days; ++d) {
+    Date date = previous.plus_days(1);
+    while (date.weekday() >= 6) date = date.plus_days(1);
+    const Tick tick{date, previous, static_cast<std::size_t>(d), years_between(previous, date)};
+    std::vector<ReleaseNews> news;
+    const double frontier = 26.0 + pace_log10 * years_between(s.start, date);
+    if (d % 20 == 19)
+      news.push_back({0, date, frontier,
+                      std::pow(10.0, frontier - pace_log10 * years_between(s.start, date)), true});
+    MarketInputs in;
+    in.releases = news;
+    in.frontier_capability = frontier;
+    in.ai_chip_spend_usd_per_year = 1e11;
+    step_markets(s, st, in, tick, {1, 0, Stream::test});
+    previous = date;
+  }
+  return st.efficiency_log10 - st.trend_log10;
+}
+}  // namespace
+
+TEST_CASE("investors who learn a lab's pace stop counting it as a surprise") {
+  Market fixed;
+  fixed.params.efficiency_trend_per_year = 2.8;
+  Market learns = fixed;
+  learns.params.trend_learns_pace = true;
+  const double pace = 2.0 * std::log10(2.8);  // the lab doubles the expected pace, every year
+  // With the trend at the expected pace the gap settles near (pace − trend) × h / ln 2 (0.65):
+  // investors keep expecting less compute demand for as long as the lab keeps its pace.
+  const double stays = gap_after(fixed, pace, 6.0);
+  CHECK(stays > 0.4);
+  CHECK(stays == doctest::Approx(gap_after(fixed, pace, 4.0)).epsilon(0.1));  // settled
+  // Anchored on the pace they have learned, the expected path is priced in: the gap closes.
+  const double closes = gap_after(learns, pace, 6.0);
+  CHECK(std::abs(closes) < 0.25 * stays);
+  // A lab on the expected pace surprises nobody either way.
+  CHECK(std::abs(gap_after(learns, std::log10(2.8), 4.0)) < 0.1);
+}
+
 TEST_CASE("with noise off prices are deterministic functions of beliefs") {
   const MarketsSetup s = Market().setup();
   const Path a = run(Market(), 40, 10, 0.7, true, 0.0, 1);
@@ -522,7 +569,8 @@ TEST_CASE("degrees of freedom of 2 or less are refused") {
 // rest of business; `revenue(d)` gives producer 0's sales (USD/year) on trading day d.
 template <class Revenue>
 std::vector<double> anchored_path(Market m, int days, Revenue revenue,
-                                  std::vector<double>* anchor = nullptr, bool anchored = true) {
+                                  std::vector<double>* anchor = nullptr, bool anchored = true,
+                                  double (*domestic_share)(int) = nullptr) {
   m.firms[0].producers = {{"maker", {}}};
   m.firms[0].revenue_usd_per_year = 1e10;
   m.firms[0].net_margin = anchored ? 0.4 : 0.0;
@@ -543,6 +591,7 @@ std::vector<double> anchored_path(Market m, int days, Revenue revenue,
     in.frontier_capability = 26.0;
     in.ai_chip_spend_usd_per_year = sales[0];
     in.producer_revenue_usd_per_year = sales;
+    if (domestic_share) in.cn_domestic_share = domestic_share(day);
     step_markets(s, st, in, tick, {1, 0, Stream::test});
     caps.push_back(std::exp(st.log_cap[0]));
     if (anchor) anchor->push_back(std::exp(st.anchor_log_value[0]));
@@ -597,6 +646,80 @@ TEST_CASE("an anchored firm's value follows its producers' sales, not the market
   CHECK(falling[days - 1] < flat[days - 1]);
   CHECK(falling[days - 1] / flat[days - 1] == doctest::Approx(0.5).epsilon(0.05));
   CHECK(falling[300] / flat[300] < 0.5);
+}
+
+TEST_CASE("investors read a growing revenue's level now, not its smoothed past") {
+  Market m;
+  m.firms[0].revenue_growth_per_year = 0.5;  // the rest of business, all of its revenue here
+  const int days = 1300;
+  std::vector<double> anchor;
+  // 1 USD/year of producers' sales: spending is seen
+  anchored_path(
+      m, days, [](int) { return 1.0; }, &anchor);
+  Date last = Date::from_ymd(2022, 1, 3);
+  for (int d = 0; d < days; ++d) {
+    last = last.plus_days(1);
+    while (last.weekday() >= 6) last = last.plus_days(1);
+  }
+  // After five years the smoothed revenue lags the revenue by about its smoothing time (half a
+  // year of growth, e^0.25); investors who extrapolate that growth read the level of today.
+  const double now = std::log(1e10) + 0.5 * years_between(Date::from_ymd(2022, 1, 3), last);
+  FirmSpec f;
+  f.net_margin = 0.4;
+  CHECK(anchor[days - 1] ==
+        doctest::Approx(std::exp(anchor_log_value(m.params, f, now, 0.5))).epsilon(0.03));
+}
+
+TEST_CASE("an anchored firm prices rates through its discount rate, not beta times sensitivity") {
+  Market flat;
+  flat.params.rate_sensitivity = 0.1;
+  flat.params.rate_effect_half_life_years = 1e12;  // the effect stays
+  flat.params.policy_rates = {{"start", Date::from_ymd(2021, 12, 15), 0.25, 0.25, "", {}}};
+  flat.firms[0].market_exposure = 1.5;
+  Market hikes = flat;
+  hikes.params.policy_rates.push_back({"hike", Date::from_ymd(2022, 2, 1), 4.5, 0.25, "", {}});
+  Market cuts = flat;
+  cuts.params.policy_rates = {{"start", Date::from_ymd(2021, 12, 15), 10.25, 10.25, "", {}},
+                              {"cut", Date::from_ymd(2022, 2, 1), 0.25, 10.25, "", {}}};
+  const auto sales = [](int) { return 2e10; };
+  const int days = 40;
+  std::vector<double> anchor_flat, anchor_hike;
+  const auto a = anchored_path(flat, days, sales, &anchor_flat);
+  const auto b = anchored_path(hikes, days, sales, &anchor_hike);
+  // Before the hike nothing differs; after it the spread over long-run growth, beta × premium
+  // (1.5 × 0.0424), widens by the 4.25 points: the value falls by ln(1 + 0.0425 / 0.0636) ...
+  CHECK(b[5] == doctest::Approx(a[5]).epsilon(1e-12));
+  const double spread = 1.5 * 0.0424;
+  CHECK(std::log(b[days - 1] / a[days - 1]) ==
+        doctest::Approx(-std::log1p(0.0425 / spread)).epsilon(1e-9));
+  CHECK(std::log(anchor_hike[days - 1] / anchor_flat[days - 1]) ==
+        doctest::Approx(-std::log1p(0.0425 / spread)).epsilon(1e-9));
+  // ... not by beta × sensitivity × points, as the factor formula would (1.5 × 0.1 × 4.25).
+  const auto factors_flat = anchored_path(flat, days, sales, nullptr, false);
+  const auto factors_hike = anchored_path(hikes, days, sales, nullptr, false);
+  CHECK(std::log(factors_hike[days - 1] / factors_flat[days - 1]) ==
+        doctest::Approx(-1.5 * 0.1 * 4.25).epsilon(1e-9));
+  // A cut larger than the spread does not make the value infinite: the spread keeps at least
+  // half of beta × premium, so the value at most doubles.
+  const auto c = anchored_path(cuts, days, sales);
+  CHECK(std::log(c[days - 1] / a[days - 1]) == doctest::Approx(std::log(2.0)).epsilon(1e-9));
+}
+
+TEST_CASE("an anchored firm's own sales carry China's substitution: it is not counted twice") {
+  Market m;
+  m.firms[0].china_substitution_exposure = -0.5;
+  const auto sales = [](int) { return 2e10; };
+  const auto none = [](int) { return 0.1; };
+  const auto half = [](int d) { return d < 10 ? 0.1 : 0.6; };  // China buys at home
+  const int days = 40;
+  const auto a = anchored_path(m, days, sales, nullptr, true, +none);
+  const auto b = anchored_path(m, days, sales, nullptr, true, +half);
+  // Its producers' sales are where substitution shows (here they stay): no second fall.
+  CHECK(b[days - 1] == doctest::Approx(a[days - 1]).epsilon(1e-12));
+  // A firm on the factor formula has no sales of its own in the model: it falls by 0.5 × 0.5.
+  const auto c = anchored_path(m, days, sales, nullptr, false, +none);
+  const auto d = anchored_path(m, days, sales, nullptr, false, +half);
+  CHECK(std::log(d[days - 1] / c[days - 1]) == doctest::Approx(-0.25).epsilon(1e-9));
 }
 
 TEST_CASE("an anchor needs a positive beta and revenue, and known producers") {
