@@ -3,6 +3,8 @@
 #include <libdeflate.h>
 #include <zlib.h>
 
+#include <bit>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -11,10 +13,33 @@
 namespace airace {
 
 namespace {
+// Transposes an 8x8 matrix of bytes held as eight little-endian words, row r in x[r]: afterwards
+// byte c of x[r] is what byte r of x[c] was (Hacker's Delight, transpose8, by 64-bit swaps).
+void transpose8x8(std::uint64_t x[8]) {
+  auto swap = [&](std::size_t i, std::size_t j, unsigned shift, std::uint64_t mask) {
+    const std::uint64_t t = ((x[i] >> shift) ^ x[j]) & mask;
+    x[j] ^= t;
+    x[i] ^= t << shift;
+  };
+  for (std::size_t i = 0; i < 8; i += 2) swap(i, i + 1, 8, 0x00FF00FF00FF00FFULL);
+  for (std::size_t i : {0, 1, 4, 5}) swap(i, i + 2, 16, 0x0000FFFF0000FFFFULL);
+  for (std::size_t i = 0; i < 4; ++i) swap(i, i + 4, 32, 0x00000000FFFFFFFFULL);
+}
+
+// Eight elements at a time as an 8x8 byte transpose (a byte loop wrote one byte per step to
+// eight streams: 1.6% of a baseline run), the rest byte by byte. Same bytes either way.
 void shuffle_into(std::span<const double> values, unsigned char* out) {
+  static_assert(std::endian::native == std::endian::little);
   const std::size_t n = values.size();
   const auto* in = reinterpret_cast<const unsigned char*>(values.data());
-  for (std::size_t i = 0; i < n; ++i)
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t x[8];
+    std::memcpy(x, in + i * sizeof(double), sizeof x);
+    transpose8x8(x);
+    for (std::size_t b = 0; b < 8; ++b) std::memcpy(out + b * n + i, &x[b], sizeof x[b]);
+  }
+  for (; i < n; ++i)
     for (std::size_t b = 0; b < sizeof(double); ++b) out[b * n + i] = in[i * sizeof(double) + b];
 }
 }  // namespace

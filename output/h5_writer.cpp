@@ -3,8 +3,15 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include <oneapi/tbb/global_control.h>
+
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -18,7 +25,6 @@
 #include "output/chunk_codec.hpp"
 #include "output/h5_detail.hpp"
 #include "output/meta_checksum.hpp"
-#include "sim/core/parallel.hpp"
 
 namespace airace {
 
@@ -145,6 +151,119 @@ std::vector<hsize_t> chunk_shape(const std::vector<hsize_t>& shape) {
   return chunk;
 }
 
+// Chunks compressed ahead of the thread that hands them to HDF5, in the order it will want
+// them. Helper threads claim chunks in that order, at most `window` ahead of the last one
+// written (so the compressed bytes held stay bounded), and the HDF5 thread compresses the next
+// unclaimed chunk itself rather than wait. Each chunk's bytes are a function of its values
+// alone, so the file is the same whichever thread compressed what, and with no helpers at all.
+// Compression thus runs while HDF5 creates datasets, attaches scales and writes: with a barrier
+// per batch of chunks, one core waited for the other at every batch and every dataset.
+class ChunkPipeline {
+ public:
+  // compress(j, out) writes chunk j's compressed bytes to the front of `out` and returns their
+  // number; it runs on any thread, several at once.
+  using Compress = std::function<std::size_t(std::size_t, std::vector<unsigned char>&)>;
+
+  ChunkPipeline(std::size_t count, std::size_t helpers, Compress compress)
+      : count_(count),
+        compress_(std::move(compress)),
+        ready_(count, 0),
+        slots_(kWindow),
+        sizes_(kWindow, 0) {
+    helpers = std::min(helpers, count);
+    try {
+      for (std::size_t h = 0; h < helpers; ++h) threads_.emplace_back([this] { help(); });
+    } catch (...) {
+      stop();
+      throw;
+    }
+  }
+  ChunkPipeline(const ChunkPipeline&) = delete;
+  ChunkPipeline& operator=(const ChunkPipeline&) = delete;
+  ~ChunkPipeline() { stop(); }
+
+  // Chunk j's bytes, which stay valid until release(j). Chunks are taken in order: j is the
+  // one after the last released.
+  std::span<const unsigned char> take(std::size_t j) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!ready_[j]) {
+      if (failure_) std::rethrow_exception(failure_);
+      if (claimable()) {
+        run(next_++, lock);
+      } else {
+        changed_.wait(lock);
+      }
+    }
+    return {slots_[j % kWindow].data(), sizes_[j % kWindow]};
+  }
+
+  void release(std::size_t j) {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      written_ = j + 1;
+    }
+    changed_.notify_all();
+  }
+
+ private:
+  // Chunks compressed but not yet written, at most: 64 x 512 KiB.
+  static constexpr std::size_t kWindow = 64;
+
+  bool claimable() const { return next_ < count_ && next_ < written_ + kWindow; }
+
+  // Compresses chunk j into its slot, the lock released meanwhile.
+  void run(std::size_t j, std::unique_lock<std::mutex>& lock) {
+    lock.unlock();
+    std::size_t size = 0;
+    std::exception_ptr failure;
+    try {
+      size = compress_(j, slots_[j % kWindow]);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    lock.lock();
+    if (failure) {
+      if (!failure_) failure_ = failure;
+    } else {
+      sizes_[j % kWindow] = size;
+      ready_[j] = 1;
+    }
+    changed_.notify_all();
+  }
+
+  void help() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (true) {
+      changed_.wait(lock, [this] { return stopping_ || failure_ || next_ >= count_ || claimable(); });
+      if (stopping_ || failure_ || next_ >= count_) return;
+      run(next_++, lock);
+    }
+  }
+
+  void stop() {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    changed_.notify_all();
+    for (std::thread& t : threads_) t.join();
+    threads_.clear();
+  }
+
+  const std::size_t count_;
+  const Compress compress_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<char> ready_;                         // chunk j compressed and not yet overwritten
+  std::vector<std::vector<unsigned char>> slots_;   // chunk j in slot j % kWindow
+  std::vector<std::size_t> sizes_;
+  std::size_t next_ = 0;     // chunks claimed so far
+  std::size_t written_ = 0;  // chunks released so far
+  bool stopping_ = false;
+  std::exception_ptr failure_;
+  std::vector<std::thread> threads_;
+};
+
 // Everything a group of series needs to be read as one netCDF group: its coordinate copies.
 struct GroupCoordinates {
   std::set<Cadence> cadences;
@@ -164,12 +283,75 @@ class RunFileWriter {
       for (AxisId a = 0; a < result_.catalog.axes().size(); ++a)
         if (result_.catalog.axes()[a].group == group) write_entity_axis(g.get(), a);
     }
+    plan_chunks();
+    // The HDF5 thread is one of the threads the command may use; the others help compress.
+    const std::size_t threads = oneapi::tbb::global_control::active_value(
+        oneapi::tbb::global_control::max_allowed_parallelism);
+    ChunkPipeline pipeline(chunk_jobs_.size(), threads > 1 ? threads - 1 : 0,
+                           [this](std::size_t j, std::vector<unsigned char>& out) {
+                             const ChunkJob& job = chunk_jobs_[j];
+                             thread_local std::vector<double> raw;
+                             gather_chunk(job.id, grids_.at(job.id), job.k, raw);
+                             return shuffle_deflate_into(raw, kDeflateLevel, out);
+                           });
+    pipeline_ = &pipeline;
     for (const std::string& group : group_order()) write_series_group(group);
+    pipeline_ = nullptr;
     for (EventTableId t = 0; t < result_.catalog.event_tables().size(); ++t) write_event_table(t);
     if (!result_.draws.empty()) write_draws();
   }
 
  private:
+  // The dataset shape of series id: replicate, time, entities.
+  std::vector<hsize_t> series_shape(SeriesId id) const {
+    const SeriesCatalog& cat = result_.catalog;
+    const SeriesSpec& spec = cat.series()[id];
+    std::vector<hsize_t> shape = {result_.replicates.size(), cat.time_count(spec)};
+    for (AxisId a : spec.entity_axes) shape.push_back(cat.axes()[a].ids.size());
+    return shape;
+  }
+
+  static bool is_empty(const std::vector<hsize_t>& shape) {
+    return std::find(shape.begin(), shape.end(), hsize_t{0}) != shape.end();
+  }
+
+  // Every replicate holds the values its catalog lays out, checked before any chunk is
+  // gathered.
+  void check_series_sizes() const {
+    const SeriesCatalog& cat = result_.catalog;
+    for (SeriesId id = 0; id < cat.series().size(); ++id) {
+      const SeriesSpec& spec = cat.series()[id];
+      const std::size_t times = cat.time_count(spec);
+      const std::size_t entities = cat.entity_count(spec);
+      for (std::size_t r = 0; r < result_.replicates.size(); ++r)
+        if (result_.replicates[r].values(id).size() != times * entities)
+          throw h5::Failure{"replicate " + std::to_string(r) + " holds " +
+                            std::to_string(result_.replicates[r].values(id).size()) +
+                            " values of " + spec.group + "/" + spec.name +
+                            " where its catalog says " + std::to_string(times) + " times x " +
+                            std::to_string(entities) + " entities"};
+    }
+  }
+
+  // Every chunk of every series, in the order write_series hands them to HDF5.
+  void plan_chunks() {
+    check_series_sizes();
+    const SeriesCatalog& cat = result_.catalog;
+    for (const std::string& group : group_order())
+      for (SeriesId s = 0; s < cat.series().size(); ++s) {
+        if (cat.series()[s].group != group) continue;
+        const std::vector<hsize_t> shape = series_shape(s);
+        if (is_empty(shape)) continue;
+        const std::vector<hsize_t> chunk = chunk_shape(shape);
+        const auto [it, added] = grids_.emplace(
+            s, ChunkGrid(std::vector<std::uint64_t>(shape.begin(), shape.end()),
+                         std::vector<std::uint64_t>(chunk.begin(), chunk.end())));
+        if (!added) continue;
+        first_job_.emplace(s, chunk_jobs_.size());
+        for (std::size_t k = 0; k < it->second.chunk_count(); ++k) chunk_jobs_.push_back({s, k});
+      }
+  }
+
   void write_meta() {
     const RunMetadata& m = result_.meta;
     const Handle meta = create_group(file_, "meta");
@@ -414,26 +596,13 @@ class RunFileWriter {
     const SeriesCatalog& cat = result_.catalog;
     const SeriesSpec& spec = cat.series()[id];
     const std::string where = spec.group + "/" + spec.name;
-    const std::size_t replicates = result_.replicates.size();
-    const std::size_t times = cat.time_count(spec);
-    const std::size_t entities = cat.entity_count(spec);
-    const std::size_t per_replicate = times * entities;
-
-    for (std::size_t r = 0; r < replicates; ++r)
-      if (result_.replicates[r].values(id).size() != per_replicate)
-        throw h5::Failure{"replicate " + std::to_string(r) + " holds " +
-                          std::to_string(result_.replicates[r].values(id).size()) + " values of " +
-                          where + " where its catalog says " + std::to_string(times) + " times x " +
-                          std::to_string(entities) + " entities"};
-
-    std::vector<hsize_t> shape = {replicates, times};
-    for (AxisId a : spec.entity_axes) shape.push_back(cat.axes()[a].ids.size());
+    const std::vector<hsize_t> shape = series_shape(id);
     const Handle space = simple_space(shape);
     const Handle dcpl = dataset_properties();
     const double nan = std::nan("");
     check(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &nan), "setting the fill value");
     // A chunk may not be larger than a fixed dimension, so empty datasets stay contiguous.
-    const bool empty = replicates == 0 || per_replicate == 0;
+    const bool empty = is_empty(shape);
     const std::vector<hsize_t> chunk = empty ? shape : chunk_shape(shape);
     if (!empty) {
       check(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()),
@@ -445,28 +614,18 @@ class RunFileWriter {
                                dcpl.get(), H5P_DEFAULT),
                     H5Dclose, "creating dataset " + where);
 
-    // Chunks are gathered and compressed on every core, then handed to HDF5 as they are
-    // (H5Dwrite_chunk) from this thread: zlib, not the model, is what a large run waits for.
+    // The chunks were gathered and compressed ahead, on every core (ChunkPipeline), and go to
+    // HDF5 as they are (H5Dwrite_chunk) from this thread.
     if (!empty) {
-      const ChunkGrid grid(std::vector<std::uint64_t>(shape.begin(), shape.end()),
-                           std::vector<std::uint64_t>(chunk.begin(), chunk.end()));
-      constexpr std::size_t kBatch = 64;  // chunks held at once: at most 64 x 512 KiB raw
-      packed_.resize(std::max(packed_.size(), std::min(kBatch, grid.chunk_count())));
-      packed_size_.resize(packed_.size());
-      for (std::size_t first = 0; first < grid.chunk_count(); first += kBatch) {
-        const std::size_t n = std::min(kBatch, grid.chunk_count() - first);
-        parallel_for_each_index(n, 1, [&](std::size_t j) {
-          thread_local std::vector<double> raw;
-          gather_chunk(id, grid, first + j, raw);
-          packed_size_[j] = shuffle_deflate_into(raw, kDeflateLevel, packed_[j]);
-        });
-        for (std::size_t j = 0; j < n; ++j) {
-          const std::vector<std::uint64_t> at = grid.offset(first + j);
-          const std::vector<hsize_t> offset(at.begin(), at.end());
-          check(H5Dwrite_chunk(ds.get(), H5P_DEFAULT, 0, offset.data(), packed_size_[j],
-                               packed_[j].data()),
-                "writing dataset " + where);
-        }
+      const ChunkGrid& grid = grids_.at(id);
+      const std::size_t first = first_job_.at(id);
+      for (std::size_t k = 0; k < grid.chunk_count(); ++k) {
+        const std::span<const unsigned char> bytes = pipeline_->take(first + k);
+        const std::vector<std::uint64_t> at = grid.offset(k);
+        const std::vector<hsize_t> offset(at.begin(), at.end());
+        check(H5Dwrite_chunk(ds.get(), H5P_DEFAULT, 0, offset.data(), bytes.size(), bytes.data()),
+              "writing dataset " + where);
+        pipeline_->release(first + k);
       }
     }
 
@@ -625,10 +784,16 @@ class RunFileWriter {
   std::map<Cadence, Handle> time_scales_;
   std::map<AxisId, Handle> own_scales_;      // /<axis group>/<axis name>, kept open for series
   std::map<AxisId, Handle> foreign_scales_;  // copies in the group being written
-  // Compressed chunks of the batch being written, kept from series to series (fresh buffers per
-  // chunk were 7k of the 126k page faults of a 100-replicate baseline run), and their sizes.
-  std::vector<std::vector<unsigned char>> packed_;
-  std::vector<std::size_t> packed_size_;
+  // Every chunk of every series in the order written, where each series' chunks begin, their
+  // grids, and the pipeline that compresses them while the series are written.
+  struct ChunkJob {
+    SeriesId id;
+    std::size_t k;
+  };
+  std::vector<ChunkJob> chunk_jobs_;
+  std::map<SeriesId, std::size_t> first_job_;
+  std::map<SeriesId, ChunkGrid> grids_;
+  ChunkPipeline* pipeline_ = nullptr;
 };
 
 // Names HDF5 would misread (a path) or that the layout above already uses.

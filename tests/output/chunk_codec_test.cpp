@@ -23,6 +23,27 @@ TEST_CASE("the byte shuffle puts byte b of element i at b times n plus i and inv
   CHECK(std::memcmp(back.data(), v.data(), v.size() * sizeof(double)) == 0);
 }
 
+TEST_CASE("the word-wise shuffle writes the bytes of the byte-by-byte definition at every length") {
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{8},
+                        std::size_t{9}, std::size_t{15}, std::size_t{16}, std::size_t{17},
+                        std::size_t{1003}}) {
+    CAPTURE(n);
+    std::vector<double> v(n);
+    for (double& d : v) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      std::memcpy(&d, &x, sizeof d);
+    }
+    std::vector<unsigned char> expected(n * 8);
+    const auto* in = reinterpret_cast<const unsigned char*>(v.data());
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t b = 0; b < 8; ++b) expected[b * n + i] = in[i * 8 + b];
+    CHECK(shuffle_bytes(v) == expected);
+  }
+}
+
 TEST_CASE("shuffled and deflated chunks inflate back bit for bit and shrink regular data") {
   std::vector<double> v(65536);
   for (std::size_t i = 0; i < v.size(); ++i) v[i] = 1000.0 + static_cast<double>(i % 97);

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 #include <hdf5.h>
+#include <oneapi/tbb/global_control.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -397,6 +398,27 @@ TEST_CASE("series larger than one chunk round-trip") {
             all_equal && wide.values[(r * weeks + t) * 10000 + e] == capability_value(r, t, e);
   CHECK(all_equal);
   CHECK(wide.entity_ids.at(0).back() == "lab9999");
+}
+
+TEST_CASE("a run file has the same bytes whether one thread or several compress its chunks") {
+  SampleIds ids;
+  // 140 replicates x 9 weeks x 3000 labs: 70 chunks of labs/capability, more than the 64 the
+  // writer compresses ahead of the one it writes, so that its window comes round.
+  std::vector<std::string> labs;
+  for (int i = 0; i < 3000; ++i) labs.push_back("lab" + std::to_string(i));
+  const RunResult run = sample_run(ids, 140, labs);
+  std::string one;
+  {
+    const oneapi::tbb::global_control cap(oneapi::tbb::global_control::max_allowed_parallelism, 1);
+    one = run_file_bytes(run, "one.h5");
+  }
+  std::string several;
+  {
+    const oneapi::tbb::global_control cap(oneapi::tbb::global_control::max_allowed_parallelism, 4);
+    several = run_file_bytes(run, "several.h5");
+  }
+  CHECK(one.size() > 500000);
+  CHECK(one == several);
 }
 
 TEST_CASE("reading a missing file throws InputError naming it") {
