@@ -294,10 +294,41 @@ class RunFileWriter {
                              gather_chunk(job.id, grids_.at(job.id), job.k, raw);
                              return shuffle_deflate_into(raw, kDeflateLevel, out);
                            });
+    // The event tables' columns are worked out meanwhile on a thread of their own, so that
+    // only HDF5's part of them is left once the series are written. Tables in order: the
+    // first bad value found is the one the serial order would find.
+    const std::size_t tables = result_.catalog.event_tables().size();
+    std::vector<PreparedEvents> prepared(tables);
+    std::size_t prepared_count = 0;
+    std::exception_ptr prepare_failure;
+    auto prepare = [&] {
+      try {
+        for (; prepared_count < tables; ++prepared_count)
+          prepared[prepared_count] = prepare_event_table(prepared_count);
+      } catch (...) {
+        prepare_failure = std::current_exception();
+      }
+    };
+    struct Joined {  // joined however write() ends
+      std::thread thread;
+      ~Joined() {
+        if (thread.joinable()) thread.join();
+      }
+    } preparer;
+    if (threads > 1) preparer.thread = std::thread(prepare);
     pipeline_ = &pipeline;
     for (const std::string& group : group_order()) write_series_group(group);
     pipeline_ = nullptr;
-    for (EventTableId t = 0; t < result_.catalog.event_tables().size(); ++t) write_event_table(t);
+    if (preparer.thread.joinable()) {
+      preparer.thread.join();
+    } else {
+      prepare();
+    }
+    for (EventTableId t = 0; t < tables; ++t) {
+      if (t >= prepared_count) std::rethrow_exception(prepare_failure);
+      write_event_table(t, prepared[t]);
+      prepared[t] = PreparedEvents();  // its memory back as soon as it is written
+    }
     if (!result_.draws.empty()) write_draws();
   }
 
@@ -674,11 +705,84 @@ class RunFileWriter {
     return rows;
   }
 
-  void write_event_table(EventTableId t) {
+  // An event table's columns as the file stores them, worked out before any of it is written
+  // (on another thread while the series are written: none of it calls HDF5).
+  struct PreparedColumn {
+    std::vector<double> numbers;      // number
+    std::vector<int8_t> flags;        // flag
+    std::vector<int64_t> days;        // date
+    std::vector<std::string> texts;   // date: ISO dates; entity: ids
+  };
+  struct PreparedEvents {
+    std::vector<int64_t> replicate;  // per row
+    std::vector<PreparedColumn> columns;
+  };
+
+  PreparedEvents prepare_event_table(EventTableId t) const {
     const SeriesCatalog& cat = result_.catalog;
     const EventTableSpec& spec = cat.event_tables()[t];
     const std::string where = spec.group + "/" + spec.name;
-    const EventRows rows = gather_events(t);
+    EventRows rows = gather_events(t);
+    const std::size_t n = rows.replicate.size();
+    const std::size_t width = spec.columns.size();
+    PreparedEvents out;
+    out.columns.resize(width);
+    for (std::size_t k = 0; k < width; ++k) {
+      const EventColumn& c = spec.columns[k];
+      PreparedColumn& col = out.columns[k];
+      std::vector<double> v(n);
+      for (std::size_t i = 0; i < n; ++i) v[i] = rows.values[i * width + k];
+      // Names the row of the first bad value, so that a model author finds the event.
+      auto bad = [&](std::size_t i, const std::string& what) {
+        return h5::Failure{"event table " + where + " column " + c.name + " holds " +
+                           std::to_string(v[i]) + " in row " + std::to_string(i) + " (replicate " +
+                           std::to_string(rows.replicate[i]) + "), " + what};
+      };
+      switch (c.kind) {
+        case EventColumn::Kind::number: col.numbers = std::move(v); break;
+        case EventColumn::Kind::flag: {
+          col.flags.resize(n);
+          for (std::size_t i = 0; i < n; ++i) {
+            if (v[i] != 0.0 && v[i] != 1.0) throw bad(i, "not a flag (0 or 1)");
+            col.flags[i] = static_cast<int8_t>(v[i]);
+          }
+          break;
+        }
+        case EventColumn::Kind::date: {
+          col.days.resize(n);
+          col.texts.resize(n);
+          // ISO dates have four-digit years.
+          const auto first = static_cast<double>(Date::from_ymd(1, 1, 1).days_since_epoch());
+          const auto last = static_cast<double>(Date::from_ymd(9999, 12, 31).days_since_epoch());
+          for (std::size_t i = 0; i < n; ++i) {
+            if (!(v[i] >= first && v[i] <= last) || v[i] != std::floor(v[i]))
+              throw bad(i, "not a whole number of days since 1970-01-01 in years 1 to 9999");
+            col.days[i] = static_cast<int64_t>(v[i]);
+            col.texts[i] = Date::from_days(col.days[i]).iso();
+          }
+          break;
+        }
+        case EventColumn::Kind::entity: {
+          const EntityAxis& axis = cat.axes()[c.axis];
+          col.texts.resize(n);
+          for (std::size_t i = 0; i < n; ++i) {
+            if (!(v[i] >= 0.0 && v[i] < static_cast<double>(axis.ids.size())) ||
+                v[i] != std::floor(v[i]))
+              throw bad(i, "not an index into the " + std::to_string(axis.ids.size()) +
+                               " ids of entity axis " + axis.group + "/" + axis.name);
+            col.texts[i] = axis.ids[static_cast<std::size_t>(v[i])];
+          }
+          break;
+        }
+      }
+    }
+    out.replicate = std::move(rows.replicate);
+    return out;
+  }
+
+  void write_event_table(EventTableId t, const PreparedEvents& rows) {
+    const SeriesCatalog& cat = result_.catalog;
+    const EventTableSpec& spec = cat.event_tables()[t];
     const std::size_t n = rows.replicate.size();
     const std::size_t width = spec.columns.size();
     const Handle g(H5Gopen2(file_, spec.group.c_str(), H5P_DEFAULT), H5Gclose,
@@ -711,48 +815,25 @@ class RunFileWriter {
 
     for (std::size_t k = 0; k < width; ++k) {
       const EventColumn& c = spec.columns[k];
-      std::vector<double> v(n);
-      for (std::size_t i = 0; i < n; ++i) v[i] = rows.values[i * width + k];
-      // Names the row of the first bad value, so that a model author finds the event.
-      auto bad = [&](std::size_t i, const std::string& what) {
-        return h5::Failure{"event table " + where + " column " + c.name + " holds " +
-                           std::to_string(v[i]) + " in row " + std::to_string(i) + " (replicate " +
-                           std::to_string(rows.replicate[i]) + "), " + what};
-      };
+      const PreparedColumn& col = rows.columns[k];
       const std::string kind(event_kind_name(c.kind));
       switch (c.kind) {
         case EventColumn::Kind::number: {
-          const Handle ds = write_doubles(g.get(), c.name, v);
+          const Handle ds = write_doubles(g.get(), c.name, col.numbers);
           set_string_attr(ds.get(), "units", c.units);
           describe(ds.get(), c.name, c.description, kind);
           break;
         }
         case EventColumn::Kind::flag: {
-          std::vector<int8_t> flags(n);
-          for (std::size_t i = 0; i < n; ++i) {
-            if (v[i] != 0.0 && v[i] != 1.0) throw bad(i, "not a flag (0 or 1)");
-            flags[i] = static_cast<int8_t>(v[i]);
-          }
-          const Handle ds = write_int8s(g.get(), c.name, flags);
+          const Handle ds = write_int8s(g.get(), c.name, col.flags);
           set_string_attr(ds.get(), "units", c.units);
           describe(ds.get(), c.name, c.description, kind);
           break;
         }
         case EventColumn::Kind::date: {
-          std::vector<int64_t> days(n);
-          std::vector<std::string> iso(n);
-          // ISO dates have four-digit years.
-          const auto first = static_cast<double>(Date::from_ymd(1, 1, 1).days_since_epoch());
-          const auto last = static_cast<double>(Date::from_ymd(9999, 12, 31).days_since_epoch());
-          for (std::size_t i = 0; i < n; ++i) {
-            if (!(v[i] >= first && v[i] <= last) || v[i] != std::floor(v[i]))
-              throw bad(i, "not a whole number of days since 1970-01-01 in years 1 to 9999");
-            days[i] = static_cast<int64_t>(v[i]);
-            iso[i] = Date::from_days(days[i]).iso();
-          }
-          const Handle ds = write_days(g.get(), c.name, days);
+          const Handle ds = write_days(g.get(), c.name, col.days);
           describe(ds.get(), c.name, c.description, kind);
-          const Handle text = write_strings(g.get(), c.name + "_iso", iso);
+          const Handle text = write_strings(g.get(), c.name + "_iso", col.texts);
           set_string_attr(text.get(), "units", "");
           describe(text.get(), c.name + "_iso", c.description + ", ISO 8601 (YYYY-MM-DD)",
                    "iso_date");
@@ -760,15 +841,7 @@ class RunFileWriter {
         }
         case EventColumn::Kind::entity: {
           const EntityAxis& axis = cat.axes()[c.axis];
-          std::vector<std::string> ids(n);
-          for (std::size_t i = 0; i < n; ++i) {
-            if (!(v[i] >= 0.0 && v[i] < static_cast<double>(axis.ids.size())) ||
-                v[i] != std::floor(v[i]))
-              throw bad(i, "not an index into the " + std::to_string(axis.ids.size()) +
-                               " ids of entity axis " + axis.group + "/" + axis.name);
-            ids[i] = axis.ids[static_cast<std::size_t>(v[i])];
-          }
-          const Handle ds = write_strings(g.get(), c.name, ids);
+          const Handle ds = write_strings(g.get(), c.name, col.texts);
           set_string_attr(ds.get(), "units", "");
           describe(ds.get(), c.name, c.description, kind);
           set_string_attr(ds.get(), "entity_axis", "/" + axis.group + "/" + axis.name);
