@@ -71,6 +71,28 @@ TEST_CASE("noise and empty chunks inflate back at every level and a bad level is
   CHECK_THROWS_AS(shuffle_deflate(noise, 13), std::runtime_error);
 }
 
+TEST_CASE("noisy low bytes go into the stream as they are and the chunk inflates back") {
+  // Returns-like values: a few exponents, 40 bits of noise in the mantissa (the low five byte
+  // planes are noise, the top three are not).
+  std::vector<double> v(30000);
+  uint64_t x = 0x2545F4914F6CDD1DULL;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    v[i] = (i % 3 == 0 ? 0.01 : -0.02) * (1.0 + static_cast<double>(x >> 24) * 0x1.0p-41);
+  }
+  const std::vector<unsigned char> packed = shuffle_deflate(v, 1);
+  const std::vector<double> back = inflate_unshuffle(packed, v.size());
+  CHECK(std::memcmp(back.data(), v.data(), v.size() * sizeof(double)) == 0);
+  const std::size_t raw = v.size() * sizeof(double);
+  CHECK(packed.size() < raw);
+  // The five noise planes as stored blocks (5 bytes a block of at most 65535), the rest
+  // compressed to less than half its size.
+  CHECK(packed.size() > 5 * v.size());
+  CHECK(packed.size() < 5 * v.size() + 5 * 3 + 3 * v.size() / 2 + 6);
+}
+
 TEST_CASE("compressing into a kept buffer gives the same bytes and keeps the buffer") {
   std::vector<double> big(50000), small(300);
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = 0.5 * static_cast<double>(i % 1013);
