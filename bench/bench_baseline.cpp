@@ -95,8 +95,8 @@ void print_writing(const RunResult& r, int max_threads) {
   const double one = best_of_three(1);
   const double all = best_of_three(max_threads);
   std::filesystem::remove(file);
-  std::printf("writing the file: %.3f s on 1 thread, %.3f s on %d (%.2fx)\n", one, all,
-              max_threads, one / all);
+  std::printf("writing the file: %.3f s on 1 thread, %.3f s on %d (%.2fx)\n", one, all, max_threads,
+              one / all);
 }
 double seconds_for(const Scenario& s, int threads, int repeats) {
   double best = 1e300;

@@ -142,7 +142,8 @@ std::size_t shuffle_deflate_into(std::span<const double> values, int level,
   const std::size_t rest = shuffled.size() - stored;
   constexpr std::size_t kStoredMax = 65535;
   const std::size_t blocks = (stored + kStoredMax - 1) / kStoredMax;
-  const std::size_t bound = 2 + stored + 5 * blocks + libdeflate_deflate_compress_bound(c, rest) + 4;
+  const std::size_t bound =
+      2 + stored + 5 * blocks + libdeflate_deflate_compress_bound(c, rest) + 4;
   if (out.size() < bound) out.resize(bound);
   unsigned char* o = out.data();
   *o++ = 0x78;  // deflate, 32 KiB window
@@ -159,7 +160,8 @@ std::size_t shuffle_deflate_into(std::span<const double> values, int level,
     at += len;
   }
   const std::size_t room = static_cast<std::size_t>(out.data() + out.size() - o) - 4;
-  const std::size_t packed = libdeflate_deflate_compress(c, shuffled.data() + stored, rest, o, room);
+  const std::size_t packed =
+      libdeflate_deflate_compress(c, shuffled.data() + stored, rest, o, room);
   if (packed == 0) throw std::runtime_error("libdeflate could not compress a chunk");
   o += packed;
   const std::uint32_t adler = libdeflate_adler32(1, shuffled.data(), shuffled.size());

@@ -2,21 +2,20 @@
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
-
 #include <oneapi/tbb/global_control.h>
 
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
-#include <exception>
-#include <functional>
-#include <mutex>
-#include <thread>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <span>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -234,7 +233,8 @@ class ChunkPipeline {
   void help() {
     std::unique_lock<std::mutex> lock(mutex_);
     while (true) {
-      changed_.wait(lock, [this] { return stopping_ || failure_ || next_ >= count_ || claimable(); });
+      changed_.wait(lock,
+                    [this] { return stopping_ || failure_ || next_ >= count_ || claimable(); });
       if (stopping_ || failure_ || next_ >= count_) return;
       run(next_++, lock);
     }
@@ -254,8 +254,8 @@ class ChunkPipeline {
   const Compress compress_;
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::vector<char> ready_;                         // chunk j compressed and not yet overwritten
-  std::vector<std::vector<unsigned char>> slots_;   // chunk j in slot j % kWindow
+  std::vector<char> ready_;                        // chunk j compressed and not yet overwritten
+  std::vector<std::vector<unsigned char>> slots_;  // chunk j in slot j % kWindow
   std::vector<std::size_t> sizes_;
   std::size_t next_ = 0;     // chunks claimed so far
   std::size_t written_ = 0;  // chunks released so far
@@ -374,9 +374,9 @@ class RunFileWriter {
         const std::vector<hsize_t> shape = series_shape(s);
         if (is_empty(shape)) continue;
         const std::vector<hsize_t> chunk = chunk_shape(shape);
-        const auto [it, added] = grids_.emplace(
-            s, ChunkGrid(std::vector<std::uint64_t>(shape.begin(), shape.end()),
-                         std::vector<std::uint64_t>(chunk.begin(), chunk.end())));
+        const auto [it, added] =
+            grids_.emplace(s, ChunkGrid(std::vector<std::uint64_t>(shape.begin(), shape.end()),
+                                        std::vector<std::uint64_t>(chunk.begin(), chunk.end())));
         if (!added) continue;
         first_job_.emplace(s, chunk_jobs_.size());
         for (std::size_t k = 0; k < it->second.chunk_count(); ++k) chunk_jobs_.push_back({s, k});
@@ -708,10 +708,10 @@ class RunFileWriter {
   // An event table's columns as the file stores them, worked out before any of it is written
   // (on another thread while the series are written: none of it calls HDF5).
   struct PreparedColumn {
-    std::vector<double> numbers;      // number
-    std::vector<int8_t> flags;        // flag
-    std::vector<int64_t> days;        // date
-    std::vector<std::string> texts;   // date: ISO dates; entity: ids
+    std::vector<double> numbers;     // number
+    std::vector<int8_t> flags;       // flag
+    std::vector<int64_t> days;       // date
+    std::vector<std::string> texts;  // date: ISO dates; entity: ids
   };
   struct PreparedEvents {
     std::vector<int64_t> replicate;  // per row

@@ -25,9 +25,9 @@ TEST_CASE("the byte shuffle puts byte b of element i at b times n plus i and inv
 
 TEST_CASE("the word-wise shuffle writes the bytes of the byte-by-byte definition at every length") {
   uint64_t x = 0x9E3779B97F4A7C15ULL;
-  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{8},
-                        std::size_t{9}, std::size_t{15}, std::size_t{16}, std::size_t{17},
-                        std::size_t{1003}}) {
+  for (std::size_t n :
+       {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{8}, std::size_t{9},
+        std::size_t{15}, std::size_t{16}, std::size_t{17}, std::size_t{1003}}) {
     CAPTURE(n);
     std::vector<double> v(n);
     for (double& d : v) {
