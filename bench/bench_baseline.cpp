@@ -1,10 +1,11 @@
 // Benchmark of the baseline scenario: cost per replicate and per agent-step, the speed-up of
 // the replicate-parallel ensemble, and the share of time in each phase (each module's steps, the
-// rest of the ensemble, and writing the HDF5 file). Usage: bench_baseline [SCENARIO]
-// [REPLICATES] [MAX_THREADS]
+// rest of the ensemble, and writing the HDF5 file), and the time to write the file on one thread
+// and on all. Usage: bench_baseline [SCENARIO] [REPLICATES] [MAX_THREADS]
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -73,6 +74,30 @@ void print_phases(const Scenario& s) {
   std::printf("%-28s  %7.3f  %4.1f%%\n", "writing (HDF5, compression)", write,
               100.0 * write / total);
 }
+
+// Writing the file of `r` on 1 thread and on `max_threads` (compression on every thread while
+// one makes the HDF5 calls): best of three each.
+void print_writing(const RunResult& r, int max_threads) {
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / "bench_baseline_writing.h5";
+  auto best_of_three = [&](int threads) {
+    const oneapi::tbb::global_control cap(oneapi::tbb::global_control::max_allowed_parallelism,
+                                          static_cast<std::size_t>(threads));
+    double best = 1e300;
+    for (int i = 0; i < 3; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      write_run_file(file, r);
+      best = std::min(best,
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    return best;
+  };
+  const double one = best_of_three(1);
+  const double all = best_of_three(max_threads);
+  std::filesystem::remove(file);
+  std::printf("writing the file: %.3f s on 1 thread, %.3f s on %d (%.2fx)\n", one, all, max_threads,
+              one / all);
+}
 double seconds_for(const Scenario& s, int threads, int repeats) {
   double best = 1e300;
   for (int i = 0; i < repeats; ++i) {
@@ -130,6 +155,7 @@ int main(int argc, char** argv) {
                   1e9 * t / (replicates * agent_steps), t1 / t);
     }
     print_phases(s);
+    print_writing(run_ensemble(s, {max_threads, nullptr}, {}), max_threads);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;

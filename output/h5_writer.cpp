@@ -2,14 +2,20 @@
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <oneapi/tbb/global_control.h>
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <span>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -18,7 +24,6 @@
 #include "output/chunk_codec.hpp"
 #include "output/h5_detail.hpp"
 #include "output/meta_checksum.hpp"
-#include "sim/core/parallel.hpp"
 
 namespace airace {
 
@@ -145,6 +150,120 @@ std::vector<hsize_t> chunk_shape(const std::vector<hsize_t>& shape) {
   return chunk;
 }
 
+// Chunks compressed ahead of the thread that hands them to HDF5, in the order it will want
+// them. Helper threads claim chunks in that order, at most `window` ahead of the last one
+// written (so the compressed bytes held stay bounded), and the HDF5 thread compresses the next
+// unclaimed chunk itself rather than wait. Each chunk's bytes are a function of its values
+// alone, so the file is the same whichever thread compressed what, and with no helpers at all.
+// Compression thus runs while HDF5 creates datasets, attaches scales and writes: with a barrier
+// per batch of chunks, one core waited for the other at every batch and every dataset.
+class ChunkPipeline {
+ public:
+  // compress(j, out) writes chunk j's compressed bytes to the front of `out` and returns their
+  // number; it runs on any thread, several at once.
+  using Compress = std::function<std::size_t(std::size_t, std::vector<unsigned char>&)>;
+
+  ChunkPipeline(std::size_t count, std::size_t helpers, Compress compress)
+      : count_(count),
+        compress_(std::move(compress)),
+        ready_(count, 0),
+        slots_(kWindow),
+        sizes_(kWindow, 0) {
+    helpers = std::min(helpers, count);
+    try {
+      for (std::size_t h = 0; h < helpers; ++h) threads_.emplace_back([this] { help(); });
+    } catch (...) {
+      stop();
+      throw;
+    }
+  }
+  ChunkPipeline(const ChunkPipeline&) = delete;
+  ChunkPipeline& operator=(const ChunkPipeline&) = delete;
+  ~ChunkPipeline() { stop(); }
+
+  // Chunk j's bytes, which stay valid until release(j). Chunks are taken in order: j is the
+  // one after the last released.
+  std::span<const unsigned char> take(std::size_t j) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!ready_[j]) {
+      if (failure_) std::rethrow_exception(failure_);
+      if (claimable()) {
+        run(next_++, lock);
+      } else {
+        changed_.wait(lock);
+      }
+    }
+    return {slots_[j % kWindow].data(), sizes_[j % kWindow]};
+  }
+
+  void release(std::size_t j) {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      written_ = j + 1;
+    }
+    changed_.notify_all();
+  }
+
+ private:
+  // Chunks compressed but not yet written, at most: 64 x 512 KiB.
+  static constexpr std::size_t kWindow = 64;
+
+  bool claimable() const { return next_ < count_ && next_ < written_ + kWindow; }
+
+  // Compresses chunk j into its slot, the lock released meanwhile.
+  void run(std::size_t j, std::unique_lock<std::mutex>& lock) {
+    lock.unlock();
+    std::size_t size = 0;
+    std::exception_ptr failure;
+    try {
+      size = compress_(j, slots_[j % kWindow]);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    lock.lock();
+    if (failure) {
+      if (!failure_) failure_ = failure;
+    } else {
+      sizes_[j % kWindow] = size;
+      ready_[j] = 1;
+    }
+    changed_.notify_all();
+  }
+
+  void help() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (true) {
+      changed_.wait(lock,
+                    [this] { return stopping_ || failure_ || next_ >= count_ || claimable(); });
+      if (stopping_ || failure_ || next_ >= count_) return;
+      run(next_++, lock);
+    }
+  }
+
+  void stop() {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    changed_.notify_all();
+    for (std::thread& t : threads_) t.join();
+    threads_.clear();
+  }
+
+  const std::size_t count_;
+  const Compress compress_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<char> ready_;                        // chunk j compressed and not yet overwritten
+  std::vector<std::vector<unsigned char>> slots_;  // chunk j in slot j % kWindow
+  std::vector<std::size_t> sizes_;
+  std::size_t next_ = 0;     // chunks claimed so far
+  std::size_t written_ = 0;  // chunks released so far
+  bool stopping_ = false;
+  std::exception_ptr failure_;
+  std::vector<std::thread> threads_;
+};
+
 // Everything a group of series needs to be read as one netCDF group: its coordinate copies.
 struct GroupCoordinates {
   std::set<Cadence> cadences;
@@ -164,12 +283,106 @@ class RunFileWriter {
       for (AxisId a = 0; a < result_.catalog.axes().size(); ++a)
         if (result_.catalog.axes()[a].group == group) write_entity_axis(g.get(), a);
     }
+    plan_chunks();
+    // The HDF5 thread is one of the threads the command may use; the others help compress.
+    const std::size_t threads = oneapi::tbb::global_control::active_value(
+        oneapi::tbb::global_control::max_allowed_parallelism);
+    ChunkPipeline pipeline(chunk_jobs_.size(), threads > 1 ? threads - 1 : 0,
+                           [this](std::size_t j, std::vector<unsigned char>& out) {
+                             const ChunkJob& job = chunk_jobs_[j];
+                             thread_local std::vector<double> raw;
+                             gather_chunk(job.id, grids_.at(job.id), job.k, raw);
+                             return shuffle_deflate_into(raw, kDeflateLevel, out);
+                           });
+    // The event tables' columns are worked out meanwhile on a thread of their own, so that
+    // only HDF5's part of them is left once the series are written. Tables in order: the
+    // first bad value found is the one the serial order would find.
+    const std::size_t tables = result_.catalog.event_tables().size();
+    std::vector<PreparedEvents> prepared(tables);
+    std::size_t prepared_count = 0;
+    std::exception_ptr prepare_failure;
+    auto prepare = [&] {
+      try {
+        for (; prepared_count < tables; ++prepared_count)
+          prepared[prepared_count] = prepare_event_table(prepared_count);
+      } catch (...) {
+        prepare_failure = std::current_exception();
+      }
+    };
+    struct Joined {  // joined however write() ends
+      std::thread thread;
+      ~Joined() {
+        if (thread.joinable()) thread.join();
+      }
+    } preparer;
+    if (threads > 1) preparer.thread = std::thread(prepare);
+    pipeline_ = &pipeline;
     for (const std::string& group : group_order()) write_series_group(group);
-    for (EventTableId t = 0; t < result_.catalog.event_tables().size(); ++t) write_event_table(t);
+    pipeline_ = nullptr;
+    if (preparer.thread.joinable()) {
+      preparer.thread.join();
+    } else {
+      prepare();
+    }
+    for (EventTableId t = 0; t < tables; ++t) {
+      if (t >= prepared_count) std::rethrow_exception(prepare_failure);
+      write_event_table(t, prepared[t]);
+      prepared[t] = PreparedEvents();  // its memory back as soon as it is written
+    }
     if (!result_.draws.empty()) write_draws();
   }
 
  private:
+  // The dataset shape of series id: replicate, time, entities.
+  std::vector<hsize_t> series_shape(SeriesId id) const {
+    const SeriesCatalog& cat = result_.catalog;
+    const SeriesSpec& spec = cat.series()[id];
+    std::vector<hsize_t> shape = {result_.replicates.size(), cat.time_count(spec)};
+    for (AxisId a : spec.entity_axes) shape.push_back(cat.axes()[a].ids.size());
+    return shape;
+  }
+
+  static bool is_empty(const std::vector<hsize_t>& shape) {
+    return std::find(shape.begin(), shape.end(), hsize_t{0}) != shape.end();
+  }
+
+  // Every replicate holds the values its catalog lays out, checked before any chunk is
+  // gathered.
+  void check_series_sizes() const {
+    const SeriesCatalog& cat = result_.catalog;
+    for (SeriesId id = 0; id < cat.series().size(); ++id) {
+      const SeriesSpec& spec = cat.series()[id];
+      const std::size_t times = cat.time_count(spec);
+      const std::size_t entities = cat.entity_count(spec);
+      for (std::size_t r = 0; r < result_.replicates.size(); ++r)
+        if (result_.replicates[r].values(id).size() != times * entities)
+          throw h5::Failure{"replicate " + std::to_string(r) + " holds " +
+                            std::to_string(result_.replicates[r].values(id).size()) +
+                            " values of " + spec.group + "/" + spec.name +
+                            " where its catalog says " + std::to_string(times) + " times x " +
+                            std::to_string(entities) + " entities"};
+    }
+  }
+
+  // Every chunk of every series, in the order write_series hands them to HDF5.
+  void plan_chunks() {
+    check_series_sizes();
+    const SeriesCatalog& cat = result_.catalog;
+    for (const std::string& group : group_order())
+      for (SeriesId s = 0; s < cat.series().size(); ++s) {
+        if (cat.series()[s].group != group) continue;
+        const std::vector<hsize_t> shape = series_shape(s);
+        if (is_empty(shape)) continue;
+        const std::vector<hsize_t> chunk = chunk_shape(shape);
+        const auto [it, added] =
+            grids_.emplace(s, ChunkGrid(std::vector<std::uint64_t>(shape.begin(), shape.end()),
+                                        std::vector<std::uint64_t>(chunk.begin(), chunk.end())));
+        if (!added) continue;
+        first_job_.emplace(s, chunk_jobs_.size());
+        for (std::size_t k = 0; k < it->second.chunk_count(); ++k) chunk_jobs_.push_back({s, k});
+      }
+  }
+
   void write_meta() {
     const RunMetadata& m = result_.meta;
     const Handle meta = create_group(file_, "meta");
@@ -414,26 +627,13 @@ class RunFileWriter {
     const SeriesCatalog& cat = result_.catalog;
     const SeriesSpec& spec = cat.series()[id];
     const std::string where = spec.group + "/" + spec.name;
-    const std::size_t replicates = result_.replicates.size();
-    const std::size_t times = cat.time_count(spec);
-    const std::size_t entities = cat.entity_count(spec);
-    const std::size_t per_replicate = times * entities;
-
-    for (std::size_t r = 0; r < replicates; ++r)
-      if (result_.replicates[r].values(id).size() != per_replicate)
-        throw h5::Failure{"replicate " + std::to_string(r) + " holds " +
-                          std::to_string(result_.replicates[r].values(id).size()) + " values of " +
-                          where + " where its catalog says " + std::to_string(times) + " times x " +
-                          std::to_string(entities) + " entities"};
-
-    std::vector<hsize_t> shape = {replicates, times};
-    for (AxisId a : spec.entity_axes) shape.push_back(cat.axes()[a].ids.size());
+    const std::vector<hsize_t> shape = series_shape(id);
     const Handle space = simple_space(shape);
     const Handle dcpl = dataset_properties();
     const double nan = std::nan("");
     check(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &nan), "setting the fill value");
     // A chunk may not be larger than a fixed dimension, so empty datasets stay contiguous.
-    const bool empty = replicates == 0 || per_replicate == 0;
+    const bool empty = is_empty(shape);
     const std::vector<hsize_t> chunk = empty ? shape : chunk_shape(shape);
     if (!empty) {
       check(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()),
@@ -445,28 +645,18 @@ class RunFileWriter {
                                dcpl.get(), H5P_DEFAULT),
                     H5Dclose, "creating dataset " + where);
 
-    // Chunks are gathered and compressed on every core, then handed to HDF5 as they are
-    // (H5Dwrite_chunk) from this thread: zlib, not the model, is what a large run waits for.
+    // The chunks were gathered and compressed ahead, on every core (ChunkPipeline), and go to
+    // HDF5 as they are (H5Dwrite_chunk) from this thread.
     if (!empty) {
-      const ChunkGrid grid(std::vector<std::uint64_t>(shape.begin(), shape.end()),
-                           std::vector<std::uint64_t>(chunk.begin(), chunk.end()));
-      constexpr std::size_t kBatch = 64;  // chunks held at once: at most 64 x 512 KiB raw
-      packed_.resize(std::max(packed_.size(), std::min(kBatch, grid.chunk_count())));
-      packed_size_.resize(packed_.size());
-      for (std::size_t first = 0; first < grid.chunk_count(); first += kBatch) {
-        const std::size_t n = std::min(kBatch, grid.chunk_count() - first);
-        parallel_for_each_index(n, 1, [&](std::size_t j) {
-          thread_local std::vector<double> raw;
-          gather_chunk(id, grid, first + j, raw);
-          packed_size_[j] = shuffle_deflate_into(raw, kDeflateLevel, packed_[j]);
-        });
-        for (std::size_t j = 0; j < n; ++j) {
-          const std::vector<std::uint64_t> at = grid.offset(first + j);
-          const std::vector<hsize_t> offset(at.begin(), at.end());
-          check(H5Dwrite_chunk(ds.get(), H5P_DEFAULT, 0, offset.data(), packed_size_[j],
-                               packed_[j].data()),
-                "writing dataset " + where);
-        }
+      const ChunkGrid& grid = grids_.at(id);
+      const std::size_t first = first_job_.at(id);
+      for (std::size_t k = 0; k < grid.chunk_count(); ++k) {
+        const std::span<const unsigned char> bytes = pipeline_->take(first + k);
+        const std::vector<std::uint64_t> at = grid.offset(k);
+        const std::vector<hsize_t> offset(at.begin(), at.end());
+        check(H5Dwrite_chunk(ds.get(), H5P_DEFAULT, 0, offset.data(), bytes.size(), bytes.data()),
+              "writing dataset " + where);
+        pipeline_->release(first + k);
       }
     }
 
@@ -515,11 +705,84 @@ class RunFileWriter {
     return rows;
   }
 
-  void write_event_table(EventTableId t) {
+  // An event table's columns as the file stores them, worked out before any of it is written
+  // (on another thread while the series are written: none of it calls HDF5).
+  struct PreparedColumn {
+    std::vector<double> numbers;     // number
+    std::vector<int8_t> flags;       // flag
+    std::vector<int64_t> days;       // date
+    std::vector<std::string> texts;  // date: ISO dates; entity: ids
+  };
+  struct PreparedEvents {
+    std::vector<int64_t> replicate;  // per row
+    std::vector<PreparedColumn> columns;
+  };
+
+  PreparedEvents prepare_event_table(EventTableId t) const {
     const SeriesCatalog& cat = result_.catalog;
     const EventTableSpec& spec = cat.event_tables()[t];
     const std::string where = spec.group + "/" + spec.name;
-    const EventRows rows = gather_events(t);
+    EventRows rows = gather_events(t);
+    const std::size_t n = rows.replicate.size();
+    const std::size_t width = spec.columns.size();
+    PreparedEvents out;
+    out.columns.resize(width);
+    for (std::size_t k = 0; k < width; ++k) {
+      const EventColumn& c = spec.columns[k];
+      PreparedColumn& col = out.columns[k];
+      std::vector<double> v(n);
+      for (std::size_t i = 0; i < n; ++i) v[i] = rows.values[i * width + k];
+      // Names the row of the first bad value, so that a model author finds the event.
+      auto bad = [&](std::size_t i, const std::string& what) {
+        return h5::Failure{"event table " + where + " column " + c.name + " holds " +
+                           std::to_string(v[i]) + " in row " + std::to_string(i) + " (replicate " +
+                           std::to_string(rows.replicate[i]) + "), " + what};
+      };
+      switch (c.kind) {
+        case EventColumn::Kind::number: col.numbers = std::move(v); break;
+        case EventColumn::Kind::flag: {
+          col.flags.resize(n);
+          for (std::size_t i = 0; i < n; ++i) {
+            if (v[i] != 0.0 && v[i] != 1.0) throw bad(i, "not a flag (0 or 1)");
+            col.flags[i] = static_cast<int8_t>(v[i]);
+          }
+          break;
+        }
+        case EventColumn::Kind::date: {
+          col.days.resize(n);
+          col.texts.resize(n);
+          // ISO dates have four-digit years.
+          const auto first = static_cast<double>(Date::from_ymd(1, 1, 1).days_since_epoch());
+          const auto last = static_cast<double>(Date::from_ymd(9999, 12, 31).days_since_epoch());
+          for (std::size_t i = 0; i < n; ++i) {
+            if (!(v[i] >= first && v[i] <= last) || v[i] != std::floor(v[i]))
+              throw bad(i, "not a whole number of days since 1970-01-01 in years 1 to 9999");
+            col.days[i] = static_cast<int64_t>(v[i]);
+            col.texts[i] = Date::from_days(col.days[i]).iso();
+          }
+          break;
+        }
+        case EventColumn::Kind::entity: {
+          const EntityAxis& axis = cat.axes()[c.axis];
+          col.texts.resize(n);
+          for (std::size_t i = 0; i < n; ++i) {
+            if (!(v[i] >= 0.0 && v[i] < static_cast<double>(axis.ids.size())) ||
+                v[i] != std::floor(v[i]))
+              throw bad(i, "not an index into the " + std::to_string(axis.ids.size()) +
+                               " ids of entity axis " + axis.group + "/" + axis.name);
+            col.texts[i] = axis.ids[static_cast<std::size_t>(v[i])];
+          }
+          break;
+        }
+      }
+    }
+    out.replicate = std::move(rows.replicate);
+    return out;
+  }
+
+  void write_event_table(EventTableId t, const PreparedEvents& rows) {
+    const SeriesCatalog& cat = result_.catalog;
+    const EventTableSpec& spec = cat.event_tables()[t];
     const std::size_t n = rows.replicate.size();
     const std::size_t width = spec.columns.size();
     const Handle g(H5Gopen2(file_, spec.group.c_str(), H5P_DEFAULT), H5Gclose,
@@ -552,48 +815,25 @@ class RunFileWriter {
 
     for (std::size_t k = 0; k < width; ++k) {
       const EventColumn& c = spec.columns[k];
-      std::vector<double> v(n);
-      for (std::size_t i = 0; i < n; ++i) v[i] = rows.values[i * width + k];
-      // Names the row of the first bad value, so that a model author finds the event.
-      auto bad = [&](std::size_t i, const std::string& what) {
-        return h5::Failure{"event table " + where + " column " + c.name + " holds " +
-                           std::to_string(v[i]) + " in row " + std::to_string(i) + " (replicate " +
-                           std::to_string(rows.replicate[i]) + "), " + what};
-      };
+      const PreparedColumn& col = rows.columns[k];
       const std::string kind(event_kind_name(c.kind));
       switch (c.kind) {
         case EventColumn::Kind::number: {
-          const Handle ds = write_doubles(g.get(), c.name, v);
+          const Handle ds = write_doubles(g.get(), c.name, col.numbers);
           set_string_attr(ds.get(), "units", c.units);
           describe(ds.get(), c.name, c.description, kind);
           break;
         }
         case EventColumn::Kind::flag: {
-          std::vector<int8_t> flags(n);
-          for (std::size_t i = 0; i < n; ++i) {
-            if (v[i] != 0.0 && v[i] != 1.0) throw bad(i, "not a flag (0 or 1)");
-            flags[i] = static_cast<int8_t>(v[i]);
-          }
-          const Handle ds = write_int8s(g.get(), c.name, flags);
+          const Handle ds = write_int8s(g.get(), c.name, col.flags);
           set_string_attr(ds.get(), "units", c.units);
           describe(ds.get(), c.name, c.description, kind);
           break;
         }
         case EventColumn::Kind::date: {
-          std::vector<int64_t> days(n);
-          std::vector<std::string> iso(n);
-          // ISO dates have four-digit years.
-          const auto first = static_cast<double>(Date::from_ymd(1, 1, 1).days_since_epoch());
-          const auto last = static_cast<double>(Date::from_ymd(9999, 12, 31).days_since_epoch());
-          for (std::size_t i = 0; i < n; ++i) {
-            if (!(v[i] >= first && v[i] <= last) || v[i] != std::floor(v[i]))
-              throw bad(i, "not a whole number of days since 1970-01-01 in years 1 to 9999");
-            days[i] = static_cast<int64_t>(v[i]);
-            iso[i] = Date::from_days(days[i]).iso();
-          }
-          const Handle ds = write_days(g.get(), c.name, days);
+          const Handle ds = write_days(g.get(), c.name, col.days);
           describe(ds.get(), c.name, c.description, kind);
-          const Handle text = write_strings(g.get(), c.name + "_iso", iso);
+          const Handle text = write_strings(g.get(), c.name + "_iso", col.texts);
           set_string_attr(text.get(), "units", "");
           describe(text.get(), c.name + "_iso", c.description + ", ISO 8601 (YYYY-MM-DD)",
                    "iso_date");
@@ -601,15 +841,7 @@ class RunFileWriter {
         }
         case EventColumn::Kind::entity: {
           const EntityAxis& axis = cat.axes()[c.axis];
-          std::vector<std::string> ids(n);
-          for (std::size_t i = 0; i < n; ++i) {
-            if (!(v[i] >= 0.0 && v[i] < static_cast<double>(axis.ids.size())) ||
-                v[i] != std::floor(v[i]))
-              throw bad(i, "not an index into the " + std::to_string(axis.ids.size()) +
-                               " ids of entity axis " + axis.group + "/" + axis.name);
-            ids[i] = axis.ids[static_cast<std::size_t>(v[i])];
-          }
-          const Handle ds = write_strings(g.get(), c.name, ids);
+          const Handle ds = write_strings(g.get(), c.name, col.texts);
           set_string_attr(ds.get(), "units", "");
           describe(ds.get(), c.name, c.description, kind);
           set_string_attr(ds.get(), "entity_axis", "/" + axis.group + "/" + axis.name);
@@ -625,10 +857,16 @@ class RunFileWriter {
   std::map<Cadence, Handle> time_scales_;
   std::map<AxisId, Handle> own_scales_;      // /<axis group>/<axis name>, kept open for series
   std::map<AxisId, Handle> foreign_scales_;  // copies in the group being written
-  // Compressed chunks of the batch being written, kept from series to series (fresh buffers per
-  // chunk were 7k of the 126k page faults of a 100-replicate baseline run), and their sizes.
-  std::vector<std::vector<unsigned char>> packed_;
-  std::vector<std::size_t> packed_size_;
+  // Every chunk of every series in the order written, where each series' chunks begin, their
+  // grids, and the pipeline that compresses them while the series are written.
+  struct ChunkJob {
+    SeriesId id;
+    std::size_t k;
+  };
+  std::vector<ChunkJob> chunk_jobs_;
+  std::map<SeriesId, std::size_t> first_job_;
+  std::map<SeriesId, ChunkGrid> grids_;
+  ChunkPipeline* pipeline_ = nullptr;
 };
 
 // Names HDF5 would misread (a path) or that the layout above already uses.

@@ -359,8 +359,20 @@ int command_run(const RunArgs& a, const std::string& command_line) {
     std::printf("writing %s ...\n", out.string().c_str());
     std::fflush(stdout);
   }
-  write_run_file(file, select_series(std::move(result), a.keep));
-  file.commit();
+  {
+    RunResult kept = select_series(std::move(result), a.keep);
+    write_run_file(file, kept);
+    // Handing a large run's memory back (a page table entry per 4 KiB) takes about as long as
+    // flushing the file to disk: the two overlap.
+    std::thread release([gone = std::move(kept)]() mutable { gone = RunResult(); });
+    try {
+      file.commit();
+    } catch (...) {
+      release.join();
+      throw;
+    }
+    release.join();
+  }
   std::printf("wrote %s\n", out.string().c_str());
   return 0;
 }

@@ -23,6 +23,27 @@ TEST_CASE("the byte shuffle puts byte b of element i at b times n plus i and inv
   CHECK(std::memcmp(back.data(), v.data(), v.size() * sizeof(double)) == 0);
 }
 
+TEST_CASE("the word-wise shuffle writes the bytes of the byte-by-byte definition at every length") {
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  for (std::size_t n :
+       {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{8}, std::size_t{9},
+        std::size_t{15}, std::size_t{16}, std::size_t{17}, std::size_t{1003}}) {
+    CAPTURE(n);
+    std::vector<double> v(n);
+    for (double& d : v) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      std::memcpy(&d, &x, sizeof d);
+    }
+    std::vector<unsigned char> expected(n * 8);
+    const auto* in = reinterpret_cast<const unsigned char*>(v.data());
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t b = 0; b < 8; ++b) expected[b * n + i] = in[i * 8 + b];
+    CHECK(shuffle_bytes(v) == expected);
+  }
+}
+
 TEST_CASE("shuffled and deflated chunks inflate back bit for bit and shrink regular data") {
   std::vector<double> v(65536);
   for (std::size_t i = 0; i < v.size(); ++i) v[i] = 1000.0 + static_cast<double>(i % 97);
@@ -48,6 +69,28 @@ TEST_CASE("noise and empty chunks inflate back at every level and a bad level is
     CHECK(inflate_unshuffle(shuffle_deflate({}, level), 0).empty());
   }
   CHECK_THROWS_AS(shuffle_deflate(noise, 13), std::runtime_error);
+}
+
+TEST_CASE("noisy low bytes go into the stream as they are and the chunk inflates back") {
+  // Returns-like values: a few exponents, 40 bits of noise in the mantissa (the low five byte
+  // planes are noise, the top three are not).
+  std::vector<double> v(30000);
+  uint64_t x = 0x2545F4914F6CDD1DULL;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    v[i] = (i % 3 == 0 ? 0.01 : -0.02) * (1.0 + static_cast<double>(x >> 24) * 0x1.0p-41);
+  }
+  const std::vector<unsigned char> packed = shuffle_deflate(v, 1);
+  const std::vector<double> back = inflate_unshuffle(packed, v.size());
+  CHECK(std::memcmp(back.data(), v.data(), v.size() * sizeof(double)) == 0);
+  const std::size_t raw = v.size() * sizeof(double);
+  CHECK(packed.size() < raw);
+  // The five noise planes as stored blocks (5 bytes a block of at most 65535), the rest
+  // compressed to less than half its size.
+  CHECK(packed.size() > 5 * v.size());
+  CHECK(packed.size() < 5 * v.size() + 5 * 3 + 3 * v.size() / 2 + 6);
 }
 
 TEST_CASE("compressing into a kept buffer gives the same bytes and keeps the buffer") {

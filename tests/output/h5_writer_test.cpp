@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 #include <hdf5.h>
+#include <oneapi/tbb/global_control.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -128,6 +129,29 @@ std::string input_error_of(F f) {
     return e.what();
   }
   return {};
+}
+
+// Whether the file of `run` has the same bytes when written on one thread and on four.
+// HDF5 stamps each object with the second it was written: a pair written across a second's
+// boundary differs there alone, so up to three pairs are written and one must agree throughout.
+bool same_bytes_on_one_thread_and_four(const RunResult& run, std::size_t& size) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::string one;
+    {
+      const oneapi::tbb::global_control cap(oneapi::tbb::global_control::max_allowed_parallelism,
+                                            1);
+      one = run_file_bytes(run, "one.h5");
+    }
+    std::string four;
+    {
+      const oneapi::tbb::global_control cap(oneapi::tbb::global_control::max_allowed_parallelism,
+                                            4);
+      four = run_file_bytes(run, "four.h5");
+    }
+    size = one.size();
+    if (one == four) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -399,6 +423,18 @@ TEST_CASE("series larger than one chunk round-trip") {
   CHECK(wide.entity_ids.at(0).back() == "lab9999");
 }
 
+TEST_CASE("a run file has the same bytes whether one thread or several compress its chunks") {
+  SampleIds ids;
+  // 140 replicates x 9 weeks x 3000 labs: 70 chunks of labs/capability, more than the 64 the
+  // writer compresses ahead of the one it writes, so that its window comes round.
+  std::vector<std::string> labs;
+  for (int i = 0; i < 3000; ++i) labs.push_back("lab" + std::to_string(i));
+  const RunResult run = sample_run(ids, 140, labs);
+  std::size_t size = 0;
+  CHECK(same_bytes_on_one_thread_and_four(run, size));
+  CHECK(size > 500000);
+}
+
 TEST_CASE("reading a missing file throws InputError naming it") {
   TempDir dir;
   const fs::path file = dir / "nothing.h5";
@@ -626,6 +662,13 @@ TEST_CASE("event tables round-trip with replicates and dates and entity ids") {
   const RunFile f = open_run_file(file);
   CHECK(f.event_tables == std::vector<std::string>{"releases/release"});
   CHECK(f.series_paths == std::vector<std::string>{"releases/best_capability"});
+}
+
+TEST_CASE("event tables have the same bytes whether or not a thread of their own prepares them") {
+  ReleaseIds ids;
+  std::size_t size = 0;
+  CHECK(same_bytes_on_one_thread_and_four(release_run(ids, {3, 0, 5, 2}), size));
+  CHECK(size > 0);
 }
 
 TEST_CASE("an event table with no rows in any replicate reads back empty") {
