@@ -49,10 +49,17 @@ using h5::utf8_string_type;
 // wants it indexed when it is tracked.
 constexpr unsigned kCreationOrder = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
 
+// Objects carry no creation or modification times: the same run writes the same bytes, whenever
+// and however fast it is written (h5py does the same).
+void no_times(hid_t object_creation, const std::string& what) {
+  check(H5Pset_obj_track_times(object_creation, false), what);
+}
+
 Handle create_group(hid_t parent, const std::string& name) {
   Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "creating group properties");
   check(H5Pset_link_creation_order(gcpl.get(), kCreationOrder), "creating group properties");
   check(H5Pset_attr_creation_order(gcpl.get(), kCreationOrder), "creating group properties");
+  no_times(gcpl.get(), "creating group properties");
   return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose,
                 "creating group " + name);
 }
@@ -60,6 +67,7 @@ Handle create_group(hid_t parent, const std::string& name) {
 Handle dataset_properties() {
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "creating dataset properties");
   check(H5Pset_attr_creation_order(dcpl.get(), kCreationOrder), "creating dataset properties");
+  no_times(dcpl.get(), "creating dataset properties");
   return dcpl;
 }
 
@@ -950,6 +958,7 @@ Handle create_run_file(const std::string& name, hid_t fapl, const RunResult& res
   Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "creating file properties");
   check(H5Pset_link_creation_order(fcpl.get(), kCreationOrder), "creating file properties");
   check(H5Pset_attr_creation_order(fcpl.get(), kCreationOrder), "creating file properties");
+  no_times(fcpl.get(), "creating file properties");
   Handle file(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl), H5Fclose,
               "creating the file");
   RunFileWriter writer(file.get(), result);
