@@ -18,12 +18,6 @@ double median(std::vector<double> v) {
   return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-std::size_t column_index(const EventTableSpec& spec, const std::string& name) {
-  for (std::size_t k = 0; k < spec.columns.size(); ++k)
-    if (spec.columns[k].name == name) return k;
-  return spec.columns.size();
-}
-
 }  // namespace
 
 std::optional<MarketShock> largest_market_shock(const RunResult& run) {
@@ -59,9 +53,9 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
   if (table == kNoEventTable) return best;
   const EventTableSpec& events = cat.event_tables()[table];
   const std::size_t width = events.columns.size();
-  const std::size_t firm_col = column_index(events, "event_firm");
-  const std::size_t date_col = column_index(events, "event_date");
-  const std::size_t cause_col = column_index(events, "event_cause");
+  const std::size_t firm_col = events.column("event_firm");
+  const std::size_t date_col = events.column("event_date");
+  const std::size_t cause_col = events.column("event_cause");
   if (firm_col == width || date_col == width || cause_col == width) return best;
   const std::vector<std::string>& causes = cat.axes()[events.columns[cause_col].axis].ids;
   const auto firm = static_cast<double>(std::find(firms.ids.begin(), firms.ids.end(), best->firm) -

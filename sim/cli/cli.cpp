@@ -23,6 +23,7 @@
 #include <sstream>
 #include <thread>
 
+#include "agents/lab_exits.hpp"
 #include "agents/market_shock.hpp"
 #include "airace/version.hpp"
 #include "output/compare.hpp"
@@ -356,6 +357,9 @@ int command_run(const RunArgs& a, const std::string& command_line) {
                 summarise_group(result, "indicators").c_str());
     if (const std::optional<MarketShock> shock = largest_market_shock(result))
       std::printf("Largest market shock: %s\n\n", describe_market_shock(*shock).c_str());
+    if (result.catalog.find_event_table("lab_finance", "event") != kNoEventTable)
+      std::printf("Lab exits: %s\n\n",
+                  describe_lab_exits(lab_exits(result), result.replicates.size()).c_str());
     std::printf("writing %s ...\n", out.string().c_str());
     std::fflush(stdout);
   }

@@ -84,6 +84,12 @@ struct EventTableSpec {
   std::string name;
   std::string description;
   std::vector<EventColumn> columns;
+  // The index of the column named `column_name`; columns.size() when there is none.
+  std::size_t column(const std::string& column_name) const {
+    for (std::size_t c = 0; c < columns.size(); ++c)
+      if (columns[c].name == column_name) return c;
+    return columns.size();
+  }
 };
 
 // The names an event table takes in its group: the row dimension <name>, <name>_replicate, each

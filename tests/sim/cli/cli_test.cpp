@@ -72,6 +72,24 @@ TEST_CASE("airace run prints the largest market shock of a run with firms and no
   CHECK(none.out.find("Largest market shock") == std::string::npos);
 }
 
+TEST_CASE("airace run names the labs that exited, or says none did") {
+  TempDir dir;
+  // cn_lab without money, revenue or anyone behind it exits after half a year unpaid.
+  const Outcome o = run("run tests/data/small.yaml --replicates 2 --set labs.cn_lab.capital_usd=-1e9 "
+                        "--set lab_model.market_usd_per_year=0 --set adoption_model.adopters=0 "
+                        "--set lab_model.exit_after_unpaid_years=0.5 -o '" +
+                            (dir.path / "exit.h5").string() + "'",
+                        dir);
+  CHECK(o.status == 0);
+  CHECK(o.out.find("Lab exits: cn_lab (cn_lab) in 2 of 2 replicates, the first on 2022-08-01") !=
+        std::string::npos);
+  const Outcome none =
+      run("run tests/data/small.yaml --replicates 2 -o '" + (dir.path / "s.h5").string() + "'",
+          dir);
+  CHECK(none.status == 0);
+  CHECK(none.out.find("Lab exits: none in 2 replicates") != std::string::npos);
+}
+
 TEST_CASE("output is bit-identical for one and two threads") {
   TempDir dir;
   const std::string a = (dir.path / "t1.h5").string();
