@@ -11,10 +11,10 @@
 namespace airace {
 
 struct LabExit {
-  std::string lab;          // id on the labs/lab axis
-  std::string name;         // its display name
+  std::string lab;             // id on the labs/lab axis
+  std::string name;            // its display name
   std::size_t replicates = 0;  // replicates in which it exited
-  Date first;               // the earliest exit over those replicates
+  Date first;                  // the earliest exit over those replicates
 };
 
 // The labs that exited in at least one replicate, in the order of the labs axis; empty when none

@@ -26,7 +26,8 @@ RunResult hand_built_run(Rows rows) {
        "AI labs",
        {"lab_a", "lab_b", "lab_c"},
        {{"lab_name", "", "display name", std::vector<std::string>{"Lab A", "Lab B", "Lab C"}}}});
-  const AxisId kinds = cat.add_axis({"labs", "finance_kind", "kinds", {"unpaid", "cut", "exit"}, {}});
+  const AxisId kinds =
+      cat.add_axis({"labs", "finance_kind", "kinds", {"unpaid", "cut", "exit"}, {}});
   const EventTableId table =
       cat.add_event_table({"lab_finance",
                            "event",
