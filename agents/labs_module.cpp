@@ -239,7 +239,7 @@ void LabsModule::log_finance(const Tick& t) {
       if (t.covers(r.date)) row(i, r.date, kScheduledRound, r.usd);
     if (st.raised_usd[i] > 0.0) row(i, t.date, st.raised_from[i], st.raised_usd[i]);
     if (st.unpaid_usd[i] > 0.0) row(i, t.date, kUnpaid, st.unpaid_usd[i]);
-    if (cut_usd_[i] > 0.0) row(i, t.date, kCut, cut_usd_[i]);
+    if (cut_usd_[i] > 0.0 && !exited(st, i)) row(i, t.date, kCut, cut_usd_[i]);  // plans die with it
     if (st.exited_on[i] == t.date) row(i, t.date, kExit, st.capital_usd[i]);
   }
   std::fill(cut_usd_.begin(), cut_usd_.end(), 0.0);
