@@ -823,6 +823,10 @@ void step_runs(const LabsSetup& s, LabState& state, const LabInputs& in, Date da
       state.run_end[i] = date;
     if (date < state.run_end[i]) continue;
     count_run_flop(state, i, state.run_end[i]);
+    if (!(state.run_flop[i] > 0.0)) {  // no chips yet: nothing trained, nothing to release
+      plan_run(s, state, i, date, plan_key);
+      continue;
+    }
     PendingModel m = planned_release(s, i, state.run_end[i], state.run_post_days[i]);
     m.on = std::max(m.on, date);
     m.flop = state.run_flop[i];

@@ -568,6 +568,44 @@ TEST_CASE("training runs started later last longer and train more FLOP") {
   CHECK(median_of(late_flop) > 1.2 * median_of(early_flop));
 }
 
+TEST_CASE("a run that trained on no compute releases nothing; the lab trains once it has chips") {
+  // A lab founded before its first chips arrive (Mistral in some drawn replicates) ended its
+  // first run with 0 FLOP and released a "model" of capability 0, priced at 0, which adopters
+  // then used at 10^268 tokens a year.
+  const Labs s = quiet_small({"labs.cn_lab.founded=2022-02-15"});
+  const LabsSetup& setup = s.labs_setup;
+  Inputs none;
+  none.training[1] = none.compute[1] = 0.0;
+  Inputs chips;  // from 2023-01-01 on, 2,000 H100e
+  LabState st = initial_lab_state(setup, none.training, kStart, kKey);
+  LabState next;
+  std::vector<Release> releases;
+  Date d = kStart;
+  for (int m = 1; m <= 36; ++m) {
+    const Date to = d.plus_months(1);
+    const LabInputs in = (d < Date::from_ymd(2023, 1, 1) ? none : chips).view();
+    for (Date day = d.plus_days(1); !(to < day); day = day.plus_days(1)) {
+      if (day == to) {
+        step_labs(setup, st, next, in, tick_between(d, to, static_cast<std::size_t>(m)), kKey);
+        std::swap(st, next);
+      }
+      step_runs(setup, st, in, day, kPlanKey, kKey, releases);
+    }
+    d = to;
+  }
+  std::size_t cn_releases = 0;
+  for (const Release& r : releases) {
+    CAPTURE(r.date.iso());
+    CHECK(r.training_flop > 0.0);
+    CHECK(r.capability > 20.0);  // log10 FLOP of a real model
+    if (r.lab != 1) continue;
+    ++cn_releases;
+    CHECK_FALSE(r.date < Date::from_ymd(2023, 1, 1));  // it had no chips before
+  }
+  CHECK(cn_releases >= 1);
+  CHECK(st.capability[1] > 20.0);
+}
+
 TEST_CASE("a run trains on the compute it started with; chips that come later serve the next") {
   const Labs s = quiet_small();
   const LabsSetup& setup = s.labs_setup;
