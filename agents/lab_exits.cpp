@@ -1,7 +1,6 @@
 #include "agents/lab_exits.hpp"
 
 #include <algorithm>
-#include <variant>
 
 namespace airace {
 
@@ -40,11 +39,8 @@ std::vector<LabExit> lab_exits(const RunResult& run) {
   for (std::size_t l = 0; l < per_lab.size(); ++l) {
     if (per_lab[l].replicates == 0) continue;
     LabExit e = per_lab[l];
-    e.lab = e.name = labs.ids[l];
-    for (const EntityAttribute& a : labs.attributes) {
-      const auto* names = std::get_if<std::vector<std::string>>(&a.values);
-      if (a.name == "lab_name" && names != nullptr && l < names->size()) e.name = (*names)[l];
-    }
+    e.lab = labs.ids[l];
+    e.name = labs.text(l, "lab_name");
     out.push_back(e);
   }
   return out;

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <variant>
 #include <vector>
 
 namespace airace {
@@ -39,12 +38,8 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
         values[r] = run.replicates[r].get(returns, t, f);
       const double m = median(values);
       if (std::isnan(m) || (best && std::abs(m) <= std::abs(best->median_return))) continue;
-      best = MarketShock{firms.ids[f], firms.ids[f], dates[t], m, run.replicates.size(), "none", 0};
-      for (const EntityAttribute& a : firms.attributes) {
-        const auto* names = std::get_if<std::vector<std::string>>(&a.values);
-        if (a.name == "firm_name" && names != nullptr && f < names->size())
-          best->firm_name = (*names)[f];
-      }
+      best = MarketShock{
+          firms.ids[f], firms.text(f, "firm_name"), dates[t], m, run.replicates.size(), "none", 0};
     }
   if (!best) return std::nullopt;
 

@@ -36,6 +36,16 @@ struct EntityAxis {
   std::string description;
   std::vector<std::string> ids;
   std::vector<EntityAttribute> attributes;
+  // Entity `index`'s value of the text attribute `attribute` (a display name such as
+  // "lab_name"); its id when the axis has no such text attribute.
+  const std::string& text(std::size_t index, std::string_view attribute) const {
+    for (const EntityAttribute& a : attributes) {
+      const auto* values = std::get_if<std::vector<std::string>>(&a.values);
+      if (a.name == attribute && values != nullptr && index < values->size())
+        return (*values)[index];
+    }
+    return ids[index];
+  }
 };
 
 struct TimeAxis {

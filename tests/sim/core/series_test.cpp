@@ -39,6 +39,20 @@ RunResult two_group_result() {
 }
 }  // namespace
 
+TEST_CASE("an axis gives an entity's text attribute, or its id where it has none") {
+  const EntityAxis labs{
+      "labs",
+      "lab",
+      "labs",
+      {"openai", "deepseek"},
+      {{"lab_share", "fraction", "a number, not a name", std::vector<double>{0.5, 0.5}},
+       {"lab_name", "", "display name", std::vector<std::string>{"OpenAI", "DeepSeek"}}}};
+  CHECK(labs.text(0, "lab_name") == "OpenAI");
+  CHECK(labs.text(1, "lab_name") == "DeepSeek");
+  CHECK(labs.text(1, "lab_share") == "deepseek");  // numbers are not text
+  CHECK(labs.text(1, "firm_name") == "deepseek");
+}
+
 TEST_CASE("a selection keeps the series of its groups and those it names with their values") {
   const RunResult kept = select_series(two_group_result(), {{"g2"}, {"g1/y"}});
   const SeriesCatalog& c = kept.catalog;
