@@ -342,6 +342,12 @@ const Schema<SupplyModelParams>& supply_model_schema() {
                   "licence at approval rate 1 - x) raises buying by x times this",
                   "A800 orders of $5B before the 2023-10 rule; ~$12-16B of H20 in 2025-Q1 "
                   "(calibration §2b, SF10)"}),
+          flag("stockpile_orders_queue", &M::stockpile_orders_queue,
+               {"orders placed to get ahead of an announced rule join the producer's queue "
+                "behind the ordinary orders (first come, first served: Nvidia's stated "
+                "allocation; lead times of 36-52 weeks for H100 servers, Omdia 2023-11), so they "
+                "take only the supply those leave and the rest is unmet; off: they are filled "
+                "pro rata with the ordinary orders (docs/model.md §3.3.1 Allocation)"}),
           number("hbm_stockpile_boost", &M::hbm_stockpile_boost, "fraction", at_least(0),
                  {"extra HBM a producer buys from a maker between the announcement and the "
                   "effective date of a memory rule that will cut its supply, times the share cut",
@@ -775,6 +781,7 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
   w.attract.assign(s.n_buyers * nc, 0.0);
   w.legal_spend.assign(s.n_buyers * nc, 0.0);
   w.smuggle_spend.assign(s.n_buyers * nc, 0.0);
+  w.stockpile_spend.assign(s.n_buyers * nc, 0.0);
   w.remote_spend.assign(s.n_buyers, 0.0);
   for (std::size_t b = 0; b < s.n_buyers; ++b) {
     double budget = 0.0;
@@ -829,8 +836,15 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
                                (1.0 - w_train) * s.chip_inference_h100e[c]);
       const double legal = trade.legal_share[c * nk + k];
       const double imp = imported(c);
-      const double boost = 1.0 + m.stockpile_boost * trade.cut_soon[c * nk + k];
-      w.legal_spend[b * nc + c] = want * imp * legal * boost;
+      // Orders placed to get ahead of a rule: with the ordinary ones, or queued behind them
+      // (allocation below).
+      const double boost = m.stockpile_boost * trade.cut_soon[c * nk + k];
+      if (m.stockpile_orders_queue) {
+        w.legal_spend[b * nc + c] = want * imp * legal;
+        w.stockpile_spend[b * nc + c] = want * imp * legal * boost;
+      } else {
+        w.legal_spend[b * nc + c] = want * imp * legal * (1.0 + boost);
+      }
       blocked += want * imp * (1.0 - legal);
       refused += want * (1.0 - imp);
       w.smuggle_spend[b * nc + c] = want * imp * (1.0 - legal) * leak_smuggle;
@@ -872,7 +886,14 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
       if (round == 0) units += smuggled / (next.price_usd[c] * smuggle_price);
       w.demand[s.chip_producer[c]] += units * s.chip_capacity_per_chip[c];
     }
-    if (round == 0) w.first_demand = w.demand;
+    if (round == 0) {
+      w.first_demand = w.demand;  // with the stockpile orders: all the orders of the tick
+      for (std::size_t b = 0; b < s.n_buyers; ++b)
+        for (std::size_t c = 0; c < nc; ++c)
+          if (s.chip_producer[c] != kNoProducer && w.stockpile_spend[b * nc + c] > 0.0)
+            w.first_demand[s.chip_producer[c]] +=
+                w.stockpile_spend[b * nc + c] / next.price_usd[c] * s.chip_capacity_per_chip[c];
+    }
     w.fill.assign(s.n_producers, 1.0);
     for (std::size_t p = 0; p < s.n_producers; ++p)
       if (w.demand[p] > remaining[p]) w.fill[p] = remaining[p] / w.demand[p];
@@ -927,6 +948,31 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
         if (has_supply(c))
           w.legal_spend[b * nc + c] = leftover * w.attract[b * nc + c] * open_share(c) / total;
     }
+  }
+  // docs/model.md §"Chip supply: allocation": orders placed to get ahead of an announced rule
+  // join the producer's queue behind the ordinary orders, so they take only the supply those
+  // leave; what they do not get is unmet (a stockpile is of the chip the rule will cut).
+  if (m.stockpile_orders_queue) {
+    w.demand.assign(s.n_producers, 0.0);
+    for (std::size_t b = 0; b < s.n_buyers; ++b)
+      for (std::size_t c = 0; c < nc; ++c)
+        if (s.chip_producer[c] != kNoProducer)
+          w.demand[s.chip_producer[c]] +=
+              w.stockpile_spend[b * nc + c] / next.price_usd[c] * s.chip_capacity_per_chip[c];
+    w.fill.assign(s.n_producers, 1.0);
+    for (std::size_t p = 0; p < s.n_producers; ++p)
+      if (w.demand[p] > remaining[p]) w.fill[p] = remaining[p] / w.demand[p];
+    for (std::size_t b = 0; b < s.n_buyers; ++b)
+      for (std::size_t c = 0; c < nc; ++c) {
+        const double spend = w.stockpile_spend[b * nc + c];
+        if (spend <= 0.0) continue;
+        const std::size_t p = s.chip_producer[c];
+        const double fill = p == kNoProducer ? 0.0 : w.fill[p];
+        if (p != kNoProducer) w.legal_units[b * nc + c] += spend / next.price_usd[c] * fill;
+        next.unmet_usd[b] += spend * (1.0 - fill);
+      }
+    for (std::size_t p = 0; p < s.n_producers; ++p)
+      remaining[p] = std::max(0.0, remaining[p] - w.demand[p] * w.fill[p]);
   }
   // Producers' revenue: legal and smuggled chips at the price (the premium goes to smugglers),
   // less the revenue share a licence makes the exporter pay its government on legal sales.

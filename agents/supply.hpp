@@ -188,6 +188,8 @@ struct SupplyModelParams {
   double max_scarcity_markup = 3.0;            // x list price
   double stockpile_boost = 1.5;                // extra fraction bought before a rule bites
   double hbm_stockpile_boost = 1.5;            // the same for HBM before a memory rule bites
+  bool stockpile_orders_queue = false;         // stockpile orders get only the supply the
+                                               // ordinary ones leave (first come, first served)
   double facility_usd_per_chip_usd = 0.5;      // data centre, power, network per USD of chips
   double smuggling_share_unenforced = 0.3;     // fraction of blocked spending, enforcement 0
   double remote_access_share_unenforced = 0.2; // fraction of blocked spending, enforcement 0
@@ -333,8 +335,8 @@ struct SupplyPolicy {
 // Scratch arrays of one supply step, kept between steps so that a step allocates nothing.
 struct SupplyWorkspace {
   std::vector<double> supply_starts, price_factor, preference_factor, attract, legal_spend,
-      smuggle_spend, remote_spend, remaining, first_demand, legal_units, smuggled_units,
-      leftover, demand, fill, bank_starts, own_starts;
+      smuggle_spend, stockpile_spend, remote_spend, remaining, first_demand, legal_units,
+      smuggled_units, leftover, demand, fill, bank_starts, own_starts;
   std::vector<uint8_t> on_sale;
 };
 

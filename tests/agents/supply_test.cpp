@@ -199,6 +199,51 @@ TEST_CASE("buyers stockpile in proportion to the share of their demand a coming 
   CHECK(extra_licence < 0.1 * extra_ban);
 }
 
+TEST_CASE("stockpile orders queue behind ordinary orders: they get only the supply those leave") {
+  // One week from the initial state, so that prices (the markup) are the same in every run.
+  const Date from = Date::from_ymd(2023, 1, 2);
+  auto week = [&](const Supply& sc, double cut) {
+    OpenPolicy p(sc.supply_setup);
+    p.trade.cut_soon[kH100 * 2 + kCN] = cut;
+    SupplyState next;
+    step_supply(sc.supply_setup, initial_supply_state(sc.supply_setup), next, p.policy,
+                tick_between(from, from.plus_days(7)), kKey);
+    return next;
+  };
+  const std::string queue = "supply_model.stockpile_orders_queue=true";
+  const std::string binding = "producers.nvidia.capacity_chips_per_year=20000";
+  // With supply to spare, a queued stockpile is delivered in full, as one filled pro rata.
+  {
+    const Supply sc = quiet_small({queue});
+    const double calm = week(sc, 0.0).installed[kCnCloud * 3 + kH100];
+    const double warned = week(sc, 1.0).installed[kCnCloud * 3 + kH100];
+    const double pro_rata = week(quiet_small(), 1.0).installed[kCnCloud * 3 + kH100];
+    CHECK(warned > calm);
+    CHECK(warned == doctest::Approx(pro_rata).epsilon(1e-12));
+  }
+  // Nvidia's 20k starts a year do not meet the ordinary orders: in the queue the stockpile gets
+  // nothing and everyone's ordinary deliveries are as without the coming rule; filled pro rata
+  // with the ordinary orders it takes slots from the US lab.
+  const Supply queued = quiet_small({queue, binding});
+  const Supply pro_rata = quiet_small({binding});
+  const SupplyState calm = week(queued, 0.0);
+  const SupplyState q = week(queued, 1.0);
+  const SupplyState p = week(pro_rata, 1.0);
+  const SupplyState p_calm = week(pro_rata, 0.0);
+  CHECK(p_calm.installed[kCnCloud * 3 + kH100] ==
+        doctest::Approx(calm.installed[kCnCloud * 3 + kH100]).epsilon(1e-12));
+  CHECK(q.installed[kCnCloud * 3 + kH100] ==
+        doctest::Approx(calm.installed[kCnCloud * 3 + kH100]).epsilon(1e-12));
+  CHECK(q.installed[kUsLab * 3 + kH100] ==
+        doctest::Approx(calm.installed[kUsLab * 3 + kH100]).epsilon(1e-12));
+  CHECK(p.installed[kCnCloud * 3 + kH100] > 1.5 * calm.installed[kCnCloud * 3 + kH100]);
+  CHECK(p.installed[kUsLab * 3 + kH100] < 0.95 * calm.installed[kUsLab * 3 + kH100]);
+  // The stockpile money that found no slot is unmet; no more chips are made than the supply.
+  CHECK(q.unmet_usd[kCnCloud] > calm.unmet_usd[kCnCloud]);
+  CHECK(q.output_chips[0] == doctest::Approx(calm.output_chips[0]).epsilon(1e-12));
+  CHECK(q.output_chips[0] == doctest::Approx(p.output_chips[0]).epsilon(1e-12));
+}
+
 // The Ascend needs 4 HBM stacks; a domestic maker offers huawei 52,000 stacks a year (1,000 a
 // week: 250 chips a week, far below huawei's capacity).
 const std::vector<std::string> kHbm = {

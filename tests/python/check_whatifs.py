@@ -43,6 +43,8 @@ EXPECTED = {
                     "no TSMC-made Ascend dies: only SMIC's, at SMIC's yields"),
     "h200_sales_2026": ("indicators/compute_h100e", "CN", "2026-12-01", +1,
                         "every H200 licence granted and let in"),
+    "stockpile_queue": ("indicators/compute_h100e", "CN", "2023-10-01", -1,
+                        "the A800/H800 stockpile is not delivered before the 2023 rule"),
     "china_share_sourced": ("indicators/compute_h100e", "CN", "2023-12-01", -1,
                             "Chinese buyers at their reported 20-25% of Nvidia's sales, no "
                             "stockpile delivered before the 2023 rule"),
