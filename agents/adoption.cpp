@@ -827,6 +827,7 @@ struct Register;  // the vector types of one register of W floats
     typedef uint8_t Bytes __attribute__((vector_size(W)));                  \
     typedef double Doubles __attribute__((vector_size(4 * W))); /* W / 2 */ \
     typedef uint64_t Words __attribute__((vector_size(4 * W)));             \
+    typedef uint8_t Rows __attribute__((vector_size(4 * W))); /* W / 4 */   \
   };
 AIRACE_REGISTER(4)
 AIRACE_REGISTER(8)
@@ -864,60 +865,67 @@ AIRACE_REGISTER(16)
 }
 
 // Peers per slot and lane: each row of the peers' options against each slot's option, 16 lanes
-// at a time and four rows to a 64-byte vector (one AVX-512 register, two AVX2 or four SSE2
-// ones). A slot's option is never 0, so the padding (0) matches none, nor does an option not on
-// offer (its peers count for no slot). Exact integers: any order gives the same counts. The rows
-// are cleared as read, so that rows past a lane's peers are 0 in the next group too.
+// at a time and W / 4 rows to a vector of one register (SSE2: 1, AVX2: 2, AVX-512: 4). A slot's
+// option is never 0, so the padding (0) matches none, nor does an option not on offer (its peers
+// count for no slot). Exact integers: any order gives the same counts. The rows are cleared as
+// read, so that rows past a lane's peers are 0 in the next group too.
+typedef uint8_t Bytes16 __attribute__((vector_size(kLanes)));
+typedef uint8_t Bytes32 __attribute__((vector_size(2 * kLanes)));
+typedef uint8_t Bytes64 __attribute__((vector_size(4 * kLanes)));
+// The sum of a vector's rows (of 16 lanes).
+[[gnu::always_inline]] inline Bytes16 rows_sum(const Bytes16& v) { return v; }
+[[gnu::always_inline]] inline Bytes16 rows_sum(const Bytes32& v) {
+  return __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) +
+         __builtin_shufflevector(v, v, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+                                 31);
+}
+[[gnu::always_inline]] inline Bytes16 rows_sum(const Bytes64& v) {
+  const Bytes16 q0 =
+      __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const Bytes16 q1 = __builtin_shufflevector(v, v, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+                                             28, 29, 30, 31);
+  const Bytes16 q2 = __builtin_shufflevector(v, v, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+                                             44, 45, 46, 47);
+  const Bytes16 q3 = __builtin_shufflevector(v, v, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59,
+                                             60, 61, 62, 63);
+  return (q0 + q1) + (q2 + q3);
+}
+template <class Rows> struct RowsOf;  // how many rows of 16 lanes a vector holds
+template <> struct RowsOf<Bytes16> { static constexpr std::size_t n = 1; };
+template <> struct RowsOf<Bytes32> { static constexpr std::size_t n = 2; };
+template <> struct RowsOf<Bytes64> { static constexpr std::size_t n = 4; };
+
+template <class Rows>
 [[gnu::always_inline]] inline void count_peers(const CountryOffer& o, LaneGroup& g) {
-  typedef uint8_t Bytes16 __attribute__((vector_size(kLanes)));
-  typedef uint8_t Bytes64 __attribute__((vector_size(4 * kLanes)));
-  const auto quarters_sum = [](const Bytes64& v) {
-    const Bytes16 q0 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
-                                               14, 15);
-    const Bytes16 q1 = __builtin_shufflevector(v, v, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
-                                               27, 28, 29, 30, 31);
-    const Bytes16 q2 = __builtin_shufflevector(v, v, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42,
-                                               43, 44, 45, 46, 47);
-    const Bytes16 q3 = __builtin_shufflevector(v, v, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58,
-                                               59, 60, 61, 62, 63);
-    return (q0 + q1) + (q2 + q3);
-  };
+  constexpr std::size_t kPer = RowsOf<Rows>::n;
+  constexpr std::size_t kHeld = 8 / kPer;  // vectors of the usual 8 rows
   const std::size_t m = o.n_available;
   const bool counted = g.counted;
-  if (g.rows <= 8) {  // the usual case: two vectors of rows, held in registers
-    Bytes64 r0, r1;
-    __builtin_memcpy(&r0, g.peer_option[0], sizeof r0);
-    __builtin_memcpy(&r1, g.peer_option[4], sizeof r1);
-    std::memset(g.peer_option[0], 0, 2 * sizeof r0);
-    for (std::size_t j = 1; j <= m; ++j) {
-      const Bytes64 option = Bytes64{} + o.slot_option[j];
-      // a match is all ones: −1
-      const Bytes64 matches = reinterpret_cast<Bytes64>(r0 == option) +
-                              reinterpret_cast<Bytes64>(r1 == option);
-      Bytes16 count = {};
-      if (counted) __builtin_memcpy(&count, g.peer_count[j], sizeof count);
-      count -= quarters_sum(matches);
-      __builtin_memcpy(g.peer_count[j], &count, sizeof count);
-      counts_to_floats(g.peer_count[j], g.peers[j]);
-    }
-    return;
+  const std::size_t vectors = g.rows <= 8 ? kHeld : (g.rows + kPer - 1) / kPer;
+  Rows held[kHeld];
+  if (g.rows <= 8) {  // the usual case: held in registers
+    __builtin_memcpy(held, g.peer_option[0], sizeof held);
+    std::memset(g.peer_option[0], 0, sizeof held);
   }
-  const std::size_t quads = (g.rows + 3) / 4;
   for (std::size_t j = 1; j <= m; ++j) {
-    const Bytes64 option = Bytes64{} + o.slot_option[j];
-    Bytes64 matches = {};
-    for (std::size_t q = 0; q < quads; ++q) {
-      Bytes64 r;
-      __builtin_memcpy(&r, g.peer_option[4 * q], sizeof r);
-      matches += reinterpret_cast<Bytes64>(r == option);
+    const Rows option = Rows{} + o.slot_option[j];
+    Rows matches = {};  // a match is all ones: −1
+    if (g.rows <= 8) {
+      for (std::size_t v = 0; v < kHeld; ++v) matches += reinterpret_cast<Rows>(held[v] == option);
+    } else {
+      for (std::size_t v = 0; v < vectors; ++v) {
+        Rows r;
+        __builtin_memcpy(&r, g.peer_option[kPer * v], sizeof r);
+        matches += reinterpret_cast<Rows>(r == option);
+      }
     }
     Bytes16 count = {};
     if (counted) __builtin_memcpy(&count, g.peer_count[j], sizeof count);
-    count -= quarters_sum(matches);
+    count -= rows_sum(matches);
     __builtin_memcpy(g.peer_count[j], &count, sizeof count);
     counts_to_floats(g.peer_count[j], g.peers[j]);
   }
-  std::memset(g.peer_option[0], 0, quads * sizeof(Bytes64));
+  if (g.rows > 8) std::memset(g.peer_option[0], 0, vectors * sizeof(Rows));
 }
 
 template <std::size_t W>
@@ -927,7 +935,7 @@ template <std::size_t W>
   using Doubles = typename Register<W>::Doubles;
   using Words = typename Register<W>::Words;
   const std::size_t m = o.n_available;
-  count_peers(o, g);
+  count_peers<typename Register<W>::Rows>(o, g);
   for (std::size_t c = 0; c < kLanes; c += W) {
     Floats wc, need, wp, sh, tu, tc, ce, sw, pw, pick;
     Ints current;
