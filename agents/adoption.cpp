@@ -769,13 +769,17 @@ struct alignas(64) LaneGroup {
   uint64_t word[kLanes];         // random bits: the low 32 give the waiting time
   int32_t chosen_slot[kLanes];   // out
   double wait[kLanes];           // out: waiting time to the next revision, expected revisions
-  // [slot][lane] peers that used the slot's option at the previous tick (a whole number)
-  alignas(64) float peers[kMaxOptions + 1][kLanes];
-  // [peer][lane] the slot of each peer's option at the previous tick (0: none, or not on offer
-  // here; also the padding of lanes with fewer peers), counted into peers by comparison
-  alignas(64) uint8_t peer_slot[kMaxPeerRows][kLanes];
-  // [slot][lane] the peers past the 64th of an adopter with more, counted one at a time
+  // [peer][lane] the option each peer used at the previous tick (0: none; also the padding of
+  // lanes with fewer peers), counted by comparison with each slot's option in the kernel
+  alignas(64) uint8_t peer_option[kMaxPeerRows][kLanes];
+  // [slot][lane] peers that used the slot's option at the previous tick: on entry to the kernel
+  // the peers past the 64th of an adopter with more (counted one at a time, when `counted`), on
+  // return all of them
   alignas(64) uint8_t peer_count[kMaxOptions + 1][kLanes];
+  // [slot][lane] the same counts as floats (exact), for the kernel's utilities
+  alignas(64) float peers[kMaxOptions + 1][kLanes];
+  std::size_t rows;  // rows of peer_option in use: the most peers of a lane, up to 64
+  bool counted;      // whether peer_count holds counts on entry (else they start at 0)
   // [slot][lane] scratch: utilities, then cumulative weights
   alignas(64) float weight[kMaxOptions + 1][kLanes];
 };
@@ -784,6 +788,7 @@ struct alignas(64) LaneGroup {
 struct CountryOffer {
   const float *base, *capability, *log_price, *self_hosted, *trust_us, *trust_cn, *controls,
       *stay;
+  const uint8_t* slot_option;  // [slot] the option in the slot
   std::size_t n_available;
   float inv_noise;
   float inv_capability_max;  // 1 / capability_utility_max (1/utility); 0: no limit
@@ -822,11 +827,106 @@ struct Register;  // the vector types of one register of W floats
     typedef uint8_t Bytes __attribute__((vector_size(W)));                  \
     typedef double Doubles __attribute__((vector_size(4 * W))); /* W / 2 */ \
     typedef uint64_t Words __attribute__((vector_size(4 * W)));             \
+    typedef uint8_t Rows __attribute__((vector_size(4 * W))); /* W / 4 */   \
   };
 AIRACE_REGISTER(4)
 AIRACE_REGISTER(8)
 AIRACE_REGISTER(16)
 #undef AIRACE_REGISTER
+
+// A slot's 16 counts to floats (exact), by interleaving with zeros (punpck): GCC converts a
+// vector of bytes to one of floats a lane at a time.
+[[gnu::always_inline]] inline void counts_to_floats(const uint8_t* bytes, float* out) {
+  typedef uint8_t Bytes16 __attribute__((vector_size(kLanes)));
+  typedef uint16_t Shorts8 __attribute__((vector_size(kLanes)));
+  typedef int32_t Ints4 __attribute__((vector_size(kLanes)));
+  typedef float Floats4 __attribute__((vector_size(kLanes)));
+  Bytes16 count;
+  __builtin_memcpy(&count, bytes, sizeof count);
+  const Bytes16 no_bytes = {};
+  const Shorts8 no_shorts = {};
+  const Shorts8 halves[2] = {
+      __builtin_bit_cast(Shorts8, __builtin_shufflevector(count, no_bytes, 0, 16, 1, 17, 2, 18, 3,
+                                                          19, 4, 20, 5, 21, 6, 22, 7, 23)),
+      __builtin_bit_cast(Shorts8, __builtin_shufflevector(count, no_bytes, 8, 24, 9, 25, 10, 26,
+                                                          11, 27, 12, 28, 13, 29, 14, 30, 15, 31))};
+  for (std::size_t h = 0; h < 2; ++h) {
+    const Floats4 lower = __builtin_convertvector(
+        __builtin_bit_cast(Ints4,
+                           __builtin_shufflevector(halves[h], no_shorts, 0, 8, 1, 9, 2, 10, 3, 11)),
+        Floats4);
+    const Floats4 upper = __builtin_convertvector(
+        __builtin_bit_cast(Ints4, __builtin_shufflevector(halves[h], no_shorts, 4, 12, 5, 13, 6,
+                                                          14, 7, 15)),
+        Floats4);
+    __builtin_memcpy(out + 8 * h, &lower, sizeof lower);
+    __builtin_memcpy(out + 8 * h + 4, &upper, sizeof upper);
+  }
+}
+
+// Peers per slot and lane: each row of the peers' options against each slot's option, 16 lanes
+// at a time and W / 4 rows to a vector of one register (SSE2: 1, AVX2: 2, AVX-512: 4). A slot's
+// option is never 0, so the padding (0) matches none, nor does an option not on offer (its peers
+// count for no slot). Exact integers: any order gives the same counts. The rows are cleared as
+// read, so that rows past a lane's peers are 0 in the next group too.
+typedef uint8_t Bytes16 __attribute__((vector_size(kLanes)));
+typedef uint8_t Bytes32 __attribute__((vector_size(2 * kLanes)));
+typedef uint8_t Bytes64 __attribute__((vector_size(4 * kLanes)));
+// The sum of a vector's rows (of 16 lanes).
+[[gnu::always_inline]] inline Bytes16 rows_sum(const Bytes16& v) { return v; }
+[[gnu::always_inline]] inline Bytes16 rows_sum(const Bytes32& v) {
+  return __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) +
+         __builtin_shufflevector(v, v, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+                                 31);
+}
+[[gnu::always_inline]] inline Bytes16 rows_sum(const Bytes64& v) {
+  const Bytes16 q0 =
+      __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const Bytes16 q1 = __builtin_shufflevector(v, v, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+                                             28, 29, 30, 31);
+  const Bytes16 q2 = __builtin_shufflevector(v, v, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+                                             44, 45, 46, 47);
+  const Bytes16 q3 = __builtin_shufflevector(v, v, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59,
+                                             60, 61, 62, 63);
+  return (q0 + q1) + (q2 + q3);
+}
+template <class Rows> struct RowsOf;  // how many rows of 16 lanes a vector holds
+template <> struct RowsOf<Bytes16> { static constexpr std::size_t n = 1; };
+template <> struct RowsOf<Bytes32> { static constexpr std::size_t n = 2; };
+template <> struct RowsOf<Bytes64> { static constexpr std::size_t n = 4; };
+
+template <class Rows>
+[[gnu::always_inline]] inline void count_peers(const CountryOffer& o, LaneGroup& g) {
+  constexpr std::size_t kPer = RowsOf<Rows>::n;
+  constexpr std::size_t kHeld = 8 / kPer;  // vectors of the usual 8 rows
+  const std::size_t m = o.n_available;
+  const bool counted = g.counted;
+  const std::size_t vectors = g.rows <= 8 ? kHeld : (g.rows + kPer - 1) / kPer;
+  Rows held[kHeld];
+  if (g.rows <= 8) {  // the usual case: held in registers
+    __builtin_memcpy(held, g.peer_option[0], sizeof held);
+    std::memset(g.peer_option[0], 0, sizeof held);
+  }
+  for (std::size_t j = 1; j <= m; ++j) {
+    const Rows option = Rows{} + o.slot_option[j];
+    Rows matches = {};  // a match is all ones: −1
+    if (g.rows <= 8) {
+      for (std::size_t v = 0; v < kHeld; ++v) matches += reinterpret_cast<Rows>(held[v] == option);
+    } else {
+      for (std::size_t v = 0; v < vectors; ++v) {
+        Rows r;
+        __builtin_memcpy(&r, g.peer_option[kPer * v], sizeof r);
+        matches += reinterpret_cast<Rows>(r == option);
+      }
+    }
+    Bytes16 count = {};
+    if (counted) __builtin_memcpy(&count, g.peer_count[j], sizeof count);
+    count -= rows_sum(matches);
+    __builtin_memcpy(g.peer_count[j], &count, sizeof count);
+    counts_to_floats(g.peer_count[j], g.peers[j]);
+  }
+  if (g.rows > 8) std::memset(g.peer_option[0], 0, vectors * sizeof(Rows));
+}
 
 template <std::size_t W>
 [[gnu::always_inline]] inline void choose_lanes_body(const CountryOffer& o, LaneGroup& g) {
@@ -835,6 +935,7 @@ template <std::size_t W>
   using Doubles = typename Register<W>::Doubles;
   using Words = typename Register<W>::Words;
   const std::size_t m = o.n_available;
+  count_peers<typename Register<W>::Rows>(o, g);
   for (std::size_t c = 0; c < kLanes; c += W) {
     Floats wc, need, wp, sh, tu, tc, ce, sw, pw, pick;
     Ints current;
@@ -1040,7 +1141,7 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
     const uint8_t* const slot_of = &offer.option_slot[row];
     const std::size_t m_opts = offer.n_available[k];
     std::size_t lanes = 0;
-    std::size_t rows = 0;     // rows of peer_slot in use: the most peers of a lane, up to 64
+    std::size_t rows = 0;     // rows of peer_option in use: the most peers of a lane, up to 64
     bool counted = false;     // whether a lane with more peers counted into peer_count directly
     for (; lanes < kLanes && first + lanes < queued; ++lanes) {
       const std::size_t i = first + lanes;
@@ -1059,7 +1160,11 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
       const std::size_t own_rows = std::min(degree, kMaxPeerRows);
       rows = std::max(rows, own_rows);  // the rows of other lanes are 0 (padding) there
       const uint32_t* const peer = pop.peers.data() + p0;
-      for (std::size_t q = 0; q < own_rows; ++q) g.peer_slot[q][lanes] = slot_of[prev[peer[q]]];
+      if (own_rows == 8) {  // the usual degree, unrolled
+        for (std::size_t q = 0; q < 8; ++q) g.peer_option[q][lanes] = prev[peer[q]];
+      } else {
+        for (std::size_t q = 0; q < own_rows; ++q) g.peer_option[q][lanes] = prev[peer[q]];
+      }
       for (std::size_t q = own_rows; q < degree; ++q) {
         if (!counted) std::memset(g.peer_count, 0, (m_opts + 1) * kLanes);
         counted = true;
@@ -1092,60 +1197,8 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
       g.pick[lanes] = pick_uniform(word);
       g.word[lanes] = word;
     }
-    // Peers per slot and lane: each row of peer slots against each slot, 16 lanes at a time
-    // (slot 0, no model, has no peer term), eight rows at a time held in registers. Exact
-    // integers: any order gives the same counts.
-    typedef uint8_t Bytes16 __attribute__((vector_size(kLanes)));
-    // Rows past `rows`, and lanes past a lane's peers, are 0: the rows are cleared as read.
-    const std::size_t rows8 = (rows + 7) & ~std::size_t{7};
-    for (std::size_t q = 0; q < rows8; q += 8) {
-      Bytes16 r[8];
-      __builtin_memcpy(r, g.peer_slot[q], sizeof r);
-      std::memset(g.peer_slot[q], 0, sizeof r);
-      const bool fresh = q == 0 && !counted;
-      for (std::size_t j = 1; j <= m_opts; ++j) {
-        const auto slot = static_cast<uint8_t>(j);
-        Bytes16 count = {};
-        if (!fresh) __builtin_memcpy(&count, g.peer_count[j], sizeof count);
-        // a match is all ones: −1
-        const Bytes16 matches =
-            reinterpret_cast<Bytes16>(((r[0] == slot) + (r[1] == slot)) +
-                                      ((r[2] == slot) + (r[3] == slot))) +
-            reinterpret_cast<Bytes16>(((r[4] == slot) + (r[5] == slot)) +
-                                      ((r[6] == slot) + (r[7] == slot)));
-        count -= matches;
-        __builtin_memcpy(g.peer_count[j], &count, sizeof count);
-      }
-    }
-    for (std::size_t j = 1; j <= m_opts; ++j) {
-      Bytes16 count = {};
-      if (rows8 > 0 || counted) __builtin_memcpy(&count, g.peer_count[j], sizeof count);
-      // To floats (exact), by interleaving with zeros (punpck): GCC converts a vector of bytes
-      // to one of floats a lane at a time.
-      typedef uint16_t Shorts8 __attribute__((vector_size(kLanes)));
-      typedef int32_t Ints4 __attribute__((vector_size(kLanes)));
-      typedef float Floats4 __attribute__((vector_size(kLanes)));
-      const Bytes16 no_bytes = {};
-      const Shorts8 no_shorts = {};
-      const Shorts8 halves[2] = {
-          __builtin_bit_cast(Shorts8, __builtin_shufflevector(count, no_bytes, 0, 16, 1, 17, 2, 18,
-                                                              3, 19, 4, 20, 5, 21, 6, 22, 7, 23)),
-          __builtin_bit_cast(Shorts8, __builtin_shufflevector(count, no_bytes, 8, 24, 9, 25, 10,
-                                                              26, 11, 27, 12, 28, 13, 29, 14, 30,
-                                                              15, 31))};
-      for (std::size_t h = 0; h < 2; ++h) {
-        const Floats4 lower = __builtin_convertvector(
-            __builtin_bit_cast(Ints4, __builtin_shufflevector(halves[h], no_shorts, 0, 8, 1, 9, 2,
-                                                              10, 3, 11)),
-            Floats4);
-        const Floats4 upper = __builtin_convertvector(
-            __builtin_bit_cast(Ints4, __builtin_shufflevector(halves[h], no_shorts, 4, 12, 5, 13, 6,
-                                                              14, 7, 15)),
-            Floats4);
-        __builtin_memcpy(&g.peers[j][8 * h], &lower, sizeof lower);
-        __builtin_memcpy(&g.peers[j][8 * h + 4], &upper, sizeof upper);
-      }
-    }
+    g.rows = rows;
+    g.counted = counted;
     for (std::size_t l = lanes; l < kLanes; ++l) {  // idle lanes: any finite input
       g.capability_weight[l] = g.need[l] = g.price_weight[l] = g.self_hosting[l] = 0.0f;
       g.trust_us[l] = g.trust_cn[l] = g.censorship[l] = g.switching[l] = 0.0f;
@@ -1157,7 +1210,7 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
                          &offer.log_price[row],        &offer.self_hosted[row],
                          &offer.trust_us_weight[row],  &offer.trust_cn_weight[row],
                          &offer.content_controls[row], &offer.ecosystem_stay[row],
-                         m_opts,
+                         &offer.slot_option[row],      m_opts,
                          c.inv_noise,                  c.inv_capability_max};
     c.kernel(o, g);
     for (std::size_t l = 0; l < lanes; ++l) {
