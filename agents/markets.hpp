@@ -104,6 +104,10 @@ struct MarketModelParams {
   std::array<double, kFactorCount> factor_volatility_per_year = {0.25, 0.15, 0.1, 0.18};
   double factor_tail_dof = 0.0;  // Student-t degrees of freedom of factor noise (0: normal)
   double sentiment_half_life_years = 100.0;  // years for noise (factor and firm) to revert halfway
+  // docs/model.md §"Markets: prices": the share of each noise's daily variance that reverts
+  // within months (the daily arrival of cash-flow news the earnings anchor takes in over months)
+  double transitory_noise_share = 0.0;     // fraction, [0, 1); 0: one process, as before
+  double transitory_half_life_days = 60.0;  // days (on the noise's clock) for it to revert halfway
   // docs/model.md §"Markets: prices": noise accrues over calendar days (false) or over weekdays
   // only (true: a Monday carries one weekday of it, not three days)
   bool noise_per_weekday = false;
@@ -200,8 +204,13 @@ struct MarketState {
   double rate_effect_points = 0.0;   // percentage points, priced-in rate changes, fading
   std::array<double, kFactorCount> factor{};        // factor levels
   std::array<double, kFactorCount> factor_noise{};  // correlated random walks
+  // with a transitory share: the persistent and transitory parts of factor_noise (their sum)
+  std::array<double, kFactorCount> factor_noise_persistent{};
+  std::array<double, kFactorCount> factor_noise_transitory{};
   std::vector<double> compute_history;  // compute factor on past trading days (trend window)
   std::vector<double> idiosyncratic;    // [firm] random walks
+  std::vector<double> idiosyncratic_persistent;  // [firm] with a transitory share: its parts
+  std::vector<double> idiosyncratic_transitory;  // [firm]
   std::vector<double> log_cap;          // [firm] ln USD
   std::vector<double> daily_return;     // [firm] fraction, since the day before
   std::vector<uint8_t> trading;         // [firm] 1: its exchange is open today
