@@ -849,7 +849,7 @@ TEST_CASE("transitory noise keeps the daily variance and narrows the spread over
   CHECK(run(a, 300, 50, 0.5).chips == run(b, 300, 50, 0.5).chips);
 }
 
-TEST_CASE("a transitory share outside [0, 1) is refused") {
+TEST_CASE("a transitory share of 1 or more is refused") {
   Market m;
   m.params.transitory_noise_share = 1.0;
   Diagnostics d;
