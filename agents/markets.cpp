@@ -325,6 +325,14 @@ const Schema<MarketModelParams>& market_model_schema() {
                  {"the same for the lab whose models carry the most tokens (the press covers "
                   "its releases the day they come out); labs in between by their share",
                   A}),
+          number("attention_unused_weight", &M::attention_unused_weight, "fraction",
+                 Range{0.0, 1.0, true, false},
+                 {"weight in investors' beliefs of a release by a lab nobody uses, against one "
+                  "by the most-used lab (by tokens), on the day it is priced; linear in the "
+                  "lab's share in between (1: adoption does not weigh releases)",
+                  "DeepSeek's releases before R1 (LLM 67B 2023-11, V2 2024-05, V3 2024-12, "
+                  "before its app was used) gave Nvidia no large fall; R1, after its app topped the "
+                  "charts, did; assumption"}),
           number("equity_risk_premium", &M::equity_risk_premium, "fraction/year", above(0),
                  {"expected return of equities over the risk-free rate; an anchored firm's "
                   "earnings are discounted at market_exposure times it over the long-run growth",
@@ -378,6 +386,10 @@ MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<
       diags.error(f.where, "firms[" + f.id + "].tail_dof",
                   "degrees of freedom must be 0 (normal) or above 2 (finite variance), found " +
                       format_number(f.tail_dof));
+  if (!(params.attention_unused_weight > 0.0 && params.attention_unused_weight <= 1.0))
+    diags.error(params.where, "market_model.attention_unused_weight",
+                "the weight of a release of a lab nobody uses must be in (0, 1], found " +
+                    format_number(params.attention_unused_weight));
   if (!(params.transitory_noise_share >= 0.0 && params.transitory_noise_share < 1.0))
     diags.error(params.where, "market_model.transitory_noise_share",
                 "the transitory share of the noise's variance must be in [0, 1), found " +
@@ -481,6 +493,11 @@ double attention_peak_days(const MarketModelParams& p, double salience, double u
   const double press = p.attention_press_unknown_per_day +
                        (p.attention_press_leader_per_day - p.attention_press_unknown_per_day) * share;
   return q > press ? std::log(q / press) / (press + q) : 0.0;
+}
+
+double release_attention_weight(const MarketModelParams& p, double usage_share) {
+  const double w = p.attention_unused_weight;
+  return w + (1.0 - w) * std::clamp(usage_share, 0.0, 1.0);
 }
 
 void note_release(MoveNews& news, std::size_t lab, double salience, double surprise_log10,
@@ -645,7 +662,8 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
     frontier = std::max(frontier, r.capability);
     const double salience = release_salience(p, r, frontier);
     const double sd = r.open ? p.open_observation_sd : p.closed_observation_sd;
-    const double noise_var = sd * sd / salience;  // attention: an unnoticed release tells little
+    // attention: an unnoticed release tells little (its benchmark position, its lab's adoption)
+    const double noise_var = sd * sd / (salience * r.attention_weight);
     std::array<double, 3>& c = st.lab_cov[r.lab];
     const double innovation_var = c[0] + noise_var;
     const double k_level = c[0] / innovation_var;

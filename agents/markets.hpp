@@ -116,6 +116,9 @@ struct MarketModelParams {
   double attention_word_of_mouth_per_day = 0.0;  // 1/day, a frontier release's spread
   double attention_press_unknown_per_day = 0.01;  // 1/day, press rate of a lab nobody uses
   double attention_press_leader_per_day = 1.0;    // 1/day, press rate of the most-used lab
+  // fraction: weight in beliefs of a release of a lab nobody uses, against the most-used lab's
+  // (1: adoption does not weigh releases)
+  double attention_unused_weight = 1.0;
   // earnings anchor (docs/model.md §"Markets: earnings anchor")
   double equity_risk_premium = 0.0424;  // fraction/year, over the risk-free rate
   double long_run_growth_per_year = 0.04;  // ln/year, earnings growth expected in the long run
@@ -167,6 +170,9 @@ struct ReleaseNews {
   double training_flop = 0.0;  // FLOP, physical
   bool open = false;
   double attention_lag_days = 0.0;  // days from the release to the peak of its attention
+  // docs/model.md §"Markets: attention": the weight of the release in beliefs beside its
+  // salience, from its lab's adoption (1: the most-used lab's; release_attention_weight)
+  double attention_weight = 1.0;
 };
 
 // What markets observe of the rest of the world on a trading day.
@@ -238,6 +244,10 @@ double release_salience(const MarketModelParams& p, const ReleaseNews& r,
 // (`usage_share`, 0-1 of the most-used lab's); q, word of mouth, with the release's salience.
 // 0 when word of mouth does not outpace the press.
 double attention_peak_days(const MarketModelParams& p, double salience, double usage_share);
+// docs/model.md §"Markets: attention": the weight of a release in investors' beliefs beside its
+// salience, growing with its lab's adoption: attention_unused_weight for a lab nobody uses, 1 for
+// the most-used lab, linear in between (`usage_share`, 0-1 of the most-used lab's tokens).
+double release_attention_weight(const MarketModelParams& p, double usage_share);
 
 // docs/model.md §"Markets": one trading day. Beliefs take in the releases, investors revalue,
 // factors move, firms are repriced.

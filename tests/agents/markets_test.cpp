@@ -857,4 +857,48 @@ TEST_CASE("a transitory share of 1 or more is refused") {
   CHECK_FALSE(d.empty());
 }
 
+TEST_CASE("a release of a lab nobody uses weighs less in beliefs than the most-used lab's") {
+  MarketModelParams p;
+  // Off (1): every release weighs by its salience alone.
+  CHECK(release_attention_weight(p, 0.0) == 1.0);
+  p.attention_unused_weight = 0.1;
+  CHECK(release_attention_weight(p, 0.0) == doctest::Approx(0.1));
+  CHECK(release_attention_weight(p, 0.5) == doctest::Approx(0.55));
+  CHECK(release_attention_weight(p, 1.0) == 1.0);
+  CHECK(release_attention_weight(p, 3.0) == 1.0);  // shares clamped to [0, 1]
+  // In prices: the same open release, surprising by 0.5 log10, moves the chip maker less when
+  // its lab draws a tenth of the attention.
+  const auto fall = [](double weight) {
+    Market m;
+    const MarketsSetup s = m.setup();
+    MarketState st = initial_market_state(s);
+    Date previous = s.start;
+    double before = 0.0;
+    for (int d = 0; d < 12; ++d) {
+      const Date date = previous.plus_days(1);
+      const Tick tick{date, previous, static_cast<std::size_t>(d), years_between(previous, date)};
+      std::vector<ReleaseNews> news;
+      if (d == 10) {
+        const double believed = st.lab_efficiency_log10[0] + st.lab_growth_log10[0] * tick.dt_years;
+        ReleaseNews r{0, date, 26.0, std::pow(10.0, 26.0 - believed - 0.5), true};
+        r.attention_weight = weight;
+        news.push_back(r);
+        before = st.log_cap[0];
+      }
+      MarketInputs in;
+      in.releases = news;
+      in.frontier_capability = 26.0;
+      in.ai_chip_spend_usd_per_year = 1e11;
+      step_markets(s, st, in, tick, {1, 0, Stream::test});
+      previous = date;
+      if (d == 10) return std::expm1(st.log_cap[0] - before);
+    }
+    return 0.0;
+  };
+  const double full = fall(1.0), tenth = fall(0.1);
+  CHECK(full < -0.10);
+  CHECK(tenth < 0.0);
+  CHECK(tenth > 0.5 * full);  // less than half the fall
+}
+
 }  // namespace markets_test
