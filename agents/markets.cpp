@@ -294,6 +294,20 @@ const Schema<MarketModelParams>& market_model_schema() {
                   "believe) to revert halfway to 0 (100: a random walk)",
                   "Poterba & Summers 1988, Fama & French 1988: a transitory part of prices that "
                   "decays over 3-5 years; assumption"}),
+          number("transitory_noise_share", &M::transitory_noise_share, "fraction",
+                 Range{0.0, 1.0, false, true},
+                 {"share of each noise's daily variance (factors' and firms') that reverts "
+                  "within months, over transitory_half_life_days: the daily arrival of "
+                  "cash-flow news that an earnings-anchored value takes in over months (0: one "
+                  "process)",
+                  "Vuolteenaho 2002 (J. Finance 57:233): a typical stock's cash-flow news has "
+                  "more than twice the variance of its expected-return news (> 2/3); "
+                  "assumption"}),
+          number("transitory_half_life_days", &M::transitory_half_life_days, "days", above(0),
+                 {"time for the transitory part of the noise to revert halfway (days on the "
+                  "noise's clock)",
+                  "earnings are reported quarterly and investors smooth revenue over "
+                  "spend_smoothing_years; assumption"}),
           number("attention_word_of_mouth_per_day", &M::attention_word_of_mouth_per_day, "1/day",
                  at_least(0),
                  {"imitation rate (Bass q) of the attention a frontier release draws, times its "
@@ -311,6 +325,14 @@ const Schema<MarketModelParams>& market_model_schema() {
                  {"the same for the lab whose models carry the most tokens (the press covers "
                   "its releases the day they come out); labs in between by their share",
                   A}),
+          number("attention_unused_weight", &M::attention_unused_weight, "fraction",
+                 Range{0.0, 1.0, true, false},
+                 {"weight in investors' beliefs of a release by a lab nobody uses, against one "
+                  "by the most-used lab (by tokens), on the day it is priced; linear in the "
+                  "lab's share in between (1: adoption does not weigh releases)",
+                  "DeepSeek's releases before R1 (LLM 67B 2023-11, V2 2024-05, V3 2024-12, "
+                  "before its app was used) gave Nvidia no large fall; R1, after its app topped the "
+                  "charts, did; assumption"}),
           number("equity_risk_premium", &M::equity_risk_premium, "fraction/year", above(0),
                  {"expected return of equities over the risk-free rate; an anchored firm's "
                   "earnings are discounted at market_exposure times it over the long-run growth",
@@ -364,6 +386,14 @@ MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<
       diags.error(f.where, "firms[" + f.id + "].tail_dof",
                   "degrees of freedom must be 0 (normal) or above 2 (finite variance), found " +
                       format_number(f.tail_dof));
+  if (!(params.attention_unused_weight > 0.0 && params.attention_unused_weight <= 1.0))
+    diags.error(params.where, "market_model.attention_unused_weight",
+                "the weight of a release of a lab nobody uses must be in (0, 1], found " +
+                    format_number(params.attention_unused_weight));
+  if (!(params.transitory_noise_share >= 0.0 && params.transitory_noise_share < 1.0))
+    diags.error(params.where, "market_model.transitory_noise_share",
+                "the transitory share of the noise's variance must be in [0, 1), found " +
+                    format_number(params.transitory_noise_share));
   const double shares = params.fundamental_share + params.jevons_share + params.trend_share;
   if (std::abs(shares - 1.0) > 1e-6)
     diags.error(params.where, "market_model.fundamental_share",
@@ -429,6 +459,8 @@ MarketState initial_market_state(const MarketsSetup& s) {
   st.lab_cov.assign(s.n_labs,
                     {st.efficiency_var, 0.0, s.params.growth_prior_sd * s.params.growth_prior_sd});
   st.idiosyncratic.assign(s.n_firms, 0.0);
+  st.idiosyncratic_persistent.assign(s.n_firms, 0.0);
+  st.idiosyncratic_transitory.assign(s.n_firms, 0.0);
   st.log_cap.resize(s.n_firms);
   st.daily_return.assign(s.n_firms, 0.0);
   st.trading.assign(s.n_firms, 0);
@@ -461,6 +493,11 @@ double attention_peak_days(const MarketModelParams& p, double salience, double u
   const double press = p.attention_press_unknown_per_day +
                        (p.attention_press_leader_per_day - p.attention_press_unknown_per_day) * share;
   return q > press ? std::log(q / press) / (press + q) : 0.0;
+}
+
+double release_attention_weight(const MarketModelParams& p, double usage_share) {
+  const double w = p.attention_unused_weight;
+  return w + (1.0 - w) * std::clamp(usage_share, 0.0, 1.0);
 }
 
 void note_release(MoveNews& news, std::size_t lab, double salience, double surprise_log10,
@@ -625,7 +662,8 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
     frontier = std::max(frontier, r.capability);
     const double salience = release_salience(p, r, frontier);
     const double sd = r.open ? p.open_observation_sd : p.closed_observation_sd;
-    const double noise_var = sd * sd / salience;  // attention: an unnoticed release tells little
+    // attention: an unnoticed release tells little (its benchmark position, its lab's adoption)
+    const double noise_var = sd * sd / (salience * r.attention_weight);
     std::array<double, 3>& c = st.lab_cov[r.lab];
     const double innovation_var = c[0] + noise_var;
     const double k_level = c[0] / innovation_var;
@@ -684,10 +722,35 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
   for (Eigen::Index f = 0; f < 4; ++f) z(f) = unit_innovation(rng, p.factor_tail_dof);
   const Eigen::Vector4d shock =
       Eigen::Map<const Eigen::Matrix<double, 4, 4, Eigen::RowMajor>>(s.factor_cholesky.data()) * z;
-  for (std::size_t f = 0; f < kFactorCount; ++f)
-    st.factor_noise[f] =
-        revert_noise(st.factor_noise[f], p.factor_volatility_per_year[f], reversion,
-                     shock(static_cast<Eigen::Index>(f)));
+  // With a transitory share, the noise is the sum of a persistent part (reverting with
+  // sentiment_half_life_years) and a transitory one (transitory_half_life_days) that share the
+  // daily variance, each with its own innovations, drawn after the persistent ones.
+  const double transitory = p.transitory_noise_share;
+  const double persistent_scale = std::sqrt(1.0 - transitory);
+  const double transitory_scale = std::sqrt(transitory);
+  const NoiseReversion fast_reversion =
+      noise_reversion(noise_dt, p.transitory_half_life_days / 365.25);
+  if (transitory == 0.0) {
+    for (std::size_t f = 0; f < kFactorCount; ++f)
+      st.factor_noise[f] =
+          revert_noise(st.factor_noise[f], p.factor_volatility_per_year[f], reversion,
+                       shock(static_cast<Eigen::Index>(f)));
+  } else {
+    Eigen::Vector4d z_fast;
+    for (Eigen::Index f = 0; f < 4; ++f) z_fast(f) = unit_innovation(rng, p.factor_tail_dof);
+    const Eigen::Vector4d fast_shock =
+        Eigen::Map<const Eigen::Matrix<double, 4, 4, Eigen::RowMajor>>(s.factor_cholesky.data()) *
+        z_fast;
+    for (std::size_t f = 0; f < kFactorCount; ++f) {
+      const auto e = static_cast<Eigen::Index>(f);
+      const double vol = p.factor_volatility_per_year[f];
+      st.factor_noise_persistent[f] = revert_noise(
+          st.factor_noise_persistent[f], vol * persistent_scale, reversion, shock(e));
+      st.factor_noise_transitory[f] = revert_noise(
+          st.factor_noise_transitory[f], vol * transitory_scale, fast_reversion, fast_shock(e));
+      st.factor_noise[f] = st.factor_noise_persistent[f] + st.factor_noise_transitory[f];
+    }
+  }
 
   const double years = years_between(s.start, tick.date);
   auto factor = [](Factor f) { return static_cast<std::size_t>(f); };
@@ -789,9 +852,19 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
   double index = 0.0;
   for (std::size_t i = 0; i < s.n_firms; ++i) {
     RandomStream firm_rng(key, tick.index, 1 + i);
-    st.idiosyncratic[i] =
-        revert_noise(st.idiosyncratic[i], s.firms[i].idiosyncratic_volatility_per_year, reversion,
-                     unit_innovation(firm_rng, s.firms[i].tail_dof));
+    const double vol = s.firms[i].idiosyncratic_volatility_per_year;
+    if (transitory == 0.0) {
+      st.idiosyncratic[i] = revert_noise(st.idiosyncratic[i], vol, reversion,
+                                         unit_innovation(firm_rng, s.firms[i].tail_dof));
+    } else {
+      const double z_firm = unit_innovation(firm_rng, s.firms[i].tail_dof);
+      const double z_fast = unit_innovation(firm_rng, s.firms[i].tail_dof);
+      st.idiosyncratic_persistent[i] =
+          revert_noise(st.idiosyncratic_persistent[i], vol * persistent_scale, reversion, z_firm);
+      st.idiosyncratic_transitory[i] = revert_noise(st.idiosyncratic_transitory[i],
+                                                    vol * transitory_scale, fast_reversion, z_fast);
+      st.idiosyncratic[i] = st.idiosyncratic_persistent[i] + st.idiosyncratic_transitory[i];
+    }
     // docs/model.md §"Markets: exchange calendars": a closed exchange keeps yesterday's price;
     // what happened meanwhile is priced on its next trading day.
     const double log_cap = st.trading[i] ? value[i] + st.idiosyncratic[i] : st.log_cap[i];

@@ -104,6 +104,10 @@ struct MarketModelParams {
   std::array<double, kFactorCount> factor_volatility_per_year = {0.25, 0.15, 0.1, 0.18};
   double factor_tail_dof = 0.0;  // Student-t degrees of freedom of factor noise (0: normal)
   double sentiment_half_life_years = 100.0;  // years for noise (factor and firm) to revert halfway
+  // docs/model.md §"Markets: prices": the share of each noise's daily variance that reverts
+  // within months (the daily arrival of cash-flow news the earnings anchor takes in over months)
+  double transitory_noise_share = 0.0;     // fraction, [0, 1); 0: one process, as before
+  double transitory_half_life_days = 60.0;  // days (on the noise's clock) for it to revert halfway
   // docs/model.md §"Markets: prices": noise accrues over calendar days (false) or over weekdays
   // only (true: a Monday carries one weekday of it, not three days)
   bool noise_per_weekday = false;
@@ -112,6 +116,9 @@ struct MarketModelParams {
   double attention_word_of_mouth_per_day = 0.0;  // 1/day, a frontier release's spread
   double attention_press_unknown_per_day = 0.01;  // 1/day, press rate of a lab nobody uses
   double attention_press_leader_per_day = 1.0;    // 1/day, press rate of the most-used lab
+  // fraction: weight in beliefs of a release of a lab nobody uses, against the most-used lab's
+  // (1: adoption does not weigh releases)
+  double attention_unused_weight = 1.0;
   // earnings anchor (docs/model.md §"Markets: earnings anchor")
   double equity_risk_premium = 0.0424;  // fraction/year, over the risk-free rate
   double long_run_growth_per_year = 0.04;  // ln/year, earnings growth expected in the long run
@@ -163,6 +170,9 @@ struct ReleaseNews {
   double training_flop = 0.0;  // FLOP, physical
   bool open = false;
   double attention_lag_days = 0.0;  // days from the release to the peak of its attention
+  // docs/model.md §"Markets: attention": the weight of the release in beliefs beside its
+  // salience, from its lab's adoption (1: the most-used lab's; release_attention_weight)
+  double attention_weight = 1.0;
 };
 
 // What markets observe of the rest of the world on a trading day.
@@ -200,8 +210,13 @@ struct MarketState {
   double rate_effect_points = 0.0;   // percentage points, priced-in rate changes, fading
   std::array<double, kFactorCount> factor{};        // factor levels
   std::array<double, kFactorCount> factor_noise{};  // correlated random walks
+  // with a transitory share: the persistent and transitory parts of factor_noise (their sum)
+  std::array<double, kFactorCount> factor_noise_persistent{};
+  std::array<double, kFactorCount> factor_noise_transitory{};
   std::vector<double> compute_history;  // compute factor on past trading days (trend window)
   std::vector<double> idiosyncratic;    // [firm] random walks
+  std::vector<double> idiosyncratic_persistent;  // [firm] with a transitory share: its parts
+  std::vector<double> idiosyncratic_transitory;  // [firm]
   std::vector<double> log_cap;          // [firm] ln USD
   std::vector<double> daily_return;     // [firm] fraction, since the day before
   std::vector<uint8_t> trading;         // [firm] 1: its exchange is open today
@@ -229,6 +244,10 @@ double release_salience(const MarketModelParams& p, const ReleaseNews& r,
 // (`usage_share`, 0-1 of the most-used lab's); q, word of mouth, with the release's salience.
 // 0 when word of mouth does not outpace the press.
 double attention_peak_days(const MarketModelParams& p, double salience, double usage_share);
+// docs/model.md §"Markets: attention": the weight of a release in investors' beliefs beside its
+// salience, growing with its lab's adoption: attention_unused_weight for a lab nobody uses, 1 for
+// the most-used lab, linear in between (`usage_share`, 0-1 of the most-used lab's tokens).
+double release_attention_weight(const MarketModelParams& p, double usage_share);
 
 // docs/model.md §"Markets": one trading day. Beliefs take in the releases, investors revalue,
 // factors move, firms are repriced.

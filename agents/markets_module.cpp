@@ -180,8 +180,16 @@ void MarketsModule::step(const Tick& t) {
         attention_peak_days(m.params, salience, r.lab < usage.size() ? usage[r.lab] : 0.0);
     held_.emplace_back(n, r.date.plus_days(static_cast<int>(std::lround(n.attention_lag_days))));
   }
+  // Its weight in beliefs grows with its lab's adoption on the day it is priced (every lab
+  // weighs alike before anyone adopts).
+  const bool anyone_adopts = std::any_of(usage.begin(), usage.end(), [](double u) { return u > 0; });
   for (const auto& [n, peak] : held_)
-    if (!(t.date < peak)) news_.push_back(n);
+    if (!(t.date < peak)) {
+      news_.push_back(n);
+      news_.back().attention_weight =
+          anyone_adopts && n.lab < usage.size() ? release_attention_weight(m.params, usage[n.lab])
+                                                : 1.0;
+    }
   std::erase_if(held_, [&t](const auto& h) { return !(t.date < h.second); });
   double spend = 0.0;
   for (double r : world_.supply.revenue_usd_per_year) spend += r;

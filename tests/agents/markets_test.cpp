@@ -810,4 +810,95 @@ TEST_CASE("noise per weekday: a Monday carries one weekday of noise, not three d
   CHECK(calendar_var == doctest::Approx(0.25 / 365.25).epsilon(0.1));
 }
 
+TEST_CASE("transitory noise keeps the daily variance and narrows the spread over years") {
+  // A firm with only its own noise, 0.5/sqrt(year): with two thirds of its daily variance in a
+  // component that reverts with a 60-day half-life, a day's variance is unchanged and three
+  // years' is about a third plus what the fast part holds (1 - 2/3 + 2/3 x 0.043 = 0.36).
+  const auto moments = [](double share, double* daily_var, double* three_year_var) {
+    Market m;
+    m.firms[0].idiosyncratic_volatility_per_year = 0.5;
+    m.params.transitory_noise_share = share;
+    m.params.transitory_half_life_days = 60.0;
+    double d2 = 0.0, y2 = 0.0;
+    int days = 0, paths = 0;
+    for (uint64_t seed = 1; seed <= 300; ++seed) {
+      const Path path = run(m, 783, -1, 0.0, true, 0.0, seed);
+      for (std::size_t d = 1; d < path.chips.size(); ++d) {
+        const double r = std::log(path.chips[d] / path.chips[d - 1]);
+        d2 += r * r;
+        ++days;
+      }
+      const double y = std::log(path.chips.back() / 1e12);
+      y2 += y * y;
+      ++paths;
+    }
+    *daily_var = d2 / days;
+    *three_year_var = y2 / paths;
+  };
+  double daily0 = 0.0, years0 = 0.0, daily = 0.0, years = 0.0;
+  moments(0.0, &daily0, &years0);
+  moments(2.0 / 3.0, &daily, &years);
+  CHECK(daily / daily0 == doctest::Approx(1.0).epsilon(0.05));
+  CHECK(years0 == doctest::Approx(0.25 * 3.0).epsilon(0.2));
+  CHECK(years / years0 == doctest::Approx(0.36).epsilon(0.25));
+  // Off (share 0) the noise is the one process it was, bit for bit.
+  Market a, b;
+  a.firms[0].idiosyncratic_volatility_per_year = b.firms[0].idiosyncratic_volatility_per_year = 0.5;
+  a.params.factor_volatility_per_year = b.params.factor_volatility_per_year = {0.2, 0.1, 0.1, 0.2};
+  b.params.transitory_half_life_days = 10.0;  // no effect without a share
+  CHECK(run(a, 300, 50, 0.5).chips == run(b, 300, 50, 0.5).chips);
+}
+
+TEST_CASE("a transitory share of 1 or more is refused") {
+  Market m;
+  m.params.transitory_noise_share = 1.0;
+  Diagnostics d;
+  resolve_markets(m.params, m.firms, {"US", "CN"}, 2, Date::from_ymd(2022, 1, 3), kEnd, d);
+  CHECK_FALSE(d.empty());
+}
+
+TEST_CASE("a release of a lab nobody uses weighs less in beliefs than the most-used lab's") {
+  MarketModelParams p;
+  // Off (1): every release weighs by its salience alone.
+  CHECK(release_attention_weight(p, 0.0) == 1.0);
+  p.attention_unused_weight = 0.1;
+  CHECK(release_attention_weight(p, 0.0) == doctest::Approx(0.1));
+  CHECK(release_attention_weight(p, 0.5) == doctest::Approx(0.55));
+  CHECK(release_attention_weight(p, 1.0) == 1.0);
+  CHECK(release_attention_weight(p, 3.0) == 1.0);  // shares clamped to [0, 1]
+  // In prices: the same open release, surprising by 0.5 log10, moves the chip maker less when
+  // its lab draws a tenth of the attention.
+  const auto fall = [](double weight) {
+    Market m;
+    const MarketsSetup s = m.setup();
+    MarketState st = initial_market_state(s);
+    Date previous = s.start;
+    double before = 0.0;
+    for (int d = 0; d < 12; ++d) {
+      const Date date = previous.plus_days(1);
+      const Tick tick{date, previous, static_cast<std::size_t>(d), years_between(previous, date)};
+      std::vector<ReleaseNews> news;
+      if (d == 10) {
+        const double believed = st.lab_efficiency_log10[0] + st.lab_growth_log10[0] * tick.dt_years;
+        ReleaseNews r{0, date, 26.0, std::pow(10.0, 26.0 - believed - 0.5), true};
+        r.attention_weight = weight;
+        news.push_back(r);
+        before = st.log_cap[0];
+      }
+      MarketInputs in;
+      in.releases = news;
+      in.frontier_capability = 26.0;
+      in.ai_chip_spend_usd_per_year = 1e11;
+      step_markets(s, st, in, tick, {1, 0, Stream::test});
+      previous = date;
+      if (d == 10) return std::expm1(st.log_cap[0] - before);
+    }
+    return 0.0;
+  };
+  const double full = fall(1.0), tenth = fall(0.1);
+  CHECK(full < -0.10);
+  CHECK(tenth < 0.0);
+  CHECK(tenth > 0.5 * full);  // less than half the fall
+}
+
 }  // namespace markets_test
