@@ -26,10 +26,20 @@ void AdoptionModule::start() {
 void AdoptionModule::serving_capacity() {
   const SupplySetup& s = *c_.supply;
   std::fill(serving_.capacity_h100e.begin(), serving_.capacity_h100e.end(), 0.0);
+  // A share of the clouds' fleets; from the clouds' switch on, no more than their serving
+  // capacities either (docs/model.md §3.3.1a), so that no cloud serves beyond its own.
+  const double share = c_.setup->params.serving_capacity_share;
+  const std::vector<double>& clouds = world_.clouds.serving_capacity_h100e;
+  if (clouds.size() == s.n_buyers - s.n_labs) {
+    for (std::size_t b = s.n_labs; b < s.n_buyers; ++b)
+      serving_.capacity_h100e[serving_.pool[s.buyer_country[b]]] += std::min(
+          share * fleet_inference_h100e(s, world_.supply, b), clouds[b - s.n_labs]);
+    return;
+  }
   for (std::size_t b = s.n_labs; b < s.n_buyers; ++b)
     serving_.capacity_h100e[serving_.pool[s.buyer_country[b]]] +=
         fleet_inference_h100e(s, world_.supply, b);
-  for (double& x : serving_.capacity_h100e) x *= c_.setup->params.serving_capacity_share;
+  for (double& x : serving_.capacity_h100e) x *= share;
 }
 
 void AdoptionModule::declare_axes(Declarations& d) {
@@ -86,7 +96,8 @@ void AdoptionModule::declare_axes(Declarations& d) {
 
 void AdoptionModule::declare(Declarations& d) {
   const std::size_t step =
-      d.step({"adoption.choose", c_.cadence, {part::supply, part::trade}, {part::labs},
+      d.step({"adoption.choose", c_.cadence, {part::supply, part::trade},
+              {part::labs, part::clouds},
               {part::adoption}, [this](const Tick& t) { this->step(t); }});
   const AxisId countries = d.axis("countries", "country");
   const AxisId labs = d.axis("labs", "lab");

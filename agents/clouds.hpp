@@ -51,6 +51,9 @@ struct CloudDecision {
 struct CloudSpending {
   std::vector<double> usd_per_year;  // [cloud] demand-driven chip spending over the tick
   Date plans_until = Date::from_ymd(9999, 12, 31);  // the clouds' own plans stop on this date
+  // [cloud] H100e, K_b: the inference capacity serving adopters, from the switch on (empty
+  // before it); adoption serves no more than its pool's clouds hold (docs/model.md §3.3.1a)
+  std::vector<double> serving_capacity_h100e;
 };
 
 // docs/model.md §"Clouds' investment": expected demand, utilisation, the capacity gap and the

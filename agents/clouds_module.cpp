@@ -2,6 +2,7 @@
 
 #include "agents/adoption.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace airace {
@@ -18,6 +19,7 @@ void CloudsModule::start() {
   switched_ = false;
   std::fill(utilisation_.begin(), utilisation_.end(), std::nan(""));
   world_.clouds.usd_per_year.assign(n, 0.0);
+  world_.clouds.serving_capacity_h100e.clear();
   world_.clouds.plans_until = c_.params.plans_continue ? Date::from_ymd(9999, 12, 31)
                                                         : c_.params.demand_driven_from;
 }
@@ -84,13 +86,16 @@ void CloudsModule::invest(const Tick& t) {
       r.pop_front();
   }
   // Installed inference capacity, and each pool's total among its clouds.
-  std::vector<double> pool_fleet(kServingPools, 0.0), pool_clouds(kServingPools, 0.0);
+  // From the switch on, each pool's serving capacity as adoption last read it.
+  std::vector<double> pool_fleet(kServingPools, 0.0), pool_clouds(kServingPools, 0.0),
+      pool_serving(kServingPools, 0.0);
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t b = s.n_labs + i;
     const double h = fleet_inference_h100e(s, st, b);
     fleet_[i] = h;
     pool_fleet[pool_[s.buyer_country[b]]] += h;
     pool_clouds[pool_[s.buyer_country[b]]] += 1.0;
+    if (switched_) pool_serving[pool_[s.buyer_country[b]]] += serving_[i];
   }
   chip_usd_per_h100e_year(s, st, world_.trade, t.date, chip_cost_);
   const double share = share_after_switch(p, t);
@@ -99,8 +104,10 @@ void CloudsModule::invest(const Tick& t) {
     const std::size_t k = s.buyer_country[s.n_labs + i];
     const std::size_t q = pool_[k];
     // A pool's demand is served by its clouds in proportion to their fleets (equal parts while
-    // none has any).
-    const double part = pool_fleet[q] > 0.0 ? fleet_[i] / pool_fleet[q] : 1.0 / pool_clouds[q];
+    // none has any); from the switch on, to their serving capacities, which bound it.
+    const double part = pool_serving[q] > 0.0 ? serving_[i] / pool_serving[q]
+                        : pool_fleet[q] > 0.0 ? fleet_[i] / pool_fleet[q]
+                                              : 1.0 / pool_clouds[q];
     served_[i] = pool_demand[q] * part;
     // docs/model.md §"Clouds' investment": the serving capacity, set up at the switch, then
     // depreciated and added to by what the rule bought over the last tick.
@@ -111,6 +118,11 @@ void CloudsModule::invest(const Tick& t) {
     else
       serving_[i] = next_serving_capacity(serving_[i], world_.clouds.usd_per_year[i], price_[i],
                                           delta, t.dt_years);
+    // A cloud serves with chips it holds: spending that bought none (supply short) adds no
+    // capacity. It serves no more than its capacity: between adoption's ticks the capacity may
+    // wear below what adoption served on it, and the rest waits for adoption's next tick.
+    serving_[i] = std::min(serving_[i], fleet_[i]);
+    if (share > 0.0) served_[i] = std::min(served_[i], serving_[i]);
     CloudInputs in;
     in.served_h100e = served_[i];
     in.trend_per_year = cloud_demand_trend(p, record_[q], t.dt_years);
@@ -129,6 +141,8 @@ void CloudsModule::invest(const Tick& t) {
     world_.clouds.usd_per_year[i] = share * dec.spending_usd_per_year;
   }
   if (share > 0.0) switched_ = true;
+  // From the switch on, adoption serves no more than these capacities.
+  if (switched_) world_.clouds.serving_capacity_h100e = serving_;
   // The plans stop at the switch unless they go on beside the rule.
   world_.clouds.plans_until =
       p.plans_continue ? Date::from_ymd(9999, 12, 31) : p.demand_driven_from;

@@ -12,7 +12,11 @@ replicate, date and entity that breaks it:
 - adoption: every share lies in [0, 1] and a country's shares add up to at most 1; tokens are
   finite and nonnegative, and a model that is used has a price above 0;
 - no lab's capital is below zero;
-- every firm's market value is finite and positive.
+- every firm's market value is finite and positive;
+- stocks and flows (compute, chips, sales, tokens, capex, revenue) are finite and nonnegative,
+  prices positive, and fractions (pay, scarcity, legal and adoption shares) within [0, 1];
+- adoption stays under its ceiling, no cloud serves more than its capacity, and no one uses a
+  model that is not on offer (before its first release, or after it is withdrawn).
 Each bound came from a fault found in the output (docs/model.md, the rule that fixed it).
 """
 import sys
@@ -107,6 +111,69 @@ def main():
 
         cap = m["market_cap_usd"][:]
         b.check("market values finite and positive", np.isfinite(cap) & (cap > 0), firm_at)
+    # Series with a floor, or a fraction's range; each index named by its dimension scale.
+    def series(name):
+        return f[name] if name in f else None
+
+    def index_of(ds):
+        scales = []
+        for d in range(ds.ndim):
+            dim = ds.dims[d]
+            values = dim[len(dim) - 1][:] if len(dim) else None
+            scales.append((dim.label, values))
+
+        def where(i):
+            parts = []
+            for (label, values), k in zip(scales, i):
+                if values is None or label == "replicate":
+                    parts.append(f"{label} {k}")
+                elif label == "time":
+                    day = np.datetime64("1970-01-01") + np.timedelta64(int(values[k]), "D")
+                    parts.append(str(day))
+                else:
+                    v = values[k]
+                    parts.append(v.decode() if isinstance(v, bytes) else str(v))
+            return ", ".join(parts)
+        return where
+
+    for name in ["labs/compute_h100e", "labs/training_compute_h100e", "labs/talent",
+                 "labs/revenue_usd_per_year", "labs/chips_installed", "chips/sales",
+                 "chips/smuggled", "chips/licence_fees_usd", "clouds/compute_h100e",
+                 "clouds/served_inference_h100e", "indicators/compute_h100e",
+                 "indicators/tokens_per_year", "indicators/capex_usd_per_year",
+                 "indicators/inference_demand_h100e"]:
+        ds = series(name)
+        if ds is not None:
+            v = ds[:]
+            b.check(f"{name} finite and nonnegative", np.isfinite(v) & (v >= 0), index_of(ds))
+    for name in ["chips/price_usd", "chips/unit_cost_usd"]:
+        ds = series(name)
+        if ds is not None:
+            v = ds[:]
+            b.check(f"{name} finite and positive", np.isfinite(v) & (v > 0), index_of(ds))
+    for name in ["labs/pay_factor", "labs/compute_scarcity", "chips/legal_share",
+                 "indicators/adoption_share", "indicators/cn_domestic_share",
+                 "indicators/open_usage_share", "indicators/cn_open_share_abroad",
+                 "indicators/cn_open_derivative_share"]:
+        ds = series(name)
+        if ds is not None:
+            v = ds[:]
+            b.check(f"{name} a fraction", np.isnan(v) | ((v >= 0) & (v <= 1)), index_of(ds))
+    if series("indicators/adoption_share") is not None and series("indicators/adoption_ceiling"):
+        ds = f["indicators/adoption_share"]
+        b.check("adoption within its ceiling",
+                ds[:] <= f["indicators/adoption_ceiling"][:] + 1e-9, index_of(ds))
+    if series("clouds/served_inference_h100e") is not None and series(
+            "clouds/serving_capacity_h100e") is not None:
+        ds = f["clouds/served_inference_h100e"]
+        b.check("no cloud serves more than its capacity",
+                ds[:] <= f["clouds/serving_capacity_h100e"][:] * (1 + 1e-9) + 1e-9, index_of(ds))
+    if series("adoption/share") is not None and series("adoption/option_capability") is not None:
+        ds = f["adoption/share"]
+        none = np.array([o == "none" for o in text(f["adoption/option"][:])])  # not adopting
+        offered = (np.isfinite(f["adoption/option_capability"][:]) | none)[:, :, None, :]
+        b.check("no one uses a model that is not on offer (before its release, or withdrawn)",
+                offered | (ds[:] == 0), index_of(ds))
     if b.broken:
         print(f"{len(b.broken)} bounds broken: " + "; ".join(b.broken))
         return 1
