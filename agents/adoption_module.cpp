@@ -32,8 +32,8 @@ void AdoptionModule::serving_capacity() {
   const std::vector<double>& clouds = world_.clouds.serving_capacity_h100e;
   if (clouds.size() == s.n_buyers - s.n_labs) {
     for (std::size_t b = s.n_labs; b < s.n_buyers; ++b)
-      serving_.capacity_h100e[serving_.pool[s.buyer_country[b]]] += std::min(
-          share * fleet_inference_h100e(s, world_.supply, b), clouds[b - s.n_labs]);
+      serving_.capacity_h100e[serving_.pool[s.buyer_country[b]]] +=
+          std::min(share * fleet_inference_h100e(s, world_.supply, b), clouds[b - s.n_labs]);
     return;
   }
   for (std::size_t b = s.n_labs; b < s.n_buyers; ++b)
@@ -95,10 +95,12 @@ void AdoptionModule::declare_axes(Declarations& d) {
 }
 
 void AdoptionModule::declare(Declarations& d) {
-  const std::size_t step =
-      d.step({"adoption.choose", c_.cadence, {part::supply, part::trade},
-              {part::labs, part::clouds},
-              {part::adoption}, [this](const Tick& t) { this->step(t); }});
+  const std::size_t step = d.step({"adoption.choose",
+                                   c_.cadence,
+                                   {part::supply, part::trade},
+                                   {part::labs, part::clouds},
+                                   {part::adoption},
+                                   [this](const Tick& t) { this->step(t); }});
   const AxisId countries = d.axis("countries", "country");
   const AxisId labs = d.axis("labs", "lab");
   const AxisId openness = d.axis("indicators", "openness");

@@ -1,9 +1,9 @@
 #include "agents/clouds_module.hpp"
 
-#include "agents/adoption.hpp"
-
 #include <algorithm>
 #include <cmath>
+
+#include "agents/adoption.hpp"
 
 namespace airace {
 

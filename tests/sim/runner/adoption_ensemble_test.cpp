@@ -103,8 +103,7 @@ TEST_CASE("after the switch no cloud serves more than its serving capacity") {
   const SeriesId capacity = r.catalog.find("clouds", "serving_capacity_h100e");
   REQUIRE(served != kNoSeries);
   const std::vector<Date>& weeks = r.catalog.time_axis(r.catalog.series()[served].cadence).dates;
-  const std::size_t clouds =
-      r.catalog.axes()[r.catalog.series()[served].entity_axes[0]].ids.size();
+  const std::size_t clouds = r.catalog.axes()[r.catalog.series()[served].entity_axes[0]].ids.size();
   double most = 0.0;
   for (std::size_t rep = 0; rep < r.replicates.size(); ++rep)
     for (std::size_t t = 0; t < weeks.size(); ++t)
