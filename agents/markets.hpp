@@ -347,9 +347,10 @@ double revert_noise(double x, double volatility_per_year, const NoiseReversion& 
 // docs/model.md §"Markets: earnings anchor": ln of expected discounted earnings, USD, of a firm
 // with revenue `revenue_log` (ln USD/year) growing at `expected_growth` (ln/year), the excess over
 // long_run_growth_per_year fading over growth_fade_years, discounted at market_exposure ×
-// equity_risk_premium (plus the priced-in rate change) over the long-run growth.
+// equity_risk_premium while it fades and at equity_risk_premium (beta 1) in the long run (plus
+// the priced-in rate change) over the long-run growth.
 // `rate_points` (percentage points, the rate effect R) widens the discount rate's spread over the
-// long-run growth, which keeps at least half of market_exposure × equity_risk_premium.
+// long-run growth, which keeps at least half of equity_risk_premium.
 double anchor_log_value(const MarketModelParams& p, const FirmSpec& firm, double revenue_log,
                         double expected_growth, double rate_points = 0.0);
 // The firm's revenue (USD/year): its producers' sales plus the rest of its business, grown
