@@ -608,8 +608,7 @@ TEST_CASE("an anchored value is expected discounted earnings: it falls when they
   const double v = anchor_log_value(p, f, std::log(1e11), 0.3);
   // Gordon with the excess growth's gain less the excess premium's, both fading over 2 years:
   // 0.5 × 1e11 × e^((0.3 − 0.04 − (1.5 − 1) × 0.0424) × 2) / 0.0424.
-  CHECK(v == doctest::Approx(
-                 std::log(0.5e11 * std::exp((0.26 - 0.5 * 0.0424) * 2.0) / 0.0424)));
+  CHECK(v == doctest::Approx(std::log(0.5e11 * std::exp((0.26 - 0.5 * 0.0424) * 2.0) / 0.0424)));
   CHECK(anchor_log_value(p, f, std::log(0.5e11), 0.3) == doctest::Approx(v - std::log(2.0)));
   CHECK(anchor_log_value(p, f, std::log(1e11), 0.1) < v);  // lower expected growth
   FirmSpec thin = f;
