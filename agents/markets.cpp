@@ -124,6 +124,11 @@ const Schema<FirmSpec>& firm_schema() {
           reference_list("producers", &F::producers, "producers[]",
                          {"chip producers whose sales are the firm's revenue in the model (its "
                           "earnings anchor)"}),
+          number("attached_revenue_per_chip_usd", &F::attached_revenue_per_chip_usd, "USD/USD",
+                 between(0, 2),
+                 {"revenue the firm makes with each USD of its producers' chip sales beyond the "
+                  "chips (networking, systems), counted with them in its earnings anchor",
+                  S}),
           number("revenue_usd_per_year", &F::revenue_usd_per_year, "USD/year", at_least(0),
                  {"revenue of the rest of the firm's business at the start (what the model does "
                   "not make: its producers' sales excluded)",
@@ -622,7 +627,8 @@ double firm_revenue_usd_per_year(const MarketsSetup& s, std::size_t firm,
   const FirmSpec& f = s.firms[firm];
   double r = f.revenue_usd_per_year * std::exp(f.revenue_growth_per_year * years);
   for (std::size_t j : s.firm_producers[firm])
-    if (j < producer_revenue.size()) r += producer_revenue[j];
+    if (j < producer_revenue.size())
+      r += producer_revenue[j] * (1.0 + f.attached_revenue_per_chip_usd);
   return r;
 }
 

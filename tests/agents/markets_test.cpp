@@ -679,6 +679,23 @@ TEST_CASE("an anchored firm's value follows its producers' sales, not the market
   CHECK(falling[300] / flat[300] < 0.5);
 }
 
+TEST_CASE("an anchored firm's revenue counts what it sells with its producers' chips") {
+  // Nvidia's data-centre segment sells networking with its accelerators (FY2024-FY2026: $54.0B
+  // beside $302.4B of compute, 10-Ks and CFO commentaries): revenue the producers' sales carry.
+  Market m;
+  const auto sales = [](int) { return 2e10; };
+  const int days = 300;
+  std::vector<double> bare, attached;
+  const auto a = anchored_path(m, days, sales, &bare);
+  m.firms[0].attached_revenue_per_chip_usd = 0.25;
+  const auto b = anchored_path(m, days, sales, &attached);
+  // Revenue 1e10 + 1.25 × 2e10 = 3.5e10 against 3e10: the anchor is higher by that ratio every
+  // day; the first day's value is the factor formula's either way.
+  CHECK(attached[0] / bare[0] == doctest::Approx(3.5 / 3.0).epsilon(1e-12));
+  CHECK(attached[days - 1] / bare[days - 1] == doctest::Approx(3.5 / 3.0).epsilon(1e-9));
+  CHECK(b[0] == doctest::Approx(a[0]).epsilon(1e-12));
+}
+
 TEST_CASE("investors read a growing revenue's level now, not its smoothed past") {
   Market m;
   m.firms[0].revenue_growth_per_year = 0.5;  // the rest of business, all of its revenue here
