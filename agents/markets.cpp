@@ -124,6 +124,11 @@ const Schema<FirmSpec>& firm_schema() {
           reference_list("producers", &F::producers, "producers[]",
                          {"chip producers whose sales are the firm's revenue in the model (its "
                           "earnings anchor)"}),
+          number("attached_revenue_per_chip_usd", &F::attached_revenue_per_chip_usd, "USD/USD",
+                 between(0, 2),
+                 {"revenue the firm makes with each USD of its producers' chip sales beyond the "
+                  "chips (networking, systems), counted with them in its earnings anchor",
+                  S}),
           number("revenue_usd_per_year", &F::revenue_usd_per_year, "USD/year", at_least(0),
                  {"revenue of the rest of the firm's business at the start (what the model does "
                   "not make: its producers' sales excluded)",
@@ -335,7 +340,8 @@ const Schema<MarketModelParams>& market_model_schema() {
                   "charts, did; assumption"}),
           number("equity_risk_premium", &M::equity_risk_premium, "fraction/year", above(0),
                  {"expected return of equities over the risk-free rate; an anchored firm's "
-                  "earnings are discounted at market_exposure times it over the long-run growth",
+                  "earnings are discounted at market_exposure times it while its growth fades "
+                  "and at it (beta 1) in the long run, over the long-run growth",
                   "Damodaran, implied ERP on 2022-01-01: 4.24% (pages.stern.nyu.edu/~adamodar)"}),
           number("long_run_growth_per_year", &M::long_run_growth_per_year, "ln/year",
                  between(-0.5, 0.5),
@@ -345,7 +351,8 @@ const Schema<MarketModelParams>& market_model_schema() {
                   "inflation)"}),
           number("growth_fade_years", &M::growth_fade_years, "years", above(0),
                  {"time over which investors expect a firm's growth above the long-run growth "
-                  "to last (its level gains excess × this)",
+                  "to last, and its beta above 1 with it (its level gains (excess growth − "
+                  "excess premium) × this)",
                   "Chan, Karceski & Lakonishok 2003 (J. Finance 58:643): growth above the median "
                   "persists no more than chance beyond a few years; assumption"}),
           flag("noise_per_weekday", &M::noise_per_weekday,
@@ -600,15 +607,19 @@ double revert_noise(double x, double volatility_per_year, double years, double h
 
 double anchor_log_value(const MarketModelParams& p, const FirmSpec& f, double revenue_log,
                         double expected_growth, double rate_points) {
-  // Earnings E = margin × revenue grow at g(s) = g_L + (ĝ − g_L)·e^(−s/τ): their level gains
-  // (ĝ − g_L)·τ over the long-run path, which the Gordon formula values at E / (k − g_L) with
-  // k − g_L = beta × equity risk premium (growth at the risk-free rate in the long run), plus
-  // the rate change priced in that nominal growth has not caught up with (R, points); the
-  // spread keeps at least half of beta × premium (a cut does not make the value unbounded).
-  const double premium = f.market_exposure * p.equity_risk_premium;
+  // Earnings E = margin × revenue grow at g(s) = g_L + (ĝ − g_L)·e^(−s/τ), and the firm's beta
+  // fades to the market's with its growth, β(s) = 1 + (β − 1)·e^(−s/τ) (Damodaran's stable
+  // growth; Blume 1975): over the long-run path the level gains (ĝ − g_L)·τ and loses the
+  // excess premium's (β − 1)·ERP·τ; the Gordon formula values that path at E / (k − g_L) with
+  // k − g_L = the equity risk premium (beta 1, growth at the risk-free rate in the long run),
+  // plus the rate change priced in that nominal growth has not caught up with (R, points); the
+  // spread keeps at least half of the premium (a cut does not make the value unbounded).
+  const double premium = p.equity_risk_premium;
+  const double excess_premium = (f.market_exposure - 1.0) * premium;
   const double spread = std::max(premium + 0.01 * rate_points, 0.5 * premium);
   return std::log(f.net_margin) + revenue_log +
-         (expected_growth - p.long_run_growth_per_year) * p.growth_fade_years - std::log(spread);
+         (expected_growth - p.long_run_growth_per_year - excess_premium) * p.growth_fade_years -
+         std::log(spread);
 }
 
 double firm_revenue_usd_per_year(const MarketsSetup& s, std::size_t firm,
@@ -616,7 +627,8 @@ double firm_revenue_usd_per_year(const MarketsSetup& s, std::size_t firm,
   const FirmSpec& f = s.firms[firm];
   double r = f.revenue_usd_per_year * std::exp(f.revenue_growth_per_year * years);
   for (std::size_t j : s.firm_producers[firm])
-    if (j < producer_revenue.size()) r += producer_revenue[j];
+    if (j < producer_revenue.size())
+      r += producer_revenue[j] * (1.0 + f.attached_revenue_per_chip_usd);
   return r;
 }
 

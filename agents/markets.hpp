@@ -46,6 +46,7 @@ struct FirmSpec {
   double tail_dof = 0.0;  // Student-t degrees of freedom of that noise's innovations (0: normal)
   // docs/model.md §"Markets: earnings anchor" (net_margin 0: no anchor, the factor formula alone)
   std::vector<EntityRef> producers;         // producers[] whose sales are the firm's, in the model
+  double attached_revenue_per_chip_usd = 0.0;  // USD per USD of its producers' chip sales
   double revenue_usd_per_year = 0.0;        // USD/year, the rest of its business at the start
   double revenue_growth_per_year = 0.0;     // ln/year, growth of that rest
   double revenue_growth_at_start_per_year = 0.0;  // ln/year, growth investors saw at the start
@@ -347,13 +348,14 @@ double revert_noise(double x, double volatility_per_year, const NoiseReversion& 
 // docs/model.md §"Markets: earnings anchor": ln of expected discounted earnings, USD, of a firm
 // with revenue `revenue_log` (ln USD/year) growing at `expected_growth` (ln/year), the excess over
 // long_run_growth_per_year fading over growth_fade_years, discounted at market_exposure ×
-// equity_risk_premium (plus the priced-in rate change) over the long-run growth.
+// equity_risk_premium while it fades and at equity_risk_premium (beta 1) in the long run (plus
+// the priced-in rate change) over the long-run growth.
 // `rate_points` (percentage points, the rate effect R) widens the discount rate's spread over the
-// long-run growth, which keeps at least half of market_exposure × equity_risk_premium.
+// long-run growth, which keeps at least half of equity_risk_premium.
 double anchor_log_value(const MarketModelParams& p, const FirmSpec& firm, double revenue_log,
                         double expected_growth, double rate_points = 0.0);
-// The firm's revenue (USD/year): its producers' sales plus the rest of its business, grown
-// since the start.
+// The firm's revenue (USD/year): its producers' sales with what it sells along with them
+// (attached_revenue_per_chip_usd), plus the rest of its business, grown since the start.
 double firm_revenue_usd_per_year(const MarketsSetup& setup, std::size_t firm,
                                  std::span<const double> producer_revenue, double years);
 

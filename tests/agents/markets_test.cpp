@@ -606,16 +606,47 @@ TEST_CASE("an anchored value is expected discounted earnings: it falls when they
   f.net_margin = 0.5;
   f.market_exposure = 1.5;
   const double v = anchor_log_value(p, f, std::log(1e11), 0.3);
-  // Gordon with the excess growth's gain: 0.5 × 1e11 × e^((0.3 − 0.04) × 2) / (1.5 × 0.0424).
-  CHECK(v == doctest::Approx(std::log(0.5e11 * std::exp(0.26 * 2.0) / (1.5 * 0.0424))));
+  // Gordon with the excess growth's gain less the excess premium's, both fading over 2 years:
+  // 0.5 × 1e11 × e^((0.3 − 0.04 − (1.5 − 1) × 0.0424) × 2) / 0.0424.
+  CHECK(v == doctest::Approx(std::log(0.5e11 * std::exp((0.26 - 0.5 * 0.0424) * 2.0) / 0.0424)));
   CHECK(anchor_log_value(p, f, std::log(0.5e11), 0.3) == doctest::Approx(v - std::log(2.0)));
   CHECK(anchor_log_value(p, f, std::log(1e11), 0.1) < v);  // lower expected growth
   FirmSpec thin = f;
   thin.net_margin = 0.25;
   CHECK(anchor_log_value(p, thin, std::log(1e11), 0.3) == doctest::Approx(v - std::log(2.0)));
   FirmSpec risky = f;
-  risky.market_exposure = 3.0;  // discounted at twice the premium
-  CHECK(anchor_log_value(p, risky, std::log(1e11), 0.3) == doctest::Approx(v - std::log(2.0)));
+  risky.market_exposure = 3.0;  // discounted at twice the premium while its growth lasts
+  CHECK(anchor_log_value(p, risky, std::log(1e11), 0.3) ==
+        doctest::Approx(v - 1.5 * 0.0424 * 2.0));
+}
+
+TEST_CASE("an anchored firm's beta fades to the market's with its growth") {
+  // Damodaran's stable growth: a firm whose growth has faded to the economy's has a beta near
+  // 1 (Blume 1975: betas regress toward 1). The long run is discounted at the premium, not at
+  // the firm's beta today times the premium; the excess premium weighs while growth fades.
+  MarketModelParams p;
+  FirmSpec f;
+  f.net_margin = 1.0;
+  f.market_exposure = 1.0;
+  // A firm like the market (beta 1, growing with the economy) trades at 1 / premium (23.6x):
+  // the market's own multiple, whatever its beta today becomes.
+  const double market = anchor_log_value(p, f, 0.0, p.long_run_growth_per_year);
+  CHECK(market == doctest::Approx(-std::log(p.equity_risk_premium)));
+  // A high beta costs only while it lasts: beta 1.7 over a 2-year fade, 0.7 × 0.0424 × 2.
+  FirmSpec high = f;
+  high.market_exposure = 1.7;
+  CHECK(anchor_log_value(p, high, 0.0, p.long_run_growth_per_year) ==
+        doctest::Approx(market - 0.7 * p.equity_risk_premium * p.growth_fade_years));
+  // The multiple on earnings now is well above the 1 / (1.7 × 0.0424) = 13.9x that discounting
+  // the long run at today's beta gives, and below the market's.
+  CHECK(std::exp(anchor_log_value(p, high, 0.0, p.long_run_growth_per_year)) > 20.0);
+  CHECK(std::exp(anchor_log_value(p, high, 0.0, p.long_run_growth_per_year)) <
+        1.0 / p.equity_risk_premium);
+  // A faster fade leaves less of both the growth's gain and the premium's cost.
+  MarketModelParams slow = p;
+  slow.growth_fade_years = 4.0;
+  CHECK(anchor_log_value(slow, high, 0.0, p.long_run_growth_per_year) <
+        anchor_log_value(p, high, 0.0, p.long_run_growth_per_year));
 }
 
 TEST_CASE("an anchored firm's value follows its producers' sales, not the market's drift") {
@@ -646,6 +677,23 @@ TEST_CASE("an anchored firm's value follows its producers' sales, not the market
   CHECK(falling[days - 1] < flat[days - 1]);
   CHECK(falling[days - 1] / flat[days - 1] == doctest::Approx(0.5).epsilon(0.05));
   CHECK(falling[300] / flat[300] < 0.5);
+}
+
+TEST_CASE("an anchored firm's revenue counts what it sells with its producers' chips") {
+  // Nvidia's data-centre segment sells networking with its accelerators (FY2024-FY2026: $54.0B
+  // beside $302.4B of compute, 10-Ks and CFO commentaries): revenue the producers' sales carry.
+  Market m;
+  const auto sales = [](int) { return 2e10; };
+  const int days = 300;
+  std::vector<double> bare, attached;
+  const auto a = anchored_path(m, days, sales, &bare);
+  m.firms[0].attached_revenue_per_chip_usd = 0.25;
+  const auto b = anchored_path(m, days, sales, &attached);
+  // Revenue 1e10 + 1.25 × 2e10 = 3.5e10 against 3e10: the anchor is higher by that ratio every
+  // day; the first day's value is the factor formula's either way.
+  CHECK(attached[0] / bare[0] == doctest::Approx(3.5 / 3.0).epsilon(1e-12));
+  CHECK(attached[days - 1] / bare[days - 1] == doctest::Approx(3.5 / 3.0).epsilon(1e-9));
+  CHECK(b[0] == doctest::Approx(a[0]).epsilon(1e-12));
 }
 
 TEST_CASE("investors read a growing revenue's level now, not its smoothed past") {
@@ -686,10 +734,11 @@ TEST_CASE("an anchored firm prices rates through its discount rate, not beta tim
   std::vector<double> anchor_flat, anchor_hike;
   const auto a = anchored_path(flat, days, sales, &anchor_flat);
   const auto b = anchored_path(hikes, days, sales, &anchor_hike);
-  // Before the hike nothing differs; after it the spread over long-run growth, beta × premium
-  // (1.5 × 0.0424), widens by the 4.25 points: the value falls by ln(1 + 0.0425 / 0.0636) ...
+  // Before the hike nothing differs; after it the spread over long-run growth, the premium
+  // (0.0424: beta fades to 1 in the long run), widens by the 4.25 points: the value falls by
+  // ln(1 + 0.0425 / 0.0424) ...
   CHECK(b[5] == doctest::Approx(a[5]).epsilon(1e-12));
-  const double spread = 1.5 * 0.0424;
+  const double spread = 0.0424;
   CHECK(std::log(b[days - 1] / a[days - 1]) ==
         doctest::Approx(-std::log1p(0.0425 / spread)).epsilon(1e-9));
   CHECK(std::log(anchor_hike[days - 1] / anchor_flat[days - 1]) ==
@@ -700,7 +749,7 @@ TEST_CASE("an anchored firm prices rates through its discount rate, not beta tim
   CHECK(std::log(factors_hike[days - 1] / factors_flat[days - 1]) ==
         doctest::Approx(-1.5 * 0.1 * 4.25).epsilon(1e-9));
   // A cut larger than the spread does not make the value infinite: the spread keeps at least
-  // half of beta × premium, so the value at most doubles.
+  // half of the premium, so the value at most doubles.
   const auto c = anchored_path(cuts, days, sales);
   CHECK(std::log(c[days - 1] / a[days - 1]) == doctest::Approx(std::log(2.0)).epsilon(1e-9));
 }
