@@ -327,13 +327,13 @@ const Schema<MarketModelParams>& market_model_schema() {
                   A}),
           number("attention_press_leader_per_day", &M::attention_press_leader_per_day, "1/day",
                  above(0),
-                 {"the same for the lab whose models carry the most tokens (the press covers "
+                 {"the same for the lab with the most users, closed and open (the press covers "
                   "its releases the day they come out); labs in between by their share",
                   A}),
           number("attention_unused_weight", &M::attention_unused_weight, "fraction",
                  Range{0.0, 1.0, true, false},
                  {"weight in investors' beliefs of a release by a lab nobody uses, against one "
-                  "by the most-used lab (by tokens), on the day it is priced; linear in the "
+                  "by the most-used lab (by users), on the day it is priced; linear in the "
                   "lab's share in between (1: adoption does not weigh releases)",
                   "DeepSeek's releases before R1 (LLM 67B 2023-11, V2 2024-05, V3 2024-12, "
                   "before its app was used) gave Nvidia no large fall; R1, after its app topped the "
@@ -500,6 +500,18 @@ double attention_peak_days(const MarketModelParams& p, double salience, double u
   const double press = p.attention_press_unknown_per_day +
                        (p.attention_press_leader_per_day - p.attention_press_unknown_per_day) * share;
   return q > press ? std::log(q / press) / (press + q) : 0.0;
+}
+
+std::vector<double> lab_user_shares(std::span<const double> units, std::size_t n_labs) {
+  std::vector<double> users(n_labs, 0.0);
+  const std::size_t n_options = 1 + 2 * n_labs;
+  for (std::size_t k = 0; k + n_options <= units.size(); k += n_options)
+    for (std::size_t l = 0; l < n_labs; ++l)
+      for (std::size_t j : {1 + 2 * l, 2 + 2 * l})  // its closed, then its open option
+        if (std::isfinite(units[k + j]) && units[k + j] > 0.0) users[l] += units[k + j];
+  const double most = users.empty() ? 0.0 : *std::max_element(users.begin(), users.end());
+  for (double& x : users) x = most > 0.0 ? x / most : 0.0;
+  return users;
 }
 
 double release_attention_weight(const MarketModelParams& p, double usage_share) {

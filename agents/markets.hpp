@@ -241,14 +241,20 @@ double release_salience(const MarketModelParams& p, const ReleaseNews& r,
 
 // docs/model.md §"Markets: attention": the days from a release to the peak of the attention it
 // draws (Bass 1969: the flow of a diffusion with innovation rate p and imitation rate q peaks
-// after ln(q/p)/(p+q)). p, the press, grows with the lab's share of the tokens used
-// (`usage_share`, 0-1 of the most-used lab's); q, word of mouth, with the release's salience.
+// after ln(q/p)/(p+q)). p, the press, grows with the lab's users (`usage_share`, 0-1 of the
+// most-used lab's, lab_user_shares); q, word of mouth, with the release's salience.
 // 0 when word of mouth does not outpace the press.
 double attention_peak_days(const MarketModelParams& p, double salience, double usage_share);
 // docs/model.md §"Markets: attention": the weight of a release in investors' beliefs beside its
 // salience, growing with its lab's adoption: attention_unused_weight for a lab nobody uses, 1 for
-// the most-used lab, linear in between (`usage_share`, 0-1 of the most-used lab's tokens).
+// the most-used lab, linear in between (`usage_share`, 0-1 of the most-used lab's users).
 double release_attention_weight(const MarketModelParams& p, double usage_share);
+// docs/model.md §"Markets: attention": each lab's users over the most-used lab's, the
+// `usage_share` of the two functions above: the adopting units on its closed and open models in
+// all countries (`units`, adoption's [country * (1 + 2 n_labs) + option]; NaN counts 0). Users,
+// not tokens: the reach the press reports is users and downloads, while tokens follow how much
+// organisations run and how cheap a model is to run. All 0 before anyone adopts.
+std::vector<double> lab_user_shares(std::span<const double> units, std::size_t n_labs);
 
 // docs/model.md §"Markets": one trading day. Beliefs take in the releases, investors revalue,
 // factors move, firms are repriced.

@@ -230,19 +230,9 @@ void MarketsModule::step(const Tick& t) {
 }
 
 std::vector<double> MarketsModule::lab_usage_shares() const {
-  // Each lab's tokens (its closed and open models, all countries) over the most-used lab's.
-  const std::size_t n_labs = c_.setup->n_labs;
-  std::vector<double> tokens(n_labs, 0.0);
-  const std::vector<double>& u = world_.adoption.usage_mtokens_per_year;
-  const std::size_t n_options = 1 + 2 * n_labs;
-  for (std::size_t k = 0; k + n_options <= u.size(); k += n_options)
-    for (std::size_t l = 0; l < n_labs; ++l) {
-      const double closed = u[k + closed_option(l)], open = u[k + open_option(l)];
-      tokens[l] += (std::isfinite(closed) ? closed : 0.0) + (std::isfinite(open) ? open : 0.0);
-    }
-  const double most = tokens.empty() ? 0.0 : *std::max_element(tokens.begin(), tokens.end());
-  for (double& x : tokens) x = most > 0.0 ? x / most : 0.0;
-  return tokens;
+  // Each lab's users (adopting units on its closed and open models, all countries) over the
+  // most-used lab's: the press reads users, not tokens (docs/model.md §"Markets: attention").
+  return lab_user_shares(world_.adoption.units, c_.setup->n_labs);
 }
 
 void MarketsModule::record_largest_moves(const Tick& t) {

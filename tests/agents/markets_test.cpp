@@ -819,6 +819,31 @@ TEST_CASE("attention peaks later for a release of a lab nobody uses, at once for
   CHECK(attention_peak_days(p, 1.0, -1.0) == unknown);
 }
 
+TEST_CASE("a lab's use for attention counts its users, not the tokens its open weights burn") {
+  // Issue 23: the press and investors read a lab's users (monthly or weekly users, downloads:
+  // QuestMobile, aicpb, Appfigures, OpenAI's weekly users), not the tokens organisations burn on
+  // its open weights on their own compute. Two countries, three labs; options: none, then each
+  // lab's closed and open (adoption's layout, [country * (1 + 2 n_labs) + option]).
+  const std::size_t n_labs = 3, n_options = 1 + 2 * n_labs;
+  std::vector<double> units(2 * n_options, 0.0);
+  units[0] = 500.0;                   // country 0, no model: no lab's
+  units[1] = 80.0;                    // lab 0 closed (an app with many users)
+  units[n_options + 1] = 20.0;        // lab 0 closed, country 1
+  units[4] = 5.0;                     // lab 1 open, country 0 (a few heavy self-hosters)
+  units[n_options + 3] = 5.0;         // lab 1 closed, country 1
+  units[n_options + 6] = std::nan("");  // lab 2 open, not on offer there
+  const std::vector<double> share = lab_user_shares(units, n_labs);
+  REQUIRE(share.size() == n_labs);
+  CHECK(share[0] == 1.0);                        // the most-used lab by users
+  CHECK(share[1] == doctest::Approx(0.1));       // closed and open, all countries: 10 of 100
+  CHECK(share[2] == 0.0);                        // nobody (NaN: not on offer)
+  // Bounds: in [0, 1]; all 0 before anyone adopts.
+  for (double s : share) CHECK((s >= 0.0 && s <= 1.0));
+  const std::vector<double> none = lab_user_shares(std::vector<double>(2 * n_options, 0.0), n_labs);
+  for (double s : none) CHECK(s == 0.0);
+  CHECK(lab_user_shares({}, n_labs) == std::vector<double>(n_labs, 0.0));
+}
+
 TEST_CASE("noise per weekday: a Monday carries one weekday of noise, not three days") {
   MarketModelParams p;
   const Date friday = Date::from_ymd(2022, 1, 7), monday = Date::from_ymd(2022, 1, 10);
