@@ -159,7 +159,8 @@ def main():
         if ds is not None:
             v = ds[:]
             b.check(f"{name} a fraction", np.isnan(v) | ((v >= 0) & (v <= 1)), index_of(ds))
-    if series("indicators/adoption_share") is not None and series("indicators/adoption_ceiling"):
+    if series("indicators/adoption_share") is not None and series(
+            "indicators/adoption_ceiling") is not None:
         ds = f["indicators/adoption_share"]
         b.check("adoption within its ceiling",
                 ds[:] <= f["indicators/adoption_ceiling"][:] + 1e-9, index_of(ds))
