@@ -44,6 +44,26 @@ class Bounds:
         print(f"FAIL  {name}: {int((~ok).sum())} values, the first {where(first)}")
 
 
+def where_in(ds):
+    """Names an index of dataset `ds` by its dimension scales: replicate, date, entity ids."""
+    scales = []
+    for d in range(ds.ndim):
+        dim = ds.dims[d]
+        scales.append((dim.label, dim[len(dim) - 1][:] if len(dim) else None))
+
+    def where(i):
+        parts = []
+        for (label, values), k in zip(scales, i):
+            if values is None or label == "replicate":
+                parts.append(f"{label} {k}")
+            elif label == "time":
+                parts.append(str(np.datetime64("1970-01-01") + np.timedelta64(int(values[k]), "D")))
+            else:
+                parts.append(text(values[k:k + 1])[0])
+        return ", ".join(parts)
+    return where
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -54,6 +74,16 @@ def main():
         print(f"{sys.argv[1]}: cannot read ({e})", file=sys.stderr)
         return 2
     b = Bounds()
+
+    def series(name):
+        return f[name] if name in f else None
+
+    def check(name, test, bound):
+        """Checks `bound` (a function of the values) over series `name`, if the run has it."""
+        ds = series(name)
+        if ds is not None:
+            b.check(test, bound(ds[:]), where_in(ds))
+
     if "releases" in f:
         rel = f["releases"]
         rep, lab, date = rel["release_replicate"][:], text(rel["lab"][:]), text(rel["date_iso"][:])
@@ -61,120 +91,50 @@ def main():
         def release(i):
             return f"replicate {rep[i[0]]}, {lab[i[0]]} on {date[i[0]]}"
 
-        flop = rel["training_flop"][:]
+        flop, cap = rel["training_flop"][:], rel["capability"][:]
         b.check("released models were trained (FLOP > 0)", np.isfinite(flop) & (flop > 0), release)
         b.check("released models have a real capability (> 20 log10 FLOP)",
-                np.isfinite(rel["capability"][:]) & (rel["capability"][:] > 20), release)
+                np.isfinite(cap) & (cap > 20), release)
         b.check("no release before its run ends", rel["date"][:] >= rel["run_end"][:], release)
         b.check("runs end after they start", rel["run_end"][:] > rel["run_start"][:], release)
-    if "labs" in f:
-        labs = f["labs"]
-        names = text(labs["lab"][:])
-        days = labs["time_monthly"][:]
-
-        def lab_at(i):
-            day = np.datetime64("1970-01-01") + np.timedelta64(int(days[i[1]]), "D")
-            return f"replicate {i[0]}, {names[i[2]]} on {day}"
-
-        cap = labs["capability"][:]
-        b.check("a lab's capability is a model's or none", np.isnan(cap) | (cap > 20), lab_at)
-        b.check("no lab's capital below zero", labs["capital_usd"][:] >= 0, lab_at)
-    if "adoption" in f:
-        a = f["adoption"]
-        countries, options = text(a["country"][:]), text(a["option"][:])
-        days = a["time_monthly"][:]
-
-        def at(i):
-            day = np.datetime64("1970-01-01") + np.timedelta64(int(days[i[1]]), "D")
-            return f"replicate {i[0]}, {countries[i[2]]}, {options[i[3]]} on {day}"
-
-        def country_at(i):
-            day = np.datetime64("1970-01-01") + np.timedelta64(int(days[i[1]]), "D")
-            return f"replicate {i[0]}, {countries[i[2]]} on {day}"
-
-        share = a["share"][:]
-        b.check("adoption shares in [0, 1]", (share >= 0) & (share <= 1), at)
-        b.check("a country's shares add up to at most 1", share.sum(axis=3) <= 1 + 1e-9,
-                country_at)
-        tokens = a["usage_mtokens_per_year"][:]
-        b.check("tokens finite and nonnegative", np.isfinite(tokens) & (tokens >= 0), at)
-        price = a["price_usd_per_mtoken"][:]
-        b.check("a model that is used has a price above 0", (tokens == 0) | (price > 0), at)
-    if "markets" in f:
-        m = f["markets"]
-        firms = text(m["firm"][:])
-        days = m["time_trading_daily"][:]
-
-        def firm_at(i):
-            day = np.datetime64("1970-01-01") + np.timedelta64(int(days[i[1]]), "D")
-            return f"replicate {i[0]}, {firms[i[2]]} on {day}"
-
-        cap = m["market_cap_usd"][:]
-        b.check("market values finite and positive", np.isfinite(cap) & (cap > 0), firm_at)
-    # Series with a floor, or a fraction's range; each index named by its dimension scale.
-    def series(name):
-        return f[name] if name in f else None
-
-    def index_of(ds):
-        scales = []
-        for d in range(ds.ndim):
-            dim = ds.dims[d]
-            values = dim[len(dim) - 1][:] if len(dim) else None
-            scales.append((dim.label, values))
-
-        def where(i):
-            parts = []
-            for (label, values), k in zip(scales, i):
-                if values is None or label == "replicate":
-                    parts.append(f"{label} {k}")
-                elif label == "time":
-                    day = np.datetime64("1970-01-01") + np.timedelta64(int(values[k]), "D")
-                    parts.append(str(day))
-                else:
-                    v = values[k]
-                    parts.append(v.decode() if isinstance(v, bytes) else str(v))
-            return ", ".join(parts)
-        return where
-
-    for name in ["labs/compute_h100e", "labs/training_compute_h100e", "labs/talent",
-                 "labs/revenue_usd_per_year", "labs/chips_installed", "chips/sales",
-                 "chips/smuggled", "chips/licence_fees_usd", "clouds/compute_h100e",
+    check("labs/capability", "a lab's capability is a model's or none",
+          lambda v: np.isnan(v) | (v > 20))
+    check("labs/capital_usd", "no lab's capital below zero", lambda v: v >= 0)
+    check("adoption/share", "adoption shares in [0, 1]", lambda v: (v >= 0) & (v <= 1))
+    if series("adoption/share") is not None:
+        share = f["adoption/share"]
+        b.check("a country's shares add up to at most 1", share[:].sum(axis=3) <= 1 + 1e-9,
+                where_in(share))
+        none = np.array([o == "none" for o in text(f["adoption/option"][:])])  # not adopting
+        offered = (np.isfinite(f["adoption/option_capability"][:]) | none)[:, :, None, :]
+        b.check("no one uses a model that is not on offer (before its release, or withdrawn)",
+                offered | (share[:] == 0), where_in(share))
+        tokens = f["adoption/usage_mtokens_per_year"][:]
+        b.check("a model that is used has a price above 0",
+                (tokens == 0) | (f["adoption/price_usd_per_mtoken"][:] > 0), where_in(share))
+    check("markets/market_cap_usd", "market values finite and positive",
+          lambda v: np.isfinite(v) & (v > 0))
+    for name in ["adoption/usage_mtokens_per_year", "labs/compute_h100e",
+                 "labs/training_compute_h100e", "labs/talent", "labs/revenue_usd_per_year",
+                 "labs/chips_installed", "chips/sales", "chips/smuggled",
+                 "chips/licence_fees_usd", "clouds/compute_h100e",
                  "clouds/served_inference_h100e", "indicators/compute_h100e",
                  "indicators/tokens_per_year", "indicators/capex_usd_per_year",
                  "indicators/inference_demand_h100e"]:
-        ds = series(name)
-        if ds is not None:
-            v = ds[:]
-            b.check(f"{name} finite and nonnegative", np.isfinite(v) & (v >= 0), index_of(ds))
+        check(name, f"{name} finite and nonnegative", lambda v: np.isfinite(v) & (v >= 0))
     for name in ["chips/price_usd", "chips/unit_cost_usd"]:
-        ds = series(name)
-        if ds is not None:
-            v = ds[:]
-            b.check(f"{name} finite and positive", np.isfinite(v) & (v > 0), index_of(ds))
+        check(name, f"{name} finite and positive", lambda v: np.isfinite(v) & (v > 0))
     for name in ["labs/pay_factor", "labs/compute_scarcity", "chips/legal_share",
                  "indicators/adoption_share", "indicators/cn_domestic_share",
                  "indicators/open_usage_share", "indicators/cn_open_share_abroad",
                  "indicators/cn_open_derivative_share"]:
-        ds = series(name)
-        if ds is not None:
-            v = ds[:]
-            b.check(f"{name} a fraction", np.isnan(v) | ((v >= 0) & (v <= 1)), index_of(ds))
-    if series("indicators/adoption_share") is not None and series(
-            "indicators/adoption_ceiling") is not None:
-        ds = f["indicators/adoption_share"]
-        b.check("adoption within its ceiling",
-                ds[:] <= f["indicators/adoption_ceiling"][:] + 1e-9, index_of(ds))
-    if series("clouds/served_inference_h100e") is not None and series(
-            "clouds/serving_capacity_h100e") is not None:
-        ds = f["clouds/served_inference_h100e"]
-        b.check("no cloud serves more than its capacity",
-                ds[:] <= f["clouds/serving_capacity_h100e"][:] * (1 + 1e-9) + 1e-9, index_of(ds))
-    if series("adoption/share") is not None and series("adoption/option_capability") is not None:
-        ds = f["adoption/share"]
-        none = np.array([o == "none" for o in text(f["adoption/option"][:])])  # not adopting
-        offered = (np.isfinite(f["adoption/option_capability"][:]) | none)[:, :, None, :]
-        b.check("no one uses a model that is not on offer (before its release, or withdrawn)",
-                offered | (ds[:] == 0), index_of(ds))
+        check(name, f"{name} a fraction", lambda v: np.isnan(v) | ((v >= 0) & (v <= 1)))
+    if series("indicators/adoption_ceiling") is not None:
+        check("indicators/adoption_share", "adoption within its ceiling",
+              lambda v: v <= f["indicators/adoption_ceiling"][:] + 1e-9)
+    if series("clouds/serving_capacity_h100e") is not None:
+        check("clouds/served_inference_h100e", "no cloud serves more than its capacity",
+              lambda v: v <= f["clouds/serving_capacity_h100e"][:] * (1 + 1e-9) + 1e-9)
     if b.broken:
         print(f"{len(b.broken)} bounds broken: " + "; ".join(b.broken))
         return 1
