@@ -871,6 +871,27 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
   w.smuggled_units.assign(s.n_buyers * nc, 0.0);
   w.leftover.assign(s.n_buyers, 0.0);
   const double smuggle_price = 1.0 + m.smuggling_price_premium;
+  // Chip starts the stockpile orders ask of each producer (docs/model.md §"Chip supply:
+  // allocation": queued behind the ordinary orders, with stockpile_orders_queue).
+  std::vector<double>& stockpile_starts = w.stockpile_starts;
+  stockpile_starts.assign(s.n_producers, 0.0);
+  if (m.stockpile_orders_queue)
+    for (std::size_t b = 0; b < s.n_buyers; ++b)
+      for (std::size_t c = 0; c < nc; ++c)
+        if (s.chip_producer[c] != kNoProducer)
+          stockpile_starts[s.chip_producer[c]] +=
+              w.stockpile_spend[b * nc + c] / next.price_usd[c] * s.chip_capacity_per_chip[c];
+  // Each producer fills the same fraction of the orders w.demand asks of it, and what it fills
+  // comes off what it has left.
+  auto ration = [&] {
+    w.fill.assign(s.n_producers, 1.0);
+    for (std::size_t p = 0; p < s.n_producers; ++p)
+      if (w.demand[p] > remaining[p]) w.fill[p] = remaining[p] / w.demand[p];
+  };
+  auto take_filled = [&] {
+    for (std::size_t p = 0; p < s.n_producers; ++p)
+      remaining[p] = std::max(0.0, remaining[p] - w.demand[p] * w.fill[p]);
+  };
   for (int round = 0; round < kAllocationRounds; ++round) {
     // Orders per chip, then per producer (in chip starts).
     w.demand.assign(s.n_producers, 0.0);
@@ -888,15 +909,10 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
     }
     if (round == 0) {
       w.first_demand = w.demand;  // with the stockpile orders: all the orders of the tick
-      for (std::size_t b = 0; b < s.n_buyers; ++b)
-        for (std::size_t c = 0; c < nc; ++c)
-          if (s.chip_producer[c] != kNoProducer && w.stockpile_spend[b * nc + c] > 0.0)
-            w.first_demand[s.chip_producer[c]] +=
-                w.stockpile_spend[b * nc + c] / next.price_usd[c] * s.chip_capacity_per_chip[c];
+      if (m.stockpile_orders_queue)
+        for (std::size_t p = 0; p < s.n_producers; ++p) w.first_demand[p] += stockpile_starts[p];
     }
-    w.fill.assign(s.n_producers, 1.0);
-    for (std::size_t p = 0; p < s.n_producers; ++p)
-      if (w.demand[p] > remaining[p]) w.fill[p] = remaining[p] / w.demand[p];
+    ration();
 
     bool any_left = false;
     for (std::size_t b = 0; b < s.n_buyers; ++b) {
@@ -919,8 +935,7 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
       next.unmet_usd[b] += unmet;
       any_left = any_left || leftover > 0.0;
     }
-    for (std::size_t p = 0; p < s.n_producers; ++p)
-      remaining[p] = std::max(0.0, remaining[p] - w.demand[p] * w.fill[p]);
+    take_filled();
     if (!any_left) break;
 
     // Re-offer unspent money to legal chips whose producer has supply left.
@@ -953,15 +968,8 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
   // join the producer's queue behind the ordinary orders, so they take only the supply those
   // leave; what they do not get is unmet (a stockpile is of the chip the rule will cut).
   if (m.stockpile_orders_queue) {
-    w.demand.assign(s.n_producers, 0.0);
-    for (std::size_t b = 0; b < s.n_buyers; ++b)
-      for (std::size_t c = 0; c < nc; ++c)
-        if (s.chip_producer[c] != kNoProducer)
-          w.demand[s.chip_producer[c]] +=
-              w.stockpile_spend[b * nc + c] / next.price_usd[c] * s.chip_capacity_per_chip[c];
-    w.fill.assign(s.n_producers, 1.0);
-    for (std::size_t p = 0; p < s.n_producers; ++p)
-      if (w.demand[p] > remaining[p]) w.fill[p] = remaining[p] / w.demand[p];
+    w.demand = stockpile_starts;
+    ration();
     for (std::size_t b = 0; b < s.n_buyers; ++b)
       for (std::size_t c = 0; c < nc; ++c) {
         const double spend = w.stockpile_spend[b * nc + c];
@@ -971,8 +979,7 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
         if (p != kNoProducer) w.legal_units[b * nc + c] += spend / next.price_usd[c] * fill;
         next.unmet_usd[b] += spend * (1.0 - fill);
       }
-    for (std::size_t p = 0; p < s.n_producers; ++p)
-      remaining[p] = std::max(0.0, remaining[p] - w.demand[p] * w.fill[p]);
+    take_filled();
   }
   // Producers' revenue: legal and smuggled chips at the price (the premium goes to smugglers),
   // less the revenue share a licence makes the exporter pay its government on legal sales.

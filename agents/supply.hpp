@@ -335,8 +335,8 @@ struct SupplyPolicy {
 // Scratch arrays of one supply step, kept between steps so that a step allocates nothing.
 struct SupplyWorkspace {
   std::vector<double> supply_starts, price_factor, preference_factor, attract, legal_spend,
-      smuggle_spend, stockpile_spend, remote_spend, remaining, first_demand, legal_units,
-      smuggled_units, leftover, demand, fill, bank_starts, own_starts;
+      smuggle_spend, stockpile_spend, stockpile_starts, remote_spend, remaining, first_demand,
+      legal_units, smuggled_units, leftover, demand, fill, bank_starts, own_starts;
   std::vector<uint8_t> on_sale;
 };
 

@@ -73,6 +73,15 @@ double at(const RunResult& r, const char* group, const char* name, std::size_t r
   return r.replicates[rep].get(id, t, entity);
 }
 
+// The index of country `id` on /indicators/compute_h100e's axis (a test fails if it has none).
+std::size_t compute_country(const RunResult& r, const std::string& id) {
+  const SeriesSpec& spec = r.catalog.series()[r.catalog.find("indicators", "compute_h100e")];
+  const std::vector<std::string>& ids = r.catalog.axes()[spec.entity_axes[0]].ids;
+  const auto k = static_cast<std::size_t>(std::find(ids.begin(), ids.end(), id) - ids.begin());
+  REQUIRE(k < ids.size());
+  return k;
+}
+
 const std::vector<std::string> kA100H100 = {"A100", "H100"};
 const std::vector<std::string> kChinaVariants = {"A800", "H800"};
 const std::vector<std::string> kH20 = {"H20"};
@@ -204,15 +213,8 @@ TEST_CASE("with stockpile orders queued behind ordinary ones, removing the 2023 
   const std::vector<std::string> queue = {"supply_model.stockpile_orders_queue=true"};
   const RunResult base = run_baseline(queue);
   const RunResult whatif = run_baseline(queue, kWhatIf + "no_2023_rule.yaml");
-  const std::vector<std::string>& countries =
-      base.catalog.axes()[base.catalog.series()[base.catalog.find("indicators", "compute_h100e")]
-                              .entity_axes[0]]
-          .ids;
-  const std::size_t cn = 1;
-  const auto ae = static_cast<std::size_t>(
-      std::find(countries.begin(), countries.end(), "AE") - countries.begin());
-  REQUIRE(countries[cn] == "CN");
-  REQUIRE(ae < countries.size());
+  const std::size_t cn = compute_country(base, "CN");
+  const std::size_t ae = compute_country(base, "AE");
   const Sales s(base);
   for (std::size_t rep = 0; rep < base.replicates.size(); ++rep) {
     CAPTURE(rep);
@@ -235,15 +237,8 @@ TEST_CASE("removing the 2023 rule lowers no one's 2023 compute but by the stockp
   // 2023-12 (it had 32% less while any rule triggered the full stockpile).
   const RunResult base = run_baseline();
   const RunResult whatif = run_baseline({}, kWhatIf + "no_2023_rule.yaml");
-  const std::vector<std::string>& countries =
-      base.catalog.axes()[base.catalog.series()[base.catalog.find("indicators", "compute_h100e")]
-                              .entity_axes[0]]
-          .ids;
-  const std::size_t cn = 1;
-  const auto ae = static_cast<std::size_t>(
-      std::find(countries.begin(), countries.end(), "AE") - countries.begin());
-  REQUIRE(countries[cn] == "CN");
-  REQUIRE(ae < countries.size());
+  const std::size_t cn = compute_country(base, "CN");
+  const std::size_t ae = compute_country(base, "AE");
   // With China at its reported share of Nvidia's sales and the sourced order lead time (36-52
   // weeks, Omdia 2023-11; scenarios/whatif/china_share_sourced.yaml) no order placed after the
   // FT's report arrives before the rule: nothing is stockpiled, and without the rule China
