@@ -381,28 +381,36 @@ def cap_at(run, firm, iso):
 
 
 def shock(run):
-    """Nvidia's one-day return and dollar change, and the index return, on DeepSeek-R1's day."""
+    """Nvidia's one-day return and dollar change, and the index return, on the day DeepSeek-R1
+    is priced: Nasdaq's first trading day on or after its release (2025-01-20, a US holiday)
+    plus the days its attention takes to peak (docs/model.md §3.3.7 "Attention"), in each
+    replicate; the first trading day after the release where the run has no lag."""
     moves = run.f["release_market_moves"]
     lab = np.array(run.names("release_market_moves/lab"))
     firm = np.array(run.names("release_market_moves/firm"))
     rep = moves["move_replicate"][:]
     date = moves["date"][:]
     ret = moves["day_return"][:]
+    lags = moves["attention_lag_days"][:] if "attention_lag_days" in moves else np.zeros(len(ret))
     sel = (lab == "deepseek") & (firm == "nvidia") & (date == day("2025-01-20"))
-    nvda = np.full(run.replicates, np.nan)
-    for r in range(run.replicates):
-        hit = np.where(sel & (rep == r))[0]
-        if len(hit):
-            nvda[r] = ret[hit[0]]
-    # The release came on a US holiday (Martin Luther King Jr. Day): Nasdaq prices it on its
-    # next trading day.
     f = run.index(run.firms, "nvidia", "firm")
     trading = run.f["markets/trading"][0, :, f]
-    i = np.searchsorted(run.daily, day("2025-01-20"))
-    while not trading[i]:
-        i += 1
-    before = run.f["markets/market_cap_usd"][:, i - 1, f]
-    index = run.f["markets/index_return"][:, i]
+    cap = run.f["markets/market_cap_usd"]
+    index_return = run.f["markets/index_return"]
+    nvda = np.full(run.replicates, np.nan)
+    before = np.full(run.replicates, np.nan)
+    index = np.full(run.replicates, np.nan)
+    for r in range(run.replicates):
+        hit = np.where(sel & (rep == r))[0]
+        lag = lags[hit[0]] if len(hit) else 0.0
+        # held until its attention peaks (rounded to a day), priced on the next trading day
+        i = np.searchsorted(run.daily, day("2025-01-20") + int(np.floor(lag + 0.5)))
+        while not trading[i]:
+            i += 1
+        if len(hit):
+            nvda[r] = ret[hit[0]]
+        before[r] = cap[r, i - 1, f]
+        index[r] = index_return[r, i]
     return nvda, nvda * before, index
 
 

@@ -31,8 +31,10 @@ EXPECTED = {
                                "more domestic chips per wafer once the die bank is used up"),
     "us_lab_goes_open": ("indicators/open_closed_gap_months", "", "2025-12-01", -1,
                          "the best open model is the frontier"),
-    "challenger_closed": ("markets/daily_return", "nvidia", "2025-01-21", +1,
-                          "no verifiable efficiency shock"),  # median at least +0.03 (below)
+    # R1 is priced when its attention peaks, 2025-01-21 or -22 (docs/model.md "Attention"): no
+    # single day's return carries it in every replicate, so the check reads the value after it.
+    "challenger_closed": ("markets/market_cap_usd", "nvidia", "2025-01-23", +1,
+                          "DeepSeek's releases, R1's included, are claims investors weigh less"),
     "taiwan_fab_outage_2027": ("indicators/compute_h100e", "US", "2027-12-01", -1,
                                "no TSMC chips for most of 2027"),
     "allies_full_alignment": ("indicators/cn_domestic_share", "", "2027-12-01", -1,
@@ -60,9 +62,9 @@ EXPECTED = {
                         "less inference demand: the US clouds buy fewer chips for it")],
     "clouds_buy_for_adoption_only": ("clouds/compute_h100e", "us_clouds", "2027-06-01", -1,
                                      "the US clouds' plans stop in 2026"),
-    "markets_anchored": ("markets/market_cap_usd", "nvidia", "2027-06-01", -1,
-                         "valued on its own sales' earnings, not on all producers' sales at "
-                         "elasticity 1.2"),
+    "markets_unanchored": ("markets/market_cap_usd", "nvidia", "2027-06-01", +1,
+                           "valued on all producers' sales at 1.5 x 0.75, not on its own "
+                           "sales' earnings"),
 }
 
 

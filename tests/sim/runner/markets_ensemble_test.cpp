@@ -67,8 +67,10 @@ TEST_CASE("policy rates must be in date order and start on or before the start d
 namespace {
 
 struct ShockDay {
-  std::vector<double> nvidia, index;  // [replicate] returns on 2025-01-21
-  std::vector<double> holiday;        // [replicate] Nvidia's return on 2025-01-20
+  // [replicate] returns over 2025-01-21 and -22: investors price DeepSeek-R1 when its attention
+  // peaks (docs/model.md §3.3.7 "Attention"), on the 21st or the 22nd at the medians
+  std::vector<double> nvidia, index;
+  std::vector<double> holiday;  // [replicate] Nvidia's return on 2025-01-20
 };
 
 ShockDay shock_day(const std::string& file, std::vector<std::string> sets = {}) {
@@ -84,10 +86,12 @@ ShockDay shock_day(const std::string& file, std::vector<std::string> sets = {}) 
       std::find(days.begin(), days.end(), Date::from_ymd(2025, 1, 21)) - days.begin());
   REQUIRE(t < days.size());
   REQUIRE(days[t - 1] == Date::from_ymd(2025, 1, 20));
+  REQUIRE(days[t + 1] == Date::from_ymd(2025, 1, 22));
   ShockDay out;
   for (const SeriesBuffer& rep : r.replicates) {
-    out.nvidia.push_back(rep.get(ret, t, 0));  // nvidia is the first firm
-    out.index.push_back(rep.get(idx, t));
+    // nvidia is the first firm
+    out.nvidia.push_back((1.0 + rep.get(ret, t, 0)) * (1.0 + rep.get(ret, t + 1, 0)) - 1.0);
+    out.index.push_back((1.0 + rep.get(idx, t)) * (1.0 + rep.get(idx, t + 1)) - 1.0);
     out.holiday.push_back(rep.get(ret, t - 1, 0));
   }
   return out;
@@ -116,12 +120,12 @@ TEST_CASE("the efficient open release of January 2025 reprices Nvidia on its tra
   // The challenger releasing closed: investors cannot check its compute, so its part of the
   // shock goes. Other labs' open releases of the same week (MiniMax, Alibaba, ByteDance in a
   // quarter of the replicates, release days being decided, not gridded) keep a shock of their
-  // own on that day in some replicates: smaller in most, and the median about 40% smaller.
+  // own on those days in some replicates: smaller in most, and the median about 40% smaller.
   const ShockDay closed =
       shock_day(std::string(AIRACE_SOURCE_DIR) + "/scenarios/whatif/challenger_closed.yaml");
   int smaller = 0;
   for (std::size_t rep = 0; rep < open.nvidia.size(); ++rep)
-    smaller += closed.nvidia[rep] > open.nvidia[rep] + 0.02;
+    smaller += closed.nvidia[rep] > open.nvidia[rep] + 0.01;
   CHECK(smaller >= 12);
   CHECK(median(closed.nvidia) > median(open.nvidia) + 0.03);
   // And without investors who read compute into demand there is no shock at all.
