@@ -249,7 +249,26 @@ const Schema<AdoptionModelParams>& adoption_model_schema() {
                  {"fraction of the API margin removed when all adopted usage is on open "
                   "models (commoditising the complement)"}),
           number("self_hosting_overhead", &M::self_hosting_overhead, "fraction", at_least(0),
-                 {"cost of self-hosting over its compute cost: staff, idle capacity"}),
+                 {"cost of self-hosting over its compute cost: staff and engineering",
+                  "assumption: 0.5-2 engineers ($100-400k/year) beside an 8-GPU node's "
+                  "~$150-200k/year of rent (docs/model.md)"}),
+          number("self_hosting_throughput_share", &M::self_hosting_throughput_share, "fraction",
+                 Range{0, 1, true, false},
+                 {"tokens a self-hosted open model serves per chip-hour held, as a fraction of "
+                  "a large provider's (inference_utilization): its own bursty, business-hours "
+                  "load (duty cycle) on one node with smaller batches; its chips are counted "
+                  "for the hours they are held (1: as a provider)",
+                  "duty cycle 0.1-0.3 (self-hosting cost guides, e.g. 30% 'realistic', 10% "
+                  "for internal tools) x one 8xH200 node's saturated DeepSeek-R1 throughput, "
+                  "0.9-2.4k tokens/s per GPU (GPUStack performance lab, SGLang), against "
+                  "DeepSeek's ~5k per H800 across 227 nodes (2025-02 disclosure): 0.2-0.5"}),
+          number("open_hosting_margin", &M::open_hosting_margin, "fraction", at_least(0),
+                 {"price over serving cost, minus 1, of a host serving open weights on shared "
+                  "capacity at a provider's throughput; an open model is run this way where it "
+                  "is cheaper than self-hosting (0: no hosts, self-hosting only)",
+                  "DeepSeek's API on its 2025-02-27/28 traffic against its disclosed serving "
+                  "cost ($87,072 a day): 3.2x at V3's list prices, 6.5x at R1's, ~2.5x with "
+                  "V3's off-peak discount; 1.5-5.5 (docs/model.md)"}),
           number("open_downloads_per_unit_year", &M::open_downloads_per_unit_year,
                  "downloads per adopting unit-year", at_least(0),
                  {"times an adopting unit on a lab's open model downloads its weights in a year "
@@ -619,6 +638,14 @@ Offer build_offer(const AdoptionSetup& s, const ModelsOnOffer& models,
   // Before anyone uses a model the open share is undefined (NaN): no competition yet.
   const double open_share = std::isfinite(open_usage_share) ? open_usage_share : 0.0;
   const double margin = m.api_margin_max * (1.0 - m.commoditisation * open_share);
+  // docs/model.md §"Adoption: prices": open weights run where it is cheaper, on the adopter's own
+  // deployment (its chips held for its load, plus staff) or with a host on shared capacity (a
+  // provider's throughput, plus the host's margin). Both scale with the same serving time and
+  // cost of compute, so one channel is the cheaper for every model and country.
+  const bool hosted =
+      m.open_hosting_margin > 0.0 &&
+      1.0 + m.open_hosting_margin < (1.0 + m.self_hosting_overhead) / m.self_hosting_throughput_share;
+  const double open_markup = hosted ? 1.0 + m.open_hosting_margin : 1.0 + m.self_hosting_overhead;
   for (std::size_t l = 0; l < s.n_labs; ++l) {
     o.margin[l] = margin;
     if (std::isfinite(models.closed_capability[l])) {
@@ -628,8 +655,13 @@ Offer build_offer(const AdoptionSetup& s, const ModelsOnOffer& models,
     }
     if (std::isfinite(models.open_capability[l])) {
       o.capability[open_option(l)] = models.open_capability[l];
-      o.serving_h100e_seconds[open_option(l)] = serving_h100e_seconds_per_mtoken(
-          m, models.open_training_flop[l], models.open_efficiency[l]);
+      // docs/model.md §"Adoption: prices": a self-hosted deployment holds its chips around the
+      // clock for its own load, so it serves a fraction of a provider's tokens per chip-hour;
+      // its price and the compute it holds are counted per token at that throughput.
+      o.serving_h100e_seconds[open_option(l)] =
+          serving_h100e_seconds_per_mtoken(m, models.open_training_flop[l],
+                                           models.open_efficiency[l]) /
+          (hosted ? 1.0 : m.self_hosting_throughput_share);
     }
   }
   for (std::size_t k = 0; k < nk; ++k) {
@@ -643,8 +675,7 @@ Offer build_offer(const AdoptionSetup& s, const ModelsOnOffer& models,
       if (!open && reach <= 0.0) continue;  // not sold here
       const double price =
           m.price_multiplier *
-          (open ? o.serving_h100e_seconds[opt] * usd_per_h100e_second(k) *
-                      (1.0 + m.self_hosting_overhead)
+          (open ? o.serving_h100e_seconds[opt] * usd_per_h100e_second(k) * open_markup
                 : o.serving_h100e_seconds[opt] * usd_per_h100e_second(maker) * (1.0 + margin));
       o.price_usd_per_mtoken[k * no + opt] = price;
       ++slot;

@@ -103,7 +103,13 @@ struct AdoptionModelParams {
   double serving_opex_usd_per_h100e_year = 3000;  // USD per H100e-year: power, data centre
   double api_margin_max = 3.0;         // price / serving cost − 1 with no open competition
   double commoditisation = 0.8;        // fraction of that margin open adoption removes
-  double self_hosting_overhead = 0.5;  // fraction over the compute cost of self-hosting
+  double self_hosting_overhead = 0.5;  // fraction over the compute cost of self-hosting: staff
+  // tokens a self-hosted deployment serves per chip-hour held, as a fraction of a large
+  // provider's (duty cycle × batching); 1: as a provider (docs/model.md §"Adoption: prices")
+  double self_hosting_throughput_share = 1.0;
+  // price of a host serving open weights on shared capacity over its serving cost, minus 1;
+  // 0: no hosts (docs/model.md §"Adoption: prices")
+  double open_hosting_margin = 0.0;
   // open-weight ecosystems (docs/model.md §"Adoption: open-weight ecosystems")
   double open_downloads_per_unit_year = 5.0;          // downloads per adopting unit-year on it
   double open_derivatives_per_mdownloads = 85.0;      // derivative models per M downloads
@@ -192,7 +198,7 @@ Population generate_population(const AdoptionSetup& setup, StreamKey key);
 struct Offer {
   std::size_t n_options = 1;
   std::vector<double> capability;             // [option] log10 FLOP; NaN: not released
-  std::vector<double> serving_h100e_seconds;  // [option] H100e·s per M tokens
+  std::vector<double> serving_h100e_seconds;  // [option] H100e·s per M tokens (open: self-hosted)
   std::vector<double> price_usd_per_mtoken;   // [country * n_options + option]; NaN: not offered
   std::vector<double> margin;                 // [lab] API price / serving cost − 1
   std::vector<uint8_t> n_available;           // [country]

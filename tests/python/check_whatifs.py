@@ -60,6 +60,8 @@ EXPECTED = {
                         "adopters use fewer tokens at twice the price"),
                        ("clouds/demand_driven_usd_per_year", "us_clouds", "2027-06-01", -1,
                         "less inference demand: the US clouds buy fewer chips for it")],
+    "open_served_at_cost": ("indicators/open_usage_share", "", "2025-12-01", -1,
+                            "open weights cost a host's margin: fewer tokens on them"),
     "clouds_buy_for_adoption_only": ("clouds/compute_h100e", "us_clouds", "2027-06-01", -1,
                                      "the US clouds' plans stop in 2026"),
     "markets_unanchored": ("markets/market_cap_usd", "nvidia", "2027-06-01", +1,
