@@ -157,7 +157,8 @@ namespace {
 // replicate's values, checked on the ensemble's scenario) or ignored (a version).
 enum class ChangeChecks { check, trust, version };
 
-Scenario load_tree(ConfigNode tree, const std::string& file_name, ChangeChecks checks) {
+Scenario load_tree(ConfigNode tree, const std::string& file_name, ChangeChecks checks,
+                   LeverChecks levers = LeverChecks::check) {
   Diagnostics diags;
   Scenario s;
   s.file = file_name;
@@ -196,7 +197,7 @@ Scenario load_tree(ConfigNode tree, const std::string& file_name, ChangeChecks c
   check_scenario_limits(s, expanded, diags);
   diags.throw_if_any();
   if (checks == ChangeChecks::check) {
-    check_parameter_changes(s, at_medians, expanded, diags);
+    check_parameter_changes(s, at_medians, expanded, diags, levers == LeverChecks::check);
     diags.throw_if_any();
   }
   if (checks != ChangeChecks::version)
@@ -208,8 +209,8 @@ Scenario load_tree(ConfigNode tree, const std::string& file_name, ChangeChecks c
 }
 }  // namespace
 
-Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name) {
-  return load_tree(std::move(tree), file_name, ChangeChecks::check);
+Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name, LeverChecks levers) {
+  return load_tree(std::move(tree), file_name, ChangeChecks::check, levers);
 }
 
 Scenario scenario_version_from_tree(ConfigNode tree, const std::string& file_name) {
