@@ -140,7 +140,8 @@ enum class LeverChecks { check, done };
 Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name,
                             LeverChecks levers = LeverChecks::check);
 // A version of a scenario (sim/model/parameter_changes.hpp): validated like any tree, but its
-// parameter changes, checked once on the scenario it derives from, are not checked again.
+// parameter changes, checked once on the scenario it derives from, are not checked again. It
+// keeps no tree (`resolved` is empty): runs use its setups.
 Scenario scenario_version_from_tree(ConfigNode tree, const std::string& file_name);
 
 // The scenario of one replicate: `s` with its uncertain parameters set to `values` (from
