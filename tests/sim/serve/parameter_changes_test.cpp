@@ -237,6 +237,53 @@ TEST_CASE("the server's runs are those of their scenarios: levers checked once, 
   }
 }
 
+TEST_CASE("a decision set mid-run on the base's run gives the series of the scenario with it") {
+  // What a server that starts its runs from the base's state at seminar.first_turn would rely
+  // on: a lever set there through the stepping API (set_lever, set_parameter) gives every series
+  // and the releases of the scenario that decides it by a policy event. Only the table of
+  // parameter changes differs: set_parameter's changes are not recorded there (and a scenario
+  // without parameter changes has no such table: its catalog has one table less).
+  std::vector<std::string> sets = option_lever_sets();
+  sets[2] = "levers=[{id: enf, set: us_government.enforcement, team: us, label: Enforcement, "
+            "min: 0, max: 4, step: 0.5}, " + sets[2].substr(8);
+  const serve::SeminarModel m(load_scenario(kSmall, sets), 1);
+  const Date turn = m.base().seminar.first_turn, end = m.base().info.end;
+  const Scenario base = m.scenario({}, end);
+  const SeriesCatalog cat = build_catalog(base);
+  const EventTableId releases = cat.find_event_table("releases", "release");
+  REQUIRE(releases != kNoEventTable);
+  for (const auto& [lever, value] : std::vector<std::pair<std::size_t, double>>{
+           {0, 3.0}, {1, 1.0}, {2, 2.0}}) {
+    const LeverSpec& l = m.base().levers[lever];
+    CAPTURE(l.id);
+    const Scenario decided = m.scenario({{0, turn, lever, value}}, end);
+    const SeriesCatalog decided_cat = build_catalog(decided);
+    REQUIRE(decided_cat.series().size() == cat.series().size());
+    REQUIRE(decided_cat.find_event_table("releases", "release") == releases);
+    for (uint32_t replicate : {0u, 1u}) {
+      Simulation whole(decided, decided_cat, replicate);
+      whole.run_to_end();
+      Simulation stepped(base, cat, replicate);
+      stepped.advance_to(turn.plus_days(-1));
+      if (l.set != Lever::none)
+        stepped.set_lever(l.set, value);
+      else
+        stepped.set_parameter(l.parameter, lever_value_text(l, value));
+      stepped.run_to_end();
+      const SeriesBuffer &a = whole.series(), &b = stepped.series();
+      for (SeriesId s = 0; s < a.series_count(); ++s) {
+        CAPTURE(cat.series()[s].name);
+        const auto u = a.values(s), v = b.values(s);
+        REQUIRE(u.size() == v.size());
+        for (std::size_t i = 0; i < u.size(); ++i)
+          REQUIRE((u[i] == v[i] || (std::isnan(u[i]) && std::isnan(v[i]))));
+      }
+      const auto x = a.events(releases), y = b.events(releases);
+      CHECK(std::equal(x.begin(), x.end(), y.begin(), y.end()));
+    }
+  }
+}
+
 TEST_CASE("unmarked or unknown parameters and bad values are refused with their location") {
   using testing::first_scenario_error;
   Diagnostic d = first_scenario_error(kSmall, {event("labs[cn_lab].talent", "2")});
