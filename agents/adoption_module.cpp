@@ -7,7 +7,12 @@ namespace airace {
 
 void AdoptionModule::start() {
   const AdoptionSetup& a = *c_.setup;
-  population_ = generate_population(a, run_.key(kAdoptionPopulationStream));
+  // The population depends on the setup at the start and the replicate's stream alone.
+  const auto generate = [&] { return generate_population(a, run_.key(kAdoptionPopulationStream)); };
+  if (run_.start_cache != nullptr)
+    population_ = *run_.start_cache->get<Population>("adoption.population", run_.replicate, generate);
+  else
+    population_ = generate();
   state_ = initial_adoption_state(a, run_.key(kAdoptionChoiceStream));
   world_.adoption.api_revenue_usd_per_year.assign(a.n_labs, 0.0);
   world_.adoption.subscription_revenue_usd_per_year.assign(a.n_labs, 0.0);

@@ -14,6 +14,7 @@
 #include "agents/supply.hpp"
 #include "agents/talent.hpp"
 #include "sim/core/random.hpp"
+#include "sim/core/start_cache.hpp"
 
 namespace airace {
 
@@ -58,6 +59,9 @@ struct RunContext {
   uint64_t seed = 0;
   uint32_t replicate = 0;
   Date start;
+  // Shared with other runs of the same scenario and seed (sim/core/start_cache.hpp); null in
+  // a run of its own.
+  StartCache* start_cache = nullptr;
   StreamKey key(Stream stream) const { return {seed, replicate, stream}; }
 };
 

@@ -35,11 +35,12 @@ std::vector<StepSpec> step_order(const Scenario& s) {
   return out;
 }
 
-Simulation::Simulation(const Scenario& s, const SeriesCatalog& catalog, uint32_t replicate)
+Simulation::Simulation(const Scenario& s, const SeriesCatalog& catalog, uint32_t replicate,
+                       StartCache* start_cache)
     : base_(s),
       parameter_changes_(s),
       base_parameter_count_(s.governments_setup.parameters.size()),
-      run_{static_cast<uint64_t>(s.run.seed), replicate, s.info.start},
+      run_{static_cast<uint64_t>(s.run.seed), replicate, s.info.start, start_cache},
       modules_(s, world_, run_),
       schedule_(s.info.start, s.info.end),
       series_(catalog) {

@@ -50,8 +50,11 @@ std::vector<StepSpec> step_order(const Scenario& s);
 
 class Simulation {
  public:
-  // `catalog` is build_catalog(s) (shared by the replicates of an ensemble).
-  Simulation(const Scenario& s, const SeriesCatalog& catalog, uint32_t replicate);
+  // `catalog` is build_catalog(s) (shared by the replicates of an ensemble). `start_cache`, when
+  // given, is shared with runs of the same scenario and seed that differ only in changes dated
+  // after its start (sim/core/start_cache.hpp).
+  Simulation(const Scenario& s, const SeriesCatalog& catalog, uint32_t replicate,
+             StartCache* start_cache = nullptr);
   Simulation(const Simulation&) = delete;  // the schedule's steps point into this object
   Simulation& operator=(const Simulation&) = delete;
 

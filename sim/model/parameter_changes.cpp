@@ -108,7 +108,8 @@ ConfigNode scalar_node(std::string text, const SourceLocation& where) {
 }  // namespace
 
 void check_parameter_changes(Scenario& s, const ConfigNode& tree, const ConfigNode& expanded,
-                             Diagnostics& diags) {
+                             Diagnostics& diags, bool check_levers) {
+  std::optional<ConfigNode> walked;  // a copy of `tree` to find levers' paths in, made once
   std::vector<std::optional<KeyPath>> resolved;
   for (const ParameterTarget& t : s.governments_setup.parameters)
     resolved.push_back(check_change(tree, t, s.file, diags));
@@ -119,7 +120,17 @@ void check_parameter_changes(Scenario& s, const ConfigNode& tree, const ConfigNo
     const std::string origin = "levers[" + l.id + "]";
     std::optional<KeyPath> path;
     bool ok = true;
-    if (l.is_option()) {
+    if (!l.is_option() && !(l.slider_keys_given == 3 && l.min < l.max))
+      continue;  // reported by resolve_seminar
+    if (!check_levers) {
+      // Its values were checked when the scenario this tree comes from was loaded.
+      if (!walked) walked = tree;
+      const KeyPathWalk w = walk_key_path(*walked, l.parameter);
+      if (w.node != nullptr) path = w.path;
+    }
+    if (path) {
+      // found above
+    } else if (l.is_option()) {
       for (std::size_t k = 0; k < l.options.size(); ++k) {
         const ParameterTarget t{l.parameter, scalar_node(l.options[k].value, l.options[k].where),
                                 l.set_where, origin + ".options[" + std::to_string(k) + "]"};
@@ -128,7 +139,7 @@ void check_parameter_changes(Scenario& s, const ConfigNode& tree, const ConfigNo
         if (p) path = p;
         if (!p) break;  // one refusal of the path is enough
       }
-    } else if (l.slider_keys_given == 3 && l.min < l.max) {
+    } else {
       for (double v : {l.min, l.max}) {
         const ParameterTarget t{l.parameter, scalar_node(exact_number(v), l.where), l.set_where,
                                 origin};
@@ -137,8 +148,6 @@ void check_parameter_changes(Scenario& s, const ConfigNode& tree, const ConfigNo
         if (p) path = p;
         if (!p) break;
       }
-    } else {
-      continue;  // reported by resolve_seminar
     }
     if (!ok || !path) continue;
 

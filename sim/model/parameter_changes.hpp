@@ -25,9 +25,11 @@ const std::vector<std::string>& changeable_parameters();
 // levers): the path must name a marked parameter of the scenario, and the value must pass that
 // parameter's own schema. Errors point at `set:` or `to:`. Also fills in the value on
 // seminar.first_turn of each seminar lever that moves such a parameter. `tree` is the scenario's
-// tree at its medians, `expanded` the same with archetypes applied.
+// tree at its medians, `expanded` the same with archetypes applied. Without `check_levers`, the
+// levers' options and slider ends are taken as checked (scenario_from_tree's LeverChecks::done)
+// and only their values on seminar.first_turn are filled in.
 void check_parameter_changes(Scenario& s, const ConfigNode& tree, const ConfigNode& expanded,
-                             Diagnostics& diags);
+                             Diagnostics& diags, bool check_levers = true);
 
 // The versions of one scenario (one replicate's base), derived once each and shared between the
 // replicates that use the same base. Safe to call from several threads.

@@ -157,7 +157,8 @@ namespace {
 // replicate's values, checked on the ensemble's scenario) or ignored (a version).
 enum class ChangeChecks { check, trust, version };
 
-Scenario load_tree(ConfigNode tree, const std::string& file_name, ChangeChecks checks) {
+Scenario load_tree(ConfigNode tree, const std::string& file_name, ChangeChecks checks,
+                   LeverChecks levers = LeverChecks::check) {
   Diagnostics diags;
   Scenario s;
   s.file = file_name;
@@ -182,11 +183,11 @@ Scenario load_tree(ConfigNode tree, const std::string& file_name, ChangeChecks c
     // A replicate's values: with_values replaced every distribution and dropped `uncertainty:`,
     // and the caller keeps the ensemble's tree as the replicate's resolved one.
     at_medians = std::move(tree);
-  } else {
-    at_medians = tree;  // a version of a scenario whose distributions were already replaced
   }
-  // A version needs its medians' tree only expanded; the others keep it for their versions.
-  ConfigNode expanded = checks == ChangeChecks::version ? std::move(at_medians) : at_medians;
+  // A version of a scenario whose distributions were already replaced needs its tree only
+  // expanded: it keeps no tree (its setups are what runs use); the others keep theirs, and the
+  // tree at their medians for their versions.
+  ConfigNode expanded = checks == ChangeChecks::version ? std::move(tree) : at_medians;
   apply_archetypes(expanded, diags);
   scenario_schema().read(expanded, "", s, diags);
   validate_whole(s, expanded, diags);
@@ -196,20 +197,20 @@ Scenario load_tree(ConfigNode tree, const std::string& file_name, ChangeChecks c
   check_scenario_limits(s, expanded, diags);
   diags.throw_if_any();
   if (checks == ChangeChecks::check) {
-    check_parameter_changes(s, at_medians, expanded, diags);
+    check_parameter_changes(s, at_medians, expanded, diags, levers == LeverChecks::check);
     diags.throw_if_any();
   }
   if (checks != ChangeChecks::version)
     s.versions = std::make_shared<ScenarioVersions>(std::move(at_medians), file_name,
                                                     s.governments_setup.parameters);
   if (s.info.name.empty()) s.info.name = std::filesystem::path(file_name).stem().string();
-  s.resolved = std::move(tree);
+  if (checks != ChangeChecks::version) s.resolved = std::move(tree);
   return s;
 }
 }  // namespace
 
-Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name) {
-  return load_tree(std::move(tree), file_name, ChangeChecks::check);
+Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name, LeverChecks levers) {
+  return load_tree(std::move(tree), file_name, ChangeChecks::check, levers);
 }
 
 Scenario scenario_version_from_tree(ConfigNode tree, const std::string& file_name) {

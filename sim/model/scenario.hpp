@@ -131,10 +131,17 @@ Scenario load_scenario(const std::filesystem::path& file,
 // `file_name`: named in messages, and `extends:` is resolved relative to its folder.
 Scenario load_scenario_text(const std::string& text, const std::string& file_name,
                             const std::vector<std::string>& overrides = {});
+// Whether scenario_from_tree checks the levers' options and slider ends (each a version of the
+// scenario derived and validated), or takes them as `done`: the tree's levers: and seminar: are
+// those of a scenario loaded before, as in airace serve's runs, which only add policy events and
+// move the end. Their values on seminar.first_turn are filled in either way.
+enum class LeverChecks { check, done };
 // Validates an already merged tree. Distributions are validated at their medians.
-Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name);
+Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name,
+                            LeverChecks levers = LeverChecks::check);
 // A version of a scenario (sim/model/parameter_changes.hpp): validated like any tree, but its
-// parameter changes, checked once on the scenario it derives from, are not checked again.
+// parameter changes, checked once on the scenario it derives from, are not checked again. It
+// keeps no tree (`resolved` is empty): runs use its setups.
 Scenario scenario_version_from_tree(ConfigNode tree, const std::string& file_name);
 
 // The scenario of one replicate: `s` with its uncertain parameters set to `values` (from

@@ -87,7 +87,7 @@ RunResult run_ensemble(const Scenario& s, const EnsembleOptions& options, RunMet
       }
       scenario = &*own;
     }
-    Simulation sim(*scenario, result.catalog, replicate);
+    Simulation sim(*scenario, result.catalog, replicate, options.start_cache);
     // Advance a month at a time so that progress is visible on long runs.
     Date last = s.info.start;
     while (!sim.finished()) {
@@ -107,7 +107,7 @@ RunResult run_ensemble(const Scenario& s, const EnsembleOptions& options, RunMet
   meta.git_revision = kGitRevision;
   meta.scenario_name = s.info.name;
   meta.scenario_file = s.file;
-  meta.resolved_scenario_yaml = to_yaml(s.resolved);
+  if (options.scenario_text) meta.resolved_scenario_yaml = to_yaml(s.resolved);
   meta.decisions_csv = decision_log_csv(s.policy_events);
   meta.seed = static_cast<unsigned long long>(s.run.seed);
   meta.replicates = n;

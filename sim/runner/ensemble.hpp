@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "sim/core/series.hpp"
+#include "sim/core/start_cache.hpp"
 #include "sim/model/scenario.hpp"
 
 namespace airace {
@@ -16,6 +17,12 @@ struct EnsembleOptions {
   // Incremented by one for every simulated day of every replicate (for progress bars);
   // may be null.
   std::atomic<std::size_t>* days_done = nullptr;
+  // Shared with other ensembles of the same scenario and seed whose scenarios differ only in
+  // changes dated after the start (airace serve's runs); may be null.
+  StartCache* start_cache = nullptr;
+  // Whether meta holds the resolved scenario's text (airace serve writes it only when a run is
+  // downloaded, as scenario_yaml gives it).
+  bool scenario_text = true;
 };
 
 // Simulated days in the whole ensemble: the denominator of a progress bar.

@@ -271,15 +271,24 @@ Scenario SeminarModel::scenario(const std::vector<Decision>& decisions, Date end
   // The tree itself, not its text read back: the same scenario (the base's tree is resolved,
   // with no extends: left to follow), without writing and parsing some 3,000 lines of YAML per
   // run. Only the places named in messages differ: the base's files instead of lines of the text.
-  return scenario_from_tree(scenario_tree(decisions, end), base_.file);
+  // The levers are the base's, checked when it was loaded: their options are not derived again.
+  return scenario_from_tree(scenario_tree(decisions, end), base_.file, LeverChecks::done);
 }
 
 RunResult SeminarModel::run(const Scenario& s) const {
   EnsembleOptions options;
   options.threads = threads_;
+  options.start_cache = start_cache_.get();
+  options.scenario_text = false;  // some 3,000 lines of YAML, needed only for a download
   RunMetadata meta;
   meta.command_line = "airace serve " + base_.file;
   return run_ensemble(s, options, std::move(meta));
+}
+
+RunResult SeminarModel::with_text(const RunResult& r, std::string scenario_yaml) {
+  RunResult out = r;
+  out.meta.resolved_scenario_yaml = std::move(scenario_yaml);
+  return out;
 }
 
 Json SeminarModel::view(const RunResult& r, Date until) const {
@@ -687,6 +696,8 @@ void Game::end() {
   if (status_ == Status::ended) throw RequestError(409, "the game is already over");
   status_ = Status::ended;
 }
+
+std::string Game::scenario_yaml() const { return model_.scenario_yaml(all_decisions(), view_end()); }
 
 std::string Game::export_yaml() const {
   return "# A wargame played with airace serve (" + std::to_string(history_.size()) +

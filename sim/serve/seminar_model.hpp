@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "sim/core/series.hpp"
+#include "sim/core/start_cache.hpp"
 #include "sim/model/scenario.hpp"
 
 namespace airace::serve {
@@ -76,7 +77,12 @@ class SeminarModel {
   // The same as a tree; scenario() validates it as load_scenario_text would its text.
   ConfigNode scenario_tree(const std::vector<Decision>& decisions, Date end) const;
   Scenario scenario(const std::vector<Decision>& decisions, Date end) const;
+  // The ensemble of a scenario() of this model. Its replicates share what they work out at their
+  // start with the model's earlier runs (sim/core/start_cache.hpp: decisions take effect on
+  // seminar.first_turn or later); its meta holds no scenario text (with_text adds it).
   RunResult run(const Scenario& s) const;
+  // A run() with the scenario's text in its meta, for a file (the same as `airace run` writes).
+  static RunResult with_text(const RunResult& r, std::string scenario_yaml);
 
   // The page's view of a run up to `until`: indicator dates, median and 5-95% bands, and the
   // flagship releases of replicate 0.
@@ -90,6 +96,7 @@ class SeminarModel {
  private:
   Scenario base_;
   int threads_;
+  std::shared_ptr<StartCache> start_cache_ = std::make_shared<StartCache>();
   // A market chart of the page: the index, or the summed value of some firms.
   struct MarketChoice {
     std::string id;
@@ -125,7 +132,9 @@ class Game {
   bool everyone_submitted() const;
 
   std::string export_yaml() const;
-  const RunResult& result() const { return *result_; }
+  // The scenario of the run shown now, as SeminarModel::scenario_yaml writes it.
+  std::string scenario_yaml() const;
+  const RunResult& result() const { return *result_; }  // without the scenario's text
 
  private:
   struct Turn {

@@ -150,7 +150,11 @@ class Seminar {
                         return EngineJob{"h5",
                                          [this, values, name] {
                                            return answer_errors([&] {
-                                             return file_answer(h5_bytes(result_of(values)),
+                                             return file_answer(h5_bytes(SeminarModel::with_text(
+                                                                    *result_of(values),
+                                                                    model_.scenario_yaml(
+                                                                        dashboard_decisions(values),
+                                                                        model_.base().info.end))),
                                                                 "application/x-hdf5", name + ".h5");
                                            });
                                          },
@@ -192,7 +196,9 @@ class Seminar {
     r.push_back(route("GET", exact_path("/api/game/export.h5"), any_code, [this](const Request&) -> Reply {
       return EngineJob{"h5",
                        [this] {
-                         return file_answer(h5_bytes(game_->result()), "application/x-hdf5",
+                         return file_answer(h5_bytes(SeminarModel::with_text(
+                                                game_->result(), game_->scenario_yaml())),
+                                            "application/x-hdf5",
                                             model_.base().info.name + "_game.h5");
                        },
                        true};
@@ -474,8 +480,8 @@ class Seminar {
   }
 
   // Built in memory: a download writes nothing to disk.
+  // The runs kept in memory hold no scenario text: SeminarModel::with_text adds it first.
   static std::string h5_bytes(const RunResult& r) { return run_file_bytes(r, "the HDF5 download"); }
-  std::string h5_bytes(const std::shared_ptr<const RunResult>& r) { return h5_bytes(*r); }
 
   const SeminarModel& model_;
   const bool codes_required_;

@@ -172,8 +172,9 @@ TEST_CASE("a run with parameter changes is identical at 1 and 2 threads") {
   CHECK(same_results(run(s, 1), run(s, 2)));
 }
 
-TEST_CASE("seminar option levers change an export rule's threshold and a release policy") {
-  const std::vector<std::string> sets = {
+// small.yaml with two option levers: the rule's threshold (US) and cn_lab's release policy.
+std::vector<std::string> option_lever_sets() {
+  return {
       "labs.cn_lab.release_policy=open",
       "teams=[{id: us, name: US government}, {id: cn, name: China's lab}]",
       "levers=[{id: tpp, set: '" + kRule + "', team: us, label: TPP threshold, options: [{value: "
@@ -182,7 +183,10 @@ TEST_CASE("seminar option levers change an export rule's threshold and a release
           "team: cn, label: Release policy, options: [{value: decide, label: Decide}, {value: "
           "open, label: Open weights}, {value: closed, label: Closed}]}]",
       "seminar={turn_months: 3, replicates: 2, first_turn: 2023-01-01}"};
-  const serve::SeminarModel m(load_scenario(kSmall, sets), 1);
+}
+
+TEST_CASE("seminar option levers change an export rule's threshold and a release policy") {
+  const serve::SeminarModel m(load_scenario(kSmall, option_lever_sets()), 1);
   CHECK(m.defaults() == std::vector<double>{0.0, 1.0});  // the scenario's own values
   const serve::Json info = m.info_json();
   CHECK(info["levers"][0]["options"].size() == 2);
@@ -206,6 +210,78 @@ TEST_CASE("seminar option levers change an export rule's threshold and a release
   // The wargame's export loads and reruns identically.
   const std::string yaml = m.scenario_yaml(decisions, Date::from_ymd(2023, 12, 31));
   CHECK(same_results(m.run(load_scenario_text(yaml, kSmall)), r));
+}
+
+TEST_CASE("the server's runs are those of their scenarios: levers checked once, starts shared") {
+  // SeminarModel::scenario takes the base's levers as checked (LeverChecks::done), and its runs
+  // share what replicates work out at their start (the population, sim/core/start_cache.hpp):
+  // each must give what a scenario checked in full, run on its own, gives.
+  const serve::SeminarModel m(load_scenario(kSmall, option_lever_sets()), 1);
+  const Date turn = Date::from_ymd(2023, 1, 1), end = m.base().info.end;
+  const std::vector<std::vector<serve::Decision>> runs = {
+      {}, {{0, turn, 1, 2.0}}, {{0, turn, 0, 1.0}, {0, turn, 1, 0.0}}, {{0, turn, 1, 2.0}}};
+  for (const std::vector<serve::Decision>& decisions : runs) {
+    CAPTURE(decisions.size());
+    const Scenario fast = m.scenario(decisions, end);
+    const Scenario checked = scenario_from_tree(m.scenario_tree(decisions, end), kSmall);
+    CHECK(fast.seminar_setup.lever_value == checked.seminar_setup.lever_value);
+    CHECK(fast.governments_setup.parameters.size() == checked.governments_setup.parameters.size());
+    CHECK(to_yaml(fast.resolved) == to_yaml(checked.resolved));
+    const RunResult served = m.run(fast);
+    const RunResult own = run(checked);  // no start cache
+    CHECK(same_results(served, own));
+    // The server keeps no scenario text with a run; a download adds the one `airace run` writes.
+    CHECK(served.meta.resolved_scenario_yaml.empty());
+    CHECK(serve::SeminarModel::with_text(served, m.scenario_yaml(decisions, end))
+              .meta.resolved_scenario_yaml == own.meta.resolved_scenario_yaml);
+  }
+}
+
+TEST_CASE("a decision set mid-run on the base's run gives the series of the scenario with it") {
+  // What a server that starts its runs from the base's state at seminar.first_turn would rely
+  // on: a lever set there through the stepping API (set_lever, set_parameter) gives every series
+  // and the releases of the scenario that decides it by a policy event. Only the table of
+  // parameter changes differs: set_parameter's changes are not recorded there (and a scenario
+  // without parameter changes has no such table: its catalog has one table less).
+  std::vector<std::string> sets = option_lever_sets();
+  sets[2] = "levers=[{id: enf, set: us_government.enforcement, team: us, label: Enforcement, "
+            "min: 0, max: 4, step: 0.5}, " + sets[2].substr(8);
+  const serve::SeminarModel m(load_scenario(kSmall, sets), 1);
+  const Date turn = m.base().seminar.first_turn, end = m.base().info.end;
+  const Scenario base = m.scenario({}, end);
+  const SeriesCatalog cat = build_catalog(base);
+  const EventTableId releases = cat.find_event_table("releases", "release");
+  REQUIRE(releases != kNoEventTable);
+  for (const auto& [lever, value] : std::vector<std::pair<std::size_t, double>>{
+           {0, 3.0}, {1, 1.0}, {2, 2.0}}) {
+    const LeverSpec& l = m.base().levers[lever];
+    CAPTURE(l.id);
+    const Scenario decided = m.scenario({{0, turn, lever, value}}, end);
+    const SeriesCatalog decided_cat = build_catalog(decided);
+    REQUIRE(decided_cat.series().size() == cat.series().size());
+    REQUIRE(decided_cat.find_event_table("releases", "release") == releases);
+    for (uint32_t replicate : {0u, 1u}) {
+      Simulation whole(decided, decided_cat, replicate);
+      whole.run_to_end();
+      Simulation stepped(base, cat, replicate);
+      stepped.advance_to(turn.plus_days(-1));
+      if (l.set != Lever::none)
+        stepped.set_lever(l.set, value);
+      else
+        stepped.set_parameter(l.parameter, lever_value_text(l, value));
+      stepped.run_to_end();
+      const SeriesBuffer &a = whole.series(), &b = stepped.series();
+      for (SeriesId s = 0; s < a.series_count(); ++s) {
+        CAPTURE(cat.series()[s].name);
+        const auto u = a.values(s), v = b.values(s);
+        REQUIRE(u.size() == v.size());
+        for (std::size_t i = 0; i < u.size(); ++i)
+          REQUIRE((u[i] == v[i] || (std::isnan(u[i]) && std::isnan(v[i]))));
+      }
+      const auto x = a.events(releases), y = b.events(releases);
+      CHECK(std::equal(x.begin(), x.end(), y.begin(), y.end()));
+    }
+  }
 }
 
 TEST_CASE("unmarked or unknown parameters and bad values are refused with their location") {
