@@ -3,6 +3,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 
 #include "sim/core/parallel.hpp"
@@ -229,6 +230,13 @@ const Schema<LabModelParams>& lab_model_schema() {
                   "of a lab's wanted chip spending it could not make (0 turns it off)",
                   "claims in ../shared/seeds/ that export controls spur efficiency; no "
                   "measured value"}),
+          number("lead_difficulty", &M::lead_difficulty, "-", between(0, 10),
+                 {"growth of efficiency lost per ln unit by which a lab leads every other lab's "
+                  "latest release: beyond what anyone has shown there is nothing to imitate "
+                  "(0: no loss)",
+                  "imitation costs about 65% of innovation and takes 70% of its time "
+                  "(Mansfield, Schwartz & Wagner 1981); Ho et al. 2024 measure the pace of the "
+                  "best known algorithms; judgement (docs/model.md \"Efficiency\")"}),
           number("open_spillover_per_year", &M::open_spillover_per_year, "1/year", between(0, 100),
                  {"rate at which a lab with absorptive capacity 1 closes the efficiency gap to "
                   "an open model",
@@ -673,6 +681,14 @@ std::vector<double> demand_curve_revenue(const LabsSetup& s, const LabState& pre
   return revenue;
 }
 
+// The highest ln efficiency of another lab's latest release by `date` (-inf when none).
+double best_other_release(const LabsSetup& s, const LabState& st, std::size_t i, Date date) {
+  double best = -std::numeric_limits<double>::infinity();
+  for (std::size_t j = 0; j < s.n_labs; ++j)
+    if (j != i && !(date < st.released_on[j])) best = std::max(best, st.released_log_efficiency[j]);
+  return best;
+}
+
 }  // namespace
 
 void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const LabInputs& in,
@@ -756,6 +772,9 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
     RandomStream rng(key, tick.index, i);
     double growth = std::log(lab.efficiency_growth_per_year) * (prev.talent[i] / lab.talent) *
                     (1.0 + p.scarcity_elasticity * in.scarcity[i]);
+    if (p.lead_difficulty > 0.0)
+      growth *=
+          lead_drive(p, std::log(prev.efficiency[i]) - best_other_release(s, prev, i, tick.date));
     if (p.research_input_elasticity != 0.0 || p.research_difficulty != 0.0) {
       const double compute = std::max(lab.research_share * in.training_h100e[i], 1.0);
       const double people =
@@ -865,6 +884,10 @@ void step_runs(const LabsSetup& s, LabState& state, const LabInputs& in, Date da
                                       std::ceil(left * (1.0 - p.rush_share))))));
     }
   }
+}
+
+double lead_drive(const LabModelParams& p, double lead) {
+  return std::exp(-p.lead_difficulty * std::max(0.0, lead));
 }
 
 double research_drive(const LabModelParams& p, double research_input, double first_input,

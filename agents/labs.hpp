@@ -96,6 +96,7 @@ struct LabModelParams {
   double model_flops_utilization = 0.4;        // fraction of peak
   double efficiency_noise_sigma = 0.1;         // 1/sqrt(year), lognormal
   double scarcity_elasticity = 0.0;            // growth boost per unit of compute scarcity
+  double lead_difficulty = 0.0;                // growth lost per ln unit of lead over all releases
   double open_spillover_per_year = 1.5;        // 1/year, rate of catching up with an open model
   double closed_spillover_per_year = 0.1;      // 1/year, with a closed one (papers, staff moving)
   double spillover_lag_months = 3.0;           // months before a release spills over
@@ -287,6 +288,11 @@ struct Financing {
 Financing finance(const LabConfig& lab, const LabModelParams& p, double capital,
                   double burn_usd_per_year, double revenue_usd_per_year,
                   double staff_cost_usd, double years_since_round);
+
+// docs/model.md §"Labs: efficiency": the factor on a lab's efficiency growth from its lead, in
+// ln efficiency, over every other lab's latest release: exp(−lead_difficulty · lead), 1 when
+// it does not lead.
+double lead_drive(const LabModelParams& p, double lead);
 
 // docs/model.md §"Labs: research effort": the factor on a lab's efficiency growth from its
 // research effort, (X/X₀)^λ · (A/A₀)^−β, with research input X = C^α · N^(1−α) from its research

@@ -183,6 +183,34 @@ TEST_CASE("efficiency growth rises with the scarcity elasticity") {
   }
 }
 
+TEST_CASE("a lab ahead of every rival's release grows the slower the further ahead it is") {
+  Inputs in;
+  // cn_lab (own pace 3.5x/year) leads lab 0 (2.8x/year) by `lead` in ln efficiency.
+  const auto grown = [&](const char* difficulty, double lead) {
+    const Labs s = quiet_small(
+        {std::string("lab_model.lead_difficulty=") + difficulty, "lab_model.scarcity_elasticity=0",
+         "lab_model.open_spillover_per_year=0", "lab_model.closed_spillover_per_year=0"});
+    LabState st = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
+    st.efficiency = {1.0, std::exp(lead)};
+    st.released_log_efficiency = {0.0, lead};
+    LabState next;
+    step_labs(s.labs_setup, st, next, in.view(), tick_between(kStart, kStart.plus_months(12)),
+              kKey);
+    return std::vector<double>{std::log(next.efficiency[0]), std::log(next.efficiency[1]) - lead};
+  };
+  const double years = years_between(kStart, kStart.plus_months(12));
+  CHECK(grown("0", 3.0)[1] == doctest::Approx(std::log(3.5) * years));  // off: its own pace
+  // docs/model.md: ln g · exp(-difficulty · lead) per year.
+  CHECK(grown("0.3", 3.0)[1] == doctest::Approx(std::log(3.5) * std::exp(-0.9) * years));
+  CHECK(grown("0.3", 3.0)[1] < grown("0.3", 1.0)[1]);
+  // Level with the best release it loses nothing; the lab behind keeps its own pace.
+  CHECK(grown("0.3", 0.0)[1] == doctest::Approx(std::log(3.5) * years));
+  CHECK(grown("0.3", 3.0)[0] == doctest::Approx(std::log(2.8) * years));
+  LabModelParams p;
+  p.lead_difficulty = 0.3;
+  CHECK(lead_drive(p, -2.0) == 1.0);  // behind: no loss
+}
+
 TEST_CASE("open releases raise rivals' efficiency and closed ones much less") {
   const Labs s = quiet_small();
   const LabsSetup& setup = s.labs_setup;

@@ -39,6 +39,8 @@ EXPECTED = {
                                "no TSMC chips for most of 2027"),
     "allies_full_alignment": ("indicators/cn_domestic_share", "", "2027-12-01", -1,
                               "Chinese fabs advance more slowly"),
+    "no_runaway_leader": ("indicators/us_cn_gap_months", "", "2027-12-01", +1,
+                          "DeepSeek's lead in efficiency slows its own progress"),
     "scarcity_off": ("indicators/us_cn_gap_months", "", "2025-12-01", +1,
                      "Chinese labs no longer innovate around scarcity"),
     "no_die_bank": ("indicators/cn_domestic_share", "", "2025-12-01", -1,
