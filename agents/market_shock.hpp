@@ -1,7 +1,8 @@
 #pragma once
 // The largest market shock of an ensemble, for the run summary (docs/model.md §"Markets:
-// largest moves"): the firm and trading day whose daily return has the largest median over
-// replicates, and what drove it according to the replicates' /markets/events rows.
+// largest moves"): the firm and trading day whose median daily return over replicates stands
+// furthest beyond the firm's trend, and what drove it according to the replicates'
+// /markets/events rows.
 
 #include <cstddef>
 #include <optional>
@@ -16,6 +17,9 @@ struct MarketShock {
   std::string firm_name;       // its display name
   Date date;                   // the trading day
   double median_return = 0.0;  // fraction, median over replicates of the firm's return that day
+  double median_excess_return = 0.0;  // fraction, that median less its trend: the calendar
+                                      // days since its last open day times its mean median
+                                      // return per day over the 10 open days either side
   std::size_t replicates = 0;
   std::string cause;                 // the cause most replicates give (markets/cause ids) ...
   std::size_t cause_replicates = 0;  // ... and how many give it; 0: the day is in none of
@@ -25,8 +29,8 @@ struct MarketShock {
 // Empty when the run has no markets (no /markets/daily_return series) or no trading day.
 std::optional<MarketShock> largest_market_shock(const RunResult& run);
 
-// One line: "Nvidia (nvidia) -17.8% on 2025-01-27 (median of 100 replicates); cause:
-// release:deepseek in 87 of 100 replicates".
+// One line: "Nvidia (nvidia) -17.8% on 2025-01-27, -18.0% beyond its trend (median of 100
+// replicates); cause: release:deepseek in 87 of 100 replicates".
 std::string describe_market_shock(const MarketShock& shock);
 
 }  // namespace airace

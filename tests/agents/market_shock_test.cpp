@@ -76,12 +76,32 @@ TEST_CASE("the largest shock is the firm and day of the largest median return wi
   CHECK(shock->firm_name == "Device Co");
   CHECK(shock->date.iso() == "2025-01-23");
   CHECK(shock->median_return == doctest::Approx(-0.12));
+  // Its trend: 0.001 and 0.004 a day on days 1 and 4, 0.0025 a day for the two calendar days
+  // since day 1.
+  CHECK(shock->median_excess_return == doctest::Approx(-0.125));
   CHECK(shock->replicates == 3);
   CHECK(shock->cause == "release:lab_a");
   CHECK(shock->cause_replicates == 2);
   CHECK(describe_market_shock(*shock) ==
-        "Device Co (devices) -12.0% on 2025-01-23 (median of 3 replicates); cause: "
-        "release:lab_a in 2 of 3 replicates");
+        "Device Co (devices) -12.0% on 2025-01-23, -12.5% beyond its trend (median of 3 "
+        "replicates); cause: release:lab_a in 2 of 3 replicates");
+}
+
+TEST_CASE("a firm's steady climb is no shock, even over a holiday; a fall against it is") {
+  // Devices climb 3% a calendar day, 6% on day 3 after the holiday of day 2: the largest median
+  // return, but no move beyond their trend. Chips fall 4% on day 1 in every replicate.
+  const RunResult run = hand_built_run(
+      [](std::size_t, std::size_t t, std::size_t f) {
+        if (f == 1) return t == 3 ? 0.06 : 0.03;
+        return t == 1 ? -0.04 : 0.0;
+      },
+      [](std::size_t) { return 0; });
+  const auto shock = largest_market_shock(run);
+  REQUIRE(shock.has_value());
+  CHECK(shock->firm == "chips");
+  CHECK(shock->date.iso() == "2025-01-21");
+  CHECK(shock->median_return == doctest::Approx(-0.04));
+  CHECK(shock->median_excess_return == doctest::Approx(-0.04));
 }
 
 TEST_CASE("a shock no replicate recorded among its largest moves says so") {
