@@ -647,6 +647,7 @@ SupplyState initial_supply_state(const SupplySetup& s) {
       st.chip_reference_yield[c] = st.yield[s.chip_producer[c]];
   st.sales.assign(s.n_chips * s.n_countries, 0.0);
   st.smuggled_sales.assign(s.n_chips * s.n_countries, 0.0);
+  st.orders.assign(s.n_chips * s.n_countries, 0.0);
   st.output_chips.assign(s.n_producers, 0.0);
   st.revenue_usd.assign(s.n_producers, 0.0);
   st.wanted_value.assign(s.n_buyers, 0.0);
@@ -676,6 +677,7 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
   next = prev;
   std::fill(next.sales.begin(), next.sales.end(), 0.0);
   std::fill(next.smuggled_sales.begin(), next.smuggled_sales.end(), 0.0);
+  std::fill(next.orders.begin(), next.orders.end(), 0.0);
   std::fill(next.output_chips.begin(), next.output_chips.end(), 0.0);
   std::fill(next.revenue_usd.begin(), next.revenue_usd.end(), 0.0);
   std::fill(next.wanted_value.begin(), next.wanted_value.end(), 0.0);
@@ -924,6 +926,9 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
         const double price = next.price_usd[c];
         const double spend = w.legal_spend[b * nc + c];
         w.legal_units[b * nc + c] += spend / price * w.fill[p];
+        // Orders: the first round's in full; a later round's re-offered money where it is
+        // filled (the rest goes on to the next round, or is unmet).
+        next.orders[c * nk + s.buyer_country[b]] += spend / price * (round == 0 ? 1.0 : w.fill[p]);
         leftover += spend * (1.0 - w.fill[p]);
         if (round == 0) {
           const double smuggle = w.smuggle_spend[b * nc + c];
@@ -976,7 +981,10 @@ void step_supply(const SupplySetup& s, const SupplyState& prev, SupplyState& nex
         if (spend <= 0.0) continue;
         const std::size_t p = s.chip_producer[c];
         const double fill = p == kNoProducer ? 0.0 : w.fill[p];
-        if (p != kNoProducer) w.legal_units[b * nc + c] += spend / next.price_usd[c] * fill;
+        if (p != kNoProducer) {
+          w.legal_units[b * nc + c] += spend / next.price_usd[c] * fill;
+          next.orders[c * nk + s.buyer_country[b]] += spend / next.price_usd[c];
+        }
         next.unmet_usd[b] += spend * (1.0 - fill);
       }
     take_filled();

@@ -301,6 +301,8 @@ struct SupplyState {
   // flows over the last tick
   std::vector<double> sales;           // [chip * n_countries + country] chips sold legally
   std::vector<double> smuggled_sales;  // [chip * n_countries + country] chips smuggled
+  std::vector<double> orders;          // [chip * n_countries + country] chips ordered legally,
+                                       // delivered or not (docs/model.md §3.3.1 Allocation)
   std::vector<double> output_chips;    // [producer] chips
   std::vector<double> revenue_usd;     // [producer] USD
   std::vector<double> wanted_value;    // [buyer] H100e of value its budget would buy, unhindered

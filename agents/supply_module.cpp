@@ -112,6 +112,11 @@ void SupplyModule::declare(Declarations& d) {
     series({"chips", "smuggled", "chips",
             "chips smuggled to buyers in each country during the period", {chips_, countries}},
            [this](SeriesRow& r) { r.set_all(world_.supply.smuggled_sales); });
+    series({"chips", "orders", "chips",
+            "chips ordered legally by buyers in each country during the period, delivered or "
+            "not (stockpile orders that found no slot included)",
+            {chips_, countries}},
+           [this](SeriesRow& r) { r.set_all(world_.supply.orders); });
     series({"chips", "licence_fees_usd", "USD",
             "revenue share the exporters paid their government on legal sales to each country "
             "during the period (licences with terms)",

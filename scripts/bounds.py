@@ -16,7 +16,8 @@ replicate, date and entity that breaks it:
 - stocks and flows (compute, chips, sales, tokens, capex, revenue) are finite and nonnegative,
   prices positive, and fractions (pay, scarcity, legal and adoption shares) within [0, 1];
 - adoption stays under its ceiling, no cloud serves more than its capacity, and no one uses a
-  model that is not on offer (before its first release, or after it is withdrawn).
+  model that is not on offer (before its first release, or after it is withdrawn);
+- no more chips are sold than ordered (`chips/orders`, by chip, country and period).
 Each bound came from a fault found in the output (docs/model.md, the rule that fixed it).
 """
 import sys
@@ -116,7 +117,7 @@ def main():
           lambda v: np.isfinite(v) & (v > 0))
     for name in ["adoption/usage_mtokens_per_year", "labs/compute_h100e",
                  "labs/training_compute_h100e", "labs/talent", "labs/revenue_usd_per_year",
-                 "labs/chips_installed", "chips/sales", "chips/smuggled",
+                 "labs/chips_installed", "chips/sales", "chips/smuggled", "chips/orders",
                  "chips/licence_fees_usd", "clouds/compute_h100e",
                  "clouds/served_inference_h100e", "indicators/compute_h100e",
                  "indicators/tokens_per_year", "indicators/capex_usd_per_year",
@@ -129,6 +130,9 @@ def main():
                  "indicators/open_usage_share", "indicators/cn_open_share_abroad",
                  "indicators/cn_open_derivative_share"]:
         check(name, f"{name} a fraction", lambda v: np.isnan(v) | ((v >= 0) & (v <= 1)))
+    if series("chips/sales") is not None:
+        check("chips/orders", "no more chips sold than ordered",
+              lambda v: v >= f["chips/sales"][:] * (1 - 1e-12))
     if series("indicators/adoption_ceiling") is not None:
         check("indicators/adoption_share", "adoption within its ceiling",
               lambda v: v <= f["indicators/adoption_ceiling"][:] + 1e-9)

@@ -361,15 +361,22 @@ def controlled_chips(run, effective):
 
 
 def stockpiling(run, effective):
-    """Purchases of soon-controlled chips by China in the quarter before `effective`, over the
-    mean of the four quarters before that."""
+    """Orders of soon-controlled chips placed by China in the quarter before `effective`, over
+    the mean of the four quarters before that. Orders (`/chips/orders`: chips ordered legally,
+    delivered or not), not deliveries: SF10's sources report orders placed (the FT's $5B of A800
+    orders, ~1M H20 ordered in 2025-Q1), and an order queued behind ordinary ones may never be
+    delivered (docs/calibration.md, "How each value is measured")."""
     chips = controlled_chips(run, effective)
     if not chips.any():
         raise InputError(f"{run.path}: no chip becomes controlled for China on {effective}")
+    if "chips/orders" not in run.f:
+        raise InputError(f"{run.path}: missing dataset /chips/orders (a run written before "
+                         "orders were recorded)")
     end = datetime.date.fromisoformat(effective)
     q = datetime.timedelta(days=91)
-    last = units(run, "CN", (end - q).isoformat(), end.isoformat(), chips)
-    prior = units(run, "CN", (end - 5 * q).isoformat(), (end - q).isoformat(), chips) / 4
+    last = units(run, "CN", (end - q).isoformat(), end.isoformat(), chips, key="chips/orders")
+    prior = units(run, "CN", (end - 5 * q).isoformat(), (end - q).isoformat(), chips,
+                  key="chips/orders") / 4
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(prior > 0, last / prior, np.inf)
 
@@ -543,7 +550,7 @@ def measure(run):
     for rule, eff in (("bis_2023_10 (A800, H800)", "2023-10-23"),
                       ("h20_licence_2025_04 (H20)", "2025-04-09")):
         add(Fact("SF10", "Stockpiling spikes precede telegraphed controls" if rule[0] == "b" else "",
-                 f"China's purchases of the chips {rule} controls, quarter before {eff} over the "
+                 f"China's orders of the chips {rule} controls, quarter before {eff} over the "
                  "mean of the 4 quarters before", "A800 $5B; ~1M H20", "band",
                  stockpiling(run, eff), 2.0, None, "ratio"))
 

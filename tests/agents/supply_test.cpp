@@ -244,6 +244,65 @@ TEST_CASE("stockpile orders queue behind ordinary orders: they get only the supp
   CHECK(q.output_chips[0] == doctest::Approx(p.output_chips[0]).epsilon(1e-12));
 }
 
+TEST_CASE("orders count every chip ordered legally, delivered or not: a queued stockpile is ordered but not delivered") {
+  // One week from the initial state, so that prices are the same in every run.
+  const Date from = Date::from_ymd(2023, 1, 2);
+  auto week = [&](const Supply& sc, double cut) {
+    OpenPolicy p(sc.supply_setup);
+    p.trade.cut_soon[kH100 * 2 + kCN] = cut;
+    SupplyState next;
+    step_supply(sc.supply_setup, initial_supply_state(sc.supply_setup), next, p.policy,
+                tick_between(from, from.plus_days(7)), kKey);
+    return next;
+  };
+  const std::string queue = "supply_model.stockpile_orders_queue=true";
+  const std::string binding = "producers.nvidia.capacity_chips_per_year=20000";
+  const std::size_t h100_cn = kH100 * 2 + kCN;
+  auto never_fewer_than_sales = [](const SupplyState& st) {
+    REQUIRE(st.orders.size() == st.sales.size());
+    for (std::size_t i = 0; i < st.sales.size(); ++i) {
+      CAPTURE(i);
+      CHECK(st.orders[i] >= st.sales[i] * (1 - 1e-12));
+    }
+  };
+  // With supply to spare every order is delivered, the stockpile with it.
+  {
+    const Supply sc = quiet_small({queue});
+    const SupplyState calm = week(sc, 0.0);
+    const SupplyState warned = week(sc, 1.0);
+    never_fewer_than_sales(warned);
+    CHECK(warned.orders[h100_cn] == doctest::Approx(warned.sales[h100_cn]).epsilon(1e-12));
+    CHECK(warned.orders[h100_cn] ==
+          doctest::Approx(calm.orders[h100_cn] * (1.0 + sc.supply_setup.params.stockpile_boost))
+              .epsilon(1e-12));
+  }
+  // Nvidia's 20k starts a year do not meet the ordinary orders: the stockpile is ordered (the
+  // orders grow by the boost) but, queued behind the ordinary ones, not delivered. Filled pro
+  // rata the same orders are placed; only the deliveries differ.
+  const Supply queued = quiet_small({queue, binding});
+  const SupplyState calm = week(queued, 0.0);
+  const SupplyState q = week(queued, 1.0);
+  const SupplyState p = week(quiet_small({binding}), 1.0);
+  never_fewer_than_sales(calm);
+  never_fewer_than_sales(q);
+  never_fewer_than_sales(p);
+  const double boost = queued.supply_setup.params.stockpile_boost;
+  CHECK(calm.orders[h100_cn] > calm.sales[h100_cn]);  // rationed: not every order is filled
+  CHECK(q.orders[h100_cn] == doctest::Approx(calm.orders[h100_cn] * (1.0 + boost)).epsilon(1e-12));
+  CHECK(q.sales[h100_cn] == doctest::Approx(calm.sales[h100_cn]).epsilon(1e-12));
+  CHECK(p.orders[h100_cn] == doctest::Approx(q.orders[h100_cn]).epsilon(1e-12));
+  CHECK(p.sales[h100_cn] > 1.5 * q.sales[h100_cn]);
+  // An order not filled in its week is not carried over: once the rule is in force, nothing
+  // ordered before it is delivered.
+  OpenPolicy banned(queued.supply_setup);
+  banned.set(kH100, kCN, 0.0);
+  SupplyState after;
+  step_supply(queued.supply_setup, q, after, banned.policy,
+              tick_between(from.plus_days(7), from.plus_days(14), 2), kKey);
+  CHECK(after.sales[h100_cn] == 0.0);
+  CHECK(after.orders[h100_cn] == 0.0);
+}
+
 // The Ascend needs 4 HBM stacks; a domestic maker offers huawei 52,000 stacks a year (1,000 a
 // week: 250 chips a week, far below huawei's capacity).
 const std::vector<std::string> kHbm = {

@@ -216,6 +216,7 @@ TEST_CASE("with stockpile orders queued behind ordinary ones, removing the 2023 
   const std::size_t cn = compute_country(base, "CN");
   const std::size_t ae = compute_country(base, "AE");
   const Sales s(base);
+  const Sales o(base, "orders");
   for (std::size_t rep = 0; rep < base.replicates.size(); ++rep) {
     CAPTURE(rep);
     const Date d = ymd(2023, 12, 1);
@@ -228,7 +229,27 @@ TEST_CASE("with stockpile orders queued behind ordinary ones, removing the 2023 
     const double window = s.weekly(rep, kChinaVariants, ymd(2023, 8, 14), ymd(2023, 10, 23));
     const double before = s.weekly(rep, kChinaVariants, ymd(2023, 5, 1), ymd(2023, 8, 7));
     CHECK(window < 1.5 * before);
+    // But it is ordered (/chips/orders, SF10's measure): China's orders of them in the window
+    // are more than twice those of the quarter before, and none is delivered after the rule.
+    const double ordered = o.weekly(rep, kChinaVariants, ymd(2023, 8, 14), ymd(2023, 10, 23));
+    CHECK(ordered > 2.0 * o.weekly(rep, kChinaVariants, ymd(2023, 5, 1), ymd(2023, 8, 7)));
+    CHECK(ordered > 2.0 * window);
+    CHECK(s.weekly(rep, kChinaVariants, ymd(2023, 10, 30), ymd(2024, 12, 31)) == 0.0);
   }
+  // Orders are never fewer than the chips sold, chip by chip and country by country.
+  const std::size_t cells = s.chips.size() * s.countries.size();
+  for (std::size_t rep = 0; rep < base.replicates.size(); ++rep)
+    for (std::size_t t = 0; t < s.weeks.size(); ++t)
+      for (std::size_t i = 0; i < cells; ++i) {
+        const double sold = base.replicates[rep].get(s.sales, t, i);
+        const double ordered = base.replicates[rep].get(o.sales, t, i);
+        if (!(ordered >= sold * (1 - 1e-12))) {
+          CAPTURE(rep);
+          CAPTURE(t);
+          CAPTURE(i);
+          CHECK(ordered >= sold * (1 - 1e-12));
+        }
+      }
 }
 
 TEST_CASE("removing the 2023 rule lowers no one's 2023 compute but by the stockpile it set off") {
