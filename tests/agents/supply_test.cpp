@@ -94,6 +94,18 @@ SupplyState run_weeks(const SupplySetup& s, SupplyState st, const SupplyPolicy& 
 
 double sum(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
 
+// One week of supply from the initial state (2023-01-02), so that prices (the markup) are the
+// same in every run, with `cut` of China's H100 demand under a coming rule.
+const Date kWeekStart = Date::from_ymd(2023, 1, 2);
+SupplyState week(const Supply& sc, double cut) {
+  const Date from = kWeekStart;
+  OpenPolicy p(sc.supply_setup);
+  p.trade.cut_soon[kH100 * 2 + kCN] = cut;
+  SupplyState next;
+  step_supply(sc.supply_setup, initial_supply_state(sc.supply_setup), next, p.policy,
+              tick_between(from, from.plus_days(7)), kKey);
+  return next;
+}
 }  // namespace
 
 TEST_CASE("allocation neither creates nor loses chips") {
@@ -200,16 +212,6 @@ TEST_CASE("buyers stockpile in proportion to the share of their demand a coming 
 }
 
 TEST_CASE("stockpile orders queue behind ordinary orders: they get only the supply those leave") {
-  // One week from the initial state, so that prices (the markup) are the same in every run.
-  const Date from = Date::from_ymd(2023, 1, 2);
-  auto week = [&](const Supply& sc, double cut) {
-    OpenPolicy p(sc.supply_setup);
-    p.trade.cut_soon[kH100 * 2 + kCN] = cut;
-    SupplyState next;
-    step_supply(sc.supply_setup, initial_supply_state(sc.supply_setup), next, p.policy,
-                tick_between(from, from.plus_days(7)), kKey);
-    return next;
-  };
   const std::string queue = "supply_model.stockpile_orders_queue=true";
   const std::string binding = "producers.nvidia.capacity_chips_per_year=20000";
   // With supply to spare, a queued stockpile is delivered in full, as one filled pro rata.
@@ -244,17 +246,9 @@ TEST_CASE("stockpile orders queue behind ordinary orders: they get only the supp
   CHECK(q.output_chips[0] == doctest::Approx(p.output_chips[0]).epsilon(1e-12));
 }
 
-TEST_CASE("orders count every chip ordered legally, delivered or not: a queued stockpile is ordered but not delivered") {
-  // One week from the initial state, so that prices are the same in every run.
-  const Date from = Date::from_ymd(2023, 1, 2);
-  auto week = [&](const Supply& sc, double cut) {
-    OpenPolicy p(sc.supply_setup);
-    p.trade.cut_soon[kH100 * 2 + kCN] = cut;
-    SupplyState next;
-    step_supply(sc.supply_setup, initial_supply_state(sc.supply_setup), next, p.policy,
-                tick_between(from, from.plus_days(7)), kKey);
-    return next;
-  };
+TEST_CASE(
+    "orders count every chip ordered legally, delivered or not: a queued stockpile is ordered but "
+    "not delivered") {
   const std::string queue = "supply_model.stockpile_orders_queue=true";
   const std::string binding = "producers.nvidia.capacity_chips_per_year=20000";
   const std::size_t h100_cn = kH100 * 2 + kCN;
@@ -298,7 +292,7 @@ TEST_CASE("orders count every chip ordered legally, delivered or not: a queued s
   banned.set(kH100, kCN, 0.0);
   SupplyState after;
   step_supply(queued.supply_setup, q, after, banned.policy,
-              tick_between(from.plus_days(7), from.plus_days(14), 2), kKey);
+              tick_between(kWeekStart.plus_days(7), kWeekStart.plus_days(14), 2), kKey);
   CHECK(after.sales[h100_cn] == 0.0);
   CHECK(after.orders[h100_cn] == 0.0);
 }
