@@ -255,6 +255,13 @@ const Schema<MarketModelParams>& market_model_schema() {
               {"trend followers: ln value per ln move of the compute factor over the window", A}),
           number("spend_smoothing_years", &M::spend_smoothing_years, "years", above(0),
                  {"averaging time of observed AI chip spending (producers' revenue)", A}),
+          number("margin_news_days", &M::margin_news_days, "days", at_least(0),
+                 {"time constant over which investors take in a newly observed API margin (0: "
+                  "the day it is observed); the model computes margins once per adoption tick, "
+                  "where news of them arrives all month",
+                  "price cuts, earnings and analysts' notes spread news of model-layer margins "
+                  "over weeks; prices take in earnings news over about 60 trading days (Bernard "
+                  "& Thomas 1989); assumption (docs/model.md §3.3.7 \"Factors\")"}),
           number("spend_elasticity", &M::spend_elasticity, "-", at_least(0),
                  {"ln expected compute demand per ln of observed AI chip spending (below 1: "
                   "investors expect part of today's growth to fade)",
@@ -330,14 +337,15 @@ const Schema<MarketModelParams>& market_model_schema() {
                  {"the same for the lab with the most users, closed and open (the press covers "
                   "its releases the day they come out); labs in between by their share",
                   A}),
-          number("attention_unused_weight", &M::attention_unused_weight, "fraction",
-                 Range{0.0, 1.0, true, false},
-                 {"weight in investors' beliefs of a release by a lab nobody uses, against one "
-                  "by the most-used lab (by users), on the day it is priced; linear in the "
-                  "lab's share in between (1: adoption does not weigh releases)",
-                  "DeepSeek's releases before R1 (LLM 67B 2023-11, V2 2024-05, V3 2024-12, "
-                  "before its app was used) gave Nvidia no large fall; R1, after its app topped the "
-                  "charts, did; assumption"}),
+          number(
+              "attention_unused_weight", &M::attention_unused_weight, "fraction",
+              Range{0.0, 1.0, true, false},
+              {"weight in investors' beliefs of a release by a lab nobody uses, against one "
+               "by the most-used lab (by users), on the day it is priced; linear in the "
+               "lab's share in between (1: adoption does not weigh releases)",
+               "DeepSeek's releases before R1 (LLM 67B 2023-11, V2 2024-05, V3 2024-12, "
+               "before its app was used) gave Nvidia no large fall; R1, after its app topped the "
+               "charts, did; assumption"}),
           number("equity_risk_premium", &M::equity_risk_premium, "fraction/year", above(0),
                  {"expected return of equities over the risk-free rate; an anchored firm's "
                   "earnings are discounted at market_exposure times it while its growth fades "
@@ -787,9 +795,21 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
   if (in.api_margin > 0.0 && !st.margin_observed) {
     st.margin_observed = true;
     st.margin_log0 = std::log(in.api_margin);
+    st.margin_priced_log = st.margin_log0;
+  }
+  // Adoption computes the margin once a tick; investors take each value in over
+  // margin_news_days, as news of margins arrives all month (docs/model.md §3.3.7 "Factors").
+  if (st.margin_observed && in.api_margin > 0.0) {
+    const double seen = std::log(in.api_margin);
+    const double elapsed_days = dt * 365.25;
+    st.margin_priced_log =
+        p.margin_news_days > 0.0
+            ? st.margin_priced_log + (seen - st.margin_priced_log) *
+                                         (1.0 - std::exp(-elapsed_days / p.margin_news_days))
+            : seen;
   }
   st.factor[factor(Factor::margins)] =
-      (st.margin_observed && in.api_margin > 0.0 ? std::log(in.api_margin) - st.margin_log0 : 0.0) +
+      (st.margin_observed && in.api_margin > 0.0 ? st.margin_priced_log - st.margin_log0 : 0.0) +
       st.factor_noise[factor(Factor::margins)];
   st.factor[factor(Factor::china_substitution)] =
       (std::isfinite(in.cn_domestic_share) && st.observed ? in.cn_domestic_share - st.cn_domestic0

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numbers>
 #include <numeric>
@@ -323,6 +324,49 @@ TEST_CASE("an expected hike is priced before its decision and only the surprise 
         0.25);
   CHECK(priced_policy_rate_percent(expected.params.policy_rates, decision.plus_days(-5), 11.0) ==
         doctest::Approx(0.25 + 0.75 * 6.0 / 11.0));
+}
+
+TEST_CASE("a margin computed monthly is taken in over margin_news_days, not in one day") {
+  // The API margin falls 1 % a day and adoption updates it on the first trading day of each
+  // month; a firm with a margins loading of 1 prices it.
+  const auto run_margins = [](double news_days) {
+    Market m;
+    m.firms[1].margins_exposure = 1.0;
+    m.params.margin_news_days = news_days;
+    const MarketsSetup s = m.setup();
+    MarketState st = initial_market_state(s);
+    Date previous = s.start;
+    double margin = 10.0, largest_step = 0.0, first = 0.0;
+    for (std::size_t d = 0; d < 130; ++d) {
+      Date date = previous.plus_days(1);
+      while (date.weekday() >= 6) date = date.plus_days(1);
+      if (date.day() < previous.day())
+        margin = 10.0 * std::exp(-0.01 * static_cast<double>(date.days_since_epoch() -
+                                                             s.start.days_since_epoch()));
+      MarketInputs in;
+      in.frontier_capability = 26.0;
+      in.ai_chip_spend_usd_per_year = 1e11;
+      in.api_margin = margin;
+      const double before = st.log_cap[1];
+      step_markets(s, st, in, {date, previous, d, years_between(previous, date)},
+                   {1, 0, Stream::test});
+      if (d == 0) first = st.log_cap[1];
+      largest_step = std::max(largest_step, std::abs(st.log_cap[1] - before));
+      previous = date;
+    }
+    const double days =
+        static_cast<double>(previous.days_since_epoch() - s.start.days_since_epoch());
+    return std::array<double, 3>{largest_step, st.log_cap[1] - first, -0.01 * days};
+  };
+  // At once: a month's fall (about 30 %) in one day.
+  const auto at_once = run_margins(0.0);
+  CHECK(at_once[0] > 0.25);
+  // Over a month: no day moves more than a few percent, and the firm follows the margin down,
+  // behind it by the month it takes in news plus half a month between updates (0.45 in ln).
+  const auto spread = run_margins(30.0);
+  CHECK(spread[0] < 0.05);
+  CHECK(spread[1] < spread[2] + 0.5);
+  CHECK(spread[1] > spread[2]);
 }
 
 TEST_CASE("a firm prices news on its exchange's next trading day") {
