@@ -610,6 +610,16 @@ void grow_ecosystems(const AdoptionSetup& s, const AdoptionOutcome& out, double 
     }
 }
 
+OpenChannel open_channel(const AdoptionModelParams& p) {
+  OpenChannel c;
+  c.hosted = p.open_hosting_margin > 0.0 &&
+             1.0 + p.open_hosting_margin <
+                 (1.0 + p.self_hosting_overhead) / p.self_hosting_throughput_share;
+  c.throughput_share = c.hosted ? 1.0 : p.self_hosting_throughput_share;
+  c.markup = c.hosted ? 1.0 + p.open_hosting_margin : 1.0 + p.self_hosting_overhead;
+  return c;
+}
+
 Offer build_offer(const AdoptionSetup& s, const ModelsOnOffer& models,
                   std::span<const double> chip_usd_per_h100e_year, double open_usage_share,
                   std::span<const double> open_derivatives) {
@@ -638,14 +648,9 @@ Offer build_offer(const AdoptionSetup& s, const ModelsOnOffer& models,
   // Before anyone uses a model the open share is undefined (NaN): no competition yet.
   const double open_share = std::isfinite(open_usage_share) ? open_usage_share : 0.0;
   const double margin = m.api_margin_max * (1.0 - m.commoditisation * open_share);
-  // docs/model.md §"Adoption: prices": open weights run where it is cheaper, on the adopter's own
-  // deployment (its chips held for its load, plus staff) or with a host on shared capacity (a
-  // provider's throughput, plus the host's margin). Both scale with the same serving time and
-  // cost of compute, so one channel is the cheaper for every model and country.
-  const bool hosted =
-      m.open_hosting_margin > 0.0 &&
-      1.0 + m.open_hosting_margin < (1.0 + m.self_hosting_overhead) / m.self_hosting_throughput_share;
-  const double open_markup = hosted ? 1.0 + m.open_hosting_margin : 1.0 + m.self_hosting_overhead;
+  // Both channels scale with the same serving time and cost of compute, so one is the cheaper
+  // for every model and country.
+  const OpenChannel channel = open_channel(m);
   for (std::size_t l = 0; l < s.n_labs; ++l) {
     o.margin[l] = margin;
     if (std::isfinite(models.closed_capability[l])) {
@@ -661,7 +666,7 @@ Offer build_offer(const AdoptionSetup& s, const ModelsOnOffer& models,
       o.serving_h100e_seconds[open_option(l)] =
           serving_h100e_seconds_per_mtoken(m, models.open_training_flop[l],
                                            models.open_efficiency[l]) /
-          (hosted ? 1.0 : m.self_hosting_throughput_share);
+          channel.throughput_share;
     }
   }
   for (std::size_t k = 0; k < nk; ++k) {
@@ -675,7 +680,7 @@ Offer build_offer(const AdoptionSetup& s, const ModelsOnOffer& models,
       if (!open && reach <= 0.0) continue;  // not sold here
       const double price =
           m.price_multiplier *
-          (open ? o.serving_h100e_seconds[opt] * usd_per_h100e_second(k) * open_markup
+          (open ? o.serving_h100e_seconds[opt] * usd_per_h100e_second(k) * channel.markup
                 : o.serving_h100e_seconds[opt] * usd_per_h100e_second(maker) * (1.0 + margin));
       o.price_usd_per_mtoken[k * no + opt] = price;
       ++slot;

@@ -245,6 +245,17 @@ struct OpenEcosystems {
   std::vector<double> family_derivatives(std::size_t n_labs) const;  // [lab] world total
 };
 
+// docs/model.md §"Adoption: prices": how open weights are run, the cheaper of the adopter's own
+// deployment (its chips held for its load, plus staff) and a host on shared capacity (a
+// provider's throughput, plus the host's margin). A model's open price is its provider serving
+// time / throughput_share × the cost of compute × markup.
+struct OpenChannel {
+  bool hosted = false;
+  double throughput_share = 1.0;  // fraction of a provider's tokens per chip-hour held
+  double markup = 1.0;            // price over the compute cost of the time held
+};
+OpenChannel open_channel(const AdoptionModelParams& p);
+
 // H100e-seconds of serving compute per M tokens for a model trained with `training_flop` by a lab
 // whose algorithms were `efficiency` × those of 2022-01: 2 × active parameters per token, the
 // parameters from Chinchilla scaling N = sqrt(C / 120), divided by efficiency^exponent

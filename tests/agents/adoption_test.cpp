@@ -450,14 +450,18 @@ TEST_CASE("the sourced self-hosting throughput prices DeepSeek-V3 in the publish
   CHECK(provider > 0.05);
   CHECK(provider < 0.25);
   // self_hosting_throughput_share: lognormal, 80% from 0.03 to 0.15 (median √(0.03 × 0.15))
+  const auto self_hosted = [&](double share) {
+    p.self_hosting_throughput_share = share;
+    const OpenChannel c = open_channel(p);
+    REQUIRE_FALSE(c.hosted);
+    return provider / c.throughput_share * c.markup;
+  };
   for (double share : {0.03, std::sqrt(0.03 * 0.15), 0.15}) {
-    const double price = provider / share * (1.0 + p.self_hosting_overhead);
-    CHECK(price > 0.5);
-    CHECK(price < 10.0);
+    CHECK(self_hosted(share) > 0.5);
+    CHECK(self_hosted(share) < 10.0);
   }
-  const double median = provider / std::sqrt(0.03 * 0.15) * (1.0 + p.self_hosting_overhead);
-  CHECK(median > 1.0);
-  CHECK(median < 5.0);
+  CHECK(self_hosted(std::sqrt(0.03 * 0.15)) > 1.0);
+  CHECK(self_hosted(std::sqrt(0.03 * 0.15)) < 5.0);
 }
 
 TEST_CASE("tokens per adopter answer to price and capability with no ceiling") {
