@@ -87,6 +87,14 @@ const Schema<LabConfig>& lab_schema() {
                         "per lab: its source field"}));
     f.push_back(number("training_share", &L::training_share, "fraction", between(0, 1),
                        {"share of the lab's compute used for its frontier training run", A}));
+    f.push_back(number(
+        "run_length_factor", &L::run_length_factor, "fraction", between(0.05, 2),
+        {"typical length of the lab's pre-training runs as a share of the field's "
+         "(lab_model.training_run_days, grown by training_run_growth_per_year): a lab that "
+         "trains in short runs releases smaller models more often (1: the field's length)",
+         "per lab: DeepSeek-V3's pre-training took 2.664M H800-hours on 2,048 H800s, ~54 days "
+         "(DeepSeek-V3 report, 2024-12), ~0.3 of the field's ~184 days for a run started in "
+         "2024-09; assumption elsewhere"}));
     f.push_back(number("research_share", &L::research_share, "fraction", between(0, 1),
                        {"share of the lab's compute used for research experiments (the rest "
                         "serves users)",
@@ -386,6 +394,10 @@ double training_run_length_days(const LabsSetup& s, Date run_start) {
                   p.training_run_days * std::pow(p.training_run_growth_per_year, years));
 }
 
+double lab_run_length_days(const LabsSetup& s, std::size_t lab, Date run_start) {
+  return training_run_length_days(s, run_start) * s.labs[lab].run_length_factor;
+}
+
 double capability_from_compute(double effective_flop) {
   return effective_flop > 0.0 ? std::log10(effective_flop) : 0.0;
 }
@@ -422,7 +434,7 @@ void plan_run(const LabsSetup& s, LabState& st, std::size_t i, Date start, Strea
   const LabModelParams& p = s.params;
   RandomStream rng = plan_stream(key, i, start);
   const double days =
-      std::max(1.0, training_run_length_days(s, start) * spread(rng, p.run_length_sigma));
+      std::max(1.0, lab_run_length_days(s, i, start) * spread(rng, p.run_length_sigma));
   st.run_start[i] = start;
   st.run_end[i] = start.plus_days(static_cast<int64_t>(std::lround(days)));
   st.run_post_days[i] = p.post_training_days * spread(rng, p.post_training_sigma);
@@ -523,7 +535,8 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
     (lab.initially_open ? st.open_efficiency : st.closed_efficiency)[i] = lab.initial_efficiency;
     st.capital_usd[i] = lab.capital_usd;
     // Runs are staggered: each lab is part-way through its first run at the start date.
-    const double elapsed_days = p.training_run_days * RandomStream(key, 0, i).uniform();
+    const double elapsed_days =
+        p.training_run_days * lab.run_length_factor * RandomStream(key, 0, i).uniform();
     plan_run(s, st, i, start.plus_days(-static_cast<int64_t>(elapsed_days)), key);
     st.run_flop_per_second[i] = flop_per_second(training_h100e[i], lab.training_share, p);
     count_run_flop(st, i, start);
@@ -812,7 +825,7 @@ PendingModel planned_release(const LabsSetup& s, std::size_t i, Date run_end,
                              double post_training_days) {
   PendingModel m;
   m.run_end = run_end;
-  const double hold = std::max(post_training_days, training_run_length_days(s, run_end));
+  const double hold = std::max(post_training_days, lab_run_length_days(s, i, run_end));
   const Date latest = run_end.plus_days(static_cast<int64_t>(std::lround(hold)));
   for (Date d : s.fixed_releases[i])  // sorted
     if (!(d < run_end) && !(latest < d)) {

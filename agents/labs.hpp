@@ -65,6 +65,9 @@ struct LabConfig : BuyerSpec {
   std::vector<Date> release_dates;      // dated releases (historical dates); between them, runs
                                         // end after lab_model.training_run_days as usual
   bool initially_open = false;          // its best model at the start date has open weights
+  // its runs' typical length as a share of the field's (lab_model.training_run_days, grown):
+  // a lab that trains in short runs releases smaller models more often
+  double run_length_factor = 1.0;
   // The lab exists from this date on; a lab founded after the start date holds no chips, money
   // or staff before it, and its capital_usd, researchers and initial_efficiency are what it
   // starts with on that day (docs/model.md §"Labs: founding").
@@ -259,6 +262,9 @@ double effective_training_compute_flop(double compute_h100e, double efficiency,
 // docs/model.md §"Labs: training runs and releases": length of a run that starts on
 // `run_start`, growing from lab_model.training_run_days at the start date up to the maximum.
 double training_run_length_days(const LabsSetup& s, Date run_start);
+// The typical length of lab i's runs that start on `run_start` (days): the field's times the
+// lab's run_length_factor.
+double lab_run_length_days(const LabsSetup& s, std::size_t lab, Date run_start);
 // Capability of a model trained with E effective FLOP: log10(E).
 double capability_from_compute(double effective_flop);
 

@@ -596,6 +596,35 @@ TEST_CASE("training runs started later last longer and train more FLOP") {
   CHECK(median_of(late_flop) > 1.2 * median_of(early_flop));
 }
 
+TEST_CASE("a lab that trains in shorter runs releases more, smaller models") {
+  // docs/model.md §"Labs: training runs and releases": run_length_factor scales a lab's runs
+  // against the field's typical length (DeepSeek-V3: ~54 days against ~184).
+  const auto releases_of_lab0 = [](const char* factor) {
+    const Labs s = quiet_small({"lab_model.training_run_days=90", "lab_model.rush_share=0",
+                                std::string("labs.us_lab.run_length_factor=") + factor});
+    CHECK(lab_run_length_days(s.labs_setup, 0, kStart) == doctest::Approx(90.0 * std::stod(factor)));
+    CHECK(lab_run_length_days(s.labs_setup, 1, kStart) == doctest::Approx(90.0));
+    Inputs in;
+    const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
+    const Run r = run_months(s.labs_setup, start, in.view(), 48);
+    std::vector<double> days, flop;
+    for (const Release& rel : r.releases)
+      if (rel.lab == 0 && kStart < rel.run_start) {
+        days.push_back(static_cast<double>(days_between(rel.run_start, rel.run_end)));
+        flop.push_back(rel.training_flop);
+      }
+    return std::make_pair(days, flop);
+  };
+  const auto [field_days, field_flop] = releases_of_lab0("1");
+  const auto [short_days, short_flop] = releases_of_lab0("0.3");
+  REQUIRE(field_days.size() >= 2);
+  CHECK(short_days.size() > 2 * field_days.size());
+  // Runs a third as long on the same compute: about a third of the days and of the FLOP.
+  CHECK(median_of(short_days) < 0.45 * median_of(field_days));
+  CHECK(median_of(short_days) > 0.2 * median_of(field_days));
+  CHECK(median_of(short_flop) < 0.45 * median_of(field_flop));
+}
+
 TEST_CASE("a run that trained on no compute releases nothing; the lab trains once it has chips") {
   // A lab founded before its first chips arrive (Mistral in some drawn replicates) ended its
   // first run with 0 FLOP and released a "model" of capability 0, priced at 0, which adopters

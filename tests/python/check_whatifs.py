@@ -49,6 +49,8 @@ EXPECTED = {
                         "every H200 licence granted and let in"),
     "stockpile_queue": ("indicators/compute_h100e", "CN", "2023-10-01", -1,
                         "the A800/H800 stockpile is not delivered before the 2023 rule"),
+    "deepseek_short_runs": ("labs/releases", "deepseek", "2024-12-01", +1,
+                            "DeepSeek trains in runs of V3's length: more, smaller models"),
     "china_share_sourced": ("indicators/compute_h100e", "CN", "2023-12-01", -1,
                             "Chinese buyers at their reported 20-25% of Nvidia's sales, no "
                             "stockpile delivered before the 2023 rule"),
