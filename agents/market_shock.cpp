@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <tuple>
 #include <vector>
 
 namespace airace {
@@ -56,6 +57,91 @@ std::vector<double> beyond_trend(const std::vector<double>& median_return,
   return out;
 }
 
+// A release's repricing of one firm, each replicate read on the day it priced the release: the
+// first day the firm trades on or after the release date plus its attention lag, rounded as
+// the model rounds it (docs/model.md §"Markets: attention"); replicates without the release
+// count 0. Only releases in at least half of the replicates count, so that one replicate's
+// release is not an ensemble's shock.
+struct ReleaseShock {
+  std::size_t firm = 0;
+  std::string lab;
+  Date release;
+  double median_return = 0.0, median_excess_return = 0.0;
+  std::size_t replicates = 0;  // that have the release
+  Date date;                   // the day most of them priced it ...
+  std::size_t date_replicates = 0;  // ... and how many did
+};
+
+std::optional<ReleaseShock> largest_release_shock(
+    const RunResult& run, const std::vector<Date>& dates, SeriesId returns, SeriesId trading,
+    const std::vector<std::vector<double>>& trend) {  // [firm][t]: median less beyond
+  const SeriesCatalog& cat = run.catalog;
+  const EventTableId table = cat.find_event_table("release_market_moves", "move");
+  if (table == kNoEventTable) return std::nullopt;
+  const EventTableSpec& moves = cat.event_tables()[table];
+  const std::size_t width = moves.columns.size();
+  const std::size_t lab_col = moves.column("lab"), date_col = moves.column("date");
+  const std::size_t firm_col = moves.column("firm"), lag_col = moves.column("attention_lag_days");
+  if (lab_col == width || date_col == width || firm_col == width) return std::nullopt;
+  const std::vector<std::string>& lab_ids = cat.axes()[moves.columns[lab_col].axis].ids;
+  const std::size_t n = run.replicates.size();
+  // (firm, lab, release day) -> the excess return and its day, per replicate that has it
+  struct Reading {
+    std::size_t replicate, t;
+    double ret, excess;
+  };
+  std::map<std::tuple<std::size_t, std::size_t, int64_t>, std::vector<Reading>> groups;
+  for (std::size_t r = 0; r < n; ++r) {
+    const SeriesBuffer& b = run.replicates[r];
+    const std::span<const double> rows = b.events(table);
+    for (std::size_t i = 0; i + width <= rows.size(); i += width) {
+      const auto firm = static_cast<std::size_t>(rows[i + firm_col]);
+      const auto lab = static_cast<std::size_t>(rows[i + lab_col]);
+      const auto day = static_cast<int64_t>(rows[i + date_col]);
+      const double lag = lag_col == width ? 0.0 : rows[i + lag_col];
+      if (firm >= trend.size()) continue;
+      const Date peak = Date::from_days(day).plus_days(std::lround(std::isfinite(lag) ? lag : 0.0));
+      auto t = static_cast<std::size_t>(std::lower_bound(dates.begin(), dates.end(), peak) -
+                                        dates.begin());
+      while (t < dates.size() && b.get(trading, t, firm) != 1.0) ++t;
+      if (t >= dates.size() || std::isnan(trend[firm][t])) continue;
+      const double ret = b.get(returns, t, firm);
+      groups[{firm, lab, day}].push_back({r, t, ret, ret - trend[firm][t]});
+    }
+  }
+  std::optional<ReleaseShock> best;
+  for (const auto& [key, readings] : groups) {
+    std::vector<double> rets(n, 0.0), excess(n, 0.0);
+    std::vector<bool> has(n, false);
+    for (const Reading& x : readings)
+      if (!has[x.replicate]) {
+        has[x.replicate] = true;
+        rets[x.replicate] = x.ret;
+        excess[x.replicate] = x.excess;
+      }
+    const auto count = static_cast<std::size_t>(std::count(has.begin(), has.end(), true));
+    if (2 * count < n) continue;
+    const double m = median(excess);
+    if (std::isnan(m) || (best && std::abs(m) <= std::abs(best->median_excess_return))) continue;
+    std::map<std::size_t, std::size_t> on;  // t -> replicates that priced it that day
+    std::vector<bool> seen(n, false);
+    for (const Reading& x : readings)
+      if (!seen[x.replicate]) {
+        seen[x.replicate] = true;
+        ++on[x.t];
+      }
+    const auto mode = std::max_element(on.begin(), on.end(), [](const auto& a, const auto& b) {
+      return a.second < b.second;  // the first of equals: the earliest day
+    });
+    const std::size_t lab = std::get<1>(key);
+    best = ReleaseShock{std::get<0>(key),
+                        lab < lab_ids.size() ? lab_ids[lab] : std::to_string(lab),
+                        Date::from_days(std::get<2>(key)),
+                        median(rets), m, count, dates[mode->first], mode->second};
+  }
+  return best;
+}
+
 }  // namespace
 
 std::optional<MarketShock> largest_market_shock(const RunResult& run) {
@@ -70,6 +156,7 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
 
   std::optional<MarketShock> best;
   std::vector<double> values(run.replicates.size());
+  std::vector<std::vector<double>> trend(firms.ids.size());  // median return less beyond
   for (std::size_t f = 0; f < firms.ids.size(); ++f) {
     std::vector<double> medians(dates.size(), std::nan(""));
     std::vector<uint8_t> open(dates.size(), 0);
@@ -82,6 +169,8 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
       medians[t] = median(values);
     }
     const std::vector<double> beyond = beyond_trend(medians, open, dates);
+    trend[f].resize(dates.size());
+    for (std::size_t t = 0; t < dates.size(); ++t) trend[f][t] = medians[t] - beyond[t];
     for (std::size_t t = 1; t < dates.size(); ++t) {
       const double m = beyond[t];
       if (std::isnan(m) || (best && std::abs(m) <= std::abs(best->median_excess_return))) continue;
@@ -92,10 +181,29 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
                          m,
                          run.replicates.size(),
                          "none",
+                         0,
+                         std::nullopt,
                          0};
     }
   }
   if (!best) return std::nullopt;
+
+  // A release priced on different days in different replicates: read each on its own day.
+  if (const std::optional<ReleaseShock> release =
+          largest_release_shock(run, dates, returns, trading, trend);
+      release && std::abs(release->median_excess_return) > std::abs(best->median_excess_return)) {
+    MarketShock s{firms.ids[release->firm],
+                  firms.text(release->firm, "firm_name"),
+                  release->date,
+                  release->median_return,
+                  release->median_excess_return,
+                  run.replicates.size(),
+                  "release:" + release->lab,
+                  release->replicates,
+                  release->release,
+                  release->date_replicates};
+    return s;
+  }
 
   // The cause: the one the replicates' event rows for that firm and day name most often.
   const EventTableId table = cat.find_event_table("markets", "events");
@@ -126,7 +234,18 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
 }
 
 std::string describe_market_shock(const MarketShock& s) {
-  char line[512];
+  char line[768];
+  if (s.release_date) {
+    std::snprintf(line, sizeof line,
+                  "%s (%s) %+.1f%% on %s (the day %zu of %zu replicates priced it, each read on "
+                  "its own day), %+.1f%% beyond its trend (median of %zu replicates); cause: %s of "
+                  "%s in %zu of %zu replicates",
+                  s.firm_name.c_str(), s.firm.c_str(), 100.0 * s.median_return,
+                  s.date.iso().c_str(), s.date_replicates, s.replicates,
+                  100.0 * s.median_excess_return, s.replicates, s.cause.c_str(),
+                  s.release_date->iso().c_str(), s.cause_replicates, s.replicates);
+    return line;
+  }
   const std::string cause = s.cause_replicates == 0
                                 ? std::string("not among any replicate's largest moves of the firm")
                                 : s.cause + " in " + std::to_string(s.cause_replicates) + " of " +

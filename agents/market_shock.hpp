@@ -2,7 +2,9 @@
 // The largest market shock of an ensemble, for the run summary (docs/model.md §"Markets:
 // largest moves"): the firm and trading day whose median daily return over replicates stands
 // furthest beyond the firm's trend, and what drove it according to the replicates'
-// /markets/events rows.
+// /markets/events rows; or, when larger, a release's repricing, each replicate read on the day
+// it priced that release (/release_market_moves), so that a release priced on different days in
+// different replicates (its attention peaks a day later in some) is not split between them.
 
 #include <cstddef>
 #include <optional>
@@ -24,13 +26,22 @@ struct MarketShock {
   std::string cause;                 // the cause most replicates give (markets/cause ids) ...
   std::size_t cause_replicates = 0;  // ... and how many give it; 0: the day is in none of
                                      // the replicates' largest moves
+  // Set when the shock is a release's repricing read on each replicate's own day: the release's
+  // date (its lab is `cause`, "release:<lab>", and `cause_replicates` the replicates that have
+  // it; returns are 0 in the others); `date` is the day most of them priced it, and
+  // `date_replicates` how many did.
+  std::optional<Date> release_date;
+  std::size_t date_replicates = 0;
 };
 
 // Empty when the run has no markets (no /markets/daily_return series) or no trading day.
 std::optional<MarketShock> largest_market_shock(const RunResult& run);
 
 // One line: "Nvidia (nvidia) -17.8% on 2025-01-27, -18.0% beyond its trend (median of 100
-// replicates); cause: release:deepseek in 87 of 100 replicates".
+// replicates); cause: release:deepseek in 87 of 100 replicates", or for a release's repricing
+// "Nvidia (nvidia) -6.5% on 2025-01-21 (the day 70 of 100 replicates priced it, each read on
+// its own day), -6.6% beyond its trend (median of 100 replicates); cause: release:deepseek of
+// 2025-01-20 in 100 of 100 replicates".
 std::string describe_market_shock(const MarketShock& shock);
 
 }  // namespace airace

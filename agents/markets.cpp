@@ -337,6 +337,13 @@ const Schema<MarketModelParams>& market_model_schema() {
                  {"the same for the lab with the most users, closed and open (the press covers "
                   "its releases the day they come out); labs in between by their share",
                   A}),
+          flag("attention_press_index_country", &M::attention_press_index_country,
+               {"true: the press investors read is that of the country where the index trades, "
+                "which covers a lab's release by the lab's users there; false: by its users in "
+                "all countries",
+                "investors in a US index read the US press; DeepSeek had few US users before "
+                "R1's app topped the US App Store on 2025-01-26/27 (Appfigures via TechCrunch); "
+                "assumption"}),
           number(
               "attention_unused_weight", &M::attention_unused_weight, "fraction",
               Range{0.0, 1.0, true, false},
@@ -385,8 +392,11 @@ MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<
   s.n_firms = firms.size();
   s.start = start;
   if (s.n_firms > 0) s.calendar = TradingCalendar(start, end);
-  for (const FirmSpec& f : firms)
-    resolve_reference(f.country, "firms[" + f.id + "].country", country_ids, "country", diags);
+  for (const FirmSpec& f : firms) {
+    const std::optional<std::size_t> k =
+        resolve_reference(f.country, "firms[" + f.id + "].country", country_ids, "country", diags);
+    if (f.in_index && k && s.index_country == SIZE_MAX) s.index_country = *k;
+  }
   if (!params.policy_rates.empty() && start < params.policy_rates.front().date)
     diags.error(params.policy_rates.front().where, "market_model.policy_rates[0].date",
                 "the first rate change is after the start date " + start.iso() +
@@ -510,10 +520,12 @@ double attention_peak_days(const MarketModelParams& p, double salience, double u
   return q > press ? std::log(q / press) / (press + q) : 0.0;
 }
 
-std::vector<double> lab_user_shares(std::span<const double> units, std::size_t n_labs) {
+std::vector<double> lab_user_shares(std::span<const double> units, std::size_t n_labs,
+                                    std::size_t country) {
   std::vector<double> users(n_labs, 0.0);
   const std::size_t n_options = 1 + 2 * n_labs;
   for (std::size_t k = 0; k + n_options <= units.size(); k += n_options)
+    if (country == SIZE_MAX || k == country * n_options)
     for (std::size_t l = 0; l < n_labs; ++l)
       for (std::size_t j : {1 + 2 * l, 2 + 2 * l})  // its closed, then its open option
         if (std::isfinite(units[k + j]) && units[k + j] > 0.0) users[l] += units[k + j];

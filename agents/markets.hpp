@@ -118,6 +118,9 @@ struct MarketModelParams {
   double attention_word_of_mouth_per_day = 0.0;  // 1/day, a frontier release's spread
   double attention_press_unknown_per_day = 0.01;  // 1/day, press rate of a lab nobody uses
   double attention_press_leader_per_day = 1.0;    // 1/day, press rate of the most-used lab
+  // true: the press investors read is the index's country's, which covers a lab by its users
+  // there; false: by its users in all countries
+  bool attention_press_index_country = false;
   // fraction: weight in beliefs of a release of a lab nobody uses, against the most-used lab's
   // (1: adoption does not weigh releases)
   double attention_unused_weight = 1.0;
@@ -154,6 +157,9 @@ struct MarketsSetup {
   std::vector<std::vector<std::size_t>> firm_producers;  // [firm] producer indices
   std::vector<uint8_t> anchored;                          // [firm] 1: net_margin > 0
   std::size_t n_labs = 0;  // labs whose efficiency investors track
+  // the country (index into the scenario's countries) where the first index member is listed;
+  // SIZE_MAX when no firm is in the index
+  std::size_t index_country = SIZE_MAX;
   Date start;
   TradingCalendar calendar;  // each exchange's trading days from start to the scenario's end
   bool enabled() const { return n_firms > 0; }
@@ -256,7 +262,9 @@ double release_attention_weight(const MarketModelParams& p, double usage_share);
 // all countries (`units`, adoption's [country * (1 + 2 n_labs) + option]; NaN counts 0). Users,
 // not tokens: the reach the press reports is users and downloads, while tokens follow how much
 // organisations run and how cheap a model is to run. All 0 before anyone adopts.
-std::vector<double> lab_user_shares(std::span<const double> units, std::size_t n_labs);
+// With `country` (an index into the countries) only that country's units count.
+std::vector<double> lab_user_shares(std::span<const double> units, std::size_t n_labs,
+                                    std::size_t country = SIZE_MAX);
 
 // docs/model.md §"Markets": one trading day. Beliefs take in the releases, investors revalue,
 // factors move, firms are repriced.

@@ -172,12 +172,17 @@ void MarketsModule::step(const Tick& t) {
   // which comes later the less its lab is used (the press) and sooner the nearer the frontier
   // it is (word of mouth).
   const std::vector<double> usage = lab_usage_shares();
+  // The press investors read: all countries', or the index's country's.
+  const std::vector<double> press =
+      m.params.attention_press_index_country && m.index_country != SIZE_MAX
+          ? lab_user_shares(world_.adoption.units, m.n_labs, m.index_country)
+          : usage;
   for (; seen_releases_ < world_.releases.size(); ++seen_releases_) {
     const Release& r = world_.releases[seen_releases_];
     ReleaseNews n{r.lab, r.date, r.capability, r.training_flop, r.open};
     const double salience = release_salience(m.params, n, std::max(frontier, r.capability));
     n.attention_lag_days =
-        attention_peak_days(m.params, salience, r.lab < usage.size() ? usage[r.lab] : 0.0);
+        attention_peak_days(m.params, salience, r.lab < press.size() ? press[r.lab] : 0.0);
     held_.emplace_back(n, r.date.plus_days(static_cast<int>(std::lround(n.attention_lag_days))));
   }
   // Its weight in beliefs grows with its lab's adoption on the day it is priced (every lab

@@ -442,6 +442,30 @@ def shock(run):
     return nvda, nvda * before, index
 
 
+def shock_on(run, iso):
+    """Nvidia's one-day return and dollar change, and the index return, on a given trading day
+    in every replicate: the real shock day, 2025-01-27, beside the model's own (`shock`)."""
+    f = run.index(run.firms, "nvidia", "firm")
+    i = np.searchsorted(run.daily, day(iso))
+    ret = run.f["markets/daily_return"][:, i, f]
+    before = run.f["markets/market_cap_usd"][:, i - 1, f]
+    return ret, ret * before, run.f["markets/index_return"][:, i]
+
+
+def references(run):
+    """Readings shown beside the checks but not checks: SF12 on the real shock day, 2025-01-27
+    (the model prices DeepSeek-R1 on the day its attention peaks, read by the SF12 checks)."""
+    nvda, usd, index = shock_on(run, "2025-01-27")
+    return [
+        Fact("SF12", "on the real shock day", "Nvidia's return on 2025-01-27 (the day markets "
+             "moved; not a check)", "−17%", "band", nvda * 100, -22, -12, "%", "{:.1f}"),
+        Fact("SF12", "", "Nvidia's change in capitalisation on 2025-01-27 (not a check)",
+             "−$589B", "band", usd / 1e9, -700, -400, "$B", "{:.0f}"),
+        Fact("SF12", "", "the index on 2025-01-27 (not a check)", "Nasdaq-100 −3%", "band",
+             index * 100, -4.5, -2.0, "%", "{:.1f}"),
+    ]
+
+
 def fixed_capability_price_fall(run):
     """Per year fall of the cheapest US price for a model at least as capable as the best US
     model of 2023-01, fitted over the months from when such a model is offered to 2025-12."""
@@ -592,8 +616,8 @@ def measure(run):
 
     nvda, usd, index = shock(run)
     add(Fact("SF12", "The DeepSeek shock is large and endogenous to an efficient open release",
-             "Nvidia's return on Nasdaq's first trading day after DeepSeek-R1 (released on a "
-             "US holiday, 2025-01-20)", "−17%", "band",
+             "Nvidia's return on the day investors price DeepSeek-R1 (released on a US holiday, "
+             "2025-01-20; priced when its attention peaks)", "−17%", "band",
              nvda * 100, -22, -12, "%", "{:.1f}"))
     add(Fact("SF12", "", "Nvidia's change in capitalisation that day", "−$589B", "band",
              usd / 1e9, -700, -400, "$B", "{:.0f}"))
@@ -644,15 +668,25 @@ def measure(run):
     return facts
 
 
-def markdown(facts, path, ensemble=False):
+def markdown(facts, path, ensemble=False, refs=()):
     lines = ["| Fact | Measured in the run | Target | Tolerance | Model: median [5–95%] | Holds |",
              "|---|---|---|---|---|---|"]
-    for f in facts:
+    ref_rows = []
+    for f in refs:
+        unit = f" {f.unit}" if f.unit and f.kind == "band" else ""
+        ref_rows.append(f"| {f.fact}{' ' + f.statement if f.statement else ''} | {f.measure} | "
+                        f"{f.target} | {f.tolerance_text()}{unit} | {f.model_text()}{unit} | "
+                        f"not a check ({'would hold' if f.holds() else 'would not hold'}) |")
+    # each reference row after the last check of its fact
+    after = {r.fact: max((i for i, f in enumerate(facts) if f.fact == r.fact), default=-1)
+             for r in refs}
+    for i, f in enumerate(facts):
         unit = f" {f.unit}" if f.unit and f.kind == "band" else ""
         tol = f.tolerance_text() + (unit if f.kind == "band" else "")
         lines.append(f"| {f.fact}{' ' + f.statement if f.statement else ''} | {f.measure} | "
                      f"{f.target} | {tol} | {f.model_text()}{unit} | "
                      f"{'yes' if f.holds() else 'at the medians only' if ensemble and medians_only_reason(f) else '**no**'} |")
+        lines += [row for r, row in zip(refs, ref_rows) if after[r.fact] == i]
     return "\n".join(lines) + "\n"
 
 
@@ -666,6 +700,7 @@ def main():
     try:
         run = Run(args.run)
         facts = measure(run)
+        refs = references(run)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -680,12 +715,16 @@ def main():
           f"{len(facts) - len(failed)} of {len(facts)} checks hold; "
           f"{len(set(f.fact for f in facts)) - len(set(f.fact for f in failed))} of "
           f"{len(set(f.fact for f in facts))} stylized facts hold entirely")
+    for f in refs:
+        print(f"ref. {f.fact:5} {f.measure[:70]:70}  {f.model_text():32} "
+              f"tolerance {f.tolerance_text()} {f.unit}: "
+              f"{'would hold' if f.holds() else 'would not hold'}")
     if excused:
         print(f"{len(excused)} checks marked med. hold only at the parameters' medians "
               "(MEDIANS_ONLY, docs/calibration.md); run with --fixed-parameters to check them")
     if args.markdown:
         with open(args.markdown, "w", encoding="utf-8") as out:
-            out.write(markdown(facts, args.markdown, ensemble))
+            out.write(markdown(facts, args.markdown, ensemble, refs))
     return 1 if args.check and len(failed) > len(excused) else 0
 
 

@@ -17,7 +17,9 @@ Prints, over the run's replicates:
   it is 2025-01-21 (the first trading day after DeepSeek-R1) or 2025-01-27 (the real shock), and
   their median returns;
 - the days from DeepSeek-R1's release to the peak of its attention, when investors price it
-  (docs/model.md §3.3.7 "Attention"), and Nvidia's return that day.
+  (docs/model.md §3.3.7 "Attention"), and Nvidia's return that day;
+- what Nvidia's largest fall of 2025 is in each replicate: R1 (on the day that replicate priced
+  it), another release priced that day (by lab), or a day without a release.
 
 --check exits 1 unless the first three bounds hold.
 """
@@ -121,13 +123,50 @@ def main():
         lab = np.array(names(f, "release_market_moves/lab"))
         firm = np.array(names(f, "release_market_moves/firm"))
         date = f["release_market_moves/date"][:]
+        lags = f["release_market_moves/attention_lag_days"][:]
+        rep = f["release_market_moves/move_replicate"][:]
         sel = (lab == "deepseek") & (firm == "nvidia") & (date == day("2025-01-20"))
-        lag = f["release_market_moves/attention_lag_days"][:][sel]
+        lag = lags[sel]
         ret_r1 = f["release_market_moves/day_return"][:][sel]
         if len(lag):
             print("DeepSeek-R1 (2025-01-20): attention peaks after %.1f days (median; 5-95%% "
-                  "[%.1f, %.1f]); Nvidia on the day it is priced %+.1f%% (median)"
-                  % (np.median(lag), pct(lag, 5), pct(lag, 95), 100 * np.median(ret_r1)))
+                  "[%.1f, %.1f]); Nvidia on the day it is priced %+.1f%% (median; 5-95%% "
+                  "[%+.1f, %+.1f])"
+                  % (np.median(lag), pct(lag, 5), pct(lag, 95), 100 * np.median(ret_r1),
+                     100 * pct(ret_r1, 5), 100 * pct(ret_r1, 95)))
+
+        # Each release's day: Nasdaq's first trading day on or after its date plus its lag,
+        # rounded as the model rounds it. Nvidia's largest fall of 2025 in each replicate: R1's
+        # day, another release's, or a day without a release (noise, fundamentals).
+        def priced(d, lg):
+            i = np.searchsorted(days, d + int(np.floor(lg + 0.5)))
+            while i < len(days) and not trading[i, nv]:
+                i += 1
+            return i
+
+        nvr = firm == "nvidia"
+        causes = {}
+        r1_days = []
+        for r in range(ret.shape[0]):
+            on = {}
+            r1 = None
+            for k in np.where(nvr & (rep == r))[0]:
+                i = priced(date[k], lags[k])
+                on.setdefault(i, set()).add(lab[k])
+                if lab[k] == "deepseek" and date[k] == day("2025-01-20"):
+                    r1 = i
+            w = np.where(y25)[0][np.argmin(r25[r])]
+            if r1 is not None:
+                r1_days.append(iso(days[r1]))
+            cause = ("R1" if w == r1 else
+                     "other release:" + "+".join(sorted(on[w])) if w in on else "no release")
+            causes[cause] = causes.get(cause, 0) + 1
+        vals, counts = np.unique(r1_days, return_counts=True)
+        order = np.argsort(-counts)
+        print("  R1 priced on: %s" % ", ".join("%s in %d" % (vals[j], counts[j]) for j in order[:6]))
+        order = sorted(causes, key=lambda c: -causes[c])
+        print("Nvidia's largest fall of 2025 (each replicate; R1 on the day it priced R1): %s"
+              % ", ".join("%s %d" % (c, causes[c]) for c in order[:8]))
     if a.check and not ok:
         sys.exit(1)
 

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,51 @@ RunResult hand_built_run(Returns ret, Cause cause_of) {
     b.add_event(events, {1.0, static_cast<double>(days[3].days_since_epoch()),
                          static_cast<double>(cause_of(r))});
     b.add_event(events, {0.0, static_cast<double>(days[1].days_since_epoch()), 0.0});
+    run.replicates.push_back(std::move(b));
+  }
+  return run;
+}
+
+
+// Chip Co over five trading days (2025-01-20..24) and four replicates, with a release by lab_a
+// dated 2025-01-20 that replicate r prices after `lag(r)` days (rows of
+// /release_market_moves), falling `fall` that day; the other days return `quiet`.
+template <class Lag>
+RunResult release_run(Lag lag, double fall, double quiet) {
+  RunResult run;
+  SeriesCatalog& cat = run.catalog;
+  const std::vector<Date> days =
+      tick_dates(Cadence::trading_daily, Date::from_ymd(2025, 1, 20), Date::from_ymd(2025, 1, 24));
+  cat.set_time_axis({Cadence::trading_daily, days});
+  const AxisId firms = cat.add_axis({"markets",
+                                     "firm",
+                                     "listed firms",
+                                     {"chips"},
+                                     {{"firm_name", "", "display name",
+                                       std::vector<std::string>{"Chip Co"}}}});
+  const AxisId labs = cat.add_axis({"labs", "lab", "labs", {"lab_b", "lab_a"}, {}});
+  const SeriesId daily = cat.add_series(
+      {"markets", "daily_return", "fraction", "returns", Cadence::trading_daily, {firms}});
+  const SeriesId trading =
+      cat.add_series({"markets", "trading", "0 or 1", "open", Cadence::trading_daily, {firms}});
+  const EventTableId moves = cat.add_event_table(
+      {"release_market_moves",
+       "move",
+       "releases",
+       {{"lab", "", "lab", EventColumn::Kind::entity, labs},
+        {"date", "", "release date", EventColumn::Kind::date, 0},
+        {"firm", "", "firm", EventColumn::Kind::entity, firms},
+        {"attention_lag_days", "days", "lag", EventColumn::Kind::number, 0}}});
+  for (std::size_t r = 0; r < 4; ++r) {
+    SeriesBuffer b(cat);
+    const double l = lag(r);
+    for (std::size_t t = 0; t < days.size(); ++t) {
+      // priced on the first trading day on or after the release plus its lag, rounded
+      const bool priced = static_cast<long>(t) == std::lround(l);
+      b.set(daily, t, 0, priced ? fall : quiet);
+      b.set(trading, t, 0, 1.0);
+    }
+    b.add_event(moves, {1.0, static_cast<double>(days[0].days_since_epoch()), 0.0, l});
     run.replicates.push_back(std::move(b));
   }
   return run;
@@ -115,6 +161,50 @@ TEST_CASE("a shock no replicate recorded among its largest moves says so") {
   CHECK(shock->cause_replicates == 0);
   CHECK(describe_market_shock(*shock).find("not among any replicate's largest moves") !=
         std::string::npos);
+}
+
+TEST_CASE("a release priced on different days in different replicates is one shock, read on each") {
+  // Chip Co falls 20% on the day each replicate prices lab_a's release: day 1 (lag 0.6) in two
+  // replicates, day 2 (lag 1.6) in the other two. Per calendar day the median is the quiet
+  // 0.1% (two falls of four), so the release, read on each replicate's own day, is the shock.
+  const RunResult run =
+      release_run([](std::size_t r) { return r < 2 ? 0.6 : 1.6; }, -0.20, 0.001);
+  const auto shock = largest_market_shock(run);
+  REQUIRE(shock.has_value());
+  CHECK(shock->firm == "chips");
+  REQUIRE(shock->release_date.has_value());
+  CHECK(shock->release_date->iso() == "2025-01-20");
+  CHECK(shock->cause == "release:lab_a");
+  CHECK(shock->cause_replicates == 4);
+  CHECK(shock->date.iso() == "2025-01-21");  // the earlier of the two days two replicates share
+  CHECK(shock->date_replicates == 2);
+  CHECK(shock->median_return == doctest::Approx(-0.20));
+  // beyond the firm's trend on its day, the mean median return of the other days: on day 1 days
+  // 2-4 (-9.95 %, 0.1 %, 0.1 %: -3.25 % a day), on day 2 days 1, 3, 4 (the same)
+  CHECK(shock->median_excess_return == doctest::Approx(-0.1675));
+  CHECK(describe_market_shock(*shock) ==
+        "Chip Co (chips) -20.0% on 2025-01-21 (the day 2 of 4 replicates priced it, each read on "
+        "its own day), -16.8% beyond its trend (median of 4 replicates); cause: release:lab_a of "
+        "2025-01-20 in 4 of 4 replicates");
+}
+
+TEST_CASE("a release priced on one day in every replicate is named as the day's shock") {
+  // All replicates price it on day 1: the calendar day's median is as large, and the day's
+  // shock stands (no release alignment needed).
+  const RunResult run = release_run([](std::size_t) { return 1.0; }, -0.20, 0.001);
+  const auto shock = largest_market_shock(run);
+  REQUIRE(shock.has_value());
+  CHECK(shock->date.iso() == "2025-01-21");
+  CHECK(shock->median_return == doctest::Approx(-0.20));
+  CHECK_FALSE(shock->release_date.has_value());
+}
+
+TEST_CASE("a release in fewer than half of the replicates is no ensemble's shock") {
+  // Only replicate 0 prices it within the run (the others' lag takes it past the last day).
+  const RunResult run = release_run([](std::size_t r) { return r == 0 ? 1.0 : 9.0; }, -0.20, 0.001);
+  const auto shock = largest_market_shock(run);
+  REQUIRE(shock.has_value());
+  CHECK_FALSE(shock->release_date.has_value());
 }
 
 TEST_CASE("a run without markets has no market shock") {

@@ -888,6 +888,35 @@ TEST_CASE("a lab's use for attention counts its users, not the tokens its open w
   CHECK(lab_user_shares({}, n_labs) == std::vector<double>(n_labs, 0.0));
 }
 
+TEST_CASE("the press of the index's country covers a lab by its users there") {
+  // Issue 23: investors in a US index read the US press. DeepSeek had few US users before R1's
+  // app topped the US App Store (2025-01-26/27), so the US press reached it a week late, where
+  // counting its users in China too had it priced the next day. Two countries, two labs: lab 0
+  // used in country 0, lab 1 mostly in country 1.
+  const std::size_t n_labs = 2, n_options = 1 + 2 * n_labs;
+  std::vector<double> units(2 * n_options, 0.0);
+  units[1] = 100.0;                // lab 0 closed, country 0
+  units[3] = 2.0;                  // lab 1 closed, country 0
+  units[n_options + 1] = 10.0;     // lab 0 closed, country 1
+  units[n_options + 4] = 60.0;     // lab 1 open, country 1
+  const std::vector<double> world = lab_user_shares(units, n_labs);
+  const std::vector<double> there = lab_user_shares(units, n_labs, 0);
+  CHECK(world[1] == doctest::Approx(62.0 / 110.0));
+  CHECK(there[0] == 1.0);
+  CHECK(there[1] == doctest::Approx(0.02));
+  CHECK(lab_user_shares(units, n_labs, 1)[1] == 1.0);
+  // Its release is priced later when the press is the country's.
+  MarketModelParams p;
+  p.attention_word_of_mouth_per_day = 0.7;
+  CHECK(attention_peak_days(p, 1.0, there[1]) > attention_peak_days(p, 1.0, world[1]) + 3.0);
+  // The country is the first index member's; none without an index member.
+  Market m;
+  m.firms[0].country = {"CN", {}};  // chips listed in CN, devices in the US: chips come first
+  CHECK(m.setup().index_country == 1);
+  for (FirmSpec& f : m.firms) f.in_index = false;
+  CHECK(m.setup().index_country == SIZE_MAX);
+}
+
 TEST_CASE("noise per weekday: a Monday carries one weekday of noise, not three days") {
   MarketModelParams p;
   const Date friday = Date::from_ymd(2022, 1, 7), monday = Date::from_ymd(2022, 1, 10);

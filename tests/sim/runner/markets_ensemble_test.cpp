@@ -67,8 +67,9 @@ TEST_CASE("policy rates must be in date order and start on or before the start d
 namespace {
 
 struct ShockDay {
-  // [replicate] returns over 2025-01-21 and -22: investors price DeepSeek-R1 when its attention
-  // peaks (docs/model.md §3.3.7 "Attention"), on the 21st or the 22nd at the medians
+  // [replicate] returns on the day investors price DeepSeek-R1, when its attention peaks
+  // (docs/model.md §3.3.7 "Attention"): the first Nasdaq day on or after its release plus its
+  // `attention_lag_days`, about a week later at the medians with the press of the US
   std::vector<double> nvidia, index;
   std::vector<double> holiday;  // [replicate] Nvidia's return on 2025-01-20
 };
@@ -78,21 +79,41 @@ ShockDay shock_day(const std::string& file, std::vector<std::string> sets = {}) 
   sets.push_back("scenario.end=2025-03-31");
   // At the calibrated point: the parameters' uncertainty widens the shock (docs/calibration.md).
   const RunResult r = run_ensemble(scenario_at_medians(load_scenario(file, sets)), {}, {});
-  const SeriesId ret = r.catalog.find("markets", "daily_return");
-  const SeriesId idx = r.catalog.find("markets", "index_return");
-  const std::vector<Date>& days = r.catalog.time_axis(r.catalog.series()[ret].cadence).dates;
-  // DeepSeek-R1 came out on 2025-01-20, Martin Luther King Jr. Day: Nasdaq priced it on the 21st.
-  const auto t = static_cast<std::size_t>(
-      std::find(days.begin(), days.end(), Date::from_ymd(2025, 1, 21)) - days.begin());
-  REQUIRE(t < days.size());
-  REQUIRE(days[t - 1] == Date::from_ymd(2025, 1, 20));
-  REQUIRE(days[t + 1] == Date::from_ymd(2025, 1, 22));
+  const SeriesCatalog& cat = r.catalog;
+  const SeriesId ret = cat.find("markets", "daily_return");
+  const SeriesId idx = cat.find("markets", "index_return");
+  const SeriesId open = cat.find("markets", "trading");
+  const std::vector<Date>& days = cat.time_axis(cat.series()[ret].cadence).dates;
+  // DeepSeek-R1 came out on 2025-01-20, Martin Luther King Jr. Day: Nasdaq was closed.
+  const Date release = Date::from_ymd(2025, 1, 20);
+  const auto t0 =
+      static_cast<std::size_t>(std::find(days.begin(), days.end(), release) - days.begin());
+  REQUIRE(t0 < days.size());
+  const EventTableId moves = cat.find_event_table("release_market_moves", "move");
+  REQUIRE(moves != kNoEventTable);
+  const EventTableSpec& spec = cat.event_tables()[moves];
+  const std::size_t width = spec.columns.size(), lab = spec.column("lab"),
+                    date = spec.column("date"), firm = spec.column("firm"),
+                    lag = spec.column("attention_lag_days");
+  const std::vector<std::string>& labs = cat.axes()[spec.columns[lab].axis].ids;
+  const auto deepseek =
+      static_cast<double>(std::find(labs.begin(), labs.end(), "deepseek") - labs.begin());
   ShockDay out;
   for (const SeriesBuffer& rep : r.replicates) {
-    // nvidia is the first firm
-    out.nvidia.push_back((1.0 + rep.get(ret, t, 0)) * (1.0 + rep.get(ret, t + 1, 0)) - 1.0);
-    out.index.push_back((1.0 + rep.get(idx, t)) * (1.0 + rep.get(idx, t + 1)) - 1.0);
-    out.holiday.push_back(rep.get(ret, t - 1, 0));
+    const std::span<const double> rows = rep.events(moves);
+    std::size_t t = days.size();
+    for (std::size_t i = 0; i + width <= rows.size(); i += width)
+      if (rows[i + lab] == deepseek && rows[i + firm] == 0.0 &&  // nvidia is the first firm
+          rows[i + date] == static_cast<double>(release.days_since_epoch())) {
+        const Date peak = release.plus_days(std::lround(rows[i + lag]));
+        t = static_cast<std::size_t>(std::lower_bound(days.begin(), days.end(), peak) -
+                                     days.begin());
+        while (t < days.size() && rep.get(open, t, 0) != 1.0) ++t;
+      }
+    REQUIRE(t < days.size());
+    out.nvidia.push_back(rep.get(ret, t, 0));
+    out.index.push_back(rep.get(idx, t));
+    out.holiday.push_back(rep.get(ret, t0, 0));
   }
   return out;
 }
