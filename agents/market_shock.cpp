@@ -67,8 +67,8 @@ struct ReleaseShock {
   std::string lab;
   Date release;
   double median_return = 0.0, median_excess_return = 0.0;
-  std::size_t replicates = 0;  // that have the release
-  Date date;                   // the day most of them priced it ...
+  std::size_t replicates = 0;       // that have the release
+  Date date;                        // the day most of them priced it ...
   std::size_t date_replicates = 0;  // ... and how many did
 };
 
@@ -137,7 +137,11 @@ std::optional<ReleaseShock> largest_release_shock(
     best = ReleaseShock{std::get<0>(key),
                         lab < lab_ids.size() ? lab_ids[lab] : std::to_string(lab),
                         Date::from_days(std::get<2>(key)),
-                        median(rets), m, count, dates[mode->first], mode->second};
+                        median(rets),
+                        m,
+                        count,
+                        dates[mode->first],
+                        mode->second};
   }
   return best;
 }

@@ -392,11 +392,17 @@ MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<
   s.n_firms = firms.size();
   s.start = start;
   if (s.n_firms > 0) s.calendar = TradingCalendar(start, end);
+  // The index's country is where most of its members are (the first such country on a tie):
+  // ASML and Alibaba trade in New York, but the index's investors read the US press.
+  std::vector<std::size_t> members(country_ids.size(), 0);
   for (const FirmSpec& f : firms) {
     const std::optional<std::size_t> k =
         resolve_reference(f.country, "firms[" + f.id + "].country", country_ids, "country", diags);
-    if (f.in_index && k && s.index_country == SIZE_MAX) s.index_country = *k;
+    if (f.in_index && k) ++members[*k];
   }
+  const auto most = std::max_element(members.begin(), members.end());
+  if (most != members.end() && *most > 0)
+    s.index_country = static_cast<std::size_t>(most - members.begin());
   if (!params.policy_rates.empty() && start < params.policy_rates.front().date)
     diags.error(params.policy_rates.front().where, "market_model.policy_rates[0].date",
                 "the first rate change is after the start date " + start.iso() +
@@ -526,9 +532,9 @@ std::vector<double> lab_user_shares(std::span<const double> units, std::size_t n
   const std::size_t n_options = 1 + 2 * n_labs;
   for (std::size_t k = 0; k + n_options <= units.size(); k += n_options)
     if (country == SIZE_MAX || k == country * n_options)
-    for (std::size_t l = 0; l < n_labs; ++l)
-      for (std::size_t j : {1 + 2 * l, 2 + 2 * l})  // its closed, then its open option
-        if (std::isfinite(units[k + j]) && units[k + j] > 0.0) users[l] += units[k + j];
+      for (std::size_t l = 0; l < n_labs; ++l)
+        for (std::size_t j : {1 + 2 * l, 2 + 2 * l})  // its closed, then its open option
+          if (std::isfinite(units[k + j]) && units[k + j] > 0.0) users[l] += units[k + j];
   const double most = users.empty() ? 0.0 : *std::max_element(users.begin(), users.end());
   for (double& x : users) x = most > 0.0 ? x / most : 0.0;
   return users;

@@ -157,8 +157,8 @@ struct MarketsSetup {
   std::vector<std::vector<std::size_t>> firm_producers;  // [firm] producer indices
   std::vector<uint8_t> anchored;                          // [firm] 1: net_margin > 0
   std::size_t n_labs = 0;  // labs whose efficiency investors track
-  // the country (index into the scenario's countries) where the first index member is listed;
-  // SIZE_MAX when no firm is in the index
+  // the country (index into the scenario's countries) of most index members, the first such on
+  // a tie; SIZE_MAX when no firm is in the index
   std::size_t index_country = SIZE_MAX;
   Date start;
   TradingCalendar calendar;  // each exchange's trading days from start to the scenario's end

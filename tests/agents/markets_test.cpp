@@ -895,10 +895,10 @@ TEST_CASE("the press of the index's country covers a lab by its users there") {
   // used in country 0, lab 1 mostly in country 1.
   const std::size_t n_labs = 2, n_options = 1 + 2 * n_labs;
   std::vector<double> units(2 * n_options, 0.0);
-  units[1] = 100.0;                // lab 0 closed, country 0
-  units[3] = 2.0;                  // lab 1 closed, country 0
-  units[n_options + 1] = 10.0;     // lab 0 closed, country 1
-  units[n_options + 4] = 60.0;     // lab 1 open, country 1
+  units[1] = 100.0;             // lab 0 closed, country 0
+  units[3] = 2.0;               // lab 1 closed, country 0
+  units[n_options + 1] = 10.0;  // lab 0 closed, country 1
+  units[n_options + 4] = 60.0;  // lab 1 open, country 1
   const std::vector<double> world = lab_user_shares(units, n_labs);
   const std::vector<double> there = lab_user_shares(units, n_labs, 0);
   CHECK(world[1] == doctest::Approx(62.0 / 110.0));
@@ -909,10 +909,18 @@ TEST_CASE("the press of the index's country covers a lab by its users there") {
   MarketModelParams p;
   p.attention_word_of_mouth_per_day = 0.7;
   CHECK(attention_peak_days(p, 1.0, there[1]) > attention_peak_days(p, 1.0, world[1]) + 3.0);
-  // The country is the first index member's; none without an index member.
+  // The country is the one most index members are from, not the first member's; none without
+  // an index member.
   Market m;
-  m.firms[0].country = {"CN", {}};  // chips listed in CN, devices in the US: chips come first
+  m.firms[0].country = {"CN", {}};  // chips from CN first, devices from the US: a tie, the US
+  CHECK(m.setup().index_country == 0);
+  FirmSpec more = m.firms[0];
+  more.id = "more_chips";
+  m.firms.push_back(more);  // two of three members from CN
   CHECK(m.setup().index_country == 1);
+  m.firms[0].country = m.firms[2].country = {"US", {}};
+  m.firms[1].country = {"CN", {}};  // two of three members from the US
+  CHECK(m.setup().index_country == 0);
   for (FirmSpec& f : m.firms) f.in_index = false;
   CHECK(m.setup().index_country == SIZE_MAX);
 }
