@@ -226,6 +226,35 @@ const Schema<LabModelParams>& lab_model_schema() {
                   "a model better than its own best (racing to release)",
                   "Google released Bard 3.5 months after ChatGPT after declaring a 'code red' "
                   "(NYT 2022-12-21); assumption"}),
+          number("base_compute_step", &M::base_compute_step, "x", between(1, 100),
+                 {"growth of a lab's training compute over its last base's at which its next run "
+                  "pre-trains a new base; until then its runs are updates of that base (1: every "
+                  "run is a new base)",
+                  "labs pre-train on a new cluster generation: OpenAI GPT-4 on ~25k A100 (~8k "
+                  "H100e, 2022), GPT-4.5 on ~100k H100 (2024-25); xAI Grok 2 on ~20k H100, "
+                  "Grok 3 on ~100k; Meta Llama 2 on A100s, Llama 3 on 16k H100 (2-12x); "
+                  "judgement"}),
+          number("max_base_age_days", &M::max_base_age_days, "days", between(0, 3650),
+                 {"age of a lab's base (from the end of its pre-training) at which its next run "
+                  "pre-trains a new base whatever its compute (0: no age rule)",
+                  "frontier bases every 8-21 months: GPT-4 (2022-08) to GPT-4o (2024-05); "
+                  "PaLM 2 (2023-05), Gemini 1.0 (2023-12), Gemini 2.0 (2024-12); Llama 2 "
+                  "(2023-07), Llama 3 (2024-04), Llama 4 (2025-04); judgement"}),
+          number("update_compute_share", &M::update_compute_share, "fraction", between(0, 1),
+                 {"compute an update (post-training on the lab's base) adds, as a fraction of "
+                  "the base's pre-training FLOP",
+                  "InstructGPT: RLHF of the 175B model 60 petaflop/s-days against GPT-3's 3,640 "
+                  "(1.6%, Ouyang et al. 2022); reasoning RL in 2025 more, up to ~10% "
+                  "(judgement)"}),
+          number("evaluation_days_per_decade", &M::evaluation_days_per_decade, "days/log10 FLOP",
+                 between(0, 2000),
+                 {"days a model is evaluated beyond its post-training per log10 FLOP of "
+                  "effective compute it stands above the best model released by any lab",
+                  "GPT-4: pre-training done 2022-08, released 2023-03-14 (~210 days, of which "
+                  "~6 months of safety evaluation, OpenAI system card), ~0.9 log10 above "
+                  "GPT-3.5 (Epoch: 2.1e25 against 2.6e24 FLOP): ~130 days beyond the median "
+                  "post-training; Gemini 1.0 Ultra out two months after Gemini 1.0 Pro for "
+                  "'extensive trust and safety checks'; judgement"}),
           number("model_flops_utilization", &M::model_flops_utilization, "fraction",
                  Range{0, 1, true, false},
                  {"achieved share of peak throughput during training",
@@ -440,6 +469,10 @@ void plan_run(const LabsSetup& s, LabState& st, std::size_t i, Date start, Strea
   st.run_post_days[i] = p.post_training_days * spread(rng, p.post_training_sigma);
   st.run_flop[i] = 0.0;
   st.run_flop_until[i] = start;
+  // docs/model.md §"Labs: bases and updates": a new base on a grown cluster or an aged base;
+  // otherwise an update of the base it has.
+  st.run_is_base[i] = starts_new_base(p, st, i, start) ? 1 : 0;
+  if (st.run_is_base[i]) st.base_h100e[i] = st.training_h100e[i];
 }
 
 // docs/model.md §"Labs: money": lab i exits on `date`. It trains and releases nothing more
@@ -469,6 +502,18 @@ void count_run_flop(LabState& st, std::size_t i, Date until) {
 
 }  // namespace
 
+double evaluation_days(const LabModelParams& p, double step_log10) {
+  return p.evaluation_days_per_decade * std::max(0.0, step_log10);
+}
+
+bool starts_new_base(const LabModelParams& p, const LabState& st, std::size_t i, Date date) {
+  if (p.base_compute_step <= 1.0 || !(st.base_flop[i] > 0.0)) return true;
+  if (st.training_h100e[i] >= p.base_compute_step * st.base_h100e[i]) return true;
+  return p.max_base_age_days > 0.0 &&
+         static_cast<double>(date.days_since_epoch() - st.base_end[i].days_since_epoch()) >=
+             p.max_base_age_days;
+}
+
 LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_h100e, Date start,
                            StreamKey key) {
   LabState st;
@@ -486,6 +531,11 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
   st.pending.assign(n, {});
   st.run_flop_per_second.assign(n, 0.0);
   st.run_flop_until.assign(n, start);
+  st.run_is_base.assign(n, 1);
+  st.base_flop.assign(n, 0.0);
+  st.base_h100e.assign(n, 0.0);
+  st.base_end.assign(n, start);
+  st.training_h100e.assign(training_h100e.begin(), training_h100e.end());
   st.released_log_efficiency.resize(n);
   st.released_on.resize(n);
   st.released_open.resize(n);
@@ -522,22 +572,34 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
       st.capital_usd[i] = 0.0;
       st.released_on[i] = kNever;
       st.released_open[i] = 0;
+      st.base_end[i] = lab.founded;
       plan_run(s, st, i, lab.founded, key);  // its first run starts the day it is founded
       st.run_flop_per_second[i] = flop_per_second(training_h100e[i], lab.training_share, p);
       continue;
     }
-    st.capability[i] = capability_from_compute(effective_training_compute_flop(
-        training_h100e[i], lab.initial_efficiency, lab.training_share, p));
+    // Runs are staggered: each lab is part-way through its first run at the start date.
+    // docs/model.md §"Labs: bases and updates": the model it holds is its base, and the lab is
+    // at a uniform point φ of its base cycle: the base ran on its compute at the start divided
+    // by base_compute_step^φ and ended φ·max_base_age_days before the run under way began (with
+    // base_compute_step 1, on its compute at the start, when the run under way began).
+    RandomStream stagger(key, 0, i);
+    const double elapsed_days =
+        p.training_run_days * lab.run_length_factor * stagger.uniform();
+    const Date first_start = start.plus_days(-static_cast<int64_t>(elapsed_days));
+    const double phase = p.base_compute_step > 1.0 ? stagger.uniform() : 0.0;
+    const double scale = std::pow(p.base_compute_step, -phase);
+    st.base_flop[i] =
+        scale * effective_training_compute_flop(training_h100e[i], 1.0, lab.training_share, p);
+    st.base_h100e[i] = scale * training_h100e[i];
+    st.base_end[i] =
+        first_start.plus_days(-static_cast<int64_t>(std::lround(phase * p.max_base_age_days)));
+    st.capability[i] = capability_from_compute(st.base_flop[i] * lab.initial_efficiency);
     st.best_open[i] = lab.initially_open;
     (lab.initially_open ? st.open_capability : st.closed_capability)[i] = st.capability[i];
-    (lab.initially_open ? st.open_training_flop : st.closed_training_flop)[i] =
-        effective_training_compute_flop(training_h100e[i], 1.0, lab.training_share, p);
+    (lab.initially_open ? st.open_training_flop : st.closed_training_flop)[i] = st.base_flop[i];
     (lab.initially_open ? st.open_efficiency : st.closed_efficiency)[i] = lab.initial_efficiency;
     st.capital_usd[i] = lab.capital_usd;
-    // Runs are staggered: each lab is part-way through its first run at the start date.
-    const double elapsed_days =
-        p.training_run_days * lab.run_length_factor * RandomStream(key, 0, i).uniform();
-    plan_run(s, st, i, start.plus_days(-static_cast<int64_t>(elapsed_days)), key);
+    plan_run(s, st, i, first_start, key);
     st.run_flop_per_second[i] = flop_per_second(training_h100e[i], lab.training_share, p);
     count_run_flop(st, i, start);
     // The model it holds at the start was released before it, and spills over from then.
@@ -642,6 +704,7 @@ void release_model(const LabsSetup& s, const LabState& prev, LabState& next, std
   r.lab = i;
   r.date = date;
   r.training_flop = m.flop;
+  r.base = m.base;
   r.run_start = m.run_start;
   r.run_end = m.run_end;
   r.efficiency = next.efficiency[i];
@@ -808,9 +871,12 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
   for (std::size_t i = 0; i < s.n_labs; ++i) {
     if (!founded_by(s.labs[i], tick.date) || exited(next, i)) continue;
     count_run_flop(next, i, tick.date);
-    if (!(next.run_start[i] < tick.previous) || next.run_flop_per_second[i] == 0.0)
+    next.training_h100e[i] = in.training_h100e[i];
+    if (!(next.run_start[i] < tick.previous) || next.run_flop_per_second[i] == 0.0) {
       next.run_flop_per_second[i] =
           flop_per_second(in.training_h100e[i], s.labs[i].training_share, p);
+      if (next.run_is_base[i]) next.base_h100e[i] = in.training_h100e[i];
+    }
   }
 }
 
@@ -855,13 +921,31 @@ void step_runs(const LabsSetup& s, LabState& state, const LabInputs& in, Date da
       state.run_end[i] = date;
     if (date < state.run_end[i]) continue;
     count_run_flop(state, i, state.run_end[i]);
-    if (!(state.run_flop[i] > 0.0)) {  // no chips yet: nothing trained, nothing to release
+    const bool base = state.run_is_base[i] != 0;
+    if (base && !(state.run_flop[i] > 0.0)) {  // no chips yet: nothing trained, nothing released
       plan_run(s, state, i, date, plan_key);
       continue;
     }
-    PendingModel m = planned_release(s, i, state.run_end[i], state.run_post_days[i]);
+    // docs/model.md §"Labs: bases and updates": a base's model is its pre-training; an update
+    // adds update_compute_share of the base's FLOP to it. A model beyond the best released one
+    // is evaluated the longer the further beyond it is.
+    if (base) {
+      state.base_flop[i] = state.run_flop[i];
+      state.base_end[i] = state.run_end[i];
+    }
+    const double flop = base ? state.run_flop[i] : state.base_flop[i] * (1.0 + p.update_compute_share);
+    double post_days = state.run_post_days[i];
+    if (p.evaluation_days_per_decade > 0.0) {
+      double frontier = 0.0;
+      for (std::size_t j = 0; j < s.n_labs; ++j)
+        if (holds_model(state, j)) frontier = std::max(frontier, state.capability[j]);
+      post_days += evaluation_days(
+          p, capability_from_compute(flop * state.efficiency[i]) - frontier);
+    }
+    PendingModel m = planned_release(s, i, state.run_end[i], post_days);
     m.on = std::max(m.on, date);
-    m.flop = state.run_flop[i];
+    m.flop = flop;
+    m.base = base;
     m.run_start = state.run_start[i];
     std::vector<PendingModel>& queue = state.pending[i];
     std::erase_if(queue, [&](const PendingModel& old) { return !(old.on < m.on); });

@@ -96,6 +96,14 @@ struct LabModelParams {
   double post_training_sigma = 0.5;            // lognormal spread of the post-training period
   double rush_share = 0.3;  // fraction of its remaining post-training a lab skips when a rival
                             // releases a model better than its own best
+  // docs/model.md §"Labs: bases and updates": a new base when the lab's training compute has grown
+  // this much over its last base's (1: every run is a new base) or its base is this old (0: no
+  // age rule); between bases, updates that add update_compute_share of the base's FLOP; a model
+  // beyond the deployed frontier is evaluated evaluation_days_per_decade per log10 of its step.
+  double base_compute_step = 1.0;          // x, training compute over the last base's
+  double max_base_age_days = 0.0;          // days
+  double update_compute_share = 0.0;       // fraction of the base's pre-training FLOP
+  double evaluation_days_per_decade = 0.0;  // days per log10 FLOP above the deployed frontier
   double model_flops_utilization = 0.4;        // fraction of peak
   double efficiency_noise_sigma = 0.1;         // 1/sqrt(year), lognormal
   double scarcity_elasticity = 0.0;            // growth boost per unit of compute scarcity
@@ -162,7 +170,8 @@ struct Release {
   double effective_flop = 0.0;  // FLOP at 2022-01 algorithms
   double efficiency = 1.0;      // × 2022-01 algorithms, at release
   bool open = false;
-  Date run_start;  // its pre-training run
+  bool base = true;  // a new base (pre-trained) or an update of the lab's base (post-trained)
+  Date run_start;  // its pre-training run (an update: its post-training)
   Date run_end;
 };
 
@@ -173,6 +182,7 @@ struct PendingModel {
   Date run_start;     // its pre-training run
   Date run_end;
   bool fixed = false;  // on a fixed day (a dated release or the lab's first release): no rushing
+  bool base = true;    // a new base or an update of the lab's base
 };
 
 struct LabState {
@@ -187,6 +197,12 @@ struct LabState {
   std::vector<Date> run_end;                    // [lab] its planned end
   std::vector<double> run_post_days;            // [lab] days of post-training it will need
   std::vector<double> run_flop_per_second;      // [lab] rate of the current run, last research tick
+  // docs/model.md §"Labs: bases and updates"
+  std::vector<uint8_t> run_is_base;  // [lab] 1: the current run pre-trains a new base
+  std::vector<double> base_flop;     // [lab] FLOP, physical, of its latest base (0: none)
+  std::vector<double> base_h100e;    // [lab] training compute its latest base ran on (H100e)
+  std::vector<Date> base_end;        // [lab] end of its latest base's pre-training
+  std::vector<double> training_h100e;  // [lab] its training compute, last research tick (H100e)
   std::vector<Date> run_flop_until;             // [lab] date up to which run_flop is counted
   std::vector<double> released_log_efficiency;  // [lab] ln efficiency of its latest release
   std::vector<Date> released_on;       // [lab] date of the latest release (never: none yet)
@@ -265,6 +281,14 @@ double training_run_length_days(const LabsSetup& s, Date run_start);
 // The typical length of lab i's runs that start on `run_start` (days): the field's times the
 // lab's run_length_factor.
 double lab_run_length_days(const LabsSetup& s, std::size_t lab, Date run_start);
+// docs/model.md §"Labs: bases and updates": the days a model is evaluated beyond its
+// post-training, evaluation_days_per_decade per log10 FLOP it stands above the deployed frontier
+// (0 when it does not).
+double evaluation_days(const LabModelParams& p, double step_log10);
+// Whether a run that lab i starts on `date` pre-trains a new base: always when base_compute_step
+// is at most 1 or it has no base; else when its training compute has grown base_compute_step
+// times over its base's, or its base is max_base_age_days old.
+bool starts_new_base(const LabModelParams& p, const LabState& st, std::size_t i, Date date);
 // Capability of a model trained with E effective FLOP: log10(E).
 double capability_from_compute(double effective_flop);
 

@@ -92,7 +92,11 @@ void LabsModule::declare(Declarations& d) {
         {"open", "0 or 1", "1: open weights, 0: closed access", EventColumn::Kind::flag, 0},
         {"run_start", "", "start of the model's pre-training run", EventColumn::Kind::date, 0},
         {"run_end", "", "end of its pre-training run (post-training followed until the release)",
-         EventColumn::Kind::date, 0}}});
+         EventColumn::Kind::date, 0},
+        {"base", "0 or 1",
+         "1: a new base (its own pre-training run), 0: an update of the lab's base (run_start to "
+         "run_end its post-training; training_flop the base's plus the update's)",
+         EventColumn::Kind::flag, 0}}});
 
   finance_log_ = d.add_event_table(
       {"lab_finance",
@@ -265,7 +269,8 @@ void LabsModule::released(const Release& r) {
                         r.effective_flop,
                         r.open ? 1.0 : 0.0,
                         static_cast<double>(r.run_start.days_since_epoch()),
-                        static_cast<double>(r.run_end.days_since_epoch())};
+                        static_cast<double>(r.run_end.days_since_epoch()),
+                        r.base ? 1.0 : 0.0};
   releases_log_.add(row);
 }
 

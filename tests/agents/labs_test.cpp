@@ -685,6 +685,95 @@ TEST_CASE("a run trains on the compute it started with; chips that come later se
   CHECK(next.run_flop_per_second[0] == doctest::Approx(3.0 * rate));
 }
 
+TEST_CASE("between bases a lab releases updates that use far less compute than its base") {
+  // base_compute_step 3: a new base only once the lab's training compute has tripled over its
+  // base's (or the base is max_base_age_days old); in between, updates of the base.
+  const Labs s = quiet_small({"lab_model.training_run_days=90", "lab_model.rush_share=0",
+                              "lab_model.base_compute_step=3", "lab_model.max_base_age_days=0",
+                              "lab_model.update_compute_share=0.02"});
+  const LabsSetup& setup = s.labs_setup;
+  Inputs flat;
+  Inputs grown = flat;
+  grown.training[0] *= 4.0;  // from 2023-07 on, us_lab's cluster is four times larger
+  LabState st = initial_lab_state(setup, flat.training, kStart, kKey);
+  const double initial_base = st.base_flop[0];
+  REQUIRE(initial_base > 0.0);
+  LabState next;
+  std::vector<Release> releases;
+  const Date bigger = Date::from_ymd(2023, 7, 1);
+  Date d = kStart;
+  for (int m = 1; m <= 42; ++m) {
+    const Date to = d.plus_months(1);
+    const LabInputs in = (d < bigger ? flat : grown).view();
+    for (Date day = d.plus_days(1); !(to < day); day = day.plus_days(1)) {
+      if (day == to) {
+        step_labs(setup, st, next, in, tick_between(d, to, static_cast<std::size_t>(m)), kKey);
+        std::swap(st, next);
+      }
+      step_runs(setup, st, in, day, kPlanKey, kKey, releases);
+    }
+    d = to;
+  }
+  std::vector<const Release*> updates_before, bases;
+  for (const Release& r : releases) {
+    if (r.lab != 0) continue;
+    if (r.base) bases.push_back(&r);
+    else if (r.run_start < bigger) updates_before.push_back(&r);
+  }
+  // On flat compute: updates only, each its base's FLOP plus 2 %, every few months.
+  REQUIRE(updates_before.size() >= 3);
+  for (const Release* r : updates_before)
+    CHECK(r->training_flop == doctest::Approx(initial_base * 1.02));
+  // Once the cluster has grown fourfold, the lab pre-trains one new base on it and updates it.
+  REQUIRE(bases.size() == 1);
+  CHECK_FALSE(bases[0]->run_start < bigger);
+  CHECK(bases[0]->training_flop > 3.0 * initial_base);
+  CHECK(st.base_flop[0] == doctest::Approx(bases[0]->training_flop));
+  for (const Release& r : releases)
+    if (r.lab == 0 && !r.base && bases[0]->run_end < r.run_start)
+      CHECK(r.training_flop == doctest::Approx(bases[0]->training_flop * 1.02));
+  // An aged base is replaced whatever the compute.
+  const Labs aged = quiet_small({"lab_model.base_compute_step=3", "lab_model.max_base_age_days=365"});
+  LabState a = initial_lab_state(aged.labs_setup, flat.training, kStart, kKey);
+  CHECK_FALSE(starts_new_base(aged.labs_setup.params, a, 0, a.base_end[0].plus_days(364)));
+  CHECK(starts_new_base(aged.labs_setup.params, a, 0, a.base_end[0].plus_days(365)));
+  // With base_compute_step 1 (the default) every run is a new base.
+  const Labs every = quiet_small();
+  CHECK(starts_new_base(every.labs_setup.params, a, 0, a.base_end[0]));
+}
+
+TEST_CASE("a model further beyond the released frontier is evaluated longer before release") {
+  LabModelParams p;
+  p.evaluation_days_per_decade = 150.0;
+  CHECK(evaluation_days(p, -0.5) == 0.0);  // behind the frontier: no extra evaluation
+  CHECK(evaluation_days(p, 0.0) == 0.0);
+  CHECK(evaluation_days(p, 0.4) == doctest::Approx(60.0));
+  CHECK(evaluation_days(p, 1.0) == doctest::Approx(150.0));
+  // In a run: the lab whose cluster is ten times its rival's (a step of about one log10 over
+  // every release) waits longer from the end of its runs to their release, by about 150 days.
+  auto wait = [&](double days_per_decade, double us_training) {
+    const Labs l = quiet_small({"lab_model.training_run_days=90", "lab_model.rush_share=0",
+                                "lab_model.post_training_sigma=0",
+                                "lab_model.evaluation_days_per_decade=" +
+                                    std::to_string(days_per_decade)});
+    Inputs in;
+    in.training = {us_training, 2000.0};
+    const std::vector<double> before{2000.0, 2000.0};
+    const LabState start = initial_lab_state(l.labs_setup, before, kStart, kKey);
+    const Run r = run_months(l.labs_setup, start, in.view(), 24);
+    for (const Release& rel : r.releases)  // its first model from the bigger cluster
+      if (rel.lab == 0 && !(rel.run_start < kStart))
+        return static_cast<double>(days_between(rel.run_end, rel.date));
+    return std::nan("");
+  };
+  const double off = wait(0.0, 20000.0), small_step = wait(150.0, 2500.0),
+               big_step = wait(150.0, 20000.0);
+  CHECK(off == doctest::Approx(90.0).epsilon(0.05));
+  CHECK(big_step > small_step + 80.0);
+  CHECK(big_step > off + 100.0);
+  CHECK(big_step < off + 250.0);
+}
+
 TEST_CASE("a lab earns what adopters pay per token and by subscription and a share of open use") {
   const Labs s = quiet_small();
   Inputs in;

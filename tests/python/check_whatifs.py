@@ -68,6 +68,8 @@ EXPECTED = {
                             "open weights cost a host's margin: fewer tokens on them"),
     "clouds_buy_for_adoption_only": ("clouds/compute_h100e", "us_clouds", "2027-06-01", -1,
                                      "the US clouds' plans stop in 2026"),
+    "base_cycles": ("indicators/best_capability", "US", "2023-12-01", -1,
+                    "between bases the labs ship updates of older, smaller bases"),
     "markets_unanchored": ("markets/market_cap_usd", "nvidia", "2027-06-01", +1,
                            "valued on all producers' sales at 1.5 x 0.75, not on its own "
                            "sales' earnings"),
