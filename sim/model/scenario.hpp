@@ -145,8 +145,9 @@ Scenario scenario_from_tree(ConfigNode tree, const std::string& file_name,
 Scenario scenario_version_from_tree(ConfigNode tree, const std::string& file_name);
 
 // The scenario of one replicate: `s` with its uncertain parameters set to `values` (from
-// draw_uncertain), validated again. Throws InputError when a value is outside its parameter's
-// valid range: the replicate fails, it is not redrawn.
+// draw_uncertain), validated again. Like a version it keeps no tree (`resolved` is empty): runs
+// use its setups, and an output stores the ensemble's tree. Throws InputError when a value is
+// outside its parameter's valid range: the replicate fails, it is not redrawn.
 Scenario scenario_with_values(const Scenario& s, std::span<const double> values);
 
 // `s` with every uncertain parameter fixed at its median (`airace run --fixed-parameters`):
