@@ -219,6 +219,11 @@ const Schema<MarketModelParams>& market_model_schema() {
                   A}),
           number("closed_observation_sd", &M::closed_observation_sd, "log10", above(0),
                  {"noise of what a closed release reveals (its compute is a claim)", A}),
+          number("observation_tail_dof", &M::observation_tail_dof, "-", at_least(0),
+                 {"Student-t degrees of freedom of the noise investors assign to what a release "
+                  "reveals about efficiency (0: normal): a claim far out of "
+                  "line with beliefs is partly discounted (robust Kalman update)",
+                  "Meinhold & Singpurwalla 1989 (JASA 84:479); judgement, docs/model.md §3.3.7"}),
           number("salience_log10", &M::salience_log10, "log10 FLOP", above(0),
                  {"capability behind the frontier at which a release draws 1/e of the attention "
                   "of a frontier release",
@@ -713,12 +718,19 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
     const double salience = release_salience(p, r, frontier);
     const double sd = r.open ? p.open_observation_sd : p.closed_observation_sd;
     // attention: an unnoticed release tells little (its benchmark position, its lab's adoption)
-    const double noise_var = sd * sd / (salience * r.attention_weight);
+    double noise_var = sd * sd / (salience * r.attention_weight);
     std::array<double, 3>& c = st.lab_cov[r.lab];
+    const double surprise = release_efficiency_log10(r) - st.lab_efficiency_log10[r.lab];
+    // Student-t noise (docs/model.md §"Markets: beliefs"): the noise is scaled by how far out of
+    // line the claim is, (nu + d^2) / (nu + 1) with d the surprise in innovation sds, so the
+    // belief a surprise moves is bounded (Meinhold & Singpurwalla 1989).
+    if (p.observation_tail_dof > 0.0) {
+      const double d2 = surprise * surprise / (c[0] + noise_var);
+      noise_var *= (p.observation_tail_dof + d2) / (p.observation_tail_dof + 1.0);
+    }
     const double innovation_var = c[0] + noise_var;
     const double k_level = c[0] / innovation_var;
     const double k_pace = c[1] / innovation_var;
-    const double surprise = release_efficiency_log10(r) - st.lab_efficiency_log10[r.lab];
     st.lab_efficiency_log10[r.lab] += k_level * surprise;
     st.lab_growth_log10[r.lab] += k_pace * surprise;
     c = {c[0] - k_level * c[0], c[1] - k_level * c[1], c[2] - k_pace * c[1]};

@@ -80,6 +80,9 @@ struct MarketModelParams {
   double open_observation_sd = 0.15;            // log10, what an open release reveals
   double closed_observation_sd = 0.6;           // log10, a closed release's unverifiable claims
   double salience_log10 = 0.3;                  // log10 FLOP behind the frontier: attention / e
+  // docs/model.md §"Markets: beliefs": Student-t degrees of freedom of the noise investors assign
+  // to what a release reveals (0: normal); a claim far out of line is partly discounted
+  double observation_tail_dof = 0.0;
   double belief_half_life_years = 1.0;          // years for a surprise to fade into the trend
   // docs/model.md §"Markets: beliefs": the trend grows at the pace investors have learned of the
   // lab that holds the frontier belief (true), or at efficiency_trend_per_year (false)

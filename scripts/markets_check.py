@@ -19,7 +19,11 @@ Prints, over the run's replicates:
 - the days from DeepSeek-R1's release to the peak of its attention, when investors price it
   (docs/model.md §3.3.7 "Attention"), and Nvidia's return that day;
 - what Nvidia's largest fall of 2025 is in each replicate: R1 (on the day that replicate priced
-  it), another release priced that day (by lab), or a day without a release.
+  it), another release priced that day (by lab), or a day without a release;
+- the tail of Nvidia's daily returns each year: its largest one-day fall (median, 5th
+  percentile and worst over replicates) and the days below -20 % and -30 % summed over
+  replicates (issue 23). History: Nvidia's worst day of 2022-2025 was -17.0 % (2025-01-27), none
+  below -20 %; the largest fall of a US firm worth over $500B before it, Meta -26 % (2022-02-03).
 
 --check exits 1 unless the first three bounds hold.
 """
@@ -167,6 +171,20 @@ def main():
         order = sorted(causes, key=lambda c: -causes[c])
         print("Nvidia's largest fall of 2025 (each replicate; R1 on the day it priced R1): %s"
               % ", ".join("%s %d" % (c, causes[c]) for c in order[:8]))
+    print("Nvidia's largest one-day fall by year (median / 5th pct / worst over replicates) and "
+          "days below -20 %% / -30 %% summed over %d replicates (history: worst day 2022-2025 "
+          "-17.0 %% on 2025-01-27, none below -20 %%; Meta -26 %% on 2022-02-03, the largest fall "
+          "of a US firm worth over $500B before it):" % ret.shape[0])
+    years = np.array([int(iso(d)[:4]) for d in days])
+    for y in range(years.min(), years.max() + 1):
+        cols = (years == y) & (trading[:, nv] == 1)
+        if not cols.any():
+            continue
+        ry = ret[:, :, nv][:, cols]
+        low = ry.min(axis=1)
+        print("  %d: %+.0f / %+.0f / %+.0f %%, days below -20 %%: %d, below -30 %%: %d"
+              % (y, 100 * np.median(low), 100 * pct(low, 5), 100 * low.min(),
+                 (ry < -0.2).sum(), (ry < -0.3).sum()))
     if a.check and not ok:
         sys.exit(1)
 

@@ -1056,4 +1056,33 @@ TEST_CASE("a release of a lab nobody uses weighs less in beliefs than the most-u
   CHECK(tenth > 0.5 * full);  // less than half the fall
 }
 
+TEST_CASE("an efficiency claim far out of line with beliefs is partly discounted") {
+  // Student-t noise (observation_tail_dof): investors doubt a claim the more it departs from
+  // what they believe; a normal filter takes every surprise in proportion.
+  Market normal;
+  Market robust;
+  robust.params.observation_tail_dof = 2.0;
+  const auto fall = [](const Market& m, double surprise) {  // ln of the day's move
+    return std::log1p(day_move(run(m, 30, 10, surprise).chips, 10));
+  };
+  // A surprise within what investors expect moves prices about as much either way.
+  const double small_normal = fall(normal, 0.1), small_robust = fall(robust, 0.1);
+  CAPTURE(small_normal);
+  CAPTURE(small_robust);
+  CHECK(small_robust < 0.0);
+  CHECK(small_robust == doctest::Approx(small_normal).epsilon(0.3));
+  // A claim of ten times less compute moves them much less: partly discounted.
+  const double big_normal = fall(normal, 1.0), big_robust = fall(robust, 1.0);
+  CAPTURE(big_normal);
+  CAPTURE(big_robust);
+  CHECK(big_robust < small_robust);  // still a fall, deeper than the small one's
+  CHECK(big_robust > 0.75 * big_normal);  // at most 3/4 of the normal filter's ln fall
+  // Bounded influence: a claim of a hundred times less moves them no more than ten times less.
+  CHECK(fall(robust, 2.0) >= big_robust - 0.01);
+  // Off (0) is the normal filter exactly.
+  Market off;
+  off.params.observation_tail_dof = 0.0;
+  CHECK(fall(off, 1.0) == big_normal);
+}
+
 }  // namespace markets_test
