@@ -737,9 +737,10 @@ void release_model(const LabsSetup& s, const LabState& prev, LabState& next, std
   // docs/model.md §"Labs: post-training enhancements": reasoning post-training on the same
   // pre-trained model. Its efficiency (what spills over, what serving costs) stays the lab's
   // algorithms; its capability carries the compute-equivalent gain.
-  if (const double gain = post_training_gain(s, i, date); gain != 1.0) {
+  r.post_training_gain = post_training_gain(s, i, date);
+  if (r.post_training_gain != 1.0) {
     r.training_flop = m.flop * (1.0 + s.params.reasoning_compute_share);
-    r.effective_flop = r.training_flop * r.efficiency * gain;
+    r.effective_flop = r.training_flop * r.efficiency * r.post_training_gain;
   }
   r.capability = capability_from_compute(r.effective_flop);
   std::vector<double> caps = prev.capability;

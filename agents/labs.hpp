@@ -179,6 +179,7 @@ struct Release {
   double training_flop = 0.0;   // FLOP, physical
   double effective_flop = 0.0;  // FLOP at 2022-01 algorithms
   double efficiency = 1.0;      // × 2022-01 algorithms, at release
+  double post_training_gain = 1.0;  // x, compute-equivalent gain of reasoning post-training
   bool open = false;
   bool base = true;  // a new base (pre-trained) or an update of the lab's base (post-trained)
   Date run_start;  // its pre-training run (an update: its post-training)

@@ -816,11 +816,13 @@ TEST_CASE("reasoning post-training raises capability at unchanged pre-training, 
     if (!carries) {
       CHECK(b.capability == a.capability);
       CHECK(b.training_flop == a.training_flop);
+      CHECK(b.post_training_gain == 1.0);
       ++before;
       if (b.lab == 1 && !(b.date < shown)) ++waiting_cn;
       continue;
     }
     ++(b.lab == 0 ? after_us : after_cn);
+    CHECK(b.post_training_gain == 10.0);
     // A tenfold compute-equivalent gain for 5 % more FLOP: about one log10 more capability.
     CHECK(b.training_flop == doctest::Approx(1.05 * a.training_flop));
     CHECK(b.capability - a.capability == doctest::Approx(std::log10(10.0 * 1.05)));
