@@ -274,8 +274,7 @@ const Schema<LabModelParams>& lab_model_schema() {
                   "models'): ~10x for early reasoning models on GPQA, MATH, Mock AIME; "
                   "Davidson et al. 2023: most post-training enhancements >5x, some >20x; "
                   "judgement"}),
-          number("reasoning_compute_share", &M::reasoning_compute_share, "fraction",
-                 between(0, 1),
+          number("reasoning_compute_share", &M::reasoning_compute_share, "fraction", between(0, 1),
                  {"FLOP reasoning post-training adds to a model, as a fraction of its "
                   "pre-training FLOP",
                   "DeepSeek-R1: 147K H800-hours of RL and data (Nature 2025, supplement) on "

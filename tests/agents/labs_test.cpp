@@ -786,9 +786,10 @@ TEST_CASE("reasoning post-training raises capability at unchanged pre-training, 
                                      "labs.us_lab.release_policy=closed",
                                      "labs.cn_lab.release_policy=closed"};
     if (on)
-      more.insert(more.end(), {"lab_model.reasoning_shown=2023-01-02",
-                               "lab_model.reasoning_gain=10", "lab_model.reasoning_compute_share=0.05",
-                               "lab_model.spillover_lag_months=3", "labs.us_lab.shows_reasoning=true"});
+      more.insert(more.end(),
+                  {"lab_model.reasoning_shown=2023-01-02", "lab_model.reasoning_gain=10",
+                   "lab_model.reasoning_compute_share=0.05", "lab_model.spillover_lag_months=3",
+                   "labs.us_lab.shows_reasoning=true"});
     const Labs s = quiet_small(more);
     Inputs in;
     const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
