@@ -152,6 +152,10 @@ const Schema<LabConfig>& lab_schema() {
                           read_release_dates));
     f.push_back(flag("initially_open", &L::initially_open,
                      {"the lab's best model at the start date has open weights"}));
+    f.push_back(flag("shows_reasoning", &L::shows_reasoning,
+                     {"the lab showed reasoning post-training on lab_model.reasoning_shown: its "
+                      "releases carry it from that day, other labs' spillover_lag_months later",
+                      "OpenAI o1-preview, 2024-09-12 (OpenAI, 'Learning to reason with LLMs')"}));
     f.push_back(number("open_bias", &L::open_bias, "utility", Range{},
                        {"utility of open weights, everything else equal", A}));
     f.push_back(
@@ -255,6 +259,26 @@ const Schema<LabModelParams>& lab_model_schema() {
                   "GPT-3.5 (Epoch: 2.1e25 against 2.6e24 FLOP): ~130 days beyond the median "
                   "post-training; Gemini 1.0 Ultra out two months after Gemini 1.0 Pro for "
                   "'extensive trust and safety checks'; judgement"}),
+          date("reasoning_shown", &M::reasoning_shown,
+               {"day reasoning post-training (reinforcement learning on chains of thought) is "
+                "shown by the lab with shows_reasoning; from it that lab's releases, and "
+                "spillover_lag_months later every other lab's, carry reasoning_gain "
+                "(9999-12-31: never)",
+                "OpenAI o1-preview 2024-09-12; then DeepSeek-R1-Lite 2024-11-20, Qwen QwQ "
+                "2024-11-28, Gemini 2.0 Flash Thinking 2024-12-19, DeepSeek-R1 and Kimi k1.5 "
+                "2025-01-20, Claude 3.7 Sonnet 2025-02-24 (2-5 months later)"}),
+          number("reasoning_gain", &M::reasoning_gain, "x", between(1, 1000),
+                 {"compute-equivalent gain of reasoning post-training: the pre-training compute "
+                  "that would raise a model's capability as much (1: none)",
+                  "Epoch AI 2025 ('Quantifying the algorithmic improvement from reasoning "
+                  "models'): ~10x for early reasoning models on GPQA, MATH, Mock AIME; "
+                  "Davidson et al. 2023: most post-training enhancements >5x, some >20x; "
+                  "judgement"}),
+          number("reasoning_compute_share", &M::reasoning_compute_share, "fraction", between(0, 1),
+                 {"FLOP reasoning post-training adds to a model, as a fraction of its "
+                  "pre-training FLOP",
+                  "DeepSeek-R1: 147K H800-hours of RL and data (Nature 2025, supplement) on "
+                  "DeepSeek-V3-Base's 2.664M pre-training H800-hours (V3 report): 5.5%"}),
           number("model_flops_utilization", &M::model_flops_utilization, "fraction",
                  Range{0, 1, true, false},
                  {"achieved share of peak throughput during training",
@@ -709,6 +733,14 @@ void release_model(const LabsSetup& s, const LabState& prev, LabState& next, std
   r.run_end = m.run_end;
   r.efficiency = next.efficiency[i];
   r.effective_flop = r.training_flop * r.efficiency;
+  // docs/model.md §"Labs: post-training enhancements": reasoning post-training on the same
+  // pre-trained model. Its efficiency (what spills over, what serving costs) stays the lab's
+  // algorithms; its capability carries the compute-equivalent gain.
+  r.post_training_gain = post_training_gain(s, i, date);
+  if (r.post_training_gain != 1.0) {
+    r.training_flop = m.flop * (1.0 + s.params.reasoning_compute_share);
+    r.effective_flop = r.training_flop * r.efficiency * r.post_training_gain;
+  }
   r.capability = capability_from_compute(r.effective_flop);
   std::vector<double> caps = prev.capability;
   caps[i] = std::max(caps[i], r.capability);
@@ -981,6 +1013,14 @@ void step_runs(const LabsSetup& s, LabState& state, const LabInputs& in, Date da
                                       std::ceil(left * (1.0 - p.rush_share))))));
     }
   }
+}
+
+double post_training_gain(const LabsSetup& s, std::size_t i, Date date) {
+  const LabModelParams& p = s.params;
+  if (date < p.reasoning_shown) return 1.0;
+  if (s.labs[i].shows_reasoning) return p.reasoning_gain;
+  const int64_t lag_days = static_cast<int64_t>(p.spillover_lag_months * 30.4375 + 0.5);
+  return date < p.reasoning_shown.plus_days(lag_days) ? 1.0 : p.reasoning_gain;
 }
 
 double lead_drive(const LabModelParams& p, double lead) {

@@ -68,6 +68,9 @@ struct LabConfig : BuyerSpec {
   // its runs' typical length as a share of the field's (lab_model.training_run_days, grown):
   // a lab that trains in short runs releases smaller models more often
   double run_length_factor = 1.0;
+  // docs/model.md §"Labs: post-training enhancements": the lab that showed reasoning
+  // post-training (lab_model.reasoning_shown); it carries it from that day, others later
+  bool shows_reasoning = false;
   // The lab exists from this date on; a lab founded after the start date holds no chips, money
   // or staff before it, and its capital_usd, researchers and initial_efficiency are what it
   // starts with on that day (docs/model.md §"Labs: founding").
@@ -104,6 +107,13 @@ struct LabModelParams {
   double max_base_age_days = 0.0;          // days
   double update_compute_share = 0.0;       // fraction of the base's pre-training FLOP
   double evaluation_days_per_decade = 0.0;  // days per log10 FLOP above the deployed frontier
+  // docs/model.md §"Labs: post-training enhancements": from the day reasoning post-training is
+  // shown (never: off), a release carries reasoning_gain (x compute-equivalent) for
+  // reasoning_compute_share more FLOP; the lab that showed it from that day, every other
+  // spillover_lag_months later.
+  Date reasoning_shown = Date::from_ymd(9999, 12, 31);
+  double reasoning_gain = 1.0;           // x, compute-equivalent gain on capability
+  double reasoning_compute_share = 0.0;  // fraction of the model's pre-training FLOP
   double model_flops_utilization = 0.4;        // fraction of peak
   double efficiency_noise_sigma = 0.1;         // 1/sqrt(year), lognormal
   double scarcity_elasticity = 0.0;            // growth boost per unit of compute scarcity
@@ -169,6 +179,7 @@ struct Release {
   double training_flop = 0.0;   // FLOP, physical
   double effective_flop = 0.0;  // FLOP at 2022-01 algorithms
   double efficiency = 1.0;      // × 2022-01 algorithms, at release
+  double post_training_gain = 1.0;  // x, compute-equivalent gain of reasoning post-training
   bool open = false;
   bool base = true;  // a new base (pre-trained) or an update of the lab's base (post-trained)
   Date run_start;  // its pre-training run (an update: its post-training)
@@ -289,6 +300,10 @@ double evaluation_days(const LabModelParams& p, double step_log10);
 // is at most 1 or it has no base; else when its training compute has grown base_compute_step
 // times over its base's, or its base is max_base_age_days old.
 bool starts_new_base(const LabModelParams& p, const LabState& st, std::size_t i, Date date);
+// docs/model.md §"Labs: post-training enhancements": the compute-equivalent gain (x) a release
+// of lab i on `date` carries: reasoning_gain from lab_model.reasoning_shown for the lab that
+// showed it, spillover_lag_months later for every other lab; 1 before.
+double post_training_gain(const LabsSetup& s, std::size_t i, Date date);
 // Capability of a model trained with E effective FLOP: log10(E).
 double capability_from_compute(double effective_flop);
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "agents/markets.hpp"
 #include "tests/agents/module_input.hpp"
 
 using namespace airace;
@@ -772,6 +773,71 @@ TEST_CASE("a model further beyond the released frontier is evaluated longer befo
   CHECK(big_step > small_step + 80.0);
   CHECK(big_step > off + 100.0);
   CHECK(big_step < off + 250.0);
+}
+
+TEST_CASE("reasoning post-training raises capability at unchanged pre-training, once shown") {
+  // docs/model.md §"Labs: post-training enhancements": from the day the paradigm is shown (o1,
+  // 2024-09-12) the lab that showed it, and spillover_lag_months later every other lab, releases
+  // models whose capability carries reasoning_gain (compute-equivalent) for reasoning_compute_share
+  // more FLOP on the same pre-trained model.
+  const Date shown = Date::from_ymd(2023, 1, 2);
+  const auto run = [&](bool on) {
+    std::vector<std::string> more = {"lab_model.training_run_days=60", "lab_model.rush_share=0",
+                                     "labs.us_lab.release_policy=closed",
+                                     "labs.cn_lab.release_policy=closed"};
+    if (on)
+      more.insert(more.end(),
+                  {"lab_model.reasoning_shown=2023-01-02", "lab_model.reasoning_gain=10",
+                   "lab_model.reasoning_compute_share=0.05", "lab_model.spillover_lag_months=3",
+                   "labs.us_lab.shows_reasoning=true"});
+    const Labs s = quiet_small(more);
+    Inputs in;
+    const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
+    return std::make_pair(s.labs_setup, run_months(s.labs_setup, start, in.view(), 36).releases);
+  };
+  const auto [plain_setup, plain] = run(false);
+  const auto [setup, with] = run(true);
+  REQUIRE(plain.size() == with.size());
+  const Date imitated = shown.plus_days(91);  // 3 months
+  CHECK(post_training_gain(setup, 0, shown.plus_days(-1)) == 1.0);
+  CHECK(post_training_gain(setup, 0, shown) == 10.0);
+  CHECK(post_training_gain(setup, 1, shown) == 1.0);
+  CHECK(post_training_gain(setup, 1, imitated) == 10.0);
+  CHECK(post_training_gain(plain_setup, 0, imitated) == 1.0);  // off by default
+  int before = 0, after_us = 0, after_cn = 0, waiting_cn = 0;
+  for (std::size_t k = 0; k < with.size(); ++k) {
+    const Release& a = plain[k];
+    const Release& b = with[k];
+    REQUIRE(a.lab == b.lab);
+    REQUIRE(a.date == b.date);
+    // The same pre-trained model and the same algorithms: only post-training differs.
+    CHECK(b.efficiency == doctest::Approx(a.efficiency));
+    CHECK(b.run_end == a.run_end);
+    const bool carries = b.date >= (b.lab == 0 ? shown : imitated);
+    if (!carries) {
+      CHECK(b.capability == a.capability);
+      CHECK(b.training_flop == a.training_flop);
+      CHECK(b.post_training_gain == 1.0);
+      ++before;
+      if (b.lab == 1 && !(b.date < shown)) ++waiting_cn;
+      continue;
+    }
+    ++(b.lab == 0 ? after_us : after_cn);
+    CHECK(b.post_training_gain == 10.0);
+    // A tenfold compute-equivalent gain for 5 % more FLOP: about one log10 more capability.
+    CHECK(b.training_flop == doctest::Approx(1.05 * a.training_flop));
+    CHECK(b.capability - a.capability == doctest::Approx(std::log10(10.0 * 1.05)));
+    CHECK(b.effective_flop == doctest::Approx(10.0 * 1.05 * a.effective_flop));
+    // Investors read efficiency as capability less log10 FLOP: the release shows the gain.
+    const ReleaseNews news_a{a.lab, a.date, a.capability, a.training_flop, a.open};
+    const ReleaseNews news_b{b.lab, b.date, b.capability, b.training_flop, b.open};
+    CHECK(release_efficiency_log10(news_b) - release_efficiency_log10(news_a) ==
+          doctest::Approx(1.0));
+  }
+  CHECK(before >= 2);
+  CHECK(after_us >= 2);
+  CHECK(after_cn >= 2);
+  CHECK(waiting_cn >= 1);  // cn_lab released between the showing and its imitation, without it
 }
 
 TEST_CASE("a lab earns what adopters pay per token and by subscription and a share of open use") {

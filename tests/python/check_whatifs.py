@@ -51,6 +51,9 @@ EXPECTED = {
                         "the A800/H800 stockpile is not delivered before the 2023 rule"),
     "deepseek_short_runs": ("labs/releases", "deepseek", "2024-12-01", +1,
                             "DeepSeek trains in runs of V3's length: more, smaller models"),
+    "deepseek_short_runs_reasoning": ("labs/releases", "deepseek", "2024-12-01", +1,
+                                      "DeepSeek trains in runs of V3's length: more, smaller "
+                                      "models"),
     "china_share_sourced": ("indicators/compute_h100e", "CN", "2023-12-01", -1,
                             "Chinese buyers at their reported 20-25% of Nvidia's sales, no "
                             "stockpile delivered before the 2023 rule"),
@@ -70,6 +73,8 @@ EXPECTED = {
                                      "the US clouds' plans stop in 2026"),
     "base_cycles": ("indicators/best_capability", "US", "2023-12-01", -1,
                     "between bases the labs ship updates of older, smaller bases"),
+    "reasoning_posttraining": ("indicators/best_capability", "US", "2025-06-01", +1,
+                               "releases after o1 carry reasoning post-training's gain"),
     "markets_unanchored": ("markets/market_cap_usd", "nvidia", "2027-06-01", +1,
                            "valued on all producers' sales at 1.5 x 0.75, not on its own "
                            "sales' earnings"),
