@@ -11,12 +11,15 @@
 namespace airace {
 namespace {
 
+// The median of the values that are not NaN, by selection rather than a sort (the summary of a
+// 100-replicate baseline takes some 37,000 medians of 100 values): the same value.
 double median(std::vector<double> v) {
   std::erase_if(v, [](double x) { return std::isnan(x); });
   if (v.empty()) return std::nan("");
-  std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(n / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return n % 2 == 1 ? *mid : 0.5 * (*std::max_element(v.begin(), mid) + *mid);
 }
 
 // The median return of a firm beyond its trend, per trading day (fraction; NaN on closed days and
