@@ -874,10 +874,13 @@ def market_finding(run):
     lo, mid, hi = spread(falls)
     divisor, unit = human_unit("USD", np.nanmedian(usd))
     day, count = collections.Counter(dates[t] for t in worst).most_common(1)[0]
-    text = ("%s's largest one-day fall is a median of %s%% of its value (%s), about %s; it "
+    # What the record allows, for the reader to judge the size by (docs/model.md, markets).
+    history = (" (in history Nvidia's worst day of 2022-2025 was -17.0%, on 2025-01-27)"
+               if name.lower().startswith("nvidia") else "")
+    text = ("%s's largest one-day fall is a median of %s%% of its value (%s), about %s%s; it "
             "comes on %s in %d of %d replicates"
             % (name, number(mid, 2), band(lo, hi, "%", digits=2),
-               with_unit(np.nanmedian(usd) / divisor, unit, 2), day, count, len(rows)))
+               with_unit(np.nanmedian(usd) / divisor, unit, 2), history, day, count, len(rows)))
     # What drove it, as the model records it (/markets/events), in those replicates.
     causes = collections.Counter(run.shock_causes.get((int(r), day)) for r, t in zip(rows, worst)
                                  if dates[t] == day)
