@@ -53,14 +53,16 @@ struct Run {
 const StreamKey kPlanKey{1, 0, kLabTrainingStream};
 
 // As the labs module runs them: the research tick on the last day of each month, then that day's
-// runs; the runs every day.
-Run run_months(const LabsSetup& s, LabState st, const LabInputs& in, int months,
-               StreamKey key = kKey, StreamKey plan_key = kPlanKey) {
+// runs; the runs every day. `inputs_from(d)` gives the inputs of the month that starts on d.
+template <class InputsFrom>
+Run run_months_with(const LabsSetup& s, LabState st, InputsFrom inputs_from, int months,
+                    StreamKey key = kKey, StreamKey plan_key = kPlanKey) {
   Run r;
   LabState next;
   Date d = kStart;
   for (int m = 1; m <= months; ++m) {
     const Date to = d.plus_months(1);
+    const LabInputs in = inputs_from(d);
     for (Date day = d.plus_days(1); !(to < day); day = day.plus_days(1)) {
       if (day == to) {
         step_labs(s, st, next, in, tick_between(d, to, static_cast<std::size_t>(m)), key);
@@ -72,6 +74,13 @@ Run run_months(const LabsSetup& s, LabState st, const LabInputs& in, int months,
   }
   r.state = std::move(st);
   return r;
+}
+
+// The same with fixed inputs.
+Run run_months(const LabsSetup& s, LabState st, const LabInputs& in, int months,
+               StreamKey key = kKey, StreamKey plan_key = kPlanKey) {
+  return run_months_with(
+      s, std::move(st), [&](Date) { return in; }, months, key, plan_key);
 }
 
 struct Inputs {
@@ -635,22 +644,9 @@ TEST_CASE("a run that trained on no compute releases nothing; the lab trains onc
   Inputs none;
   none.training[1] = none.compute[1] = 0.0;
   Inputs chips;  // from 2023-01-01 on, 2,000 H100e
-  LabState st = initial_lab_state(setup, none.training, kStart, kKey);
-  LabState next;
-  std::vector<Release> releases;
-  Date d = kStart;
-  for (int m = 1; m <= 36; ++m) {
-    const Date to = d.plus_months(1);
-    const LabInputs in = (d < Date::from_ymd(2023, 1, 1) ? none : chips).view();
-    for (Date day = d.plus_days(1); !(to < day); day = day.plus_days(1)) {
-      if (day == to) {
-        step_labs(setup, st, next, in, tick_between(d, to, static_cast<std::size_t>(m)), kKey);
-        std::swap(st, next);
-      }
-      step_runs(setup, st, in, day, kPlanKey, kKey, releases);
-    }
-    d = to;
-  }
+  const auto [st, releases] = run_months_with(
+      setup, initial_lab_state(setup, none.training, kStart, kKey),
+      [&](Date d) { return (d < Date::from_ymd(2023, 1, 1) ? none : chips).view(); }, 36);
   std::size_t cn_releases = 0;
   for (const Release& r : releases) {
     CAPTURE(r.date.iso());
@@ -696,25 +692,12 @@ TEST_CASE("between bases a lab releases updates that use far less compute than i
   Inputs flat;
   Inputs grown = flat;
   grown.training[0] *= 4.0;  // from 2023-07 on, us_lab's cluster is four times larger
-  LabState st = initial_lab_state(setup, flat.training, kStart, kKey);
-  const double initial_base = st.base_flop[0];
+  LabState start = initial_lab_state(setup, flat.training, kStart, kKey);
+  const double initial_base = start.base_flop[0];
   REQUIRE(initial_base > 0.0);
-  LabState next;
-  std::vector<Release> releases;
   const Date bigger = Date::from_ymd(2023, 7, 1);
-  Date d = kStart;
-  for (int m = 1; m <= 42; ++m) {
-    const Date to = d.plus_months(1);
-    const LabInputs in = (d < bigger ? flat : grown).view();
-    for (Date day = d.plus_days(1); !(to < day); day = day.plus_days(1)) {
-      if (day == to) {
-        step_labs(setup, st, next, in, tick_between(d, to, static_cast<std::size_t>(m)), kKey);
-        std::swap(st, next);
-      }
-      step_runs(setup, st, in, day, kPlanKey, kKey, releases);
-    }
-    d = to;
-  }
+  const auto [st, releases] = run_months_with(
+      setup, std::move(start), [&](Date d) { return (d < bigger ? flat : grown).view(); }, 42);
   std::vector<const Release*> updates_before, bases;
   for (const Release& r : releases) {
     if (r.lab != 0) continue;
