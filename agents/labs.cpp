@@ -633,11 +633,20 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
   return st;
 }
 
+namespace {
+
+// The days before a release's ideas reach other labs (spillover_lag_months in days, rounded).
+int64_t spillover_lag_days(const LabModelParams& p) {
+  return static_cast<int64_t>(p.spillover_lag_months * 30.4375 + 0.5);
+}
+
+}  // namespace
+
 void apply_spillovers(const LabsSetup& s, const LabState& prev, LabState& next, const Tick& tick) {
   const std::size_t n = s.n_labs;
   if (n < 2) return;
   const LabModelParams& p = s.params;
-  const int64_t lag_days = static_cast<int64_t>(p.spillover_lag_months * 30.4375 + 0.5);
+  const int64_t lag_days = spillover_lag_days(p);
   // R_ij (1/year): absorptive capacity of i times the rate for j's latest release.
   Eigen::MatrixXd rate =
       Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
@@ -1019,8 +1028,7 @@ double post_training_gain(const LabsSetup& s, std::size_t i, Date date) {
   const LabModelParams& p = s.params;
   if (date < p.reasoning_shown) return 1.0;
   if (s.labs[i].shows_reasoning) return p.reasoning_gain;
-  const int64_t lag_days = static_cast<int64_t>(p.spillover_lag_months * 30.4375 + 0.5);
-  return date < p.reasoning_shown.plus_days(lag_days) ? 1.0 : p.reasoning_gain;
+  return date < p.reasoning_shown.plus_days(spillover_lag_days(p)) ? 1.0 : p.reasoning_gain;
 }
 
 double lead_drive(const LabModelParams& p, double lead) {
