@@ -514,8 +514,12 @@ MarketState initial_market_state(const MarketsSetup& s) {
 }
 
 double release_efficiency_log10(const ReleaseNews& r) {
-  // C = log10(FLOP × efficiency), so the efficiency a release reveals is C − log10 FLOP.
-  return r.capability - std::log10(std::max(r.training_flop, 1.0));
+  // C = log10(FLOP × efficiency × G), so the efficiency a release reveals is
+  // C − log10 G − log10 FLOP. A reasoning gain G is not read as efficiency: it is bought with
+  // inference compute (longer answers), not a sign that a capability needs less compute
+  // (docs/model.md §3.3.7 "Beliefs").
+  return r.capability - std::log10(r.post_training_gain) -
+         std::log10(std::max(r.training_flop, 1.0));
 }
 
 double release_salience(const MarketModelParams& p, const ReleaseNews& r,

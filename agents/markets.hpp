@@ -180,6 +180,7 @@ struct ReleaseNews {
   double capability = 0.0;     // log10 FLOP (effective)
   double training_flop = 0.0;  // FLOP, physical
   bool open = false;
+  double post_training_gain = 1.0;  // x, compute-equivalent gain of reasoning post-training
   double attention_lag_days = 0.0;  // days from the release to the peak of its attention
   // docs/model.md §"Markets: attention": the weight of the release in beliefs beside its
   // salience, from its lab's adoption (1: the most-used lab's; release_attention_weight)
@@ -244,7 +245,8 @@ struct MarketState {
 
 MarketState initial_market_state(const MarketsSetup& setup);
 
-// The efficiency (log10) a release reveals, and the weight investors give it (salience:
+// The efficiency (log10) a release reveals (its pre-training's: capability less log10 of its
+// post-training gain and of its FLOP), and the weight investors give it (salience:
 // near-frontier releases draw attention).
 double release_efficiency_log10(const ReleaseNews& r);
 double release_salience(const MarketModelParams& p, const ReleaseNews& r,

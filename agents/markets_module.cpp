@@ -179,7 +179,7 @@ void MarketsModule::step(const Tick& t) {
           : usage;
   for (; seen_releases_ < world_.releases.size(); ++seen_releases_) {
     const Release& r = world_.releases[seen_releases_];
-    ReleaseNews n{r.lab, r.date, r.capability, r.training_flop, r.open};
+    ReleaseNews n{r.lab, r.date, r.capability, r.training_flop, r.open, r.post_training_gain};
     const double salience = release_salience(m.params, n, std::max(frontier, r.capability));
     n.attention_lag_days =
         attention_peak_days(m.params, salience, r.lab < press.size() ? press[r.lab] : 0.0);
