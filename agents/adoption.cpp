@@ -835,9 +835,9 @@ struct CountryOffer {
 // depend on the instruction set.
 template <class Floats, class Ints>
 [[gnu::always_inline]] inline void exp_nonpositive(Floats& v) {
-  const Floats zero = {}, one = zero + 1.0f, floor = zero - 87.0f;
-  const Floats keep = v > floor ? one : zero;  // e^x below e^-87 counts as 0
-  const Floats x = v > floor ? v : floor;
+  const Floats zero = {}, floor = zero - 87.0f;
+  const auto above = v > floor;  // e^x below e^-87 counts as 0
+  const Floats x = above ? v : floor;
   const Floats t = x * 1.44269504088896341f;
   constexpr float kRound = 12582912.0f;  // 1.5 × 2^23: adding it rounds to an integer
   const Floats n = (t + kRound) - kRound;
@@ -845,7 +845,8 @@ template <class Floats, class Ints>
   const Floats p =
       1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120)))));
   const Ints e = __builtin_convertvector(n, Ints) + 127;
-  v = keep * p * __builtin_bit_cast(Floats, e << 23);
+  const Floats scaled = p * __builtin_bit_cast(Floats, e << 23);
+  v = above ? scaled : zero;  // what 1 · p · 2^n and 0 · p · 2^n give (p and 2^n are > 0)
 }
 
 // docs/model.md §"Adoption: choice", for the 16 lanes of `g`, `W` lanes at a time (the floats
