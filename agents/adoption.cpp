@@ -1187,14 +1187,22 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
 
   // The reconsidering adopters, in groups of up to 16 of one country.
   std::size_t cached_quad = SIZE_MAX;
+  // When most of the block reconsiders (as when everyone does), its groups are mostly 16
+  // neighbours: their preferences are copied 64 bytes at a time once the lanes are filled, with
+  // the lines two groups ahead prefetched, and their peers' choices are not prefetched (which
+  // costs more than it gains there). At the usual rate each lane copies its own preferences.
+  const bool dense = 2 * queued > end - begin;
   // A population whose choices fit in a core's cache gains nothing from prefetching them.
-  const bool prefetch = s.n_adopters > kPrefetchFromAdopters;
+  const bool prefetch = s.n_adopters > kPrefetchFromAdopters && !dense;
   // The preference arrays, held here: the stores into the lane group (bytes among them) might
   // otherwise alias the vectors' pointers, which would be loaded again for every adopter.
   const std::array<const float*, 8> preferences{
       pop.capability_weight.data(), pop.need_utility.data(), pop.price_weight.data(),
       pop.self_hosting.data(),      pop.trust_us.data(),     pop.trust_cn.data(),
       pop.censorship.data(),        pop.switching.data()};
+  const std::array<float*, 8> lane_preferences{g.capability_weight, g.need,     g.price_weight,
+                                               g.self_hosting,      g.trust_us, g.trust_cn,
+                                               g.censorship,        g.switching};
   std::size_t weight_degree = SIZE_MAX;  // peer_weight / degree, for the last degree seen
   float weight_per_peer = 0.0f;
   std::array<uint64_t, 4> words{};
@@ -1203,6 +1211,9 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
     const std::size_t row = k * no;
     const uint8_t* const slot_of = &offer.option_slot[row];
     const std::size_t m_opts = offer.n_available[k];
+    if (dense && queue[first] + kPrefetchAhead < end)
+      for (std::size_t p = 0; p < preferences.size(); ++p)
+        __builtin_prefetch(preferences[p] + queue[first] + kPrefetchAhead);
     std::size_t lanes = 0;
     std::size_t rows = 0;     // rows of peer_option in use: the most peers of a lane, up to 64
     bool counted = false;     // whether a lane with more peers counted into peer_count directly
@@ -1239,14 +1250,16 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
             p1 > p0 ? static_cast<float>(s.params.peer_weight) / static_cast<float>(p1 - p0) : 0.0f;
       }
       g.peer_weight[lanes] = weight_per_peer;
-      g.capability_weight[lanes] = preferences[0][a];
-      g.need[lanes] = preferences[1][a];
-      g.price_weight[lanes] = preferences[2][a];
-      g.self_hosting[lanes] = preferences[3][a];
-      g.trust_us[lanes] = preferences[4][a];
-      g.trust_cn[lanes] = preferences[5][a];
-      g.censorship[lanes] = preferences[6][a];
-      g.switching[lanes] = preferences[7][a];
+      if (!dense) {
+        g.capability_weight[lanes] = preferences[0][a];
+        g.need[lanes] = preferences[1][a];
+        g.price_weight[lanes] = preferences[2][a];
+        g.self_hosting[lanes] = preferences[3][a];
+        g.trust_us[lanes] = preferences[4][a];
+        g.trust_cn[lanes] = preferences[5][a];
+        g.censorship[lanes] = preferences[6][a];
+        g.switching[lanes] = preferences[7][a];
+      }
       // 0 for no model, or one withdrawn (without a branch: with and without alternate)
       const uint8_t current = prev[a];
       g.current_slot[lanes] = static_cast<int32_t>(slot_of[current]) *
@@ -1262,6 +1275,17 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
     }
     g.rows = rows;
     g.counted = counted;
+    if (dense) {  // (the queue is increasing: 16 are neighbours when the last is the first + 15)
+      if (const std::size_t a0 = queue[first];
+          lanes == kLanes && queue[first + kLanes - 1] == a0 + kLanes - 1) {
+        for (std::size_t p = 0; p < preferences.size(); ++p)
+          std::memcpy(lane_preferences[p], preferences[p] + a0, kLanes * sizeof(float));
+      } else {
+        for (std::size_t l = 0; l < lanes; ++l)
+          for (std::size_t p = 0; p < preferences.size(); ++p)
+            lane_preferences[p][l] = preferences[p][queue[first + l]];
+      }
+    }
     for (std::size_t l = lanes; l < kLanes; ++l) {  // idle lanes: any finite input
       g.capability_weight[l] = g.need[l] = g.price_weight[l] = g.self_hosting[l] = 0.0f;
       g.trust_us[l] = g.trust_cn[l] = g.censorship[l] = g.switching[l] = 0.0f;
