@@ -1142,6 +1142,9 @@ struct ChoiceStep {
   uint8_t* next;        // [adopter] choices of this tick
   float* due;           // [adopter] next revision, in expected revisions since the start
   uint32_t* queue;      // [adopter] scratch: the adopters that reconsider, block by block
+  // [segment] whether an adopter of the segment uses an option its country no longer offers
+  // (from the tallies of the previous tick)
+  const uint8_t* withdrawn_held;
   StreamKey key;
   uint64_t random_step;  // Philox step of this tick
   double hazard;         // expected revisions per adopter since the start, after this tick
@@ -1171,6 +1174,13 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
   for (std::size_t a = begin; a < end;) {
     const std::size_t seg = pop.segment[a];
     const std::size_t run_end = std::min<std::size_t>(end, s.segment_begin[seg + 1]);
+    if (!c.withdrawn_held[seg]) {  // the usual case: the waiting times alone
+      for (; a < run_end; ++a) {
+        queue[queued] = static_cast<uint32_t>(a);
+        queued += static_cast<std::size_t>(due[a] <= hazard);
+      }
+      continue;
+    }
     const uint8_t* const slot_of = &offer.option_slot[s.segment_country[seg] * no];
     for (; a < run_end; ++a) {
       const uint8_t current = prev[a];
@@ -1376,6 +1386,13 @@ void step_adoption(const AdoptionSetup& s, const Population& pop, const Offer& o
   work.block_adopters.assign(blocks * tally, 0.0);
   work.block_size.assign(blocks * tally, 0.0);
   key.stream = kAdoptionChoiceStream;
+  // The segments where someone uses a withdrawn option (the tallies count state.choice).
+  work.withdrawn_held.assign(s.n_segments, 0);
+  for (std::size_t seg = 0; seg < s.n_segments; ++seg)
+    for (std::size_t o = 0; o < no; ++o)
+      if (o != kNoModel && offer.option_slot[s.segment_country[seg] * no + o] == 0 &&
+          state.adopters[seg * no + o] > 0.0)
+        work.withdrawn_held[seg] = 1;
   // docs/model.md §"Adoption: choice": revision is a Poisson process; the cumulative hazard
   // reaches an adopter's waiting time with probability 1 − exp(−rate · dt) in a tick.
   state.revision_hazard += m.revision_rate_per_year * tick.dt_years;
@@ -1387,6 +1404,7 @@ void step_adoption(const AdoptionSetup& s, const Population& pop, const Offer& o
                         work.next_choice.data(),
                         state.revision_due.data(),
                         work.queue.data(),
+                        work.withdrawn_held.data(),
                         key,
                         static_cast<uint64_t>(tick.index) + 1,
                         state.revision_hazard,
