@@ -1338,6 +1338,19 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
   const uint16_t* const segment = pop.segment.data();
   const float* const size = pop.size.data();
   const uint8_t* const chosen = c.next;
+  if (longest == end - begin) {  // one part (a block within one segment, as large ones are)
+    for (std::size_t a = begin; a < end;) {
+      const std::size_t seg = segment[a];
+      const std::size_t run_end = std::min<std::size_t>(end, s.segment_begin[seg + 1]);
+      double* const segment_adopters = adopters + seg * no;
+      double* const segment_sizes = sizes + seg * no;
+      for (; a < run_end; ++a) {
+        segment_adopters[chosen[a]] += 1.0;
+        segment_sizes[chosen[a]] += size[a];
+      }
+    }
+    return;
+  }
   for (std::size_t i = 0; i < longest; ++i)
     for (std::size_t k = 0; k < kParts; ++k)
       if (const std::size_t a = cut[k] + i; a < cut[k + 1]) {
