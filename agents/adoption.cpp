@@ -11,6 +11,7 @@
 #include <memory>
 #include <numeric>
 #include <stdexcept>
+#include <utility>
 
 #include "agents/chips.hpp"
 #include "sim/core/parallel.hpp"
@@ -809,11 +810,9 @@ struct alignas(64) LaneGroup {
   // lanes with fewer peers), counted by comparison with each slot's option in the kernel
   alignas(64) uint8_t peer_option[kMaxPeerRows][kLanes];
   // [slot][lane] peers that used the slot's option at the previous tick: on entry to the kernel
-  // the peers past the 64th of an adopter with more (counted one at a time, when `counted`), on
-  // return all of them
-  alignas(64) uint8_t peer_count[kMaxOptions + 1][kLanes];
-  // [slot][lane] the same counts as floats (exact), for the kernel's utilities
-  alignas(64) float peers[kMaxOptions + 1][kLanes];
+  // the peers past the 64th of an adopter with more (counted one at a time, when `counted`), then
+  // all of them (3 slots more: the kernel counts up to 4 slots at a time)
+  alignas(64) uint8_t peer_count[kMaxOptions + 4][kLanes];
   std::size_t rows;  // rows of peer_option in use: the most peers of a lane, up to 64
   bool counted;      // whether peer_count holds counts on entry (else they start at 0)
   // [slot][lane] scratch: utilities, then cumulative weights
@@ -836,9 +835,9 @@ struct CountryOffer {
 // depend on the instruction set.
 template <class Floats, class Ints>
 [[gnu::always_inline]] inline void exp_nonpositive(Floats& v) {
-  const Floats zero = {}, one = zero + 1.0f, floor = zero - 87.0f;
-  const Floats keep = v > floor ? one : zero;  // e^x below e^-87 counts as 0
-  const Floats x = v > floor ? v : floor;
+  const Floats zero = {}, floor = zero - 87.0f;
+  const auto above = v > floor;  // e^x below e^-87 counts as 0
+  const Floats x = above ? v : floor;
   const Floats t = x * 1.44269504088896341f;
   constexpr float kRound = 12582912.0f;  // 1.5 × 2^23: adding it rounds to an integer
   const Floats n = (t + kRound) - kRound;
@@ -846,7 +845,8 @@ template <class Floats, class Ints>
   const Floats p =
       1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120)))));
   const Ints e = __builtin_convertvector(n, Ints) + 127;
-  v = keep * p * __builtin_bit_cast(Floats, e << 23);
+  const Floats scaled = p * __builtin_bit_cast(Floats, e << 23);
+  v = above ? scaled : zero;  // what 1 · p · 2^n and 0 · p · 2^n give (p and 2^n are > 0)
 }
 
 // docs/model.md §"Adoption: choice", for the 16 lanes of `g`, `W` lanes at a time (the floats
@@ -861,6 +861,7 @@ struct Register;  // the vector types of one register of W floats
     typedef float Floats __attribute__((vector_size(4 * W)));               \
     typedef int32_t Ints __attribute__((vector_size(4 * W)));               \
     typedef uint8_t Bytes __attribute__((vector_size(W)));                  \
+    typedef uint16_t Shorts __attribute__((vector_size(2 * W)));            \
     typedef double Doubles __attribute__((vector_size(4 * W))); /* W / 2 */ \
     typedef uint64_t Words __attribute__((vector_size(4 * W)));             \
     typedef uint8_t Rows __attribute__((vector_size(4 * W))); /* W / 4 */   \
@@ -870,98 +871,124 @@ AIRACE_REGISTER(8)
 AIRACE_REGISTER(16)
 #undef AIRACE_REGISTER
 
-// A slot's 16 counts to floats (exact), by interleaving with zeros (punpck): GCC converts a
-// vector of bytes to one of floats a lane at a time.
-[[gnu::always_inline]] inline void counts_to_floats(const uint8_t* bytes, float* out) {
-  typedef uint8_t Bytes16 __attribute__((vector_size(kLanes)));
-  typedef uint16_t Shorts8 __attribute__((vector_size(kLanes)));
-  typedef int32_t Ints4 __attribute__((vector_size(kLanes)));
-  typedef float Floats4 __attribute__((vector_size(kLanes)));
-  Bytes16 count;
-  __builtin_memcpy(&count, bytes, sizeof count);
-  const Bytes16 no_bytes = {};
-  const Shorts8 no_shorts = {};
-  const Shorts8 halves[2] = {
-      __builtin_bit_cast(Shorts8, __builtin_shufflevector(count, no_bytes, 0, 16, 1, 17, 2, 18, 3,
-                                                          19, 4, 20, 5, 21, 6, 22, 7, 23)),
-      __builtin_bit_cast(Shorts8, __builtin_shufflevector(count, no_bytes, 8, 24, 9, 25, 10, 26,
-                                                          11, 27, 12, 28, 13, 29, 14, 30, 15, 31))};
-  for (std::size_t h = 0; h < 2; ++h) {
-    const Floats4 lower = __builtin_convertvector(
-        __builtin_bit_cast(Ints4,
-                           __builtin_shufflevector(halves[h], no_shorts, 0, 8, 1, 9, 2, 10, 3, 11)),
-        Floats4);
-    const Floats4 upper = __builtin_convertvector(
-        __builtin_bit_cast(Ints4, __builtin_shufflevector(halves[h], no_shorts, 4, 12, 5, 13, 6,
-                                                          14, 7, 15)),
-        Floats4);
-    __builtin_memcpy(out + 8 * h, &lower, sizeof lower);
-    __builtin_memcpy(out + 8 * h + 4, &upper, sizeof upper);
-  }
-}
-
-// Peers per slot and lane: each row of the peers' options against each slot's option, 16 lanes
-// at a time and W / 4 rows to a vector of one register (SSE2: 1, AVX2: 2, AVX-512: 4). A slot's
-// option is never 0, so the padding (0) matches none, nor does an option not on offer (its peers
-// count for no slot). Exact integers: any order gives the same counts. The rows are cleared as
-// read, so that rows past a lane's peers are 0 in the next group too.
+// Peers per slot and lane: each row of the peers' options (16 lanes) is compared with the options
+// of W / 4 slots at once, one slot to each 16 bytes of a register (SSE2: 1 slot, AVX2: 2,
+// AVX-512: 4; the row is repeated across the register), and a match adds 1 to that slot's lane.
+// A slot's option is never 0, so the padding (0) matches none, nor does an option not on offer
+// (its peers count for no slot). Exact integers: any order gives the same counts. The rows are
+// cleared as read, so that rows past a lane's peers are 0 in the next group too.
 typedef uint8_t Bytes16 __attribute__((vector_size(kLanes)));
 typedef uint8_t Bytes32 __attribute__((vector_size(2 * kLanes)));
 typedef uint8_t Bytes64 __attribute__((vector_size(4 * kLanes)));
-// The sum of a vector's rows (of 16 lanes).
-[[gnu::always_inline]] inline Bytes16 rows_sum(const Bytes16& v) { return v; }
-[[gnu::always_inline]] inline Bytes16 rows_sum(const Bytes32& v) {
-  return __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) +
-         __builtin_shufflevector(v, v, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
-                                 31);
+// A row of 16 lanes, repeated to fill the vector.
+[[gnu::always_inline]] inline void repeat_row(const uint8_t* row, Bytes16& out) {
+  __builtin_memcpy(&out, row, sizeof out);
 }
-[[gnu::always_inline]] inline Bytes16 rows_sum(const Bytes64& v) {
-  const Bytes16 q0 =
-      __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const Bytes16 q1 = __builtin_shufflevector(v, v, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
-                                             28, 29, 30, 31);
-  const Bytes16 q2 = __builtin_shufflevector(v, v, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
-                                             44, 45, 46, 47);
-  const Bytes16 q3 = __builtin_shufflevector(v, v, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59,
-                                             60, 61, 62, 63);
-  return (q0 + q1) + (q2 + q3);
+[[gnu::always_inline]] inline void repeat_row(const uint8_t* row, Bytes32& out) {
+  Bytes16 r;
+  __builtin_memcpy(&r, row, sizeof r);
+  out = __builtin_shufflevector(r, r, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1,
+                                2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 }
-template <class Rows> struct RowsOf;  // how many rows of 16 lanes a vector holds
-template <> struct RowsOf<Bytes16> { static constexpr std::size_t n = 1; };
-template <> struct RowsOf<Bytes32> { static constexpr std::size_t n = 2; };
-template <> struct RowsOf<Bytes64> { static constexpr std::size_t n = 4; };
+[[gnu::always_inline]] inline void repeat_row(const uint8_t* row, Bytes64& out) {
+  Bytes16 r;
+  __builtin_memcpy(&r, row, sizeof r);
+  const Bytes32 two = __builtin_shufflevector(r, r, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+                                              14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                                              13, 14, 15);
+  out = __builtin_shufflevector(two, two, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                                17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 0, 1,
+                                2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+                                21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31);
+}
 
-template <class Rows>
+// Byte i of `four` repeated across the 16 bytes i of the vector (i < 1, 2 or 4).
+[[gnu::always_inline]] inline void spread_slots(uint32_t four, Bytes16& out) {
+  out = Bytes16{} + static_cast<uint8_t>(four);
+}
+[[gnu::always_inline]] inline void spread_slots(uint32_t four, Bytes32& out) {
+  typedef uint32_t Words8 __attribute__((vector_size(2 * kLanes)));
+  const Bytes32 all = reinterpret_cast<Bytes32>(Words8{} + four);
+  out = __builtin_shufflevector(all, all, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 17,
+                                17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17);
+}
+[[gnu::always_inline]] inline void spread_slots(uint32_t four, Bytes64& out) {
+  typedef uint32_t Words16 __attribute__((vector_size(4 * kLanes)));
+  const Bytes64 all = reinterpret_cast<Bytes64>(Words16{} + four);
+  out = __builtin_shufflevector(all, all, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 17,
+                                17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 34, 34, 34,
+                                34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 51, 51, 51, 51,
+                                51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51);
+}
+
+// 1 added to `count` where `row` equals `options`: a match is all ones (−1) where the compare
+// gives a vector (SSE2, AVX2), and a bit of a mask register with AVX-512, which adds under it.
+[[gnu::always_inline]] inline void count_matches(const Bytes16& row, const Bytes16& options,
+                                                 Bytes16& count) {
+  count -= reinterpret_cast<Bytes16>(row == options);
+}
+[[gnu::always_inline]] inline void count_matches(const Bytes32& row, const Bytes32& options,
+                                                 Bytes32& count) {
+  count -= reinterpret_cast<Bytes32>(row == options);
+}
+[[gnu::always_inline]] inline void count_matches(const Bytes64& row, const Bytes64& options,
+                                                 Bytes64& count) {
+  count = row == options ? count + 1 : count;
+}
+
+template <std::size_t W>
 [[gnu::always_inline]] inline void count_peers(const CountryOffer& o, LaneGroup& g) {
-  constexpr std::size_t kPer = RowsOf<Rows>::n;
-  constexpr std::size_t kHeld = 8 / kPer;  // vectors of the usual 8 rows
+  using Rows = typename Register<W>::Rows;
+  constexpr std::size_t kPer = W / 4;  // slots to a vector
   const std::size_t m = o.n_available;
+  const std::size_t rows = std::max<std::size_t>(g.rows, 8);  // rows past a lane's peers are 0
   const bool counted = g.counted;
-  const std::size_t vectors = g.rows <= 8 ? kHeld : (g.rows + kPer - 1) / kPer;
-  Rows held[kHeld];
-  if (g.rows <= 8) {  // the usual case: held in registers
-    __builtin_memcpy(held, g.peer_option[0], sizeof held);
-    std::memset(g.peer_option[0], 0, sizeof held);
-  }
-  for (std::size_t j = 1; j <= m; ++j) {
-    const Rows option = Rows{} + o.slot_option[j];
-    Rows matches = {};  // a match is all ones: −1
-    if (g.rows <= 8) {
-      for (std::size_t v = 0; v < kHeld; ++v) matches += reinterpret_cast<Rows>(held[v] == option);
+  Rows held[8];  // the usual 8 rows, held in registers
+  for (std::size_t q = 0; q < 8; ++q) repeat_row(g.peer_option[q], held[q]);
+  for (std::size_t j = 1; j <= m; j += kPer) {
+    // slot j + i's option in the 16 bytes i (past the last slot: 0, whose counts go unread)
+    uint32_t four = 0;  // the options of slots j to j + 3, a byte each
+    if (j + 3 <= m) {
+      __builtin_memcpy(&four, o.slot_option + j, sizeof four);
     } else {
-      for (std::size_t v = 0; v < vectors; ++v) {
-        Rows r;
-        __builtin_memcpy(&r, g.peer_option[kPer * v], sizeof r);
-        matches += reinterpret_cast<Rows>(r == option);
-      }
+      for (std::size_t i = 0; j + i <= m; ++i) four |= uint32_t{o.slot_option[j + i]} << (8 * i);
     }
-    Bytes16 count = {};
+    Rows options;
+    spread_slots(four, options);
+    Rows count = {};
     if (counted) __builtin_memcpy(&count, g.peer_count[j], sizeof count);
-    count -= rows_sum(matches);
+    for (std::size_t q = 0; q < 8; ++q) count_matches(held[q], options, count);
+    for (std::size_t q = 8; q < rows; ++q) {
+      Rows row;
+      repeat_row(g.peer_option[q], row);
+      count_matches(row, options, count);
+    }
     __builtin_memcpy(g.peer_count[j], &count, sizeof count);
-    counts_to_floats(g.peer_count[j], g.peers[j]);
   }
-  if (g.rows > 8) std::memset(g.peer_option[0], 0, vectors * sizeof(Rows));
+  std::memset(g.peer_option[0], 0, rows * kLanes);
+}
+
+// Each lane of `narrow` zero-extended to twice its width, by interleaving it with zeros (little
+// endian): GCC converts bytes to wider integers or to floats a lane at a time. I: 0 .. 2N − 1.
+template <class Narrow, class Wide, std::size_t... I>
+[[gnu::always_inline]] inline void zero_extend(const Narrow& narrow, Wide& wide,
+                                               std::index_sequence<I...>) {
+  constexpr std::size_t n = sizeof...(I) / 2;
+  wide = __builtin_bit_cast(
+      Wide, __builtin_shufflevector(narrow, Narrow{}, ((I % 2) != 0 ? n + I / 2 : I / 2)...));
+}
+
+// W peer counts (bytes) to floats, exactly.
+template <std::size_t W>
+[[gnu::always_inline]] inline void counts_to_floats(const uint8_t* bytes,
+                                                    typename Register<W>::Floats& out) {
+  typename Register<W>::Bytes count;
+  __builtin_memcpy(&count, bytes, sizeof count);
+  typename Register<W>::Shorts shorts;
+  zero_extend(count, shorts, std::make_index_sequence<2 * W>());
+  typename Register<W>::Ints ints;
+  zero_extend(shorts, ints, std::make_index_sequence<2 * W>());
+  out = __builtin_convertvector(ints, typename Register<W>::Floats);
 }
 
 template <std::size_t W>
@@ -971,7 +998,7 @@ template <std::size_t W>
   using Doubles = typename Register<W>::Doubles;
   using Words = typename Register<W>::Words;
   const std::size_t m = o.n_available;
-  count_peers<typename Register<W>::Rows>(o, g);
+  count_peers<W>(o, g);
   for (std::size_t c = 0; c < kLanes; c += W) {
     Floats wc, need, wp, sh, tu, tc, ce, sw, pw, pick;
     Ints current;
@@ -993,7 +1020,7 @@ template <std::size_t W>
       // U = base + w_cap·C − w_price·ln p + self-hosting + trust − censorship × controls
       //     + peer_weight × peer share (+ switching cost if in use)
       Floats peers;
-      __builtin_memcpy(&peers, &g.peers[j][c], sizeof peers);
+      counts_to_floats<W>(&g.peer_count[j][c], peers);
       // Capability above the need has diminishing returns: x / (1 + x / capability_utility_max)
       // for x > 0 (x itself when there is no limit: the factor is then exactly 1).
       // (Without a limit the quotient is fit / 1 = fit, exactly: it is skipped.)
@@ -1115,6 +1142,9 @@ struct ChoiceStep {
   uint8_t* next;        // [adopter] choices of this tick
   float* due;           // [adopter] next revision, in expected revisions since the start
   uint32_t* queue;      // [adopter] scratch: the adopters that reconsider, block by block
+  // [segment] whether an adopter of the segment uses an option its country no longer offers
+  // (from the tallies of the previous tick)
+  const uint8_t* withdrawn_held;
   StreamKey key;
   uint64_t random_step;  // Philox step of this tick
   double hazard;         // expected revisions per adopter since the start, after this tick
@@ -1144,6 +1174,13 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
   for (std::size_t a = begin; a < end;) {
     const std::size_t seg = pop.segment[a];
     const std::size_t run_end = std::min<std::size_t>(end, s.segment_begin[seg + 1]);
+    if (!c.withdrawn_held[seg]) {  // the usual case: the waiting times alone
+      for (; a < run_end; ++a) {
+        queue[queued] = static_cast<uint32_t>(a);
+        queued += static_cast<std::size_t>(due[a] <= hazard);
+      }
+      continue;
+    }
     const uint8_t* const slot_of = &offer.option_slot[s.segment_country[seg] * no];
     for (; a < run_end; ++a) {
       const uint8_t current = prev[a];
@@ -1160,14 +1197,22 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
 
   // The reconsidering adopters, in groups of up to 16 of one country.
   std::size_t cached_quad = SIZE_MAX;
+  // When most of the block reconsiders (as when everyone does), its groups are mostly 16
+  // neighbours: their preferences are copied 64 bytes at a time once the lanes are filled, with
+  // the lines two groups ahead prefetched, and their peers' choices are not prefetched (which
+  // costs more than it gains there). At the usual rate each lane copies its own preferences.
+  const bool dense = 2 * queued > end - begin;
   // A population whose choices fit in a core's cache gains nothing from prefetching them.
-  const bool prefetch = s.n_adopters > kPrefetchFromAdopters;
+  const bool prefetch = s.n_adopters > kPrefetchFromAdopters && !dense;
   // The preference arrays, held here: the stores into the lane group (bytes among them) might
   // otherwise alias the vectors' pointers, which would be loaded again for every adopter.
   const std::array<const float*, 8> preferences{
       pop.capability_weight.data(), pop.need_utility.data(), pop.price_weight.data(),
       pop.self_hosting.data(),      pop.trust_us.data(),     pop.trust_cn.data(),
       pop.censorship.data(),        pop.switching.data()};
+  const std::array<float*, 8> lane_preferences{g.capability_weight, g.need,     g.price_weight,
+                                               g.self_hosting,      g.trust_us, g.trust_cn,
+                                               g.censorship,        g.switching};
   std::size_t weight_degree = SIZE_MAX;  // peer_weight / degree, for the last degree seen
   float weight_per_peer = 0.0f;
   std::array<uint64_t, 4> words{};
@@ -1176,6 +1221,9 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
     const std::size_t row = k * no;
     const uint8_t* const slot_of = &offer.option_slot[row];
     const std::size_t m_opts = offer.n_available[k];
+    if (dense && queue[first] + kPrefetchAhead < end)
+      for (std::size_t p = 0; p < preferences.size(); ++p)
+        __builtin_prefetch(preferences[p] + queue[first] + kPrefetchAhead);
     std::size_t lanes = 0;
     std::size_t rows = 0;     // rows of peer_option in use: the most peers of a lane, up to 64
     bool counted = false;     // whether a lane with more peers counted into peer_count directly
@@ -1212,14 +1260,16 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
             p1 > p0 ? static_cast<float>(s.params.peer_weight) / static_cast<float>(p1 - p0) : 0.0f;
       }
       g.peer_weight[lanes] = weight_per_peer;
-      g.capability_weight[lanes] = preferences[0][a];
-      g.need[lanes] = preferences[1][a];
-      g.price_weight[lanes] = preferences[2][a];
-      g.self_hosting[lanes] = preferences[3][a];
-      g.trust_us[lanes] = preferences[4][a];
-      g.trust_cn[lanes] = preferences[5][a];
-      g.censorship[lanes] = preferences[6][a];
-      g.switching[lanes] = preferences[7][a];
+      if (!dense) {
+        g.capability_weight[lanes] = preferences[0][a];
+        g.need[lanes] = preferences[1][a];
+        g.price_weight[lanes] = preferences[2][a];
+        g.self_hosting[lanes] = preferences[3][a];
+        g.trust_us[lanes] = preferences[4][a];
+        g.trust_cn[lanes] = preferences[5][a];
+        g.censorship[lanes] = preferences[6][a];
+        g.switching[lanes] = preferences[7][a];
+      }
       // 0 for no model, or one withdrawn (without a branch: with and without alternate)
       const uint8_t current = prev[a];
       g.current_slot[lanes] = static_cast<int32_t>(slot_of[current]) *
@@ -1235,6 +1285,17 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
     }
     g.rows = rows;
     g.counted = counted;
+    if (dense) {  // (the queue is increasing: 16 are neighbours when the last is the first + 15)
+      if (const std::size_t a0 = queue[first];
+          lanes == kLanes && queue[first + kLanes - 1] == a0 + kLanes - 1) {
+        for (std::size_t p = 0; p < preferences.size(); ++p)
+          std::memcpy(lane_preferences[p], preferences[p] + a0, kLanes * sizeof(float));
+      } else {
+        for (std::size_t l = 0; l < lanes; ++l)
+          for (std::size_t p = 0; p < preferences.size(); ++p)
+            lane_preferences[p][l] = preferences[p][queue[first + l]];
+      }
+    }
     for (std::size_t l = lanes; l < kLanes; ++l) {  // idle lanes: any finite input
       g.capability_weight[l] = g.need[l] = g.price_weight[l] = g.self_hosting[l] = 0.0f;
       g.trust_us[l] = g.trust_cn[l] = g.censorship[l] = g.switching[l] = 0.0f;
@@ -1277,6 +1338,19 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
   const uint16_t* const segment = pop.segment.data();
   const float* const size = pop.size.data();
   const uint8_t* const chosen = c.next;
+  if (longest == end - begin) {  // one part (a block within one segment, as large ones are)
+    for (std::size_t a = begin; a < end;) {
+      const std::size_t seg = segment[a];
+      const std::size_t run_end = std::min<std::size_t>(end, s.segment_begin[seg + 1]);
+      double* const segment_adopters = adopters + seg * no;
+      double* const segment_sizes = sizes + seg * no;
+      for (; a < run_end; ++a) {
+        segment_adopters[chosen[a]] += 1.0;
+        segment_sizes[chosen[a]] += size[a];
+      }
+    }
+    return;
+  }
   for (std::size_t i = 0; i < longest; ++i)
     for (std::size_t k = 0; k < kParts; ++k)
       if (const std::size_t a = cut[k] + i; a < cut[k + 1]) {
@@ -1325,6 +1399,13 @@ void step_adoption(const AdoptionSetup& s, const Population& pop, const Offer& o
   work.block_adopters.assign(blocks * tally, 0.0);
   work.block_size.assign(blocks * tally, 0.0);
   key.stream = kAdoptionChoiceStream;
+  // The segments where someone uses a withdrawn option (the tallies count state.choice).
+  work.withdrawn_held.assign(s.n_segments, 0);
+  for (std::size_t seg = 0; seg < s.n_segments; ++seg)
+    for (std::size_t o = 0; o < no; ++o)
+      if (o != kNoModel && offer.option_slot[s.segment_country[seg] * no + o] == 0 &&
+          state.adopters[seg * no + o] > 0.0)
+        work.withdrawn_held[seg] = 1;
   // docs/model.md §"Adoption: choice": revision is a Poisson process; the cumulative hazard
   // reaches an adopter's waiting time with probability 1 − exp(−rate · dt) in a tick.
   state.revision_hazard += m.revision_rate_per_year * tick.dt_years;
@@ -1336,6 +1417,7 @@ void step_adoption(const AdoptionSetup& s, const Population& pop, const Offer& o
                         work.next_choice.data(),
                         state.revision_due.data(),
                         work.queue.data(),
+                        work.withdrawn_held.data(),
                         key,
                         static_cast<uint64_t>(tick.index) + 1,
                         state.revision_hazard,
@@ -1346,7 +1428,7 @@ void step_adoption(const AdoptionSetup& s, const Population& pop, const Offer& o
                             : 0.0f,
                         selected_kernel()};
   parallel_for_each_index(blocks, 1, [&](std::size_t block) {
-    thread_local std::unique_ptr<LaneGroup> group;  // 21 KiB: kept, not on the stack
+    thread_local std::unique_ptr<LaneGroup> group;  // 22 KiB: kept, not on the stack
     if (!group) group = std::make_unique<LaneGroup>();
     choose_block(step, block * kAdopterBlock, std::min(n, (block + 1) * kAdopterBlock),
                  &work.block_adopters[block * tally], &work.block_size[block * tally], *group);

@@ -296,6 +296,7 @@ struct AdoptionWorkspace {
   std::vector<uint8_t> next_choice;
   std::vector<uint32_t> queue;  // [adopter] the adopters that reconsider, block by block
   std::vector<double> block_adopters, block_size;  // [block][segment * n_options + option]
+  std::vector<uint8_t> withdrawn_held;  // [segment] someone uses an option no longer offered
 };
 
 // docs/model.md §"Adoption: choice": each adopter reconsiders at rate revision_rate_per_year

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <oneapi/tbb/global_control.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <numeric>
@@ -40,6 +41,7 @@ struct World {
   // From this month on the US lab's closed model has rival_capability (a rival gets better).
   int rival_month = 1 << 30;
   double rival_capability = 26.0;
+  int withdraw_month = 1 << 30;  // from this month on the US lab's closed model is not on offer
   bool feed_ecosystems = true;  // false: the offer does not see the ecosystems at all
   // Each adopter's list of peers repeated this many times over, by adopter % 4 (1: as generated).
   std::array<uint32_t, 4> peer_repeats{1, 1, 1, 1};
@@ -114,6 +116,7 @@ struct World {
       const Tick tick{date, previous, static_cast<std::size_t>(m), 30.0 / 365.25};
       open[1] = m < open_release_month ? kNaN : open_capability[1];
       closed[0] = m < rival_month ? closed_capability[0] : rival_capability;
+      if (m >= withdraw_month) closed[0] = kNaN;
       const std::vector<double> family = r.state.ecosystems.family_derivatives(r.setup.n_labs);
       r.offer = feed_ecosystems
                     ? build_offer(r.setup, models, chip_usd, r.state.open_usage_share, family)
@@ -719,6 +722,26 @@ TEST_CASE("peers counted over and over, past the 64 compared at once, give the s
   const World::Result r = alone.run(12);
   CHECK(r.population.peers.empty());
   CHECK(r.share(kUs, kUsClosed) > 0.05);
+}
+
+TEST_CASE("adopters of a withdrawn model choose again at once") {
+  World w;
+  w.params.revision_rate_per_year = 0.5;  // few reconsider of their own accord in a month
+  w.withdraw_month = 6;
+  const World::Result before = w.run(6);
+  const std::size_t users = static_cast<std::size_t>(
+      std::count(before.state.choice.begin(), before.state.choice.end(), kUsClosed));
+  REQUIRE(users > 1000);
+  const World::Result after = w.run(7);
+  CHECK(std::count(after.state.choice.begin(), after.state.choice.end(), kUsClosed) == 0);
+  // Of the others, most keep their option: the withdrawal alone made the users reconsider.
+  std::size_t kept = 0, others = 0;
+  for (std::size_t a = 0; a < before.state.choice.size(); ++a)
+    if (before.state.choice[a] != kUsClosed) {
+      ++others;
+      kept += after.state.choice[a] == before.state.choice[a];
+    }
+  CHECK(kept > 0.9 * static_cast<double>(others));
 }
 
 TEST_CASE("every instruction-set build of the choice kernel gives the same choices") {
