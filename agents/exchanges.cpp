@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <mutex>
 #include <vector>
 
 #include "agents/lunisolar.hpp"
@@ -346,21 +347,35 @@ bool is_trading_day(Exchange e, Date d) {
 
 TradingCalendar::TradingCalendar(Date first, Date last) : first_(first) {
   days_ = std::max<int64_t>(0, last.days_since_epoch() - first.days_since_epoch() + 1);
+  static std::mutex mutex;
+  static Date built_first, built_last;
+  static std::shared_ptr<const std::vector<uint8_t>> built;
+  {
+    const std::lock_guard lock(mutex);
+    if (built != nullptr && built_first == first && built_last == last) {
+      open_ = built;
+      return;
+    }
+  }
   const auto n = static_cast<std::size_t>(days_);
-  open_.assign(kExchangeCount * n, 0);
-  if (n == 0) return;
+  auto open = std::make_shared<std::vector<uint8_t>>(kExchangeCount * n, 0);
   for (std::size_t day = 0; day < n; ++day)
     if (!weekend(first.plus_days(static_cast<int64_t>(day))))
-      for (std::size_t e = 0; e < kExchangeCount; ++e) open_[e * n + day] = 1;
+      for (std::size_t e = 0; e < kExchangeCount; ++e) (*open)[e * n + day] = 1;
   // As is_trading_day: a weekday is closed when it is among its year's closed days.
-  for (int y = first.year(); y <= last.year(); ++y) {
+  for (int y = first.year(); n > 0 && y <= last.year(); ++y) {
     const int64_t from = std::max(first, Date::from_ymd(y, 1, 1)).days_since_epoch();
     const int64_t to = std::min(last, Date::from_ymd(y, 12, 31)).days_since_epoch();
     for (std::size_t e = 0; e < kExchangeCount; ++e)
       for (int64_t day : closed_days(static_cast<Exchange>(e), y))
         if (from <= day && day <= to)
-          open_[e * n + static_cast<std::size_t>(day - first.days_since_epoch())] = 0;
+          (*open)[e * n + static_cast<std::size_t>(day - first.days_since_epoch())] = 0;
   }
+  open_ = open;
+  const std::lock_guard lock(mutex);
+  built_first = first;
+  built_last = last;
+  built = std::move(open);
 }
 
 }  // namespace airace

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -50,7 +51,8 @@ inline constexpr std::size_t kExchangeCount = static_cast<std::size_t>(Exchange:
 // Every exchange's trading days over [first, last], worked out once from each year's holidays as
 // is_trading_day does and then looked up: markets ask for each firm on each trading day. Built at
 // setup and only read after, so replicates running in parallel share it; a day outside the range
-// is computed.
+// is computed. Calendars of the range last built share its table (airace serve derives some 25
+// scenarios per run, each with the same calendar).
 class TradingCalendar {
  public:
   TradingCalendar() = default;
@@ -58,14 +60,14 @@ class TradingCalendar {
   bool is_trading_day(Exchange e, Date d) const {
     const int64_t day = d.days_since_epoch() - first_.days_since_epoch();
     if (day < 0 || day >= days_) return airace::is_trading_day(e, d);
-    return open_[static_cast<std::size_t>(e) * static_cast<std::size_t>(days_) +
-                 static_cast<std::size_t>(day)] != 0;
+    return (*open_)[static_cast<std::size_t>(e) * static_cast<std::size_t>(days_) +
+                    static_cast<std::size_t>(day)] != 0;
   }
 
  private:
   Date first_;
   int64_t days_ = 0;
-  std::vector<uint8_t> open_;  // [exchange * days + day since first]
+  std::shared_ptr<const std::vector<uint8_t>> open_;  // [exchange * days + day since first]
 };
 
 }  // namespace airace

@@ -524,7 +524,7 @@ TEST_CASE("docs/calibration.md lists every uncertain parameter of the baseline a
     // describe --values gives it on one line with its median, and a source or a reason.
     const std::string listed =
         describe_values(baseline.resolved, u.key.substr(u.key.rfind('.') + 1), {{u.where, u.median}});
-    const std::string where = u.where.file + ":" + std::to_string(u.where.line) + "   source: ";
+    const std::string where = u.where.file.str() + ":" + std::to_string(u.where.line) + "   source: ";
     const std::size_t at = listed.find(where);
     REQUIRE(at != std::string::npos);
     CHECK(listed.substr(at + where.size(), 2) != "-\n");

@@ -2,13 +2,31 @@
 
 #include <algorithm>
 #include <cctype>
+#include <mutex>
 #include <numeric>
+#include <set>
 #include <tuple>
 
 namespace airace {
 
+FileName::FileName(std::string_view name) {
+  if (name.empty()) return;
+  static std::mutex mutex;
+  // Never shrinks, nor destroyed at exit: the pointers stay valid for every location.
+  static auto* names = new std::set<std::string, std::less<>>;
+  const std::lock_guard lock(mutex);
+  auto it = names->find(name);
+  if (it == names->end()) it = names->emplace(name).first;
+  name_ = &*it;
+}
+
+const std::string& FileName::str() const {
+  static const std::string none;
+  return name_ != nullptr ? *name_ : none;
+}
+
 std::string format_diagnostic(const Diagnostic& d) {
-  std::string out = d.where.file.empty() ? std::string("<input>") : d.where.file;
+  std::string out = d.where.file.empty() ? std::string("<input>") : d.where.file.str();
   if (d.where.line > 0) {
     out.append(":").append(std::to_string(d.where.line));
     if (d.where.column > 0) out.append(":").append(std::to_string(d.where.column));
@@ -42,7 +60,7 @@ std::string join_messages(const std::vector<Diagnostic>& ds) {
 
 // Reported in reading order: by file (in order of first appearance), then line and column.
 static std::vector<Diagnostic> in_reading_order(std::vector<Diagnostic> ds) {
-  std::vector<std::string> files;
+  std::vector<FileName> files;
   for (const Diagnostic& d : ds)
     if (std::find(files.begin(), files.end(), d.where.file) == files.end())
       files.push_back(d.where.file);

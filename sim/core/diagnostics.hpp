@@ -3,6 +3,7 @@
 // what was found. Loaders collect every error in a file, then throw one InputError.
 // The command line prints them and exits with status 2.
 
+#include <concepts>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -10,8 +11,36 @@
 
 namespace airace {
 
+// The name of a file a location is in: one stored copy per distinct name, kept to the end of
+// the program, so that copying a location copies a pointer. A scenario's tree holds thousands of
+// locations in a handful of files, and airace serve copies trees and scenarios by the dozen per
+// run (with a string each, allocating and freeing them was some 10% of its time). The names are
+// those of files read and a few fixed ones ("<command line>"), so the store stays small.
+class FileName {
+ public:
+  FileName() = default;
+  FileName(std::string_view name);  // NOLINT: implicit, as the string it replaced
+  FileName(const std::string& name) : FileName(std::string_view(name)) {}
+  FileName(const char* name) : FileName(std::string_view(name)) {}
+
+  const std::string& str() const;
+  operator const std::string&() const { return str(); }  // NOLINT: as the string it replaced
+  bool empty() const { return name_ == nullptr; }
+  const char* c_str() const { return str().c_str(); }
+  // Names are stored once: equal names are the same pointer. Only between FileNames, so that
+  // comparing with a string never stores it.
+  template <class T>
+    requires std::same_as<T, FileName>
+  friend bool operator==(const FileName& a, const T& b) {
+    return a.name_ == b.name_;
+  }
+
+ private:
+  const std::string* name_ = nullptr;  // null: no file
+};
+
 struct SourceLocation {
-  std::string file;  // a path, or "<command line>"
+  FileName file;  // a path, or "<command line>"
   int line = 0;      // 1-based; 0 when unknown
   int column = 0;    // 1-based; 0 when unknown
 };

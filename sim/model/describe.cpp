@@ -138,7 +138,7 @@ class Comments {
   const std::vector<std::string>& file(const SourceLocation& where) {
     auto [it, fresh] = files_.try_emplace(where.file);
     if (fresh) {
-      std::ifstream in(where.file);
+      std::ifstream in(where.file.str());
       for (std::string line; std::getline(in, line);) it->second.push_back(line);
     }
     return it->second;
@@ -147,7 +147,7 @@ class Comments {
 };
 
 std::string location(const SourceLocation& w) {
-  return w.line > 0 ? w.file + ":" + std::to_string(w.line) : w.file;
+  return w.line > 0 ? w.file.str() + ":" + std::to_string(w.line) : w.file.str();
 }
 
 using Medians = std::vector<std::pair<SourceLocation, double>>;

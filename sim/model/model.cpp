@@ -14,17 +14,36 @@ std::vector<Declarations::DeclaredStep> declare_modules(const Scenario& s, Serie
   modules.declare(d);
   return std::move(d.steps());  // their closures are never called
 }
-}  // namespace
 
-SeriesCatalog build_catalog(const Scenario& s) {
+// A catalog with the scenario's time axes, before the modules declare.
+SeriesCatalog with_time_axes(const Scenario& s) {
   SeriesCatalog catalog;
   for (Cadence c : {s.schedule.governments, s.schedule.supply, s.schedule.adoption, s.schedule.labs,
                     s.schedule.markets, s.schedule.indicators})
     catalog.set_time_axis({c, tick_dates(c, s.info.start, s.info.end)});
+  return catalog;
+}
+}  // namespace
+
+SeriesCatalog build_catalog(const Scenario& s) {
+  SeriesCatalog catalog = with_time_axes(s);
   // A cycle or a read of a part nobody writes fails here, before any run.
   order_steps(declare_modules(s, catalog));
   if (!s.governments_setup.parameters.empty()) add_parameter_change_outputs(s, catalog);
   return catalog;
+}
+
+bool same_layout(const SeriesCatalog& a, const SeriesCatalog& b) {
+  if (a.series().size() != b.series().size() || a.event_tables().size() != b.event_tables().size())
+    return false;
+  for (std::size_t i = 0; i < a.series().size(); ++i) {
+    const SeriesSpec& x = a.series()[i];
+    const SeriesSpec& y = b.series()[i];
+    if (x.group != y.group || x.name != y.name || a.time_count(x) != b.time_count(y) ||
+        a.entity_count(x) != b.entity_count(y))
+      return false;
+  }
+  return true;
 }
 
 std::vector<StepSpec> step_order(const Scenario& s) {
@@ -44,14 +63,12 @@ Simulation::Simulation(const Scenario& s, const SeriesCatalog& catalog, uint32_t
       modules_(s, world_, run_),
       schedule_(s.info.start, s.info.end),
       series_(catalog) {
-  SeriesCatalog own;
+  SeriesCatalog own = with_time_axes(s);
   Declarations d(own, &series_);
   modules_.declare(d);
   if (!s.governments_setup.parameters.empty())
     parameter_change_log_ = {&series_, add_parameter_change_outputs(s, own)};
-  if (own.series().size() != catalog.series().size() ||
-      own.event_tables().size() != catalog.event_tables().size())
-    throw std::logic_error("a simulation's catalog differs from the scenario's build_catalog");
+  if (!same_layout(own, catalog)) throw LayoutMismatch();
   steps_ = std::move(d.steps());
   modules_.start();
   // Every step sees the parameters in force when it runs: a change due today, or made today by

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "agents/world.hpp"
@@ -44,15 +45,27 @@ class ModuleSet {
 // The output layout of a scenario: time axes, entity axes, series and event tables.
 SeriesCatalog build_catalog(const Scenario& s);
 
+// Whether two catalogs lay their values out alike: the same series and event tables, each with
+// as many times and entities (a replicate's drawn numbers, e.g. adoption_model.adopters, might
+// change a layout).
+bool same_layout(const SeriesCatalog& a, const SeriesCatalog& b);
+
+// Thrown by Simulation when its scenario's layout is not the catalog's it is to record into.
+class LayoutMismatch : public std::logic_error {
+ public:
+  LayoutMismatch() : std::logic_error("a simulation's catalog differs from the scenario's build_catalog") {}
+};
+
 // The steps of a scenario's modules in the order they run on a shared day, with their cadence
 // and what they read and write (docs/model.md §1.3 is checked against it).
 std::vector<StepSpec> step_order(const Scenario& s);
 
 class Simulation {
  public:
-  // `catalog` is build_catalog(s) (shared by the replicates of an ensemble). `start_cache`, when
-  // given, is shared with runs of the same scenario and seed that differ only in changes dated
-  // after its start (sim/core/start_cache.hpp).
+  // `catalog` is build_catalog(s) (shared by the replicates of an ensemble); throws
+  // LayoutMismatch, before starting, when s lays its outputs out otherwise (same_layout).
+  // `start_cache`, when given, is shared with runs of the same scenario and seed that differ only
+  // in changes dated after its start (sim/core/start_cache.hpp).
   Simulation(const Scenario& s, const SeriesCatalog& catalog, uint32_t replicate,
              StartCache* start_cache = nullptr);
   Simulation(const Simulation&) = delete;  // the schedule's steps point into this object

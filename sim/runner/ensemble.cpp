@@ -17,25 +17,6 @@ std::size_t ensemble_days(const Scenario& s) {
   return static_cast<std::size_t>(days) * static_cast<std::size_t>(s.run.replicates);
 }
 
-namespace {
-
-// Whether a replicate's own catalog lays its values out as the ensemble's does: only numbers
-// change between replicates, but a number (e.g. adoption_model.adopters) might change a layout.
-bool same_layout(const SeriesCatalog& a, const SeriesCatalog& b) {
-  if (a.series().size() != b.series().size() || a.event_tables().size() != b.event_tables().size())
-    return false;
-  for (std::size_t i = 0; i < a.series().size(); ++i) {
-    const SeriesSpec& x = a.series()[i];
-    const SeriesSpec& y = b.series()[i];
-    if (x.group != y.group || x.name != y.name || a.time_count(x) != b.time_count(y) ||
-        a.entity_count(x) != b.entity_count(y))
-      return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 RunResult run_ensemble(const Scenario& s, const EnsembleOptions& options, RunMetadata meta) {
   std::optional<oneapi::tbb::global_control> cap;
   if (options.threads > 0)
@@ -62,8 +43,8 @@ RunResult run_ensemble(const Scenario& s, const EnsembleOptions& options, RunMet
 
   parallel_for_each_index(n, 1, [&](std::size_t r) {
     const auto replicate = static_cast<uint32_t>(r);
-    const Scenario* scenario = &s;
     std::optional<Scenario> own;
+    std::optional<Simulation> sim;
     if (k > 0) {
       // docs/scenarios.md §"Uncertain parameters": drawn from (seed, replicate), never redrawn.
       const std::vector<double> values =
@@ -73,10 +54,16 @@ RunResult run_ensemble(const Scenario& s, const EnsembleOptions& options, RunMet
       std::string failure;
       try {
         own.emplace(scenario_with_values(s, values));
-        if (!same_layout(build_catalog(*own), result.catalog))
-          failure = "the drawn values change the layout of the output";
       } catch (const InputError& e) {
         failure = first_problem(e);
+      }
+      // The replicate's own layout is checked as its simulation is set up, before it starts.
+      if (own) {
+        try {
+          sim.emplace(*own, result.catalog, replicate, options.start_cache);
+        } catch (const LayoutMismatch&) {
+          failure = "the drawn values change the layout of the output";
+        }
       }
       if (!failure.empty()) {
         result.draws.failures[r] = std::move(failure);
@@ -85,22 +72,22 @@ RunResult run_ensemble(const Scenario& s, const EnsembleOptions& options, RunMet
           options.days_done->fetch_add(days_per_replicate, std::memory_order_relaxed);
         return;
       }
-      scenario = &*own;
+    } else {
+      sim.emplace(s, result.catalog, replicate, options.start_cache);
     }
-    Simulation sim(*scenario, result.catalog, replicate, options.start_cache);
     // Advance a month at a time so that progress is visible on long runs.
     Date last = s.info.start;
-    while (!sim.finished()) {
-      const Date until = std::min(sim.today().plus_months(1), s.info.end);
-      sim.advance_to(until);
-      const Date now = sim.finished() ? s.info.end.plus_days(1) : sim.today();
+    while (!sim->finished()) {
+      const Date until = std::min(sim->today().plus_months(1), s.info.end);
+      sim->advance_to(until);
+      const Date now = sim->finished() ? s.info.end.plus_days(1) : sim->today();
       if (options.days_done != nullptr)
         options.days_done->fetch_add(
             static_cast<std::size_t>(now.days_since_epoch() - last.days_since_epoch()),
             std::memory_order_relaxed);
       last = now;
     }
-    result.replicates[r] = sim.take_series();
+    result.replicates[r] = sim->take_series();
   });
 
   meta.program_version = kProgramVersion;

@@ -101,8 +101,8 @@ TEST_CASE("extends loads the base file and applies the overlay") {
   const ConfigNode& labs = *n.find("labs");
   REQUIRE(labs.items.size() == 3);
   // Values keep the file they came from.
-  CHECK(n.find("run")->find("seed")->where.file.find("small.yaml") != std::string::npos);
-  CHECK(labs.items[1].find("training_share")->where.file.find("extends_small.yaml") !=
+  CHECK(n.find("run")->find("seed")->where.file.str().find("small.yaml") != std::string::npos);
+  CHECK(labs.items[1].find("training_share")->where.file.str().find("extends_small.yaml") !=
         std::string::npos);
 }
 
@@ -110,7 +110,7 @@ TEST_CASE("extends to a missing file names the extends line") {
   Diagnostics d;
   load_config_file(kDataDir + "bad_missing_extends.yaml", d);
   REQUIRE(d.size() == 1);
-  CHECK(d.all()[0].where.file.find("bad_missing_extends.yaml") != std::string::npos);
+  CHECK(d.all()[0].where.file.str().find("bad_missing_extends.yaml") != std::string::npos);
   CHECK(d.all()[0].where.line == 1);
   CHECK(d.all()[0].message.find("no_such_base.yaml") != std::string::npos);
 }

@@ -66,7 +66,7 @@ TEST_CASE("command-line overrides change values and are validated") {
 TEST_CASE("a misspelt key is reported with its position and a suggestion") {
   const auto errs = errors_of("bad_misspelt_key.yaml");
   REQUIRE(errs.size() == 1);
-  CHECK(errs[0].where.file.find("bad_misspelt_key.yaml") != std::string::npos);
+  CHECK(errs[0].where.file.str().find("bad_misspelt_key.yaml") != std::string::npos);
   CHECK(errs[0].where.line == 4);
   CHECK(errs[0].where.column == 5);
   CHECK(errs[0].key_path == "labs[us_lab].efficency_growth_per_year");
