@@ -181,6 +181,8 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
     for (std::size_t t = 1; t < dates.size(); ++t) {
       const double m = beyond[t];
       if (std::isnan(m) || (best && std::abs(m) <= std::abs(best->median_excess_return))) continue;
+      std::size_t previous = t - 1;
+      while (previous > 0 && !open[previous]) --previous;
       best = MarketShock{firms.ids[f],
                          firms.text(f, "firm_name"),
                          dates[t],
@@ -190,7 +192,8 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
                          "none",
                          0,
                          std::nullopt,
-                         0};
+                         0,
+                         dates[previous]};
     }
   }
   if (!best) return std::nullopt;
@@ -208,7 +211,8 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
                   "release:" + release->lab,
                   release->replicates,
                   release->release,
-                  release->date_replicates};
+                  release->date_replicates,
+                  std::nullopt};
     return s;
   }
 
@@ -240,6 +244,18 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
   return best;
 }
 
+namespace {
+
+// "; the first trading day after a closure since 2023-09-28" when the firm's exchange was shut
+// more than four calendar days before the shock (more than a long weekend), else "".
+std::string after_closure(const MarketShock& s) {
+  if (!s.previous_open || s.date.days_since_epoch() - s.previous_open->days_since_epoch() <= 4)
+    return "";
+  return "; the first trading day after a closure since " + s.previous_open->iso();
+}
+
+}  // namespace
+
 std::string describe_market_shock(const MarketShock& s) {
   char line[768];
   if (s.release_date) {
@@ -262,7 +278,7 @@ std::string describe_market_shock(const MarketShock& s) {
                 "cause: %s",
                 s.firm_name.c_str(), s.firm.c_str(), 100.0 * s.median_return, s.date.iso().c_str(),
                 100.0 * s.median_excess_return, s.replicates, cause.c_str());
-  return line;
+  return line + after_closure(s);
 }
 
 }  // namespace airace

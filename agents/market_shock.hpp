@@ -32,6 +32,9 @@ struct MarketShock {
   // `date_replicates` how many did.
   std::optional<Date> release_date;
   std::size_t date_replicates = 0;
+  // The firm's previous trading day: after a closure longer than a long weekend (the Lunar New
+  // Year, Golden Week) the day prices all that moved while the exchange was shut.
+  std::optional<Date> previous_open;
 };
 
 // Empty when the run has no markets (no /markets/daily_return series) or no trading day.
@@ -41,7 +44,8 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run);
 // replicates); cause: release:deepseek in 87 of 100 replicates", or for a release's repricing
 // "Nvidia (nvidia) -6.5% on 2025-01-21 (the day 70 of 100 replicates priced it, each read on
 // its own day), -6.6% beyond its trend (median of 100 replicates); cause: release:deepseek of
-// 2025-01-20 in 100 of 100 replicates".
+// 2025-01-20 in 100 of 100 replicates". A day after its exchange was closed more than four
+// calendar days adds "; the first trading day after a closure since <previous open day>".
 std::string describe_market_shock(const MarketShock& shock);
 
 }  // namespace airace

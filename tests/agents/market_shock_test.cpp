@@ -14,15 +14,17 @@ namespace market_shock_test {
 
 namespace {
 
-// Two firms over five trading days and three replicates; `ret(r, t, firm)` gives the returns,
-// the second firm's exchange is closed on day 2; each replicate's events name, for the second
-// firm on day 3, the cause `cause_of(r)` (an index into none, rate_decision, release:lab_a).
+// Two firms over the weekdays from 2025-01-20 to `last` (five: to 2025-01-24) and three
+// replicates; `ret(r, t, firm)` gives the returns, the second firm's exchange is closed on days
+// `closed_from` to `closed_to` (day 2); each replicate's events name, for the second firm on
+// day 3, the cause `cause_of(r)` (an index into none, rate_decision, release:lab_a).
 template <class Returns, class Cause>
-RunResult hand_built_run(Returns ret, Cause cause_of) {
+RunResult hand_built_run(Returns ret, Cause cause_of, Date last = Date::from_ymd(2025, 1, 24),
+                         std::size_t closed_from = 2, std::size_t closed_to = 2) {
   RunResult run;
   SeriesCatalog& cat = run.catalog;
   const std::vector<Date> days =
-      tick_dates(Cadence::trading_daily, Date::from_ymd(2025, 1, 20), Date::from_ymd(2025, 1, 24));
+      tick_dates(Cadence::trading_daily, Date::from_ymd(2025, 1, 20), last);
   cat.set_time_axis({Cadence::trading_daily, days});
   const AxisId firms = cat.add_axis(
       {"markets",
@@ -47,7 +49,7 @@ RunResult hand_built_run(Returns ret, Cause cause_of) {
     SeriesBuffer b(cat);
     for (std::size_t t = 0; t < days.size(); ++t)
       for (std::size_t f = 0; f < 2; ++f) {
-        const bool open = !(f == 1 && t == 2);
+        const bool open = !(f == 1 && t >= closed_from && t <= closed_to);
         b.set(daily, t, f, open ? ret(r, t, f) : 0.0);
         b.set(trading, t, f, open ? 1.0 : 0.0);
       }
@@ -59,7 +61,6 @@ RunResult hand_built_run(Returns ret, Cause cause_of) {
   return run;
 }
 
-
 // Chip Co over five trading days (2025-01-20..24) and four replicates, with a release by lab_a
 // dated 2025-01-20 that replicate r prices after `lag(r)` days (rows of
 // /release_market_moves), falling `fall` that day; the other days return `quiet`.
@@ -70,25 +71,25 @@ RunResult release_run(Lag lag, double fall, double quiet) {
   const std::vector<Date> days =
       tick_dates(Cadence::trading_daily, Date::from_ymd(2025, 1, 20), Date::from_ymd(2025, 1, 24));
   cat.set_time_axis({Cadence::trading_daily, days});
-  const AxisId firms = cat.add_axis({"markets",
-                                     "firm",
-                                     "listed firms",
-                                     {"chips"},
-                                     {{"firm_name", "", "display name",
-                                       std::vector<std::string>{"Chip Co"}}}});
+  const AxisId firms =
+      cat.add_axis({"markets",
+                    "firm",
+                    "listed firms",
+                    {"chips"},
+                    {{"firm_name", "", "display name", std::vector<std::string>{"Chip Co"}}}});
   const AxisId labs = cat.add_axis({"labs", "lab", "labs", {"lab_b", "lab_a"}, {}});
   const SeriesId daily = cat.add_series(
       {"markets", "daily_return", "fraction", "returns", Cadence::trading_daily, {firms}});
   const SeriesId trading =
       cat.add_series({"markets", "trading", "0 or 1", "open", Cadence::trading_daily, {firms}});
-  const EventTableId moves = cat.add_event_table(
-      {"release_market_moves",
-       "move",
-       "releases",
-       {{"lab", "", "lab", EventColumn::Kind::entity, labs},
-        {"date", "", "release date", EventColumn::Kind::date, 0},
-        {"firm", "", "firm", EventColumn::Kind::entity, firms},
-        {"attention_lag_days", "days", "lag", EventColumn::Kind::number, 0}}});
+  const EventTableId moves =
+      cat.add_event_table({"release_market_moves",
+                           "move",
+                           "releases",
+                           {{"lab", "", "lab", EventColumn::Kind::entity, labs},
+                            {"date", "", "release date", EventColumn::Kind::date, 0},
+                            {"firm", "", "firm", EventColumn::Kind::entity, firms},
+                            {"attention_lag_days", "days", "lag", EventColumn::Kind::number, 0}}});
   for (std::size_t r = 0; r < 4; ++r) {
     SeriesBuffer b(cat);
     const double l = lag(r);
@@ -133,6 +134,26 @@ TEST_CASE("the largest shock is the firm and day of the largest median return wi
         "replicates); cause: release:lab_a in 2 of 3 replicates");
 }
 
+TEST_CASE("a shock on the first day after a long closure says so") {
+  // Devices' exchange is shut from 2025-01-21 to 2025-01-27 (a Golden Week); on its reopening,
+  // 2025-01-28, they rise 8 % in every replicate.
+  const RunResult run = hand_built_run(
+      [](std::size_t, std::size_t t, std::size_t f) { return f == 1 && t == 6 ? 0.08 : 0.001; },
+      [](std::size_t) { return 0; }, Date::from_ymd(2025, 1, 31), 1, 5);
+  const auto shock = largest_market_shock(run);
+  REQUIRE(shock.has_value());
+  CHECK(shock->firm == "devices");
+  CHECK(shock->date.iso() == "2025-01-28");
+  REQUIRE(shock->previous_open.has_value());
+  CHECK(shock->previous_open->iso() == "2025-01-20");
+  const std::string line = describe_market_shock(*shock);
+  CHECK(line.ends_with("; the first trading day after a closure since 2025-01-20"));
+  // A weekend or a long weekend is no closure worth naming.
+  MarketShock weekend = *shock;
+  weekend.previous_open = Date::from_ymd(2025, 1, 24);  // Friday before a Tuesday
+  CHECK(describe_market_shock(weekend).find("closure") == std::string::npos);
+}
+
 TEST_CASE("a firm's steady climb is no shock, even over a holiday; a fall against it is") {
   // Devices climb 3% a calendar day, 6% on day 3 after the holiday of day 2: the largest median
   // return, but no move beyond their trend. Chips fall 4% on day 1 in every replicate.
@@ -167,8 +188,7 @@ TEST_CASE("a release priced on different days in different replicates is one sho
   // Chip Co falls 20% on the day each replicate prices lab_a's release: day 1 (lag 0.6) in two
   // replicates, day 2 (lag 1.6) in the other two. Per calendar day the median is the quiet
   // 0.1% (two falls of four), so the release, read on each replicate's own day, is the shock.
-  const RunResult run =
-      release_run([](std::size_t r) { return r < 2 ? 0.6 : 1.6; }, -0.20, 0.001);
+  const RunResult run = release_run([](std::size_t r) { return r < 2 ? 0.6 : 1.6; }, -0.20, 0.001);
   const auto shock = largest_market_shock(run);
   REQUIRE(shock.has_value());
   CHECK(shock->firm == "chips");
