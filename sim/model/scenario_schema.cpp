@@ -79,12 +79,6 @@ auto section(const Schema<T>& schema, T Scenario::*member) {
                            Diagnostics& d) { schema.read(n, path, out.*member, d); };
 }
 
-// GCC 12 at -O3 reports the defaults' strings as maybe uninitialised when their destructors are
-// inlined here (a false positive in libstdc++'s inlined code, as -Wno-restrict in CMakeLists.txt).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 template <class T>
 auto entity_list(const Schema<T>& schema, std::vector<T> Scenario::*member) {
   return [&schema, member](const ConfigNode& n, const std::string& path, Scenario& out,
@@ -92,9 +86,6 @@ auto entity_list(const Schema<T>& schema, std::vector<T> Scenario::*member) {
     out.*member = read_entity_list(n, path, schema, T{}, d);
   };
 }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 // archetypes[]: a list of mappings with a unique id; their other keys are checked against the
 // lab keys by apply_archetypes.
