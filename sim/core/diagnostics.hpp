@@ -30,19 +30,17 @@ class FileName {
   // Names are stored once: equal names are the same pointer. Only between FileNames, so that
   // comparing with a string never stores it.
   template <class T>
-    requires std::same_as<T, FileName>
-  friend bool operator==(const FileName& a, const T& b) {
-    return a.name_ == b.name_;
-  }
+  requires std::same_as<T, FileName>
+  friend bool operator==(const FileName& a, const T& b) { return a.name_ == b.name_; }
 
  private:
   const std::string* name_ = nullptr;  // null: no file
 };
 
 struct SourceLocation {
-  FileName file;  // a path, or "<command line>"
-  int line = 0;      // 1-based; 0 when unknown
-  int column = 0;    // 1-based; 0 when unknown
+  FileName file;   // a path, or "<command line>"
+  int line = 0;    // 1-based; 0 when unknown
+  int column = 0;  // 1-based; 0 when unknown
 };
 
 struct Diagnostic {

@@ -53,7 +53,8 @@ bool same_layout(const SeriesCatalog& a, const SeriesCatalog& b);
 // Thrown by Simulation when its scenario's layout is not the catalog's it is to record into.
 class LayoutMismatch : public std::logic_error {
  public:
-  LayoutMismatch() : std::logic_error("a simulation's catalog differs from the scenario's build_catalog") {}
+  LayoutMismatch()
+      : std::logic_error("a simulation's catalog differs from the scenario's build_catalog") {}
 };
 
 // The steps of a scenario's modules in the order they run on a shared day, with their cadence
