@@ -1260,16 +1260,9 @@ void choose_block(const ChoiceStep& c, std::size_t begin, std::size_t end, doubl
             p1 > p0 ? static_cast<float>(s.params.peer_weight) / static_cast<float>(p1 - p0) : 0.0f;
       }
       g.peer_weight[lanes] = weight_per_peer;
-      if (!dense) {
-        g.capability_weight[lanes] = preferences[0][a];
-        g.need[lanes] = preferences[1][a];
-        g.price_weight[lanes] = preferences[2][a];
-        g.self_hosting[lanes] = preferences[3][a];
-        g.trust_us[lanes] = preferences[4][a];
-        g.trust_cn[lanes] = preferences[5][a];
-        g.censorship[lanes] = preferences[6][a];
-        g.switching[lanes] = preferences[7][a];
-      }
+      if (!dense)
+        for (std::size_t p = 0; p < preferences.size(); ++p)
+          lane_preferences[p][lanes] = preferences[p][a];
       // 0 for no model, or one withdrawn (without a branch: with and without alternate)
       const uint8_t current = prev[a];
       g.current_slot[lanes] = static_cast<int32_t>(slot_of[current]) *
