@@ -75,9 +75,10 @@ const Schema<LabConfig>& lab_schema() {
                         "1 by definition at 2022-01"}));
     f.push_back(number("efficiency_growth_per_year", &L::efficiency_growth_per_year, "x/year",
                        between(0.1, 100),
-                       {"growth of algorithmic efficiency from the lab's research at full talent",
-                        "Ho et al. 2024 (Epoch): compute for fixed performance halves every ~8 "
-                        "months, ~2.8x/year (95% CI 5-14 months)"}));
+                       changeable({"growth of algorithmic efficiency from the lab's research at "
+                                   "full talent",
+                                   "Ho et al. 2024 (Epoch): compute for fixed performance halves "
+                                   "every ~8 months, ~2.8x/year (95% CI 5-14 months)"})));
     f.push_back(number("talent", &L::talent, "index", above(0),
                        {"research talent (1 = a typical frontier lab); sets absorptive capacity "
                         "talent/(1+talent)",

@@ -41,6 +41,12 @@ EXPECTED = {
                               "Chinese fabs advance more slowly"),
     "no_runaway_leader": ("indicators/us_cn_gap_months", "", "2027-12-01", +1,
                           "DeepSeek's lead in efficiency slows its own progress"),
+    "deepseek_field_pace": [
+        ("labs/algorithmic_efficiency", "deepseek", "2027-12-01", -1,
+         "DeepSeek grows at the field's pace after V3"),
+        ("indicators/us_cn_gap_months", "", "2027-12-01", +1,
+         "the Chinese labs no longer follow a lab out-running the field"),
+    ],
     "scarcity_off": ("indicators/us_cn_gap_months", "", "2025-12-01", +1,
                      "Chinese labs no longer innovate around scarcity"),
     "no_die_bank": ("indicators/cn_domestic_share", "", "2025-12-01", -1,

@@ -120,7 +120,8 @@ TEST_CASE("the schema marks the parameters that may change during a run") {
         "china_government.compute_pool_share", "china_government.open_encouragement",
         "export_rules[].covers", "export_rules[].destinations[].treatment",
         "export_rules[].destinations[].approval_rate", "export_rules[].destinations[].cap_h100e",
-        "labs[].release_policy", "labs[].state_funding_usd_per_year"}) {
+        "labs[].release_policy", "labs[].state_funding_usd_per_year",
+        "labs[].efficiency_growth_per_year"}) {
     CAPTURE(key);
     CHECK(std::find(marked.begin(), marked.end(), key) != marked.end());
   }
@@ -154,6 +155,27 @@ TEST_CASE("a dated policy event changes a lab's release policy from its date") {
   const Scenario s = load_scenario(
       kSmall, {"labs.cn_lab.release_policy=open", event("labs[cn_lab].release_policy", "closed")});
   check_closed_from(run(s), Date::from_ymd(2023, 1, 1));
+}
+
+TEST_CASE("a dated policy event changes a lab's pace of algorithmic progress from its date") {
+  // scenarios/whatif/deepseek_field_pace.yaml puts DeepSeek on the field's pace after V3 this way.
+  const char* quiet = "lab_model.efficiency_noise_sigma=0";
+  const RunResult base = run(load_scenario(kSmall, {quiet}));
+  const RunResult slowed =
+      run(load_scenario(kSmall, {quiet, "policy_events=[{id: change, date: 2023-01-01, set: "
+                                        "'labs[cn_lab].efficiency_growth_per_year', to: 1}]"}));
+  const SeriesId s = base.catalog.find("labs", "algorithmic_efficiency");
+  REQUIRE(s != kNoSeries);
+  const TimeAxis& axis = base.catalog.time_axis(base.catalog.series()[s].cadence);
+  const std::size_t cn_lab = 1, last = axis.dates.size() - 1;
+  for (std::size_t r = 0; r < base.replicates.size(); ++r) {
+    const SeriesBuffer &a = base.replicates[r], &b = slowed.replicates[r];
+    for (std::size_t t = 0; axis.dates[t] < Date::from_ymd(2023, 1, 1); ++t) {
+      CAPTURE(axis.dates[t].iso());
+      CHECK(b.get(s, t, cn_lab) == a.get(s, t, cn_lab));
+    }
+    CHECK(b.get(s, last, cn_lab) < a.get(s, last, cn_lab));
+  }
 }
 
 TEST_CASE("an adaptive rule changes an export rule's threshold and a release policy after its lag") {
