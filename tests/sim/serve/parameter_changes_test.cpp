@@ -162,8 +162,9 @@ TEST_CASE("a dated policy event changes a lab's pace of algorithmic progress fro
   const char* quiet = "lab_model.efficiency_noise_sigma=0";
   const RunResult base = run(load_scenario(kSmall, {quiet}));
   const RunResult slowed =
-      run(load_scenario(kSmall, {quiet, "policy_events=[{id: change, date: 2023-01-01, set: "
-                                        "'labs[cn_lab].efficiency_growth_per_year', to: 1}]"}));
+      run(load_scenario(kSmall, {quiet,
+                                 "policy_events=[{id: change, date: 2023-01-01, set: "
+                                 "'labs[cn_lab].efficiency_growth_per_year', to: 1}]"}));
   const SeriesId s = base.catalog.find("labs", "algorithmic_efficiency");
   REQUIRE(s != kNoSeries);
   const TimeAxis& axis = base.catalog.time_axis(base.catalog.series()[s].cadence);
