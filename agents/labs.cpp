@@ -20,11 +20,26 @@ void read_funding_rounds(const ConfigNode& n, const std::string& path, LabConfig
   lab.funding_rounds = read_entity_list(n, path, funding_round_schema(), FundingRound{}, diags);
 }
 
+void read_efficiency_growth_changes(const ConfigNode& n, const std::string& path, LabConfig& lab,
+                                    Diagnostics& diags) {
+  lab.efficiency_growth_changes =
+      read_entity_list(n, path, efficiency_growth_change_schema(), EfficiencyGrowthChange{}, diags);
+  auto& changes = lab.efficiency_growth_changes;
+  std::stable_sort(changes.begin(), changes.end(),
+                   [](const auto& a, const auto& b) { return a.date < b.date; });
+  for (std::size_t i = 1; i < changes.size(); ++i)
+    if (changes[i].date == changes[i - 1].date)
+      diags.error(changes[i].where, path + "[" + changes[i].id + "].date",
+                  "two changes of the pace on " + changes[i].date.iso() + " (" + changes[i - 1].id +
+                      " and " + changes[i].id + "): expected one a day");
+}
+
 // Keys of labs[] that belong to one lab, not to a kind of lab.
 bool own_key(const std::string& key) {
   return key == "id" || key == "name" || key == "country" || key == "archetype" || key == "chips" ||
          key == "demand" || key == "source" || key == "release_dates" || key == "launch" ||
-         key == "first_release" || key == "subscription_launch" || key == "founded";
+         key == "first_release" || key == "subscription_launch" || key == "founded" ||
+         key == "efficiency_growth_changes";
 }
 
 void read_release_dates(const ConfigNode& n, const std::string& path, LabConfig& lab,
@@ -59,6 +74,48 @@ const Schema<FundingRound>& funding_round_schema() {
           text("source", &F::source, {"where the round is reported"}),
       });
   return schema;
+}
+
+const Schema<EfficiencyGrowthChange>& efficiency_growth_change_schema() {
+  using E = EfficiencyGrowthChange;
+  static const Schema<EfficiencyGrowthChange> schema(
+      "labs[].efficiency_growth_changes[]",
+      {
+          text("id", &E::id, {"unique identifier", "", true}),
+          date("date", &E::date,
+               {"date from which the lab's efficiency grows at per_year", "", true}),
+          number("per_year", &E::per_year, "x/year", between(0.1, 100),
+                 {"growth of algorithmic efficiency from the lab's research at full talent from "
+                  "the date on, in place of efficiency_growth_per_year",
+                  "per change: its source field", true}),
+          text("source", &E::source, {"why the pace changes, and the pace's source"}),
+      });
+  return schema;
+}
+
+double mean_log_efficiency_growth(const LabConfig& lab, Date from, Date to) {
+  const auto& changes = lab.efficiency_growth_changes;
+  // The pace in force on a day: the latest change on or before it.
+  auto pace_on = [&](Date d) {
+    double g = lab.efficiency_growth_per_year;
+    for (const EfficiencyGrowthChange& c : changes)
+      if (!(d < c.date)) g = c.per_year;
+    return g;
+  };
+  // The days from `from` up to `to`: the changes strictly inside split them; none: one pace, its
+  // exact log.
+  const auto inside = [&](const EfficiencyGrowthChange& c) { return from < c.date && c.date < to; };
+  if (std::none_of(changes.begin(), changes.end(), inside)) return std::log(pace_on(from));
+  double sum = 0.0;
+  Date at = from;
+  for (const EfficiencyGrowthChange& c : changes)
+    if (inside(c)) {
+      sum += std::log(pace_on(at)) *
+             static_cast<double>(c.date.days_since_epoch() - at.days_since_epoch());
+      at = c.date;
+    }
+  sum += std::log(pace_on(at)) * static_cast<double>(to.days_since_epoch() - at.days_since_epoch());
+  return sum / static_cast<double>(to.days_since_epoch() - from.days_since_epoch());
 }
 
 const Schema<LabConfig>& lab_schema() {
@@ -117,6 +174,13 @@ const Schema<LabConfig>& lab_schema() {
                        {"share of the value of its open models the lab captures by selling "
                         "complements (cloud, hardware, ads)",
                         A}));
+    f.push_back(custom<L>(
+        {"efficiency_growth_changes",
+         "list of changes of the pace (see labs[].efficiency_growth_changes[])", "", "[]", "",
+         "dated changes of the lab's pace of algorithmic progress: from each change's date its "
+         "efficiency grows at the change's per_year",
+         "", false},
+        read_efficiency_growth_changes));
     f.push_back(custom<L>({"funding_rounds", "list of funding rounds (see labs[].funding_rounds[])",
                            "", "[]", "", "venture rounds and investment pledges", "", false},
                           read_funding_rounds));
@@ -888,8 +952,8 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
     // more when compute is scarce (the hypothesis scarcity_elasticity), plus noise.
     next.scarcity[i] = in.scarcity[i];
     RandomStream rng(key, tick.index, i);
-    double growth = std::log(lab.efficiency_growth_per_year) * (prev.talent[i] / lab.talent) *
-                    (1.0 + p.scarcity_elasticity * in.scarcity[i]);
+    double growth = mean_log_efficiency_growth(lab, tick.previous, tick.date) *
+                    (prev.talent[i] / lab.talent) * (1.0 + p.scarcity_elasticity * in.scarcity[i]);
     if (p.lead_difficulty > 0.0)
       growth *=
           lead_drive(p, std::log(prev.efficiency[i]) - best_other_release(s, prev, i, tick.date));

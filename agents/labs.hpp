@@ -40,6 +40,17 @@ struct FundingRound {
   SourceLocation where;
 };
 
+// From `date` on, the lab's algorithmic efficiency grows at `per_year` in place of
+// efficiency_growth_per_year (docs/model.md §3.3.4 "Efficiency"): a pace fitted to a past that
+// a scenario does not carry beyond it.
+struct EfficiencyGrowthChange {
+  std::string id;
+  Date date = Date::from_ymd(9999, 12, 31);
+  double per_year = 2.8;  // × per year
+  std::string source;
+  SourceLocation where;
+};
+
 // A lab is a buyer of chips (its fleet lives in the supply model) with research of its own.
 // Its archetype (archetypes[]) supplies defaults for any of these keys.
 struct LabConfig : BuyerSpec {
@@ -48,6 +59,7 @@ struct LabConfig : BuyerSpec {
   // research
   double initial_efficiency = 1.0;          // × 2022-01 algorithms
   double efficiency_growth_per_year = 2.8;  // × per year
+  std::vector<EfficiencyGrowthChange> efficiency_growth_changes;  // by date, none on one day
   double talent = 1.0;                      // index, 1 = a typical frontier lab
   double researchers = 100.0;               // research staff at the start date (FTE)
   // compute split
@@ -144,6 +156,12 @@ struct LabModelParams {
 const Schema<LabConfig>& lab_schema();
 const Schema<LabModelParams>& lab_model_schema();
 const Schema<FundingRound>& funding_round_schema();
+const Schema<EfficiencyGrowthChange>& efficiency_growth_change_schema();
+
+// The mean of ln(the lab's pace of algorithmic progress, × per year) over the days from `from`
+// up to `to`: ln of efficiency_growth_per_year, or of the efficiency_growth_changes in force,
+// weighted by their days; exactly ln of the one pace in force when a single pace covers them.
+double mean_log_efficiency_growth(const LabConfig& lab, Date from, Date to);
 
 // The lab keys an archetype may set (every key of labs[] except id, name, country, archetype,
 // chips, demand and source).

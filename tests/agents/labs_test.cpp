@@ -116,6 +116,41 @@ TEST_CASE("efficiency grows at the plain rate when the scarcity elasticity is 0"
   CHECK(r.state.efficiency[1] == doctest::Approx(std::pow(3.5, years)));
 }
 
+TEST_CASE("from a dated change on, a lab's efficiency grows at the change's pace") {
+  const Date change = Date::from_ymd(2022, 7, 15);
+  const Labs s = quiet_small(
+      {"lab_model.scarcity_elasticity=0", "lab_model.open_spillover_per_year=0",
+       "lab_model.closed_spillover_per_year=0",
+       "labs.cn_lab.efficiency_growth_changes=[{id: later, date: 2022-07-15, per_year: 1.5}]"});
+  const LabConfig& cn_lab = s.labs_setup.labs[1];
+  REQUIRE(cn_lab.efficiency_growth_changes.size() == 1);
+  // A month that holds the change: its days at each pace; a month after it: the new pace's log.
+  CHECK(
+      mean_log_efficiency_growth(cn_lab, Date::from_ymd(2022, 7, 1), Date::from_ymd(2022, 8, 1)) ==
+      doctest::Approx((14 * std::log(3.5) + 17 * std::log(1.5)) / 31));
+  CHECK(mean_log_efficiency_growth(cn_lab, Date::from_ymd(2022, 8, 1),
+                                   Date::from_ymd(2022, 9, 1)) == std::log(1.5));
+  CHECK(mean_log_efficiency_growth(cn_lab, kStart, change) == std::log(3.5));
+  Inputs in;
+  const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
+  const Run r = run_months(s.labs_setup, start, in.view(), 24);
+  const Date end = kStart.plus_months(24);
+  CHECK(r.state.efficiency[1] == doctest::Approx(std::pow(3.5, years_between(kStart, change)) *
+                                                 std::pow(1.5, years_between(change, end))));
+  CHECK(r.state.efficiency[0] == doctest::Approx(std::pow(2.8, years_between(kStart, end))));
+}
+
+TEST_CASE("two changes of a lab's pace on one day are refused where they are") {
+  const ConfigNode tree = module_file_tree(
+      kSmall, {"labs.cn_lab.efficiency_growth_changes=[{id: a, date: 2024-12-26, per_year: 2}, "
+               "{id: b, date: 2024-12-26, per_year: 3}]"});
+  Diagnostics diags;
+  (void)read_list(tree, "labs", lab_schema(), diags);
+  REQUIRE(diags.size() == 1);
+  CHECK(diags.all()[0].key_path == "labs[cn_lab].efficiency_growth_changes[b].date");
+  CHECK(diags.all()[0].message.find("two changes of the pace on 2024-12-26") != std::string::npos);
+}
+
 TEST_CASE("research effort: growth rises with research input and falls as ideas get harder") {
   LabModelParams p;
   // Off (the defaults): a factor of exactly 1 whatever the inputs.

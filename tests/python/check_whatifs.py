@@ -39,13 +39,20 @@ EXPECTED = {
                                "no TSMC chips for most of 2027"),
     "allies_full_alignment": ("indicators/cn_domestic_share", "", "2027-12-01", -1,
                               "Chinese fabs advance more slowly"),
-    "no_runaway_leader": ("indicators/us_cn_gap_months", "", "2027-12-01", +1,
-                          "DeepSeek's lead in efficiency slows its own progress"),
-    "deepseek_field_pace": [
-        ("labs/algorithmic_efficiency", "deepseek", "2027-12-01", -1,
-         "DeepSeek grows at the field's pace after V3"),
-        ("indicators/us_cn_gap_months", "", "2027-12-01", +1,
-         "the Chinese labs no longer follow a lab out-running the field"),
+    # The US-CN gap rises too, but at 2027-12 within 4 replicates' noise since DeepSeek's pace
+    # after V3 is the baseline's median 3.43x/year rather than its fitted 4.2.
+    "no_runaway_leader": [("labs/algorithmic_efficiency", "deepseek", "2027-12-01", -1,
+                           "DeepSeek's lead in efficiency slows its own progress"),
+                          ("indicators/best_capability", "CN", "2027-12-01", -1,
+                           "China's best model follows DeepSeek's slower progress")],
+    "deepseek_field_pace": ("labs/algorithmic_efficiency", "deepseek", "2027-12-01", -1,
+                            "DeepSeek grows at the field's 2.8x/year after V3, below the "
+                            "baseline's median 3.43"),
+    "deepseek_pace_lasts": [
+        ("labs/algorithmic_efficiency", "deepseek", "2027-12-01", +1,
+         "DeepSeek keeps its fitted pace (median 4.2x/year) after V3"),
+        ("indicators/us_cn_gap_months", "", "2027-12-01", -1,
+         "the Chinese labs follow a lab that keeps out-running the field"),
     ],
     "scarcity_off": ("indicators/us_cn_gap_months", "", "2025-12-01", +1,
                      "Chinese labs no longer innovate around scarcity"),

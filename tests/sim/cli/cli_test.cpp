@@ -661,8 +661,9 @@ TEST_CASE("describe offers the parameters a misspelt key was meant to find") {
   TempDir dir;
   const Outcome o = run("describe efficency_growth", dir);
   CHECK(o.status == 2);
-  CHECK(o.err.find("no parameter matches (did you mean 'labs[].efficiency_growth_per_year'") !=
+  CHECK(o.err.find("no parameter matches (did you mean 'labs[].efficiency_growth_") !=
         std::string::npos);
+  CHECK(o.err.find("'labs[].efficiency_growth_per_year'") != std::string::npos);
   // Read-only commands write nothing in any case, and do not say so.
   CHECK(o.err.find("1 error.") != std::string::npos);
   CHECK(o.err.find("nothing was written") == std::string::npos);

@@ -22,7 +22,9 @@ TEST_CASE("a misspelt filter is offered the keys containing the text it is close
   REQUIRE(find_parameters("efficency_growth").empty());
   const std::vector<std::string> offered = closest_parameters("efficency_growth");
   REQUIRE(!offered.empty());
-  CHECK(offered.front() == "labs[].efficiency_growth_per_year");
+  CHECK(offered.front().starts_with("labs[].efficiency_growth_"));
+  CHECK(std::find(offered.begin(), offered.end(), "labs[].efficiency_growth_per_year") !=
+        offered.end());
   CHECK(offered.size() <= 5);
   const std::vector<std::string> two = closest_parameters("enforcment", 2);
   REQUIRE(two.size() == 2);

@@ -158,7 +158,7 @@ TEST_CASE("a dated policy event changes a lab's release policy from its date") {
 }
 
 TEST_CASE("a dated policy event changes a lab's pace of algorithmic progress from its date") {
-  // scenarios/whatif/deepseek_field_pace.yaml puts DeepSeek on the field's pace after V3 this way.
+  // A what-if may slow a lab's research from a date this way (a lever, in a seminar).
   const char* quiet = "lab_model.efficiency_noise_sigma=0";
   const RunResult base = run(load_scenario(kSmall, {quiet}));
   const RunResult slowed =
