@@ -79,4 +79,28 @@ std::string summarise_group(const RunResult& run, const std::string& group) {
   return out;
 }
 
+std::string describe_gap_sign(const RunResult& run) {
+  const SeriesId s = run.catalog.find("indicators", "us_cn_gap_months");
+  if (s == kNoSeries || run.replicates.empty()) return "";
+  const std::vector<Date>& dates = run.catalog.time_axis(run.catalog.series()[s].cadence).dates;
+  if (dates.empty()) return "";
+  const std::size_t t = dates.size() - 1;
+  std::size_t ahead = 0, behind = 0, level = 0, missing = 0;
+  for (const SeriesBuffer& b : run.replicates) {
+    const double gap = b.get(s, t);
+    if (std::isnan(gap))
+      ++missing;
+    else
+      ++(gap > 0.0 ? ahead : gap < 0.0 ? behind : level);
+  }
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "the US ahead of China (us_cn_gap_months > 0) on %s in %zu of %zu replicates, "
+                "China ahead in %zu, level in %zu",
+                dates[t].iso().c_str(), ahead, run.replicates.size(), behind, level);
+  std::string out = line;
+  if (missing > 0) out += " (n/a in " + std::to_string(missing) + ")";
+  return out;
+}
+
 }  // namespace airace

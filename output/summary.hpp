@@ -24,4 +24,10 @@ QuantileBand band_at(const RunResult& run, SeriesId s, std::size_t t, std::size_
 // A table of every series in `group` at its last date: median and 5–95% over replicates.
 std::string summarise_group(const RunResult& run, const std::string& group);
 
+// The sign of a run's US–China gap at its last date, over replicates: "the US ahead of China
+// (us_cn_gap_months > 0) on 2030-12-01 in 71 of 100 replicates, China ahead in 29, level in 0
+// (n/a in 0)"; empty when the run has no indicators/us_cn_gap_months. The share of each sign is
+// what a policy answer rests on (docs/calibration.md "What the bands mean now").
+std::string describe_gap_sign(const RunResult& run);
+
 }  // namespace airace

@@ -355,6 +355,8 @@ int command_run(const RunArgs& a, const std::string& command_line) {
                 "(%s):\n%s\n",
                 band_kind(s, a.fixed_parameters).c_str(),
                 summarise_group(result, "indicators").c_str());
+    if (const std::string sign = describe_gap_sign(result); !sign.empty())
+      std::printf("Sign of the gap: %s\n\n", sign.c_str());
     if (const std::optional<MarketShock> shock = largest_market_shock(result))
       std::printf("Largest market shock: %s\n\n", describe_market_shock(*shock).c_str());
     if (result.catalog.find_event_table("lab_finance", "event") != kNoEventTable)

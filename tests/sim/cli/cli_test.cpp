@@ -46,6 +46,8 @@ TEST_CASE("airace run writes an HDF5 file and prints a summary") {
   CHECK(o.status == 0);
   CHECK(fs::exists(file));
   CHECK(o.out.find("us_cn_gap_months") != std::string::npos);
+  CHECK(o.out.find("Sign of the gap: the US ahead of China (us_cn_gap_months > 0) on ") !=
+        std::string::npos);
   CHECK(o.out.find("wrote " + file.string()) != std::string::npos);
   for (const auto& e : fs::directory_iterator(dir.path))
     CHECK(e.path().filename().string().find(".tmp") == std::string::npos);
