@@ -824,6 +824,9 @@ def gap_finding(run):
         text += ("; on %s the gap was %s months (%s)"
                  % (s.dates[half], number(earlier[1], 2),
                     band(earlier[0], earlier[2], "months", digits=2)))
+    end = [x for x in v[:, t] if x == x]  # NaNs left out
+    text += (". The US is ahead at the end in %d of %d replicates, China in %d"
+             % (sum(x > 0 for x in end), len(v[:, t]), sum(x < 0 for x in end)))
     return text + ". Positive: the US ahead."
 
 

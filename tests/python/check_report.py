@@ -252,6 +252,10 @@ def check_report(report, run_file, work, whatif):
             problems.append("the finding %s has an unrounded number: %s" % (key, sentence))
         elif key == "finding-market" and "its cause is" not in sentence:
             problems.append("the market finding does not name the shock's cause: %s" % sentence)
+        elif key == "finding-gap" and not re.search(
+                r"The US is ahead at the end in \d+ of \d+ replicates, China in \d+", sentence):
+            problems.append("the gap finding does not give how many replicates each side leads "
+                            "in: %s" % sentence)
     text = report.read_text(encoding="utf-8")
     if "findings" in dom.ids and text.index('id="findings"') > text.index("<img"):
         problems.append("the findings do not come before the charts")
