@@ -421,6 +421,17 @@ ConfigNode load_config_text(const std::string& text, const std::filesystem::path
   return tree;
 }
 
+namespace {
+// `target` replaced by `value`, remembering when that fixes a distribution (`{distribution: ...}`)
+// to a plain value, or keeps one fixed (a third file that sets the value again).
+void replace_value(ConfigNode& target, const ConfigNode& value) {
+  const bool drawn = target.is_map() && target.find("distribution") != nullptr;
+  const bool fixes = (drawn || target.fixes_distribution) && value.is_scalar();
+  target = value;
+  target.fixes_distribution = fixes;
+}
+}  // namespace
+
 void merge_config(ConfigNode& base, const ConfigNode& overlay) {
   if (base.is_map() && overlay.is_map()) {
     for (const ConfigEntry& entry : overlay.entries) {
@@ -435,7 +446,7 @@ void merge_config(ConfigNode& base, const ConfigNode& overlay) {
     merge_lists_by_id(base, overlay);
     return;
   }
-  base = overlay;
+  replace_value(base, overlay);
 }
 
 std::optional<std::size_t> item_index(std::string_view segment) {
@@ -499,7 +510,7 @@ void apply_override(ConfigNode& root, const std::string& assignment, Diagnostics
       }
       walked += "[" + seg + "]";
       if (last) {
-        *item = value;
+        replace_value(*item, value);
         return;
       }
       node = item;
@@ -521,7 +532,7 @@ void apply_override(ConfigNode& root, const std::string& assignment, Diagnostics
       child->where = where;
     }
     if (last) {
-      *child = value;
+      replace_value(*child, value);
       return;
     }
     node = child;

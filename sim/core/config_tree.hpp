@@ -26,6 +26,9 @@ struct ConfigNode {
   std::vector<ConfigEntry> entries;  // map, in file order
   std::vector<ConfigNode> items;     // sequence
   SourceLocation where;
+  // Set when an extending file or --set replaced a distribution (an uncertain parameter) with
+  // this value: the parameter is fixed here, and a correlation naming it does not apply.
+  bool fixes_distribution = false;
 
   bool is_map() const { return kind == Kind::map; }
   bool is_sequence() const { return kind == Kind::sequence; }

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <optional>
 
+#include "sim/core/config_path.hpp"
+
 namespace airace {
 
 std::vector<std::string> distribution_names() {
@@ -223,7 +225,18 @@ struct Collector {
 };
 
 // uncertainty: {correlations: [{between: [a, b], rank_correlation: r}, ...]}
-void read_correlations(const ConfigNode& section, Uncertainty& u, Diagnostics& diags) {
+// Whether `key` names a parameter that an extending file or --set has fixed to a plain value
+// where a base file drew it (ConfigNode::fixes_distribution).
+bool fixed_by_override(const ConfigNode& tree, std::optional<ConfigNode>& copy,
+                       const std::string& key) {
+  if (!copy) copy = tree;  // walk_key_path adds missing keys: walk a copy, made once
+  const KeyPathWalk w = walk_key_path(*copy, key);
+  return w.node != nullptr && w.node->fixes_distribution;
+}
+
+void read_correlations(const ConfigNode& section, const ConfigNode& tree, Uncertainty& u,
+                       Diagnostics& diags) {
+  std::optional<ConfigNode> walked;
   if (section.is_null()) return;
   if (!section.is_map()) {
     diags.error(section.where, "uncertainty",
@@ -277,10 +290,15 @@ void read_correlations(const ConfigNode& section, Uncertainty& u, Diagnostics& d
       continue;
     }
     std::vector<std::size_t> idx;
+    bool fixed = false;  // a correlation with a parameter fixed by an override does not apply
     for (const ConfigNode& k : between->items) {
       const auto text = read_text(k, path + ".between", diags);
       if (!text) continue;
       const auto at = std::find(keys.begin(), keys.end(), *text);
+      if (at == keys.end() && fixed_by_override(tree, walked, *text)) {
+        fixed = true;
+        continue;
+      }
       if (at == keys.end()) {
         diags.error(k.where, path + ".between",
                     "'" + *text + "' is not an uncertain parameter (a key given as a distribution)",
@@ -290,7 +308,7 @@ void read_correlations(const ConfigNode& section, Uncertainty& u, Diagnostics& d
       }
       idx.push_back(static_cast<std::size_t>(at - keys.begin()));
     }
-    if (idx.size() != 2 || !rho) continue;
+    if (fixed || idx.size() != 2 || !rho) continue;
     if (idx[0] == idx[1]) {
       diags.error(between->where, path + ".between",
                   "a parameter's correlation with itself is 1; expected two different keys");
@@ -332,7 +350,7 @@ Uncertainty extract_uncertainty(const ConfigNode& tree, ConfigNode& at_medians,
     u.sampling.distributions.push_back(p.distribution);
   }
   if (const ConfigNode* section = tree.is_map() ? tree.find("uncertainty") : nullptr)
-    read_correlations(*section, u, diags);
+    read_correlations(*section, tree, u, diags);
   if (at_medians.is_map())
     std::erase_if(at_medians.entries, [](const ConfigEntry& e) { return e.key == "uncertainty"; });
   return u;

@@ -245,6 +245,35 @@ TEST_CASE("a correlation naming a key that is not uncertain is refused with a su
   CHECK(has_error(e, "10:36", "'allies.alignment' is not an uncertain parameter"));
 }
 
+TEST_CASE("a correlation with a parameter that an extending file or --set fixes does not apply") {
+  // The base file draws both and correlates them; a what-if that fixes one keeps the other drawn.
+  const ScenarioFile base(kTwoCorrelated);
+  const ScenarioFile whatif("");
+  std::ofstream(whatif.path) << "extends: " << base.path.string()
+                             << "\nlabs:\n  - id: cn_lab\n    talent: 1.5\n";
+  const Scenario fixed = load_scenario(whatif.path.string());
+  REQUIRE(fixed.uncertainty.parameters.size() == 1);
+  CHECK(fixed.uncertainty.parameters[0].key == "labs.cn_lab.efficiency_growth_per_year");
+  CHECK(fixed.labs[1].talent == 1.5);
+  CHECK(!fixed.uncertainty.sampling.copula.has_value());
+  // ... and stays fixed when a third file, or --set, sets it again.
+  const Scenario again = load_scenario(whatif.path.string(), {"labs.cn_lab.talent=1.2"});
+  REQUIRE(again.uncertainty.parameters.size() == 1);
+  CHECK(again.labs[1].talent == 1.2);
+  // The same through --set, on either parameter of the pair.
+  const Scenario set = load_scenario(base.path.string(), {"labs.cn_lab.talent=1.5"});
+  REQUIRE(set.uncertainty.parameters.size() == 1);
+  const Scenario set_growth =
+      load_scenario(base.path.string(), {"labs.cn_lab.efficiency_growth_per_year=3"});
+  REQUIRE(set_growth.uncertainty.parameters.size() == 1);
+  CHECK(set_growth.uncertainty.parameters[0].key == "labs.cn_lab.talent");
+  // A --set that gives a new distribution keeps the parameter uncertain and correlated.
+  const Scenario redrawn = load_scenario(
+      base.path.string(), {"labs.cn_lab.talent={distribution: uniform, low: 1, high: 3}"});
+  CHECK(redrawn.uncertainty.parameters.size() == 2);
+  CHECK(redrawn.uncertainty.sampling.copula.has_value());
+}
+
 TEST_CASE("a correlation matrix that is not positive definite is refused at its section") {
   const ScenarioFile f(
       "allies:\n  alignment: {distribution: uniform, low: 0, high: 1}\n"
