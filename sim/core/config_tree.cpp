@@ -99,14 +99,6 @@ ConfigNode convert(const YAML::Node& n, const std::string& file, const SourceLoc
   return out;
 }
 
-bool all_items_have_ids(const ConfigNode& list) {
-  if (!list.is_sequence() || list.items.empty()) return false;
-  return std::all_of(list.items.begin(), list.items.end(), [](const ConfigNode& item) {
-    const ConfigNode* id = item.is_map() ? item.find("id") : nullptr;
-    return id != nullptr && id->is_scalar();
-  });
-}
-
 bool is_removal(const ConfigNode& item) {
   const ConfigNode* r = item.find("remove");
   return r != nullptr && r->is_scalar() && r->scalar == "true";
@@ -421,12 +413,23 @@ ConfigNode load_config_text(const std::string& text, const std::filesystem::path
   return tree;
 }
 
+bool all_items_have_ids(const ConfigNode& list) {
+  if (!list.is_sequence() || list.items.empty()) return false;
+  return std::all_of(list.items.begin(), list.items.end(), [](const ConfigNode& item) {
+    const ConfigNode* id = item.is_map() ? item.find("id") : nullptr;
+    return id != nullptr && id->is_scalar();
+  });
+}
+
+bool is_distribution(const ConfigNode& n) {
+  return n.is_map() && n.find("distribution") != nullptr;
+}
+
 namespace {
 // `target` replaced by `value`, remembering when that fixes a distribution (`{distribution: ...}`)
 // to a plain value, or keeps one fixed (a third file that sets the value again).
 void replace_value(ConfigNode& target, const ConfigNode& value) {
-  const bool drawn = target.is_map() && target.find("distribution") != nullptr;
-  const bool fixes = (drawn || target.fixes_distribution) && value.is_scalar();
+  const bool fixes = (is_distribution(target) || target.fixes_distribution) && value.is_scalar();
   target = value;
   target.fixes_distribution = fixes;
 }

@@ -89,6 +89,13 @@ ConfigNode load_config_text(const std::string& text, const std::filesystem::path
                             Diagnostics& diags,
                             std::vector<std::filesystem::path>* files_read = nullptr);
 
+// Whether a list's items are all mappings with a scalar `id` (and there is at least one): such a
+// list merges by id, and a key path names its items by id.
+bool all_items_have_ids(const ConfigNode& list);
+
+// Whether a node is an uncertain parameter's distribution, `{distribution: ..., ...}`.
+bool is_distribution(const ConfigNode& n);
+
 // Deep merge of overlay into base: maps merge key by key; a list whose items are all maps with
 // an `id` merges item by item by id (new ids are appended; an item with `remove: true` is
 // dropped); any other list, and every scalar, is replaced.

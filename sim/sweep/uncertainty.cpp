@@ -33,19 +33,6 @@ const std::vector<Form>& forms() {
   return f;
 }
 
-bool is_distribution(const ConfigNode& n) {
-  return n.is_map() && n.find("distribution") != nullptr;
-}
-
-// Mirrors apply_override: in a list of items that all have ids, an item is named by its id.
-bool all_items_have_ids(const ConfigNode& list) {
-  return !list.items.empty() &&
-         std::all_of(list.items.begin(), list.items.end(), [](const ConfigNode& item) {
-           const ConfigNode* id = item.is_map() ? item.find("id") : nullptr;
-           return id != nullptr && id->is_scalar();
-         });
-}
-
 std::string format_exact(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.17g", v);
@@ -224,7 +211,6 @@ struct Collector {
   }
 };
 
-// uncertainty: {correlations: [{between: [a, b], rank_correlation: r}, ...]}
 // Whether `key` names a parameter that an extending file or --set has fixed to a plain value
 // where a base file drew it (ConfigNode::fixes_distribution).
 bool fixed_by_override(const ConfigNode& tree, std::optional<ConfigNode>& copy,
@@ -234,6 +220,7 @@ bool fixed_by_override(const ConfigNode& tree, std::optional<ConfigNode>& copy,
   return w.node != nullptr && w.node->fixes_distribution;
 }
 
+// uncertainty: {correlations: [{between: [a, b], rank_correlation: r}, ...]}
 void read_correlations(const ConfigNode& section, const ConfigNode& tree, Uncertainty& u,
                        Diagnostics& diags) {
   std::optional<ConfigNode> walked;
