@@ -146,6 +146,13 @@ const Schema<LabConfig>& lab_schema() {
     f.push_back(number("training_share", &L::training_share, "fraction", between(0, 1),
                        {"share of the lab's compute used for its frontier training run", A}));
     f.push_back(number(
+        "pre_race_training_share", &L::pre_race_training_share, "fraction", between(0, 1),
+        {"share of the lab's compute its frontier runs train on before its race onset (a "
+         "rival's first launch plus lab_model.race_response_days), e.g. the share at which a "
+         "run of the field's length on its compute at the start has the FLOP of its largest "
+         "pre-race run; left out: training_share throughout",
+         "per lab: its source field (docs/model.md §3.3.4 \"The race onset\")"}));
+    f.push_back(number(
         "run_length_factor", &L::run_length_factor, "fraction", between(0.05, 2),
         {"typical length of the lab's pre-training runs as a share of the field's "
          "(lab_model.training_run_days, grown by training_run_growth_per_year): a lab that "
@@ -324,6 +331,12 @@ const Schema<LabModelParams>& lab_model_schema() {
                   "GPT-3.5 (Epoch: 2.1e25 against 2.6e24 FLOP): ~130 days beyond the median "
                   "post-training; Gemini 1.0 Ultra out two months after Gemini 1.0 Pro for "
                   "'extensive trust and safety checks'; judgement"}),
+          number("race_response_days", &M::race_response_days, "days", between(0, 3650),
+                 {"days from a rival's first launch (labs[].launch) to the race onset of a lab "
+                  "with a pre_race_training_share, from which its runs train on training_share",
+                  "after ChatGPT (2022-11-30): Google's 'code red' 2022-12-21 (21 days, NYT), "
+                  "Meta's generative AI group 2023-02-27 (89 days), Google DeepMind formed "
+                  "2023-04-20 (141 days); judgement"}),
           date("reasoning_shown", &M::reasoning_shown,
                {"day reasoning post-training (reinforcement learning on chains of thought) is "
                 "shown by the lab with shows_reasoning; from it that lab's releases, and "
@@ -454,7 +467,24 @@ LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const LabModelParams&
   for (const LabConfig& lab : labs)
     s.country.push_back(static_cast<std::size_t>(
         std::find(country_ids.begin(), country_ids.end(), lab.country.id) - country_ids.begin()));
+  // docs/model.md §3.3.4 "The race onset": race_response_days after the first launch of another
+  // lab's models; without a rival, never.
+  const auto response = static_cast<int64_t>(std::lround(params.race_response_days));
+  for (std::size_t i = 0; i < labs.size(); ++i) {
+    Date onset = Date::from_ymd(1, 1, 1);
+    if (!std::isnan(labs[i].pre_race_training_share)) {
+      onset = Date::from_ymd(9999, 12, 31);
+      for (std::size_t j = 0; j < labs.size(); ++j)
+        if (j != i) onset = std::min(onset, labs[j].launch.plus_days(response));
+    }
+    s.race_onset.push_back(onset);
+  }
   return s;
+}
+
+double frontier_training_share(const LabsSetup& s, std::size_t i, Date date) {
+  const LabConfig& lab = s.labs[i];
+  return date < s.race_onset[i] ? lab.pre_race_training_share : lab.training_share;
 }
 
 void validate_founding(const std::vector<LabConfig>& labs, Date start, Diagnostics& diags) {
@@ -560,8 +590,9 @@ void plan_run(const LabsSetup& s, LabState& st, std::size_t i, Date start, Strea
   st.run_flop_until[i] = start;
   // docs/model.md §"Labs: bases and updates": a new base on a grown cluster or an aged base;
   // otherwise an update of the base it has.
-  st.run_is_base[i] = starts_new_base(p, st, i, start) ? 1 : 0;
-  if (st.run_is_base[i]) st.base_h100e[i] = st.training_h100e[i];
+  const double share = frontier_training_share(s, i, start);
+  st.run_is_base[i] = starts_new_base(p, st, i, start, share) ? 1 : 0;
+  if (st.run_is_base[i]) st.base_h100e[i] = share * st.training_h100e[i];
 }
 
 // docs/model.md §"Labs: money": lab i exits on `date`. It trains and releases nothing more
@@ -595,9 +626,10 @@ double evaluation_days(const LabModelParams& p, double step_log10) {
   return p.evaluation_days_per_decade * std::max(0.0, step_log10);
 }
 
-bool starts_new_base(const LabModelParams& p, const LabState& st, std::size_t i, Date date) {
+bool starts_new_base(const LabModelParams& p, const LabState& st, std::size_t i, Date date,
+                     double training_share) {
   if (p.base_compute_step <= 1.0 || !(st.base_flop[i] > 0.0)) return true;
-  if (st.training_h100e[i] >= p.base_compute_step * st.base_h100e[i]) return true;
+  if (training_share * st.training_h100e[i] >= p.base_compute_step * st.base_h100e[i]) return true;
   return p.max_base_age_days > 0.0 &&
          static_cast<double>(date.days_since_epoch() - st.base_end[i].days_since_epoch()) >=
              p.max_base_age_days;
@@ -663,7 +695,8 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
       st.released_open[i] = 0;
       st.base_end[i] = lab.founded;
       plan_run(s, st, i, lab.founded, key);  // its first run starts the day it is founded
-      st.run_flop_per_second[i] = flop_per_second(training_h100e[i], lab.training_share, p);
+      st.run_flop_per_second[i] =
+          flop_per_second(training_h100e[i], frontier_training_share(s, i, lab.founded), p);
       continue;
     }
     // Runs are staggered: each lab is part-way through its first run at the start date.
@@ -677,9 +710,9 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
     const Date first_start = start.plus_days(-static_cast<int64_t>(elapsed_days));
     const double phase = p.base_compute_step > 1.0 ? stagger.uniform() : 0.0;
     const double scale = std::pow(p.base_compute_step, -phase);
-    st.base_flop[i] =
-        scale * effective_training_compute_flop(training_h100e[i], 1.0, lab.training_share, p);
-    st.base_h100e[i] = scale * training_h100e[i];
+    const double share = frontier_training_share(s, i, first_start);
+    st.base_flop[i] = scale * effective_training_compute_flop(training_h100e[i], 1.0, share, p);
+    st.base_h100e[i] = scale * share * training_h100e[i];
     st.base_end[i] =
         first_start.plus_days(-static_cast<int64_t>(std::lround(phase * p.max_base_age_days)));
     st.capability[i] = capability_from_compute(st.base_flop[i] * lab.initial_efficiency);
@@ -689,7 +722,7 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
     (lab.initially_open ? st.open_efficiency : st.closed_efficiency)[i] = lab.initial_efficiency;
     st.capital_usd[i] = lab.capital_usd;
     plan_run(s, st, i, first_start, key);
-    st.run_flop_per_second[i] = flop_per_second(training_h100e[i], lab.training_share, p);
+    st.run_flop_per_second[i] = flop_per_second(training_h100e[i], share, p);
     count_run_flop(st, i, start);
     // The model it holds at the start was released before it, and spills over from then.
     st.released_on[i] = start.plus_days(-365);
@@ -979,9 +1012,10 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
     count_run_flop(next, i, tick.date);
     next.training_h100e[i] = in.training_h100e[i];
     if (!(next.run_start[i] < tick.previous) || next.run_flop_per_second[i] == 0.0) {
-      next.run_flop_per_second[i] =
-          flop_per_second(in.training_h100e[i], s.labs[i].training_share, p);
-      if (next.run_is_base[i]) next.base_h100e[i] = in.training_h100e[i];
+      // The share of the day the run started (docs/model.md §3.3.4 "The race onset").
+      const double share = frontier_training_share(s, i, next.run_start[i]);
+      next.run_flop_per_second[i] = flop_per_second(in.training_h100e[i], share, p);
+      if (next.run_is_base[i]) next.base_h100e[i] = share * in.training_h100e[i];
     }
   }
 }

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -64,6 +65,9 @@ struct LabConfig : BuyerSpec {
   double researchers = 100.0;               // research staff at the start date (FTE)
   // compute split
   double training_share = 0.3;  // fraction of its compute used for the frontier run
+  // docs/model.md §"Labs: the race onset": its frontier runs' share before the race (NaN, the
+  // default: training_share throughout)
+  double pre_race_training_share = std::numeric_limits<double>::quiet_NaN();  // fraction
   double research_share = 0.2;  // fraction used for experiments
   // money
   double capital_usd = 1e9;                 // USD at the start date
@@ -119,6 +123,9 @@ struct LabModelParams {
   double max_base_age_days = 0.0;          // days
   double update_compute_share = 0.0;       // fraction of the base's pre-training FLOP
   double evaluation_days_per_decade = 0.0;  // days per log10 FLOP above the deployed frontier
+  // docs/model.md §"Labs: the race onset": a lab with a pre_race_training_share moves to its
+  // training_share this long after a rival's models first reach users (labs[].launch)
+  double race_response_days = 0.0;  // days
   // docs/model.md §"Labs: post-training enhancements": from the day reasoning post-training is
   // shown (never: off), a release carries reasoning_gain (x compute-equivalent) for
   // reasoning_compute_share more FLOP; the lab that showed it from that day, every other
@@ -177,7 +184,13 @@ struct LabsSetup {
   // [lab] days on which the lab releases whatever its run has trained: its release_dates and,
   // when it comes after the start date, its first release. Sorted.
   std::vector<std::vector<Date>> fixed_releases;
+  // [lab] its race onset: runs started from this day on use training_share, earlier ones
+  // pre_race_training_share (a lab without one: a day before any run)
+  std::vector<Date> race_onset;
 };
+
+// The share of lab i's compute a frontier run started on `date` trains on.
+double frontier_training_share(const LabsSetup& s, std::size_t i, Date date);
 
 LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const LabModelParams& params,
                        const std::vector<std::string>& country_ids, Date start);
@@ -227,10 +240,10 @@ struct LabState {
   std::vector<double> run_post_days;            // [lab] days of post-training it will need
   std::vector<double> run_flop_per_second;      // [lab] rate of the current run, last research tick
   // docs/model.md §"Labs: bases and updates"
-  std::vector<uint8_t> run_is_base;  // [lab] 1: the current run pre-trains a new base
-  std::vector<double> base_flop;     // [lab] FLOP, physical, of its latest base (0: none)
-  std::vector<double> base_h100e;    // [lab] training compute its latest base ran on (H100e)
-  std::vector<Date> base_end;        // [lab] end of its latest base's pre-training
+  std::vector<uint8_t> run_is_base;    // [lab] 1: the current run pre-trains a new base
+  std::vector<double> base_flop;       // [lab] FLOP, physical, of its latest base (0: none)
+  std::vector<double> base_h100e;      // [lab] compute its latest base's run trained on (H100e)
+  std::vector<Date> base_end;          // [lab] end of its latest base's pre-training
   std::vector<double> training_h100e;  // [lab] its training compute, last research tick (H100e)
   std::vector<Date> run_flop_until;             // [lab] date up to which run_flop is counted
   std::vector<double> released_log_efficiency;  // [lab] ln efficiency of its latest release
@@ -314,10 +327,12 @@ double lab_run_length_days(const LabsSetup& s, std::size_t lab, Date run_start);
 // post-training, evaluation_days_per_decade per log10 FLOP it stands above the deployed frontier
 // (0 when it does not).
 double evaluation_days(const LabModelParams& p, double step_log10);
-// Whether a run that lab i starts on `date` pre-trains a new base: always when base_compute_step
-// is at most 1 or it has no base; else when its training compute has grown base_compute_step
-// times over its base's, or its base is max_base_age_days old.
-bool starts_new_base(const LabModelParams& p, const LabState& st, std::size_t i, Date date);
+// Whether a run that lab i starts on `date` on `training_share` of its compute pre-trains a new
+// base: always when base_compute_step is at most 1 or it has no base; else when the compute the
+// run trains on (training_share of its training compute) has grown base_compute_step times over
+// its base's, or its base is max_base_age_days old.
+bool starts_new_base(const LabModelParams& p, const LabState& st, std::size_t i, Date date,
+                     double training_share);
 // docs/model.md §"Labs: post-training enhancements": the compute-equivalent gain (x) a release
 // of lab i on `date` carries: reasoning_gain from lab_model.reasoning_shown for the lab that
 // showed it, spillover_lag_months later for every other lab; 1 before.

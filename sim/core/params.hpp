@@ -162,8 +162,10 @@ inline Doc changeable(Doc d) {
 
 template <class T>
 Field<T> number(std::string key, double T::*member, std::string unit, Range range, Doc doc) {
+  // A NaN default is a key that is off when left out (its description says what then holds).
+  const double fallback = T{}.*member;
   ParamInfo info{std::move(key),        "number",
-                 std::move(unit),       format_number(T{}.*member),
+                 std::move(unit),       std::isnan(fallback) ? "none" : format_number(fallback),
                  range.text(),          std::move(doc.description),
                  std::move(doc.source), doc.required};
   if (doc.required) info.default_value.clear();

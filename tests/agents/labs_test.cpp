@@ -717,6 +717,86 @@ TEST_CASE("a run trains on the compute it started with; chips that come later se
   CHECK(next.run_flop_per_second[0] == doctest::Approx(3.0 * rate));
 }
 
+TEST_CASE("a lab trains on its pre-race share until a rival's launch plus the response days") {
+  // docs/model.md §3.3.4 "The race onset": cn_lab's runs take 5 % of its compute until 60 days
+  // after us_lab's launch, then its training_share; us_lab, without a pre-race share, races from
+  // the start.
+  const Labs s = quiet_small({"labs.us_lab.launch=2022-11-30", "lab_model.race_response_days=60",
+                              "labs.cn_lab.pre_race_training_share=0.05"});
+  const LabsSetup& setup = s.labs_setup;
+  const Date onset = Date::from_ymd(2023, 1, 29);
+  CHECK(setup.race_onset[1] == onset);
+  CHECK(setup.race_onset[0] < kStart);
+  const double share = setup.labs[1].training_share;
+  REQUIRE(share > 0.05);
+  CHECK(frontier_training_share(setup, 1, onset.plus_days(-1)) == 0.05);
+  CHECK(frontier_training_share(setup, 1, onset) == share);
+  CHECK(frontier_training_share(setup, 0, kStart) == setup.labs[0].training_share);
+  // Each run trains at the rate of the share of the day it started, on the compute of the first
+  // research tick on or after its start: the rates of runs started before and after the onset
+  // stand in the ratio of the shares.
+  const Inputs in;
+  const double per_share = effective_training_compute_flop(in.training[1], 1.0, 1.0, setup.params) /
+                           (setup.params.training_run_days * 86400.0);
+  LabState st = initial_lab_state(setup, in.training, kStart, kKey);
+  CHECK(st.run_flop_per_second[1] == doctest::Approx(0.05 * per_share));
+  std::vector<Release> releases;
+  LabState next;
+  int before = 0, after = 0;
+  for (Date d = kStart; d < Date::from_ymd(2024, 6, 1); d = d.plus_months(1)) {
+    const Date to = d.plus_months(1);
+    for (Date day = d.plus_days(1); !(to < day); day = day.plus_days(1)) {
+      if (day == to) {
+        step_labs(setup, st, next, in.view(), tick_between(d, to), kKey);
+        std::swap(st, next);
+        if (d < st.run_start[1]) {  // cn_lab's run started in this month
+          CAPTURE(st.run_start[1].iso());
+          const bool racing = !(st.run_start[1] < onset);
+          (racing ? after : before) += 1;
+          CHECK(st.run_flop_per_second[1] == doctest::Approx((racing ? share : 0.05) * per_share));
+        }
+      }
+      step_runs(setup, st, in.view(), day, kPlanKey, kKey, releases);
+    }
+  }
+  CHECK(before >= 1);
+  CHECK(after >= 1);
+  // Without a pre-race share, the same lab races from the start.
+  const Labs racing = quiet_small({"labs.us_lab.launch=2022-11-30"});
+  CHECK(racing.labs_setup.race_onset[1] < kStart);
+  CHECK(initial_lab_state(racing.labs_setup, in.training, kStart, kKey).run_flop_per_second[1] ==
+        doctest::Approx(share * per_share));
+}
+
+TEST_CASE("with bases, a lab's race onset starts a new base on the compute it has") {
+  // base_compute_step 3 on a flat fleet: updates only, until the onset raises cn_lab's share
+  // from 0.05 to its training_share, more than threefold; its first run from then is a base.
+  const Labs s =
+      quiet_small({"labs.us_lab.launch=2022-11-30", "lab_model.race_response_days=60",
+                   "labs.cn_lab.pre_race_training_share=0.05", "lab_model.training_run_days=90",
+                   "lab_model.rush_share=0", "lab_model.base_compute_step=3",
+                   "lab_model.max_base_age_days=0", "lab_model.update_compute_share=0.02"});
+  const LabsSetup& setup = s.labs_setup;
+  const Date onset = setup.race_onset[1];
+  REQUIRE(setup.labs[1].training_share >= 3 * 0.05);
+  const Inputs flat;
+  const auto [st, releases] =
+      run_months(setup, initial_lab_state(setup, flat.training, kStart, kKey), flat.view(), 30);
+  std::vector<const Release*> updates, bases;
+  for (const Release& r : releases) {
+    if (r.lab != 1) continue;
+    CAPTURE(r.run_start.iso());
+    if (r.run_start < onset) CHECK_FALSE(r.base);
+    (r.base ? bases : updates).push_back(&r);
+  }
+  REQUIRE(bases.size() == 1);
+  REQUIRE_FALSE(updates.empty());
+  CHECK_FALSE(bases[0]->run_start < onset);
+  // Its base trains on the racing share: about training_share / 0.05 times the pre-race base.
+  CHECK(bases[0]->training_flop > 3.0 * updates.front()->training_flop);
+  CHECK(st.base_flop[1] == doctest::Approx(bases[0]->training_flop));
+}
+
 TEST_CASE("between bases a lab releases updates that use far less compute than its base") {
   // base_compute_step 3: a new base only once the lab's training compute has tripled over its
   // base's (or the base is max_base_age_days old); in between, updates of the base.
@@ -754,11 +834,14 @@ TEST_CASE("between bases a lab releases updates that use far less compute than i
   // An aged base is replaced whatever the compute.
   const Labs aged = quiet_small({"lab_model.base_compute_step=3", "lab_model.max_base_age_days=365"});
   LabState a = initial_lab_state(aged.labs_setup, flat.training, kStart, kKey);
-  CHECK_FALSE(starts_new_base(aged.labs_setup.params, a, 0, a.base_end[0].plus_days(364)));
-  CHECK(starts_new_base(aged.labs_setup.params, a, 0, a.base_end[0].plus_days(365)));
+  CHECK_FALSE(starts_new_base(aged.labs_setup.params, a, 0, a.base_end[0].plus_days(364),
+                              aged.labs_setup.labs[0].training_share));
+  CHECK(starts_new_base(aged.labs_setup.params, a, 0, a.base_end[0].plus_days(365),
+                        aged.labs_setup.labs[0].training_share));
   // With base_compute_step 1 (the default) every run is a new base.
   const Labs every = quiet_small();
-  CHECK(starts_new_base(every.labs_setup.params, a, 0, a.base_end[0]));
+  CHECK(starts_new_base(every.labs_setup.params, a, 0, a.base_end[0],
+                        every.labs_setup.labs[0].training_share));
 }
 
 TEST_CASE("a model further beyond the released frontier is evaluated longer before release") {

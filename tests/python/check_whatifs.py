@@ -86,6 +86,8 @@ EXPECTED = {
                                      "the US clouds' plans stop in 2026"),
     "base_cycles": ("indicators/best_capability", "US", "2023-12-01", -1,
                     "between bases the labs ship updates of older, smaller bases"),
+    "race_onset": ("labs/capability", "meta", "2022-10-01", -1,
+                   "before the race Meta trains on 2.8% of its compute, OPT-175B's size"),
     "reasoning_posttraining": ("indicators/best_capability", "US", "2025-06-01", +1,
                                "releases after o1 carry reasoning post-training's gain"),
     "markets_unanchored": ("markets/market_cap_usd", "nvidia", "2027-06-01", +1,
