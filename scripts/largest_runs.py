@@ -5,8 +5,9 @@ Usage: scripts/largest_runs.py RUN.h5 [--check]
 
 For each calendar year of the run, the largest `training_flop` (physical FLOP of the model's
 pre-training run) among the releases of that year, median and 5-95 % over replicates, with
-the largest run Epoch AI's "Notable AI models" database lists as published that year
-(docs/calibration.md, "Largest training runs") and the ratio of the two medians.
+the lab that released it in most replicates (and in how many), the largest run Epoch AI's
+"Notable AI models" database lists as published that year (docs/calibration.md, "Largest
+training runs") and the ratio of the two medians.
 
 --check exits 1 unless every year with a published figure is within 2x of it (issue 20).
 """
@@ -37,6 +38,7 @@ def main():
         rep = rel["release_replicate"][:]
         day = rel["date"][:]
         flop = rel["training_flop"][:]
+        lab = np.array([x.decode() if isinstance(x, bytes) else str(x) for x in rel["lab"][:]])
     except (OSError, KeyError) as e:
         print(f"{a.run}: not an airace run with model releases ({e})", file=sys.stderr)
         return 2
@@ -44,20 +46,28 @@ def main():
     years = years.astype(int) + 1970
     replicates = int(rep.max()) + 1 if len(rep) else 0
     ok = True
-    print(f"{'year':>4}  {'model median':>12}  {'5-95 %':>21}  {'Epoch':>8}  {'ratio':>5}  Epoch's model")
+    print(f"{'year':>4}  {'model median':>12}  {'5-95 %':>22}  {'released by':>22}  "
+          f"{'Epoch':>8}  {'ratio':>5}  Epoch's model")
     for y in range(int(years.min()), int(years.max()) + 1):
-        best = [flop[(rep == r) & (years == y)].max() for r in range(replicates)
-                if ((rep == r) & (years == y)).any()]
+        best, holder = [], []
+        for r in range(replicates):
+            sel = np.flatnonzero((rep == r) & (years == y))
+            if len(sel):
+                i = sel[np.argmax(flop[sel])]
+                best.append(flop[i])
+                holder.append(lab[i])
         if not best:
             continue
         med = np.median(best)
         lo, hi = np.percentile(best, [5, 95])
-        line = f"{y:>4}  {med:>12.2e}  [{lo:.2e}, {hi:.2e}]"
+        labs, counts = np.unique(holder, return_counts=True)
+        top = f"{labs[np.argmax(counts)]} {counts.max()}/{len(best)}"
+        line = f"{y:>4}  {med:>12.2e}  [{lo:.2e}, {hi:.2e}]  {top:>22}"
         if y in EPOCH:
             ref, name = EPOCH[y]
             ratio = med / ref
             ok &= 0.5 <= ratio <= 2.0
-            line += f"  {ref:>8.2e}  {ratio:>5.1f}  {name}"
+            line += f"  {ref:>8.2e}  {ratio:>5.2f}  {name}"
         print(line)
     if a.check and not ok:
         print("some year's largest run is not within 2x of Epoch AI's", file=sys.stderr)
