@@ -484,7 +484,9 @@ LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const LabModelParams&
 
 double frontier_training_share(const LabsSetup& s, std::size_t i, Date date) {
   const LabConfig& lab = s.labs[i];
-  return date < s.race_onset[i] ? lab.pre_race_training_share : lab.training_share;
+  // A setup not made by resolve_labs has no onsets: every lab races from the start.
+  const bool before = i < s.race_onset.size() && date < s.race_onset[i];
+  return before ? lab.pre_race_training_share : lab.training_share;
 }
 
 void validate_founding(const std::vector<LabConfig>& labs, Date start, Diagnostics& diags) {
