@@ -34,12 +34,18 @@ void read_efficiency_growth_changes(const ConfigNode& n, const std::string& path
                       " and " + changes[i].id + "): expected one a day");
 }
 
+void read_efficiency_steps(const ConfigNode& n, const std::string& path, LabConfig& lab,
+                           Diagnostics& diags) {
+  lab.efficiency_steps =
+      read_entity_list(n, path, efficiency_step_schema(), EfficiencyStep{}, diags);
+}
+
 // Keys of labs[] that belong to one lab, not to a kind of lab.
 bool own_key(const std::string& key) {
   return key == "id" || key == "name" || key == "country" || key == "archetype" || key == "chips" ||
          key == "demand" || key == "source" || key == "release_dates" || key == "launch" ||
          key == "first_release" || key == "subscription_launch" || key == "founded" ||
-         key == "efficiency_growth_changes";
+         key == "efficiency_growth_changes" || key == "efficiency_steps";
 }
 
 void read_release_dates(const ConfigNode& n, const std::string& path, LabConfig& lab,
@@ -91,6 +97,32 @@ const Schema<EfficiencyGrowthChange>& efficiency_growth_change_schema() {
           text("source", &E::source, {"why the pace changes, and the pace's source"}),
       });
   return schema;
+}
+
+const Schema<EfficiencyStep>& efficiency_step_schema() {
+  using E = EfficiencyStep;
+  static const Schema<EfficiencyStep> schema(
+      "labs[].efficiency_steps[]",
+      {
+          text("id", &E::id, {"unique identifier", "", true}),
+          date("date", &E::date,
+               {"day of the step, after the start date; it enters at the lab's first research "
+                "tick on or after it",
+                "", true}),
+          number("factor", &E::factor, "x", between(0.01, 1000),
+                 {"multiplier of the lab's algorithmic efficiency on the date: a one-time gain "
+                  "(e.g. a new architecture) beside its pace",
+                  "per step: its source field", true}),
+          text("source", &E::source, {"what the step is, and its size's source"}),
+      });
+  return schema;
+}
+
+double efficiency_step_factor(const LabConfig& lab, Date from, Date to) {
+  double factor = 1.0;
+  for (const EfficiencyStep& x : lab.efficiency_steps)
+    if (from < x.date && !(to < x.date)) factor *= x.factor;
+  return factor;
 }
 
 double mean_log_efficiency_growth(const LabConfig& lab, Date from, Date to) {
@@ -188,6 +220,12 @@ const Schema<LabConfig>& lab_schema() {
          "efficiency grows at the change's per_year",
          "", false},
         read_efficiency_growth_changes));
+    f.push_back(custom<L>(
+        {"efficiency_steps", "list of steps (see labs[].efficiency_steps[])", "", "[]", "",
+         "dated one-time gains of the lab's algorithmic efficiency: on each step's date its "
+         "efficiency is multiplied by the step's factor",
+         "", false},
+        read_efficiency_steps));
     f.push_back(custom<L>({"funding_rounds", "list of funding rounds (see labs[].funding_rounds[])",
                            "", "[]", "", "venture rounds and investment pledges", "", false},
                           read_funding_rounds));
@@ -490,6 +528,18 @@ double frontier_training_share(const LabsSetup& s, std::size_t i, Date date) {
 }
 
 void validate_founding(const std::vector<LabConfig>& labs, Date start, Diagnostics& diags) {
+  // An efficiency step enters at a research tick after the start and the founding: one earlier is
+  // a lab's initial_efficiency.
+  for (const LabConfig& lab : labs) {
+    const Date first = std::max(start, lab.founded);
+    for (const EfficiencyStep& x : lab.efficiency_steps)
+      if (!(first < x.date))
+        diags.error(x.where, "labs[" + lab.id + "].efficiency_steps[" + x.id + "].date",
+                    "a step on or before " + first.iso() +
+                        " (the start date or the lab's founding) is part of its "
+                        "initial_efficiency: expected a later date (found " +
+                        x.date.iso() + ")");
+  }
   for (const LabConfig& lab : labs) {
     if (!(start < lab.founded)) continue;
     const std::string at = "labs[" + lab.id + "]";
@@ -1002,7 +1052,8 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
       growth *= research_drive(p, input, next.research_input0[i], prev.efficiency[i],
                                lab.initial_efficiency);
     }
-    next.efficiency[i] = prev.efficiency[i] * std::exp(growth * dt + sigma * rng.normal());
+    next.efficiency[i] = prev.efficiency[i] * std::exp(growth * dt + sigma * rng.normal()) *
+                         efficiency_step_factor(lab, tick.previous, tick.date);
   });
 
   apply_spillovers(s, prev, next, tick);

@@ -52,6 +52,16 @@ struct EfficiencyGrowthChange {
   SourceLocation where;
 };
 
+// On `date` the lab's algorithmic efficiency is multiplied by `factor` (docs/model.md §3.3.4
+// "Efficiency"): a one-time gain, such as a new architecture, beside its pace.
+struct EfficiencyStep {
+  std::string id;
+  Date date = Date::from_ymd(9999, 12, 31);
+  double factor = 1.0;  // x
+  std::string source;
+  SourceLocation where;
+};
+
 // A lab is a buyer of chips (its fleet lives in the supply model) with research of its own.
 // Its archetype (archetypes[]) supplies defaults for any of these keys.
 struct LabConfig : BuyerSpec {
@@ -61,6 +71,7 @@ struct LabConfig : BuyerSpec {
   double initial_efficiency = 1.0;          // × 2022-01 algorithms
   double efficiency_growth_per_year = 2.8;  // × per year
   std::vector<EfficiencyGrowthChange> efficiency_growth_changes;  // by date, none on one day
+  std::vector<EfficiencyStep> efficiency_steps;  // one-time gains, after the start date
   double talent = 1.0;                      // index, 1 = a typical frontier lab
   double researchers = 100.0;               // research staff at the start date (FTE)
   // compute split
@@ -164,11 +175,14 @@ const Schema<LabConfig>& lab_schema();
 const Schema<LabModelParams>& lab_model_schema();
 const Schema<FundingRound>& funding_round_schema();
 const Schema<EfficiencyGrowthChange>& efficiency_growth_change_schema();
+const Schema<EfficiencyStep>& efficiency_step_schema();
 
 // The mean of ln(the lab's pace of algorithmic progress, × per year) over the days from `from`
 // up to `to`: ln of efficiency_growth_per_year, or of the efficiency_growth_changes in force,
 // weighted by their days; exactly ln of the one pace in force when a single pace covers them.
 double mean_log_efficiency_growth(const LabConfig& lab, Date from, Date to);
+// The product of the factors of the lab's efficiency_steps dated after `from`, up to `to`.
+double efficiency_step_factor(const LabConfig& lab, Date from, Date to);
 
 // The lab keys an archetype may set (every key of labs[] except id, name, country, archetype,
 // chips, demand and source).

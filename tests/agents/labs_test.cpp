@@ -151,6 +151,46 @@ TEST_CASE("two changes of a lab's pace on one day are refused where they are") {
   CHECK(diags.all()[0].message.find("two changes of the pace on 2024-12-26") != std::string::npos);
 }
 
+TEST_CASE("a dated efficiency step multiplies a lab's efficiency once, at its next research tick") {
+  // cn_lab's efficiency is multiplied by 4 on 2022-07-15 (the month's tick, 2022-08-01, takes it
+  // in) and grows at its pace before and after; us_lab has no step.
+  const Labs s =
+      quiet_small({"lab_model.scarcity_elasticity=0", "lab_model.open_spillover_per_year=0",
+                   "lab_model.closed_spillover_per_year=0",
+                   "labs.cn_lab.efficiency_steps=[{id: moe, date: 2022-07-15, factor: 4}]"});
+  const LabConfig& cn_lab = s.labs_setup.labs[1];
+  REQUIRE(cn_lab.efficiency_steps.size() == 1);
+  CHECK(efficiency_step_factor(cn_lab, Date::from_ymd(2022, 7, 1), Date::from_ymd(2022, 8, 1)) ==
+        4.0);
+  CHECK(efficiency_step_factor(cn_lab, Date::from_ymd(2022, 6, 1), Date::from_ymd(2022, 7, 15)) ==
+        4.0);
+  CHECK(efficiency_step_factor(cn_lab, Date::from_ymd(2022, 7, 15), Date::from_ymd(2022, 8, 1)) ==
+        1.0);
+  CHECK(efficiency_step_factor(s.labs_setup.labs[0], kStart, Date::from_ymd(2030, 1, 1)) == 1.0);
+  Inputs in;
+  const LabState start = initial_lab_state(s.labs_setup, in.training, kStart, kKey);
+  const Run before = run_months(s.labs_setup, start, in.view(), 6);  // to 2022-07-01
+  CHECK(before.state.efficiency[1] ==
+        doctest::Approx(std::pow(3.5, years_between(kStart, kStart.plus_months(6)))));
+  const Run r = run_months(s.labs_setup, start, in.view(), 24);
+  const Date end = kStart.plus_months(24);
+  CHECK(r.state.efficiency[1] == doctest::Approx(4.0 * std::pow(3.5, years_between(kStart, end))));
+  CHECK(r.state.efficiency[0] == doctest::Approx(std::pow(2.8, years_between(kStart, end))));
+}
+
+TEST_CASE("an efficiency step on or before the start date is refused where it is") {
+  const ConfigNode tree = module_file_tree(
+      kSmall, {"labs.cn_lab.efficiency_steps=[{id: early, date: 2022-01-01, factor: 2}, "
+               "{id: later, date: 2022-01-02, factor: 2}]"});
+  Diagnostics diags;
+  const auto labs = read_list(tree, "labs", lab_schema(), diags);
+  REQUIRE(diags.size() == 0);
+  validate_founding(labs, kStart, diags);
+  REQUIRE(diags.size() == 1);
+  CHECK(diags.all()[0].key_path == "labs[cn_lab].efficiency_steps[early].date");
+  CHECK(diags.all()[0].message.find("part of its initial_efficiency") != std::string::npos);
+}
+
 TEST_CASE("research effort: growth rises with research input and falls as ideas get harder") {
   LabModelParams p;
   // Off (the defaults): a factor of exactly 1 whatever the inputs.

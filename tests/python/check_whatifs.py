@@ -48,6 +48,8 @@ EXPECTED = {
     "deepseek_field_pace": ("labs/algorithmic_efficiency", "deepseek", "2027-12-01", -1,
                             "DeepSeek grows at the field's 2.8x/year after V3, below the "
                             "baseline's median 3.43"),
+    "deepseek_step": ("labs/algorithmic_efficiency", "deepseek", "2024-03-01", -1,
+                      "DeepSeek at the field's pace trails its fitted pace before its V2 step"),
     "deepseek_pace_lasts": [
         ("labs/algorithmic_efficiency", "deepseek", "2027-12-01", +1,
          "DeepSeek keeps its fitted pace (median 4.2x/year) after V3"),
