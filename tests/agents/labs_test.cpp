@@ -189,6 +189,7 @@ TEST_CASE("an efficiency step on or before the start date is refused where it is
   REQUIRE(diags.size() == 1);
   CHECK(diags.all()[0].key_path == "labs[cn_lab].efficiency_steps[early].date");
   CHECK(diags.all()[0].message.find("part of its initial_efficiency") != std::string::npos);
+  CHECK(diags.all()[0].where.line > 0);  // at the step's own line
 }
 
 TEST_CASE("research effort: growth rises with research input and falls as ideas get harder") {
