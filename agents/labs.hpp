@@ -213,7 +213,8 @@ LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const LabModelParams&
 inline bool founded_by(const LabConfig& lab, Date date) { return !(date < lab.founded); }
 
 // A lab founded after `start` can hold nothing and do nothing before its founding: no chips at
-// the start, no demand plan, funding round, launch or dated release before it.
+// the start, no demand plan, funding round, launch or dated release before it. No lab's
+// efficiency step comes on or before the start date or its founding (initial_efficiency).
 void validate_founding(const std::vector<LabConfig>& labs, Date start, Diagnostics& diags);
 
 // A model release: the record other actors (adoption, markets) read.
