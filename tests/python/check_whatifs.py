@@ -48,11 +48,12 @@ EXPECTED = {
     "deepseek_field_pace": ("labs/algorithmic_efficiency", "deepseek", "2027-12-01", -1,
                             "DeepSeek grows at the field's 2.8x/year after V3, below the "
                             "baseline's median 3.43"),
-    "deepseek_step": ("labs/algorithmic_efficiency", "deepseek", "2024-03-01", -1,
-                      "DeepSeek at the field's pace trails its fitted pace before its V2 step"),
+    "deepseek_fitted_pace": ("labs/algorithmic_efficiency", "deepseek", "2024-03-01", +1,
+                             "a fitted pace runs ahead of the field's before the baseline's V2 "
+                             "step"),
     "deepseek_pace_lasts": [
         ("labs/algorithmic_efficiency", "deepseek", "2027-12-01", +1,
-         "DeepSeek keeps its fitted pace (median 4.2x/year) after V3"),
+         "DeepSeek keeps a fitted pace (median 4.2x/year) after V3"),
         ("indicators/us_cn_gap_months", "", "2027-12-01", -1,
          "the Chinese labs follow a lab that keeps out-running the field"),
     ],
@@ -62,8 +63,8 @@ EXPECTED = {
                     "no TSMC-made Ascend dies: only SMIC's, at SMIC's yields"),
     "h200_sales_2026": ("indicators/compute_h100e", "CN", "2026-12-01", +1,
                         "every H200 licence granted and let in"),
-    "stockpile_queue": ("indicators/compute_h100e", "CN", "2023-10-01", -1,
-                        "the A800/H800 stockpile is not delivered before the 2023 rule"),
+    "stockpile_at_once": ("indicators/compute_h100e", "CN", "2023-10-01", +1,
+                          "the A800/H800 stockpile is delivered before the 2023 rule"),
     "deepseek_short_runs": ("labs/releases", "deepseek", "2024-12-01", +1,
                             "DeepSeek trains in runs of V3's length: more, smaller models"),
     "deepseek_short_runs_reasoning": ("labs/releases", "deepseek", "2024-12-01", +1,

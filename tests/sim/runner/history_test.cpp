@@ -172,10 +172,13 @@ TEST_CASE("China's domestic share of compute rises over 2023-2025") {
 }
 
 TEST_CASE("buyers stockpile chips between a rule's announcement and its effective date") {
+  // Orders (/chips/orders, SF10's measure): the baseline queues orders placed ahead of a rule
+  // behind the ordinary ones (supply_model.stockpile_orders_queue), so what is ordered in the
+  // window is not all delivered in it.
   const RunResult r = run_baseline();
   const RunResult calm = run_baseline({"supply_model.stockpile_boost=0"});
-  const Sales s(r);
-  const Sales c(calm);
+  const Sales s(r, "orders");
+  const Sales c(calm, "orders");
   for (std::size_t rep = 0; rep < r.replicates.size(); ++rep) {
     CAPTURE(rep);
     // bis_2022_10: announced 2022-08-26, in force 2022-10-07.
@@ -209,10 +212,9 @@ TEST_CASE("with stockpile orders queued behind ordinary ones, removing the 2023 
   // supply_model.stockpile_orders_queue (docs/model.md §3.3.1 Allocation): Nvidia's packaging
   // slots are all spoken for by ordinary orders in Aug-Oct 2023, so the A800/H800 China orders
   // ahead of the rule are not delivered before it; without the rule China keeps buying them
-  // after 2023-10-23. The baseline leaves the queue off (docs/model.md §4: with it SF10 fails).
-  const std::vector<std::string> queue = {"supply_model.stockpile_orders_queue=true"};
-  const RunResult base = run_baseline(queue);
-  const RunResult whatif = run_baseline(queue, kWhatIf + "no_2023_rule.yaml");
+  // after 2023-10-23. The baseline queues them (since 2026-12-07; stockpile_at_once.yaml does not).
+  const RunResult base = run_baseline();
+  const RunResult whatif = run_baseline({}, kWhatIf + "no_2023_rule.yaml");
   const std::size_t cn = compute_country(base, "CN");
   const std::size_t ae = compute_country(base, "AE");
   const Sales s(base);
@@ -364,8 +366,9 @@ double mean_over(const RunResult& r, const char* name, std::size_t rep, int year
 
 TEST_CASE("an efficient challenger with a fraction of the compute nears the frontier in 2025") {
   const RunResult r = run_baseline();
-  // The same lab with plain research (no head start in algorithms) stays further behind.
-  const RunResult plain = run_baseline({"labs.deepseek.efficiency_growth_per_year=2.8"});
+  // The same lab without its architecture step (DeepSeek-V2's DeepSeekMoE, docs/model.md §3.3.4
+  // "A step, not a pace") stays further behind.
+  const RunResult plain = run_baseline({"labs.deepseek.efficiency_steps=[]"});
   // Within 9 months of the US best in most replicates, never a year behind: release days are
   // decided (run lengths and post-training drawn), so one replicate's best release can miss the
   // window by weeks (9.5 months in one of these 4 once Nvidia's 2023 ramp rationed China's
