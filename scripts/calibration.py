@@ -51,21 +51,12 @@ SHARE_NEEDED = 0.5
 # and the start of the measure, with the reason (docs/calibration.md "Facts on the parameter
 # ensemble" says the same and gives the figures).
 MEDIANS_ONLY = {
-    ("SF4", "mean of `open_closed_gap_months` over 2024"):
-        "the 2024 open-closed gap is set by DeepSeek's pace of algorithmic progress against the "
-        "US labs' (rank correlations -0.6 and +0.46): across their ranges the gap is 6 months "
-        "at the median draw and anything from -1 to 11 months",
-    ("SF6", ""):
-        "whether a Chinese release of 2024-10..2025-04 reaches within 6 months of the US best on "
-        "a fifth of its compute is set by DeepSeek's pace of algorithmic progress against the US "
-        "labs' (rank correlations +0.44 and -0.23 to -0.31): across their ranges it happens in "
-        "about half the replicates (48% to 52% as issues 21 and 24 landed), in 69% at the "
-        "medians",
     ("SF12", ""):
         "the size of the January 2025 repricing is set by how far DeepSeek-R1's efficiency "
-        "surprises investors, that is by DeepSeek's pace (rank correlation -0.58) and the "
-        "market's elasticities: across their ranges Nvidia's day is anything from -38% to +8%, "
-        "and the historical -17% is one outcome among them",
+        "surprises investors and how near the frontier R1 stands, that is by DeepSeek's pace "
+        "and V2 step (rank correlations -0.39 and -0.33), the US labs' paces and the market's "
+        "elasticities: across their ranges Nvidia's day is anything from -55% to +9%, and the "
+        "historical -17% is one outcome among them",
 }
 
 
