@@ -53,10 +53,10 @@ SHARE_NEEDED = 0.5
 MEDIANS_ONLY = {
     ("SF12", ""):
         "the size of the January 2025 repricing is set by how far DeepSeek-R1's efficiency "
-        "surprises investors and how near the frontier R1 stands, that is by DeepSeek's pace "
-        "and V2 step (rank correlations -0.39 and -0.33), the US labs' paces and the market's "
-        "elasticities: across their ranges Nvidia's day is anything from -55% to +9%, and the "
-        "historical -17% is one outcome among them",
+        "surprises investors and how near the frontier R1 stands, that is by DeepSeek's step at "
+        "V3 and its pace (rank correlations -0.47 and -0.29), the scarcity elasticity and the "
+        "market's elasticities: across their ranges Nvidia's day is anything from -61% to +9%, "
+        "and the historical -17% is one outcome among them",
 }
 
 

@@ -89,9 +89,9 @@ EXPECTED = {
               base="scarcity_off"),
     ],
     "deepseek_closed": [
-        # R1 is priced when its attention peaks, 2025-01-21 or -22 (docs/model.md "Attention"):
-        # the value after both days carries it in every replicate.
-        Claim("markets/market_cap_usd", "nvidia", "2025-01-23", +1, "5%",
+        # R1 is priced when its attention peaks, 4 to 17 days after its release (docs/model.md
+        # "Attention"): the value after the last of those days carries it in every replicate.
+        Claim("markets/market_cap_usd", "nvidia", "2025-02-14", +1, "5%",
               "a closed release is a claim investors discount", band=False),
         Claim("indicators/cn_open_share_abroad", "", "2025-12-01", -1, "20%",
               "DeepSeek's models reach abroad only through its API"),

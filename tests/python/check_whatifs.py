@@ -31,9 +31,10 @@ EXPECTED = {
                                "more domestic chips per wafer once the die bank is used up"),
     "us_lab_goes_open": ("indicators/open_closed_gap_months", "", "2025-12-01", -1,
                          "the best open model is the frontier"),
-    # R1 is priced when its attention peaks, 2025-01-21 or -22 (docs/model.md "Attention"): no
-    # single day's return carries it in every replicate, so the check reads the value after it.
-    "challenger_closed": ("markets/market_cap_usd", "nvidia", "2025-01-23", +1,
+    # R1 is priced when its attention peaks, 4 to 17 days after its release (docs/model.md
+    # "Attention"): no single day's return carries it in every replicate, so the check reads the
+    # value after it.
+    "challenger_closed": ("markets/market_cap_usd", "nvidia", "2025-02-14", +1,
                           "DeepSeek's releases, R1's included, are claims investors weigh less"),
     "taiwan_fab_outage_2027": ("indicators/compute_h100e", "US", "2027-12-01", -1,
                                "no TSMC chips for most of 2027"),
@@ -65,11 +66,8 @@ EXPECTED = {
                         "every H200 licence granted and let in"),
     "stockpile_at_once": ("indicators/compute_h100e", "CN", "2023-10-01", +1,
                           "the A800/H800 stockpile is delivered before the 2023 rule"),
-    "deepseek_short_runs": ("labs/releases", "deepseek", "2024-12-01", +1,
-                            "DeepSeek trains in runs of V3's length: more, smaller models"),
-    "deepseek_short_runs_reasoning": ("labs/releases", "deepseek", "2024-12-01", +1,
-                                      "DeepSeek trains in runs of V3's length: more, smaller "
-                                      "models"),
+    "deepseek_field_runs": ("labs/releases", "deepseek", "2024-12-01", -1,
+                            "DeepSeek trains in runs of the field's length: fewer, larger models"),
     "china_share_sourced": ("indicators/compute_h100e", "CN", "2023-12-01", -1,
                             "Chinese buyers at their reported 20-25% of Nvidia's sales, no "
                             "stockpile delivered before the 2023 rule"),
