@@ -12,6 +12,9 @@ namespace airace {
 
 namespace {
 
+// A day after any the model runs to: never.
+const Date kNever = Date::from_ymd(9999, 12, 31);
+
 constexpr double kDaysPerYear = 365.25;
 constexpr double kSecondsPerYear = kDaysPerYear * 86400.0;
 
@@ -511,7 +514,7 @@ LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const LabModelParams&
   for (std::size_t i = 0; i < labs.size(); ++i) {
     Date onset = Date::from_ymd(1, 1, 1);
     if (!std::isnan(labs[i].pre_race_training_share)) {
-      onset = Date::from_ymd(9999, 12, 31);
+      onset = kNever;
       for (std::size_t j = 0; j < labs.size(); ++j)
         if (j != i) onset = std::min(onset, labs[j].launch.plus_days(response));
     }
@@ -612,8 +615,6 @@ template <class F>
 void for_each_lab(std::size_t n, F&& f) {
   parallel_for_each_index(n, kLabGrain, std::forward<F>(f));
 }
-
-const Date kNever = Date::from_ymd(9999, 12, 31);
 
 // A median-preserving lognormal factor exp(sigma z).
 double spread(RandomStream& rng, double sigma) {
