@@ -229,8 +229,8 @@ TEST_CASE("with stockpile orders queued behind ordinary ones, removing the 2023 
     // Nor over the year: the mean of 2023's months. Month by month the what-if is lower only
     // by the pull-forward a coming rule sets off (SF10), ahead of the rule and by less than
     // 0.2% (the Gulf at 2023-09 and 2023-10, its licence's twentieth of a ban's stockpile).
-    double base_year = 0, whatif_year = 0;
     for (const std::size_t c : {cn, ae}) {
+      double base_year = 0, whatif_year = 0;
       for (int month = 1; month <= 12; ++month) {
         const Date m = ymd(2023, month, 1);
         const double a = at(base, "indicators", "compute_h100e", rep, m, c);
@@ -240,7 +240,6 @@ TEST_CASE("with stockpile orders queued behind ordinary ones, removing the 2023 
         whatif_year += b;
       }
       CHECK(whatif_year >= base_year);
-      base_year = whatif_year = 0;
     }
     // No spike is delivered: China's A800/H800 in the announced window run at less than 1.5
     // times the rate of the quarter before (a stockpile delivered would be up to 7 times).
