@@ -43,12 +43,19 @@ void read_efficiency_steps(const ConfigNode& n, const std::string& path, LabConf
       read_entity_list(n, path, efficiency_step_schema(), EfficiencyStep{}, diags);
 }
 
+void read_dated_runs(const ConfigNode& n, const std::string& path, LabConfig& lab,
+                     Diagnostics& diags) {
+  lab.dated_runs = read_entity_list(n, path, dated_run_schema(), DatedRun{}, diags);
+  std::stable_sort(lab.dated_runs.begin(), lab.dated_runs.end(),
+                   [](const DatedRun& a, const DatedRun& b) { return a.start < b.start; });
+}
+
 // Keys of labs[] that belong to one lab, not to a kind of lab.
 bool own_key(const std::string& key) {
   return key == "id" || key == "name" || key == "country" || key == "archetype" || key == "chips" ||
          key == "demand" || key == "source" || key == "release_dates" || key == "launch" ||
          key == "first_release" || key == "subscription_launch" || key == "founded" ||
-         key == "efficiency_growth_changes" || key == "efficiency_steps";
+         key == "efficiency_growth_changes" || key == "efficiency_steps" || key == "dated_runs";
 }
 
 void read_release_dates(const ConfigNode& n, const std::string& path, LabConfig& lab,
@@ -117,6 +124,29 @@ const Schema<EfficiencyStep>& efficiency_step_schema() {
                   "(e.g. a new architecture) beside its pace",
                   "per step: its source field", true}),
           text("source", &E::source, {"what the step is, and its size's source"}),
+      });
+  return schema;
+}
+
+const Schema<DatedRun>& dated_run_schema() {
+  using R = DatedRun;
+  static const Schema<DatedRun> schema(
+      "labs[].dated_runs[]",
+      {
+          text("id", &R::id, {"unique identifier", "", true}),
+          date("start", &R::start, {"first day of the pre-training run", "per run: its source field", true}),
+          date("end", &R::end,
+               {"day the pre-training ends, after the start date and the run's start",
+                "per run: its source field", true}),
+          number("training_share", &R::training_share, "fraction", Range{0.0, 1.0, true, false},
+                 {"share of the lab's compute the run trains on (at the rate of the first research "
+                  "tick on or after its start)",
+                  "per run: its source field", true}),
+          date("release", &R::release,
+               {"day its model is released, on or after its end (post-training and evaluation "
+                "included)",
+                "per run: its source field", true}),
+          text("source", &R::source, {"the run's dates and size, and their source"}),
       });
   return schema;
 }
@@ -263,6 +293,13 @@ const Schema<LabConfig>& lab_schema() {
                            "the model's capability still comes from its compute and algorithms)",
                            "per lab: its source field", false},
                           read_release_dates));
+    f.push_back(custom<L>(
+        {"dated_runs", "list of runs (see labs[].dated_runs[])", "", "[]", "",
+         "historical pre-training runs: until the last one ends the lab trains only these, each on "
+         "its share of the lab's compute, and releases each run's model on its day; then it plans "
+         "its own runs",
+         "per run: its source field", false},
+        read_dated_runs));
     f.push_back(flag("initially_open", &L::initially_open,
                      {"the lab's best model at the start date has open weights"}));
     f.push_back(flag("shows_reasoning", &L::shows_reasoning,
@@ -525,6 +562,8 @@ LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const LabModelParams&
 
 double frontier_training_share(const LabsSetup& s, std::size_t i, Date date) {
   const LabConfig& lab = s.labs[i];
+  for (const DatedRun& r : lab.dated_runs)
+    if (r.start == date) return r.training_share;
   // A setup not made by resolve_labs has no onsets: every lab races from the start.
   const bool before = i < s.race_onset.size() && date < s.race_onset[i];
   return before ? lab.pre_race_training_share : lab.training_share;
@@ -542,6 +581,38 @@ void validate_founding(const std::vector<LabConfig>& labs, Date start, Diagnosti
                         " (the start date or the lab's founding) is part of its "
                         "initial_efficiency: expected a later date (found " +
                         x.date.iso() + ")");
+  }
+  // docs/model.md §3.3.4 "Dated runs": each ends after the start date (one that ended before it
+  // trained the model the lab holds at the start), after its own start and after the lab's
+  // founding, before its release, and before the next one starts.
+  for (const LabConfig& lab : labs) {
+    const Date first = std::max(start, lab.founded);
+    for (std::size_t k = 0; k < lab.dated_runs.size(); ++k) {
+      const DatedRun& r = lab.dated_runs[k];
+      const std::string at = "labs[" + lab.id + "].dated_runs[" + r.id + "]";
+      if (!(first < r.end))
+        diags.error(r.where, at + ".end",
+                    "a run that ends on or before " + first.iso() +
+                        " (the start date or the lab's founding) trained the model the lab "
+                        "holds then: expected a later end (found " + r.end.iso() + ")");
+      else if (!(r.start < r.end))
+        diags.error(r.where, at + ".end",
+                    "expected a day after the run's start " + r.start.iso() + " (found " +
+                        r.end.iso() + ")");
+      if (r.release < r.end)
+        diags.error(r.where, at + ".release",
+                    "a model comes out after its run ends: expected " + r.end.iso() +
+                        " or later (found " + r.release.iso() + ")");
+      if (r.start < lab.founded)
+        diags.error(r.where, at + ".start",
+                    "the lab is founded on " + lab.founded.iso() +
+                        ": expected a start on or after that day (found " + r.start.iso() + ")");
+      if (k > 0 && r.start < lab.dated_runs[k - 1].end)
+        diags.error(r.where, at + ".start",
+                    "a lab trains one frontier run at a time: expected a start on or after " +
+                        lab.dated_runs[k - 1].id + "'s end " + lab.dated_runs[k - 1].end.iso() +
+                        " (found " + r.start.iso() + ")");
+    }
   }
   for (const LabConfig& lab : labs) {
     if (!(start < lab.founded)) continue;
@@ -628,11 +699,36 @@ RandomStream plan_stream(StreamKey key, std::size_t lab, Date date) {
                       lab);
 }
 
+// docs/model.md §3.3.4 "Dated runs": lab i's dated run that has not ended by `date` (none: null).
+const DatedRun* dated_run_after(const LabConfig& lab, Date date) {
+  for (const DatedRun& r : lab.dated_runs)
+    if (date < r.end) return &r;
+  return nullptr;
+}
+
+// Lab i's dated run that starts on `start` (none: null).
+const DatedRun* dated_run_from(const LabConfig& lab, Date start) {
+  for (const DatedRun& r : lab.dated_runs)
+    if (r.start == start) return &r;
+  return nullptr;
+}
+
 // docs/model.md §"Labs: training runs and releases": lab i starts a run on `start` and plans it:
 // its length, the typical length of its start date times a lognormal draw, and the
-// post-training its model will need, the median times another.
+// post-training its model will need, the median times another. A lab with a dated run still to
+// end trains that run next instead, from its own start (waiting until then).
 void plan_run(const LabsSetup& s, LabState& st, std::size_t i, Date start, StreamKey key) {
   const LabModelParams& p = s.params;
+  if (const DatedRun* r = dated_run_after(s.labs[i], start)) {
+    st.run_start[i] = r->start;
+    st.run_end[i] = r->end;
+    st.run_post_days[i] = 0.0;  // released on its own day
+    st.run_flop[i] = 0.0;
+    st.run_flop_until[i] = std::max(r->start, start);
+    st.run_is_base[i] = 1;
+    st.base_h100e[i] = r->training_share * st.training_h100e[i];
+    return;
+  }
   RandomStream rng = plan_stream(key, i, start);
   const double days =
       std::max(1.0, lab_run_length_days(s, i, start) * spread(rng, p.run_length_sigma));
@@ -774,8 +870,10 @@ LabState initial_lab_state(const LabsSetup& s, std::span<const double> training_
     (lab.initially_open ? st.open_training_flop : st.closed_training_flop)[i] = st.base_flop[i];
     (lab.initially_open ? st.open_efficiency : st.closed_efficiency)[i] = lab.initial_efficiency;
     st.capital_usd[i] = lab.capital_usd;
-    plan_run(s, st, i, first_start, key);
-    st.run_flop_per_second[i] = flop_per_second(training_h100e[i], share, p);
+    // A lab with dated runs has no run of its own under way: its next is its first dated run.
+    plan_run(s, st, i, lab.dated_runs.empty() ? first_start : start, key);
+    st.run_flop_per_second[i] =
+        flop_per_second(training_h100e[i], frontier_training_share(s, i, st.run_start[i]), p);
     count_run_flop(st, i, start);
     // The model it holds at the start was released before it, and spills over from then.
     st.released_on[i] = start.plus_days(-365);
@@ -1137,14 +1235,28 @@ void step_runs(const LabsSetup& s, LabState& state, const LabInputs& in, Date da
           p, capability_from_compute(flop * state.efficiency[i]) - frontier);
     }
     PendingModel m = planned_release(s, i, state.run_end[i], post_days);
+    if (const DatedRun* r = dated_run_from(s.labs[i], state.run_start[i])) {
+      m.on = r->release;  // docs/model.md §3.3.4 "Dated runs": on its own day, never rushed
+      m.fixed = m.dated = true;
+    }
     m.on = std::max(m.on, date);
     m.flop = flop;
     m.base = base;
     m.run_start = state.run_start[i];
     std::vector<PendingModel>& queue = state.pending[i];
+    plan_run(s, state, i, date, plan_key);
+    // On a dated run's release day the lab releases the largest model it has finished: a model
+    // due by then takes that day if it is larger, and is not released if it is not.
+    const auto dated = std::find_if(queue.begin(), queue.end(), [&](const PendingModel& old) {
+      return old.dated && !(old.on < m.on);
+    });
+    if (dated != queue.end()) {
+      if (!(m.flop > dated->flop)) continue;
+      m.on = dated->on;
+      m.fixed = m.dated = true;
+    }
     std::erase_if(queue, [&](const PendingModel& old) { return !(old.on < m.on); });
     queue.push_back(m);
-    plan_run(s, state, i, date, plan_key);
   }
   // Models whose day has come are released; every choice reads the state of this morning.
   std::optional<LabState> before;

@@ -62,6 +62,18 @@ struct EfficiencyStep {
   SourceLocation where;
 };
 
+// docs/model.md §3.3.4 "Dated runs": a historical pre-training run. From `start` to `end` the lab
+// trains it on `training_share` of its compute, and its model comes out on `release`.
+struct DatedRun {
+  std::string id;
+  Date start = Date::from_ymd(9999, 12, 31);
+  Date end = Date::from_ymd(9999, 12, 31);
+  double training_share = 0.3;  // fraction
+  Date release = Date::from_ymd(9999, 12, 31);
+  std::string source;
+  SourceLocation where;
+};
+
 // A lab is a buyer of chips (its fleet lives in the supply model) with research of its own.
 // Its archetype (archetypes[]) supplies defaults for any of these keys.
 struct LabConfig : BuyerSpec {
@@ -91,6 +103,8 @@ struct LabConfig : BuyerSpec {
   ReleasePolicy release_policy = ReleasePolicy::decide;
   std::vector<Date> release_dates;      // dated releases (historical dates); between them, runs
                                         // end after lab_model.training_run_days as usual
+  // historical pre-training runs, by start: until the last one ends the lab trains only them
+  std::vector<DatedRun> dated_runs;
   bool initially_open = false;          // its best model at the start date has open weights
   // its runs' typical length as a share of the field's (lab_model.training_run_days, grown):
   // a lab that trains in short runs releases smaller models more often
@@ -176,6 +190,7 @@ const Schema<LabModelParams>& lab_model_schema();
 const Schema<FundingRound>& funding_round_schema();
 const Schema<EfficiencyGrowthChange>& efficiency_growth_change_schema();
 const Schema<EfficiencyStep>& efficiency_step_schema();
+const Schema<DatedRun>& dated_run_schema();
 
 // The mean of ln(the lab's pace of algorithmic progress, × per year) over the days from `from`
 // up to `to`: ln of efficiency_growth_per_year, or of the efficiency_growth_changes in force,
@@ -213,8 +228,9 @@ LabsSetup resolve_labs(const std::vector<LabConfig>& labs, const LabModelParams&
 inline bool founded_by(const LabConfig& lab, Date date) { return !(date < lab.founded); }
 
 // A lab founded after `start` can hold nothing and do nothing before its founding: no chips at
-// the start, no demand plan, funding round, launch or dated release before it. No lab's
-// efficiency step comes on or before the start date or its founding (initial_efficiency).
+// the start, no demand plan, funding round, launch, dated release or dated run before it. No
+// lab's efficiency step comes on or before the start date or its founding (initial_efficiency).
+// A lab's dated runs end after the start date, one after another, each released after its end.
 void validate_founding(const std::vector<LabConfig>& labs, Date start, Diagnostics& diags);
 
 // A model release: the record other actors (adoption, markets) read.
@@ -240,6 +256,7 @@ struct PendingModel {
   Date run_end;
   bool fixed = false;  // on a fixed day (a dated release or the lab's first release): no rushing
   bool base = true;    // a new base or an update of the lab's base
+  bool dated = false;  // a dated run's model: on its day the lab releases its largest finished one
 };
 
 struct LabState {

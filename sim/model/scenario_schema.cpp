@@ -246,6 +246,7 @@ std::vector<ParamInfo> all_parameters() {
   add(lab_schema().describe());
   add(efficiency_growth_change_schema().describe());
   add(efficiency_step_schema().describe());
+  add(dated_run_schema().describe());
   add(funding_round_schema().describe());
   add(demand_plan_schema().describe());
   add(cloud_schema().describe());

@@ -809,6 +809,91 @@ TEST_CASE("a lab trains on its pre-race share until a rival's launch plus the re
         doctest::Approx(share * per_share));
 }
 
+TEST_CASE("a lab with dated runs trains only them, on their share, and releases each on its day") {
+  // docs/model.md §3.3.4 "Dated runs": us_lab's only pre-training until 2022-08-04 is one run on
+  // 90 % of its compute from 2022-05-01, released on 2023-03-14 (GPT-4's dates); from its end the
+  // lab plans its own runs, and what they finish before 2023-03-14 is smaller and never released.
+  const Labs s = quiet_small(
+      {"lab_model.rush_share=0", "lab_model.post_training_sigma=0",
+       "labs.us_lab.dated_runs=[{id: big, start: 2022-05-01, end: 2022-08-04, training_share: 0.9, "
+       "release: 2023-03-14}]"});
+  const LabsSetup& setup = s.labs_setup;
+  const Inputs in;
+  const double per_share = effective_training_compute_flop(in.training[0], 1.0, 1.0, setup.params) /
+                           (setup.params.training_run_days * 86400.0);
+  const LabState start = initial_lab_state(setup, in.training, kStart, kKey);
+  CHECK(start.run_start[0] == Date::from_ymd(2022, 5, 1));  // no run under way at the start
+  CHECK(start.run_flop[0] == 0.0);
+  CHECK(frontier_training_share(setup, 0, Date::from_ymd(2022, 5, 1)) == 0.9);
+  const Run r = run_months(setup, start, in.view(), 36);
+  std::vector<const Release*> us_lab;
+  for (const Release& rel : r.releases)
+    if (rel.lab == 0) us_lab.push_back(&rel);
+  REQUIRE(us_lab.size() >= 3);
+  const Release& big = *us_lab[0];
+  CHECK(big.date == Date::from_ymd(2023, 3, 14));
+  CHECK(big.run_start == Date::from_ymd(2022, 5, 1));
+  CHECK(big.run_end == Date::from_ymd(2022, 8, 4));
+  CHECK(big.training_flop == doctest::Approx(0.9 * per_share * 95 * 86400.0));
+  // The lab's own runs follow from the dated run's end; the first it finishes is smaller and is
+  // not released (the dated run's model comes first).
+  CHECK(us_lab[1]->date > big.date);
+  CHECK(us_lab[1]->run_start > Date::from_ymd(2022, 8, 4));
+  for (const Release* rel : us_lab) CHECK_FALSE(rel->run_start < Date::from_ymd(2022, 5, 1));
+  // cn_lab, without dated runs, released models in 2022 as before.
+  CHECK(std::any_of(r.releases.begin(), r.releases.end(), [](const Release& rel) {
+    return rel.lab == 1 && rel.date < Date::from_ymd(2023, 1, 1);
+  }));
+
+  // On a dated run's release day the lab releases the largest model it has finished: a dated run
+  // on 5 % of its compute loses its day to the larger run that followed it.
+  const Labs small = quiet_small(
+      {"lab_model.rush_share=0", "lab_model.post_training_sigma=0",
+       "labs.us_lab.dated_runs=[{id: small, start: 2022-05-01, end: 2022-08-04, training_share: "
+       "0.05, release: 2023-03-14}]"});
+  const Run r2 = run_months(small.labs_setup,
+                            initial_lab_state(small.labs_setup, in.training, kStart, kKey),
+                            in.view(), 36);
+  const auto first = std::find_if(r2.releases.begin(), r2.releases.end(),
+                                  [](const Release& rel) { return rel.lab == 0; });
+  REQUIRE(first != r2.releases.end());
+  CHECK(first->date == Date::from_ymd(2023, 3, 14));
+  CHECK(first->run_start == Date::from_ymd(2022, 8, 4));
+  CHECK(first->training_flop > 0.05 * per_share * 95 * 86400.0 * 2.0);
+}
+
+TEST_CASE("dated runs that overlap, end before they start or are released early are refused") {
+  const std::string base = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
+  auto errors = [&](const std::string& runs) {
+    const ConfigNode tree = module_file_tree(base, {"labs.us_lab.dated_runs=" + runs});
+    Diagnostics diags;
+    const auto labs = read_list(tree, "labs", lab_schema(), diags);
+    validate_founding(labs, kStart, diags);
+    std::string all;
+    for (const Diagnostic& d : diags.all()) all += format_diagnostic(d) + "\n";
+    return all;
+  };
+  const std::string a = "{id: a, start: 2022-05-01, end: 2022-08-04, training_share: 0.9, "
+                        "release: 2023-03-14}";
+  CHECK(errors("[" + a + "]").empty());
+  const std::string overlap = errors(
+      "[" + a +
+      ", {id: b, start: 2022-08-01, end: 2022-10-01, training_share: 0.5, release: 2023-01-01}]");
+  CHECK(overlap.find("labs[us_lab].dated_runs[b].start") != std::string::npos);
+  CHECK(errors("[{id: c, start: 2022-05-01, end: 2022-05-01, training_share: 0.5, "
+               "release: 2022-09-01}]")
+            .find("labs[us_lab].dated_runs[c].end") != std::string::npos);
+  CHECK(errors("[{id: d, start: 2022-05-01, end: 2022-08-01, training_share: 0.5, "
+               "release: 2022-07-01}]")
+            .find("labs[us_lab].dated_runs[d].release") != std::string::npos);
+  CHECK(errors("[{id: e, start: 2021-05-01, end: 2021-08-01, training_share: 0.5, "
+               "release: 2021-12-01}]")
+            .find("labs[us_lab].dated_runs[e].end") != std::string::npos);
+  CHECK(errors("[{id: f, start: 2022-05-01, end: 2022-08-01, training_share: 0, "
+               "release: 2022-12-01}]")
+            .find("labs[us_lab].dated_runs[f].training_share") != std::string::npos);
+}
+
 TEST_CASE("with bases, a lab's race onset starts a new base on the compute it has") {
   // base_compute_step 3 on a flat fleet: updates only, until the onset raises cn_lab's share
   // from 0.05 to its training_share, more than threefold; its first run from then is a base.
