@@ -437,8 +437,9 @@ TEST_CASE("teaching scenarios move the gaps the way docs/teaching.md says") {
   const RunResult strong = run_baseline({}, kTeaching + "scarcity_strong.yaml");
   // With OpenAI open the best open model is the frontier: the open-closed gap, averaged over
   // each year (it moves with each release, now on its own day), is about 0 instead of months.
-  // On 20 replicates at the medians: at most 1 month in every year 2023-2025 and at least 4 below
-  // the baseline's (docs/teaching.md §1); the test runs 4.
+  // On 20 replicates at the medians (docs/teaching.md §1): below 3 months and the baseline's in
+  // every year 2023-2025, and over the three years below 1 month and at least 5 below the
+  // baseline's; the test runs 4.
   auto year_mean = [](const RunResult& r, std::size_t rep, int year,
                       const char* name = "open_closed_gap_months") {
     double sum = 0.0;
@@ -447,11 +448,16 @@ TEST_CASE("teaching scenarios move the gaps the way docs/teaching.md says") {
   };
   for (std::size_t rep = 0; rep < base.replicates.size(); ++rep) {
     CAPTURE(rep);
+    double open_sum = 0.0, base_sum = 0.0;
     for (int year : {2023, 2024, 2025}) {
       CAPTURE(year);
-      CHECK(year_mean(open, rep, year) < 1.5);
-      CHECK(year_mean(base, rep, year) - year_mean(open, rep, year) > 3.0);
+      CHECK(year_mean(open, rep, year) < 3.0);
+      CHECK(year_mean(open, rep, year) < year_mean(base, rep, year));
+      open_sum += year_mean(open, rep, year);
+      base_sum += year_mean(base, rep, year);
     }
+    CHECK(open_sum / 3.0 < 1.0);
+    CHECK((base_sum - open_sum) / 3.0 > 5.0);
     // The scarcity dial moves the US-China gap over 2025 (a yearly mean: on one day a release
     // timed a little differently can outweigh it).
     const double gap = year_mean(base, rep, 2025, "us_cn_gap_months");
@@ -462,10 +468,11 @@ TEST_CASE("teaching scenarios move the gaps the way docs/teaching.md says") {
 
 TEST_CASE("a lab that exits releases nothing more, and its API's users move to other models") {
   // OpenAI made to pay far more than it earns or can raise, without its rounds: it exits in
-  // 2023-03, after ChatGPT's launch (docs/model.md §"Labs: money").
+  // 2023-03, after ChatGPT's launch (docs/model.md §"Labs: money"). Without its dated GPT-4 run
+  // (out 2023-03-14) it releases models of its own in 2022, before it exits.
   const RunResult r =
       run_baseline({"labs.openai.talent_cost_usd_per_year=1.5e10", "labs.openai.funding_rounds=[]",
-                    "lab_model.exit_after_unpaid_years=1"},
+                    "lab_model.exit_after_unpaid_years=1", "labs.openai.dated_runs=[]"},
                    kBaseline, 2);
   const EventTableId t = r.catalog.find_event_table("lab_finance", "event");
   const EventTableSpec& spec = r.catalog.event_tables()[t];
