@@ -699,14 +699,14 @@ RandomStream plan_stream(StreamKey key, std::size_t lab, Date date) {
                       lab);
 }
 
-// docs/model.md §3.3.4 "Dated runs": lab i's dated run that has not ended by `date` (none: null).
+// docs/model.md §3.3.4 "Dated runs": the lab's dated run that has not ended by `date` (none: null).
 const DatedRun* dated_run_after(const LabConfig& lab, Date date) {
   for (const DatedRun& r : lab.dated_runs)
     if (date < r.end) return &r;
   return nullptr;
 }
 
-// Lab i's dated run that starts on `start` (none: null).
+// The lab's dated run that starts on `start` (none: null).
 const DatedRun* dated_run_from(const LabConfig& lab, Date start) {
   for (const DatedRun& r : lab.dated_runs)
     if (r.start == start) return &r;
@@ -724,7 +724,7 @@ void plan_run(const LabsSetup& s, LabState& st, std::size_t i, Date start, Strea
     st.run_end[i] = r->end;
     st.run_post_days[i] = 0.0;  // released on its own day
     st.run_flop[i] = 0.0;
-    st.run_flop_until[i] = std::max(r->start, start);
+    st.run_flop_until[i] = r->start;  // one under way at the start date: its days before it count
     st.run_is_base[i] = 1;
     st.base_h100e[i] = r->training_share * st.training_h100e[i];
     return;

@@ -860,6 +860,15 @@ TEST_CASE("a lab with dated runs trains only them, on their share, and releases 
   CHECK(first->date == Date::from_ymd(2023, 3, 14));
   CHECK(first->run_start == Date::from_ymd(2022, 8, 4));
   CHECK(first->training_flop > 0.05 * per_share * 95 * 86400.0 * 2.0);
+
+  // A dated run under way at the start date has trained since its own start, at the compute of
+  // the start date, as any run under way then.
+  const Labs under_way = quiet_small(
+      {"labs.us_lab.dated_runs=[{id: old, start: 2021-12-01, end: 2022-02-01, training_share: "
+       "0.5, release: 2022-06-01}]"});
+  const LabState st = initial_lab_state(under_way.labs_setup, in.training, kStart, kKey);
+  CHECK(st.run_start[0] == Date::from_ymd(2021, 12, 1));
+  CHECK(st.run_flop[0] == doctest::Approx(0.5 * per_share * 31 * 86400.0));
 }
 
 TEST_CASE("dated runs that overlap, end before they start or are released early are refused") {
