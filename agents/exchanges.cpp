@@ -317,6 +317,10 @@ std::vector<int64_t> closed_days(Exchange e, int y) {
 
 }  // namespace
 
+double exchange_daily_price_limit(Exchange e) {
+  return e == Exchange::twse || e == Exchange::sse ? 0.10 : 0.0;
+}
+
 std::string_view exchange_name(Exchange e) {
   switch (e) {
     case Exchange::nyse: return "nyse";

@@ -46,6 +46,16 @@ Date easter_sunday(int year);
 //    Directorate-General of Personnel Administration announced for 2022-2024.
 bool is_trading_day(Exchange e, Date d);
 
+// docs/model.md §"Markets: exchange calendars", "Daily price limits": the largest move of a
+// stock's close from the previous close the exchange allows (fraction; 0: none).
+//  - twse: 10 % (TWSE, since 2015-06-01; 7 % before).
+//  - sse: 10 %, the main board's (SSE trading rules); the STAR Market's is 20 % (SSE STAR Market
+//    trading rules, 2019), which a firm listed there sets as its own (firms[].daily_price_limit).
+//  - nyse, nasdaq, euronext, hkex: none. US limit up-limit down bands pause trading for minutes;
+//    Euronext's collars and HKEX's volatility control mechanism pause or cap trades within a
+//    session; none bounds the day's close.
+double exchange_daily_price_limit(Exchange e);
+
 inline constexpr std::size_t kExchangeCount = static_cast<std::size_t>(Exchange::weekdays) + 1;
 
 // Every exchange's trading days over [first, last], worked out once from each year's holidays as

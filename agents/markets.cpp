@@ -117,6 +117,12 @@ const Schema<FirmSpec>& firm_schema() {
                  {"loading on the broad market (beta)", S}),
           number("idiosyncratic_volatility_per_year", &F::idiosyncratic_volatility_per_year,
                  "1/sqrt(year)", at_least(0), {"firm-specific noise of ln value", S}),
+          number("daily_price_limit", &F::daily_price_limit, "fraction", Range{0.0, 1.0, false, true},
+                 {"largest move of the firm's daily close from the previous close; the rest of a "
+                  "larger move comes on the next trading days (0: none; left out: its exchange's "
+                  "rule, 10 % on twse and sse, none elsewhere)",
+                  "TWSE 10 % (since 2015-06-01); SSE main board 10 %, STAR Market 20 % (SSE "
+                  "trading rules)"}),
           number("tail_dof", &F::tail_dof, "-", Range{},
                  {"Student-t degrees of freedom of the firm's daily noise (fat tails; 0: normal; "
                   "otherwise above 2)",
@@ -470,6 +476,8 @@ MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<
         producers.push_back(*j);
     s.firm_producers.push_back(std::move(producers));
     s.anchored.push_back(f.net_margin > 0.0 ? 1 : 0);
+    s.price_limit.push_back(std::isnan(f.daily_price_limit) ? exchange_daily_price_limit(f.exchange)
+                                                             : f.daily_price_limit);
     if (f.net_margin > 0.0 && !(f.market_exposure > 0.0))
       diags.error(f.where, "firms[" + f.id + "].market_exposure",
                   "a firm anchored on its earnings (net_margin > 0) is discounted at "
@@ -944,8 +952,12 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
       st.idiosyncratic[i] = st.idiosyncratic_persistent[i] + st.idiosyncratic_transitory[i];
     }
     // docs/model.md §"Markets: exchange calendars": a closed exchange keeps yesterday's price;
-    // what happened meanwhile is priced on its next trading day.
-    const double log_cap = st.trading[i] ? value[i] + st.idiosyncratic[i] : st.log_cap[i];
+    // what happened meanwhile is priced on its next trading day. Under a daily price limit the
+    // close moves at most the limit, and the rest of the move comes on the next trading days.
+    double log_cap = st.trading[i] ? value[i] + st.idiosyncratic[i] : st.log_cap[i];
+    if (const double limit = s.price_limit[i]; limit > 0.0 && st.trading[i])
+      log_cap = std::clamp(log_cap, st.log_cap[i] + std::log1p(-limit),
+                           st.log_cap[i] + std::log1p(limit));
     st.daily_return[i] = std::expm1(log_cap - st.log_cap[i]);
     st.log_cap[i] = log_cap;
     if (s.in_index[i]) index += std::exp(log_cap);

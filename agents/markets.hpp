@@ -44,6 +44,9 @@ struct FirmSpec {
   double market_exposure = 1.0;              // d ln cap / d broad-market factor
   double idiosyncratic_volatility_per_year = 0.25;  // 1/sqrt(year), firm-specific noise
   double tail_dof = 0.0;  // Student-t degrees of freedom of that noise's innovations (0: normal)
+  // largest daily move of its close (fraction; 0: none; NaN: its exchange's rule,
+  // exchange_daily_price_limit)
+  double daily_price_limit = std::numeric_limits<double>::quiet_NaN();
   // docs/model.md §"Markets: earnings anchor" (net_margin 0: no anchor, the factor formula alone)
   std::vector<EntityRef> producers;         // producers[] whose sales are the firm's, in the model
   double attached_revenue_per_chip_usd = 0.0;  // USD per USD of its producers' chip sales
@@ -159,6 +162,7 @@ struct MarketsSetup {
   std::vector<uint8_t> in_index;                                      // [firm]
   std::vector<std::vector<std::size_t>> firm_producers;  // [firm] producer indices
   std::vector<uint8_t> anchored;                          // [firm] 1: net_margin > 0
+  std::vector<double> price_limit;  // [firm] largest daily move of its close (fraction; 0: none)
   std::size_t n_labs = 0;  // labs whose efficiency investors track
   // the country (index into the scenario's countries) of most index members, the first such on
   // a tie; SIZE_MAX when no firm is in the index

@@ -32,7 +32,10 @@ void MarketsModule::declare_axes(Declarations& d) {
                          "hardware firm)",
                          compute},
                         {"firm_margins_exposure", "-", "loading on the model-layer margins factor",
-                         margins}}});
+                         margins},
+                        {"firm_daily_price_limit", "fraction",
+                         "largest move of its daily close its exchange allows (0: none)",
+                         c_.setup->price_limit}}});
   factors_ = d.add_axis({"markets",
                          "factor",
                          "factors firms are exposed to",

@@ -12,7 +12,8 @@ replicate, date and entity that breaks it:
 - adoption: every share lies in [0, 1] and a country's shares add up to at most 1; tokens are
   finite and nonnegative, and a model that is used has a price above 0;
 - no lab's capital is below zero;
-- every firm's market value is finite and positive;
+- every firm's market value is finite and positive, and no close moves more than its exchange's
+  daily price limit (`/markets/firm_daily_price_limit`: the TWSE's 10 %, the STAR Market's 20 %);
 - stocks and flows (compute, chips, sales, tokens, capex, revenue) are finite and nonnegative,
   prices positive, and fractions (pay, scarcity, legal and adoption shares) within [0, 1];
 - adoption stays under its ceiling, no cloud serves more than its capacity, and no one uses a
@@ -115,6 +116,11 @@ def main():
                 (tokens == 0) | (f["adoption/price_usd_per_mtoken"][:] > 0), where_in(share))
     check("markets/market_cap_usd", "market values finite and positive",
           lambda v: np.isfinite(v) & (v > 0))
+    if series("markets/daily_return") is not None and "firm_daily_price_limit" in f["markets"]:
+        limit = f["markets/firm_daily_price_limit"][:]
+        limit = np.where(limit > 0, limit, np.inf)[None, None, :]
+        check("markets/daily_return", "no close moves beyond its exchange's daily price limit",
+              lambda v: np.abs(v) <= limit * (1 + 1e-9))
     for name in ["adoption/usage_mtokens_per_year", "labs/compute_h100e",
                  "labs/training_compute_h100e", "labs/talent", "labs/revenue_usd_per_year",
                  "labs/chips_installed", "chips/sales", "chips/smuggled", "chips/orders",

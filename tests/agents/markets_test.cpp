@@ -395,7 +395,10 @@ TEST_CASE("firms in Shanghai Hong Kong and Taiwan price news of Lunar New Year w
   for (Exchange e : {Exchange::sse, Exchange::hkex, Exchange::twse}) {
     CAPTURE(exchange_name(e));
     Market m;
-    for (FirmSpec& f : m.firms) f.exchange = e;
+    for (FirmSpec& f : m.firms) {
+      f.exchange = e;
+      f.daily_price_limit = 0.0;  // the calendar alone: no daily limit on the reopening's move
+    }
     const Path p = run(m, 40, 20, 1.0);
     int reopen = 20;
     Date date = Date::from_ymd(2022, 2, 1);
@@ -411,6 +414,42 @@ TEST_CASE("firms in Shanghai Hong Kong and Taiwan price news of Lunar New Year w
     CHECK(fall < -0.10);
     CHECK(fall == doctest::Approx(w.chips[reopen] / w.chips[19] - 1.0).epsilon(0.15));
   }
+}
+
+TEST_CASE("a firm under a daily price limit moves at most the limit a day and takes the rest later") {
+  // docs/model.md §"Markets: exchange calendars", "Daily price limits": a fall of more than 10 %
+  // on the TWSE closes limit-down, and the price reaches the unlimited path within days; a firm
+  // with its own limit (the STAR Market's 20 %) uses it, and 0 is none. Day 9 is 2022-01-17,
+  // a trading day in Taipei (the path stops before Lunar New Year).
+  Market weekdays;
+  const Path w = run(weekdays, 18, 9, 0.4);
+  const double fall = w.chips[17] / w.chips[8] - 1.0;
+  CAPTURE(fall);
+  REQUIRE(day_move(w.chips, 9) < -0.15);   // unlimited, the chip maker falls by more than 15 %
+  REQUIRE(fall > std::pow(0.9, 8) - 1.0);  // and by less than eight limit-down days by day 17
+  CHECK(exchange_daily_price_limit(Exchange::twse) == 0.10);
+  CHECK(exchange_daily_price_limit(Exchange::sse) == 0.10);
+  CHECK(exchange_daily_price_limit(Exchange::nasdaq) == 0.0);
+  Market taipei;
+  for (FirmSpec& f : taipei.firms) f.exchange = Exchange::twse;
+  const Path t = run(taipei, 18, 9, 0.4);
+  for (int d = 1; d < 18; ++d) {
+    CAPTURE(d);
+    CHECK(std::abs(day_move(t.chips, d)) <= 0.10 + 1e-12);
+  }
+  CHECK(day_move(t.chips, 9) == doctest::Approx(-0.10));
+  CHECK(day_move(t.chips, 10) == doctest::Approx(-0.10));
+  // The rest of the fall comes on the next days: by day 17 it is the unlimited path's.
+  CHECK(t.chips[17] == doctest::Approx(w.chips[17]).epsilon(0.01));
+  // A firm's own limit wins: 20 % (STAR), or none.
+  Market star = taipei;
+  for (FirmSpec& f : star.firms) f.daily_price_limit = 0.20;
+  const Path st = run(star, 18, 9, 0.4);
+  CHECK(day_move(st.chips, 9) == doctest::Approx(std::max(-0.20, day_move(w.chips, 9))));
+  CHECK(std::abs(day_move(st.chips, 9)) > 0.10);
+  Market none = taipei;
+  for (FirmSpec& f : none.firms) f.daily_price_limit = 0.0;
+  CHECK(day_move(run(none, 18, 9, 0.4).chips, 9) == doctest::Approx(day_move(w.chips, 9)));
 }
 
 TEST_CASE("with noise on no firm's price moves on its exchange's holidays") {
