@@ -92,6 +92,8 @@ EXPECTED = {
     # 2024-06: in 2023 GPT-4's dated run and the evaluation (both in the baseline) set the US best
     "base_cycles": ("indicators/best_capability", "US", "2024-06-01", -1,
                     "between bases the labs ship updates of older, smaller bases"),
+    "gpt4_released_early": ("indicators/best_capability", "US", "2022-12-01", +1,
+                            "GPT-4 is out in 2022-11, not 2023-03"),
     "early_race": ("labs/capability", "meta", "2022-10-01", +1,
                    "racing from 2022 Meta trains on 5% of its compute, not OPT-175B's 2.8%"),
     "reasoning_posttraining": ("indicators/best_capability", "US", "2025-06-01", +1,
