@@ -714,7 +714,8 @@ const DatedRun* dated_run_from(const LabConfig& lab, Date start) {
 }
 
 // docs/model.md §"Labs: training runs and releases": lab i starts a run on `start` and plans it:
-// its length, the typical length of its start date times a lognormal draw, and the
+// its length, the typical length of its start date times a lognormal draw (at most
+// max_training_run_days), and the
 // post-training its model will need, the median times another. A lab with a dated run still to
 // end trains that run next instead, from its own start (waiting until then).
 void plan_run(const LabsSetup& s, LabState& st, std::size_t i, Date start, StreamKey key) {
@@ -730,8 +731,9 @@ void plan_run(const LabsSetup& s, LabState& st, std::size_t i, Date start, Strea
     return;
   }
   RandomStream rng = plan_stream(key, i, start);
-  const double days =
-      std::max(1.0, lab_run_length_days(s, i, start) * spread(rng, p.run_length_sigma));
+  // The spread stops at the ceiling: no run is planned longer than max_training_run_days.
+  const double days = std::clamp(lab_run_length_days(s, i, start) * spread(rng, p.run_length_sigma),
+                                 1.0, std::max(1.0, p.max_training_run_days));
   st.run_start[i] = start;
   st.run_end[i] = start.plus_days(static_cast<int64_t>(std::lround(days)));
   st.run_post_days[i] = p.post_training_days * spread(rng, p.post_training_sigma);

@@ -682,6 +682,28 @@ TEST_CASE("training runs started later last longer and train more FLOP") {
   CHECK(median_of(late_flop) > 1.2 * median_of(early_flop));
 }
 
+TEST_CASE("no run is longer than max_training_run_days, however its length is drawn") {
+  // docs/model.md §3.3.4 "Planning a run": the spread of a run's length around its typical one
+  // stops at the ceiling (Epoch: a run longer than about nine months loses to waiting). With a
+  // typical length at the ceiling and a wide spread, half the runs would pass it.
+  const Labs s = quiet_small({"lab_model.training_run_days=120",
+                              "lab_model.max_training_run_days=120",
+                              "lab_model.run_length_sigma=0.8", "lab_model.rush_share=0"});
+  Inputs in;
+  const Run r = run_months(s.labs_setup, initial_lab_state(s.labs_setup, in.training, kStart, kKey),
+                           in.view(), 120);
+  int runs = 0, at_ceiling = 0;
+  for (const Release& rel : r.releases) {
+    const int64_t days = days_between(rel.run_start, rel.run_end);
+    CAPTURE(rel.run_start.iso());
+    CHECK(days <= 120);
+    ++runs;
+    at_ceiling += days == 120;
+  }
+  CHECK(runs >= 10);
+  CHECK(at_ceiling >= runs / 4);  // the upper half of the spread stops there
+}
+
 TEST_CASE("a lab that trains in shorter runs releases more, smaller models") {
   // docs/model.md §"Labs: training runs and releases": run_length_factor scales a lab's runs
   // against the field's typical length (DeepSeek-V3: ~54 days against ~184).
