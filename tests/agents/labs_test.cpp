@@ -39,6 +39,18 @@ Labs quiet_small(std::vector<std::string> more = {}) {
   return out;
 }
 
+// The diagnostics of small.yaml's labs, with `more` set, through their schema and
+// validate_founding, one per line (empty: none).
+std::string founding_errors(const std::vector<std::string>& more) {
+  const ConfigNode tree = module_file_tree(kSmall, more);
+  Diagnostics diags;
+  const auto labs = read_list(tree, "labs", lab_schema(), diags);
+  validate_founding(labs, kStart, diags);
+  std::string all;
+  for (const Diagnostic& d : diags.all()) all += format_diagnostic(d) + "\n";
+  return all;
+}
+
 Tick tick_between(Date from, Date to, std::size_t index = 1) {
   return {to, from, index, years_between(from, to)};
 }
@@ -525,26 +537,16 @@ TEST_CASE("a lab founded after the start does nothing before it, then starts wit
 }
 
 TEST_CASE("a lab founded after the start date may not hold chips or plans before it") {
-  const std::string base = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
-  auto errors = [&](std::vector<std::string> more) {
-    const ConfigNode tree = module_file_tree(base, more);
-    Diagnostics diags;
-    const auto labs = read_list(tree, "labs", lab_schema(), diags);
-    validate_founding(labs, kStart, diags);
-    std::string all;
-    for (const Diagnostic& d : diags.all()) all += format_diagnostic(d) + "\n";
-    return all;
-  };
-  CHECK(errors({}).empty());
+  CHECK(founding_errors({}).empty());
   // small.yaml's cn_lab holds A100s and plans from the start.
-  const std::string late = errors({"labs.cn_lab.founded=2023-03-01"});
+  const std::string late = founding_errors({"labs.cn_lab.founded=2023-03-01"});
   CHECK(late.find("labs[cn_lab].chips") != std::string::npos);
   CHECK(late.find("labs[cn_lab].demand") != std::string::npos);
-  const std::string ok = errors({"labs.cn_lab.founded=2023-03-01", "labs.cn_lab.chips={}",
-                                 "labs.cn_lab.demand=[{usd_per_year: 1e8, start: 2023-03-01}]",
-                                 "labs.cn_lab.launch=2023-10-09"});
+  const std::string ok = founding_errors(
+      {"labs.cn_lab.founded=2023-03-01", "labs.cn_lab.chips={}",
+       "labs.cn_lab.demand=[{usd_per_year: 1e8, start: 2023-03-01}]", "labs.cn_lab.launch=2023-10-09"});
   CHECK(ok.empty());
-  const std::string early = errors(
+  const std::string early = founding_errors(
       {"labs.cn_lab.founded=2023-03-01", "labs.cn_lab.chips={}",
        "labs.cn_lab.demand=[{usd_per_year: 1e8, start: 2023-03-01}]",
        "labs.cn_lab.funding_rounds=[{id: seed, date: 2023-01-01, usd: 1e8}]",
@@ -894,15 +896,8 @@ TEST_CASE("a lab with dated runs trains only them, on their share, and releases 
 }
 
 TEST_CASE("dated runs that overlap, end before they start or are released early are refused") {
-  const std::string base = std::string(AIRACE_SOURCE_DIR) + "/tests/data/small.yaml";
-  auto errors = [&](const std::string& runs) {
-    const ConfigNode tree = module_file_tree(base, {"labs.us_lab.dated_runs=" + runs});
-    Diagnostics diags;
-    const auto labs = read_list(tree, "labs", lab_schema(), diags);
-    validate_founding(labs, kStart, diags);
-    std::string all;
-    for (const Diagnostic& d : diags.all()) all += format_diagnostic(d) + "\n";
-    return all;
+  auto errors = [](const std::string& runs) {
+    return founding_errors({"labs.us_lab.dated_runs=" + runs});
   };
   const std::string a = "{id: a, start: 2022-05-01, end: 2022-08-04, training_share: 0.9, "
                         "release: 2023-03-14}";
