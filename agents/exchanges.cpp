@@ -58,6 +58,13 @@ std::vector<Date> euronext_holidays(int y) {
           Date::from_ymd(y, 5, 1), Date::from_ymd(y, 12, 25), Date::from_ymd(y, 12, 26)};
 }
 
+std::vector<Date> xetra_holidays(int y) {
+  const Date easter = easter_sunday(y);
+  return {Date::from_ymd(y, 1, 1),   easter.plus_days(-2),       easter.plus_days(1),
+          Date::from_ymd(y, 5, 1),   Date::from_ymd(y, 12, 24), Date::from_ymd(y, 12, 25),
+          Date::from_ymd(y, 12, 26), Date::from_ymd(y, 12, 31)};
+}
+
 bool weekend(Date d) { return d.weekday() > 5; }
 
 // Closed weekdays of one exchange, built year by year, as days since 1970-01-01.
@@ -307,6 +314,7 @@ std::vector<int64_t> closed_days(Exchange e, int y) {
     case Exchange::nyse:
     case Exchange::nasdaq: add(nyse_holidays(y)); break;
     case Exchange::euronext: add(euronext_holidays(y)); break;
+    case Exchange::xetra: add(xetra_holidays(y)); break;
     case Exchange::hkex:
     case Exchange::sse:
     case Exchange::twse: return lunar_closed_days(e, y);
@@ -326,6 +334,7 @@ std::string_view exchange_name(Exchange e) {
     case Exchange::nyse: return "nyse";
     case Exchange::nasdaq: return "nasdaq";
     case Exchange::euronext: return "euronext";
+    case Exchange::xetra: return "xetra";
     case Exchange::hkex: return "hkex";
     case Exchange::sse: return "sse";
     case Exchange::twse: return "twse";

@@ -14,8 +14,9 @@
 namespace airace {
 
 // `weekdays` is Monday to Friday with no holidays (for an exchange whose holidays the model
-// lacks). hkex: Hong Kong; sse: Shanghai (main board and STAR market); twse: Taiwan.
-enum class Exchange { nyse, nasdaq, euronext, hkex, sse, twse, weekdays };
+// lacks). xetra: Deutsche Börse's Xetra (Frankfurt); hkex: Hong Kong; sse: Shanghai (main board
+// and STAR market); twse: Taiwan.
+enum class Exchange { nyse, nasdaq, euronext, xetra, hkex, sse, twse, weekdays };
 
 std::string_view exchange_name(Exchange e);
 
@@ -30,6 +31,10 @@ Date easter_sunday(int year);
 //    closure for President Carter's national day of mourning, 2025-01-09.
 //  - euronext: New Year's Day, Good Friday, Easter Monday, 1 May, 25 and 26 December (Euronext
 //    trading calendar; no substitute days).
+//  - xetra: New Year's Day, Good Friday, Easter Monday, 1 May, 24, 25, 26 and 31 December
+//    (Deutsche Börse's trading calendar of Xetra and Börse Frankfurt; Ascension, Whit Monday,
+//    Corpus Christi and German Unity Day are trading days, as in every year it published from
+//    2022; no substitute days).
 //  - hkex: Hong Kong's general holidays (General Holidays Ordinance, Cap. 149, Schedule): 1
 //    January, Lunar New Year's Day and the two days after, Ching Ming, Good Friday, the day after
 //    and Easter Monday, 1 May, the Birthday of the Buddha (4th month, 8th day), Tuen Ng (5/5),
@@ -51,8 +56,8 @@ bool is_trading_day(Exchange e, Date d);
 //  - twse: 10 % (TWSE, since 2015-06-01; 7 % before).
 //  - sse: 10 %, the main board's (SSE trading rules); the STAR Market's is 20 % (SSE STAR Market
 //    trading rules, 2019), which a firm listed there sets as its own (firms[].daily_price_limit).
-//  - nyse, nasdaq, euronext, hkex: none. US limit up-limit down bands pause trading for minutes;
-//    Euronext's collars and HKEX's volatility control mechanism pause or cap trades within a
+//  - nyse, nasdaq, euronext, xetra, hkex: none. US limit up-limit down bands pause trading for minutes;
+//    Euronext's collars, Xetra's volatility interruptions and HKEX's volatility control mechanism pause or cap trades within a
 //    session; none bounds the day's close.
 double exchange_daily_price_limit(Exchange e);
 

@@ -91,13 +91,14 @@ const Schema<FirmSpec>& firm_schema() {
                  {{"nyse", Exchange::nyse},
                   {"nasdaq", Exchange::nasdaq},
                   {"euronext", Exchange::euronext},
+                  {"xetra", Exchange::xetra},
                   {"hkex", Exchange::hkex},
                   {"sse", Exchange::sse},
                   {"twse", Exchange::twse},
                   {"weekdays", Exchange::weekdays}},
-                 {"exchange whose trading days the firm's price follows (hkex: Hong Kong; sse: "
-                  "Shanghai, STAR Market included; twse: Taiwan; weekdays: Monday to Friday, for "
-                  "an exchange whose holiday calendar the model lacks)"}),
+                 {"exchange whose trading days the firm's price follows (xetra: Frankfurt; hkex: Hong "
+                  "Kong; sse: Shanghai, STAR Market included; twse: Taiwan; weekdays: Monday to "
+                  "Friday, for an exchange whose holiday calendar the model lacks)"}),
           flag("index", &F::in_index,
                {"member of the US index (a Nasdaq-100-like sum of market capitalisations)"}),
           number("market_cap_usd", &F::market_cap_usd, "USD", above(0),

@@ -69,6 +69,31 @@ TEST_CASE("Euronext closes on its published holidays 2022-2026 and on no other w
   CHECK(closed_weekdays(Exchange::euronext, 2022, 2026) == published);
 }
 
+TEST_CASE("Xetra closes on its published non-trading days 2022-2026 and on no other weekday") {
+  // Deutsche Börse's trading calendar of Xetra and Börse Frankfurt (FWB): 2024-2029 as published
+  // on deutsche-boerse-cash-market.com ("Trading calendar"); 2022 and 2023 by the same rule, with
+  // Ascension, Whit Monday, Corpus Christi and German Unity Day trading days (Börse Frankfurt
+  // Zertifikate circular 003/2022 lists them as holidays on which the FWB calendar trades).
+  const std::vector<std::string> published = {
+      "2022-04-15", "2022-04-18", "2022-12-26",                                            //
+      "2023-04-07", "2023-04-10", "2023-05-01", "2023-12-25", "2023-12-26",                //
+      "2024-01-01", "2024-03-29", "2024-04-01", "2024-05-01", "2024-12-24", "2024-12-25",  //
+      "2024-12-26", "2024-12-31",                                                          //
+      "2025-01-01", "2025-04-18", "2025-04-21", "2025-05-01", "2025-12-24", "2025-12-25",  //
+      "2025-12-26", "2025-12-31",                                                          //
+      "2026-01-01", "2026-04-03", "2026-04-06", "2026-05-01", "2026-12-24", "2026-12-25",  //
+      "2026-12-31"};
+  CHECK(closed_weekdays(Exchange::xetra, 2022, 2026) == published);
+  // 2027-2029 as published: New Year's Day 2027 a Friday, Labour Day 2027 a Saturday.
+  CHECK_FALSE(is_trading_day(Exchange::xetra, Date::from_ymd(2027, 1, 1)));
+  CHECK_FALSE(is_trading_day(Exchange::xetra, Date::from_ymd(2027, 3, 29)));
+  CHECK_FALSE(is_trading_day(Exchange::xetra, Date::from_ymd(2028, 4, 17)));
+  CHECK_FALSE(is_trading_day(Exchange::xetra, Date::from_ymd(2029, 12, 31)));
+  CHECK(is_trading_day(Exchange::xetra, Date::from_ymd(2024, 5, 20)));   // Whit Monday
+  CHECK(is_trading_day(Exchange::xetra, Date::from_ymd(2024, 10, 3)));   // German Unity Day
+  CHECK(is_trading_day(Exchange::xetra, Date::from_ymd(2025, 1, 27)));   // the DeepSeek rout
+}
+
 // Where the 2022-2026 lists of Hong Kong, Shanghai and Taiwan below were checked (republications
 // of the official notices, found in December 2026; the official pages are info.gov.hk, sse.com.cn
 // and twse.com.tw):
@@ -191,8 +216,8 @@ TEST_CASE("the calendars of Hong Kong Shanghai and Taiwan stay plausible through
 }
 
 TEST_CASE("no exchange trades at weekends and the weekday stand-in trades every weekday") {
-  for (Exchange e : {Exchange::nyse, Exchange::nasdaq, Exchange::euronext, Exchange::hkex,
-                     Exchange::sse, Exchange::twse, Exchange::weekdays}) {
+  for (Exchange e : {Exchange::nyse, Exchange::nasdaq, Exchange::euronext, Exchange::xetra,
+                     Exchange::hkex, Exchange::sse, Exchange::twse, Exchange::weekdays}) {
     CHECK_FALSE(is_trading_day(e, Date::from_ymd(2025, 1, 25)));
     CHECK_FALSE(is_trading_day(e, Date::from_ymd(2025, 1, 26)));
   }
