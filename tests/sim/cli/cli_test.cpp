@@ -722,9 +722,11 @@ TEST_CASE("each subcommand's help shows its own examples only") {
 TEST_CASE("the progress bar on a terminal shows the time left") {
   TempDir dir;
   const fs::path log = dir.path / "terminal.txt";
-  // script(1) gives the program a terminal, where it draws the bar.
+  // script(1) gives the program a terminal, where it draws the bar. The bar is redrawn every
+  // 100 ms, so the run must outlast a few redraws: 2 replicates took 0.09 s on a 2-core EPYC
+  // (2026-12) and ended before the first, with only the final 100 % line; 12 take ~0.5 s.
   const std::string cmd = "cd '" + kSource + "' && script -qec \"'" + kBinary +
-                          "' run scenarios/baseline.yaml --replicates 2 --threads 1 -o '" +
+                          "' run scenarios/baseline.yaml --replicates 12 --threads 1 -o '" +
                           (dir.path / "small.h5").string() + "'\" /dev/null >'" + log.string() +
                           "' 2>&1";
   REQUIRE(std::system(cmd.c_str()) == 0);
