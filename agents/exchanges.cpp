@@ -58,11 +58,13 @@ std::vector<Date> euronext_holidays(int y) {
           Date::from_ymd(y, 5, 1), Date::from_ymd(y, 12, 25), Date::from_ymd(y, 12, 26)};
 }
 
+// Euronext's holidays and Christmas Eve and New Year's Eve (the order does not matter: the days
+// are sorted where they are used).
 std::vector<Date> xetra_holidays(int y) {
-  const Date easter = easter_sunday(y);
-  return {Date::from_ymd(y, 1, 1),   easter.plus_days(-2),       easter.plus_days(1),
-          Date::from_ymd(y, 5, 1),   Date::from_ymd(y, 12, 24), Date::from_ymd(y, 12, 25),
-          Date::from_ymd(y, 12, 26), Date::from_ymd(y, 12, 31)};
+  std::vector<Date> days = euronext_holidays(y);
+  days.push_back(Date::from_ymd(y, 12, 24));
+  days.push_back(Date::from_ymd(y, 12, 31));
+  return days;
 }
 
 bool weekend(Date d) { return d.weekday() > 5; }

@@ -906,18 +906,20 @@ TEST_CASE("dated runs that overlap, end before they start or are released early 
       "[" + a +
       ", {id: b, start: 2022-08-01, end: 2022-10-01, training_share: 0.5, release: 2023-01-01}]");
   CHECK(overlap.find("labs[us_lab].dated_runs[b].start") != std::string::npos);
-  CHECK(errors("[{id: c, start: 2022-05-01, end: 2022-05-01, training_share: 0.5, "
-               "release: 2022-09-01}]")
-            .find("labs[us_lab].dated_runs[c].end") != std::string::npos);
-  CHECK(errors("[{id: d, start: 2022-05-01, end: 2022-08-01, training_share: 0.5, "
-               "release: 2022-07-01}]")
-            .find("labs[us_lab].dated_runs[d].release") != std::string::npos);
-  CHECK(errors("[{id: e, start: 2021-05-01, end: 2021-08-01, training_share: 0.5, "
-               "release: 2021-12-01}]")
-            .find("labs[us_lab].dated_runs[e].end") != std::string::npos);
-  CHECK(errors("[{id: f, start: 2022-05-01, end: 2022-08-01, training_share: 0, "
-               "release: 2022-12-01}]")
-            .find("labs[us_lab].dated_runs[f].training_share") != std::string::npos);
+  // One run each, and the key its error names.
+  const std::pair<std::string, std::string> refused[] = {
+      {"{id: c, start: 2022-05-01, end: 2022-05-01, training_share: 0.5, release: 2022-09-01}",
+       "dated_runs[c].end"},  // ends as it starts
+      {"{id: d, start: 2022-05-01, end: 2022-08-01, training_share: 0.5, release: 2022-07-01}",
+       "dated_runs[d].release"},  // released before it ends
+      {"{id: e, start: 2021-05-01, end: 2021-08-01, training_share: 0.5, release: 2021-12-01}",
+       "dated_runs[e].end"},  // ends before the start date
+      {"{id: f, start: 2022-05-01, end: 2022-08-01, training_share: 0, release: 2022-12-01}",
+       "dated_runs[f].training_share"}};
+  for (const auto& [run, key] : refused) {
+    CAPTURE(run);
+    CHECK(errors("[" + run + "]").find("labs[us_lab]." + key) != std::string::npos);
+  }
 }
 
 TEST_CASE("with bases, a lab's race onset starts a new base on the compute it has") {
