@@ -982,8 +982,8 @@ namespace {
 // docs/model.md §"Labs: training runs and releases": lab i releases model `m` on `date`, open
 // or closed (one uniform from `draw`); `prev` is the state the choice reads.
 void release_model(const LabsSetup& s, const LabState& prev, LabState& next, std::size_t i,
-                   const PendingModel& m, Date date, double encouragement, RandomStream draw,
-                   std::vector<Release>& released) {
+                   const PendingModel& m, Date date, double encouragement, bool open_banned,
+                   RandomStream draw, std::vector<Release>& released) {
   Release r;
   r.lab = i;
   r.date = date;
@@ -1007,7 +1007,7 @@ void release_model(const LabsSetup& s, const LabState& prev, LabState& next, std
   std::vector<uint8_t> closed(s.n_labs, 0);
   const double market_share = market_shares(s, caps, closed)[i];
   const double p_open = open_probability(s, prev, i, r.capability, market_share, encouragement);
-  r.open = draw.uniform() < p_open;
+  r.open = draw.uniform() < p_open && !open_banned;  // the draw is made either way
   released.push_back(r);
   if (r.capability > prev.capability[i]) {
     next.capability[i] = r.capability;
@@ -1165,6 +1165,9 @@ void step_labs(const LabsSetup& s, const LabState& prev, LabState& next, const L
     if (!founded_by(s.labs[i], tick.date) || exited(next, i)) continue;
     count_run_flop(next, i, tick.date);
     next.training_h100e[i] = in.training_h100e[i];
+    // docs/model.md §3.3.8: a lab with nothing to train on (a pause) stops its run where it is;
+    // when it has compute again the run goes on at the rate of that day.
+    if (!(in.training_h100e[i] > 0.0)) next.run_flop_per_second[i] = 0.0;
     if (!(next.run_start[i] < tick.previous) || next.run_flop_per_second[i] == 0.0) {
       // The share of the day the run started (docs/model.md §3.3.4 "The race onset").
       const double share = frontier_training_share(s, i, next.run_start[i]);
@@ -1236,6 +1239,7 @@ void step_runs(const LabsSetup& s, LabState& state, const LabInputs& in, Date da
       post_days += evaluation_days(
           p, capability_from_compute(flop * state.efficiency[i]) - frontier);
     }
+    if (!in.evaluation_days.empty()) post_days += in.evaluation_days[i];  // §3.3.8 rules
     PendingModel m = planned_release(s, i, state.run_end[i], post_days);
     if (const DatedRun* r = dated_run_from(s.labs[i], state.run_start[i])) {
       m.on = r->release;  // docs/model.md §3.3.4 "Dated runs": on its own day, never rushed
@@ -1271,6 +1275,7 @@ void step_runs(const LabsSetup& s, LabState& state, const LabInputs& in, Date da
     queue.erase(queue.begin());
     release_model(
         s, *before, state, i, m, date, in.open_encouragement[s.country[i]],
+        !in.open_banned.empty() && in.open_banned[i] != 0,
         RandomStream(choice_key, static_cast<uint64_t>(date.days_since_epoch()), 2 * s.n_labs + i),
         released);
   }

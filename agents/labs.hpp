@@ -339,6 +339,9 @@ struct LabInputs {
   std::span<const double> open_spend_usd_per_year;   // [lab] spent running its open models
   std::span<const double> subscription_revenue_usd_per_year;  // [lab] fees (empty: none)
   std::span<const double> researchers;  // [lab] research staff, FTE (empty: labs[].researchers)
+  // From safety rules (docs/model.md §3.3.8 "Safety"); empty: none.
+  std::span<const double> evaluation_days;  // [lab] days an evaluation rule adds before a release
+  std::span<const uint8_t> open_banned;     // [lab] 1: it may release closed models only
 };
 
 // At the start date each lab holds a model trained on its initial compute.

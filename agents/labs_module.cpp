@@ -64,14 +64,17 @@ void LabsModule::declare(Declarations& d) {
   if (c_.adoption) reads.push_back(part::adoption);
   // Semi-endogenous research reads each lab's researchers (talent moves first the same day).
   if (research_effort() && c_.talent) reads.push_back(part::talent);
+  // docs/model.md §3.3.8 "Safety": the rules and efforts the last safety tick left.
+  const std::vector<std::string> previous =
+      c_.safety ? std::vector<std::string>{part::safety} : std::vector<std::string>{};
   const std::size_t step =
-      d.step({"labs.research", c_.cadence, reads, {}, {part::labs}, [this](const Tick& t) {
+      d.step({"labs.research", c_.cadence, reads, previous, {part::labs}, [this](const Tick& t) {
                 research(t);
               }});
   d.step({"labs.runs",
           Cadence::daily,
           {part::governments, part::labs},
-          {},
+          previous,
           {part::labs, part::releases},
           [this](const Tick& t) { runs(t); }});
 
@@ -205,6 +208,9 @@ std::vector<double> LabsModule::open_encouragement(Date d) const {
 void LabsModule::research(const Tick& t) {
   const SupplySetup& s = *c_.supply;
   training_ = training_h100e(t.date);
+  // docs/model.md §3.3.8 "What effort costs": safety effort beyond the lab's stance, or a pause.
+  if (c_.safety)
+    for (std::size_t i = 0; i < s.n_labs; ++i) training_[i] *= world_.safety.training_factor[i];
   std::vector<double> compute(s.n_labs), scarcity(s.n_labs);
   for (std::size_t i = 0; i < s.n_labs; ++i) {
     compute[i] = buyer_compute_h100e(s, world_.supply, i);
@@ -225,7 +231,9 @@ void LabsModule::research(const Tick& t) {
                      world_.adoption.open_spend_usd_per_year,
                      world_.adoption.subscription_revenue_usd_per_year,
                      research_effort() && c_.talent ? std::span<const double>(world_.talent.researchers)
-                                                    : std::span<const double>()};
+                                                    : std::span<const double>(),
+                     {},   // evaluation days and open-weight bans act in the daily runs
+                     {}};
   step_labs(*c_.setup, world_.labs, scratch_, in, t, run_.key(kLabEfficiencyStream));
   std::swap(world_.labs, scratch_);
   log_finance(t);
@@ -253,6 +261,10 @@ void LabsModule::runs(const Tick& t) {
   const std::vector<double> encouragement = open_encouragement(t.date);
   LabInputs in{};
   in.open_encouragement = encouragement;
+  if (c_.safety) {
+    in.evaluation_days = world_.safety.evaluation_days;
+    in.open_banned = world_.safety.open_banned;
+  }
   released_.clear();
   step_runs(*c_.setup, world_.labs, in, t.date, run_.key(kLabTrainingStream),
             run_.key(kLabEfficiencyStream), released_);

@@ -20,6 +20,7 @@ class LabsModule : public Module {
     Cadence supply_cadence = Cadence::weekly;   // paying for deliveries
     bool adoption = false;  // revenue from adopters (else from the demand curve of lab_model)
     bool talent = false;    // a talent module moves researchers (else labs[].researchers)
+    bool safety = false;    // a safety module sets compute for runs, evaluations, open bans
   };
   LabsModule(Config c, World& world, const RunContext& run) : c_(c), world_(world), run_(run) {}
   std::string_view name() const override { return "labs"; }

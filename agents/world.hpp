@@ -11,6 +11,7 @@
 #include "agents/export_rules.hpp"
 #include "agents/governments.hpp"
 #include "agents/labs.hpp"
+#include "agents/safety.hpp"
 #include "agents/supply.hpp"
 #include "agents/talent.hpp"
 #include "sim/core/random.hpp"
@@ -29,6 +30,7 @@ inline constexpr const char* talent = "talent";            // research staff per
 inline constexpr const char* releases = "releases";        // every release so far
 inline constexpr const char* adoption = "adoption";        // the offer and who uses what
 inline constexpr const char* clouds = "clouds";            // clouds' demand-driven spending
+inline constexpr const char* safety = "safety";            // safety effort, rules, incidents
 }  // namespace part
 
 struct World {
@@ -52,6 +54,8 @@ struct World {
   AdoptionOutcome adoption;
   // clouds (after the historical period)
   CloudSpending clouds;
+  // safety: each lab's effort, the rules binding it, incidents (a scenario with `safety:`)
+  SafetyState safety;
 };
 
 // What every module knows of the run it belongs to.

@@ -8,6 +8,7 @@
 #include "agents/indicators_module.hpp"
 #include "agents/labs_module.hpp"
 #include "agents/markets_module.hpp"
+#include "agents/safety_module.hpp"
 #include "agents/supply_module.hpp"
 #include "agents/talent_module.hpp"
 #include "agents/trade_module.hpp"
@@ -41,6 +42,29 @@ const std::vector<MechanismSection>& mechanism_sections() {
               "clouds' chip spending after the historical period: expected inference demand, "
               "utilisation, financing",
               cloud_investment_schema()),
+      // docs/model.md §3.3.8: resolved against the labs (grades by lab or archetype) and the
+      // countries (agreements' parties); a scenario without the section has no safety module.
+      {{"safety", "section", "", "", "",
+        "labs' safety effort, incidents, governments' safety rules and agreements", "", false},
+       [] {
+         std::vector<ParamInfo> keys = safety_schema().describe();
+         for (ParamInfo& k : agreement_schema().describe()) keys.push_back(std::move(k));
+         return keys;
+       },
+       [](const ConfigNode& node, const Scenario& x, Diagnostics& diags) {
+         SafetyParams params;
+         if (!node.is_null()) safety_schema().read(node, "safety", params, diags);
+         std::vector<std::string> ids, archetypes, countries;
+         for (const LabConfig& l : x.labs) {
+           ids.push_back(l.id);
+           archetypes.push_back(l.archetype.id);
+         }
+         for (const CountrySpec& c : x.countries) countries.push_back(c.id);
+         SafetySetup setup =
+             resolve_safety(params, ids, archetypes, x.labs_setup.country, countries, diags);
+         setup.enabled = !node.is_null();
+         return std::any(std::move(setup));
+       }},
   };
   return all;
 }
@@ -102,7 +126,8 @@ ModuleSet::ModuleSet(const Scenario& s, World& world, const RunContext& run)
   add<LabsModule>([every](const Scenario& x) {
     return LabsModule::Config{&x.labs_setup,  &x.labs,         &x.supply_setup,
                               &x.governments_setup, &x.countries, every.labs,
-                              every.supply, x.adoption_setup.enabled(), /*talent=*/true};
+                              every.supply, x.adoption_setup.enabled(), /*talent=*/true,
+                              x.section<SafetySetup>("safety").enabled};
   });
   add<TalentModule>([every](const Scenario& x) {
     return TalentModule::Config{x.section<TalentParams>("talent"), &x.labs_setup,
@@ -112,6 +137,11 @@ ModuleSet::ModuleSet(const Scenario& s, World& world, const RunContext& run)
     add<AdoptionModule>([every](const Scenario& x) {
       return AdoptionModule::Config{&x.adoption_setup, &x.supply_setup, &x.labs, &x.sectors,
                                     &x.countries, every.adoption, every.indicators};
+    });
+  if (s.section<SafetySetup>("safety").enabled)
+    add<SafetyModule>([every](const Scenario& x) {
+      return SafetyModule::Config{&x.section<SafetySetup>("safety"), every.labs,
+                                  x.adoption_setup.enabled()};
     });
   if (s.markets_setup.enabled())
     add<MarketsModule>([every](const Scenario& x) {

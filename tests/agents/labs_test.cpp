@@ -100,7 +100,7 @@ struct Inputs {
   std::vector<double> compute{10000.0, 2000.0};
   std::vector<double> scarcity{0.0, 0.0};
   std::vector<double> encouragement{0.0, 0.0};
-  LabInputs view() const { return {training, compute, scarcity, encouragement, {}, {}, {}, {}}; }
+  LabInputs view() const { return {training, compute, scarcity, encouragement, {}, {}, {}, {}, {}, {}}; }
 };
 }  // namespace
 

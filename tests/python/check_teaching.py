@@ -105,6 +105,14 @@ EXPECTED = {
               "reach moves more adopters than content controls",
               base="cn_content_controls_off"),
     ],
+    "race_to_the_bottom": [
+        # Median only: where a severe incident has brought the US evaluation rule, both runs
+        # hold OpenAI at the rule's floor and the difference is 0.
+        Claim("safety/effort", "openai", "2027-12-01", -1, "15%",
+              "OpenAI gives up more of its safety effort to the race", band=False),
+        Claim("safety/race_pressure", "openai", "2027-12-01", +1, 0.05,
+              "rivals at home press as hard as rivals abroad"),
+    ],
     "cn_content_controls_off": [
         Claim("indicators/cn_open_share_abroad", "", "2025-12-01", +1, 0.01,
               "Chinese models lose what adopters abroad dislike"),

@@ -98,6 +98,15 @@ EXPECTED = {
                    "racing from 2022 Meta trains on 5% of its compute, not OPT-175B's 2.8%"),
     "reasoning_posttraining": ("indicators/best_capability", "US", "2025-06-01", +1,
                                "releases after o1 carry reasoning post-training's gain"),
+    # docs/model.md §3.3.8: the agreement binds labs whose runs reach 1e26 FLOP (the US
+    # frontier labs and Meta; DeepSeek's runs stay under it). Its effect on the US-CN gap has
+    # no sign that holds over the parameters' uncertainty (P(>0) 0.58 in 2027): not asserted.
+    "us_cn_evaluation_agreement": ("safety/effort", "meta", "2027-12-01", +1,
+                                   "Meta is held at the evaluation floor"),
+    "us_frontier_pause": ("safety/us_cn_gap_log10", "", "2027-12-01", -1,
+                          "the US frontier labs stop training in 2027"),
+    "us_open_weight_ban": ("labs/open_releases", "meta", "2027-12-01", -1,
+                           "Meta releases closed models only from 2026"),
     "markets_unanchored": ("markets/market_cap_usd", "nvidia", "2027-06-01", +1,
                            "valued on all producers' sales at 1.5 x 0.75, not on its own "
                            "sales' earnings"),
