@@ -623,7 +623,8 @@ OpenChannel open_channel(const AdoptionModelParams& p) {
 
 Offer build_offer(const AdoptionSetup& s, const ModelsOnOffer& models,
                   std::span<const double> chip_usd_per_h100e_year, double open_usage_share,
-                  std::span<const double> open_derivatives) {
+                  std::span<const double> open_derivatives,
+                  std::span<const double> reputation_loss) {
   const AdoptionModelParams& m = s.params;
   const std::size_t nk = s.n_countries;
   const std::size_t no = s.n_options;
@@ -689,8 +690,10 @@ Offer build_offer(const AdoptionSetup& s, const ModelsOnOffer& models,
       o.option_slot[k * no + opt] = static_cast<uint8_t>(slot);
       o.slot_option[i] = static_cast<uint8_t>(opt);
       const double trust_share = open ? m.self_hosted_trust_share : 1.0;
+      const double reputation = lab < reputation_loss.size() ? reputation_loss[lab] : 0.0;
       o.base_utility[i] = static_cast<float>((open ? 0.0 : std::log(reach)) +
-                                             trust_share * s.trust_mean[k * nk + maker]);
+                                             trust_share * s.trust_mean[k * nk + maker] -
+                                             reputation);
       o.slot_capability[i] = static_cast<float>(o.capability[opt]);
       o.log_price[i] =
           static_cast<float>(std::log(std::max(price, 1e-12) / m.price_reference_usd_per_mtoken));

@@ -228,9 +228,12 @@ struct ModelsOnOffer {
 // inference capacity, from the supply model). `open_derivatives` [lab] (derivative models of
 // each lab's open family so far; empty: none) sets the ecosystem's hold on its users
 // (ecosystem_stay_utility).
+// `reputation_loss` [lab] (utility; empty: none) is subtracted from the base utility of its
+// models (docs/model.md §3.3.8 "Incidents").
 Offer build_offer(const AdoptionSetup& setup, const ModelsOnOffer& models,
                   std::span<const double> chip_usd_per_h100e_year, double open_usage_share,
-                  std::span<const double> open_derivatives = {});
+                  std::span<const double> open_derivatives = {},
+                  std::span<const double> reputation_loss = {});
 
 // docs/model.md §"Adoption: open-weight ecosystems": the utility an adopter of a family's open
 // model gets for staying with it, besides its switching cost: ecosystem_lock_in ×

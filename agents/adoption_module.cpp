@@ -100,10 +100,12 @@ void AdoptionModule::declare_axes(Declarations& d) {
 }
 
 void AdoptionModule::declare(Declarations& d) {
+  std::vector<std::string> previous = {part::labs, part::clouds};
+  if (c_.safety) previous.push_back(part::safety);  // docs/model.md §3.3.8 "Incidents"
   const std::size_t step = d.step({"adoption.choose",
                                    c_.cadence,
                                    {part::supply, part::trade},
-                                   {part::labs, part::clouds},
+                                   previous,
                                    {part::adoption},
                                    [this](const Tick& t) { this->step(t); }});
   const AxisId countries = d.axis("countries", "country");
@@ -307,7 +309,9 @@ void AdoptionModule::step(const Tick& t) {
   // docs/model.md §"Adoption: open-weight ecosystems": the derivatives made up to the last tick
   // hold each family's users.
   family_derivatives_ = state_.ecosystems.family_derivatives(a.n_labs);
-  world_.offer = build_offer(a, models, cost, state_.open_usage_share, family_derivatives_);
+  world_.offer = build_offer(a, models, cost, state_.open_usage_share, family_derivatives_,
+                             c_.safety ? std::span<const double>(world_.safety.reputation_loss)
+                                       : std::span<const double>());
   step_adoption(a, population_, world_.offer, state_, t, run_.key(kAdoptionChoiceStream), work_);
   world_.adoption = summarise_adoption(a, state_, world_.offer,
                                        years_between(run_.start, t.date),

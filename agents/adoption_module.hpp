@@ -18,6 +18,7 @@ class AdoptionModule : public Module {
     const std::vector<CountrySpec>* countries = nullptr;
     Cadence cadence = Cadence::monthly;
     Cadence indicators = Cadence::monthly;
+    bool safety = false;  // a safety module sets each lab's reputation after its incidents
   };
   AdoptionModule(Config c, World& world, const RunContext& run)
       : c_(c), world_(world), run_(run) {}

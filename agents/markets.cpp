@@ -833,7 +833,7 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
       p.spend_elasticity * (st.spend_log - st.spend_log0) +
       p.fundamental_share * b[static_cast<std::size_t>(Investor::fundamental)] +
       p.jevons_share * b[static_cast<std::size_t>(Investor::jevons)] +
-      p.trend_share * b[static_cast<std::size_t>(Investor::trend)] +
+      p.trend_share * b[static_cast<std::size_t>(Investor::trend)] - in.compute_demand_loss +
       st.factor_noise[factor(Factor::compute)];
   if (in.api_margin > 0.0 && !st.margin_observed) {
     st.margin_observed = true;

@@ -199,6 +199,9 @@ struct MarketInputs {
   double api_margin = 0.0;         // API margin of closed labs, the same for all (0: no adoption)
   double cn_domestic_share = 0.0;  // fraction of China's compute on domestic chips
   std::span<const double> producer_revenue_usd_per_year;  // [producer], last supply tick
+  // docs/model.md §3.3.8 "Incidents": ln of expected AI compute demand that incidents have cost
+  // (0 without a safety module); subtracted from the compute factor.
+  double compute_demand_loss = 0.0;
 };
 
 // Investor types, in the order of MarketState::type_belief.

@@ -46,10 +46,12 @@ void MarketsModule::declare_axes(Declarations& d) {
 }
 
 void MarketsModule::declare(Declarations& d) {
+  std::vector<std::string> previous = {part::indicators};
+  if (c_.safety) previous.push_back(part::safety);  // docs/model.md §3.3.8 "Incidents"
   const std::size_t step = d.step({"markets.trade",
                                    c_.cadence,
                                    {part::labs, part::releases, part::supply, part::adoption},
-                                   {part::indicators},
+                                   previous,
                                    {},
                                    [this](const Tick& t) { this->step(t); }});
   moves_ = d.add_event_table(
@@ -209,6 +211,7 @@ void MarketsModule::step(const Tick& t) {
   in.producer_revenue_usd_per_year = world_.supply.revenue_usd_per_year;
   in.cn_domestic_share =
       world_.indicators[static_cast<std::size_t>(WorldIndicator::cn_domestic_share)];
+  if (c_.safety) in.compute_demand_loss = world_.safety.demand_loss_ln;
   const std::size_t first_new_watch = watches_.size();
   watch_releases(m, state_, news_, frontier, watches_);
   for (std::size_t w = first_new_watch; w < watches_.size(); ++w)

@@ -17,6 +17,7 @@ class MarketsModule : public Module {
     Cadence cadence = Cadence::trading_daily;
     Date end = Date::from_ymd(9999, 12, 31);  // the scenario's end: the largest moves are written
                                               // on the last tick on or before it
+    bool safety = false;  // a safety module prices incidents into expected compute demand
   };
   MarketsModule(Config c, World& world, const RunContext& run)
       : c_(c), world_(world), run_(run) {}

@@ -101,6 +101,23 @@ const Schema<SafetyParams>& safety_schema() {
                  {"share of an incident abroad that labs take in (1 under an incident-reporting "
                   "agreement between the two countries)",
                   "judgement, range 0.1-0.5: incidents abroad are less visible and less trusted"}),
+          number("incident_trust_loss", &P::incident_trust_loss, "utility per ln(1 + memory units)",
+                 between(0, 10),
+                 {"utility adopters lose on a lab's models (closed and open) per ln(1 + the memory "
+                  "of the lab's own incidents)",
+                  "judgement, range 0.03-0.3: users stayed with ChatGPT after its 2023-03 data "
+                  "leak and Italy's ban, and with Character.AI through its 2024 lawsuits; a "
+                  "severe incident (5 memory units) costs 0.05-0.5, a fraction of the trust gap "
+                  "between US and Chinese providers abroad"}),
+          number("incident_demand_loss", &P::incident_demand_loss,
+                 "ln per ln(1 + memory units)", between(0, 1),
+                 {"fall of investors' expected AI compute demand (ln, the markets' compute "
+                  "factor) per ln(1 + the memory of incidents anywhere: a serious one 1, a "
+                  "severe one severe_weight, fading): the first incidents move investors most",
+                  "judgement, range 0-0.05: a first severe incident (ln 6 = 1.8) prices a 10-30% "
+                  "chance of restrictive regulation that would cut compute demand by 30-50% (the "
+                  "pause the FLI letter asked for), 2-9%; serious incidents moved no market in "
+                  "2023-2025"}),
           number("us_evaluation_required", &P::us_evaluation_required, "0 or 1", between(0, 1),
                  changeable({"1: US labs whose runs reach evaluation_threshold_flop must have "
                              "their models evaluated before release",
@@ -244,6 +261,8 @@ SafetyState initial_safety_state(const SafetySetup& setup) {
   st.paused.assign(n, 0);
   st.evaluated.assign(n, 0);
   st.memory.assign(n, 0.0);
+  st.own_memory.assign(n, 0.0);
+  st.reputation_loss.assign(n, 0.0);
   st.incidents.assign(k * kSeverityCount, 0.0);
   st.regulated_after_incident.assign(k, 0);
   st.agreement_broken.assign(a, 0);
@@ -365,6 +384,8 @@ void step_safety(const SafetySetup& s, SafetyState& st, const SafetyInputs& in, 
   // Memory fades.
   const double fade = std::exp(-std::numbers::ln2 * dt / p.memory_half_life_years);
   for (double& m : st.memory) m *= fade;
+  for (double& m : st.own_memory) m *= fade;
+  st.world_memory *= fade;
 
   // Agreements: a new signature clears a found breach; parties under pressure break them in
   // secret (at the pressure of their most pressed lab, last tick), and breaches are found.
@@ -445,9 +466,16 @@ void step_safety(const SafetySetup& s, SafetyState& st, const SafetyInputs& in, 
             learning = 1.0;
         st.memory[j] += learning * weight;
       }
+      st.own_memory[i] += weight;
+      st.world_memory += weight;
       if (sev == 1 && p.severe_incident_regulates >= 0.5) st.regulated_after_incident[c] = 1;
       for (int m = 0; m < count; ++m) incidents.push_back({i, sev, in.best_open[i] != 0});
     }
+  // docs/model.md §3.3.8 "Incidents": adopters trust a lab's models less after its own incidents.
+  for (std::size_t i = 0; i < n; ++i)
+    st.reputation_loss[i] = p.incident_trust_loss * std::log1p(st.own_memory[i]);
+  // Investors price the regulation an incident may bring: expected AI compute demand falls.
+  st.demand_loss_ln = p.incident_demand_loss * std::log1p(st.world_memory);
 }
 
 }  // namespace airace

@@ -61,6 +61,8 @@ struct SafetyParams {
   double memory_half_life_years = 1.0;  // years
   double severe_weight = 5.0;           // memory units of a severe incident (a serious one: 1)
   double foreign_learning = 0.3;        // share of an incident abroad that labs take in
+  double incident_trust_loss = 0.1;     // utility adopters lose per ln(1 + the lab's own memory)
+  double incident_demand_loss = 0.02;   // ln of expected AI compute demand per ln(1 + memory)
   // Governments' rules (0 or 1 each, changing during a run)
   double us_evaluation_required = 0.0;
   double cn_evaluation_required = 0.0;
@@ -129,12 +131,16 @@ struct SafetyState {
   std::vector<double> training_factor;    // [lab] x its scenario compute for training runs
   std::vector<double> evaluation_days;    // [lab] days added before each release
   std::vector<uint8_t> open_banned;       // [lab] 1: its country bans open weights
+  std::vector<double> reputation_loss;    // [lab] utility adopters lose on its models
+  double world_memory = 0.0;              // memory units of incidents anywhere, fading
+  double demand_loss_ln = 0.0;            // ln: investors' expected AI compute demand lost
   // The race and its counterfactual
   std::vector<double> no_race_effort;     // [lab] fraction, the same without race pressure
   std::vector<double> race_pressure;      // [lab] 0 to 1
   std::vector<uint8_t> paused;            // [lab] 1: a pause stops its runs
   std::vector<uint8_t> evaluated;         // [lab] 1: an evaluation rule binds it
   std::vector<double> memory;             // [lab] incident memory, units
+  std::vector<double> own_memory;         // [lab] memory of its own incidents, units
   // Incidents, cumulative since the start: [country × severity]
   std::vector<double> incidents;
   std::vector<uint8_t> regulated_after_incident;  // [country] 1 after a severe incident there

@@ -73,6 +73,9 @@ void SafetyModule::declare(Declarations& d) {
   per_lab({"", "incident_memory", "memory units",
            "incidents it remembers (a serious one 1, a severe one safety.severe_weight), fading"},
           st.memory);
+  per_lab({"", "reputation_loss", "utility",
+           "utility adopters lose on the lab's models after its own incidents"},
+          st.reputation_loss);
   auto flags = [&](SeriesDecl decl, const std::vector<uint8_t>& values) {
     decl.group = "safety";
     decl.entity_axes = {labs};
@@ -88,6 +91,12 @@ void SafetyModule::declare(Declarations& d) {
             "incidents traced to the country's labs since the start",
             {countries, severities_}},
            [p = &st.incidents](SeriesRow& r) { r.set_all(*p); });
+  d.series(step,
+           {"safety", "compute_demand_loss", "ln",
+            "investors' expected AI compute demand lost to the incidents they remember (the "
+            "markets' compute factor is lowered by it)",
+            {}},
+           [this](SeriesRow& r) { r.set(world_.safety.demand_loss_ln); });
   d.series(step,
            {"safety", "frontier_gap_log10", "log10 FLOP (effective)",
             "the best lab's lead over the next lab (race intensity: small is a close race)",

@@ -18,7 +18,10 @@ replicate, date and entity that breaks it:
   prices positive, and fractions (pay, scarcity, legal and adoption shares) within [0, 1];
 - adoption stays under its ceiling, no cloud serves more than its capacity, and no one uses a
   model that is not on offer (before its first release, or after it is withdrawn);
-- no more chips are sold than ordered (`chips/orders`, by chip, country and period).
+- no more chips are sold than ordered (`chips/orders`, by chip, country and period);
+- safety (docs/model.md §3.3.8): efforts are fractions of compute, a paused lab trains on
+  nothing, incidents are whole, nonnegative and only ever added up, and no incident is traced to
+  a lab before it holds a model.
 Each bound came from a fault found in the output (docs/model.md, the rule that fixed it).
 """
 import sys
@@ -145,6 +148,34 @@ def main():
     if series("clouds/serving_capacity_h100e") is not None:
         check("clouds/served_inference_h100e", "no cloud serves more than its capacity",
               lambda v: v <= f["clouds/serving_capacity_h100e"][:] * (1 + 1e-9) + 1e-9)
+    for name in ["safety/effort", "safety/no_race_effort", "safety/race_pressure"]:
+        check(name, f"{name} a fraction", lambda v: np.isfinite(v) & (v >= 0) & (v <= 1))
+    for name in ["safety/training_factor", "safety/incident_memory", "safety/reputation_loss",
+                 "safety/compute_demand_loss"]:
+        check(name, f"{name} finite and nonnegative", lambda v: np.isfinite(v) & (v >= 0))
+    if series("safety/paused") is not None:
+        check("safety/training_factor", "a paused lab trains on nothing",
+              lambda v: (f["safety/paused"][:] == 0) | (v == 0))
+    if series("safety/incidents") is not None:
+        check("safety/incidents", "incidents whole and nonnegative",
+              lambda v: (v >= 0) & (v == np.round(v)))
+        check("safety/incidents", "incidents only ever added up",
+              lambda v: np.concatenate([np.ones_like(v[:, :1], bool), np.diff(v, axis=1) >= 0], axis=1))
+    if "incidents" in f and "releases" in f:
+        inc, rel = f["incidents"], f["releases"]
+        first = {}
+        for r, l, d in zip(rel["release_replicate"][:], text(rel["lab"][:]), rel["date"][:]):
+            first[(r, l)] = min(first.get((r, l), d), d)
+        irep, ilab, idate = inc["incident_replicate"][:], text(inc["lab"][:]), inc["date"][:]
+        # A lab that held a model at the start has none in /releases before it: only labs with
+        # no model at the start (their capability NaN on the first day) are checked.
+        cap = f["labs/capability"][:]
+        labs = text(f["labs/lab"][:])
+        ok = np.array([not (np.isnan(cap[irep[i], 0, labs.index(ilab[i])]) and
+                            idate[i] < first.get((irep[i], ilab[i]), np.inf))
+                       for i in range(len(irep))], dtype=bool)
+        b.check("no incident before the lab holds a model", ok,
+                lambda i: f"replicate {irep[i[0]]}, {ilab[i[0]]}")
     if b.broken:
         print(f"{len(b.broken)} bounds broken: " + "; ".join(b.broken))
         return 1

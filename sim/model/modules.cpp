@@ -136,7 +136,8 @@ ModuleSet::ModuleSet(const Scenario& s, World& world, const RunContext& run)
   if (s.adoption_setup.enabled())
     add<AdoptionModule>([every](const Scenario& x) {
       return AdoptionModule::Config{&x.adoption_setup, &x.supply_setup, &x.labs, &x.sectors,
-                                    &x.countries, every.adoption, every.indicators};
+                                    &x.countries, every.adoption, every.indicators,
+                                    x.section<SafetySetup>("safety").enabled};
     });
   if (s.section<SafetySetup>("safety").enabled)
     add<SafetyModule>([every](const Scenario& x) {
@@ -145,7 +146,8 @@ ModuleSet::ModuleSet(const Scenario& s, World& world, const RunContext& run)
     });
   if (s.markets_setup.enabled())
     add<MarketsModule>([every](const Scenario& x) {
-      return MarketsModule::Config{&x.markets_setup, every.markets, x.info.end};
+      return MarketsModule::Config{&x.markets_setup, every.markets, x.info.end,
+                                   x.section<SafetySetup>("safety").enabled};
     });
   add<IndicatorsModule>([every](const Scenario& x) {
     return IndicatorsModule::Config{&x.supply_setup, &x.labs_setup, &x.countries,

@@ -515,6 +515,30 @@ TEST_CASE("doubling every price lowers tokens per adopter by two to the minus el
   CHECK(api_after == doctest::Approx(std::pow(2.0, 0.2) * api_before));
 }
 
+TEST_CASE("a lab's reputation loss lowers the base utility of its models, and only of its own") {
+  World w;
+  const World::Result r = w.run(3);
+  const AdoptionSetup s = w.setup();
+  const ModelsOnOffer models{w.closed_capability, w.closed_flop, w.efficiency,
+                             w.open_capability,   w.open_flop,   w.efficiency};
+  const Offer plain = build_offer(s, models, w.chip_usd, r.state.open_usage_share);
+  std::vector<double> loss(s.n_labs, 0.0);
+  loss[0] = 0.5;
+  const Offer hurt = build_offer(s, models, w.chip_usd, r.state.open_usage_share, {}, loss);
+  const std::size_t no = s.n_options;
+  int checked = 0;
+  for (std::size_t k = 0; k < s.n_countries; ++k)
+    for (std::size_t slot = 1; slot <= plain.n_available[k]; ++slot) {
+      const std::size_t i = k * no + slot;
+      const std::size_t lab = (plain.slot_option[i] - 1) / 2;
+      CHECK(hurt.slot_option[i] == plain.slot_option[i]);
+      CHECK(hurt.base_utility[i] ==
+            doctest::Approx(plain.base_utility[i] - (lab == 0 ? 0.5 : 0.0)).epsilon(1e-6));
+      checked += lab == 0;
+    }
+  CHECK(checked > 0);
+}
+
 TEST_CASE("richer populations use more tokens per adopting unit, by the income elasticity") {
   World w;
   w.params.usage_income_elasticity = 0.5;

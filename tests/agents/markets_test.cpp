@@ -54,8 +54,10 @@ struct Path {
   Date last_date;
 };
 
+// From day `loss_day` on, incidents have cost `demand_loss` (ln) of expected compute demand.
 Path run(const Market& m, int days, int release_day, double surprise_log10, bool open = true,
-         double behind_frontier_log10 = 0.0, uint64_t seed = 1) {
+         double behind_frontier_log10 = 0.0, uint64_t seed = 1, int loss_day = -1,
+         double demand_loss = 0.0) {
   const MarketsSetup s = m.setup();
   MarketState st = initial_market_state(s);
   Path out;
@@ -77,6 +79,7 @@ Path run(const Market& m, int days, int release_day, double surprise_log10, bool
     in.releases = news;
     in.frontier_capability = frontier;
     in.ai_chip_spend_usd_per_year = 1e11;
+    if (loss_day >= 0 && d >= loss_day) in.compute_demand_loss = demand_loss;
     step_markets(s, st, in, tick, {seed, 0, Stream::test});
     out.chips.push_back(std::exp(st.log_cap[0]));
     out.devices.push_back(std::exp(st.log_cap[1]));
@@ -187,6 +190,19 @@ TEST_CASE("investors who learn a lab's pace stop counting it as a surprise") {
   CHECK(std::abs(closes) < 0.25 * stays);
   // A lab on the expected pace surprises nobody either way.
   CHECK(std::abs(gap_after(learns, std::log10(2.8), 4.0)) < 0.1);
+}
+
+TEST_CASE("expected compute demand lost to incidents lowers compute-exposed firms the most") {
+  const Path calm = run(Market(), 30, -1, 0.0);
+  const Path hit = run(Market(), 30, -1, 0.0, true, 0.0, 1, 10, 0.05);
+  CHECK(hit.chips[9] == calm.chips[9]);  // nothing before the incident
+  // The compute factor falls by the loss (trend followers add to it as they see the fall).
+  CHECK(calm.last.factor[0] - hit.last.factor[0] >= 0.05 - 1e-12);
+  const double chips = hit.chips.back() / calm.chips.back() - 1.0;
+  const double devices = hit.devices.back() / calm.devices.back() - 1.0;
+  CHECK(chips < -0.07);  // loading 1.5
+  CHECK(devices < 0.0);
+  CHECK(devices > chips / 10.0);  // loading 0.05
 }
 
 TEST_CASE("with noise off prices are deterministic functions of beliefs") {

@@ -149,6 +149,28 @@ TEST_CASE("incidents are remembered in full at home and in part abroad") {
   CHECK(st.memory[2] == doctest::Approx(cn + 0.3 * us));
 }
 
+TEST_CASE("a lab's own incidents cost it adopters' trust; its rivals' do not") {
+  SafetyParams p = quiet();
+  p.serious_per_year = 100.0;
+  p.severe_incident_regulates = 0.0;
+  const SafetySetup s = setup_of(p);
+  World w;
+  w.deployment = {1.0, 0.0, 0.0};  // only us_a's models are used: only it has incidents
+  SafetyState st = initial_safety_state(s);
+  run(s, st, w, 1);
+  REQUIRE(st.incidents[0] > 0.0);
+  CHECK(st.own_memory[0] == doctest::Approx(st.incidents[0]));
+  CHECK(st.reputation_loss[0] == doctest::Approx(0.1 * std::log1p(st.incidents[0])));
+  CHECK(st.reputation_loss[1] == 0.0);
+  CHECK(st.reputation_loss[2] == 0.0);
+  SafetySetup calm = s;
+  calm.params.serious_per_year = 0.0;
+  const double loss = st.reputation_loss[0];
+  run(calm, st, w, 12, 2);
+  CHECK(st.reputation_loss[0] < loss);  // it fades with the memory
+  CHECK(st.reputation_loss[0] > 0.0);
+}
+
 TEST_CASE("effort rises after an incident and falls back as its memory fades") {
   const SafetySetup s = setup_of(quiet());
   World w;
