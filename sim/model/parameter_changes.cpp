@@ -183,6 +183,42 @@ void check_parameter_changes(Scenario& s, const ConfigNode& tree, const ConfigNo
                     "choose min and step so that the scenario's own value is one of the values");
     }
   }
+  // The seminar's agreements: each parameter takes 0 (not signed) and 1 (signed), and starts at
+  // one of them.
+  for (std::size_t i = 0; i < s.agreements.size(); ++i) {
+    const SeminarAgreement& a = s.agreements[i];
+    if (a.parameter.empty()) continue;  // reported by the schema
+    const std::string origin = "agreements[" + a.id + "]";
+    std::optional<KeyPath> path;
+    if (check_levers) {
+      for (const char* v : {"0", "1"}) {
+        path = check_change(tree, {a.parameter, scalar_node(v, a.set_where), a.set_where, origin},
+                            s.file, diags);
+        if (!path) break;
+      }
+    } else {
+      if (!walked) walked = tree;
+      const KeyPathWalk w = walk_key_path(*walked, a.parameter);
+      if (w.node != nullptr) path = w.path;
+    }
+    if (!path) continue;
+    std::string text = current_text(expanded, *path);
+    for (const LeverChange& c : s.governments_setup.scheduled)
+      if (c.parameter != kNoParameter && c.date <= s.seminar.first_turn && resolved[c.parameter] &&
+          resolved[c.parameter]->canonical == path->canonical)
+        text = s.governments_setup.parameters[c.parameter].value.scalar;
+    Diagnostics ignored;  // checked above as part of the scenario
+    const double value =
+        read_number(scalar_node(text, a.where), path->canonical, Range{}, "", ignored)
+            .value_or(-1.0);
+    if (value != 0.0 && value != 1.0)
+      diags.error(a.where, origin,
+                  "the value of " + path->canonical + " on seminar.first_turn (" +
+                      s.seminar.first_turn.iso() + ") is " + text +
+                      "; an agreement starts either not signed (0) or signed (1)");
+    else
+      s.seminar_setup.agreement_value[i] = value;
+  }
 }
 
 ScenarioVersions::ScenarioVersions(ConfigNode tree, std::string file,

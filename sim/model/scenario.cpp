@@ -117,7 +117,7 @@ void validate_whole(Scenario& s, const ConfigNode& tree, Diagnostics& diags) {
     s.sections[m.info.key] = m.read(node != nullptr ? *node : none, s, diags);
   }
   const ConfigNode* seminar = tree.find("seminar");
-  s.seminar_setup = resolve_seminar(s.teams, s.levers, s.seminar, s.policy_events,
+  s.seminar_setup = resolve_seminar(s.teams, s.levers, s.agreements, s.seminar, s.policy_events,
                                     s.governments_setup, s.info.start,
                                     seminar != nullptr ? seminar->where : tree.where, diags);
 }

@@ -99,6 +99,7 @@ struct Scenario {
   std::vector<FirmSpec> firms;
   std::vector<TeamSpec> teams;
   std::vector<LeverSpec> levers;
+  std::vector<SeminarAgreement> agreements;  // the seminar's, not safety.agreements
   SeminarSettings seminar;
 
   // Resolved against each other: indices instead of ids, fixed for a run.

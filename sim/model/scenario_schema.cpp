@@ -204,6 +204,10 @@ const Schema<Scenario>& scenario_schema() {
           custom<Scenario>(
               section_info("levers", "list", "the levers seminar teams may move (airace serve)"),
               entity_list(lever_schema(), &Scenario::levers)),
+          custom<Scenario>(section_info("agreements", "list",
+                                        "the agreements seminar teams may negotiate (airace "
+                                        "serve)"),
+                           entity_list(seminar_agreement_schema(), &Scenario::agreements)),
           custom<Scenario>(section_info("seminar", "section", "turn length and run size of "
                                                               "airace serve"),
                            section(seminar_schema(), &Scenario::seminar)),
@@ -261,6 +265,7 @@ std::vector<ParamInfo> all_parameters() {
   add(team_schema().describe());
   add(lever_schema().describe());
   add(lever_option_schema().describe());
+  add(seminar_agreement_schema().describe());
   add(seminar_schema().describe());
   add(adoption_model_schema().describe());
   add(sector_schema().describe());

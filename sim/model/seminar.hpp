@@ -1,8 +1,9 @@
 #pragma once
 // Seminar keys of a scenario (docs/scenarios.md §"Seminars: teams and levers"): the teams of a
 // wargame, the levers students may move (each a government lever, owned by one team, with a
-// range and a step for its slider), and the turn length. `airace serve` reads them; a run
-// ignores them, except that policy events carrying a `team:` are the decision log.
+// range and a step for its slider), the agreements teams may negotiate, and the turn length.
+// `airace serve` reads them; a run ignores them, except that policy events carrying a `team:`
+// are the decision log.
 
 #include <cstdint>
 #include <optional>
@@ -46,6 +47,19 @@ struct LeverSpec {
   bool is_option() const { return !options.empty(); }
 };
 
+// An agreement the teams of a wargame may negotiate (`agreements[]`): a parameter that is 0 or 1
+// (e.g. safety.agreements[ID].in_force), set to 1 by the parties together, when one proposes it
+// and the others accept, and back to 0 by any party alone, which breaks it.
+struct SeminarAgreement {
+  std::string id;
+  std::string parameter;  // the key path of a parameter that may change during a run
+  SourceLocation set_where;
+  std::vector<EntityRef> parties;  // teams
+  std::string label;
+  std::string explain;
+  SourceLocation where;
+};
+
 struct SeminarSettings {
   int64_t turn_months = 3;  // months per wargame turn
   int64_t replicates = 8;   // replicates of every dashboard and wargame run
@@ -57,22 +71,27 @@ struct SeminarSetup {
   std::vector<std::size_t> lever_team;  // [lever] index into teams
   // [lever] the value in force on first_turn; for an option lever, the option's index
   std::vector<double> lever_value;
+  std::vector<std::vector<std::size_t>> agreement_parties;  // [agreement] indices into teams
+  // [agreement] 0 or 1 on first_turn, filled in by the assembly (sim/model/parameter_changes.hpp)
+  std::vector<double> agreement_value;
 };
 
 const Schema<TeamSpec>& team_schema();
 const Schema<LeverSpec>& lever_schema();
 const Schema<LeverOption>& lever_option_schema();
+const Schema<SeminarAgreement>& seminar_agreement_schema();
 const Schema<SeminarSettings>& seminar_schema();
 
 // The largest number of replicates a seminar run may use: work per request stays bounded.
 inline constexpr int64_t kMaxSeminarReplicates = 64;
 
-// Checks levers against teams and the governments' levers, and policy events' teams; values in
-// force on first_turn come from `governments` (initial values and policy events before it).
+// Checks levers against teams and the governments' levers, agreements' parties, and policy
+// events' teams; values in force on first_turn come from `governments` (initial values and policy
+// events before it).
 SeminarSetup resolve_seminar(const std::vector<TeamSpec>& teams,
                              const std::vector<LeverSpec>& levers,
-                             const SeminarSettings& seminar,
-                             const std::vector<PolicyEvent>& events,
+                             const std::vector<SeminarAgreement>& agreements,
+                             const SeminarSettings& seminar, const std::vector<PolicyEvent>& events,
                              const GovernmentsSetup& governments, Date start,
                              SourceLocation seminar_where, Diagnostics& diags);
 

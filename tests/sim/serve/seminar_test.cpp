@@ -34,6 +34,22 @@ std::vector<std::string> seminar_sets(std::string enforcement_lever = {}) {
           "seminar={turn_months: 3, replicates: 2, first_turn: 2023-01-01}"};
 }
 
+// seminar_sets() with two agreements of small.yaml's countries (a pause and an evaluations
+// agreement, neither signed) that the teams may negotiate; `agreements` replaces the seminar's.
+std::vector<std::string> agreement_sets(std::string agreements = {}) {
+  if (agreements.empty())
+    agreements =
+        "agreements=[{id: pause, set: 'safety.agreements[pause].in_force', parties: [us, cn], "
+        "label: Frontier pause, explain: No frontier training runs.}, {id: evals, set: "
+        "'safety.agreements[evals].in_force', parties: [us, cn], label: Evaluations}]";
+  std::vector<std::string> sets = seminar_sets();
+  sets.push_back(
+      "safety={agreements: [{id: pause, kind: pause, parties: [US, CN], in_force: 0}, {id: "
+      "evals, kind: evaluations, parties: [US, CN], in_force: 0}]}");
+  sets.push_back(std::move(agreements));
+  return sets;
+}
+
 std::string message_of(const std::vector<std::string>& sets) {
   return first_scenario_error(kSmall, sets).message;
 }
@@ -209,6 +225,66 @@ TEST_CASE("a wargame's decisions act from their turn and its export reruns ident
   g.resume();
   g.end();
   CHECK_THROWS_AS(g.submit(0, Json::parse(R"({"enf": 1})")), RequestError);
+}
+
+TEST_CASE("a scenario's agreements are read with their parties and their value on first_turn") {
+  const Scenario s = load_scenario(kSmall, agreement_sets());
+  REQUIRE(s.agreements.size() == 2);
+  CHECK(s.agreements[0].parameter == "safety.agreements[pause].in_force");
+  CHECK(s.agreements[0].label == "Frontier pause");
+  CHECK(s.seminar_setup.agreement_parties == std::vector<std::vector<std::size_t>>{{0, 1}, {0, 1}});
+  CHECK(s.seminar_setup.agreement_value == std::vector<double>{0.0, 0.0});
+  // Signed before the game: it starts in force.
+  std::vector<std::string> sets = agreement_sets();
+  sets.push_back(
+      "policy_events=[{id: signed, date: 2022-06-01, set: "
+      "'safety.agreements[evals].in_force', to: 1}]");
+  CHECK(load_scenario(kSmall, sets).seminar_setup.agreement_value == std::vector<double>{0.0, 1.0});
+}
+
+TEST_CASE("bad agreements are refused naming the key and what was expected") {
+  const auto agreement = [](const std::string& set, const std::string& parties) {
+    return agreement_sets("agreements=[{id: a, set: " + set + ", parties: " + parties +
+                          ", label: A}]");
+  };
+  const std::string pause = "'safety.agreements[pause].in_force'";
+  Diagnostic d = first_scenario_error(kSmall, agreement(pause, "[us, usa]"));
+  CHECK(d.key_path == "agreements[a].parties");
+  CHECK(d.message == "unknown team id 'usa'");
+  CHECK(d.where.line > 0);
+  d = first_scenario_error(kSmall, agreement(pause, "[us]"));
+  CHECK(d.key_path == "agreements[a].parties");
+  CHECK(d.message.find("at least two teams") != std::string::npos);
+  CHECK(message_of(agreement(pause, "[us, us]")).find("named twice") != std::string::npos);
+  // Not a parameter that may change during a run; not one at all; a government lever.
+  d = first_scenario_error(kSmall,
+                           agreement("'safety.agreements[pause].defection_per_year'", "[us, cn]"));
+  CHECK(d.key_path == "agreements[a].set");
+  CHECK(d.message.find("may not change during a run") != std::string::npos);
+  CHECK(first_scenario_error(kSmall, agreement("'safety.agreements[paws].in_force'", "[us, cn]"))
+            .key_path == "agreements[a].set");
+  d = first_scenario_error(kSmall, agreement("us_government.enforcement", "[us, cn]"));
+  CHECK(d.key_path == "agreements[a].set");
+  CHECK(d.message.find("is a number, not an agreement") != std::string::npos);
+  // A parameter that does not take 1.
+  CHECK(first_scenario_error(kSmall, agreement("'labs[cn_lab].release_policy'", "[us, cn]"))
+            .key_path.starts_with("labs"));
+  // Two agreements on one parameter.
+  CHECK(message_of(agreement_sets("agreements=[{id: a, set: " + pause +
+                                  ", parties: [us, cn], label: A}, {id: b, set: " + pause +
+                                  ", parties: [us, cn], label: B}]"))
+            .find("already moves") != std::string::npos);
+  // Neither signed nor not on first_turn.
+  std::vector<std::string> half = agreement(pause, "[us, cn]");
+  half.push_back(
+      "policy_events=[{id: half, date: 2022-06-01, set: "
+      "'safety.agreements[pause].in_force', to: 0.5}]");
+  d = first_scenario_error(kSmall, half);
+  CHECK(d.key_path == "agreements[a]");
+  CHECK(d.message.find("not signed (0) or signed (1)") != std::string::npos);
+  CHECK(first_scenario_error(kSmall, agreement_sets("agreements=[{id: a, set: " + pause +
+                                                    ", parties: [us, cn], label: A, lable: B}]"))
+            .key_path == "agreements[a].lable");
 }
 
 TEST_CASE("the scenario of a run is the one its text gives, without reading the text back") {
