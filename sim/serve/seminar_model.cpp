@@ -109,6 +109,14 @@ std::string shown_value(const LeverSpec& l, double value, const std::string& uni
   return k < l.options.size() ? "'" + l.options[k].label + "'" : "?";
 }
 
+// "A", "A and B", "A, B and C".
+std::string joined_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  return out;
+}
+
 }  // namespace
 
 Scenario with_default_levers(const Scenario& s) {
@@ -238,11 +246,29 @@ std::vector<double> SeminarModel::values_from(const Json& given, const std::vect
   return out;
 }
 
-ConfigNode SeminarModel::scenario_tree(const std::vector<Decision>& decisions, Date end) const {
+ConfigNode SeminarModel::scenario_tree(const std::vector<Decision>& decisions, Date end,
+                                       const std::vector<AgreementDecision>& agreements) const {
   std::string overlay = "scenario:\n  end: " + end.iso() +
                         "\nrun:\n  replicates: " + std::to_string(base_.seminar.replicates) + "\n";
-  if (!decisions.empty()) {
+  if (!decisions.empty() || !agreements.empty()) {
     overlay += "policy_events:\n";
+    // Signed: one event per party, so that the decision log names every team that signed.
+    // Broken: one event, with the team that broke it.
+    for (const AgreementDecision& d : agreements) {
+      const SeminarAgreement& a = base_.agreements[d.agreement];
+      std::string how =
+          (d.signed_now ? "proposed by " : "broken by ") + base_.teams[d.teams.at(0)].id;
+      for (std::size_t k = 1; k < d.teams.size(); ++k)
+        how += (k == 1 ? ", accepted by " : " and ") + base_.teams[d.teams[k]].id;
+      for (const std::size_t team : d.teams) {
+        const std::string& t = base_.teams[team].id;
+        const std::string id = "turn" + std::to_string(d.turn) + "_" + a.id +
+                               (d.signed_now ? "_signed_" + t : std::string("_broken"));
+        overlay += "  - id: '" + id + "'\n    date: " + d.date.iso() + "\n    set: '" +
+                   a.parameter + "'\n    to: " + (d.signed_now ? "1" : "0") + "\n    team: '" + t +
+                   "'\n    source: 'wargame turn " + std::to_string(d.turn) + ": " + how + "'\n";
+      }
+    }
     for (const Decision& d : decisions) {
       const LeverSpec& l = base_.levers[d.lever];
       const TeamSpec& t = base_.teams[base_.seminar_setup.lever_team[d.lever]];
@@ -263,16 +289,19 @@ ConfigNode SeminarModel::scenario_tree(const std::vector<Decision>& decisions, D
   return tree;
 }
 
-std::string SeminarModel::scenario_yaml(const std::vector<Decision>& decisions, Date end) const {
-  return to_yaml(scenario_tree(decisions, end));
+std::string SeminarModel::scenario_yaml(const std::vector<Decision>& decisions, Date end,
+                                        const std::vector<AgreementDecision>& agreements) const {
+  return to_yaml(scenario_tree(decisions, end, agreements));
 }
 
-Scenario SeminarModel::scenario(const std::vector<Decision>& decisions, Date end) const {
+Scenario SeminarModel::scenario(const std::vector<Decision>& decisions, Date end,
+                                const std::vector<AgreementDecision>& agreements) const {
   // The tree itself, not its text read back: the same scenario (the base's tree is resolved,
   // with no extends: left to follow), without writing and parsing some 3,000 lines of YAML per
   // run. Only the places named in messages differ: the base's files instead of lines of the text.
   // The levers are the base's, checked when it was loaded: their options are not derived again.
-  return scenario_from_tree(scenario_tree(decisions, end), base_.file, LeverChecks::done);
+  return scenario_from_tree(scenario_tree(decisions, end, agreements), base_.file,
+                            LeverChecks::done);
 }
 
 RunResult SeminarModel::run(const Scenario& s) const {
@@ -435,13 +464,19 @@ Json SeminarModel::market_view(const RunResult& r, Date until) const {
   return {{"dates", std::move(dates)}, {"series", std::move(series)}};
 }
 
-std::vector<std::string> SeminarModel::digest(const RunResult& r,
-                                              const std::vector<Decision>& decisions,
-                                              const std::vector<double>& before, Date from,
-                                              Date to) const {
+std::vector<std::string> SeminarModel::digest(
+    const RunResult& r, const std::vector<Decision>& decisions, const std::vector<double>& before,
+    Date from, Date to, const std::vector<AgreementDecision>& agreements) const {
   std::vector<std::string> out;
   const std::size_t n_rep = r.replicates.size();
   const std::string runs = " of " + std::to_string(n_rep) + " runs";
+  for (const AgreementDecision& d : agreements) {
+    std::vector<std::string> names;
+    for (const std::size_t team : d.teams) names.push_back(base_.teams[team].name);
+    const std::string& label = base_.agreements[d.agreement].label;
+    out.push_back(d.signed_now ? joined_names(names) + " signed the agreement '" + label + "'."
+                               : names.at(0) + " broke the agreement '" + label + "'.");
+  }
   for (const Decision& d : decisions) {
     const LeverSpec& l = base_.levers[d.lever];
     const TeamSpec& t = base_.teams[base_.seminar_setup.lever_team[d.lever]];
@@ -449,7 +484,7 @@ std::vector<std::string> SeminarModel::digest(const RunResult& r,
     out.push_back(t.name + " set " + l.label + " to " + shown_value(l, d.value, unit) +
                   " (it was " + shown_value(l, before[d.lever], unit) + ").");
   }
-  if (decisions.empty()) out.push_back("No team changed a lever this turn.");
+  if (decisions.empty() && agreements.empty()) out.push_back("No team changed a lever this turn.");
 
   // Releases from `from` to `to`, per lab: in how many runs, and how many with open weights.
   const EventTableId t = r.catalog.find_event_table("releases", "release");
@@ -576,6 +611,18 @@ Json SeminarModel::info_json() const {
   for (std::size_t i = 0; i < base_.levers.size(); ++i) levers.push_back(lever_json(i, defaults()[i]));
   for (const Indicator& ind : indicators_)
     indicators.push_back({{"id", ind.id}, {"label", ind.label}, {"unit", ind.unit}});
+  Json agreements = Json::array();
+  for (std::size_t a = 0; a < base_.agreements.size(); ++a) {
+    const SeminarAgreement& x = base_.agreements[a];
+    Json parties = Json::array();
+    for (const std::size_t t : base_.seminar_setup.agreement_parties[a])
+      parties.push_back(base_.teams[t].id);
+    agreements.push_back({{"id", x.id},
+                          {"set", x.parameter},
+                          {"label", x.label},
+                          {"explain", x.explain},
+                          {"parties", std::move(parties)}});
+  }
   Json markets = Json::array();
   for (const MarketChoice& c : market_choices())
     markets.push_back({{"id", c.id}, {"label", c.label}, {"unit", "USD"}});
@@ -587,6 +634,7 @@ Json SeminarModel::info_json() const {
           {"replicates", base_.seminar.replicates},
           {"teams", teams},
           {"levers", levers},
+          {"agreements", agreements},
           {"indicators", indicators},
           {"markets", markets},
           {"game",
@@ -598,6 +646,11 @@ Json SeminarModel::info_json() const {
 
 Game::Game(const SeminarModel& model)
     : model_(model), values_(model.defaults()), pending_(model.base().teams.size()) {
+  for (const double v : model.base().seminar_setup.agreement_value) {
+    agreements_.emplace_back();
+    agreements_.back().in_force = v != 0.0;
+  }
+  agreements_at_start_ = agreements_;
   rerun();
 }
 
@@ -617,8 +670,15 @@ std::vector<Decision> Game::all_decisions() const {
   return all;
 }
 
+std::vector<AgreementDecision> Game::all_agreement_decisions() const {
+  std::vector<AgreementDecision> all;
+  for (const Turn& t : history_)
+    all.insert(all.end(), t.agreement_decisions.begin(), t.agreement_decisions.end());
+  return all;
+}
+
 void Game::rerun() {
-  const Scenario s = model_.scenario(all_decisions(), view_end());
+  const Scenario s = model_.scenario(all_decisions(), view_end(), all_agreement_decisions());
   result_ = std::make_shared<const RunResult>(model_.run(s));
 }
 
@@ -654,6 +714,15 @@ void Game::advance() {
       values_[i] = (*p)[i];
     }
   }
+  // The agreements signed or broken this turn.
+  for (std::size_t a = 0; a < agreements_.size(); ++a) {
+    const Agreement& x = agreements_[a];
+    if (x.changed_turn != turn_) continue;
+    t.agreement_decisions.push_back(
+        {turn_, date, a, x.in_force,
+         x.in_force ? x.signed_by : std::vector<std::size_t>{x.broken_by.value()}});
+  }
+  t.agreements_before = agreements_at_start_;
   history_.push_back(std::move(t));
   ++turn_;
   std::fill(pending_.begin(), pending_.end(), std::nullopt);
@@ -665,8 +734,10 @@ void Game::advance() {
     history_.pop_back();
     throw;
   }
+  agreements_at_start_ = agreements_;
   history_.back().digest =
-      model_.digest(*result_, history_.back().decisions, history_.back().before, date, view_end());
+      model_.digest(*result_, history_.back().decisions, history_.back().before, date, view_end(),
+                    history_.back().agreement_decisions);
   if (s.info.end < turn_date(turn_)) status_ = Status::ended;
 }
 
@@ -686,10 +757,173 @@ void Game::undo() {
   require(Status::playing, "undo");
   if (history_.empty()) throw RequestError(409, "cannot undo: no turn has been played");
   values_ = history_.back().before;
+  agreements_ = history_.back().agreements_before;
+  agreements_at_start_ = agreements_;
   history_.pop_back();
   --turn_;
   std::fill(pending_.begin(), pending_.end(), std::nullopt);
   rerun();
+}
+
+std::size_t Game::agreement_of(std::size_t team, const std::string& id, const char* what) const {
+  const Scenario& s = model_.base();
+  const auto it = std::find_if(s.agreements.begin(), s.agreements.end(),
+                               [&](const SeminarAgreement& a) { return a.id == id; });
+  if (it == s.agreements.end()) {
+    std::string known;
+    for (const SeminarAgreement& a : s.agreements) known += (known.empty() ? "" : ", ") + a.id;
+    throw RequestError(400, "unknown agreement '" + id + "'; " +
+                                (known.empty() ? std::string("this game has no agreements")
+                                               : "the agreements are " + known));
+  }
+  const auto a = static_cast<std::size_t>(it - s.agreements.begin());
+  const std::vector<std::size_t>& parties = s.seminar_setup.agreement_parties[a];
+  if (std::find(parties.begin(), parties.end(), team) == parties.end())
+    throw RequestError(
+        403, "team '" + s.teams[team].id + "' is not a party to the agreement '" + id + "'");
+  require(Status::playing, what);
+  return a;
+}
+
+void Game::propose(std::size_t team, const std::string& id) {
+  const std::size_t a = agreement_of(team, id, "propose an agreement");
+  Agreement& x = agreements_[a];
+  const Scenario& s = model_.base();
+  if (x.in_force)
+    throw RequestError(
+        409, "the agreement '" + id + "' is already in force" +
+                 (x.signed_turn > 0 ? " since " + turn_date(x.signed_turn).iso() : std::string()));
+  if (!x.proposal.empty())
+    throw RequestError(
+        409, "the agreement '" + id + "' is already proposed by team '" +
+                 s.teams[x.proposal[0]].id + "'" +
+                 (x.proposal[0] == team ? std::string() : ": accept or decline it instead"));
+  if (x.changed_turn == turn_)
+    throw RequestError(409, "the agreement '" + id +
+                                "' was broken this turn: it may be proposed again from the next "
+                                "turn");
+  x.proposal = {team};
+}
+
+void Game::accept(std::size_t team, const std::string& id) {
+  const std::size_t a = agreement_of(team, id, "accept an agreement");
+  Agreement& x = agreements_[a];
+  if (x.proposal.empty())
+    throw RequestError(
+        409, x.in_force ? "the agreement '" + id + "' is already in force"
+                        : "no team has proposed the agreement '" + id + "': propose it instead");
+  if (std::find(x.proposal.begin(), x.proposal.end(), team) != x.proposal.end())
+    throw RequestError(409, x.proposal[0] == team
+                                ? "team '" + model_.base().teams[team].id +
+                                      "' proposed the agreement '" + id +
+                                      "': another party accepts it"
+                                : "team '" + model_.base().teams[team].id +
+                                      "' has already accepted the agreement '" + id + "'");
+  x.proposal.push_back(team);
+  if (x.proposal.size() < model_.base().seminar_setup.agreement_parties[a].size()) return;
+  // Every party agrees: signed from this turn's date.
+  x.in_force = true;
+  x.signed_turn = turn_;
+  x.signed_by = std::move(x.proposal);
+  x.proposal.clear();
+  x.broken_by.reset();
+  x.broken_turn = 0;
+  x.changed_turn = turn_;
+}
+
+void Game::decline(std::size_t team, const std::string& id) {
+  const std::size_t a = agreement_of(team, id, "decline an agreement");
+  Agreement& x = agreements_[a];
+  if (x.proposal.empty())
+    throw RequestError(409, "no team has proposed the agreement '" + id + "'");
+  if (x.proposal[0] == team)
+    throw RequestError(409, "team '" + model_.base().teams[team].id + "' proposed the agreement '" +
+                                id + "': withdraw it instead");
+  x.proposal.clear();
+}
+
+void Game::withdraw(std::size_t team, const std::string& id) {
+  const std::size_t a = agreement_of(team, id, "withdraw a proposal");
+  Agreement& x = agreements_[a];
+  if (x.proposal.empty() || x.proposal[0] != team)
+    throw RequestError(409, "team '" + model_.base().teams[team].id +
+                                "' has no proposal of the agreement '" + id + "' to withdraw");
+  x.proposal.clear();
+}
+
+void Game::break_agreement(std::size_t team, const std::string& id) {
+  const std::size_t a = agreement_of(team, id, "break an agreement");
+  Agreement& x = agreements_[a];
+  if (!x.in_force) throw RequestError(409, "the agreement '" + id + "' is not in force");
+  if (x.changed_turn == turn_)
+    throw RequestError(409, "the agreement '" + id +
+                                "' was signed this turn: a party may break it from the next turn");
+  x.in_force = false;
+  x.broken_by = team;
+  x.broken_turn = turn_;
+  x.changed_turn = turn_;
+}
+
+Json Game::agreement_json(std::size_t a, std::optional<std::size_t> team) const {
+  const Scenario& s = model_.base();
+  const SeminarAgreement& spec = s.agreements[a];
+  const Agreement& x = agreements_[a];
+  const std::vector<std::size_t>& parties = s.seminar_setup.agreement_parties[a];
+  const auto ids = [&](const std::vector<std::size_t>& teams) {
+    Json out = Json::array();
+    for (const std::size_t t : teams) out.push_back(s.teams[t].id);
+    return out;
+  };
+  Json out = {{"id", spec.id},
+              {"label", spec.label},
+              {"explain", spec.explain},
+              {"set", spec.parameter},
+              {"parties", ids(parties)},
+              {"in_force", x.in_force},
+              {"since", x.in_force && x.signed_turn > 0 ? Json(turn_date(x.signed_turn).iso())
+                                                        : Json(nullptr)},
+              {"signed_by", ids(x.signed_by)},
+              {"broken_by", x.broken_by ? Json(s.teams[*x.broken_by].id) : Json(nullptr)},
+              {"broken_on", x.broken_by ? Json(turn_date(x.broken_turn).iso()) : Json(nullptr)},
+              {"proposed_by", x.proposal.empty() ? Json(nullptr) : Json(s.teams[x.proposal[0]].id)},
+              {"accepted_by",
+               ids(x.proposal.empty()
+                       ? std::vector<std::size_t>{}
+                       : std::vector<std::size_t>(x.proposal.begin() + 1, x.proposal.end()))}};
+  // The status in a word and in a sentence.
+  std::string status = "none", text = "Not signed.";
+  if (!x.proposal.empty()) {
+    status = "proposed";
+    text = "Proposed by " + s.teams[x.proposal[0]].name +
+           ": signed once every other party accepts it.";
+  } else if (x.in_force) {
+    status = "in_force";
+    text = x.signed_turn > 0 ? "In force since " + turn_date(x.signed_turn).iso() + "."
+                             : "In force since before the game.";
+  } else if (x.broken_by) {
+    status = "broken";
+    text =
+        "Broken by " + s.teams[*x.broken_by].name + " on " + turn_date(x.broken_turn).iso() + ".";
+  }
+  out["status"] = status;
+  out["text"] = text;
+  // What `team` may do with it now (the server refuses the rest).
+  if (team) {
+    Json can = Json::array();
+    const bool party = std::find(parties.begin(), parties.end(), *team) != parties.end();
+    const bool agreed = std::find(x.proposal.begin(), x.proposal.end(), *team) != x.proposal.end();
+    if (party && status_ == Status::playing) {
+      if (!x.in_force && x.proposal.empty() && x.changed_turn != turn_) can.push_back("propose");
+      if (!x.proposal.empty() && !agreed) {
+        can.push_back("accept");
+        can.push_back("decline");
+      }
+      if (!x.proposal.empty() && x.proposal[0] == *team) can.push_back("withdraw");
+      if (x.in_force && x.changed_turn != turn_) can.push_back("break");
+    }
+    out["actions"] = std::move(can);
+  }
+  return out;
 }
 
 void Game::end() {
@@ -697,13 +931,15 @@ void Game::end() {
   status_ = Status::ended;
 }
 
-std::string Game::scenario_yaml() const { return model_.scenario_yaml(all_decisions(), view_end()); }
+std::string Game::scenario_yaml() const {
+  return model_.scenario_yaml(all_decisions(), view_end(), all_agreement_decisions());
+}
 
 std::string Game::export_yaml() const {
   return "# A wargame played with airace serve (" + std::to_string(history_.size()) +
          " turns). `airace run` on this file reproduces the game's runs exactly: the teams'\n"
          "# decisions are the policy events with a team.\n" +
-         model_.scenario_yaml(all_decisions(), view_end());
+         model_.scenario_yaml(all_decisions(), view_end(), all_agreement_decisions());
 }
 
 Json Game::state(std::optional<std::size_t> team) const {
@@ -730,6 +966,10 @@ Json Game::state(std::optional<std::size_t> team) const {
     if (!team || s.seminar_setup.lever_team[i] == *team)
       levers.push_back(model_.lever_json(i, values_[i]));
   out["levers"] = std::move(levers);
+  Json agreements = Json::array();  // every team sees every agreement
+  for (std::size_t a = 0; a < agreements_.size(); ++a)
+    agreements.push_back(agreement_json(a, team));
+  out["agreements"] = std::move(agreements);
   const auto pending_of = [&](std::size_t t) {
     Json p = Json::object();
     if (pending_[t])
@@ -755,6 +995,14 @@ Json Game::state(std::optional<std::size_t> team) const {
   Json history = Json::array();
   for (std::size_t k = 0; k < history_.size(); ++k) {
     Json decisions = Json::array();
+    for (const AgreementDecision& d : history_[k].agreement_decisions) {
+      Json by = Json::array();
+      for (const std::size_t t : d.teams) by.push_back(s.teams[t].id);
+      decisions.push_back({{"team", s.teams[d.teams.at(0)].id},
+                           {"teams", std::move(by)},
+                           {"agreement", s.agreements[d.agreement].id},
+                           {"value", d.signed_now ? 1 : 0}});
+    }
     for (const Decision& d : history_[k].decisions)
       decisions.push_back({{"team", s.teams[s.seminar_setup.lever_team[d.lever]].id},
                            {"lever", s.levers[d.lever].id},

@@ -42,6 +42,16 @@ struct Decision {
   double value = 0.0;
 };
 
+// An agreement between teams signed (its parameter set to 1) or broken (to 0) from a date on: a
+// policy event for each team that signed it, or one with the team that broke it.
+struct AgreementDecision {
+  int turn = 0;
+  Date date;
+  std::size_t agreement = 0;       // index into scenario.agreements
+  bool signed_now = true;          // false: broken
+  std::vector<std::size_t> teams;  // those that signed it (the proposer first), or broke it
+};
+
 // A headline indicator shown on the page: one series of /indicators, for one entity.
 struct Indicator {
   std::string id;
@@ -72,11 +82,15 @@ class SeminarModel {
   std::vector<double> values_from(const Json& given, const std::vector<double>& current,
                                   std::optional<std::size_t> team) const;
 
-  // The scenario text that adds `decisions` as policy events and ends on `end`.
-  std::string scenario_yaml(const std::vector<Decision>& decisions, Date end) const;
+  // The scenario text that adds `decisions` (and a wargame's `agreements`) as policy events and
+  // ends on `end`.
+  std::string scenario_yaml(const std::vector<Decision>& decisions, Date end,
+                            const std::vector<AgreementDecision>& agreements = {}) const;
   // The same as a tree; scenario() validates it as load_scenario_text would its text.
-  ConfigNode scenario_tree(const std::vector<Decision>& decisions, Date end) const;
-  Scenario scenario(const std::vector<Decision>& decisions, Date end) const;
+  ConfigNode scenario_tree(const std::vector<Decision>& decisions, Date end,
+                           const std::vector<AgreementDecision>& agreements = {}) const;
+  Scenario scenario(const std::vector<Decision>& decisions, Date end,
+                    const std::vector<AgreementDecision>& agreements = {}) const;
   // The ensemble of a scenario() of this model. Its replicates share what they work out at their
   // start with the model's earlier runs (sim/core/start_cache.hpp: decisions take effect on
   // seminar.first_turn or later); its meta holds no scenario text (with_text adds it).
@@ -89,7 +103,8 @@ class SeminarModel {
   Json view(const RunResult& r, Date until) const;
   // Plain sentences about a turn: the decisions, then what happened from `from` to `to`.
   std::vector<std::string> digest(const RunResult& r, const std::vector<Decision>& decisions,
-                                  const std::vector<double>& before, Date from, Date to) const;
+                                  const std::vector<double>& before, Date from, Date to,
+                                  const std::vector<AgreementDecision>& agreements = {}) const;
   Json lever_json(std::size_t lever, double value) const;
   Json info_json() const;
 
@@ -128,6 +143,17 @@ class Game {
   void resume();
   void undo();
   void end();
+  // Agreements between teams (scenario.agreements, named by id). A party proposes one that is
+  // not in force; the other parties accept it (it is then signed from this turn's date) or one
+  // declines it; its proposer may withdraw it. A party breaks an agreement in force, from this
+  // turn's date, in a turn after the one that signed it. An agreement changes at most once a
+  // turn. Throws RequestError: 400 for an unknown agreement, 403 for a team not a party, 409
+  // when the game or the agreement does not allow it now.
+  void propose(std::size_t team, const std::string& agreement);
+  void accept(std::size_t team, const std::string& agreement);
+  void decline(std::size_t team, const std::string& agreement);
+  void withdraw(std::size_t team, const std::string& agreement);
+  void break_agreement(std::size_t team, const std::string& agreement);
   Status status() const { return status_; }
   bool everyone_submitted() const;
 
@@ -137,22 +163,41 @@ class Game {
   const RunResult& result() const { return *result_; }  // without the scenario's text
 
  private:
+  // An agreement between teams as the game stands.
+  struct Agreement {
+    bool in_force = false;
+    int signed_turn = 0;                 // 0: in force since before the game
+    std::vector<std::size_t> signed_by;  // teams, the proposer first
+    std::optional<std::size_t> broken_by;
+    int broken_turn = 0;
+    // The parties that agree to the proposal standing, the proposer first; empty: none.
+    std::vector<std::size_t> proposal;
+    int changed_turn = 0;  // the turn that last signed or broke it
+  };
   struct Turn {
     std::vector<Decision> decisions;  // this turn's
+    std::vector<AgreementDecision> agreement_decisions;  // this turn's
     std::vector<double> before;       // lever values before them
+    std::vector<Agreement> agreements_before;  // as the turn started
     std::vector<std::string> digest;
   };
   Date turn_date(int turn) const;  // the date turn k's decisions take effect
   Date view_end() const;           // the last simulated day shown now
   std::vector<Decision> all_decisions() const;
+  std::vector<AgreementDecision> all_agreement_decisions() const;
   void rerun();
   void require(Status s, const char* what) const;
+  // The agreement's index; throws unless it exists, `team` is a party and the game is played.
+  std::size_t agreement_of(std::size_t team, const std::string& id, const char* what) const;
+  Json agreement_json(std::size_t a, std::optional<std::size_t> team) const;
 
   const SeminarModel& model_;
   Status status_ = Status::playing;
   int turn_ = 1;                                      // the turn being decided
   std::vector<double> values_;                        // [lever] in force now
   std::vector<std::optional<std::vector<double>>> pending_;  // [team] submitted values
+  std::vector<Agreement> agreements_;                        // [agreement] now
+  std::vector<Agreement> agreements_at_start_;               // [agreement] as this turn started
   std::vector<Turn> history_;
   std::shared_ptr<const RunResult> result_;
 };

@@ -50,6 +50,24 @@ std::vector<std::string> agreement_sets(std::string agreements = {}) {
   return sets;
 }
 
+// The status of game g's agreement `id` as `team` sees it.
+Json agreement_in(const Game& g, std::optional<std::size_t> team, const std::string& id) {
+  const Json state = g.state(team);
+  for (const Json& a : state["agreements"])
+    if (a["id"] == id) return a;
+  return nullptr;
+}
+
+template <class F>
+int status_of_move(F&& move) {
+  try {
+    move();
+  } catch (const RequestError& e) {
+    return e.status();
+  }
+  return 200;
+}
+
 std::string message_of(const std::vector<std::string>& sets) {
   return first_scenario_error(kSmall, sets).message;
 }
@@ -285,6 +303,128 @@ TEST_CASE("bad agreements are refused naming the key and what was expected") {
   CHECK(first_scenario_error(kSmall, agreement_sets("agreements=[{id: a, set: " + pause +
                                                     ", parties: [us, cn], label: A, lable: B}]"))
             .key_path == "agreements[a].lable");
+}
+
+TEST_CASE("teams propose accept and break an agreement and the export replays it") {
+  const SeminarModel m(load_scenario(kSmall, agreement_sets()), 1);
+  Game g(m);
+  CHECK(m.info_json()["agreements"].size() == 2);
+  CHECK(m.info_json()["agreements"][0]["parties"] == Json::parse(R"(["us", "cn"])"));
+  Json a = agreement_in(g, 1, "pause");
+  CHECK(a["status"] == "none");
+  CHECK(a["actions"] == Json::parse(R"(["propose"])"));
+
+  // Turn 1: the US proposes, China declines; the US proposes again and withdraws; then proposes
+  // once more, and the proposal stands to the next turn.
+  g.propose(0, "pause");
+  a = agreement_in(g, 1, "pause");  // China sees it
+  CHECK(a["status"] == "proposed");
+  CHECK(a["proposed_by"] == "us");
+  CHECK(a["actions"] == Json::parse(R"(["accept", "decline"])"));
+  CHECK(agreement_in(g, 0, "pause")["actions"] == Json::parse(R"(["withdraw"])"));
+  CHECK(agreement_in(g, std::nullopt, "pause")["status"] == "proposed");  // and the facilitator
+  g.decline(1, "pause");
+  CHECK(agreement_in(g, 0, "pause")["status"] == "none");
+  g.propose(0, "pause");
+  g.withdraw(0, "pause");
+  CHECK(agreement_in(g, 0, "pause")["status"] == "none");
+  g.propose(0, "pause");
+  g.advance();
+  CHECK(agreement_in(g, 1, "pause")["status"] == "proposed");
+  CHECK(g.state(std::nullopt)["history"][0]["decisions"].empty());  // a proposal is no decision
+
+  // Turn 2 (2023-04-01): China accepts; the agreement is signed from this turn's date.
+  g.accept(1, "pause");
+  a = agreement_in(g, 0, "pause");
+  CHECK(a["status"] == "in_force");
+  CHECK(a["since"] == "2023-04-01");
+  CHECK(a["signed_by"] == Json::parse(R"(["us", "cn"])"));
+  CHECK(a["actions"].empty());  // broken from the next turn only
+  g.advance();
+  Json s = g.state(std::nullopt);
+  const Json& d = s["history"][1]["decisions"];
+  REQUIRE(d.size() == 1);
+  CHECK(d[0]["agreement"] == "pause");
+  CHECK(d[0]["teams"] == Json::parse(R"(["us", "cn"])"));
+  CHECK(s["digest"][0] ==
+        "US government and China's government signed the agreement 'Frontier pause'.");
+  CHECK(agreement_in(g, 1, "pause")["actions"] == Json::parse(R"(["break"])"));
+
+  // Turn 3 (2023-07-01): China breaks it; undone, then broken again.
+  g.break_agreement(1, "pause");
+  g.advance();
+  a = agreement_in(g, 0, "pause");
+  CHECK(a["status"] == "broken");
+  CHECK(a["broken_by"] == "cn");
+  CHECK(a["broken_on"] == "2023-07-01");
+  CHECK(g.state(std::nullopt)["digest"][0] ==
+        "China's government broke the agreement 'Frontier pause'.");
+  g.undo();
+  CHECK(agreement_in(g, 0, "pause")["status"] == "in_force");
+  g.undo();  // turn 2: back to China's answer to the standing proposal
+  CHECK(agreement_in(g, 0, "pause")["status"] == "proposed");
+  g.accept(1, "pause");
+  g.advance();
+  g.break_agreement(1, "pause");
+  g.advance();
+
+  // The run: signed from 2023-04-01, broken from 2023-07-01.
+  const RunResult& r = g.result();
+  const SeriesId in_force = r.catalog.find("safety", "agreement_in_force");
+  REQUIRE(in_force != kNoSeries);
+  const TimeAxis& axis = r.catalog.time_axis(r.catalog.series()[in_force].cadence);
+  for (std::size_t t = 0; t < axis.dates.size(); ++t) {
+    const Date day = axis.dates[t];
+    if (day < Date::from_ymd(2023, 4, 1) || Date::from_ymd(2023, 7, 1) <= day)
+      CHECK(r.replicates[0].get(in_force, t, 0) == 0.0);
+  }
+
+  // The export, loaded as a file and run, gives the game's series bit for bit; the decision log
+  // names both teams that signed and the one that broke it.
+  const std::string yaml = g.export_yaml();
+  const Scenario replay = load_scenario_text(yaml, kSmall);
+  const RunResult rerun = m.run(replay);
+  CHECK(same_series(rerun, g.result()));
+  CHECK(rerun.meta.decisions_csv ==
+        "date,team,id,set,value\n"
+        "2023-04-01,us,turn2_pause_signed_us,safety.agreements[pause].in_force,1\n"
+        "2023-04-01,cn,turn2_pause_signed_cn,safety.agreements[pause].in_force,1\n"
+        "2023-07-01,cn,turn3_pause_broken,safety.agreements[pause].in_force,0\n");
+  CHECK_FALSE(same_series(rerun, m.run(m.scenario({}, replay.info.end))));  // it does act
+}
+
+TEST_CASE("agreement moves that the game or the agreement does not allow are refused") {
+  std::vector<std::string> sets = agreement_sets();
+  sets[0] = "teams=[{id: us, name: US}, {id: cn, name: China}, {id: eu, name: EU}]";
+  const SeminarModel m(load_scenario(kSmall, sets), 1);
+  Game g(m);
+  CHECK(status_of_move([&] { g.propose(0, "paws"); }) == 400);   // no such agreement
+  CHECK(status_of_move([&] { g.propose(2, "pause"); }) == 403);  // not a party
+  CHECK(status_of_move([&] { g.accept(0, "pause"); }) == 409);   // nothing proposed
+  CHECK(status_of_move([&] { g.decline(0, "pause"); }) == 409);
+  CHECK(status_of_move([&] { g.withdraw(0, "pause"); }) == 409);
+  CHECK(status_of_move([&] { g.break_agreement(0, "pause"); }) == 409);  // not in force
+  g.propose(0, "pause");
+  CHECK(status_of_move([&] { g.propose(0, "pause"); }) == 409);  // already proposed
+  CHECK(status_of_move([&] { g.propose(1, "pause"); }) == 409);
+  CHECK(status_of_move([&] { g.accept(0, "pause"); }) == 409);  // its own proposal
+  CHECK(status_of_move([&] { g.decline(0, "pause"); }) == 409);
+  CHECK(status_of_move([&] { g.withdraw(1, "pause"); }) == 409);  // not its proposal
+  CHECK(status_of_move([&] { g.accept(2, "pause"); }) == 403);
+  g.accept(1, "pause");
+  CHECK(status_of_move([&] { g.propose(0, "pause"); }) == 409);  // already in force
+  CHECK(status_of_move([&] { g.accept(1, "pause"); }) == 409);
+  CHECK(status_of_move([&] { g.break_agreement(1, "pause"); }) == 409);  // signed this turn
+  g.advance();
+  g.break_agreement(0, "pause");
+  CHECK(status_of_move([&] { g.propose(1, "pause"); }) == 409);  // broken this turn
+  CHECK(agreement_in(g, 1, "pause")["actions"].empty());
+  g.pause();
+  CHECK(status_of_move([&] { g.propose(0, "evals"); }) == 409);  // the game is paused
+  g.resume();
+  g.end();
+  CHECK(status_of_move([&] { g.propose(0, "evals"); }) == 409);  // over
+  CHECK(agreement_in(g, 0, "evals")["actions"].empty());
 }
 
 TEST_CASE("the scenario of a run is the one its text gives, without reading the text back") {
