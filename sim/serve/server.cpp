@@ -184,6 +184,22 @@ class Seminar {
     game(r, "resume", true, [](Game& g, std::optional<std::size_t>, const Json&) { g.resume(); });
     game(r, "undo", true, [](Game& g, std::optional<std::size_t>, const Json&) { g.undo(); });
     game(r, "end", true, [](Game& g, std::optional<std::size_t>, const Json&) { g.end(); });
+    // Agreements between teams: each a team's move, with {"agreement": id}.
+    using AgreementMove = void (Game::*)(std::size_t, const std::string&);
+    const std::pair<const char*, AgreementMove> moves[] = {{"propose", &Game::propose},
+                                                           {"accept", &Game::accept},
+                                                           {"decline", &Game::decline},
+                                                           {"withdraw", &Game::withdraw},
+                                                           {"break", &Game::break_agreement}};
+    for (const auto& [name, move] : moves)
+      game(r, std::string("agreement/") + name, false,
+           [move](Game& g, std::optional<std::size_t> team, const Json& body) {
+             if (!team)
+               throw RequestError(403,
+                                  "the facilitator is no party to an agreement; the teams "
+                                  "negotiate them");
+             (g.*move)(*team, agreement_id(body));
+           });
     // The exports read the game, which only the game's serial jobs change: they are such jobs.
     r.push_back(route("GET", exact_path("/api/game/export.yaml"), any_code, [this](const Request&) -> Reply {
       return EngineJob{"export",
@@ -266,13 +282,17 @@ class Seminar {
       if (facilitator_only && team) throw RequestError(403, "only the facilitator may do this");
     };
     const bool submit = name == "submit";
+    const bool agreement = name.starts_with("agreement/");
     r.push_back(route("POST", exact_path("/api/game/" + name), check,
-                      [this, submit, act](const Request& req) -> Reply {
+                      [this, submit, agreement, act](const Request& req) -> Reply {
                         const std::optional<std::size_t> team = role_of(code_of(req));
-                        Json body = submit ? parse_body(req, {"levers"}) : parse_body(req, {}, true);
+                        Json body = submit      ? parse_body(req, {"levers"})
+                                    : agreement ? parse_body(req, {"agreement"})
+                                                : parse_body(req, {}, true);
                         if (submit && !body.contains("levers"))
                           throw RequestError(400, "expected {\"levers\": {...}}: the team's lever "
                                                   "values, {} to keep them all");
+                        if (agreement) (void)agreement_id(body);  // refused before it queues
                         return EngineJob{"game",
                                          [this, team, body = std::move(body), act] {
                                            return answer_errors([&] {
@@ -345,6 +365,16 @@ class Seminar {
                                     (known.empty() ? std::string("no body") : known));
       }
     return body;
+  }
+
+  // The agreement an agreement route names: {"agreement": "us_cn_pause"}.
+  static std::string agreement_id(const Json& body) {
+    const auto it = body.find("agreement");
+    if (it == body.end() || !it->is_string())
+      throw RequestError(400,
+                         "expected {\"agreement\": \"<id>\"}: the id of one of the game's "
+                         "agreements (GET /api/info lists them)");
+    return it->get<std::string>();
   }
 
   static const Json& field(const Json& body, const char* key) {

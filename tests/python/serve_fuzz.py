@@ -356,7 +356,8 @@ def cases_methods(f):
 def cases_codes(f, codes):
     routes = [("GET", "/api/game/state"), ("POST", "/api/game/submit"), ("POST", "/api/game/advance"),
               ("POST", "/api/game/pause"), ("POST", "/api/game/undo"), ("POST", "/api/game/end"),
-              ("GET", "/api/game/export.yaml"), ("GET", "/api/game/export.h5")]
+              ("GET", "/api/game/export.yaml"), ("GET", "/api/game/export.h5"),
+              ("POST", "/api/game/agreement/propose"), ("POST", "/api/game/agreement/break")]
     bad = [None, "", "WRONG-CODE", codes["facilitator"].lower(),
            codes["facilitator"][:-1], "A" * 10000, "\u00e9\u00e9", codes["teams"]["us"] + "x"]
     for method, route in routes:
@@ -369,6 +370,17 @@ def cases_codes(f, codes):
                   "/api/game/resume"):
         f.send("POST %s with a team's code" % route,
                http("POST", route, b"{}", {"X-Airace-Code": codes["teams"]["cn"]}))
+    # Agreements are the teams' moves: not the facilitator's, and only with an agreement's id.
+    for move in ("propose", "accept", "decline", "withdraw", "break"):
+        route = "/api/game/agreement/" + move
+        f.send("POST %s with the facilitator's code" % route,
+               http("POST", route, b'{"agreement": "nope"}',
+                    {"X-Airace-Code": codes["facilitator"]}))
+        for body in (b"", b"{}", b'{"agreement": 5}', b'{"agreement": null}',
+                     b'{"agreement": "no_such_agreement"}', b'{"agreement": "x", "levers": {}}',
+                     b'["agreement"]'):
+            f.send("POST %s %r" % (route, body[:40]),
+                   http("POST", route, body, {"X-Airace-Code": codes["teams"]["us"]}))
     f.send("two code headers", b"GET /api/game/state HTTP/1.1\r\nHost: x\r\nX-Airace-Code: WRONG\r\n"
            b"X-Airace-Code: " + codes["facilitator"].encode() + b"\r\nConnection: close\r\n\r\n",
            allow=(200,))

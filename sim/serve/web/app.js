@@ -645,6 +645,7 @@
     leverKey: "",     // which levers the team panel was built for
     chartsBuilt: false,
     drawn: "",        // what the world charts show, to redraw them only when it changes
+    agreementsKey: "", // what the agreements panel shows, to rebuild it only when it changes
   };
 
   function gameMessage(text, isError) {
@@ -725,7 +726,19 @@
     }
   }
 
+  function agreementById(id) {
+    const all = state.info && state.info.agreements ? state.info.agreements : [];
+    return all.find((a) => a.id === id) || null;
+  }
+
   function describeDecision(d) {
+    if (d.agreement) {
+      const a = agreementById(d.agreement);
+      const label = a ? a.label : d.agreement;
+      return d.value
+        ? (d.teams || [d.team]).map(teamName).join(" and ") + " signed " + label
+        : teamName(d.team) + " broke " + label;
+    }
     const l = leverById(d.lever);
     return teamName(d.team) + ": " + (l ? l.label : d.lever) + " to " + (l ? formatLever(l, d.value) : d.value);
   }
@@ -774,6 +787,7 @@
     $("team-panel").hidden = !isTeam;
     $("facilitator-panel").hidden = isTeam;
     if (isTeam) applyTeam(s); else applyFacilitator(s);
+    applyAgreements(s);
 
     fillList($("digest"), s.digest.length ? s.digest : ["Nothing yet: the first turn has not run."]);
     $("digest").dataset.turn = s.history.length ? s.history[s.history.length - 1].turn : 0;
@@ -816,6 +830,77 @@
     const button = $("submit-decisions");
     button.disabled = s.status !== "playing";
     button.textContent = mine && mine.submitted ? "Submit again (replaces your decisions)" : "Submit decisions";
+  }
+
+  // Every role sees every agreement and its status; a team sees the moves open to it as buttons.
+  const AGREEMENT_MOVES = {
+    propose: "Propose",
+    accept: "Accept",
+    decline: "Decline",
+    withdraw: "Withdraw the proposal",
+    break: "Break it",
+  };
+
+  function applyAgreements(s) {
+    const agreements = s.agreements || [];
+    $("agreements-panel").hidden = agreements.length === 0;
+    // Rebuilt only when something changed: a poll every 2 s must not take a button from under a
+    // finger (or the keyboard's focus).
+    const key = JSON.stringify([s.status, agreements]);
+    if (key === game.agreementsKey) return;
+    game.agreementsKey = key;
+    const ul = $("agreements");
+    ul.textContent = "";
+    for (const a of agreements) {
+      const li = document.createElement("li");
+      li.dataset.agreement = a.id;
+      li.dataset.status = a.status;
+      const head = document.createElement("div");
+      head.className = "agreement-head";
+      head.textContent = a.label + " (" + a.parties.map(teamName).join(", ") + ")";
+      const status = document.createElement("p");
+      status.className = "agreement-status";
+      status.textContent = a.text;
+      const explain = document.createElement("p");
+      explain.className = "explain";
+      explain.textContent = a.explain || "";
+      li.appendChild(head);
+      li.appendChild(status);
+      li.appendChild(explain);
+      const moves = a.actions || [];
+      if (moves.length) {
+        const box = document.createElement("div");
+        box.className = "agreement-buttons";
+        for (const move of moves) {
+          const b = document.createElement("button");
+          b.type = "button";
+          b.dataset.move = move;
+          b.textContent = AGREEMENT_MOVES[move] || move;
+          b.addEventListener("click", () => agreementMove(move, a));
+          box.appendChild(b);
+        }
+        li.appendChild(box);
+      }
+      ul.appendChild(li);
+    }
+  }
+
+  async function agreementMove(move, a) {
+    if (move === "break" && !window.confirm("Break \"" + a.label + "\" openly, from " +
+        state.game.date + "? Every team will see it.")) return;
+    try {
+      await gameRequest("POST", "/api/game/agreement/" + move, { agreement: a.id });
+      const done = {
+        propose: "You proposed \"" + a.label + "\". It is signed once the other side accepts.",
+        accept: "You accepted \"" + a.label + "\": it is signed from " + state.game.date + ".",
+        decline: "You declined \"" + a.label + "\".",
+        withdraw: "You withdrew your proposal of \"" + a.label + "\".",
+        break: "You broke \"" + a.label + "\" from " + state.game.date + ".",
+      };
+      gameMessage(done[move] || "Done.", false);
+    } catch (e) {
+      gameMessage("Could not " + move + " \"" + a.label + "\": " + e.message, true);
+    }
   }
 
   function applyFacilitator(s) {
