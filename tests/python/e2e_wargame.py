@@ -6,10 +6,12 @@ export rerun with `airace run`.
 Three browsers join with their codes: the US team, China's team and the facilitator. Each team
 sees only its own levers. Three turns are played: in turns 1 and 3 both teams move a lever and
 submit (the turn runs when the last one does); in turn 2 only the US submits and the facilitator
-clicks Advance. After each turn every page shows the new turn, and the digest of the turn that
-ran. Then the facilitator's exports (/api/game/export.yaml and .h5) are fetched, the YAML is
+clicks Advance. In turn 1 the US proposes the scenario's first agreement and China accepts it;
+in turn 3 China breaks it: every page shows it in force, then broken. After each turn every page
+shows the new turn, and the digest of the turn that ran. Then the facilitator's exports (/api/game/export.yaml and .h5) are fetched, the YAML is
 rerun with `airace run`, and every dataset outside /meta of both HDF5 files must be identical
-bit for bit (NaN equal to NaN); /meta/decisions must list every decision made. The browser
+bit for bit (NaN equal to NaN); /meta/decisions must list every decision made (the agreement's
+signing once for each team, its breaking with China's). The browser
 consoles must log no error. The world charts must show the game's window: their axis starts a
 year before the first turn (the history before the first turn faded) and runs to the game's
 end. Exits 1 naming what failed.
@@ -72,6 +74,29 @@ def move_and_submit(driver, lever, value):
         raise Failure("no slider for %s on the team's page" % lever)
     driver.find_element("id", "submit-decisions").click()
     return got
+
+
+def agreement_status(driver, agreement):
+    """The status the agreements panel shows for `agreement` ('' when it shows none)."""
+    return driver.execute_script(
+        "const li = document.querySelector('#agreements li[data-agreement=\"' + arguments[0] + "
+        "'\"]'); return li ? li.dataset.status : '';", agreement)
+
+
+def agreement_move(driver, agreement, move):
+    """Click the team's button for `move` on `agreement` (confirming a break), once it shows."""
+    selector = '#agreements li[data-agreement="%s"] button[data-move="%s"]' % (agreement, move)
+    wait_for("the %s button of %s" % (move, agreement),
+             lambda: driver.find_elements("css selector", selector), 30)
+    driver.find_element("css selector", selector).click()
+    if move == "break":
+        driver.switch_to.alert.accept()
+
+
+def wait_agreement(drivers, agreement, status, timeout_s=30):
+    for name, d in drivers.items():
+        wait_for("%s's page to show %s %s" % (name, agreement, status),
+                 lambda: agreement_status(d, agreement) == status, timeout_s)
 
 
 def target(lever, k):
@@ -173,13 +198,25 @@ def main():
                               % (shown, len(info["levers"])))
 
             us, cn = levers["us"][0], levers["cn"][0]
+            if not info.get("agreements"):
+                raise Failure("the seminar scenario declares no agreements")
+            pact = info["agreements"][0]["id"]
             decisions = []  # (turn, team, lever id, value)
             turn_dates = {}
             first = turn_of(drivers["facilitator"])
+            wait_agreement(drivers, pact, "none")
             for turn in (first, first + 1, first + 2):
                 turn_dates[turn] = drivers["facilitator"].find_element(
                     "id", "game-turn").get_attribute("data-date")
                 t_turn = time.monotonic()
+                if turn == first:  # proposed by the US, accepted by China
+                    agreement_move(drivers["us"], pact, "propose")
+                    wait_agreement(drivers, pact, "proposed")
+                    agreement_move(drivers["cn"], pact, "accept")
+                    wait_agreement(drivers, pact, "in_force")
+                if turn == first + 2:  # broken by China
+                    agreement_move(drivers["cn"], pact, "break")
+                    wait_agreement(drivers, pact, "broken")
                 value = move_and_submit(drivers["us"], us["id"], target(us, 2 * turn + 1))
                 decisions.append((turn, "us", us["id"], value))
                 if turn == first + 1:
@@ -267,7 +304,20 @@ def main():
             problems.append("/meta/decisions dates turn %d's %s %s = %r on %s, not on the "
                             "turn's date %s" % (turn, team, lever, value, hit[0].get("date"),
                                                 turn_dates[turn]))
+    # The agreement: signed in the first turn by both teams, broken in the third by China.
+    pact_set = info["agreements"][0]["set"]
+    pact_rows = [(first, "us", "turn%d_%s_signed_us" % (first, pact), 1.0),
+                 (first, "cn", "turn%d_%s_signed_cn" % (first, pact), 1.0),
+                 (first + 2, "cn", "turn%d_%s_broken" % (first + 2, pact), 0.0)]
+    for turn, team, event, value in pact_rows:
+        hit = [r for r in rows if r.get("team") == team and r.get("set") == pact_set
+               and r.get("id") == event and r.get("date") == turn_dates[turn]
+               and float(r.get("value", "nan")) == value]
+        if not hit:
+            problems.append("/meta/decisions lacks %s by %s on %s (it has %s)"
+                            % (event, team, turn_dates[turn], rows))
     made = {(team, set_of[lever], value) for _, team, lever, value in decisions}
+    made |= {(team, pact_set, value) for _, team, _, value in pact_rows}
     for r in rows:
         if not any(r.get("team") == t and r.get("set") == st
                    and math.isclose(float(r.get("value", "nan")), v, rel_tol=1e-12, abs_tol=1e-12)
