@@ -95,6 +95,14 @@ SeminarSetup resolve_seminar(const std::vector<TeamSpec>& teams,
                              const GovernmentsSetup& governments, Date start,
                              SourceLocation seminar_where, Diagnostics& diags);
 
+// Part of resolve_seminar: checks agreements' parties against `team_ids`, and that no lever or
+// agreement already moves (`used`: their targets) an agreement's parameter; appends each
+// agreement's parties and a value of 0 (filled in by the assembly) to `setup`.
+void resolve_seminar_agreements(const std::vector<SeminarAgreement>& agreements,
+                                const std::vector<std::string>& team_ids,
+                                std::vector<std::string> used, SeminarSetup& setup,
+                                Diagnostics& diags);
+
 // v itself (within [min, max]) when it is one of the lever's slider values min + k * step, up
 // to rounding; nullopt otherwise.
 std::optional<double> on_lever_grid(const LeverSpec& lever, double v);
