@@ -522,6 +522,61 @@ std::vector<std::string> SeminarModel::digest(
     }
   }
 
+  // docs/model.md §3.3.8: agreements the model found broken in secret during the turn (not by a
+  // team's open break), and the incidents of the turn.
+  if (const SeriesId s = r.catalog.find("safety", "agreement_in_force"); s != kNoSeries) {
+    const SeriesSpec& spec = r.catalog.series()[s];
+    const TimeAxis& axis = r.catalog.time_axis(spec.cadence);
+    const std::vector<std::string>& ids = r.catalog.axes()[spec.entity_axes.at(0)].ids;
+    const std::size_t a = last_on_or_before(axis.dates, from.plus_days(-1));
+    const std::size_t b = last_on_or_before(axis.dates, to);
+    for (std::size_t g = 0; a != std::string::npos && b != std::string::npos && g < ids.size();
+         ++g) {
+      // The seminar's agreement that moves this one, if any: its label, and whether a team
+      // broke it openly this turn.
+      const SeminarAgreement* seminar = nullptr;
+      for (const SeminarAgreement& x : base_.agreements)
+        if (x.parameter.find("[" + ids[g] + "]") != std::string::npos) seminar = &x;
+      bool broken_openly = false;
+      for (const AgreementDecision& d : agreements)
+        broken_openly = broken_openly || (!d.signed_now && &base_.agreements[d.agreement] == seminar);
+      if (broken_openly) continue;
+      std::size_t found = 0;
+      for (const SeriesBuffer& buf : r.replicates)
+        found += buf.get(s, a, g) >= 0.5 && buf.get(s, b, g) < 0.5;
+      if (found > 0)
+        out.push_back("The agreement '" + (seminar ? seminar->label : ids[g]) +
+                      "' was found broken in secret, and ended, in " + std::to_string(found) +
+                      runs + ".");
+    }
+  }
+  if (const SeriesId s = r.catalog.find("safety", "incidents"); s != kNoSeries) {
+    const SeriesSpec& spec = r.catalog.series()[s];
+    const TimeAxis& axis = r.catalog.time_axis(spec.cadence);
+    const std::size_t a = last_on_or_before(axis.dates, from.plus_days(-1));
+    const std::size_t b = last_on_or_before(axis.dates, to);
+    const std::size_t countries = r.catalog.axes()[spec.entity_axes.at(0)].ids.size();
+    const std::size_t severities = r.catalog.axes()[spec.entity_axes.at(1)].ids.size();
+    if (a != std::string::npos && b != std::string::npos && severities == 2) {
+      std::vector<double> serious;
+      std::size_t severe = 0;
+      for (const SeriesBuffer& buf : r.replicates) {
+        double n[2] = {0.0, 0.0};
+        for (std::size_t c = 0; c < countries; ++c)
+          for (std::size_t v = 0; v < 2; ++v)
+            n[v] += buf.get(s, b, c * 2 + v) - buf.get(s, a, c * 2 + v);
+        serious.push_back(n[0]);
+        severe += n[1] > 0.0;
+      }
+      std::nth_element(serious.begin(), serious.begin() + serious.size() / 2, serious.end());
+      const double median = serious.empty() ? 0.0 : serious[serious.size() / 2];
+      if (median > 0.0 || severe > 0)
+        out.push_back("Serious AI incidents this turn: " + std::to_string(std::lround(median)) +
+                      " (median over runs); a severe one in " + std::to_string(severe) + runs +
+                      ".");
+    }
+  }
+
   // Export rules announced or brought into force, and adaptive rules that fired, in most runs.
   if (const SeriesId s = r.catalog.find("policy", "rule_status"); s != kNoSeries) {
     const TimeAxis& axis = r.catalog.time_axis(r.catalog.series()[s].cadence);

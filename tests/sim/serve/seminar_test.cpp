@@ -393,6 +393,31 @@ TEST_CASE("teams propose accept and break an agreement and the export replays it
   CHECK_FALSE(same_series(rerun, m.run(m.scenario({}, replay.info.end))));  // it does act
 }
 
+TEST_CASE("the digest says when the model finds an agreement broken in secret, and the incidents") {
+  std::vector<std::string> sets = agreement_sets();
+  // Broken at once under any race pressure, and found at once; incidents every month.
+  sets.push_back("safety.agreements[pause].defection_per_year=100000");
+  sets.push_back("safety.agreements[pause].verification_per_year=100000");
+  sets.push_back("safety.serious_per_year=1000");
+  const SeminarModel m(load_scenario(kSmall, sets), 1);
+  Game g(m);
+  g.propose(0, "pause");
+  g.accept(1, "pause");
+  g.advance();
+  g.advance();
+  const Json s = g.state(std::nullopt);
+  bool found = false, incidents = false;
+  for (const Json& line : s["digest"]) {
+    const std::string text = line.get<std::string>();
+    found = found || text.starts_with("The agreement 'Frontier pause' was found broken in secret");
+    incidents = incidents || text.starts_with("Serious AI incidents this turn: ");
+  }
+  CHECK(found);
+  CHECK(incidents);
+  // The game's own record is the teams' moves: signed, never broken by a team.
+  CHECK(agreement_in(g, 0, "pause")["status"] == "in_force");
+}
+
 TEST_CASE("agreement moves that the game or the agreement does not allow are refused") {
   std::vector<std::string> sets = agreement_sets();
   sets[0] = "teams=[{id: us, name: US}, {id: cn, name: China}, {id: eu, name: EU}]";
