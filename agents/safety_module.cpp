@@ -117,6 +117,15 @@ void SafetyModule::declare(Declarations& d) {
                  r.set(a, s.agreement_signed[a] >= 0.5 && !s.agreement_broken[a] ? 1.0 : 0.0);
              });
     d.series(step,
+             {"safety", "agreement_found_broken", "0 or 1",
+              "1 while the agreement is signed but a breach of it has been found, which ended it",
+              {agreements_}},
+             [this](SeriesRow& r) {
+               const SafetyState& s = world_.safety;
+               for (std::size_t a = 0; a < s.agreement_broken.size(); ++a)
+                 r.set(a, s.agreement_signed[a] >= 0.5 && s.agreement_broken[a] ? 1.0 : 0.0);
+             });
+    d.series(step,
              {"safety", "agreement_breached", "parties",
               "parties breaking the agreement in secret, found or not", {agreements_}},
              [this](SeriesRow& r) {

@@ -522,9 +522,9 @@ std::vector<std::string> SeminarModel::digest(
     }
   }
 
-  // docs/model.md §3.3.8: agreements the model found broken in secret during the turn (not by a
-  // team's open break), and the incidents of the turn.
-  if (const SeriesId s = r.catalog.find("safety", "agreement_in_force"); s != kNoSeries) {
+  // docs/model.md §3.3.8: agreements the model found broken in secret during the turn (a team's
+  // open break ends one without a finding), and the incidents of the turn.
+  if (const SeriesId s = r.catalog.find("safety", "agreement_found_broken"); s != kNoSeries) {
     const SeriesSpec& spec = r.catalog.series()[s];
     const TimeAxis& axis = r.catalog.time_axis(spec.cadence);
     const std::vector<std::string>& ids = r.catalog.axes()[spec.entity_axes.at(0)].ids;
@@ -532,18 +532,13 @@ std::vector<std::string> SeminarModel::digest(
     const std::size_t b = last_on_or_before(axis.dates, to);
     for (std::size_t g = 0; a != std::string::npos && b != std::string::npos && g < ids.size();
          ++g) {
-      // The seminar's agreement that moves this one, if any: its label, and whether a team
-      // broke it openly this turn.
+      // The seminar's agreement that moves this one, if any, for its label.
       const SeminarAgreement* seminar = nullptr;
       for (const SeminarAgreement& x : base_.agreements)
         if (x.parameter.find("[" + ids[g] + "]") != std::string::npos) seminar = &x;
-      bool broken_openly = false;
-      for (const AgreementDecision& d : agreements)
-        broken_openly = broken_openly || (!d.signed_now && &base_.agreements[d.agreement] == seminar);
-      if (broken_openly) continue;
       std::size_t found = 0;
       for (const SeriesBuffer& buf : r.replicates)
-        found += buf.get(s, a, g) >= 0.5 && buf.get(s, b, g) < 0.5;
+        found += buf.get(s, a, g) < 0.5 && buf.get(s, b, g) >= 0.5;
       if (found > 0)
         out.push_back("The agreement '" + (seminar ? seminar->label : ids[g]) +
                       "' was found broken in secret, and ended, in " + std::to_string(found) +

@@ -396,18 +396,17 @@ TEST_CASE("teams propose accept and break an agreement and the export replays it
 TEST_CASE("the digest says when the model finds an agreement broken in secret, and the incidents") {
   std::vector<std::string> sets = agreement_sets();
   // Broken at once under any race pressure, and found at once; incidents every month.
-  sets.push_back("safety.agreements[pause].defection_per_year=100000");
-  sets.push_back("safety.agreements[pause].verification_per_year=100000");
+  sets.push_back("safety.agreements.pause.defection_per_year=100");
+  sets.push_back("safety.agreements.pause.verification_per_year=365");
   sets.push_back("safety.serious_per_year=1000");
   const SeminarModel m(load_scenario(kSmall, sets), 1);
   Game g(m);
   g.propose(0, "pause");
   g.accept(1, "pause");
-  g.advance();
-  g.advance();
+  g.advance();  // signed on the turn's first day, broken and found within the turn
   const Json s = g.state(std::nullopt);
   bool found = false, incidents = false;
-  for (const Json& line : s["digest"]) {
+  for (const Json& line : s["history"][0]["digest"]) {
     const std::string text = line.get<std::string>();
     found = found || text.starts_with("The agreement 'Frontier pause' was found broken in secret");
     incidents = incidents || text.starts_with("Serious AI incidents this turn: ");
