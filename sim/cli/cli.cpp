@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "agents/lab_exits.hpp"
+#include "agents/safety_summary.hpp"
 #include "agents/market_shock.hpp"
 #include "airace/version.hpp"
 #include "output/compare.hpp"
@@ -359,6 +360,8 @@ int command_run(const RunArgs& a, const std::string& command_line) {
       std::printf("Sign of the gap: %s\n\n", sign.c_str());
     if (const std::optional<MarketShock> shock = largest_market_shock(result))
       std::printf("Largest market shock: %s\n\n", describe_market_shock(*shock).c_str());
+    if (const std::optional<SafetySummary> safety = safety_summary(result))
+      std::printf("Safety: %s\n\n", describe_safety(*safety).c_str());
     if (result.catalog.find_event_table("lab_finance", "event") != kNoEventTable)
       std::printf("Lab exits: %s\n\n",
                   describe_lab_exits(lab_exits(result), result.replicates.size()).c_str());
