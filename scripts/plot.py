@@ -237,7 +237,43 @@ def market_panels(f, path_prefix="markets"):
     return panels
 
 
-def plot_markets(panels, outdir, title):
+def safety_panels(f):
+    """The safety panels' series (docs/model.md §3.3.8), read from an open file: the US-China
+    gap, incidents by severity (summed over countries) and the labs' safety effort against their
+    no-race effort (mean over the labs with one). Empty without /safety."""
+    import copy
+
+    import numpy as np
+
+    g = f.get("safety")
+    if g is None or "incidents" not in g or "us_cn_gap_log10" not in g:
+        return []
+    panels = [Series(f, "safety/us_cn_gap_log10")]
+    incidents = Series(f, "safety/incidents")
+    severities = incidents.axes[1]
+    by_severity = copy.copy(incidents)
+    by_severity.values = incidents.values.reshape(
+        incidents.values.shape[:2] + (len(incidents.axes[0]), len(severities))).sum(axis=2)
+    by_severity.entities = list(severities)
+    by_severity.stem = "incidents_by_severity"
+    by_severity.description = "incidents since the start, all countries"
+    panels.append(by_severity)
+    if "effort" in g and "no_race_effort" in g:
+        effort, no_race = Series(f, "safety/effort"), Series(f, "safety/no_race_effort")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(no_race.values > 0, effort.values / no_race.values, np.nan)
+        mean = copy.copy(effort)
+        mean.values = np.nanmean(np.where(np.isfinite(ratio), ratio, np.nan), axis=2,
+                                 keepdims=True)
+        mean.entities = ["mean over labs"]
+        mean.units = "x"
+        mean.name = mean.stem = "effort_vs_no_race"
+        mean.description = "safety effort against the no-race effort (1: no race pressure)"
+        panels.append(mean)
+    return panels
+
+
+def plot_panels(panels, outdir, title, name):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(len(panels), 1, figsize=(9, 3.6 * len(panels)), squeeze=False,
@@ -245,7 +281,7 @@ def plot_markets(panels, outdir, title):
     for ax, s in zip(axes.flat, panels):
         draw(ax, s, compact=True)
     fig.suptitle(title)
-    path = os.path.join(outdir, "markets.png")
+    path = os.path.join(outdir, name + ".png")
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
@@ -334,7 +370,7 @@ def main():
         return 2
     if isinstance(found, int):
         return found
-    scenario, series, markets = found
+    scenario, series, markets, safety = found
 
     outdir = args.outdir or os.path.join(
         os.path.dirname(os.path.abspath(run_file)),
@@ -349,7 +385,10 @@ def main():
     if indicators:
         written.append(plot_overview(indicators, outdir, "%s: headline indicators" % scenario))
     if markets:
-        written.append(plot_markets(markets, outdir, "%s: markets" % scenario))
+        written.append(plot_panels(markets, outdir, "%s: markets" % scenario, "markets"))
+    if safety:
+        written.append(plot_panels(safety, outdir, "%s: racing and restraint" % scenario,
+                                   "safety"))
 
     for path in written:
         print(path)
@@ -364,8 +403,9 @@ class RunFileError(Exception):
 
 
 def read_series(f, run_file, every_group):
-    """(scenario name, [Series]) of an open run file, or an exit status after saying why there
-    is nothing to plot. Raises RunFileError for a file that airace did not write."""
+    """(scenario name, [Series], market panels, safety panels) of an open run file, or an exit
+    status after saying why there is nothing to plot. Raises RunFileError for a file that airace
+    did not write."""
     import h5py
 
     meta = f.get("meta")
@@ -402,7 +442,12 @@ def read_series(f, run_file, every_group):
     except ValueError as e:  # laid out otherwise: the other charts still come
         print("plot.py: skipping the market panels: %s" % e, file=sys.stderr)
         markets = []
-    return scenario, series, markets
+    try:
+        safety = safety_panels(f)
+    except (ValueError, IndexError) as e:  # laid out otherwise: the other charts still come
+        print("plot.py: skipping the safety panels: %s" % e, file=sys.stderr)
+        safety = []
+    return scenario, series, markets, safety
 
 
 if __name__ == "__main__":

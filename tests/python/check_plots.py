@@ -1,5 +1,7 @@
-"""Runs scripts/plot.py on a run file and checks that it drew every headline indicator and, when
-the run has firms, the market panels (markets.png: index, Nvidia, hardware vs platform firms).
+"""Runs scripts/plot.py on a run file and checks that it drew every headline indicator, when
+the run has firms the market panels (markets.png: index, Nvidia, hardware vs platform firms),
+and when it has /safety the safety panels (safety.png: the US-China gap, incidents by severity,
+effort against the no-race effort).
 
 Usage: /usr/bin/python3 tests/python/check_plots.py RUN.h5 OUTDIR
 """
@@ -39,21 +41,23 @@ def main() -> int:
         if str(matches[0]) not in done.stdout:
             failures.append(f"plot.py did not print the path of {matches[0]}")
     with h5py.File(run_file, "r") as f:
-        has_markets = "markets" in f and "market_cap_usd" in f["markets"]
-    markets_png = out_dir / "markets.png"
-    if has_markets:
-        if not markets_png.exists():
-            failures.append("the run has firms but plot.py drew no markets.png by default")
-        else:
-            image = matplotlib.image.imread(markets_png)
-            # three panels stacked: index, Nvidia, hardware vs platforms
+        has = {"markets": "markets" in f and "market_cap_usd" in f["markets"],
+               "safety": "safety" in f and "incidents" in f["safety"]}
+    for name, what in [("markets", "firms"), ("safety", "a safety: section")]:
+        png = out_dir / f"{name}.png"
+        if has[name]:
+            if not png.exists():
+                failures.append(f"the run has {what} but plot.py drew no {png.name} by default")
+                continue
+            image = matplotlib.image.imread(png)
+            # three panels stacked
             if image.shape[0] < 3 * 300 or image.std() < 0.01:
-                failures.append(f"{markets_png} is {image.shape[1]}x{image.shape[0]} pixels "
+                failures.append(f"{png} is {image.shape[1]}x{image.shape[0]} pixels "
                                 f"with spread {image.std():.3f}: not three drawn panels")
-            if str(markets_png) not in done.stdout:
-                failures.append(f"plot.py did not print the path of {markets_png}")
-    elif markets_png.exists():
-        failures.append("markets.png drawn for a run without firms")
+            if str(png) not in done.stdout:
+                failures.append(f"plot.py did not print the path of {png}")
+        elif png.exists():
+            failures.append(f"{png.name} drawn for a run without {what}")
     for f in failures:
         print(f)
     print(f"{len(indicators)} indicators, {len(pngs)} charts, {len(failures)} problems")
