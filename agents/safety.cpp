@@ -139,6 +139,22 @@ const Schema<SafetyParams>& safety_schema() {
                  changeable({"1: US labs release closed models only"})),
           number("cn_open_weight_ban", &P::cn_open_weight_ban, "0 or 1", between(0, 1),
                  changeable({"1: Chinese labs release closed models only"})),
+          number("us_compute_reporting", &P::us_compute_reporting, "0 or 1", between(0, 1),
+                 changeable({"1: US labs report their training runs of evaluation_threshold_flop "
+                             "and more to the government, which makes a US breach of an "
+                             "agreement reporting_verification times easier to find",
+                             "Executive Order 14110 (2023-10-30, revoked 2025-01-20) required "
+                             "reports on runs above 1e26 FLOP"})),
+          number("cn_compute_reporting", &P::cn_compute_reporting, "0 or 1", between(0, 1),
+                 changeable({"1: Chinese labs report their large training runs, which makes a "
+                             "Chinese breach of an agreement reporting_verification times easier "
+                             "to find"})),
+          number("reporting_verification", &P::reporting_verification, "x", between(1, 100),
+                 {"how much faster a breach by a party whose labs report their large runs is "
+                  "found: declared runs can be checked against chips, power and cloud records",
+                  "judgement, range 2-5: verification of declared sites and quantities is "
+                  "what arms-control inspections rest on (Shavit 2023, 'What does it take to "
+                  "catch a Chinchilla?')"}),
           number("severe_incident_regulates", &P::severe_incident_regulates, "0 or 1",
                  between(0, 1),
                  changeable({"1: after a severe incident by one of its labs a government "
@@ -407,9 +423,12 @@ void step_safety(const SafetySetup& s, SafetyState& st, const SafetyInputs& in, 
         RandomStream draw(key, day, defection_base + a * k + c);
         defects = draw.uniform() < 1.0 - std::exp(-ag.defection_per_year * pressed * dt);
       } else {
+        // A party whose labs report their large runs is checked against its declarations.
+        const bool reports = (c == s.us && p.us_compute_reporting >= 0.5) ||
+                             (c == s.cn && p.cn_compute_reporting >= 0.5);
+        const double rate = ag.verification_per_year * (reports ? p.reporting_verification : 1.0);
         RandomStream draw(key, day, detection_base + a * k + c);
-        if (draw.uniform() < 1.0 - std::exp(-ag.verification_per_year * dt))
-          st.agreement_broken[a] = 1;
+        if (draw.uniform() < 1.0 - std::exp(-rate * dt)) st.agreement_broken[a] = 1;
       }
     }
   }

@@ -70,6 +70,9 @@ struct SafetyParams {
   double cn_frontier_pause = 0.0;
   double us_open_weight_ban = 0.0;
   double cn_open_weight_ban = 0.0;
+  double us_compute_reporting = 0.0;  // 1: runs above evaluation_threshold_flop are reported
+  double cn_compute_reporting = 0.0;
+  double reporting_verification = 3.0;  // x, a reporting party's breaches are found this faster
   double severe_incident_regulates = 1.0;   // 1: a severe incident brings its country's rule
   double evaluation_floor = 0.1;            // fraction of compute under an evaluation rule
   double evaluation_days = 60.0;            // days added before each release under the rule

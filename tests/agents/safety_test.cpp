@@ -333,6 +333,38 @@ TEST_CASE("an agreement binds its parties while signed; a breach found ends it; 
   CHECK(st.evaluated[0] == 1);
 }
 
+TEST_CASE("a breach by a party whose labs report their large runs is found faster") {
+  // The share of 2,000 seeds in which China's secret breach is found within its first month:
+  // 1 - e^(-rate / 12) with rate 2/year, or 3 x 2/year when China's labs report.
+  auto found_share = [](double reporting) {
+    SafetyParams p = quiet();
+    p.cn_compute_reporting = reporting;
+    AgreementSpec a;
+    a.id = "evals";
+    a.parties = {{"US", {}}, {"CN", {}}};
+    a.in_force = 1.0;
+    a.defection_per_year = 0.0;
+    a.verification_per_year = 2.0;
+    p.agreements = {a};
+    const SafetySetup s = setup_of(p);
+    World w;
+    int found = 0;
+    for (uint64_t seed = 1; seed <= 2000; ++seed) {
+      SafetyState st = initial_safety_state(s);
+      run(s, st, w, 1, 1, seed);
+      st.defecting[0 * 2 + 1] = 1;  // China breaks it in secret
+      run(s, st, w, 1, 2, seed);
+      found += st.agreement_broken[0];
+    }
+    return found / 2000.0;
+  };
+  const double plain = found_share(0.0), reported = found_share(1.0);
+  const double month = years_between(kStart.plus_months(1), kStart.plus_months(2));
+  CHECK(plain == doctest::Approx(1.0 - std::exp(-2.0 * month)).epsilon(0.15));
+  CHECK(reported == doctest::Approx(1.0 - std::exp(-6.0 * month)).epsilon(0.1));
+  CHECK(reported > 2.0 * plain);
+}
+
 TEST_CASE("an incident-reporting agreement makes its parties learn from each other in full") {
   SafetyParams p = quiet();
   p.severe_incident_regulates = 0.0;

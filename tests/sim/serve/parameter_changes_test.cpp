@@ -346,11 +346,15 @@ TEST_CASE("unmarked or unknown parameters and bad values are refused with their 
   CHECK(o.status == 0);
 }
 
-TEST_CASE("the baseline's only parameter change is the 2025 H-1B fee") {
+TEST_CASE("the baseline's parameter changes are EO 14110's reporting and the 2025 H-1B fee") {
   const Scenario s = load_scenario(std::string(AIRACE_SOURCE_DIR) + "/scenarios/baseline.yaml");
-  REQUIRE(s.governments_setup.parameters.size() == 1);
-  CHECK(s.governments_setup.parameters[0].path == "talent.us_visa_openness");
-  CHECK(s.governments_setup.parameters[0].origin == "policy_events[h1b_100k_fee]");
+  std::vector<std::pair<std::string, std::string>> changes;
+  for (const auto& p : s.governments_setup.parameters) changes.emplace_back(p.origin, p.path);
+  std::sort(changes.begin(), changes.end());
+  CHECK(changes == std::vector<std::pair<std::string, std::string>>{
+                       {"policy_events[eo_14110_reporting]", "safety.us_compute_reporting"},
+                       {"policy_events[eo_14110_revoked]", "safety.us_compute_reporting"},
+                       {"policy_events[h1b_100k_fee]", "talent.us_visa_openness"}});
   const SeriesCatalog cat = build_catalog(s);
   CHECK(cat.find_event_table("policy", "parameter_changes") != kNoEventTable);
 }
