@@ -50,10 +50,13 @@ void SafetyModule::declare(Declarations& d) {
          0}}});
 
   const SafetyState& st = world_.safety;
-  auto per_lab = [&](SeriesDecl decl, const std::vector<double>& values) {
+  // A series per lab, of numbers or of 0/1 flags.
+  auto per_lab = [&](SeriesDecl decl, const auto& values) {
     decl.group = "safety";
     decl.entity_axes = {labs};
-    d.series(step, std::move(decl), [p = &values](SeriesRow& r) { r.set_all(*p); });
+    d.series(step, std::move(decl), [p = &values](SeriesRow& r) {
+      for (std::size_t i = 0; i < p->size(); ++i) r.set(i, static_cast<double>((*p)[i]));
+    });
   };
   per_lab({"", "effort", "fraction of compute",
            "share of the lab's compute spent on safety: evaluations, alignment research, "
@@ -76,16 +79,9 @@ void SafetyModule::declare(Declarations& d) {
   per_lab({"", "reputation_loss", "utility",
            "utility adopters lose on the lab's models after its own incidents"},
           st.reputation_loss);
-  auto flags = [&](SeriesDecl decl, const std::vector<uint8_t>& values) {
-    decl.group = "safety";
-    decl.entity_axes = {labs};
-    d.series(step, std::move(decl), [p = &values](SeriesRow& r) {
-      for (std::size_t i = 0; i < p->size(); ++i) r.set(i, (*p)[i]);
-    });
-  };
-  flags({"", "evaluated", "0 or 1", "1: an evaluation rule or agreement binds the lab"},
-        st.evaluated);
-  flags({"", "paused", "0 or 1", "1: a pause stops its training runs"}, st.paused);
+  per_lab({"", "evaluated", "0 or 1", "1: an evaluation rule or agreement binds the lab"},
+          st.evaluated);
+  per_lab({"", "paused", "0 or 1", "1: a pause stops its training runs"}, st.paused);
   d.series(step,
            {"safety", "incidents", "incidents",
             "incidents traced to the country's labs since the start",

@@ -42,6 +42,17 @@ struct World {
   SafetyInputs view() const { return {capability, training_flop, best_open, active, deployment}; }
 };
 
+// An agreement of `kind` between the US and China that no one breaks unless a test says so.
+AgreementSpec us_cn(const std::string& id, AgreementKind kind, double in_force) {
+  AgreementSpec a;
+  a.id = id;
+  a.kind = kind;
+  a.parties = {{"US", {}}, {"CN", {}}};
+  a.in_force = in_force;
+  a.defection_per_year = 0.0;
+  return a;
+}
+
 Tick month(int m) {
   const Date from = kStart.plus_months(m - 1), to = kStart.plus_months(m);
   return {to, from, static_cast<std::size_t>(m), years_between(from, to)};
@@ -294,12 +305,7 @@ TEST_CASE("a severe incident brings its country's evaluation rule") {
 
 TEST_CASE("an agreement binds its parties while signed; a breach found ends it; signing anew restores it") {
   SafetyParams p = quiet();
-  AgreementSpec a;
-  a.id = "evals";
-  a.kind = AgreementKind::evaluations;
-  a.parties = {{"US", {}}, {"CN", {}}};
-  a.in_force = 1.0;
-  a.defection_per_year = 0.0;
+  const AgreementSpec a = us_cn("evals", AgreementKind::evaluations, 1.0);
   p.agreements = {a};
   SafetySetup s = setup_of(p);
   World w;
@@ -339,11 +345,7 @@ TEST_CASE("a breach by a party whose labs report their large runs is found faste
   auto found_share = [](double reporting) {
     SafetyParams p = quiet();
     p.cn_compute_reporting = reporting;
-    AgreementSpec a;
-    a.id = "evals";
-    a.parties = {{"US", {}}, {"CN", {}}};
-    a.in_force = 1.0;
-    a.defection_per_year = 0.0;
+    AgreementSpec a = us_cn("evals", AgreementKind::evaluations, 1.0);
     a.verification_per_year = 2.0;
     p.agreements = {a};
     const SafetySetup s = setup_of(p);
@@ -368,12 +370,7 @@ TEST_CASE("a breach by a party whose labs report their large runs is found faste
 TEST_CASE("an incident-reporting agreement makes its parties learn from each other in full") {
   SafetyParams p = quiet();
   p.severe_incident_regulates = 0.0;
-  AgreementSpec a;
-  a.id = "reporting";
-  a.kind = AgreementKind::incident_reporting;
-  a.parties = {{"US", {}}, {"CN", {}}};
-  a.defection_per_year = 0.0;
-  p.agreements = {a};
+  p.agreements = {us_cn("reporting", AgreementKind::incident_reporting, 0.0)};
   auto memory_abroad = [&](double in_force) {
     SafetySetup s = setup_of(p);
     s.params.agreements[0].in_force = in_force;
