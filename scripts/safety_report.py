@@ -20,10 +20,15 @@ end, and the gap's difference with its median, 5-95 % and the probability of eac
 """
 import argparse
 import datetime
+import os
 import sys
 
-import h5py
-import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plot  # noqa: E402  (the interpreter check: reruns under /usr/bin/python3 for h5py)
+
+plot.ensure_dependencies(__file__)
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
 
 
 def text(values):
