@@ -468,10 +468,30 @@ void apply_override(ConfigNode& root, const std::string& assignment, Diagnostics
     return;
   }
   const std::string path = assignment.substr(0, eq);
+  // A list item may be named in brackets, as policy events' `set:` names it: labs[openai].talent
+  // is labs.openai.talent.
+  std::string dotted;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (path[i] != '[') {
+      dotted += path[i];
+      continue;
+    }
+    const std::size_t close = path.find(']', i);
+    if (close == std::string::npos || close == i + 1 ||
+        path.find_first_of("[.", i + 1) < close ||
+        (close + 1 < path.size() && path[close + 1] != '.' && path[close + 1] != '[')) {
+      diags.error(where, path,
+                  "a '[' must hold a list item's id or index and close before the next key, "
+                  "e.g. labs[openai].talent=2");
+      return;
+    }
+    dotted += "." + path.substr(i + 1, close - i - 1);
+    i = close;
+  }
   std::vector<std::string> segments;
   for (std::size_t start = 0;;) {
-    const std::size_t dot = path.find('.', start);
-    segments.push_back(path.substr(start, dot - start));
+    const std::size_t dot = dotted.find('.', start);
+    segments.push_back(dotted.substr(start, dot - start));
     if (dot == std::string::npos) break;
     start = dot + 1;
   }

@@ -135,6 +135,22 @@ TEST_CASE("overrides set values by key path and by list id") {
   CHECK(n.find("run")->find("seed")->where.file == "--set 'run.seed=99'");
 }
 
+TEST_CASE("overrides name a list item in brackets as policy events' set: does") {
+  ConfigNode n = parse("labs:\n  - {id: a, x: 1}\n  - {id: b, x: 2}\nv: [10, 20]\n");
+  Diagnostics d;
+  apply_override(n, "labs[b].x=5.5", d);
+  apply_override(n, "v[1]=7", d);
+  REQUIRE(d.empty());
+  CHECK(n.find("labs")->items[1].find("x")->scalar == "5.5");
+  CHECK(n.find("v")->items[1].scalar == "7");
+  apply_override(n, "labs[b.x=1", d);   // unclosed
+  apply_override(n, "labs[]x=1", d);    // empty, and no dot after ]
+  apply_override(n, "labs[c].x=1", d);  // no such item
+  REQUIRE(d.size() == 3);
+  CHECK(d.all()[0].message.find("'['") != std::string::npos);
+  CHECK(d.all()[2].message.find("no item with id 'c'") != std::string::npos);
+}
+
 TEST_CASE("bad overrides are errors with a suggestion") {
   ConfigNode n = parse("labs:\n  - {id: alpha, x: 1}\n");
   Diagnostics d;
