@@ -333,6 +333,12 @@ int poisson(double mean, RandomStream& draw) {
   return k;
 }
 
+// Whether a government's own rule is on for country c: `us` for the US, `cn` for China (0 or 1);
+// other countries have none.
+bool own_rule(const SafetySetup& s, std::size_t c, double us, double cn) {
+  return (c == s.us && us >= 0.5) || (c == s.cn && cn >= 0.5);
+}
+
 // Whether country c is a party of agreement a.
 bool party(const SafetySetup& s, std::size_t a, std::size_t c) {
   return std::find(s.parties[a].begin(), s.parties[a].end(), c) != s.parties[a].end();
@@ -424,8 +430,7 @@ void step_safety(const SafetySetup& s, SafetyState& st, const SafetyInputs& in, 
         defects = draw.uniform() < 1.0 - std::exp(-ag.defection_per_year * pressed * dt);
       } else {
         // A party whose labs report their large runs is checked against its declarations.
-        const bool reports = (c == s.us && p.us_compute_reporting >= 0.5) ||
-                             (c == s.cn && p.cn_compute_reporting >= 0.5);
+        const bool reports = own_rule(s, c, p.us_compute_reporting, p.cn_compute_reporting);
         const double rate = ag.verification_per_year * (reports ? p.reporting_verification : 1.0);
         RandomStream draw(key, day, detection_base + a * k + c);
         if (draw.uniform() < 1.0 - std::exp(-rate * dt)) st.agreement_broken[a] = 1;
@@ -436,11 +441,10 @@ void step_safety(const SafetySetup& s, SafetyState& st, const SafetyInputs& in, 
   // Rules in force for each country.
   std::vector<uint8_t> eval_rule(k, 0), pause_rule(k, 0), ban(k, 0);
   for (std::size_t c = 0; c < k; ++c) {
-    const bool us = c == s.us, cn = c == s.cn;
-    eval_rule[c] = (us && p.us_evaluation_required >= 0.5) ||
-                   (cn && p.cn_evaluation_required >= 0.5) || st.regulated_after_incident[c];
-    pause_rule[c] = (us && p.us_frontier_pause >= 0.5) || (cn && p.cn_frontier_pause >= 0.5);
-    ban[c] = (us && p.us_open_weight_ban >= 0.5) || (cn && p.cn_open_weight_ban >= 0.5);
+    eval_rule[c] = own_rule(s, c, p.us_evaluation_required, p.cn_evaluation_required) ||
+                   st.regulated_after_incident[c];
+    pause_rule[c] = own_rule(s, c, p.us_frontier_pause, p.cn_frontier_pause);
+    ban[c] = own_rule(s, c, p.us_open_weight_ban, p.cn_open_weight_ban);
     for (std::size_t a = 0; a < s.parties.size(); ++a)
       if (binds(s, st, a, c)) {
         if (p.agreements[a].kind == AgreementKind::evaluations) eval_rule[c] = 1;

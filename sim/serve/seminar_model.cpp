@@ -530,8 +530,8 @@ std::vector<std::string> SeminarModel::digest(
     const std::vector<std::string>& ids = r.catalog.axes()[spec.entity_axes.at(0)].ids;
     const std::size_t a = last_on_or_before(axis.dates, from.plus_days(-1));
     const std::size_t b = last_on_or_before(axis.dates, to);
-    for (std::size_t g = 0; a != std::string::npos && b != std::string::npos && g < ids.size();
-         ++g) {
+    const bool window = a != std::string::npos && b != std::string::npos;
+    for (std::size_t g = 0; window && g < ids.size(); ++g) {
       // The seminar's agreement that moves this one, if any, for its label.
       const SeminarAgreement* seminar = nullptr;
       for (const SeminarAgreement& x : base_.agreements)
