@@ -260,24 +260,105 @@ void twse_year(int y, ClosedDays& closed) {
   for (Date h : holidays) observe(h);
 }
 
+// Korea (KRX). Public holidays (Regulations on Holidays of Government Offices; Act on Public
+// Holidays, 2021) on the Korean lunisolar calendar (UTC+9): 1 January; Seollal (the eve, day 1
+// and day 2 of the first month); 1 March; Children's Day (5 May); Buddha's Birthday (4/8);
+// Memorial Day (6 June); Liberation Day (15 August); Chuseok (8/14-8/16); National Foundation Day
+// (3 October); Hangeul Day (9 October); Christmas. Substitute holidays, the first weekday after
+// that is no holiday: for Seollal and Chuseok on a Sunday or another holiday and for Children's
+// Day on a weekend or another holiday (since 2014); for 1 March, 15 August, 3 and 9 October on a
+// weekend or another holiday (amendment of 2021-08-04); for Buddha's Birthday and Christmas (of
+// 2023-05-04). Two holidays on one day bring one substitute. The KRX also closes on Labour Day
+// (1 May) and on its year-end closing day (31 December, or the last weekday before it). Election
+// days are holidays: those held 2022-2026 and the regular ones the Public Official Election Act
+// (art. 34) sets through 2030; the temporary holidays the Cabinet designated are listed (none is
+// known after 2025; later elections and temporary holidays are not in the calendar).
+void krx_year(int y, ClosedDays& closed) {
+  static const std::array<Date, 11> kDesignated = {
+      Date::from_ymd(2022, 3, 9),   // presidential election
+      Date::from_ymd(2022, 6, 1),   // local elections
+      Date::from_ymd(2023, 10, 2),  // temporary holiday
+      Date::from_ymd(2024, 4, 10),  // National Assembly election
+      Date::from_ymd(2024, 10, 1),  // temporary holiday (Armed Forces Day)
+      Date::from_ymd(2025, 1, 27),  // temporary holiday
+      Date::from_ymd(2025, 6, 3),   // presidential election (after the impeachment)
+      Date::from_ymd(2026, 6, 3),   // local elections
+      Date::from_ymd(2028, 4, 12),  // National Assembly election (term ends 2028-05-29)
+      Date::from_ymd(2030, 3, 27),  // presidential election (term ends 2030-06-03)
+      Date::from_ymd(2030, 6, 12)};  // local elections (5 June is the eve of Memorial Day)
+  for (Date d : kDesignated)
+    if (d.year() == y) closed.add(d);
+  // Each holiday and on which days it brings a substitute: none, a Sunday, or a weekend.
+  enum class Substitute { none, sunday, weekend };
+  struct Holiday {
+    Date day;
+    Substitute rule;
+  };
+  const Substitute lunar_block = y >= 2014 ? Substitute::sunday : Substitute::none;
+  const Substitute children = y >= 2014 ? Substitute::weekend : Substitute::none;
+  const Substitute national = y >= 2021 ? Substitute::weekend : Substitute::none;
+  const Substitute added_2023 = y >= 2023 ? Substitute::weekend : Substitute::none;
+  const Date seollal = lunar_new_year(y, kKoreaUtcOffsetHours);
+  const Date chuseok = lunar_date(y, 8, 15, kKoreaUtcOffsetHours);
+  std::vector<Holiday> holidays = {
+      {Date::from_ymd(y, 1, 1), Substitute::none},
+      {seollal.plus_days(-1), lunar_block},
+      {seollal, lunar_block},
+      {seollal.plus_days(1), lunar_block},
+      {Date::from_ymd(y, 3, 1), national},
+      {Date::from_ymd(y, 5, 5), children},
+      {lunar_date(y, 4, 8, kKoreaUtcOffsetHours), added_2023},
+      {Date::from_ymd(y, 6, 6), Substitute::none},
+      {Date::from_ymd(y, 8, 15), national},
+      {chuseok.plus_days(-1), lunar_block},
+      {chuseok, lunar_block},
+      {chuseok.plus_days(1), lunar_block},
+      {Date::from_ymd(y, 10, 3), national},
+      {Date::from_ymd(y, 10, 9), national},
+      {Date::from_ymd(y, 12, 25), added_2023}};
+  std::stable_sort(holidays.begin(), holidays.end(),
+                   [](const Holiday& a, const Holiday& b) { return a.day < b.day; });
+  std::vector<Date> off;
+  for (const Holiday& h : holidays) off.push_back(h.day);
+  auto is_off = [&off](Date d) { return std::find(off.begin(), off.end(), d) != off.end(); };
+  for (std::size_t i = 0; i < holidays.size(); ++i) {
+    const Holiday& h = holidays[i];
+    if (h.rule == Substitute::none) continue;
+    const bool coincides = i > 0 && holidays[i - 1].day == h.day;
+    const int w = h.day.weekday();
+    const bool on_weekend = h.rule == Substitute::weekend ? w >= 6 : w == 7;
+    if (!coincides && !on_weekend) continue;
+    Date d = h.day.plus_days(1);
+    while (weekend(d) || is_off(d)) d = d.plus_days(1);
+    off.push_back(d);
+  }
+  for (Date d : off) closed.add(d);
+  closed.add(Date::from_ymd(y, 5, 1));  // Labour Day
+  Date year_end = Date::from_ymd(y, 12, 31);
+  while (weekend(year_end)) year_end = year_end.plus_days(-1);
+  closed.add(year_end);
+}
+
 // Every exchange's closed weekdays over the years the cache covers, built once.
 constexpr int kFirstCachedYear = 1990, kLastCachedYear = 2100;
 struct LunarCalendars {
-  std::vector<int64_t> hkex, sse, twse;
+  std::vector<int64_t> hkex, sse, twse, krx;
 };
 
 const LunarCalendars& lunar_calendars() {
   static const LunarCalendars all = [] {
     LunarCalendars c;
-    ClosedDays hk, sse, tw;
+    ClosedDays hk, sse, tw, kr;
     for (int y = kFirstCachedYear; y <= kLastCachedYear; ++y) {
       hkex_year(y, hk);
       sse_year(y, sse);
       twse_year(y, tw);
+      krx_year(y, kr);
     }
     c.hkex = hk.sorted();
     c.sse = sse.sorted();
     c.twse = tw.sorted();
+    c.krx = kr.sorted();
     return c;
   }();
   return all;
@@ -297,11 +378,17 @@ std::vector<int64_t> lunar_closed_days(Exchange e, int y) {
       if (e == Exchange::hkex) hkex_year(year, closed);
       if (e == Exchange::sse) sse_year(year, closed);
       if (e == Exchange::twse) twse_year(year, closed);
+      if (e == Exchange::krx) krx_year(year, closed);
     }
     return in_year(closed.sorted());
   }
   const LunarCalendars& c = lunar_calendars();
-  return in_year(e == Exchange::hkex ? c.hkex : e == Exchange::sse ? c.sse : c.twse);
+  switch (e) {
+    case Exchange::hkex: return in_year(c.hkex);
+    case Exchange::sse: return in_year(c.sse);
+    case Exchange::krx: return in_year(c.krx);
+    default: return in_year(c.twse);
+  }
 }
 
 // The holidays of year y on which exchange e does not trade (one at a weekend changes nothing),
@@ -319,7 +406,8 @@ std::vector<int64_t> closed_days(Exchange e, int y) {
     case Exchange::xetra: add(xetra_holidays(y)); break;
     case Exchange::hkex:
     case Exchange::sse:
-    case Exchange::twse: return lunar_closed_days(e, y);
+    case Exchange::twse:
+    case Exchange::krx: return lunar_closed_days(e, y);
     case Exchange::weekdays: break;
   }
   return days;
@@ -328,6 +416,7 @@ std::vector<int64_t> closed_days(Exchange e, int y) {
 }  // namespace
 
 double exchange_daily_price_limit(Exchange e) {
+  if (e == Exchange::krx) return 0.30;
   return e == Exchange::twse || e == Exchange::sse ? 0.10 : 0.0;
 }
 
@@ -340,6 +429,7 @@ std::string_view exchange_name(Exchange e) {
     case Exchange::hkex: return "hkex";
     case Exchange::sse: return "sse";
     case Exchange::twse: return "twse";
+    case Exchange::krx: return "krx";
     case Exchange::weekdays: return "weekdays";
   }
   return "?";

@@ -15,8 +15,8 @@ namespace airace {
 
 // `weekdays` is Monday to Friday with no holidays (for an exchange whose holidays the model
 // lacks). xetra: Deutsche Börse's Xetra (Frankfurt); hkex: Hong Kong; sse: Shanghai (main board
-// and STAR market); twse: Taiwan.
-enum class Exchange { nyse, nasdaq, euronext, xetra, hkex, sse, twse, weekdays };
+// and STAR market); twse: Taiwan; krx: the Korea Exchange (KOSPI).
+enum class Exchange { nyse, nasdaq, euronext, xetra, hkex, sse, twse, krx, weekdays };
 
 std::string_view exchange_name(Exchange e);
 
@@ -49,6 +49,9 @@ Date easter_sunday(int year);
 //    2025; before it the Implementation Rules of 2015) with their substitution rules, the two
 //    settlement-only days before the Lunar New Year break, and the bridge holidays the
 //    Directorate-General of Personnel Administration announced for 2022-2024.
+//  - krx: Korea's public holidays on the Korean lunisolar calendar (UTC+9) with their
+//    substitution rules, Labour Day, the year-end closing day, election days through 2030 and
+//    the temporary holidays designated for 2023-2025 (krx_year in exchanges.cpp).
 bool is_trading_day(Exchange e, Date d);
 
 // docs/model.md §"Markets: exchange calendars", "Daily price limits": the largest move of a
@@ -56,6 +59,7 @@ bool is_trading_day(Exchange e, Date d);
 //  - twse: 10 % (TWSE, since 2015-06-01; 7 % before).
 //  - sse: 10 %, the main board's (SSE trading rules); the STAR Market's is 20 % (SSE STAR Market
 //    trading rules, 2019), which a firm listed there sets as its own (firms[].daily_price_limit).
+//  - krx: 30 % (Korea Exchange, since 2015-06-15; 15 % before).
 //  - nyse, nasdaq, euronext, xetra, hkex: none. US limit up-limit down bands pause trading for minutes;
 //    Euronext's collars, Xetra's volatility interruptions and HKEX's volatility control mechanism pause or cap trades within a
 //    session; none bounds the day's close.

@@ -24,11 +24,11 @@ double delta_t_seconds(double jde) {
   return 62.92 + 0.32217 * t + 0.005589 * t * t;
 }
 
-// The lunation whose new moon falls on or before date d (UTC+8).
-int lunation_on_or_before(Date d) {
+// The lunation whose new moon falls on or before date d (civil dates at UTC+`utc`).
+int lunation_on_or_before(Date d, int utc) {
   int k = static_cast<int>(std::floor((julian_day(d) - 2451550.09766) / kSynodicMonthDays));
-  while (china_date_of_jde(new_moon_jde(k + 1)) <= d) ++k;
-  while (d < china_date_of_jde(new_moon_jde(k))) --k;
+  while (civil_date_of_jde(new_moon_jde(k + 1), utc) <= d) ++k;
+  while (d < civil_date_of_jde(new_moon_jde(k), utc)) --k;
   return k;
 }
 
@@ -42,17 +42,18 @@ struct Sui {
   int leap = -1;           // index (1..12) of the leap month, -1: none
 };
 
-Sui sui_of(int year) {
+Sui sui_of(int year, int utc) {
   Sui s;
-  s.first_lunation = lunation_on_or_before(solar_term_date(year - 1, 270.0));
-  s.months = lunation_on_or_before(solar_term_date(year, 270.0)) - s.first_lunation;
+  s.first_lunation = lunation_on_or_before(solar_term_date(year - 1, 270.0, utc), utc);
+  s.months = lunation_on_or_before(solar_term_date(year, 270.0, utc), utc) - s.first_lunation;
   if (s.months == 13) {
     std::array<Date, 11> zhongqi{};  // 300, 330, 0, ..., 240 degrees: all in `year`
     for (std::size_t j = 0; j < zhongqi.size(); ++j)
-      zhongqi[j] = solar_term_date(year, std::fmod(300.0 + 30.0 * static_cast<double>(j), 360.0));
+      zhongqi[j] =
+          solar_term_date(year, std::fmod(300.0 + 30.0 * static_cast<double>(j), 360.0), utc);
     for (int i = 1; i <= 12 && s.leap < 0; ++i) {
-      const Date start = china_date_of_jde(new_moon_jde(s.first_lunation + i));
-      const Date end = china_date_of_jde(new_moon_jde(s.first_lunation + i + 1));
+      const Date start = civil_date_of_jde(new_moon_jde(s.first_lunation + i), utc);
+      const Date end = civil_date_of_jde(new_moon_jde(s.first_lunation + i + 1), utc);
       bool has_zhongqi = false;
       for (Date z : zhongqi) has_zhongqi = has_zhongqi || (!(z < start) && z < end);
       if (!has_zhongqi) s.leap = i;
@@ -120,12 +121,13 @@ double sun_apparent_longitude_deg(double jde) {
   return wrapped < 0 ? wrapped + 360.0 : wrapped;
 }
 
-Date china_date_of_jde(double jde) {
+Date civil_date_of_jde(double jde, int utc_offset_hours) {
   const double jd_ut = jde - delta_t_seconds(jde) / 86400.0;
-  return Date::from_days(static_cast<int64_t>(std::floor(jd_ut + 8.0 / 24.0 - kJdUnixEpoch)));
+  return Date::from_days(static_cast<int64_t>(
+      std::floor(jd_ut + static_cast<double>(utc_offset_hours) / 24.0 - kJdUnixEpoch)));
 }
 
-Date solar_term_date(int year, double longitude_deg) {
+Date solar_term_date(int year, double longitude_deg, int utc_offset_hours) {
   // The Sun stands near 280 degrees on 1 January: a first guess inside the year.
   const double offset = std::fmod(longitude_deg - 280.0 + 720.0, 360.0);
   double jde = julian_day(Date::from_ymd(year, 1, 1)) + offset / 360.0 * kTropicalYearDays;
@@ -134,21 +136,21 @@ Date solar_term_date(int year, double longitude_deg) {
         std::fmod(longitude_deg - sun_apparent_longitude_deg(jde) + 540.0, 360.0) - 180.0;
     jde += delta * kTropicalYearDays / 360.0;
   }
-  return china_date_of_jde(jde);
+  return civil_date_of_jde(jde, utc_offset_hours);
 }
 
-Date lunar_date(int year, int month, int day) {
+Date lunar_date(int year, int month, int day, int utc_offset_hours) {
   if (month < 1 || month > 10 || day < 1 || day > 30)
     throw std::invalid_argument("lunar_date: month " + std::to_string(month) + " day " +
                                 std::to_string(day) + " is outside months 1-10, days 1-30");
-  const Sui s = sui_of(year);
+  const Sui s = sui_of(year, utc_offset_hours);
   int number = 11;
   for (int i = 1; i < s.months; ++i) {
     if (i == s.leap) continue;  // a leap month repeats the number before it
     number = number % 12 + 1;
     if (number != month) continue;
-    const Date start = china_date_of_jde(new_moon_jde(s.first_lunation + i));
-    const Date next = china_date_of_jde(new_moon_jde(s.first_lunation + i + 1));
+    const Date start = civil_date_of_jde(new_moon_jde(s.first_lunation + i), utc_offset_hours);
+    const Date next = civil_date_of_jde(new_moon_jde(s.first_lunation + i + 1), utc_offset_hours);
     if (day > next.days_since_epoch() - start.days_since_epoch())
       throw std::invalid_argument("lunar_date: month " + std::to_string(month) + " of " +
                                   std::to_string(year) + " has no day " + std::to_string(day));
@@ -158,6 +160,8 @@ Date lunar_date(int year, int month, int day) {
                          std::to_string(year));
 }
 
-Date lunar_new_year(int year) { return lunar_date(year, 1, 1); }
+Date lunar_new_year(int year, int utc_offset_hours) {
+  return lunar_date(year, 1, 1, utc_offset_hours);
+}
 
 }  // namespace airace

@@ -12,6 +12,11 @@
 // the time of a solar term); Delta T (TT - UT) from the Espenak & Meeus (2006) polynomial for
 // 2005-2050. tests/agents/lunisolar_test.cpp checks the result against the Hong Kong Observatory's
 // Gregorian-lunar conversion tables for 2020-2040.
+//
+// The Korean calendar follows the same rules on the meridian of 135 degrees east (UTC+9, Korea
+// Standard Time; the Korea Astronomy and Space Science Institute computes it so since 1961): a
+// new moon between 23:00 and 24:00 at UTC+8 begins a month a day later there, as the fourth
+// month of 2023 (Buddha's Birthday 2023-05-26 in China and Hong Kong, 2023-05-27 in Korea).
 
 #include "sim/core/calendar.hpp"
 
@@ -21,19 +26,25 @@ namespace airace {
 double new_moon_jde(int k);
 // The Sun's apparent geometric longitude (degrees, 0-360) at a Julian Ephemeris Day (Meeus ch. 25).
 double sun_apparent_longitude_deg(double jde);
-// The civil date at UTC+8 of an instant given as a Julian Ephemeris Day (TT).
-Date china_date_of_jde(double jde);
-// The civil date at UTC+8 on which the Sun's apparent longitude reaches `longitude_deg` within
-// the Gregorian `year` (the crossing nearest to the mean date; e.g. 15 degrees: Qingming, April
-// 4 or 5; 270 degrees: the winter solstice, December 21 or 22).
-Date solar_term_date(int year, double longitude_deg);
+inline constexpr int kChinaUtcOffsetHours = 8;  // hours: the Chinese calendar's meridian, 120 E
+inline constexpr int kKoreaUtcOffsetHours = 9;  // hours: the Korean calendar's meridian, 135 E
 
-// Day 1 of month 1 of the lunar year that begins in Gregorian `year`.
-Date lunar_new_year(int year);
+// The civil date at UTC+`utc_offset_hours` of an instant given as a Julian Ephemeris Day (TT).
+Date civil_date_of_jde(double jde, int utc_offset_hours);
+// The civil date at UTC+`utc_offset_hours` on which the Sun's apparent longitude reaches
+// `longitude_deg` within the Gregorian `year` (the crossing nearest to the mean date; e.g. 15
+// degrees: Qingming, April 4 or 5; 270 degrees: the winter solstice, December 21 or 22).
+Date solar_term_date(int year, double longitude_deg,
+                     int utc_offset_hours = kChinaUtcOffsetHours);
+
+// Day 1 of month 1 of the lunar year that begins in Gregorian `year`, on the calendar of the
+// meridian UTC+`utc_offset_hours` (8: Chinese; 9: Korean).
+Date lunar_new_year(int year, int utc_offset_hours = kChinaUtcOffsetHours);
 // The Gregorian date of day `day` (1-30) of the ordinary (not leap) month `month` (1-12) of the
-// lunar year that begins in Gregorian `year`. Months 1-10 only: months 11 and 12 of that lunar
-// year may be preceded by a leap month in the next sui, which this function does not build.
-// Throws std::invalid_argument outside those ranges or past the month's end.
-Date lunar_date(int year, int month, int day);
+// lunar year that begins in Gregorian `year`, on the calendar of the meridian UTC+
+// `utc_offset_hours`. Months 1-10 only: months 11 and 12 of that lunar year may be preceded by a
+// leap month in the next sui, which this function does not build. Throws std::invalid_argument
+// outside those ranges or past the month's end.
+Date lunar_date(int year, int month, int day, int utc_offset_hours = kChinaUtcOffsetHours);
 
 }  // namespace airace

@@ -95,10 +95,11 @@ const Schema<FirmSpec>& firm_schema() {
                   {"hkex", Exchange::hkex},
                   {"sse", Exchange::sse},
                   {"twse", Exchange::twse},
+                  {"krx", Exchange::krx},
                   {"weekdays", Exchange::weekdays}},
                  {"exchange whose trading days the firm's price follows (xetra: Frankfurt; hkex: Hong "
-                  "Kong; sse: Shanghai, STAR Market included; twse: Taiwan; weekdays: Monday to "
-                  "Friday, for an exchange whose holiday calendar the model lacks)"}),
+                  "Kong; sse: Shanghai, STAR Market included; twse: Taiwan; krx: Korea; weekdays: "
+                  "Monday to Friday, for an exchange whose holiday calendar the model lacks)"}),
           flag("index", &F::in_index,
                {"member of the US index (a Nasdaq-100-like sum of market capitalisations)"}),
           number("market_cap_usd", &F::market_cap_usd, "USD", above(0),

@@ -194,14 +194,53 @@ TEST_CASE("the TWSE closes on the days it announced for 2022-2026 and on no othe
   CHECK_FALSE(is_trading_day(Exchange::twse, Date::from_ymd(2021, 12, 31)));
 }
 
-TEST_CASE("the calendars of Hong Kong Shanghai and Taiwan stay plausible through 2040") {
+TEST_CASE("the KRX closes on the days it announced for 2022-2026 and on no other weekday") {
+  // The Korea Exchange closes on Korea's public holidays (Regulations on Holidays of Government
+  // Offices; Act on Public Holidays, 2021), on Labour Day (1 May) and on the year-end closing day
+  // (31 December, or the last weekday before it), weekdays only. Substitute holidays: Seollal and
+  // Chuseok on a Sunday or another holiday, Children's Day on a weekend or another holiday (since
+  // 2014); 1 March, 15 August, 3 and 9 October on a weekend (since 2021-08), Buddha's Birthday and
+  // Christmas (since 2023-05). Election days (2022-03-09 presidential, 2022-06-01 local,
+  // 2024-04-10 National Assembly, 2025-06-03 presidential, 2026-06-03 local) and the temporary
+  // holidays the Cabinet designated (2023-10-02, 2024-10-01, 2025-01-27, when Nvidia fell 17 %).
+  const std::vector<std::string> published = {
+      "2022-01-31", "2022-02-01", "2022-02-02", "2022-03-01", "2022-03-09", "2022-05-05",
+      "2022-06-01", "2022-06-06", "2022-08-15", "2022-09-09", "2022-09-12", "2022-10-03",
+      "2022-10-10", "2022-12-30",  //
+      "2023-01-23", "2023-01-24", "2023-03-01", "2023-05-01", "2023-05-05", "2023-05-29",
+      "2023-06-06", "2023-08-15", "2023-09-28", "2023-09-29", "2023-10-02", "2023-10-03",
+      "2023-10-09", "2023-12-25", "2023-12-29",  //
+      "2024-01-01", "2024-02-09", "2024-02-12", "2024-03-01", "2024-04-10", "2024-05-01",
+      "2024-05-06", "2024-05-15", "2024-06-06", "2024-08-15", "2024-09-16", "2024-09-17",
+      "2024-09-18", "2024-10-01", "2024-10-03", "2024-10-09", "2024-12-25", "2024-12-31",  //
+      "2025-01-01", "2025-01-27", "2025-01-28", "2025-01-29", "2025-01-30", "2025-03-03",
+      "2025-05-01", "2025-05-05", "2025-05-06", "2025-06-03", "2025-06-06", "2025-08-15",
+      "2025-10-03", "2025-10-06", "2025-10-07", "2025-10-08", "2025-10-09", "2025-12-25",
+      "2025-12-31",  //
+      "2026-01-01", "2026-02-16", "2026-02-17", "2026-02-18", "2026-03-02", "2026-05-01",
+      "2026-05-05", "2026-05-25", "2026-06-03", "2026-08-17", "2026-09-24", "2026-09-25",
+      "2026-10-05", "2026-10-09", "2026-12-25", "2026-12-31"};
+  CHECK(closed_weekdays(Exchange::krx, 2022, 2026) == published);
+  // 2028: Chuseok (2-4 October) holds National Foundation Day (the 3rd): the 5th is its substitute.
+  CHECK_FALSE(is_trading_day(Exchange::krx, Date::from_ymd(2028, 10, 5)));
+  // The 22nd National Assembly's term ends on 2028-05-29: its election, the first Wednesday after
+  // the 50th day before (Public Official Election Act, art. 34), is 2028-04-12.
+  CHECK_FALSE(is_trading_day(Exchange::krx, Date::from_ymd(2028, 4, 12)));
+  CHECK(exchange_daily_price_limit(Exchange::krx) == 0.30);  // KRX, since 2015-06-15
+}
+
+TEST_CASE("the calendars of Hong Kong Shanghai Taiwan and Korea stay plausible through 2040") {
   // Each year of 2020-2040: Hong Kong 12-16 weekday holidays, Shanghai 17-22 (the 13 statutory
-  // days and the bridged days of the breaks), Taiwan 13-21; Lunar New Year's Day always closed.
+  // days and the bridged days of the breaks), Taiwan 13-21, Korea 12-19 (its elections before 2022 are not listed); Lunar New Year's Day
+  // always closed (Seollal on the Korean calendar).
   for (int y = 2020; y <= 2040; ++y) {
     CAPTURE(y);
     const auto hk = closed_weekdays(Exchange::hkex, y, y).size();
     const auto sse = closed_weekdays(Exchange::sse, y, y).size();
     const auto tw = closed_weekdays(Exchange::twse, y, y).size();
+    const auto kr = closed_weekdays(Exchange::krx, y, y).size();
+    CHECK(kr >= 12);
+    CHECK(kr <= 19);
     CHECK(hk >= 12);
     CHECK(hk <= 16);
     CHECK(sse >= 17);
@@ -212,12 +251,15 @@ TEST_CASE("the calendars of Hong Kong Shanghai and Taiwan stay plausible through
     if (lny.weekday() <= 5)
       for (Exchange e : {Exchange::hkex, Exchange::sse, Exchange::twse})
         CHECK_FALSE(is_trading_day(e, lny));
+    const Date seollal = lunar_new_year(y, kKoreaUtcOffsetHours);
+    if (seollal.weekday() <= 5) CHECK_FALSE(is_trading_day(Exchange::krx, seollal));
   }
 }
 
 TEST_CASE("no exchange trades at weekends and the weekday stand-in trades every weekday") {
   for (Exchange e : {Exchange::nyse, Exchange::nasdaq, Exchange::euronext, Exchange::xetra,
-                     Exchange::hkex, Exchange::sse, Exchange::twse, Exchange::weekdays}) {
+                     Exchange::hkex, Exchange::sse, Exchange::twse, Exchange::krx,
+                     Exchange::weekdays}) {
     CHECK_FALSE(is_trading_day(e, Date::from_ymd(2025, 1, 25)));
     CHECK_FALSE(is_trading_day(e, Date::from_ymd(2025, 1, 26)));
   }

@@ -64,6 +64,27 @@ TEST_CASE(
   CHECK(solar_term_date(2021, 270.0).iso() == "2021-12-21");
 }
 
+TEST_CASE("the Korean calendar is the same computation on the meridian of UTC+9") {
+  // The fourth month of 2023 began with a new moon at 15:53 UT on 19 May: 23:53 in Beijing,
+  // 00:53 on the 20th in Seoul. Buddha's Birthday (4/8) was 2023-05-26 in Hong Kong and
+  // 2023-05-27 in Korea (a Saturday: the first substitute holiday for it, 2023-05-29).
+  CHECK(lunar_date(2023, 4, 8).iso() == "2023-05-26");
+  CHECK(lunar_date(2023, 4, 8, kKoreaUtcOffsetHours).iso() == "2023-05-27");
+  // Seollal and Chuseok 2022-2026 as Korea's public holidays give them (the Regulations on
+  // Holidays of Government Offices; the Korea Astronomy and Space Science Institute's calendar).
+  const std::vector<std::string> seollal = {"2022-02-01", "2023-01-22", "2024-02-10",
+                                            "2025-01-29", "2026-02-17"};
+  const std::vector<std::string> chuseok = {"2022-09-10", "2023-09-29", "2024-09-17",
+                                            "2025-10-06", "2026-09-25"};
+  for (int y = 2022; y <= 2026; ++y) {
+    CAPTURE(y);
+    CHECK(lunar_new_year(y, kKoreaUtcOffsetHours).iso() == seollal[y - 2022]);
+    CHECK(lunar_date(y, 8, 15, kKoreaUtcOffsetHours).iso() == chuseok[y - 2022]);
+  }
+  CHECK(lunar_date(2024, 4, 8, kKoreaUtcOffsetHours).iso() == "2024-05-15");
+  CHECK(lunar_date(2026, 4, 8, kKoreaUtcOffsetHours).iso() == "2026-05-24");
+}
+
 TEST_CASE("lunar_date refuses days and months it cannot give") {
   CHECK_THROWS_AS(lunar_date(2025, 11, 1), std::invalid_argument);
   CHECK_THROWS_AS(lunar_date(2025, 1, 0), std::invalid_argument);
