@@ -4,7 +4,7 @@
     python3 scripts/plot.py RUN.h5 [-o OUTDIR] [--all]
 
 One chart per headline indicator (every series in /indicators), and overview.png with all of
-them; with firms (/markets), markets.png: the index, Nvidia, and hardware vs platform firms
+them; with firms (/markets), markets.png: the index, Nvidia, and the AI build-out's vs platform firms
 (firms whose compute loading is at least 0.2 against the others with an AI loading), each as a
 market capitalisation in USD; --all adds every series of every other group (labs, chips, ...). Each chart shows the
 median over replicates with a shaded 5-95% band, one colour per entity for per-entity series.
@@ -192,12 +192,12 @@ def draw(ax, s, compact=False):
             va="bottom", ha="left")
 
 
-HARDWARE_COMPUTE_LOADING = 0.2  # a firm at least this exposed to compute demand is hardware
+HARDWARE_COMPUTE_LOADING = 0.2  # a firm at least this exposed to compute demand is the build-out's
 
 
 def market_panels(f, path_prefix="markets"):
     """The market panels' series, read from an open file: the index, Nvidia (or the largest firm
-    when there is none) and the summed value of hardware and platform firms. Empty without
+    when there is none) and the summed value of the AI build-out's and platform firms. Empty without
     /markets/market_cap_usd."""
     import copy
 
@@ -228,11 +228,12 @@ def market_panels(f, path_prefix="markets"):
             both = copy.copy(caps)
             both.values = np.stack([caps.values[:, :, hardware].sum(axis=2),
                                     caps.values[:, :, platform].sum(axis=2)], axis=2)
-            both.entities = ["hardware (%d firms)" % hardware.sum(),
+            both.entities = ["AI build-out (%d firms)" % hardware.sum(),
                              "platforms (%d firms)" % platform.sum()]
             both.stem = "hardware_vs_platforms"
-            both.description = ("hardware firms (compute loading >= %g) vs platform firms, "
-                                "summed market capitalisation" % HARDWARE_COMPUTE_LOADING)
+            both.description = ("the AI build-out's firms (compute loading >= %g: chips, foundries, "
+                                "equipment, memory, power) vs platform firms, summed market "
+                                "capitalisation" % HARDWARE_COMPUTE_LOADING)
             panels.append(both)
     return panels
 

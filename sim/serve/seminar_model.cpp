@@ -393,14 +393,14 @@ Json SeminarModel::view(const RunResult& r, Date until) const {
 
 std::vector<SeminarModel::MarketChoice> SeminarModel::market_choices() const {
   // Firms whose value follows AI compute demand (loading >= 0.2: chip designers, foundries,
-  // equipment makers, an AI cloud) against the platforms and clouds with a smaller AI stake.
+  // equipment makers, an AI cloud, the build-out's memory and power suppliers) against the platforms and clouds with a smaller AI stake.
   constexpr double kHardwareLoading = 0.2;
   std::vector<MarketChoice> out;
   if (base_.firms.empty()) return out;
   MarketChoice index{"market_index", "US index (sum of its members' values)", {}, true};
   MarketChoice nvidia{"market_nvidia", "Nvidia's market value", {}, false};
   MarketChoice hardware{"market_hardware",
-                        "AI hardware firms' market value (chips, foundries, equipment)", {},
+                        "AI build-out firms' market value (chips, foundries, equipment, memory, power)", {},
                         false};
   MarketChoice platforms{"market_platforms", "Platform and cloud firms' market value", {},
                          false};

@@ -595,7 +595,7 @@
     const charts = $("charts");
     charts.textContent = "";
     for (const ind of info.indicators) state.charts[ind.id] = makeChart(charts, ind, true);
-    // Markets: the US index, Nvidia, and AI hardware firms against platforms and clouds.
+    // Markets: the US index, Nvidia, and the AI build-out's firms against platforms and clouds.
     const markets = $("market-charts");
     markets.textContent = "";
     $("markets").hidden = !(info.markets && info.markets.length);
