@@ -17,10 +17,9 @@ std::vector<double> unshuffle_bytes(std::span<const unsigned char> bytes);
 // Shuffle, then deflate at `level` (1-12) into a zlib stream, the format HDF5's deflate filter
 // writes and reads. libdeflate compresses a whole buffer several times faster than zlib and,
 // at the same level, a little smaller; any zlib inflater decodes it. The low byte planes that
-// are noise (bytes spread evenly, and a deflated sample saves under 1/32) go first into the
-// stream as stored blocks, and libdeflate compresses the rest after them: deflating noise
-// cost as much time per byte as the rest and saved 1-2% of it. The bytes depend on the values
-// and the level alone.
+// deflate poorly (a deflated sample saves under a quarter) go first into the stream as stored
+// blocks, and libdeflate compresses the rest after them: deflating them cost as much time per
+// byte as the rest and saved little of it. The bytes depend on the values and the level alone.
 std::vector<unsigned char> shuffle_deflate(std::span<const double> values, int level);
 // The same bytes into the front of `out`, a buffer the caller keeps from chunk to chunk: `out`
 // grows when a chunk needs more room and never shrinks, so that it is neither reallocated nor
