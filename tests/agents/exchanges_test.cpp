@@ -194,7 +194,7 @@ TEST_CASE("the TWSE closes on the days it announced for 2022-2026 and on no othe
   CHECK_FALSE(is_trading_day(Exchange::twse, Date::from_ymd(2021, 12, 31)));
 }
 
-TEST_CASE("the KRX closes on the days it announced for 2022-2026 and on no other weekday") {
+TEST_CASE("the KRX closes on the holidays designated for 2022-2026 and on no other weekday") {
   // The Korea Exchange closes on Korea's public holidays (Regulations on Holidays of Government
   // Offices; Act on Public Holidays, 2021), on Labour Day (1 May) and on the year-end closing day
   // (31 December, or the last weekday before it), weekdays only. Substitute holidays: Seollal and
