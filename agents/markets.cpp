@@ -581,6 +581,10 @@ void note_rate_decision(MoveNews& news, double change_points, double surprise_po
   news.rate_surprise_points += surprise_points;
 }
 
+void note_incident(MoveNews& news, double loss_change_ln, double compute_exposure) {
+  if (loss_change_ln > 0.0) news.incident_move_ln -= compute_exposure * loss_change_ln;
+}
+
 std::vector<RateDecision> rate_decisions_between(const std::vector<RateChange>& changes, Date start,
                                                  Date after, Date until) {
   std::vector<RateDecision> decisions;
@@ -594,16 +598,19 @@ std::vector<RateDecision> rate_decisions_between(const std::vector<RateChange>& 
   return decisions;
 }
 
-std::size_t move_cause(const MoveNews& news) {
+std::size_t move_cause(const MoveNews& news, double day_return) {
   const bool salient = news.releases > 0 && news.salience >= std::exp(-1.0);
   if (salient) return kCauseFirstRelease + news.lab;
+  if (news.incident_move_ln < 0.0 && day_return < 0.0 &&
+      news.incident_move_ln <= 0.5 * std::log1p(day_return))
+    return kCauseIncident;
   if (news.rate_decisions > 0 && news.rate_surprise_points != 0.0) return kCauseRateDecision;
   if (news.releases > 0) return kCauseFirstRelease + news.lab;
   return kCauseNone;
 }
 
 std::vector<std::string> cause_ids(const std::vector<std::string>& lab_ids) {
-  std::vector<std::string> ids = {"none", "rate_decision"};
+  std::vector<std::string> ids = {"none", "rate_decision", "incident"};
   for (const std::string& lab : lab_ids) ids.push_back("release:" + lab);
   return ids;
 }

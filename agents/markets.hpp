@@ -316,10 +316,16 @@ struct MoveNews {
   int rate_decisions = 0;             // policy-rate changes since the firm's previous trading day
   double rate_change_points = 0.0;    // their sum, percentage points
   double rate_surprise_points = 0.0;  // their sum less what was expected, percentage points
+  double incident_move_ln = 0.0;      // the firm's move incidents imply since then: its compute
+                                      // loading times the rises of the demand investors expect
+                                      // lost to them (ln, <= 0; docs/model.md §3.3.8)
 };
 void note_release(MoveNews& news, std::size_t lab, double salience, double surprise_log10,
                   bool open);
 void note_rate_decision(MoveNews& news, double change_points, double surprise_points);
+// A change of the demand investors expect lost to incidents (ln), for a firm with this compute
+// loading: a rise is incident news, a fall (the memory fading) is not.
+void note_incident(MoveNews& news, double loss_change_ln, double compute_exposure);
 // The rate decisions dated after `after` and on or before `until`, not counting those on or
 // before `start` (they set the rate in force at the start): each one's change and surprise
 // (percentage points).
@@ -330,13 +336,15 @@ struct RateDecision {
 std::vector<RateDecision> rate_decisions_between(const std::vector<RateChange>& changes, Date start,
                                                  Date after, Date until);
 
-// The cause of a move, as an index into the ids cause_ids() gives: the most salient release when
-// its salience is at least 1/e (a release near the frontier); otherwise a rate decision that
-// surprised the market if there was one; otherwise a less salient release; otherwise none (the
-// move is noise and fundamentals).
-inline constexpr std::size_t kCauseNone = 0, kCauseRateDecision = 1, kCauseFirstRelease = 2;
-std::size_t move_cause(const MoveNews& news);
-// "none", "rate_decision", then "release:<lab id>" for each lab.
+// The cause of a move of `day_return` (fraction), as an index into the ids cause_ids() gives:
+// the most salient release when its salience is at least 1/e (a release near the frontier);
+// otherwise incidents, when the fall they imply for the firm is at least half the day's (ln);
+// otherwise a rate decision that surprised the market if there was one; otherwise a less salient
+// release; otherwise none (the move is noise and fundamentals).
+inline constexpr std::size_t kCauseNone = 0, kCauseRateDecision = 1, kCauseIncident = 2,
+                             kCauseFirstRelease = 3;
+std::size_t move_cause(const MoveNews& news, double day_return);
+// "none", "rate_decision", "incident", then "release:<lab id>" for each lab.
 std::vector<std::string> cause_ids(const std::vector<std::string>& lab_ids);
 
 // One trading day of one firm: its return and what it priced.

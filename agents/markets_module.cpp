@@ -221,6 +221,11 @@ void MarketsModule::step(const Tick& t) {
   for (const RateDecision& d :
        rate_decisions_between(m.params.policy_rates, m.start, t.previous, t.date))
     for (MoveNews& news : pending_) note_rate_decision(news, d.change_points, d.surprise_points);
+  // An incident reaches a firm through the compute factor alone (docs/model.md §3.3.8).
+  for (std::size_t i = 0; i < m.n_firms; ++i)
+    note_incident(pending_[i], in.compute_demand_loss - demand_loss_ln_,
+                  m.firms[i].compute_exposure);
+  demand_loss_ln_ = in.compute_demand_loss;
   step_markets(m, state_, in, t, run_.key(kMarketsStream));
   record_largest_moves(t);
   watched_.clear();
@@ -266,7 +271,7 @@ void MarketsModule::record_largest_moves(const Tick& t) {
                             static_cast<double>(k + 1),
                             mv.day_return,
                             mv.index_return,
-                            static_cast<double>(move_cause(mv.news)),
+                            static_cast<double>(move_cause(mv.news, mv.day_return)),
                             static_cast<double>(mv.news.releases),
                             release ? mv.news.salience : nan,
                             release ? mv.news.surprise_log10 : nan,

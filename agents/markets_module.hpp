@@ -28,6 +28,7 @@ class MarketsModule : public Module {
     state_ = initial_market_state(*c_.setup);
     pending_.assign(c_.setup->n_firms, MoveNews{});
     largest_.assign(c_.setup->n_firms, {});
+    demand_loss_ln_ = 0.0;
     held_.clear();
   }
   void declare_axes(Declarations& d) override;
@@ -49,6 +50,7 @@ class MarketsModule : public Module {
   void record_largest_moves(const Tick& t);
   std::vector<double> lab_usage_shares() const;
   std::vector<MoveNews> pending_;                // [firm] news since its previous trading day
+  double demand_loss_ln_ = 0.0;  // the compute demand lost to incidents at the last trading day
   std::vector<std::vector<MarketMove>> largest_;  // [firm] largest moves so far
   AxisId firms_ = 0, factors_ = 0, investors_ = 0, causes_ = 0;
   EventLog moves_, events_;

@@ -545,25 +545,52 @@ TEST_CASE("the largest moves keep the ten largest absolute returns in order") {
 
 TEST_CASE("a move's cause is a salient release then a rate decision then a faint release") {
   MoveNews news;
-  CHECK(move_cause(news) == kCauseNone);
+  CHECK(move_cause(news, -0.05) == kCauseNone);
   note_rate_decision(news, 0.75, 0.0);  // as expected: not a cause
-  CHECK(move_cause(news) == kCauseNone);
+  CHECK(move_cause(news, -0.05) == kCauseNone);
   note_rate_decision(news, 0.0, 0.1);
-  CHECK(move_cause(news) == kCauseRateDecision);
+  CHECK(move_cause(news, -0.05) == kCauseRateDecision);
   CHECK(news.rate_change_points == 0.75);
   CHECK(news.rate_surprise_points == 0.1);
   note_release(news, 1, 0.05, 0.1, false);  // far behind the frontier: the rate decision wins
-  CHECK(move_cause(news) == kCauseRateDecision);
+  CHECK(move_cause(news, -0.05) == kCauseRateDecision);
   note_release(news, 0, 0.9, -0.3, true);  // a frontier release wins
-  CHECK(move_cause(news) == kCauseFirstRelease + 0);
+  CHECK(move_cause(news, -0.05) == kCauseFirstRelease + 0);
   CHECK(news.releases == 2);
   CHECK(news.open);
   CHECK(news.surprise_log10 == -0.3);
   MoveNews faint;
   note_release(faint, 1, 0.05, 0.1, false);
-  CHECK(move_cause(faint) == kCauseFirstRelease + 1);
+  CHECK(move_cause(faint, -0.05) == kCauseFirstRelease + 1);
   CHECK(cause_ids({"openai", "deepseek"}) ==
-        std::vector<std::string>{"none", "rate_decision", "release:openai", "release:deepseek"});
+        std::vector<std::string>{"none", "rate_decision", "incident", "release:openai",
+                                 "release:deepseek"});
+}
+
+TEST_CASE("an incident is a move's cause when the fall it implies is half the day's or more") {
+  // docs/model.md §3.3.7 "Largest moves": a salient release first, then incidents investors took
+  // in since the firm last traded (its compute loading times the rise of the demand they expect
+  // lost), then a surprising rate decision, then a faint release.
+  MoveNews news;
+  note_incident(news, 0.0, 1.5);    // the loss did not rise: no incident news
+  note_incident(news, -0.01, 1.5);  // it faded
+  CHECK(news.incident_move_ln == 0.0);
+  note_rate_decision(news, 0.0, 0.1);
+  note_release(news, 1, 0.05, 0.1, false);
+  CHECK(move_cause(news, -0.05) == kCauseRateDecision);
+  note_incident(news, 0.02, 1.5);
+  note_incident(news, 0.01, 1.5);  // two ticks' rises before the firm trades add up: -0.045 ln
+  CHECK(news.incident_move_ln == doctest::Approx(-0.045));
+  CHECK(move_cause(news, -0.05) == kCauseIncident);
+  CHECK(move_cause(news, -0.085) == kCauseIncident);  // -0.045 is at least half ln(0.915)
+  CHECK(move_cause(news, -0.15) == kCauseRateDecision);  // the incident is under half the fall
+  CHECK(move_cause(news, 0.04) == kCauseRateDecision);   // the firm rose: not the incident's
+  MoveNews unexposed;
+  note_incident(unexposed, 0.05, 0.0);  // a firm without compute loading does not price it
+  CHECK(move_cause(unexposed, -0.05) == kCauseNone);
+  note_release(news, 0, 0.9, -0.3, true);  // a frontier release still comes first
+  CHECK(move_cause(news, -0.05) == kCauseFirstRelease + 0);
+  CHECK(cause_ids({"openai"})[kCauseIncident] == "incident");
 }
 
 TEST_CASE("rate decisions are the changes after the previous day and none at the start") {
