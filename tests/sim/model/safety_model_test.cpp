@@ -1,6 +1,7 @@
 // Safety in whole runs of the baseline (docs/model.md §3.3.8): efforts and incidents stay within
 // their bounds, and the rules changed during a run act on the labs: a ban closes a country's
-// releases, a pause holds its frontier, a signed agreement binds both countries' large labs.
+// releases, a pause holds its frontier, a signed agreement binds both countries' large labs; a
+// market move is put down to the incidents that drove it.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -43,6 +44,33 @@ double best_of(const Simulation& sim, const Scenario& s, const std::string& coun
     if (s.labs[i].country.id == country && holds_model(sim.world().labs, i))
       best = std::max(best, sim.world().labs.capability[i]);
   return best;
+}
+
+// The rows of /markets/events whose cause is "incident", in one run of the baseline to 2026 with
+// many serious incidents and investors who take `demand_loss` ln of demand off per ln(1 +
+// memory units).
+std::size_t incident_moves(const std::string& demand_loss) {
+  const Scenario s = load_scenario(kBaseline, {"scenario.end=2026-12-31",
+                                               "adoption_model.adopters=2000",
+                                               "safety.serious_per_year=30",
+                                               "safety.incident_demand_loss=" + demand_loss});
+  const SeriesCatalog cat = build_catalog(s);
+  Simulation sim(s, cat, 0);
+  sim.run_to_end();
+  const SeriesBuffer series = sim.take_series();
+  const EventTableId t = cat.find_event_table("markets", "events");
+  REQUIRE(t != kNoEventTable);
+  const EventTableSpec& spec = cat.event_tables()[t];
+  const std::size_t width = spec.columns.size(), cause = spec.column("event_cause");
+  const std::vector<std::string>& causes = cat.axes()[spec.columns[cause].axis].ids;
+  const auto incident = static_cast<double>(
+      std::find(causes.begin(), causes.end(), "incident") - causes.begin());
+  REQUIRE(incident < static_cast<double>(causes.size()));
+  const std::span<const double> rows = series.events(t);
+  std::size_t n = 0;
+  for (std::size_t i = 0; i + width <= rows.size(); i += width)
+    if (rows[i + cause] == incident) ++n;
+  return n;
 }
 }  // namespace
 
@@ -137,38 +165,6 @@ TEST_CASE("safety: a scenario without a safety section has no safety outputs") {
   CHECK(cat.find("safety", "effort") == kNoSeries);
 }
 
-}  // namespace safety_model_test
-
-namespace safety_model_test {
-
-namespace {
-// The rows of /markets/events whose cause is "incident", in one run of the baseline to 2026 with
-// many serious incidents and investors who take `demand_loss` ln of demand off per ln(1 +
-// memory units).
-std::size_t incident_moves(const std::string& demand_loss) {
-  const Scenario s = load_scenario(kBaseline, {"scenario.end=2026-12-31",
-                                               "adoption_model.adopters=2000",
-                                               "safety.serious_per_year=30",
-                                               "safety.incident_demand_loss=" + demand_loss});
-  const SeriesCatalog cat = build_catalog(s);
-  Simulation sim(s, cat, 0);
-  sim.run_to_end();
-  const SeriesBuffer series = sim.take_series();
-  const EventTableId t = cat.find_event_table("markets", "events");
-  REQUIRE(t != kNoEventTable);
-  const EventTableSpec& spec = cat.event_tables()[t];
-  const std::size_t width = spec.columns.size(), cause = spec.column("event_cause");
-  const std::vector<std::string>& causes = cat.axes()[spec.columns[cause].axis].ids;
-  const auto incident = static_cast<double>(
-      std::find(causes.begin(), causes.end(), "incident") - causes.begin());
-  REQUIRE(incident < static_cast<double>(causes.size()));
-  const std::span<const double> rows = series.events(t);
-  std::size_t n = 0;
-  for (std::size_t i = 0; i + width <= rows.size(); i += width)
-    if (rows[i + cause] == incident) ++n;
-  return n;
-}
-}  // namespace
 
 TEST_CASE("safety: a firm's largest moves name the incidents that drove them") {
   // docs/model.md §3.3.7 "Largest moves": an incident that raised the demand investors expect
