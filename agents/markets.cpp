@@ -733,13 +733,10 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
     expected_pace = st.lab_growth_log10[lead];
   }
   st.trend_log10 += expected_pace * dt;
-  double frontier = in.frontier_capability;
   for (const ReleaseNews& r : in.releases) {
-    frontier = std::max(frontier, r.capability);
-    const double salience = release_salience(p, r, frontier);
     const double sd = r.open ? p.open_observation_sd : p.closed_observation_sd;
     // attention: an unnoticed release tells little (its benchmark position, its lab's adoption)
-    double noise_var = sd * sd / (salience * r.attention_weight);
+    double noise_var = sd * sd / (r.salience * r.attention_weight);
     std::array<double, 3>& c = st.lab_cov[r.lab];
     const double surprise = release_efficiency_log10(r) - st.lab_efficiency_log10[r.lab];
     // Student-t noise (docs/model.md §"Markets: beliefs"): the noise is scaled by how far out of
@@ -976,15 +973,12 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
 }
 
 void watch_releases(const MarketsSetup& s, const MarketState& st,
-                    std::span<const ReleaseNews> releases, double frontier_capability,
-                    std::vector<ReleaseWatch>& watches) {
-  double frontier = frontier_capability;
+                    std::span<const ReleaseNews> releases, std::vector<ReleaseWatch>& watches) {
   for (const ReleaseNews& r : releases) {
-    frontier = std::max(frontier, r.capability);
     ReleaseWatch w;
     w.release = r;
     w.surprise_log10 = release_efficiency_log10(r) - st.lab_efficiency_log10[r.lab];
-    w.salience = release_salience(s.params, r, frontier);
+    w.salience = r.salience;
     w.log_cap_before = st.log_cap;
     w.day_return.assign(s.n_firms, 0.0);
     w.priced.assign(s.n_firms, 0);

@@ -186,6 +186,9 @@ struct ReleaseNews {
   bool open = false;
   double post_training_gain = 1.0;  // x, compute-equivalent gain of reasoning post-training
   double attention_lag_days = 0.0;  // days from the release to the peak of its attention
+  // docs/model.md §"Markets: beliefs": the attention its benchmark position drew when it came out
+  // (1: at the frontier then; release_salience), which weighs it when it is priced
+  double salience = 1.0;
   // docs/model.md §"Markets: attention": the weight of the release in beliefs beside its
   // salience, from its lab's adoption (1: the most-used lab's; release_attention_weight)
   double attention_weight = 1.0;
@@ -194,7 +197,6 @@ struct ReleaseNews {
 // What markets observe of the rest of the world on a trading day.
 struct MarketInputs {
   std::span<const ReleaseNews> releases;    // since the previous trading day
-  double frontier_capability = 0.0;         // log10 FLOP, best model released so far
   double ai_chip_spend_usd_per_year = 0.0;  // producers' revenue, last supply tick
   double api_margin = 0.0;         // API margin of closed labs, the same for all (0: no adoption)
   double cn_domestic_share = 0.0;  // fraction of China's compute on domestic chips
@@ -299,8 +301,7 @@ struct ReleaseWatch {
 
 // Starts watching the releases of this trading day (call before step_markets) ...
 void watch_releases(const MarketsSetup& setup, const MarketState& state,
-                    std::span<const ReleaseNews> releases, double frontier_capability,
-                    std::vector<ReleaseWatch>& watches);
+                    std::span<const ReleaseNews> releases, std::vector<ReleaseWatch>& watches);
 // ... and updates the watches after it; those that have run their window move to `finished`.
 void update_watches(const MarketsSetup& setup, const MarketState& state,
                     std::vector<ReleaseWatch>& watches, std::vector<ReleaseWatch>& finished);

@@ -171,8 +171,6 @@ void MarketsModule::declare(Declarations& d) {
 void MarketsModule::step(const Tick& t) {
   const MarketsSetup& m = *c_.setup;
   news_.clear();
-  double frontier = -std::numeric_limits<double>::infinity();
-  for (double c : world_.labs.capability) frontier = std::max(frontier, c);
   // docs/model.md §"Markets: attention": a release is priced on the day its attention peaks,
   // which comes later the less its lab is used (the press) and sooner the nearer the frontier
   // it is (word of mouth).
@@ -182,14 +180,24 @@ void MarketsModule::step(const Tick& t) {
       m.params.attention_press_index_country && m.index_country != SIZE_MAX
           ? lab_user_shares(world_.adoption.units, m.n_labs, m.index_country)
           : usage;
-  for (; seen_releases_ < world_.releases.size(); ++seen_releases_) {
-    const Release& r = world_.releases[seen_releases_];
+  // A release's benchmark position is taken against the best model out on its day (those
+  // released before this trading day's batch and the batch's own up to that day): it is what the
+  // press and word of mouth spread, and weighs it in beliefs when it is priced, whatever is
+  // released meanwhile.
+  const std::span<const Release> batch(world_.releases.begin() + seen_releases_,
+                                       world_.releases.end());
+  for (const Release& r : batch) {
+    double frontier = released_best_;
+    for (const Release& o : batch)
+      if (!(r.date < o.date)) frontier = std::max(frontier, o.capability);
     ReleaseNews n{r.lab, r.date, r.capability, r.training_flop, r.open, r.post_training_gain};
-    const double salience = release_salience(m.params, n, std::max(frontier, r.capability));
+    n.salience = release_salience(m.params, n, frontier);
     n.attention_lag_days =
-        attention_peak_days(m.params, salience, r.lab < press.size() ? press[r.lab] : 0.0);
+        attention_peak_days(m.params, n.salience, r.lab < press.size() ? press[r.lab] : 0.0);
     held_.emplace_back(n, r.date.plus_days(static_cast<int>(std::lround(n.attention_lag_days))));
   }
+  for (const Release& r : batch) released_best_ = std::max(released_best_, r.capability);
+  seen_releases_ = world_.releases.size();
   // Its weight in beliefs grows with its lab's adoption on the day it is priced (every lab
   // weighs alike before anyone adopts).
   const bool anyone_adopts = std::any_of(usage.begin(), usage.end(), [](double u) { return u > 0; });
@@ -205,7 +213,6 @@ void MarketsModule::step(const Tick& t) {
   for (double r : world_.supply.revenue_usd_per_year) spend += r;
   MarketInputs in;
   in.releases = news_;
-  in.frontier_capability = frontier;
   in.ai_chip_spend_usd_per_year = spend;
   in.api_margin = world_.offer.margin.empty() ? 0.0 : world_.offer.margin[0];
   in.producer_revenue_usd_per_year = world_.supply.revenue_usd_per_year;
@@ -213,7 +220,7 @@ void MarketsModule::step(const Tick& t) {
       world_.indicators[static_cast<std::size_t>(WorldIndicator::cn_domestic_share)];
   if (c_.safety) in.compute_demand_loss = world_.safety.demand_loss_ln;
   const std::size_t first_new_watch = watches_.size();
-  watch_releases(m, state_, news_, frontier, watches_);
+  watch_releases(m, state_, news_, watches_);
   for (std::size_t w = first_new_watch; w < watches_.size(); ++w)
     for (MoveNews& news : pending_)
       note_release(news, watches_[w].release.lab, watches_[w].salience,

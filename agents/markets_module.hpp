@@ -4,6 +4,9 @@
 // firm's largest daily moves with the news they priced (/markets/events).
 // docs/model.md §"Markets".
 
+#include <algorithm>
+#include <limits>
+
 #include "agents/markets.hpp"
 #include "agents/world.hpp"
 #include "sim/core/module.hpp"
@@ -30,6 +33,8 @@ class MarketsModule : public Module {
     largest_.assign(c_.setup->n_firms, {});
     demand_loss_ln_ = 0.0;
     held_.clear();
+    released_best_ = -std::numeric_limits<double>::infinity();  // the labs' models at the start
+    for (double c : world_.labs.capability) released_best_ = std::max(released_best_, c);
   }
   void declare_axes(Declarations& d) override;
   void declare(Declarations& d) override;
@@ -43,6 +48,7 @@ class MarketsModule : public Module {
   const RunContext& run_;
   MarketState state_;
   std::size_t seen_releases_ = 0;  // releases already shown to investors
+  double released_best_ = 0.0;     // log10 FLOP (effective), the best model among those
   std::vector<ReleaseNews> news_;  // releases whose attention peaked since the last trading day
   // releases seen but not yet priced, with the date their attention peaks
   std::vector<std::pair<ReleaseNews, Date>> held_;

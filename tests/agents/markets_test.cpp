@@ -74,10 +74,10 @@ Path run(const Market& m, int days, int release_day, double surprise_log10, bool
       const double capability = frontier - behind_frontier_log10;
       news.push_back(
           {0, date, capability, std::pow(10.0, capability - believed - surprise_log10), open});
+      news.back().salience = release_salience(m.params, news.back(), frontier);
     }
     MarketInputs in;
     in.releases = news;
-    in.frontier_capability = frontier;
     in.ai_chip_spend_usd_per_year = 1e11;
     if (loss_day >= 0 && d >= loss_day) in.compute_demand_loss = demand_loss;
     step_markets(s, st, in, tick, {seed, 0, Stream::test});
@@ -165,7 +165,6 @@ double gap_after(const Market& m, double pace_log10, double years) {
                       std::pow(10.0, frontier - pace_log10 * years_between(s.start, date)), true});
     MarketInputs in;
     in.releases = news;
-    in.frontier_capability = frontier;
     in.ai_chip_spend_usd_per_year = 1e11;
     step_markets(s, st, in, tick, {1, 0, Stream::test});
     previous = date;
@@ -360,7 +359,6 @@ TEST_CASE("a margin computed monthly is taken in over margin_news_days, not in o
         margin = 10.0 * std::exp(-0.01 * static_cast<double>(date.days_since_epoch() -
                                                              s.start.days_since_epoch()));
       MarketInputs in;
-      in.frontier_capability = 26.0;
       in.ai_chip_spend_usd_per_year = 1e11;
       in.api_margin = margin;
       const double before = st.log_cap[1];
@@ -714,7 +712,6 @@ std::vector<double> anchored_path(Market m, int days, Revenue revenue,
     const Tick tick{date, previous, static_cast<std::size_t>(day), years_between(previous, date)};
     const double sales[] = {revenue(day)};
     MarketInputs in;
-    in.frontier_capability = 26.0;
     in.ai_chip_spend_usd_per_year = sales[0];
     in.producer_revenue_usd_per_year = sales;
     if (domestic_share) in.cn_domestic_share = domestic_share(day);
@@ -1124,7 +1121,6 @@ TEST_CASE("a release of a lab nobody uses weighs less in beliefs than the most-u
       }
       MarketInputs in;
       in.releases = news;
-      in.frontier_capability = 26.0;
       in.ai_chip_spend_usd_per_year = 1e11;
       step_markets(s, st, in, tick, {1, 0, Stream::test});
       previous = date;

@@ -141,18 +141,76 @@ TEST_CASE("the efficient open release of January 2025 reprices Nvidia on its tra
   // The challenger releasing closed: investors cannot check its compute, so its part of the
   // shock goes. Other labs' open releases of the same week (MiniMax, Alibaba, ByteDance in a
   // quarter of the replicates, release days being decided, not gridded) keep a shock of their
-  // own on those days in some replicates: smaller in most, and the median about 40% smaller.
+  // own on those days in some replicates; and where DeepSeek's releases before R1 are closed too,
+  // investors know less of it and R1 surprises them more. Over 100 replicates at the medians the
+  // closed R1 is smaller by more than a point in 68 (median -12.3 % against -16.0 %); over these
+  // 20, in 10. Paths part after R1's release (adoption differs), so some would be smaller by
+  // chance: with a closed release read as an open one (closed_observation_sd 0.15), 6 of these 20
+  // and 48 of 100, the median -16.4 %. The median's difference is the sharper check.
   const ShockDay closed =
       shock_day(std::string(AIRACE_SOURCE_DIR) + "/scenarios/whatif/challenger_closed.yaml");
   int smaller = 0;
   for (std::size_t rep = 0; rep < open.nvidia.size(); ++rep)
     smaller += closed.nvidia[rep] > open.nvidia[rep] + 0.01;
-  CHECK(smaller >= 12);
+  CAPTURE(smaller);
+  CHECK(smaller >= 9);
   CHECK(median(closed.nvidia) > median(open.nvidia) + 0.03);
   // And without investors who read compute into demand there is no shock at all.
   const ShockDay blind = shock_day(kBaselineFile, {"market_model.compute_demand_elasticity=0",
                                                    "market_model.jevons_elasticity=0"});
   CHECK(std::abs(median(blind.nvidia)) < 0.02);
+}
+
+TEST_CASE("a release is weighed by its benchmark position when it came out") {
+  // docs/model.md §3.3.7 "Attention": a release priced days later, when its attention peaks, keeps
+  // the salience it drew when it came out (what the press and word of mouth spread); a better
+  // model released meanwhile does not quiet it. In the baseline OpenAI's or Google's releases of
+  // the week after DeepSeek-R1 did so in about a tenth of the replicates.
+  Scenario sc = scenario_at_medians(
+      load_scenario(kBaselineFile, {"run.replicates=12", "scenario.end=2025-06-30"}));
+  const RunResult r = run_ensemble(sc, {}, {});
+  const SeriesCatalog& cat = r.catalog;
+  const EventTableId moves = cat.find_event_table("release_market_moves", "move");
+  const EventTableId releases = cat.find_event_table("releases", "release");
+  REQUIRE(moves != kNoEventTable);
+  REQUIRE(releases != kNoEventTable);
+  const EventTableSpec& m = cat.event_tables()[moves];
+  const EventTableSpec& rl = cat.event_tables()[releases];
+  const std::size_t mw = m.columns.size(), m_lab = m.column("lab"), m_date = m.column("date"),
+                    m_firm = m.column("firm"), m_salience = m.column("salience"),
+                    m_lag = m.column("attention_lag_days");
+  const std::size_t rw = rl.columns.size(), r_lab = rl.column("lab"), r_date = rl.column("date"),
+                    r_capability = rl.column("capability");
+  const double salience_log10 = sc.markets_setup.params.salience_log10;
+  int late = 0, overtaken = 0;
+  for (const SeriesBuffer& rep : r.replicates) {
+    const std::span<const double> rel = rep.events(releases);
+    const std::span<const double> mv = rep.events(moves);
+    for (std::size_t i = 0; i + mw <= mv.size(); i += mw) {
+      if (mv[i + m_firm] != 0.0 || mv[i + m_lag] < 1.0) continue;  // one row a release, priced late
+      const double day = mv[i + m_date];
+      // (from mid-2023, when the models released beat those the labs had at the start)
+      if (day < static_cast<double>(Date::from_ymd(2023, 7, 1).days_since_epoch())) continue;
+      // The release's capability, the best released by its day and the best by its pricing.
+      double capability = -1.0, best_then = 0.0, best_priced = 0.0;
+      for (std::size_t j = 0; j + rw <= rel.size(); j += rw) {
+        if (rel[j + r_date] <= day) best_then = std::max(best_then, rel[j + r_capability]);
+        if (rel[j + r_date] <= day + mv[i + m_lag])
+          best_priced = std::max(best_priced, rel[j + r_capability]);
+        if (rel[j + r_date] == day && rel[j + r_lab] == mv[i + m_lab])
+          capability = rel[j + r_capability];
+      }
+      REQUIRE(capability > 0.0);
+      ++late;
+      overtaken += best_priced > best_then + 0.05;
+      CHECK(mv[i + m_salience] ==
+            doctest::Approx(std::exp(-std::max(0.0, best_then - capability) / salience_log10))
+                .epsilon(1e-9));
+    }
+  }
+  CAPTURE(late);
+  CHECK(late > 20);
+  CHECK(overtaken > 0);  // the case the test is about occurs
 }
 
 }  // namespace markets_ensemble_test
