@@ -435,6 +435,21 @@ std::string_view exchange_name(Exchange e) {
   return "?";
 }
 
+std::string_view exchange_country(Exchange e) {
+  switch (e) {
+    case Exchange::nyse:
+    case Exchange::nasdaq: return "US";
+    case Exchange::xetra: return "DE";
+    case Exchange::hkex: return "HK";
+    case Exchange::sse: return "CN";
+    case Exchange::twse: return "TW";
+    case Exchange::krx: return "KR";
+    case Exchange::euronext:
+    case Exchange::weekdays: return "";
+  }
+  return "";
+}
+
 Date easter_sunday(int year) {
   const int a = year % 19, b = year / 100, c = year % 100, d = b / 4, e = b % 4;
   const int f = (b + 8) / 25, g = (b - f + 1) / 3, h = (19 * a + b - d - g + 15) % 30;

@@ -19,6 +19,9 @@ namespace airace {
 enum class Exchange { nyse, nasdaq, euronext, xetra, hkex, sse, twse, krx, weekdays };
 
 std::string_view exchange_name(Exchange e);
+// The country an exchange is in, as an ISO 3166-1 code (nyse, nasdaq: US; xetra: DE; hkex: HK;
+// sse: CN; twse: TW; krx: KR); empty for euronext (markets in five countries) and weekdays.
+std::string_view exchange_country(Exchange e);
 
 // Easter Sunday of a Gregorian year (the anonymous Gregorian computus, Meeus 1991 ch. 8).
 Date easter_sunday(int year);

@@ -86,7 +86,10 @@ const Schema<FirmSpec>& firm_schema() {
       {
           text("id", &F::id, {"unique identifier, e.g. nvidia", "", true}),
           text("name", &F::name, {"display name"}),
-          reference("country", &F::country, "countries[]", {"where the firm is listed", "", true}),
+          reference("country", &F::country, "countries[]",
+                    {"where the firm is listed: a countries[] id, or for a firm listed outside "
+                     "the scenario's countries its exchange's (krx: KR, xetra: DE, hkex: HK)",
+                     "", true}),
           choice("exchange", &F::exchange,
                  {{"nyse", Exchange::nyse},
                   {"nasdaq", Exchange::nasdaq},
@@ -407,10 +410,21 @@ MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<
   if (s.n_firms > 0) s.calendar = TradingCalendar(start, end);
   // The index's country is where most of its members are (the first such country on a tie):
   // ASML and Alibaba trade in New York, but the index's investors read the US press.
+  // A firm listed outside the model's countries names its exchange's (SK hynix: krx, KR); it
+  // counts for no country's index.
   std::vector<std::size_t> members(country_ids.size(), 0);
   for (const FirmSpec& f : firms) {
-    const std::optional<std::size_t> k =
-        resolve_reference(f.country, "firms[" + f.id + "].country", country_ids, "country", diags);
+    const bool known = std::find(country_ids.begin(), country_ids.end(), f.country.id) !=
+                       country_ids.end();
+    if (!known && f.country.id == exchange_country(f.exchange)) continue;
+    Diagnostics unknown;
+    const std::optional<std::size_t> k = resolve_reference(
+        f.country, "firms[" + f.id + "].country", country_ids, "country", unknown);
+    for (Diagnostic e : unknown.all())
+      diags.error(e.where, e.key_path, e.message,
+                  e.hint + (e.hint.empty() ? "" : "; ") +
+                      "a firm listed outside them names its exchange's country (nyse, nasdaq: "
+                      "US; xetra: DE; hkex: HK; sse: CN; twse: TW; krx: KR)");
     if (f.in_index && k) ++members[*k];
   }
   const auto most = std::max_element(members.begin(), members.end());

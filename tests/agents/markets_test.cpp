@@ -967,6 +967,43 @@ TEST_CASE("a lab's use for attention counts its users, not the tokens its open w
   CHECK(lab_user_shares({}, n_labs) == std::vector<double>(n_labs, 0.0));
 }
 
+TEST_CASE("a firm listed outside the model's countries is placed by its exchange") {
+  // Issue 23: SK hynix and Samsung Electronics trade on the Korea Exchange, and Korea is none of
+  // the model's countries (its users and researchers are in none of its regions). A firm may
+  // name its exchange's country instead of a countries[] id; it then counts for no country's
+  // index. Any other id is still an error naming it.
+  const auto resolve = [](const std::string& country, Exchange exchange, bool in_index) {
+    Market m;
+    FirmSpec memory = m.firms[0];
+    memory.id = "memory";
+    memory.country = {country, SourceLocation{"scenario.yaml", 40, 14}};  // as written in a file
+    memory.exchange = exchange;
+    memory.in_index = in_index;
+    m.firms.push_back(memory);
+    m.firms.push_back(memory);
+    m.firms.back().id = "memory_too";
+    Diagnostics d;
+    const MarketsSetup s =
+        resolve_markets(m.params, m.firms, {"US", "CN"}, 2, Date::from_ymd(2022, 1, 3), kEnd, d);
+    std::string all;
+    for (const Diagnostic& e : d.all()) all += e.key_path + ": " + e.message + " " + e.hint + "\n";
+    return std::pair{s.index_country, all};
+  };
+  const auto [listed, none] = resolve("KR", Exchange::krx, true);
+  CHECK(none.empty());
+  CHECK(listed == 0);  // two of three members are "KR", but the index's country is a model's
+  const auto [taiwan, also_none] = resolve("TW", Exchange::twse, false);
+  CHECK(also_none.empty());
+  // Korea on an exchange elsewhere, or a made-up id: an error that says what is allowed.
+  const auto [a, elsewhere] = resolve("KR", Exchange::nyse, false);
+  CAPTURE(elsewhere);
+  CHECK(elsewhere.find("firms[memory].country") != std::string::npos);
+  CHECK(elsewhere.find("unknown country id 'KR'") != std::string::npos);
+  CHECK(elsewhere.find("krx: KR") != std::string::npos);
+  const auto [b, made_up] = resolve("XX", Exchange::krx, false);
+  CHECK(made_up.find("unknown country id 'XX'") != std::string::npos);
+}
+
 TEST_CASE("the press of the index's country covers a lab by its users there") {
   // Issue 23: investors in a US index read the US press. DeepSeek had few US users before R1's
   // app topped the US App Store (2025-01-26/27), so the US press reached it a week late, where
