@@ -133,8 +133,14 @@ const Schema<FirmSpec>& firm_schema() {
                   "otherwise above 2)",
                   S}),
           reference_list("producers", &F::producers, "producers[]",
-                         {"chip producers whose sales are the firm's revenue in the model (its "
+                         {"chip producers whose sales carry the firm's revenue in the model (its "
                           "earnings anchor)"}),
+          number("share_of_producer_sales", &F::share_of_producer_sales, "USD/USD",
+                 Range{0.0, 1.0, true, false},
+                 {"the part of each USD of its producers' chip sales that is the firm's revenue: "
+                  "1 for the chips' designer, a supplier's content for a foundry (its wafers and "
+                  "packaging)",
+                  S}),
           number("attached_revenue_per_chip_usd", &F::attached_revenue_per_chip_usd, "USD/USD",
                  between(0, 2),
                  {"revenue the firm makes with each USD of its producers' chip sales beyond the "
@@ -706,7 +712,7 @@ double firm_revenue_usd_per_year(const MarketsSetup& s, std::size_t firm,
   double r = f.revenue_usd_per_year * std::exp(f.revenue_growth_per_year * years);
   for (std::size_t j : s.firm_producers[firm])
     if (j < producer_revenue.size())
-      r += producer_revenue[j] * (1.0 + f.attached_revenue_per_chip_usd);
+      r += producer_revenue[j] * f.share_of_producer_sales * (1.0 + f.attached_revenue_per_chip_usd);
   return r;
 }
 

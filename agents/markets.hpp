@@ -48,7 +48,8 @@ struct FirmSpec {
   // exchange_daily_price_limit)
   double daily_price_limit = std::numeric_limits<double>::quiet_NaN();
   // docs/model.md §"Markets: earnings anchor" (net_margin 0: no anchor, the factor formula alone)
-  std::vector<EntityRef> producers;         // producers[] whose sales are the firm's, in the model
+  std::vector<EntityRef> producers;         // producers[] whose sales carry the firm's revenue
+  double share_of_producer_sales = 1.0;     // USD/USD: 1, the designer's own; a supplier's content
   double attached_revenue_per_chip_usd = 0.0;  // USD per USD of its producers' chip sales
   double revenue_usd_per_year = 0.0;        // USD/year, the rest of its business at the start
   double revenue_growth_per_year = 0.0;     // ln/year, growth of that rest
@@ -391,8 +392,9 @@ double revert_noise(double x, double volatility_per_year, const NoiseReversion& 
 // long-run growth, which keeps at least half of equity_risk_premium.
 double anchor_log_value(const MarketModelParams& p, const FirmSpec& firm, double revenue_log,
                         double expected_growth, double rate_points = 0.0);
-// The firm's revenue (USD/year): its producers' sales with what it sells along with them
-// (attached_revenue_per_chip_usd), plus the rest of its business, grown since the start.
+// The firm's revenue (USD/year): its share of its producers' sales (share_of_producer_sales)
+// with what it sells along with them (attached_revenue_per_chip_usd), plus the rest of its
+// business, grown since the start.
 double firm_revenue_usd_per_year(const MarketsSetup& setup, std::size_t firm,
                                  std::span<const double> producer_revenue, double years);
 

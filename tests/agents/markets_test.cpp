@@ -819,6 +819,29 @@ TEST_CASE("an anchored firm's revenue counts what it sells with its producers' c
   CHECK(b[0] == doctest::Approx(a[0]).epsilon(1e-12));
 }
 
+TEST_CASE("a supplier's revenue is its share of its producers' sales") {
+  // TSMC makes the accelerators Nvidia and AMD sell: its AI accelerator revenue was close to
+  // mid-teens percent of its $90.1B of 2024 (its Q4 2024 results), about 0.12 of each USD of
+  // the accelerators' sales. A share of 1 (the default) is the designer's own sales.
+  Market m;
+  const auto sales = [](int) { return 2e10; };
+  const int days = 300;
+  std::vector<double> own, supplier;
+  anchored_path(m, days, sales, &own);
+  m.firms[0].share_of_producer_sales = 0.12;
+  anchored_path(m, days, sales, &supplier);
+  // Revenue 1e10 + 0.12 × 2e10 = 1.24e10 against 1e10 + 2e10: the anchor is lower by that ratio.
+  CHECK(supplier[days - 1] / own[days - 1] == doctest::Approx(1.24 / 3.0).epsilon(1e-9));
+  m.firms[0].producers = {{"maker", {}}};
+  m.firms[0].revenue_usd_per_year = 1e10;
+  Diagnostics d;
+  const MarketsSetup s = resolve_markets(m.params, m.firms, {"US", "CN"}, 2,
+                                         Date::from_ymd(2022, 1, 3), kEnd, d, {"maker"});
+  REQUIRE(d.empty());
+  const std::vector<double> producer_sales = {2e10};
+  CHECK(firm_revenue_usd_per_year(s, 0, producer_sales, 0.0) == doctest::Approx(1.24e10));
+}
+
 TEST_CASE("investors read a growing revenue's level now, not its smoothed past") {
   Market m;
   m.firms[0].revenue_growth_per_year = 0.5;  // the rest of business, all of its revenue here
