@@ -4,7 +4,7 @@
     python3 scripts/plot.py RUN.h5 [-o OUTDIR] [--all]
 
 One chart per headline indicator (every series in /indicators), and overview.png with all of
-them; with firms (/markets), markets.png: the index, Nvidia, and the AI build-out's vs platform firms
+them; with firms (/markets), markets.png: the index, Nvidia, and the AI build-out's firms vs those with a smaller AI stake
 (firms whose compute loading is at least 0.2 against the others with an AI loading), each as a
 market capitalisation in USD; --all adds every series of every other group (labs, chips, ...). Each chart shows the
 median over replicates with a shaded 5-95% band, one colour per entity for per-entity series.
@@ -197,8 +197,8 @@ HARDWARE_COMPUTE_LOADING = 0.2  # a firm at least this exposed to compute demand
 
 def market_panels(f, path_prefix="markets"):
     """The market panels' series, read from an open file: the index, Nvidia (or the largest firm
-    when there is none) and the summed value of the AI build-out's and platform firms. Empty without
-    /markets/market_cap_usd."""
+    when there is none) and the summed value of the AI build-out's firms and of those with a smaller
+    AI stake. Empty without /markets/market_cap_usd."""
     import copy
 
     import numpy as np
@@ -229,11 +229,12 @@ def market_panels(f, path_prefix="markets"):
             both.values = np.stack([caps.values[:, :, hardware].sum(axis=2),
                                     caps.values[:, :, platform].sum(axis=2)], axis=2)
             both.entities = ["AI build-out (%d firms)" % hardware.sum(),
-                             "platforms (%d firms)" % platform.sum()]
+                             "smaller AI stake (%d firms)" % platform.sum()]
             both.stem = "hardware_vs_platforms"
             both.description = ("the AI build-out's firms (compute loading >= %g: chips, foundries, "
-                                "equipment, memory, power) vs platform firms, summed market "
-                                "capitalisation" % HARDWARE_COMPUTE_LOADING)
+                                "equipment, memory, power) vs those with a smaller AI stake "
+                                "(platforms, clouds, devices), summed market capitalisation"
+                                % HARDWARE_COMPUTE_LOADING)
             panels.append(both)
     return panels
 

@@ -393,7 +393,8 @@ Json SeminarModel::view(const RunResult& r, Date until) const {
 
 std::vector<SeminarModel::MarketChoice> SeminarModel::market_choices() const {
   // Firms whose value follows AI compute demand (loading >= 0.2: chip designers, foundries,
-  // equipment makers, an AI cloud, the build-out's memory and power suppliers) against the platforms and clouds with a smaller AI stake.
+  // equipment makers, an AI cloud, the build-out's memory and power suppliers) against the
+  // platforms, clouds and device makers with a smaller AI stake.
   constexpr double kHardwareLoading = 0.2;
   std::vector<MarketChoice> out;
   if (base_.firms.empty()) return out;
@@ -402,8 +403,9 @@ std::vector<SeminarModel::MarketChoice> SeminarModel::market_choices() const {
   MarketChoice hardware{"market_hardware",
                         "AI build-out firms' market value (chips, foundries, equipment, memory, power)", {},
                         false};
-  MarketChoice platforms{"market_platforms", "Platform and cloud firms' market value", {},
-                         false};
+  MarketChoice platforms{"market_platforms",
+                         "Market value of firms with a smaller AI stake (platforms, clouds, devices)",
+                         {}, false};
   for (std::size_t f = 0; f < base_.firms.size(); ++f) {
     const FirmSpec& firm = base_.firms[f];
     if (firm.id == "nvidia") nvidia.firms.push_back(f);

@@ -1,5 +1,5 @@
 """Runs scripts/plot.py on a run file and checks that it drew every headline indicator, when
-the run has firms the market panels (markets.png: index, Nvidia, build-out vs platform firms),
+the run has firms the market panels (markets.png: index, Nvidia, build-out vs smaller AI stake),
 and when it has /safety the safety panels (safety.png: the US-China gap, incidents by severity,
 effort against the no-race effort).
 
