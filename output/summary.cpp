@@ -25,12 +25,16 @@ QuantileBand band_at(const RunResult& run, SeriesId s, std::size_t t, std::size_
 }
 
 namespace {
+// Three significant figures at most, so a band reads alike across its ends: 1.73e+05 beside
+// 5.28e+07, not 172729.54; 665 and 0.96 as they are.
 std::string band_number(double v) {
   char buf[32];
   if (std::isnan(v)) return "n/a";
   const double a = std::fabs(v);
-  if (a != 0.0 && (a >= 1e6 || a < 1e-2))
+  if (a != 0.0 && (a >= 1e4 || a < 1e-2))
     std::snprintf(buf, sizeof buf, "%.3g", v);
+  else if (a >= 100.0)
+    std::snprintf(buf, sizeof buf, "%.0f", v);
   else
     std::snprintf(buf, sizeof buf, "%.2f", v);
   return buf;
