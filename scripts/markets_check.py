@@ -17,7 +17,8 @@ Prints, over the run's replicates:
   it is 2025-01-21 (the first trading day after DeepSeek-R1) or 2025-01-27 (the real shock), and
   their median returns;
 - the days from DeepSeek-R1's release to the peak of its attention, when investors price it
-  (docs/model.md §3.3.7 "Attention"), and Nvidia's return that day;
+  (docs/model.md §3.3.7 "Attention"), and Nvidia's return that day; TSMC's and SK hynix's on
+  their own R1 days, after the Lunar New Year closures, against what they did;
 - what Nvidia's largest fall of 2025 is in each replicate: R1 (on the day that replicate priced
   it), another release priced that day (by lab), or a day without a release;
 - the tail of Nvidia's daily returns each year: its largest one-day fall (median, 5th
@@ -32,6 +33,15 @@ import sys
 
 import h5py
 import numpy as np
+
+
+# Firms listed where the Lunar New Year closed the exchange the week of DeepSeek-R1's shock, with
+# what they did on reopening.
+ASIAN_R1_DAYS = [
+    ("tsmc", "TWSE closed 2025-01-27..31; on 2025-02-03 TSMC slid as much as 6.6 % intraday "
+             "(Bloomberg), US tariffs announced the same weekend"),
+    ("sk_hynix", "KRX closed 2025-01-27..30; SK hynix -9.86 % on 2025-01-31 (Sharecast)"),
+]
 
 
 def names(f, key):
@@ -138,6 +148,14 @@ def main():
                   "[%+.1f, %+.1f])"
                   % (np.median(lag), pct(lag, 5), pct(lag, 95), 100 * np.median(ret_r1),
                      100 * pct(ret_r1, 5), 100 * pct(ret_r1, 95)))
+        # The Asian suppliers take R1 in when their exchanges reopen after the Lunar New Year.
+        moves = f["release_market_moves/day_return"][:]
+        for name, history in ASIAN_R1_DAYS:
+            on = (lab == "deepseek") & (firm == name) & (date == day("2025-01-20"))
+            if on.any():
+                print("  %s on the day it prices R1: %+.1f%% (median; 5-95%% [%+.1f, %+.1f]); "
+                      "history: %s" % (name, 100 * np.median(moves[on]), 100 * pct(moves[on], 5),
+                                       100 * pct(moves[on], 95), history))
 
         # Each release's day: Nasdaq's first trading day on or after its date plus its lag,
         # rounded as the model rounds it. Nvidia's largest fall of 2025 in each replicate: R1's
