@@ -426,7 +426,7 @@ MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<
     Diagnostics unknown;
     const std::optional<std::size_t> k = resolve_reference(
         f.country, "firms[" + f.id + "].country", country_ids, "country", unknown);
-    for (Diagnostic e : unknown.all())
+    for (const Diagnostic& e : unknown.all())
       diags.error(e.where, e.key_path, e.message,
                   e.hint + (e.hint.empty() ? "" : "; ") +
                       "a firm listed outside them names its exchange's country (nyse, nasdaq: "
@@ -712,7 +712,8 @@ double firm_revenue_usd_per_year(const MarketsSetup& s, std::size_t firm,
   double r = f.revenue_usd_per_year * std::exp(f.revenue_growth_per_year * years);
   for (std::size_t j : s.firm_producers[firm])
     if (j < producer_revenue.size())
-      r += producer_revenue[j] * f.share_of_producer_sales * (1.0 + f.attached_revenue_per_chip_usd);
+      r += producer_revenue[j] * f.share_of_producer_sales *
+           (1.0 + f.attached_revenue_per_chip_usd);
   return r;
 }
 

@@ -403,9 +403,9 @@ std::vector<SeminarModel::MarketChoice> SeminarModel::market_choices() const {
   MarketChoice hardware{"market_hardware",
                         "AI build-out firms' market value (chips, foundries, equipment, memory, power)", {},
                         false};
-  MarketChoice platforms{"market_platforms",
-                         "Market value of firms with a smaller AI stake (platforms, clouds, devices)",
-                         {}, false};
+  MarketChoice platforms{
+      "market_platforms",
+      "Market value of firms with a smaller AI stake (platforms, clouds, devices)", {}, false};
   for (std::size_t f = 0; f < base_.firms.size(); ++f) {
     const FirmSpec& firm = base_.firms[f];
     if (firm.id == "nvidia") nvidia.firms.push_back(f);
