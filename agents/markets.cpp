@@ -106,7 +106,13 @@ const Schema<FirmSpec>& firm_schema() {
           flag("index", &F::in_index,
                {"member of the US index (a Nasdaq-100-like sum of market capitalisations)"}),
           number("market_cap_usd", &F::market_cap_usd, "USD", above(0),
-                 {"market capitalisation at the start date", S, true}),
+                 {"market capitalisation at the start date (at its listing, for a firm listed "
+                  "after it)",
+                  S, true}),
+          date("listed", &F::listed,
+               {"first trading day of a firm listed after the start: before it the firm has no "
+                "price (market value NaN, not trading); left out, listed before the start",
+                S}),
           number("compute_exposure", &F::compute_exposure, "-", between(-10, 10),
                  {"loading on the compute factor: ln change of value per ln change of expected AI "
                   "compute demand",
@@ -445,6 +451,17 @@ MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<
     diags.error(params.where, "market_model.factor_tail_dof",
                 "degrees of freedom must be 0 (normal) or above 2 (finite variance), found " +
                     format_number(params.factor_tail_dof));
+  // A firm listed after the start: not an index member (the index is a sum, so a listing would
+  // read as a rise) and not valued on its earnings (the anchor starts with the run).
+  for (const FirmSpec& f : firms)
+    if (start < f.listed && (f.in_index || f.net_margin > 0.0))
+      diags.error(f.where, "firms[" + f.id + "].listed",
+                  "a firm listed after the start date (" + f.listed.iso() + ") can be neither " +
+                      (f.in_index ? "a member of the index (a listing would read as the index "
+                                    "rising)"
+                                  : "valued on its earnings (net_margin above 0; the anchor "
+                                    "starts with the run)") +
+                      "; leave listed out or make it a firm priced on the factors alone");
   for (const FirmSpec& f : firms)
     if (bad_dof(f.tail_dof))
       diags.error(f.where, "firms[" + f.id + "].tail_dof",
@@ -525,6 +542,7 @@ MarketState initial_market_state(const MarketsSetup& s) {
   st.lab_cov.assign(s.n_labs,
                     {st.efficiency_var, 0.0, s.params.growth_prior_sd * s.params.growth_prior_sd});
   st.idiosyncratic.assign(s.n_firms, 0.0);
+  st.listing_offset.assign(s.n_firms, 0.0);
   st.idiosyncratic_persistent.assign(s.n_firms, 0.0);
   st.idiosyncratic_transitory.assign(s.n_firms, 0.0);
   st.log_cap.resize(s.n_firms);
@@ -537,7 +555,8 @@ MarketState initial_market_state(const MarketsSetup& s) {
   st.priced_rate_percent =
       priced_policy_rate_percent(s.params.policy_rates, s.start, s.params.rate_expectation_days);
   for (std::size_t i = 0; i < s.n_firms; ++i) {
-    st.log_cap[i] = std::log(s.firms[i].market_cap_usd);
+    // A firm listed after the start has no price until its listing day.
+    st.log_cap[i] = s.start < s.firms[i].listed ? std::nan("") : std::log(s.firms[i].market_cap_usd);
     if (s.in_index[i]) st.index_usd += s.firms[i].market_cap_usd;
   }
   return st;
@@ -902,7 +921,10 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
   const bool has_index = std::find(s.in_index.begin(), s.in_index.end(), 1) != s.in_index.end();
   bool watched_open = false;
   for (std::size_t i = 0; i < s.n_firms; ++i) {
-    st.trading[i] = s.calendar.is_trading_day(s.firms[i].exchange, tick.date) ? 1 : 0;
+    st.trading[i] = !(tick.date < s.firms[i].listed) &&
+                            s.calendar.is_trading_day(s.firms[i].exchange, tick.date)
+                        ? 1
+                        : 0;
     watched_open = watched_open || (st.trading[i] && (s.in_index[i] || !has_index));
   }
   if (watched_open) {
@@ -964,6 +986,11 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
 
   double index = 0.0;
   for (std::size_t i = 0; i < s.n_firms; ++i) {
+    // Not listed yet: no price, no noise, no move.
+    if (tick.date < s.firms[i].listed) {
+      st.daily_return[i] = 0.0;
+      continue;
+    }
     RandomStream firm_rng(key, tick.index, 1 + i);
     const double vol = s.firms[i].idiosyncratic_volatility_per_year;
     if (transitory == 0.0) {
@@ -981,7 +1008,18 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
     // docs/model.md §"Markets: exchange calendars": a closed exchange keeps yesterday's price;
     // what happened meanwhile is priced on its next trading day. Under a daily price limit the
     // close moves at most the limit, and the rest of the move comes on the next trading days.
-    double log_cap = st.trading[i] ? value[i] + st.idiosyncratic[i] : st.log_cap[i];
+    double log_cap =
+        st.trading[i] ? value[i] + st.listing_offset[i] + st.idiosyncratic[i] : st.log_cap[i];
+    // Its first trading day it is worth its market_cap_usd; from there the factors move it.
+    if (std::isnan(st.log_cap[i])) {
+      if (st.trading[i]) {
+        st.listing_offset[i] = std::log(s.firms[i].market_cap_usd) - log_cap;
+        log_cap = std::log(s.firms[i].market_cap_usd);
+      }
+      st.daily_return[i] = 0.0;
+      st.log_cap[i] = log_cap;
+      continue;
+    }
     if (const double limit = s.price_limit[i]; limit > 0.0 && st.trading[i])
       log_cap = std::clamp(log_cap, st.log_cap[i] + std::log1p(-limit),
                            st.log_cap[i] + std::log1p(limit));

@@ -44,6 +44,9 @@ struct FirmSpec {
   double market_exposure = 1.0;              // d ln cap / d broad-market factor
   double idiosyncratic_volatility_per_year = 0.25;  // 1/sqrt(year), firm-specific noise
   double tail_dof = 0.0;  // Student-t degrees of freedom of that noise's innovations (0: normal)
+  // docs/model.md §"Markets: firms": its first trading day, for a firm listed after the start (no
+  // price before it); the default, before any run's start, is a firm listed all along
+  Date listed = Date::from_ymd(1900, 1, 1);
   // largest daily move of its close (fraction; 0: none; NaN: its exchange's rule,
   // exchange_daily_price_limit)
   double daily_price_limit = std::numeric_limits<double>::quiet_NaN();
@@ -238,6 +241,7 @@ struct MarketState {
   std::array<double, kFactorCount> factor_noise_transitory{};
   std::vector<double> compute_history;  // compute factor on past trading days (trend window)
   std::vector<double> idiosyncratic;    // [firm] random walks
+  std::vector<double> listing_offset;   // [firm] ln: sets a firm's value to its cap at listing
   std::vector<double> idiosyncratic_persistent;  // [firm] with a transitory share: its parts
   std::vector<double> idiosyncratic_transitory;  // [firm]
   std::vector<double> log_cap;          // [firm] ln USD

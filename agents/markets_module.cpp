@@ -8,8 +8,9 @@ namespace airace {
 
 void MarketsModule::declare_axes(Declarations& d) {
   std::vector<std::string> ids, names, countries, exchanges, index;
-  std::vector<double> compute, margins;
+  std::vector<double> compute, margins, listed;
   for (const FirmSpec& f : c_.setup->firms) {
+    listed.push_back(static_cast<double>(std::max(f.listed, c_.setup->start).days_since_epoch()));
     compute.push_back(f.compute_exposure);
     margins.push_back(f.margins_exposure);
     ids.push_back(f.id);
@@ -35,7 +36,10 @@ void MarketsModule::declare_axes(Declarations& d) {
                          margins},
                         {"firm_daily_price_limit", "fraction",
                          "largest move of its daily close its exchange allows (0: none)",
-                         c_.setup->price_limit}}});
+                         c_.setup->price_limit},
+                        {"firm_listed", "days since 1970-01-01",
+                         "its first day with a price: its listing, or the start (no value before)",
+                         listed}}});
   factors_ = d.add_axis({"markets",
                          "factor",
                          "factors firms are exposed to",
@@ -239,6 +243,7 @@ void MarketsModule::step(const Tick& t) {
   update_watches(m, state_, watches_, watched_);
   for (const ReleaseWatch& w : watched_)
     for (std::size_t i = 0; i < m.n_firms; ++i) {
+      if (!std::isfinite(w.log_cap_before[i])) continue;  // listed after the release: no row
       const double row[] = {static_cast<double>(w.release.lab),
                             static_cast<double>(w.release.date.days_since_epoch()),
                             static_cast<double>(i),

@@ -12,7 +12,8 @@ replicate, date and entity that breaks it:
 - adoption: every share lies in [0, 1] and a country's shares add up to at most 1; tokens are
   finite and nonnegative, and a model that is used has a price above 0;
 - no lab's capital is below zero;
-- every firm's market value is finite and positive, and no close moves more than its exchange's
+- every firm's market value is finite and positive from its listing (`/markets/firm_listed`) and
+  none before it (no value, no trading, no move), and no close moves more than its exchange's
   daily price limit (`/markets/firm_daily_price_limit`: the TWSE's 10 %, the STAR Market's 20 %);
 - stocks and flows (compute, chips, sales, tokens, capex, revenue) are finite and nonnegative,
   prices positive, and fractions (pay, scarcity, legal and adoption shares) within [0, 1];
@@ -117,8 +118,23 @@ def main():
         tokens = f["adoption/usage_mtokens_per_year"][:]
         b.check("a model that is used has a price above 0",
                 (tokens == 0) | (f["adoption/price_usd_per_mtoken"][:] > 0), where_in(share))
-    check("markets/market_cap_usd", "market values finite and positive",
-          lambda v: np.isfinite(v) & (v > 0))
+    cap = series("markets/market_cap_usd")
+    if cap is not None:
+        # A firm has a value from its first day with a price (its listing, or the start) and
+        # none before it: no firm trades before it exists.
+        times = [k for k in f["markets"] if k.startswith("time_")]  # the markets' cadence axis
+        days = f["markets"][times[0]][:] if len(times) == 1 else None
+        listed = f["markets/firm_listed"][:] if "firm_listed" in f["markets"] else None
+        if days is not None and listed is not None:
+            before = (days[:, None] < listed[None, :])[None, :, :]
+            b.check("market values finite and positive from each firm's listing",
+                    before | (np.isfinite(cap[:]) & (cap[:] > 0)), where_in(cap))
+            b.check("no firm has a value, trades or moves before its listing",
+                    ~before | (np.isnan(cap[:]) & (f["markets/trading"][:] == 0) &
+                               (f["markets/daily_return"][:] == 0)), where_in(cap))
+        else:
+            check("markets/market_cap_usd", "market values finite and positive",
+                  lambda v: np.isfinite(v) & (v > 0))
     if series("markets/daily_return") is not None and "firm_daily_price_limit" in f["markets"]:
         limit = f["markets/firm_daily_price_limit"][:]
         limit = np.where(limit > 0, limit, np.inf)[None, None, :]

@@ -226,8 +226,9 @@ def market_panels(f, path_prefix="markets"):
         platform = ~hardware & ((compute != 0) | (margins != 0))
         if hardware.any() and platform.any():
             both = copy.copy(caps)
-            both.values = np.stack([caps.values[:, :, hardware].sum(axis=2),
-                                    caps.values[:, :, platform].sum(axis=2)], axis=2)
+            # a firm not yet listed has no value (NaN): it adds nothing to its group
+            both.values = np.stack([np.nansum(caps.values[:, :, hardware], axis=2),
+                                    np.nansum(caps.values[:, :, platform], axis=2)], axis=2)
             both.entities = ["AI build-out (%d firms)" % hardware.sum(),
                              "smaller AI stake (%d firms)" % platform.sum()]
             both.stem = "hardware_vs_platforms"

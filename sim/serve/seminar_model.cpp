@@ -452,8 +452,10 @@ Json SeminarModel::market_view(const RunResult& r, Date until) const {
         if (c.index) {
           sum = b.get(index, t, 0);
         } else {
-          for (const std::size_t f : c.firms)
-            if (on_axis[f] < ids.size()) sum += b.get(caps, t, on_axis[f]);
+          for (const std::size_t f : c.firms)  // a firm not yet listed has no value (NaN)
+            if (const double cap = on_axis[f] < ids.size() ? b.get(caps, t, on_axis[f]) : 0.0;
+                std::isfinite(cap))
+              sum += cap;
         }
         v.push_back(sum);
       }

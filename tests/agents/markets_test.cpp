@@ -819,6 +819,89 @@ TEST_CASE("an anchored firm's revenue counts what it sells with its producers' c
   CHECK(b[0] == doctest::Approx(a[0]).epsilon(1e-12));
 }
 
+TEST_CASE("a firm listed after the start has no price before its listing day") {
+  // Constellation Energy began trading on 2022-02-02, spun off from Exelon: a firm priced before
+  // it existed is not of this world. Before its listing day it has no value (NaN), does not
+  // trade and moves nothing; on that day it is worth its market_cap_usd; after it, it moves with
+  // the factors and its noise from there. The other firms' paths do not change.
+  Market m;
+  m.params.factor_volatility_per_year = {0.3, 0.1, 0.1, 0.2};
+  m.firms[0].idiosyncratic_volatility_per_year = 0.3;
+  const Market without = m;
+  FirmSpec power = m.firms[1];
+  power.id = "power";
+  power.in_index = false;
+  power.market_cap_usd = 1.75e10;
+  power.compute_exposure = 0.3;
+  power.idiosyncratic_volatility_per_year = 0.35;
+  power.listed = Date::from_ymd(2022, 2, 2);
+  m.firms.push_back(power);
+  const auto path = [](const Market& market, std::vector<double>* listed_cap,
+                       std::vector<double>* listed_return, std::vector<int>* listed_trading) {
+    const MarketsSetup s = market.setup();
+    MarketState st = initial_market_state(s);
+    std::vector<double> chips;
+    std::vector<Date> dates;
+    Date previous = s.start;
+    for (int d = 0; d < 80; ++d) {
+      Date date = previous.plus_days(1);
+      while (date.weekday() >= 6) date = date.plus_days(1);
+      const Tick tick{date, previous, static_cast<std::size_t>(d), years_between(previous, date)};
+      MarketInputs in;
+      in.ai_chip_spend_usd_per_year = 1e11 * std::exp(0.01 * d);
+      step_markets(s, st, in, tick, {3, 0, Stream::test});
+      chips.push_back(st.log_cap[0]);
+      if (listed_cap) {
+        listed_cap->push_back(std::exp(st.log_cap[2]));
+        listed_return->push_back(st.daily_return[2]);
+        listed_trading->push_back(st.trading[2]);
+      }
+      previous = date;
+    }
+    return chips;
+  };
+  std::vector<double> cap, ret;
+  std::vector<int> trading;
+  const std::vector<double> chips = path(m, &cap, &ret, &trading);
+  // Trading days from 2022-01-04: 2022-02-02 is the 22nd (index 21).
+  const std::size_t listing = 21;
+  for (std::size_t d = 0; d < listing; ++d) {
+    CHECK(std::isnan(cap[d]));
+    CHECK(ret[d] == 0.0);
+    CHECK(trading[d] == 0);
+  }
+  CHECK(cap[listing] == doctest::Approx(1.75e10).epsilon(1e-12));
+  CHECK(ret[listing] == 0.0);
+  CHECK(trading[listing] == 1);
+  bool moved = false;
+  for (std::size_t d = listing + 1; d < cap.size(); ++d) {
+    CHECK(std::isfinite(cap[d]));
+    CHECK(cap[d] > 0.0);
+    CHECK(ret[d] == doctest::Approx(cap[d] / cap[d - 1] - 1.0).epsilon(1e-9));
+    moved = moved || ret[d] != 0.0;
+  }
+  CHECK(moved);
+  CHECK(path(without, nullptr, nullptr, nullptr) == chips);
+  // A listing after the start is refused for an index member (the index is a sum: a listing would
+  // read as a rise) and for a firm valued on its earnings (its anchor starts with the run).
+  const auto errors = [&power](bool in_index, double net_margin) {
+    Market bad;
+    FirmSpec f = power;
+    f.in_index = in_index;
+    f.net_margin = net_margin;
+    f.revenue_usd_per_year = 1e9;
+    bad.firms.push_back(f);
+    Diagnostics d;
+    resolve_markets(bad.params, bad.firms, {"US", "CN"}, 2, Date::from_ymd(2022, 1, 3), kEnd, d);
+    std::string all;
+    for (const Diagnostic& e : d.all()) all += e.key_path + ": " + e.message + "\n";
+    return all;
+  };
+  CHECK(errors(false, 0.0).empty());
+  CHECK(errors(true, 0.0).find("firms[power].listed") != std::string::npos);
+  CHECK(errors(false, 0.3).find("firms[power].listed") != std::string::npos);
+}
+
 TEST_CASE("a supplier's revenue is its share of its producers' sales") {
   // TSMC makes the accelerators Nvidia and AMD sell: its AI accelerator revenue was close to
   // mid-teens percent of its $90.1B of 2024 (its Q4 2024 results), about 0.12 of each USD of
