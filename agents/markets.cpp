@@ -435,8 +435,9 @@ MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<
     for (const Diagnostic& e : unknown.all())
       diags.error(e.where, e.key_path, e.message,
                   e.hint + (e.hint.empty() ? "" : "; ") +
-                      "a firm listed outside them names its exchange's country (nyse, nasdaq: "
-                      "US; xetra: DE; hkex: HK; sse: CN; twse: TW; krx: KR)");
+                      "a firm listed outside the scenario's countries names its exchange's "
+                      "country (nyse, nasdaq: US; xetra: DE; hkex: HK; sse: CN; twse: TW; krx: "
+                      "KR)");
     if (f.in_index && k) ++members[*k];
   }
   const auto most = std::max_element(members.begin(), members.end());
@@ -456,12 +457,13 @@ MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<
   for (const FirmSpec& f : firms)
     if (start < f.listed && (f.in_index || f.net_margin > 0.0))
       diags.error(f.where, "firms[" + f.id + "].listed",
-                  "a firm listed after the start date (" + f.listed.iso() + ") can be neither " +
+                  "a firm listed after the start date (" + f.listed.iso() + ") cannot be " +
                       (f.in_index ? "a member of the index (a listing would read as the index "
                                     "rising)"
                                   : "valued on its earnings (net_margin above 0; the anchor "
                                     "starts with the run)") +
-                      "; leave listed out or make it a firm priced on the factors alone");
+                      "; leave listed out, or price the firm on the factors alone outside the "
+                      "index");
   for (const FirmSpec& f : firms)
     if (bad_dof(f.tail_dof))
       diags.error(f.where, "firms[" + f.id + "].tail_dof",
