@@ -339,29 +339,35 @@ void krx_year(int y, ClosedDays& closed) {
   closed.add(year_end);
 }
 
-// Every exchange's closed weekdays over the years the cache covers, built once.
-constexpr int kFirstCachedYear = 1990, kLastCachedYear = 2100;
-struct LunarCalendars {
-  std::vector<int64_t> hkex, sse, twse, krx;
-};
+// Adds the closed days of year y of an exchange on the lunisolar calendar.
+void lunar_year(Exchange e, int y, ClosedDays& closed) {
+  switch (e) {
+    case Exchange::hkex: hkex_year(y, closed); break;
+    case Exchange::sse: sse_year(y, closed); break;
+    case Exchange::twse: twse_year(y, closed); break;
+    case Exchange::krx: krx_year(y, closed); break;
+    default: break;
+  }
+}
 
-const LunarCalendars& lunar_calendars() {
-  static const LunarCalendars all = [] {
-    LunarCalendars c;
-    ClosedDays hk, sse, tw, kr;
-    for (int y = kFirstCachedYear; y <= kLastCachedYear; ++y) {
-      hkex_year(y, hk);
-      sse_year(y, sse);
-      twse_year(y, tw);
-      krx_year(y, kr);
+// Each lunisolar exchange's closed weekdays over the years the cache covers, built once.
+constexpr int kFirstCachedYear = 1990, kLastCachedYear = 2100;
+constexpr std::array kLunarExchanges = {Exchange::hkex, Exchange::sse, Exchange::twse,
+                                        Exchange::krx};
+
+const std::vector<int64_t>& cached_lunar_days(Exchange e) {
+  static const auto all = [] {
+    std::array<std::vector<int64_t>, kLunarExchanges.size()> c;
+    for (std::size_t k = 0; k < kLunarExchanges.size(); ++k) {
+      ClosedDays closed;
+      for (int y = kFirstCachedYear; y <= kLastCachedYear; ++y)
+        lunar_year(kLunarExchanges[k], y, closed);
+      c[k] = closed.sorted();
     }
-    c.hkex = hk.sorted();
-    c.sse = sse.sorted();
-    c.twse = tw.sorted();
-    c.krx = kr.sorted();
     return c;
   }();
-  return all;
+  return all[static_cast<std::size_t>(
+      std::find(kLunarExchanges.begin(), kLunarExchanges.end(), e) - kLunarExchanges.begin())];
 }
 
 // The closed weekdays of year y, sorted, as days since 1970-01-01.
@@ -374,21 +380,10 @@ std::vector<int64_t> lunar_closed_days(Exchange e, int y) {
   };
   if (y <= kFirstCachedYear || y >= kLastCachedYear) {  // a year's rules reach into its neighbours
     ClosedDays closed;
-    for (int year = y - 1; year <= y + 1; ++year) {
-      if (e == Exchange::hkex) hkex_year(year, closed);
-      if (e == Exchange::sse) sse_year(year, closed);
-      if (e == Exchange::twse) twse_year(year, closed);
-      if (e == Exchange::krx) krx_year(year, closed);
-    }
+    for (int year = y - 1; year <= y + 1; ++year) lunar_year(e, year, closed);
     return in_year(closed.sorted());
   }
-  const LunarCalendars& c = lunar_calendars();
-  switch (e) {
-    case Exchange::hkex: return in_year(c.hkex);
-    case Exchange::sse: return in_year(c.sse);
-    case Exchange::krx: return in_year(c.krx);
-    default: return in_year(c.twse);
-  }
+  return in_year(cached_lunar_days(e));
 }
 
 // The holidays of year y on which exchange e does not trade (one at a weekend changes nothing),

@@ -923,10 +923,8 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
   const bool has_index = std::find(s.in_index.begin(), s.in_index.end(), 1) != s.in_index.end();
   bool watched_open = false;
   for (std::size_t i = 0; i < s.n_firms; ++i) {
-    st.trading[i] = !(tick.date < s.firms[i].listed) &&
-                            s.calendar.is_trading_day(s.firms[i].exchange, tick.date)
-                        ? 1
-                        : 0;
+    const bool listed = !(tick.date < s.firms[i].listed);
+    st.trading[i] = listed && s.calendar.is_trading_day(s.firms[i].exchange, tick.date) ? 1 : 0;
     watched_open = watched_open || (st.trading[i] && (s.in_index[i] || !has_index));
   }
   if (watched_open) {

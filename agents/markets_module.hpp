@@ -48,7 +48,8 @@ class MarketsModule : public Module {
   const RunContext& run_;
   MarketState state_;
   std::size_t seen_releases_ = 0;  // releases already shown to investors
-  double released_best_ = 0.0;     // log10 FLOP (effective), the best model among those
+  double released_best_ = 0.0;     // log10 FLOP (effective): the best model among them and at
+                                   // the start, the frontier a new release is measured against
   std::vector<ReleaseNews> news_;  // releases whose attention peaked since the last trading day
   // releases seen but not yet priced, with the date their attention peaks
   std::vector<std::pair<ReleaseNews, Date>> held_;

@@ -25,8 +25,8 @@ QuantileBand band_at(const RunResult& run, SeriesId s, std::size_t t, std::size_
 }
 
 namespace {
-// Three significant figures at most, so a band reads alike across its ends: 1.73e+05 beside
-// 5.28e+07, not 172729.54; 665 and 0.96 as they are.
+// Three significant figures from 10^4, whole numbers from 100, two decimals below, so a band
+// reads alike across its ends: 1.73e+05 beside 5.28e+07, not 172729.54; 6602, 665 and 0.96.
 std::string band_number(double v) {
   char buf[32];
   if (std::isnan(v)) return "n/a";

@@ -4,9 +4,9 @@
     python3 scripts/plot.py RUN.h5 [-o OUTDIR] [--all]
 
 One chart per headline indicator (every series in /indicators), and overview.png with all of
-them; with firms (/markets), markets.png: the index, Nvidia, and the AI build-out's firms vs those with a smaller AI stake
-(firms whose compute loading is at least 0.2 against the others with an AI loading), each as a
-market capitalisation in USD; --all adds every series of every other group (labs, chips, ...). Each chart shows the
+them; with firms (/markets), markets.png: the index, Nvidia, and the AI build-out's firms vs
+those with a smaller AI stake (firms whose compute loading is at least 0.2 against the others
+with an AI loading), each as a market capitalisation in USD; --all adds every series of every other group (labs, chips, ...). Each chart shows the
 median over replicates with a shaded 5-95% band, one colour per entity for per-entity series.
 Charts go to OUTDIR, by default <run-file-stem>_plots/ next to the run file. Exits 2, naming the
 file and what is wrong, when it is missing, not a file, damaged or not an airace run file; it

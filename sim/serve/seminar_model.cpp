@@ -400,9 +400,9 @@ std::vector<SeminarModel::MarketChoice> SeminarModel::market_choices() const {
   if (base_.firms.empty()) return out;
   MarketChoice index{"market_index", "US index (sum of its members' values)", {}, true};
   MarketChoice nvidia{"market_nvidia", "Nvidia's market value", {}, false};
-  MarketChoice hardware{"market_hardware",
-                        "AI build-out firms' market value (chips, foundries, equipment, memory, power)", {},
-                        false};
+  MarketChoice hardware{
+      "market_hardware",
+      "AI build-out firms' market value (chips, foundries, equipment, memory, power)", {}, false};
   MarketChoice platforms{
       "market_platforms",
       "Market value of firms with a smaller AI stake (platforms, clouds, devices)", {}, false};
