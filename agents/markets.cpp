@@ -138,6 +138,15 @@ const Schema<FirmSpec>& firm_schema() {
                  {"Student-t degrees of freedom of the firm's daily noise (fat tails; 0: normal; "
                   "otherwise above 2)",
                   S}),
+          date("earnings_day", &F::earnings_day,
+               {"a trading day on which the market priced one of the firm's quarterly reports; "
+                "its other reports recur every 3 months from it, before and after, each priced "
+                "on the firm's first trading day on or after its date",
+                S}),
+          number("earnings_day_volatility", &F::earnings_day_volatility, "ln", at_least(0),
+                 {"sd of the ln move a quarterly report brings on its day, beyond the day's noise "
+                  "(0: no earnings days; needs earnings_day)",
+                  S}),
           reference_list("producers", &F::producers, "producers[]",
                          {"chip producers whose sales carry the firm's revenue in the model (its "
                           "earnings anchor)"}),
@@ -465,6 +474,11 @@ MarketsSetup resolve_markets(const MarketModelParams& params, const std::vector<
                       "; leave listed out, or price the firm on the factors alone outside the "
                       "index");
   for (const FirmSpec& f : firms)
+    if (f.earnings_day_volatility > 0.0 && f.earnings_day == Date::from_ymd(9999, 12, 31))
+      diags.error(f.where, "firms[" + f.id + "].earnings_day_volatility",
+                  "a move on earnings days needs the day of one report; expected "
+                  "firms[" + f.id + "].earnings_day, a date such as 2022-02-03");
+  for (const FirmSpec& f : firms)
     if (bad_dof(f.tail_dof))
       diags.error(f.where, "firms[" + f.id + "].tail_dof",
                   "degrees of freedom must be 0 (normal) or above 2 (finite variance), found " +
@@ -550,6 +564,17 @@ MarketState initial_market_state(const MarketsSetup& s) {
   st.log_cap.resize(s.n_firms);
   st.daily_return.assign(s.n_firms, 0.0);
   st.trading.assign(s.n_firms, 0);
+  st.earnings_move_ln.assign(s.n_firms, 0.0);
+  st.next_report.assign(s.n_firms, 0);
+  // The first report on or after the start, in quarters from the firm's earnings_day.
+  for (std::size_t i = 0; i < s.n_firms; ++i) {
+    if (s.firms[i].earnings_day_volatility <= 0.0) continue;
+    const Date day = s.firms[i].earnings_day;
+    const int months = 12 * (s.start.year() - day.year()) + s.start.month() - day.month();
+    int& k = st.next_report[i];
+    k = months / 3 - (months < 0 ? 1 : 0) - 1;  // a quarter or two before, then forward
+    while (day.plus_months(3 * k) < s.start) ++k;
+  }
   st.revenue_log.assign(s.n_firms, 0.0);
   st.expected_growth.assign(s.n_firms, 0.0);
   st.start_sentiment.assign(s.n_firms, 0.0);
@@ -645,13 +670,17 @@ std::size_t move_cause(const MoveNews& news, double day_return) {
   if (news.incident_move_ln < 0.0 && day_return < 0.0 &&
       news.incident_move_ln <= 0.5 * std::log1p(day_return))
     return kCauseIncident;
+  const double day_ln = std::log1p(day_return);
+  if (news.earnings_move_ln * day_ln > 0.0 &&
+      std::abs(news.earnings_move_ln) >= 0.5 * std::abs(day_ln))
+    return kCauseEarnings;
   if (news.rate_decisions > 0 && news.rate_surprise_points != 0.0) return kCauseRateDecision;
   if (news.releases > 0) return kCauseFirstRelease + news.lab;
   return kCauseNone;
 }
 
 std::vector<std::string> cause_ids(const std::vector<std::string>& lab_ids) {
-  std::vector<std::string> ids = {"none", "rate_decision", "incident"};
+  std::vector<std::string> ids = {"none", "rate_decision", "incident", "earnings"};
   for (const std::string& lab : lab_ids) ids.push_back("release:" + lab);
   return ids;
 }
@@ -1004,6 +1033,19 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
       st.idiosyncratic_transitory[i] = revert_noise(st.idiosyncratic_transitory[i],
                                                     vol * transitory_scale, fast_reversion, z_fast);
       st.idiosyncratic[i] = st.idiosyncratic_persistent[i] + st.idiosyncratic_transitory[i];
+    }
+    // docs/model.md §"Markets: earnings days": a quarterly report moves the firm's value on its
+    // first trading day on or after the report's date, by news that stays (its persistent part).
+    st.earnings_move_ln[i] = 0.0;
+    const FirmSpec& firm = s.firms[i];
+    if (firm.earnings_day_volatility > 0.0 && st.trading[i] &&
+        !(tick.date < firm.earnings_day.plus_months(3 * st.next_report[i]))) {
+      const double jump = firm.earnings_day_volatility * firm_rng.normal();
+      st.earnings_move_ln[i] = jump;
+      st.idiosyncratic[i] += jump;
+      if (transitory != 0.0) st.idiosyncratic_persistent[i] += jump;
+      while (!(tick.date < firm.earnings_day.plus_months(3 * st.next_report[i])))
+        ++st.next_report[i];
     }
     // docs/model.md §"Markets: exchange calendars": a closed exchange keeps yesterday's price;
     // what happened meanwhile is priced on its next trading day. Under a daily price limit the

@@ -44,6 +44,11 @@ struct FirmSpec {
   double market_exposure = 1.0;              // d ln cap / d broad-market factor
   double idiosyncratic_volatility_per_year = 0.25;  // 1/sqrt(year), firm-specific noise
   double tail_dof = 0.0;  // Student-t degrees of freedom of that noise's innovations (0: normal)
+  // docs/model.md §"Markets: earnings days": a trading day on which the market priced one of its
+  // quarterly reports (the next recur every 3 months from it, before and after), and the sd of
+  // the ln move a report brings beyond the day's noise (0: no earnings days)
+  Date earnings_day = Date::from_ymd(9999, 12, 31);
+  double earnings_day_volatility = 0.0;  // ln
   // docs/model.md §"Markets: firms": its first trading day, for a firm listed after the start (no
   // price before it); the default, before any run's start, is a firm listed all along
   Date listed = Date::from_ymd(1900, 1, 1);
@@ -247,6 +252,10 @@ struct MarketState {
   std::vector<double> log_cap;          // [firm] ln USD
   std::vector<double> daily_return;     // [firm] fraction, since the day before
   std::vector<uint8_t> trading;         // [firm] 1: its exchange is open today
+  // earnings days (docs/model.md §"Markets: earnings days"), per firm: the report due next, as a
+  // count of quarters from its earnings_day, and the ln move today's trading priced of reports
+  std::vector<int> next_report;
+  std::vector<double> earnings_move_ln;
   // earnings anchor, per firm (docs/model.md §"Markets: earnings anchor")
   bool anchor_started = false;          // the first trading day has been seen
   std::vector<double> revenue_log;      // [firm] ln USD/year, observed revenue, smoothed
@@ -322,6 +331,7 @@ struct MoveNews {
   int rate_decisions = 0;             // policy-rate changes since the firm's previous trading day
   double rate_change_points = 0.0;    // their sum, percentage points
   double rate_surprise_points = 0.0;  // their sum less what was expected, percentage points
+  double earnings_move_ln = 0.0;      // the move its quarterly report brought that day (ln; 0: none)
   double incident_move_ln = 0.0;      // the firm's move incidents imply since then: its compute
                                       // loading times the rises of the demand investors expect
                                       // lost to them (ln, <= 0; docs/model.md §3.3.8)
@@ -345,12 +355,13 @@ std::vector<RateDecision> rate_decisions_between(const std::vector<RateChange>& 
 // The cause of a move of `day_return` (fraction), as an index into the ids cause_ids() gives:
 // the most salient release when its salience is at least 1/e (a release near the frontier);
 // otherwise incidents, when the fall they imply for the firm is at least half the day's (ln);
-// otherwise a rate decision that surprised the market if there was one; otherwise a less salient
-// release; otherwise none (the move is noise and fundamentals).
+// otherwise the firm's quarterly report, when its move has the day's sign and at least half its
+// size (ln); otherwise a rate decision that surprised the market if there was one; otherwise a
+// less salient release; otherwise none (the move is noise and fundamentals).
 inline constexpr std::size_t kCauseNone = 0, kCauseRateDecision = 1, kCauseIncident = 2,
-                             kCauseFirstRelease = 3;
+                             kCauseEarnings = 3, kCauseFirstRelease = 4;
 std::size_t move_cause(const MoveNews& news, double day_return);
-// "none", "rate_decision", "incident", then "release:<lab id>" for each lab.
+// "none", "rate_decision", "incident", "earnings", then "release:<lab id>" for each lab.
 std::vector<std::string> cause_ids(const std::vector<std::string>& lab_ids);
 
 // One trading day of one firm: its return and what it priced.

@@ -104,8 +104,10 @@ void MarketsModule::declare(Declarations& d) {
          EventColumn::Kind::number, 0},
         {"event_cause", "",
          "what drove it: the most salient release priced that day when its salience is at "
-         "least 1/e, else a rate decision that surprised the market, else a less salient "
-         "release, else none",
+         "least 1/e, else incidents that imply at least half its fall, else the firm's "
+         "quarterly report when it moved the firm the day's way by at least half the day's "
+         "move, else a rate decision that surprised the market, else a less salient release, "
+         "else none",
          EventColumn::Kind::entity, causes_},
         {"event_releases", "releases",
          "releases priced that day (seen since the firm's previous trading day)",
@@ -267,6 +269,7 @@ void MarketsModule::record_largest_moves(const Tick& t) {
   const MarketsSetup& m = *c_.setup;
   for (std::size_t i = 0; i < m.n_firms; ++i) {
     if (!state_.trading[i]) continue;
+    pending_[i].earnings_move_ln = state_.earnings_move_ln[i];
     keep_largest_move(largest_[i],
                       {i, t.date, state_.daily_return[i], state_.index_return, pending_[i]},
                       kLargestMovesPerFirm);

@@ -896,6 +896,7 @@ def market_finding(run):
         else:
             what = {"rate_decision": "a surprise in a rate decision",
                     "incident": "an AI incident (investors' expected compute demand)",
+                    "earnings": "the firm's quarterly report",
                     "none": "no news (noise and fundamentals)"}.get(cause, cause)
         return text + "; its cause is %s in %d of them." % (what, k)
     # Without /markets/events: the release that came in the week before that day.

@@ -561,8 +561,28 @@ TEST_CASE("a move's cause is a salient release then a rate decision then a faint
   note_release(faint, 1, 0.05, 0.1, false);
   CHECK(move_cause(faint, -0.05) == kCauseFirstRelease + 1);
   CHECK(cause_ids({"openai", "deepseek"}) ==
-        std::vector<std::string>{"none", "rate_decision", "incident", "release:openai",
-                                 "release:deepseek"});
+        std::vector<std::string>{"none", "rate_decision", "incident", "earnings",
+                                 "release:openai", "release:deepseek"});
+}
+
+TEST_CASE("a quarterly report is a move's cause when it moved the firm the day's way by half") {
+  // docs/model.md §3.3.7 "Largest moves": after a salient release and incidents, the firm's own
+  // report, then a surprising rate decision, then a faint release.
+  MoveNews news;
+  note_rate_decision(news, 0.0, 0.1);
+  note_release(news, 1, 0.05, 0.1, false);
+  news.earnings_move_ln = -0.08;
+  CHECK(move_cause(news, -0.10) == kCauseEarnings);
+  CHECK(move_cause(news, -0.07) == kCauseEarnings);
+  CHECK(move_cause(news, -0.30) == kCauseRateDecision);  // the report is under half the fall
+  CHECK(move_cause(news, 0.05) == kCauseRateDecision);   // the firm rose: not the report's doing
+  MoveNews quiet;
+  quiet.earnings_move_ln = 0.06;
+  CHECK(move_cause(quiet, 0.07) == kCauseEarnings);
+  CHECK(move_cause(quiet, -0.02) == kCauseNone);
+  note_release(news, 0, 0.9, -0.3, true);  // a frontier release still comes first
+  CHECK(move_cause(news, -0.10) == kCauseFirstRelease + 0);
+  CHECK(cause_ids({"openai"})[kCauseEarnings] == "earnings");
 }
 
 TEST_CASE("an incident is a move's cause when the fall it implies is half the day's or more") {
@@ -673,6 +693,84 @@ TEST_CASE("sentiment reverts halfway in a half-life and its spread stays bounded
   for (double x : {-0.7, 0.0, 0.31})
     for (double z : {-2.5, 0.0, 1.3})
       CHECK(revert_noise(x, sigma, r, z) == revert_noise(x, sigma, dt, h, z));
+}
+
+// docs/model.md §"Markets: earnings days". The device maker reports every quarter from a
+// Saturday, 2022-01-15; everything else is still (no noise, no news).
+struct Reports {
+  std::vector<Date> days;
+  std::vector<double> devices_return, chips_return, earnings_move;
+};
+
+Reports report_path(double volatility, uint64_t seed, int days = 220) {
+  Market m;
+  m.firms[1].earnings_day = Date::from_ymd(2022, 1, 15);
+  m.firms[1].earnings_day_volatility = volatility;
+  const MarketsSetup s = m.setup();
+  MarketState st = initial_market_state(s);
+  Reports out;
+  Date previous = s.start;
+  for (int d = 0; d < days; ++d) {
+    Date date = previous.plus_days(1);
+    while (date.weekday() >= 6) date = date.plus_days(1);
+    const Tick tick{date, previous, static_cast<std::size_t>(d), years_between(previous, date)};
+    MarketInputs in;
+    in.ai_chip_spend_usd_per_year = 1e11;
+    step_markets(s, st, in, tick, {seed, 0, Stream::test});
+    out.days.push_back(date);
+    out.devices_return.push_back(st.daily_return[1]);
+    out.chips_return.push_back(st.daily_return[0]);
+    out.earnings_move.push_back(st.earnings_move_ln[1]);
+    previous = date;
+  }
+  return out;
+}
+
+TEST_CASE("a quarterly report moves its firm on its first trading day on or after the report") {
+  // Reports of 2022-01-15 (a Saturday), 04-15, 07-15 and 10-15 (a Saturday): priced on 01-17,
+  // 04-15, 07-15 and 10-17, and on no other day; the move stays (reverting only as the firm's
+  // noise does, over a century by default). Measured against the same path without reports (the
+  // device maker drifts a little with beliefs either way).
+  const Reports r = report_path(0.1, 5);
+  const Reports none = report_path(0.0, 5);
+  const std::vector<Date> expected = {Date::from_ymd(2022, 1, 17), Date::from_ymd(2022, 4, 15),
+                                      Date::from_ymd(2022, 7, 15), Date::from_ymd(2022, 10, 17)};
+  std::vector<Date> moved;
+  for (std::size_t d = 0; d < r.days.size(); ++d) {
+    CHECK(r.chips_return[d] == none.chips_return[d]);  // a firm without reports: as it was
+    CHECK(none.earnings_move[d] == 0.0);
+    const double extra = std::log1p(r.devices_return[d]) - std::log1p(none.devices_return[d]);
+    if (r.earnings_move[d] != 0.0) moved.push_back(r.days[d]);
+    CHECK(std::abs(extra - r.earnings_move[d]) < 1e-4);
+  }
+  CHECK(moved == expected);
+  // Its size: the sd of the ln moves over many replicates is earnings_day_volatility.
+  double sum2 = 0.0;
+  int n = 0;
+  for (uint64_t seed = 1; seed <= 300; ++seed)
+    for (double x : report_path(0.1, seed).earnings_move)
+      if (x != 0.0) {
+        sum2 += x * x;
+        ++n;
+      }
+  CHECK(n == 1200);
+  CHECK(std::sqrt(sum2 / n) == doctest::Approx(0.1).epsilon(0.06));
+}
+
+TEST_CASE("a move on earnings days needs the day of one report") {
+  FirmSpec f;
+  f.id = "x";
+  f.country = {"US", {}};
+  f.market_cap_usd = 1e9;
+  f.earnings_day_volatility = 0.05;
+  Diagnostics d;
+  resolve_markets(MarketModelParams{}, {f}, {"US"}, 0, Date::from_ymd(2022, 1, 3), kEnd, d);
+  REQUIRE(d.size() == 1);
+  CHECK(d.all()[0].key_path.find("earnings_day_volatility") != std::string::npos);
+  f.earnings_day = Date::from_ymd(2022, 2, 3);
+  Diagnostics fine;
+  resolve_markets(MarketModelParams{}, {f}, {"US"}, 0, Date::from_ymd(2022, 1, 3), kEnd, fine);
+  CHECK(fine.empty());
 }
 
 TEST_CASE("degrees of freedom of 2 or less are refused") {
