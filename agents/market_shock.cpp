@@ -22,17 +22,39 @@ double median(std::vector<double> v) {
   return n % 2 == 1 ? *mid : 0.5 * (*std::max_element(v.begin(), mid) + *mid);
 }
 
-// The median return of a firm beyond its trend, per trading day (fraction; NaN on closed days and
-// on its first open day): the median over replicates of its return, less the calendar days since
-// its previous open day times its trend, the mean per calendar day of its median returns within
-// kTrendDays open days either side. An anchored value that climbs 1 % a day otherwise makes the
-// day after a holiday the "shock". Medians, not each replicate's returns: a replicate's trend
-// over a few weeks is mostly noise, which a week-long closure would multiply.
+// 1 on the open days that price one of the firm's quarterly reports (docs/model.md §"Markets:
+// earnings days"): the first open day on or after each report, every 3 months from
+// `earnings_day` (NaN: none, all 0).
+std::vector<uint8_t> report_days(double earnings_day, const std::vector<uint8_t>& open,
+                                 const std::vector<Date>& dates) {
+  std::vector<uint8_t> marked(dates.size(), 0);
+  if (std::isnan(earnings_day) || dates.empty()) return marked;
+  const Date first = Date::from_days(static_cast<int64_t>(earnings_day));
+  const int months = 12 * (dates.front().year() - first.year()) + dates.front().month() -
+                     first.month();
+  std::size_t t = 0;
+  for (int k = months / 3 - (months < 0 ? 1 : 0) - 1;; ++k) {
+    const Date report = first.plus_months(3 * k);
+    if (dates.back() < report) break;
+    while (t < dates.size() && (dates[t] < report || !open[t])) ++t;
+    if (t == dates.size()) break;
+    if (!(report < dates.front())) marked[t] = 1;
+  }
+  return marked;
+}
+
+// A firm's trend, per trading day (fraction; NaN on closed days and on its first open day): the
+// calendar days since its previous open day times the mean per calendar day of its median
+// returns (over replicates) within kTrendDays open days either side, those that are NaN left
+// out. A day's median return less it is the day's move beyond the trend: an anchored value that
+// climbs 1 % a day otherwise makes the day after a holiday the "shock". Medians, not each
+// replicate's returns: a replicate's trend over a few weeks is mostly noise, which a week-long
+// closure would multiply.
 constexpr std::size_t kTrendDays = 10;
 
-std::vector<double> beyond_trend(const std::vector<double>& median_return,
-                                 const std::vector<uint8_t>& trading,
-                                 const std::vector<Date>& dates) {
+std::vector<double> trend_returns(const std::vector<double>& median_return,
+                                  const std::vector<uint8_t>& trading,
+                                  const std::vector<Date>& dates) {
   std::vector<std::size_t> open;  // its open days after its first
   std::vector<double> days;       // calendar days since the open day before
   for (std::size_t t = 0, previous = dates.size(); t < dates.size(); ++t) {
@@ -55,7 +77,7 @@ std::vector<double> beyond_trend(const std::vector<double>& median_return,
         sum += median_return[open[j]] / days[j];
         ++n;
       }
-    out[open[k]] = median_return[open[k]] - (n > 0 ? days[k] * sum / static_cast<double>(n) : 0.0);
+    out[open[k]] = n > 0 ? days[k] * sum / static_cast<double>(n) : 0.0;
   }
   return out;
 }
@@ -175,12 +197,21 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
         values[r] = run.replicates[r].get(returns, t, f);
       medians[t] = median(values);
     }
-    const std::vector<double> beyond = beyond_trend(medians, open, dates);
-    trend[f].resize(dates.size());
-    for (std::size_t t = 0; t < dates.size(); ++t) trend[f][t] = medians[t] - beyond[t];
+    // A firm's own report is no market shock, nor part of its trend: its move has either sign,
+    // replicate by replicate, and the median of a few replicates' reports is their noise.
+    const std::vector<uint8_t> reports =
+        report_days(firms.number(f, "firm_earnings_day"), open, dates);
+    std::vector<double> quiet = medians;
+    for (std::size_t t = 0; t < dates.size(); ++t)
+      if (reports[t]) quiet[t] = std::nan("");
+    trend[f] = trend_returns(quiet, open, dates);
+    std::vector<double> beyond(dates.size());
+    for (std::size_t t = 0; t < dates.size(); ++t) beyond[t] = medians[t] - trend[f][t];
     for (std::size_t t = 1; t < dates.size(); ++t) {
       const double m = beyond[t];
-      if (std::isnan(m) || (best && std::abs(m) <= std::abs(best->median_excess_return))) continue;
+      if (std::isnan(m) || reports[t] ||
+          (best && std::abs(m) <= std::abs(best->median_excess_return)))
+        continue;
       std::size_t previous = t - 1;
       while (previous > 0 && !open[previous]) --previous;
       best = MarketShock{firms.ids[f],

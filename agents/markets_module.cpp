@@ -8,9 +8,12 @@ namespace airace {
 
 void MarketsModule::declare_axes(Declarations& d) {
   std::vector<std::string> ids, names, countries, exchanges, index;
-  std::vector<double> compute, margins, listed;
+  std::vector<double> compute, margins, listed, earnings;
   for (const FirmSpec& f : c_.setup->firms) {
     listed.push_back(static_cast<double>(std::max(f.listed, c_.setup->start).days_since_epoch()));
+    earnings.push_back(f.earnings_day_volatility > 0.0
+                           ? static_cast<double>(f.earnings_day.days_since_epoch())
+                           : std::numeric_limits<double>::quiet_NaN());
     compute.push_back(f.compute_exposure);
     margins.push_back(f.margins_exposure);
     ids.push_back(f.id);
@@ -39,7 +42,12 @@ void MarketsModule::declare_axes(Declarations& d) {
                          c_.setup->price_limit},
                         {"firm_listed", "days since 1970-01-01",
                          "its first day with a price: its listing, or the start (no value before)",
-                         listed}}});
+                         listed},
+                        {"firm_earnings_day", "days since 1970-01-01",
+                         "a day on which one of its quarterly reports was priced; the others recur "
+                         "every 3 months from it, each priced on its first trading day on or "
+                         "after the report (NaN: no earnings days)",
+                         earnings}}});
   factors_ = d.add_axis({"markets",
                          "factor",
                          "factors firms are exposed to",

@@ -46,6 +46,15 @@ struct EntityAxis {
     }
     return ids[index];
   }
+  // Entity `index`'s value of the number attribute `attribute`; NaN when the axis has none.
+  double number(std::size_t index, std::string_view attribute) const {
+    for (const EntityAttribute& a : attributes) {
+      const auto* values = std::get_if<std::vector<double>>(&a.values);
+      if (a.name == attribute && values != nullptr && index < values->size())
+        return (*values)[index];
+    }
+    return std::numeric_limits<double>::quiet_NaN();
+  }
 };
 
 struct TimeAxis {

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,10 +18,12 @@ namespace {
 // Two firms over the weekdays from 2025-01-20 to `last` (five: to 2025-01-24) and three
 // replicates; `ret(r, t, firm)` gives the returns, the second firm's exchange is closed on days
 // `closed_from` to `closed_to` (day 2); each replicate's events name, for the second firm on
-// day 3, the cause `cause_of(r)` (an index into none, rate_decision, release:lab_a).
+// day 3, the cause `cause_of(r)` (an index into none, rate_decision, release:lab_a). With
+// `devices_earnings_day`, the second firm reports every 3 months from that day.
 template <class Returns, class Cause>
 RunResult hand_built_run(Returns ret, Cause cause_of, Date last = Date::from_ymd(2025, 1, 24),
-                         std::size_t closed_from = 2, std::size_t closed_to = 2) {
+                         std::size_t closed_from = 2, std::size_t closed_to = 2,
+                         std::optional<Date> devices_earnings_day = std::nullopt) {
   RunResult run;
   SeriesCatalog& cat = run.catalog;
   const std::vector<Date> days =
@@ -31,7 +34,12 @@ RunResult hand_built_run(Returns ret, Cause cause_of, Date last = Date::from_ymd
        "firm",
        "listed firms",
        {"chips", "devices"},
-       {{"firm_name", "", "display name", std::vector<std::string>{"Chip Co", "Device Co"}}}});
+       {{"firm_name", "", "display name", std::vector<std::string>{"Chip Co", "Device Co"}},
+        {"firm_earnings_day", "days since 1970-01-01", "a report",
+         std::vector<double>{std::nan(""),
+                             devices_earnings_day
+                                 ? static_cast<double>(devices_earnings_day->days_since_epoch())
+                                 : std::nan("")}}}});
   const AxisId causes =
       cat.add_axis({"markets", "cause", "causes", {"none", "rate_decision", "release:lab_a"}, {}});
   const SeriesId daily = cat.add_series(
@@ -169,6 +177,39 @@ TEST_CASE("a firm's steady climb is no shock, even over a holiday; a fall agains
   CHECK(shock->date.iso() == "2025-01-21");
   CHECK(shock->median_return == doctest::Approx(-0.04));
   CHECK(shock->median_excess_return == doctest::Approx(-0.04));
+}
+
+TEST_CASE("a firm's own report is no market shock, nor part of its trend") {
+  // Devices report every 3 months from 2024-10-23, so on 2025-01-23 (day 3): they move 10-14 %
+  // that day in every replicate, the largest median, but a report's move has either sign
+  // replicate by replicate, and a few replicates' median is noise. Chips fall 4 % on day 1.
+  const auto returns = [](std::size_t r, std::size_t t, std::size_t f) {
+    if (f == 1 && t == 3) return -0.10 - 0.02 * static_cast<double>(r);
+    return f == 0 && t == 1 ? -0.04 : 0.0;
+  };
+  const auto cause = [](std::size_t) { return 0; };
+  const auto with_report = largest_market_shock(hand_built_run(
+      returns, cause, Date::from_ymd(2025, 1, 24), 2, 2, Date::from_ymd(2024, 10, 23)));
+  REQUIRE(with_report.has_value());
+  CHECK(with_report->firm == "chips");
+  CHECK(with_report->date.iso() == "2025-01-21");
+  // Without the report the same day is the shock.
+  const auto without = largest_market_shock(hand_built_run(returns, cause));
+  REQUIRE(without.has_value());
+  CHECK(without->firm == "devices");
+  // Devices' day after a report is measured against a trend without it: Device Co reports on
+  // 2025-01-22 (day 2, which it trades) and falls 12 % that day; day 3's 1 % is no move against
+  // a trend made of the report.
+  const auto after = largest_market_shock(hand_built_run(
+      [](std::size_t, std::size_t t, std::size_t f) {
+        if (f == 1) return t == 2 ? -0.12 : (t == 3 ? 0.01 : 0.0);
+        return 0.0;
+      },
+      cause, Date::from_ymd(2025, 1, 24), 9, 9, Date::from_ymd(2024, 10, 22)));
+  REQUIRE(after.has_value());
+  CHECK(after->firm == "devices");
+  CHECK(after->date.iso() == "2025-01-23");
+  CHECK(after->median_excess_return == doctest::Approx(0.01));
 }
 
 TEST_CASE("a shock no replicate recorded among its largest moves says so") {
