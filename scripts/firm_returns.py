@@ -106,9 +106,11 @@ def main():
     specs = run_parameters(f)
     span = (days >= day("2022-01-01")) & (days <= day("2025-12-31"))
     ok = True
-    print("daily returns, 2022-2025 in the run (sd and kurtosis: medians over %d replicates; "
-          "days beyond 5 %% and 10 %%: percent of trading days, all replicates) against history "
-          "(docs/data/firm_daily_returns.csv)" % ret.shape[0])
+    print("Daily returns, the run's 2022-2025 against history's 2015-2024 "
+          "(docs/data/firm_daily_returns.csv):")
+    print("sd and excess kurtosis: medians over the run's %d replicates (history's kurtosis "
+          "outside the 2020-02-20..04-30 crash);" % ret.shape[0])
+    print("days beyond 5 % and 10 %: percent of all trading days of all replicates.")
     print("%-20s %15s %17s %17s %17s" % ("firm", "sd % run/hist", "ex. kurt run/hist",
                                          ">5 % days run/hist", ">10 % run/hist"))
     fits = []
