@@ -8,6 +8,8 @@
 #include <tuple>
 #include <vector>
 
+#include "agents/markets.hpp"
+
 namespace airace {
 namespace {
 
@@ -30,15 +32,12 @@ std::vector<uint8_t> report_days(double earnings_day, const std::vector<uint8_t>
   std::vector<uint8_t> marked(dates.size(), 0);
   if (std::isnan(earnings_day) || dates.empty()) return marked;
   const Date first = Date::from_days(static_cast<int64_t>(earnings_day));
-  const int months = 12 * (dates.front().year() - first.year()) + dates.front().month() -
-                     first.month();
   std::size_t t = 0;
-  for (int k = months / 3 - (months < 0 ? 1 : 0) - 1;; ++k) {
-    const Date report = first.plus_months(3 * k);
-    if (dates.back() < report) break;
+  for (int k = first_report_on_or_after(first, dates.front());; ++k) {
+    const Date report = report_date(first, k);
     while (t < dates.size() && (dates[t] < report || !open[t])) ++t;
     if (t == dates.size()) break;
-    if (!(report < dates.front())) marked[t] = 1;
+    marked[t] = 1;
   }
   return marked;
 }

@@ -566,15 +566,9 @@ MarketState initial_market_state(const MarketsSetup& s) {
   st.trading.assign(s.n_firms, 0);
   st.earnings_move_ln.assign(s.n_firms, 0.0);
   st.next_report.assign(s.n_firms, 0);
-  // The first report on or after the start, in quarters from the firm's earnings_day.
-  for (std::size_t i = 0; i < s.n_firms; ++i) {
-    if (s.firms[i].earnings_day_volatility <= 0.0) continue;
-    const Date day = s.firms[i].earnings_day;
-    const int months = 12 * (s.start.year() - day.year()) + s.start.month() - day.month();
-    int& k = st.next_report[i];
-    k = months / 3 - (months < 0 ? 1 : 0) - 1;  // a quarter or two before, then forward
-    while (day.plus_months(3 * k) < s.start) ++k;
-  }
+  for (std::size_t i = 0; i < s.n_firms; ++i)
+    if (s.firms[i].earnings_day_volatility > 0.0)
+      st.next_report[i] = first_report_on_or_after(s.firms[i].earnings_day, s.start);
   st.revenue_log.assign(s.n_firms, 0.0);
   st.expected_growth.assign(s.n_firms, 0.0);
   st.start_sentiment.assign(s.n_firms, 0.0);
@@ -587,6 +581,13 @@ MarketState initial_market_state(const MarketsSetup& s) {
     if (s.in_index[i]) st.index_usd += s.firms[i].market_cap_usd;
   }
   return st;
+}
+
+int first_report_on_or_after(Date earnings_day, Date date) {
+  const int months = 12 * (date.year() - earnings_day.year()) + date.month() - earnings_day.month();
+  int k = months / 3 - (months < 0 ? 1 : 0) - 1;  // a quarter or two before, then forward
+  while (report_date(earnings_day, k) < date) ++k;
+  return k;
 }
 
 double release_efficiency_log10(const ReleaseNews& r) {
@@ -1039,13 +1040,12 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
     st.earnings_move_ln[i] = 0.0;
     const FirmSpec& firm = s.firms[i];
     if (firm.earnings_day_volatility > 0.0 && st.trading[i] &&
-        !(tick.date < firm.earnings_day.plus_months(3 * st.next_report[i]))) {
+        !(tick.date < report_date(firm.earnings_day, st.next_report[i]))) {
       const double jump = firm.earnings_day_volatility * firm_rng.normal();
       st.earnings_move_ln[i] = jump;
       st.idiosyncratic[i] += jump;
       if (transitory != 0.0) st.idiosyncratic_persistent[i] += jump;
-      while (!(tick.date < firm.earnings_day.plus_months(3 * st.next_report[i])))
-        ++st.next_report[i];
+      st.next_report[i] = first_report_on_or_after(firm.earnings_day, tick.date.plus_days(1));
     }
     // docs/model.md §"Markets: exchange calendars": a closed exchange keeps yesterday's price;
     // what happened meanwhile is priced on its next trading day. Under a daily price limit the

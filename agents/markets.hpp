@@ -268,6 +268,12 @@ struct MarketState {
 
 MarketState initial_market_state(const MarketsSetup& setup);
 
+// docs/model.md §"Markets: earnings days": a firm's k-th report from its `earnings_day` (k of
+// either sign; every 3 calendar months, the day of the month clamped to the month's length),
+// and the count of its first report on or after `date`.
+inline Date report_date(Date earnings_day, int k) { return earnings_day.plus_months(3 * k); }
+int first_report_on_or_after(Date earnings_day, Date date);
+
 // The efficiency (log10) a release reveals (its pre-training's: capability less log10 of its
 // post-training gain and of its FLOP), and the weight investors give it (salience:
 // near-frontier releases draw attention).

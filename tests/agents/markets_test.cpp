@@ -757,6 +757,20 @@ TEST_CASE("a quarterly report moves its firm on its first trading day on or afte
   CHECK(std::sqrt(sum2 / n) == doctest::Approx(0.1).epsilon(0.06));
 }
 
+TEST_CASE("reports recur every 3 months from the earnings day, before and after, without drift") {
+  const Date jan31 = Date::from_ymd(2022, 1, 31);
+  CHECK(report_date(jan31, 1).iso() == "2022-04-30");  // clamped to April's length ...
+  CHECK(report_date(jan31, 2).iso() == "2022-07-31");  // ... but counted from the 31st
+  CHECK(report_date(jan31, -1).iso() == "2021-10-31");
+  CHECK(first_report_on_or_after(jan31, Date::from_ymd(2022, 5, 1)) == 2);
+  CHECK(first_report_on_or_after(jan31, Date::from_ymd(2022, 4, 30)) == 1);
+  CHECK(first_report_on_or_after(jan31, jan31) == 0);
+  // An earnings day after the date: the reports before it count back from it.
+  const Date may6 = Date::from_ymd(2022, 5, 6);
+  CHECK(first_report_on_or_after(may6, Date::from_ymd(2022, 1, 3)) == -1);  // 2022-02-06
+  CHECK(first_report_on_or_after(may6, Date::from_ymd(2019, 12, 1)) == -9);  // 2020-02-06
+}
+
 TEST_CASE("a move on earnings days needs the day of one report") {
   FirmSpec f;
   f.id = "x";
