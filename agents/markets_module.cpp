@@ -8,12 +8,14 @@ namespace airace {
 
 void MarketsModule::declare_axes(Declarations& d) {
   std::vector<std::string> ids, names, countries, exchanges, index;
-  std::vector<double> compute, margins, listed, earnings;
+  std::vector<double> compute, margins, listed, earnings, own_noise, report_move;
   for (const FirmSpec& f : c_.setup->firms) {
     listed.push_back(static_cast<double>(std::max(f.listed, c_.setup->start).days_since_epoch()));
     earnings.push_back(f.earnings_day_volatility > 0.0
                            ? static_cast<double>(f.earnings_day.days_since_epoch())
                            : std::numeric_limits<double>::quiet_NaN());
+    own_noise.push_back(f.idiosyncratic_volatility_per_year);
+    report_move.push_back(f.earnings_day_volatility);
     compute.push_back(f.compute_exposure);
     margins.push_back(f.margins_exposure);
     ids.push_back(f.id);
@@ -47,7 +49,13 @@ void MarketsModule::declare_axes(Declarations& d) {
                          "a day on which one of its quarterly reports was priced; the others recur "
                          "every 3 months from it, each priced on its first trading day on or "
                          "after the report (NaN: no earnings days)",
-                         earnings}}});
+                         earnings},
+                        {"firm_idiosyncratic_volatility_per_year", "1/sqrt(year)",
+                         "its own noise (docs/model.md §3.3.7, scripts/firm_returns.py)",
+                         own_noise},
+                        {"firm_earnings_day_volatility", "ln",
+                         "sd of the ln move each of its quarterly reports brings (0: none)",
+                         report_move}}});
   factors_ = d.add_axis({"markets",
                          "factor",
                          "factors firms are exposed to",

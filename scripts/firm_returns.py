@@ -28,7 +28,6 @@ import sys
 
 import h5py
 import numpy as np
-import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HISTORY = os.path.join(HERE, "..", "docs", "data", "firm_daily_returns.csv")
@@ -61,10 +60,15 @@ def moments(r):
     return sd, kurt, (np.abs(r) > 0.05).mean(axis=1), (np.abs(r) > 0.10).mean(axis=1)
 
 
-def run_parameters(f):
-    """The firms as the run's resolved scenario gives them, by id."""
-    doc = yaml.safe_load(f["meta/scenario_yaml"][()].decode())
-    return {x["id"]: x for x in doc.get("firms", [])}
+def run_parameters(f, firms):
+    """The firms' own noise and report size the run was made with, by id (the firm axis's
+    attributes)."""
+    m = f["markets"]
+    own = m["firm_idiosyncratic_volatility_per_year"][:]
+    report = m["firm_earnings_day_volatility"][:]
+    return {firm: {"idiosyncratic_volatility_per_year": float(own[k]),
+                   "earnings_day_volatility": float(report[k])}
+            for k, firm in enumerate(firms)}
 
 
 def fit(spec, sd, kurt, hist_sd, hist_kurt, role):
@@ -72,8 +76,8 @@ def fit(spec, sd, kurt, hist_sd, hist_kurt, role):
     and excess kurtosis to history's. Daily variances and fourth cumulants of independent parts
     add: a report on a share p of days with a normal ln move of sd J adds p J^2 to the variance
     and 3 p (1 - p) J^4 to the fourth cumulant; the own noise, normal, adds variance only."""
-    vol = float(spec.get("idiosyncratic_volatility_per_year", 0.25))
-    jump = float(spec.get("earnings_day_volatility", 0.0))
+    vol = spec["idiosyncratic_volatility_per_year"]
+    jump = spec["earnings_day_volatility"]
     p = REPORTS_PER_TRADING_DAY
     rest_var = sd ** 2 - vol ** 2 / WEEKDAYS_PER_YEAR - p * jump ** 2
     rest_k4 = kurt * sd ** 4 - 3 * p * (1 - p) * jump ** 4
@@ -103,7 +107,7 @@ def main():
     ret = f["markets/daily_return"]
     trading = f["markets/trading"][0, :, :]
     listed = f["markets/firm_listed"][:]
-    specs = run_parameters(f)
+    specs = run_parameters(f, firms)
     span = (days >= day("2022-01-01")) & (days <= day("2025-12-31"))
     ok = True
     print("Daily returns, the run's 2022-2025 against history's 2015-2024 "

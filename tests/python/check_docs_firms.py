@@ -1,28 +1,54 @@
 #!/usr/bin/python3
 """The firm table of docs/model.md §3.3.7 states what scenarios/baseline.yaml sets: every firm,
 in order, with its country, index membership, start value, loadings, own noise and earnings-day
-move (docs cannot drift from the scenario they describe).
+move, as the program reads them (`airace describe --values`), so docs cannot drift from the
+scenario they describe.
 
-Usage: tests/python/check_docs_firms.py [REPO_ROOT]
+Usage: tests/python/check_docs_firms.py AIRACE_BINARY [REPO_ROOT]
 """
 import os
 import re
+import subprocess
 import sys
-
-import yaml
 
 COLUMNS = ["country", "index", "market_cap_usd", "compute_exposure", "margins_exposure",
            "china_substitution_exposure", "market_exposure", "idiosyncratic_volatility_per_year",
            "earnings_day_volatility"]
-DEFAULTS = {"index": False, "compute_exposure": 0.0, "margins_exposure": 0.0,
-            "china_substitution_exposure": 0.0, "market_exposure": 1.0,
-            "idiosyncratic_volatility_per_year": 0.25, "earnings_day_volatility": 0.0}
+# What the program takes for a key the scenario leaves out (airace describe firms[]).
+DEFAULTS = {"index": "false", "compute_exposure": "0", "margins_exposure": "0",
+            "china_substitution_exposure": "0", "market_exposure": "1",
+            "idiosyncratic_volatility_per_year": "0.25", "earnings_day_volatility": "0"}
+
+
+def baseline_firms(airace, root):
+    """Ids in order and each one's values of COLUMNS, as `airace describe --values` lists them."""
+    out = subprocess.run([airace, "describe", "--values", "scenarios/baseline.yaml", "firms"],
+                         cwd=root, capture_output=True, text=True, check=True).stdout
+    order, values = [], {}
+    for line in out.splitlines():
+        m = re.match(r"firms\[([a-z0-9_]+)\]\.([a-z_0-9]+) = (.*)$", line)
+        if not m:
+            continue
+        fid, key, value = m.groups()
+        if fid not in values:
+            order.append(fid)
+            values[fid] = {}
+        values[fid][key] = value.strip()
+    return order, values
+
+
+def same(doc_cell, value):
+    try:
+        return abs(float(doc_cell.replace("−", "-")) - float(value)) <= 1e-12 * max(
+            1.0, abs(float(value)))
+    except ValueError:
+        return doc_cell == value
 
 
 def main():
-    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..")
-    with open(os.path.join(root, "scenarios", "baseline.yaml")) as fh:
-        firms = yaml.safe_load(fh)["firms"]
+    airace = os.path.abspath(sys.argv[1])
+    root = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), "..", "..")
+    order, values = baseline_firms(airace, root)
     with open(os.path.join(root, "docs", "model.md")) as fh:
         lines = fh.read().split("\n")
     head = next(i for i, l in enumerate(lines) if l.startswith("| Firm (`firms[]`) | Listed"))
@@ -32,22 +58,16 @@ def main():
             break
         rows.append([c.strip() for c in line.strip("|").split("|")])
     bad = []
-    if len(rows) != len(firms):
-        bad.append("the table has %d firms, the baseline %d" % (len(rows), len(firms)))
-    for row, firm in zip(rows, firms):
-        fid = re.search(r"\(`([a-z0-9_]+)`", row[0]).group(1)
-        if fid != firm["id"]:
-            bad.append("row %s where the baseline has %s" % (fid, firm["id"]))
+    if len(rows) != len(order):
+        bad.append("the table has %d firms, the baseline %d" % (len(rows), len(order)))
+    for row, fid in zip(rows, order):
+        doc_id = re.search(r"\(`([a-z0-9_]+)`", row[0]).group(1)
+        if doc_id != fid:
+            bad.append("row %s where the baseline has %s" % (doc_id, fid))
             continue
         for col, cell in zip(COLUMNS, row[1:]):
-            want = firm.get(col, DEFAULTS.get(col))
-            if col == "country":
-                ok = cell == want
-            elif col == "index":
-                ok = cell == str(bool(want)).lower()
-            else:
-                ok = abs(float(cell.replace("−", "-")) - float(want)) <= 1e-12 * max(1.0, abs(float(want)))
-            if not ok:
+            want = values[fid].get(col, DEFAULTS.get(col, ""))
+            if not same(cell, want):
                 bad.append("%s.%s: docs %s, baseline %s" % (fid, col, cell, want))
     for b in bad:
         print("MISMATCH", b)
