@@ -19,6 +19,9 @@ Prints, over the run's replicates:
 - the days from DeepSeek-R1's release to the peak of its attention, when investors price it
   (docs/model.md §3.3.7 "Attention"), and Nvidia's return that day; TSMC's and SK hynix's on
   their own R1 days, after the Lunar New Year closures, against what they did;
+- every firm's median move on the day it priced R1 beside history's on 2025-01-27 (or its
+  listing's first trading day after), each also as a share of Nvidia's (docs/data/
+  firm_daily_returns.csv);
 - what Nvidia's largest fall of 2025 is in each replicate: R1 (on the day that replicate priced
   it), another release priced that day (by lab), or a day without a release;
 - the tail of Nvidia's daily returns each year: its largest one-day fall (median, 5th
@@ -29,6 +32,8 @@ Prints, over the run's replicates:
 --check exits 1 unless the first three bounds hold.
 """
 import argparse
+import csv
+import os
 import sys
 
 import h5py
@@ -60,6 +65,28 @@ def pct(x, q):
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
     return np.percentile(x, q) if len(x) else np.nan
+
+
+def r1_cross_section(lab, firm, date, moves):
+    """Every firm on the day it priced R1, against its listing's first trading day on or after
+    2025-01-27 (docs/data/firm_daily_returns.csv, r1_return_pct), each also as a share of
+    Nvidia's move: a check of the loadings out of the sample they come from."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "data",
+                        "firm_daily_returns.csv")
+    with open(path, newline="") as fh:
+        history = {r["firm"]: r for r in csv.DictReader(l for l in fh if not l.startswith("#"))}
+    on = (lab == "deepseek") & (date == day("2025-01-20"))
+    model = {k: np.median(moves[on & (firm == k)]) for k in dict.fromkeys(firm[on])}
+    real = {k: float(h["r1_return_pct"]) / 100 for k, h in history.items() if h["r1_return_pct"]}
+    if "nvidia" not in model or "nvidia" not in real:
+        return
+    print("  every firm on its R1 day, median over replicates / history (first trading day on or "
+          "after 2025-01-27), and as a share of Nvidia's move:")
+    for k, m in model.items():
+        if k not in real:
+            continue
+        print("    %-20s %+6.1f%% / %+6.1f%%   %+5.2f / %+5.2f"
+              % (k, 100 * m, 100 * real[k], m / model["nvidia"], real[k] / real["nvidia"]))
 
 
 def main():
@@ -156,6 +183,7 @@ def main():
                 print("  %s on the day it prices R1: %+.1f%% (median; 5-95%% [%+.1f, %+.1f]); "
                       "history: %s" % (name, 100 * np.median(moves[on]), 100 * pct(moves[on], 5),
                                        100 * pct(moves[on], 95), history))
+        r1_cross_section(lab, firm, date, moves)
 
         # Each release's day: Nasdaq's first trading day on or after its date plus its lag,
         # rounded as the model rounds it. Nvidia's largest fall of 2025 in each replicate: R1's
