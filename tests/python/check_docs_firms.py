@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""The firm table of docs/model.md §3.3.7 states what scenarios/baseline.yaml sets: every firm,
+"""The firm tables of docs/model.md §3.3.7 state what scenarios/baseline.yaml sets: every firm,
 in order, with its country, index membership, start value, loadings, own noise and earnings-day
-move, as the program reads them (`airace describe --values`), so docs cannot drift from the
+move, and the fitted noise, report day and report size (*Every firm's own noise and earnings
+days*), as the program reads them (`airace describe --values`), so docs cannot drift from the
 scenario they describe.
 
 Usage: tests/python/check_docs_firms.py AIRACE_BINARY [REPO_ROOT]
@@ -69,10 +70,34 @@ def main():
             want = values[fid].get(col, DEFAULTS.get(col, ""))
             if not same(cell, want):
                 bad.append("%s.%s: docs %s, baseline %s" % (fid, col, cell, want))
+    # The fitted values: firm (by name), own noise (and what it was), report day, report size.
+    names = {values[fid].get("name", fid): fid for fid in order}
+    head = next(i for i, l in enumerate(lines)
+                if l.startswith("| Firm | `idiosyncratic_volatility_per_year` (1/√year; was)"))
+    fitted = 0
+    for line in lines[head + 2:]:
+        if not line.startswith("|"):
+            break
+        name, noise, report_day, size = [c.strip() for c in line.strip("|").split("|")]
+        fid = names.get(name)
+        if fid is None:
+            bad.append("fitted table: no firm named %s" % name)
+            continue
+        fitted += 1
+        v = values[fid]
+        checks = [("idiosyncratic_volatility_per_year", noise.split(" ")[0]),
+                  ("earnings_day", report_day), ("earnings_day_volatility", size)]
+        for key, cell in checks:
+            want = v.get(key, DEFAULTS.get(key, "—"))
+            if cell == "—" and want in ("—", "0"):
+                continue
+            if not same(cell, want):
+                bad.append("fitted table %s.%s: docs %s, baseline %s" % (fid, key, cell, want))
     for b in bad:
         print("MISMATCH", b)
-    print("%d firms checked: %s" % (len(rows), "the table states the baseline" if not bad else
-                                     "%d mismatches" % len(bad)))
+    print("%d firms and %d fitted checked: %s"
+          % (len(rows), fitted, "the tables state the baseline" if not bad else
+             "%d mismatches" % len(bad)))
     sys.exit(1 if bad else 0)
 
 
