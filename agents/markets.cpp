@@ -668,10 +668,9 @@ std::vector<RateDecision> rate_decisions_between(const std::vector<RateChange>& 
 std::size_t move_cause(const MoveNews& news, double day_return) {
   const bool salient = news.releases > 0 && news.salience >= std::exp(-1.0);
   if (salient) return kCauseFirstRelease + news.lab;
-  if (news.incident_move_ln < 0.0 && day_return < 0.0 &&
-      news.incident_move_ln <= 0.5 * std::log1p(day_return))
-    return kCauseIncident;
   const double day_ln = std::log1p(day_return);
+  if (news.incident_move_ln < 0.0 && day_ln < 0.0 && news.incident_move_ln <= 0.5 * day_ln)
+    return kCauseIncident;
   if (news.earnings_move_ln * day_ln > 0.0 &&
       std::abs(news.earnings_move_ln) >= 0.5 * std::abs(day_ln))
     return kCauseEarnings;

@@ -48,6 +48,7 @@ def day(iso):
 
 
 def history():
+    """docs/data/firm_daily_returns.csv by firm id (its comment lines left out)."""
     with open(HISTORY, newline="") as fh:
         lines = (line for line in fh if not line.startswith("#"))
         return {row["firm"]: row for row in csv.DictReader(lines)}
@@ -134,13 +135,13 @@ def main():
               % (firm, 100 * msd, 100 * hs, " " if inside else "!", np.median(kurt), hk,
                  100 * np.mean(gt5), 100 * h5_, 100 * np.mean(gt10), 100 * h10))
         if a.fit and h["fit"] != "factor":
-            fits.append((firm,) + fit(specs.get(firm, {}), msd, float(np.median(kurt)), hs,
-                                      float(h["excess_kurtosis_outside_crash"]), h["fit"]))
+            fits.append((firm,) + fit(specs[firm], msd, float(np.median(kurt)), hs, hk,
+                                      h["fit"]))
     if a.fit:
         print("\nfitted: firm, idiosyncratic_volatility_per_year (1/sqrt(year)), "
               "earnings_day_volatility (ln)")
-        for firm, vol, dof, note in fits:
-            print("  %-20s %5.3f  %5.3f  %s" % (firm, vol, dof, note))
+        for firm, vol, jump, note in fits:
+            print("  %-20s %5.3f  %5.3f  %s" % (firm, vol, jump, note))
     print("every sd within %.2fx-%.2fx of history's: %s"
           % (SD_BAND[0], SD_BAND[1], "yes" if ok else "NO"))
     if a.check and not ok:

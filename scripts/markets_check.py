@@ -32,12 +32,13 @@ Prints, over the run's replicates:
 --check exits 1 unless the first three bounds hold.
 """
 import argparse
-import csv
-import os
 import sys
 
 import h5py
 import numpy as np
+
+# The firms' history (docs/data/firm_daily_returns.csv) and the readers shared with it.
+from firm_returns import day, history, names
 
 
 # Firms listed where the Lunar New Year closed the exchange the week of DeepSeek-R1's shock, with
@@ -47,14 +48,6 @@ ASIAN_R1_DAYS = [
              "(Bloomberg), US tariffs announced the same weekend"),
     ("sk_hynix", "KRX closed 2025-01-27..30; SK hynix -9.86 % on 2025-01-31 (Sharecast)"),
 ]
-
-
-def names(f, key):
-    return [x.decode() if isinstance(x, bytes) else str(x) for x in f[key][:]]
-
-
-def day(iso):
-    return np.datetime64(iso, "D").astype(np.int64)
 
 
 def iso(d):
@@ -71,13 +64,10 @@ def r1_cross_section(lab, firm, date, moves):
     """Every firm on the day it priced R1, against its listing's first trading day on or after
     2025-01-27 (docs/data/firm_daily_returns.csv, r1_return_pct), each also as a share of
     Nvidia's move: a check of the loadings out of the sample they come from."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "data",
-                        "firm_daily_returns.csv")
-    with open(path, newline="") as fh:
-        history = {r["firm"]: r for r in csv.DictReader(l for l in fh if not l.startswith("#"))}
     on = (lab == "deepseek") & (date == day("2025-01-20"))
     model = {k: np.median(moves[on & (firm == k)]) for k in dict.fromkeys(firm[on])}
-    real = {k: float(h["r1_return_pct"]) / 100 for k, h in history.items() if h["r1_return_pct"]}
+    real = {k: float(h["r1_return_pct"]) / 100 for k, h in history().items()
+            if h["r1_return_pct"]}
     if "nvidia" not in model or "nvidia" not in real:
         return
     print("  every firm on its R1 day, median over replicates / history (first trading day on or "

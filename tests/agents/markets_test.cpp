@@ -54,6 +54,19 @@ struct Path {
   Date last_date;
 };
 
+// The weekdays after `start` as the market step's ticks: tick d is the (d + 1)-th weekday.
+std::vector<Tick> weekday_ticks(Date start, int days) {
+  std::vector<Tick> ticks;
+  Date previous = start;
+  for (int d = 0; d < days; ++d) {
+    Date date = previous.plus_days(1);
+    while (date.weekday() >= 6) date = date.plus_days(1);
+    ticks.push_back({date, previous, static_cast<std::size_t>(d), years_between(previous, date)});
+    previous = date;
+  }
+  return ticks;
+}
+
 // From day `loss_day` on, incidents have cost `demand_loss` (ln) of expected compute demand.
 Path run(const Market& m, int days, int release_day, double surprise_log10, bool open = true,
          double behind_frontier_log10 = 0.0, uint64_t seed = 1, int loss_day = -1,
@@ -61,11 +74,9 @@ Path run(const Market& m, int days, int release_day, double surprise_log10, bool
   const MarketsSetup s = m.setup();
   MarketState st = initial_market_state(s);
   Path out;
-  Date previous = s.start;
-  for (int d = 0; d < days; ++d) {
-    Date date = previous.plus_days(1);
-    while (date.weekday() >= 6) date = date.plus_days(1);  // trading days only
-    const Tick tick{date, previous, static_cast<std::size_t>(d), years_between(previous, date)};
+  for (const Tick& tick : weekday_ticks(s.start, days)) {
+    const int d = static_cast<int>(tick.index);
+    const Date date = tick.date;
     std::vector<ReleaseNews> news;
     const double frontier = 26.0;
     if (d == release_day) {
@@ -83,10 +94,9 @@ Path run(const Market& m, int days, int release_day, double surprise_log10, bool
     step_markets(s, st, in, tick, {seed, 0, Stream::test});
     out.chips.push_back(std::exp(st.log_cap[0]));
     out.devices.push_back(std::exp(st.log_cap[1]));
-    previous = date;
+    out.last_date = date;
   }
   out.last = st;
-  out.last_date = previous;
   return out;
 }
 
@@ -152,12 +162,9 @@ namespace {
 double gap_after(const Market& m, double pace_log10, double years) {
   const MarketsSetup s = m.setup();
   MarketState st = initial_market_state(s);
-  Date previous = s.start;
-  const int days = static_cast<int>(years * 261);
-  for (int d = 0; d < days; ++d) {
-    Date date = previous.plus_days(1);
-    while (date.weekday() >= 6) date = date.plus_days(1);
-    const Tick tick{date, previous, static_cast<std::size_t>(d), years_between(previous, date)};
+  for (const Tick& tick : weekday_ticks(s.start, static_cast<int>(years * 261))) {
+    const std::size_t d = tick.index;
+    const Date date = tick.date;
     std::vector<ReleaseNews> news;
     const double frontier = 26.0 + pace_log10 * years_between(s.start, date);
     if (d % 20 == 19)
@@ -167,7 +174,6 @@ double gap_after(const Market& m, double pace_log10, double years) {
     in.releases = news;
     in.ai_chip_spend_usd_per_year = 1e11;
     step_markets(s, st, in, tick, {1, 0, Stream::test});
-    previous = date;
   }
   return st.efficiency_log10 - st.trend_log10;
 }
@@ -709,19 +715,14 @@ Reports report_path(double volatility, uint64_t seed, int days = 220) {
   const MarketsSetup s = m.setup();
   MarketState st = initial_market_state(s);
   Reports out;
-  Date previous = s.start;
-  for (int d = 0; d < days; ++d) {
-    Date date = previous.plus_days(1);
-    while (date.weekday() >= 6) date = date.plus_days(1);
-    const Tick tick{date, previous, static_cast<std::size_t>(d), years_between(previous, date)};
+  for (const Tick& tick : weekday_ticks(s.start, days)) {
     MarketInputs in;
     in.ai_chip_spend_usd_per_year = 1e11;
     step_markets(s, st, in, tick, {seed, 0, Stream::test});
-    out.days.push_back(date);
+    out.days.push_back(tick.date);
     out.devices_return.push_back(st.daily_return[1]);
     out.chips_return.push_back(st.daily_return[0]);
     out.earnings_move.push_back(st.earnings_move_ln[1]);
-    previous = date;
   }
   return out;
 }
@@ -817,11 +818,8 @@ std::vector<double> anchored_path(Market m, int days, Revenue revenue,
   REQUIRE(d.empty());
   MarketState st = initial_market_state(s);
   std::vector<double> caps;
-  Date previous = s.start;
-  for (int day = 0; day < days; ++day) {
-    Date date = previous.plus_days(1);
-    while (date.weekday() >= 6) date = date.plus_days(1);
-    const Tick tick{date, previous, static_cast<std::size_t>(day), years_between(previous, date)};
+  for (const Tick& tick : weekday_ticks(s.start, days)) {
+    const int day = static_cast<int>(tick.index);
     const double sales[] = {revenue(day)};
     MarketInputs in;
     in.ai_chip_spend_usd_per_year = sales[0];
@@ -830,7 +828,6 @@ std::vector<double> anchored_path(Market m, int days, Revenue revenue,
     step_markets(s, st, in, tick, {1, 0, Stream::test});
     caps.push_back(std::exp(st.log_cap[0]));
     if (anchor) anchor->push_back(std::exp(st.anchor_log_value[0]));
-    previous = date;
   }
   return caps;
 }
@@ -953,14 +950,9 @@ TEST_CASE("a firm listed after the start has no price before its listing day") {
     const MarketsSetup s = market.setup();
     MarketState st = initial_market_state(s);
     std::vector<double> chips;
-    std::vector<Date> dates;
-    Date previous = s.start;
-    for (int d = 0; d < 80; ++d) {
-      Date date = previous.plus_days(1);
-      while (date.weekday() >= 6) date = date.plus_days(1);
-      const Tick tick{date, previous, static_cast<std::size_t>(d), years_between(previous, date)};
+    for (const Tick& tick : weekday_ticks(s.start, 80)) {
       MarketInputs in;
-      in.ai_chip_spend_usd_per_year = 1e11 * std::exp(0.01 * d);
+      in.ai_chip_spend_usd_per_year = 1e11 * std::exp(0.01 * static_cast<double>(tick.index));
       step_markets(s, st, in, tick, {3, 0, Stream::test});
       chips.push_back(st.log_cap[0]);
       if (listed_cap) {
@@ -968,7 +960,6 @@ TEST_CASE("a firm listed after the start has no price before its listing day") {
         listed_return->push_back(st.daily_return[2]);
         listed_trading->push_back(st.trading[2]);
       }
-      previous = date;
     }
     return chips;
   };
