@@ -233,6 +233,13 @@ const Schema<AdoptionModelParams>& adoption_model_schema() {
                  {"fraction of peak FLOP/s reached when serving",
                   "DeepSeek's 2025-02 serving disclosure (calibration §3) fits 0.3 with 0.25 "
                   "active"}),
+          number("inference_min_active_params", &M::inference_min_active_params, "parameters",
+                 at_least(0),
+                 {"fewest parameters active per token that any model is served with, however "
+                  "efficient its maker's algorithms (0: no floor)",
+                  "the small models in wide use in 2025 have 1-4 billion active (Gemma 3 1B, "
+                  "Llama 3.2 1B, Qwen3-30B-A3B 3.3B, gpt-oss-20b 3.6B); below them the serving "
+                  "cost's fall with efficiency is an extrapolation"}),
           number(
               "inference_efficiency_exponent", &M::inference_efficiency_exponent, "-", at_least(0),
               {"serving FLOP per token falls as algorithmic efficiency^-exponent (distillation, "
@@ -564,8 +571,9 @@ double serving_h100e_seconds_per_mtoken(const AdoptionModelParams& p, double tra
   // pass costs 2 N FLOP per token, of which the active fraction is used (mixture of experts).
   const double params = std::sqrt(std::max(training_flop, 0.0) / 120.0);
   const double flop_per_mtoken =
-      1e6 * 2.0 * p.inference_active_fraction * params /
-      std::pow(std::max(efficiency, 1e-9), p.inference_efficiency_exponent);
+      std::max(1e6 * 2.0 * p.inference_active_fraction * params /
+                   std::pow(std::max(efficiency, 1e-9), p.inference_efficiency_exponent),
+               1e6 * 2.0 * p.inference_min_active_params);
   return flop_per_mtoken / (kH100DenseBf16Tflops * 1e12 * p.inference_utilization);
 }
 

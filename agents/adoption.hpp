@@ -100,6 +100,7 @@ struct AdoptionModelParams {
   double inference_active_fraction = 0.25;        // active parameters / dense-equivalent parameters
   double inference_utilization = 0.3;             // fraction of peak FLOP/s reached when serving
   double inference_efficiency_exponent = 1.0;     // serving FLOP per token ∝ efficiency^-exponent
+  double inference_min_active_params = 0.0;       // parameters: fewest active per token (0: none)
   double serving_opex_usd_per_h100e_year = 3000;  // USD per H100e-year: power, data centre
   double api_margin_max = 3.0;         // price / serving cost − 1 with no open competition
   double commoditisation = 0.8;        // fraction of that margin open adoption removes

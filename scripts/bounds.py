@@ -19,6 +19,10 @@ replicate, date and entity that breaks it:
   prices positive, and fractions (pay, scarcity, legal and adoption shares) within [0, 1];
 - adoption stays under its ceiling, no cloud serves more than its capacity, and no one uses a
   model that is not on offer (before its first release, or after it is withdrawn);
+- the world's tokens take at least the serving compute of a model with 10^8 active parameters
+  at an H100's full dense peak (989 TFLOP/s, 2 FLOP per active parameter and token): at most
+  about 4.9 million tokens per H100e-second, where DeepSeek served ~4,900 per H800 (2025-02);
+  no language model in use is smaller than GPT-2 small (2019, 124 million parameters);
 - no more chips are sold than ordered (`chips/orders`, by chip, country and period);
 - safety (docs/model.md §3.3.8): efforts are fractions of compute, a paused lab trains on
   nothing, incidents are whole, nonnegative and only ever added up, and no incident is traced to
@@ -164,6 +168,16 @@ def main():
     if series("clouds/serving_capacity_h100e") is not None:
         check("clouds/served_inference_h100e", "no cloud serves more than its capacity",
               lambda v: v <= f["clouds/serving_capacity_h100e"][:] * (1 + 1e-9) + 1e-9)
+    if series("indicators/inference_demand_h100e") is not None:
+        # The world's tokens (M tokens/year) per H100e-second of the serving compute they need
+        # (a closed model's tokens are served in its maker's country, so countries differ).
+        most = 989e12 / (2 * 1e8)
+        compute = f["indicators/inference_demand_h100e"][:].sum(axis=2) * 365.25 * 86400
+        tokens = f["indicators/tokens_per_year"][:].sum(axis=2)
+        time = f["indicators/time_monthly"][:]
+        b.check("the world's tokens need the serving compute of at least 1e8 active parameters "
+                "each", (tokens == 0) | (tokens * 1e6 <= most * compute * (1 + 1e-9)),
+                lambda i: f"replicate {i[0]}, {np.datetime64(int(time[i[1]]), 'D')}")
     for name in ["safety/effort", "safety/no_race_effort", "safety/race_pressure"]:
         check(name, f"{name} a fraction", lambda v: np.isfinite(v) & (v >= 0) & (v <= 1))
     for name in ["safety/training_factor", "safety/incident_memory", "safety/reputation_loss",

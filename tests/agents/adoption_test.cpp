@@ -356,6 +356,24 @@ TEST_CASE("serving cost follows the model's size and its maker's algorithms") {
         doctest::Approx(serving_h100e_seconds_per_mtoken(p, 3e24, 1.0) / 8.0));
 }
 
+TEST_CASE("no model is served with fewer active parameters than the floor") {
+  // docs/model.md §"Prices": the serving cost's fall with its maker's efficiency stops at the
+  // compute of inference_min_active_params per token, however efficient the maker; above the
+  // floor it is as before, to the bit.
+  AdoptionModelParams p;
+  p.inference_efficiency_exponent = 0.7;
+  const double v3 = serving_h100e_seconds_per_mtoken(p, 3e24, 1.0);
+  const double dense = serving_h100e_seconds_per_mtoken(p, 3e24, 1e6);  // ~3.6e7 active
+  p.inference_min_active_params = 1e9;
+  CHECK(serving_h100e_seconds_per_mtoken(p, 3e24, 1.0) == v3);  // 4e10 active: above it
+  const double floor = 1e6 * 2.0 * 1e9 / (989e12 * p.inference_utilization);
+  CHECK(serving_h100e_seconds_per_mtoken(p, 3e24, 1e6) == doctest::Approx(floor));
+  CHECK(serving_h100e_seconds_per_mtoken(p, 3e24, 1e12) == doctest::Approx(floor));
+  CHECK(floor > dense * 20);
+  // a model of 2e20 FLOP has ~1.3e9 dense-equivalent parameters, ~3.2e8 active: the floor binds
+  CHECK(serving_h100e_seconds_per_mtoken(p, 2e20, 1.0) == doctest::Approx(floor));
+}
+
 TEST_CASE("a self-hosted model costs the chips it holds at a self-hoster's throughput") {
   // docs/model.md §"Adoption: prices": a self-hoster holds its chips for its own load and serves
   // self_hosting_throughput_share of a provider's tokens per chip-hour, so every token costs
