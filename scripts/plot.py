@@ -149,6 +149,20 @@ def series_paths(f, groups):
     return paths
 
 
+def wants_log(values, units):
+    """Whether values (finite numbers) read best on a log scale: none negative, not a fraction,
+    and the positive ones spanning more than three orders of magnitude. Zeros do not count:
+    a quantity that is 0 until something starts (tokens before the first model, smuggled chips
+    before the first rule) and then grows a thousandfold is growth, not a flat line at 0 and a
+    spike at the end (its zeros are left off the log axis)."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    positive = values[values > 0]
+    return bool(values.size and values.min() >= 0 and units != "fraction" and positive.size
+                and positive.max() / positive.min() > 1e3)
+
+
 def draw(ax, s, compact=False):
     """Median and 5-95% band over replicates on ax; one colour per entity."""
     import numpy as np
@@ -171,8 +185,7 @@ def draw(ax, s, compact=False):
         if s.replicates > 1:
             ax.fill_between(s.dates, low[:, e], high[:, e], color=line.get_color(), alpha=0.2,
                             linewidth=0)
-    finite = np.concatenate([low[np.isfinite(low)], high[np.isfinite(high)]])
-    if finite.size and finite.min() > 0 and finite.max() / finite.min() > 1e3:
+    if wants_log(np.concatenate([low[np.isfinite(low)], high[np.isfinite(high)]]), s.units):
         ax.set_yscale("log")  # exponential growth (compute, FLOP) reads best on a log scale
     ax.set_ylabel(s.ylabel())
     width = 45 if compact else 80

@@ -58,6 +58,18 @@ def main() -> int:
                 failures.append(f"plot.py did not print the path of {png}")
         elif png.exists():
             failures.append(f"{png.name} drawn for a run without {what}")
+    # The log scale: growth from zero is drawn on it, fractions and signed series are not.
+    sys.path.insert(0, str(root / "scripts"))
+    from plot import wants_log
+
+    for values, units, log in [([0, 0, 1e3, 1e7], "M tokens/year", True),
+                               ([5, 5e4], "H100e", True),
+                               ([0, 1, 10], "H100e", False),
+                               ([0, 1e-5, 0.4], "fraction", False),
+                               ([-3, 1, 1e5], "months", False),
+                               ([0, 0], "H100e", False)]:
+        if wants_log(values, units) != log:
+            failures.append(f"wants_log({values}, {units!r}) is not {log}")
     for f in failures:
         print(f)
     print(f"{len(indicators)} indicators, {len(pngs)} charts, {len(failures)} problems")
