@@ -149,18 +149,21 @@ def series_paths(f, groups):
     return paths
 
 
-def wants_log(values, units):
-    """Whether values (finite numbers) read best on a log scale: none negative, not a fraction,
-    and the positive ones spanning more than three orders of magnitude. Zeros do not count:
+def wants_log(median, low, units):
+    """Whether a series reads best on a log scale: nothing in its band below 0, not a fraction,
+    and its positive medians spanning more than three orders of magnitude. Zeros do not count:
     a quantity that is 0 until something starts (tokens before the first model, smuggled chips
     before the first rule) and then grows a thousandfold is growth, not a flat line at 0 and a
-    spike at the end (its zeros are left off the log axis)."""
+    spike at the end (its zeros are left off the log axis). The medians decide, not the band,
+    whose 5th percentile of a small count can be a sliver above 0."""
     import numpy as np
 
-    values = np.asarray(values, dtype=float)
-    positive = values[values > 0]
-    return bool(values.size and values.min() >= 0 and units != "fraction" and positive.size
-                and positive.max() / positive.min() > 1e3)
+    median = np.asarray(median, dtype=float)
+    low = np.asarray(low, dtype=float)
+    median, low = median[np.isfinite(median)], low[np.isfinite(low)]
+    positive = median[median > 0]
+    return bool(positive.size and units != "fraction" and median.min() >= 0
+                and (not low.size or low.min() >= 0) and positive.max() / positive.min() > 1e3)
 
 
 def draw(ax, s, compact=False):
@@ -185,8 +188,12 @@ def draw(ax, s, compact=False):
         if s.replicates > 1:
             ax.fill_between(s.dates, low[:, e], high[:, e], color=line.get_color(), alpha=0.2,
                             linewidth=0)
-    if wants_log(np.concatenate([low[np.isfinite(low)], high[np.isfinite(high)]]), s.units):
+    if wants_log(median, low, s.units):
         ax.set_yscale("log")  # exponential growth (compute, FLOP) reads best on a log scale
+        # Six decades: a band's first months (a few H100e, a handful of tokens) below them
+        # would take the axis's labels to a millionth of its unit.
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(max(bottom, top / 1e6), top)
     ax.set_ylabel(s.ylabel())
     width = 45 if compact else 80
     ax.set_title("\n".join(textwrap.wrap(s.description, width)), fontsize=9 if compact else 11)

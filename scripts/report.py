@@ -313,7 +313,8 @@ def mark_releases(ax, rows, first, last):
 
 def human_unit(units, values):
     """(divisor, axis label) that show values of `units` in the units a reader thinks in:
-    millions of H100e, $ trillion, percent. Chosen by the largest value shown."""
+    millions of H100e, $ trillion, quadrillions of tokens, percent. Chosen by the largest value
+    shown."""
     import numpy as np
 
     finite = np.abs(np.asarray(values, dtype=float))
@@ -334,6 +335,13 @@ def human_unit(units, values):
             if peak >= divisor:
                 return divisor, word + rest
         return 1.0, "$" + rest
+    if units.startswith("M tokens"):
+        rest = units[len("M tokens"):].replace("/year", " per year")
+        for divisor, word in ((1e9, "quadrillion tokens"), (1e6, "trillion tokens"),
+                              (1e3, "billion tokens")):
+            if peak >= divisor:
+                return divisor, word + rest
+        return 1.0, units
     if units.startswith("log10 FLOP"):
         return 1.0, "capability, log10 effective FLOP"
     return 1.0, units
@@ -369,6 +377,8 @@ def plain_formatter():
         def set_locs(self, locs):
             super().set_locs(locs)
             self.decimals = 0
+            if self.axis is not None and self.axis.get_scale() == "log":
+                return  # each tick its own decimals (0.01, 1, 100), below
             for d in range(0, 12):
                 if all(abs(x * 10 ** d - round(x * 10 ** d)) < 1e-6 * max(1.0, abs(x * 10 ** d))
                        for x in locs if math.isfinite(x)):
@@ -378,6 +388,8 @@ def plain_formatter():
                 self.decimals = 12
 
         def __call__(self, x, pos=None):
+            if self.axis is not None and self.axis.get_scale() == "log" and 0 < x < 1:
+                return plain_text(x, math.ceil(-math.log10(x) - 1e-9))
             return plain_text(x, self.decimals)
 
         def get_offset(self):

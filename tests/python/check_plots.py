@@ -62,14 +62,15 @@ def main() -> int:
     sys.path.insert(0, str(root / "scripts"))
     from plot import wants_log
 
-    for values, units, log in [([0, 0, 1e3, 1e7], "M tokens/year", True),
-                               ([5, 5e4], "H100e", True),
-                               ([0, 1, 10], "H100e", False),
-                               ([0, 1e-5, 0.4], "fraction", False),
-                               ([-3, 1, 1e5], "months", False),
-                               ([0, 0], "H100e", False)]:
-        if wants_log(values, units) != log:
-            failures.append(f"wants_log({values}, {units!r}) is not {log}")
+    for median, low, units, log in [([0, 0, 1e3, 1e7], [0, 0, 10, 1e5], "M tokens/year", True),
+                                    ([5, 5e4], [1, 1e4], "H100e", True),
+                                    ([0, 1, 10], [0, 0.5, 5], "H100e", False),
+                                    ([1, 30, 90], [0.01, 10, 80], "models", False),
+                                    ([0, 1e-5, 0.4], [0, 0, 0.1], "fraction", False),
+                                    ([1, 1e5], [-3, 1e4], "months", False),
+                                    ([0, 0], [0, 0], "H100e", False)]:
+        if wants_log(median, low, units) != log:
+            failures.append(f"wants_log({median}, {low}, {units!r}) is not {log}")
     for f in failures:
         print(f)
     print(f"{len(indicators)} indicators, {len(pngs)} charts, {len(failures)} problems")

@@ -137,8 +137,8 @@ def boxes_overlap(a, b):
 
 
 def check_axes(series, spec):
-    """Every problem a chart spec shows: offset or scientific notation, unreadable labels,
-    a figure title over a panel."""
+    """Every problem a chart spec shows: offset or scientific notation, unreadable labels or
+    labels cut off at the figure's edge, a figure title over a panel."""
     problems = []
     for k, panel in enumerate(spec.get("panels", [])):
         where = "%s, panel %d (%s)" % (series, k + 1, panel.get("title", "")[:40])
@@ -154,6 +154,9 @@ def check_axes(series, spec):
             problems.append("%s: the y axis is labelled %r, not in words" % (where, label))
         if not panel["yticks"]:
             problems.append("%s: the y axis has no tick labels" % where)
+        if panel["bbox"][0] < 0:  # display units from the figure's left edge
+            problems.append("%s: the y axis's labels run off the figure's left edge (%s)"
+                            % (where, panel["bbox"]))
         title = spec.get("suptitle")
         if title and boxes_overlap(title["bbox"], panel["bbox"]):
             problems.append("%s: the figure's title %r overlaps the panel (%s and %s)"
