@@ -323,25 +323,21 @@ def human_unit(units, values):
     units = units or ""
     if units == "fraction":
         return 0.01, "%"
+    def largest(scales, rest):
+        """(divisor, word + rest) of the first of scales (largest first) the peak reaches."""
+        return next(((d, word + rest) for d, word in scales if peak >= d), None)
+
     if units.startswith("H100e"):
         rest = units[len("H100e"):]
-        for divisor, word in ((1e6, "million H100e"), (1e3, "thousand H100e")):
-            if peak >= divisor:
-                return divisor, word + rest
-        return 1.0, units
+        return largest(((1e6, "million H100e"), (1e3, "thousand H100e")), rest) or (1.0, units)
     if units.startswith("USD"):
         rest = units[len("USD"):].replace("/year", " per year")
-        for divisor, word in ((1e12, "$ trillion"), (1e9, "$ billion"), (1e6, "$ million")):
-            if peak >= divisor:
-                return divisor, word + rest
-        return 1.0, "$" + rest
+        return (largest(((1e12, "$ trillion"), (1e9, "$ billion"), (1e6, "$ million")), rest)
+                or (1.0, "$" + rest))
     if units.startswith("M tokens"):
         rest = units[len("M tokens"):].replace("/year", " per year")
-        for divisor, word in ((1e9, "quadrillion tokens"), (1e6, "trillion tokens"),
-                              (1e3, "billion tokens")):
-            if peak >= divisor:
-                return divisor, word + rest
-        return 1.0, units
+        return (largest(((1e9, "quadrillion tokens"), (1e6, "trillion tokens"),
+                         (1e3, "billion tokens")), rest) or (1.0, units))
     if units.startswith("log10 FLOP"):
         return 1.0, "capability, log10 effective FLOP"
     return 1.0, units
