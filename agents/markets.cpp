@@ -359,8 +359,8 @@ const Schema<MarketModelParams>& market_model_schema() {
                   "spend_smoothing_years; assumption"}),
           number("attention_word_of_mouth_per_day", &M::attention_word_of_mouth_per_day, "1/day",
                  at_least(0),
-                 {"imitation rate (Bass q) of the attention a frontier release draws, times its "
-                  "salience for one behind (0: every release is priced on its day)",
+                 {"imitation rate (Bass q) of the attention a release draws, whatever its "
+                  "salience (0: every release is priced on its day)",
                   "DeepSeek's app went from launch (2025-01-20) to first in the US App Store "
                   "(2025-01-26/27), downloads about doubling daily (Appfigures, Sensor Tower "
                   "via press, 2025-01-27): ~0.7/day; assumption"}),
@@ -604,8 +604,8 @@ double release_salience(const MarketModelParams& p, const ReleaseNews& r,
   return std::exp(-std::max(0.0, frontier_capability - r.capability) / p.salience_log10);
 }
 
-double attention_peak_days(const MarketModelParams& p, double salience, double usage_share) {
-  const double q = p.attention_word_of_mouth_per_day * salience;
+double attention_peak_days(const MarketModelParams& p, double usage_share) {
+  const double q = p.attention_word_of_mouth_per_day;
   const double share = std::clamp(usage_share, 0.0, 1.0);
   const double press = p.attention_press_unknown_per_day +
                        (p.attention_press_leader_per_day - p.attention_press_unknown_per_day) * share;

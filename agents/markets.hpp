@@ -284,9 +284,10 @@ double release_salience(const MarketModelParams& p, const ReleaseNews& r,
 // docs/model.md §"Markets: attention": the days from a release to the peak of the attention it
 // draws (Bass 1969: the flow of a diffusion with innovation rate p and imitation rate q peaks
 // after ln(q/p)/(p+q)). p, the press, grows with the lab's users (`usage_share`, 0-1 of the
-// most-used lab's, lab_user_shares); q, word of mouth, with the release's salience.
+// most-used lab's, lab_user_shares); q, word of mouth, is attention_word_of_mouth_per_day for
+// every release (its salience sets how much attention it draws, not how fast it spreads).
 // 0 when word of mouth does not outpace the press.
-double attention_peak_days(const MarketModelParams& p, double salience, double usage_share);
+double attention_peak_days(const MarketModelParams& p, double usage_share);
 // docs/model.md §"Markets: attention": the weight of a release in investors' beliefs beside its
 // salience, growing with its lab's adoption: attention_unused_weight for a lab nobody uses, 1 for
 // the most-used lab, linear in between (`usage_share`, 0-1 of the most-used lab's users).

@@ -214,8 +214,7 @@ void MarketsModule::step(const Tick& t) {
       if (!(r.date < o.date)) frontier = std::max(frontier, o.capability);
     ReleaseNews n{r.lab, r.date, r.capability, r.training_flop, r.open, r.post_training_gain};
     n.salience = release_salience(m.params, n, frontier);
-    n.attention_lag_days =
-        attention_peak_days(m.params, n.salience, r.lab < press.size() ? press[r.lab] : 0.0);
+    n.attention_lag_days = attention_peak_days(m.params, r.lab < press.size() ? press[r.lab] : 0.0);
     held_.emplace_back(n, r.date.plus_days(static_cast<int>(std::lround(n.attention_lag_days))));
   }
   for (const Release& r : batch) released_best_ = std::max(released_best_, r.capability);

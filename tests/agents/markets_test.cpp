@@ -1130,25 +1130,28 @@ TEST_CASE("an anchor needs a positive beta and revenue, and known producers") {
 
 TEST_CASE("attention peaks later for a release of a lab nobody uses, at once for the leader's") {
   MarketModelParams p;
-  CHECK(attention_peak_days(p, 1.0, 0.0) == 0.0);  // word of mouth off: priced on its day
+  CHECK(attention_peak_days(p, 0.0) == 0.0);  // word of mouth off: priced on its day
   p.attention_word_of_mouth_per_day = 0.7;
   p.attention_press_unknown_per_day = 0.006;
   p.attention_press_leader_per_day = 1.0;
   // Bass (1969): the flow peaks after ln(q/p) / (p + q).
-  const double unknown = attention_peak_days(p, 1.0, 0.0);
+  const double unknown = attention_peak_days(p, 0.0);
   CHECK(unknown == doctest::Approx(std::log(0.7 / 0.006) / 0.706));
   CHECK(unknown > 6.0);
   CHECK(unknown < 7.0);
   // The more the lab is used, the sooner the press covers it; the leader's is news that day.
-  CHECK(attention_peak_days(p, 1.0, 0.05) < unknown);
-  CHECK(attention_peak_days(p, 1.0, 0.05) > 0.0);
-  CHECK(attention_peak_days(p, 1.0, 1.0) == 0.0);
-  // A release far behind the frontier spreads slowly: once word of mouth no longer outpaces
-  // the press it is priced on its day (and weighs little, its salience being low).
-  CHECK(attention_peak_days(p, 0.005, 0.0) == 0.0);
+  CHECK(attention_peak_days(p, 0.05) < unknown);
+  CHECK(attention_peak_days(p, 0.05) > 0.0);
+  CHECK(attention_peak_days(p, 1.0) == 0.0);
+  // No release waits longer than one of a lab nobody uses, and the wait shortens with its users.
+  double before = unknown;
+  for (double share = 0.0; share <= 1.0; share += 0.01) {
+    CHECK(attention_peak_days(p, share) <= before);
+    before = attention_peak_days(p, share);
+  }
   // Shares outside [0, 1] are clamped.
-  CHECK(attention_peak_days(p, 1.0, 2.0) == 0.0);
-  CHECK(attention_peak_days(p, 1.0, -1.0) == unknown);
+  CHECK(attention_peak_days(p, 2.0) == 0.0);
+  CHECK(attention_peak_days(p, -1.0) == unknown);
 }
 
 TEST_CASE("a lab's use for attention counts its users, not the tokens its open weights burn") {
@@ -1233,7 +1236,7 @@ TEST_CASE("the press of the index's country covers a lab by its users there") {
   // Its release is priced later when the press is the country's.
   MarketModelParams p;
   p.attention_word_of_mouth_per_day = 0.7;
-  CHECK(attention_peak_days(p, 1.0, there[1]) > attention_peak_days(p, 1.0, world[1]) + 3.0);
+  CHECK(attention_peak_days(p, there[1]) > attention_peak_days(p, world[1]) + 3.0);
   // The country is the one most index members are from, not the first member's; none without
   // an index member.
   Market m;

@@ -161,14 +161,28 @@ TEST_CASE("the efficient open release of January 2025 reprices Nvidia on its tra
   CHECK(std::abs(median(blind.nvidia)) < 0.02);
 }
 
+namespace {
+
+// The baseline at its parameters' medians, 12 replicates to mid-2025 (run once for the tests
+// that read its releases' market moves).
+const RunResult& baseline_to_mid_2025() {
+  static const RunResult r = run_ensemble(
+      scenario_at_medians(
+          load_scenario(kBaselineFile, {"run.replicates=12", "scenario.end=2025-06-30"})),
+      {}, {});
+  return r;
+}
+
+}  // namespace
+
 TEST_CASE("a release is weighed by its benchmark position when it came out") {
   // docs/model.md §3.3.7 "Attention": a release priced days later, when its attention peaks, keeps
   // the salience it drew when it came out (what the press and word of mouth spread); a better
   // model released meanwhile does not quiet it. In the baseline OpenAI's or Google's releases of
   // the week after DeepSeek-R1 did so in about a tenth of the replicates.
-  Scenario sc = scenario_at_medians(
+  const Scenario sc = scenario_at_medians(
       load_scenario(kBaselineFile, {"run.replicates=12", "scenario.end=2025-06-30"}));
-  const RunResult r = run_ensemble(sc, {}, {});
+  const RunResult& r = baseline_to_mid_2025();
   const SeriesCatalog& cat = r.catalog;
   const EventTableId moves = cat.find_event_table("release_market_moves", "move");
   const EventTableId releases = cat.find_event_table("releases", "release");
@@ -211,6 +225,44 @@ TEST_CASE("a release is weighed by its benchmark position when it came out") {
   CAPTURE(late);
   CHECK(late > 20);
   CHECK(overtaken > 0);  // the case the test is about occurs
+}
+
+TEST_CASE("when a release's attention peaks follows its lab's users, not its benchmark position") {
+  // docs/model.md §3.3.7 "Attention": a release's salience sets how much attention it draws (its
+  // weight in beliefs), not how fast word of mouth spreads it, so no release waits longer than
+  // one of a lab nobody uses, however far behind the frontier it stands. With word of mouth
+  // scaled by salience, releases far behind were priced at once (the press outpacing it) and
+  // those a little less far behind up to four weeks late.
+  const Scenario sc = scenario_at_medians(
+      load_scenario(kBaselineFile, {"run.replicates=12", "scenario.end=2025-06-30"}));
+  const MarketModelParams& p = sc.markets_setup.params;
+  const double q = p.attention_word_of_mouth_per_day, unknown = p.attention_press_unknown_per_day;
+  REQUIRE(q > 0.0);
+  const double longest = std::log(q / unknown) / (q + unknown);
+  const RunResult& r = baseline_to_mid_2025();
+  const EventTableId moves = r.catalog.find_event_table("release_market_moves", "move");
+  REQUIRE(moves != kNoEventTable);
+  const EventTableSpec& m = r.catalog.event_tables()[moves];
+  const std::size_t mw = m.columns.size(), m_firm = m.column("firm"),
+                    m_salience = m.column("salience"), m_lag = m.column("attention_lag_days");
+  int rows = 0, unnoticed_late = 0;
+  double latest = 0.0;
+  for (const SeriesBuffer& rep : r.replicates) {
+    const std::span<const double> mv = rep.events(moves);
+    for (std::size_t i = 0; i + mw <= mv.size(); i += mw) {
+      if (mv[i + m_firm] != 0.0) continue;  // one row a release
+      ++rows;
+      latest = std::max(latest, mv[i + m_lag]);
+      unnoticed_late += mv[i + m_salience] < 0.01 && mv[i + m_lag] >= 1.0;
+    }
+  }
+  CAPTURE(rows);
+  CAPTURE(latest);
+  CAPTURE(unnoticed_late);
+  CHECK(rows > 100);
+  CHECK(latest <= longest + 1e-9);
+  CHECK(latest > 3.0);  // labs few use are priced days late
+  CHECK(unnoticed_late > 0);  // far behind the frontier too
 }
 
 }  // namespace markets_ensemble_test
