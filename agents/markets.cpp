@@ -299,6 +299,13 @@ const Schema<MarketModelParams>& market_model_schema() {
                   "price cuts, earnings and analysts' notes spread news of model-layer margins "
                   "over weeks; prices take in earnings news over about 60 trading days (Bernard "
                   "& Thomas 1989); assumption (docs/model.md §3.3.7 \"Factors\")"}),
+          number("substitution_news_days", &M::substitution_news_days, "days", at_least(0),
+                 {"time constant over which investors take in a newly observed China's domestic "
+                  "share of compute (0: the day it is observed); the model computes it once per "
+                  "indicators tick, where news of it (shipments, customs data, orders) arrives "
+                  "all month",
+                  "as margin_news_days: prices take in news over weeks (Bernard & Thomas 1989); "
+                  "assumption (docs/model.md §3.3.7 \"Observed fundamentals\")"}),
           number("spend_elasticity", &M::spend_elasticity, "-", at_least(0),
                  {"ln expected compute demand per ln of observed AI chip spending (below 1: "
                   "investors expect part of today's growth to fade)",
@@ -857,6 +864,7 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
       st.observed = true;
       st.spend_log = st.spend_log0 = spend;
       st.cn_domestic0 = std::isfinite(in.cn_domestic_share) ? in.cn_domestic_share : 0.0;
+      st.cn_domestic_priced = st.cn_domestic0;
     }
     st.spend_log += (spend - st.spend_log) * (1.0 - std::exp(-dt / p.spend_smoothing_years));
   }
@@ -916,23 +924,27 @@ void step_markets(const MarketsSetup& s, MarketState& st, const MarketInputs& in
     st.margin_log0 = std::log(in.api_margin);
     st.margin_priced_log = st.margin_log0;
   }
-  // Adoption computes the margin once a tick; investors take each value in over
-  // margin_news_days, as news of margins arrives all month (docs/model.md §3.3.7 "Factors").
-  if (st.margin_observed && in.api_margin > 0.0) {
-    const double seen = std::log(in.api_margin);
-    const double elapsed_days = dt * 365.25;
+  // Adoption computes the margin and the indicators China's domestic share once a tick;
+  // investors take each value in over margin_news_days and substitution_news_days, as news of
+  // them arrives all month (docs/model.md §3.3.7 "Observed fundamentals").
+  const double elapsed_days = dt * 365.25;
+  auto take_in = [elapsed_days](double priced, double seen, double news_days) {
+    return news_days > 0.0
+               ? priced + (seen - priced) * (1.0 - std::exp(-elapsed_days / news_days))
+               : seen;
+  };
+  if (st.margin_observed && in.api_margin > 0.0)
     st.margin_priced_log =
-        p.margin_news_days > 0.0
-            ? st.margin_priced_log + (seen - st.margin_priced_log) *
-                                         (1.0 - std::exp(-elapsed_days / p.margin_news_days))
-            : seen;
-  }
+        take_in(st.margin_priced_log, std::log(in.api_margin), p.margin_news_days);
+  const bool share_seen = std::isfinite(in.cn_domestic_share) && st.observed;
+  if (share_seen)
+    st.cn_domestic_priced =
+        take_in(st.cn_domestic_priced, in.cn_domestic_share, p.substitution_news_days);
   st.factor[factor(Factor::margins)] =
       (st.margin_observed && in.api_margin > 0.0 ? st.margin_priced_log - st.margin_log0 : 0.0) +
       st.factor_noise[factor(Factor::margins)];
   st.factor[factor(Factor::china_substitution)] =
-      (std::isfinite(in.cn_domestic_share) && st.observed ? in.cn_domestic_share - st.cn_domestic0
-                                                          : 0.0) +
+      (share_seen ? st.cn_domestic_priced - st.cn_domestic0 : 0.0) +
       st.factor_noise[factor(Factor::china_substitution)];
   // docs/model.md §"Markets: prices": the broad market falls as the rate it prices in rises
   // (the expected path between decisions, the surprise on a decision's day), and the effect

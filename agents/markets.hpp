@@ -111,6 +111,8 @@ struct MarketModelParams {
   // observed fundamentals
   double spend_smoothing_years = 0.5;  // years, averaging of observed AI chip spending
   double margin_news_days = 0.0;  // days over which an observed API margin is taken in (0: at once)
+  // days over which an observed change of China's domestic share is taken in (0: at once)
+  double substitution_news_days = 0.0;
   double spend_elasticity = 1.0;       // ln expected demand per ln observed spending
   // noise
   double market_drift_per_year = 0.07;         // 1/year, ln broad market
@@ -237,6 +239,7 @@ struct MarketState {
   bool observed = false;             // spending seen at least once
   bool margin_observed = false;      // an API margin seen at least once
   double margin_priced_log = 0.0;    // ln API margin investors price (taken in gradually)
+  double cn_domestic_priced = 0.0;   // China's domestic share investors price (the same)
   double priced_rate_percent = 0.0;  // percent/year, the policy rate priced in (NaN: no rates)
   double rate_effect_points = 0.0;   // percentage points, priced-in rate changes, fading
   std::array<double, kFactorCount> factor{};        // factor levels

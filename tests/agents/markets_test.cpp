@@ -407,6 +407,50 @@ TEST_CASE("a margin computed monthly is taken in over margin_news_days, not in o
   CHECK(spread[1] > spread[2]);
 }
 
+TEST_CASE("China's domestic share computed monthly is taken in over days, not in one day") {
+  // The share rises a point a day and the indicators publish it on the first trading day of
+  // each month; a firm with a substitution loading of 1 prices it (docs/model.md §3.3.7
+  // "Observed fundamentals": without the spreading, SMIC's largest median moves over replicates
+  // were the first trading days of months).
+  const auto run_share = [](double news_days) {
+    Market m;
+    m.firms[1].china_substitution_exposure = 1.0;
+    m.params.substitution_news_days = news_days;
+    const MarketsSetup s = m.setup();
+    MarketState st = initial_market_state(s);
+    Date previous = s.start;
+    double share = 0.1, largest_step = 0.0, first = 0.0;
+    for (std::size_t d = 0; d < 130; ++d) {
+      Date date = previous.plus_days(1);
+      while (date.weekday() >= 6) date = date.plus_days(1);
+      if (date.day() < previous.day())
+        share = 0.1 + 0.01 * static_cast<double>(date.days_since_epoch() -
+                                                 s.start.days_since_epoch());
+      MarketInputs in;
+      in.ai_chip_spend_usd_per_year = 1e11;
+      in.cn_domestic_share = share;
+      const double before = st.log_cap[1];
+      step_markets(s, st, in, {date, previous, d, years_between(previous, date)},
+                   {1, 0, Stream::test});
+      if (d == 0) first = st.log_cap[1];
+      largest_step = std::max(largest_step, std::abs(st.log_cap[1] - before));
+      previous = date;
+    }
+    const double days =
+        static_cast<double>(previous.days_since_epoch() - s.start.days_since_epoch());
+    return std::array<double, 3>{largest_step, st.log_cap[1] - first, 0.01 * days};
+  };
+  // At once: a month's rise (about 0.3) in one day.
+  const auto at_once = run_share(0.0);
+  CHECK(at_once[0] > 0.25);
+  // Over a month: no day moves more than a few percent, and the firm follows the share up,
+  // behind it by the month it takes in news plus half a month between updates (0.45).
+  const auto spread = run_share(30.0);
+  CHECK(spread[0] < 0.05);
+  CHECK(spread[1] > spread[2] - 0.5);
+  CHECK(spread[1] < spread[2]);
+}
+
 TEST_CASE("a firm prices news on its exchange's next trading day") {
   // Day 9 of the path (day 0 is 2022-01-04), 2022-01-17, is Martin Luther King Jr. Day: Nasdaq
   // is closed.
