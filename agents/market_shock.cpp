@@ -81,6 +81,14 @@ std::vector<double> trend_returns(const std::vector<double>& median_return,
   return out;
 }
 
+// A firm's value before the day's move (USD; NaN before its listing or where the run has no
+// market values): the model moves a value as value_t = value_before · (1 + return_t).
+double value_before(const SeriesBuffer& b, SeriesId values, SeriesId returns, std::size_t t,
+                    std::size_t firm) {
+  if (values == kNoSeries) return std::nan("");
+  return b.get(values, t, firm) / (1.0 + b.get(returns, t, firm));
+}
+
 // A release's repricing of one firm, each replicate read on the day it priced the release: the
 // first day the firm trades on or after the release date plus its attention lag, rounded as
 // the model rounds it (docs/model.md §"Markets: attention"); replicates without the release
@@ -90,7 +98,7 @@ struct ReleaseShock {
   std::size_t firm = 0;
   std::string lab;
   Date release;
-  double median_return = 0.0, median_excess_return = 0.0;
+  double median_return = 0.0, median_excess_return = 0.0, median_excess_usd = std::nan("");
   std::size_t replicates = 0;       // that have the release
   Date date;                        // the day most of them priced it ...
   std::size_t date_replicates = 0;  // ... and how many did
@@ -98,6 +106,7 @@ struct ReleaseShock {
 
 std::optional<ReleaseShock> largest_release_shock(
     const RunResult& run, const std::vector<Date>& dates, SeriesId returns, SeriesId trading,
+    SeriesId values,  // the firms' market values, or kNoSeries
     const std::vector<std::vector<double>>& trend) {  // [firm][t]: median less beyond
   const SeriesCatalog& cat = run.catalog;
   const EventTableId table = cat.find_event_table("release_market_moves", "move");
@@ -112,7 +121,7 @@ std::optional<ReleaseShock> largest_release_shock(
   // (firm, lab, release day) -> the excess return and its day, per replicate that has it
   struct Reading {
     std::size_t replicate, t;
-    double ret, excess;
+    double ret, excess, excess_usd;
   };
   std::map<std::tuple<std::size_t, std::size_t, int64_t>, std::vector<Reading>> groups;
   for (std::size_t r = 0; r < n; ++r) {
@@ -130,18 +139,21 @@ std::optional<ReleaseShock> largest_release_shock(
       while (t < dates.size() && b.get(trading, t, firm) != 1.0) ++t;
       if (t >= dates.size() || std::isnan(trend[firm][t])) continue;
       const double ret = b.get(returns, t, firm);
-      groups[{firm, lab, day}].push_back({r, t, ret, ret - trend[firm][t]});
+      const double excess = ret - trend[firm][t];
+      groups[{firm, lab, day}].push_back(
+          {r, t, ret, excess, value_before(b, values, returns, t, firm) * excess});
     }
   }
   std::optional<ReleaseShock> best;
   for (const auto& [key, readings] : groups) {
-    std::vector<double> rets(n, 0.0), excess(n, 0.0);
+    std::vector<double> rets(n, 0.0), excess(n, 0.0), excess_usd(n, 0.0);
     std::vector<bool> has(n, false);
     for (const Reading& x : readings)
       if (!has[x.replicate]) {
         has[x.replicate] = true;
         rets[x.replicate] = x.ret;
         excess[x.replicate] = x.excess;
+        excess_usd[x.replicate] = x.excess_usd;
       }
     const auto count = static_cast<std::size_t>(std::count(has.begin(), has.end(), true));
     if (2 * count < n) continue;
@@ -163,6 +175,7 @@ std::optional<ReleaseShock> largest_release_shock(
                         Date::from_days(std::get<2>(key)),
                         median(rets),
                         m,
+                        values == kNoSeries ? std::nan("") : median(excess_usd),
                         count,
                         dates[mode->first],
                         mode->second};
@@ -181,9 +194,15 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
   if (spec.entity_axes.size() != 1) return std::nullopt;
   const EntityAxis& firms = cat.axes()[spec.entity_axes[0]];
   const std::vector<Date>& dates = cat.time_axis(spec.cadence).dates;
+  // The firms' market values on the same days, for the shock's change in value.
+  SeriesId values = cat.find("markets", "market_cap_usd");
+  if (values != kNoSeries && (cat.series()[values].cadence != spec.cadence ||
+                              cat.series()[values].entity_axes != spec.entity_axes))
+    values = kNoSeries;
 
   std::optional<MarketShock> best;
-  std::vector<double> values(run.replicates.size());
+  std::vector<double> values_usd(run.replicates.size());
+  std::vector<double> day_returns(run.replicates.size());
   std::vector<std::vector<double>> trend(firms.ids.size());  // median return less beyond
   for (std::size_t f = 0; f < firms.ids.size(); ++f) {
     std::vector<double> medians(dates.size(), std::nan(""));
@@ -193,8 +212,8 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
       open[t] = run.replicates[0].get(trading, t, f) == 1.0 ? 1 : 0;
       if (!open[t]) continue;
       for (std::size_t r = 0; r < run.replicates.size(); ++r)
-        values[r] = run.replicates[r].get(returns, t, f);
-      medians[t] = median(values);
+        day_returns[r] = run.replicates[r].get(returns, t, f);
+      medians[t] = median(day_returns);
     }
     // A firm's own report is no market shock, nor part of its trend: its move has either sign,
     // replicate by replicate, and the median of a few replicates' reports is their noise.
@@ -218,6 +237,7 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
                          dates[t],
                          medians[t],
                          m,
+                         std::nan(""),
                          run.replicates.size(),
                          "none",
                          0,
@@ -230,13 +250,14 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
 
   // A release priced on different days in different replicates: read each on its own day.
   if (const std::optional<ReleaseShock> release =
-          largest_release_shock(run, dates, returns, trading, trend);
+          largest_release_shock(run, dates, returns, trading, values, trend);
       release && std::abs(release->median_excess_return) > std::abs(best->median_excess_return)) {
     MarketShock s{firms.ids[release->firm],
                   firms.text(release->firm, "firm_name"),
                   release->date,
                   release->median_return,
                   release->median_excess_return,
+                  release->median_excess_usd,
                   run.replicates.size(),
                   "release:" + release->lab,
                   release->replicates,
@@ -244,6 +265,18 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
                   release->date_replicates,
                   std::nullopt};
     return s;
+  }
+
+  // Its change in value: each replicate's value before the day times its move beyond the trend.
+  if (values != kNoSeries) {
+    const auto f = static_cast<std::size_t>(
+        std::find(firms.ids.begin(), firms.ids.end(), best->firm) - firms.ids.begin());
+    const auto t = static_cast<std::size_t>(
+        std::lower_bound(dates.begin(), dates.end(), best->date) - dates.begin());
+    for (std::size_t r = 0; r < run.replicates.size(); ++r)
+      values_usd[r] = value_before(run.replicates[r], values, returns, t, f) *
+                      (run.replicates[r].get(returns, t, f) - trend[f][t]);
+    best->median_excess_usd = median(values_usd);
   }
 
   // The cause: the one the replicates' event rows for that firm and day name most often.
@@ -276,6 +309,21 @@ std::optional<MarketShock> largest_market_shock(const RunResult& run) {
 
 namespace {
 
+// ", -$589B in value" (billions below a trillion, with a decimal below ten), "" when NaN.
+std::string value_text(double usd) {
+  if (std::isnan(usd)) return "";
+  const double a = std::abs(usd);
+  const char* sign = usd < 0 ? "-" : "+";
+  char text[64];
+  if (a >= 1e12)
+    std::snprintf(text, sizeof text, ", %s$%.2fT in value", sign, a / 1e12);
+  else if (a >= 1e9)
+    std::snprintf(text, sizeof text, ", %s$%.*fB in value", sign, a >= 1e10 ? 0 : 1, a / 1e9);
+  else
+    std::snprintf(text, sizeof text, ", %s$%.*fM in value", sign, a >= 1e7 ? 0 : 1, a / 1e6);
+  return text;
+}
+
 // "; the first trading day after a closure since 2023-09-28" when the firm's exchange was shut
 // more than four calendar days before the shock (more than a long weekend), else "".
 std::string after_closure(const MarketShock& s) {
@@ -291,11 +339,12 @@ std::string describe_market_shock(const MarketShock& s) {
   if (s.release_date) {
     std::snprintf(line, sizeof line,
                   "%s (%s) %+.1f%% on %s (the day %zu of %zu replicates priced it, each read on "
-                  "its own day), %+.1f%% beyond its trend (median of %zu replicates); cause: %s of "
-                  "%s in %zu of %zu replicates",
+                  "its own day), %+.1f%% beyond its trend%s (median of %zu replicates); cause: %s "
+                  "of %s in %zu of %zu replicates",
                   s.firm_name.c_str(), s.firm.c_str(), 100.0 * s.median_return,
                   s.date.iso().c_str(), s.date_replicates, s.replicates,
-                  100.0 * s.median_excess_return, s.replicates, s.cause.c_str(),
+                  100.0 * s.median_excess_return, value_text(s.median_excess_usd).c_str(),
+                  s.replicates, s.cause.c_str(),
                   s.release_date->iso().c_str(), s.cause_replicates, s.replicates);
     return line;
   }
@@ -304,10 +353,11 @@ std::string describe_market_shock(const MarketShock& s) {
                                 : s.cause + " in " + std::to_string(s.cause_replicates) + " of " +
                                       std::to_string(s.replicates) + " replicates";
   std::snprintf(line, sizeof line,
-                "%s (%s) %+.1f%% on %s, %+.1f%% beyond its trend (median of %zu replicates); "
+                "%s (%s) %+.1f%% on %s, %+.1f%% beyond its trend%s (median of %zu replicates); "
                 "cause: %s",
                 s.firm_name.c_str(), s.firm.c_str(), 100.0 * s.median_return, s.date.iso().c_str(),
-                100.0 * s.median_excess_return, s.replicates, cause.c_str());
+                100.0 * s.median_excess_return, value_text(s.median_excess_usd).c_str(),
+                s.replicates, cause.c_str());
   return line + after_closure(s);
 }
 

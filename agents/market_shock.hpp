@@ -6,6 +6,7 @@
 // it priced that release (/release_market_moves), so that a release priced on different days in
 // different replicates (its attention peaks a day later in some) is not split between them.
 
+#include <cmath>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -22,6 +23,9 @@ struct MarketShock {
   double median_excess_return = 0.0;  // fraction, that median less its trend: the calendar
                                       // days since its last open day times its mean median
                                       // return per day over the 10 open days either side
+  // USD, the median over replicates of the firm's value before the day times its return beyond
+  // the trend (NaN when the run has no /markets/market_cap_usd)
+  double median_excess_usd = std::nan("");
   std::size_t replicates = 0;
   std::string cause;                 // the cause most replicates give (markets/cause ids) ...
   std::size_t cause_replicates = 0;  // ... and how many give it; 0: the day is in none of
@@ -40,11 +44,12 @@ struct MarketShock {
 // Empty when the run has no markets (no /markets/daily_return series) or no trading day.
 std::optional<MarketShock> largest_market_shock(const RunResult& run);
 
-// One line: "Nvidia (nvidia) -17.8% on 2025-01-27, -18.0% beyond its trend (median of 100
-// replicates); cause: release:deepseek in 87 of 100 replicates", or for a release's repricing
-// "Nvidia (nvidia) -6.5% on 2025-01-21 (the day 70 of 100 replicates priced it, each read on
-// its own day), -6.6% beyond its trend (median of 100 replicates); cause: release:deepseek of
-// 2025-01-20 in 100 of 100 replicates". A day after its exchange was closed more than four
+// One line: "Nvidia (nvidia) -17.8% on 2025-01-27, -18.0% beyond its trend, -$589B in value
+// (median of 100 replicates); cause: release:deepseek in 87 of 100 replicates", or for a
+// release's repricing "Nvidia (nvidia) -6.5% on 2025-01-21 (the day 70 of 100 replicates priced
+// it, each read on its own day), -6.6% beyond its trend, -$230B in value (median of 100
+// replicates); cause: release:deepseek of 2025-01-20 in 100 of 100 replicates" (no value where
+// the run has none). A day after its exchange was closed more than four
 // calendar days adds "; the first trading day after a closure since <previous open day>".
 std::string describe_market_shock(const MarketShock& shock);
 

@@ -19,11 +19,13 @@ namespace {
 // replicates; `ret(r, t, firm)` gives the returns, the second firm's exchange is closed on days
 // `closed_from` to `closed_to` (day 2); each replicate's events name, for the second firm on
 // day 3, the cause `cause_of(r)` (an index into none, rate_decision, release:lab_a). With
-// `devices_earnings_day`, the second firm reports every 3 months from that day.
+// `devices_earnings_day`, the second firm reports every 3 months from that day. With
+// `start_values` (USD, one a firm), the run has their market values, moved by the returns.
 template <class Returns, class Cause>
 RunResult hand_built_run(Returns ret, Cause cause_of, Date last = Date::from_ymd(2025, 1, 24),
                          std::size_t closed_from = 2, std::size_t closed_to = 2,
-                         std::optional<Date> devices_earnings_day = std::nullopt) {
+                         std::optional<Date> devices_earnings_day = std::nullopt,
+                         std::vector<double> start_values = {}) {
   RunResult run;
   SeriesCatalog& cat = run.catalog;
   const std::vector<Date> days =
@@ -46,6 +48,11 @@ RunResult hand_built_run(Returns ret, Cause cause_of, Date last = Date::from_ymd
       {"markets", "daily_return", "fraction", "returns", Cadence::trading_daily, {firms}});
   const SeriesId trading =
       cat.add_series({"markets", "trading", "0 or 1", "open", Cadence::trading_daily, {firms}});
+  const SeriesId values =
+      start_values.empty()
+          ? kNoSeries
+          : cat.add_series(
+                {"markets", "market_cap_usd", "USD", "values", Cadence::trading_daily, {firms}});
   const EventTableId events =
       cat.add_event_table({"markets",
                            "events",
@@ -55,11 +62,16 @@ RunResult hand_built_run(Returns ret, Cause cause_of, Date last = Date::from_ymd
                             {"event_cause", "", "cause", EventColumn::Kind::entity, causes}}});
   for (std::size_t r = 0; r < 3; ++r) {
     SeriesBuffer b(cat);
+    std::vector<double> value = start_values;
     for (std::size_t t = 0; t < days.size(); ++t)
       for (std::size_t f = 0; f < 2; ++f) {
         const bool open = !(f == 1 && t >= closed_from && t <= closed_to);
         b.set(daily, t, f, open ? ret(r, t, f) : 0.0);
         b.set(trading, t, f, open ? 1.0 : 0.0);
+        if (values != kNoSeries) {
+          value[f] *= 1.0 + (open ? ret(r, t, f) : 0.0);
+          b.set(values, t, f, value[f]);
+        }
       }
     b.add_event(events, {1.0, static_cast<double>(days[3].days_since_epoch()),
                          static_cast<double>(cause_of(r))});
@@ -140,6 +152,38 @@ TEST_CASE("the largest shock is the firm and day of the largest median return wi
   CHECK(describe_market_shock(*shock) ==
         "Device Co (devices) -12.0% on 2025-01-23, -12.5% beyond its trend (median of 3 "
         "replicates); cause: release:lab_a in 2 of 3 replicates");
+}
+
+TEST_CASE("a shock gives its change in value where the run has market values") {
+  // Devices, worth $100B, fall 10-14 % on day 3 (the first test's shock); their value before
+  // the day is $100B in every replicate (flat before), so the median change beyond the trend
+  // (0.1 % a day here) is -$12.2B. Without values the line has none.
+  const auto returns = [](std::size_t r, std::size_t t, std::size_t f) {
+    if (f == 1 && t == 3) return -0.10 - 0.02 * static_cast<double>(r);
+    return f == 1 ? 0.001 : 0.0;
+  };
+  const auto cause = [](std::size_t) { return 2; };
+  const auto without = largest_market_shock(hand_built_run(returns, cause));
+  REQUIRE(without.has_value());
+  CHECK(std::isnan(without->median_excess_usd));
+  CHECK(describe_market_shock(*without).find("in value") == std::string::npos);
+  const auto with = largest_market_shock(hand_built_run(returns, cause, Date::from_ymd(2025, 1, 24),
+                                                        2, 2, std::nullopt, {1e12, 1e11}));
+  REQUIRE(with.has_value());
+  CHECK(with->firm == "devices");
+  CHECK(with->median_excess_return == without->median_excess_return);
+  const double before = 1e11 * 1.001 * 1.001;  // days 0 and 1 (day 2 closed)
+  CHECK(with->median_excess_usd == doctest::Approx(before * with->median_excess_return));
+  CHECK(describe_market_shock(*with) ==
+        "Device Co (devices) -12.0% on 2025-01-23, -12.2% beyond its trend, -$12B in value "
+        "(median of 3 replicates); cause: release:lab_a in 3 of 3 replicates");
+  MarketShock other = *with;
+  other.median_excess_usd = 3.25e9;
+  CHECK(describe_market_shock(other).find(", +$3.2B in value (") != std::string::npos);
+  other.median_excess_usd = -5.89e11;
+  CHECK(describe_market_shock(other).find(", -$589B in value (") != std::string::npos);
+  other.median_excess_usd = -1.234e12;
+  CHECK(describe_market_shock(other).find(", -$1.23T in value (") != std::string::npos);
 }
 
 TEST_CASE("a shock on the first day after a long closure says so") {

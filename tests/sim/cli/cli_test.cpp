@@ -65,7 +65,8 @@ TEST_CASE("airace run prints the largest market shock of a run with firms and no
   REQUIRE(at != std::string::npos);
   const std::string line = o.out.substr(at, o.out.find('\n', at) - at);
   CAPTURE(line);
-  CHECK(line.find("beyond its trend (median of 4 replicates); cause: ") != std::string::npos);
+  CHECK(line.find("beyond its trend, ") != std::string::npos);
+  CHECK(line.find(" in value (median of 4 replicates); cause: ") != std::string::npos);
   CHECK(line.find(" on 202") != std::string::npos);
   CHECK(line.find("%") != std::string::npos);
   const Outcome none = run("run tests/data/small.yaml -o '" + (dir.path / "s.h5").string() + "'",
