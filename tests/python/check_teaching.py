@@ -89,7 +89,7 @@ EXPECTED = {
               base="scarcity_off"),
     ],
     "deepseek_closed": [
-        # R1 is priced when its attention peaks, 4 to 17 days after its release (docs/model.md
+        # R1 is priced when its attention peaks, 4 to 6 days after its release (docs/model.md
         # "Attention"): the value after the last of those days carries it in every replicate.
         Claim("markets/market_cap_usd", "nvidia", "2025-02-14", +1, "5%",
               "a closed release is a claim investors discount", band=False),
