@@ -43,12 +43,13 @@ std::vector<uint8_t> report_days(double earnings_day, const std::vector<uint8_t>
 }
 
 // A firm's trend, per trading day (fraction; NaN on closed days and on its first open day): the
-// calendar days since its previous open day times the mean per calendar day of its median
+// calendar days since its previous open day times the median per calendar day of its median
 // returns (over replicates) within kTrendDays open days either side, those that are NaN left
 // out. A day's median return less it is the day's move beyond the trend: an anchored value that
 // climbs 1 % a day otherwise makes the day after a holiday the "shock". Medians, not each
-// replicate's returns: a replicate's trend over a few weeks is mostly noise, which a week-long
-// closure would multiply.
+// replicate's returns, and their median, not their mean: a replicate's trend over a few weeks is
+// mostly noise, and so is a mean of a few days that a rally or a rebound pulls, which a
+// week-long closure would multiply.
 constexpr std::size_t kTrendDays = 10;
 
 std::vector<double> trend_returns(const std::vector<double>& median_return,
@@ -66,17 +67,16 @@ std::vector<double> trend_returns(const std::vector<double>& median_return,
     previous = t;
   }
   std::vector<double> out(dates.size(), std::nan(""));
+  std::vector<double> rates;
   for (std::size_t k = 0; k < open.size(); ++k) {
     const std::size_t lo = k >= kTrendDays ? k - kTrendDays : 0;
     const std::size_t hi = std::min(open.size(), k + kTrendDays + 1);
-    double sum = 0.0;
-    std::size_t n = 0;
+    rates.clear();
     for (std::size_t j = lo; j < hi; ++j)
-      if (j != k && !std::isnan(median_return[open[j]])) {
-        sum += median_return[open[j]] / days[j];
-        ++n;
-      }
-    out[open[k]] = n > 0 ? days[k] * sum / static_cast<double>(n) : 0.0;
+      if (j != k && !std::isnan(median_return[open[j]]))
+        rates.push_back(median_return[open[j]] / days[j]);
+    const double rate = median(rates);
+    out[open[k]] = std::isnan(rate) ? 0.0 : days[k] * rate;
   }
   return out;
 }

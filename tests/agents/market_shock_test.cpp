@@ -223,6 +223,25 @@ TEST_CASE("a firm's steady climb is no shock, even over a holiday; a fall agains
   CHECK(shock->median_excess_return == doctest::Approx(-0.04));
 }
 
+TEST_CASE("a short rally beside a long closure does not make the reopening day a shock") {
+  // Devices' exchange is shut from 2025-01-21 to 2025-01-27; they reopen flat on 2025-01-28
+  // (8 calendar days after their last open day) and then rise 3 % a day for three days. Chips
+  // fall 5 % on 2025-02-04. A trend taken as the mean of the days around would read the rally as
+  // 1.1 % a day and the reopening as a fall of 9 % against it; the median of those days, 0, does
+  // not, and chips' fall is the shock.
+  const RunResult run = hand_built_run(
+      [](std::size_t, std::size_t t, std::size_t f) {
+        if (f == 0) return t == 11 ? -0.05 : 0.0;
+        return t >= 7 && t <= 9 ? 0.03 : 0.0;
+      },
+      [](std::size_t) { return 0; }, Date::from_ymd(2025, 2, 7), 1, 5);
+  const auto shock = largest_market_shock(run);
+  REQUIRE(shock.has_value());
+  CHECK(shock->firm == "chips");
+  CHECK(shock->date.iso() == "2025-02-04");
+  CHECK(shock->median_excess_return == doctest::Approx(-0.05));
+}
+
 TEST_CASE("a firm's own report is no market shock, nor part of its trend") {
   // Devices report every 3 months from 2024-10-23, so on 2025-01-23 (day 3): they move 10-14 %
   // that day in every replicate, the largest median, but a report's move has either sign
@@ -284,12 +303,12 @@ TEST_CASE("a release priced on different days in different replicates is one sho
   CHECK(shock->date.iso() == "2025-01-21");  // the earlier of the two days two replicates share
   CHECK(shock->date_replicates == 2);
   CHECK(shock->median_return == doctest::Approx(-0.20));
-  // beyond the firm's trend on its day, the mean median return of the other days: on day 1 days
-  // 2-4 (-9.95 %, 0.1 %, 0.1 %: -3.25 % a day), on day 2 days 1, 3, 4 (the same)
-  CHECK(shock->median_excess_return == doctest::Approx(-0.1675));
+  // beyond the firm's trend on its day, the median of the other days' median returns: on day 1
+  // days 2-4 (-9.95 %, 0.1 %, 0.1 %: 0.1 % a day), on day 2 days 1, 3, 4 (the same)
+  CHECK(shock->median_excess_return == doctest::Approx(-0.201));
   CHECK(describe_market_shock(*shock) ==
         "Chip Co (chips) -20.0% on 2025-01-21 (the day 2 of 4 replicates priced it, each read on "
-        "its own day), -16.8% beyond its trend (median of 4 replicates); cause: release:lab_a of "
+        "its own day), -20.1% beyond its trend (median of 4 replicates); cause: release:lab_a of "
         "2025-01-20 in 4 of 4 replicates");
 }
 
