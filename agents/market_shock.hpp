@@ -21,7 +21,7 @@ struct MarketShock {
   Date date;                   // the trading day
   double median_return = 0.0;  // fraction, median over replicates of the firm's return that day
   double median_excess_return = 0.0;  // fraction, that median less its trend: the calendar
-                                      // days since its last open day times its mean median
+                                      // days since its last open day times its median median
                                       // return per day over the 10 open days either side
   // USD, the median over replicates of the firm's value before the day times its return beyond
   // the trend (NaN when the run has no /markets/market_cap_usd)

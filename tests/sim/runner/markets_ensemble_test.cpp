@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 #include "agents/markets.hpp"
 #include "sim/runner/ensemble.hpp"
@@ -163,13 +164,20 @@ TEST_CASE("the efficient open release of January 2025 reprices Nvidia on its tra
 
 namespace {
 
-// The baseline at its parameters' medians, 12 replicates to mid-2025 (run once for the tests
-// that read its releases' market moves).
-const RunResult& baseline_to_mid_2025() {
-  static const RunResult r = run_ensemble(
-      scenario_at_medians(
-          load_scenario(kBaselineFile, {"run.replicates=12", "scenario.end=2025-06-30"})),
-      {}, {});
+// The baseline at its parameters' medians, 12 replicates to mid-2025, and its run (loaded and
+// run once for the tests that read its releases' market moves).
+struct MediansRun {
+  Scenario scenario;
+  RunResult result;
+};
+
+const MediansRun& baseline_to_mid_2025() {
+  static const MediansRun r = [] {
+    Scenario sc = scenario_at_medians(
+        load_scenario(kBaselineFile, {"run.replicates=12", "scenario.end=2025-06-30"}));
+    RunResult result = run_ensemble(sc, {}, {});
+    return MediansRun{std::move(sc), std::move(result)};
+  }();
   return r;
 }
 
@@ -180,9 +188,8 @@ TEST_CASE("a release is weighed by its benchmark position when it came out") {
   // the salience it drew when it came out (what the press and word of mouth spread); a better
   // model released meanwhile does not quiet it. In the baseline OpenAI's or Google's releases of
   // the week after DeepSeek-R1 did so in about a tenth of the replicates.
-  const Scenario sc = scenario_at_medians(
-      load_scenario(kBaselineFile, {"run.replicates=12", "scenario.end=2025-06-30"}));
-  const RunResult& r = baseline_to_mid_2025();
+  const Scenario& sc = baseline_to_mid_2025().scenario;
+  const RunResult& r = baseline_to_mid_2025().result;
   const SeriesCatalog& cat = r.catalog;
   const EventTableId moves = cat.find_event_table("release_market_moves", "move");
   const EventTableId releases = cat.find_event_table("releases", "release");
@@ -233,13 +240,11 @@ TEST_CASE("when a release's attention peaks follows its lab's users, not its ben
   // one of a lab nobody uses, however far behind the frontier it stands. With word of mouth
   // scaled by salience, releases far behind were priced at once (the press outpacing it) and
   // those a little less far behind up to four weeks late.
-  const Scenario sc = scenario_at_medians(
-      load_scenario(kBaselineFile, {"run.replicates=12", "scenario.end=2025-06-30"}));
-  const MarketModelParams& p = sc.markets_setup.params;
+  const MarketModelParams& p = baseline_to_mid_2025().scenario.markets_setup.params;
   const double q = p.attention_word_of_mouth_per_day, unknown = p.attention_press_unknown_per_day;
   REQUIRE(q > 0.0);
   const double longest = std::log(q / unknown) / (q + unknown);
-  const RunResult& r = baseline_to_mid_2025();
+  const RunResult& r = baseline_to_mid_2025().result;
   const EventTableId moves = r.catalog.find_event_table("release_market_moves", "move");
   REQUIRE(moves != kNoEventTable);
   const EventTableSpec& m = r.catalog.event_tables()[moves];
